@@ -1,0 +1,1 @@
+"""Common Purse: the application (config, app factory, CLI, dialogue engine, services)."""

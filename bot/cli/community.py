@@ -1,0 +1,65 @@
+"""`commonpurse community create|list`."""
+import click
+from flask.cli import AppGroup
+
+from bot.clock import now
+from bot.communities import all_communities, create_community
+from bot.cli.output import emit
+from bot.cli.params import MONEY
+from bot.db import get_db
+from bot.money import format_pence
+from models import VERIFICATION_RULES, Community
+
+community_group = AppGroup("community", help="Communities and their settings.")
+
+COLUMNS = [("SLUG", "slug"), ("NAME", "name"), ("JOIN CODE", "join_code"),
+           ("SMS NUMBER", "sms_number"), ("BUDGET", "budget"), ("VERIFICATION", "verification"),
+           ("AREAS", "postcode_areas")]
+
+
+def community_json(community: Community) -> dict:
+    """Stable JSON fields of a community (documented in README)."""
+    return {
+        "slug": community.slug, "name": community.name, "join_code": community.join_code,
+        "sms_number": community.sms_number, "timezone": community.timezone,
+        "languages": community.languages, "currency": community.currency,
+        "budget_total_pence": community.budget_total_pence,
+        "budget": format_pence(community.budget_total_pence),
+        "verification": community.verification, "postcode_areas": community.postcode_areas,
+        "created_at": community.created_at.isoformat(),
+    }
+
+
+@community_group.command("create")
+@click.option("--name", required=True, help="Name residents see, e.g. 'Riverside Big Local'.")
+@click.option("--slug", required=True, help="Short id for commands and URLs, e.g. riverside.")
+@click.option("--budget", "budget", required=True, type=MONEY, help="Total budget, e.g. £1,150,000.")
+@click.option("--join-code", required=True, help="Code residents use to join on Telegram.")
+@click.option("--sms-number", help="The community's SMS number (E.164 or UK format).")
+@click.option("--verification", type=click.Choice(VERIFICATION_RULES), default="none",
+              show_default=True, help="Check residents' postcodes before they join.")
+@click.option("--postcode-area", "areas", multiple=True,
+              help="A district (E1) or sector (E1 6) residents must live in; repeat for more.")
+@click.option("--timezone", default="Europe/London", show_default=True)
+def create(name, slug, budget, join_code, sms_number, verification, areas, timezone) -> None:
+    """Create a community."""
+    with get_db().transaction() as session:
+        community = create_community(
+            session, name=name, slug=slug, budget_total_pence=budget, join_code=join_code,
+            sms_number=sms_number, verification=verification, postcode_areas=list(areas),
+            timezone=timezone, now=now())
+        click.echo(f"Created community {community.slug}: {community.name}, budget "
+                   f"{format_pence(community.budget_total_pence)}.")
+
+
+@community_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
+def list_(as_json: bool) -> None:
+    """List communities."""
+    with get_db().transaction() as session:
+        rows = [community_json(c) for c in all_communities(session)]
+    emit(rows, COLUMNS, as_json)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(community_group)

@@ -1,0 +1,18 @@
+"""`commonpurse db upgrade`."""
+import click
+from flask.cli import AppGroup
+
+from bot.db import get_db
+
+db_group = AppGroup("db", help="The database schema.")
+
+
+@db_group.command("upgrade")
+def upgrade() -> None:
+    """Apply all migrations (safe to run again)."""
+    get_db().upgrade()
+    click.echo("Database is up to date.")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(db_group)

@@ -1,0 +1,27 @@
+"""DELETE: erase a resident's data after they confirm."""
+from dataclasses import replace
+
+from bot.dialogue.turn import Result, Turn
+from bot.erasure import erase_resident
+from channels.messages import Choice
+
+CONFIRM = Choice("Yes, delete", "DELETE")
+KEEP = Choice("No, keep", "NO")
+
+
+def ask_delete(turn: Turn) -> Result:
+    """Ask before erasing anything."""
+    return Result([turn.say("delete_confirm", CONFIRM, KEEP)], step="confirm_delete")
+
+
+def confirm_delete(turn: Turn) -> Result:
+    """DELETE again erases; anything else keeps the data."""
+    if turn.command.keyword != "delete":
+        return Result([turn.say("delete_cancelled")])
+    return erase_now(turn)
+
+
+def erase_now(turn: Turn) -> Result:
+    """Erase, and send one last message that is itself erased once sent."""
+    erase_resident(turn.session, turn.resident, turn.now)
+    return Result([replace(turn.say("delete_done"), final=True)])

@@ -1,0 +1,65 @@
+"""Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
+from bot.dialogue.turn import Result, Turn
+from bot.ideas import MAX_IDEA_LENGTH, ideas_by, submit_idea
+from bot.money import format_pence, parse_amount
+from models import Idea
+
+SKIP = "skip"
+
+
+def start_idea(turn: Turn) -> Result:
+    """IDEA with text saves it and asks the cost; IDEA alone asks for the text."""
+    if not turn.command.rest:
+        return Result([turn.say("idea_ask_text", limit=MAX_IDEA_LENGTH)], step="idea_text")
+    return save_text(turn, turn.command.rest)
+
+
+def idea_text(turn: Turn) -> Result | None:
+    """The message after a bare IDEA is the idea, unless it is a command."""
+    if turn.command.keyword is not None:
+        return None
+    if not turn.text.strip():
+        return Result([turn.say("idea_ask_text", limit=MAX_IDEA_LENGTH)], step="idea_text")
+    return save_text(turn, turn.text)
+
+
+def save_text(turn: Turn, text: str) -> Result:
+    """Store the idea now, so nothing is lost if the cost never comes."""
+    length = len(" ".join(text.split()))
+    if length > MAX_IDEA_LENGTH:
+        reply = turn.say("idea_too_long", length=length, limit=MAX_IDEA_LENGTH)
+        return Result([reply], step="idea_text")
+    idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now)
+    return Result([turn.say("idea_ask_cost")], step="idea_cost", data={"idea_id": idea.id})
+
+
+def idea_cost(turn: Turn) -> Result | None:
+    """A rough cost or SKIP; another command leaves the idea without a cost."""
+    idea = turn.session.get(Idea, turn.conversation.data.get("idea_id"))
+    if idea is None:
+        return None
+    if turn.command.keyword == SKIP:
+        return Result([turn.say("idea_saved_no_cost", number=idea.number)])
+    pence = parse_amount(turn.text)
+    if pence is None:
+        if turn.command.keyword is not None:
+            return None
+        return Result([turn.say("idea_cost_invalid")], step="idea_cost",
+                      data=turn.conversation.data)
+    idea.cost_pence = pence
+    return Result([turn.say("idea_saved", number=idea.number, cost=format_pence(pence))])
+
+
+def my_ideas(turn: Turn) -> Result:
+    """The resident's own ideas with their status."""
+    ideas = ideas_by(turn.session, turn.resident)
+    if not ideas:
+        return Result([turn.say("my_ideas_none")])
+    lines = "\n".join(
+        f"#{idea.number} {_short(idea.text)}: {turn.say('status_' + idea.status).text}"
+        for idea in ideas)
+    return Result([turn.say("my_ideas", lines=lines)])
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

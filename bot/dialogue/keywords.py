@@ -1,0 +1,49 @@
+"""Keywords residents type, read generously: any case, spaces and punctuation around them."""
+import string
+from dataclasses import dataclass
+
+# Twilio's own opt-out and opt-in words, so we behave the same with or without its Advanced Opt-Out.
+OPT_OUT = ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT")
+OPT_IN = ("START", "UNSTOP", "YES")
+
+KEYWORDS: dict[str, str] = {
+    **{word: "stop" for word in OPT_OUT},
+    **{word: "start" for word in OPT_IN},
+    "Y": "start",
+    "HELP": "help", "INFO": "help", "MENU": "help",
+    "IDEA": "idea", "IDEAS": "idea",
+    "BUDGET": "budget", "MONEY": "budget",
+    "MY IDEAS": "my_ideas", "MYIDEAS": "my_ideas", "MY IDEA": "my_ideas",
+    "DELETE": "delete", "ERASE": "delete",
+    "NO": "no", "N": "no",
+    "SKIP": "skip",
+}
+# Words that are commands only when they are the whole message ("end of the road" is no opt-out).
+ALONE_ONLY = {"CANCEL", "END", "QUIT", "NO", "N", "Y", "INFO", "MENU", "MONEY", "SKIP"}
+_PUNCTUATION = string.punctuation + "¡¿…“”‘’"
+
+
+@dataclass(frozen=True)
+class Command:
+    keyword: str | None  # canonical name ("stop", "idea", ...) or None
+    rest: str  # the text after the keyword, as typed; the whole text when no keyword
+
+
+def parse(text: str) -> Command:
+    """Split a message into a keyword and the rest ("idea: more benches" -> idea, "more benches")."""
+    stripped = text.strip()
+    words = stripped.split()
+    for length in (2, 1):
+        if len(words) < length:
+            continue
+        head = " ".join(w.strip(_PUNCTUATION) for w in words[:length]).upper()
+        keyword = KEYWORDS.get(head)
+        if keyword is None or (head in ALONE_ONLY and len(words) > length):
+            continue
+        rest = stripped
+        for word in words[:length]:
+            rest = rest[rest.index(word) + len(word):]
+        return Command(keyword, rest.strip().lstrip(_PUNCTUATION).strip())
+    if stripped.strip(_PUNCTUATION).upper() in KEYWORDS:  # "stop!!!" is one word with punctuation
+        return Command(KEYWORDS[stripped.strip(_PUNCTUATION).upper()], "")
+    return Command(None, stripped)

@@ -1,0 +1,30 @@
+"""STOP, START and HELP: they work whatever else the resident was doing."""
+from bot.dialogue.turn import Result, Turn
+from bot.residents import opt_in, opt_out
+
+
+def stop(turn: Turn) -> Result:
+    """Opt out; the confirmation is the last message they get until they rejoin."""
+    opt_out(turn.resident, turn.now)
+    return Result([turn.say("stopped")])
+
+
+def restart(turn: Turn) -> Result:
+    """Opt back in after a STOP."""
+    opt_in(turn.resident)
+    return Result([turn.say("rejoined")])
+
+
+def already_member(turn: Turn) -> Result:
+    """START or YES from someone who is already in."""
+    return Result([turn.say("already_member")])
+
+
+def help_menu(turn: Turn) -> Result:
+    """The menu of everything a member can send."""
+    return Result([turn.say("help")])
+
+
+def fallback(turn: Turn) -> Result:
+    """Anything we did not understand gets a short, helpful answer."""
+    return Result([turn.say("fallback")])

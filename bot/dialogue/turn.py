@@ -1,0 +1,48 @@
+"""What a handler gets (a Turn) and gives back (a Result of replies and the next step)."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.catalogue import render
+from bot.dialogue.keywords import Command
+from channels.messages import Choice
+from models import Community, Conversation, Resident
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Plain text that stands alone, with optional choices a channel may show as buttons."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    final: bool = False  # the last message to this address: erase it once sent
+
+
+@dataclass
+class Turn:
+    session: Session
+    community: Community
+    resident: Resident
+    conversation: Conversation
+    text: str
+    command: Command
+    now: datetime
+
+    @property
+    def language(self) -> str:
+        return self.resident.language or self.community.default_language
+
+    def say(self, key: str, *choices: Choice, **values: object) -> Reply:
+        """A reply from the catalogue in the resident's language."""
+        values.setdefault("community", self.community.name)
+        return Reply(render(key, self.language, **values), tuple(choices))
+
+
+@dataclass
+class Result:
+    """A handler's answer: what to say, and which step the conversation is in next."""
+
+    replies: list[Reply] = field(default_factory=list)
+    step: str | None = None
+    data: dict = field(default_factory=dict)

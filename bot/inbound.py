@@ -1,0 +1,104 @@
+"""Receiving a message: store it, understand it, queue the replies, all in one transaction."""
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.communities import by_sms_number
+from bot.db import Database
+from bot.dialogue import Turn, handle
+from bot.dialogue.keywords import parse
+from bot.outbox import enqueue
+from bot.phone import mask, normalise_phone
+from bot.residents import IDENTITY_KIND, conversation_for, resident_for
+from channels.messages import Address, InboundMessage
+from models import Community, InboundLog
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # longer than any concatenated SMS; anything beyond is noise
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of an inbound message: "handled", "duplicate" or "unknown_recipient"."""
+
+    outcome: str
+    replies: int = 0
+
+
+def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
+    """Store and handle one inbound message; a repeat of one already stored changes nothing."""
+    message = _normalised(message)
+    with db.transaction() as session:
+        community = find_community(session, message)
+        if community is None:
+            logger.warning("inbound %s message to unknown recipient %s ignored",
+                           message.address.channel, mask(message.recipient))
+            return Receipt("unknown_recipient")
+        log = _store(session, community, message)
+        if log is None:
+            logger.info("duplicate %s message %s ignored", message.address.channel,
+                        message.provider_message_id)
+            return Receipt("duplicate")
+        replies = _answer(session, community, message, log, now)
+    return Receipt("handled", replies)
+
+
+def find_community(session: Session, message: InboundMessage) -> Community | None:
+    """The community a message was written to: by its SMS number, or by slug on the console."""
+    if message.recipient is None:
+        return None
+    if message.address.channel == "console":
+        return session.scalar(select(Community).where(Community.slug == message.recipient))
+    return by_sms_number(session, message.recipient)
+
+
+def _normalised(message: InboundMessage) -> InboundMessage:
+    if IDENTITY_KIND.get(message.address.channel) != "phone":
+        return message
+    phone = normalise_phone(message.address.user_id) or message.address.user_id
+    recipient = message.recipient
+    if message.address.channel == "sms" and recipient:
+        recipient = normalise_phone(recipient) or recipient
+    return InboundMessage(Address(message.address.channel, phone), message.text,
+                          message.provider_message_id, message.received_at, recipient,
+                          message.payload, message.raw)
+
+
+def _store(session: Session, community: Community, message: InboundMessage) -> InboundLog | None:
+    log = InboundLog(channel=message.address.channel,
+                     provider_message_id=message.provider_message_id,
+                     community_id=community.id, sender=message.address.user_id,
+                     body=message.text, payload=message.payload, raw=message.raw or None,
+                     received_at=message.received_at)
+    try:
+        with session.begin_nested():  # a savepoint, so a duplicate rolls back only this row
+            session.add(log)
+    except IntegrityError:
+        return None
+    return log
+
+
+def _answer(session: Session, community: Community, message: InboundMessage,
+            log: InboundLog, now: datetime) -> int:
+    resident = resident_for(session, community, message.address, now)
+    log.resident_id = resident.id
+    conversation = conversation_for(session, resident, now)
+    text = (message.payload or message.text or "")[:MAX_TEXT]
+    turn = Turn(session, community, resident, conversation, text, parse(text), now)
+    replies = handle(turn)
+    for reply in replies:
+        enqueue(session, address=message.address, text=reply.text, choices=reply.choices,
+                community_id=community.id, resident_id=resident.id, now=now,
+                sender=community.sms_number if message.address.channel == "sms" else None,
+                erase_after_send=reply.final)
+    if resident.status in ("pending", "erased"):
+        # Nothing is kept about someone who has not consented, or who asked us to forget them.
+        log.body, log.raw = None, None
+        if resident.status == "erased":
+            log.sender = None
+    return len(replies)

@@ -1,0 +1,39 @@
+"""Money as residents and organisers write it, stored exactly in integer pence."""
+import re
+
+MAX_PENCE = 100_000_000_00  # £100m: more than any community budget
+
+_AMOUNT = re.compile(
+    r"^(?:about|around|approx\.?|roughly|~)?£?(?P<number>\d+(?:\.\d{1,2})?)"
+    r"(?P<unit>k|m|thousand|million|p|pence|pounds?|gbp)?£?$"
+)
+_MULTIPLIER = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+
+
+def parse_amount(text: str) -> int | None:
+    """Read "500", "£2k", "2,500", "£1.5m" or "120.50" as pence; None if it is no amount."""
+    cleaned = re.sub(r"[\s,]", "", text.strip().lower()).rstrip(".!")
+    match = _AMOUNT.match(cleaned)
+    if not match:
+        return None
+    number, unit = match["number"], match["unit"]
+    whole, _, fraction = number.partition(".")
+    pence = int(whole) * 100 + int(fraction.ljust(2, "0")) if fraction else int(whole) * 100
+    if unit in ("p", "pence"):
+        if fraction:
+            return None
+        pence = int(whole)
+    elif unit in _MULTIPLIER:
+        pence = pence * _MULTIPLIER[unit]
+    if pence <= 0 or pence > MAX_PENCE:
+        return None
+    return pence
+
+
+def format_pence(pence: int) -> str:
+    """£1,150,000 for whole pounds, £12.50 otherwise; a minus sign before the £."""
+    sign = "-" if pence < 0 else ""
+    pounds, rest = divmod(abs(pence), 100)
+    if rest:
+        return f"{sign}£{pounds:,}.{rest:02d}"
+    return f"{sign}£{pounds:,}"

@@ -1,0 +1,22 @@
+"""Phone numbers: E.164 in storage, masked in logs."""
+import phonenumbers
+
+DEFAULT_REGION = "GB"
+
+
+def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 form of a possible phone number ("07700 900123" -> "+447700900123"), else None."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(user_id: str | None) -> str:
+    """A log-safe form of a phone number or chat id: only the last three characters."""
+    if not user_id:
+        return "-"
+    return "*" * max(len(user_id) - 3, 0) + user_id[-3:]

@@ -1,0 +1,59 @@
+"""Residents and the identities they write from."""
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from channels.messages import Address
+from models import Community, Conversation, Identity, Resident
+
+# Which kind of identity a channel's user id is: the console stands in for a phone.
+IDENTITY_KIND = {"sms": "phone", "console": "phone", "telegram": "telegram"}
+
+
+def find_identity(session: Session, community: Community, address: Address) -> Identity | None:
+    kind = IDENTITY_KIND[address.channel]
+    return session.scalar(
+        select(Identity).where(
+            Identity.community_id == community.id,
+            Identity.kind == kind,
+            Identity.value == address.user_id,
+        )
+    )
+
+
+def resident_for(session: Session, community: Community, address: Address, now: datetime) -> Resident:
+    """The resident writing from `address`, created as pending on first contact."""
+    identity = find_identity(session, community, address)
+    if identity is not None:
+        return identity.resident
+    resident = Resident(community_id=community.id, status="pending", created_at=now)
+    resident.identities.append(
+        Identity(community_id=community.id, kind=IDENTITY_KIND[address.channel],
+                 value=address.user_id, created_at=now)
+    )
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def conversation_for(session: Session, resident: Resident, now: datetime) -> Conversation:
+    conversation = session.get(Conversation, resident.id)
+    if conversation is None:
+        conversation = Conversation(resident_id=resident.id, step=None, data={}, updated_at=now)
+        session.add(conversation)
+    return conversation
+
+
+def consent(resident: Resident, now: datetime) -> None:
+    resident.consent_at = now
+
+
+def opt_out(resident: Resident, now: datetime) -> None:
+    resident.opted_out = True
+    resident.opted_out_at = now
+
+
+def opt_in(resident: Resident) -> None:
+    resident.opted_out = False
+    resident.opted_out_at = None

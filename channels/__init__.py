@@ -1,0 +1,1 @@
+"""Provider adapters: pure I/O. They never import `bot` or `models`."""

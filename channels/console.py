@@ -1,0 +1,34 @@
+"""The console channel: a resident in a terminal, for trying the bot and for scripts."""
+import uuid
+from datetime import datetime, timezone
+from typing import TextIO
+
+from channels.messages import Address, InboundMessage, OutboundMessage
+
+NAME = "console"
+
+
+def inbound(user_id: str, text: str, recipient: str) -> InboundMessage:
+    """Turn a typed line into an inbound message from `user_id` to community `recipient`."""
+    return InboundMessage(
+        address=Address(NAME, user_id),
+        text=text,
+        provider_message_id=uuid.uuid4().hex,
+        received_at=datetime.now(timezone.utc),
+        recipient=recipient,
+        raw={"line": text},
+    )
+
+
+class ConsoleChannel:
+    """Prints outbound messages to a stream, as a phone would show them."""
+
+    name = NAME
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def send(self, message: OutboundMessage) -> str:
+        self.stream.write(message.text + "\n")
+        self.stream.flush()
+        return uuid.uuid4().hex

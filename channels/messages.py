@@ -1,0 +1,48 @@
+"""The message types every adapter speaks; free of Flask, Twilio and Telegram types."""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Address:
+    """Who a message is to or from: a channel and the user's id on it (phone, chat id)."""
+
+    channel: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An answer a resident can pick; `payload` is what comes back when they pick it."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message from a resident, as an adapter normalised it.
+
+    `recipient` is our side of the conversation (the SMS number written to, a
+    community slug on the console) and lets the bot find the community.
+    """
+
+    address: Address
+    text: str
+    provider_message_id: str
+    received_at: datetime
+    recipient: str | None = None
+    payload: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A message to send. The text must stand on its own; choices are an upgrade."""
+
+    address: Address
+    text: str
+    choices: tuple[Choice, ...] = ()
+    sender: str | None = None
+    reference: str | None = None  # our outbox id, for status callbacks

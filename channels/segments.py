@@ -1,0 +1,48 @@
+"""SMS segment counting: GSM-7 where every character allows it, UCS-2 otherwise.
+
+Providers bill per segment, so this is what a message costs.
+"""
+from dataclasses import dataclass
+
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # each takes two septets (escape + char)
+
+GSM7_SINGLE, GSM7_MULTI = 160, 153
+UCS2_SINGLE, UCS2_MULTI = 70, 67
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    encoding: str  # "GSM-7" or "UCS-2"
+    segments: int
+    units: int  # septets for GSM-7, UTF-16 code units for UCS-2
+
+
+def is_gsm7(text: str) -> bool:
+    """True when every character has a GSM-7 encoding."""
+    return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
+
+
+def count_segments(text: str) -> SegmentCount:
+    """How many SMS segments `text` takes, and in which encoding."""
+    if is_gsm7(text):
+        widths = [2 if c in GSM7_EXTENDED else 1 for c in text]
+        return SegmentCount("GSM-7", _pack(widths, GSM7_SINGLE, GSM7_MULTI), sum(widths))
+    widths = [2 if ord(c) > 0xFFFF else 1 for c in text]  # surrogate pairs
+    return SegmentCount("UCS-2", _pack(widths, UCS2_SINGLE, UCS2_MULTI), sum(widths))
+
+
+def _pack(widths: list[int], single: int, multi: int) -> int:
+    # A two-unit character (escape sequence, surrogate pair) is never split across segments.
+    total = sum(widths)
+    if total <= single:
+        return 1
+    segments, used = 1, 0
+    for width in widths:
+        if used + width > multi:
+            segments, used = segments + 1, 0
+        used += width
+    return segments

@@ -1,0 +1,12 @@
+"""Typed SQLAlchemy models of Common Purse. Imports nothing else of ours."""
+from models.base import Base, utcnow
+from models.community import VERIFICATION_RULES, Community
+from models.idea import IDEA_STATUSES, Idea
+from models.message import InboundLog, OutboxMessage
+from models.money import Allocation, BudgetUpdate, Spending
+from models.resident import Conversation, Identity, Resident
+
+__all__ = [
+    "Allocation", "Base", "BudgetUpdate", "Community", "Conversation", "IDEA_STATUSES", "Idea",
+    "Identity", "InboundLog", "OutboxMessage", "Resident", "Spending", "VERIFICATION_RULES", "utcnow",
+]

@@ -1,0 +1,31 @@
+"""A community: one neighbourhood with its own budget, number and residents."""
+from datetime import datetime
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+VERIFICATION_RULES = ("none", "postcode")
+
+
+class Community(Base):
+    __tablename__ = "community"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    join_code: Mapped[str] = mapped_column(String(40), unique=True)
+    sms_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    timezone: Mapped[str] = mapped_column(String(60), default="Europe/London")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    budget_total_pence: Mapped[int] = mapped_column(default=0)
+    verification: Mapped[str] = mapped_column(String(20), default="none")
+    # Outward codes ("E1") or sectors ("E1 6") a postcode must fall in when verification is "postcode".
+    postcode_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def default_language(self) -> str:
+        return (self.languages or ["en"])[0]

@@ -1,0 +1,29 @@
+"""Ideas residents give, with a rough cost and a moderation status."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+IDEA_STATUSES = (
+    "submitted", "shortlisted", "rejected", "merged", "in_round", "funded", "not_funded",
+)
+
+
+class Idea(Base):
+    __tablename__ = "idea"
+    __table_args__ = (UniqueConstraint("community_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    # The reference residents see ("idea 12"), counted per community.
+    number: Mapped[int]
+    # NULL once the author erased their data: the idea stays, anonymous.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    cost_pence: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

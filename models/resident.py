@@ -1,0 +1,61 @@
+"""Residents, the channel identities they write from, and their conversation state."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+# pending: welcomed, no consent yet; verifying: consented, postcode asked;
+# active: a member; erased: asked us to delete their data (row kept, anonymous).
+RESIDENT_STATUSES = ("pending", "verifying", "active", "erased")
+
+
+class Resident(Base):
+    __tablename__ = "resident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    opted_out_at: Mapped[datetime | None]
+    consent_at: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(10))
+    postcode_district: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]
+
+    identities: Mapped[list["Identity"]] = relationship(
+        back_populates="resident", cascade="all, delete-orphan"
+    )
+
+
+class Identity(Base):
+    """How we reach a resident: a phone number (SMS) or a chat id (Telegram)."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("community_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # "phone" or "telegram"
+    value: Mapped[str] = mapped_column(String(64))
+    # Set when a provider tells us we can no longer reach it: opted_out, blocked, invalid.
+    unreachable: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    resident: Mapped[Resident] = relationship(back_populates="identities")
+
+
+class Conversation(Base):
+    """Where a resident is in a multi-step flow, so flows survive restarts and workers."""
+
+    __tablename__ = "conversation"
+
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True
+    )
+    step: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
