@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.support import NullTranslations, Translations
 
-from channels.segments import count_segments
+from channels.segments import count_segments, is_gsm7, to_gsm7
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 ELLIPSIS = "..."  # GSM-7 safe, unlike the single-character ellipsis
@@ -125,6 +125,11 @@ def render(key: str, language: str = "en", **values: object) -> str:
     template = translations(language).gettext(entry.text)
     filled = {name: _cut(str(value), PLACEHOLDER_MAX.get(name, 60)) for name, value in values.items()}
     text = template.format(**filled)
+    if count_segments(text).segments > entry.segments and is_gsm7(template):
+        # One character outside GSM-7 makes the whole message UCS-2, at over twice the cost:
+        # spell the values in GSM-7 rather than cut them to nothing.
+        filled = {name: to_gsm7(value) for name, value in filled.items()}
+        text = template.format(**filled)
     while count_segments(text).segments > entry.segments:
         longest = max((n for n in FREE_TEXT if n in filled), key=lambda n: len(filled[n]), default=None)
         if longest is None or len(filled[longest]) <= len(ELLIPSIS) + 1:

@@ -6,7 +6,6 @@ from flask import Flask
 DEFAULTS = {
     # SQLAlchemy URL; unset means a SQLite file in the instance folder.
     "DATABASE_URL": None,
-    "SECRET_KEY": "dev-only-not-secret",
     # Seconds between dispatcher polls of the outbox.
     "DISPATCH_INTERVAL": 1.0,
     # Attempts at a transient failure before an outbox row is marked failed.

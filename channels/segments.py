@@ -2,6 +2,7 @@
 
 Providers bill per segment, so this is what a message costs.
 """
+import unicodedata
 from dataclasses import dataclass
 
 GSM7_BASIC = frozenset(
@@ -24,6 +25,25 @@ class SegmentCount:
 def is_gsm7(text: str) -> bool:
     """True when every character has a GSM-7 encoding."""
     return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
+
+
+_LOOKALIKES = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
+               "\u00a0": " ", "•": "-"}
+
+
+def to_gsm7(text: str) -> str:
+    """The nearest GSM-7 spelling: accents dropped where GSM-7 lacks them (ŵ -> w),
+    typographic punctuation made plain, anything else (emoji) left out."""
+    out = []
+    for char in text:
+        if is_gsm7(char):
+            out.append(char)
+        elif char in _LOOKALIKES:
+            out.append(_LOOKALIKES[char])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if is_gsm7(c))
+            out.append(base)
+    return "".join(out)
 
 
 def count_segments(text: str) -> SegmentCount:

@@ -1,4 +1,5 @@
 """STOP, START and HELP: they work whatever else the resident was doing."""
+from bot.dialogue import joining
 from bot.dialogue.turn import Result, Turn
 from bot.residents import opt_in, opt_out
 
@@ -10,8 +11,10 @@ def stop(turn: Turn) -> Result:
 
 
 def restart(turn: Turn) -> Result:
-    """Opt back in after a STOP."""
+    """Opt back in after a STOP; someone who stopped before joining joins now."""
     opt_in(turn.resident)
+    if turn.resident.status == "pending":
+        return joining.accept_consent(turn)
     return Result([turn.say("rejoined")])
 
 

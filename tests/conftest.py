@@ -1,0 +1,173 @@
+"""Fixtures: a migrated database (SQLite always, PostgreSQL when configured), the app,
+its test client and CLI runner, a fixed clock, and a chat helper."""
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.app import create_app
+from bot.communities import create_community
+from bot.db import get_db
+from bot.dispatcher import Dispatcher
+from bot.inbound import receive
+from channels import console
+from channels.messages import Address
+from models import Base
+from models.engine import make_engine
+from models.migrate import upgrade
+from tests.fakes import CollectingChannel, FixedClock
+
+# Point this at a PostgreSQL database to run every database test there too, e.g.
+# postgresql+psycopg://postgres@127.0.0.1:5432/test. Tests use their own schema in it.
+PG_URL = os.environ.get("COMMONPURSE_TEST_DATABASE_URL")
+# Set to 1 (as CI does) to fail rather than skip when PostgreSQL is not configured.
+REQUIRE_PG = os.environ.get("COMMONPURSE_TEST_REQUIRE_POSTGRES") == "1"
+PG_SCHEMA = "commonpurse_test"
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+
+    def fresh(self, tmp_path) -> str:
+        """A database URL holding a freshly migrated, empty schema."""
+        if self.name == "sqlite":
+            path = tmp_path / "commonpurse.db"
+            shutil.copy(make_url(self.url).database, path)
+            return f"sqlite:///{path}"
+        engine = make_engine(self.url)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        engine.dispose()
+        return self.url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory):
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()  # closing the last connection checkpoints the WAL into the file
+        return Backend("sqlite", f"sqlite:///{path}")
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("COMMONPURSE_TEST_REQUIRE_POSTGRES=1 but COMMONPURSE_TEST_DATABASE_URL is unset")
+        pytest.skip("PostgreSQL not configured: set COMMONPURSE_TEST_DATABASE_URL")
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE")
+        connection.exec_driver_sql(f"CREATE SCHEMA {PG_SCHEMA}")
+    admin.dispose()
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={PG_SCHEMA}"})
+    url = url.render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return Backend("postgresql", url)
+
+
+@pytest.fixture
+def database_url(backend, tmp_path):
+    return backend.fresh(tmp_path)
+
+
+@pytest.fixture
+def clock():
+    return FixedClock()
+
+
+@pytest.fixture
+def app(database_url, clock):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "CLOCK": clock})
+    yield app
+    get_db(app).dispose()
+
+
+@pytest.fixture
+def db(app):
+    return get_db(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_community(db, clock):
+    """Create a community; keyword arguments override the defaults."""
+    def make(**overrides):
+        fields = dict(name="Riverside Big Local", slug="riverside", budget_total_pence=1_150_000_00,
+                      join_code="RIVERSIDE", sms_number="+441632960001")
+        fields.update(overrides)
+        with db.transaction() as session:
+            return create_community(session, now=clock(), **fields)
+    return make
+
+
+@pytest.fixture
+def community(make_community):
+    return make_community()
+
+
+class Chat:
+    """A resident in a conversation: `say` a line, get back the replies they would see."""
+
+    def __init__(self, db, clock, slug: str, phone: str):
+        self.db, self.clock, self.slug, self.phone = db, clock, slug, phone
+        self.channel = CollectingChannel(console.NAME)
+        self.dispatcher = Dispatcher(db, {console.NAME: self.channel}, clock)
+
+    def say(self, text: str) -> list[str]:
+        before = len(self.channel.sent)
+        receive(self.db, console.inbound(self.phone, text, self.slug), self.clock())
+        while self.dispatcher.run_once(Address(console.NAME, self.phone)):
+            pass
+        return self.channel.texts()[before:]
+
+    def reply(self, text: str) -> str:
+        """The one reply to `text` (fails if there is not exactly one)."""
+        replies = self.say(text)
+        assert len(replies) == 1, replies
+        return replies[0]
+
+
+@pytest.fixture
+def chat(db, clock, community):
+    """A new resident of the default community, not yet joined."""
+    return Chat(db, clock, community.slug, "+447700900123")
+
+
+@pytest.fixture
+def member(chat):
+    """A resident who has joined the default community."""
+    chat.say("hello")
+    assert "you're in" in chat.reply("YES").lower()
+    return chat
+
+
+@pytest.fixture
+def new_chat(db, clock):
+    def make(slug: str = "riverside", phone: str = "+447700900456") -> Chat:
+        return Chat(db, clock, slug, phone)
+    return make
+
+
+@pytest.fixture
+def cp(runner):
+    """Run a `commonpurse` command against the test app: cp("community", "list")."""
+    from bot.cli import cli
+
+    def invoke(*args: str):
+        return runner.invoke(cli, list(args))
+    return invoke

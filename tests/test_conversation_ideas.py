@@ -1,0 +1,91 @@
+"""Giving ideas with a rough cost, and MY IDEAS."""
+import pytest
+from sqlalchemy import select
+
+from models import Idea
+
+
+def _ideas(db):
+    with db.transaction() as session:
+        return session.scalars(select(Idea).order_by(Idea.number)).all()
+
+
+def test_idea_in_one_message_then_cost(member, db):
+    assert "how much" in member.reply("IDEA more benches on the green")
+    reply = member.reply("£2k")
+    assert "#1" in reply and "£2,000" in reply
+    (idea,) = _ideas(db)
+    assert (idea.text, idea.cost_pence, idea.status) == ("more benches on the green", 200_000, "submitted")
+
+
+@pytest.mark.parametrize("typed, pence", [
+    ("500", 50_000), ("£2k", 200_000), ("2,500", 250_000), ("£1.5k", 150_000),
+    ("about £300", 30_000), ("120.50", 12_050), ("3 thousand", 300_000),
+])
+def test_rough_costs_as_people_write_them(member, db, typed, pence):
+    member.say("IDEA a mural")
+    member.say(typed)
+    assert _ideas(db)[0].cost_pence == pence
+
+
+def test_idea_in_steps(member, db):
+    assert "What's your idea" in member.reply("idea")
+    assert "how much" in member.reply("A skate park by the river")
+    assert "#1" in member.reply("skip")
+    (idea,) = _ideas(db)
+    assert idea.text == "A skate park by the river" and idea.cost_pence is None
+
+
+def test_idea_with_punctuation_after_the_keyword(member, db):
+    member.say("Idea: fix the lights on the canal path")
+    assert _ideas(db)[0].text == "fix the lights on the canal path"
+
+
+def test_unreadable_cost_asks_again_and_keeps_the_idea(member, db):
+    member.say("IDEA a community fridge")
+    assert "couldn't read" in member.reply("dunno, a lot?")
+    assert "£400" in member.reply("400")
+    assert _ideas(db)[0].cost_pence == 40_000
+
+
+def test_a_command_instead_of_a_cost_is_answered_and_the_idea_kept(member, db):
+    member.say("IDEA a community fridge")
+    assert "budget" in member.reply("BUDGET").lower()
+    assert _ideas(db)[0].cost_pence is None
+    assert "didn't understand" in member.reply("500")  # the cost step is over
+
+
+def test_a_command_instead_of_idea_text_is_answered(member, db):
+    member.say("IDEA")
+    assert "haven't given any ideas" in member.reply("MY IDEAS")
+    assert _ideas(db) == []
+
+
+def test_ideas_are_numbered_per_community(member, db):
+    member.say("IDEA one")
+    member.say("skip")
+    member.say("IDEA two")
+    assert "#2" in member.reply("skip")
+
+
+def test_too_long_an_idea_is_refused_with_the_limit(member, db):
+    reply = member.reply("IDEA " + "x" * 600)
+    assert "600 characters" in reply and "500" in reply
+    assert _ideas(db) == []
+    assert "how much" in member.reply("A shorter idea")
+
+
+def test_my_ideas_lists_ideas_with_status(member, db):
+    member.say("IDEA more benches on the green")
+    member.say("500")
+    member.say("IDEA a mural")
+    member.say("skip")
+    with db.transaction() as session:
+        session.scalars(select(Idea).where(Idea.number == 1)).one().status = "shortlisted"
+    reply = member.reply("my ideas")
+    assert "#2 a mural: waiting for review" in reply
+    assert "#1 more benches on the green: shortlisted" in reply
+
+
+def test_my_ideas_with_none_yet(member):
+    assert "haven't given any ideas" in member.reply("MY IDEAS")

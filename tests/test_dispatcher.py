@@ -1,0 +1,133 @@
+"""The dispatcher: sends due outbox rows, retries what may work later, records what never will."""
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.dispatcher import Dispatcher
+from bot.outbox import enqueue
+from channels.errors import PermanentSendError, SendError, TransientSendError
+from channels.messages import Address, Choice
+from models import Identity, OutboxMessage
+from tests.fakes import CollectingChannel
+
+
+def _queue(db, clock, text="hello", channel="console", user="+447700900123", **fields):
+    with db.transaction() as session:
+        row = enqueue(session, address=Address(channel, user), text=text, now=clock(), **fields)
+        session.flush()
+        return row.id
+
+
+def _row(db, row_id):
+    with db.transaction() as session:
+        return session.get(OutboxMessage, row_id)
+
+
+def test_queued_messages_are_sent_and_recorded(db, clock):
+    channel = CollectingChannel()
+    row_id = _queue(db, clock, "hello", choices=(Choice("Yes", "YES"),))
+    assert Dispatcher(db, {"console": channel}, clock).run_once() == 1
+    assert channel.sent[0].text == "hello" and channel.sent[0].choices == (Choice("Yes", "YES"),)
+    row = _row(db, row_id)
+    assert (row.status, row.provider_id, row.attempts, row.sent_at) == ("sent", "fake-1", 1, clock())
+    assert Dispatcher(db, {"console": channel}, clock).run_once() == 0  # never twice
+
+
+def test_rows_for_other_channels_are_left_for_their_workers(db, clock):
+    row_id = _queue(db, clock, channel="sms")
+    assert Dispatcher(db, {"console": CollectingChannel()}, clock).run_once() == 0
+    assert _row(db, row_id).status == "queued"
+
+
+def test_transient_errors_are_retried_with_backoff(db, clock):
+    channel = CollectingChannel()
+    channel.fail_with(TransientSendError("429", "slow down"), TransientSendError("503", "busy"))
+    row_id = _queue(db, clock)
+    dispatcher = Dispatcher(db, {"console": channel}, clock, base_backoff=5)
+    dispatcher.run_once()
+    row = _row(db, row_id)
+    assert (row.status, row.error_code, row.next_attempt_at) == ("queued", "429", clock() + timedelta(seconds=5))
+    assert dispatcher.run_once() == 0  # not due yet
+    clock.advance(seconds=5)
+    dispatcher.run_once()
+    assert _row(db, row_id).next_attempt_at == clock() + timedelta(seconds=10)
+    clock.advance(seconds=10)
+    dispatcher.run_once()
+    assert _row(db, row_id).status == "sent" and channel.texts() == ["hello"]
+
+
+def test_retry_after_from_the_provider_is_honoured(db, clock):
+    channel = CollectingChannel()
+    channel.fail_with(TransientSendError("429", "flood", retry_after=42))
+    row_id = _queue(db, clock)
+    Dispatcher(db, {"console": channel}, clock).run_once()
+    assert _row(db, row_id).next_attempt_at == clock() + timedelta(seconds=42)
+
+
+def test_attempts_are_bounded(db, clock):
+    channel = CollectingChannel()
+    channel.fail_with(*[TransientSendError("500", "down")] * 3)
+    row_id = _queue(db, clock)
+    dispatcher = Dispatcher(db, {"console": channel}, clock, max_attempts=3, base_backoff=1)
+    for _ in range(3):
+        dispatcher.run_once()
+        clock.advance(minutes=5)
+    row = _row(db, row_id)
+    assert (row.status, row.attempts, row.error_code) == ("failed", 3, "500")
+
+
+def test_a_permanent_error_fails_the_row_and_marks_the_identity(db, clock, community, member):
+    member.channel.fail_with(PermanentSendError("21610", "opted out at carrier", unreachable="opted_out"))
+    member.say("BUDGET")
+    with db.transaction() as session:
+        failed = session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")).one()
+        identity = session.scalars(select(Identity)).one()
+    assert (failed.error_code, failed.attempts) == ("21610", 1)
+    assert identity.unreachable == "opted_out"
+
+
+def test_other_provider_errors_fail_without_retry(db, clock):
+    channel = CollectingChannel()
+    channel.fail_with(SendError("30007", "filtered"))
+    row_id = _queue(db, clock)
+    Dispatcher(db, {"console": channel}, clock).run_once()
+    assert (_row(db, row_id).status, _row(db, row_id).error_message) == ("failed", "filtered")
+
+
+def test_an_adapter_bug_does_not_lose_the_message(db, clock):
+    channel = CollectingChannel()
+    channel.fail_with(KeyError("oops"))
+    row_id = _queue(db, clock)
+    Dispatcher(db, {"console": channel}, clock).run_once()
+    assert _row(db, row_id).status == "queued"
+
+
+def test_a_final_message_is_erased_once_sent(db, clock):
+    row_id = _queue(db, clock, "bye", erase_after_send=True)
+    Dispatcher(db, {"console": CollectingChannel()}, clock).run_once()
+    row = _row(db, row_id)
+    assert (row.status, row.body, row.address) == ("sent", None, None)
+
+
+def test_segments_are_counted_per_message(db, clock):
+    assert _row(db, _queue(db, clock, "a" * 200)).segments == 2
+    assert _row(db, _queue(db, clock, "🙂" * 40)).segments == 2
+
+
+def test_two_dispatchers_never_send_the_same_row(db, clock):
+    for n in range(40):
+        _queue(db, clock, f"message {n}")
+    channels = [CollectingChannel(), CollectingChannel()]
+    dispatchers = [Dispatcher(db, {"console": c}, clock, batch=5) for c in channels]
+
+    def drain(dispatcher):
+        while dispatcher.run_once():
+            pass
+    threads = [threading.Thread(target=drain, args=(d,)) for d in dispatchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sent = channels[0].texts() + channels[1].texts()
+    assert sorted(sent) == sorted(f"message {n}" for n in range(40))
