@@ -1,4 +1,5 @@
 """First contact, consent and the postcode check, as a resident meets them."""
+import pytest
 from sqlalchemy import select
 
 from models import Identity, InboundLog, Resident
@@ -52,69 +53,51 @@ def test_welcome_offers_buttons_for_channels_that_have_them(chat):
     assert payloads == ["YES", "STOP"]
 
 
-def _postcode_community(make_community):
-    return make_community(slug="millfield", join_code="MILL", sms_number="+441632960002",
-                          name="Millfield", verification="postcode", postcode_areas=["E1", "E2 7"])
-
-
-def test_postcode_community_asks_for_a_postcode_after_consent(make_community, new_chat):
-    _postcode_community(make_community)
+@pytest.fixture
+def applicant(make_community, new_chat):
+    """Someone who said YES to a community that checks postcodes, and was asked for theirs."""
+    make_community(slug="millfield", join_code="MILL", sms_number="+441632960002",
+                   name="Millfield", verification="postcode", postcode_areas=["E1", "E2 7"])
     chat = new_chat("millfield")
     chat.say("hello")
     assert "postcode" in chat.reply("YES")
+    return chat
 
 
-def test_postcode_in_the_area_joins_and_keeps_only_the_district(make_community, new_chat, db):
-    _postcode_community(make_community)
-    chat = new_chat("millfield")
-    chat.say("hello")
-    chat.say("YES")
-    assert "you're in" in chat.reply("e1 6an").lower()
+def test_postcode_in_the_area_joins_and_keeps_only_the_district(applicant, db):
+    assert "you're in" in applicant.reply("e1 6an").lower()
     with db.transaction() as session:
         assert session.scalars(select(Resident)).one().postcode_district == "E1"
 
 
-def test_postcode_sector_match(make_community, new_chat):
-    _postcode_community(make_community)
-    chat = new_chat("millfield")
-    chat.say("hello")
-    chat.say("YES")
-    assert "you're in" in chat.reply("E2 7QX").lower()
+def test_postcode_sector_match(applicant):
+    assert "you're in" in applicant.reply("E2 7QX").lower()
 
 
-def test_postcode_outside_the_area_is_refused_politely_and_can_be_retried(make_community, new_chat, db):
-    _postcode_community(make_community)
-    chat = new_chat("millfield")
-    chat.say("hello")
-    chat.say("YES")
-    reply = chat.reply("SW1A 1AA")
+def test_postcode_outside_the_area_is_refused_politely_and_can_be_retried(applicant):
+    reply = applicant.reply("SW1A 1AA")
     assert reply.startswith("Sorry") and "E1, E2 7" in reply
-    assert "IDEA" not in chat.reply("IDEA a park")  # still not a member
-    assert "you're in" in chat.reply("E1 6AN").lower()
+    assert "IDEA" not in applicant.reply("IDEA a park")  # still not a member
+    assert "you're in" in applicant.reply("E1 6AN").lower()
 
 
-def test_outward_code_of_a_sector_area_needs_the_full_postcode(make_community, new_chat):
-    _postcode_community(make_community)
-    chat = new_chat("millfield")
-    chat.say("hello")
-    chat.say("YES")
-    assert "full postcode" in chat.reply("E2")
+def test_outward_code_of_a_sector_area_needs_the_full_postcode(applicant):
+    assert "full postcode" in applicant.reply("E2")
 
 
-def test_something_that_is_not_a_postcode_gets_an_example(make_community, new_chat):
-    _postcode_community(make_community)
-    chat = new_chat("millfield")
-    chat.say("hello")
-    chat.say("YES")
-    assert "like E1 6AN" in chat.reply("near the church")
+def test_something_that_is_not_a_postcode_gets_an_example(applicant):
+    assert "like E1 6AN" in applicant.reply("near the church")
 
 
-def test_help_while_verifying_repeats_the_question(make_community, new_chat):
-    _postcode_community(make_community)
-    chat = new_chat("millfield")
-    chat.say("hello")
-    chat.say("YES")
-    assert "postcode" in chat.reply("HELP")
+def test_help_while_verifying_repeats_the_question(applicant):
+    assert "postcode" in applicant.reply("HELP")
+
+
+def test_stop_while_verifying_is_respected(applicant):
+    assert "won't get any more" in applicant.reply("STOP")
+    assert applicant.say("E1 6AN") == []
+    assert "postcode" in applicant.reply("START")
+    assert "you're in" in applicant.reply("E1 6AN").lower()
 
 
 def test_two_communities_keep_their_residents_apart(make_community, community, new_chat, db):

@@ -95,6 +95,17 @@ def test_serve_demo_on_a_fresh_sqlite_database(tmp_path):
     assert "Try the demo: commonpurse chat --community demo" in out
 
 
+def test_worker_runs_until_sigterm(tmp_path):
+    worker = subprocess.Popen([COMMONPURSE, "worker"], env=_env(f"sqlite:///{tmp_path / 'w.db'}"),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while "dispatcher started" not in (line := worker.stderr.readline()):
+        assert line and time.monotonic() < deadline, "worker did not start"
+    worker.send_signal(signal.SIGTERM)
+    worker.communicate(timeout=30)
+    assert worker.returncode == 0
+
+
 def test_healthz(client):
     response = client.get("/healthz")
     assert (response.status_code, response.json) == (200, {"status": "ok", "database": "ok"})

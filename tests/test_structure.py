@@ -43,3 +43,14 @@ def _imports(package: str) -> set[str]:
 ])
 def test_dependencies_point_one_way(package, forbidden):
     assert _imports(package) & forbidden == set()
+
+
+def test_sqlite_connections_are_set_up_for_concurrent_use(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/x.db")
+    try:
+        with engine.connect() as connection:
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert (pragma("journal_mode"), pragma("foreign_keys"), pragma("busy_timeout")) == (
+                "wal", 1, 15000)
+    finally:
+        engine.dispose()

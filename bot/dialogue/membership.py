@@ -15,6 +15,8 @@ def restart(turn: Turn) -> Result:
     opt_in(turn.resident)
     if turn.resident.status == "pending":
         return joining.accept_consent(turn)
+    if turn.resident.status == "verifying":
+        return Result([turn.say("ask_postcode")], step="postcode")
     return Result([turn.say("rejoined")])
 
 
