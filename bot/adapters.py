@@ -2,12 +2,20 @@
 from flask import Flask
 
 from bot.dispatcher import Channel
+from channels.twilio_sms import TwilioSettings, TwilioSMSChannel
 
 
 def configured_channels(app: Flask) -> dict[str, Channel]:
     """Adapters for every channel configured in `app.config`.
 
-    The console channel is never here: `commonpurse chat` sends its own replies.
-    SMS (Twilio) and Telegram adapters are added here when they are configured.
+    The console channel is never here: `commonpurse chat` prints its own replies.
     """
-    return {}
+    config = app.config
+    channels: dict[str, Channel] = {}
+    if config["TWILIO_ACCOUNT_SID"] and config["TWILIO_AUTH_TOKEN"]:
+        channels["sms"] = TwilioSMSChannel(TwilioSettings(
+            account_sid=config["TWILIO_ACCOUNT_SID"], auth_token=config["TWILIO_AUTH_TOKEN"],
+            messaging_service_sid=config["TWILIO_MESSAGING_SERVICE_SID"],
+            api_url=config["TWILIO_API_URL"], public_url=config["PUBLIC_URL"],
+            segments_per_second=float(config["SMS_SEGMENTS_PER_SECOND"])))
+    return channels

@@ -2,8 +2,9 @@
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import db, health
+from bot import db, health, webhooks
 from bot.config import load_config
 
 
@@ -14,6 +15,11 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"])
     db.init_app(app)
     app.register_blueprint(health.bp)
+    webhooks.init_app(app)
+    proxies = int(app.config["PROXY_FIX"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
+                                x_port=proxies, x_prefix=proxies)
     return app
 
 
@@ -22,3 +28,5 @@ def configure_logging(level: str) -> None:
     # httpx logs request URLs at INFO, and Telegram URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The twilio client logs every request, with phone numbers and message text, at INFO.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

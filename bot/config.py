@@ -11,16 +11,33 @@ DEFAULTS = {
     # Attempts at a transient failure before an outbox row is marked failed.
     "OUTBOX_MAX_ATTEMPTS": 6,
     "LOG_LEVEL": "INFO",
+    # The URL providers reach us at (https://purse.example.org); used to check Twilio
+    # signatures behind a proxy and to build status callback URLs.
+    "PUBLIC_URL": None,
+    # How many proxies in front of us set X-Forwarded-* headers we may trust (0: none).
+    "PROXY_FIX": 0,
+    "TWILIO_ACCOUNT_SID": None,
+    "TWILIO_AUTH_TOKEN": None,
+    "TWILIO_MESSAGING_SERVICE_SID": None,
+    "TWILIO_API_URL": "https://api.twilio.com",
+    "SMS_SEGMENTS_PER_SECOND": 10.0,
 }
+# Secrets and ids that must stay text even if they look like JSON numbers.
+TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+             "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
     """Fill app.config; COMMONPURSE_DATABASE_URL sets DATABASE_URL and so on."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("COMMONPURSE")
+    for key in TEXT_KEYS:
+        if os.environ.get(f"COMMONPURSE_{key}") is not None:
+            app.config[key] = os.environ[f"COMMONPURSE_{key}"]
     if overrides:
         app.config.update(overrides)
     if not app.config["DATABASE_URL"]:
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "commonpurse.db")
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
+

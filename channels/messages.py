@@ -46,3 +46,13 @@ class OutboundMessage:
     choices: tuple[Choice, ...] = ()
     sender: str | None = None
     reference: str | None = None  # our outbox id, for status callbacks
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """A provider's word on a message we sent: "sent", "delivered", "undelivered", "failed"."""
+
+    channel: str
+    provider_id: str
+    status: str
+    error_code: str | None = None

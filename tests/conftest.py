@@ -171,3 +171,14 @@ def cp(runner):
     def invoke(*args: str):
         return runner.invoke(cli, list(args))
     return invoke
+
+
+@pytest.fixture
+def fake_twilio(monkeypatch):
+    """A running fake Twilio API; TWILIO_EDGE/REGION set to show they cannot redirect us."""
+    from tests.fake_twilio import start_fake_twilio
+    monkeypatch.setenv("TWILIO_EDGE", "sydney")
+    monkeypatch.setenv("TWILIO_REGION", "au1")
+    fake, stop = start_fake_twilio()
+    yield fake
+    stop()

@@ -1,0 +1,293 @@
+"""SMS through Twilio, end to end: signed webhooks in, the real twilio client out to a local fake."""
+import itertools
+import logging
+import threading
+
+import pytest
+import requests
+from sqlalchemy import func, select
+from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
+
+from bot.adapters import configured_channels
+from bot.app import create_app
+from bot.db import get_db
+from bot.dispatcher import Dispatcher
+from channels.segments import count_segments
+from models import Identity, InboundLog, OutboxMessage, Resident
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+
+PUBLIC = "https://purse.example.org"
+NUMBER = "+441632960001"  # the community's
+sids = itertools.count(1)
+
+
+def twilio_config(fake, **extra):
+    return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_URL": fake.url, "PUBLIC_URL": PUBLIC, "SMS_SEGMENTS_PER_SECOND": 1000,
+            **extra}
+
+
+@pytest.fixture
+def sms_app(app, fake_twilio):
+    app.config.update(twilio_config(fake_twilio))
+    return app
+
+
+def signed(params: dict, url: str = PUBLIC + "/webhooks/twilio/sms") -> dict:
+    return {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, params)}
+
+
+def inbound(body: str, sender: str = "+447700900123", to: str = NUMBER, sid: str | None = None) -> dict:
+    return {"MessageSid": sid or f"SM{next(sids):032d}", "AccountSid": ACCOUNT_SID, "From": sender,
+            "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1"}
+
+
+class Phone:
+    """A resident's phone: texts the community through the webhook, reads what Twilio sent it."""
+
+    def __init__(self, app, fake, number="+447700900123"):
+        self.app, self.fake, self.number = app, fake, number
+        self.client = app.test_client()
+        self.dispatcher = Dispatcher(get_db(app), configured_channels(app), app.config["CLOCK"])
+
+    def text(self, body: str, sid: str | None = None) -> list[str]:
+        params = inbound(body, self.number, sid=sid)
+        response = self.client.post("/webhooks/twilio/sms", data=params, headers=signed(params))
+        assert response.status_code == 200
+        assert response.mimetype == "text/xml" and b"<Response />" in response.data
+        return self.receive()
+
+    def receive(self) -> list[str]:
+        before = len(self.fake.sent)
+        while self.dispatcher.run_once():
+            pass
+        return [s.form["Body"] for s in self.fake.sent[before:] if s.form["To"] == self.number]
+
+
+def count(db, model, *where):
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_a_resident_journey_by_sms(sms_app, fake_twilio, community, db):
+    phone = Phone(sms_app, fake_twilio)
+    assert "Reply YES to join" in phone.text("Hello?")[0]
+    assert "you're in" in phone.text("YES")[0]
+    assert "how much" in phone.text("IDEA more benches on the green")[0]
+    assert "#1" in phone.text("£2k")[0]
+    assert "Still to decide: £1,150,000" in phone.text("BUDGET")[0]
+    assert "won't get any more messages" in phone.text("STOP")[0]
+    assert phone.text("BUDGET") == []
+    assert "Welcome back" in phone.text("START")[0]
+    sent = fake_twilio.sent[0].form
+    assert (sent["From"], sent["To"]) == (NUMBER, "+447700900123")
+    assert sent["StatusCallback"] == PUBLIC + "/webhooks/twilio/status"
+
+
+def test_uk_format_numbers_are_normalised(sms_app, fake_twilio, community, db):
+    phone = Phone(sms_app, fake_twilio, number="07700 900123")
+    phone.text("hi")
+    with db.transaction() as session:
+        assert session.scalars(select(Identity.value)).one() == "+447700900123"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Twilio-Signature": "forged"}])
+def test_a_missing_or_forged_signature_is_refused_and_nothing_stored(sms_app, community, db, headers):
+    response = sms_app.test_client().post("/webhooks/twilio/sms", data=inbound("hi"), headers=headers)
+    assert response.status_code == 403
+    assert count(db, InboundLog) == 0 and count(db, Resident) == 0
+
+
+def test_a_signature_for_other_parameters_is_refused(sms_app, community, db):
+    params = inbound("hi")
+    headers = signed(params)
+    params["Body"] = "STOP"
+    assert sms_app.test_client().post("/webhooks/twilio/sms", data=params, headers=headers).status_code == 403
+
+
+def test_without_an_auth_token_every_webhook_is_refused(app, community, db):
+    params = inbound("hi")
+    assert app.test_client().post("/webhooks/twilio/sms", data=params,
+                                  headers=signed(params)).status_code == 403
+
+
+def test_signatures_check_out_behind_a_tls_proxy(app, fake_twilio, community, db):
+    app.config.update(twilio_config(fake_twilio, PUBLIC_URL=None))
+    params = inbound("hi")
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "purse.example.org",
+                 **signed(params)}
+    assert app.test_client().post("/webhooks/twilio/sms", data=params,
+                                  headers=forwarded).status_code == 403  # proxy not trusted
+    proxied = create_app({**app.config, "PROXY_FIX": 1})
+    assert proxied.test_client().post("/webhooks/twilio/sms", data=params,
+                                      headers=forwarded).status_code == 200
+    get_db(proxied).dispose()
+    assert count(db, InboundLog) == 1
+
+
+def test_a_repeated_message_sid_is_acknowledged_and_ignored(sms_app, fake_twilio, community, db):
+    phone = Phone(sms_app, fake_twilio)
+    assert len(phone.text("hi", sid="SMrepeat")) == 1
+    assert phone.text("hi", sid="SMrepeat") == []
+    assert count(db, InboundLog) == 1 and count(db, OutboxMessage) == 1
+
+
+def test_a_message_to_a_number_of_no_community(sms_app, community, db, caplog):
+    params = inbound("hi", to="+441632960999")
+    with caplog.at_level(logging.WARNING):
+        response = sms_app.test_client().post("/webhooks/twilio/sms", data=params, headers=signed(params))
+    assert response.status_code == 200 and b"<Response />" in response.data
+    assert count(db, InboundLog) == 0
+    assert "unknown recipient" in caplog.text and "+441632960999" not in caplog.text
+
+
+def test_a_real_http_request_to_the_running_app(sms_app, fake_twilio, community, db):
+    server = make_server("127.0.0.1", 0, sms_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        sms_app.config["PUBLIC_URL"] = None  # the URL Twilio calls is the one we see
+        url = f"http://127.0.0.1:{server.port}/webhooks/twilio/sms"
+        params = inbound("hello")
+        response = requests.post(url, data=params, headers=signed(params, url), timeout=10)
+        assert response.status_code == 200
+        assert count(db, InboundLog) == 1
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def _status(app, params):
+    url = PUBLIC + "/webhooks/twilio/status"
+    return app.test_client().post("/webhooks/twilio/status", data=params, headers=signed(params, url))
+
+
+def _only_row(db):
+    with db.transaction() as session:
+        return session.scalars(select(OutboxMessage)).one()
+
+
+def test_delivery_reports_update_the_message(sms_app, fake_twilio, community, db):
+    Phone(sms_app, fake_twilio).text("hi")
+    sid = _only_row(db).provider_id
+    assert sid.startswith("SM")
+    assert _status(sms_app, {"MessageSid": sid, "MessageStatus": "delivered"}).status_code == 204
+    assert _only_row(db).status == "delivered"
+    _status(sms_app, {"MessageSid": sid, "MessageStatus": "sent"})  # late, out of order
+    assert _only_row(db).status == "delivered"
+
+
+def test_an_undelivered_report_records_the_error_code(sms_app, fake_twilio, community, db):
+    Phone(sms_app, fake_twilio).text("hi")
+    sid = _only_row(db).provider_id
+    _status(sms_app, {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    row = _only_row(db)
+    assert (row.status, row.error_code) == ("undelivered", "30003")
+
+
+def test_a_forged_delivery_report_is_refused(sms_app, fake_twilio, community, db):
+    Phone(sms_app, fake_twilio).text("hi")
+    sid = _only_row(db).provider_id
+    response = sms_app.test_client().post("/webhooks/twilio/status",
+                                          data={"MessageSid": sid, "MessageStatus": "failed"},
+                                          headers={"X-Twilio-Signature": "forged"})
+    assert response.status_code == 403 and _only_row(db).status == "sent"
+
+
+def test_a_report_for_a_message_we_never_sent_is_ignored(sms_app, community, db):
+    assert _status(sms_app, {"MessageSid": "SMunknown", "MessageStatus": "delivered"}).status_code == 204
+
+
+@pytest.mark.parametrize("code, reason", [(21610, "opted_out"), (21211, "invalid"), (21614, "invalid")])
+def test_a_dead_number_is_marked_and_never_retried(sms_app, fake_twilio, community, db, clock, code, reason):
+    phone = Phone(sms_app, fake_twilio)
+    fake_twilio.fail_next(400, code)
+    assert phone.text("hi") == []
+    clock.advance(hours=1)
+    assert phone.receive() == []
+    row = _only_row(db)
+    assert (row.status, row.error_code, row.attempts) == ("failed", str(code), 1)
+    with db.transaction() as session:
+        assert session.scalars(select(Identity)).one().unreachable == reason
+
+
+@pytest.mark.parametrize("status, code", [(429, 20429), (500, None), (503, None)])
+def test_rate_limits_and_server_errors_are_retried(sms_app, fake_twilio, community, db, clock, status, code):
+    phone = Phone(sms_app, fake_twilio)
+    fake_twilio.fail_next(status, code, times=2)
+    assert phone.text("hi") == []
+    clock.advance(seconds=5)
+    assert phone.receive() == []
+    clock.advance(seconds=10)
+    assert "Reply YES" in phone.receive()[0]
+    assert (_only_row(db).status, _only_row(db).attempts) == ("sent", 3)
+
+
+def test_retries_are_bounded(sms_app, fake_twilio, community, db, clock):
+    sms_app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    phone = Phone(sms_app, fake_twilio)
+    phone.dispatcher.max_attempts = 3
+    fake_twilio.fail_next(500, times=5)
+    phone.text("hi")
+    for _ in range(3):
+        clock.advance(minutes=10)
+        phone.receive()
+    assert (_only_row(db).status, _only_row(db).attempts) == ("failed", 3)
+
+
+def test_an_unreachable_api_is_retried(app, community, db, clock):
+    app.config.update({"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                       "TWILIO_API_URL": "http://127.0.0.1:9", "PUBLIC_URL": PUBLIC})
+    class Nowhere:
+        url, sent = "", []
+    Phone(app, Nowhere).text("hi")
+    row = _only_row(db)
+    assert (row.status, row.error_code) == ("queued", "network")
+
+
+def test_other_errors_fail_with_the_code_recorded(sms_app, fake_twilio, community, db):
+    fake_twilio.fail_next(400, 21408)
+    Phone(sms_app, fake_twilio).text("hi")
+    row = _only_row(db)
+    assert (row.status, row.error_code) == ("failed", "21408")
+    assert "fake error 21408" in row.error_message
+
+
+def test_a_messaging_service_sends_instead_of_the_number(sms_app, fake_twilio, community):
+    sms_app.config["TWILIO_MESSAGING_SERVICE_SID"] = "MG" + "1" * 32
+    Phone(sms_app, fake_twilio).text("hi")
+    form = fake_twilio.sent[0].form
+    assert form["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in form
+
+
+def test_sends_are_paced_per_sending_number(sms_app, fake_twilio, community, make_community):
+    sms_app.config["SMS_SEGMENTS_PER_SECOND"] = 20
+    phones = [Phone(sms_app, fake_twilio, f"+4477009001{n:02d}") for n in range(12)]
+    for phone in phones:  # twelve residents write at once
+        phone.client.post("/webhooks/twilio/sms", data=(p := inbound("hi", phone.number)),
+                          headers=signed(p))
+    phones[0].receive()
+    times = [s.at for s in fake_twilio.sent]
+    assert len(times) == 12
+    # Each welcome is 2 segments: 24 segments at 20/s take at least 22/20 s after the first.
+    assert times[-1] - times[0] >= 1.1 - 0.05
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    assert min(gaps) >= 0.1 - 0.02
+
+
+def test_a_reply_outside_gsm7_is_counted_as_ucs2(sms_app, fake_twilio, community, db, clock):
+    from bot import ledger
+    from models import Community
+    with db.transaction() as session:
+        ledger.post_update(session, session.scalars(select(Community)).one(),
+                           "Diolch! Caffi'r Ŵyl opens Saturday", clock())
+    phone = Phone(sms_app, fake_twilio)
+    phone.text("hi")
+    phone.text("YES")
+    (reply,) = phone.text("BUDGET")
+    assert "Ŵyl" in reply
+    with db.transaction() as session:
+        row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert count_segments(reply).encoding == "UCS-2"
+    assert row.segments == count_segments(reply).segments == 3
