@@ -25,8 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs request URLs at INFO, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Telegram API URLs contain the bot token: httpx logs them at INFO, telegram.Bot at DEBUG.
+    for name in ("httpx", "httpcore", "telegram"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # The twilio client logs every request, with phone numbers and message text, at INFO.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

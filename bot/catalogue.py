@@ -104,6 +104,17 @@ CATALOGUE: dict[str, Entry] = {
     "fallback": Entry(N_(
         "Sorry, I didn't understand that. Send IDEA and your idea, BUDGET, MY IDEAS "
         "or HELP.")),
+    "telegram_ask_code": Entry(N_(
+        "Hi! This bot lets residents decide how their community budget is spent. Send your "
+        "community's join code to take part (your organisers can tell you what it is).")),
+    "telegram_unknown_code": Entry(N_(
+        "Sorry, no community has that join code. Check it with your organisers and send it "
+        "again.")),
+    "ask_contact": Entry(N_(
+        "Thanks! {community} is one person, one vote: please tap the button below to share "
+        "your phone number. We only use it to check you are not signed up twice.")),
+    "contact_not_own": Entry(N_(
+        "That is someone else's number. Please share your own, with the button below.")),
     "status_submitted": Entry(N_("waiting for review")),
     "status_shortlisted": Entry(N_("shortlisted")),
     "status_rejected": Entry(N_("not taken forward")),

@@ -21,10 +21,18 @@ DEFAULTS = {
     "TWILIO_MESSAGING_SERVICE_SID": None,
     "TWILIO_API_URL": "https://api.twilio.com",
     "SMS_SEGMENTS_PER_SECOND": 10.0,
+    # From @BotFather. Telegram is on when this is set.
+    "TELEGRAM_BOT_TOKEN": None,
+    # The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).
+    "TELEGRAM_WEBHOOK_SECRET": None,
+    "TELEGRAM_API_URL": "https://api.telegram.org/bot",
+    "TELEGRAM_MESSAGES_PER_SECOND": 30.0,
+    "TELEGRAM_CHAT_MESSAGES_PER_SECOND": 1.0,
 }
 # Secrets and ids that must stay text even if they look like JSON numbers.
 TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-             "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL")
+             "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TELEGRAM_BOT_TOKEN",
+             "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:

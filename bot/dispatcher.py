@@ -132,6 +132,7 @@ class Dispatcher:
 
 
 def _outbound(row: OutboxMessage) -> OutboundMessage:
-    choices = tuple(Choice(c["label"], c["payload"]) for c in row.choices or ())
+    choices = tuple(Choice(c["label"], c["payload"], c.get("request_contact", False))
+                    for c in row.choices or ())
     return OutboundMessage(Address(row.channel, row.address or ""), row.body or "", choices,
                            row.sender, str(row.id))

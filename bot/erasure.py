@@ -4,7 +4,8 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from models import Conversation, Idea, Identity, InboundLog, OutboxMessage, Resident
+from models import (Conversation, Idea, Identity, InboundLog, OutboxMessage, Resident,
+                    TelegramChat)
 
 
 def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
@@ -18,6 +19,9 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id)
                     .values(body=None, address=None, choices=None))
     session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
+    chats = [i.value for i in resident.identities if i.kind == "telegram"]
+    session.execute(delete(TelegramChat).where(TelegramChat.chat_id.in_(chats),
+                                               TelegramChat.community_id == resident.community_id))
     session.execute(delete(Identity).where(Identity.resident_id == resident.id))
     session.execute(delete(Conversation).where(Conversation.resident_id == resident.id))
     resident.status = "erased"

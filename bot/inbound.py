@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import telegram_chats
+from bot.catalogue import render
 from bot.communities import by_sms_number
 from bot.db import Database
 from bot.dialogue import Turn, handle
@@ -34,18 +36,44 @@ def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
     """Store and handle one inbound message; a repeat of one already stored changes nothing."""
     message = _normalised(message)
     with db.transaction() as session:
-        community = find_community(session, message)
-        if community is None:
-            logger.warning("inbound %s message to unknown recipient %s ignored",
-                           message.address.channel, mask(message.recipient))
-            return Receipt("unknown_recipient")
-        log = _store(session, community, message)
-        if log is None:
-            logger.info("duplicate %s message %s ignored", message.address.channel,
-                        message.provider_message_id)
-            return Receipt("duplicate")
-        replies = _answer(session, community, message, log, now)
+        entry = False
+        if message.address.channel == "telegram":
+            # One bot serves every community: the chat's choice, not the recipient, decides.
+            log = _store(session, None, message)
+            if log is None:
+                return _duplicate(message)
+            route = telegram_chats.route(session, message, now)
+            if route.community is None or route.bad_code:
+                return _ask_for_code(session, message, log, route, now)
+            community, entry = route.community, route.entry
+            log.community_id = community.id
+        else:
+            community = find_community(session, message)
+            if community is None:
+                logger.warning("inbound %s message to unknown recipient %s ignored",
+                               message.address.channel, mask(message.recipient))
+                return Receipt("unknown_recipient")
+            log = _store(session, community, message)
+            if log is None:
+                return _duplicate(message)
+        replies = _answer(session, community, message, log, now, entry)
     return Receipt("handled", replies)
+
+
+def _duplicate(message: InboundMessage) -> Receipt:
+    logger.info("duplicate %s message %s ignored", message.address.channel,
+                message.provider_message_id)
+    return Receipt("duplicate")
+
+
+def _ask_for_code(session: Session, message: InboundMessage, log: InboundLog,
+                  route: telegram_chats.Route, now: datetime) -> Receipt:
+    """A Telegram chat that has not chosen a community yet, or gave a code nobody has."""
+    language = route.community.default_language if route.community else "en"
+    key = "telegram_unknown_code" if route.bad_code else "telegram_ask_code"
+    log.body, log.raw = None, None  # not a resident of anything yet: keep nothing said
+    enqueue(session, address=message.address, text=render(key, language), now=now)
+    return Receipt("needs_community", 1)
 
 
 def find_community(session: Session, message: InboundMessage) -> Community | None:
@@ -69,10 +97,12 @@ def _normalised(message: InboundMessage) -> InboundMessage:
                           message.payload, message.raw)
 
 
-def _store(session: Session, community: Community, message: InboundMessage) -> InboundLog | None:
+def _store(session: Session, community: Community | None,
+           message: InboundMessage) -> InboundLog | None:
     log = InboundLog(channel=message.address.channel,
                      provider_message_id=message.provider_message_id,
-                     community_id=community.id, sender=message.address.user_id,
+                     community_id=community.id if community else None,
+                     sender=message.address.user_id,
                      body=message.text, payload=message.payload, raw=message.raw or None,
                      received_at=message.received_at)
     try:
@@ -84,13 +114,17 @@ def _store(session: Session, community: Community, message: InboundMessage) -> I
 
 
 def _answer(session: Session, community: Community, message: InboundMessage,
-            log: InboundLog, now: datetime) -> int:
+            log: InboundLog, now: datetime, entry: bool) -> int:
     resident = resident_for(session, community, message.address, now)
-    log.resident_id = resident.id
     conversation = conversation_for(session, resident, now)
     text = (message.payload or message.text or "")[:MAX_TEXT]
-    turn = Turn(session, community, resident, conversation, text, parse(text), now)
+    if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
+        text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
+    turn = Turn(session, community, resident, conversation, text, parse(text), now,
+                contact=message.contact)
     replies = handle(turn)
+    resident = turn.resident  # sharing a phone number may have joined two residents into one
+    log.resident_id = resident.id
     for reply in replies:
         enqueue(session, address=message.address, text=reply.text, choices=reply.choices,
                 community_id=community.id, resident_id=resident.id, now=now,

@@ -16,7 +16,8 @@ def enqueue(session: Session, *, address: Address, text: str, now: datetime,
     row = OutboxMessage(
         community_id=community_id, resident_id=resident_id, channel=address.channel,
         address=address.user_id, sender=sender, body=text,
-        choices=[{"label": c.label, "payload": c.payload} for c in choices] or None,
+        choices=[{"label": c.label, "payload": c.payload, "request_contact": c.request_contact}
+                 for c in choices] or None,
         segments=count_segments(text).segments, idempotency_key=idempotency_key,
         erase_after_send=erase_after_send, status="queued", attempts=0,
         next_attempt_at=now, created_at=now,

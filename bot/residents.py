@@ -1,11 +1,11 @@
 """Residents and the identities they write from."""
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from channels.messages import Address
-from models import Community, Conversation, Identity, Resident
+from models import Community, Conversation, Identity, InboundLog, OutboxMessage, Resident
 
 # Which kind of identity a channel's user id is: the console stands in for a phone.
 IDENTITY_KIND = {"sms": "phone", "console": "phone", "telegram": "telegram"}
@@ -57,3 +57,35 @@ def opt_out(resident: Resident, now: datetime) -> None:
 def opt_in(resident: Resident) -> None:
     resident.opted_out = False
     resident.opted_out_at = None
+
+
+def has_phone(resident: Resident) -> bool:
+    return any(identity.kind == "phone" for identity in resident.identities)
+
+
+def link_phone(session: Session, resident: Resident, phone: str, now: datetime) -> Resident:
+    """Give `resident` their phone number. If another resident of the community already writes
+    from it (by SMS), they are one person: this resident's identities move to that one, which
+    is returned, and this one is deleted."""
+    existing = session.scalar(select(Identity).where(
+        Identity.community_id == resident.community_id, Identity.kind == "phone",
+        Identity.value == phone))
+    if existing is None:
+        resident.identities.append(Identity(community_id=resident.community_id, kind="phone",
+                                            value=phone, created_at=now))
+        return resident
+    person = existing.resident
+    if person.id == resident.id:
+        return resident
+    for identity in list(resident.identities):
+        identity.resident = person
+    session.execute(update(InboundLog).where(InboundLog.resident_id == resident.id)
+                    .values(resident_id=person.id))
+    session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id)
+                    .values(resident_id=person.id))
+    conversation = session.get(Conversation, resident.id)
+    if conversation is not None:
+        session.delete(conversation)
+    session.flush()
+    session.delete(resident)
+    return person

@@ -5,7 +5,7 @@ from bot.clock import now
 from bot.db import get_db
 from bot.delivery import record_report
 from bot.inbound import receive
-from channels import twilio_sms
+from channels import telegram, twilio_sms
 from channels.messages import DeliveryReport, InboundMessage
 
 
@@ -23,3 +23,5 @@ def init_app(app: Flask) -> None:
         auth_token=lambda: current_app.config["TWILIO_AUTH_TOKEN"],
         public_url=lambda: current_app.config["PUBLIC_URL"],
         on_message=_receive, on_report=_report))
+    app.register_blueprint(telegram.webhook_blueprint(
+        secret=lambda: current_app.config["TELEGRAM_WEBHOOK_SECRET"], on_message=_receive))

@@ -18,6 +18,17 @@ class Choice:
 
     label: str
     payload: str
+    # Ask for the resident's phone number (Telegram's request_contact button); text channels
+    # already know it and ignore this choice.
+    request_contact: bool = False
+
+
+@dataclass(frozen=True)
+class SharedContact:
+    """A phone number a resident shared from their address book; `own` if it is theirs."""
+
+    phone: str
+    own: bool
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class InboundMessage:
     recipient: str | None = None
     payload: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    contact: SharedContact | None = None
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ from models.idea import IDEA_STATUSES, Idea
 from models.message import InboundLog, OutboxMessage
 from models.money import Allocation, BudgetUpdate, Spending
 from models.resident import Conversation, Identity, Resident
+from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [
     "Allocation", "Base", "BudgetUpdate", "Community", "Conversation", "IDEA_STATUSES", "Idea",
-    "Identity", "InboundLog", "OutboxMessage", "Resident", "Spending", "VERIFICATION_RULES", "utcnow",
+    "Identity", "InboundLog", "OutboxMessage", "PollingOffset", "Resident", "Spending",
+    "TelegramChat", "VERIFICATION_RULES", "utcnow",
 ]

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
 
-VERIFICATION_RULES = ("none", "postcode")
+# phone: Telegram residents share their contact so one person is one resident across channels.
+VERIFICATION_RULES = ("none", "postcode", "phone")
 
 
 class Community(Base):

@@ -182,3 +182,11 @@ def fake_twilio(monkeypatch):
     fake, stop = start_fake_twilio()
     yield fake
     stop()
+
+
+@pytest.fixture
+def fake_telegram():
+    from tests.fake_telegram import start_fake_telegram
+    fake, stop = start_fake_telegram()
+    yield fake
+    stop()

@@ -50,8 +50,8 @@ def _route(turn: Turn) -> Result:
         return joining.welcome(turn)
     if resident.status == "verifying":
         if keyword == "help":
-            return Result([turn.say("ask_postcode")], step="postcode")
-        return joining.check_postcode(turn)
+            return joining.ask_again(turn)
+        return joining.verify(turn)
     if keyword == "help":
         return membership.help_menu(turn)
     step = STEPS.get(turn.conversation.step or "")

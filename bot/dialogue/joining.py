@@ -1,11 +1,13 @@
 """First contact, consent and (where the community asks for it) the postcode check."""
 from bot.dialogue.turn import Result, Turn
 from bot.postcode import in_areas, parse_postcode
-from bot.residents import consent
+from bot.phone import normalise_phone
+from bot.residents import consent, conversation_for, has_phone, link_phone, opt_in
 from channels.messages import Choice
 
 YES = Choice("Yes, join", "YES")
 STOP = Choice("No thanks", "STOP")
+SHARE = Choice("Share my phone number", "CONTACT", request_contact=True)
 
 
 def welcome(turn: Turn) -> Result:
@@ -14,11 +16,44 @@ def welcome(turn: Turn) -> Result:
 
 
 def accept_consent(turn: Turn) -> Result:
-    """Record consent; go on to the postcode if the community checks it."""
+    """Record consent; go on to the community's check (postcode, phone) if it has one."""
     consent(turn.resident, turn.now)
     if turn.community.verification == "postcode":
         turn.resident.status = "verifying"
-        return Result([turn.say("ask_postcode")], step="postcode")
+        return ask_again(turn)
+    if turn.community.verification == "phone" and not has_phone(turn.resident):
+        turn.resident.status = "verifying"
+        return ask_again(turn)
+    return join(turn)
+
+
+def ask_again(turn: Turn) -> Result:
+    """Ask for what the community checks before someone joins."""
+    if turn.community.verification == "phone":
+        return Result([turn.say("ask_contact", SHARE)], step="phone")
+    return Result([turn.say("ask_postcode")], step="postcode")
+
+
+def verify(turn: Turn) -> Result:
+    """The answer to the community's check."""
+    if turn.community.verification == "phone":
+        return check_contact(turn)
+    return check_postcode(turn)
+
+
+def check_contact(turn: Turn) -> Result:
+    """A shared contact that is the resident's own links them to their phone number."""
+    if turn.contact is None:
+        return ask_again(turn)
+    if not turn.contact.own:
+        return Result([turn.say("contact_not_own", SHARE)], step="phone")
+    phone = normalise_phone(turn.contact.phone) or turn.contact.phone
+    resident = link_phone(turn.session, turn.resident, phone, turn.now)
+    if resident is not turn.resident:
+        turn.resident = resident
+        turn.conversation = conversation_for(turn.session, resident, turn.now)
+        consent(resident, turn.now)
+        opt_in(resident)
     return join(turn)
 
 

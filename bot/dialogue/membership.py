@@ -16,7 +16,7 @@ def restart(turn: Turn) -> Result:
     if turn.resident.status == "pending":
         return joining.accept_consent(turn)
     if turn.resident.status == "verifying":
-        return Result([turn.say("ask_postcode")], step="postcode")
+        return joining.ask_again(turn)
     return Result([turn.say("rejoined")])
 
 

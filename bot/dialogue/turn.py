@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from bot.catalogue import render
 from bot.dialogue.keywords import Command
-from channels.messages import Choice
+from channels.messages import Choice, SharedContact
 from models import Community, Conversation, Resident
 
 
@@ -28,6 +28,7 @@ class Turn:
     text: str
     command: Command
     now: datetime
+    contact: SharedContact | None = None
 
     @property
     def language(self) -> str:

@@ -1,0 +1,49 @@
+"""Which community a Telegram chat is talking to: one bot serves every community."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from channels.messages import InboundMessage
+from models import Community, TelegramChat
+
+
+def start_code(text: str) -> str | None:
+    """The join code in "/start CODE" (a t.me/<bot>?start=CODE link); "" for a bare /start."""
+    words = text.strip().split()
+    if not words or words[0].split("@")[0].lower() != "/start":
+        return None
+    return words[1].upper() if len(words) > 1 else ""
+
+
+def by_join_code(session: Session, code: str) -> Community | None:
+    return session.scalar(select(Community).where(Community.join_code == code.strip().upper()))
+
+
+@dataclass(frozen=True)
+class Route:
+    community: Community | None
+    entry: bool = False  # this message chose the community (/start, a link, a join code)
+    bad_code: bool = False  # /start with a code no community has
+
+
+def route(session: Session, message: InboundMessage, now: datetime) -> Route:
+    """The community a Telegram message is for; a valid join code switches the chat to it."""
+    chat_id = message.address.user_id
+    chat = session.get(TelegramChat, chat_id)
+    current = session.get(Community, chat.community_id) if chat is not None else None
+    code = start_code(message.text)
+    if code is None and chat is None and message.text.strip():
+        code = message.text.strip()  # perhaps a join code typed after a bare /start
+    if not code:
+        return Route(current, entry=code == "" and current is not None)
+    community = by_join_code(session, code)
+    if community is None:
+        is_start = start_code(message.text) is not None
+        return Route(None if is_start else current, bad_code=is_start)
+    if chat is None:
+        session.add(TelegramChat(chat_id=chat_id, community_id=community.id, updated_at=now))
+    else:
+        chat.community_id, chat.updated_at = community.id, now
+    return Route(community, entry=True)

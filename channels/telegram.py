@@ -1,0 +1,189 @@
+"""Telegram: a webhook blueprint for updates, and python-telegram-bot's Bot used as a client.
+
+Translates only: it checks the webhook's secret token, turns updates into InboundMessage
+values for the callback it was given, and turns OutboundMessage values into Bot API calls
+(choices as inline keyboards), raising typed errors the dispatcher understands.
+"""
+import asyncio
+import hmac
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, abort, jsonify, request
+from telegram import (Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
+                      ReplyKeyboardMarkup, Update)
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from channels.errors import PermanentSendError, SendError, TransientSendError
+from channels.messages import Address, InboundMessage, OutboundMessage, SharedContact
+from channels.pacing import Pacer
+
+logger = logging.getLogger(__name__)
+# Opt in to python-telegram-bot's coming behaviour (time periods as timedelta); without it,
+# every flood-control error raises a deprecation warning inside the library.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+NAME = "telegram"
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    api_url: str = DEFAULT_API_URL
+    messages_per_second: float = 30.0
+    chat_messages_per_second: float = 1.0
+    timeout: float = 20.0
+
+
+def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
+    """An update as (message for the engine, callback query id to answer); None for updates we ignore."""
+    update = Update.de_json(data, None)
+    received = datetime.now(timezone.utc)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat if query.message else None
+        if chat is None or chat.type != "private" or not query.data:
+            return None, query.id
+        return InboundMessage(Address(NAME, str(chat.id)), query.data, str(update.update_id),
+                              received, payload=query.data, raw=data), query.id
+    message = update.message
+    if message is None or message.chat.type != "private":
+        return None, None  # edits, channel posts, groups, membership changes: nothing to answer
+    contact = None
+    if message.contact is not None:
+        own = message.from_user is not None and message.contact.user_id == message.from_user.id
+        phone = message.contact.phone_number
+        contact = SharedContact(phone if phone.startswith("+") else "+" + phone, own)
+    text = message.text or message.caption or ""
+    return InboundMessage(Address(NAME, str(message.chat.id)), text, str(update.update_id),
+                          received, raw=data, contact=contact), None
+
+
+def webhook_blueprint(secret: Callable[[], str | None],
+                      on_message: Callable[[InboundMessage], object]) -> Blueprint:
+    """POST /webhooks/telegram, checked against the secret token given to setWebhook."""
+    bp = Blueprint("telegram", __name__, url_prefix="/webhooks/telegram")
+
+    @bp.post("")
+    def webhook():
+        expected = secret()
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            logger.warning("Telegram webhook refused: bad or missing secret token")
+            abort(403)
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict) or "update_id" not in data:
+            abort(400)
+        try:
+            message, callback_id = parse_update(data)
+        except (TelegramError, KeyError, TypeError, ValueError):
+            logger.warning("Telegram update %s could not be read; ignored", data.get("update_id"))
+            return jsonify({})
+        if message is not None:
+            on_message(message)
+        if callback_id:  # answer the button press in the webhook reply: no extra request
+            return jsonify(method="answerCallbackQuery", callback_query_id=callback_id)
+        return jsonify({})
+
+    return bp
+
+
+class TelegramClient:
+    """A Bot on its own event loop thread, so synchronous code can call it safely.
+
+    A Bot belongs to the loop it first ran on; this one never changes loop.
+    """
+
+    name = NAME
+
+    def __init__(self, settings: TelegramSettings, pacer: Pacer | None = None,
+                 chat_pacer: Pacer | None = None):
+        self.settings = settings
+        self.pacer = pacer or Pacer(settings.messages_per_second)
+        self.chat_pacer = chat_pacer or Pacer(settings.chat_messages_per_second)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram", daemon=True)
+        self._thread.start()
+        self._bot: Bot | None = None
+        self._lock = threading.Lock()
+
+    def _run(self, coroutine, timeout: float | None = None):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(
+            timeout or self.settings.timeout * 3)
+
+    def _ready_bot(self) -> Bot:
+        with self._lock:
+            if self._bot is None:
+                async def start() -> Bot:
+                    bot = Bot(self.settings.token, base_url=self.settings.api_url)
+                    await bot.initialize()
+                    return bot
+                self._bot = self._run(start())
+            return self._bot
+
+    def call(self, method: str, **kwargs):
+        """Call a Bot method by name, mapping failures to our typed errors."""
+        try:
+            bot = self._ready_bot()
+            return self._run(getattr(bot, method)(**kwargs))
+        except RetryAfter as exc:
+            raise TransientSendError("429", "flood control", _seconds(exc)) from None
+        except Forbidden as exc:
+            raise PermanentSendError("403", exc.message, "blocked") from None
+        except BadRequest as exc:
+            unreachable = "invalid" if "chat not found" in exc.message.lower() else None
+            raise PermanentSendError("400", exc.message, unreachable) from None
+        except InvalidToken:
+            # Its message repeats the token: never let that reach a log.
+            raise SendError("invalid_token", "the Telegram bot token was rejected") from None
+        except (NetworkError, TimeoutError, OSError) as exc:
+            raise TransientSendError("network", type(exc).__name__) from None
+        except TelegramError as exc:
+            raise SendError("telegram", exc.message) from None
+
+    def send(self, message: OutboundMessage) -> str:
+        chat_id = message.address.user_id
+        try:
+            self._ready_bot()  # getMe first, so pacing times the sends themselves
+        except Exception:
+            pass  # call() below raises the typed error
+        self.chat_pacer.wait(chat_id)
+        self.pacer.wait("all")
+        sent = self.call("send_message", chat_id=int(chat_id), text=message.text,
+                         reply_markup=_keyboard(message))
+        return str(sent.message_id)
+
+    def answer_callback(self, callback_id: str) -> None:
+        self.call("answer_callback_query", callback_query_id=callback_id)
+
+    def close(self) -> None:
+        if self._bot is not None:
+            try:
+                self._run(self._bot.shutdown())
+            except Exception:  # closing is best effort
+                logger.debug("telegram bot shutdown failed", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+
+def _keyboard(message: OutboundMessage):
+    if not message.choices:
+        return None
+    if any(c.request_contact for c in message.choices):
+        return ReplyKeyboardMarkup([[KeyboardButton(c.label, request_contact=True)]
+                                    for c in message.choices if c.request_contact],
+                                   one_time_keyboard=True, resize_keyboard=True)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.payload)]
+                                 for c in message.choices])
+
+
+def _seconds(exc: RetryAfter) -> float:
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,339 @@
+"""Telegram, end to end: real-shaped updates through the webhook, the real Bot out to a local fake."""
+import itertools
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.adapters import configured_channels
+from bot.db import get_db
+from bot.dispatcher import Dispatcher
+from models import Identity, InboundLog, OutboxMessage, PollingOffset, Resident, TelegramChat
+from tests.fake_telegram import TOKEN
+
+SECRET = "s3cret-token_for-tests"
+update_ids = itertools.count(500_000)
+
+
+@pytest.fixture
+def tg_app(app, fake_telegram):
+    app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
+                      TELEGRAM_API_URL=fake_telegram.url, TELEGRAM_CHAT_MESSAGES_PER_SECOND=1000,
+                      TELEGRAM_MESSAGES_PER_SECOND=1000)
+    return app
+
+
+@pytest.fixture
+def dispatcher(tg_app):
+    channels = configured_channels(tg_app)
+    yield Dispatcher(get_db(tg_app), channels, tg_app.config["CLOCK"])
+    channels["telegram"].close()
+
+
+def user(user_id: int, name: str = "Ann") -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
+
+
+def message_update(user_id: int, text: str | None = None, chat_type: str = "private", **extra) -> dict:
+    message = {"message_id": next(update_ids) % 1000, "date": 1795600000, "from": user(user_id),
+               "chat": {"id": user_id if chat_type == "private" else -100123, "type": chat_type,
+                        "first_name": "Ann"}, **extra}
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": next(update_ids), "message": message}
+
+
+def callback_update(user_id: int, data: str) -> dict:
+    return {"update_id": next(update_ids), "callback_query": {
+        "id": f"cbq{next(update_ids)}", "from": user(user_id), "chat_instance": "-8812", "data": data,
+        "message": {"message_id": 7, "date": 1795600000, "text": "Hi!",
+                    "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
+                    "from": {"id": 4242, "is_bot": True, "first_name": "Common Purse"}}}}
+
+
+class TelegramUser:
+    def __init__(self, app, fake, dispatcher, user_id: int = 111):
+        self.client, self.fake, self.dispatcher, self.id = app.test_client(), fake, dispatcher, user_id
+
+    def post(self, update: dict, secret: str | None = SECRET):
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        return self.client.post("/webhooks/telegram", json=update, headers=headers)
+
+    def deliver(self, update: dict) -> list[str]:
+        response = self.post(update)
+        assert response.status_code == 200, response.data
+        self.last_response = response.json
+        return self.receive()
+
+    def receive(self) -> list[str]:
+        before = len(self.fake.sent(self.id))
+        while self.dispatcher.run_once():
+            pass
+        return self.fake.texts(self.id)[before:]
+
+    def send(self, text: str) -> list[str]:
+        return self.deliver(message_update(self.id, text))
+
+    def press(self, data: str) -> list[str]:
+        return self.deliver(callback_update(self.id, data))
+
+    def share_contact(self, phone: str, owner: int | None = None) -> list[str]:
+        contact = {"phone_number": phone, "first_name": "Ann", "user_id": owner or self.id}
+        return self.deliver(message_update(self.id, None, contact=contact))
+
+    def keyboard(self) -> dict:
+        return self.fake.sent(self.id)[-1].params.get("reply_markup")
+
+
+@pytest.fixture
+def tg_user(tg_app, fake_telegram, dispatcher):
+    return TelegramUser(tg_app, fake_telegram, dispatcher)
+
+
+def count(db, model):
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_resident_journey_on_telegram_with_buttons(tg_user, community, db):
+    (welcome,) = tg_user.send("/start RIVERSIDE")
+    assert "Riverside Big Local" in welcome and "Reply YES" in welcome
+    buttons = tg_user.keyboard()["inline_keyboard"]
+    assert [[b["callback_data"] for b in row] for row in buttons] == [["YES"], ["STOP"]]
+    (joined,) = tg_user.press("YES")
+    assert tg_user.last_response["method"] == "answerCallbackQuery"
+    assert "you're in" in joined
+    assert "how much" in tg_user.send("IDEA more benches on the green")[0]
+    assert "#1" in tg_user.send("£2k")[0]
+    assert "Still to decide" in tg_user.send("/budget")[0]
+    assert "won't get any more messages" in tg_user.send("STOP")[0]
+    assert tg_user.send("hello") == []
+    assert "Welcome back" in tg_user.send("/start")[0]
+    with db.transaction() as session:
+        identity = session.scalars(select(Identity)).one()
+    assert (identity.kind, identity.value) == ("telegram", "111")
+
+
+def test_start_without_a_code_asks_for_it_and_a_typed_code_joins(tg_user, community, db):
+    assert "join code" in tg_user.send("/start")[0]
+    assert count(db, Resident) == 0
+    assert "Reply YES" in tg_user.send("riverside")[0]
+
+
+def test_an_unknown_join_code_is_explained(tg_user, community, db):
+    assert "no community has that join code" in tg_user.send("/start NOPE")[0]
+    assert count(db, Resident) == 0
+
+
+def test_one_telegram_user_in_two_communities_switches_with_start(tg_user, make_community, community, db):
+    make_community(slug="millfield", join_code="MILL", sms_number="+441632960002", name="Millfield")
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    assert "Millfield" in tg_user.send("/start MILL")[0]
+    tg_user.press("YES")
+    assert "Riverside Big Local:" in tg_user.send("/start RIVERSIDE")[0]  # a member: the menu
+    assert "Riverside" in tg_user.send("HELP")[0]
+    with db.transaction() as session:
+        assert len(session.scalars(select(Resident)).all()) == 2
+        assert session.get(TelegramChat, "111").community_id == community.id
+
+
+@pytest.mark.parametrize("secret", [None, "wrong", ""])
+def test_a_wrong_or_missing_secret_is_refused_and_nothing_stored(tg_user, community, db, secret):
+    assert tg_user.post(message_update(111, "/start RIVERSIDE"), secret=secret).status_code == 403
+    assert count(db, InboundLog) == 0 and count(db, TelegramChat) == 0
+
+
+def test_a_redelivered_update_changes_nothing(tg_user, community, db):
+    update = message_update(111, "/start RIVERSIDE")
+    assert len(tg_user.deliver(update)) == 1
+    assert tg_user.deliver(update) == []
+    assert count(db, InboundLog) == 1 and count(db, OutboxMessage) == 1
+
+
+@pytest.mark.parametrize("update", [
+    {"update_id": 1, "edited_message": {"message_id": 1, "date": 1795600000, "text": "edit",
+                                        "chat": {"id": 111, "type": "private"}, "from": user(111)}},
+    {"update_id": 2, "my_chat_member": {"chat": {"id": 111, "type": "private"}, "from": user(111),
+                                        "date": 1795600000,
+                                        "old_chat_member": {"status": "member", "user": user(4242)},
+                                        "new_chat_member": {"status": "kicked", "user": user(4242),
+                                                            "until_date": 0}}},
+    message_update(111, "hello group", chat_type="group"),
+])
+def test_other_updates_are_acknowledged_and_ignored(tg_user, community, db, fake_telegram, update):
+    assert tg_user.deliver(update) == []
+    assert count(db, InboundLog) == 0 and fake_telegram.sent() == []
+
+
+def test_a_sticker_gets_a_helpful_answer(tg_user, community):
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    sticker = {"file_id": "x", "file_unique_id": "y", "width": 512, "height": 512,
+               "is_animated": False, "is_video": False, "type": "regular"}
+    assert "didn't understand" in tg_user.deliver(message_update(111, None, sticker=sticker))[0]
+
+
+@pytest.fixture
+def phone_community(make_community):
+    return make_community(slug="oneperson", join_code="ONEVOTE", sms_number="+441632960003",
+                          name="One Person", verification="phone")
+
+
+def test_sharing_your_own_contact_links_telegram_to_your_sms_membership(
+        tg_user, phone_community, db, new_chat):
+    sms = new_chat("oneperson", "+447700900123")  # the same person texted first
+    sms.say("hello")
+    sms.say("YES")
+    tg_user.send("/start ONEVOTE")
+    (ask,) = tg_user.press("YES")
+    assert "share your phone number" in ask
+    button = tg_user.keyboard()["keyboard"][0][0]
+    assert button["request_contact"] is True
+    assert "you're in" in tg_user.share_contact("447700900123")[0]
+    with db.transaction() as session:
+        (resident,) = session.scalars(select(Resident)).all()
+        kinds = sorted((i.kind, i.value) for i in resident.identities)
+    assert kinds == [("phone", "+447700900123"), ("telegram", "111")]
+    tg_user.send("IDEA a bench")
+    tg_user.send("skip")
+    assert "#1 a bench" in sms.reply("MY IDEAS")  # one resident, either channel
+
+
+def test_someone_elses_contact_is_refused(tg_user, phone_community, db):
+    tg_user.send("/start ONEVOTE")
+    tg_user.press("YES")
+    assert "someone else's number" in tg_user.share_contact("+447700900999", owner=999)[0]
+    assert "IDEA" not in tg_user.send("IDEA x")[0]  # not in yet
+    with db.transaction() as session:
+        assert session.scalars(select(Identity.kind)).all() == ["telegram"]
+
+
+def test_a_new_person_sharing_their_contact_joins_with_their_phone(tg_user, phone_community, db):
+    tg_user.send("/start ONEVOTE")
+    tg_user.press("YES")
+    assert "you're in" in tg_user.share_contact("+447700900555")[0]
+    with db.transaction() as session:
+        assert sorted(session.scalars(select(Identity.kind)).all()) == ["phone", "telegram"]
+
+
+def _last_row(db):
+    with db.transaction() as session:
+        return session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+
+
+def test_flood_control_honours_retry_after(tg_user, community, db, fake_telegram, clock):
+    fake_telegram.fail_next(429, "Too Many Requests: retry after 7", retry_after=7)
+    assert tg_user.send("/start RIVERSIDE") == []
+    row = _last_row(db)
+    assert (row.status, row.next_attempt_at) == ("queued", clock() + timedelta(seconds=7))
+    clock.advance(seconds=7)
+    assert "Reply YES" in tg_user.receive()[0]
+
+
+def test_a_user_who_blocked_the_bot_is_unreachable(tg_user, community, db, fake_telegram):
+    fake_telegram.fail_next(403, "Forbidden: bot was blocked by the user")
+    tg_user.send("/start RIVERSIDE")
+    row = _last_row(db)
+    assert (row.status, row.error_code) == ("failed", "403")
+    with db.transaction() as session:
+        assert session.scalars(select(Identity)).one().unreachable == "blocked"
+
+
+def test_chat_not_found_marks_the_identity_invalid(tg_user, community, db, fake_telegram):
+    fake_telegram.fail_next(400, "Bad Request: chat not found")
+    tg_user.send("/start RIVERSIDE")
+    with db.transaction() as session:
+        assert session.scalars(select(Identity)).one().unreachable == "invalid"
+
+
+def test_network_errors_are_retried(app, community, db, fake_telegram):
+    app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
+                      TELEGRAM_API_URL="http://127.0.0.1:9/bot")
+    channels = configured_channels(app)
+    try:
+        TelegramUser(app, fake_telegram, Dispatcher(db, channels, app.config["CLOCK"])).send("/start RIVERSIDE")
+    finally:
+        channels["telegram"].close()
+    row = _last_row(db)
+    assert (row.status, row.error_code) == ("queued", "network")
+
+
+def test_messages_to_one_chat_are_paced(tg_app, fake_telegram, community, db, clock):
+    from bot.outbox import enqueue
+    from channels.messages import Address
+    tg_app.config["TELEGRAM_CHAT_MESSAGES_PER_SECOND"] = 5
+    with db.transaction() as session:
+        for n in range(4):
+            enqueue(session, address=Address("telegram", "111"), text=f"news {n}", now=clock())
+        enqueue(session, address=Address("telegram", "222"), text="other chat", now=clock())
+    channels = configured_channels(tg_app)
+    try:
+        Dispatcher(db, channels, clock).run_once()
+    finally:
+        channels["telegram"].close()
+    times = [c.at for c in fake_telegram.sent(111)]
+    assert fake_telegram.texts(111) == ["news 0", "news 1", "news 2", "news 3"]
+    # Four messages to one chat at 5 a second take at least 0.6 s (less HTTP jitter).
+    assert times[-1] - times[0] >= 0.6 - 0.06
+    other = fake_telegram.sent(222)[0].at
+    assert other - times[-1] < 0.15  # another chat does not wait its turn behind this one
+
+
+def test_the_token_never_reaches_the_logs(tg_user, community, caplog, tg_app, db):
+    caplog.set_level(logging.DEBUG)
+    tg_user.send("/start RIVERSIDE")
+    tg_app.config["TELEGRAM_BOT_TOKEN"] = "999:bad-token"
+    channels = configured_channels(tg_app)
+    try:
+        TelegramUser(tg_app, tg_user.fake, Dispatcher(db, channels, tg_app.config["CLOCK"])).send("hi")
+    finally:
+        channels["telegram"].close()
+    assert _last_row(db).error_code == "invalid_token"
+    assert TOKEN not in caplog.text and "bad-token" not in caplog.text
+
+
+def test_set_and_delete_the_webhook(cp, tg_app, fake_telegram):
+    tg_app.config["PUBLIC_URL"] = "https://purse.example.org/"
+    result = cp("telegram", "set-webhook")
+    assert result.exit_code == 0, result.output
+    assert fake_telegram.webhook == {"url": "https://purse.example.org/webhooks/telegram",
+                                     "secret_token": SECRET,
+                                     "allowed_updates": ["message", "callback_query"]}
+    assert cp("telegram", "delete-webhook").exit_code == 0
+    assert fake_telegram.webhook is None
+
+
+@pytest.mark.parametrize("setting, value, message", [
+    ("PUBLIC_URL", None, "set COMMONPURSE_PUBLIC_URL"),
+    ("PUBLIC_URL", "http://plain.example.org", "set COMMONPURSE_PUBLIC_URL"),
+    ("TELEGRAM_WEBHOOK_SECRET", None, "set COMMONPURSE_TELEGRAM_WEBHOOK_SECRET"),
+    ("TELEGRAM_BOT_TOKEN", None, "set COMMONPURSE_TELEGRAM_BOT_TOKEN"),
+])
+def test_set_webhook_explains_what_is_missing(cp, tg_app, setting, value, message):
+    tg_app.config["PUBLIC_URL"] = "https://purse.example.org"
+    tg_app.config[setting] = value
+    result = cp("telegram", "set-webhook")
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_polling_handles_each_update_once_across_restarts(cp, tg_app, fake_telegram, community, db,
+                                                          dispatcher):
+    fake_telegram.updates = [message_update(111, "/start RIVERSIDE"), callback_update(111, "YES")]
+    result = cp("telegram", "poll", "--once", "--timeout", "0")
+    assert result.exit_code == 0, result.output
+    assert "Handled 2 update(s)." in result.output
+    assert [c.method for c in fake_telegram.calls].count("answerCallbackQuery") == 1
+    assert "Handled 0 update(s)." in cp("telegram", "poll", "--once", "--timeout", "0").output
+    with db.transaction() as session:  # even with the offset lost, update ids stop repeats
+        session.execute(PollingOffset.__table__.delete())
+    assert "Handled 2 update(s)." in cp("telegram", "poll", "--once", "--timeout", "0").output
+    assert count(db, InboundLog) == 2 and count(db, OutboxMessage) == 2
+    while dispatcher.run_once():
+        pass
+    texts = fake_telegram.texts(111)
+    assert len(texts) == 2 and "Reply YES" in texts[0] and "you're in" in texts[1]
