@@ -1,12 +1,12 @@
 """A local stand-in for the Telegram Bot API that the real telegram.Bot talks to."""
 import itertools
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.fakes import serve_in_thread
 
 TOKEN = "123456:TEST-token-never-logged"
 # Parameters the Bot sends JSON-encoded; text stays text ("500" is not a number).
@@ -81,13 +81,6 @@ class FakeTelegram:
         return True
 
 
-class QuietHandler(WSGIRequestHandler):
-    """Logs nothing: request lines would show the bot token, as Telegram's URLs carry it."""
-
-    def log_request(self, *args, **kwargs) -> None:
-        pass
-
-
 def _decode(value: str):
     try:
         return json.loads(value)
@@ -98,12 +91,6 @@ def _decode(value: str):
 def start_fake_telegram():
     """Start the fake on 127.0.0.1; returns (fake, stop)."""
     fake = FakeTelegram()
-    server = make_server("127.0.0.1", 0, fake.app(), threaded=True, request_handler=QuietHandler)
-    fake.url = f"http://127.0.0.1:{server.port}/bot"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-
-    def stop():
-        server.shutdown()
-        thread.join()
+    port, stop = serve_in_thread(fake.app())
+    fake.url = f"http://127.0.0.1:{port}/bot"
     return fake, stop

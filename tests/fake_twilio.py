@@ -1,11 +1,11 @@
 """A local stand-in for Twilio's REST API that the real twilio client talks to."""
 import itertools
-import threading
 import time
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
-from werkzeug.serving import make_server
+
+from tests.fakes import serve_in_thread
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "f" * 32
@@ -54,12 +54,6 @@ class FakeTwilio:
 def start_fake_twilio():
     """Start the fake on 127.0.0.1; returns (fake, stop)."""
     fake = FakeTwilio()
-    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
-    fake.url = f"http://127.0.0.1:{server.port}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-
-    def stop():
-        server.shutdown()
-        thread.join()
+    port, stop = serve_in_thread(fake.app())
+    fake.url = f"http://127.0.0.1:{port}"
     return fake, stop

@@ -1,6 +1,9 @@
-"""Fakes for each layer: a collecting channel and a fixed clock."""
+"""Fakes for each layer: a collecting channel, a fixed clock, and local HTTP servers."""
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from channels.messages import OutboundMessage
 
@@ -40,3 +43,22 @@ class CollectingChannel:
 
     def texts(self) -> list[str]:
         return [m.text for m in self.sent]
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Logs nothing: request lines would show secrets (Telegram's URLs carry the bot token)."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def serve_in_thread(wsgi_app) -> tuple[int, Callable[[], None]]:
+    """Serve `wsgi_app` on 127.0.0.1 in a thread; returns (port, stop)."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        thread.join()
+    return server.port, stop

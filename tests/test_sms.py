@@ -1,13 +1,11 @@
 """SMS through Twilio, end to end: signed webhooks in, the real twilio client out to a local fake."""
 import itertools
 import logging
-import threading
 
 import pytest
 import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from bot.adapters import configured_channels
 from bot.app import create_app
@@ -16,6 +14,7 @@ from bot.dispatcher import Dispatcher
 from channels.segments import count_segments
 from models import Identity, InboundLog, OutboxMessage, Resident
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.fakes import serve_in_thread
 
 PUBLIC = "https://purse.example.org"
 NUMBER = "+441632960001"  # the community's
@@ -143,19 +142,16 @@ def test_a_message_to_a_number_of_no_community(sms_app, community, db, caplog):
 
 
 def test_a_real_http_request_to_the_running_app(sms_app, fake_twilio, community, db):
-    server = make_server("127.0.0.1", 0, sms_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+    port, stop = serve_in_thread(sms_app)
     try:
         sms_app.config["PUBLIC_URL"] = None  # the URL Twilio calls is the one we see
-        url = f"http://127.0.0.1:{server.port}/webhooks/twilio/sms"
+        url = f"http://127.0.0.1:{port}/webhooks/twilio/sms"
         params = inbound("hello")
         response = requests.post(url, data=params, headers=signed(params, url), timeout=10)
         assert response.status_code == 200
         assert count(db, InboundLog) == 1
     finally:
-        server.shutdown()
-        thread.join()
+        stop()
 
 
 def _status(app, params):
