@@ -33,10 +33,12 @@ class Entry:
 PLACEHOLDER_MAX = {
     "community": 40, "number": 6, "cost": 14, "total": 14, "committed": 14, "spent": 14,
     "remaining": 14, "date": 11, "areas": 40, "length": 5, "limit": 5,
-    "update": 140, "lines": 300,
+    "update": 140, "lines": 420, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
+    "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
+    "reason": 150, "into": 6, "amount": 14,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
-FREE_TEXT = ("update", "lines", "community")
+FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community")
 
 CATALOGUE: dict[str, Entry] = {
     "welcome": Entry(N_(
@@ -60,7 +62,8 @@ CATALOGUE: dict[str, Entry] = {
         "your postcode again."), 2),
     "help": Entry(N_(
         "{community}: IDEA + your idea to suggest something. BUDGET for the money. "
-        "MY IDEAS for your ideas. STOP to stop messages. DELETE to erase your data."), 2),
+        "MY IDEAS for your ideas. OPTIONS and RESULTS for votes. STOP to stop messages. "
+        "DELETE to erase your data."), 2),
     "idea_ask_text": Entry(N_(
         "What's your idea? Send it in one message (up to {limit} characters).")),
     "idea_too_long": Entry(N_(
@@ -115,6 +118,51 @@ CATALOGUE: dict[str, Entry] = {
         "your phone number. We only use it to check you are not signed up twice.")),
     "contact_not_own": Entry(N_(
         "That is someone else's number. Please share your own, with the button below.")),
+    "round_open": Entry(N_(
+        "Vote now! {title}\n{lines}\n{how} Voting closes {closes}."), 3),
+    "round_open_short": Entry(N_(
+        "Vote now! {title}: {count} options. Send OPTIONS to see them, then reply with your "
+        "choice. Voting closes {closes}.")),
+    "options": Entry(N_("{title}\n{lines}\n{how}"), 4),
+    "how_choose_one": Entry(N_("Reply with the number of your choice, e.g. 2.")),
+    "how_approval": Entry(N_("Reply with the numbers of all you support, e.g. 1 3.")),
+    "how_approval_k": Entry(N_("Reply with up to {k} numbers, e.g. 1 3.")),
+    "how_budget": Entry(N_("Choose options costing {budget} or less in all, e.g. 1 3.")),
+    "vote_recorded": Entry(N_(
+        "Thanks, your vote is in: {choices}. You can change it until {closes}."), 2),
+    "vote_selection": Entry(N_("Selected: {choices}. Tap more options, then Submit."), 2),
+    "vote_selection_empty": Entry(N_("Nothing selected yet. Tap the options you want, then Submit.")),
+    "vote_no_round": Entry(N_(
+        "There is no vote open right now. We'll message you when the next one opens.")),
+    "vote_closed": Entry(N_("Voting has closed. {result}"), 3),
+    "vote_unknown_option": Entry(N_(
+        "There is no option {number}. The options are 1 to {count}: send OPTIONS to see them.")),
+    "vote_too_many": Entry(N_(
+        "Please choose at most {k} options. Send OPTIONS to see them.")),
+    "vote_choose_one": Entry(N_("Please choose just one option, e.g. 2. Send OPTIONS to see them.")),
+    "vote_over_budget": Entry(N_(
+        "Those cost {total} in all, more than the {budget} to spend. Please choose again.")),
+    "reminder": Entry(N_(
+        "Reminder: voting on {title} closes {closes}. Send OPTIONS to see the options, "
+        "then reply with your choice.")),
+    "result": Entry(N_(
+        "{title} results: funded {winners}, {allocated} in all. Thank you for voting!"), 3),
+    "result_none": Entry(N_("{title}: voting has closed, and nothing was funded this time.")),
+    "results_none_yet": Entry(N_(
+        "No vote has been counted yet. We'll message you the results when one closes.")),
+    "round_cancelled": Entry(N_(
+        "The vote on {title} has been cancelled. We'll message you when there is another.")),
+    "idea_shortlisted": Entry(N_(
+        "Good news: your idea #{number} is shortlisted for a vote, at a cost of {cost}.")),
+    "idea_rejected": Entry(N_(
+        "Your idea #{number} was not taken forward: {reason} Thank you for sharing it."), 2),
+    "idea_merged": Entry(N_(
+        "Your idea #{number} was joined with a similar idea, #{into}, and you are credited "
+        "for it.")),
+    "idea_funded": Entry(N_(
+        "Great news: your idea #{number} won the vote and is funded with {amount}!")),
+    "idea_not_funded": Entry(N_(
+        "Your idea #{number} was not funded in this vote. Thank you for taking part.")),
     "status_submitted": Entry(N_("waiting for review")),
     "status_shortlisted": Entry(N_("shortlisted")),
     "status_rejected": Entry(N_("not taken forward")),
@@ -148,6 +196,13 @@ def render(key: str, language: str = "en", **values: object) -> str:
         filled[longest] = _cut(filled[longest], len(filled[longest]) - 10)
         text = template.format(**filled)
     return text
+
+
+def fits(key: str, language: str = "en", **values: object) -> bool:
+    """Whether `key` fits its budget with every value whole (nothing shortened)."""
+    template = translations(language).gettext(CATALOGUE[key].text)
+    whole = {name: str(value) for name, value in values.items()}
+    return count_segments(template.format(**whole)).segments <= CATALOGUE[key].segments
 
 
 def _cut(value: str, limit: int) -> str:

@@ -121,7 +121,7 @@ def _answer(session: Session, community: Community, message: InboundMessage,
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
         text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
     turn = Turn(session, community, resident, conversation, text, parse(text), now,
-                contact=message.contact)
+                contact=message.contact, channel=message.address.channel)
     replies = handle(turn)
     resident = turn.resident  # sharing a phone number may have joined two residents into one
     log.resident_id = resident.id

@@ -12,7 +12,13 @@ _MULTIPLIER = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_0
 
 def parse_amount(text: str) -> int | None:
     """Read "500", "£2k", "2,500", "£1.5m" or "120.50" as pence; None if it is no amount."""
-    cleaned = re.sub(r"[\s,]", "", text.strip().lower()).rstrip(".!")
+    cleaned = text.strip().lower().rstrip(".!")
+    cleaned = re.sub(r"(?<=\d),(?=\d{3}\b)", "", cleaned)  # thousands separators
+    cleaned = re.sub(r"\s*([£~])\s*", r"\1", cleaned)  # "£ 2000", "about £300"
+    cleaned = re.sub(r"(?<=\d)\s+(?=[a-z£])", "", cleaned)  # "3 thousand", "300 pounds"
+    cleaned = re.sub(r"^(about|around|approx\.?|roughly)\s*", r"\1", cleaned)
+    if re.search(r"\s", cleaned):
+        return None
     match = _AMOUNT.match(cleaned)
     if not match:
         return None

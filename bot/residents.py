@@ -26,15 +26,29 @@ def resident_for(session: Session, community: Community, address: Address, now: 
     """The resident writing from `address`, created as pending on first contact."""
     identity = find_identity(session, community, address)
     if identity is not None:
+        identity.last_channel, identity.last_seen_at = address.channel, now
         return identity.resident
     resident = Resident(community_id=community.id, status="pending", created_at=now)
     resident.identities.append(
         Identity(community_id=community.id, kind=IDENTITY_KIND[address.channel],
-                 value=address.user_id, created_at=now)
+                 value=address.user_id, last_channel=address.channel, last_seen_at=now,
+                 created_at=now)
     )
     session.add(resident)
     session.flush()
     return resident
+
+
+DEFAULT_CHANNEL = {"phone": "sms", "telegram": "telegram"}
+
+
+def reach(resident: Resident) -> Address | None:
+    """Where to send a message we start: the reachable identity the resident used last."""
+    reachable = [i for i in resident.identities if i.unreachable is None]
+    if not reachable:
+        return None
+    latest = max(reachable, key=lambda i: (i.last_seen_at is not None, i.last_seen_at or i.created_at))
+    return Address(latest.last_channel or DEFAULT_CHANNEL[latest.kind], latest.value)
 
 
 def conversation_for(session: Session, resident: Resident, now: datetime) -> Conversation:

@@ -43,6 +43,10 @@ class Identity(Base):
     value: Mapped[str] = mapped_column(String(64))
     # Set when a provider tells us we can no longer reach it: opted_out, blocked, invalid.
     unreachable: Mapped[str | None] = mapped_column(String(20))
+    # The channel the resident last wrote from with this identity ("sms", "console", "telegram"):
+    # messages we start (broadcasts, news of their ideas) go out that way.
+    last_channel: Mapped[str | None] = mapped_column(String(20))
+    last_seen_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     resident: Mapped[Resident] = relationship(back_populates="identities")

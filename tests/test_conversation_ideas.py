@@ -52,7 +52,8 @@ def test_a_command_instead_of_a_cost_is_answered_and_the_idea_kept(member, db):
     member.say("IDEA a community fridge")
     assert "budget" in member.reply("BUDGET").lower()
     assert _ideas(db)[0].cost_pence is None
-    assert "didn't understand" in member.reply("500")  # the cost step is over
+    assert "no vote open" in member.reply("500")  # the cost step is over: a number is a vote
+    assert _ideas(db)[0].cost_pence is None
 
 
 def test_a_command_instead_of_idea_text_is_answered(member, db):

@@ -30,7 +30,7 @@ def test_amounts(text, pence):
 
 
 @pytest.mark.parametrize("text", ["", "lots", "0", "-5", "£", "1.234", "2.5p", "1e9",
-                                  "999999999999", "five hundred", "500 or so"])
+                                  "999999999999", "five hundred", "500 or so", "1 3"])
 def test_not_amounts(text):
     assert parse_amount(text) is None
 

@@ -6,7 +6,8 @@ then keywords; then a helpful fallback.
 """
 from collections.abc import Callable
 
-from bot.dialogue import budget, erasure, ideas, joining, membership
+from bot.ballots import parse_choices
+from bot.dialogue import budget, erasure, ideas, joining, membership, voting
 from bot.dialogue.turn import Reply, Result, Turn
 
 STEPS: dict[str, Callable[[Turn], Result | None]] = {
@@ -20,6 +21,11 @@ KEYWORDS: dict[str, Callable[[Turn], Result]] = {
     "budget": budget.budget,
     "delete": erasure.ask_delete,
     "start": membership.already_member,
+    "vote": voting.vote,
+    "options": voting.options,
+    "results": voting.results,
+    "toggle": voting.toggle,
+    "submit": voting.submit,
 }
 
 
@@ -59,5 +65,7 @@ def _route(turn: Turn) -> Result:
         result = step(turn)
         if result is not None:
             return result
+    if keyword is None and (choices := parse_choices(turn.text)) is not None:
+        return voting.vote_for(turn, choices)
     handler = KEYWORDS.get(keyword or "", membership.fallback)
     return handler(turn)

@@ -17,9 +17,13 @@ KEYWORDS: dict[str, str] = {
     "DELETE": "delete", "ERASE": "delete",
     "NO": "no", "N": "no",
     "SKIP": "skip",
+    "VOTE": "vote", "OPTIONS": "options", "OPTION": "options",
+    "RESULTS": "results", "RESULT": "results",
+    "TOGGLE": "toggle", "SUBMIT": "submit",
 }
 # Words that are commands only when they are the whole message ("end of the road" is no opt-out).
-ALONE_ONLY = {"CANCEL", "END", "QUIT", "NO", "N", "Y", "INFO", "MENU", "MONEY", "SKIP"}
+ALONE_ONLY = {"CANCEL", "END", "QUIT", "NO", "N", "Y", "INFO", "MENU", "MONEY", "SKIP", "OPTIONS",
+              "OPTION", "RESULTS", "RESULT", "SUBMIT"}
 _PUNCTUATION = string.punctuation + "¡¿…“”‘’"
 
 

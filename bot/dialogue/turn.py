@@ -29,6 +29,7 @@ class Turn:
     command: Command
     now: datetime
     contact: SharedContact | None = None
+    channel: str = "console"
 
     @property
     def language(self) -> str:

@@ -1,0 +1,82 @@
+"""Voting in an open round: numbers by text, buttons on Telegram; OPTIONS and RESULTS."""
+from bot import round_messages
+from bot.ballots import ballot_of, cast, latest_closed, open_round, parse_choices, problem
+from bot.dialogue.turn import Reply, Result, Turn
+from bot.times import spoken
+
+
+def vote(turn: Turn) -> Result:
+    """VOTE 1 3 (or VOTE alone, which shows the options)."""
+    choices = parse_choices(turn.command.rest) if turn.command.rest else None
+    if choices is None:
+        return options(turn)
+    return vote_for(turn, choices)
+
+
+def vote_for(turn: Turn, choices: list[int]) -> Result:
+    """Check the choices against the open round and store them as the resident's ballot."""
+    round_ = open_round(turn.session, turn.community)
+    if round_ is None:
+        return _no_open_round(turn)
+    wrong = problem(round_, choices)
+    if wrong is not None:
+        key, values = wrong
+        return Result([turn.say(key, **values)])
+    cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
+    return Result([turn.say("vote_recorded", choices=round_messages.chosen(round_, choices),
+                            closes=spoken(round_.closes_at, turn.community.timezone))])
+
+
+def toggle(turn: Turn) -> Result:
+    """A Telegram toggle button: add or remove an option from the selection being built."""
+    round_ = open_round(turn.session, turn.community)
+    numbers = parse_choices(turn.command.rest) or []
+    if round_ is None:
+        return _no_open_round(turn)
+    selected = list(turn.conversation.data.get("selected", [])) if turn.conversation.step == "ballot" \
+        else list((ballot_of(turn.session, round_, turn.resident) or _Empty).choices)
+    for number in numbers:
+        selected.remove(number) if number in selected else selected.append(number)
+    selected.sort()
+    choices = round_messages.buttons(round_, selected)
+    if not selected:
+        return Result([turn.say("vote_selection_empty", *choices)], step="ballot",
+                      data={"selected": []})
+    text = turn.say("vote_selection", choices=round_messages.chosen(round_, selected)).text
+    return Result([Reply(text, choices)], step="ballot", data={"selected": selected})
+
+
+def submit(turn: Turn) -> Result:
+    """The Submit button: cast the selection built with toggles."""
+    selected = turn.conversation.data.get("selected", []) if turn.conversation.step == "ballot" else []
+    if not selected:
+        return toggle(turn)
+    return vote_for(turn, selected)
+
+
+def options(turn: Turn) -> Result:
+    """The open round's options and how to vote."""
+    round_ = open_round(turn.session, turn.community)
+    if round_ is None:
+        return _no_open_round(turn)
+    text, choices = round_messages.options(round_, turn.language)
+    return Result([Reply(text, choices)])
+
+
+def results(turn: Turn) -> Result:
+    """The latest result."""
+    round_ = latest_closed(turn.session, turn.community)
+    if round_ is None:
+        return Result([turn.say("results_none_yet")])
+    return Result([Reply(round_messages.result(round_, turn.language))])
+
+
+def _no_open_round(turn: Turn) -> Result:
+    closed = latest_closed(turn.session, turn.community)
+    if closed is not None:
+        return Result([turn.say("vote_closed", result=round_messages.result(closed, turn.language))])
+    return Result([turn.say("vote_no_round")])
+
+
+class _Empty:
+    choices: list[int] = []

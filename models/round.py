@@ -1,0 +1,71 @@
+"""Poll rounds: options residents vote on, their ballots, and the outcome."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+ROUND_METHODS = ("choose-one", "approval", "budget")
+ROUND_RULES = ("greedy", "equal-shares")
+ROUND_STATUSES = ("draft", "scheduled", "open", "closed", "cancelled")
+
+
+class Round(Base):
+    __tablename__ = "round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    method: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(20), default="greedy")
+    max_choices: Mapped[int | None]  # approval rounds: at most k options; None = no limit
+    budget_pence: Mapped[int]  # the money this round allocates
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # {"rule", "tie_breaking", "winners": [numbers], "tallies": {number: votes},
+    #  "allocated_pence", "ballots", "computed_at"}
+    outcome: Mapped[dict | None] = mapped_column(JSON)
+    # True for a round read from a pabulib file: counted and shown, but never sent or funded.
+    imported: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    options: Mapped[list["RoundOption"]] = relationship(
+        back_populates="round", order_by="RoundOption.number", cascade="all, delete-orphan")
+
+
+class RoundOption(Base):
+    """An idea on the ballot, numbered 1..n, at its agreed cost."""
+
+    __tablename__ = "round_option"
+    __table_args__ = (UniqueConstraint("round_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
+    title: Mapped[str] = mapped_column(Text)
+    cost_pence: Mapped[int]
+
+    round: Mapped[Round] = relationship(back_populates="options")
+
+
+class Ballot(Base):
+    """One resident's current choices in one round (changed in place until the round closes)."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (UniqueConstraint("round_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    # NULL only on imported ballots, which have no resident here.
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"))
+    choices: Mapped[list[int]] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(20))
+    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
