@@ -163,6 +163,7 @@ CATALOGUE: dict[str, Entry] = {
         "Great news: your idea #{number} won the vote and is funded with {amount}!")),
     "idea_not_funded": Entry(N_(
         "Your idea #{number} was not funded in this vote. Thank you for taking part.")),
+    "budget_news": Entry(N_("{community} budget news: {update} Send BUDGET for the figures."), 2),
     "status_submitted": Entry(N_("waiting for review")),
     "status_shortlisted": Entry(N_("shortlisted")),
     "status_rejected": Entry(N_("not taken forward")),

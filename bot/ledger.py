@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from bot.errors import InvalidInput, NotFound
 from bot.ideas import idea_by_number
 from bot.money import format_pence
+from bot.notify import members, notify
 from models import Allocation, BudgetUpdate, Community, Spending
 
 
@@ -103,3 +104,11 @@ def _sum(session: Session, column, *where) -> int:
 def _check_amount(amount_pence: int) -> None:
     if amount_pence <= 0:
         raise InvalidInput("the amount must be more than zero")
+
+
+def broadcast_update(session: Session, community: Community, update: BudgetUpdate,
+                     now: datetime) -> int:
+    """Send a budget update to every member, once each; returns how many were queued."""
+    return sum(1 for resident in members(session, community)
+               if notify(session, community, resident, "budget_news", now, update=update.text,
+                         key=f"budget-update:{update.id}:{resident.id}"))

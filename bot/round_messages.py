@@ -53,7 +53,7 @@ def buttons(round_: Round, selected: list[int] = ()) -> tuple[Choice, ...]:
 
 
 def chosen(round_: Round, choices: list[int]) -> str:
-    titles = {o.number: _short(o.title, 20) for o in round_.options}
+    titles = {o.number: _short(o.title) for o in round_.options}
     return ", ".join(f"{n} {titles[n]}" for n in choices if n in titles)
 
 

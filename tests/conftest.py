@@ -135,6 +135,13 @@ class Chat:
             pass
         return self.channel.texts()[before:]
 
+    def inbox(self) -> list[str]:
+        """Messages we started (ballots, news) that reached this resident since they last looked."""
+        before = len(self.channel.sent)
+        while self.dispatcher.run_once(Address(console.NAME, self.phone)):
+            pass
+        return self.channel.texts()[before:]
+
     def reply(self, text: str) -> str:
         """The one reply to `text` (fails if there is not exactly one)."""
         replies = self.say(text)

@@ -51,11 +51,14 @@ def spend(slug, amount, description, allocation_id, spent_on) -> None:
 @budget_group.command("update")
 @community_option
 @click.option("--text", required=True, help="The news residents see with BUDGET.")
-def update(slug, text) -> None:
+@click.option("--broadcast", is_flag=True, help="Also send it to every member (once).")
+def update(slug, text, broadcast) -> None:
     """Post a budget update (shown as the latest news by BUDGET)."""
     with get_db().transaction() as session:
-        ledger.post_update(session, by_slug(session, slug), text, now())
-        click.echo("Budget update posted.")
+        community = by_slug(session, slug)
+        posted = ledger.post_update(session, community, text, now())
+        sent = ledger.broadcast_update(session, community, posted, now()) if broadcast else 0
+        click.echo("Budget update posted." + (f" Sent to {sent} members." if broadcast else ""))
 
 
 @budget_group.command("show")

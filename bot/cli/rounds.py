@@ -1,0 +1,173 @@
+"""`commonpurse round ...`: schedule, open, close, cancel, recount, export and import rounds."""
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from bot import rounds
+from bot.cli.output import emit, emit_object
+from bot.cli.params import MONEY
+from bot.clock import now
+from bot.communities import by_slug
+from bot.db import get_db
+from bot.money import format_pence
+from bot.pabulib import export_pb, import_pb
+from bot.round_json import round_json
+from bot.times import parse_local
+from models import ROUND_METHODS, ROUND_RULES
+
+round_group = AppGroup("round", help="Poll rounds: residents vote, a fair rule allocates the money.")
+community_option = click.option("--community", "slug", required=True, help="Community slug.")
+round_argument = click.argument("round_id", type=click.IntRange(min=1))
+
+COLUMNS = [("ID", "id"), ("STATUS", "status"), ("METHOD", "method"), ("RULE", "rule"),
+           ("OPENS", "opens_at"), ("CLOSES", "closes_at"), ("BALLOTS", "ballots"), ("TITLE", "title")]
+
+
+@round_group.command("create")
+@community_option
+@click.option("--title", required=True)
+@click.option("--method", type=click.Choice(ROUND_METHODS), required=True)
+@click.option("--rule", type=click.Choice(ROUND_RULES), default="greedy", show_default=True)
+@click.option("--ideas", required=True, help="Shortlisted idea numbers, in ballot order: 3,5,8.")
+@click.option("--opens", required=True, help="Local time, e.g. '2026-12-01 09:00'.")
+@click.option("--closes", required=True, help="Local time, e.g. '2026-12-14 18:00'.")
+@click.option("--remind", help="Local time to remind those who have not voted.")
+@click.option("--budget", type=MONEY, help="Money this round allocates (default: all still to decide).")
+@click.option("--max-choices", type=click.IntRange(min=1), help="Approval rounds: at most this many.")
+def create(slug, title, method, rule, ideas, opens, closes, remind, budget, max_choices) -> None:
+    """Schedule a round of shortlisted ideas."""
+    try:
+        numbers = [int(n) for n in ideas.replace(" ", "").split(",") if n]
+    except ValueError:
+        raise click.BadParameter(f"{ideas!r} is not a list of idea numbers like 3,5,8",
+                                 param_hint="--ideas") from None
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        tz = community.timezone
+        round_ = rounds.create_round(
+            session, community, title=title, method=method, rule=rule, idea_numbers=numbers,
+            opens_at=parse_local(opens, tz), closes_at=parse_local(closes, tz),
+            remind_at=parse_local(remind, tz) if remind else None, budget_pence=budget,
+            max_choices=max_choices, now=now())
+        click.echo(f"Round {round_.id} scheduled: {round_.title}, {len(round_.options)} options, "
+                   f"{format_pence(round_.budget_pence)} to allocate.")
+
+
+@round_group.command("list")
+@community_option
+@click.option("--json", "as_json", is_flag=True)
+def list_(slug, as_json) -> None:
+    """List a community's rounds, newest first."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        rows = [round_json(session, r, community) for r in rounds.rounds_of(session, community)]
+    emit(rows, COLUMNS, as_json)
+
+
+@round_group.command("show")
+@community_option
+@round_argument
+@click.option("--json", "as_json", is_flag=True)
+def show(slug, round_id, as_json) -> None:
+    """A round's options, turnout and outcome."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        data = round_json(session, rounds.get_round(session, community, round_id), community)
+    winners = set((data["outcome"] or {}).get("winners", []))
+    lines = [f"Round {data['id']}: {data['title']} ({data['status']}, {data['method']}, {data['rule']})",
+             f"  Opens {data['opens_at']}, closes {data['closes_at']}; budget {data['budget']}",
+             f"  Ballots: {data['ballots']} of {data['members']} members"]
+    for option in data["options"]:
+        mark = "  WON" if option["number"] in winners else ""
+        lines.append(f"  {option['number']}. {option['title']} ({option['cost']}): "
+                     f"{option['votes']} votes{mark}")
+    if data["outcome"]:
+        lines.append(f"  Allocated {format_pence(data['outcome']['allocated_pence'])} by "
+                     f"{data['outcome']['rule']}; ties: {data['outcome']['tie_breaking']}")
+    emit_object(data, as_json, lines)
+
+
+def _transition(name: str, action, done: str, again: str, help: str):
+    @round_group.command(name, help=help)
+    @community_option
+    @round_argument
+    def command(slug, round_id) -> None:
+        with get_db().transaction() as session:
+            round_ = rounds.get_round(session, by_slug(session, slug), round_id)
+            changed = action(session, round_, now())
+            click.echo((done if changed is not False else again).format(id=round_id))
+    return command
+
+
+_transition("open", rounds.open_round, "Round {id} is open; members have been sent the ballot.",
+            "Round {id} was already open: nothing sent again.",
+            "Open voting now and send members the ballot (once).")
+_transition("close", rounds.close_round, "Round {id} is closed; results sent and winners funded.",
+            "Round {id} was already closed: nothing changed.",
+            "Close voting now: count, fund the winners, send the results (once).")
+_transition("cancel", rounds.cancel_round, "Round {id} is cancelled.", "",
+            "Call a round off; its ideas go back to the shortlist.")
+_transition("remind", lambda s, r, t: rounds.remind(s, r, t) >= 0,
+            "Reminders queued for members of round {id} who have not voted.", "",
+            "Remind members who have not voted (once each).")
+
+
+@round_group.command("recount")
+@community_option
+@round_argument
+def recount(slug, round_id) -> None:
+    """Recount a closed round from its ballots; exit code 1 if it differs from what was published."""
+    with get_db().transaction() as session:
+        round_ = rounds.get_round(session, by_slug(session, slug), round_id)
+        same, again = rounds.recount(session, round_)
+        published = round_.outcome
+    if same:
+        click.echo(f"Round {round_id} recounted from {again['ballots']} ballots: "
+                   f"the same winners as published ({_numbers(again['winners'])}).")
+        return
+    click.echo(f"Round {round_id} recount DIFFERS: published {_numbers(published['winners'])}, "
+               f"recount {_numbers(again['winners'])}.", err=True)
+    raise SystemExit(1)
+
+
+@round_group.command("export")
+@community_option
+@round_argument
+@click.option("--format", "fmt", type=click.Choice(["pb", "json"]), default="pb", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout).")
+def export(slug, round_id, fmt, output) -> None:
+    """Write a round for auditors: pabulib .pb (anonymous voter ids) or JSON."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        round_ = rounds.get_round(session, community, round_id)
+        text = export_pb(session, round_, community) if fmt == "pb" else \
+            json.dumps(round_json(session, round_, community), indent=2, ensure_ascii=False)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
+@round_group.command("import")
+@community_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["pb"]), default="pb", show_default=True)
+@click.option("--rule", type=click.Choice(ROUND_RULES), default="greedy", show_default=True)
+def import_(slug, path, fmt, rule) -> None:
+    """Create a closed round from a .pb file and count it by our rule (nothing sent or funded)."""
+    text = Path(path).read_text(encoding="utf-8-sig")
+    with get_db().transaction() as session:
+        round_ = import_pb(session, by_slug(session, slug), text, now(), rule=rule)
+        click.echo(f"Imported round {round_.id}: {len(round_.options)} options, "
+                   f"{round_.outcome['ballots']} ballots; {rule} funds {_numbers(round_.outcome['winners'])}.")
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers) or "nothing"
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(round_group)

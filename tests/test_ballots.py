@@ -1,0 +1,51 @@
+"""Reading and checking ballots, whatever residents type."""
+import pytest
+
+from bot.ballots import parse_choices, problem
+from models import Round, RoundOption
+
+
+def _round(method: str, max_choices=None, budget=1000_00) -> Round:
+    round_ = Round(method=method, max_choices=max_choices, budget_pence=budget)
+    round_.options = [RoundOption(number=n, title=f"Option {n}", cost_pence=cost)
+                      for n, cost in [(1, 600_00), (2, 500_00), (3, 300_00), (4, 200_00)]]
+    return round_
+
+
+@pytest.mark.parametrize("text, choices", [
+    ("1 3", [1, 3]), ("1,3", [1, 3]), ("1, 3", [1, 3]), ("VOTE 1 3", [1, 3]), ("vote: 2", [2]),
+    ("3", [3]), (" 3. ", [3]), ("1 and 3", [1, 3]), ("1 & 3", [1, 3]), ("3 1 3", [3, 1]),
+    ("Vote 4,2,1", [4, 2, 1]),
+])
+def test_votes_as_people_type_them(text, choices):
+    assert parse_choices(text) == choices
+
+
+@pytest.mark.parametrize("text", [
+    "", "vote", "one and three", "1-3", "£500", "1.5", "12345", "1 3 x", "'; DROP TABLE ballot;--",
+    "1" * 500, "🙂 1", "vote vote 1", "-1",
+])
+def test_what_is_not_a_vote(text):
+    assert parse_choices(text) is None
+
+
+def test_unknown_options_are_named():
+    assert problem(_round("approval"), [1, 9]) == ("vote_unknown_option", {"number": 9, "count": 4})
+    assert problem(_round("approval"), [0]) == ("vote_unknown_option", {"number": 0, "count": 4})
+
+
+def test_choose_one_takes_exactly_one():
+    assert problem(_round("choose-one"), [2]) is None
+    assert problem(_round("choose-one"), [1, 2]) == ("vote_choose_one", {})
+
+
+def test_approval_limits_the_number_of_choices():
+    assert problem(_round("approval"), [1, 2, 3, 4]) is None
+    assert problem(_round("approval", max_choices=2), [1, 2]) is None
+    assert problem(_round("approval", max_choices=2), [1, 2, 3]) == ("vote_too_many", {"k": 2})
+
+
+def test_budget_ballots_must_fit_the_budget():
+    assert problem(_round("budget"), [2, 3, 4]) is None  # £1,000 exactly
+    assert problem(_round("budget"), [1, 2]) == (
+        "vote_over_budget", {"total": "£1,100", "budget": "£1,000"})
