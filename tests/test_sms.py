@@ -285,3 +285,27 @@ def test_a_reply_outside_gsm7_is_counted_as_ucs2(sms_app, fake_twilio, community
         row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert count_segments(reply).encoding == "UCS-2"
     assert row.segments == count_segments(reply).segments == 3
+
+
+def test_voting_by_sms(sms_app, fake_twilio, community, db, cp, clock):
+    phone = Phone(sms_app, fake_twilio)
+    phone.text("hi")
+    phone.text("YES")
+    for idea in ("IDEA benches", "IDEA a mural"):
+        phone.text(idea)
+        phone.text("£1k")
+    for number in ("1", "2"):
+        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
+    assert cp("round", "create", "--community", "riverside", "--title", "Park", "--method",
+              "approval", "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes",
+              "2026-11-30 18:00").exit_code == 0
+    phone.receive()
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    (ballot,) = phone.receive()
+    assert ballot.startswith("Vote now! Park\n1 benches £1,000\n2 a mural £1,000")
+    assert "your vote is in: 1 benches, 2 a mural" in phone.text("1,2", sid="SMvote")[0]
+    assert phone.text("1,2", sid="SMvote") == []  # Twilio's retry of the same message
+    assert "your vote is in: 2 a mural" in phone.text("VOTE 2")[0]
+    with db.transaction() as session:
+        from models import Ballot
+        assert session.scalars(select(Ballot.choices)).all() == [[2]]

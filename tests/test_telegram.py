@@ -337,3 +337,63 @@ def test_polling_handles_each_update_once_across_restarts(cp, tg_app, fake_teleg
         pass
     texts = fake_telegram.texts(111)
     assert len(texts) == 2 and "Reply YES" in texts[0] and "you're in" in texts[1]
+
+
+def _round_with_two_options(cp, tg_user, method):
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    for idea in ("IDEA benches", "IDEA a mural"):
+        tg_user.send(idea)
+        tg_user.send("£1k")
+    for number in ("1", "2"):
+        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
+    assert cp("round", "create", "--community", "riverside", "--title", "Park", "--method", method,
+              "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes",
+              "2026-11-30 18:00").exit_code == 0
+    tg_user.receive()
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    (ballot,) = tg_user.receive()
+    return ballot, tg_user.keyboard()["inline_keyboard"]
+
+
+def test_voting_with_toggle_buttons_and_submit(cp, tg_user, community, db):
+    ballot, keyboard = _round_with_two_options(cp, tg_user, "approval")
+    assert ballot.startswith("Vote now! Park")
+    assert [row[0]["callback_data"] for row in keyboard] == ["TOGGLE 1", "TOGGLE 2", "SUBMIT"]
+    assert "Selected: 1 benches" in tg_user.press("TOGGLE 1")[0]
+    assert tg_user.keyboard()["inline_keyboard"][0][0]["text"].startswith("✅ 1.")
+    assert "Selected: 1 benches, 2 a mural" in tg_user.press("TOGGLE 2")[0]
+    assert "Selected: 2 a mural" in tg_user.press("TOGGLE 1")[0]
+    assert "your vote is in: 2 a mural" in tg_user.press("SUBMIT")[0]
+    assert tg_user.last_response["method"] == "answerCallbackQuery"
+    with db.transaction() as session:
+        from models import Ballot
+        assert session.scalars(select(Ballot.choices)).all() == [[2]]
+
+
+def test_choose_one_buttons_vote_at_once(cp, tg_user, community, db):
+    _, keyboard = _round_with_two_options(cp, tg_user, "choose-one")
+    assert [row[0]["callback_data"] for row in keyboard] == ["VOTE 1", "VOTE 2"]
+    assert "your vote is in: 1 benches" in tg_user.press("VOTE 1")[0]
+
+
+def test_one_person_on_sms_and_telegram_has_one_ballot(cp, tg_user, phone_community, db, new_chat):
+    sms = new_chat("oneperson", "+447700900123")
+    sms.say("hi")
+    sms.say("YES")
+    for idea in ("IDEA benches", "IDEA a mural"):
+        sms.say(idea)
+        sms.say("£1k")
+    for number in ("1", "2"):
+        cp("ideas", "shortlist", "--community", "oneperson", number)
+    cp("round", "create", "--community", "oneperson", "--title", "Park", "--method", "approval",
+       "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes", "2026-11-30 18:00")
+    assert cp("round", "open", "--community", "oneperson", "1").exit_code == 0
+    tg_user.send("/start ONEVOTE")
+    tg_user.press("YES")
+    tg_user.share_contact("447700900123")
+    sms.say("1")
+    tg_user.press("VOTE 2")
+    with db.transaction() as session:
+        from models import Ballot
+        assert session.scalars(select(Ballot.choices)).all() == [[2]]
