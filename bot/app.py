@@ -4,7 +4,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import db, health, webhooks
+from bot import api, db, health, webhooks
 from bot.config import load_config
 
 
@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     app.register_blueprint(health.bp)
     webhooks.init_app(app)
+    api.init_app(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,

@@ -33,7 +33,7 @@ class Entry:
 PLACEHOLDER_MAX = {
     "community": 40, "number": 6, "cost": 14, "total": 14, "committed": 14, "spent": 14,
     "remaining": 14, "date": 11, "areas": 40, "length": 5, "limit": 5,
-    "update": 140, "lines": 420, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
+    "update": 140, "lines": 900, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
     "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
     "reason": 150, "into": 6, "amount": 14,
 }
@@ -123,7 +123,7 @@ CATALOGUE: dict[str, Entry] = {
     "round_open_short": Entry(N_(
         "Vote now! {title}: {count} options. Send OPTIONS to see them, then reply with your "
         "choice. Voting closes {closes}.")),
-    "options": Entry(N_("{title}\n{lines}\n{how}"), 4),
+    "options": Entry(N_("{title}\n{lines}\n{how}"), 6),
     "how_choose_one": Entry(N_("Reply with the number of your choice, e.g. 2.")),
     "how_approval": Entry(N_("Reply with the numbers of all you support, e.g. 1 3.")),
     "how_approval_k": Entry(N_("Reply with up to {k} numbers, e.g. 1 3.")),

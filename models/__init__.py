@@ -4,12 +4,13 @@ from models.community import VERIFICATION_RULES, Community
 from models.idea import IDEA_STATUSES, Idea
 from models.message import InboundLog, OutboxMessage
 from models.money import Allocation, BudgetUpdate, Spending
+from models.organiser import ApiToken, Organiser
 from models.resident import Conversation, Identity, Resident
 from models.round import ROUND_METHODS, ROUND_RULES, ROUND_STATUSES, Ballot, Round, RoundOption
 from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [
-    "Allocation", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation", "IDEA_STATUSES", "Idea",
-    "Identity", "InboundLog", "OutboxMessage", "PollingOffset", "ROUND_METHODS", "ROUND_RULES",
+    "Allocation", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation", "IDEA_STATUSES", "Idea",
+    "Identity", "InboundLog", "Organiser", "OutboxMessage", "PollingOffset", "ROUND_METHODS", "ROUND_RULES",
     "ROUND_STATUSES", "Resident", "Round", "RoundOption", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",
 ]

@@ -276,3 +276,21 @@ def test_budget_update_broadcast(cp, residents):
                     "The garden opened on Saturday!", "--broadcast"))
     assert "Sent to 3 members." in result
     assert "budget news: The garden opened on Saturday!" in residents[1].say("HELP")[0]
+
+
+def test_a_long_ballot_points_to_options_instead(cp, residents, db, clock):
+    ann = residents[0]
+    for n in range(4, 15):
+        ann.say(f"IDEA a much longer idea number {n} about the community centre roof")
+        ann.say("£1k")
+    for number in range(1, 15):
+        _ok(cp("ideas", "shortlist", "--community", "riverside", str(number)))
+    _ok(cp("round", "create", "--community", "riverside", "--title", "Everything", "--method",
+           "approval", "--ideas", ",".join(str(n) for n in range(1, 15)), "--opens",
+           "2026-11-26 12:00", "--closes", "2026-12-03 18:00"))
+    ballots = _open(cp, residents)
+    assert ballots[1] == ["Vote now! Everything: 14 options. Send OPTIONS to see them, then reply "
+                          "with your choice. Voting closes 6pm Thu 3 Dec."]
+    options = residents[1].reply("OPTIONS")  # asked for: up to six segments, every option
+    assert options.startswith("Everything\n1 more benches on the green £2,500")
+    assert "\n14 a much longer idea number... £1,000\nReply with the numbers" in options

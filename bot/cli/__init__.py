@@ -28,12 +28,13 @@ class CommonPurseGroup(FlaskGroup):
 
 
 def _build() -> click.Group:
-    from bot.cli import budget, chat, community, database, ideas, rounds, run, telegram
+    from bot.cli import (budget, chat, community, database, ideas, organisers, rounds, run,
+                         telegram)
 
     group = CommonPurseGroup(create_app=lambda: create_app(), name="commonpurse",
                              add_default_commands=False,
                              help="Common Purse: residents decide how the community budget is spent.")
-    for module in (database, community, ideas, rounds, budget, chat, run, telegram):
+    for module in (database, community, organisers, ideas, rounds, budget, chat, run, telegram):
         module.register(group)
     return group
 

@@ -9,6 +9,7 @@ from bot.clock import now
 from bot.communities import by_slug
 from bot.db import get_db
 from bot.money import format_pence
+from bot.serialise import budget_json
 
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -71,19 +72,8 @@ def show(slug, as_json) -> None:
         money = ledger.summary(session, community)
         allocations = ledger.allocations(session, community)
         spendings = ledger.spendings(session, community)
+        obj = budget_json(session, community)
     latest = money.latest_update
-    obj = {
-        "community": community.slug, "currency": community.currency,
-        "total_pence": money.total, "committed_pence": money.committed,
-        "spent_pence": money.spent, "remaining_pence": money.remaining,
-        "latest_update": {"text": latest.text, "created_at": latest.created_at.isoformat()}
-        if latest else None,
-        "allocations": [{"id": a.id, "title": a.title, "amount_pence": a.amount_pence,
-                         "created_at": a.created_at.isoformat()} for a in allocations],
-        "spending": [{"id": s.id, "description": s.description, "amount_pence": s.amount_pence,
-                      "allocation_id": s.allocation_id, "spent_on": s.spent_on.isoformat()}
-                     for s in spendings],
-    }
     lines = [f"{community.name}",
              f"  Total:            {format_pence(money.total)}",
              f"  Committed:        {format_pence(money.committed)}",

@@ -8,26 +8,14 @@ from bot.cli.output import emit
 from bot.cli.params import MONEY
 from bot.db import get_db
 from bot.money import format_pence
-from models import VERIFICATION_RULES, Community
+from bot.serialise import community_json
+from models import VERIFICATION_RULES
 
 community_group = AppGroup("community", help="Communities and their settings.")
 
 COLUMNS = [("SLUG", "slug"), ("NAME", "name"), ("JOIN CODE", "join_code"),
            ("SMS NUMBER", "sms_number"), ("BUDGET", "budget"), ("VERIFICATION", "verification"),
            ("AREAS", "postcode_areas")]
-
-
-def community_json(community: Community) -> dict:
-    """Stable JSON fields of a community (documented in README)."""
-    return {
-        "slug": community.slug, "name": community.name, "join_code": community.join_code,
-        "sms_number": community.sms_number, "timezone": community.timezone,
-        "languages": community.languages, "currency": community.currency,
-        "budget_total_pence": community.budget_total_pence,
-        "budget": format_pence(community.budget_total_pence),
-        "verification": community.verification, "postcode_areas": community.postcode_areas,
-        "created_at": community.created_at.isoformat(),
-    }
 
 
 @community_group.command("create")

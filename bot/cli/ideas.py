@@ -10,21 +10,12 @@ from bot.communities import by_slug
 from bot.db import get_db
 from bot.ideas import ideas_of
 from bot.money import format_pence
-from models import IDEA_STATUSES, Idea
+from bot.serialise import idea_json
+from models import IDEA_STATUSES
 
 ideas_group = AppGroup("ideas", help="Residents' ideas.")
 
 COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("IDEA", "text")]
-
-
-def idea_json(idea: Idea) -> dict:
-    """Stable JSON fields of an idea (documented in README). No author details, ever."""
-    return {
-        "number": idea.number, "text": idea.text, "cost_pence": idea.cost_pence,
-        "cost": format_pence(idea.cost_pence) if idea.cost_pence is not None else None,
-        "status": idea.status, "reject_reason": idea.reject_reason,
-        "anonymous": idea.author_id is None, "created_at": idea.created_at.isoformat(),
-    }
 
 
 @ideas_group.command("list")

@@ -13,7 +13,7 @@ from bot.communities import by_slug
 from bot.db import get_db
 from bot.money import format_pence
 from bot.pabulib import export_pb, import_pb
-from bot.round_json import round_json
+from bot.serialise import round_json
 from bot.times import parse_local
 from models import ROUND_METHODS, ROUND_RULES
 
