@@ -78,3 +78,20 @@ def by_sms_number(session: Session, number: str) -> Community | None:
 
 def all_communities(session: Session) -> list[Community]:
     return list(session.scalars(select(Community).order_by(Community.slug)))
+
+
+def set_digest(session: Session, community: Community, *, recipients: list[str] | None = None,
+               weekday: int | None = None, at: str | None = None) -> Community:
+    """Who gets the weekly digest and when; only what is given changes."""
+    if recipients is not None:
+        for address in recipients:
+            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
+                raise InvalidInput(f"{address!r} is not an email address")
+        community.digest_recipients = [a.strip().lower() for a in recipients]
+    if weekday is not None:
+        community.digest_weekday = weekday
+    if at is not None:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", at):
+            raise InvalidInput(f"{at!r} is not a time like 09:00")
+        community.digest_time = at
+    return community

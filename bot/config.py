@@ -28,11 +28,21 @@ DEFAULTS = {
     "TELEGRAM_API_URL": "https://api.telegram.org/bot",
     "TELEGRAM_MESSAGES_PER_SECOND": 30.0,
     "TELEGRAM_CHAT_MESSAGES_PER_SECOND": 1.0,
+    # Email for the weekly digest.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 587,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_SECURITY": "starttls",
+    "MAIL_FROM": "Common Purse <digest@localhost>",
+    # Message texts and addresses older than this many days are erased (counts stay).
+    "RETENTION_DAYS": 365,
 }
 # Secrets and ids that must stay text even if they look like JSON numbers.
 TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
              "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TELEGRAM_BOT_TOKEN",
-             "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL")
+             "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL", "SMTP_HOST", "SMTP_USERNAME",
+             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:

@@ -75,7 +75,7 @@ class Dispatcher:
                 won = session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == row.id, OutboxMessage.status == "queued")
-                    .values(status="sending", attempts=OutboxMessage.attempts + 1)
+                    .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=now)
                     .execution_options(synchronize_session=False)).rowcount
                 if won:
                     claimed.append((row.id, _outbound(row)))

@@ -1,6 +1,7 @@
 """Writing to the outbox: the only way a message leaves Common Purse."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from channels.messages import Address
@@ -24,3 +25,15 @@ def enqueue(session: Session, *, address: Address, text: str, now: datetime,
     )
     session.add(row)
     return row
+
+
+def requeue_stuck(session: Session, now: datetime, after: timedelta = timedelta(minutes=10)) -> int:
+    """Put back rows a dispatcher claimed but never finished (it crashed mid-send).
+
+    Such a message may have reached the provider before the crash: this favours sending
+    twice over never sending, and only for the rare send cut short."""
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_at < now - after)
+        .values(status="queued", next_attempt_at=now)
+        .execution_options(synchronize_session=False)).rowcount

@@ -61,6 +61,28 @@ def create_round(session: Session, community: Community, *, title: str, method: 
     return round_
 
 
+def reschedule_round(session: Session, round_: Round, now: datetime, *,
+                     opens_at: datetime | None = None, closes_at: datetime | None = None,
+                     remind_at: datetime | None = None) -> Round:
+    """Move a round's times; the scheduler picks the new times up within minutes."""
+    if round_.status not in ("scheduled", "open"):
+        raise InvalidInput(f"round {round_.id} is {round_.status}: it cannot be rescheduled")
+    if opens_at is not None and round_.status == "open":
+        raise InvalidInput(f"round {round_.id} is already open: only its close and reminder can move")
+    opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
+    remind = remind_at or round_.remind_at
+    if not opens < closes:
+        raise InvalidInput("the round must open before it closes")
+    if closes <= now:
+        raise InvalidInput("the closing time has already passed")
+    if remind is not None and not opens < remind < closes:
+        raise InvalidInput("the reminder must fall between opening and closing")
+    round_.opens_at, round_.closes_at, round_.remind_at = opens, closes, remind
+    if remind_at is not None:
+        round_.reminded_at = None
+    return round_
+
+
 def get_round(session: Session, community: Community, round_id: int) -> Round:
     round_ = session.get(Round, round_id)
     if round_ is None or round_.community_id != community.id:

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models of Common Purse. Imports nothing else of ours."""
 from models.base import Base, utcnow
 from models.community import VERIFICATION_RULES, Community
+from models.digest import Digest, SchedulerLease
 from models.idea import IDEA_STATUSES, Idea
 from models.message import InboundLog, OutboxMessage
 from models.money import Allocation, BudgetUpdate, Spending
@@ -10,7 +11,8 @@ from models.round import ROUND_METHODS, ROUND_RULES, ROUND_STATUSES, Ballot, Rou
 from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [
-    "Allocation", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation", "IDEA_STATUSES", "Idea",
-    "Identity", "InboundLog", "Organiser", "OutboxMessage", "PollingOffset", "ROUND_METHODS", "ROUND_RULES",
-    "ROUND_STATUSES", "Resident", "Round", "RoundOption", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",
+    "Allocation", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation",
+    "Digest", "IDEA_STATUSES", "Idea", "Identity", "InboundLog", "Organiser", "OutboxMessage",
+    "PollingOffset", "ROUND_METHODS", "ROUND_RULES", "ROUND_STATUSES", "Resident", "Round",
+    "RoundOption", "SchedulerLease", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",
 ]

@@ -25,6 +25,10 @@ class Community(Base):
     verification: Mapped[str] = mapped_column(String(20), default="none")
     # Outward codes ("E1") or sectors ("E1 6") a postcode must fall in when verification is "postcode".
     postcode_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Who gets the weekly digest, and when (in the community's timezone; 0 = Monday).
+    digest_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    digest_weekday: Mapped[int] = mapped_column(default=0)
+    digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

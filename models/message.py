@@ -57,4 +57,5 @@ class OutboxMessage(Base):
     error_code: Mapped[str | None] = mapped_column(String(40))
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]  # when a dispatcher took it (to find sends cut short)
     sent_at: Mapped[datetime | None]

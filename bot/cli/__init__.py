@@ -1,5 +1,6 @@
 """The `commonpurse` command: Flask's CLI conventions, one-line errors, exit code 2 for bad input."""
 import sys
+from importlib import metadata
 
 import click
 from flask.cli import FlaskGroup
@@ -9,7 +10,18 @@ from bot.errors import InvalidInput, NotFound
 
 
 class CommonPurseGroup(FlaskGroup):
-    """Shows a bad argument as one line on stderr and exits 2, never with a traceback."""
+    """Shows a bad argument as one line on stderr and exits 2, never with a traceback.
+
+    Commands from packages above `bot` (the scheduler's `scheduler` and `serve`) come in through
+    the `commonpurse.commands` entry point group, so `bot` never imports them.
+    """
+
+    def _load_plugin_commands(self) -> None:
+        if self._loaded_plugin_commands:
+            return
+        for entry_point in metadata.entry_points(group="commonpurse.commands"):
+            self.add_command(entry_point.load(), entry_point.name)
+        self._loaded_plugin_commands = True
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
@@ -28,13 +40,14 @@ class CommonPurseGroup(FlaskGroup):
 
 
 def _build() -> click.Group:
-    from bot.cli import (budget, chat, community, database, ideas, organisers, rounds, run,
-                         telegram)
+    from bot.cli import (budget, chat, community, database, digest, ideas, organisers, rounds,
+                         run, telegram)
 
     group = CommonPurseGroup(create_app=lambda: create_app(), name="commonpurse",
                              add_default_commands=False,
                              help="Common Purse: residents decide how the community budget is spent.")
-    for module in (database, community, organisers, ideas, rounds, budget, chat, run, telegram):
+    for module in (database, community, organisers, ideas, rounds, budget, digest, chat, run,
+                   telegram):
         module.register(group)
     return group
 

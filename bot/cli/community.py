@@ -3,7 +3,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.clock import now
-from bot.communities import all_communities, create_community
+from bot.communities import all_communities, by_slug, create_community, set_digest
 from bot.cli.output import emit
 from bot.cli.params import MONEY
 from bot.db import get_db
@@ -47,6 +47,23 @@ def list_(as_json: bool) -> None:
     with get_db().transaction() as session:
         rows = [community_json(c) for c in all_communities(session)]
     emit(rows, COLUMNS, as_json)
+
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@community_group.command("digest")
+@click.option("--community", "slug", required=True, help="Community slug.")
+@click.option("--to", "recipients", multiple=True, help="An email address; repeat for more.")
+@click.option("--day", type=click.Choice(DAYS), help="The day it goes out (default monday).")
+@click.option("--time", "at", help="The local time it goes out, HH:MM (default 09:00).")
+def digest_settings(slug, recipients, day, at) -> None:
+    """Set who gets the weekly digest, and when."""
+    with get_db().transaction() as session:
+        community = set_digest(session, by_slug(session, slug), recipients=list(recipients) or None,
+                               weekday=DAYS.index(day) if day else None, at=at)
+        click.echo(f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
+                   f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}.")
 
 
 def register(cli: click.Group) -> None:

@@ -114,6 +114,27 @@ _transition("remind", lambda s, r, t: rounds.remind(s, r, t) >= 0,
             "Remind members who have not voted (once each).")
 
 
+@round_group.command("reschedule")
+@community_option
+@round_argument
+@click.option("--opens", help="New local opening time.")
+@click.option("--closes", help="New local closing time.")
+@click.option("--remind", help="New local reminder time.")
+def reschedule(slug, round_id, opens, closes, remind) -> None:
+    """Move a round's times (the scheduler follows within minutes)."""
+    if not (opens or closes or remind):
+        raise click.UsageError("give at least one of --opens, --closes, --remind")
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        tz = community.timezone
+        rounds.reschedule_round(
+            session, rounds.get_round(session, community, round_id), now(),
+            opens_at=parse_local(opens, tz) if opens else None,
+            closes_at=parse_local(closes, tz) if closes else None,
+            remind_at=parse_local(remind, tz) if remind else None)
+        click.echo(f"Round {round_id} rescheduled.")
+
+
 @round_group.command("recount")
 @community_option
 @round_argument

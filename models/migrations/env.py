@@ -8,8 +8,17 @@ connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through `commonpurse db upgrade`")
 
+# APScheduler creates and owns its job table: never migrate or drop it.
+EXTERNAL_TABLES = {"apscheduler_jobs"}
+
+
+def include_name(name, type_, parent_names) -> bool:
+    return not (type_ == "table" and name in EXTERNAL_TABLES)
+
+
 context.configure(
     connection=connection,
+    include_name=include_name,
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite can only ALTER through table copies
     compare_type=True,

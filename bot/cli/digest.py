@@ -1,0 +1,53 @@
+"""`commonpurse digest preview|send`: the council's weekly digest."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from bot import digest
+from bot.clock import now
+from bot.communities import by_slug
+from bot.db import get_db
+from bot.digest_figures import figures
+from bot.mailer import mail_settings
+from bot.weeks import last_completed, parse_week
+
+digest_group = AppGroup("digest", help="The council's weekly digest.")
+community_option = click.option("--community", "slug", required=True, help="Community slug.")
+week_option = click.option("--week", help="ISO week, e.g. 2026-W48 (default: the last full week).")
+
+
+def _week(community, week: str | None):
+    return parse_week(week, community.timezone) if week else last_completed(now(), community.timezone)
+
+
+@digest_group.command("preview")
+@community_option
+@week_option
+def preview(slug, week) -> None:
+    """Print a week's digest as the council would read it (nothing is stored or sent)."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        click.echo(digest.text(figures(session, community, _week(community, week), now())), nl=False)
+
+
+@digest_group.command("send")
+@community_option
+@week_option
+def send(slug, week) -> None:
+    """Send a week's digest now, unless it was already sent."""
+    db = get_db()
+    with db.transaction() as session:
+        community = by_slug(session, slug)
+        chosen, community_id = _week(community, week), community.id
+    result = digest.send_week(db, community_id, chosen, now(), mail_settings(current_app))
+    messages = {"sent": f"Digest {chosen.iso} sent.",
+                "already_sent": f"Digest {chosen.iso} was already sent: not sent again.",
+                "no_recipients": "This community has no digest recipients: set them with "
+                                 "`commonpurse community digest --to ...`."}
+    if result == "failed":
+        raise click.ClickException(f"digest {chosen.iso} could not be sent; see the log, and try again")
+    click.echo(messages[result])
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(digest_group)

@@ -1,0 +1,90 @@
+"""The figures of a community's week for the council: counts only, never who."""
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import ledger
+from bot.money import format_pence
+from bot.times import iso_local
+from bot.weeks import Week
+from models import Ballot, Community, Idea, InboundLog, OutboxMessage, Resident, Round
+
+
+def figures(session: Session, community: Community, week: Week, now: datetime) -> dict:
+    """This week's figures, last week's for comparison, and what comes next."""
+    this, last = _counts(session, community, week), _counts(session, community, week.previous(community.timezone))
+    money = ledger.summary(session, community)
+    spent_week = sum(s.amount_pence for s in ledger.spendings(session, community)
+                     if week.monday <= s.spent_on < week.monday.fromordinal(week.monday.toordinal() + 7))
+    return {
+        "community": community.name, "slug": community.slug, "week": week.iso,
+        "from": week.monday.isoformat(), "generated_at": now.isoformat(),
+        "participation": {key: {"this_week": this[key], "last_week": last[key]} for key in this},
+        "ideas": {
+            "by_status": dict(session.execute(
+                select(Idea.status, func.count()).where(Idea.community_id == community.id)
+                .group_by(Idea.status)).all()),
+            "newest": [{"number": i.number, "text": i.text, "status": i.status}
+                       for i in session.scalars(select(Idea).where(
+                           Idea.community_id == community.id, Idea.created_at >= week.start,
+                           Idea.created_at < week.end).order_by(Idea.number.desc()).limit(5))],
+        },
+        "rounds": _rounds(session, community, week),
+        "money": {"total_pence": money.total, "committed_pence": money.committed,
+                  "spent_this_week_pence": spent_week, "spent_pence": money.spent,
+                  "remaining_pence": money.remaining,
+                  "latest_update": money.latest_update.text if money.latest_update else None},
+        "next": [{"round": r.title, "event": "opens" if r.status == "scheduled" else "closes",
+                  "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at,
+                                  community.timezone)}
+                 for r in session.scalars(select(Round).where(
+                     Round.community_id == community.id, Round.status.in_(("scheduled", "open")),
+                     Round.imported.is_(False)).order_by(Round.opens_at))],
+    }
+
+
+def _counts(session: Session, community: Community, week: Week) -> dict[str, int]:
+    c, start, end = community.id, week.start, week.end
+
+    def count(query) -> int:
+        return session.scalar(query) or 0
+    counts = {
+        "new_residents": count(select(func.count()).select_from(Resident).where(
+            Resident.community_id == c, Resident.consent_at >= start, Resident.consent_at < end)),
+        "active_residents": count(select(func.count(func.distinct(InboundLog.resident_id))).where(
+            InboundLog.community_id == c, InboundLog.received_at >= start, InboundLog.received_at < end)),
+        "opt_outs": count(select(func.count()).select_from(Resident).where(
+            Resident.community_id == c, Resident.opted_out_at >= start, Resident.opted_out_at < end)),
+        "new_ideas": count(select(func.count()).select_from(Idea).where(
+            Idea.community_id == c, Idea.created_at >= start, Idea.created_at < end)),
+        "sms_segments_sent": count(select(func.sum(OutboxMessage.segments)).where(
+            OutboxMessage.community_id == c, OutboxMessage.channel == "sms",
+            OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end)),
+    }
+    for channel in ("sms", "telegram"):
+        counts[f"messages_in_{channel}"] = count(select(func.count()).select_from(InboundLog).where(
+            InboundLog.community_id == c, InboundLog.channel == channel,
+            InboundLog.received_at >= start, InboundLog.received_at < end))
+        counts[f"messages_out_{channel}"] = count(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.community_id == c, OutboxMessage.channel == channel,
+            OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end))
+    return counts
+
+
+def _rounds(session: Session, community: Community, week: Week) -> list[dict]:
+    rows = []
+    for round_ in session.scalars(select(Round).where(
+            Round.community_id == community.id, Round.imported.is_(False),
+            ((Round.opened_at >= week.start) & (Round.opened_at < week.end))
+            | ((Round.closed_at >= week.start) & (Round.closed_at < week.end))).order_by(Round.id)):
+        ballots = session.scalar(select(func.count()).select_from(Ballot)
+                                 .where(Ballot.round_id == round_.id)) or 0
+        outcome = round_.outcome or {}
+        titles = {o.number: o.title for o in round_.options}
+        rows.append({"title": round_.title, "status": round_.status, "method": round_.method,
+                     "rule": round_.rule, "ballots": ballots,
+                     "winners": [titles[n] for n in outcome.get("winners", []) if n in titles],
+                     "allocated_pence": outcome.get("allocated_pence", 0),
+                     "allocated": format_pence(outcome.get("allocated_pence", 0))})
+    return rows

@@ -1,0 +1,101 @@
+"""`commonpurse scheduler` and `commonpurse serve` (web, dispatcher and scheduler in one process).
+
+Registered through the `commonpurse.commands` entry point, so `bot` never imports `scheduler`.
+"""
+import logging
+import signal
+import threading
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.serving import make_server
+
+from bot.adapters import configured_channels
+from bot.clock import clock, now
+from bot.db import get_db
+from bot.demo import seed_demo
+from bot.dispatcher import Dispatcher
+from models import utcnow
+from scheduler import lease
+from scheduler.service import prepare
+
+logger = logging.getLogger(__name__)
+
+
+@click.command("scheduler")
+@click.option("--wait", is_flag=True, help="If another scheduler runs, wait to take over from it.")
+@with_appcontext
+def scheduler_command(wait: bool) -> None:
+    """Run the scheduler: rounds open, remind and close on time; digests; retention."""
+    app = current_app._get_current_object()
+    db = get_db()
+    db.upgrade()
+    holder = lease.new_holder()
+    while lease.acquire(db, holder, utcnow()) is None:
+        other = lease.current(db)
+        if not wait:
+            raise click.ClickException(
+                f"another scheduler ({other.holder}) is running against this database, its lease "
+                f"good until {other.expires_at:%H:%M:%S} UTC; use --wait to take over when it stops")
+        time.sleep(10)
+    scheduler = prepare(app, holder, blocking=True)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    click.echo(f"Scheduler running ({holder}). Ctrl-C to stop.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        lease.release(db, holder)
+
+
+@click.command("serve")
+@click.option("--demo", is_flag=True, help="Create the demo community if it is not there.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def serve(demo: bool, host: str, port: int) -> None:
+    """Run the web app, a dispatcher and the scheduler in one process (SQLite-friendly)."""
+    app = current_app._get_current_object()
+    db = get_db()
+    db.upgrade()
+    if demo:
+        with db.transaction() as session:
+            seed_demo(session, now())
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    stop = threading.Event()
+    dispatcher = Dispatcher(db, configured_channels(app), clock(),
+                            max_attempts=app.config["OUTBOX_MAX_ATTEMPTS"])
+    worker = threading.Thread(target=dispatcher.run_forever,
+                              args=(stop, app.config["DISPATCH_INTERVAL"]), daemon=True)
+    worker.start()
+    holder = lease.new_holder()
+    scheduler = None
+    if lease.acquire(db, holder, utcnow()) is not None:
+        scheduler = prepare(app, holder, blocking=False)
+        scheduler.start()
+    else:
+        logger.warning("another scheduler runs against this database: serving without one")
+    click.echo(f"Common Purse on http://{host}:{server.port}  (Ctrl-C to stop)")
+    if demo:
+        click.echo("Try the demo: commonpurse chat --community demo --as +447700900123")
+
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.server_close()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+            lease.release(db, holder)
+        worker.join(timeout=10)

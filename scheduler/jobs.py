@@ -1,0 +1,90 @@
+"""Job functions, referenced by text ("scheduler.jobs:close_round") with plain ids as arguments.
+
+Each one asks the domain tables whether it is time, so a job that fires late, twice, or for a
+round since rescheduled does the right thing.
+"""
+import logging
+
+from bot import digest, round_clock
+from bot.db import get_db
+from bot.mailer import mail_settings
+from bot.outbox import requeue_stuck
+from bot.retention import erase_old_messages
+from models import Round, utcnow
+from scheduler import lease, runtime
+
+logger = logging.getLogger(__name__)
+
+
+def _now():
+    return runtime.app().config.get("CLOCK", utcnow)()
+
+
+def _round_step(round_id: int, step) -> None:
+    app = runtime.app()
+    with app.app_context(), get_db(app).transaction() as session:
+        round_ = session.get(Round, round_id)
+        if round_ is not None and step(session, round_, _now()):
+            logger.info("round %s: %s", round_id, step.__name__.removesuffix("_if_due"))
+
+
+def open_round(round_id: int) -> None:
+    _round_step(round_id, round_clock.open_if_due)
+
+
+def remind_round(round_id: int) -> None:
+    _round_step(round_id, round_clock.remind_if_due)
+
+
+def close_round(round_id: int) -> None:
+    _round_step(round_id, round_clock.close_if_due)
+
+
+def weekly_digest(community_id: int) -> None:
+    send_due_digests(only=community_id)
+
+
+def send_due_digests(only: int | None = None) -> list[str]:
+    app = runtime.app()
+    db, now = get_db(app), _now()
+    with app.app_context():
+        with db.transaction() as session:
+            due = [(c, w) for c, w in digest.due(session, now) if only in (None, c)]
+        return [f"digest {week.iso} for community {community}: "
+                f"{digest.send_week(db, community, week, now, mail_settings(app))}"
+                for community, week in due]
+
+
+def catch_up() -> None:
+    """On start and every few minutes: do what is overdue, and bring the timed jobs up to date."""
+    from scheduler.service import sync_jobs  # the service module schedules this job
+    app = runtime.app()
+    with app.app_context():
+        with get_db(app).transaction() as session:
+            done = round_clock.catch_up(session, _now())
+            sync_jobs(runtime.scheduler(), session, _now())
+        done += send_due_digests()
+    for line in done:
+        logger.info("caught up: %s", line)
+
+
+def retention() -> None:
+    app = runtime.app()
+    with app.app_context(), get_db(app).transaction() as session:
+        erased = erase_old_messages(session, _now(), int(app.config["RETENTION_DAYS"]))
+    logger.info("retention: erased %(inbound)s inbound and %(outbound)s outbound texts", erased)
+
+
+def outbox_sweep() -> None:
+    app = runtime.app()
+    with app.app_context(), get_db(app).transaction() as session:
+        if count := requeue_stuck(session, _now()):
+            logger.warning("requeued %s outbox messages whose sending was cut short", count)
+
+
+def renew_lease() -> None:
+    """Keep the lease; if another scheduler has taken it, stop at once."""
+    app = runtime.app()
+    if lease.acquire(get_db(app), runtime.holder(), utcnow()) is None:
+        logger.error("scheduler lease lost to another scheduler: stopping")
+        runtime.scheduler().shutdown(wait=False)

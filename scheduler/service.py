@@ -1,0 +1,85 @@
+"""Building, starting and keeping the APScheduler 3 scheduler in step with the rounds."""
+import logging
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db import get_db
+from models import Community, Round
+from scheduler import runtime
+
+logger = logging.getLogger(__name__)
+
+# A job that could not run on time (the process was down or busy) still runs when it can, up to
+# a week late: the job itself checks whether it is still due. The default of 1 s would skip it.
+MISFIRE_GRACE = int(timedelta(days=7).total_seconds())
+CATCH_UP_EVERY = timedelta(minutes=5)
+JOB_TABLE = "apscheduler_jobs"
+
+
+def build(app: Flask, blocking: bool) -> BaseScheduler:
+    store = SQLAlchemyJobStore(engine=get_db(app).engine, tablename=JOB_TABLE)
+    kind = BlockingScheduler if blocking else BackgroundScheduler
+    return kind(jobstores={"default": store}, executors={"default": ThreadPoolExecutor(4)},
+                job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE,
+                              "max_instances": 1},
+                timezone=timezone.utc)
+
+
+def prepare(app: Flask, holder: str, blocking: bool) -> BaseScheduler:
+    """The scheduler with its standing jobs, not yet started; a catch-up runs first thing."""
+    scheduler = build(app, blocking)
+    runtime.bind(app, scheduler, holder)
+    now = datetime.now(timezone.utc)
+    scheduler.add_job("scheduler.jobs:catch_up", "interval", id="catch-up", replace_existing=True,
+                      seconds=CATCH_UP_EVERY.total_seconds(), next_run_time=now)
+    scheduler.add_job("scheduler.jobs:outbox_sweep", "interval", id="outbox-sweep",
+                      replace_existing=True, minutes=5)
+    scheduler.add_job("scheduler.jobs:retention", "cron", id="retention", replace_existing=True,
+                      hour=3, minute=30)
+    scheduler.add_job("scheduler.jobs:renew_lease", "interval", id="lease", replace_existing=True,
+                      seconds=30)
+    return scheduler
+
+
+def sync_jobs(scheduler: BaseScheduler, session: Session, now: datetime) -> None:
+    """Timed jobs for every round's next times and every community's digest, and no others."""
+    wanted: dict[str, tuple[str, datetime, int]] = {}
+    for round_ in session.scalars(select(Round).where(Round.status.in_(("scheduled", "open")),
+                                                      Round.imported.is_(False))):
+        times = [("open", round_.opens_at)] if round_.status == "scheduled" else []
+        if round_.remind_at is not None and round_.reminded_at is None:
+            times.append(("remind", round_.remind_at))
+        times.append(("close", round_.closes_at))
+        for step, when in times:
+            if when > now:
+                wanted[f"round-{round_.id}-{step}"] = (f"scheduler.jobs:{step}_round", when, round_.id)
+    for job in scheduler.get_jobs():
+        if job.id.startswith("round-") and job.id not in wanted:
+            scheduler.remove_job(job.id)
+    for job_id, (func, when, round_id) in wanted.items():
+        job = scheduler.get_job(job_id)
+        if job is None or job.next_run_time != when:
+            scheduler.add_job(func, "date", run_date=when, args=[round_id], id=job_id,
+                              replace_existing=True)
+    for community in session.scalars(select(Community)):
+        job_id = f"digest-{community.id}"
+        if not community.digest_recipients:
+            if scheduler.get_job(job_id):
+                scheduler.remove_job(job_id)
+            continue
+        hour, minute = (int(p) for p in community.digest_time.split(":"))
+        trigger = CronTrigger(day_of_week=community.digest_weekday, hour=hour, minute=minute,
+                              timezone=community.timezone)
+        job = scheduler.get_job(job_id)
+        if job is None or str(job.trigger) != str(trigger):
+            scheduler.add_job("scheduler.jobs:weekly_digest", trigger, args=[community.id],
+                              id=job_id, replace_existing=True)
