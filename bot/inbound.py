@@ -39,7 +39,7 @@ def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
         entry = False
         if message.address.channel == "telegram":
             # One bot serves every community: the chat's choice, not the recipient, decides.
-            log = _store(session, None, message)
+            log = _store(session, None, message, now)
             if log is None:
                 return _duplicate(message)
             route = telegram_chats.route(session, message, now)
@@ -53,7 +53,7 @@ def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
                 logger.warning("inbound %s message to unknown recipient %s ignored",
                                message.address.channel, mask(message.recipient))
                 return Receipt("unknown_recipient")
-            log = _store(session, community, message)
+            log = _store(session, community, message, now)
             if log is None:
                 return _duplicate(message)
         replies = _answer(session, community, message, log, now, entry)
@@ -97,14 +97,14 @@ def _normalised(message: InboundMessage) -> InboundMessage:
                           message.payload, message.raw)
 
 
-def _store(session: Session, community: Community | None,
-           message: InboundMessage) -> InboundLog | None:
+def _store(session: Session, community: Community | None, message: InboundMessage,
+           now: datetime) -> InboundLog | None:
     log = InboundLog(channel=message.address.channel,
                      provider_message_id=message.provider_message_id,
                      community_id=community.id if community else None,
                      sender=message.address.user_id,
                      body=message.text, payload=message.payload, raw=message.raw or None,
-                     received_at=message.received_at)
+                     received_at=now)
     try:
         with session.begin_nested():  # a savepoint, so a duplicate rolls back only this row
             session.add(log)

@@ -57,12 +57,13 @@ def send_due_digests(only: int | None = None) -> list[str]:
 
 def catch_up() -> None:
     """On start and every few minutes: do what is overdue, and bring the timed jobs up to date."""
-    from scheduler.service import sync_jobs  # the service module schedules this job
+    from scheduler.service import apply_jobs, wanted_jobs  # service imports this module
     app = runtime.app()
     with app.app_context():
         with get_db(app).transaction() as session:
             done = round_clock.catch_up(session, _now())
-            sync_jobs(runtime.scheduler(), session, _now())
+            wanted = wanted_jobs(session, _now())
+        apply_jobs(runtime.scheduler(), wanted)
         done += send_due_digests()
     for line in done:
         logger.info("caught up: %s", line)

@@ -1,5 +1,6 @@
 """Building, starting and keeping the APScheduler 3 scheduler in step with the rounds."""
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -50,36 +51,48 @@ def prepare(app: Flask, holder: str, blocking: bool) -> BaseScheduler:
     return scheduler
 
 
-def sync_jobs(scheduler: BaseScheduler, session: Session, now: datetime) -> None:
-    """Timed jobs for every round's next times and every community's digest, and no others."""
-    wanted: dict[str, tuple[str, datetime, int]] = {}
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    func: str
+    trigger: object  # a datetime (run once) or a CronTrigger
+    args: tuple
+
+
+def wanted_jobs(session: Session, now: datetime) -> list[JobSpec]:
+    """Timed jobs for every live round's coming times and every digest community."""
+    wanted = []
     for round_ in session.scalars(select(Round).where(Round.status.in_(("scheduled", "open")),
                                                       Round.imported.is_(False))):
         times = [("open", round_.opens_at)] if round_.status == "scheduled" else []
         if round_.remind_at is not None and round_.reminded_at is None:
             times.append(("remind", round_.remind_at))
         times.append(("close", round_.closes_at))
-        for step, when in times:
-            if when > now:
-                wanted[f"round-{round_.id}-{step}"] = (f"scheduler.jobs:{step}_round", when, round_.id)
-    for job in scheduler.get_jobs():
-        if job.id.startswith("round-") and job.id not in wanted:
-            scheduler.remove_job(job.id)
-    for job_id, (func, when, round_id) in wanted.items():
-        job = scheduler.get_job(job_id)
-        if job is None or job.next_run_time != when:
-            scheduler.add_job(func, "date", run_date=when, args=[round_id], id=job_id,
-                              replace_existing=True)
+        wanted += [JobSpec(f"round-{round_.id}-{step}", f"scheduler.jobs:{step}_round", when,
+                           (round_.id,)) for step, when in times if when > now]
     for community in session.scalars(select(Community)):
-        job_id = f"digest-{community.id}"
-        if not community.digest_recipients:
-            if scheduler.get_job(job_id):
-                scheduler.remove_job(job_id)
-            continue
-        hour, minute = (int(p) for p in community.digest_time.split(":"))
-        trigger = CronTrigger(day_of_week=community.digest_weekday, hour=hour, minute=minute,
-                              timezone=community.timezone)
-        job = scheduler.get_job(job_id)
-        if job is None or str(job.trigger) != str(trigger):
-            scheduler.add_job("scheduler.jobs:weekly_digest", trigger, args=[community.id],
-                              id=job_id, replace_existing=True)
+        if community.digest_recipients:
+            hour, minute = (int(p) for p in community.digest_time.split(":"))
+            trigger = CronTrigger(day_of_week=community.digest_weekday, hour=hour, minute=minute,
+                                  timezone=community.timezone)
+            wanted.append(JobSpec(f"digest-{community.id}", "scheduler.jobs:weekly_digest",
+                                  trigger, (community.id,)))
+    return wanted
+
+
+def apply_jobs(scheduler: BaseScheduler, wanted: list[JobSpec]) -> None:
+    """Make the scheduler's round and digest jobs exactly `wanted` (outside any transaction of
+    ours: on SQLite the job store needs the write lock)."""
+    by_id = {spec.id: spec for spec in wanted}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(("round-", "digest-")) and job.id not in by_id:
+            scheduler.remove_job(job.id)
+    for spec in wanted:
+        job = scheduler.get_job(spec.id)
+        if isinstance(spec.trigger, datetime):
+            if job is None or job.next_run_time != spec.trigger:
+                scheduler.add_job(spec.func, "date", run_date=spec.trigger, args=spec.args,
+                                  id=spec.id, replace_existing=True)
+        elif job is None or str(job.trigger) != str(spec.trigger):
+            scheduler.add_job(spec.func, spec.trigger, args=spec.args, id=spec.id,
+                              replace_existing=True)

@@ -42,6 +42,7 @@ class Backend:
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as connection:
             connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS apscheduler_jobs")
         engine.dispose()
         return self.url
 

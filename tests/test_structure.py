@@ -39,7 +39,7 @@ def _imports(package: str) -> set[str]:
 @pytest.mark.parametrize("package, forbidden", [
     ("channels", {"bot", "models", "scheduler", "sqlalchemy"}),
     ("models", {"bot", "channels", "scheduler", "flask"}),
-    ("bot", {"scheduler", "twilio", "telegram"}),
+    ("bot", {"scheduler", "twilio", "telegram", "apscheduler"}),
 ])
 def test_dependencies_point_one_way(package, forbidden):
     assert _imports(package) & forbidden == set()

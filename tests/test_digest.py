@@ -1,0 +1,162 @@
+"""The weekly digest: the council's figures, emailed once per ISO week through a real SMTP server."""
+import email
+import email.policy
+import socket
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from bot import ledger
+from models import Community, Digest
+from scheduler import jobs, runtime
+from scheduler.service import build
+from tests.conftest import Chat
+
+MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # Europe/London is UTC in winter
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
+            envelope.content, policy=email.policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    inbox.port = port
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none",
+                      MAIL_FROM="Common Purse <digest@purse.example.org>")
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def week_of_activity(app, db, clock, community, cp):
+    """Riverside's week 2026-W48 (23-29 Nov), built message by message; the clock then sits at
+    Monday 30 Nov 09:00."""
+    clock.current = datetime(2026, 11, 17, 12, tzinfo=timezone.utc)  # the week before: one joins
+    early = Chat(db, clock, "riverside", "+447700900301")
+    early.say("hi")
+    early.say("YES")
+    clock.current = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+    ann, bob = (Chat(db, clock, "riverside", f"+44770090030{n}") for n in (2, 3))
+    for person in (ann, bob):
+        person.say("hi")
+        person.say("YES")
+    ann.say("IDEA more benches on the green")
+    ann.say("£2k")
+    bob.say("IDEA a mural")
+    bob.say("£1k")
+    bob.say("STOP")
+    cp("ideas", "shortlist", "--community", "riverside", "1")
+    cp("ideas", "shortlist", "--community", "riverside", "2")
+    cp("round", "create", "--community", "riverside", "--title", "Green", "--method", "approval",
+       "--ideas", "1,2", "--opens", "2026-11-25 09:00", "--closes", "2026-11-27 18:00")
+    clock.current = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+    cp("round", "open", "--community", "riverside", "1")
+    ann.say("1")
+    early.say("1 2")
+    clock.current = datetime(2026, 11, 27, 18, tzinfo=timezone.utc)
+    cp("round", "close", "--community", "riverside", "1")
+    with db.transaction() as session:
+        community_ = session.scalars(select(Community)).one()
+        ledger.spend(session, community_, description="Benches", amount_pence=150_000,
+                     spent_on=datetime(2026, 11, 28).date(), now=clock())
+        ledger.post_update(session, community_, "Benches ordered.", clock())
+    cp("community", "digest", "--community", "riverside", "--to", "council@example.gov.uk",
+       "--to", "clerk@example.gov.uk")
+    clock.current = MONDAY_9AM
+    return community
+
+
+def test_preview_shows_the_weeks_figures_without_names_or_numbers(cp, week_of_activity):
+    result = cp("digest", "preview", "--community", "riverside", "--week", "2026-W48")
+    assert result.exit_code == 0, result.output
+    digest = result.output
+    assert digest.startswith("Riverside Big Local: weekly digest, week 2026-W48 (from Monday 2026-11-23)")
+    assert "New residents: 2 (1, +1)" in digest
+    assert "Opted out: 1 (0, +1)" in digest
+    assert "New ideas: 2 (0, +2)" in digest
+    assert "Green: closed, 2 ballots, greedy; funded more benches on the green, a mural (£3,000)" in digest
+    assert "spent this week £1,500" in digest and "Latest update: Benches ordered." in digest
+    assert "+4477" not in digest
+
+
+def test_the_digest_is_emailed_as_text_html_and_csv(app, db, week_of_activity, smtp, cp):
+    result = cp("digest", "send", "--community", "riverside")
+    assert result.exit_code == 0 and "Digest 2026-W48 sent." in result.output
+    ((recipients, message),) = smtp.messages
+    assert recipients == ["council@example.gov.uk", "clerk@example.gov.uk"]
+    assert message["Subject"] == "Riverside Big Local: weekly digest 2026-W48"
+    assert message["From"] == "Common Purse <digest@purse.example.org>"
+    plain = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "New ideas: 2 (0, +2)" in plain
+    assert "<td>New ideas</td><td align='right'>2</td>" in html
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == "riverside-2026-W48.csv"
+    rows = dict(line.split(",", 1) for line in attachment.get_content().strip().splitlines()[1:])
+    assert rows["new_residents"] == "2,1" and rows["spent_this_week_pence"] == "150000,"
+    assert "already sent" in cp("digest", "send", "--community", "riverside").output
+    assert len(smtp.messages) == 1
+
+
+def test_the_scheduled_digest_goes_once_even_with_a_manual_send(app, db, week_of_activity, smtp, cp):
+    scheduler = build(app, blocking=False)
+    runtime.bind(app, scheduler, "test")
+    jobs.weekly_digest(week_of_activity.id)
+    jobs.weekly_digest(week_of_activity.id)
+    cp("digest", "send", "--community", "riverside", "--week", "2026-W48")
+    assert len(smtp.messages) == 1
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Digest)) == 1
+
+
+def test_a_digest_missed_while_down_is_sent_when_back(app, db, week_of_activity, smtp, clock):
+    scheduler = build(app, blocking=False)
+    runtime.bind(app, scheduler, "test")
+    clock.current = MONDAY_9AM - timedelta(minutes=1)
+    jobs.send_due_digests()
+    assert smtp.messages == []  # not due yet
+    clock.current = MONDAY_9AM + timedelta(days=2)  # the service was down on Monday
+    jobs.send_due_digests()
+    jobs.send_due_digests()
+    assert len(smtp.messages) == 1
+
+
+def test_an_smtp_failure_is_retried_later(app, db, week_of_activity, cp, smtp):
+    app.config["SMTP_PORT"] = 9  # nothing listens there
+    result = cp("digest", "send", "--community", "riverside")
+    assert result.exit_code == 1 and "could not be sent" in result.output
+    with db.transaction() as session:
+        row = session.scalars(select(Digest)).one()
+    assert row.sent_at is None and "ConnectionRefusedError" in row.error
+    app.config["SMTP_PORT"] = smtp.port
+    assert "Digest 2026-W48 sent." in cp("digest", "send", "--community", "riverside").output
+    assert len(smtp.messages) == 1
+
+
+def test_no_recipients_no_digest(cp, community):
+    assert "no digest recipients" in cp("digest", "send", "--community", "riverside").output
+
+
+def test_digest_settings_and_bad_weeks(cp, community):
+    result = cp("community", "digest", "--community", "riverside", "--to", "a@b.org", "--day",
+                "friday", "--time", "17:30")
+    assert "a@b.org, Fridays at 17:30" in result.output
+    assert cp("community", "digest", "--community", "riverside", "--time", "25:00").exit_code == 2
+    assert cp("community", "digest", "--community", "riverside", "--to", "nope").exit_code == 2
+    bad = cp("digest", "preview", "--community", "riverside", "--week", "2026-W60")
+    assert bad.exit_code == 2 and "not a week that exists" in bad.output

@@ -1,0 +1,221 @@
+"""The scheduler: jobs on a fixed clock, catch-up after downtime, the lease, and the real thing."""
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.app import create_app
+from bot.communities import create_community
+from bot.db import get_db
+from bot import moderation, rounds
+from bot.ideas import submit_idea
+from bot.residents import resident_for
+from channels.messages import Address
+from models import OutboxMessage, Resident, Round
+from scheduler import jobs, lease, runtime
+from scheduler.service import apply_jobs, build, prepare, wanted_jobs
+
+
+@pytest.fixture
+def sched(app):
+    scheduler = build(app, blocking=False)
+    runtime.bind(app, scheduler, "test-holder")
+    scheduler.start(paused=True)  # jobs are stored and listed, never run: the test calls them
+    yield scheduler
+    scheduler.shutdown(wait=False)
+
+
+def _member(session, community, phone, now):
+    resident = resident_for(session, community, Address("sms", phone), now)
+    resident.status, resident.consent_at = "active", now
+    return resident
+
+
+def make_round(db, community, now, opens_in=timedelta(hours=1), lasts=timedelta(days=2),
+               remind_after=None, members=2):
+    """A scheduled round of two shortlisted ideas, with `members` residents who can vote."""
+    with db.transaction() as session:
+        community = session.merge(community)
+        people = [_member(session, community, f"+4477009002{n:02d}", now) for n in range(members)]
+        for text_ in ("benches", "a mural"):
+            idea = submit_idea(session, community, people[0], text_, now, cost_pence=100_000)
+            moderation.shortlist(session, community, idea.number, None, now)
+        opens = now + opens_in
+        round_ = rounds.create_round(
+            session, community, title="Park", method="approval", idea_numbers=[1, 2],
+            opens_at=opens, closes_at=opens + lasts, now=now,
+            remind_at=opens + remind_after if remind_after else None)
+        return round_.id
+
+
+def _round(db, round_id) -> Round:
+    with db.transaction() as session:
+        return session.get(Round, round_id)
+
+
+def _sent(db, prefix: str) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(OutboxMessage)
+                              .where(OutboxMessage.idempotency_key.like(prefix + "%")))
+
+
+def test_timed_jobs_act_only_when_the_round_is_due(sched, db, clock, community):
+    round_id = make_round(db, community, clock(), remind_after=timedelta(days=1))
+    jobs.open_round(round_id)
+    assert _round(db, round_id).status == "scheduled"  # fired early: nothing happens
+    clock.advance(hours=1)
+    jobs.open_round(round_id)
+    jobs.open_round(round_id)  # fired twice: one ballot each
+    assert _round(db, round_id).status == "open" and _sent(db, "round-open:") == 2
+    clock.advance(days=1)
+    jobs.remind_round(round_id)
+    jobs.remind_round(round_id)
+    assert _sent(db, "round-remind:") == 2
+    clock.advance(days=1)
+    jobs.close_round(round_id)
+    jobs.close_round(round_id)
+    assert _round(db, round_id).status == "closed" and _sent(db, "round-result:") == 2
+
+
+def test_a_close_time_that_passed_while_down_is_closed_once_on_start(sched, db, clock, community):
+    round_id = make_round(db, community, clock())
+    clock.advance(hours=1)
+    jobs.catch_up()
+    assert _round(db, round_id).status == "open"
+    clock.advance(days=5)  # the scheduler was down through the close
+    jobs.catch_up()
+    jobs.catch_up()
+    assert _round(db, round_id).status == "closed"
+    assert _sent(db, "round-result:") == 2
+
+
+def test_a_round_whose_whole_vote_was_missed_is_cancelled_not_opened(sched, db, clock, community):
+    round_id = make_round(db, community, clock())
+    clock.advance(days=10)
+    jobs.catch_up()
+    assert _round(db, round_id).status == "cancelled" and _sent(db, "round-open:") == 0
+
+
+def test_a_rescheduled_round_ignores_its_old_time(sched, db, clock, community):
+    round_id = make_round(db, community, clock())
+    with db.transaction() as session:
+        rounds.reschedule_round(session, session.get(Round, round_id), clock(),
+                                opens_at=clock() + timedelta(days=1))
+    clock.advance(hours=1)
+    jobs.open_round(round_id)  # the job for the old time fires
+    assert _round(db, round_id).status == "scheduled"
+
+
+def test_jobs_follow_the_rounds_and_communities(sched, db, clock, community):
+    round_id = make_round(db, community, clock(), remind_after=timedelta(days=1))
+    with db.transaction() as session:
+        session.merge(community).digest_recipients = ["council@example.org"]
+    with db.transaction() as session:
+        wanted = wanted_jobs(session, clock())
+    apply_jobs(sched, wanted)
+    ids = {job.id: job for job in sched.get_jobs()}
+    assert set(ids) == {f"round-{round_id}-open", f"round-{round_id}-remind",
+                        f"round-{round_id}-close", f"digest-{community.id}"}
+    assert ids[f"round-{round_id}-open"].func_ref == "scheduler.jobs:open_round"
+    assert ids[f"round-{round_id}-open"].args == (round_id,)
+    assert ids[f"round-{round_id}-open"].misfire_grace_time >= 86400 and ids[f"round-{round_id}-open"].coalesce
+    with db.transaction() as session:
+        rounds.cancel_round(session, session.get(Round, round_id), clock())
+        wanted = wanted_jobs(session, clock())
+    apply_jobs(sched, wanted)
+    assert {job.id for job in sched.get_jobs()} == {f"digest-{community.id}"}
+
+
+def test_only_one_scheduler_holds_the_lease(db):
+    start = datetime(2026, 11, 26, 10, tzinfo=timezone.utc)
+    assert lease.acquire(db, "a", start) is not None
+    assert lease.acquire(db, "b", start + timedelta(seconds=30)) is None
+    assert lease.acquire(db, "a", start + timedelta(seconds=60)) is not None  # renewed
+    later = start + timedelta(seconds=60) + lease.TTL + timedelta(seconds=1)
+    assert lease.acquire(db, "b", later) is not None  # a stopped renewing: b takes over
+    assert lease.current(db).holder == "b"
+
+
+def test_a_second_scheduler_exits_with_a_clear_message(cp, db):
+    lease.acquire(db, "other-host:123:abc", datetime.now(timezone.utc))
+    result = cp("scheduler")
+    assert result.exit_code == 1
+    assert "another scheduler (other-host:123:abc) is running" in result.output
+    assert "--wait" in result.output
+
+
+def test_a_scheduler_that_lost_its_lease_stops(app, db):
+    scheduler = build(app, blocking=False)
+    runtime.bind(app, scheduler, "me")
+    lease.acquire(db, "someone-else", datetime.now(timezone.utc))
+    scheduler.start(paused=True)
+    jobs.renew_lease()
+    assert not scheduler.running
+
+
+def test_retention_erases_old_texts_and_keeps_counts(sched, db, clock, member, app):
+    member.say("IDEA more benches")
+    app.config["RETENTION_DAYS"] = 30
+    clock.advance(days=31)
+    member.say("BUDGET")  # recent: kept
+    jobs.retention()
+    with db.transaction() as session:
+        from models import InboundLog
+        logs = session.scalars(select(InboundLog).order_by(InboundLog.id)).all()
+        outbox = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [log.body for log in logs] == [None, None, None, "BUDGET"]
+    assert all(log.sender is None for log in logs[:3]) and logs[3].sender == "+447700900123"
+    assert [row.body is None for row in outbox] == [True, True, True, False]
+
+
+def test_sends_cut_short_by_a_crash_are_sent_again(sched, db, clock):
+    from bot.outbox import enqueue
+    with db.transaction() as session:
+        row = enqueue(session, address=Address("sms", "+447700900123"), text="hi", now=clock())
+        row.status, row.claimed_at = "sending", clock()
+        session.flush()
+        row_id = row.id
+    jobs.outbox_sweep()
+    with db.transaction() as session:
+        assert session.get(OutboxMessage, row_id).status == "sending"  # too soon to tell
+    clock.advance(minutes=11)
+    jobs.outbox_sweep()
+    with db.transaction() as session:
+        assert session.get(OutboxMessage, row_id).status == "queued"
+
+
+def test_the_real_scheduler_fires_jobs_and_they_survive_a_restart(database_url):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True})  # the real clock
+    db = get_db(app)
+    try:
+        now = datetime.now(timezone.utc)
+        with db.transaction() as session:
+            community = create_community(session, name="Live", slug="live", budget_total_pence=10**7,
+                                         join_code="LIVE", sms_number="+441632960077", now=now)
+        round_id = make_round(db, community, now, opens_in=timedelta(seconds=3),
+                              lasts=timedelta(seconds=2))
+        first = prepare(app, "first", blocking=False)
+        first.start()
+        deadline = time.monotonic() + 10
+        while not first.get_job(f"round-{round_id}-close") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        first.shutdown()  # down before the round opens: its jobs wait in the database
+        with db.engine.connect() as connection:
+            stored = set(connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars())
+        assert {f"round-{round_id}-open", f"round-{round_id}-close"} <= stored
+        second = build(app, blocking=False)  # no catch-up: only the stored jobs can act
+        runtime.bind(app, second, "second")
+        second.start()
+        try:
+            deadline = time.monotonic() + 20
+            while _round(db, round_id).status != "closed" and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            second.shutdown()
+        assert _round(db, round_id).status == "closed"
+        assert _sent(db, "round-open:") == 2 and _sent(db, "round-result:") == 2
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
+        db.dispose()
