@@ -198,3 +198,16 @@ def fake_telegram():
     fake, stop = start_fake_telegram()
     yield fake
     stop()
+
+
+def park_round(cp, slug: str, say, method: str = "approval") -> None:
+    """Through `say` (a resident who has joined), give two ideas at £1k; shortlist them and
+    schedule round 1, "Park", of both (not yet open)."""
+    for idea in ("IDEA benches", "IDEA a mural"):
+        say(idea)
+        say("£1k")
+    for number in ("1", "2"):
+        assert cp("ideas", "shortlist", "--community", slug, number).exit_code == 0
+    assert cp("round", "create", "--community", slug, "--title", "Park", "--method", method,
+              "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes",
+              "2026-11-30 18:00").exit_code == 0

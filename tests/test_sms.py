@@ -14,6 +14,7 @@ from bot.dispatcher import Dispatcher
 from channels.segments import count_segments
 from models import Identity, InboundLog, OutboxMessage, Resident
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.conftest import park_round
 from tests.fakes import serve_in_thread
 
 PUBLIC = "https://purse.example.org"
@@ -291,14 +292,7 @@ def test_voting_by_sms(sms_app, fake_twilio, community, db, cp, clock):
     phone = Phone(sms_app, fake_twilio)
     phone.text("hi")
     phone.text("YES")
-    for idea in ("IDEA benches", "IDEA a mural"):
-        phone.text(idea)
-        phone.text("£1k")
-    for number in ("1", "2"):
-        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
-    assert cp("round", "create", "--community", "riverside", "--title", "Park", "--method",
-              "approval", "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes",
-              "2026-11-30 18:00").exit_code == 0
+    park_round(cp, "riverside", phone.text)
     phone.receive()
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     (ballot,) = phone.receive()

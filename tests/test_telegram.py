@@ -10,6 +10,7 @@ from bot.adapters import configured_channels
 from bot.db import get_db
 from bot.dispatcher import Dispatcher
 from models import Identity, InboundLog, OutboxMessage, PollingOffset, Resident, TelegramChat
+from tests.conftest import park_round
 from tests.fake_telegram import TOKEN
 
 SECRET = "s3cret-token_for-tests"
@@ -342,14 +343,7 @@ def test_polling_handles_each_update_once_across_restarts(cp, tg_app, fake_teleg
 def _round_with_two_options(cp, tg_user, method):
     tg_user.send("/start RIVERSIDE")
     tg_user.press("YES")
-    for idea in ("IDEA benches", "IDEA a mural"):
-        tg_user.send(idea)
-        tg_user.send("£1k")
-    for number in ("1", "2"):
-        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
-    assert cp("round", "create", "--community", "riverside", "--title", "Park", "--method", method,
-              "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes",
-              "2026-11-30 18:00").exit_code == 0
+    park_round(cp, "riverside", tg_user.send, method)
     tg_user.receive()
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     (ballot,) = tg_user.receive()
@@ -381,13 +375,7 @@ def test_one_person_on_sms_and_telegram_has_one_ballot(cp, tg_user, phone_commun
     sms = new_chat("oneperson", "+447700900123")
     sms.say("hi")
     sms.say("YES")
-    for idea in ("IDEA benches", "IDEA a mural"):
-        sms.say(idea)
-        sms.say("£1k")
-    for number in ("1", "2"):
-        cp("ideas", "shortlist", "--community", "oneperson", number)
-    cp("round", "create", "--community", "oneperson", "--title", "Park", "--method", "approval",
-       "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes", "2026-11-30 18:00")
+    park_round(cp, "oneperson", sms.say)
     assert cp("round", "open", "--community", "oneperson", "1").exit_code == 0
     tg_user.send("/start ONEVOTE")
     tg_user.press("YES")
