@@ -173,6 +173,16 @@ def test_ledger_refusals(api, ideas, path, body, message):
     assert 400 <= status < 500 and message in response["error"]["message"]
 
 
+@pytest.mark.parametrize("method, path", [
+    ("get", "/communities/riverside/rounds/36893488147419103231/export?format=pb"),
+    ("post", "/communities/riverside/ideas/336791273128547068594289115136/reject"),
+    ("post", "/communities/riverside/rounds/10000000000000000000/cancel"),
+])
+def test_ids_too_large_for_any_row_are_not_found(api, method, path):
+    status, body = api(method, path, {"reason": "x"} if method == "post" else None)
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
 def test_unknown_api_urls_answer_in_json(api):
     status, body = api("get", "/nothing/here")
     assert status == 404 and body["error"]["code"] == "not_found"

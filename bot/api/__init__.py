@@ -59,6 +59,9 @@ def community_route(rule: str, methods=("GET",), endpoint: str | None = None) ->
     def decorate(view):
         @wraps(view)
         def wrapper(slug: str, **kwargs):
+            for name, value in kwargs.items():  # ids no row can have: say so before any query
+                if isinstance(value, int) and not 0 < value <= MAX_INT:
+                    raise ApiError(404, "not_found", f"no {name.replace('_', ' ')} {value}")
             with get_db().transaction() as session:
                 organiser = _organiser(session)
                 community = by_slug(session, slug)

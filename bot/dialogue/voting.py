@@ -33,10 +33,16 @@ def toggle(turn: Turn) -> Result:
     numbers = parse_choices(turn.command.rest) or []
     if round_ is None:
         return _no_open_round(turn)
-    selected = list(turn.conversation.data.get("selected", [])) if turn.conversation.step == "ballot" \
-        else list((ballot_of(turn.session, round_, turn.resident) or _Empty).choices)
+    if turn.conversation.step == "ballot":  # a selection being built
+        selected = list(turn.conversation.data.get("selected", []))
+    else:  # start from the ballot already cast, if any
+        ballot = ballot_of(turn.session, round_, turn.resident)
+        selected = list(ballot.choices) if ballot else []
     for number in numbers:
-        selected.remove(number) if number in selected else selected.append(number)
+        if number in selected:
+            selected.remove(number)
+        else:
+            selected.append(number)
     selected.sort()
     choices = round_messages.buttons(round_, selected)
     if not selected:
@@ -76,7 +82,3 @@ def _no_open_round(turn: Turn) -> Result:
     if closed is not None:
         return Result([turn.say("vote_closed", result=round_messages.result(closed, turn.language))])
     return Result([turn.say("vote_no_round")])
-
-
-class _Empty:
-    choices: list[int] = []
