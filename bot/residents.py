@@ -27,6 +27,9 @@ def resident_for(session: Session, community: Community, address: Address, now: 
     identity = find_identity(session, community, address)
     if identity is not None:
         identity.last_channel, identity.last_seen_at = address.channel, now
+        if identity.unreachable != "invalid":
+            # They just wrote to us (a START at the carrier, an unblocked bot): reachable again.
+            identity.unreachable = None
         return identity.resident
     resident = Resident(community_id=community.id, status="pending", created_at=now)
     resident.identities.append(

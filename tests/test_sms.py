@@ -303,3 +303,18 @@ def test_voting_by_sms(sms_app, fake_twilio, community, db, cp, clock):
     with db.transaction() as session:
         from models import Ballot
         assert session.scalars(select(Ballot.choices)).all() == [[2]]
+
+
+def test_a_number_that_opted_out_at_the_carrier_is_reachable_again_when_it_writes(
+        sms_app, fake_twilio, community, db, cp):
+    phone = Phone(sms_app, fake_twilio)
+    phone.text("hi")
+    phone.text("YES")
+    fake_twilio.fail_next(400, 21610)
+    assert phone.text("BUDGET") == []  # opted out at the carrier: marked unreachable
+    assert "already in" in phone.text("START")[0]  # START lifts the carrier's block, and reaches us
+    with db.transaction() as session:
+        assert session.scalars(select(Identity)).one().unreachable is None
+    assert "Sent to 1 members." in cp("budget", "update", "--community", "riverside", "--text",
+                                      "News!", "--broadcast").output
+    assert "budget news: News!" in phone.receive()[0]
