@@ -32,9 +32,26 @@ class Receipt:
     replies: int = 0
 
 
+ATTEMPTS = 3
+
+
 def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
     """Store and handle one inbound message; a repeat of one already stored changes nothing."""
     message = _normalised(message)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _receive(db, message, now)
+        except IntegrityError:
+            # A concurrent turn took a number we chose (an idea's #); the whole turn was rolled
+            # back, so running it again is safe.
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("inbound %s message %s raced another; retrying", message.address.channel,
+                        message.provider_message_id)
+    raise AssertionError("unreachable")
+
+
+def _receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
     with db.transaction() as session:
         entry = False
         if message.address.channel == "telegram":

@@ -67,3 +67,34 @@ def test_uk_numbers_in_any_format_are_one_resident(db, community, clock):
     receive(db, _sms("hello", sid="A", sender="07700 900123"), clock())
     receive(db, _sms("YES", sid="B", sender="+44 7700 900123"), clock())
     assert _count(db, Resident) == 1
+
+
+def test_ideas_given_at_the_same_moment_both_get_a_number(db, community, clock, monkeypatch):
+    """Two turns that pick the same idea number: the one that loses is run again, not lost."""
+    import threading
+
+    from bot import ideas
+    from models import Idea
+    for sender in ("+447700900001", "+447700900002"):
+        receive(db, _sms("hi", sid=f"hi{sender}", sender=sender), clock())
+        receive(db, _sms("YES", sid=f"yes{sender}", sender=sender), clock())
+    original = ideas.submit_idea
+    barrier = threading.Barrier(2, timeout=1)
+
+    def slow_submit(*args, **kwargs):
+        idea = original(*args, **kwargs)
+        try:
+            barrier.wait()  # both turns have chosen a number before either commits
+        except threading.BrokenBarrierError:
+            pass  # on SQLite the second turn waits for the first: no overlap to arrange
+        return idea
+    monkeypatch.setattr("bot.dialogue.ideas.submit_idea", slow_submit)
+    threads = [threading.Thread(target=receive, args=(db, _sms("IDEA a bench", sid=f"idea{s}",
+                                                                sender=s), clock()))
+               for s in ("+447700900001", "+447700900002")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.transaction() as session:
+        assert sorted(session.scalars(select(Idea.number))) == [1, 2]
