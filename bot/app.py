@@ -30,5 +30,7 @@ def configure_logging(level: str) -> None:
     for name in ("httpx", "httpcore", "telegram"):
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # One line per job run (the lease renews every 30 s) drowns everything else.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     # The twilio client logs every request, with phone numbers and message text, at INFO.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

@@ -39,7 +39,7 @@ def text(f: dict) -> str:
         f["ideas"]["by_status"].items())) or "none yet")]
     lines += [f"  New: #{i['number']} {i['text']} ({i['status']})" for i in f["ideas"]["newest"]]
     lines += ["", "ROUNDS"] + ([
-        f"  {r['title']}: {r['status']}, {r['ballots']} ballots, {r['rule']}"
+        f"  {r['title']}: {r['status']}, {_ballots(r['ballots'])}, {r['rule']}"
         + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else "")
         for r in f["rounds"]] or ["  No round opened or closed this week."])
     m = f["money"]
@@ -61,7 +61,7 @@ def html_body(f: dict) -> str:
         f"<td align='right'>{f['participation'][key]['last_week']}</td>"
         f"<td align='right'>{_change(f['participation'][key]['this_week'], f['participation'][key]['last_week'])}</td></tr>"
         for key, label in LABELS.items())
-    rounds = "".join(f"<li>{e(r['title'])}: {e(r['status'])}, {r['ballots']} ballots"
+    rounds = "".join(f"<li>{e(r['title'])}: {e(r['status'])}, {_ballots(r['ballots'])}"
                      + (f", funded {e(', '.join(r['winners']))} ({e(r['allocated'])})" if r["winners"] else "")
                      + "</li>" for r in f["rounds"]) or "<li>No round opened or closed this week.</li>"
     ideas = "".join(f"<li>#{i['number']} {e(i['text'])} ({e(i['status'])})</li>"
@@ -171,6 +171,10 @@ def due(session, now: datetime) -> list[tuple[int, Week]]:
 def _row(session, community: Community, week: Week) -> Digest | None:
     return session.scalar(select(Digest).where(Digest.community_id == community.id,
                                                Digest.iso_week == week.iso))
+
+
+def _ballots(count: int) -> str:
+    return f"{count} ballot" if count == 1 else f"{count} ballots"
 
 
 def _change(now: int, before: int) -> str:
