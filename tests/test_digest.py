@@ -160,3 +160,40 @@ def test_digest_settings_and_bad_weeks(cp, community):
     assert cp("community", "digest", "--community", "riverside", "--to", "nope").exit_code == 2
     bad = cp("digest", "preview", "--community", "riverside", "--week", "2026-W60")
     assert bad.exit_code == 2 and "not a week that exists" in bad.output
+
+
+def test_starttls_and_a_login_are_used_when_configured(app, db, week_of_activity, cp, monkeypatch):
+    import ssl
+
+    import trustme
+    from aiosmtpd.smtp import AuthResult
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"council-bot", b"s3cret"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_context,
+                            require_starttls=True, auth_required=True, authenticator=authenticator)
+    controller.start()
+    try:
+        make_context = ssl.create_default_context
+
+        def trusting_test_ca(*args, **kwargs):  # our client trusts the test CA, as it would a real one
+            context = make_context(*args, **kwargs)
+            ca.configure_trust(context)
+            return context
+        monkeypatch.setattr("bot.mailer.ssl.create_default_context", trusting_test_ca)
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="starttls",
+                          SMTP_USERNAME="council-bot", SMTP_PASSWORD="s3cret")
+        result = cp("digest", "send", "--community", "riverside")
+    finally:
+        controller.stop()
+    assert "Digest 2026-W48 sent." in result.output, result.output
+    assert logins == [(b"council-bot", b"s3cret")] and len(inbox.messages) == 1
