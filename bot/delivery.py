@@ -1,12 +1,12 @@
 """Delivery reports from providers: they update the outbox row they are about."""
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.residents import IDENTITY_KIND
-from channels.messages import DeliveryReport
-from models import Identity, OutboxMessage
+from bot.residents import mark_unreachable
+from channels.messages import Address, DeliveryReport
+from models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,5 @@ def record_report(session: Session, report: DeliveryReport) -> bool:
         row.error_code = report.error_code
     reason = UNREACHABLE.get(report.error_code or "")
     if reason and row.address and row.community_id:
-        session.execute(update(Identity).where(
-            Identity.community_id == row.community_id, Identity.kind == IDENTITY_KIND[row.channel],
-            Identity.value == row.address).values(unreachable=reason))
+        mark_unreachable(session, row.community_id, Address(row.channel, row.address), reason)
     return True

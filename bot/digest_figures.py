@@ -1,5 +1,5 @@
 """The figures of a community's week for the council: counts only, never who."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,8 +15,8 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
     """This week's figures, last week's for comparison, and what comes next."""
     this, last = _counts(session, community, week), _counts(session, community, week.previous(community.timezone))
     money = ledger.summary(session, community)
-    spent_week = sum(s.amount_pence for s in ledger.spendings(session, community)
-                     if week.monday <= s.spent_on < week.monday.fromordinal(week.monday.toordinal() + 7))
+    spent_week = ledger.spent_between(session, community, week.monday,
+                                      week.monday + timedelta(days=7))
     return {
         "community": community.name, "slug": community.slug, "week": week.iso,
         "from": week.monday.isoformat(), "generated_at": now.isoformat(),

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.phone import mask
-from bot.residents import IDENTITY_KIND
+from bot.residents import mark_unreachable
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, Choice, OutboundMessage
-from models import Identity, OutboxMessage
+from models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -123,12 +123,8 @@ class Dispatcher:
             row.status, row.error_code, row.error_message = "failed", exc.code, exc.message
             logger.warning("outbox %s to %s failed: %s", row_id, mask(row.address), exc.code)
             if unreachable and row.address and row.community_id:
-                session.execute(
-                    update(Identity)
-                    .where(Identity.community_id == row.community_id,
-                           Identity.kind == IDENTITY_KIND[row.channel],
-                           Identity.value == row.address)
-                    .values(unreachable=unreachable))
+                mark_unreachable(session, row.community_id, Address(row.channel, row.address),
+                                 unreachable)
 
 
 def _outbound(row: OutboxMessage) -> OutboundMessage:

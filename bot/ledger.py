@@ -87,6 +87,12 @@ def post_update(session: Session, community: Community, text: str, now: datetime
     return update
 
 
+def spent_between(session: Session, community: Community, first: date, after: date) -> int:
+    """Money paid out on days from `first` up to, not including, `after`."""
+    return _sum(session, Spending.amount_pence, Spending.community_id == community.id,
+                Spending.spent_on >= first, Spending.spent_on < after)
+
+
 def allocations(session: Session, community: Community) -> list[Allocation]:
     return list(session.scalars(
         select(Allocation).where(Allocation.community_id == community.id).order_by(Allocation.id)))

@@ -2,7 +2,7 @@
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.catalogue import render
@@ -40,6 +40,13 @@ def notify(session: Session, community: Community, resident: Resident | None, te
 
 def members(session: Session, community: Community) -> list[Resident]:
     """Every member who can hear a broadcast."""
-    return list(session.scalars(select(Resident).where(
-        Resident.community_id == community.id, Resident.status == "active",
-        Resident.opted_out.is_(False)).order_by(Resident.id)))
+    return list(session.scalars(select(Resident).where(*_can_hear(community)).order_by(Resident.id)))
+
+
+def member_count(session: Session, community: Community) -> int:
+    return session.scalar(select(func.count()).select_from(Resident).where(*_can_hear(community)))
+
+
+def _can_hear(community: Community) -> tuple:
+    return (Resident.community_id == community.id, Resident.status == "active",
+            Resident.opted_out.is_(False))

@@ -42,6 +42,13 @@ def resident_for(session: Session, community: Community, address: Address, now: 
     return resident
 
 
+def mark_unreachable(session: Session, community_id: int, address: Address, reason: str) -> None:
+    """A provider told us this address is dead ("opted_out", "blocked", "invalid")."""
+    session.execute(update(Identity).where(
+        Identity.community_id == community_id, Identity.kind == IDENTITY_KIND[address.channel],
+        Identity.value == address.user_id).values(unreachable=reason))
+
+
 DEFAULT_CHANNEL = {"phone": "sms", "telegram": "telegram"}
 
 

@@ -4,7 +4,7 @@ from sqlalchemy.orm import Session
 
 from bot import ledger
 from bot.money import format_pence
-from bot.notify import members
+from bot.notify import member_count
 from bot.times import iso_local
 from models import Ballot, Community, Idea, Round
 
@@ -62,7 +62,7 @@ def round_json(session: Session, round_: Round, community: Community) -> dict:
         "opens_at": iso_local(round_.opens_at, tz), "closes_at": iso_local(round_.closes_at, tz),
         "remind_at": iso_local(round_.remind_at, tz), "opened_at": iso_local(round_.opened_at, tz),
         "closed_at": iso_local(round_.closed_at, tz), "ballots": ballots,
-        "members": len(members(session, community)),
+        "members": member_count(session, community),
         "options": [{"number": o.number, "title": o.title, "cost_pence": o.cost_pence,
                      "cost": format_pence(o.cost_pence), "votes": tallies.get(str(o.number), 0)}
                     for o in round_.options],

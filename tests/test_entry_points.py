@@ -7,7 +7,6 @@ import subprocess
 import time
 import urllib.request
 
-import pytest
 
 COMMONPURSE = shutil.which("commonpurse")
 

@@ -6,10 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import rounds
-from bot.dispatcher import Dispatcher
-from models import Allocation, Ballot, Community, Idea, OutboxMessage, Round
+from models import Allocation, Ballot, Idea, OutboxMessage, Round
 from tests.conftest import Chat
-from tests.fakes import CollectingChannel
 
 IDEAS = [("more benches on the green", "£2,500"), ("a mural under the bridge", "£4,000"),
          ("lights on the canal path", "£6,000")]

@@ -12,7 +12,7 @@ from bot import moderation, rounds
 from bot.ideas import submit_idea
 from bot.residents import resident_for
 from channels.messages import Address
-from models import OutboxMessage, Resident, Round
+from models import OutboxMessage, Round
 from scheduler import jobs, lease, runtime
 from scheduler.service import apply_jobs, build, prepare, wanted_jobs
 
