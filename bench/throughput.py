@@ -8,11 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
-from bot.app import create_app
-from bot.communities import create_community
-from bot.db import get_db
-from bot.dispatcher import Dispatcher
-from bot.outcome import Option, compute
+from bot.context import get_db
+from bot.domain.communities import create_community
+from bot.domain.outcome import Option, compute
+from bot.messaging.dispatcher import Dispatcher
+from bot.web.app import create_app
 from channels.messages import OutboundMessage
 from models import utcnow
 from models.engine import make_engine

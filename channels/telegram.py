@@ -14,9 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import Blueprint, abort, jsonify, request
-from telegram import (Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
-                      ReplyKeyboardMarkup, Update)
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, InboundMessage, OutboundMessage, SharedContact

@@ -7,7 +7,14 @@ from models.message import InboundLog, OutboxMessage
 from models.money import Allocation, BudgetUpdate, Spending
 from models.organiser import ApiToken, Organiser
 from models.resident import Conversation, Identity, Resident
-from models.round import ROUND_METHODS, ROUND_RULES, ROUND_STATUSES, Ballot, Round, RoundOption
+from models.round import (
+    ROUND_METHODS,
+    ROUND_RULES,
+    ROUND_STATUSES,
+    Ballot,
+    Round,
+    RoundOption,
+)
 from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [

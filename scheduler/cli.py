@@ -12,11 +12,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
-from bot.adapters import configured_channels
-from bot.clock import clock, now
-from bot.db import get_db
-from bot.demo import seed_demo
-from bot.dispatcher import Dispatcher
+from bot.context import clock, get_db, now
+from bot.domain.demo import seed_demo
+from bot.messaging.channels import configured_channels
+from bot.messaging.dispatcher import Dispatcher
 from models import utcnow
 from scheduler import lease
 from scheduler.service import prepare

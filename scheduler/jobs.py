@@ -5,11 +5,12 @@ round since rescheduled does the right thing.
 """
 import logging
 
-from bot import digest, round_clock
-from bot.db import get_db
-from bot.mailer import mail_settings
-from bot.outbox import requeue_stuck
-from bot.retention import erase_old_messages
+from bot.context import get_db
+from bot.domain import round_times
+from bot.domain.outbox import requeue_stuck
+from bot.messaging import digest
+from bot.messaging.mailer import mail_settings
+from bot.messaging.retention import erase_old_messages
 from models import Round, utcnow
 from scheduler import lease, runtime
 
@@ -29,15 +30,15 @@ def _round_step(round_id: int, step) -> None:
 
 
 def open_round(round_id: int) -> None:
-    _round_step(round_id, round_clock.open_if_due)
+    _round_step(round_id, round_times.open_if_due)
 
 
 def remind_round(round_id: int) -> None:
-    _round_step(round_id, round_clock.remind_if_due)
+    _round_step(round_id, round_times.remind_if_due)
 
 
 def close_round(round_id: int) -> None:
-    _round_step(round_id, round_clock.close_if_due)
+    _round_step(round_id, round_times.close_if_due)
 
 
 def weekly_digest(community_id: int) -> None:
@@ -61,7 +62,7 @@ def catch_up() -> None:
     app = runtime.app()
     with app.app_context():
         with get_db(app).transaction() as session:
-            done = round_clock.catch_up(session, _now())
+            done = round_times.catch_up(session, _now())
             wanted = wanted_jobs(session, _now())
         apply_jobs(runtime.scheduler(), wanted)
         done += send_due_digests()

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Database
+from bot.context import Database
 from models import SchedulerLease
 
 NAME = "scheduler"

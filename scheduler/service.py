@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import get_db
+from bot.context import get_db
 from models import Community, Round
 from scheduler import runtime
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.app import create_app
-from bot.communities import create_community
-from bot.db import get_db
-from bot.dispatcher import Dispatcher
-from bot.inbound import receive
+from bot.context import get_db
+from bot.domain.communities import create_community
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.inbound import receive
+from bot.web.app import create_app
 from channels import console
 from channels.messages import Address
 from models import Base

@@ -1,7 +1,7 @@
 """Reading and checking ballots, whatever residents type."""
 import pytest
 
-from bot.ballots import parse_choices, problem
+from bot.domain.ballots import parse_choices, problem
 from models import Round, RoundOption
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.catalogue import CATALOGUE, FREE_TEXT, LOCALE_DIR, PLACEHOLDER_MAX, render
+from bot.text.catalogue import CATALOGUE, FREE_TEXT, LOCALE_DIR, PLACEHOLDER_MAX, render
 from channels.segments import count_segments
 
 

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from bot import ledger
+from bot.domain import ledger
 from channels.segments import count_segments
 from models import Community, Resident
 

@@ -8,7 +8,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from bot import ledger
+from bot.domain import ledger
 from models import Community, Digest
 from scheduler import jobs, runtime
 from scheduler.service import build
@@ -189,7 +189,7 @@ def test_starttls_and_a_login_are_used_when_configured(app, db, week_of_activity
             context = make_context(*args, **kwargs)
             ca.configure_trust(context)
             return context
-        monkeypatch.setattr("bot.mailer.ssl.create_default_context", trusting_test_ca)
+        monkeypatch.setattr("bot.messaging.mailer.ssl.create_default_context", trusting_test_ca)
         app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="starttls",
                           SMTP_USERNAME="council-bot", SMTP_PASSWORD="s3cret")
         result = cp("digest", "send", "--community", "riverside")

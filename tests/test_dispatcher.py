@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.dispatcher import Dispatcher
-from bot.outbox import enqueue
+from bot.domain.outbox import enqueue
+from bot.messaging.dispatcher import Dispatcher
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, Choice
 from models import Identity, OutboxMessage

@@ -7,7 +7,6 @@ import subprocess
 import time
 import urllib.request
 
-
 COMMONPURSE = shutil.which("commonpurse")
 
 
@@ -111,7 +110,7 @@ def test_healthz(client):
 
 
 def test_healthz_reports_a_database_that_is_down(tmp_path):
-    from bot.app import create_app
+    from bot.web.app import create_app
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db", "TESTING": True})
     response = app.test_client().get("/healthz")
     assert (response.status_code, response.json["database"]) == (503, "unavailable")

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot import inbound
-from bot.inbound import receive
+from bot.messaging import inbound
+from bot.messaging.inbound import receive
 from channels.messages import Address, InboundMessage
 from models import InboundLog, OutboxMessage, Resident
 
@@ -73,7 +73,7 @@ def test_ideas_given_at_the_same_moment_both_get_a_number(db, community, clock, 
     """Two turns that pick the same idea number: the one that loses is run again, not lost."""
     import threading
 
-    from bot import ideas
+    from bot.domain import ideas
     from models import Idea
     for sender in ("+447700900001", "+447700900002"):
         receive(db, _sms("hi", sid=f"hi{sender}", sender=sender), clock())

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from pabutools.election import parse_pabulib
 
-from bot.outcome import Option, compute
+from bot.domain.outcome import Option, compute
 
 OPTIONS = [Option(1, 600_00), Option(2, 500_00), Option(3, 300_00), Option(4, 200_00)]
 

@@ -2,8 +2,8 @@
 import pytest
 
 from bot.dialogue.keywords import parse
-from bot.money import format_pence, parse_amount
-from bot.postcode import Postcode, in_areas, normalise_area, parse_postcode
+from bot.domain.postcode import Postcode, in_areas, normalise_area, parse_postcode
+from bot.text.money import format_pence, parse_amount
 
 
 @pytest.mark.parametrize("text, keyword, rest", [

@@ -5,7 +5,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot import rounds
+from bot.domain import rounds
 from models import Allocation, Ballot, Idea, OutboxMessage, Round
 from tests.conftest import Chat
 
@@ -216,7 +216,7 @@ def test_stopped_residents_get_no_ballot(cp, shortlisted, db):
 def test_one_resident_voting_twice_at_once_has_one_ballot(cp, shortlisted, db, clock):
     _ok(_create(cp))
     _ok(cp("round", "open", "--community", "riverside", "1"))
-    from bot.inbound import receive
+    from bot.messaging.inbound import receive
     from channels import console
     errors = []
 

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.app import create_app
-from bot.communities import create_community
-from bot.db import get_db
-from bot import moderation, rounds
-from bot.ideas import submit_idea
-from bot.residents import resident_for
+from bot.context import get_db
+from bot.domain import moderation, rounds
+from bot.domain.communities import create_community
+from bot.domain.ideas import submit_idea
+from bot.domain.residents import resident_for
+from bot.web.app import create_app
 from channels.messages import Address
 from models import OutboxMessage, Round
 from scheduler import jobs, lease, runtime
@@ -170,7 +170,7 @@ def test_retention_erases_old_texts_and_keeps_counts(sched, db, clock, member, a
 
 
 def test_sends_cut_short_by_a_crash_are_sent_again(sched, db, clock):
-    from bot.outbox import enqueue
+    from bot.domain.outbox import enqueue
     with db.transaction() as session:
         row = enqueue(session, address=Address("sms", "+447700900123"), text="hi", now=clock())
         row.status, row.claimed_at = "sending", clock()

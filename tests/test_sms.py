@@ -7,14 +7,14 @@ import requests
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from bot.adapters import configured_channels
-from bot.app import create_app
-from bot.db import get_db
-from bot.dispatcher import Dispatcher
+from bot.context import get_db
+from bot.messaging.channels import configured_channels
+from bot.messaging.dispatcher import Dispatcher
+from bot.web.app import create_app
 from channels.segments import count_segments
 from models import Identity, InboundLog, OutboxMessage, Resident
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.conftest import park_round
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.fakes import serve_in_thread
 
 PUBLIC = "https://purse.example.org"
@@ -272,7 +272,7 @@ def test_sends_are_paced_per_sending_number(sms_app, fake_twilio, community, mak
 
 
 def test_a_reply_outside_gsm7_is_counted_as_ucs2(sms_app, fake_twilio, community, db, clock):
-    from bot import ledger
+    from bot.domain import ledger
     from models import Community
     with db.transaction() as session:
         ledger.post_update(session, session.scalars(select(Community)).one(),

@@ -25,14 +25,17 @@ def test_migrations_build_exactly_the_models(database_url):
         engine.dispose()
 
 
-def _imports(package: str) -> set[str]:
+def _imports(package: str, depth: int = 1) -> set[str]:
+    """Every module `package` imports, cut to its first `depth` dotted parts."""
     found = set()
     for path in (ROOT / package).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
-                found |= {alias.name.split(".")[0] for alias in node.names}
+                found |= {".".join(alias.name.split(".")[:depth]) for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module.split(".")[0])
+                found.add(".".join(node.module.split(".")[:depth]))
+                if node.module == "bot":  # from bot import context
+                    found |= {f"bot.{alias.name}" for alias in node.names}
     return found
 
 
@@ -43,6 +46,24 @@ def _imports(package: str) -> set[str]:
 ])
 def test_dependencies_point_one_way(package, forbidden):
     assert _imports(package) & forbidden == set()
+
+
+# Inside bot/, roles point one way too: texts know no services, services no transport or
+# conversation, and nothing below the web layer knows Flask's views or the CLI.
+@pytest.mark.parametrize("package, forbidden", [
+    ("bot/text", {"bot.domain", "bot.messaging", "bot.dialogue", "bot.web", "bot.cli"}),
+    ("bot/domain", {"bot.messaging", "bot.dialogue", "bot.web", "bot.cli"}),
+    ("bot/dialogue", {"bot.messaging", "bot.web", "bot.cli"}),
+    ("bot/messaging", {"bot.web", "bot.cli"}),
+    ("bot/web", {"bot.cli"}),
+])
+def test_roles_inside_bot_point_one_way(package, forbidden):
+    assert _imports(package, depth=2) & forbidden == set()
+
+
+def test_every_module_of_bot_sits_in_a_role():
+    loose = {p.name for p in (ROOT / "bot").glob("*.py")}
+    assert loose == {"__init__.py", "config.py", "context.py", "errors.py"}
 
 
 def test_sqlite_connections_are_set_up_for_concurrent_use(tmp_path):

@@ -6,10 +6,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.adapters import configured_channels
-from bot.db import get_db
-from bot.dispatcher import Dispatcher
-from models import Identity, InboundLog, OutboxMessage, PollingOffset, Resident, TelegramChat
+from bot.context import get_db
+from bot.messaging.channels import configured_channels
+from bot.messaging.dispatcher import Dispatcher
+from models import (
+    Identity,
+    InboundLog,
+    OutboxMessage,
+    PollingOffset,
+    Resident,
+    TelegramChat,
+)
 from tests.conftest import park_round
 from tests.fake_telegram import TOKEN
 
@@ -264,7 +271,7 @@ def test_network_errors_are_retried(app, community, db, fake_telegram):
 
 
 def test_messages_to_one_chat_are_paced(tg_app, fake_telegram, community, db, clock):
-    from bot.outbox import enqueue
+    from bot.domain.outbox import enqueue
     from channels.messages import Address
     tg_app.config["TELEGRAM_CHAT_MESSAGES_PER_SECOND"] = 5
     with db.transaction() as session:

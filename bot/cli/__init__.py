@@ -5,8 +5,8 @@ from importlib import metadata
 import click
 from flask.cli import FlaskGroup
 
-from bot.app import create_app
 from bot.errors import InvalidInput, NotFound
+from bot.web.app import create_app
 
 
 class CommonPurseGroup(FlaskGroup):
@@ -40,8 +40,18 @@ class CommonPurseGroup(FlaskGroup):
 
 
 def _build() -> click.Group:
-    from bot.cli import (budget, chat, community, database, digest, ideas, organisers, rounds,
-                         run, telegram)
+    from bot.cli import (
+        budget,
+        chat,
+        community,
+        database,
+        digest,
+        ideas,
+        organisers,
+        rounds,
+        run,
+        telegram,
+    )
 
     group = CommonPurseGroup(create_app=lambda: create_app(), name="commonpurse",
                              add_default_commands=False,

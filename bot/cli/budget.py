@@ -2,14 +2,13 @@
 import click
 from flask.cli import AppGroup
 
-from bot import ledger
 from bot.cli.output import emit_object
 from bot.cli.params import DAY, MONEY
-from bot.clock import now
-from bot.communities import by_slug
-from bot.db import get_db
-from bot.money import format_pence
-from bot.serialise import budget_json
+from bot.context import get_db, now
+from bot.domain import ledger
+from bot.domain.communities import by_slug
+from bot.domain.serialise import budget_json
+from bot.text.money import format_pence
 
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")

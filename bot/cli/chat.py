@@ -4,14 +4,13 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from bot.clock import clock, now
-from bot.communities import by_slug
-from bot.db import get_db
-from bot.dispatcher import Dispatcher
-from bot.inbound import receive
-from bot.phone import normalise_phone
+from bot.context import clock, get_db, now
+from bot.domain.communities import by_slug
+from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.inbound import receive
 from channels import console
 from channels.messages import Address
+from channels.phone import normalise_phone
 
 
 @click.command("chat")

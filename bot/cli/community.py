@@ -2,13 +2,17 @@
 import click
 from flask.cli import AppGroup
 
-from bot.clock import now
-from bot.communities import all_communities, by_slug, create_community, set_digest
 from bot.cli.output import emit
 from bot.cli.params import MONEY
-from bot.db import get_db
-from bot.money import format_pence
-from bot.serialise import community_json
+from bot.context import get_db, now
+from bot.domain.communities import (
+    all_communities,
+    by_slug,
+    create_community,
+    set_digest,
+)
+from bot.domain.serialise import community_json
+from bot.text.money import format_pence
 from models import VERIFICATION_RULES
 
 community_group = AppGroup("community", help="Communities and their settings.")

@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from bot.db import get_db
+from bot.context import get_db
 
 db_group = AppGroup("db", help="The database schema.")
 

@@ -3,13 +3,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from bot import digest
-from bot.clock import now
-from bot.communities import by_slug
-from bot.db import get_db
-from bot.digest_figures import figures
-from bot.mailer import mail_settings
-from bot.weeks import last_completed, parse_week
+from bot.context import get_db, now
+from bot.domain.communities import by_slug
+from bot.domain.digest import figures, last_completed, parse_week
+from bot.messaging import digest
+from bot.messaging.mailer import mail_settings
+from bot.text import digest as digest_text
 
 digest_group = AppGroup("digest", help="The council's weekly digest.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -27,7 +26,7 @@ def preview(slug, week) -> None:
     """Print a week's digest as the council would read it (nothing is stored or sent)."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        click.echo(digest.text(figures(session, community, _week(community, week), now())), nl=False)
+        click.echo(digest_text.text(figures(session, community, _week(community, week), now())), nl=False)
 
 
 @digest_group.command("send")

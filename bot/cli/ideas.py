@@ -2,15 +2,14 @@
 import click
 from flask.cli import AppGroup
 
-from bot import moderation
 from bot.cli.output import emit
 from bot.cli.params import MONEY
-from bot.clock import now
-from bot.communities import by_slug
-from bot.db import get_db
-from bot.ideas import ideas_of
-from bot.money import format_pence
-from bot.serialise import idea_json
+from bot.context import get_db, now
+from bot.domain import moderation
+from bot.domain.communities import by_slug
+from bot.domain.ideas import ideas_of
+from bot.domain.serialise import idea_json
+from bot.text.money import format_pence
 from models import IDEA_STATUSES
 
 ideas_group = AppGroup("ideas", help="Residents' ideas.")

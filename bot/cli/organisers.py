@@ -3,10 +3,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot import organisers
 from bot.cli.output import emit
-from bot.clock import now
-from bot.db import get_db
+from bot.context import get_db, now
+from bot.domain import organisers
 from models import Organiser
 
 organiser_group = AppGroup("organiser", help="Organiser accounts.")

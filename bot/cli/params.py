@@ -3,7 +3,7 @@ from datetime import date
 
 import click
 
-from bot.money import parse_amount
+from bot.text.money import parse_amount
 
 
 class Money(click.ParamType):

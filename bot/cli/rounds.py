@@ -5,16 +5,15 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot import rounds
 from bot.cli.output import emit, emit_object
 from bot.cli.params import MONEY
-from bot.clock import now
-from bot.communities import by_slug
-from bot.db import get_db
-from bot.money import format_pence
-from bot.pabulib import export_pb, import_pb
-from bot.serialise import round_json
-from bot.times import parse_local
+from bot.context import get_db, now
+from bot.domain import rounds
+from bot.domain.communities import by_slug
+from bot.domain.pabulib import export_pb, import_pb
+from bot.domain.serialise import round_json
+from bot.text.money import format_pence
+from bot.text.times import parse_local
 from models import ROUND_METHODS, ROUND_RULES
 
 round_group = AppGroup("round", help="Poll rounds: residents vote, a fair rule allocates the money.")

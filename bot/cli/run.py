@@ -7,10 +7,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot.adapters import configured_channels
-from bot.clock import clock
-from bot.db import get_db
-from bot.dispatcher import Dispatcher
+from bot.context import clock, get_db
+from bot.messaging.channels import configured_channels
+from bot.messaging.dispatcher import Dispatcher
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from bot.adapters import telegram_settings
-from bot.clock import now
-from bot.db import get_db
-from bot.inbound import receive
+from bot.context import get_db, now
+from bot.messaging.channels import telegram_settings
+from bot.messaging.inbound import receive
 from channels.errors import SendError
 from channels.telegram import ALLOWED_UPDATES, TelegramClient, parse_update
 from models import PollingOffset

@@ -1,7 +1,7 @@
 """BUDGET: the community's money, straight from the ledger."""
 from bot.dialogue.turn import Result, Turn
-from bot.ledger import summary
-from bot.money import format_pence
+from bot.domain.ledger import summary
+from bot.text.money import format_pence
 
 
 def budget(turn: Turn) -> Result:

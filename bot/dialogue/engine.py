@@ -6,9 +6,9 @@ then keywords; then a helpful fallback.
 """
 from collections.abc import Callable
 
-from bot.ballots import parse_choices
 from bot.dialogue import budget, erasure, ideas, joining, membership, voting
 from bot.dialogue.turn import Reply, Result, Turn
+from bot.domain.ballots import parse_choices
 
 STEPS: dict[str, Callable[[Turn], Result | None]] = {
     "idea_text": ideas.idea_text,

@@ -2,7 +2,7 @@
 from dataclasses import replace
 
 from bot.dialogue.turn import Result, Turn
-from bot.erasure import erase_resident
+from bot.domain.erasure import erase_resident
 from channels.messages import Choice
 
 CONFIRM = Choice("Yes, delete", "DELETE")

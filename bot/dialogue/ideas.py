@@ -1,7 +1,7 @@
 """Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
 from bot.dialogue.turn import Result, Turn
-from bot.ideas import MAX_IDEA_LENGTH, ideas_by, submit_idea
-from bot.money import format_pence, parse_amount
+from bot.domain.ideas import MAX_IDEA_LENGTH, ideas_by, submit_idea
+from bot.text.money import format_pence, parse_amount
 from models import Idea
 
 SKIP = "skip"

@@ -1,9 +1,15 @@
 """First contact, consent and (where the community asks for it) the postcode check."""
 from bot.dialogue.turn import Result, Turn
-from bot.postcode import in_areas, parse_postcode
-from bot.phone import normalise_phone
-from bot.residents import consent, conversation_for, has_phone, link_phone, opt_in
+from bot.domain.postcode import in_areas, parse_postcode
+from bot.domain.residents import (
+    consent,
+    conversation_for,
+    has_phone,
+    link_phone,
+    opt_in,
+)
 from channels.messages import Choice
+from channels.phone import normalise_phone
 
 YES = Choice("Yes, join", "YES")
 STOP = Choice("No thanks", "STOP")

@@ -1,7 +1,7 @@
 """STOP, START and HELP: they work whatever else the resident was doing."""
 from bot.dialogue import joining
 from bot.dialogue.turn import Result, Turn
-from bot.residents import opt_in, opt_out
+from bot.domain.residents import opt_in, opt_out
 
 
 def stop(turn: Turn) -> Result:

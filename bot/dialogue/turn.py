@@ -4,8 +4,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.catalogue import render
 from bot.dialogue.keywords import Command
+from bot.text.catalogue import render
 from channels.messages import Choice, SharedContact
 from models import Community, Conversation, Resident
 

@@ -1,8 +1,15 @@
 """Voting in an open round: numbers by text, buttons on Telegram; OPTIONS and RESULTS."""
-from bot import round_messages
-from bot.ballots import ballot_of, cast, latest_closed, open_round, parse_choices, problem
 from bot.dialogue.turn import Reply, Result, Turn
-from bot.times import spoken
+from bot.domain.ballots import (
+    ballot_of,
+    cast,
+    current_round,
+    latest_closed,
+    parse_choices,
+    problem,
+)
+from bot.text import round_messages
+from bot.text.times import spoken
 
 
 def vote(turn: Turn) -> Result:
@@ -15,7 +22,7 @@ def vote(turn: Turn) -> Result:
 
 def vote_for(turn: Turn, choices: list[int]) -> Result:
     """Check the choices against the open round and store them as the resident's ballot."""
-    round_ = open_round(turn.session, turn.community)
+    round_ = current_round(turn.session, turn.community)
     if round_ is None:
         return _no_open_round(turn)
     wrong = problem(round_, choices)
@@ -29,7 +36,7 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
 
 def toggle(turn: Turn) -> Result:
     """A Telegram toggle button: add or remove an option from the selection being built."""
-    round_ = open_round(turn.session, turn.community)
+    round_ = current_round(turn.session, turn.community)
     numbers = parse_choices(turn.command.rest) or []
     if round_ is None:
         return _no_open_round(turn)
@@ -62,7 +69,7 @@ def submit(turn: Turn) -> Result:
 
 def options(turn: Turn) -> Result:
     """The open round's options and how to vote."""
-    round_ = open_round(turn.session, turn.community)
+    round_ = current_round(turn.session, turn.community)
     if round_ is None:
         return _no_open_round(turn)
     text, choices = round_messages.options(round_, turn.language)

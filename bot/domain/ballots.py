@@ -1,0 +1,79 @@
+"""Ballots: reading what residents type, checking it against the round, storing one per person."""
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.text.money import format_pence
+from models import Ballot, Community, Resident, Round
+
+_VOTE = re.compile(r"^(?:vote\b\s*[:\-]?\s*)?(\d{1,3}(?:\s*(?:,|;|&|\band\b|\s)\s*\d{1,3})*)\s*[.!]*$",
+                   re.IGNORECASE)
+
+
+def parse_choices(text: str) -> list[int] | None:
+    """The option numbers in "1 3", "1,3", "VOTE 1 3", "3" (in order, once each); else None."""
+    match = _VOTE.match(text.strip())
+    if not match:
+        return None
+    numbers = [int(n) for n in re.findall(r"\d+", match[1])]
+    return list(dict.fromkeys(numbers))
+
+
+def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
+    """What is wrong with `choices` in this round, as a catalogue key and its values; None if fine."""
+    numbers = {option.number: option for option in round_.options}
+    for number in choices:
+        if number not in numbers:
+            return "vote_unknown_option", {"number": number, "count": len(numbers)}
+    if round_.method == "choose-one" and len(choices) != 1:
+        return "vote_choose_one", {}
+    if round_.method == "approval" and round_.max_choices and len(choices) > round_.max_choices:
+        return "vote_too_many", {"k": round_.max_choices}
+    if round_.method == "budget":
+        total = sum(numbers[n].cost_pence for n in choices)
+        if total > round_.budget_pence:
+            return "vote_over_budget", {"total": format_pence(total),
+                                        "budget": format_pence(round_.budget_pence)}
+    return None
+
+
+def cast(session: Session, round_: Round, resident: Resident, choices: list[int], channel: str,
+         now: datetime) -> Ballot:
+    """Record or replace the resident's ballot; one per resident per round, even under races."""
+    ballot = _ballot(session, round_, resident)
+    if ballot is None:
+        try:
+            with session.begin_nested():
+                ballot = Ballot(round_id=round_.id, resident_id=resident.id, choices=choices,
+                                channel=channel, cast_at=now, changed_at=now)
+                session.add(ballot)
+            return ballot
+        except IntegrityError:  # the same resident's other message got there first
+            ballot = _ballot(session, round_, resident)
+    ballot.choices, ballot.channel, ballot.changed_at = choices, channel, now
+    return ballot
+
+
+def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | None:
+    return _ballot(session, round_, resident)
+
+
+def _ballot(session: Session, round_: Round, resident: Resident) -> Ballot | None:
+    query = select(Ballot).where(Ballot.round_id == round_.id, Ballot.resident_id == resident.id)
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def current_round(session: Session, community: Community) -> Round | None:
+    return session.scalar(select(Round).where(Round.community_id == community.id,
+                                              Round.status == "open").limit(1))
+
+
+def latest_closed(session: Session, community: Community) -> Round | None:
+    return session.scalar(select(Round).where(Round.community_id == community.id,
+                                              Round.status == "closed", Round.imported.is_(False))
+                          .order_by(Round.closed_at.desc(), Round.id.desc()).limit(1))

@@ -1,0 +1,97 @@
+"""Communities: created by organisers, found by the number or slug residents write to."""
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.domain.postcode import normalise_area
+from bot.errors import InvalidInput, NotFound
+from channels.phone import normalise_phone
+from models import VERIFICATION_RULES, Community
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+_JOIN_CODE = re.compile(r"^[A-Z0-9]{4,20}$")
+
+
+def create_community(session: Session, *, name: str, slug: str, budget_total_pence: int,
+                     join_code: str, now: datetime, sms_number: str | None = None,
+                     verification: str = "none", postcode_areas: list[str] = (),
+                     timezone: str = "Europe/London", languages: list[str] = ("en",)) -> Community:
+    """Validate and create a community; every refusal names the field at fault."""
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 120:
+        raise InvalidInput("name must be 2 to 120 characters")
+    if not _SLUG.match(slug):
+        raise InvalidInput("slug must be 2-40 lowercase letters, digits or hyphens")
+    join_code = join_code.strip().upper()
+    if not _JOIN_CODE.match(join_code):
+        raise InvalidInput("join code must be 4-20 letters or digits")
+    if budget_total_pence < 0:
+        raise InvalidInput("budget must not be negative")
+    if verification not in VERIFICATION_RULES:
+        raise InvalidInput(f"verification must be one of: {', '.join(VERIFICATION_RULES)}")
+    areas = []
+    for area in postcode_areas:
+        normal = normalise_area(area)
+        if normal is None:
+            raise InvalidInput(f"postcode area {area!r} is not like E1 or E1 6")
+        areas.append(normal)
+    if verification == "postcode" and not areas:
+        raise InvalidInput("postcode verification needs at least one postcode area")
+    number = None
+    if sms_number:
+        number = normalise_phone(sms_number)
+        if number is None:
+            raise InvalidInput(f"SMS number {sms_number!r} is not a phone number")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown timezone {timezone!r}") from None
+    clash = session.scalar(select(Community).where(or_(
+        Community.slug == slug, Community.join_code == join_code,
+        Community.sms_number == number if number else False)))
+    if clash is not None:
+        field = ("slug" if clash.slug == slug else
+                 "join code" if clash.join_code == join_code else "SMS number")
+        raise InvalidInput(f"{field} already used by community {clash.slug}")
+    community = Community(name=name, slug=slug, join_code=join_code, sms_number=number,
+                          budget_total_pence=budget_total_pence, verification=verification,
+                          postcode_areas=areas, timezone=timezone, languages=list(languages),
+                          created_at=now)
+    session.add(community)
+    session.flush()
+    return community
+
+
+def by_slug(session: Session, slug: str) -> Community:
+    community = session.scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        raise NotFound(f"no community with slug {slug!r}")
+    return community
+
+
+def by_sms_number(session: Session, number: str) -> Community | None:
+    return session.scalar(select(Community).where(Community.sms_number == number))
+
+
+def all_communities(session: Session) -> list[Community]:
+    return list(session.scalars(select(Community).order_by(Community.slug)))
+
+
+def set_digest(session: Session, community: Community, *, recipients: list[str] | None = None,
+               weekday: int | None = None, at: str | None = None) -> Community:
+    """Who gets the weekly digest and when; only what is given changes."""
+    if recipients is not None:
+        for address in recipients:
+            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
+                raise InvalidInput(f"{address!r} is not an email address")
+        community.digest_recipients = [a.strip().lower() for a in recipients]
+    if weekday is not None:
+        community.digest_weekday = weekday
+    if at is not None:
+        if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", at):
+            raise InvalidInput(f"{at!r} is not a time like 09:00")
+        community.digest_time = at
+    return community

@@ -1,0 +1,139 @@
+"""The council's week: ISO weeks in the community's timezone, when each digest is due, and the
+week's figures (counts only, never who)."""
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain import ledger
+from bot.errors import InvalidInput
+from bot.text.money import format_pence
+from bot.text.times import iso_local
+from models import Ballot, Community, Idea, InboundLog, OutboxMessage, Resident, Round
+
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Week:
+    iso: str  # "2026-W48"
+    monday: date
+    start: datetime  # Monday 00:00 local, in UTC
+    end: datetime  # the next Monday 00:00 local, in UTC
+
+    def previous(self, tz: str) -> "Week":
+        return week_starting(self.monday - timedelta(days=7), tz)
+
+
+def week_starting(monday: date, tz: str) -> Week:
+    zone = ZoneInfo(tz)
+    year, number, _ = monday.isocalendar()
+    start = datetime.combine(monday, time(0), zone).astimezone(timezone.utc)
+    end = datetime.combine(monday + timedelta(days=7), time(0), zone).astimezone(timezone.utc)
+    return Week(f"{year}-W{number:02d}", monday, start, end)
+
+
+def parse_week(text: str, tz: str) -> Week:
+    match = _ISO_WEEK.match(text.strip().upper())
+    if not match:
+        raise InvalidInput(f"{text!r} is not an ISO week like 2026-W48")
+    try:
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a week that exists") from None
+    return week_starting(monday, tz)
+
+
+def last_completed(now: datetime, tz: str) -> Week:
+    today = now.astimezone(ZoneInfo(tz)).date()
+    this_monday = today - timedelta(days=today.weekday())
+    return week_starting(this_monday - timedelta(days=7), tz)
+
+
+def digest_due(week: Week, weekday: int, at: str, tz: str) -> datetime:
+    """When a week's digest goes out: the first `weekday` at `at` after the week ends."""
+    hour, minute = (int(part) for part in at.split(":"))
+    day = week.monday + timedelta(days=7 + weekday)
+    return datetime.combine(day, time(hour, minute), ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def figures(session: Session, community: Community, week: Week, now: datetime) -> dict:
+    """This week's figures, last week's for comparison, and what comes next."""
+    this, last = _counts(session, community, week), _counts(session, community, week.previous(community.timezone))
+    money = ledger.summary(session, community)
+    spent_week = ledger.spent_between(session, community, week.monday,
+                                      week.monday + timedelta(days=7))
+    return {
+        "community": community.name, "slug": community.slug, "week": week.iso,
+        "from": week.monday.isoformat(), "generated_at": now.isoformat(),
+        "participation": {key: {"this_week": this[key], "last_week": last[key]} for key in this},
+        "ideas": {
+            "by_status": dict(session.execute(
+                select(Idea.status, func.count()).where(Idea.community_id == community.id)
+                .group_by(Idea.status)).all()),
+            "newest": [{"number": i.number, "text": i.text, "status": i.status}
+                       for i in session.scalars(select(Idea).where(
+                           Idea.community_id == community.id, Idea.created_at >= week.start,
+                           Idea.created_at < week.end).order_by(Idea.number.desc()).limit(5))],
+        },
+        "rounds": _rounds(session, community, week),
+        "money": {"total_pence": money.total, "committed_pence": money.committed,
+                  "spent_this_week_pence": spent_week, "spent_pence": money.spent,
+                  "remaining_pence": money.remaining,
+                  "latest_update": money.latest_update.text if money.latest_update else None},
+        "next": [{"round": r.title, "event": "opens" if r.status == "scheduled" else "closes",
+                  "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at,
+                                  community.timezone)}
+                 for r in session.scalars(select(Round).where(
+                     Round.community_id == community.id, Round.status.in_(("scheduled", "open")),
+                     Round.imported.is_(False)).order_by(Round.opens_at))],
+    }
+
+
+def _counts(session: Session, community: Community, week: Week) -> dict[str, int]:
+    c, start, end = community.id, week.start, week.end
+
+    def count(query) -> int:
+        return session.scalar(query) or 0
+    counts = {
+        "new_residents": count(select(func.count()).select_from(Resident).where(
+            Resident.community_id == c, Resident.consent_at >= start, Resident.consent_at < end)),
+        "active_residents": count(select(func.count(func.distinct(InboundLog.resident_id))).where(
+            InboundLog.community_id == c, InboundLog.received_at >= start, InboundLog.received_at < end)),
+        "opt_outs": count(select(func.count()).select_from(Resident).where(
+            Resident.community_id == c, Resident.opted_out_at >= start, Resident.opted_out_at < end)),
+        "new_ideas": count(select(func.count()).select_from(Idea).where(
+            Idea.community_id == c, Idea.created_at >= start, Idea.created_at < end)),
+        "sms_segments_sent": count(select(func.sum(OutboxMessage.segments)).where(
+            OutboxMessage.community_id == c, OutboxMessage.channel == "sms",
+            OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end)),
+    }
+    for channel in ("sms", "telegram"):
+        counts[f"messages_in_{channel}"] = count(select(func.count()).select_from(InboundLog).where(
+            InboundLog.community_id == c, InboundLog.channel == channel,
+            InboundLog.received_at >= start, InboundLog.received_at < end))
+        counts[f"messages_out_{channel}"] = count(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.community_id == c, OutboxMessage.channel == channel,
+            OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end))
+    return counts
+
+
+def _rounds(session: Session, community: Community, week: Week) -> list[dict]:
+    rows = []
+    for round_ in session.scalars(select(Round).where(
+            Round.community_id == community.id, Round.imported.is_(False),
+            ((Round.opened_at >= week.start) & (Round.opened_at < week.end))
+            | ((Round.closed_at >= week.start) & (Round.closed_at < week.end))).order_by(Round.id)):
+        ballots = session.scalar(select(func.count()).select_from(Ballot)
+                                 .where(Ballot.round_id == round_.id)) or 0
+        outcome = round_.outcome or {}
+        titles = {o.number: o.title for o in round_.options}
+        rows.append({"title": round_.title, "status": round_.status, "method": round_.method,
+                     "rule": round_.rule, "ballots": ballots,
+                     "winners": [titles[n] for n in outcome.get("winners", []) if n in titles],
+                     "allocated_pence": outcome.get("allocated_pence", 0),
+                     "allocated": format_pence(outcome.get("allocated_pence", 0))})
+    return rows

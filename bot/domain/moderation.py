@@ -1,0 +1,73 @@
+"""Organisers moderate ideas; each idea's author hears what happened to it."""
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.ideas import idea_by_number
+from bot.domain.notify import notify
+from bot.errors import InvalidInput
+from bot.text.money import format_pence
+from models import Community, Idea, Resident
+
+OPEN = ("submitted", "shortlisted")
+
+
+def shortlist(session: Session, community: Community, number: int, cost_pence: int | None,
+              now: datetime) -> Idea:
+    """Put an idea forward for a vote, at the cost organisers agreed."""
+    idea = idea_by_number(session, community, number)
+    if idea.status not in OPEN:
+        raise InvalidInput(f"idea #{number} is {idea.status}: only submitted ideas can be shortlisted")
+    cost = cost_pence if cost_pence is not None else idea.cost_pence
+    if cost is None or cost <= 0:
+        raise InvalidInput(f"idea #{number} has no cost yet: give one with --cost")
+    was = idea.status
+    idea.status, idea.cost_pence = "shortlisted", cost
+    if was != "shortlisted":
+        for author in authors(session, idea):
+            notify(session, community, author, "idea_shortlisted", now, number=idea.number,
+                   cost=format_pence(cost))
+    return idea
+
+
+def reject(session: Session, community: Community, number: int, reason: str, now: datetime) -> Idea:
+    """Decline an idea, with a reason its author is told."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidInput("say why the idea is rejected (--reason)")
+    idea = idea_by_number(session, community, number)
+    if idea.status not in OPEN:
+        raise InvalidInput(f"idea #{number} is {idea.status}: it cannot be rejected now")
+    idea.status, idea.reject_reason = "rejected", reason
+    for author in authors(session, idea):
+        notify(session, community, author, "idea_rejected", now, number=idea.number, reason=reason)
+    return idea
+
+
+def merge(session: Session, community: Community, number: int, into: int, now: datetime) -> Idea:
+    """Fold a duplicate into another idea; both authors are credited with the one that stays."""
+    if number == into:
+        raise InvalidInput("an idea cannot be merged into itself")
+    duplicate, target = idea_by_number(session, community, number), idea_by_number(session, community, into)
+    for idea in (duplicate, target):
+        if idea.status not in OPEN:
+            raise InvalidInput(f"idea #{idea.number} is {idea.status}: it cannot be merged now")
+    duplicate.status, duplicate.merged_into_id = "merged", target.id
+    for merged in session.scalars(select(Idea).where(Idea.merged_into_id == duplicate.id)):
+        merged.merged_into_id = target.id  # keep credit chains one step long
+    for author in _authors_of([duplicate], session):
+        notify(session, community, author, "idea_merged", now, number=duplicate.number,
+               into=target.number)
+    return target
+
+
+def authors(session: Session, idea: Idea) -> list[Resident]:
+    """The idea's author and the authors of the duplicates merged into it."""
+    merged = list(session.scalars(select(Idea).where(Idea.merged_into_id == idea.id)))
+    return _authors_of([idea, *merged], session)
+
+
+def _authors_of(ideas: list[Idea], session: Session) -> list[Resident]:
+    ids = {i.author_id for i in ideas if i.author_id is not None}
+    return [session.get(Resident, i) for i in sorted(ids)]

@@ -1,0 +1,87 @@
+"""Rounds in pabulib's .pb format (META, PROJECTS, VOTES), so others can check our results."""
+from datetime import datetime
+
+from pabutools.election import ApprovalBallot, ApprovalProfile, Instance, Project
+from pabutools.election.pabulib import (
+    election_as_pabulib_string,
+    parse_pabulib_from_string,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.outcome import Option, compute
+from bot.errors import InvalidInput
+from models import Ballot, Community, Round, RoundOption
+
+RULE_NAMES = {"greedy": "greedy", "equal-shares": "equalshares/add1"}
+METHOD_VOTE_TYPE = "approval"  # every method's ballots are approval sets
+
+
+def export_pb(session: Session, round_: Round, community: Community) -> str:
+    """The round as a .pb file; voters are numbered 1..n, with nothing that identifies them."""
+    ballots = session.scalars(select(Ballot.choices).where(Ballot.round_id == round_.id)
+                              .order_by(Ballot.id)).all()
+    winners = set((round_.outcome or {}).get("winners", []))
+    tallies = (round_.outcome or {}).get("tallies", {})
+    projects = {o.number: Project(str(o.number), -(-o.cost_pence // 100)) for o in round_.options}
+    instance = Instance(projects.values(), budget_limit=round_.budget_pence // 100)
+    instance.meta = {
+        "description": f"{community.name}: {round_.title}", "country": "United Kingdom",
+        "unit": community.name, "instance": str(round_.id), "num_projects": str(len(projects)),
+        "num_votes": str(len(ballots)), "budget": str(round_.budget_pence // 100),
+        "vote_type": METHOD_VOTE_TYPE, "rule": RULE_NAMES[round_.rule], "currency": "GBP",
+        "date_begin": _date(round_.opened_at or round_.opens_at),
+        "date_end": _date(round_.closed_at or round_.closes_at), "language": "en",
+    }
+    for option in round_.options:
+        instance.project_meta[projects[option.number]] = {
+            "project_id": str(option.number), "cost": str(projects[option.number].cost),
+            "name": option.title.replace(";", ","), "votes": str(tallies.get(str(option.number), 0)),
+            "selected": "1" if option.number in winners else "0"}
+    profile = ApprovalProfile()
+    if round_.method == "approval" and round_.max_choices:
+        profile.legal_max_length = round_.max_choices
+    if round_.method == "budget":
+        profile.legal_max_cost = round_.budget_pence // 100
+    for voter, choices in enumerate(ballots, start=1):
+        ballot = ApprovalBallot(projects[n] for n in choices if n in projects)
+        ballot.meta = {"voter_id": str(voter)}
+        profile.append(ballot)
+    return election_as_pabulib_string(instance, profile)
+
+
+def import_pb(session: Session, community: Community, text: str, now: datetime,
+              rule: str = "greedy") -> Round:
+    """A closed, imported round from a .pb file, counted by our rule (never sent or funded)."""
+    try:
+        instance, profile = parse_pabulib_from_string(text)
+    except Exception as exc:  # pabutools raises many kinds on malformed files
+        raise InvalidInput(f"not a readable .pb file: {type(exc).__name__}: {exc}") from None
+    if instance.meta.get("vote_type", "approval") != "approval":
+        raise InvalidInput("only approval .pb files can be imported")
+    projects = sorted(instance, key=lambda p: (len(p.name), p.name))
+    if not projects:
+        raise InvalidInput("the .pb file has no projects")
+    number = {p.name: n for n, p in enumerate(projects, start=1)}
+    title = instance.meta.get("description") or "Imported round"
+    round_ = Round(community_id=community.id, title=title[:120], method="approval", rule=rule,
+                   budget_pence=int(instance.budget_limit) * 100, status="closed", imported=True,
+                   opens_at=now, closes_at=now, closed_at=now, created_at=now)
+    for project in projects:
+        name = instance.project_meta.get(project, {}).get("name") or project.name
+        round_.options.append(RoundOption(number=number[project.name], title=f"{project.name}: {name}",
+                                          cost_pence=int(project.cost) * 100))
+    session.add(round_)
+    session.flush()
+    ballots = [sorted(number[p.name] for p in ballot) for ballot in profile]
+    for choices in ballots:
+        session.add(Ballot(round_id=round_.id, resident_id=None, choices=choices, channel="import",
+                           cast_at=now, changed_at=now))
+    options = [Option(o.number, o.cost_pence) for o in round_.options]
+    round_.outcome = dict(compute(options, ballots, round_.budget_pence, rule),
+                          budget_pence=round_.budget_pence, computed_at=now.isoformat())
+    return round_
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else ""

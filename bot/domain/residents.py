@@ -1,0 +1,122 @@
+"""Residents and the identities they write from."""
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from channels.messages import Address
+from models import (
+    Community,
+    Conversation,
+    Identity,
+    InboundLog,
+    OutboxMessage,
+    Resident,
+)
+
+# Which kind of identity a channel's user id is: the console stands in for a phone.
+IDENTITY_KIND = {"sms": "phone", "console": "phone", "telegram": "telegram"}
+
+
+def find_identity(session: Session, community: Community, address: Address) -> Identity | None:
+    kind = IDENTITY_KIND[address.channel]
+    return session.scalar(
+        select(Identity).where(
+            Identity.community_id == community.id,
+            Identity.kind == kind,
+            Identity.value == address.user_id,
+        )
+    )
+
+
+def resident_for(session: Session, community: Community, address: Address, now: datetime) -> Resident:
+    """The resident writing from `address`, created as pending on first contact."""
+    identity = find_identity(session, community, address)
+    if identity is not None:
+        identity.last_channel, identity.last_seen_at = address.channel, now
+        if identity.unreachable != "invalid":
+            # They just wrote to us (a START at the carrier, an unblocked bot): reachable again.
+            identity.unreachable = None
+        return identity.resident
+    resident = Resident(community_id=community.id, status="pending", created_at=now)
+    resident.identities.append(
+        Identity(community_id=community.id, kind=IDENTITY_KIND[address.channel],
+                 value=address.user_id, last_channel=address.channel, last_seen_at=now,
+                 created_at=now)
+    )
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def mark_unreachable(session: Session, community_id: int, address: Address, reason: str) -> None:
+    """A provider told us this address is dead ("opted_out", "blocked", "invalid")."""
+    session.execute(update(Identity).where(
+        Identity.community_id == community_id, Identity.kind == IDENTITY_KIND[address.channel],
+        Identity.value == address.user_id).values(unreachable=reason))
+
+
+DEFAULT_CHANNEL = {"phone": "sms", "telegram": "telegram"}
+
+
+def reach(resident: Resident) -> Address | None:
+    """Where to send a message we start: the reachable identity the resident used last."""
+    reachable = [i for i in resident.identities if i.unreachable is None]
+    if not reachable:
+        return None
+    latest = max(reachable, key=lambda i: (i.last_seen_at is not None, i.last_seen_at or i.created_at))
+    return Address(latest.last_channel or DEFAULT_CHANNEL[latest.kind], latest.value)
+
+
+def conversation_for(session: Session, resident: Resident, now: datetime) -> Conversation:
+    conversation = session.get(Conversation, resident.id)
+    if conversation is None:
+        conversation = Conversation(resident_id=resident.id, step=None, data={}, updated_at=now)
+        session.add(conversation)
+    return conversation
+
+
+def consent(resident: Resident, now: datetime) -> None:
+    resident.consent_at = now
+
+
+def opt_out(resident: Resident, now: datetime) -> None:
+    resident.opted_out = True
+    resident.opted_out_at = now
+
+
+def opt_in(resident: Resident) -> None:
+    resident.opted_out = False
+    resident.opted_out_at = None
+
+
+def has_phone(resident: Resident) -> bool:
+    return any(identity.kind == "phone" for identity in resident.identities)
+
+
+def link_phone(session: Session, resident: Resident, phone: str, now: datetime) -> Resident:
+    """Give `resident` their phone number. If another resident of the community already writes
+    from it (by SMS), they are one person: this resident's identities move to that one, which
+    is returned, and this one is deleted."""
+    existing = session.scalar(select(Identity).where(
+        Identity.community_id == resident.community_id, Identity.kind == "phone",
+        Identity.value == phone))
+    if existing is None:
+        resident.identities.append(Identity(community_id=resident.community_id, kind="phone",
+                                            value=phone, created_at=now))
+        return resident
+    person = existing.resident
+    if person.id == resident.id:
+        return resident
+    for identity in list(resident.identities):
+        identity.resident = person
+    session.execute(update(InboundLog).where(InboundLog.resident_id == resident.id)
+                    .values(resident_id=person.id))
+    session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id)
+                    .values(resident_id=person.id))
+    conversation = session.get(Conversation, resident.id)
+    if conversation is not None:
+        session.delete(conversation)
+    session.flush()
+    session.delete(resident)
+    return person

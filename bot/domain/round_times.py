@@ -1,0 +1,59 @@
+"""Keeping a round's times: what should have happened by now, done now, once.
+
+The scheduler calls this on start and every few minutes; its timed jobs call the same
+functions, which check the round's current times, so a rescheduled round is never opened
+or closed early and nothing happens twice.
+"""
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import rounds
+from models import Round
+
+logger = logging.getLogger(__name__)
+
+
+def open_if_due(session: Session, round_: Round, now: datetime) -> bool:
+    if round_.status != "scheduled" or round_.opens_at > now:
+        return False
+    if round_.closes_at <= now:
+        # Its whole voting time passed while nothing was running: no vote took place.
+        logger.warning("round %s missed its voting time entirely; cancelled", round_.id)
+        rounds.cancel_round(session, round_, now)
+        return True
+    return rounds.open_round(session, round_, now)
+
+
+def remind_if_due(session: Session, round_: Round, now: datetime) -> bool:
+    if round_.status != "open" or round_.remind_at is None or round_.reminded_at is not None:
+        return False
+    if round_.remind_at > now or round_.closes_at <= now:
+        return False
+    rounds.remind(session, round_, now)
+    return True
+
+
+def close_if_due(session: Session, round_: Round, now: datetime) -> bool:
+    if round_.status != "open" or round_.closes_at > now:
+        return False
+    return rounds.close_round(session, round_, now)
+
+
+def catch_up(session: Session, now: datetime) -> list[str]:
+    """Open, remind and close every round whose time has come; returns what was done."""
+    done = []
+    live = session.scalars(select(Round).where(Round.status.in_(("scheduled", "open")),
+                                               Round.imported.is_(False)).order_by(Round.id))
+    for round_ in list(live):
+        for action, step in (("opened", open_if_due), ("reminded", remind_if_due),
+                             ("closed", close_if_due)):
+            try:
+                with session.begin_nested():
+                    if step(session, round_, now):
+                        done.append(f"round {round_.id} {action}")
+            except Exception:  # one bad round must not stop the others
+                logger.exception("round %s could not be %s", round_.id, action)
+    return done

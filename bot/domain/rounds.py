@@ -1,0 +1,217 @@
+"""Poll rounds from creation to result; the CLI, API and scheduler all call these."""
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain import ledger
+from bot.domain.ideas import idea_by_number
+from bot.domain.moderation import authors
+from bot.domain.notify import members, notify
+from bot.domain.outcome import Option, compute
+from bot.errors import InvalidInput, NotFound
+from bot.text import round_messages
+from bot.text.money import format_pence
+from bot.text.times import spoken
+from models import (
+    ROUND_METHODS,
+    ROUND_RULES,
+    Ballot,
+    Community,
+    Idea,
+    Resident,
+    Round,
+    RoundOption,
+)
+
+
+def create_round(session: Session, community: Community, *, title: str, method: str,
+                 idea_numbers: list[int], opens_at: datetime, closes_at: datetime,
+                 now: datetime, rule: str = "greedy", remind_at: datetime | None = None,
+                 budget_pence: int | None = None, max_choices: int | None = None) -> Round:
+    """Schedule a round of shortlisted ideas, numbered 1..n in the order given."""
+    title = " ".join(title.split())
+    if not 3 <= len(title) <= 120:
+        raise InvalidInput("a round's title must be 3 to 120 characters")
+    if method not in ROUND_METHODS:
+        raise InvalidInput(f"method must be one of: {', '.join(ROUND_METHODS)}")
+    if rule not in ROUND_RULES:
+        raise InvalidInput(f"rule must be one of: {', '.join(ROUND_RULES)}")
+    if len(set(idea_numbers)) != len(idea_numbers) or len(idea_numbers) < 2:
+        raise InvalidInput("a round needs at least two different ideas")
+    ideas = [idea_by_number(session, community, n) for n in idea_numbers]
+    for idea in ideas:
+        if idea.status != "shortlisted":
+            raise InvalidInput(f"idea #{idea.number} is {idea.status}: shortlist it first")
+    if not opens_at < closes_at:
+        raise InvalidInput("the round must open before it closes")
+    if closes_at <= now:
+        raise InvalidInput("the closing time has already passed")
+    if remind_at is not None and not opens_at < remind_at < closes_at:
+        raise InvalidInput("the reminder must fall between opening and closing")
+    if max_choices is not None and (method != "approval" or max_choices < 1):
+        raise InvalidInput("--max-choices is a positive number, for approval rounds only")
+    remaining = ledger.summary(session, community).remaining
+    if budget_pence is None:
+        if method == "budget":
+            raise InvalidInput("a budget round needs the amount to allocate (--budget)")
+        budget_pence = remaining
+    if not 0 < budget_pence <= remaining:
+        raise InvalidInput(f"the round's budget must be more than £0 and at most the "
+                           f"{format_pence(remaining)} still to decide")
+    round_ = Round(community_id=community.id, title=title, method=method, rule=rule,
+                   max_choices=max_choices, budget_pence=budget_pence, status="scheduled",
+                   opens_at=opens_at, closes_at=closes_at, remind_at=remind_at, created_at=now)
+    for number, idea in enumerate(ideas, start=1):
+        round_.options.append(RoundOption(number=number, idea_id=idea.id, title=idea.text,
+                                          cost_pence=idea.cost_pence))
+        idea.status = "in_round"
+    session.add(round_)
+    session.flush()
+    return round_
+
+
+def reschedule_round(session: Session, round_: Round, now: datetime, *,
+                     opens_at: datetime | None = None, closes_at: datetime | None = None,
+                     remind_at: datetime | None = None) -> Round:
+    """Move a round's times; the scheduler picks the new times up within minutes."""
+    if round_.status not in ("scheduled", "open"):
+        raise InvalidInput(f"round {round_.id} is {round_.status}: it cannot be rescheduled")
+    if opens_at is not None and round_.status == "open":
+        raise InvalidInput(f"round {round_.id} is already open: only its close and reminder can move")
+    opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
+    remind = remind_at or round_.remind_at
+    if not opens < closes:
+        raise InvalidInput("the round must open before it closes")
+    if closes <= now:
+        raise InvalidInput("the closing time has already passed")
+    if remind is not None and not opens < remind < closes:
+        raise InvalidInput("the reminder must fall between opening and closing")
+    round_.opens_at, round_.closes_at, round_.remind_at = opens, closes, remind
+    if remind_at is not None:
+        round_.reminded_at = None
+    return round_
+
+
+def get_round(session: Session, community: Community, round_id: int) -> Round:
+    round_ = session.get(Round, round_id)
+    if round_ is None or round_.community_id != community.id:
+        raise NotFound(f"no round {round_id} in {community.slug}")
+    return round_
+
+
+def rounds_of(session: Session, community: Community) -> list[Round]:
+    return list(session.scalars(select(Round).where(Round.community_id == community.id)
+                                .order_by(Round.id.desc())))
+
+
+def open_round(session: Session, round_: Round, now: datetime) -> bool:
+    """Open voting and send every member the ballot, once. False if it was already open."""
+    if round_.status == "open":
+        return False
+    if round_.status != "scheduled":
+        raise InvalidInput(f"round {round_.id} is {round_.status}: only a scheduled round opens")
+    other = session.scalar(select(Round.id).where(Round.community_id == round_.community_id,
+                                                  Round.status == "open"))
+    if other is not None:
+        raise InvalidInput(f"round {other} is open: close it before opening another")
+    round_.status, round_.opened_at = "open", now
+    community = session.get(Community, round_.community_id)
+    for resident in members(session, community):
+        text, choices = round_messages.ballot(round_, community, _language(resident, community))
+        notify(session, community, resident, text, now, rendered=True, choices=choices,
+               key=f"round-open:{round_.id}:{resident.id}")
+    return True
+
+
+def remind(session: Session, round_: Round, now: datetime) -> int:
+    """Remind members who have not voted, once each. Returns how many were reminded."""
+    if round_.status != "open":
+        return 0
+    community = session.get(Community, round_.community_id)
+    voted = set(session.scalars(select(Ballot.resident_id).where(Ballot.round_id == round_.id)))
+    sent = 0
+    for resident in members(session, community):
+        if resident.id not in voted and notify(
+                session, community, resident, "reminder", now, title=round_.title,
+                closes=spoken(round_.closes_at, community.timezone),
+                key=f"round-remind:{round_.id}:{resident.id}"):
+            sent += 1
+    round_.reminded_at = now
+    return sent
+
+
+def close_round(session: Session, round_: Round, now: datetime) -> bool:
+    """Count the ballots, fund the winners, and tell everyone. False if already closed."""
+    if round_.status == "closed":
+        return False
+    if round_.status != "open":
+        raise InvalidInput(f"round {round_.id} is {round_.status}: only an open round closes")
+    community = session.get(Community, round_.community_id)
+    round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
+    round_.status, round_.closed_at = "closed", now
+    winners = set(round_.outcome["winners"])
+    for option in round_.options:
+        idea = session.get(Idea, option.idea_id) if option.idea_id else None
+        if option.number in winners:
+            ledger.allocate(session, community, title=option.title[:200],
+                            amount_pence=option.cost_pence, now=now,
+                            idea_number=idea.number if idea else None)
+        if idea is None:
+            continue
+        idea.status = "funded" if option.number in winners else "not_funded"
+        for author in authors(session, idea):
+            key = "idea_funded" if option.number in winners else "idea_not_funded"
+            notify(session, community, author, key, now, number=idea.number,
+                   amount=format_pence(option.cost_pence),
+                   key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}")
+    for resident in members(session, community):
+        notify(session, community, resident,
+               round_messages.result(round_, _language(resident, community)), now,
+               rendered=True, key=f"round-result:{round_.id}:{resident.id}")
+    return True
+
+
+def count(session: Session, round_: Round) -> dict:
+    """The outcome from the stored ballots, with the money still available to this round."""
+    community = session.get(Community, round_.community_id)
+    budget = round_.budget_pence
+    if round_.status != "closed":  # at close, never allocate more than is left
+        budget = min(budget, ledger.summary(session, community).remaining)
+    ballots = session.scalars(select(Ballot.choices).where(Ballot.round_id == round_.id)).all()
+    options = [Option(o.number, o.cost_pence) for o in round_.options]
+    return dict(compute(options, ballots, budget, round_.rule), budget_pence=budget)
+
+
+def recount(session: Session, round_: Round) -> tuple[bool, dict]:
+    """Recompute a closed round from its ballots: (same winners as published?, the recount)."""
+    if round_.status != "closed" or not round_.outcome:
+        raise InvalidInput(f"round {round_.id} is {round_.status}: only a closed round is recounted")
+    options = [Option(o.number, o.cost_pence) for o in round_.options]
+    ballots = session.scalars(select(Ballot.choices).where(Ballot.round_id == round_.id)).all()
+    budget = round_.outcome.get("budget_pence", round_.budget_pence)
+    again = compute(options, ballots, budget, round_.rule)
+    published = round_.outcome
+    same = (again["winners"] == published["winners"] and again["tallies"] == published["tallies"])
+    return same, again
+
+
+def cancel_round(session: Session, round_: Round, now: datetime) -> None:
+    """Call a round off before it closes; its ideas go back to the shortlist."""
+    if round_.status not in ("draft", "scheduled", "open"):
+        raise InvalidInput(f"round {round_.id} is {round_.status}: it cannot be cancelled")
+    was_open = round_.status == "open"
+    round_.status, round_.closed_at = "cancelled", now
+    for option in round_.options:
+        idea = session.get(Idea, option.idea_id) if option.idea_id else None
+        if idea is not None and idea.status == "in_round":
+            idea.status = "shortlisted"
+    if was_open:
+        community = session.get(Community, round_.community_id)
+        for resident in members(session, community):
+            notify(session, community, resident, "round_cancelled", now, title=round_.title,
+                   key=f"round-cancel:{round_.id}:{resident.id}")
+
+
+def _language(resident: Resident, community: Community) -> str:
+    return resident.language or community.default_language

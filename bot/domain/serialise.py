@@ -1,0 +1,78 @@
+"""Stable JSON shapes for the CLI's --json and the API (field names documented in README)."""
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain import ledger
+from bot.domain.notify import member_count
+from bot.text.money import format_pence
+from bot.text.times import iso_local
+from models import Ballot, Community, Idea, Round
+
+
+def community_json(community: Community) -> dict:
+    return {
+        "slug": community.slug, "name": community.name, "join_code": community.join_code,
+        "sms_number": community.sms_number, "timezone": community.timezone,
+        "languages": community.languages, "currency": community.currency,
+        "budget_total_pence": community.budget_total_pence,
+        "budget": format_pence(community.budget_total_pence),
+        "verification": community.verification, "postcode_areas": community.postcode_areas,
+        "created_at": community.created_at.isoformat(),
+    }
+
+
+def idea_json(idea: Idea) -> dict:
+    """No author details, ever."""
+    return {
+        "number": idea.number, "text": idea.text, "cost_pence": idea.cost_pence,
+        "cost": format_pence(idea.cost_pence) if idea.cost_pence is not None else None,
+        "status": idea.status, "reject_reason": idea.reject_reason,
+        "anonymous": idea.author_id is None, "created_at": idea.created_at.isoformat(),
+    }
+
+
+def budget_json(session: Session, community: Community) -> dict:
+    money = ledger.summary(session, community)
+    latest = money.latest_update
+    return {
+        "community": community.slug, "currency": community.currency,
+        "total_pence": money.total, "committed_pence": money.committed,
+        "spent_pence": money.spent, "remaining_pence": money.remaining,
+        "latest_update": {"text": latest.text, "created_at": latest.created_at.isoformat()}
+        if latest else None,
+        "allocations": [{"id": a.id, "title": a.title, "amount_pence": a.amount_pence,
+                         "created_at": a.created_at.isoformat()}
+                        for a in ledger.allocations(session, community)],
+        "spending": [{"id": s.id, "description": s.description, "amount_pence": s.amount_pence,
+                      "allocation_id": s.allocation_id, "spent_on": s.spent_on.isoformat()}
+                     for s in ledger.spendings(session, community)],
+    }
+
+
+def round_json(session: Session, round_: Round, community: Community) -> dict:
+    tz = community.timezone
+    ballots = session.scalar(select(func.count()).select_from(Ballot)
+                             .where(Ballot.round_id == round_.id)) or 0
+    tallies = (round_.outcome or {}).get("tallies") or _live_tallies(session, round_)
+    return {
+        "id": round_.id, "community": community.slug, "title": round_.title,
+        "method": round_.method, "rule": round_.rule, "max_choices": round_.max_choices,
+        "budget_pence": round_.budget_pence, "budget": format_pence(round_.budget_pence),
+        "status": round_.status, "imported": round_.imported,
+        "opens_at": iso_local(round_.opens_at, tz), "closes_at": iso_local(round_.closes_at, tz),
+        "remind_at": iso_local(round_.remind_at, tz), "opened_at": iso_local(round_.opened_at, tz),
+        "closed_at": iso_local(round_.closed_at, tz), "ballots": ballots,
+        "members": member_count(session, community),
+        "options": [{"number": o.number, "title": o.title, "cost_pence": o.cost_pence,
+                     "cost": format_pence(o.cost_pence), "votes": tallies.get(str(o.number), 0)}
+                    for o in round_.options],
+        "outcome": round_.outcome,
+    }
+
+
+def _live_tallies(session: Session, round_: Round) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for choices in session.scalars(select(Ballot.choices).where(Ballot.round_id == round_.id)):
+        for number in choices:
+            counts[str(number)] = counts.get(str(number), 0) + 1
+    return counts

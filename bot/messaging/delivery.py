@@ -1,0 +1,35 @@
+"""Delivery reports from providers: they update the outbox row they are about."""
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.residents import mark_unreachable
+from channels.messages import Address, DeliveryReport
+from models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# A report never moves a row backwards (a late "sent" after "delivered").
+RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
+KNOWN = {"sent", "delivered", "undelivered", "failed"}
+# Provider error codes on a report that mean the address is dead.
+UNREACHABLE = {"21610": "opted_out", "30005": "invalid", "30006": "invalid", "21614": "invalid"}
+
+
+def record_report(session: Session, report: DeliveryReport) -> bool:
+    """Apply a delivery report; False when no row of ours has that provider id."""
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == report.channel,
+                                                     OutboxMessage.provider_id == report.provider_id))
+    if row is None:
+        logger.info("delivery report for unknown %s message %s", report.channel, report.provider_id)
+        return False
+    if report.status not in KNOWN or RANK[report.status] < RANK.get(row.status, 0):
+        return True
+    row.status = report.status
+    if report.error_code:
+        row.error_code = report.error_code
+    reason = UNREACHABLE.get(report.error_code or "")
+    if reason and row.address and row.community_id:
+        mark_unreachable(session, row.community_id, Address(row.channel, row.address), reason)
+    return True

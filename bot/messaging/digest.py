@@ -1,0 +1,77 @@
+"""Sending the council's weekly digest: written once per community and ISO week, then emailed."""
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.context import Database
+from bot.domain.digest import Week, digest_due, figures, last_completed
+from bot.messaging.mailer import MailSettings, send_email
+from bot.text.digest import email, text
+from models import Community, Digest
+
+logger = logging.getLogger(__name__)
+
+
+def send_week(db: Database, community_id: int, week: Week, now: datetime,
+              mail: MailSettings) -> str:
+    """Write and send one week's digest, exactly once; returns "sent", "already_sent",
+    "no_recipients" or "failed"."""
+    with db.transaction() as session:
+        community = session.get(Community, community_id)
+        if not community.digest_recipients:
+            return "no_recipients"
+        row = _row(session, community, week)
+        if row is None:
+            try:
+                with session.begin_nested():
+                    f = figures(session, community, week, now)
+                    row = Digest(community_id=community.id, iso_week=week.iso, figures=f,
+                                 text=text(f), recipients=list(community.digest_recipients),
+                                 created_at=now)
+                    session.add(row)
+            except IntegrityError:
+                row = _row(session, community, week)
+        if row.sent_at is not None:
+            return "already_sent"
+        # Claim it: of two senders at once, only one gets past this.
+        claimed = session.execute(update(Digest).where(Digest.id == row.id, Digest.sent_at.is_(None))
+                                  .values(sent_at=now, error=None)).rowcount
+        if not claimed:
+            return "already_sent"
+        row_id, figures_, recipients = row.id, row.figures, row.recipients
+    try:
+        send_email(mail, email(figures_, mail.sender, recipients))
+    except Exception as exc:  # SMTP down, refused: try again at the next chance
+        logger.warning("digest %s for community %s not sent: %s", week.iso, community_id,
+                       type(exc).__name__)
+        with db.transaction() as session:
+            session.execute(update(Digest).where(Digest.id == row_id)
+                            .values(sent_at=None, error=f"{type(exc).__name__}: {exc}"[:500]))
+        return "failed"
+    logger.info("digest %s for community %s sent to %s recipients", week.iso, community_id,
+                len(recipients))
+    return "sent"
+
+
+def due(session, now: datetime) -> list[tuple[int, Week]]:
+    """Communities whose last completed week's digest is due and not yet sent."""
+    found = []
+    for community in session.scalars(select(Community).order_by(Community.id)):
+        if not community.digest_recipients:
+            continue
+        week = last_completed(now, community.timezone)
+        if now < digest_due(week, community.digest_weekday, community.digest_time, community.timezone):
+            continue  # its slot has not come yet (a digest missed longer ago is not sent late)
+        if week.end <= community.created_at:
+            continue  # the community did not exist that week
+        row = _row(session, community, week)
+        if row is None or row.sent_at is None:
+            found.append((community.id, week))
+    return found
+
+
+def _row(session, community: Community, week: Week) -> Digest | None:
+    return session.scalar(select(Digest).where(Digest.community_id == community.id,
+                                               Digest.iso_week == week.iso))

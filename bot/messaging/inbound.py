@@ -1,0 +1,155 @@
+"""Receiving a message: store it, understand it, queue the replies, all in one transaction."""
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.context import Database
+from bot.dialogue import Turn, handle
+from bot.dialogue.keywords import parse
+from bot.domain.communities import by_sms_number
+from bot.domain.outbox import enqueue
+from bot.domain.residents import IDENTITY_KIND, conversation_for, resident_for
+from bot.messaging import routing as telegram_chats
+from bot.text.catalogue import render
+from channels.messages import Address, InboundMessage
+from channels.phone import mask, normalise_phone
+from models import Community, InboundLog
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 2000  # longer than any concatenated SMS; anything beyond is noise
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of an inbound message: "handled", "duplicate" or "unknown_recipient"."""
+
+    outcome: str
+    replies: int = 0
+
+
+ATTEMPTS = 3
+
+
+def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
+    """Store and handle one inbound message; a repeat of one already stored changes nothing."""
+    message = _normalised(message)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _receive(db, message, now)
+        except IntegrityError:
+            # A concurrent turn took a number we chose (an idea's #); the whole turn was rolled
+            # back, so running it again is safe.
+            if attempt == ATTEMPTS:
+                raise
+            logger.info("inbound %s message %s raced another; retrying", message.address.channel,
+                        message.provider_message_id)
+    raise AssertionError("unreachable")
+
+
+def _receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
+    with db.transaction() as session:
+        entry = False
+        if message.address.channel == "telegram":
+            # One bot serves every community: the chat's choice, not the recipient, decides.
+            log = _store(session, None, message, now)
+            if log is None:
+                return _duplicate(message)
+            route = telegram_chats.route(session, message, now)
+            if route.community is None or route.bad_code:
+                return _ask_for_code(session, message, log, route, now)
+            community, entry = route.community, route.entry
+            log.community_id = community.id
+        else:
+            community = find_community(session, message)
+            if community is None:
+                logger.warning("inbound %s message to unknown recipient %s ignored",
+                               message.address.channel, mask(message.recipient))
+                return Receipt("unknown_recipient")
+            log = _store(session, community, message, now)
+            if log is None:
+                return _duplicate(message)
+        replies = _answer(session, community, message, log, now, entry)
+    return Receipt("handled", replies)
+
+
+def _duplicate(message: InboundMessage) -> Receipt:
+    logger.info("duplicate %s message %s ignored", message.address.channel,
+                message.provider_message_id)
+    return Receipt("duplicate")
+
+
+def _ask_for_code(session: Session, message: InboundMessage, log: InboundLog,
+                  route: telegram_chats.Route, now: datetime) -> Receipt:
+    """A Telegram chat that has not chosen a community yet, or gave a code nobody has."""
+    language = route.community.default_language if route.community else "en"
+    key = "telegram_unknown_code" if route.bad_code else "telegram_ask_code"
+    log.body, log.raw = None, None  # not a resident of anything yet: keep nothing said
+    enqueue(session, address=message.address, text=render(key, language), now=now)
+    return Receipt("needs_community", 1)
+
+
+def find_community(session: Session, message: InboundMessage) -> Community | None:
+    """The community a message was written to: by its SMS number, or by slug on the console."""
+    if message.recipient is None:
+        return None
+    if message.address.channel == "console":
+        return session.scalar(select(Community).where(Community.slug == message.recipient))
+    return by_sms_number(session, message.recipient)
+
+
+def _normalised(message: InboundMessage) -> InboundMessage:
+    if IDENTITY_KIND.get(message.address.channel) != "phone":
+        return message
+    phone = normalise_phone(message.address.user_id) or message.address.user_id
+    recipient = message.recipient
+    if message.address.channel == "sms" and recipient:
+        recipient = normalise_phone(recipient) or recipient
+    return InboundMessage(Address(message.address.channel, phone), message.text,
+                          message.provider_message_id, message.received_at, recipient,
+                          message.payload, message.raw)
+
+
+def _store(session: Session, community: Community | None, message: InboundMessage,
+           now: datetime) -> InboundLog | None:
+    log = InboundLog(channel=message.address.channel,
+                     provider_message_id=message.provider_message_id,
+                     community_id=community.id if community else None,
+                     sender=message.address.user_id,
+                     body=message.text, payload=message.payload, raw=message.raw or None,
+                     received_at=now)
+    try:
+        with session.begin_nested():  # a savepoint, so a duplicate rolls back only this row
+            session.add(log)
+    except IntegrityError:
+        return None
+    return log
+
+
+def _answer(session: Session, community: Community, message: InboundMessage,
+            log: InboundLog, now: datetime, entry: bool) -> int:
+    resident = resident_for(session, community, message.address, now)
+    conversation = conversation_for(session, resident, now)
+    text = (message.payload or message.text or "")[:MAX_TEXT]
+    if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
+        text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
+    turn = Turn(session, community, resident, conversation, text, parse(text), now,
+                contact=message.contact, channel=message.address.channel)
+    replies = handle(turn)
+    resident = turn.resident  # sharing a phone number may have joined two residents into one
+    log.resident_id = resident.id
+    for reply in replies:
+        enqueue(session, address=message.address, text=reply.text, choices=reply.choices,
+                community_id=community.id, resident_id=resident.id, now=now,
+                sender=community.sms_number if message.address.channel == "sms" else None,
+                erase_after_send=reply.final)
+    if resident.status in ("pending", "erased"):
+        # Nothing is kept about someone who has not consented, or who asked us to forget them.
+        log.body, log.raw = None, None
+        if resident.status == "erased":
+            log.sender = None
+    return len(replies)

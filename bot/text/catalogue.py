@@ -1,0 +1,212 @@
+"""Every text a resident can receive, in one place, ready for translation.
+
+Texts are gettext messages (English is the source language; `pybabel extract`
+collects them into bot/text/locale/messages.pot, and bot/text/locale/<lang>/LC_MESSAGES
+holds compiled translations). Each entry declares how many SMS segments it may
+take; placeholders have a maximum length, and free text from residents is
+shortened until the message fits.
+"""
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+from channels.segments import count_segments, is_gsm7, to_gsm7
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+ELLIPSIS = "..."  # GSM-7 safe, unlike the single-character ellipsis
+
+
+def N_(text: str) -> str:
+    """Mark a text for extraction; translated when rendered."""
+    return text
+
+
+@dataclass(frozen=True)
+class Entry:
+    text: str
+    segments: int = 1  # the most SMS segments this message may cost
+
+
+# The longest each placeholder may be once rendered; text beyond it is cut.
+PLACEHOLDER_MAX = {
+    "community": 40, "number": 6, "cost": 14, "total": 14, "committed": 14, "spent": 14,
+    "remaining": 14, "date": 11, "areas": 40, "length": 5, "limit": 5,
+    "update": 140, "lines": 900, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
+    "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
+    "reason": 150, "into": 6, "amount": 14,
+}
+# Placeholders holding residents' or organisers' own words: shortened further to fit.
+FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community")
+
+CATALOGUE: dict[str, Entry] = {
+    "welcome": Entry(N_(
+        "Hi! This is {community}. Residents use this number to share ideas and vote on how "
+        "our community budget is spent. Reply YES to join: we keep your number only to send "
+        "you polls and news. Reply STOP at any time to stop."), 2),
+    "joined": Entry(N_(
+        "Welcome, you're in! Send IDEA and your idea (e.g. IDEA more benches on the green), "
+        "BUDGET to see the money, or HELP for the menu.")),
+    "ask_postcode": Entry(N_(
+        "Thanks! {community} is for people who live in the area. What is your postcode? "
+        "We only keep the first part.")),
+    "postcode_invalid": Entry(N_(
+        "Sorry, that doesn't look like a UK postcode. Please send it like E1 6AN, "
+        "or STOP to stop.")),
+    "postcode_full_needed": Entry(N_(
+        "Thanks. Please send your full postcode, like E1 6AN, so we can check it is in "
+        "the area.")),
+    "postcode_refused": Entry(N_(
+        "Sorry, {community} is only for residents of {areas}. If that was a typo, send "
+        "your postcode again."), 2),
+    "help": Entry(N_(
+        "{community}: IDEA + your idea to suggest something. BUDGET for the money. "
+        "MY IDEAS for your ideas. OPTIONS and RESULTS for votes. STOP to stop messages. "
+        "DELETE to erase your data."), 2),
+    "idea_ask_text": Entry(N_(
+        "What's your idea? Send it in one message (up to {limit} characters).")),
+    "idea_too_long": Entry(N_(
+        "Sorry, that's {length} characters; please keep an idea under {limit}. "
+        "Send it again, shorter.")),
+    "idea_ask_cost": Entry(N_(
+        "Great idea! Roughly how much would it cost? Reply with an amount like 500 or £2k, "
+        "or SKIP if you don't know.")),
+    "idea_cost_invalid": Entry(N_(
+        "Sorry, I couldn't read that as an amount. Reply like 500, £2k or 2,500, "
+        "or SKIP if you don't know.")),
+    "idea_saved": Entry(N_(
+        "Thanks! Your idea is saved as #{number} with a rough cost of {cost}. Organisers "
+        "will review it and let you know. Send MY IDEAS to see your ideas.")),
+    "idea_saved_no_cost": Entry(N_(
+        "Thanks! Your idea is saved as #{number}. Organisers will review it, work out a "
+        "cost and let you know. Send MY IDEAS to see your ideas.")),
+    "my_ideas": Entry(N_("Your ideas:\n{lines}"), 2),
+    "my_ideas_none": Entry(N_(
+        "You haven't given any ideas yet. Send IDEA and your idea, e.g. IDEA more benches "
+        "on the green.")),
+    "budget": Entry(N_(
+        "{community} budget: {total}. Committed to projects: {committed}. "
+        "Spent so far: {spent}. Still to decide: {remaining}."), 2),
+    "budget_with_update": Entry(N_(
+        "{community} budget: {total}. Committed to projects: {committed}. "
+        "Spent so far: {spent}. Still to decide: {remaining}. "
+        "Latest news ({date}): {update}"), 3),
+    "stopped": Entry(N_(
+        "You won't get any more messages from {community}. Reply START to rejoin.")),
+    "rejoined": Entry(N_(
+        "Welcome back! You'll get messages from {community} again. Send HELP for the menu.")),
+    "already_member": Entry(N_("You're already in! Send HELP for the menu.")),
+    "delete_confirm": Entry(N_(
+        "This erases your phone number and messages. Your ideas stay, without your name. "
+        "Reply DELETE again to confirm, or NO to keep your data.")),
+    "delete_done": Entry(N_(
+        "Done: your data is erased and you won't hear from us again. Text us any time "
+        "to start afresh.")),
+    "delete_cancelled": Entry(N_("OK, nothing was deleted. Send HELP for the menu.")),
+    "fallback": Entry(N_(
+        "Sorry, I didn't understand that. Send IDEA and your idea, BUDGET, MY IDEAS "
+        "or HELP.")),
+    "telegram_ask_code": Entry(N_(
+        "Hi! This bot lets residents decide how their community budget is spent. Send your "
+        "community's join code to take part (your organisers can tell you what it is).")),
+    "telegram_unknown_code": Entry(N_(
+        "Sorry, no community has that join code. Check it with your organisers and send it "
+        "again.")),
+    "ask_contact": Entry(N_(
+        "Thanks! {community} is one person, one vote: please tap the button below to share "
+        "your phone number. We only use it to check you are not signed up twice.")),
+    "contact_not_own": Entry(N_(
+        "That is someone else's number. Please share your own, with the button below.")),
+    "round_open": Entry(N_(
+        "Vote now! {title}\n{lines}\n{how} Voting closes {closes}."), 3),
+    "round_open_short": Entry(N_(
+        "Vote now! {title}: {count} options. Send OPTIONS to see them, then reply with your "
+        "choice. Voting closes {closes}.")),
+    "options": Entry(N_("{title}\n{lines}\n{how}"), 6),
+    "how_choose_one": Entry(N_("Reply with the number of your choice, e.g. 2.")),
+    "how_approval": Entry(N_("Reply with the numbers of all you support, e.g. 1 3.")),
+    "how_approval_k": Entry(N_("Reply with up to {k} numbers, e.g. 1 3.")),
+    "how_budget": Entry(N_("Choose options costing {budget} or less in all, e.g. 1 3.")),
+    "vote_recorded": Entry(N_(
+        "Thanks, your vote is in: {choices}. You can change it until {closes}."), 2),
+    "vote_selection": Entry(N_("Selected: {choices}. Tap more options, then Submit."), 2),
+    "vote_selection_empty": Entry(N_("Nothing selected yet. Tap the options you want, then Submit.")),
+    "vote_no_round": Entry(N_(
+        "There is no vote open right now. We'll message you when the next one opens.")),
+    "vote_closed": Entry(N_("Voting has closed. {result}"), 3),
+    "vote_unknown_option": Entry(N_(
+        "There is no option {number}. The options are 1 to {count}: send OPTIONS to see them.")),
+    "vote_too_many": Entry(N_(
+        "Please choose at most {k} options. Send OPTIONS to see them.")),
+    "vote_choose_one": Entry(N_("Please choose just one option, e.g. 2. Send OPTIONS to see them.")),
+    "vote_over_budget": Entry(N_(
+        "Those cost {total} in all, more than the {budget} to spend. Please choose again.")),
+    "reminder": Entry(N_(
+        "Reminder: voting on {title} closes {closes}. Send OPTIONS to see the options, "
+        "then reply with your choice.")),
+    "result": Entry(N_(
+        "{title} results: funded {winners}, {allocated} in all. Thank you for voting!"), 3),
+    "result_none": Entry(N_("{title}: voting has closed, and nothing was funded this time.")),
+    "results_none_yet": Entry(N_(
+        "No vote has been counted yet. We'll message you the results when one closes.")),
+    "round_cancelled": Entry(N_(
+        "The vote on {title} has been cancelled. We'll message you when there is another.")),
+    "idea_shortlisted": Entry(N_(
+        "Good news: your idea #{number} is shortlisted for a vote, at a cost of {cost}.")),
+    "idea_rejected": Entry(N_(
+        "Your idea #{number} was not taken forward: {reason} Thank you for sharing it."), 2),
+    "idea_merged": Entry(N_(
+        "Your idea #{number} was joined with a similar idea, #{into}, and you are credited "
+        "for it.")),
+    "idea_funded": Entry(N_(
+        "Great news: your idea #{number} won the vote and is funded with {amount}!")),
+    "idea_not_funded": Entry(N_(
+        "Your idea #{number} was not funded in this vote. Thank you for taking part.")),
+    "budget_news": Entry(N_("{community} budget news: {update} Send BUDGET for the figures."), 2),
+    "status_submitted": Entry(N_("waiting for review")),
+    "status_shortlisted": Entry(N_("shortlisted")),
+    "status_rejected": Entry(N_("not taken forward")),
+    "status_merged": Entry(N_("merged with a similar idea")),
+    "status_in_round": Entry(N_("in a vote now")),
+    "status_funded": Entry(N_("funded")),
+    "status_not_funded": Entry(N_("not funded this time")),
+}
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    return Translations.load(str(LOCALE_DIR), [language], domain="messages")
+
+
+def render(key: str, language: str = "en", **values: object) -> str:
+    """The text for `key` in `language`, filled in and shortened to its segment budget."""
+    entry = CATALOGUE[key]
+    template = translations(language).gettext(entry.text)
+    filled = {name: _cut(str(value), PLACEHOLDER_MAX.get(name, 60)) for name, value in values.items()}
+    text = template.format(**filled)
+    if count_segments(text).segments > entry.segments and is_gsm7(template):
+        # One character outside GSM-7 makes the whole message UCS-2, at over twice the cost:
+        # spell the values in GSM-7 rather than cut them to nothing.
+        filled = {name: to_gsm7(value) for name, value in filled.items()}
+        text = template.format(**filled)
+    while count_segments(text).segments > entry.segments:
+        longest = max((n for n in FREE_TEXT if n in filled), key=lambda n: len(filled[n]), default=None)
+        if longest is None or len(filled[longest]) <= len(ELLIPSIS) + 1:
+            break
+        filled[longest] = _cut(filled[longest], len(filled[longest]) - 10)
+        text = template.format(**filled)
+    return text
+
+
+def fits(key: str, language: str = "en", **values: object) -> bool:
+    """Whether `key` fits its budget with every value whole (nothing shortened)."""
+    template = translations(language).gettext(CATALOGUE[key].text)
+    whole = {name: str(value) for name, value in values.items()}
+    return count_segments(template.format(**whole)).segments <= CATALOGUE[key].segments
+
+
+def _cut(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    return value[: max(limit - len(ELLIPSIS), 1)].rstrip() + ELLIPSIS

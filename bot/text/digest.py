@@ -1,0 +1,103 @@
+"""How the council's weekly digest reads: one email with plain text, HTML, and a CSV."""
+import csv
+import html
+import io
+from email.message import EmailMessage
+
+from bot.text.money import format_pence
+
+LABELS = {
+    "new_residents": "New residents", "active_residents": "Residents who took part",
+    "opt_outs": "Opted out", "new_ideas": "New ideas", "messages_in_sms": "SMS received",
+    "messages_in_telegram": "Telegram messages received", "messages_out_sms": "SMS sent",
+    "messages_out_telegram": "Telegram messages sent", "sms_segments_sent": "SMS segments paid for",
+}
+
+
+def text(f: dict) -> str:
+    lines = [f"{f['community']}: weekly digest, week {f['week']} (from Monday {f['from']})", "",
+             "PARTICIPATION (this week, last week, change)"]
+    for key, label in LABELS.items():
+        now, before = f["participation"][key]["this_week"], f["participation"][key]["last_week"]
+        lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
+    lines += ["", "IDEAS", "  By status: " + (", ".join(f"{k} {v}" for k, v in sorted(
+        f["ideas"]["by_status"].items())) or "none yet")]
+    lines += [f"  New: #{i['number']} {i['text']} ({i['status']})" for i in f["ideas"]["newest"]]
+    lines += ["", "ROUNDS"] + ([
+        f"  {r['title']}: {r['status']}, {_ballots(r['ballots'])}, {r['rule']}"
+        + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else "")
+        for r in f["rounds"]] or ["  No round opened or closed this week."])
+    m = f["money"]
+    lines += ["", "MONEY",
+              f"  Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])}; "
+              f"spent this week {format_pence(m['spent_this_week_pence'])}, in all "
+              f"{format_pence(m['spent_pence'])}; still to decide {format_pence(m['remaining_pence'])}."]
+    if m["latest_update"]:
+        lines.append(f"  Latest update: {m['latest_update']}")
+    lines += ["", "NEXT"] + ([f"  {n['round']} {n['event']} {n['at']}" for n in f["next"]]
+                             or ["  Nothing scheduled."])
+    return "\n".join(lines) + "\n"
+
+
+def html_body(f: dict) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(label)}</td><td align='right'>{f['participation'][key]['this_week']}</td>"
+        f"<td align='right'>{f['participation'][key]['last_week']}</td>"
+        f"<td align='right'>{_change(f['participation'][key]['this_week'], f['participation'][key]['last_week'])}</td></tr>"
+        for key, label in LABELS.items())
+    rounds = "".join(f"<li>{e(r['title'])}: {e(r['status'])}, {_ballots(r['ballots'])}"
+                     + (f", funded {e(', '.join(r['winners']))} ({e(r['allocated'])})" if r["winners"] else "")
+                     + "</li>" for r in f["rounds"]) or "<li>No round opened or closed this week.</li>"
+    ideas = "".join(f"<li>#{i['number']} {e(i['text'])} ({e(i['status'])})</li>"
+                    for i in f["ideas"]["newest"]) or "<li>No new ideas.</li>"
+    m = f["money"]
+    nxt = "".join(f"<li>{e(n['round'])} {e(n['event'])} {e(n['at'])}</li>" for n in f["next"]) \
+        or "<li>Nothing scheduled.</li>"
+    return f"""<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222">
+<h2 style="margin-bottom:0">{e(f['community'])}</h2>
+<p style="margin-top:4px">Weekly digest, week {e(f['week'])} (from Monday {e(f['from'])})</p>
+<h3>Participation</h3>
+<table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">
+<tr><th align="left">Figure</th><th>This week</th><th>Last week</th><th>Change</th></tr>{rows}</table>
+<h3>Ideas</h3><ul>{ideas}</ul>
+<h3>Rounds</h3><ul>{rounds}</ul>
+<h3>Money</h3>
+<p>Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])};
+spent this week {format_pence(m['spent_this_week_pence'])}, in all {format_pence(m['spent_pence'])};
+still to decide {format_pence(m['remaining_pence'])}.</p>
+{f"<p>Latest update: {e(m['latest_update'])}</p>" if m['latest_update'] else ""}
+<h3>Next</h3><ul>{nxt}</ul>
+</body></html>"""
+
+
+def csv_figures(f: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["figure", "this_week", "last_week"])
+    for key in LABELS:
+        writer.writerow([key, f["participation"][key]["this_week"], f["participation"][key]["last_week"]])
+    for key, value in f["money"].items():
+        if key.endswith("_pence"):
+            writer.writerow([key, value, ""])
+    return out.getvalue()
+
+
+def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = f"{f['community']}: weekly digest {f['week']}"
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message.set_content(text(f))
+    message.add_alternative(html_body(f), subtype="html")
+    message.add_attachment(csv_figures(f).encode(), maintype="text", subtype="csv",
+                           filename=f"{f['slug']}-{f['week']}.csv")
+    return message
+
+def _ballots(count: int) -> str:
+    return f"{count} ballot" if count == 1 else f"{count} ballots"
+
+
+def _change(now: int, before: int) -> str:
+    diff = now - before
+    return f"+{diff}" if diff > 0 else str(diff) if diff < 0 else "same"

@@ -1,0 +1,70 @@
+"""How a round reads in a message: the ballot, the options, the choices made, the result."""
+from bot.text.catalogue import fits, render
+from bot.text.money import format_pence
+from bot.text.times import spoken
+from channels.messages import Choice
+from models import Community, Round
+
+TITLE_IN_LIST = 28
+
+
+def option_lines(round_: Round) -> str:
+    return "\n".join(f"{o.number} {_short(o.title)} {format_pence(o.cost_pence)}"
+                     for o in round_.options)
+
+
+def how_to_vote(round_: Round, language: str) -> str:
+    if round_.method == "choose-one":
+        return render("how_choose_one", language)
+    if round_.method == "budget":
+        return render("how_budget", language, budget=format_pence(round_.budget_pence))
+    if round_.max_choices:
+        return render("how_approval_k", language, k=round_.max_choices)
+    return render("how_approval", language)
+
+
+def ballot(round_: Round, community: Community, language: str) -> tuple[str, tuple[Choice, ...]]:
+    """The message that opens a round: the whole ballot if it fits in 3 SMS segments, else a
+    short text pointing to OPTIONS. Channels with buttons get one per option."""
+    values = dict(title=round_.title, lines=option_lines(round_), how=how_to_vote(round_, language),
+                  closes=spoken(round_.closes_at, community.timezone), community=community.name)
+    if fits("round_open", language, **values):
+        text = render("round_open", language, **values)
+    else:
+        text = render("round_open_short", language, count=len(round_.options), **values)
+    return text, buttons(round_)
+
+
+def options(round_: Round, language: str) -> tuple[str, tuple[Choice, ...]]:
+    text = render("options", language, title=round_.title, lines=option_lines(round_),
+                  how=how_to_vote(round_, language))
+    return text, buttons(round_)
+
+
+def buttons(round_: Round, selected: list[int] = ()) -> tuple[Choice, ...]:
+    """One vote button per option for choose-one; toggles and Submit for the others."""
+    if round_.method == "choose-one":
+        return tuple(Choice(f"{o.number}. {_short(o.title)} ({format_pence(o.cost_pence)})",
+                            f"VOTE {o.number}") for o in round_.options)
+    toggles = tuple(Choice(("✅ " if o.number in selected else "") +
+                           f"{o.number}. {_short(o.title)} ({format_pence(o.cost_pence)})",
+                           f"TOGGLE {o.number}") for o in round_.options)
+    return toggles + (Choice("Submit my vote", "SUBMIT"),)
+
+
+def chosen(round_: Round, choices: list[int]) -> str:
+    titles = {o.number: _short(o.title) for o in round_.options}
+    return ", ".join(f"{n} {titles[n]}" for n in choices if n in titles)
+
+
+def result(round_: Round, language: str) -> str:
+    outcome = round_.outcome or {}
+    winners = outcome.get("winners") or []
+    if not winners:
+        return render("result_none", language, title=round_.title)
+    return render("result", language, title=round_.title, winners=chosen(round_, winners),
+                  allocated=format_pence(outcome["allocated_pence"]))
+
+
+def _short(text: str, limit: int = TITLE_IN_LIST) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

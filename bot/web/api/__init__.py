@@ -1,0 +1,136 @@
+"""The organisers' JSON API under /api/v1, authenticated with bearer tokens.
+
+Every refusal is a 4xx with {"error": {"code", "message"}}; nothing an API caller sends
+produces a 500.
+"""
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bot.context import get_db, now
+from bot.domain.communities import by_slug
+from bot.domain.organisers import authenticate, may_run
+from bot.errors import InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_INT = 10**12  # far beyond any sum of pence or count we hold, well inside a BIGINT
+MAX_TEXT = 5000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error(status: int, code: str, message: str):
+    return jsonify(error={"code": code, "message": message}), status
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return error(exc.status, exc.code, exc.message)
+
+
+@bp.errorhandler(InvalidInput)
+def _invalid(exc: InvalidInput):
+    return error(422, "invalid", str(exc))
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    return error(404, "not_found", str(exc))
+
+
+@bp.errorhandler(HTTPException)
+def _http(exc: HTTPException):
+    return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+
+
+def community_route(rule: str, methods=("GET",), endpoint: str | None = None) -> Callable:
+    """A route under /communities/<slug> that needs a token for an organiser of that community.
+
+    The view gets (session, community, body) and runs in one transaction."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(slug: str, **kwargs):
+            for name, value in kwargs.items():  # ids no row can have: say so before any query
+                if isinstance(value, int) and not 0 < value <= MAX_INT:
+                    raise ApiError(404, "not_found", f"no {name.replace('_', ' ')} {value}")
+            with get_db().transaction() as session:
+                organiser = _organiser(session)
+                community = by_slug(session, slug)
+                if not may_run(organiser, community):
+                    raise ApiError(403, "forbidden", f"you do not run community {slug!r}")
+                g.organiser_id = organiser.id
+                result = view(session, community, _body(), **kwargs)
+            return result
+        bp.add_url_rule(f"/communities/<slug>{rule}", endpoint or view.__name__, wrapper,
+                        methods=list(methods))
+        return wrapper
+    return decorate
+
+
+def authenticated(view):
+    @wraps(view)
+    def wrapper(**kwargs):
+        with get_db().transaction() as session:
+            return view(session, _organiser(session), **kwargs)
+    return wrapper
+
+
+def _organiser(session):
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send an API token: Authorization: Bearer <token>")
+    organiser = authenticate(session, token.strip(), now())
+    if organiser is None:
+        raise ApiError(401, "unauthorized", "that API token is not valid")
+    return organiser
+
+
+def _body() -> dict:
+    if request.method == "GET":
+        return {}
+    if not request.data:
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "the request body must be a JSON object")
+    return body
+
+
+def field(body: dict, name: str, kind: type | tuple, required: bool = False, default=None):
+    """A field of the request body, of the given type(s); 422 naming the field otherwise."""
+    if name not in body or body[name] is None:
+        if required:
+            raise InvalidInput(f"{name} is required")
+        return default
+    value = body[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        names = " or ".join({int: "an integer", str: "a string", list: "a list", bool: "true or false"}[k]
+                            for k in kinds)
+        raise InvalidInput(f"{name} must be {names}")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        raise InvalidInput(f"{name} is out of range")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise InvalidInput(f"{name} is longer than {MAX_TEXT} characters")
+    return value
+
+
+def init_app(app) -> None:
+    from bot.web.api import ideas, money, openapi, rounds  # noqa: F401  (they add routes to bp)
+    app.register_blueprint(bp)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def _routing(exc: HTTPException):  # unknown API URLs answer in JSON too
+        if request.path.startswith(bp.url_prefix):
+            return _http(exc)
+        return exc

@@ -1,0 +1,43 @@
+"""Communities and ideas: list, shortlist, reject, merge."""
+from flask import jsonify, request
+
+from bot.context import now
+from bot.domain import moderation
+from bot.domain.ideas import ideas_of
+from bot.domain.serialise import community_json, idea_json
+from bot.web.api import authenticated, bp, community_route, field
+
+
+@bp.get("/communities")
+@authenticated
+def communities(session, organiser):
+    return jsonify(communities=[community_json(c) for c in organiser.communities])
+
+
+@community_route("")
+def community(session, community, body):
+    return jsonify(community_json(community))
+
+
+@community_route("/ideas")
+def ideas(session, community, body):
+    status = request.args.get("status") or None
+    return jsonify(ideas=[idea_json(i) for i in ideas_of(session, community, status)])
+
+
+@community_route("/ideas/<int:number>/shortlist", methods=("POST",))
+def shortlist(session, community, body, number):
+    cost = field(body, "cost_pence", int)
+    return jsonify(idea_json(moderation.shortlist(session, community, number, cost, now())))
+
+
+@community_route("/ideas/<int:number>/reject", methods=("POST",))
+def reject(session, community, body, number):
+    reason = field(body, "reason", str, required=True)
+    return jsonify(idea_json(moderation.reject(session, community, number, reason, now())))
+
+
+@community_route("/ideas/<int:number>/merge", methods=("POST",))
+def merge(session, community, body, number):
+    into = field(body, "into", int, required=True)
+    return jsonify(idea_json(moderation.merge(session, community, number, into, now())))

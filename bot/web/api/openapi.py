@@ -1,0 +1,101 @@
+"""The API's OpenAPI 3.1 description, served at /api/v1/openapi.json (a test keeps it complete)."""
+from flask import jsonify
+
+from bot.web.api import bp
+
+ERROR = {"$ref": "#/components/responses/Error"}
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}
+ROUND_ID = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _op(summary: str, params=(), body: dict | None = None, ok: str = "200", schema: str = "Object",
+        query=()) -> dict:
+    op = {"summary": summary, "parameters": [*params, *query],
+          "responses": {ok: {"description": "OK", "content": {"application/json": {
+              "schema": {"$ref": f"#/components/schemas/{schema}"}}}},
+              "401": ERROR, "403": ERROR, "404": ERROR, "422": ERROR}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["responses"]["400"] = ERROR
+    return op
+
+
+def _obj(required: list[str], **props) -> dict:
+    return {"type": "object", "required": required, "properties": props}
+
+
+INT, STR, BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
+TIME = {"type": "string", "description": "ISO 8601; without an offset, in the community's timezone"}
+C = "/communities/{slug}"
+R = C + "/rounds/{round_id}"
+
+PATHS = {
+    "/communities": {"get": _op("Communities you run")},
+    C: {"get": _op("A community", [SLUG], schema="Community")},
+    C + "/ideas": {"get": _op("Ideas, newest first", [SLUG], query=[
+        {"name": "status", "in": "query", "schema": STR}])},
+    C + "/ideas/{number}/shortlist": {"post": _op(
+        "Shortlist an idea (its author is told)", [SLUG, NUMBER], _obj([], cost_pence=INT), schema="Idea")},
+    C + "/ideas/{number}/reject": {"post": _op(
+        "Reject an idea with a reason", [SLUG, NUMBER], _obj(["reason"], reason=STR), schema="Idea")},
+    C + "/ideas/{number}/merge": {"post": _op(
+        "Merge a duplicate into another idea", [SLUG, NUMBER], _obj(["into"], into=INT), schema="Idea")},
+    C + "/rounds": {
+        "get": _op("Rounds, newest first", [SLUG]),
+        "post": _op("Schedule a round of shortlisted ideas", [SLUG], _obj(
+            ["title", "method", "ideas", "opens_at", "closes_at"], title=STR,
+            method={"enum": ["choose-one", "approval", "budget"]},
+            rule={"enum": ["greedy", "equal-shares"]}, ideas={"type": "array", "items": INT},
+            opens_at=TIME, closes_at=TIME, remind_at=TIME, budget_pence=INT, max_choices=INT),
+            ok="201", schema="Round")},
+    R: {"get": _op("A round with live turnout or its outcome", [SLUG, ROUND_ID], schema="Round")},
+    **{R + f"/{action}": {"post": _op(summary, [SLUG, ROUND_ID])} for action, summary in [
+        ("open", "Open voting now and send the ballot (once)"),
+        ("close", "Close, count, fund winners, send results (once)"),
+        ("cancel", "Cancel a round"), ("remind", "Remind members who have not voted (once)")]},
+    R + "/recount": {"get": _op("Recount from the stored ballots", [SLUG, ROUND_ID])},
+    R + "/export": {"get": _op("The round as JSON, or pabulib .pb text", [SLUG, ROUND_ID], query=[
+        {"name": "format", "in": "query", "schema": {"enum": ["json", "pb"]}}])},
+    C + "/budget": {"get": _op("Total, committed, spent, remaining; allocations and spending", [SLUG],
+                               schema="Budget")},
+    C + "/budget/allocations": {"post": _op("Commit money to a project", [SLUG], _obj(
+        ["title", "amount_pence"], title=STR, amount_pence=INT, idea=INT), ok="201")},
+    C + "/budget/spending": {"post": _op("Record money paid out", [SLUG], _obj(
+        ["description", "amount_pence"], description=STR, amount_pence=INT, allocation_id=INT,
+        spent_on={"type": "string", "format": "date"}), ok="201")},
+    C + "/budget/updates": {"post": _op("Post a budget update, optionally sent to every member",
+                                        [SLUG], _obj(["text"], text=STR, broadcast=BOOL), ok="201")},
+}
+
+DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {"title": "Common Purse organiser API", "version": "1",
+             "description": "Every request needs `Authorization: Bearer <token>` "
+                            "(`commonpurse token create`). Money is in integer pence."},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "responses": {"Error": {"description": "Refused", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"}}}}},
+        "schemas": {
+            "Object": {"type": "object"},
+            "Error": _obj(["error"], error=_obj(["code", "message"], code=STR, message=STR)),
+            "Community": _obj(["slug", "name"], slug=STR, name=STR, budget_total_pence=INT),
+            "Idea": _obj(["number", "text", "status"], number=INT, text=STR, status=STR,
+                         cost_pence={"type": ["integer", "null"]}),
+            "Round": _obj(["id", "status", "options"], id=INT, title=STR, status=STR, method=STR,
+                          rule=STR, ballots=INT, members=INT, options={"type": "array"},
+                          outcome={"type": ["object", "null"]}),
+            "Budget": _obj(["total_pence", "committed_pence", "spent_pence", "remaining_pence"],
+                           total_pence=INT, committed_pence=INT, spent_pence=INT, remaining_pence=INT),
+        },
+    },
+}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(DOCUMENT)
