@@ -24,7 +24,8 @@ from tests.fakes import CollectingChannel, FixedClock
 PG_URL = os.environ.get("COMMONPURSE_TEST_DATABASE_URL")
 # Set to 1 (as CI does) to fail rather than skip when PostgreSQL is not configured.
 REQUIRE_PG = os.environ.get("COMMONPURSE_TEST_REQUIRE_POSTGRES") == "1"
-PG_SCHEMA = "commonpurse_test"
+# Runs side by side (two checkouts, two developers) each need their own schema.
+PG_SCHEMA = os.environ.get("COMMONPURSE_TEST_SCHEMA", "commonpurse_test")
 
 
 @dataclass
