@@ -3,7 +3,9 @@ import uuid
 from datetime import datetime, timezone
 from typing import TextIO
 
+from channels.base import ChannelSpec, CommunityBy
 from channels.messages import Address, InboundMessage, OutboundMessage
+from channels.phone import normalise_phone
 
 NAME = "console"
 
@@ -32,3 +34,9 @@ class ConsoleChannel:
         self.stream.write(message.text + "\n")
         self.stream.flush()
         return uuid.uuid4().hex
+
+
+# The console stands in for a phone; `commonpurse chat` prints replies itself, so the
+# spec builds no sender and no webhook.
+CHANNEL = ChannelSpec(name=NAME, identity_kind="phone", community_by=CommunityBy.SLUG,
+                      normalise=normalise_phone)

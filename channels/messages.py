@@ -23,6 +23,17 @@ class Choice:
     request_contact: bool = False
 
 
+def choices_to_json(choices) -> list[dict] | None:
+    """Choices as stored with an outbox row; `choices_from_json` reads them back."""
+    return [{"label": c.label, "payload": c.payload, "request_contact": c.request_contact}
+            for c in choices] or None
+
+
+def choices_from_json(data: list[dict] | None) -> tuple[Choice, ...]:
+    return tuple(Choice(c["label"], c["payload"], c.get("request_contact", False))
+                 for c in data or ())
+
+
 @dataclass(frozen=True)
 class SharedContact:
     """A phone number a resident shared from their address book; `own` if it is theirs."""
@@ -58,6 +69,7 @@ class OutboundMessage:
     choices: tuple[Choice, ...] = ()
     sender: str | None = None
     reference: str | None = None  # our outbox id, for status callbacks
+    segments: int | None = None  # SMS segments, as counted when it was queued
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ import asyncio
 import hmac
 import logging
 import os
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -31,6 +33,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, InboundMessage, OutboundMessage, SharedContact
 from channels.pacing import Pacer
@@ -43,6 +46,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 NAME = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_BODY = 64 * 1024  # an update is a few kB
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,18 @@ def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
                           received, raw=data, contact=contact), None
 
 
-def webhook_blueprint(secret: Callable[[], str | None],
-                      on_message: Callable[[InboundMessage], object]) -> Blueprint:
-    """POST /webhooks/telegram, checked against the secret token given to setWebhook."""
+def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
+                      on_report: OnReport | None = None) -> Blueprint:
+    """POST /webhooks/telegram, checked against the secret token given to setWebhook.
+
+    Telegram sends no delivery reports: `on_report` is never called."""
     bp = Blueprint("telegram", __name__, url_prefix="/webhooks/telegram")
 
     @bp.post("")
     def webhook():
-        expected = secret()
+        if (request.content_length or 0) > MAX_BODY:
+            abort(413)
+        expected = config().get("TELEGRAM_WEBHOOK_SECRET")
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             logger.warning("Telegram webhook refused: bad or missing secret token")
@@ -95,7 +103,7 @@ def webhook_blueprint(secret: Callable[[], str | None],
             abort(400)
         try:
             message, callback_id = parse_update(data)
-        except (TelegramError, KeyError, TypeError, ValueError):
+        except (TelegramError, AttributeError, KeyError, TypeError, ValueError):
             logger.warning("Telegram update %s could not be read; ignored", data.get("update_id"))
             return jsonify({})
         if message is not None:
@@ -142,30 +150,14 @@ class TelegramClient:
 
     def call(self, method: str, **kwargs):
         """Call a Bot method by name, mapping failures to our typed errors."""
-        try:
+        with _typed_errors():
             bot = self._ready_bot()
             return self._run(getattr(bot, method)(**kwargs))
-        except RetryAfter as exc:
-            raise TransientSendError("429", "flood control", _seconds(exc)) from None
-        except Forbidden as exc:
-            raise PermanentSendError("403", exc.message, "blocked") from None
-        except BadRequest as exc:
-            unreachable = "invalid" if "chat not found" in exc.message.lower() else None
-            raise PermanentSendError("400", exc.message, unreachable) from None
-        except InvalidToken:
-            # Its message repeats the token: never let that reach a log.
-            raise SendError("invalid_token", "the Telegram bot token was rejected") from None
-        except (NetworkError, TimeoutError, OSError) as exc:
-            raise TransientSendError("network", type(exc).__name__) from None
-        except TelegramError as exc:
-            raise SendError("telegram", exc.message) from None
 
     def send(self, message: OutboundMessage) -> str:
         chat_id = message.address.user_id
-        try:
+        with _typed_errors():
             self._ready_bot()  # getMe first, so pacing times the sends themselves
-        except Exception:
-            pass  # call() below raises the typed error
         self.chat_pacer.wait(chat_id)
         self.pacer.wait("all")
         sent = self.call("send_message", chat_id=int(chat_id), text=message.text,
@@ -186,6 +178,27 @@ class TelegramClient:
         self._loop.close()
 
 
+@contextmanager
+def _typed_errors() -> Iterator[None]:
+    """Turn python-telegram-bot's errors into ours, so the dispatcher knows what next."""
+    try:
+        yield
+    except RetryAfter as exc:
+        raise TransientSendError("429", "flood control", _seconds(exc)) from None
+    except Forbidden as exc:
+        raise PermanentSendError("403", exc.message, "blocked") from None
+    except BadRequest as exc:
+        unreachable = "invalid" if "chat not found" in exc.message.lower() else None
+        raise PermanentSendError("400", exc.message, unreachable) from None
+    except InvalidToken:
+        # Its message repeats the token: never let that reach a log.
+        raise SendError("invalid_token", "the Telegram bot token was rejected") from None
+    except (NetworkError, TimeoutError, OSError) as exc:
+        raise TransientSendError("network", type(exc).__name__) from None
+    except TelegramError as exc:
+        raise SendError("telegram", exc.message) from None
+
+
 def _keyboard(message: OutboundMessage):
     if not message.choices:
         return None
@@ -200,3 +213,26 @@ def _keyboard(message: OutboundMessage):
 def _seconds(exc: RetryAfter) -> float:
     value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def settings(config: Config) -> TelegramSettings:
+    """The bot's settings from configuration (the token must be set)."""
+    return TelegramSettings(
+        token=config["TELEGRAM_BOT_TOKEN"], api_url=config.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+        messages_per_second=float(config.get("TELEGRAM_MESSAGES_PER_SECOND", 30.0)),
+        chat_messages_per_second=float(config.get("TELEGRAM_CHAT_MESSAGES_PER_SECOND", 1.0)))
+
+
+def sender(config: Config) -> TelegramClient | None:
+    """The Telegram client, when a bot token is configured."""
+    return TelegramClient(settings(config)) if config.get("TELEGRAM_BOT_TOKEN") else None
+
+
+def normalise_chat_id(user_id: str) -> str | None:
+    """A private chat's id is an integer; anything else is not a Telegram address."""
+    return user_id if re.fullmatch(r"-?\d{1,20}", user_id) else None
+
+
+CHANNEL = ChannelSpec(name=NAME, identity_kind="telegram", community_by=CommunityBy.CHAT,
+                      normalise=normalise_chat_id, unreachable={"403": "blocked"},
+                      sender=sender, blueprint=webhook_blueprint)

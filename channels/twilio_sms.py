@@ -17,17 +17,24 @@ from twilio.request_validator import RequestValidator, get_signature_algorithm
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
+from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, DeliveryReport, InboundMessage, OutboundMessage
 from channels.pacing import Pacer
+from channels.phone import normalise_phone
 from channels.segments import count_segments
 
 logger = logging.getLogger(__name__)
 
 NAME = "sms"
 DEFAULT_API_URL = "https://api.twilio.com"
-UNREACHABLE = {21610: "opted_out", 21211: "invalid", 21614: "invalid"}
-TRANSIENT_CODES = {20429, 20500, 20503}
+# Error codes, on a send or a delivery report, that mean the number is dead: 21610 it opted
+# out at the carrier (STOP); 21211 invalid; 21614 not a mobile; 30005 unknown handset;
+# 30006 landline or unreachable carrier.
+UNREACHABLE = {"21610": "opted_out", "21211": "invalid", "21614": "invalid",
+               "30005": "invalid", "30006": "invalid"}
+TRANSIENT_CODES = {"20429", "20500", "20503"}
+MAX_BODY = 64 * 1024  # a form post from Twilio is a few kB; anything larger is not Twilio
 
 
 @dataclass(frozen=True)
@@ -41,15 +48,19 @@ class TwilioSettings:
     timeout: float = 10.0
 
 
-def webhook_blueprint(auth_token: Callable[[], str | None], public_url: Callable[[], str | None],
-                      on_message: Callable[[InboundMessage], object],
-                      on_report: Callable[[DeliveryReport], object]) -> Blueprint:
+def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
+                      on_report: OnReport) -> Blueprint:
     """POST /webhooks/twilio/sms and /webhooks/twilio/status, both signature-checked."""
     bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 
+    @bp.before_request
+    def verify():
+        if (request.content_length or 0) > MAX_BODY:
+            abort(413)
+        _verify(config().get("TWILIO_AUTH_TOKEN"), config().get("PUBLIC_URL"))
+
     @bp.post("/sms")
     def sms():
-        _verify(auth_token(), public_url())
         form = request.form
         if not form.get("MessageSid") or not form.get("From") or not form.get("To"):
             abort(400)
@@ -61,7 +72,6 @@ def webhook_blueprint(auth_token: Callable[[], str | None], public_url: Callable
 
     @bp.post("/status")
     def status():
-        _verify(auth_token(), public_url())
         form = request.form
         if not form.get("MessageSid") or not form.get("MessageStatus"):
             abort(400)
@@ -112,7 +122,7 @@ class TwilioSMSChannel:
         if self.settings.public_url:
             fields["status_callback"] = self.settings.public_url.rstrip("/") + "/webhooks/twilio/status"
         self.pacer.wait(fields.get("from_") or fields["messaging_service_sid"],
-                        count_segments(message.text).segments)
+                        message.segments or count_segments(message.text).segments)
         try:
             return self.client.messages.create(**fields).sid
         except TwilioRestException as exc:
@@ -122,10 +132,27 @@ class TwilioSMSChannel:
 
 
 def _error(exc: TwilioRestException) -> SendError:
-    code = exc.code or exc.status
+    code = str(exc.code or exc.status)
     message = exc.msg or f"HTTP {exc.status}"
-    if exc.code in UNREACHABLE:
-        return PermanentSendError(str(code), message, UNREACHABLE[exc.code])
-    if exc.status == 429 or exc.status >= 500 or exc.code in TRANSIENT_CODES:
-        return TransientSendError(str(code), message)
-    return PermanentSendError(str(code), message)
+    if code in UNREACHABLE:
+        return PermanentSendError(code, message, UNREACHABLE[code])
+    if exc.status == 429 or exc.status >= 500 or code in TRANSIENT_CODES:
+        return TransientSendError(code, message)
+    return PermanentSendError(code, message)
+
+
+def sender(config: Config) -> TwilioSMSChannel | None:
+    """The SMS sender, when an Account SID and Auth Token are configured."""
+    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+        return None
+    return TwilioSMSChannel(TwilioSettings(
+        account_sid=config["TWILIO_ACCOUNT_SID"], auth_token=config["TWILIO_AUTH_TOKEN"],
+        messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
+        api_url=config.get("TWILIO_API_URL") or DEFAULT_API_URL,
+        public_url=config.get("PUBLIC_URL"),
+        segments_per_second=float(config.get("SMS_SEGMENTS_PER_SECOND", 10.0))))
+
+
+CHANNEL = ChannelSpec(name=NAME, identity_kind="phone", community_by=CommunityBy.NUMBER,
+                      normalise=normalise_phone, sends_from_number=True, unreachable=UNREACHABLE,
+                      sender=sender, blueprint=webhook_blueprint)

@@ -7,7 +7,6 @@ import logging
 
 from bot.context import get_db
 from bot.domain import round_times
-from bot.domain.outbox import requeue_stuck
 from bot.messaging import digest
 from bot.messaging.mailer import mail_settings
 from bot.messaging.retention import erase_old_messages
@@ -76,12 +75,6 @@ def retention() -> None:
         erased = erase_old_messages(session, _now(), int(app.config["RETENTION_DAYS"]))
     logger.info("retention: erased %(inbound)s inbound and %(outbound)s outbound texts", erased)
 
-
-def outbox_sweep() -> None:
-    app = runtime.app()
-    with app.app_context(), get_db(app).transaction() as session:
-        if count := requeue_stuck(session, _now()):
-            logger.warning("requeued %s outbox messages whose sending was cut short", count)
 
 
 def renew_lease() -> None:

@@ -42,8 +42,6 @@ def prepare(app: Flask, holder: str, blocking: bool) -> BaseScheduler:
     now = datetime.now(timezone.utc)
     scheduler.add_job("scheduler.jobs:catch_up", "interval", id="catch-up", replace_existing=True,
                       seconds=CATCH_UP_EVERY.total_seconds(), next_run_time=now)
-    scheduler.add_job("scheduler.jobs:outbox_sweep", "interval", id="outbox-sweep",
-                      replace_existing=True, minutes=5)
     scheduler.add_job("scheduler.jobs:retention", "cron", id="retention", replace_existing=True,
                       hour=3, minute=30)
     scheduler.add_job("scheduler.jobs:renew_lease", "interval", id="lease", replace_existing=True,

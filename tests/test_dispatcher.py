@@ -131,3 +131,35 @@ def test_two_dispatchers_never_send_the_same_row(db, clock):
         thread.join()
     sent = channels[0].texts() + channels[1].texts()
     assert sorted(sent) == sorted(f"message {n}" for n in range(40))
+
+
+def test_a_claim_left_by_a_dispatcher_that_died_is_taken_over_within_a_minute(db, clock):
+    dead = CollectingChannel()
+    dead.on_send = lambda message: (_ for _ in ()).throw(SystemExit("killed mid-send"))
+    first, second = _queue(db, clock, "one"), _queue(db, clock, "two")
+    try:
+        Dispatcher(db, {"console": dead}, clock).run_once()
+    except SystemExit:
+        pass  # the worker died after claiming both rows, inside the first send
+    assert [_row(db, i).status for i in (first, second)] == ["sending", "sending"]
+    survivor = CollectingChannel()
+    dispatcher = Dispatcher(db, {"console": survivor}, clock)
+    clock.advance(seconds=30)
+    assert dispatcher.run_once() == 0  # the claim still holds: nobody sends it twice yet
+    clock.advance(seconds=31)
+    assert dispatcher.run_once() == 2
+    assert survivor.texts() == ["one", "two"]
+    assert [_row(db, i).status for i in (first, second)] == ["sent", "sent"]
+
+
+def test_a_dispatcher_whose_claim_lapsed_does_not_send_what_another_took_over(db, clock):
+    row_id = _queue(db, clock, "only once")
+    slow, fast = CollectingChannel(), CollectingChannel()
+    slow_dispatcher = Dispatcher(db, {"console": slow}, clock)
+    claimed = slow_dispatcher._claim(None)  # claimed, then stalled before sending
+    clock.advance(minutes=2)
+    Dispatcher(db, {"console": fast}, clock).run_once()
+    for row, claimed_at in claimed:
+        assert slow_dispatcher._start(row, claimed_at) is None
+    assert fast.texts() == ["only once"] and slow.texts() == []
+    assert _row(db, row_id).status == "sent"

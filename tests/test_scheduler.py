@@ -169,21 +169,6 @@ def test_retention_erases_old_texts_and_keeps_counts(sched, db, clock, member, a
     assert [row.body is None for row in outbox] == [True, True, True, False]
 
 
-def test_sends_cut_short_by_a_crash_are_sent_again(sched, db, clock):
-    from bot.domain.outbox import enqueue
-    with db.transaction() as session:
-        row = enqueue(session, address=Address("sms", "+447700900123"), text="hi", now=clock())
-        row.status, row.claimed_at = "sending", clock()
-        session.flush()
-        row_id = row.id
-    jobs.outbox_sweep()
-    with db.transaction() as session:
-        assert session.get(OutboxMessage, row_id).status == "sending"  # too soon to tell
-    clock.advance(minutes=11)
-    jobs.outbox_sweep()
-    with db.transaction() as session:
-        assert session.get(OutboxMessage, row_id).status == "queued"
-
 
 def test_the_real_scheduler_fires_jobs_and_they_survive_a_restart(database_url):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True})  # the real clock

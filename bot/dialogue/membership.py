@@ -6,7 +6,7 @@ from bot.domain.residents import opt_in, opt_out
 
 def stop(turn: Turn) -> Result:
     """Opt out; the confirmation is the last message they get until they rejoin."""
-    opt_out(turn.resident, turn.now)
+    opt_out(turn.session, turn.resident, turn.now)
     return Result([turn.say("stopped")])
 
 

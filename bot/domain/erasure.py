@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from bot.domain.outbox import cancel_queued
 from models import (
     Conversation,
     Idea,
@@ -20,9 +21,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.execute(update(InboundLog).where(InboundLog.resident_id == resident.id)
                     .values(sender=None, body=None, raw=None))
     # Nothing still queued goes out; what was sent loses its text and address.
-    session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id,
-                                                OutboxMessage.status == "queued")
-                    .values(status="failed", error_code="erased", error_message=None))
+    cancel_queued(session, resident.id, now, "erased")
     session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id)
                     .values(body=None, address=None, choices=None))
     session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))

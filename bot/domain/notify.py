@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from bot.domain.outbox import enqueue
 from bot.domain.residents import reach
 from bot.text.catalogue import render
-from channels.messages import Choice
+from channels.messages import Address, Choice
+from channels.registry import spec
 from models import Community, OutboxMessage, Resident
 
 
@@ -35,7 +36,12 @@ def notify(session: Session, community: Community, resident: Resident | None, te
     text = text_or_key if rendered else render(text_or_key, language, **values)
     return enqueue(session, address=address, text=text, now=now, community_id=community.id,
                    resident_id=resident.id, choices=tuple(choices), idempotency_key=key,
-                   sender=community.sms_number if address.channel == "sms" else None)
+                   sender=sender_for(community, address))
+
+
+def sender_for(community: Community, address: Address) -> str | None:
+    """Our side of the conversation: the community's number, where the channel sends from one."""
+    return community.sms_number if spec(address.channel).sends_from_number else None
 
 
 def members(session: Session, community: Community) -> list[Resident]:

@@ -4,7 +4,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.outbox import cancel_queued
 from channels.messages import Address
+from channels.registry import default_channel, spec
 from models import (
     Community,
     Conversation,
@@ -14,12 +16,14 @@ from models import (
     Resident,
 )
 
-# Which kind of identity a channel's user id is: the console stands in for a phone.
-IDENTITY_KIND = {"sms": "phone", "console": "phone", "telegram": "telegram"}
+
+def identity_kind(channel: str) -> str:
+    """Which kind of identity a channel's user id is: the console stands in for a phone."""
+    return spec(channel).identity_kind
 
 
 def find_identity(session: Session, community: Community, address: Address) -> Identity | None:
-    kind = IDENTITY_KIND[address.channel]
+    kind = identity_kind(address.channel)
     return session.scalar(
         select(Identity).where(
             Identity.community_id == community.id,
@@ -40,7 +44,7 @@ def resident_for(session: Session, community: Community, address: Address, now: 
         return identity.resident
     resident = Resident(community_id=community.id, status="pending", created_at=now)
     resident.identities.append(
-        Identity(community_id=community.id, kind=IDENTITY_KIND[address.channel],
+        Identity(community_id=community.id, kind=identity_kind(address.channel),
                  value=address.user_id, last_channel=address.channel, last_seen_at=now,
                  created_at=now)
     )
@@ -52,11 +56,14 @@ def resident_for(session: Session, community: Community, address: Address, now: 
 def mark_unreachable(session: Session, community_id: int, address: Address, reason: str) -> None:
     """A provider told us this address is dead ("opted_out", "blocked", "invalid")."""
     session.execute(update(Identity).where(
-        Identity.community_id == community_id, Identity.kind == IDENTITY_KIND[address.channel],
+        Identity.community_id == community_id, Identity.kind == identity_kind(address.channel),
         Identity.value == address.user_id).values(unreachable=reason))
-
-
-DEFAULT_CHANNEL = {"phone": "sms", "telegram": "telegram"}
+    # Nothing more goes to a dead address (a STOP at the carrier, a blocked bot).
+    session.execute(update(OutboxMessage).where(
+        OutboxMessage.community_id == community_id, OutboxMessage.channel == address.channel,
+        OutboxMessage.address == address.user_id, OutboxMessage.status == "queued")
+        .values(status="cancelled", error_code=f"unreachable:{reason}")
+        .execution_options(synchronize_session=False))
 
 
 def reach(resident: Resident) -> Address | None:
@@ -65,7 +72,7 @@ def reach(resident: Resident) -> Address | None:
     if not reachable:
         return None
     latest = max(reachable, key=lambda i: (i.last_seen_at is not None, i.last_seen_at or i.created_at))
-    return Address(latest.last_channel or DEFAULT_CHANNEL[latest.kind], latest.value)
+    return Address(latest.last_channel or default_channel(latest.kind), latest.value)
 
 
 def conversation_for(session: Session, resident: Resident, now: datetime) -> Conversation:
@@ -80,9 +87,12 @@ def consent(resident: Resident, now: datetime) -> None:
     resident.consent_at = now
 
 
-def opt_out(resident: Resident, now: datetime) -> None:
+def opt_out(session: Session, resident: Resident, now: datetime) -> None:
+    """No more messages: what is still queued for them is withdrawn too."""
     resident.opted_out = True
     resident.opted_out_at = now
+    session.flush()
+    cancel_queued(session, resident.id, now, "opted_out")
 
 
 def opt_in(resident: Resident) -> None:

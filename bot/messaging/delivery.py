@@ -6,15 +6,15 @@ from sqlalchemy.orm import Session
 
 from bot.domain.residents import mark_unreachable
 from channels.messages import Address, DeliveryReport
+from channels.registry import spec
 from models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 # A report never moves a row backwards (a late "sent" after "delivered").
-RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
+RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3,
+        "cancelled": 3}
 KNOWN = {"sent", "delivered", "undelivered", "failed"}
-# Provider error codes on a report that mean the address is dead.
-UNREACHABLE = {"21610": "opted_out", "30005": "invalid", "30006": "invalid", "21614": "invalid"}
 
 
 def record_report(session: Session, report: DeliveryReport) -> bool:
@@ -29,7 +29,8 @@ def record_report(session: Session, report: DeliveryReport) -> bool:
     row.status = report.status
     if report.error_code:
         row.error_code = report.error_code
-    reason = UNREACHABLE.get(report.error_code or "")
+    # What a provider's error code means is its adapter's business.
+    reason = spec(report.channel).unreachable.get(report.error_code or "")
     if reason and row.address and row.community_id:
         mark_unreachable(session, row.community_id, Address(row.channel, row.address), reason)
     return True

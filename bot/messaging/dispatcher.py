@@ -1,33 +1,37 @@
-"""The dispatcher: claims due outbox rows, sends them through their channel, records the result."""
+"""The dispatcher: claims due outbox rows, sends them through their channel, records the result.
+
+A claim is a lease: a row is "sending" since `claimed_at`, and once LEASE has passed any
+dispatcher may take it over, so a worker that dies holds nothing for long and no scheduler is
+needed to free its rows. Just before sending, a row is checked again (still ours, its resident
+still wants messages) and its lease renewed, so a crash can send at most the one message that
+was between the provider's acceptance and our commit twice.
+"""
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from bot.context import Database
 from bot.domain.residents import mark_unreachable
+from channels.base import Sender
 from channels.errors import PermanentSendError, SendError, TransientSendError
-from channels.messages import Address, Choice, OutboundMessage
+from channels.messages import Address, OutboundMessage, choices_from_json
 from channels.phone import mask
-from models import OutboxMessage
+from channels.registry import spec
+from models import Identity, OutboxMessage, Resident
 
 logger = logging.getLogger(__name__)
 
-
-class Channel(Protocol):
-    name: str
-
-    def send(self, message: OutboundMessage) -> str: ...
+LEASE = timedelta(seconds=60)
 
 
 class Dispatcher:
     """Sends queued messages for the channels it was given; others are left for other workers."""
 
-    def __init__(self, db: Database, channels: Mapping[str, Channel], clock: Callable[[], datetime],
-                 max_attempts: int = 6, batch: int = 50, base_backoff: float = 5.0):
+    def __init__(self, db: Database, channels: Mapping[str, Sender], clock: Callable[[], datetime],
+                 max_attempts: int = 6, batch: int = 10, base_backoff: float = 5.0):
         self.db = db
         self.channels = dict(channels)
         self.clock = clock
@@ -38,8 +42,10 @@ class Dispatcher:
     def run_once(self, address: Address | None = None) -> int:
         """Send what is due now; returns how many rows were attempted."""
         rows = self._claim(address)
-        for row_id, message in rows:
-            self._send(row_id, message)
+        for row_id, claimed_at in rows:
+            message = self._start(row_id, claimed_at)
+            if message is not None:
+                self._send(row_id, message)
         return len(rows)
 
     def run_forever(self, stop: threading.Event, interval: float) -> None:
@@ -54,15 +60,16 @@ class Dispatcher:
             if not sent:
                 stop.wait(interval)
 
-    def _claim(self, address: Address | None) -> list[tuple[int, OutboundMessage]]:
+    def _claim(self, address: Address | None) -> list[tuple[int, datetime]]:
+        """Take up to `batch` due rows, and rows whose claim has lapsed; (id, our claim time)."""
         if not self.channels:
             return []
         now = self.clock()
         with self.db.transaction() as session:
+            due = (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now)
+            lapsed = (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - LEASE)
             query = (select(OutboxMessage)
-                     .where(OutboxMessage.status == "queued",
-                            OutboxMessage.channel.in_(self.channels),
-                            OutboxMessage.next_attempt_at <= now)
+                     .where(or_(due, lapsed), OutboxMessage.channel.in_(self.channels))
                      .order_by(OutboxMessage.id).limit(self.batch))
             if address is not None:
                 query = query.where(OutboxMessage.channel == address.channel,
@@ -71,15 +78,34 @@ class Dispatcher:
                 query = query.with_for_update(skip_locked=True)
             claimed = []
             for row in session.scalars(query).all():
+                if row.status == "sending":
+                    logger.warning("outbox %s: claim lapsed (a dispatcher stopped); taking it over",
+                                   row.id)
                 # The guard makes the claim safe where SKIP LOCKED does not exist (SQLite).
                 won = session.execute(
                     update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.status == "queued")
-                    .values(status="sending", attempts=OutboxMessage.attempts + 1, claimed_at=now)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status,
+                           _same_claim(row.claimed_at) if row.status == "sending" else True)
+                    .values(status="sending", claimed_at=now)
                     .execution_options(synchronize_session=False)).rowcount
                 if won:
-                    claimed.append((row.id, _outbound(row)))
+                    claimed.append((row.id, now))
         return claimed
+
+    def _start(self, row_id: int, claimed_at: datetime) -> OutboundMessage | None:
+        """Renew our claim and check the row may still go; the message to send, or None."""
+        now = self.clock()
+        with self.db.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.status != "sending" or row.claimed_at != claimed_at:
+                return None  # our claim lapsed and another dispatcher has it
+            reason = _withdrawn(session, row)
+            if reason:
+                row.status, row.error_code = "cancelled", reason
+                logger.info("outbox %s to %s cancelled: %s", row_id, mask(row.address), reason)
+                return None
+            row.claimed_at, row.attempts = now, row.attempts + 1
+            return _outbound(row)
 
     def _send(self, row_id: int, message: OutboundMessage) -> None:
         channel = self.channels[message.address.channel]
@@ -127,8 +153,32 @@ class Dispatcher:
                                  unreachable)
 
 
+def _same_claim(claimed_at: datetime | None):
+    return OutboxMessage.claimed_at.is_(None) if claimed_at is None else (
+        OutboxMessage.claimed_at == claimed_at)
+
+
+def _withdrawn(session, row: OutboxMessage) -> str | None:
+    """Why a row must not go any more: its resident stopped (after it was queued) or was
+    erased, or its address is dead. Confirmations of a STOP or an erasure still go."""
+    if row.resident_id is not None:
+        resident = session.get(Resident, row.resident_id)
+        if resident is not None:
+            if resident.status == "erased" and not row.erase_after_send:
+                return "erased"
+            if (resident.opted_out and resident.opted_out_at is not None
+                    and row.created_at < resident.opted_out_at):
+                return "opted_out"
+    if row.community_id is not None and row.address:
+        kind = spec(row.channel).identity_kind
+        dead = session.scalar(select(Identity.unreachable).where(
+            Identity.community_id == row.community_id, Identity.kind == kind,
+            Identity.value == row.address))
+        if dead:
+            return f"unreachable:{dead}"
+    return None
+
+
 def _outbound(row: OutboxMessage) -> OutboundMessage:
-    choices = tuple(Choice(c["label"], c["payload"], c.get("request_contact", False))
-                    for c in row.choices or ())
-    return OutboundMessage(Address(row.channel, row.address or ""), row.body or "", choices,
-                           row.sender, str(row.id))
+    return OutboundMessage(Address(row.channel, row.address or ""), row.body or "",
+                           choices_from_json(row.choices), row.sender, str(row.id), row.segments)

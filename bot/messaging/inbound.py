@@ -1,22 +1,24 @@
 """Receiving a message: store it, understand it, queue the replies, all in one transaction."""
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.context import Database
 from bot.dialogue import Turn, handle
 from bot.dialogue.keywords import parse
-from bot.domain.communities import by_sms_number
+from bot.domain.notify import sender_for
 from bot.domain.outbox import enqueue
-from bot.domain.residents import IDENTITY_KIND, conversation_for, resident_for
-from bot.messaging import routing as telegram_chats
+from bot.domain.residents import conversation_for, resident_for
+from bot.messaging import routing
 from bot.text.catalogue import render
+from bot.text.clean import clean_raw, clean_text
+from channels.base import CommunityBy
 from channels.messages import Address, InboundMessage
-from channels.phone import mask, normalise_phone
+from channels.phone import mask
+from channels.registry import spec
 from models import Community, InboundLog
 
 logger = logging.getLogger(__name__)
@@ -52,20 +54,21 @@ def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
 
 
 def _receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
+    channel = spec(message.address.channel)
     with db.transaction() as session:
         entry = False
-        if message.address.channel == "telegram":
+        if channel.community_by == CommunityBy.CHAT:
             # One bot serves every community: the chat's choice, not the recipient, decides.
             log = _store(session, None, message, now)
             if log is None:
                 return _duplicate(message)
-            route = telegram_chats.route(session, message, now)
+            route = routing.route(session, message, now)
             if route.community is None or route.bad_code:
                 return _ask_for_code(session, message, log, route, now)
             community, entry = route.community, route.entry
             log.community_id = community.id
         else:
-            community = find_community(session, message)
+            community = routing.by_recipient(session, channel, message.recipient)
             if community is None:
                 logger.warning("inbound %s message to unknown recipient %s ignored",
                                message.address.channel, mask(message.recipient))
@@ -84,8 +87,8 @@ def _duplicate(message: InboundMessage) -> Receipt:
 
 
 def _ask_for_code(session: Session, message: InboundMessage, log: InboundLog,
-                  route: telegram_chats.Route, now: datetime) -> Receipt:
-    """A Telegram chat that has not chosen a community yet, or gave a code nobody has."""
+                  route: routing.Route, now: datetime) -> Receipt:
+    """A chat that has not chosen a community yet, or gave a code nobody has."""
     language = route.community.default_language if route.community else "en"
     key = "telegram_unknown_code" if route.bad_code else "telegram_ask_code"
     log.body, log.raw = None, None  # not a resident of anything yet: keep nothing said
@@ -93,25 +96,16 @@ def _ask_for_code(session: Session, message: InboundMessage, log: InboundLog,
     return Receipt("needs_community", 1)
 
 
-def find_community(session: Session, message: InboundMessage) -> Community | None:
-    """The community a message was written to: by its SMS number, or by slug on the console."""
-    if message.recipient is None:
-        return None
-    if message.address.channel == "console":
-        return session.scalar(select(Community).where(Community.slug == message.recipient))
-    return by_sms_number(session, message.recipient)
-
-
 def _normalised(message: InboundMessage) -> InboundMessage:
-    if IDENTITY_KIND.get(message.address.channel) != "phone":
-        return message
-    phone = normalise_phone(message.address.user_id) or message.address.user_id
+    """Addresses in our canonical form (E.164 for phones), text and payload safe to store."""
+    channel = spec(message.address.channel)
+    user_id = channel.normalise(message.address.user_id) or message.address.user_id
     recipient = message.recipient
-    if message.address.channel == "sms" and recipient:
-        recipient = normalise_phone(recipient) or recipient
-    return InboundMessage(Address(message.address.channel, phone), message.text,
-                          message.provider_message_id, message.received_at, recipient,
-                          message.payload, message.raw)
+    if channel.community_by == CommunityBy.NUMBER and recipient:
+        recipient = channel.normalise(recipient) or recipient
+    return replace(message, address=Address(channel.name, user_id), recipient=recipient,
+                   text=clean_text(message.text), payload=clean_text(message.payload),
+                   raw=clean_raw(message.raw))
 
 
 def _store(session: Session, community: Community | None, message: InboundMessage,
@@ -145,7 +139,7 @@ def _answer(session: Session, community: Community, message: InboundMessage,
     for reply in replies:
         enqueue(session, address=message.address, text=reply.text, choices=reply.choices,
                 community_id=community.id, resident_id=resident.id, now=now,
-                sender=community.sms_number if message.address.channel == "sms" else None,
+                sender=sender_for(community, message.address),
                 erase_after_send=reply.final)
     if resident.status in ("pending", "erased"):
         # Nothing is kept about someone who has not consented, or who asked us to forget them.

@@ -1,12 +1,24 @@
-"""Which community a Telegram chat is talking to: one bot serves every community."""
+"""Which community an inbound message is for: the number written to, the slug given, or,
+on a channel where one bot serves every community (Telegram), the chat's choice."""
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.communities import by_sms_number
+from channels.base import ChannelSpec, CommunityBy
 from channels.messages import InboundMessage
 from models import Community, TelegramChat
+
+
+def by_recipient(session: Session, channel: ChannelSpec, recipient: str | None) -> Community | None:
+    """The community a message was written to: by its number, or by slug on the console."""
+    if recipient is None:
+        return None
+    if channel.community_by == CommunityBy.SLUG:
+        return session.scalar(select(Community).where(Community.slug == recipient))
+    return by_sms_number(session, recipient)
 
 
 def start_code(text: str) -> str | None:

@@ -1,10 +1,10 @@
 """The provider webhooks, wired to our inbound path and delivery reports."""
-from flask import Flask, current_app
+from flask import Flask
 
 from bot.context import get_db, now
+from bot.messaging.channels import register_webhooks
 from bot.messaging.delivery import record_report
 from bot.messaging.inbound import receive
-from channels import telegram, twilio_sms
 from channels.messages import DeliveryReport, InboundMessage
 
 
@@ -18,9 +18,4 @@ def _report(report: DeliveryReport) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(twilio_sms.webhook_blueprint(
-        auth_token=lambda: current_app.config["TWILIO_AUTH_TOKEN"],
-        public_url=lambda: current_app.config["PUBLIC_URL"],
-        on_message=_receive, on_report=_report))
-    app.register_blueprint(telegram.webhook_blueprint(
-        secret=lambda: current_app.config["TELEGRAM_WEBHOOK_SECRET"], on_message=_receive))
+    register_webhooks(app, _receive, _report)

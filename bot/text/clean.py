@@ -1,0 +1,28 @@
+"""Text from outside, made safe to store and show: no NUL, no control characters.
+
+PostgreSQL text cannot hold NUL; terminal escape sequences (ESC [ ...) and other control
+characters in a resident's message must never reach an organiser's terminal or a page.
+"""
+import re
+from typing import Any
+
+# C0 controls but tab and newline, DEL, C1 controls, and lone surrogates (not valid UTF-8).
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(text: str | None) -> str | None:
+    """`text` without control characters; a carriage return becomes a newline."""
+    if text is None:
+        return None
+    return _UNSAFE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def clean_raw(value: Any) -> Any:
+    """A provider's payload with every string in it cleaned, keys included."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_raw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_raw(v) for v in value]
+    return value

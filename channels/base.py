@@ -1,0 +1,61 @@
+"""The contract every channel adapter fulfils, so a new channel is one module and one line.
+
+An adapter module defines one `ChannelSpec` named `CHANNEL` and is listed in
+`channels/registry.py`. The spec says what the provider means (the kind of address it uses,
+how a message finds its community, which error codes mean an address is dead) and how to
+build its two halves from the app's configuration: a sender for outbound messages and a
+blueprint for inbound messages and delivery reports.
+"""
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from flask import Blueprint
+
+from channels.messages import DeliveryReport, InboundMessage, OutboundMessage
+
+
+class Sender(Protocol):
+    """Sends one message; returns the provider's id or raises a channels.errors.SendError."""
+
+    name: str
+
+    def send(self, message: OutboundMessage) -> str: ...
+
+
+class CommunityBy(StrEnum):
+    """How an inbound message finds its community."""
+
+    NUMBER = "number"  # the number the resident wrote to (SMS)
+    SLUG = "slug"  # the community's slug, given by the caller (the console)
+    CHAT = "chat"  # the community the chat chose with a join code (one bot for all)
+
+
+Config = Mapping[str, object]
+OnMessage = Callable[[InboundMessage], object]
+OnReport = Callable[[DeliveryReport], object]
+
+
+def _as_is(user_id: str) -> str | None:
+    return user_id
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    name: str
+    # The kind of identity a resident has here: "phone" (SMS, WhatsApp, the console) or
+    # the channel's own ("telegram"). One person writing from one phone is one resident.
+    identity_kind: str
+    community_by: CommunityBy
+    # Our canonical form of a provider address (E.164 for phones); None if it is not one.
+    normalise: Callable[[str], str | None] = _as_is
+    # Outbound messages go from the community's own number (SMS) rather than one account.
+    sends_from_number: bool = False
+    # Provider error codes (on a send or a delivery report) that mean the address is dead,
+    # with why: "opted_out", "blocked" or "invalid".
+    unreachable: Mapping[str, str] = field(default_factory=dict)
+    # Builds the sender from configuration; None when the channel is not configured.
+    sender: Callable[[Config], Sender | None] = lambda config: None
+    # Builds the inbound blueprint; it reads configuration at request time through `config`.
+    blueprint: Callable[[Callable[[], Config], OnMessage, OnReport], Blueprint] | None = None

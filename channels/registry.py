@@ -1,0 +1,20 @@
+"""Every channel this build knows. A new channel is one adapter module and one line here."""
+from channels import console, telegram, twilio_sms
+from channels.base import ChannelSpec
+
+# Real channels first: a phone identity with no channel remembered is reached by SMS.
+CHANNELS: dict[str, ChannelSpec] = {spec.name: spec for spec in (
+    twilio_sms.CHANNEL,
+    telegram.CHANNEL,
+    console.CHANNEL,
+)}
+
+
+def spec(name: str) -> ChannelSpec:
+    """The spec of channel `name`; KeyError for a channel this build does not know."""
+    return CHANNELS[name]
+
+
+def default_channel(identity_kind: str) -> str:
+    """The channel that reaches an identity of this kind when none was remembered."""
+    return next(s.name for s in CHANNELS.values() if s.identity_kind == identity_kind)
