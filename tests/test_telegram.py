@@ -392,3 +392,23 @@ def test_one_person_on_sms_and_telegram_has_one_ballot(cp, tg_user, phone_commun
     with db.transaction() as session:
         from models import Ballot
         assert session.scalars(select(Ballot.choices)).all() == [[2]]
+
+
+def test_a_telegram_update_with_nul_bytes_is_answered_once(tg_user, community, db):
+    tg_user.send("/start RIVERSIDE")
+    tg_user.send("YES")
+    assert "how much" in tg_user.send("IDEA lights\x00 on the path")[0]
+    with db.transaction() as session:
+        bodies = [log.body for log in session.scalars(select(InboundLog))]
+    assert "IDEA lights on the path" in bodies
+
+
+@pytest.mark.parametrize("update", [
+    {"update_id": 9, "message": {"message_id": 1, "date": 1795600000, "chat": "not a chat"}},
+    {"update_id": 10, "callback_query": {"id": "x", "from": "nobody", "chat_instance": "1"}},
+    {"update_id": 11, "message": {"message_id": 1, "date": "soon", "chat": {"id": [1, 2], "type": "private"}}},
+])
+def test_malformed_telegram_updates_are_acknowledged_and_dropped(tg_user, community, db, update):
+    assert tg_user.post(update).status_code == 200
+    with db.transaction() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []

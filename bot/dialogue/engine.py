@@ -45,6 +45,10 @@ def _route(turn: Turn) -> Result:
     if resident.opted_out:
         if keyword == "start":
             return membership.restart(turn)
+        if keyword == "delete":
+            # Erasure works whatever the state; a stopped resident is not asked twice,
+            # as the question may never reach them.
+            return erasure.erase_now(turn)
         return Result()  # after STOP, nothing but the confirmation
     if keyword == "stop":
         return membership.stop(turn)
