@@ -12,10 +12,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
-from bot.context import clock, get_db, now
+from bot.cli.run import stop_on_sigterm
+from bot.context import get_db, now
 from bot.domain.demo import seed_demo
-from bot.messaging.channels import configured_channels
-from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.channels import dispatcher_for
 from models import utcnow
 from scheduler import lease
 from scheduler.service import prepare
@@ -68,9 +68,7 @@ def serve(demo: bool, host: str, port: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     stop = threading.Event()
-    dispatcher = Dispatcher(db, configured_channels(app), clock(),
-                            max_attempts=app.config["OUTBOX_MAX_ATTEMPTS"])
-    worker = threading.Thread(target=dispatcher.run_forever,
+    worker = threading.Thread(target=dispatcher_for(app).run_forever,
                               args=(stop, app.config["DISPATCH_INTERVAL"]), daemon=True)
     worker.start()
     holder = lease.new_holder()
@@ -84,9 +82,7 @@ def serve(demo: bool, host: str, port: int) -> None:
     if demo:
         click.echo("Try the demo: commonpurse chat --community demo --as +447700900123")
 
-    def on_sigterm(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_sigterm)
+    stop_on_sigterm()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from bot.messaging.mailer import mail_settings
 from bot.messaging.retention import erase_old_messages
 from models import Round, utcnow
 from scheduler import lease, runtime
+from scheduler.service import apply_jobs, wanted_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,6 @@ def send_due_digests(only: int | None = None) -> list[str]:
 
 def catch_up() -> None:
     """On start and every few minutes: do what is overdue, and bring the timed jobs up to date."""
-    from scheduler.service import apply_jobs, wanted_jobs  # service imports this module
     app = runtime.app()
     with app.app_context():
         with get_db(app).transaction() as session:

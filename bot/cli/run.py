@@ -7,20 +7,14 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot.context import clock, get_db
-from bot.messaging.channels import configured_channels
-from bot.messaging.dispatcher import Dispatcher
+from bot.context import get_db
+from bot.messaging.channels import dispatcher_for
 
 logger = logging.getLogger(__name__)
 
 
-def _dispatcher() -> Dispatcher:
-    app = current_app
-    return Dispatcher(get_db(), configured_channels(app), clock(),
-                      max_attempts=app.config["OUTBOX_MAX_ATTEMPTS"])
-
-
-def _stop_on_sigterm() -> None:
+def stop_on_sigterm() -> None:
+    """SIGTERM (systemd, docker stop) ends the command as Ctrl-C does: cleanly."""
     def handler(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, handler)
@@ -33,9 +27,9 @@ def worker() -> None:
     db = get_db()
     db.upgrade()
     stop = threading.Event()
-    _stop_on_sigterm()
+    stop_on_sigterm()
     try:
-        _dispatcher().run_forever(stop, current_app.config["DISPATCH_INTERVAL"])
+        dispatcher_for(current_app).run_forever(stop, current_app.config["DISPATCH_INTERVAL"])
     except KeyboardInterrupt:
         stop.set()
 

@@ -9,11 +9,17 @@ from collections.abc import Callable
 from bot.dialogue import budget, erasure, ideas, joining, membership, voting
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import parse_choices
+from models.states import ResidentStatus, Step
 
-STEPS: dict[str, Callable[[Turn], Result | None]] = {
-    "idea_text": ideas.idea_text,
-    "idea_cost": ideas.idea_cost,
-    "confirm_delete": erasure.confirm_delete,
+# Every step a conversation can be in, and what answers it. A handler returns its replies
+# and the next step, or None to let the message be read as a keyword instead.
+STEPS: dict[Step, Callable[[Turn], Result | None]] = {
+    Step.IDEA_TEXT: ideas.idea_text,
+    Step.IDEA_COST: ideas.idea_cost,
+    Step.CONFIRM_DELETE: erasure.confirm_delete,
+    Step.POSTCODE: joining.check_postcode,
+    Step.PHONE: joining.check_contact,
+    Step.BALLOT: voting.ballot,
 }
 KEYWORDS: dict[str, Callable[[Turn], Result]] = {
     "idea": ideas.start_idea,
@@ -32,7 +38,7 @@ KEYWORDS: dict[str, Callable[[Turn], Result]] = {
 def handle(turn: Turn) -> list[Reply]:
     """Answer one message; the conversation's next step is saved on the turn."""
     result = _route(turn)
-    if turn.resident.status != "erased":
+    if turn.resident.status != ResidentStatus.ERASED:
         turn.conversation.step = result.step
         turn.conversation.data = result.data
         turn.conversation.updated_at = turn.now
@@ -52,19 +58,21 @@ def _route(turn: Turn) -> Result:
         return Result()  # after STOP, nothing but the confirmation
     if keyword == "stop":
         return membership.stop(turn)
-    if resident.status == "pending":
+    if resident.status == ResidentStatus.PENDING:
         if keyword == "start":
             return joining.accept_consent(turn)
         if keyword == "delete":
             return erasure.erase_now(turn)
         return joining.welcome(turn)
-    if resident.status == "verifying":
-        if keyword == "help":
+    if resident.status == ResidentStatus.VERIFYING:
+        step = STEPS.get(turn.conversation.step) if turn.conversation.step in (
+            Step.POSTCODE, Step.PHONE) else None
+        if keyword == "help" or step is None:
             return joining.ask_again(turn)
-        return joining.verify(turn)
+        return step(turn)
     if keyword == "help":
         return membership.help_menu(turn)
-    step = STEPS.get(turn.conversation.step or "")
+    step = STEPS.get(turn.conversation.step)
     if step is not None:
         result = step(turn)
         if result is not None:

@@ -1,8 +1,10 @@
 """Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
 from bot.dialogue.turn import Result, Turn
-from bot.domain.ideas import MAX_IDEA_LENGTH, ideas_by, submit_idea
+from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
+from bot.text.clean import shorten
 from bot.text.money import format_pence, parse_amount
 from models import Idea
+from models.states import Step
 
 SKIP = "skip"
 
@@ -10,7 +12,7 @@ SKIP = "skip"
 def start_idea(turn: Turn) -> Result:
     """IDEA with text saves it and asks the cost; IDEA alone asks for the text."""
     if not turn.command.rest:
-        return Result([turn.say("idea_ask_text", limit=MAX_IDEA_LENGTH)], step="idea_text")
+        return Result([turn.say("idea_ask_text", limit=MAX_IDEA_LENGTH)], step=Step.IDEA_TEXT)
     return save_text(turn, turn.command.rest)
 
 
@@ -19,7 +21,7 @@ def idea_text(turn: Turn) -> Result | None:
     if turn.command.keyword is not None:
         return None
     if not turn.text.strip():
-        return Result([turn.say("idea_ask_text", limit=MAX_IDEA_LENGTH)], step="idea_text")
+        return Result([turn.say("idea_ask_text", limit=MAX_IDEA_LENGTH)], step=Step.IDEA_TEXT)
     return save_text(turn, turn.text)
 
 
@@ -28,9 +30,9 @@ def save_text(turn: Turn, text: str) -> Result:
     length = len(" ".join(text.split()))
     if length > MAX_IDEA_LENGTH:
         reply = turn.say("idea_too_long", length=length, limit=MAX_IDEA_LENGTH)
-        return Result([reply], step="idea_text")
+        return Result([reply], step=Step.IDEA_TEXT)
     idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now)
-    return Result([turn.say("idea_ask_cost")], step="idea_cost", data={"idea_id": idea.id})
+    return Result([turn.say("idea_ask_cost")], step=Step.IDEA_COST, data={"idea_id": idea.id})
 
 
 def idea_cost(turn: Turn) -> Result | None:
@@ -44,9 +46,9 @@ def idea_cost(turn: Turn) -> Result | None:
     if pence is None:
         if turn.command.keyword is not None:
             return None
-        return Result([turn.say("idea_cost_invalid")], step="idea_cost",
+        return Result([turn.say("idea_cost_invalid")], step=Step.IDEA_COST,
                       data=turn.conversation.data)
-    idea.cost_pence = pence
+    estimate_cost(idea, pence)
     return Result([turn.say("idea_saved", number=idea.number, cost=format_pence(pence))])
 
 
@@ -56,10 +58,7 @@ def my_ideas(turn: Turn) -> Result:
     if not ideas:
         return Result([turn.say("my_ideas_none")])
     lines = "\n".join(
-        f"#{idea.number} {_short(idea.text)}: {turn.say('status_' + idea.status).text}"
+        f"#{idea.number} {shorten(idea.text, 40)}: {turn.say('status_' + idea.status).text}"
         for idea in ideas)
     return Result([turn.say("my_ideas", lines=lines)])
 
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

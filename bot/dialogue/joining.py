@@ -2,14 +2,17 @@
 from bot.dialogue.turn import Result, Turn
 from bot.domain.postcode import in_areas, parse_postcode
 from bot.domain.residents import (
+    admit,
     consent,
     conversation_for,
     has_phone,
     link_phone,
     opt_in,
+    start_verifying,
 )
 from channels.messages import Choice
 from channels.phone import normalise_phone
+from models.states import Step
 
 YES = Choice("Yes, join", "YES")
 STOP = Choice("No thanks", "STOP")
@@ -24,11 +27,9 @@ def welcome(turn: Turn) -> Result:
 def accept_consent(turn: Turn) -> Result:
     """Record consent; go on to the community's check (postcode, phone) if it has one."""
     consent(turn.resident, turn.now)
-    if turn.community.verification == "postcode":
-        turn.resident.status = "verifying"
-        return ask_again(turn)
-    if turn.community.verification == "phone" and not has_phone(turn.resident):
-        turn.resident.status = "verifying"
+    if turn.community.verification == "postcode" or (
+            turn.community.verification == "phone" and not has_phone(turn.resident)):
+        start_verifying(turn.resident)
         return ask_again(turn)
     return join(turn)
 
@@ -36,15 +37,8 @@ def accept_consent(turn: Turn) -> Result:
 def ask_again(turn: Turn) -> Result:
     """Ask for what the community checks before someone joins."""
     if turn.community.verification == "phone":
-        return Result([turn.say("ask_contact", SHARE)], step="phone")
-    return Result([turn.say("ask_postcode")], step="postcode")
-
-
-def verify(turn: Turn) -> Result:
-    """The answer to the community's check."""
-    if turn.community.verification == "phone":
-        return check_contact(turn)
-    return check_postcode(turn)
+        return Result([turn.say("ask_contact", SHARE)], step=Step.PHONE)
+    return Result([turn.say("ask_postcode")], step=Step.POSTCODE)
 
 
 def check_contact(turn: Turn) -> Result:
@@ -52,7 +46,7 @@ def check_contact(turn: Turn) -> Result:
     if turn.contact is None:
         return ask_again(turn)
     if not turn.contact.own:
-        return Result([turn.say("contact_not_own", SHARE)], step="phone")
+        return Result([turn.say("contact_not_own", SHARE)], step=Step.PHONE)
     phone = normalise_phone(turn.contact.phone) or turn.contact.phone
     resident = link_phone(turn.session, turn.resident, phone, turn.now)
     if resident is not turn.resident:
@@ -63,9 +57,9 @@ def check_contact(turn: Turn) -> Result:
     return join(turn)
 
 
-def join(turn: Turn) -> Result:
+def join(turn: Turn, postcode_district: str | None = None) -> Result:
     """Make the resident a member and show what they can do."""
-    turn.resident.status = "active"
+    admit(turn.resident, postcode_district)
     return Result([turn.say("joined")])
 
 
@@ -73,12 +67,11 @@ def check_postcode(turn: Turn) -> Result:
     """Accept a postcode in the community's areas, or refuse politely."""
     postcode = parse_postcode(turn.text)
     if postcode is None:
-        return Result([turn.say("postcode_invalid")], step="postcode")
+        return Result([turn.say("postcode_invalid")], step=Step.POSTCODE)
     inside = in_areas(postcode, turn.community.postcode_areas)
     if inside is None:
-        return Result([turn.say("postcode_full_needed")], step="postcode")
+        return Result([turn.say("postcode_full_needed")], step=Step.POSTCODE)
     if not inside:
         areas = ", ".join(turn.community.postcode_areas)
-        return Result([turn.say("postcode_refused", areas=areas)], step="postcode")
-    turn.resident.postcode_district = postcode.district
-    return join(turn)
+        return Result([turn.say("postcode_refused", areas=areas)], step=Step.POSTCODE)
+    return join(turn, postcode.district)

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.dialogue.keywords import Command
+from bot.domain.residents import language_of
 from bot.text.catalogue import render
 from channels.messages import Choice, SharedContact
 from models import Community, Conversation, Resident
@@ -33,7 +34,7 @@ class Turn:
 
     @property
     def language(self) -> str:
-        return self.resident.language or self.community.default_language
+        return language_of(self.resident, self.community)
 
     def say(self, key: str, *choices: Choice, **values: object) -> Reply:
         """A reply from the catalogue in the resident's language."""

@@ -10,6 +10,7 @@ from bot.domain.ballots import (
 )
 from bot.text import round_messages
 from bot.text.times import spoken
+from models.states import Step
 
 
 def vote(turn: Turn) -> Result:
@@ -40,7 +41,7 @@ def toggle(turn: Turn) -> Result:
     numbers = parse_choices(turn.command.rest) or []
     if round_ is None:
         return _no_open_round(turn)
-    if turn.conversation.step == "ballot":  # a selection being built
+    if turn.conversation.step == Step.BALLOT:  # a selection being built
         selected = list(turn.conversation.data.get("selected", []))
     else:  # start from the ballot already cast, if any
         ballot = ballot_of(turn.session, round_, turn.resident)
@@ -53,15 +54,25 @@ def toggle(turn: Turn) -> Result:
     selected.sort()
     choices = round_messages.buttons(round_, selected)
     if not selected:
-        return Result([turn.say("vote_selection_empty", *choices)], step="ballot",
+        return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT,
                       data={"selected": []})
     text = turn.say("vote_selection", choices=round_messages.chosen(round_, selected)).text
-    return Result([Reply(text, choices)], step="ballot", data={"selected": selected})
+    return Result([Reply(text, choices)], step=Step.BALLOT, data={"selected": selected})
+
+
+def ballot(turn: Turn) -> Result | None:
+    """While a selection is built with buttons, toggles and Submit change it; anything else
+    is handled as usual (and leaves the selection)."""
+    if turn.command.keyword == "toggle":
+        return toggle(turn)
+    if turn.command.keyword == "submit":
+        return submit(turn)
+    return None
 
 
 def submit(turn: Turn) -> Result:
     """The Submit button: cast the selection built with toggles."""
-    selected = turn.conversation.data.get("selected", []) if turn.conversation.step == "ballot" else []
+    selected = turn.conversation.data.get("selected", []) if turn.conversation.step == Step.BALLOT else []
     if not selected:
         return toggle(turn)
     return vote_for(turn, selected)

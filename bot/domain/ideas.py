@@ -50,3 +50,8 @@ def idea_by_number(session: Session, community: Community, number: int) -> Idea:
     if idea is None:
         raise NotFound(f"no idea #{number} in {community.slug}")
     return idea
+
+
+def estimate_cost(idea: Idea, pence: int) -> None:
+    """The author's rough cost (organisers agree a cost when they shortlist)."""
+    idea.cost_pence = pence

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import enqueue
-from bot.domain.residents import reach
+from bot.domain.residents import language_of, reach
 from bot.text.catalogue import render
 from channels.messages import Address, Choice
 from channels.registry import spec
@@ -31,7 +31,7 @@ def notify(session: Session, community: Community, resident: Resident | None, te
     if key is not None and session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None:
         return None
-    language = resident.language or community.default_language
+    language = language_of(resident, community)
     values.setdefault("community", community.name)
     text = text_or_key if rendered else render(text_or_key, language, **values)
     return enqueue(session, address=address, text=text, now=now, community_id=community.id,

@@ -15,6 +15,7 @@ from models import (
     OutboxMessage,
     Resident,
 )
+from models.states import ResidentStatus
 
 
 def identity_kind(channel: str) -> str:
@@ -42,7 +43,7 @@ def resident_for(session: Session, community: Community, address: Address, now: 
             # They just wrote to us (a START at the carrier, an unblocked bot): reachable again.
             identity.unreachable = None
         return identity.resident
-    resident = Resident(community_id=community.id, status="pending", created_at=now)
+    resident = Resident(community_id=community.id, status=ResidentStatus.PENDING, created_at=now)
     resident.identities.append(
         Identity(community_id=community.id, kind=identity_kind(address.channel),
                  value=address.user_id, last_channel=address.channel, last_seen_at=now,
@@ -83,8 +84,25 @@ def conversation_for(session: Session, resident: Resident, now: datetime) -> Con
     return conversation
 
 
+def language_of(resident: Resident, community: Community) -> str:
+    """The language a resident reads: their choice, else the community's."""
+    return resident.language or community.default_language
+
+
 def consent(resident: Resident, now: datetime) -> None:
     resident.consent_at = now
+
+
+def start_verifying(resident: Resident) -> None:
+    """Consented; the community's check (postcode, phone) comes before membership."""
+    resident.status = ResidentStatus.VERIFYING
+
+
+def admit(resident: Resident, postcode_district: str | None = None) -> None:
+    """Make the resident a member (with the district their postcode was checked in)."""
+    resident.status = ResidentStatus.ACTIVE
+    if postcode_district is not None:
+        resident.postcode_district = postcode_district
 
 
 def opt_out(session: Session, resident: Resident, now: datetime) -> None:

@@ -9,6 +9,7 @@ from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
 from bot.domain.notify import members, notify
 from bot.domain.outcome import Option, compute
+from bot.domain.residents import language_of
 from bot.errors import InvalidInput, NotFound
 from bot.text import round_messages
 from bot.text.money import format_pence
@@ -19,7 +20,6 @@ from models import (
     Ballot,
     Community,
     Idea,
-    Resident,
     Round,
     RoundOption,
 )
@@ -43,12 +43,7 @@ def create_round(session: Session, community: Community, *, title: str, method: 
     for idea in ideas:
         if idea.status != "shortlisted":
             raise InvalidInput(f"idea #{idea.number} is {idea.status}: shortlist it first")
-    if not opens_at < closes_at:
-        raise InvalidInput("the round must open before it closes")
-    if closes_at <= now:
-        raise InvalidInput("the closing time has already passed")
-    if remind_at is not None and not opens_at < remind_at < closes_at:
-        raise InvalidInput("the reminder must fall between opening and closing")
+    _check_times(opens_at, closes_at, remind_at, now)
     if max_choices is not None and (method != "approval" or max_choices < 1):
         raise InvalidInput("--max-choices is a positive number, for approval rounds only")
     remaining = ledger.summary(session, community).remaining
@@ -81,12 +76,7 @@ def reschedule_round(session: Session, round_: Round, now: datetime, *,
         raise InvalidInput(f"round {round_.id} is already open: only its close and reminder can move")
     opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
     remind = remind_at or round_.remind_at
-    if not opens < closes:
-        raise InvalidInput("the round must open before it closes")
-    if closes <= now:
-        raise InvalidInput("the closing time has already passed")
-    if remind is not None and not opens < remind < closes:
-        raise InvalidInput("the reminder must fall between opening and closing")
+    _check_times(opens, closes, remind, now)
     round_.opens_at, round_.closes_at, round_.remind_at = opens, closes, remind
     if remind_at is not None:
         round_.reminded_at = None
@@ -118,7 +108,7 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
     round_.status, round_.opened_at = "open", now
     community = session.get(Community, round_.community_id)
     for resident in members(session, community):
-        text, choices = round_messages.ballot(round_, community, _language(resident, community))
+        text, choices = round_messages.ballot(round_, community, language_of(resident, community))
         notify(session, community, resident, text, now, rendered=True, choices=choices,
                key=f"round-open:{round_.id}:{resident.id}")
     return True
@@ -167,7 +157,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
                    key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}")
     for resident in members(session, community):
         notify(session, community, resident,
-               round_messages.result(round_, _language(resident, community)), now,
+               round_messages.result(round_, language_of(resident, community)), now,
                rendered=True, key=f"round-result:{round_.id}:{resident.id}")
     return True
 
@@ -213,5 +203,10 @@ def cancel_round(session: Session, round_: Round, now: datetime) -> None:
                    key=f"round-cancel:{round_.id}:{resident.id}")
 
 
-def _language(resident: Resident, community: Community) -> str:
-    return resident.language or community.default_language
+def _check_times(opens: datetime, closes: datetime, remind: datetime | None, now: datetime) -> None:
+    if not opens < closes:
+        raise InvalidInput("the round must open before it closes")
+    if closes <= now:
+        raise InvalidInput("the closing time has already passed")
+    if remind is not None and not opens < remind < closes:
+        raise InvalidInput("the reminder must fall between opening and closing")

@@ -1,9 +1,12 @@
 """Channel wiring: the senders and webhooks this deployment has, from its configuration."""
 from flask import Flask, current_app
 
+from bot.context import get_db
+from bot.messaging.dispatcher import Dispatcher
 from channels import telegram
 from channels.base import OnMessage, OnReport, Sender
 from channels.registry import CHANNELS
+from models import utcnow
 
 
 def configured_channels(app: Flask) -> dict[str, Sender]:
@@ -20,6 +23,12 @@ def register_webhooks(app: Flask, on_message: OnMessage, on_report: OnReport) ->
     for spec in CHANNELS.values():
         if spec.blueprint is not None:
             app.register_blueprint(spec.blueprint(lambda: current_app.config, on_message, on_report))
+
+
+def dispatcher_for(app: Flask) -> Dispatcher:
+    """A dispatcher over every configured channel, with the app's clock and limits."""
+    return Dispatcher(get_db(app), configured_channels(app), app.config.get("CLOCK", utcnow),
+                      max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
 
 
 def telegram_settings(app: Flask) -> telegram.TelegramSettings:

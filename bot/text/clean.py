@@ -1,4 +1,5 @@
-"""Text from outside, made safe to store and show: no NUL, no control characters.
+"""Text from outside, made safe to store and show: no NUL, no control characters; shortened
+where space is tight.
 
 PostgreSQL text cannot hold NUL; terminal escape sequences (ESC [ ...) and other control
 characters in a resident's message must never reach an organiser's terminal or a page.
@@ -26,3 +27,8 @@ def clean_raw(value: Any) -> Any:
     if isinstance(value, list):
         return [clean_raw(v) for v in value]
     return value
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, ending "..." when it was longer."""
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

@@ -1,5 +1,6 @@
 """How a round reads in a message: the ballot, the options, the choices made, the result."""
 from bot.text.catalogue import fits, render
+from bot.text.clean import shorten
 from bot.text.money import format_pence
 from bot.text.times import spoken
 from channels.messages import Choice
@@ -9,7 +10,7 @@ TITLE_IN_LIST = 28
 
 
 def option_lines(round_: Round) -> str:
-    return "\n".join(f"{o.number} {_short(o.title)} {format_pence(o.cost_pence)}"
+    return "\n".join(f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {format_pence(o.cost_pence)}"
                      for o in round_.options)
 
 
@@ -44,16 +45,16 @@ def options(round_: Round, language: str) -> tuple[str, tuple[Choice, ...]]:
 def buttons(round_: Round, selected: list[int] = ()) -> tuple[Choice, ...]:
     """One vote button per option for choose-one; toggles and Submit for the others."""
     if round_.method == "choose-one":
-        return tuple(Choice(f"{o.number}. {_short(o.title)} ({format_pence(o.cost_pence)})",
+        return tuple(Choice(f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({format_pence(o.cost_pence)})",
                             f"VOTE {o.number}") for o in round_.options)
     toggles = tuple(Choice(("✅ " if o.number in selected else "") +
-                           f"{o.number}. {_short(o.title)} ({format_pence(o.cost_pence)})",
+                           f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({format_pence(o.cost_pence)})",
                            f"TOGGLE {o.number}") for o in round_.options)
     return toggles + (Choice("Submit my vote", "SUBMIT"),)
 
 
 def chosen(round_: Round, choices: list[int]) -> str:
-    titles = {o.number: _short(o.title) for o in round_.options}
+    titles = {o.number: shorten(o.title, TITLE_IN_LIST) for o in round_.options}
     return ", ".join(f"{n} {titles[n]}" for n in choices if n in titles)
 
 
@@ -65,6 +66,3 @@ def result(round_: Round, language: str) -> str:
     return render("result", language, title=round_.title, winners=chosen(round_, winners),
                   allocated=format_pence(outcome["allocated_pence"]))
 
-
-def _short(text: str, limit: int = TITLE_IN_LIST) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

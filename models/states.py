@@ -1,0 +1,63 @@
+"""Every state a row can be in, as StrEnums; the tables hold them under CHECK constraints.
+
+A StrEnum member equals its text ("open" == RoundStatus.OPEN), so rows read back as plain
+strings compare as before, and a typo in code fails at import instead of matching nothing.
+"""
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint
+
+
+class ResidentStatus(StrEnum):
+    PENDING = "pending"  # welcomed, no consent yet
+    VERIFYING = "verifying"  # consented; the community's check (postcode, phone) asked
+    ACTIVE = "active"  # a member
+    ERASED = "erased"  # asked us to delete their data (the row stays, anonymous)
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a dispatcher until its lease runs out
+    SENT = "sent"  # the provider accepted it
+    DELIVERED = "delivered"  # the provider reported it delivered
+    UNDELIVERED = "undelivered"  # the provider reported it could not deliver
+    FAILED = "failed"  # we gave up, or the provider refused it
+    CANCELLED = "cancelled"  # withdrawn before sending (STOP, erasure, a dead address)
+
+
+class IdeaStatus(StrEnum):
+    SUBMITTED = "submitted"
+    SHORTLISTED = "shortlisted"
+    REJECTED = "rejected"
+    MERGED = "merged"
+    IN_ROUND = "in_round"
+    FUNDED = "funded"
+    NOT_FUNDED = "not_funded"
+
+
+class RoundStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class Step(StrEnum):
+    """Where a resident's conversation is: what their next message answers."""
+
+    IDEA_TEXT = "idea_text"  # IDEA was sent alone: the next message is the idea
+    IDEA_COST = "idea_cost"  # the idea is saved: the next message is its rough cost
+    CONFIRM_DELETE = "confirm_delete"  # DELETE was sent: DELETE again erases
+    POSTCODE = "postcode"  # joining: the community asks for a postcode
+    PHONE = "phone"  # joining: the community asks Telegram residents for their phone
+    BALLOT = "ballot"  # a selection is being built with Telegram buttons
+
+
+def one_of(column: str, states: type[StrEnum], *, nullable: bool = False) -> CheckConstraint:
+    """CHECK that `column` holds one of `states` (or NULL, where it may)."""
+    values = ", ".join(f"'{state.value}'" for state in states)
+    condition = f"{column} IN ({values})"
+    if nullable:
+        condition = f"{column} IS NULL OR {condition}"
+    return CheckConstraint(condition, name=f"{column}_state")
