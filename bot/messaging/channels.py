@@ -1,8 +1,12 @@
 """Channel wiring: the senders and webhooks this deployment has, from its configuration."""
+from collections.abc import Callable
+
 from flask import Flask, current_app
 
-from bot.context import get_db
+from bot.context import get_db, now
+from bot.messaging import spool
 from bot.messaging.dispatcher import Dispatcher
+from bot.messaging.inbound import receive
 from channels import telegram
 from channels.base import OnMessage, OnReport, Sender
 from channels.registry import CHANNELS
@@ -29,6 +33,18 @@ def dispatcher_for(app: Flask) -> Dispatcher:
     """A dispatcher over every configured channel, with the app's clock and limits."""
     return Dispatcher(get_db(app), configured_channels(app), app.config.get("CLOCK", utcnow),
                       max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
+
+
+def replay_spool(app: Flask) -> Callable[[], int]:
+    """What replays this process's inbound spool (for the dispatcher's loop)."""
+    folder = spool.folder_of(app)
+
+    def replay() -> int:
+        if not spool.pending(folder):
+            return 0
+        with app.app_context():
+            return spool.replay(folder, lambda message: receive(get_db(app), message, now()))
+    return replay
 
 
 def telegram_settings(app: Flask) -> telegram.TelegramSettings:

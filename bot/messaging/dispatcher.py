@@ -48,11 +48,15 @@ class Dispatcher:
                 self._send(row_id, message)
         return len(rows)
 
-    def run_forever(self, stop: threading.Event, interval: float) -> None:
-        """Poll until `stop` is set; errors are logged, never fatal."""
+    def run_forever(self, stop: threading.Event, interval: float,
+                    before_pass: Callable[[], object] | None = None) -> None:
+        """Poll until `stop` is set; errors are logged, never fatal. `before_pass` runs first
+        on every pass (the inbound spool's replay)."""
         logger.info("dispatcher started for channels: %s", ", ".join(self.channels) or "none")
         while not stop.is_set():
             try:
+                if before_pass is not None:
+                    before_pass()
                 sent = self.run_once()
             except Exception:
                 logger.exception("dispatcher pass failed")

@@ -1,20 +1,57 @@
-"""The provider webhooks, wired to our inbound path and delivery reports."""
-from flask import Flask
+"""The provider webhooks, wired to our inbound path and delivery reports.
+
+While the database cannot be reached, a verified message is spooled to local disk and the
+provider gets its 200; the spool is replayed, in order, before the next message is handled."""
+import logging
+
+from flask import Flask, current_app
 
 from bot.context import get_db, now
+from bot.messaging import spool
 from bot.messaging.channels import register_webhooks
 from bot.messaging.delivery import record_report
 from bot.messaging.inbound import receive
 from channels.messages import DeliveryReport, InboundMessage
+from channels.phone import mask
+
+logger = logging.getLogger(__name__)
 
 
-def _receive(message: InboundMessage):
+def _store(message: InboundMessage):
     return receive(get_db(), message, now())
 
 
+def _receive(message: InboundMessage):
+    folder = spool.folder_of(current_app)
+    try:
+        if spool.pending(folder):  # older messages first, so conversations keep their order
+            spool.replay(folder, _store)
+        if spool.pending(folder):
+            return _spool(folder, message)  # the database is still away
+        return _store(message)
+    except Exception as exc:
+        if not spool.is_outage(exc):
+            raise
+        return _spool(folder, message)
+
+
+def _spool(folder: str, message: InboundMessage) -> None:
+    path = spool.write(folder, message)
+    logger.warning("database unavailable: %s message %s from %s spooled as %s",
+                   message.address.channel, message.provider_message_id,
+                   mask(message.address.user_id), path.name)
+
+
 def _report(report: DeliveryReport) -> None:
-    with get_db().transaction() as session:
-        record_report(session, report)
+    try:
+        with get_db().transaction() as session:
+            record_report(session, report)
+    except Exception as exc:
+        if not spool.is_outage(exc):
+            raise
+        # A lost report only leaves its row at "sent": not worth a 5xx to the provider.
+        logger.warning("database unavailable: %s delivery report %s dropped", report.channel,
+                       report.provider_id)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,98 @@
+"""A database outage loses no resident's message: verified webhooks are spooled to disk and
+answered 200, then replayed in order, once each, when the database is back. The outage is a
+cut TCP proxy between the app and PostgreSQL; the shared server itself is never touched."""
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from bot.context import get_db
+from bot.domain.communities import create_community
+from bot.messaging import spool
+from bot.messaging.channels import replay_spool
+from bot.web.app import create_app
+from models import InboundLog, OutboxMessage
+from tests.fake_telegram import TOKEN
+from tests.tcp_proxy import TcpProxy
+from tests.test_sms import NUMBER, inbound, signed, twilio_config
+from tests.test_telegram import SECRET, message_update
+
+
+# A proxy stands between the app and a server: PostgreSQL only (SQLite has no connection).
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
+@pytest.fixture
+def pg(database_url):
+    url = make_url(database_url)
+    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    yield proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy.close()
+
+
+@pytest.fixture
+def outage_app(pg, clock, fake_twilio, tmp_path):
+    proxy, url = pg
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "CLOCK": clock,
+                      "SPOOL_DIR": str(tmp_path / "spool"), "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                      "TELEGRAM_BOT_TOKEN": TOKEN, **twilio_config(fake_twilio)})
+    with get_db(app).transaction() as session:
+        create_community(session, name="Riverside", slug="riverside", budget_total_pence=10**8,
+                         join_code="RIVERSIDE", sms_number=NUMBER, now=clock())
+    yield app
+    get_db(app).dispose()
+
+
+def _text(client, body, sid=None):
+    params = inbound(body, sid=sid)
+    return client.post("/webhooks/twilio/sms", data=params, headers=signed(params))
+
+
+def _bodies(app):
+    with get_db(app).transaction() as session:
+        return [log.body for log in session.scalars(select(InboundLog).order_by(InboundLog.id))]
+
+
+def test_messages_during_an_outage_are_answered_200_and_replayed_in_order_once(outage_app, pg):
+    proxy, _ = pg
+    client = outage_app.test_client()
+    assert _text(client, "YES").status_code == 200
+    proxy.cut()
+    assert _text(client, "IDEA benches by the pond", sid="SMrepeat").status_code == 200
+    assert _text(client, "IDEA benches by the pond", sid="SMrepeat").status_code == 200  # a retry
+    assert _text(client, "£2k").status_code == 200
+    telegram = client.post("/webhooks/telegram", json=message_update(111, "/start RIVERSIDE"),
+                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert telegram.status_code == 200
+    assert len(spool.pending(outage_app.config["SPOOL_DIR"])) == 4
+    proxy.restore()
+    assert _text(client, "BUDGET").status_code == 200  # replays the spool first, then this
+    assert _bodies(outage_app) == ["YES", "IDEA benches by the pond", "£2k", None, "BUDGET"]
+    assert spool.pending(outage_app.config["SPOOL_DIR"]) == []
+    with get_db(outage_app).transaction() as session:
+        replies = session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)).all()
+    assert any("#1" in reply and "£2,000" in reply for reply in replies)  # the idea and its cost
+    assert len(replies) == 5  # one answer to each message, none to the repeat
+
+
+def test_a_worker_replays_the_spool_without_any_new_message(outage_app, pg):
+    proxy, _ = pg
+    client = outage_app.test_client()
+    proxy.cut()
+    assert _text(client, "YES").status_code == 200
+    replay = replay_spool(outage_app)
+    assert replay() == 0  # still down: nothing lost, nothing replayed
+    assert len(spool.pending(outage_app.config["SPOOL_DIR"])) == 1
+    proxy.restore()
+    assert replay() == 1
+    assert _bodies(outage_app) == ["YES"]
+
+
+def test_a_statement_error_is_not_mistaken_for_an_outage(outage_app, monkeypatch):
+    import bot.web.webhooks as webhooks
+
+    def broken(message):
+        raise ValueError("a bug, not an outage")
+    monkeypatch.setattr(webhooks, "receive", lambda db, message, now: broken(message))
+    outage_app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert _text(outage_app.test_client(), "YES").status_code == 500
+    assert spool.pending(outage_app.config["SPOOL_DIR"]) == []
