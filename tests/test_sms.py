@@ -318,3 +318,19 @@ def test_a_number_that_opted_out_at_the_carrier_is_reachable_again_when_it_write
     assert "Sent to 1 members." in cp("budget", "update", "--community", "riverside", "--text",
                                       "News!", "--broadcast").output
     assert "budget news: News!" in phone.receive()[0]
+
+
+def test_a_flood_from_one_number_gets_a_few_answers_and_one_slow_down(sms_app, fake_twilio, community,
+                                                                      db, clock):
+    phone = Phone(sms_app, fake_twilio)
+    phone.text("YES")
+    replies = [phone.text("BUDGET") for _ in range(30)]
+    answered = [r for r in replies if r]
+    assert len(answered) == 10  # the limit counts the YES too: 9 budgets and one slow-down
+    assert "faster than we can answer" in answered[-1][0]
+    assert all("Still to decide" in r[0] for r in answered[:-1])
+    assert count(db, InboundLog) == 31  # every message is stored
+    assert "won't get any more messages" in phone.text("STOP")[0]  # always answered
+    clock.advance(minutes=1)
+    assert "Welcome back" in phone.text("START")[0]
+    assert "Still to decide" in phone.text("BUDGET")[0]

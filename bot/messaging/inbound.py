@@ -1,8 +1,9 @@
 """Receiving a message: store it, understand it, queue the replies, all in one transaction."""
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from models import Community, InboundLog
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 2000  # longer than any concatenated SMS; anything beyond is noise
+ALWAYS_ANSWERED = {"stop", "start", "delete"}
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,16 @@ class Receipt:
 ATTEMPTS = 3
 
 
-def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
-    """Store and handle one inbound message; a repeat of one already stored changes nothing."""
+def receive(db: Database, message: InboundMessage, now: datetime,
+            per_minute: int | None = None) -> Receipt:
+    """Store and handle one inbound message; a repeat of one already stored changes nothing.
+
+    With `per_minute`, a sender's messages beyond it in a minute are stored but not answered
+    (each reply costs money), except STOP, START and DELETE."""
     message = _normalised(message)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _receive(db, message, now)
+            return _receive(db, message, now, per_minute)
         except IntegrityError:
             # A concurrent turn took a number we chose (an idea's #); the whole turn was rolled
             # back, so running it again is safe.
@@ -53,7 +59,8 @@ def receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
     raise AssertionError("unreachable")
 
 
-def _receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
+def _receive(db: Database, message: InboundMessage, now: datetime,
+             per_minute: int | None) -> Receipt:
     channel = spec(message.address.channel)
     with db.transaction() as session:
         entry = False
@@ -76,7 +83,7 @@ def _receive(db: Database, message: InboundMessage, now: datetime) -> Receipt:
             log = _store(session, community, message, now)
             if log is None:
                 return _duplicate(message)
-        replies = _answer(session, community, message, log, now, entry)
+        replies = _answer(session, community, message, log, now, entry, per_minute)
     return Receipt("handled", replies)
 
 
@@ -124,16 +131,33 @@ def _store(session: Session, community: Community | None, message: InboundMessag
     return log
 
 
+def _flooding(session: Session, log: InboundLog, now: datetime, per_minute: int) -> bool:
+    return _recent(session, log, now) > per_minute
+
+
+def _recent(session: Session, log: InboundLog, now: datetime) -> int:
+    """Messages from this sender in the last minute, this one included."""
+    return session.scalar(select(func.count()).select_from(InboundLog).where(
+        InboundLog.channel == log.channel, InboundLog.sender == log.sender,
+        InboundLog.received_at > now - timedelta(minutes=1)))
+
+
 def _answer(session: Session, community: Community, message: InboundMessage,
-            log: InboundLog, now: datetime, entry: bool) -> int:
+            log: InboundLog, now: datetime, entry: bool, per_minute: int | None) -> int:
     resident = resident_for(session, community, message.address, now)
     conversation = conversation_for(session, resident, now)
     text = (message.payload or message.text or "")[:MAX_TEXT]
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
         text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
-    turn = Turn(session, community, resident, conversation, text, parse(text), now,
+    command = parse(text)
+    turn = Turn(session, community, resident, conversation, text, command, now,
                 contact=message.contact, channel=message.address.channel)
-    replies = handle(turn)
+    if (per_minute is None or command.keyword in ALWAYS_ANSWERED
+            or not _flooding(session, log, now, per_minute)):
+        replies = handle(turn)
+    else:
+        # Stored, not acted on; one "slow down" when the limit is first passed.
+        replies = [turn.say("slow_down")] if _recent(session, log, now) == per_minute + 1 else []
     resident = turn.resident  # sharing a phone number may have joined two residents into one
     log.resident_id = resident.id
     for reply in replies:

@@ -104,6 +104,9 @@ CATALOGUE: dict[str, Entry] = {
         "Done: your data is erased and you won't hear from us again. Text us any time "
         "to start afresh.")),
     "delete_cancelled": Entry(N_("OK, nothing was deleted. Send HELP for the menu.")),
+    "slow_down": Entry(N_(
+        "You're sending messages faster than we can answer, so we'll skip a few. Please "
+        "wait a minute, then send it again. STOP and DELETE always work.")),
     "fallback": Entry(N_(
         "Sorry, I didn't understand that. Send IDEA and your idea, BUDGET, MY IDEAS "
         "or HELP.")),

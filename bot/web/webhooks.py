@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def _store(message: InboundMessage):
-    return receive(get_db(), message, now())
+    return receive(get_db(), message, now(), int(current_app.config.get("INBOUND_PER_MINUTE", 10)))
 
 
 def _receive(message: InboundMessage):
