@@ -5,6 +5,7 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+from models.money import PENCE
 
 # phone: Telegram residents share their contact so one person is one resident across channels.
 VERIFICATION_RULES = ("none", "postcode", "phone")
@@ -21,7 +22,7 @@ class Community(Base):
     timezone: Mapped[str] = mapped_column(String(60), default="Europe/London")
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
-    budget_total_pence: Mapped[int] = mapped_column(default=0)
+    budget_total_pence: Mapped[int] = mapped_column(PENCE, default=0)
     verification: Mapped[str] = mapped_column(String(20), default="none")
     # Outward codes ("E1") or sectors ("E1 6") a postcode must fall in when verification is "postcode".
     postcode_areas: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+from models.money import PENCE
 
 IDEA_STATUSES = (
     "submitted", "shortlisted", "rejected", "merged", "in_round", "funded", "not_funded",
@@ -22,7 +23,7 @@ class Idea(Base):
     # NULL once the author erased their data: the idea stays, anonymous.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
-    cost_pence: Mapped[int | None]
+    cost_pence: Mapped[int | None] = mapped_column(PENCE)
     status: Mapped[str] = mapped_column(String(20), default="submitted")
     reject_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.money import PENCE
 
 ROUND_METHODS = ("choose-one", "approval", "budget")
 ROUND_RULES = ("greedy", "equal-shares")
@@ -20,7 +21,7 @@ class Round(Base):
     method: Mapped[str] = mapped_column(String(20))
     rule: Mapped[str] = mapped_column(String(20), default="greedy")
     max_choices: Mapped[int | None]  # approval rounds: at most k options; None = no limit
-    budget_pence: Mapped[int]  # the money this round allocates
+    budget_pence: Mapped[int] = mapped_column(PENCE)  # the money this round allocates
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
@@ -50,7 +51,7 @@ class RoundOption(Base):
     number: Mapped[int]
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
     title: Mapped[str] = mapped_column(Text)
-    cost_pence: Mapped[int]
+    cost_pence: Mapped[int] = mapped_column(PENCE)
 
     round: Mapped[Round] = relationship(back_populates="options")
 

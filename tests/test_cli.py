@@ -101,8 +101,10 @@ def test_the_budget_ledger(cp, community, member):
     assert (shown["total_pence"], shown["committed_pence"], shown["spent_pence"],
             shown["remaining_pence"]) == (115_000_000, 2_000_000, 325_000, 113_000_000)
     assert shown["latest_update"]["text"] == "The garden opens on Saturday"
-    assert shown["spending"][0] == {"id": 1, "description": "Tools and seeds", "amount_pence": 325_000,
-                                    "allocation_id": 1, "spent_on": "2026-11-20"}
+    assert shown["spending"][0] == {"id": 1, "number": 1, "description": "Tools and seeds",
+                                    "amount_pence": 325_000, "allocation_id": 1, "allocation": 1,
+                                    "spent_on": "2026-11-20", "over_allocation": False,
+                                    "voided_by": None}
     text = cp("budget", "show", "--community", "riverside").output
     assert "Still to decide:  £1,130,000" in text
     reply = member.reply("BUDGET")  # residents see the same ledger

@@ -1,4 +1,6 @@
-"""`commonpurse budget allocate|spend|update|show`: the ledger."""
+"""`commonpurse budget allocate|spend|void|close|update|show`: the ledger.
+
+Allocations and spending are numbered per community; a mistake is corrected, never edited."""
 import click
 from flask.cli import AppGroup
 
@@ -8,10 +10,14 @@ from bot.context import get_db, now
 from bot.domain import ledger
 from bot.domain.communities import by_slug
 from bot.domain.serialise import budget_json
+from bot.errors import InvalidInput
 from bot.text.money import format_pence
 
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
+organiser_option = click.option(
+    "--as", "organiser", envvar="COMMONPURSE_ORGANISER", metavar="EMAIL",
+    help="Your email, recorded on the correction (default: $COMMONPURSE_ORGANISER).")
 
 
 @budget_group.command("allocate")
@@ -26,7 +32,7 @@ def allocate(slug, amount, title, idea_number) -> None:
         allocation = ledger.allocate(session, community, title=title, amount_pence=amount,
                                      idea_number=idea_number, now=now())
         left = ledger.summary(session, community).remaining
-        click.echo(f"Allocation {allocation.id}: {format_pence(amount)} to {allocation.title}. "
+        click.echo(f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
                    f"Still to decide: {format_pence(left)}.")
 
 
@@ -34,18 +40,71 @@ def allocate(slug, amount, title, idea_number) -> None:
 @community_option
 @click.option("--amount", required=True, type=MONEY, help="e.g. £3,250.")
 @click.option("--description", required=True, help="What the money paid for.")
-@click.option("--allocation", "allocation_id", type=click.IntRange(min=1),
-              help="The allocation this spending belongs to.")
+@click.option("--allocation", "allocation_number", type=click.IntRange(min=1),
+              help="The number of the allocation this spending belongs to.")
 @click.option("--date", "spent_on", type=DAY, help="When it was paid (default today).")
-def spend(slug, amount, description, allocation_id, spent_on) -> None:
+@click.option("--over-allocation", is_flag=True,
+              help="Record it even beyond what is left of the allocation or the budget.")
+def spend(slug, amount, description, allocation_number, spent_on, over_allocation) -> None:
     """Record money paid out."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         current = now()
-        entry = ledger.spend(session, community, description=description, amount_pence=amount,
-                             allocation_id=allocation_id, spent_on=spent_on or current.date(),
-                             now=current)
-        click.echo(f"Spending {entry.id}: {format_pence(amount)} for {entry.description}.")
+        try:
+            entry = ledger.spend(session, community, description=description, amount_pence=amount,
+                                 allocation_number=allocation_number, over_allocation=over_allocation,
+                                 spent_on=spent_on or current.date(), now=current)
+        except ledger.Overspend as exc:
+            raise InvalidInput(f"{exc}; add --over-allocation to record it anyway") from None
+        note = " Recorded over allocation, as you said." if entry.over_allocation else ""
+        click.echo(f"Spending {entry.number}: {format_pence(amount)} for {entry.description}.{note}")
+
+
+@budget_group.command("void")
+@community_option
+@click.option("--spend", "spending_number", type=click.IntRange(min=1), help="The spending's number.")
+@click.option("--allocation", "allocation_number", type=click.IntRange(min=1),
+              help="The allocation's number (releases it; nothing may be spent against it).")
+@click.option("--reason", required=True, help="Why it is void, e.g. \"typed twice\".")
+@organiser_option
+def void(slug, spending_number, allocation_number, reason, organiser) -> None:
+    """Void a spending or an allocation with a correcting entry; the original stays on record."""
+    if (spending_number is None) == (allocation_number is None):
+        raise click.UsageError("give either --spend N or --allocation N")
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        if spending_number is not None:
+            entry = f"Spending {spending_number}"
+            correction = ledger.void_spending(session, community, spending_number, reason=reason,
+                                              organiser=organiser, now=now())
+        else:
+            entry = f"Allocation {allocation_number}"
+            correction = ledger.void_allocation(session, community, allocation_number, reason=reason,
+                                                organiser=organiser, now=now())
+        money = ledger.summary(session, community)
+        click.echo(f"{entry} is void (correction {correction.number}: {correction.reason}). "
+                   f"Spent: {format_pence(money.spent)}. Still to decide: {format_pence(money.remaining)}.")
+
+
+@budget_group.command("close")
+@community_option
+@click.option("--allocation", "allocation_number", required=True, type=click.IntRange(min=1),
+              help="The allocation's number.")
+@click.option("--reason", help="e.g. \"came in under budget\".")
+@organiser_option
+def close(slug, allocation_number, reason, organiser) -> None:
+    """Close an allocation: it keeps what was spent; the rest goes back to still to decide."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        correction = ledger.close_allocation(session, community, allocation_number, reason=reason,
+                                             organiser=organiser, now=now())
+        state = ledger.allocation_state(session, ledger.allocation_by_number(
+            session, community, allocation_number))
+        back = max(state.allocation.amount_pence - state.spent, 0)
+        left = ledger.summary(session, community).remaining
+        click.echo(f"Allocation {allocation_number} closed (correction {correction.number}): "
+                   f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
+                   f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}.")
 
 
 @budget_group.command("update")
@@ -65,25 +124,42 @@ def update(slug, text, broadcast) -> None:
 @community_option
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 def show(slug, as_json) -> None:
-    """The budget: total, committed, spent, remaining, allocations and spending."""
+    """The budget: total, committed, spent, remaining; every entry and correction."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        money = ledger.summary(session, community)
-        allocations = ledger.allocations(session, community)
-        spendings = ledger.spendings(session, community)
         obj = budget_json(session, community)
-    latest = money.latest_update
-    lines = [f"{community.name}",
-             f"  Total:            {format_pence(money.total)}",
-             f"  Committed:        {format_pence(money.committed)}",
-             f"  Spent:            {format_pence(money.spent)}",
-             f"  Still to decide:  {format_pence(money.remaining)}"]
-    lines += [f"  Allocation {a.id}: {format_pence(a.amount_pence)}  {a.title}" for a in allocations]
-    lines += [f"  Spending {s.id}: {format_pence(s.amount_pence)}  {s.description} ({s.spent_on})"
-              for s in spendings]
-    if latest:
-        lines.append(f"  Latest update: {latest.text}")
-    emit_object(obj, as_json, lines)
+        name = community.name
+    emit_object(obj, as_json, _lines(name, obj))
+
+
+def _lines(name: str, obj: dict) -> list[str]:
+    """`budget show` for people, from the same JSON scripts get."""
+    money = format_pence
+    lines = [name,
+             f"  Total:            {money(obj['total_pence'])}",
+             f"  Committed:        {money(obj['committed_pence'])}",
+             f"  Spent:            {money(obj['spent_pence'])}",
+             f"  Still to decide:  {money(obj['remaining_pence'])}"]
+    for a in obj["allocations"]:
+        state = {"open": f"{money(a['spent_pence'])} spent",
+                 "closed": f"closed by correction {a['closed_by']}: {money(a['spent_pence'])} spent",
+                 "void": f"void: correction {a['voided_by']}"}[a["status"]]
+        lines.append(f"  Allocation {a['number']}: {money(a['amount_pence'])}  {a['title']}  ({state})")
+    for s in obj["spending"]:
+        notes = [f"allocation {s['allocation']}"] if s["allocation"] else []
+        notes += ["over allocation"] if s["over_allocation"] else []
+        notes += [f"void: correction {s['voided_by']}"] if s["voided_by"] else []
+        lines.append(f"  Spending {s['number']}: {money(s['amount_pence'])}  {s['description']} "
+                     f"({', '.join([s['spent_on'], *notes])})")
+    for c in obj["corrections"]:
+        entry = f"allocation {c['allocation']}" if c["allocation"] else f"spending {c['spending']}"
+        by = f", by {c['organiser']}" if c["organiser"] else ""
+        reason = f": {c['reason']}" if c["reason"] else ""
+        lines.append(f"  Correction {c['number']}: {c['action']} {entry}{reason} "
+                     f"({c['created_at'][:16].replace('T', ' ')} UTC{by})")
+    if obj["latest_update"]:
+        lines.append(f"  Latest update: {obj['latest_update']['text']}")
+    return lines
 
 
 def register(cli: click.Group) -> None:

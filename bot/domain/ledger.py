@@ -1,15 +1,28 @@
-"""The budget ledger: what the community has, has committed, has spent and has left."""
+"""The budget ledger: what the community has, has committed, has spent and has left.
+
+Entries are never edited or deleted. A mistake is put right by a correction, a later entry that
+voids a spending or an allocation, or closes an allocation with what was spent against it; the
+corrected entry stays on the books and no longer counts."""
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import members, notify
 from bot.errors import InvalidInput, NotFound
-from bot.text.money import format_pence
+from bot.text.money import MAX_PENCE, format_pence
 from models import Allocation, BudgetUpdate, Community, Spending
+from models.money import Correction
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MAX_ROW = 2**31 - 1  # ids and numbers are 32-bit columns: beyond this no row can match
+
+
+class Overspend(InvalidInput):
+    """Spending beyond what is left: refused unless the organiser says to record it anyway."""
 
 
 @dataclass(frozen=True)
@@ -21,12 +34,42 @@ class BudgetSummary:
     latest_update: BudgetUpdate | None
 
 
+@dataclass(frozen=True)
+class AllocationState:
+    """An allocation with what has been spent against it and its correction, if any."""
+
+    allocation: Allocation
+    spent: int
+    correction: Correction | None
+
+    @property
+    def status(self) -> str:
+        """open, closed (it commits what was spent) or void (it counts for nothing)."""
+        if self.correction is None:
+            return "open"
+        return "void" if self.correction.action == "void" else "closed"
+
+    @property
+    def committed(self) -> int:
+        if self.status == "void":
+            return 0
+        if self.status == "closed":
+            return self.spent
+        return max(self.allocation.amount_pence, self.spent)
+
+    @property
+    def left(self) -> int:
+        """What may still be spent against it without saying so explicitly."""
+        if self.status != "open":
+            return 0
+        return max(self.allocation.amount_pence - self.spent, 0)
+
+
 def summary(session: Session, community: Community) -> BudgetSummary:
-    allocated = _sum(session, Allocation.amount_pence, Allocation.community_id == community.id)
-    spent = _sum(session, Spending.amount_pence, Spending.community_id == community.id)
-    unallocated_spend = _sum(session, Spending.amount_pence, Spending.community_id == community.id,
-                             Spending.allocation_id.is_(None))
-    committed = allocated + unallocated_spend
+    """Totals over the entries that count (voided ones do not)."""
+    spent = _sum(session, Spending.amount_pence, *_live(community))
+    outside = _sum(session, Spending.amount_pence, *_live(community), Spending.allocation_id.is_(None))
+    committed = sum(state.committed for state in allocation_states(session, community)) + outside
     latest = session.scalar(
         select(BudgetUpdate).where(BudgetUpdate.community_id == community.id)
         .order_by(BudgetUpdate.created_at.desc(), BudgetUpdate.id.desc()).limit(1))
@@ -38,39 +81,93 @@ def allocate(session: Session, community: Community, *, title: str, amount_pence
              now: datetime, idea_number: int | None = None) -> Allocation:
     """Commit money to a project; refuses more than is left."""
     _check_amount(amount_pence)
-    title = title.strip()
-    if not title:
-        raise InvalidInput("an allocation needs a title")
+    title = _line(title, Allocation.title, "an allocation needs a title", "an allocation's title")
+    _lock(session, community)
     left = summary(session, community).remaining
     if amount_pence > left:
-        raise InvalidInput(f"only {format_pence(left)} is left to allocate")
+        raise InvalidInput(f"only {format_pence(max(left, 0))} is left to allocate")
+    _check_limit(amount_pence)
     idea_id = None
     if idea_number is not None:
         idea_id = idea_by_number(session, community, idea_number).id
-    allocation = Allocation(community_id=community.id, title=title, amount_pence=amount_pence,
-                            idea_id=idea_id, created_at=now)
+    allocation = Allocation(community_id=community.id, number=_next_number(session, Allocation, community),
+                            title=title, amount_pence=amount_pence, idea_id=idea_id, created_at=now)
     session.add(allocation)
     session.flush()
     return allocation
 
 
 def spend(session: Session, community: Community, *, description: str, amount_pence: int,
-          spent_on: date, now: datetime, allocation_id: int | None = None) -> Spending:
-    """Record money paid out, against an allocation of this community if one is given."""
+          spent_on: date, now: datetime, allocation_number: int | None = None,
+          allocation_id: int | None = None, over_allocation: bool = False) -> Spending:
+    """Record money paid out, against an allocation of this community if one is given (by its
+    number, or by its id for older callers). Beyond what is left of the allocation or of the
+    budget raises Overspend, unless `over_allocation`: then it is recorded, and marked so."""
     _check_amount(amount_pence)
-    description = description.strip()
-    if not description:
-        raise InvalidInput("spending needs a description")
-    if allocation_id is not None:
-        allocation = session.get(Allocation, allocation_id)
-        if allocation is None or allocation.community_id != community.id:
-            raise NotFound(f"no allocation {allocation_id} in {community.slug}")
-    spending = Spending(community_id=community.id, allocation_id=allocation_id,
-                        amount_pence=amount_pence, description=description, spent_on=spent_on,
-                        created_at=now)
+    description = _line(description, Spending.description, "spending needs a description",
+                        "a spending's description")
+    _lock(session, community)
+    allocation = _allocation_for_spending(session, community, allocation_number, allocation_id)
+    remaining = summary(session, community).remaining
+    left, added = None, amount_pence  # left of the allocation; added to the money committed
+    if allocation is not None:
+        state = allocation_state(session, allocation)
+        if state.status == "void":
+            raise InvalidInput(f"allocation {allocation.number} is void "
+                               f"(correction {state.correction.number})")
+        left, added = state.left, max(amount_pence - state.left, 0)
+    beyond_allocation = left is not None and amount_pence > left
+    beyond_budget = added > remaining
+    if (beyond_allocation or beyond_budget) and not over_allocation:
+        if beyond_allocation and state.status == "closed":
+            raise Overspend(f"allocation {allocation.number} is closed: nothing is left of it")
+        if beyond_allocation:
+            raise Overspend(f"only {format_pence(left)} is left of allocation {allocation.number}")
+        raise Overspend(f"only {format_pence(max(remaining, 0))} is left to spend")
+    _check_limit(amount_pence)
+    spending = Spending(community_id=community.id, number=_next_number(session, Spending, community),
+                        allocation_id=allocation.id if allocation else None, amount_pence=amount_pence,
+                        description=description, spent_on=spent_on,
+                        over_allocation=beyond_allocation or beyond_budget, created_at=now)
     session.add(spending)
     session.flush()
     return spending
+
+
+def void_spending(session: Session, community: Community, number: int, *, reason: str,
+                  organiser: str | None, now: datetime) -> Correction:
+    """A correction saying spending `number` was a mistake; it stops counting."""
+    _lock(session, community)
+    spending = spending_by_number(session, community, number)
+    done = session.scalar(select(Correction).where(Correction.spending_id == spending.id))
+    if done is not None:
+        raise InvalidInput(f"spending {number} is already void (correction {done.number})")
+    return _correct(session, community, "void", reason=reason, organiser=organiser, now=now,
+                    spending_id=spending.id)
+
+
+def void_allocation(session: Session, community: Community, number: int, *, reason: str,
+                    organiser: str | None, now: datetime) -> Correction:
+    """A correction releasing allocation `number` entirely; refused while spending counts against it."""
+    _lock(session, community)
+    state = allocation_state(session, allocation_by_number(session, community, number))
+    _refuse_corrected(state)
+    if state.spent:
+        raise InvalidInput(f"allocation {number} has {format_pence(state.spent)} spent against it: "
+                           "void that spending first, or close the allocation")
+    return _correct(session, community, "void", reason=reason, organiser=organiser, now=now,
+                    allocation_id=state.allocation.id)
+
+
+def close_allocation(session: Session, community: Community, number: int, *, reason: str | None,
+                     organiser: str | None, now: datetime) -> Correction:
+    """A correction closing allocation `number`: it commits what was spent against it, and the
+    rest goes back to what residents still have to decide."""
+    _lock(session, community)
+    state = allocation_state(session, allocation_by_number(session, community, number))
+    _refuse_corrected(state)
+    return _correct(session, community, "close", reason=reason, organiser=organiser, now=now,
+                    allocation_id=state.allocation.id)
 
 
 def post_update(session: Session, community: Community, text: str, now: datetime) -> BudgetUpdate:
@@ -85,28 +182,52 @@ def post_update(session: Session, community: Community, text: str, now: datetime
 
 
 def spent_between(session: Session, community: Community, first: date, after: date) -> int:
-    """Money paid out on days from `first` up to, not including, `after`."""
-    return _sum(session, Spending.amount_pence, Spending.community_id == community.id,
+    """Money paid out on days from `first` up to, not including, `after` (voided spending aside)."""
+    return _sum(session, Spending.amount_pence, *_live(community),
                 Spending.spent_on >= first, Spending.spent_on < after)
 
 
+def allocation_by_number(session: Session, community: Community, number: int) -> Allocation:
+    return _by_number(session, Allocation, community, number, "allocation")
+
+
+def spending_by_number(session: Session, community: Community, number: int) -> Spending:
+    return _by_number(session, Spending, community, number, "spending")
+
+
+def allocation_state(session: Session, allocation: Allocation) -> AllocationState:
+    spent = _sum(session, Spending.amount_pence, Spending.allocation_id == allocation.id,
+                 ~_voided())
+    correction = session.scalar(select(Correction).where(Correction.allocation_id == allocation.id))
+    return AllocationState(allocation, spent, correction)
+
+
+def allocation_states(session: Session, community: Community) -> list[AllocationState]:
+    """Every allocation, voided and closed ones too, by number."""
+    spent = dict(session.execute(
+        select(Spending.allocation_id, func.sum(Spending.amount_pence))
+        .where(*_live(community), Spending.allocation_id.is_not(None))
+        .group_by(Spending.allocation_id)).all())
+    rows = session.execute(
+        select(Allocation, Correction).outerjoin(Correction, Correction.allocation_id == Allocation.id)
+        .where(Allocation.community_id == community.id).order_by(Allocation.number)).all()
+    return [AllocationState(allocation, int(spent.get(allocation.id) or 0), correction)
+            for allocation, correction in rows]
+
+
 def allocations(session: Session, community: Community) -> list[Allocation]:
-    return list(session.scalars(
-        select(Allocation).where(Allocation.community_id == community.id).order_by(Allocation.id)))
+    return [state.allocation for state in allocation_states(session, community)]
 
 
 def spendings(session: Session, community: Community) -> list[Spending]:
+    """Every spending, voided ones too, by number."""
     return list(session.scalars(
-        select(Spending).where(Spending.community_id == community.id).order_by(Spending.id)))
+        select(Spending).where(Spending.community_id == community.id).order_by(Spending.number)))
 
 
-def _sum(session: Session, column, *where) -> int:
-    return session.scalar(select(func.coalesce(func.sum(column), 0)).where(*where)) or 0
-
-
-def _check_amount(amount_pence: int) -> None:
-    if amount_pence <= 0:
-        raise InvalidInput("the amount must be more than zero")
+def corrections(session: Session, community: Community) -> list[Correction]:
+    return list(session.scalars(
+        select(Correction).where(Correction.community_id == community.id).order_by(Correction.number)))
 
 
 def broadcast_update(session: Session, community: Community, update: BudgetUpdate,
@@ -115,3 +236,108 @@ def broadcast_update(session: Session, community: Community, update: BudgetUpdat
     return sum(1 for resident in members(session, community)
                if notify(session, community, resident, "budget_news", now, update=update.text,
                          key=f"budget-update:{update.id}:{resident.id}"))
+
+
+def _lock(session: Session, community: Community) -> None:
+    """Hold the community's ledger until this transaction ends, so that what is left, once read,
+    stays true until the entry is written: two organisers cannot both spend the same money.
+
+    PostgreSQL locks the community's row (NO KEY, so rows that merely refer to the community are
+    not held up); SQLite ignores FOR UPDATE, but its write transactions begin IMMEDIATE
+    (models.engine), which already lets one writer in at a time."""
+    session.execute(select(Community.id).where(Community.id == community.id)
+                    .with_for_update(key_share=True))
+
+
+def _by_number(session: Session, model, community: Community, number: int, name: str):
+    found = None
+    if number <= _MAX_ROW:
+        found = session.scalar(select(model).where(model.community_id == community.id,
+                                                   model.number == number))
+    if found is None:
+        raise NotFound(f"no {name} {number} in {community.slug}")
+    return found
+
+
+def _allocation_for_spending(session: Session, community: Community, number: int | None,
+                             allocation_id: int | None) -> Allocation | None:
+    if number is not None:
+        return allocation_by_number(session, community, number)
+    if allocation_id is None:
+        return None
+    allocation = session.get(Allocation, allocation_id) if allocation_id <= _MAX_ROW else None
+    if allocation is None or allocation.community_id != community.id:
+        raise NotFound(f"no allocation {allocation_id} in {community.slug}")
+    return allocation
+
+
+def _refuse_corrected(state: AllocationState) -> None:
+    if state.correction is not None:
+        done = "void" if state.status == "void" else "closed"
+        raise InvalidInput(f"allocation {state.allocation.number} is already {done} "
+                           f"(correction {state.correction.number})")
+
+
+def _correct(session: Session, community: Community, action: str, *, reason: str | None,
+             organiser: str | None, now: datetime, allocation_id: int | None = None,
+             spending_id: int | None = None) -> Correction:
+    reason = " ".join((reason or "").split()) or None
+    if action == "void" and reason is None:
+        raise InvalidInput("say why it is void: a reason is required")
+    correction = Correction(community_id=community.id, number=_next_number(session, Correction, community),
+                            action=action, allocation_id=allocation_id, spending_id=spending_id,
+                            reason=reason, organiser_email=_email(organiser), created_at=now)
+    session.add(correction)
+    session.flush()
+    return correction
+
+
+def _email(organiser: str | None) -> str | None:
+    """The organiser's email as given, checked; None when nobody said who they are."""
+    email = (organiser or "").strip().lower()
+    if not email:
+        return None
+    if not _EMAIL.match(email) or len(email) > Correction.organiser_email.type.length:
+        raise InvalidInput(f"{organiser!r} is not an organiser's email address")
+    return email
+
+
+def _live(community: Community) -> tuple:
+    """Conditions for the spending of `community` that counts (not voided)."""
+    return Spending.community_id == community.id, ~_voided()
+
+
+def _voided():
+    """The spending has a correction (spending is only ever voided)."""
+    return exists().where(Correction.spending_id == Spending.id)
+
+
+def _next_number(session: Session, model, community: Community) -> int:
+    """The next per-community number (safe under the ledger lock)."""
+    return (session.scalar(select(func.max(model.number)).where(model.community_id == community.id))
+            or 0) + 1
+
+
+def _sum(session: Session, column, *where) -> int:
+    # int(): PostgreSQL sums a BIGINT as NUMERIC, which arrives as a Decimal.
+    return int(session.scalar(select(func.coalesce(func.sum(column), 0)).where(*where)) or 0)
+
+
+def _line(text: str, column, empty: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput(empty)
+    limit = column.type.length
+    if len(text) > limit:
+        raise InvalidInput(f"{what} is at most {limit} characters (this one has {len(text)})")
+    return text
+
+
+def _check_amount(amount_pence: int) -> None:
+    if amount_pence <= 0:
+        raise InvalidInput("the amount must be more than zero")
+
+
+def _check_limit(amount_pence: int) -> None:
+    if amount_pence > MAX_PENCE:
+        raise InvalidInput(f"the amount must be at most {format_pence(MAX_PENCE)}")

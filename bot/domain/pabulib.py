@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.outcome import Option, compute
 from bot.errors import InvalidInput
+from bot.text.money import MAX_PENCE, format_pence
 from models import Ballot, Community, Round, RoundOption
 
 RULE_NAMES = {"greedy": "greedy", "equal-shares": "equalshares/add1"}
+DEFAULT_RULE = "greedy"  # for files whose META names no rule we know
 METHOD_VOTE_TYPE = "approval"  # every method's ballots are approval sets
 
 
@@ -51,8 +53,9 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
 
 
 def import_pb(session: Session, community: Community, text: str, now: datetime,
-              rule: str = "greedy") -> Round:
-    """A closed, imported round from a .pb file, counted by our rule (never sent or funded)."""
+              rule: str | None = None) -> Round:
+    """A closed, imported round from a .pb file (never sent or funded), counted by `rule`, or
+    when that is None by the rule the file's META names."""
     try:
         instance, profile = parse_pabulib_from_string(text)
     except Exception as exc:  # pabutools raises many kinds on malformed files
@@ -62,15 +65,18 @@ def import_pb(session: Session, community: Community, text: str, now: datetime,
     projects = sorted(instance, key=lambda p: (len(p.name), p.name))
     if not projects:
         raise InvalidInput("the .pb file has no projects")
+    budget_pence = _pence(instance.budget_limit, "the budget")
+    costs = {p.name: _pence(p.cost, f"project {p.name}'s cost") for p in projects}
+    rule = rule or file_rule(instance.meta)
     number = {p.name: n for n, p in enumerate(projects, start=1)}
     title = instance.meta.get("description") or "Imported round"
     round_ = Round(community_id=community.id, title=title[:120], method="approval", rule=rule,
-                   budget_pence=int(instance.budget_limit) * 100, status="closed", imported=True,
+                   budget_pence=budget_pence, status="closed", imported=True,
                    opens_at=now, closes_at=now, closed_at=now, created_at=now)
     for project in projects:
         name = instance.project_meta.get(project, {}).get("name") or project.name
         round_.options.append(RoundOption(number=number[project.name], title=f"{project.name}: {name}",
-                                          cost_pence=int(project.cost) * 100))
+                                          cost_pence=costs[project.name]))
     session.add(round_)
     session.flush()
     ballots = [sorted(number[p.name] for p in ballot) for ballot in profile]
@@ -81,6 +87,24 @@ def import_pb(session: Session, community: Community, text: str, now: datetime,
     round_.outcome = dict(compute(options, ballots, round_.budget_pence, rule),
                           budget_pence=round_.budget_pence, computed_at=now.isoformat())
     return round_
+
+
+def file_rule(meta: dict) -> str:
+    """Our rule for the one a .pb file's META names (rule;equalshares/add1 is equal shares)."""
+    named = meta.get("rule", "").strip().lower()
+    if named.startswith("equalshares"):
+        return "equal-shares"
+    return DEFAULT_RULE
+
+
+def _pence(amount, what: str) -> int:
+    """A .pb amount (whole units of its currency) in pence; refuses negative or absurd ones."""
+    if amount < 0:
+        raise InvalidInput(f"{what} is negative ({amount}): not a .pb file we can count")
+    pence = int(amount) * 100
+    if pence > MAX_PENCE:
+        raise InvalidInput(f"{what} is more than {format_pence(MAX_PENCE)}")
+    return pence
 
 
 def _date(value: datetime | None) -> str:

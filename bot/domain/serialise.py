@@ -32,20 +32,38 @@ def idea_json(idea: Idea) -> dict:
 
 
 def budget_json(session: Session, community: Community) -> dict:
+    """Totals over the entries that count; every entry, voided ones with the correction's number."""
     money = ledger.summary(session, community)
     latest = money.latest_update
+    states = ledger.allocation_states(session, community)
+    numbers = {state.allocation.id: state.allocation.number for state in states}
+    corrections = ledger.corrections(session, community)
+    by_spending = {c.spending_id: c.number for c in corrections if c.spending_id}
+    spendings = ledger.spendings(session, community)
+    spending_numbers = {s.id: s.number for s in spendings}
     return {
         "community": community.slug, "currency": community.currency,
         "total_pence": money.total, "committed_pence": money.committed,
         "spent_pence": money.spent, "remaining_pence": money.remaining,
         "latest_update": {"text": latest.text, "created_at": latest.created_at.isoformat()}
         if latest else None,
-        "allocations": [{"id": a.id, "title": a.title, "amount_pence": a.amount_pence,
+        "allocations": [{"id": a.id, "number": a.number, "title": a.title,
+                         "amount_pence": a.amount_pence, "spent_pence": state.spent,
+                         "committed_pence": state.committed, "status": state.status,
+                         "voided_by": state.correction.number if state.status == "void" else None,
+                         "closed_by": state.correction.number if state.status == "closed" else None,
                          "created_at": a.created_at.isoformat()}
-                        for a in ledger.allocations(session, community)],
-        "spending": [{"id": s.id, "description": s.description, "amount_pence": s.amount_pence,
-                      "allocation_id": s.allocation_id, "spent_on": s.spent_on.isoformat()}
-                     for s in ledger.spendings(session, community)],
+                        for state in states for a in [state.allocation]],
+        "spending": [{"id": s.id, "number": s.number, "description": s.description,
+                      "amount_pence": s.amount_pence, "allocation_id": s.allocation_id,
+                      "allocation": numbers.get(s.allocation_id), "spent_on": s.spent_on.isoformat(),
+                      "over_allocation": s.over_allocation, "voided_by": by_spending.get(s.id)}
+                     for s in spendings],
+        "corrections": [{"number": c.number, "action": c.action,
+                         "allocation": numbers.get(c.allocation_id),
+                         "spending": spending_numbers.get(c.spending_id), "reason": c.reason,
+                         "organiser": c.organiser_email, "created_at": c.created_at.isoformat()}
+                        for c in corrections],
     }
 
 

@@ -1,13 +1,15 @@
-"""The budget ledger: show, allocate, spend, post (and broadcast) updates."""
+"""The budget ledger: show, allocate, spend, correct (void, close), post (and broadcast) updates."""
 from datetime import date
 
-from flask import jsonify
+from flask import g, jsonify
 
 from bot.context import now
 from bot.domain import ledger
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.web.api import community_route, field
+from bot.web.api.openapi import NUMBER, PATHS, SLUG, _obj, _op
+from models import Organiser
 
 
 @community_route("/budget")
@@ -20,7 +22,8 @@ def allocate(session, community, body):
     allocation = ledger.allocate(session, community, title=field(body, "title", str, required=True),
                                  amount_pence=field(body, "amount_pence", int, required=True),
                                  idea_number=field(body, "idea", int), now=now())
-    return jsonify(id=allocation.id, budget=budget_json(session, community)), 201
+    return jsonify(id=allocation.id, number=allocation.number,
+                   budget=budget_json(session, community)), 201
 
 
 @community_route("/budget/spending", methods=("POST",))
@@ -30,10 +33,41 @@ def spend(session, community, body):
         day = date.fromisoformat(spent_on) if spent_on else now().date()
     except ValueError:
         raise InvalidInput("spent_on must be a date like 2026-11-20") from None
-    entry = ledger.spend(session, community, description=field(body, "description", str, required=True),
-                         amount_pence=field(body, "amount_pence", int, required=True),
-                         allocation_id=field(body, "allocation_id", int), spent_on=day, now=now())
-    return jsonify(id=entry.id, budget=budget_json(session, community)), 201
+    try:
+        entry = ledger.spend(
+            session, community, description=field(body, "description", str, required=True),
+            amount_pence=field(body, "amount_pence", int, required=True),
+            allocation_number=field(body, "allocation", int),
+            allocation_id=field(body, "allocation_id", int),
+            over_allocation=field(body, "over_allocation", bool, default=False), spent_on=day, now=now())
+    except ledger.Overspend as exc:
+        raise InvalidInput(f"{exc}; send over_allocation: true to record it anyway") from None
+    return jsonify(id=entry.id, number=entry.number, over_allocation=entry.over_allocation,
+                   budget=budget_json(session, community)), 201
+
+
+@community_route("/budget/spending/<int:number>/void", methods=("POST",))
+def void_spending(session, community, body, number):
+    correction = ledger.void_spending(session, community, number, now=now(),
+                                      reason=field(body, "reason", str, required=True),
+                                      organiser=_organiser_email(session))
+    return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
+
+
+@community_route("/budget/allocations/<int:number>/void", methods=("POST",))
+def void_allocation(session, community, body, number):
+    correction = ledger.void_allocation(session, community, number, now=now(),
+                                        reason=field(body, "reason", str, required=True),
+                                        organiser=_organiser_email(session))
+    return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
+
+
+@community_route("/budget/allocations/<int:number>/close", methods=("POST",))
+def close_allocation(session, community, body, number):
+    correction = ledger.close_allocation(session, community, number, now=now(),
+                                         reason=field(body, "reason", str),
+                                         organiser=_organiser_email(session))
+    return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
 
 
 @community_route("/budget/updates", methods=("POST",))
@@ -42,3 +76,25 @@ def post_update(session, community, body):
     sent = ledger.broadcast_update(session, community, update, now()) \
         if field(body, "broadcast", bool, default=False) else 0
     return jsonify(id=update.id, sent=sent), 201
+
+
+def _organiser_email(session) -> str:
+    """Corrections made through the API are signed by the token's organiser."""
+    return session.get(Organiser, g.organiser_id).email
+
+
+# The correcting routes and the new spending fields, in the OpenAPI document beside the rest.
+_REASON = {"type": "string"}
+_SPENDING = PATHS["/communities/{slug}/budget/spending"]["post"]["requestBody"]["content"]
+_SPENDING["application/json"]["schema"]["properties"].update(
+    allocation={"type": "integer", "description": "the allocation's number in this community"},
+    over_allocation={"type": "boolean", "description": "record it beyond what is left"})
+PATHS["/communities/{slug}/budget/spending/{number}/void"] = {"post": _op(
+    "Void a spending (a correcting entry; the original stays on record)", [SLUG, NUMBER],
+    _obj(["reason"], reason=_REASON), ok="201")}
+PATHS["/communities/{slug}/budget/allocations/{number}/void"] = {"post": _op(
+    "Void an allocation with nothing spent against it", [SLUG, NUMBER],
+    _obj(["reason"], reason=_REASON), ok="201")}
+PATHS["/communities/{slug}/budget/allocations/{number}/close"] = {"post": _op(
+    "Close an allocation: it keeps what was spent, the rest goes back to decide", [SLUG, NUMBER],
+    _obj([], reason=_REASON), ok="201")}
