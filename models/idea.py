@@ -5,16 +5,15 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+from models.states import IdeaStatus, one_of
 from models.money import PENCE
 
-IDEA_STATUSES = (
-    "submitted", "shortlisted", "rejected", "merged", "in_round", "funded", "not_funded",
-)
+IDEA_STATUSES = tuple(s.value for s in IdeaStatus)
 
 
 class Idea(Base):
     __tablename__ = "idea"
-    __table_args__ = (UniqueConstraint("community_id", "number"),)
+    __table_args__ = (UniqueConstraint("community_id", "number"), one_of("status", IdeaStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)

@@ -5,15 +5,18 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+from models.states import OutboxStatus, one_of
 
-OUTBOX_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
+OUTBOX_STATUSES = tuple(s.value for s in OutboxStatus)
 
 
 class InboundLog(Base):
     """Every message we received, stored before we acknowledge it."""
 
     __tablename__ = "inbound_message"
-    __table_args__ = (UniqueConstraint("channel", "provider_message_id"),)
+    __table_args__ = (UniqueConstraint("channel", "provider_message_id"),
+                      # how many messages a sender sent lately (the flood limit)
+                      Index("ix_inbound_sender_recent", "channel", "sender", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -34,7 +37,8 @@ class OutboxMessage(Base):
     """A message we will send: written with the change that caused it, sent by the dispatcher."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_due", "status", "channel", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "channel", "next_attempt_at"),
+                      one_of("status", OutboxStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)

@@ -5,14 +5,14 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.states import ResidentStatus, Step, one_of
 
-# pending: welcomed, no consent yet; verifying: consented, postcode asked;
-# active: a member; erased: asked us to delete their data (row kept, anonymous).
-RESIDENT_STATUSES = ("pending", "verifying", "active", "erased")
+RESIDENT_STATUSES = tuple(s.value for s in ResidentStatus)
 
 
 class Resident(Base):
     __tablename__ = "resident"
+    __table_args__ = (one_of("status", ResidentStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
@@ -56,6 +56,7 @@ class Conversation(Base):
     """Where a resident is in a multi-step flow, so flows survive restarts and workers."""
 
     __tablename__ = "conversation"
+    __table_args__ = (one_of("step", Step, nullable=True),)
 
     resident_id: Mapped[int] = mapped_column(
         ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True

@@ -5,15 +5,17 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.states import RoundStatus, one_of
 from models.money import PENCE
 
 ROUND_METHODS = ("choose-one", "approval", "budget")
 ROUND_RULES = ("greedy", "equal-shares")
-ROUND_STATUSES = ("draft", "scheduled", "open", "closed", "cancelled")
+ROUND_STATUSES = tuple(s.value for s in RoundStatus)
 
 
 class Round(Base):
     __tablename__ = "round"
+    __table_args__ = (one_of("status", RoundStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)

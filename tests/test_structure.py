@@ -1,5 +1,6 @@
 """The shape we promised: migrations match the models; dependencies point one way."""
 import ast
+import itertools
 from pathlib import Path
 
 import pytest
@@ -73,5 +74,52 @@ def test_sqlite_connections_are_set_up_for_concurrent_use(tmp_path):
             pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
             assert (pragma("journal_mode"), pragma("foreign_keys"), pragma("busy_timeout")) == (
                 "wal", 1, 15000)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("table, good, bad", [
+    ("resident", "active", "activ"),
+    ("outbox_message", "cancelled", "canceled"),
+    ("idea", "not_funded", "not funded"),
+    ("round", "open", "opened"),
+    ("conversation", "ballot", "ballots"),
+])
+def test_the_database_refuses_a_state_the_code_does_not_know(database_url, table, good, bad):
+    """Every status and step is checked by the database itself, on SQLite and PostgreSQL."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm import Session
+
+    from bot.domain.communities import create_community
+    from models import Conversation, Idea, OutboxMessage, Resident, Round
+
+    now = datetime(2026, 11, 26, 10, tzinfo=timezone.utc)
+    engine = make_engine(database_url)
+    serial = itertools.count()
+
+    def row(session, value):
+        community = create_community(session, name="Cove", slug=f"c{next(serial)}", join_code=f"CODE{next(serial)}",
+                                     budget_total_pence=100, sms_number=None, now=now)
+        resident = Resident(community_id=community.id, status=value if table == "resident" else "active",
+                            created_at=now)
+        session.add(resident)
+        session.flush()
+        return {
+            "resident": lambda: resident,
+            "outbox_message": lambda: OutboxMessage(channel="sms", status=value, created_at=now),
+            "idea": lambda: Idea(community_id=community.id, number=1, text="x", status=value, created_at=now),
+            "round": lambda: Round(community_id=community.id, title="r", method="approval", rule="greedy",
+                                   budget_pence=1, status=value, opens_at=now, closes_at=now, created_at=now),
+            "conversation": lambda: Conversation(resident_id=resident.id, step=value, data={}, updated_at=now),
+        }[table]()
+
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(row(session, good))
+        with pytest.raises(IntegrityError, match="_state"), Session(engine) as session, session.begin():
+            session.add(row(session, bad))
+            session.flush()
     finally:
         engine.dispose()
