@@ -21,6 +21,7 @@ def test_idea_in_one_message_then_cost(member, db):
 @pytest.mark.parametrize("typed, pence", [
     ("500", 50_000), ("£2k", 200_000), ("2,500", 250_000), ("£1.5k", 150_000),
     ("about £300", 30_000), ("120.50", 12_050), ("3 thousand", 300_000),
+    ("£22m", 2_200_000_000), ("£100m", 10_000_000_000),  # beyond a 32-bit column
 ])
 def test_rough_costs_as_people_write_them(member, db, typed, pence):
     member.say("IDEA a mural")
