@@ -1,6 +1,7 @@
 """The weekly digest: the council's figures, emailed once per ISO week through a real SMTP server."""
 import email
 import email.policy
+import email.utils
 import socket
 from datetime import datetime, timedelta, timezone
 
@@ -197,3 +198,51 @@ def test_starttls_and_a_login_are_used_when_configured(app, db, week_of_activity
         controller.stop()
     assert "Digest 2026-W48 sent." in result.output, result.output
     assert logins == [(b"council-bot", b"s3cret")] and len(inbox.messages) == 1
+
+
+def test_the_email_has_a_date_and_a_message_id(week_of_activity, smtp, cp):
+    cp("digest", "send", "--community", "riverside")
+    ((_, message),) = smtp.messages
+    assert email.utils.parsedate_to_datetime(message["Date"]).tzinfo is not None
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@purse.example.org>")
+
+
+def test_a_week_in_progress_is_previewed_as_so_far_and_never_sent(week_of_activity, smtp, cp, db):
+    preview = cp("digest", "preview", "--community", "riverside", "--week", "2026-W49")
+    assert preview.exit_code == 0 and "so far: the week has not ended" in preview.output
+    sent = cp("digest", "send", "--community", "riverside", "--week", "2026-W49")
+    assert sent.exit_code == 2 and "has not ended yet" in sent.output
+    assert smtp.messages == []
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Digest)) == 0  # nothing claimed
+
+
+def test_without_smtp_the_log_says_why(app, week_of_activity, caplog):
+    app.config["SMTP_HOST"] = None
+    jobs_app = build(app, blocking=False)
+    runtime.bind(app, jobs_app, "test")
+    jobs.send_due_digests()
+    assert "no SMTP server is configured: set COMMONPURSE_SMTP_HOST" in caplog.text
+
+
+def test_statuses_read_as_words_and_the_books_exceptions_are_shown(week_of_activity, cp, db, clock):
+    clock.current = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+    ann = Chat(db, clock, "riverside", "+447700900302")
+    for idea in ("IDEA lights on the path", "IDEA a bike rack"):
+        ann.say(idea)
+        ann.say("£500")
+    for number in ("3", "4"):
+        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
+    assert cp("round", "create", "--community", "riverside", "--title", "Lights", "--method",
+              "approval", "--ideas", "3,4", "--opens", "2026-12-01 09:00", "--closes",
+              "2026-12-05 18:00").exit_code == 0
+    spent = cp("budget", "spend", "--community", "riverside", "--amount", "£2m", "--description",
+               "Land", "--over-allocation")
+    assert spent.exit_code == 0, spent.output
+    assert cp("budget", "void", "--community", "riverside", "--spend", "1", "--reason",
+              "typed twice").exit_code == 0
+    clock.current = MONDAY_9AM
+    digest = cp("digest", "preview", "--community", "riverside").output
+    assert "By status: funded 2, in round 2" in digest and "in_round" not in digest
+    assert "Recorded beyond its allocation or the budget: spending 2, Land, £2,000,000" in digest
+    assert "Correction 1: spending 1 voided (typed twice)" in digest

@@ -12,7 +12,18 @@ from bot.domain import ledger
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
 from bot.text.times import iso_local
-from models import Ballot, Community, Idea, InboundLog, OutboxMessage, Resident, Round
+from models import (
+    Allocation,
+    Ballot,
+    Community,
+    Idea,
+    InboundLog,
+    OutboxMessage,
+    Resident,
+    Round,
+    Spending,
+)
+from models.money import Correction
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -69,6 +80,7 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
     return {
         "community": community.name, "slug": community.slug, "week": week.iso,
         "from": week.monday.isoformat(), "generated_at": now.isoformat(),
+        "complete": week.end <= now,  # a preview of the week in progress says "so far"
         "participation": {key: {"this_week": this[key], "last_week": last[key]} for key in this},
         "ideas": {
             "by_status": dict(session.execute(
@@ -83,7 +95,8 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         "money": {"total_pence": money.total, "committed_pence": money.committed,
                   "spent_this_week_pence": spent_week, "spent_pence": money.spent,
                   "remaining_pence": money.remaining,
-                  "latest_update": money.latest_update.text if money.latest_update else None},
+                  "latest_update": money.latest_update.text if money.latest_update else None,
+                  **_exceptions(session, community, week)},
         "next": [{"round": r.title, "event": "opens" if r.status == "scheduled" else "closes",
                   "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at,
                                   community.timezone)}
@@ -91,6 +104,29 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
                      Round.community_id == community.id, Round.status.in_(("scheduled", "open")),
                      Round.imported.is_(False)).order_by(Round.opens_at))],
     }
+
+
+def _exceptions(session: Session, community: Community, week: Week) -> dict[str, list]:
+    """What the council should notice in the books this week: spending recorded beyond its
+    allocation or the budget, and corrections."""
+    over = session.scalars(select(Spending).where(
+        Spending.community_id == community.id, Spending.over_allocation.is_(True),
+        Spending.created_at >= week.start, Spending.created_at < week.end).order_by(Spending.number))
+    corrections = session.scalars(select(Correction).where(
+        Correction.community_id == community.id, Correction.created_at >= week.start,
+        Correction.created_at < week.end).order_by(Correction.number))
+    return {
+        "over_allocation": [{"number": s.number, "description": s.description,
+                             "amount_pence": s.amount_pence} for s in over],
+        "corrections": [{"number": c.number, "action": c.action, "reason": c.reason,
+                         "entry": _corrected(session, c)} for c in corrections],
+    }
+
+
+def _corrected(session: Session, correction: Correction) -> str:
+    if correction.spending_id is not None:
+        return f"spending {session.get(Spending, correction.spending_id).number}"
+    return f"allocation {session.get(Allocation, correction.allocation_id).number}"
 
 
 def _counts(session: Session, community: Community, week: Week) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Sending the council's weekly digest: written once per community and ISO week, then emailed."""
 import logging
+import smtplib
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -7,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.context import Database
 from bot.domain.digest import Week, digest_due, figures, last_completed
-from bot.messaging.mailer import MailSettings, send_email
+from bot.errors import InvalidInput
+from bot.messaging.mailer import MailNotConfigured, MailSettings, send_email
 from bot.text.digest import email, text
 from models import Community, Digest
 
@@ -17,7 +19,11 @@ logger = logging.getLogger(__name__)
 def send_week(db: Database, community_id: int, week: Week, now: datetime,
               mail: MailSettings) -> str:
     """Write and send one week's digest, exactly once; returns "sent", "already_sent",
-    "no_recipients" or "failed"."""
+    "no_recipients" or "failed". A week that has not ended is refused: sent now, it would
+    be partial, and the complete one would then never go."""
+    if week.end > now:
+        raise InvalidInput(f"week {week.iso} has not ended yet: its digest can be sent from "
+                           f"{week.end:%Y-%m-%d} (preview shows it so far)")
     with db.transaction() as session:
         community = session.get(Community, community_id)
         if not community.digest_recipients:
@@ -45,7 +51,7 @@ def send_week(db: Database, community_id: int, week: Week, now: datetime,
         send_email(mail, email(figures_, mail.sender, recipients))
     except Exception as exc:  # SMTP down, refused: try again at the next chance
         logger.warning("digest %s for community %s not sent: %s", week.iso, community_id,
-                       type(exc).__name__)
+                       _reason(exc))
         with db.transaction() as session:
             session.execute(update(Digest).where(Digest.id == row_id)
                             .values(sent_at=None, error=f"{type(exc).__name__}: {exc}"[:500]))
@@ -75,3 +81,12 @@ def due(session, now: datetime) -> list[tuple[int, Week]]:
 def _row(session, community: Community, week: Week) -> Digest | None:
     return session.scalar(select(Digest).where(Digest.community_id == community.id,
                                                Digest.iso_week == week.iso))
+
+
+def _reason(exc: Exception) -> str:
+    """Why a digest did not go, without the server's words (they may echo addresses)."""
+    if isinstance(exc, MailNotConfigured):
+        return str(exc)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__} (SMTP {exc.smtp_code})"
+    return type(exc).__name__

@@ -25,9 +25,13 @@ def mail_settings(app: Flask) -> MailSettings:
                         sender=c["MAIL_FROM"])
 
 
+class MailNotConfigured(RuntimeError):
+    """No SMTP server is configured, so no email can go."""
+
+
 def send_email(settings: MailSettings, message: EmailMessage) -> None:
     if not settings.host:
-        raise RuntimeError("no SMTP server configured (COMMONPURSE_SMTP_HOST)")
+        raise MailNotConfigured("no SMTP server is configured: set COMMONPURSE_SMTP_HOST")
     context = ssl.create_default_context()
     if settings.security == "tls":
         client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)

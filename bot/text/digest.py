@@ -3,6 +3,7 @@ import csv
 import html
 import io
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 
 from bot.text.money import format_pence
 
@@ -15,14 +16,15 @@ LABELS = {
 
 
 def text(f: dict) -> str:
-    lines = [f"{f['community']}: weekly digest, week {f['week']} (from Monday {f['from']})", "",
+    lines = [f"{f['community']}: weekly digest, week {f['week']} (from Monday {f['from']}){_so_far(f)}", "",
              "PARTICIPATION (this week, last week, change)"]
     for key, label in LABELS.items():
         now, before = f["participation"][key]["this_week"], f["participation"][key]["last_week"]
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
-    lines += ["", "IDEAS", "  By status: " + (", ".join(f"{k} {v}" for k, v in sorted(
+    lines += ["", "IDEAS", "  By status: " + (", ".join(f"{status_word(k)} {v}" for k, v in sorted(
         f["ideas"]["by_status"].items())) or "none yet")]
-    lines += [f"  New: #{i['number']} {i['text']} ({i['status']})" for i in f["ideas"]["newest"]]
+    lines += [f"  New: #{i['number']} {i['text']} ({status_word(i['status'])})"
+              for i in f["ideas"]["newest"]]
     lines += ["", "ROUNDS"] + ([
         f"  {r['title']}: {r['status']}, {_ballots(r['ballots'])}, {r['rule']}"
         + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else "")
@@ -34,6 +36,10 @@ def text(f: dict) -> str:
               f"{format_pence(m['spent_pence'])}; still to decide {format_pence(m['remaining_pence'])}."]
     if m["latest_update"]:
         lines.append(f"  Latest update: {m['latest_update']}")
+    lines += [f"  Recorded beyond its allocation or the budget: spending {s['number']}, "
+              f"{s['description']}, {format_pence(s['amount_pence'])}" for s in m.get("over_allocation", ())]
+    lines += [f"  Correction {c['number']}: {c['entry']} {_ACTIONS[c['action']]}"
+              + (f" ({c['reason']})" if c["reason"] else "") for c in m.get("corrections", ())]
     lines += ["", "NEXT"] + ([f"  {n['round']} {n['event']} {n['at']}" for n in f["next"]]
                              or ["  Nothing scheduled."])
     return "\n".join(lines) + "\n"
@@ -49,14 +55,14 @@ def html_body(f: dict) -> str:
     rounds = "".join(f"<li>{e(r['title'])}: {e(r['status'])}, {_ballots(r['ballots'])}"
                      + (f", funded {e(', '.join(r['winners']))} ({e(r['allocated'])})" if r["winners"] else "")
                      + "</li>" for r in f["rounds"]) or "<li>No round opened or closed this week.</li>"
-    ideas = "".join(f"<li>#{i['number']} {e(i['text'])} ({e(i['status'])})</li>"
+    ideas = "".join(f"<li>#{i['number']} {e(i['text'])} ({e(status_word(i['status']))})</li>"
                     for i in f["ideas"]["newest"]) or "<li>No new ideas.</li>"
     m = f["money"]
     nxt = "".join(f"<li>{e(n['round'])} {e(n['event'])} {e(n['at'])}</li>" for n in f["next"]) \
         or "<li>Nothing scheduled.</li>"
     return f"""<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222">
 <h2 style="margin-bottom:0">{e(f['community'])}</h2>
-<p style="margin-top:4px">Weekly digest, week {e(f['week'])} (from Monday {e(f['from'])})</p>
+<p style="margin-top:4px">Weekly digest, week {e(f['week'])} (from Monday {e(f['from'])}){e(_so_far(f))}</p>
 <h3>Participation</h3>
 <table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">
 <tr><th align="left">Figure</th><th>This week</th><th>Last week</th><th>Change</th></tr>{rows}</table>
@@ -88,11 +94,27 @@ def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
     message["Subject"] = f"{f['community']}: weekly digest {f['week']}"
     message["From"] = sender
     message["To"] = ", ".join(recipients)
+    # RFC 5322 wants both; some servers and filters refuse mail without them.
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(f"digest.{f['slug']}.{f['week']}", domain=domain)
     message.set_content(text(f))
     message.add_alternative(html_body(f), subtype="html")
     message.add_attachment(csv_figures(f).encode(), maintype="text", subtype="csv",
                            filename=f"{f['slug']}-{f['week']}.csv")
     return message
+
+_ACTIONS = {"void": "voided", "close": "closed"}
+
+
+def status_word(status: str) -> str:
+    """An idea's status as the council reads it: "not funded", not `not_funded`."""
+    return status.replace("_", " ")
+
+
+def _so_far(f: dict) -> str:
+    return "" if f.get("complete", True) else ", so far: the week has not ended"
+
 
 def _ballots(count: int) -> str:
     return f"{count} ballot" if count == 1 else f"{count} ballots"
