@@ -37,6 +37,8 @@ DEFAULTS = {
     "MAIL_FROM": "Common Purse <digest@localhost>",
     # Message texts and addresses older than this many days are erased (counts stay).
     "RETENTION_DAYS": 365,
+    # Bytes a request body may have; Flask answers 413 beyond it.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
 }
 # Secrets and ids that must stay text even if they look like JSON numbers.
 TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",

@@ -1,9 +1,11 @@
 """`commonpurse chat`: talk to the bot as a resident, through the real engine, outbox and dispatcher."""
 import sys
+from typing import TextIO
 
 import click
 from flask.cli import with_appcontext
 
+from bot.cli.output import echo, inert
 from bot.context import clock, get_db, now
 from bot.domain.communities import by_slug
 from bot.messaging.dispatcher import Dispatcher
@@ -26,11 +28,11 @@ def chat(slug: str, phone: str) -> None:
     db.upgrade()
     with db.transaction() as session:
         name = by_slug(session, slug).name
-    dispatcher = Dispatcher(db, {console.NAME: console.ConsoleChannel(sys.stdout)}, clock())
+    dispatcher = Dispatcher(db, {console.NAME: console.ConsoleChannel(InertStream(sys.stdout))}, clock())
     address = Address(console.NAME, number)
     interactive = sys.stdin.isatty()
     if interactive:
-        click.echo(f"Texting {name} as {number}. Ctrl-D to leave.\n")
+        echo(f"Texting {name} as {number}. Ctrl-D to leave.\n", multiline=True)
     while True:
         try:
             line = input("you> ") if interactive else sys.stdin.readline()
@@ -42,6 +44,20 @@ def chat(slug: str, phone: str) -> None:
         while dispatcher.run_once(address):
             pass
         click.echo("")
+
+
+class InertStream:
+    """A stream for the bot's replies, which quote what residents wrote (idea texts on a
+    ballot): control characters are shown, not obeyed."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(inert(text, multiline=True))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def register(cli: click.Group) -> None:

@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from bot.cli.output import emit
+from bot.cli.output import echo, emit
 from bot.cli.params import MONEY
 from bot.context import get_db, now
 from bot.domain.communities import (
@@ -40,8 +40,8 @@ def create(name, slug, budget, join_code, sms_number, verification, areas, timez
             session, name=name, slug=slug, budget_total_pence=budget, join_code=join_code,
             sms_number=sms_number, verification=verification, postcode_areas=list(areas),
             timezone=timezone, now=now())
-        click.echo(f"Created community {community.slug}: {community.name}, budget "
-                   f"{format_pence(community.budget_total_pence)}.")
+        echo(f"Created community {community.slug}: {community.name}, budget "
+             f"{format_pence(community.budget_total_pence)}.")
 
 
 @community_group.command("list")
@@ -66,8 +66,8 @@ def digest_settings(slug, recipients, day, at) -> None:
     with get_db().transaction() as session:
         community = set_digest(session, by_slug(session, slug), recipients=list(recipients) or None,
                                weekday=DAYS.index(day) if day else None, at=at)
-        click.echo(f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
-                   f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}.")
+        echo(f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
+             f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}.")
 
 
 def register(cli: click.Group) -> None:

@@ -3,12 +3,15 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from bot.cli.output import echo
 from bot.context import get_db, now
 from bot.domain.communities import by_slug
 from bot.domain.digest import figures, last_completed, parse_week
+from bot.errors import InvalidInput
 from bot.messaging import digest
 from bot.messaging.mailer import mail_settings
 from bot.text import digest as digest_text
+from bot.text.times import EARLIEST, LATEST
 
 digest_group = AppGroup("digest", help="The council's weekly digest.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -16,7 +19,16 @@ week_option = click.option("--week", help="ISO week, e.g. 2026-W48 (default: the
 
 
 def _week(community, week: str | None):
-    return parse_week(week, community.timezone) if week else last_completed(now(), community.timezone)
+    if week is None:
+        return last_completed(now(), community.timezone)
+    try:
+        chosen = parse_week(week, community.timezone)
+    except OverflowError:  # the last week of 9999 ends in a year datetime cannot hold
+        chosen = None
+    # The digest compares a week with the one before: week 1 of year 1 has none.
+    if chosen is None or not EARLIEST.year <= chosen.monday.isocalendar().year < LATEST.year:
+        raise InvalidInput(f"{week!r} is out of range: give a week between 1970 and 2999")
+    return chosen
 
 
 @digest_group.command("preview")
@@ -26,7 +38,8 @@ def preview(slug, week) -> None:
     """Print a week's digest as the council would read it (nothing is stored or sent)."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        click.echo(digest_text.text(figures(session, community, _week(community, week), now())), nl=False)
+        text = digest_text.text(figures(session, community, _week(community, week), now()))
+    echo(text, multiline=True, nl=False)
 
 
 @digest_group.command("send")
@@ -45,7 +58,7 @@ def send(slug, week) -> None:
                                  "`commonpurse community digest --to ...`."}
     if result == "failed":
         raise click.ClickException(f"digest {chosen.iso} could not be sent; see the log, and try again")
-    click.echo(messages[result])
+    echo(messages[result])
 
 
 def register(cli: click.Group) -> None:

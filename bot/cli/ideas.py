@@ -2,8 +2,8 @@
 import click
 from flask.cli import AppGroup
 
-from bot.cli.output import emit
-from bot.cli.params import MONEY
+from bot.cli.output import echo, emit
+from bot.cli.params import ID, MONEY
 from bot.context import get_db, now
 from bot.domain import moderation
 from bot.domain.communities import by_slug
@@ -30,35 +30,35 @@ def list_(slug: str, status: str | None, as_json: bool) -> None:
 
 @ideas_group.command("shortlist")
 @click.option("--community", "slug", required=True, help="Community slug.")
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("number", type=ID)
 @click.option("--cost", type=MONEY, help="The agreed cost (default: the resident's estimate).")
 def shortlist(slug, number, cost) -> None:
     """Put an idea forward for a vote; its author is told."""
     with get_db().transaction() as session:
         idea = moderation.shortlist(session, by_slug(session, slug), number, cost, now())
-        click.echo(f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}.")
+        echo(f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}.")
 
 
 @ideas_group.command("reject")
 @click.option("--community", "slug", required=True, help="Community slug.")
-@click.argument("number", type=click.IntRange(min=1))
+@click.argument("number", type=ID)
 @click.option("--reason", required=True, help="Why; the author is told.")
 def reject(slug, number, reason) -> None:
     """Decline an idea, with a reason its author is told."""
     with get_db().transaction() as session:
         moderation.reject(session, by_slug(session, slug), number, reason, now())
-        click.echo(f"Idea #{number} rejected.")
+        echo(f"Idea #{number} rejected.")
 
 
 @ideas_group.command("merge")
 @click.option("--community", "slug", required=True, help="Community slug.")
-@click.argument("number", type=click.IntRange(min=1))
-@click.option("--into", "into", required=True, type=click.IntRange(min=1), help="The idea that stays.")
+@click.argument("number", type=ID)
+@click.option("--into", "into", required=True, type=ID, help="The idea that stays.")
 def merge(slug, number, into) -> None:
     """Merge a duplicate into another idea; both authors are credited."""
     with get_db().transaction() as session:
         moderation.merge(session, by_slug(session, slug), number, into, now())
-        click.echo(f"Idea #{number} merged into #{into}.")
+        echo(f"Idea #{number} merged into #{into}.")
 
 
 def register(cli: click.Group) -> None:

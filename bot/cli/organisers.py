@@ -3,7 +3,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.output import emit
+from bot.cli.output import echo, emit
 from bot.context import get_db, now
 from bot.domain import organisers
 from models import Organiser
@@ -23,7 +23,7 @@ def create(email, name, slugs, password) -> None:
     with get_db().transaction() as session:
         organiser = organisers.create_organiser(session, email=email, name=name, password=password,
                                                 community_slugs=list(slugs), now=now())
-        click.echo(f"Organiser {organiser.email} created for {', '.join(slugs)}.")
+        echo(f"Organiser {organiser.email} created for {', '.join(slugs)}.")
 
 
 @organiser_group.command("list")
@@ -43,7 +43,7 @@ def create_token(email, name) -> None:
     """Make an API token. It is shown once: keep it safe."""
     with get_db().transaction() as session:
         token = organisers.create_token(session, organisers.by_email(session, email), name, now())
-    click.echo(token)
+    echo(token)
 
 
 @token_group.command("revoke")
@@ -53,7 +53,7 @@ def revoke(email, prefix) -> None:
     """Revoke a token by its first ten characters."""
     with get_db().transaction() as session:
         organisers.revoke_token(session, organisers.by_email(session, email), prefix, now())
-    click.echo("Token revoked.")
+    echo("Token revoked.")
 
 
 def register(cli: click.Group) -> None:

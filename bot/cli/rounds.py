@@ -1,12 +1,11 @@
 """`commonpurse round ...`: schedule, open, close, cancel, recount, export and import rounds."""
-import json
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
-from bot.cli.output import emit, emit_object
-from bot.cli.params import MONEY
+from bot.cli.output import echo, emit, emit_object, to_json
+from bot.cli.params import COUNT, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import rounds
 from bot.domain.communities import by_slug
@@ -18,7 +17,7 @@ from models import ROUND_METHODS, ROUND_RULES
 
 round_group = AppGroup("round", help="Poll rounds: residents vote, a fair rule allocates the money.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
-round_argument = click.argument("round_id", type=click.IntRange(min=1))
+round_argument = click.argument("round_id", type=ID)
 
 COLUMNS = [("ID", "id"), ("STATUS", "status"), ("METHOD", "method"), ("RULE", "rule"),
            ("OPENS", "opens_at"), ("CLOSES", "closes_at"), ("BALLOTS", "ballots"), ("TITLE", "title")]
@@ -34,14 +33,10 @@ COLUMNS = [("ID", "id"), ("STATUS", "status"), ("METHOD", "method"), ("RULE", "r
 @click.option("--closes", required=True, help="Local time, e.g. '2026-12-14 18:00'.")
 @click.option("--remind", help="Local time to remind those who have not voted.")
 @click.option("--budget", type=MONEY, help="Money this round allocates (default: all still to decide).")
-@click.option("--max-choices", type=click.IntRange(min=1), help="Approval rounds: at most this many.")
+@click.option("--max-choices", type=COUNT, help="Approval rounds: at most this many.")
 def create(slug, title, method, rule, ideas, opens, closes, remind, budget, max_choices) -> None:
     """Schedule a round of shortlisted ideas."""
-    try:
-        numbers = [int(n) for n in ideas.replace(" ", "").split(",") if n]
-    except ValueError:
-        raise click.BadParameter(f"{ideas!r} is not a list of idea numbers like 3,5,8",
-                                 param_hint="--ideas") from None
+    numbers = _idea_numbers(ideas)
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         tz = community.timezone
@@ -50,8 +45,17 @@ def create(slug, title, method, rule, ideas, opens, closes, remind, budget, max_
             opens_at=parse_local(opens, tz), closes_at=parse_local(closes, tz),
             remind_at=parse_local(remind, tz) if remind else None, budget_pence=budget,
             max_choices=max_choices, now=now())
-        click.echo(f"Round {round_.id} scheduled: {round_.title}, {len(round_.options)} options, "
-                   f"{format_pence(round_.budget_pence)} to allocate.")
+        echo(f"Round {round_.id} scheduled: {round_.title}, {len(round_.options)} options, "
+             f"{format_pence(round_.budget_pence)} to allocate.")
+
+
+def _idea_numbers(text: str) -> list[int]:
+    """"3,5,8" as [3, 5, 8]."""
+    try:
+        return [ID.convert(n, None, None) for n in text.replace(" ", "").split(",") if n]
+    except click.BadParameter:
+        raise click.BadParameter(f"{text!r} is not a list of idea numbers like 3,5,8",
+                                 param_hint="--ideas") from None
 
 
 @round_group.command("list")
@@ -96,7 +100,7 @@ def _transition(name: str, action, done: str, again: str, help: str):
         with get_db().transaction() as session:
             round_ = rounds.get_round(session, by_slug(session, slug), round_id)
             changed = action(session, round_, now())
-            click.echo((done if changed is not False else again).format(id=round_id))
+            echo((done if changed is not False else again).format(id=round_id))
     return command
 
 
@@ -131,7 +135,7 @@ def reschedule(slug, round_id, opens, closes, remind) -> None:
             opens_at=parse_local(opens, tz) if opens else None,
             closes_at=parse_local(closes, tz) if closes else None,
             remind_at=parse_local(remind, tz) if remind else None)
-        click.echo(f"Round {round_id} rescheduled.")
+        echo(f"Round {round_id} rescheduled.")
 
 
 @round_group.command("recount")
@@ -144,11 +148,11 @@ def recount(slug, round_id) -> None:
         same, again = rounds.recount(session, round_)
         published = round_.outcome
     if same:
-        click.echo(f"Round {round_id} recounted from {again['ballots']} ballots: "
-                   f"the same winners as published ({_numbers(again['winners'])}).")
+        echo(f"Round {round_id} recounted from {again['ballots']} ballots: "
+             f"the same winners as published ({_numbers(again['winners'])}).")
         return
-    click.echo(f"Round {round_id} recount DIFFERS: published {_numbers(published['winners'])}, "
-               f"recount {_numbers(again['winners'])}.", err=True)
+    echo(f"Round {round_id} recount DIFFERS: published {_numbers(published['winners'])}, "
+         f"recount {_numbers(again['winners'])}.", err=True)
     raise SystemExit(1)
 
 
@@ -163,12 +167,19 @@ def export(slug, round_id, fmt, output) -> None:
         community = by_slug(session, slug)
         round_ = rounds.get_round(session, community, round_id)
         text = export_pb(session, round_, community) if fmt == "pb" else \
-            json.dumps(round_json(session, round_, community), indent=2, ensure_ascii=False)
+            to_json(round_json(session, round_, community))
     if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {output}.")
+        _write(output, text)
+        echo(f"Wrote {output}.")
     else:
-        click.echo(text, nl=False)
+        echo(text, multiline=True, nl=False)
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:  # no such folder, no permission, disk full
+        raise click.BadParameter(f"cannot write {path!r}: {exc.strerror}", param_hint="--output") from None
 
 
 @round_group.command("import")
@@ -178,11 +189,24 @@ def export(slug, round_id, fmt, output) -> None:
 @click.option("--rule", type=click.Choice(ROUND_RULES), default="greedy", show_default=True)
 def import_(slug, path, fmt, rule) -> None:
     """Create a closed round from a .pb file and count it by our rule (nothing sent or funded)."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+    text = _read(path)
     with get_db().transaction() as session:
         round_ = import_pb(session, by_slug(session, slug), text, now(), rule=rule)
-        click.echo(f"Imported round {round_.id}: {len(round_.options)} options, "
-                   f"{round_.outcome['ballots']} ballots; {rule} funds {_numbers(round_.outcome['winners'])}.")
+        echo(f"Imported round {round_.id}: {len(round_.options)} options, "
+             f"{round_.outcome['ballots']} ballots; {rule} funds {_numbers(round_.outcome['winners'])}.")
+
+
+def _read(path: str) -> str:
+    """A .pb file's text: UTF-8 (with or without a byte order mark) and free of NUL."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.BadParameter(f"{path!r} is not UTF-8 text", param_hint="PATH") from None
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {path!r}: {exc.strerror}", param_hint="PATH") from None
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL
+        raise click.BadParameter(f"{path!r} contains NUL characters", param_hint="PATH")
+    return text
 
 
 def _numbers(numbers: list[int]) -> str:

@@ -4,6 +4,11 @@ from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
 
+# Far wider than any round, and far enough inside datetime's years 1-9999 that a time
+# shown in any timezone, or a few days either side of it, still exists.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+
 
 def parse_local(text: str, tz: str) -> datetime:
     """"2026-12-01 18:00" (or with T, or with an offset) in `tz`, as an aware UTC datetime."""
@@ -13,7 +18,13 @@ def parse_local(text: str, tz: str) -> datetime:
         raise InvalidInput(f"{text!r} is not a time like 2026-12-01 18:00") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:  # "0001-01-01 00:00+05:00" is in year 0
+        value = None
+    if value is None or not EARLIEST <= value < LATEST:
+        raise InvalidInput(f"{text!r} is out of range: give a time between 1970 and 2999")
+    return value
 
 
 def local(value: datetime, tz: str) -> datetime:

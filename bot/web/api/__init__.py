@@ -8,12 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from bot.context import get_db, now
-from bot.domain.communities import by_slug
-from bot.domain.organisers import authenticate, may_run
+from bot.domain.organisers import authenticate
 from bot.errors import InvalidInput, NotFound
+from models import Community
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -51,6 +52,19 @@ def _http(exc: HTTPException):
     return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
 
 
+@bp.errorhandler(DataError)
+def _refused_by_database(exc: DataError):
+    # A value our checks let through but the database cannot hold: the caller's input, so a
+    # 422 that says what the database said; logged, because a check is missing.
+    logger.warning("the database refused a value: %s", _primary(exc), exc_info=exc)
+    return error(422, "invalid", f"the database refused a value: {_primary(exc)}")
+
+
+def _primary(exc: DataError) -> str:
+    """The database's own one-line message, without the statement."""
+    return (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0]
+
+
 def community_route(rule: str, methods=("GET",), endpoint: str | None = None) -> Callable:
     """A route under /communities/<slug> that needs a token for an organiser of that community.
 
@@ -63,9 +77,7 @@ def community_route(rule: str, methods=("GET",), endpoint: str | None = None) ->
                     raise ApiError(404, "not_found", f"no {name.replace('_', ' ')} {value}")
             with get_db().transaction() as session:
                 organiser = _organiser(session)
-                community = by_slug(session, slug)
-                if not may_run(organiser, community):
-                    raise ApiError(403, "forbidden", f"you do not run community {slug!r}")
+                community = _community(organiser, slug)
                 g.organiser_id = organiser.id
                 result = view(session, community, _body(), **kwargs)
             return result
@@ -94,12 +106,26 @@ def _organiser(session):
     return organiser
 
 
+def _community(organiser, slug: str) -> Community:
+    """The community `slug` among those the organiser runs.
+
+    Someone else's community gets the same 404 as one that does not exist, so a token cannot
+    discover which slugs are taken; and the slug from the URL (NUL and all) never reaches a query."""
+    community = next((c for c in organiser.communities if c.slug == slug), None)
+    if community is None:
+        raise ApiError(404, "not_found", f"no community with slug {slug!r}")
+    return community
+
+
 def _body() -> dict:
     if request.method == "GET":
         return {}
-    if not request.data:
+    if not request.data:  # reading more than MAX_CONTENT_LENGTH raises a 413 (see _http)
         return {}
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # [[[[...]]]] thousands deep: json gives up on the nesting
+        raise ApiError(400, "bad_request", "the request body is nested too deeply") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "the request body must be a JSON object")
     return body
@@ -119,9 +145,21 @@ def field(body: dict, name: str, kind: type | tuple, required: bool = False, def
         raise InvalidInput(f"{name} must be {names}")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
         raise InvalidInput(f"{name} is out of range")
-    if isinstance(value, str) and len(value) > MAX_TEXT:
-        raise InvalidInput(f"{name} is longer than {MAX_TEXT} characters")
+    if isinstance(value, str):
+        _check_text(name, value)
     return value
+
+
+def _check_text(name: str, value: str) -> None:
+    """Refuse text no database column can hold: too long, NUL, or not valid Unicode."""
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"{name} is longer than {MAX_TEXT} characters")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        raise InvalidInput(f"{name} must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # JSON allows "\ud800", a lone surrogate that no text can store
+        raise InvalidInput(f"{name} must be valid Unicode text (it has a lone surrogate)") from None
 
 
 def init_app(app) -> None:

@@ -14,10 +14,11 @@ def _op(summary: str, params=(), body: dict | None = None, ok: str = "200", sche
     op = {"summary": summary, "parameters": [*params, *query],
           "responses": {ok: {"description": "OK", "content": {"application/json": {
               "schema": {"$ref": f"#/components/schemas/{schema}"}}}},
-              "401": ERROR, "403": ERROR, "404": ERROR, "422": ERROR}}
+              "401": ERROR, "404": ERROR, "422": ERROR}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
         op["responses"]["400"] = ERROR
+        op["responses"]["413"] = ERROR  # a body over MAX_CONTENT_LENGTH
     return op
 
 

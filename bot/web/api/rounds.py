@@ -7,7 +7,9 @@ from bot.domain.pabulib import export_pb
 from bot.domain.serialise import round_json
 from bot.errors import InvalidInput
 from bot.text.times import parse_local
-from bot.web.api import ApiError, community_route, field
+from bot.web.api import MAX_INT, ApiError, community_route, field
+
+MAX_COUNT = 2**31 - 1  # max_choices is a 32-bit integer column
 
 
 @community_route("/rounds")
@@ -18,7 +20,7 @@ def list_rounds(session, community, body):
 @community_route("/rounds", methods=("POST",))
 def create_round(session, community, body):
     ideas = field(body, "ideas", list, required=True)
-    if not all(isinstance(n, int) and not isinstance(n, bool) for n in ideas):
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_INT for n in ideas):
         raise InvalidInput("ideas must be a list of idea numbers")
     tz = community.timezone
     remind = field(body, "remind_at", str)
@@ -28,9 +30,15 @@ def create_round(session, community, body):
         idea_numbers=ideas, opens_at=parse_local(field(body, "opens_at", str, required=True), tz),
         closes_at=parse_local(field(body, "closes_at", str, required=True), tz),
         remind_at=parse_local(remind, tz) if remind else None,
-        budget_pence=field(body, "budget_pence", int), max_choices=field(body, "max_choices", int),
-        now=now())
+        budget_pence=field(body, "budget_pence", int), max_choices=_max_choices(body), now=now())
     return jsonify(round_json(session, round_, community)), 201
+
+
+def _max_choices(body: dict) -> int | None:
+    value = field(body, "max_choices", int)
+    if value is not None and not 1 <= value <= MAX_COUNT:
+        raise InvalidInput(f"max_choices must be from 1 to {MAX_COUNT}")
+    return value
 
 
 @community_route("/rounds/<int:round_id>")
