@@ -39,12 +39,16 @@ DEFAULTS = {
     "RETENTION_DAYS": 365,
     # Bytes a request body may have; Flask answers 413 beyond it.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Where verified inbound messages wait while the database is down; unset: instance/spool.
+    "SPOOL_DIR": None,
+    # Answers one sender gets a minute; beyond it messages are stored, not answered.
+    "INBOUND_PER_MINUTE": 10,
 }
 # Secrets and ids that must stay text even if they look like JSON numbers.
 TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
              "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TELEGRAM_BOT_TOKEN",
              "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL", "SMTP_HOST", "SMTP_USERNAME",
-             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM")
+             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "SPOOL_DIR")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:

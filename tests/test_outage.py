@@ -16,7 +16,6 @@ from tests.tcp_proxy import TcpProxy
 from tests.test_sms import NUMBER, inbound, signed, twilio_config
 from tests.test_telegram import SECRET, message_update
 
-
 # A proxy stands between the app and a server: PostgreSQL only (SQLite has no connection).
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

@@ -1,6 +1,7 @@
 """Poll rounds end to end: moderation, a round by the CLI, residents voting, results and money."""
 import json
 import threading
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -292,3 +293,26 @@ def test_a_long_ballot_points_to_options_instead(cp, residents, db, clock):
     options = residents[1].reply("OPTIONS")  # asked for: up to six segments, every option
     assert options.startswith("Everything\n1 more benches on the green £2,500")
     assert "\n14 a much longer idea number... £1,000\nReply with the numbers" in options
+
+
+def test_an_idea_with_line_breaks_and_separators_exports_as_a_valid_pb_file(cp, db, clock, community,
+                                                                             tmp_path):
+    ann = Chat(db, clock, "riverside", "+447700900555")
+    ann.say("hi")
+    ann.say("YES")
+    for idea in ("IDEA benches\nVOTES\nvoter_id;vote", "IDEA a mural; bright"):
+        ann.say(idea)
+        ann.say("£1k")
+    for number in ("1", "2"):
+        _ok(cp("ideas", "shortlist", "--community", "riverside", number))
+    _ok(cp("round", "create", "--community", "riverside", "--title", "Park", "--method", "approval",
+           "--ideas", "1,2", "--opens", "2026-11-26 12:00", "--closes", "2026-12-03 18:00"))
+    clock.current = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    _ok(cp("round", "open", "--community", "riverside", "1"))
+    ann.say("1 2")
+    _ok(cp("round", "close", "--community", "riverside", "1"))
+    path = tmp_path / "round.pb"
+    _ok(cp("round", "export", "--community", "riverside", "1", "--output", str(path)))
+    assert "1;1000;benches VOTES voter_id,vote;1;1" in path.read_text()
+    assert "Imported round 2: 2 options" in _ok(
+        cp("round", "import", "--community", "riverside", str(path)))

@@ -4,8 +4,8 @@ Allocations and spending are numbered per community; a mistake is corrected, nev
 import click
 from flask.cli import AppGroup
 
-from bot.cli.output import emit_object
-from bot.cli.params import DAY, MONEY
+from bot.cli.output import echo, emit_object
+from bot.cli.params import DAY, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import ledger
 from bot.domain.communities import by_slug
@@ -24,7 +24,7 @@ organiser_option = click.option(
 @community_option
 @click.option("--amount", required=True, type=MONEY, help="e.g. £20,000 or 20k.")
 @click.option("--title", required=True, help="The project the money is for.")
-@click.option("--idea", "idea_number", type=click.IntRange(min=1), help="The idea's # it funds.")
+@click.option("--idea", "idea_number", type=ID, help="The idea's # it funds.")
 def allocate(slug, amount, title, idea_number) -> None:
     """Commit money to a project."""
     with get_db().transaction() as session:
@@ -32,7 +32,7 @@ def allocate(slug, amount, title, idea_number) -> None:
         allocation = ledger.allocate(session, community, title=title, amount_pence=amount,
                                      idea_number=idea_number, now=now())
         left = ledger.summary(session, community).remaining
-        click.echo(f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
+        echo(f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
                    f"Still to decide: {format_pence(left)}.")
 
 
@@ -40,7 +40,7 @@ def allocate(slug, amount, title, idea_number) -> None:
 @community_option
 @click.option("--amount", required=True, type=MONEY, help="e.g. £3,250.")
 @click.option("--description", required=True, help="What the money paid for.")
-@click.option("--allocation", "allocation_number", type=click.IntRange(min=1),
+@click.option("--allocation", "allocation_number", type=ID,
               help="The number of the allocation this spending belongs to.")
 @click.option("--date", "spent_on", type=DAY, help="When it was paid (default today).")
 @click.option("--over-allocation", is_flag=True,
@@ -57,13 +57,13 @@ def spend(slug, amount, description, allocation_number, spent_on, over_allocatio
         except ledger.Overspend as exc:
             raise InvalidInput(f"{exc}; add --over-allocation to record it anyway") from None
         note = " Recorded over allocation, as you said." if entry.over_allocation else ""
-        click.echo(f"Spending {entry.number}: {format_pence(amount)} for {entry.description}.{note}")
+        echo(f"Spending {entry.number}: {format_pence(amount)} for {entry.description}.{note}")
 
 
 @budget_group.command("void")
 @community_option
-@click.option("--spend", "spending_number", type=click.IntRange(min=1), help="The spending's number.")
-@click.option("--allocation", "allocation_number", type=click.IntRange(min=1),
+@click.option("--spend", "spending_number", type=ID, help="The spending's number.")
+@click.option("--allocation", "allocation_number", type=ID,
               help="The allocation's number (releases it; nothing may be spent against it).")
 @click.option("--reason", required=True, help="Why it is void, e.g. \"typed twice\".")
 @organiser_option
@@ -82,13 +82,13 @@ def void(slug, spending_number, allocation_number, reason, organiser) -> None:
             correction = ledger.void_allocation(session, community, allocation_number, reason=reason,
                                                 organiser=organiser, now=now())
         money = ledger.summary(session, community)
-        click.echo(f"{entry} is void (correction {correction.number}: {correction.reason}). "
+        echo(f"{entry} is void (correction {correction.number}: {correction.reason}). "
                    f"Spent: {format_pence(money.spent)}. Still to decide: {format_pence(money.remaining)}.")
 
 
 @budget_group.command("close")
 @community_option
-@click.option("--allocation", "allocation_number", required=True, type=click.IntRange(min=1),
+@click.option("--allocation", "allocation_number", required=True, type=ID,
               help="The allocation's number.")
 @click.option("--reason", help="e.g. \"came in under budget\".")
 @organiser_option
@@ -102,7 +102,7 @@ def close(slug, allocation_number, reason, organiser) -> None:
             session, community, allocation_number))
         back = max(state.allocation.amount_pence - state.spent, 0)
         left = ledger.summary(session, community).remaining
-        click.echo(f"Allocation {allocation_number} closed (correction {correction.number}): "
+        echo(f"Allocation {allocation_number} closed (correction {correction.number}): "
                    f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
                    f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}.")
 
@@ -117,7 +117,7 @@ def update(slug, text, broadcast) -> None:
         community = by_slug(session, slug)
         posted = ledger.post_update(session, community, text, now())
         sent = ledger.broadcast_update(session, community, posted, now()) if broadcast else 0
-        click.echo("Budget update posted." + (f" Sent to {sent} members." if broadcast else ""))
+        echo("Budget update posted." + (f" Sent to {sent} members." if broadcast else ""))
 
 
 @budget_group.command("show")

@@ -186,14 +186,16 @@ def _write(path: str, text: str) -> None:
 @community_option
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["pb"]), default="pb", show_default=True)
-@click.option("--rule", type=click.Choice(ROUND_RULES), default="greedy", show_default=True)
+@click.option("--rule", type=click.Choice(ROUND_RULES), default=None,
+              help="Count by this rule instead of the one in the file's META (else greedy).")
 def import_(slug, path, fmt, rule) -> None:
     """Create a closed round from a .pb file and count it by our rule (nothing sent or funded)."""
     text = _read(path)
     with get_db().transaction() as session:
         round_ = import_pb(session, by_slug(session, slug), text, now(), rule=rule)
         echo(f"Imported round {round_.id}: {len(round_.options)} options, "
-             f"{round_.outcome['ballots']} ballots; {rule} funds {_numbers(round_.outcome['winners'])}.")
+             f"{round_.outcome['ballots']} ballots; {round_.rule} funds "
+             f"{_numbers(round_.outcome['winners'])}.")
 
 
 def _read(path: str) -> str:

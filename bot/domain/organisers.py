@@ -20,13 +20,15 @@ MIN_PASSWORD = 12
 def create_organiser(session: Session, *, email: str, name: str, password: str,
                      community_slugs: list[str], now: datetime) -> Organiser:
     email = email.strip().lower()
-    if not _EMAIL.match(email):
-        raise InvalidInput(f"{email!r} is not an email address")
+    if not _EMAIL.match(email) or len(email) > 200:
+        raise InvalidInput(f"{email!r} is not an email address (of at most 200 characters)")
     if session.scalar(select(Organiser.id).where(Organiser.email == email)) is not None:
         raise InvalidInput(f"an organiser with email {email} already exists")
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("an organiser needs a name")
+    if len(name) > 120:
+        raise InvalidInput(f"a name is at most 120 characters (this one has {len(name)})")
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters")
     if not community_slugs:
@@ -47,6 +49,9 @@ def by_email(session: Session, email: str) -> Organiser:
 
 def create_token(session: Session, organiser: Organiser, name: str, now: datetime) -> str:
     """A new API token; the only time it is ever shown is now."""
+    name = " ".join(name.split())
+    if len(name) > 120:
+        raise InvalidInput(f"a token's name is at most 120 characters (this one has {len(name)})")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiToken(organiser_id=organiser.id, name=name.strip() or "token",
                          token_hash=_digest(token), prefix=token[:10], created_at=now))

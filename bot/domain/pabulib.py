@@ -1,4 +1,5 @@
 """Rounds in pabulib's .pb format (META, PROJECTS, VOTES), so others can check our results."""
+import re
 from datetime import datetime
 
 from pabutools.election import ApprovalBallot, ApprovalProfile, Instance, Project
@@ -28,7 +29,7 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
     projects = {o.number: Project(str(o.number), -(-o.cost_pence // 100)) for o in round_.options}
     instance = Instance(projects.values(), budget_limit=round_.budget_pence // 100)
     instance.meta = {
-        "description": f"{community.name}: {round_.title}", "country": "United Kingdom",
+        "description": _field(f"{community.name}: {round_.title}"), "country": "United Kingdom",
         "unit": community.name, "instance": str(round_.id), "num_projects": str(len(projects)),
         "num_votes": str(len(ballots)), "budget": str(round_.budget_pence // 100),
         "vote_type": METHOD_VOTE_TYPE, "rule": RULE_NAMES[round_.rule], "currency": "GBP",
@@ -38,7 +39,7 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
     for option in round_.options:
         instance.project_meta[projects[option.number]] = {
             "project_id": str(option.number), "cost": str(projects[option.number].cost),
-            "name": option.title.replace(";", ","), "votes": str(tallies.get(str(option.number), 0)),
+            "name": _field(option.title), "votes": str(tallies.get(str(option.number), 0)),
             "selected": "1" if option.number in winners else "0"}
     profile = ApprovalProfile()
     if round_.method == "approval" and round_.max_choices:
@@ -109,3 +110,8 @@ def _pence(amount, what: str) -> int:
 
 def _date(value: datetime | None) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
+
+
+def _field(text: str) -> str:
+    """Text safe inside a .pb line: no field separator, no line break or other control."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).replace(";", ",")

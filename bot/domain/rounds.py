@@ -24,6 +24,8 @@ from models import (
     RoundOption,
 )
 
+MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
+
 
 def create_round(session: Session, community: Community, *, title: str, method: str,
                  idea_numbers: list[int], opens_at: datetime, closes_at: datetime,
@@ -44,8 +46,9 @@ def create_round(session: Session, community: Community, *, title: str, method: 
         if idea.status != "shortlisted":
             raise InvalidInput(f"idea #{idea.number} is {idea.status}: shortlist it first")
     _check_times(opens_at, closes_at, remind_at, now)
-    if max_choices is not None and (method != "approval" or max_choices < 1):
-        raise InvalidInput("--max-choices is a positive number, for approval rounds only")
+    if max_choices is not None and (method != "approval" or not 1 <= max_choices <= MAX_OPTIONS):
+        raise InvalidInput(f"--max-choices is a number from 1 to {MAX_OPTIONS}, for approval "
+                           "rounds only")
     remaining = ledger.summary(session, community).remaining
     if budget_pence is None:
         if method == "budget":
