@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models of Common Purse. Imports nothing else of ours."""
+from models.audit import AuditEntry
 from models.base import Base, utcnow
 from models.community import VERIFICATION_RULES, Community
 from models.digest import Digest, SchedulerLease
@@ -18,7 +19,7 @@ from models.round import (
 from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [
-    "Allocation", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation",
+    "Allocation", "AuditEntry", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation",
     "Digest", "IDEA_STATUSES", "Idea", "Identity", "InboundLog", "Organiser", "OutboxMessage",
     "PollingOffset", "ROUND_METHODS", "ROUND_RULES", "ROUND_STATUSES", "Resident", "Round",
     "RoundOption", "SchedulerLease", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",

@@ -6,7 +6,7 @@ round since rescheduled does the right thing.
 import logging
 
 from bot.context import get_db
-from bot.domain import round_times
+from bot.domain import audit, round_times
 from bot.messaging import digest
 from bot.messaging.mailer import mail_settings
 from bot.messaging.retention import erase_old_messages
@@ -23,7 +23,7 @@ def _now():
 
 def _round_step(round_id: int, step) -> None:
     app = runtime.app()
-    with app.app_context(), get_db(app).transaction() as session:
+    with audit.acting_as("scheduler"), app.app_context(), get_db(app).transaction() as session:
         round_ = session.get(Round, round_id)
         if round_ is not None and step(session, round_, _now()):
             logger.info("round %s: %s", round_id, step.__name__.removesuffix("_if_due"))
@@ -60,7 +60,7 @@ def catch_up() -> None:
     """On start and every few minutes: do what is overdue, and bring the timed jobs up to date."""
     app = runtime.app()
     with app.app_context():
-        with get_db(app).transaction() as session:
+        with audit.acting_as("scheduler"), get_db(app).transaction() as session:
             done = round_times.catch_up(session, _now())
             wanted = wanted_jobs(session, _now())
         apply_jobs(runtime.scheduler(), wanted)

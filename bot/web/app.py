@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import context
 from bot.config import load_config
+from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
 from bot.web import api, health, webhooks
 
 

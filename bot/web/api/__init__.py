@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from bot.context import get_db, now
+from bot.domain import audit
 from bot.domain.organisers import authenticate
 from bot.errors import InvalidInput, NotFound
 from models import Community
@@ -79,7 +80,9 @@ def community_route(rule: str, methods=("GET",), endpoint: str | None = None) ->
                 organiser = _organiser(session)
                 community = _community(organiser, slug)
                 g.organiser_id = organiser.id
-                result = view(session, community, _body(), **kwargs)
+                with audit.acting_as(organiser.email):  # what the view changes is theirs
+                    result = view(session, community, _body(), **kwargs)
+                    session.flush()
             return result
         bp.add_url_rule(f"/communities/<slug>{rule}", endpoint or view.__name__, wrapper,
                         methods=list(methods))

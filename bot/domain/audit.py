@@ -1,0 +1,146 @@
+"""Who did what: every change organisers make to money, ideas and rounds, recorded as it is flushed.
+
+The CLI, the API and the scheduler say who is acting (`acting_as`); while someone is, each
+flush records what changed on the audited tables, field by field, in the same transaction.
+Residents' own actions run with nobody acting and are not recorded here, and no entry ever
+names a resident: author and resident columns are never part of an entry.
+"""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from bot.text.money import format_pence
+from models import (
+    Allocation,
+    AuditEntry,
+    BudgetUpdate,
+    Community,
+    Idea,
+    Round,
+    Spending,
+    utcnow,
+)
+from models.money import Correction
+
+_actor: ContextVar[str | None] = ContextVar("audit_actor", default=None)
+
+# What is audited, and which fields of it (never author or resident columns).
+FIELDS: dict[type, tuple[str, ...]] = {
+    Idea: ("status", "cost_pence", "reject_reason", "merged_into_id"),
+    Round: ("title", "status", "method", "rule", "budget_pence", "max_choices", "opens_at",
+            "closes_at", "remind_at", "reminded_at"),
+    Allocation: ("title", "amount_pence", "idea_id"),
+    Spending: ("description", "amount_pence", "allocation_id", "spent_on", "over_allocation"),
+    Correction: ("action", "reason"),
+    BudgetUpdate: ("text",),
+    Community: ("name", "join_code", "sms_number", "budget_total_pence", "verification",
+                "postcode_areas", "timezone", "digest_recipients", "digest_weekday", "digest_time"),
+}
+
+
+@contextmanager
+def acting_as(actor: str | None) -> Iterator[None]:
+    """Record changes made inside this block as `actor`'s (an email, "cli", "scheduler")."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def set_actor(actor: str | None) -> None:
+    """Act as `actor` until the end of this context (a CLI command, a request)."""
+    _actor.set(actor)
+
+
+def current_actor() -> str | None:
+    return _actor.get()
+
+
+def entries(session: Session, community: Community, limit: int | None = None) -> list[AuditEntry]:
+    """The community's audit trail, oldest first (the newest `limit`, if given)."""
+    query = select(AuditEntry).where(AuditEntry.community_id == community.id)
+    if limit is None:
+        return list(session.scalars(query.order_by(AuditEntry.id)))
+    newest = session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
+    return sorted(newest, key=lambda entry: entry.id)
+
+
+@event.listens_for(Session, "before_flush")
+def _record(session: Session, _context, _instances) -> None:
+    actor = _actor.get()
+    if actor is None:
+        return
+    now = utcnow()
+    with session.no_autoflush:
+        for obj in list(session.new):
+            if type(obj) in FIELDS:
+                _add(session, obj, actor, "created: " + _fields(obj, created=True), now)
+        for obj in list(session.dirty):
+            if type(obj) in FIELDS and session.is_modified(obj, include_collections=False):
+                changes = _fields(obj, created=False)
+                if changes:
+                    _add(session, obj, actor, changes, now)
+
+
+def _add(session: Session, obj, actor: str, action: str, now: datetime) -> None:
+    community_id = obj.id if isinstance(obj, Community) else obj.community_id
+    session.add(AuditEntry(community_id=community_id, actor=actor[:200], subject=_subject(obj),
+                           action=action, created_at=now))
+
+
+def _subject(obj) -> str:
+    name = {Idea: "idea", Round: "round", Allocation: "allocation", Spending: "spending",
+            Correction: "correction", BudgetUpdate: "budget update", Community: "community"}[type(obj)]
+    if isinstance(obj, Community):
+        return f"community {obj.slug}"[:60]
+    if isinstance(obj, Round):
+        return f"round {obj.id}" if obj.id else f"round {obj.title}"[:60]
+    number = getattr(obj, "number", None)
+    return f"{name} {number}" if number is not None else name
+
+
+# Global ids shown as the numbers organisers know.
+REFERENCES = {"merged_into_id": (Idea, "idea"), "idea_id": (Idea, "idea"),
+              "allocation_id": (Allocation, "allocation")}
+
+
+def _fields(obj, created: bool) -> str:
+    state = inspect(obj)
+    parts = []
+    for field in FIELDS[type(obj)]:
+        history = state.attrs[field].history
+        if created:
+            value = getattr(obj, field)
+            if value not in (None, [], ""):
+                parts.append(f"{_label(field)} {_shown(state.session, field, value)}")
+        elif history.has_changes():
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before != after:
+                parts.append(f"{_label(field)}: {_shown(state.session, field, before)} -> "
+                             f"{_shown(state.session, field, after)}")
+    return "; ".join(parts)
+
+
+def _label(field: str) -> str:
+    return REFERENCES[field][1] if field in REFERENCES else field.removesuffix("_pence")
+
+
+def _shown(session: Session, field: str, value) -> str:
+    if value is None:
+        return "none"
+    if field in REFERENCES:
+        model, _name = REFERENCES[field]
+        row = session.get(model, value)
+        return str(row.number) if row is not None else "?"
+    if field.endswith("_pence") and isinstance(value, int):
+        return format_pence(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value)
+    return text if len(text) <= 200 else text[:197] + "..."
