@@ -1,5 +1,7 @@
 """Configuration: defaults, then COMMONPURSE_* environment variables, then explicit overrides."""
 import os
+import secrets
+from datetime import timedelta
 
 from flask import Flask
 
@@ -43,12 +45,18 @@ DEFAULTS = {
     "SPOOL_DIR": None,
     # Answers one sender gets a minute; beyond it messages are stored, not answered.
     "INBOUND_PER_MINUTE": 10,
+    # Signs the dashboard's session cookies; unset: a random key kept in instance/secret_key.
+    "SECRET_KEY": None,
+    # How long a dashboard sign-in lasts, in seconds (8 hours).
+    "SESSION_HOURS": 8,
+    # Seconds added to each sign-in try per recent failure (at most four times), against guessing.
+    "SIGN_IN_SLOWDOWN": 0.25,
 }
 # Secrets and ids that must stay text even if they look like JSON numbers.
 TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
              "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TELEGRAM_BOT_TOKEN",
              "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL", "SMTP_HOST", "SMTP_USERNAME",
-             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "SPOOL_DIR")
+             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "SPOOL_DIR", "SECRET_KEY")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
@@ -64,4 +72,33 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "commonpurse.db")
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _kept_secret(app.instance_path)
+    _session_cookie(app)
+
+
+def _kept_secret(folder: str) -> str:
+    """A random key made once and kept in the instance folder, readable only by us, so
+    sign-ins survive a restart and every process of one deployment shares it."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "secret_key")
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path) as handle:
+            return handle.read().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+def _session_cookie(app: Flask) -> None:
+    """The dashboard's cookie: not readable by scripts, not sent cross-site, HTTPS-only when
+    the public address is HTTPS, and short-lived."""
+    public = app.config.get("PUBLIC_URL") or ""
+    app.config.update(
+        SESSION_COOKIE_NAME="commonpurse_session", SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=public.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(app.config["SESSION_HOURS"])))
 

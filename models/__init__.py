@@ -16,11 +16,12 @@ from models.round import (
     Round,
     RoundOption,
 )
+from models.sign_in import SignInAttempt
 from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [
     "Allocation", "AuditEntry", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation",
     "Digest", "IDEA_STATUSES", "Idea", "Identity", "InboundLog", "Organiser", "OutboxMessage",
     "PollingOffset", "ROUND_METHODS", "ROUND_RULES", "ROUND_STATUSES", "Resident", "Round",
-    "RoundOption", "SchedulerLease", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",
+    "RoundOption", "SchedulerLease", "SignInAttempt", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",
 ]

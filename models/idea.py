@@ -5,8 +5,8 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
-from models.states import IdeaStatus, one_of
 from models.money import PENCE
+from models.states import IdeaStatus, one_of
 
 IDEA_STATUSES = tuple(s.value for s in IdeaStatus)
 

@@ -38,6 +38,9 @@ class Week:
     def previous(self, tz: str) -> "Week":
         return week_starting(self.monday - timedelta(days=7), tz)
 
+    def next(self, tz: str) -> "Week":
+        return week_starting(self.monday + timedelta(days=7), tz)
+
 
 def week_starting(monday: date, tz: str) -> Week:
     zone = ZoneInfo(tz)

@@ -2,12 +2,13 @@
 import logging
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import context
 from bot.config import load_config
 from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
-from bot.web import api, health, webhooks
+from bot.web import api, dashboard, health, webhooks
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -19,11 +20,22 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     webhooks.init_app(app)
     api.init_app(app)
+    dashboard.init_app(app)
+    _protect_forms(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
                                 x_port=proxies, x_prefix=proxies)
     return app
+
+
+def _protect_forms(app: Flask) -> None:
+    """CSRF tokens on every form post; providers' webhooks and the bearer-token API are not
+    forms (they carry their own proof), so they are exempt."""
+    csrf = CSRFProtect(app)
+    for name in ("twilio", "telegram", "api"):
+        if name in app.blueprints:
+            csrf.exempt(app.blueprints[name])
 
 
 def configure_logging(level: str) -> None:

@@ -1,0 +1,23 @@
+"""The organiser's home (their communities) and each community's overview."""
+from flask import g, render_template
+
+from bot.context import now
+from bot.domain.overview import overview
+from bot.web.dashboard import bp
+from bot.web.dashboard.auth import community_of, signed_in
+
+
+@bp.get("/")
+@signed_in
+def home():
+    """The communities this organiser runs (straight to the overview if only one)."""
+    return render_template("dashboard/home.html", communities=g.organiser.communities)
+
+
+@bp.get("/<slug>/")
+@signed_in
+def community(slug: str):
+    """Members, ideas waiting, the round and its turnout, the money, and what comes next."""
+    place = community_of(slug)
+    return render_template("dashboard/overview.html", community=place,
+                           view=overview(g.db_session, place, now()))

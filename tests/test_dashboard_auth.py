@@ -1,0 +1,139 @@
+"""Signing in to the dashboard: passwords checked, guessing slowed then refused, sessions that
+are safe and end, and communities kept apart."""
+import pytest
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from bot.context import get_db
+from models import Organiser
+from tests.dashboard_helpers import PASSWORD, csrf, make_organiser, post, sign_in
+
+
+@pytest.fixture
+def organiser(app, clock, community, make_community):
+    make_community(name="Hillside", slug="hillside", join_code="HILLSIDE", sms_number="+441632960002")
+    make_organiser(app, clock)
+
+
+def test_every_page_needs_a_sign_in(client, organiser):
+    for path in ("/dashboard/", "/dashboard/riverside/"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/dashboard/login" in response.location
+
+
+def test_signing_in_with_the_password_from_organiser_create(client, organiser):
+    response = sign_in(client)
+    assert response.status_code == 302 and response.location.endswith("/dashboard/")
+    home = client.get("/dashboard/").get_data(as_text=True)
+    assert "Riverside Big Local" in home and "Hillside" not in home
+
+
+def test_a_wrong_password_says_so_and_keeps_the_email(client, organiser):
+    response = sign_in(client, password="wrong guess here")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 401
+    assert "That email and password do not match an organiser account." in page
+    assert 'value="sam@example.org"' in page
+    assert client.get("/dashboard/").status_code == 302  # still signed out
+
+
+def test_an_unknown_email_gets_the_same_answer(client, organiser):
+    page = sign_in(client, email="nobody@example.org").get_data(as_text=True)
+    assert "That email and password do not match an organiser account." in page
+
+
+def test_repeated_failures_are_refused_for_a_while_even_with_the_right_password(client, organiser,
+                                                                                 clock):
+    for _ in range(5):
+        sign_in(client, password="wrong guess here")
+    refused = sign_in(client)  # the right password, but too late
+    assert refused.status_code == 401
+    assert "Too many failed sign-ins. Try again in 15 minutes." in refused.get_data(as_text=True)
+    clock.advance(minutes=16)
+    assert sign_in(client).status_code == 302
+
+
+def test_the_session_cookie_is_httponly_lax_and_secure_behind_https(app, client, organiser):
+    app.config["SESSION_COOKIE_SECURE"] = True  # what an https PUBLIC_URL sets
+    response = sign_in(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    assert "Expires=" in cookie  # a lifetime, not forever
+
+
+def test_https_public_url_makes_the_cookie_secure(database_url, clock):
+    from bot.web.app import create_app
+    app = create_app({"DATABASE_URL": database_url, "PUBLIC_URL": "https://purse.example.org",
+                      "CLOCK": clock})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert create_app({"DATABASE_URL": database_url}).config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, organiser):
+    response = client.post("/dashboard/login", data={"email": "sam@example.org",
+                                                      "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_another_communitys_pages_are_404_like_a_missing_one(client, organiser):
+    sign_in(client)
+    assert client.get("/dashboard/hillside/").status_code == 404
+    assert client.get("/dashboard/nowhere/").status_code == 404
+    assert client.get("/dashboard/riverside/").status_code == 200
+
+
+def test_sign_out_ends_the_session(client, organiser):
+    sign_in(client)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert client.post("/dashboard/logout", data={"csrf_token": csrf(page)}).status_code == 302
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_a_new_password_ends_sessions_signed_in_with_the_old_one(app, client, organiser):
+    sign_in(client)
+    with get_db(app).transaction() as session:
+        organiser_ = session.scalars(select(Organiser)).one()
+        organiser_.password_hash = generate_password_hash("another long passphrase")
+    assert client.get("/dashboard/").status_code == 302
+
+
+def test_after_sign_in_you_land_where_you_were_going_but_never_off_site(client, organiser):
+    token = csrf(client.get("/dashboard/login").data)
+    response = client.post("/dashboard/login?next=/dashboard/riverside/",
+                           data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token})
+    assert response.location.endswith("/dashboard/riverside/")
+    client.post("/dashboard/logout", data={"csrf_token": csrf(client.get("/dashboard/").data)})
+    token = csrf(client.get("/dashboard/login").data)
+    response = client.post("/dashboard/login?next=//evil.example.com/",
+                           data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token})
+    assert response.location.endswith("/dashboard/")
+
+
+def test_the_overview_counts_members_ideas_turnout_and_money(client, organiser, member, cp, clock):
+    from tests.conftest import park_round
+    park_round(cp, "riverside", member.say)
+    cp("round", "open", "--community", "riverside", "1")
+    member.say("1")
+    cp("budget", "allocate", "--community", "riverside", "--amount", "£20k", "--title", "Garden")
+    sign_in(client)
+    page = client.get("/dashboard/riverside/").get_data(as_text=True)
+    assert "By SMS: 1" in page
+    assert "1 ballot of 1 members (100%)" in page
+    assert "Park closes" in page
+    assert "£1,150,000" in page and "£1,130,000" in page and "£20,000" in page
+    assert "+44" not in page  # never a resident's number
+
+
+def test_post_helper_is_used(client, organiser):
+    sign_in(client)
+    assert post(client, "/dashboard/logout", page="/dashboard/").status_code == 302
+
+
+def test_each_further_failure_waits_a_little_longer(client, organiser, monkeypatch):
+    import bot.web.dashboard.auth as auth
+    waits = []
+    monkeypatch.setattr(auth.time, "sleep", waits.append)
+    for _ in range(4):
+        sign_in(client, password="wrong guess here")
+    assert waits == [0.25, 0.5, 0.75]  # none before the first failure
