@@ -1,22 +1,33 @@
 """The organisers' dashboard: sign in, then run a community from the browser.
 
 Every page calls the same services as the CLI and the API; forms are CSRF-protected and
-server-validated, and pages work without JavaScript (only live counters use it)."""
+server-validated, and pages work without JavaScript (only live counters use it). Each page is
+a module of this package that adds its routes to `bp` and, if it belongs in a community's
+menu, calls `page(...)`; every module here is loaded."""
+import importlib
+import pkgutil
+
 from flask import Blueprint, Flask
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
+# A community's pages in the menu: (position, endpoint, label).
+_PAGES: list[tuple[int, str, str]] = []
 
-# The pages of a community, in the order of the menu; a page adds itself when it exists.
-PAGES: list[tuple[str, str]] = []
+
+def page(position: int, endpoint: str, label: str) -> None:
+    """Put a community page in the menu, at `position` (Overview is 0)."""
+    _PAGES.append((position, endpoint, label))
+    _PAGES.sort()
 
 
 @bp.context_processor
 def menu() -> dict:
-    return {"nav_pages": PAGES, "community": None}
+    return {"nav_pages": [(endpoint, label) for _, endpoint, label in _PAGES], "community": None}
 
 
 def init_app(app: Flask) -> None:
-    from bot.web.dashboard import auth, filters, overview  # noqa: F401  (they add to bp)
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     app.register_blueprint(bp)
