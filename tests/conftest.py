@@ -212,3 +212,33 @@ def park_round(cp, slug: str, say, method: str = "approval") -> None:
     assert cp("round", "create", "--community", slug, "--title", "Park", "--method", method,
               "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes",
               "2026-11-30 18:00").exit_code == 0
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the session's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import chromium_path
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_app(app):
+    """The app served over HTTP on 127.0.0.1, as a browser reaches it; yields its base URL."""
+    from tests.fakes import serve_in_thread
+    port, stop = serve_in_thread(app)
+    yield f"http://127.0.0.1:{port}"
+    stop()
+
+
+@pytest.fixture
+def page(chromium, live_app):
+    context = chromium.new_context(base_url=live_app, viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
