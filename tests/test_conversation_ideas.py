@@ -91,3 +91,31 @@ def test_my_ideas_lists_ideas_with_status(member, db):
 
 def test_my_ideas_with_none_yet(member):
     assert "haven't given any ideas" in member.reply("MY IDEAS")
+
+
+def test_residents_giving_ideas_at_once_all_get_numbers_and_answers(db, clock, community):
+    """Each turn takes the next number under a lock on the community: none fails or repeats."""
+    import threading
+
+    from bot.messaging.inbound import receive
+    from channels import console
+    from tests.conftest import Chat
+    people = [Chat(db, clock, "riverside", f"+4477009002{n:02d}") for n in range(8)]
+    for person in people:
+        person.say("hi")
+        person.say("YES")
+    errors = []
+
+    def give(person, n):
+        try:
+            for k in range(3):
+                receive(db, console.inbound(person.phone, f"IDEA idea {n}-{k}", "riverside"), clock())
+        except Exception as exc:  # a lost message
+            errors.append(exc)
+    threads = [threading.Thread(target=give, args=(p, n)) for n, p in enumerate(people)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(idea.number for idea in _ideas(db)) == list(range(1, 25))

@@ -2,7 +2,9 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.outbox import enqueue
 from bot.messaging.dispatcher import Dispatcher
@@ -163,3 +165,27 @@ def test_a_dispatcher_whose_claim_lapsed_does_not_send_what_another_took_over(db
         assert slow_dispatcher._start(row, claimed_at) is None
     assert fast.texts() == ["only once"] and slow.texts() == []
     assert _row(db, row_id).status == "sent"
+
+
+def test_a_send_the_database_could_not_record_is_recorded_later_and_never_sent_twice(db, clock):
+    row_id = _queue(db, clock, "only once")
+    channel = CollectingChannel()
+    dispatcher = Dispatcher(db, {"console": channel}, clock)
+    real_sent = dispatcher._sent
+    blips = iter([True])
+
+    def blip(*args):
+        if next(blips, False):
+            raise OperationalError("UPDATE", {}, Exception("server closed the connection"))
+        return real_sent(*args)
+    dispatcher._sent = blip
+    with pytest.raises(OperationalError):
+        dispatcher.run_once()  # sent, then the database went away before it was recorded
+    assert channel.texts() == ["only once"] and _row(db, row_id).status == "sending"
+    clock.advance(seconds=2)
+    dispatcher.run_once()  # back: recorded first, not sent again
+    assert channel.texts() == ["only once"]
+    row = _row(db, row_id)
+    assert (row.status, row.provider_id) == ("sent", "fake-1")
+    clock.advance(minutes=2)
+    assert dispatcher.run_once() == 0  # no lapsed claim to take over

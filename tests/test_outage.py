@@ -29,7 +29,8 @@ def pg(database_url):
 
 
 @pytest.fixture
-def outage_app(pg, clock, fake_twilio, tmp_path):
+def outage_app(pg, clock, fake_twilio, tmp_path, monkeypatch):
+    monkeypatch.setattr(spool, "RETRY_AFTER", 0.0)  # try the database again at once
     proxy, url = pg
     app = create_app({"DATABASE_URL": url, "TESTING": True, "CLOCK": clock,
                       "SPOOL_DIR": str(tmp_path / "spool"), "TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -95,3 +96,39 @@ def test_a_statement_error_is_not_mistaken_for_an_outage(outage_app, monkeypatch
     outage_app.config["PROPAGATE_EXCEPTIONS"] = False
     assert _text(outage_app.test_client(), "YES").status_code == 500
     assert spool.pending(outage_app.config["SPOOL_DIR"]) == []
+
+
+def test_spooled_messages_count_against_the_flood_limit_as_they_arrived(outage_app, pg, clock):
+    proxy, _ = pg
+    client = outage_app.test_client()
+    assert _text(client, "YES").status_code == 200
+    proxy.cut()
+    for _ in range(5):  # a few a minute, spread over a long outage
+        assert _text(client, "BUDGET").status_code == 200
+        clock.advance(minutes=1)
+    proxy.restore()
+    clock.advance(minutes=10)
+    assert replay_spool(outage_app)() == 5
+    with get_db(outage_app).transaction() as session:
+        replies = session.scalars(select(OutboxMessage.body)).all()
+    assert sum("Still to decide" in reply for reply in replies) == 5  # none taken for a flood
+    assert not any("faster than we can answer" in reply for reply in replies)
+
+
+def test_a_file_another_process_is_replaying_is_left_to_it_and_a_dead_claim_is_taken_back(
+        outage_app, tmp_path, monkeypatch):
+    folder = outage_app.config["SPOOL_DIR"]
+    path = spool.write(folder, inbound_message("YES"))
+    claimed = spool._claim(path)  # another process took it, then died
+    assert spool.pending(folder) == [] and spool.waiting(folder) is False
+    monkeypatch.setattr(spool, "CLAIM_LEASE", -1.0)  # its claim has lapsed
+    assert [p.name for p in spool.pending(folder)] == [path.name]
+    assert not claimed.exists()
+
+
+def inbound_message(text):
+    from datetime import datetime, timezone
+
+    from channels.messages import Address, InboundMessage
+    return InboundMessage(Address("sms", "+447700900123"), text, "SMspool1",
+                          datetime(2026, 11, 26, 10, tzinfo=timezone.utc), recipient=NUMBER)

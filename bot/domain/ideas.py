@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.communities import lock_community
 from bot.errors import InvalidInput, NotFound
 from models import IDEA_STATUSES, Community, Idea, Resident
 
@@ -18,6 +19,7 @@ def submit_idea(session: Session, community: Community, author: Resident, text: 
         raise InvalidInput("an idea needs some text")
     if len(text) > MAX_IDEA_LENGTH:
         raise InvalidInput(f"an idea is at most {MAX_IDEA_LENGTH} characters")
+    lock_community(session, community)  # residents giving ideas at once get distinct numbers
     number = (session.scalar(
         select(func.max(Idea.number)).where(Idea.community_id == community.id)) or 0) + 1
     idea = Idea(community_id=community.id, number=number, author_id=author.id, text=text,

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.communities import lock_community
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import members, notify
 from bot.errors import InvalidInput, NotFound
@@ -82,7 +83,7 @@ def allocate(session: Session, community: Community, *, title: str, amount_pence
     """Commit money to a project; refuses more than is left."""
     _check_amount(amount_pence)
     title = _line(title, Allocation.title, "an allocation needs a title", "an allocation's title")
-    _lock(session, community)
+    lock_community(session, community)
     left = summary(session, community).remaining
     if amount_pence > left:
         raise InvalidInput(f"only {format_pence(max(left, 0))} is left to allocate")
@@ -106,7 +107,7 @@ def spend(session: Session, community: Community, *, description: str, amount_pe
     _check_amount(amount_pence)
     description = _line(description, Spending.description, "spending needs a description",
                         "a spending's description")
-    _lock(session, community)
+    lock_community(session, community)
     allocation = _allocation_for_spending(session, community, allocation_number, allocation_id)
     remaining = summary(session, community).remaining
     left, added = None, amount_pence  # left of the allocation; added to the money committed
@@ -137,7 +138,7 @@ def spend(session: Session, community: Community, *, description: str, amount_pe
 def void_spending(session: Session, community: Community, number: int, *, reason: str,
                   organiser: str | None, now: datetime) -> Correction:
     """A correction saying spending `number` was a mistake; it stops counting."""
-    _lock(session, community)
+    lock_community(session, community)
     spending = spending_by_number(session, community, number)
     done = session.scalar(select(Correction).where(Correction.spending_id == spending.id))
     if done is not None:
@@ -149,7 +150,7 @@ def void_spending(session: Session, community: Community, number: int, *, reason
 def void_allocation(session: Session, community: Community, number: int, *, reason: str,
                     organiser: str | None, now: datetime) -> Correction:
     """A correction releasing allocation `number` entirely; refused while spending counts against it."""
-    _lock(session, community)
+    lock_community(session, community)
     state = allocation_state(session, allocation_by_number(session, community, number))
     _refuse_corrected(state)
     if state.spent:
@@ -163,7 +164,7 @@ def close_allocation(session: Session, community: Community, number: int, *, rea
                      organiser: str | None, now: datetime) -> Correction:
     """A correction closing allocation `number`: it commits what was spent against it, and the
     rest goes back to what residents still have to decide."""
-    _lock(session, community)
+    lock_community(session, community)
     state = allocation_state(session, allocation_by_number(session, community, number))
     _refuse_corrected(state)
     return _correct(session, community, "close", reason=reason, organiser=organiser, now=now,
@@ -237,16 +238,6 @@ def broadcast_update(session: Session, community: Community, update: BudgetUpdat
                if notify(session, community, resident, "budget_news", now, update=update.text,
                          key=f"budget-update:{update.id}:{resident.id}"))
 
-
-def _lock(session: Session, community: Community) -> None:
-    """Hold the community's ledger until this transaction ends, so that what is left, once read,
-    stays true until the entry is written: two organisers cannot both spend the same money.
-
-    PostgreSQL locks the community's row (NO KEY, so rows that merely refer to the community are
-    not held up); SQLite ignores FOR UPDATE, but its write transactions begin IMMEDIATE
-    (models.engine), which already lets one writer in at a time."""
-    session.execute(select(Community.id).where(Community.id == community.id)
-                    .with_for_update(key_share=True))
 
 
 def _by_number(session: Session, model, community: Community, number: int, name: str):

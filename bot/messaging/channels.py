@@ -40,11 +40,17 @@ def replay_spool(app: Flask) -> Callable[[], int]:
     folder = spool.folder_of(app)
 
     def replay() -> int:
-        if not spool.pending(folder):
+        if not spool.waiting(folder):
             return 0
         with app.app_context():
-            return spool.replay(folder, lambda message: receive(get_db(app), message, now()))
+            return spool.replay(folder, lambda message: receive(
+                get_db(app), message, now(), per_minute(app), message.received_at))
     return replay
+
+
+def per_minute(app: Flask) -> int:
+    """Answers one sender gets a minute (the flood limit)."""
+    return int(app.config.get("INBOUND_PER_MINUTE", 10))
 
 
 def telegram_settings(app: Flask) -> telegram.TelegramSettings:

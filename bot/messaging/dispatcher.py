@@ -38,9 +38,13 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.batch = batch
         self.base_backoff = base_backoff
+        # Sends the provider accepted but we could not yet record (the database went away):
+        # recorded first thing on the next pass, before their claims can lapse and they go twice.
+        self.unrecorded: dict[int, tuple[str, datetime]] = {}
 
     def run_once(self, address: Address | None = None) -> int:
         """Send what is due now; returns how many rows were attempted."""
+        self._record_unrecorded()
         rows = self._claim(address)
         for row_id, claimed_at in rows:
             message = self._start(row_id, claimed_at)
@@ -125,12 +129,25 @@ class Dispatcher:
             logger.exception("outbox %s: unexpected error from %s", row_id, channel.name)
             self._retry(row_id, TransientSendError("internal", type(exc).__name__))
         else:
-            self._sent(row_id, provider_id)
+            sent_at = self.clock()
+            try:
+                self._sent(row_id, provider_id, sent_at)
+            except Exception:
+                self.unrecorded[row_id] = (provider_id, sent_at)
+                logger.warning("outbox %s was sent but could not be recorded yet", row_id)
+                raise  # the database is away: end this pass, the rest keep their claims
 
-    def _sent(self, row_id: int, provider_id: str) -> None:
+    def _record_unrecorded(self) -> None:
+        for row_id, (provider_id, sent_at) in list(self.unrecorded.items()):
+            self._sent(row_id, provider_id, sent_at)
+            del self.unrecorded[row_id]
+
+    def _sent(self, row_id: int, provider_id: str, sent_at: datetime) -> None:
         with self.db.transaction() as session:
             row = session.get(OutboxMessage, row_id)
-            row.status, row.provider_id, row.sent_at = "sent", provider_id, self.clock()
+            if row.status not in ("sending", "queued"):
+                return  # recorded already (another dispatcher took it over meanwhile)
+            row.status, row.provider_id, row.sent_at = "sent", provider_id, sent_at
             row.error_code = row.error_message = None
             if row.erase_after_send:
                 row.body, row.address, row.choices = None, None, None

@@ -40,15 +40,16 @@ ATTEMPTS = 3
 
 
 def receive(db: Database, message: InboundMessage, now: datetime,
-            per_minute: int | None = None) -> Receipt:
+            per_minute: int | None = None, received_at: datetime | None = None) -> Receipt:
     """Store and handle one inbound message; a repeat of one already stored changes nothing.
 
     With `per_minute`, a sender's messages beyond it in a minute are stored but not answered
-    (each reply costs money), except STOP, START and DELETE."""
+    (each reply costs money), except STOP, START and DELETE. `received_at` is when it really
+    arrived, if that was earlier (a message replayed from the spool)."""
     message = _normalised(message)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _receive(db, message, now, per_minute)
+            return _receive(db, message, now, per_minute, received_at or now)
         except IntegrityError:
             # A concurrent turn took a number we chose (an idea's #); the whole turn was rolled
             # back, so running it again is safe.
@@ -60,13 +61,13 @@ def receive(db: Database, message: InboundMessage, now: datetime,
 
 
 def _receive(db: Database, message: InboundMessage, now: datetime,
-             per_minute: int | None) -> Receipt:
+             per_minute: int | None, received_at: datetime) -> Receipt:
     channel = spec(message.address.channel)
     with db.transaction() as session:
         entry = False
         if channel.community_by == CommunityBy.CHAT:
             # One bot serves every community: the chat's choice, not the recipient, decides.
-            log = _store(session, None, message, now)
+            log = _store(session, None, message, received_at)
             if log is None:
                 return _duplicate(message)
             route = routing.route(session, message, now)
@@ -80,7 +81,7 @@ def _receive(db: Database, message: InboundMessage, now: datetime,
                 logger.warning("inbound %s message to unknown recipient %s ignored",
                                message.address.channel, mask(message.recipient))
                 return Receipt("unknown_recipient")
-            log = _store(session, community, message, now)
+            log = _store(session, community, message, received_at)
             if log is None:
                 return _duplicate(message)
         replies = _answer(session, community, message, log, now, entry, per_minute)
@@ -131,15 +132,17 @@ def _store(session: Session, community: Community | None, message: InboundMessag
     return log
 
 
-def _flooding(session: Session, log: InboundLog, now: datetime, per_minute: int) -> bool:
-    return _recent(session, log, now) > per_minute
+def _flooding(session: Session, log: InboundLog, per_minute: int) -> bool:
+    return _recent(session, log) > per_minute
 
 
-def _recent(session: Session, log: InboundLog, now: datetime) -> int:
-    """Messages from this sender in the last minute, this one included."""
+def _recent(session: Session, log: InboundLog) -> int:
+    """Messages from this sender in the minute up to this one, this one included (by when
+    they arrived, so messages replayed from the spool count as they were sent)."""
     return session.scalar(select(func.count()).select_from(InboundLog).where(
         InboundLog.channel == log.channel, InboundLog.sender == log.sender,
-        InboundLog.received_at > now - timedelta(minutes=1)))
+        InboundLog.received_at > log.received_at - timedelta(minutes=1),
+        InboundLog.received_at <= log.received_at))
 
 
 def _answer(session: Session, community: Community, message: InboundMessage,
@@ -153,11 +156,11 @@ def _answer(session: Session, community: Community, message: InboundMessage,
     turn = Turn(session, community, resident, conversation, text, command, now,
                 contact=message.contact, channel=message.address.channel)
     if (per_minute is None or command.keyword in ALWAYS_ANSWERED
-            or not _flooding(session, log, now, per_minute)):
+            or not _flooding(session, log, per_minute)):
         replies = handle(turn)
     else:
         # Stored, not acted on; one "slow down" when the limit is first passed.
-        replies = [turn.say("slow_down")] if _recent(session, log, now) == per_minute + 1 else []
+        replies = [turn.say("slow_down")] if _recent(session, log) == per_minute + 1 else []
     resident = turn.resident  # sharing a phone number may have joined two residents into one
     log.resident_id = resident.id
     for reply in replies:

@@ -4,8 +4,9 @@ Twilio never resends a message whose webhook failed, and Telegram resends only f
 so when the database is down we write each verified message to a file of its own (fsync'd,
 then renamed into place), answer the provider 200, and replay the files in arrival order as
 soon as the database answers again (courier's design). Replaying is safe to repeat and to run
-in several processes at once: a message is stored unique on its channel and provider id, so a
-second replay of the same file is a duplicate and changes nothing.
+in several processes at once: a process claims a file by renaming it before handling it (a
+claim older than CLAIM_LEASE, left by a process that died, is taken back), and a message is
+stored unique on its channel and provider id, so a file handled twice changes nothing.
 """
 import json
 import logging
@@ -24,6 +25,10 @@ from channels.messages import Address, InboundMessage, SharedContact
 logger = logging.getLogger(__name__)
 
 SUFFIX = ".json"
+CLAIMED = ".claimed"
+CLAIM_LEASE = 60.0  # seconds
+RETRY_AFTER = 1.0  # seconds a process waits, after finding the database away, before trying again
+_away_until = 0.0  # monotonic time before which this process does not try to replay
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -48,43 +53,86 @@ def write(folder: str | os.PathLike, message: InboundMessage) -> Path:
     return folder / name
 
 
-def pending(folder: str | os.PathLike) -> list[Path]:
-    """Spooled files, oldest first."""
+def waiting(folder: str | os.PathLike) -> bool:
+    """Whether any message waits in the spool (cheap: stops at the first)."""
     try:
-        return sorted(p for p in Path(folder).iterdir()
-                      if p.suffix == SUFFIX and not p.name.startswith("."))
+        with os.scandir(folder) as entries:
+            return any(e.name.endswith(SUFFIX) and not e.name.startswith(".") for e in entries)
+    except FileNotFoundError:
+        return False
+
+
+def pending(folder: str | os.PathLike) -> list[Path]:
+    """Spooled files, oldest first (claims left by a process that died are taken back)."""
+    try:
+        paths = list(Path(folder).iterdir())
     except FileNotFoundError:
         return []
+    for path in paths:
+        if path.name.endswith(CLAIMED) and _age(path) > CLAIM_LEASE:
+            _unclaim(path)
+    return sorted(p for p in Path(folder).iterdir()
+                  if p.suffix == SUFFIX and not p.name.startswith("."))
 
 
-def replay(folder: str | os.PathLike, receive: Callable[[InboundMessage], object]) -> int:
-    """Hand every spooled message to `receive`, oldest first, deleting each once it is stored.
-
-    Stops at the first outage (the database went away again) and leaves the rest for later;
-    returns how many were replayed."""
+def replay(folder: str | os.PathLike, receive: Callable[[InboundMessage], object],
+           limit: int | None = None) -> int:
+    """Hand spooled messages to `receive` (at most `limit`), oldest first, deleting each once it
+    is stored. Stops at the first outage (the database went away again) and leaves the rest
+    for later; returns how many were replayed."""
+    global _away_until
+    if time.monotonic() < _away_until:
+        return 0
     done = 0
-    for path in pending(folder):
+    for path in pending(folder)[:limit]:
+        claimed = _claim(path)
+        if claimed is None:
+            continue  # another process has it
         try:
-            message = _from_json(json.loads(path.read_bytes()))
-        except FileNotFoundError:
-            continue  # another process replayed it first
+            message = _from_json(json.loads(claimed.read_bytes()))
         except (ValueError, KeyError, TypeError):
             logger.error("spooled file %s cannot be read; moved aside", path.name)
-            path.replace(path.with_suffix(".unreadable"))
+            claimed.replace(path.with_suffix(".unreadable"))
             continue
         try:
             receive(message)
         except Exception as exc:
+            _unclaim(claimed)
             if is_outage(exc):
-                logger.warning("database still unavailable; %s spooled messages wait",
-                               len(pending(folder)))
+                _away_until = time.monotonic() + RETRY_AFTER
+                logger.warning("database still unavailable; spooled messages wait")
                 return done
             raise
-        path.unlink(missing_ok=True)
+        claimed.unlink(missing_ok=True)
         done += 1
     if done:
         logger.info("replayed %s spooled inbound messages", done)
     return done
+
+
+def _claim(path: Path) -> Path | None:
+    claimed = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}{CLAIMED}")
+    try:
+        os.rename(path, claimed)
+    except FileNotFoundError:
+        return None
+    os.utime(claimed)  # the claim's age counts from now
+    return claimed
+
+
+def _unclaim(claimed: Path) -> None:
+    original = claimed.name[1:].split(SUFFIX)[0] + SUFFIX
+    try:
+        os.rename(claimed, claimed.with_name(original))
+    except FileNotFoundError:
+        pass
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def _to_json(message: InboundMessage) -> dict:

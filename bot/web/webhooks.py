@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from bot.context import get_db, now
 from bot.messaging import spool
-from bot.messaging.channels import register_webhooks
+from bot.messaging.channels import per_minute, register_webhooks
 from bot.messaging.delivery import record_report
 from bot.messaging.inbound import receive
 from channels.messages import DeliveryReport, InboundMessage
@@ -17,17 +17,26 @@ from channels.phone import mask
 logger = logging.getLogger(__name__)
 
 
+# Spooled messages one webhook replays before its own, so no answer waits long; a worker on
+# the same machine replays the rest.
+REPLAY_PER_REQUEST = 20
+
+
 def _store(message: InboundMessage):
-    return receive(get_db(), message, now(), int(current_app.config.get("INBOUND_PER_MINUTE", 10)))
+    return receive(get_db(), message, now(), per_minute(current_app))
+
+
+def _store_spooled(message: InboundMessage):
+    return receive(get_db(), message, now(), per_minute(current_app), message.received_at)
 
 
 def _receive(message: InboundMessage):
     folder = spool.folder_of(current_app)
     try:
-        if spool.pending(folder):  # older messages first, so conversations keep their order
-            spool.replay(folder, _store)
-        if spool.pending(folder):
-            return _spool(folder, message)  # the database is still away
+        if spool.waiting(folder):  # older messages first, so conversations keep their order
+            spool.replay(folder, _store_spooled, limit=REPLAY_PER_REQUEST)
+            if spool.waiting(folder):
+                return _spool(folder, message)
         return _store(message)
     except Exception as exc:
         if not spool.is_outage(exc):
