@@ -28,6 +28,8 @@ DEFAULTS = {
     # The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).
     "TELEGRAM_WEBHOOK_SECRET": None,
     "TELEGRAM_API_URL": "https://api.telegram.org/bot",
+    # The bot's @username, for t.me start links on the public page.
+    "TELEGRAM_BOT_USERNAME": None,
     "TELEGRAM_MESSAGES_PER_SECOND": 30.0,
     "TELEGRAM_CHAT_MESSAGES_PER_SECOND": 1.0,
     # Email for the weekly digest.
@@ -56,7 +58,8 @@ DEFAULTS = {
 TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
              "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TELEGRAM_BOT_TOKEN",
              "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL", "SMTP_HOST", "SMTP_USERNAME",
-             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "SPOOL_DIR", "SECRET_KEY")
+             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "SPOOL_DIR", "SECRET_KEY",
+             "TELEGRAM_BOT_USERNAME")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:

@@ -15,6 +15,17 @@ def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def national(number: str | None) -> str | None:
+    """A number as people here dial it ("+441632960001" -> "01632 960001")."""
+    if not number:
+        return None
+    try:
+        parsed = phonenumbers.parse(number, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 def mask(user_id: str | None) -> str:
     """A log-safe form of a phone number or chat id: only the last three characters."""
     if not user_id:

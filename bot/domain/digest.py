@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain import ledger
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
-from bot.text.times import iso_local
+from bot.text.times import EARLIEST, LATEST, iso_local
 from models import (
     Allocation,
     Ballot,
@@ -58,6 +58,9 @@ def parse_week(text: str, tz: str) -> Week:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise InvalidInput(f"{text!r} is not a week that exists") from None
+    # A digest compares a week with the one before, and times stop at 2999.
+    if not EARLIEST.year <= monday.isocalendar().year < LATEST.year:
+        raise InvalidInput(f"{text!r} is out of range: give a week between 1970 and 2999")
     return week_starting(monday, tz)
 
 

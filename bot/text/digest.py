@@ -36,10 +36,7 @@ def text(f: dict) -> str:
               f"{format_pence(m['spent_pence'])}; still to decide {format_pence(m['remaining_pence'])}."]
     if m["latest_update"]:
         lines.append(f"  Latest update: {m['latest_update']}")
-    lines += [f"  Recorded beyond its allocation or the budget: spending {s['number']}, "
-              f"{s['description']}, {format_pence(s['amount_pence'])}" for s in m.get("over_allocation", ())]
-    lines += [f"  Correction {c['number']}: {c['entry']} {_ACTIONS[c['action']]}"
-              + (f" ({c['reason']})" if c["reason"] else "") for c in m.get("corrections", ())]
+    lines += [f"  {line}" for line in _exceptions(m)]
     lines += ["", "NEXT"] + ([f"  {n['round']} {n['event']} {n['at']}" for n in f["next"]]
                              or ["  Nothing scheduled."])
     return "\n".join(lines) + "\n"
@@ -73,6 +70,7 @@ def html_body(f: dict) -> str:
 spent this week {format_pence(m['spent_this_week_pence'])}, in all {format_pence(m['spent_pence'])};
 still to decide {format_pence(m['remaining_pence'])}.</p>
 {f"<p>Latest update: {e(m['latest_update'])}</p>" if m['latest_update'] else ""}
+{"".join(f"<p>{e(line)}</p>" for line in _exceptions(m))}
 <h3>Next</h3><ul>{nxt}</ul>
 </body></html>"""
 
@@ -105,6 +103,15 @@ def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
     return message
 
 _ACTIONS = {"void": "voided", "close": "closed"}
+
+
+def _exceptions(m: dict) -> list[str]:
+    """What the council should notice in the books: beyond an allocation, and corrections."""
+    return ([f"Recorded beyond its allocation or the budget: spending {s['number']}, "
+             f"{s['description']}, {format_pence(s['amount_pence'])}"
+             for s in m.get("over_allocation", ())]
+            + [f"Correction {c['number']}: {c['entry']} {_ACTIONS[c['action']]}"
+               + (f" ({c['reason']})" if c["reason"] else "") for c in m.get("corrections", ())])
 
 
 def status_word(status: str) -> str:
