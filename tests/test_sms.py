@@ -315,7 +315,7 @@ def test_a_number_that_opted_out_at_the_carrier_is_reachable_again_when_it_write
     assert "already in" in phone.text("START")[0]  # START lifts the carrier's block, and reaches us
     with db.transaction() as session:
         assert session.scalars(select(Identity)).one().unreachable is None
-    assert "Sent to 1 members." in cp("budget", "update", "--community", "riverside", "--text",
+    assert "Sent to 1 member." in cp("budget", "update", "--community", "riverside", "--text",
                                       "News!", "--broadcast").output
     assert "budget news: News!" in phone.receive()[0]
 

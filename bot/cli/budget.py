@@ -4,14 +4,16 @@ Allocations and spending are numbered per community; a mistake is corrected, nev
 import click
 from flask.cli import AppGroup
 
-from bot.cli.output import echo, emit_object
+from bot.cli.output import check_sms, echo, emit_object, plural
 from bot.cli.params import DAY, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import ledger
 from bot.domain.communities import by_slug
+from bot.domain.notify import member_count
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
+from bot.text.organiser_text import plain, sms_cost
 
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -32,8 +34,9 @@ def allocate(slug, amount, title, idea_number) -> None:
         allocation = ledger.allocate(session, community, title=title, amount_pence=amount,
                                      idea_number=idea_number, now=now())
         left = ledger.summary(session, community).remaining
-        echo(f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
-                   f"Still to decide: {format_pence(left)}.")
+        done = (f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
+                f"Still to decide: {format_pence(left)}.")
+    echo(done)  # once committed, so a reader who left (`| head`) cannot undo the entry
 
 
 @budget_group.command("spend")
@@ -57,7 +60,8 @@ def spend(slug, amount, description, allocation_number, spent_on, over_allocatio
         except ledger.Overspend as exc:
             raise InvalidInput(f"{exc}; add --over-allocation to record it anyway") from None
         note = " Recorded over allocation, as you said." if entry.over_allocation else ""
-        echo(f"Spending {entry.number}: {format_pence(amount)} for {entry.description}.{note}")
+        done = f"Spending {entry.number}: {format_pence(amount)} for {entry.description}.{note}"
+    echo(done)
 
 
 @budget_group.command("void")
@@ -82,8 +86,9 @@ def void(slug, spending_number, allocation_number, reason, organiser) -> None:
             correction = ledger.void_allocation(session, community, allocation_number, reason=reason,
                                                 organiser=organiser, now=now())
         money = ledger.summary(session, community)
-        echo(f"{entry} is void (correction {correction.number}: {correction.reason}). "
-                   f"Spent: {format_pence(money.spent)}. Still to decide: {format_pence(money.remaining)}.")
+        done = (f"{entry} is void (correction {correction.number}: {correction.reason}). "
+                f"Spent: {format_pence(money.spent)}. Still to decide: {format_pence(money.remaining)}.")
+    echo(done)
 
 
 @budget_group.command("close")
@@ -102,22 +107,38 @@ def close(slug, allocation_number, reason, organiser) -> None:
             session, community, allocation_number))
         back = max(state.allocation.amount_pence - state.spent, 0)
         left = ledger.summary(session, community).remaining
-        echo(f"Allocation {allocation_number} closed (correction {correction.number}): "
-                   f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
-                   f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}.")
+        done = (f"Allocation {allocation_number} closed (correction {correction.number}): "
+                f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
+                f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}.")
+    echo(done)
 
 
 @budget_group.command("update")
 @community_option
 @click.option("--text", required=True, help="The news residents see with BUDGET.")
 @click.option("--broadcast", is_flag=True, help="Also send it to every member (once).")
-def update(slug, text, broadcast) -> None:
-    """Post a budget update (shown as the latest news by BUDGET)."""
+@click.option("--yes", is_flag=True,
+              help="Send without asking, even if it costs more than two SMS segments each.")
+def update(slug, text, broadcast, yes) -> None:
+    """Post a budget update (shown as the latest news by BUDGET).
+
+    With --broadcast, first shows what each member gets and how many SMS segments it costs;
+    asks before sending if that is more than two each, or if the text must be shortened."""
+    text = plain(text)
+    if broadcast and text:
+        # Asked outside any transaction: a database must not wait on a person (SQLite would
+        # be locked for everyone else meanwhile).
+        with get_db().transaction() as session:
+            community = by_slug(session, slug)
+            cost = sms_cost("budget_news", member_count(session, community),
+                            community.default_language, own="update", update=text,
+                            community=community.name)
+        check_sms(cost, "member", yes)
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         posted = ledger.post_update(session, community, text, now())
         sent = ledger.broadcast_update(session, community, posted, now()) if broadcast else 0
-        echo("Budget update posted." + (f" Sent to {sent} members." if broadcast else ""))
+    echo("Budget update posted." + (f" Sent to {plural(sent, 'member')}." if broadcast else ""))
 
 
 @budget_group.command("show")

@@ -28,7 +28,8 @@ def chat(slug: str, phone: str) -> None:
     db.upgrade()
     with db.transaction() as session:
         name = by_slug(session, slug).name
-    dispatcher = Dispatcher(db, {console.NAME: console.ConsoleChannel(InertStream(sys.stdout))}, clock())
+    stream = InertStream(sys.stdout)
+    dispatcher = Dispatcher(db, {console.NAME: console.ConsoleChannel(stream)}, clock())
     address = Address(console.NAME, number)
     interactive = sys.stdin.isatty()
     if interactive:
@@ -43,21 +44,37 @@ def chat(slug: str, phone: str) -> None:
         receive(db, console.inbound(number, line.rstrip("\r\n"), slug), now())
         while dispatcher.run_once(address):
             pass
+        if stream.reader_gone:
+            # Stop before the next line: nobody would read its replies (`chat | head`).
+            raise BrokenPipeError
         click.echo("")
 
 
 class InertStream:
     """A stream for the bot's replies, which quote what residents wrote (idea texts on a
-    ballot): control characters are shown, not obeyed."""
+    ballot): control characters are shown, not obeyed.
+
+    A reader that went away (`chat | head`) is noted in `reader_gone`, not raised: the
+    dispatcher would log a send error with a traceback and retry the message."""
 
     def __init__(self, stream: TextIO):
         self.stream = stream
+        self.reader_gone = False
 
     def write(self, text: str) -> int:
-        return self.stream.write(inert(text, multiline=True))
+        if not self.reader_gone:
+            try:
+                self.stream.write(inert(text, multiline=True))
+            except BrokenPipeError:
+                self.reader_gone = True
+        return len(text)
 
     def flush(self) -> None:
-        self.stream.flush()
+        if not self.reader_gone:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self.reader_gone = True
 
 
 def register(cli: click.Group) -> None:

@@ -40,8 +40,9 @@ def create(name, slug, budget, join_code, sms_number, verification, areas, timez
             session, name=name, slug=slug, budget_total_pence=budget, join_code=join_code,
             sms_number=sms_number, verification=verification, postcode_areas=list(areas),
             timezone=timezone, now=now())
-        echo(f"Created community {community.slug}: {community.name}, budget "
-             f"{format_pence(community.budget_total_pence)}.")
+        done = (f"Created community {community.slug}: {community.name}, budget "
+                f"{format_pence(community.budget_total_pence)}.")
+    echo(done)  # once committed, so a reader who left (`| head`) cannot undo it
 
 
 @community_group.command("list")
@@ -66,8 +67,9 @@ def digest_settings(slug, recipients, day, at) -> None:
     with get_db().transaction() as session:
         community = set_digest(session, by_slug(session, slug), recipients=list(recipients) or None,
                                weekday=DAYS.index(day) if day else None, at=at)
-        echo(f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
-             f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}.")
+        done = (f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
+                f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}.")
+    echo(done)
 
 
 def register(cli: click.Group) -> None:

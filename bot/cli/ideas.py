@@ -1,15 +1,17 @@
-"""`commonpurse ideas list`."""
+"""`commonpurse ideas list|shortlist|reject|merge`: residents' ideas, and moderating them."""
 import click
 from flask.cli import AppGroup
 
-from bot.cli.output import echo, emit
+from bot.cli.output import check_sms, echo, emit
 from bot.cli.params import ID, MONEY
 from bot.context import get_db, now
 from bot.domain import moderation
 from bot.domain.communities import by_slug
-from bot.domain.ideas import ideas_of
+from bot.domain.ideas import idea_by_number, ideas_of
+from bot.domain.notify import can_hear
 from bot.domain.serialise import idea_json
 from bot.text.money import format_pence
+from bot.text.organiser_text import plain, sms_cost
 from models import IDEA_STATUSES
 
 ideas_group = AppGroup("ideas", help="Residents' ideas.")
@@ -36,18 +38,36 @@ def shortlist(slug, number, cost) -> None:
     """Put an idea forward for a vote; its author is told."""
     with get_db().transaction() as session:
         idea = moderation.shortlist(session, by_slug(session, slug), number, cost, now())
-        echo(f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}.")
+        done = f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}."
+    echo(done)  # once committed: a reader who left (`| head`) cannot undo it
 
 
 @ideas_group.command("reject")
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("number", type=ID)
-@click.option("--reason", required=True, help="Why; the author is told.")
-def reject(slug, number, reason) -> None:
-    """Decline an idea, with a reason its author is told."""
+@click.option("--reason", required=True, help="Why; the author is told by SMS or Telegram.")
+@click.option("--yes", is_flag=True,
+              help="Send without asking, even if it costs more than two SMS segments.")
+def reject(slug, number, reason, yes) -> None:
+    """Decline an idea, with a reason its author is told.
+
+    First shows the message the author gets and its SMS segments; asks before sending if
+    that is more than two, or if the reason must be shortened."""
+    reason = plain(reason)
+    if reason:
+        # Asked outside any transaction: a database must not wait on a person.
+        with get_db().transaction() as session:
+            community = by_slug(session, slug)
+            idea = idea_by_number(session, community, number)
+            # An idea that cannot be rejected now is refused below, and nobody is told.
+            authors = moderation.authors(session, idea) if idea.status in moderation.OPEN else []
+            told = sum(1 for author in authors if can_hear(author))
+            cost = sms_cost("idea_rejected", told, community.default_language, own="reason",
+                            number=idea.number, reason=reason, community=community.name)
+        check_sms(cost, "author", yes)
     with get_db().transaction() as session:
         moderation.reject(session, by_slug(session, slug), number, reason, now())
-        echo(f"Idea #{number} rejected.")
+    echo(f"Idea #{number} rejected.")
 
 
 @ideas_group.command("merge")
@@ -58,7 +78,7 @@ def merge(slug, number, into) -> None:
     """Merge a duplicate into another idea; both authors are credited."""
     with get_db().transaction() as session:
         moderation.merge(session, by_slug(session, slug), number, into, now())
-        echo(f"Idea #{number} merged into #{into}.")
+    echo(f"Idea #{number} merged into #{into}.")
 
 
 def register(cli: click.Group) -> None:

@@ -1,11 +1,14 @@
 """`commonpurse organiser create|list` and `commonpurse token create|revoke`."""
+import sys
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.output import echo, emit
+from bot.cli.output import echo, emit, interactive
 from bot.context import get_db, now
 from bot.domain import organisers
+from bot.errors import InvalidInput
 from models import Organiser
 
 organiser_group = AppGroup("organiser", help="Organiser accounts.")
@@ -17,13 +20,55 @@ token_group = AppGroup("token", help="API tokens for the JSON API.")
 @click.option("--name", required=True)
 @click.option("--community", "slugs", multiple=True, required=True,
               help="A community they run; repeat for more.")
-@click.password_option(help="At least 12 characters (asked for when not given).")
-def create(email, name, slugs, password) -> None:
-    """Create an organiser account."""
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of stdin (what happens anyway when "
+                   "stdin is not a terminal).")
+# On the command line a password stays in the shell's history and shows in `ps`: kept for
+# tests and old scripts, left out of --help.
+@click.option("--password", hidden=True)
+def create(email, name, slugs, password_stdin, password) -> None:
+    """Create an organiser account, with the password they sign in to the dashboard with.
+
+    At a terminal the password is asked for, hidden, twice. Otherwise it is the first line
+    of stdin, e.g. from a file: commonpurse organiser create ... < password.txt
+    """
+    if password is not None and password_stdin:
+        raise click.UsageError("give --password or --password-stdin, not both")
+    if password is None:
+        password = _read_password(password_stdin)
+    _check_password(password)
     with get_db().transaction() as session:
         organiser = organisers.create_organiser(session, email=email, name=name, password=password,
                                                 community_slugs=list(slugs), now=now())
-        echo(f"Organiser {organiser.email} created for {', '.join(slugs)}.")
+        done = f"Organiser {organiser.email} created for {', '.join(slugs)}."
+    echo(done)
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The password: one line of stdin in a script, a hidden prompt (asked twice) at a terminal."""
+    if from_stdin or not interactive():
+        return sys.stdin.readline().rstrip("\r\n") if sys.stdin else ""
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True,
+                        value_proc=_prompted)
+
+
+def _prompted(password: str) -> str:
+    """A typed password, checked so that a short one is asked for again, not refused."""
+    try:
+        _check_password(password)
+    except InvalidInput as exc:
+        raise click.UsageError(str(exc)) from None
+    return password
+
+
+def _check_password(password: str) -> None:
+    """Refuse an empty or short password in one line (its text is never shown)."""
+    if not password:
+        raise InvalidInput("the password is empty: type it at the prompt, or give it as the "
+                           "first line of stdin")
+    if len(password) < organisers.MIN_PASSWORD:
+        raise InvalidInput(f"the password must be at least {organisers.MIN_PASSWORD} characters "
+                           f"(this one has {len(password)})")
 
 
 @organiser_group.command("list")

@@ -3,11 +3,17 @@
 Everything printed goes through here, so no text a resident or anyone else wrote can reach
 the organiser's terminal raw: control characters would clear the screen, retitle the window,
 hide text behind a carriage return, or (bidirectional overrides) show it in another order.
+
+Also here: counts in words ("1 ballot"), and showing what a text organisers wrote will cost by
+SMS before it goes, asking first when it costs more than it should.
 """
 import json
 import re
+import sys
 
 import click
+
+from bot.text.organiser_text import SmsCost
 
 # C0 and C1 controls and DEL (ESC, BEL, CR, CSI ...), bidirectional embeddings, overrides and
 # isolates, and lone surrogates (no terminal encoding can write them).
@@ -23,6 +29,46 @@ def inert(text: str, multiline: bool = False) -> str:
 def echo(text: str = "", multiline: bool = False, **kwargs) -> None:
     """click.echo, with `text` made inert first."""
     click.echo(inert(text, multiline), **kwargs)
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """`count` with its noun in the right number: "1 ballot", "2 ballots", "0 ballots"."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def interactive() -> bool:
+    """Whether a person at a terminal can answer a question (stdin is a terminal)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def confirm(question: str, refusal: str, yes: bool) -> None:
+    """Go on when `yes`, or when the person at the terminal says yes (else "Aborted.", exit 1).
+
+    A script cannot answer, so it is refused with `refusal` (exit 2) rather than left waiting."""
+    if yes:
+        return
+    if not interactive():
+        raise click.UsageError(f"{refusal}; add --yes to go ahead")
+    click.confirm(question, abort=True)
+
+
+def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
+    """Show what each of `who` (a noun: "member") will get by SMS and what it costs in all;
+    ask first if it costs more than two segments each or the text had to be shortened."""
+    if cost.recipients == 0:
+        return
+    segments = plural(cost.segments, "segment")
+    echo(f"Each {who} gets ({cost.encoding}, {segments}): {cost.message}")
+    if cost.not_gsm7:
+        echo(f"{cost.not_gsm7} makes it UCS-2: a segment then holds 70 characters, not 160.")
+    if cost.shortened:
+        echo("Your text does not fit whole, so residents get it as shown: say it in fewer words "
+             "to send it as written.")
+    in_all = plural(cost.total, "SMS segment")
+    echo(f"Cost: {plural(cost.recipients, who)} × {segments} = up to {in_all}.")
+    if cost.worth_asking:
+        why = "your text does not fit whole" if cost.shortened else f"{segments} each"
+        confirm(f"Send it anyway ({why}; up to {in_all})?", f"not sent: {why} (up to {in_all})", yes)
 
 
 def to_json(value) -> str:

@@ -1,0 +1,57 @@
+"""Texts organisers write for residents (budget news, a reason for turning an idea down, a
+round's title): spelt so SMS carries them cheaply, and what they will cost, known before sending.
+
+The community pays per SMS segment: 160 characters in GSM-7, but only 70 once a single
+character needs UCS-2, and a curly quote pasted from a word processor is such a character.
+"""
+from dataclasses import dataclass
+
+from bot.text.catalogue import render
+from channels.segments import count_segments, is_gsm7, to_gsm7
+
+# Typographic punctuation that has a plain GSM-7 spelling (’ -> ', – -> -, … -> ...).
+TYPOGRAPHIC = "‘’“”–—…\u00a0"
+# More segments than this per resident, and the organiser is asked before anything is sent.
+ASK_ABOVE_SEGMENTS = 2
+
+
+def plain(text: str) -> str:
+    """`text` with typographic quotes, dashes, ellipses and no-break spaces spelt in GSM-7,
+    and its whitespace collapsed as the services store it; every other character is kept."""
+    return " ".join("".join(to_gsm7(c) if c in TYPOGRAPHIC else c for c in text).split())
+
+
+@dataclass(frozen=True)
+class SmsCost:
+    """One message to `recipients` residents, as each of them would get it."""
+
+    message: str
+    encoding: str  # "GSM-7" or "UCS-2"
+    segments: int
+    recipients: int
+    shortened: bool  # the organiser's words were cut (or respelt) to fit the message's budget
+    not_gsm7: str  # the characters that make it UCS-2, once each
+
+    @property
+    def total(self) -> int:
+        return self.recipients * self.segments
+
+    @property
+    def worth_asking(self) -> bool:
+        """Whether to ask before sending: it costs more than two segments a resident, or the
+        residents would not read what the organiser wrote."""
+        return self.recipients > 0 and (self.segments > ASK_ABOVE_SEGMENTS or self.shortened)
+
+
+def sms_cost(key: str, recipients: int, language: str, own: str, **values: object) -> SmsCost:
+    """The cost of catalogue message `key` filled with `values`, of which `values[own]` is
+    the organiser's own text (rendered as the services render it for residents)."""
+    return cost_of(render(key, language, **values), recipients, str(values[own]))
+
+
+def cost_of(message: str, recipients: int, own: str) -> SmsCost:
+    """The cost of `message`, as rendered for residents, holding the organiser's text `own`."""
+    count = count_segments(message)
+    odd = "".join(dict.fromkeys(c for c in message if not is_gsm7(c)))
+    return SmsCost(message=message, encoding=count.encoding, segments=count.segments,
+                   recipients=recipients, shortened=own not in message, not_gsm7=odd)
