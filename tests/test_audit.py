@@ -61,3 +61,27 @@ def test_nothing_is_recorded_without_someone_acting(db, community):
     assert _trail(db) == [("kim@example.org", "community riverside",
                            "name: Riverside Renamed -> Riverside Again")]
     assert json.dumps(_trail(db))  # plain text, nothing a resident wrote about themselves
+
+
+def test_the_audit_command_lists_who_did_what(cp, member, monkeypatch):
+    member.say("IDEA benches")
+    member.say("£1k")
+    assert cp("ideas", "shortlist", "--community", "riverside", "1").exit_code == 0
+    monkeypatch.setenv("COMMONPURSE_ORGANISER", "kim@example.org")
+    assert cp("budget", "allocate", "--community", "riverside", "--amount", "£500",
+              "--title", "Benches").exit_code == 0
+    assert cp("budget", "spend", "--community", "riverside", "--amount", "£100",
+              "--description", "Bolts", "--allocation", "1").exit_code == 0
+    assert cp("budget", "void", "--community", "riverside", "--spend", "1", "--reason", "typed twice",
+              "--as", "lee@example.org").exit_code == 0
+    listing = cp("audit", "--community", "riverside").output
+    assert listing.splitlines()[0].split() == ["WHEN", "(UTC)", "WHO", "WHAT", "CHANGE"]
+    assert "status: submitted -> shortlisted" in listing.splitlines()[1]
+    rows = json.loads(cp("audit", "--community", "riverside", "--json").output)
+    assert [(r["actor"], r["subject"]) for r in rows] == [
+        ("cli", "idea 1"), ("kim@example.org", "allocation 1"), ("kim@example.org", "spending 1"),
+        ("lee@example.org", "correction 1")]
+    assert rows[0]["action"] == "status: submitted -> shortlisted"
+    assert "+44" not in listing
+    member.say("IDEA lights")  # a resident after a command: not the command's doing
+    assert len(json.loads(cp("audit", "--community", "riverside", "--json").output)) == 4

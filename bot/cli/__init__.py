@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 
 from bot.cli.output import inert
+from bot.domain import audit as audit_trail
 from bot.errors import InvalidInput, NotFound
 from bot.web.app import create_app
 
@@ -55,7 +56,10 @@ class CommonPurseGroup(FlaskGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
-            result = super().main(args, prog_name or "commonpurse", complete_var, False, **extra)
+            # What a command changes is recorded in the audit trail as whoever ran it.
+            with audit_trail.acting_as(os.environ.get("COMMONPURSE_ORGANISER") or "cli"):
+                result = super().main(args, prog_name or "commonpurse", complete_var, False,
+                                      **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
             # `commonpurse` alone: the help, whole, not squeezed into one error line.
             click.echo(exc.ctx.get_help())
@@ -141,6 +145,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _build() -> click.Group:
     from bot.cli import (
+        audit,
         budget,
         chat,
         community,
@@ -155,8 +160,8 @@ def _build() -> click.Group:
 
     group = CommonPurseGroup(create_app=lambda: create_app(), name="commonpurse",
                              help="Common Purse: residents decide how the community budget is spent.")
-    for module in (database, community, organisers, ideas, rounds, budget, digest, chat, run,
-                   telegram):
+    for module in (database, community, organisers, ideas, rounds, budget, digest, audit,
+                   chat, run, telegram):
         module.register(group)
     return group
 

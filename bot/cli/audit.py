@@ -1,5 +1,6 @@
 """`commonpurse audit`: who changed what in a community's money, ideas and rounds."""
 import click
+from flask.cli import with_appcontext
 
 from bot.cli.output import emit
 from bot.context import get_db
@@ -13,6 +14,7 @@ COLUMNS = [("WHEN (UTC)", "at"), ("WHO", "actor"), ("WHAT", "subject"), ("CHANGE
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.option("--limit", type=click.IntRange(1, 100_000), help="Only the newest entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
 def audit(slug: str, limit: int | None, as_json: bool) -> None:
     """List organisers' changes to money, ideas and rounds, oldest first."""
     with get_db().transaction() as session:

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from bot.cli.output import check_sms, echo, emit_object, plural
 from bot.cli.params import DAY, ID, MONEY
 from bot.context import get_db, now
-from bot.domain import ledger
+from bot.domain import audit, ledger
 from bot.domain.communities import by_slug
 from bot.domain.notify import member_count
 from bot.domain.serialise import budget_json
@@ -75,7 +75,7 @@ def void(slug, spending_number, allocation_number, reason, organiser) -> None:
     """Void a spending or an allocation with a correcting entry; the original stays on record."""
     if (spending_number is None) == (allocation_number is None):
         raise click.UsageError("give either --spend N or --allocation N")
-    with get_db().transaction() as session:
+    with audit.acting_as(organiser or audit.current_actor()), get_db().transaction() as session:
         community = by_slug(session, slug)
         if spending_number is not None:
             entry = f"Spending {spending_number}"
@@ -99,7 +99,7 @@ def void(slug, spending_number, allocation_number, reason, organiser) -> None:
 @organiser_option
 def close(slug, allocation_number, reason, organiser) -> None:
     """Close an allocation: it keeps what was spent; the rest goes back to still to decide."""
-    with get_db().transaction() as session:
+    with audit.acting_as(organiser or audit.current_actor()), get_db().transaction() as session:
         community = by_slug(session, slug)
         correction = ledger.close_allocation(session, community, allocation_number, reason=reason,
                                              organiser=organiser, now=now())
