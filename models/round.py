@@ -1,24 +1,48 @@
 """Poll rounds: options residents vote on, their ballots, and the outcome."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
-from models.states import RoundStatus, one_of
 from models.money import PENCE
+from models.states import RoundStatus, one_of
 
 ROUND_METHODS = ("choose-one", "approval", "budget")
 ROUND_RULES = ("greedy", "equal-shares")
 ROUND_STATUSES = tuple(s.value for s in RoundStatus)
 
 
+def _next_number(context) -> int:
+    """The next number in the new round's community, counted when the row is inserted, so
+    every way of making a round (scheduling one, importing one) numbers it the same way."""
+    community_id = context.get_current_parameters()["community_id"]
+    rounds = Round.__table__
+    return context.connection.scalar(select(func.coalesce(func.max(rounds.c.number), 0) + 1)
+                                     .where(rounds.c.community_id == community_id))
+
+
 class Round(Base):
     __tablename__ = "round"
-    __table_args__ = (one_of("status", RoundStatus),)
+    # A unique index rather than a table constraint: SQLite cannot add a constraint to a table
+    # without rebuilding it, and rebuilding `round` would cascade deletes (migration 0009).
+    __table_args__ = (one_of("status", RoundStatus),
+                      Index("uq_round_community_id_number", "community_id", "number", unique=True))
 
+    # The global id stays inside (scheduler jobs, idempotency keys); people use `number`.
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    # The reference organisers use ("round 2"), counted per community like ideas.
+    number: Mapped[int] = mapped_column(default=_next_number)
     title: Mapped[str] = mapped_column(String(120))
     method: Mapped[str] = mapped_column(String(20))
     rule: Mapped[str] = mapped_column(String(20), default="greedy")

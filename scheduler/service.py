@@ -66,6 +66,7 @@ def wanted_jobs(session: Session, now: datetime) -> list[JobSpec]:
         if round_.remind_at is not None and round_.reminded_at is None:
             times.append(("remind", round_.remind_at))
         times.append(("close", round_.closes_at))
+        # Keyed by the global id: round numbers repeat across communities, job ids must not.
         wanted += [JobSpec(f"round-{round_.id}-{step}", f"scheduler.jobs:{step}_round", when,
                            (round_.id,)) for step, when in times if when > now]
     for community in session.scalars(select(Community)):

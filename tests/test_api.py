@@ -103,6 +103,7 @@ def test_a_round_through_the_api(api, ideas):
         api("post", f"/communities/riverside/ideas/{number}/shortlist", {})
     status, round_ = api("post", "/communities/riverside/rounds", ROUND)
     assert status == 201 and round_["status"] == "scheduled" and len(round_["options"]) == 3
+    assert round_["number"] == 1  # the number paths take; `id` is the global id
     assert round_["opens_at"] == "2026-11-26T12:00:00+00:00"
     assert api("get", "/communities/riverside/rounds")[1]["rounds"][0]["id"] == round_["id"]
     status, opened = api("post", "/communities/riverside/rounds/1/open")
@@ -110,7 +111,8 @@ def test_a_round_through_the_api(api, ideas):
     assert api("post", "/communities/riverside/rounds/1/open")[1]["changed"] is False
     assert "Vote now! Park" in ideas.inbox()[-1]
     ideas.say("1 2")
-    assert api("post", "/communities/riverside/rounds/1/remind")[0] == 200
+    assert api("post", "/communities/riverside/rounds/1/remind")[1]["changed"] is True
+    assert api("post", "/communities/riverside/rounds/1/remind")[1]["changed"] is False  # sent once
     assert api("get", "/communities/riverside/rounds/1")[1]["ballots"] == 1
     status, closed = api("post", "/communities/riverside/rounds/1/close")
     assert closed["round"]["outcome"]["winners"] == [1, 2]

@@ -4,7 +4,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from bot.cli.output import echo, emit, emit_object, to_json
+from bot.cli.output import echo, emit, emit_object, plural, to_json
 from bot.cli.params import COUNT, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import rounds
@@ -17,9 +17,10 @@ from models import ROUND_METHODS, ROUND_RULES
 
 round_group = AppGroup("round", help="Poll rounds: residents vote, a fair rule allocates the money.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
-round_argument = click.argument("round_id", type=ID)
+# The round's number in its community (1, 2, 3...), as `round list` shows it.
+round_argument = click.argument("number", type=ID)
 
-COLUMNS = [("ID", "id"), ("STATUS", "status"), ("METHOD", "method"), ("RULE", "rule"),
+COLUMNS = [("#", "number"), ("STATUS", "shown_status"), ("METHOD", "method"), ("RULE", "rule"),
            ("OPENS", "opens_at"), ("CLOSES", "closes_at"), ("BALLOTS", "ballots"), ("TITLE", "title")]
 
 
@@ -45,8 +46,8 @@ def create(slug, title, method, rule, ideas, opens, closes, remind, budget, max_
             opens_at=parse_local(opens, tz), closes_at=parse_local(closes, tz),
             remind_at=parse_local(remind, tz) if remind else None, budget_pence=budget,
             max_choices=max_choices, now=now())
-        echo(f"Round {round_.id} scheduled: {round_.title}, {len(round_.options)} options, "
-             f"{format_pence(round_.budget_pence)} to allocate.")
+        echo(f"Round {round_.number} scheduled: {round_.title}, "
+             f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate.")
 
 
 def _idea_numbers(text: str) -> list[int]:
@@ -66,55 +67,68 @@ def list_(slug, as_json) -> None:
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         rows = [round_json(session, r, community) for r in rounds.rounds_of(session, community)]
-    emit(rows, COLUMNS, as_json)
+    emit(rows if as_json else [dict(row, shown_status=_status(row)) for row in rows], COLUMNS, as_json)
+
+
+def _status(data: dict) -> str:
+    """The status, marked when the round was read from a file (never sent or funded)."""
+    return f"{data['status']} (imported)" if data["imported"] else data["status"]
 
 
 @round_group.command("show")
 @community_option
 @round_argument
 @click.option("--json", "as_json", is_flag=True)
-def show(slug, round_id, as_json) -> None:
+def show(slug, number, as_json) -> None:
     """A round's options, turnout and outcome."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        data = round_json(session, rounds.get_round(session, community, round_id), community)
+        data = round_json(session, rounds.get_round(session, community, number), community)
     winners = set((data["outcome"] or {}).get("winners", []))
-    lines = [f"Round {data['id']}: {data['title']} ({data['status']}, {data['method']}, {data['rule']})",
+    lines = [f"Round {data['number']}: {data['title']} ({_status(data)}, {data['method']}, {data['rule']})",
              f"  Opens {data['opens_at']}, closes {data['closes_at']}; budget {data['budget']}",
-             f"  Ballots: {data['ballots']} of {data['members']} members"]
+             f"  Ballots: {data['ballots']} of {plural(data['members'], 'member')}"]
     for option in data["options"]:
         mark = "  WON" if option["number"] in winners else ""
         lines.append(f"  {option['number']}. {option['title']} ({option['cost']}): "
-                     f"{option['votes']} votes{mark}")
+                     f"{plural(option['votes'], 'vote')}{mark}")
     if data["outcome"]:
         lines.append(f"  Allocated {format_pence(data['outcome']['allocated_pence'])} by "
                      f"{data['outcome']['rule']}; ties: {data['outcome']['tie_breaking']}")
     emit_object(data, as_json, lines)
 
 
-def _transition(name: str, action, done: str, again: str, help: str):
+def _transition(name: str, action, said, help: str):
+    """A command that moves round N on with `action`; `said(result, N)` is what it prints."""
     @round_group.command(name, help=help)
     @community_option
     @round_argument
-    def command(slug, round_id) -> None:
+    def command(slug, number) -> None:
         with get_db().transaction() as session:
-            round_ = rounds.get_round(session, by_slug(session, slug), round_id)
-            changed = action(session, round_, now())
-            echo((done if changed is not False else again).format(id=round_id))
+            round_ = rounds.get_round(session, by_slug(session, slug), number)
+            echo(said(action(session, round_, now()), number))
     return command
 
 
-_transition("open", rounds.open_round, "Round {id} is open; members have been sent the ballot.",
-            "Round {id} was already open: nothing sent again.",
-            "Open voting now and send members the ballot (once).")
-_transition("close", rounds.close_round, "Round {id} is closed; results sent and winners funded.",
-            "Round {id} was already closed: nothing changed.",
-            "Close voting now: count, fund the winners, send the results (once).")
-_transition("cancel", rounds.cancel_round, "Round {id} is cancelled.", "",
+def _reminded(sent: int | None, number: int) -> str:
+    # Asked again, nothing is sent: like opening twice, that is not an error (exit code 0).
+    if sent is None:
+        return f"Reminders for round {number} were already sent: nothing sent again."
+    return f"Reminders queued for {plural(sent, 'member')} of round {number} who had not voted."
+
+
+_transition("open", rounds.open_round, lambda opened, n: (
+    f"Round {n} is open; members have been sent the ballot." if opened
+    else f"Round {n} was already open: nothing sent again."),
+    "Open voting now and send members the ballot (once).")
+_transition("close", rounds.close_round, lambda closed, n: (
+    f"Round {n} is closed; results sent and winners funded." if closed
+    else f"Round {n} was already closed: nothing changed."),
+    "Close voting now: count, fund the winners, send the results (once).")
+_transition("cancel", rounds.cancel_round, lambda _none, n: f"Round {n} is cancelled.",
             "Call a round off; its ideas go back to the shortlist.")
-_transition("remind", lambda s, r, t: rounds.remind(s, r, t) >= 0,
-            "Reminders queued for members of round {id} who have not voted.", "",
-            "Remind members who have not voted (once each).")
+_transition("remind", rounds.remind, _reminded,
+            "Remind members who have not voted (once each; asked again, nothing is sent).")
 
 
 @round_group.command("reschedule")
@@ -123,7 +137,7 @@ _transition("remind", lambda s, r, t: rounds.remind(s, r, t) >= 0,
 @click.option("--opens", help="New local opening time.")
 @click.option("--closes", help="New local closing time.")
 @click.option("--remind", help="New local reminder time.")
-def reschedule(slug, round_id, opens, closes, remind) -> None:
+def reschedule(slug, number, opens, closes, remind) -> None:
     """Move a round's times (the scheduler follows within minutes)."""
     if not (opens or closes or remind):
         raise click.UsageError("give at least one of --opens, --closes, --remind")
@@ -131,27 +145,27 @@ def reschedule(slug, round_id, opens, closes, remind) -> None:
         community = by_slug(session, slug)
         tz = community.timezone
         rounds.reschedule_round(
-            session, rounds.get_round(session, community, round_id), now(),
+            session, rounds.get_round(session, community, number), now(),
             opens_at=parse_local(opens, tz) if opens else None,
             closes_at=parse_local(closes, tz) if closes else None,
             remind_at=parse_local(remind, tz) if remind else None)
-        echo(f"Round {round_id} rescheduled.")
+        echo(f"Round {number} rescheduled.")
 
 
 @round_group.command("recount")
 @community_option
 @round_argument
-def recount(slug, round_id) -> None:
+def recount(slug, number) -> None:
     """Recount a closed round from its ballots; exit code 1 if it differs from what was published."""
     with get_db().transaction() as session:
-        round_ = rounds.get_round(session, by_slug(session, slug), round_id)
+        round_ = rounds.get_round(session, by_slug(session, slug), number)
         same, again = rounds.recount(session, round_)
         published = round_.outcome
     if same:
-        echo(f"Round {round_id} recounted from {again['ballots']} ballots: "
+        echo(f"Round {number} recounted from {plural(again['ballots'], 'ballot')}: "
              f"the same winners as published ({_numbers(again['winners'])}).")
         return
-    echo(f"Round {round_id} recount DIFFERS: published {_numbers(published['winners'])}, "
+    echo(f"Round {number} recount DIFFERS: published {_numbers(published['winners'])}, "
          f"recount {_numbers(again['winners'])}.", err=True)
     raise SystemExit(1)
 
@@ -161,11 +175,11 @@ def recount(slug, round_id) -> None:
 @round_argument
 @click.option("--format", "fmt", type=click.Choice(["pb", "json"]), default="pb", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout).")
-def export(slug, round_id, fmt, output) -> None:
+def export(slug, number, fmt, output) -> None:
     """Write a round for auditors: pabulib .pb (anonymous voter ids) or JSON."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        round_ = rounds.get_round(session, community, round_id)
+        round_ = rounds.get_round(session, community, number)
         text = export_pb(session, round_, community) if fmt == "pb" else \
             to_json(round_json(session, round_, community))
     if output:
@@ -193,8 +207,8 @@ def import_(slug, path, fmt, rule) -> None:
     text = _read(path)
     with get_db().transaction() as session:
         round_ = import_pb(session, by_slug(session, slug), text, now(), rule=rule)
-        echo(f"Imported round {round_.id}: {len(round_.options)} options, "
-             f"{round_.outcome['ballots']} ballots; {round_.rule} funds "
+        echo(f"Imported round {round_.number}: {plural(len(round_.options), 'option')}, "
+             f"{plural(round_.outcome['ballots'], 'ballot')}; {round_.rule} funds "
              f"{_numbers(round_.outcome['winners'])}.")
 
 

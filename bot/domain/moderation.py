@@ -11,23 +11,28 @@ from bot.text.money import format_pence
 from models import Community, Idea, Resident
 
 OPEN = ("submitted", "shortlisted")
+# Ideas organisers may put forward again: one a vote did not fund, one turned down and since
+# reconsidered.
+RECONSIDERED = ("not_funded", "rejected")
 
 
 def shortlist(session: Session, community: Community, number: int, cost_pence: int | None,
               now: datetime) -> Idea:
-    """Put an idea forward for a vote, at the cost organisers agreed."""
+    """Put an idea forward for a vote, at the cost organisers agreed: a new one, or one that
+    was not funded or was rejected (its author hears it is back on the shortlist)."""
     idea = idea_by_number(session, community, number)
-    if idea.status not in OPEN:
-        raise InvalidInput(f"idea #{number} is {idea.status}: only submitted ideas can be shortlisted")
+    if idea.status not in OPEN + RECONSIDERED:
+        raise InvalidInput(f"idea #{number} is {idea.status}: only submitted, not funded or "
+                           "rejected ideas can be shortlisted")
     cost = cost_pence if cost_pence is not None else idea.cost_pence
     if cost is None or cost <= 0:
         raise InvalidInput(f"idea #{number} has no cost yet: give one with --cost")
     was = idea.status
-    idea.status, idea.cost_pence = "shortlisted", cost
+    idea.status, idea.cost_pence, idea.reject_reason = "shortlisted", cost, None
     if was != "shortlisted":
+        key = "idea_shortlisted_again" if was in RECONSIDERED else "idea_shortlisted"
         for author in authors(session, idea):
-            notify(session, community, author, "idea_shortlisted", now, number=idea.number,
-                   cost=format_pence(cost))
+            notify(session, community, author, key, now, number=idea.number, cost=format_pence(cost))
     return idea
 
 

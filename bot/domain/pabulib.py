@@ -30,7 +30,8 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
     instance = Instance(projects.values(), budget_limit=round_.budget_pence // 100)
     instance.meta = {
         "description": _field(f"{community.name}: {round_.title}"), "country": "United Kingdom",
-        "unit": community.name, "instance": str(round_.id), "num_projects": str(len(projects)),
+        "unit": community.name, "instance": str(round_.number or round_.id),
+        "num_projects": str(len(projects)),
         "num_votes": str(len(ballots)), "budget": str(round_.budget_pence // 100),
         "vote_type": METHOD_VOTE_TYPE, "rule": RULE_NAMES[round_.rule], "currency": "GBP",
         "date_begin": _date(round_.opened_at or round_.opens_at),

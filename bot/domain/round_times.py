@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import rounds
-from models import Round
+from models import Community, Round
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def open_if_due(session: Session, round_: Round, now: datetime) -> bool:
         return False
     if round_.closes_at <= now:
         # Its whole voting time passed while nothing was running: no vote took place.
-        logger.warning("round %s missed its voting time entirely; cancelled", round_.id)
+        logger.warning("%s missed its voting time entirely; cancelled", label(session, round_))
         rounds.cancel_round(session, round_, now)
         return True
     return rounds.open_round(session, round_, now)
@@ -53,7 +53,14 @@ def catch_up(session: Session, now: datetime) -> list[str]:
             try:
                 with session.begin_nested():
                     if step(session, round_, now):
-                        done.append(f"round {round_.id} {action}")
+                        done.append(f"{label(session, round_)} {action}")
             except Exception:  # one bad round must not stop the others
-                logger.exception("round %s could not be %s", round_.id, action)
+                logger.exception("%s could not be %s", label(session, round_), action)
     return done
+
+
+def label(session: Session, round_: Round) -> str:
+    """How logs name a round: as organisers do (community and number), with the global id the
+    scheduler's job ids use: "riverside round 2 (id 7)"."""
+    community = session.get(Community, round_.community_id)
+    return f"{community.slug} round {round_.number} (id {round_.id})"

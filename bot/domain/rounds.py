@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
+from bot.domain.communities import lock_community
 from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
 from bot.domain.notify import members, notify
@@ -13,7 +14,9 @@ from bot.domain.residents import language_of
 from bot.errors import InvalidInput, NotFound
 from bot.text import round_messages
 from bot.text.money import format_pence
+from bot.text.organiser_text import plain
 from bot.text.times import spoken
+from channels.segments import is_gsm7
 from models import (
     ROUND_METHODS,
     ROUND_RULES,
@@ -25,16 +28,18 @@ from models import (
 )
 
 MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
+MAX_NUMBER = 2**31 - 1  # round numbers are a 32-bit column: beyond this no round can match
 
 
 def create_round(session: Session, community: Community, *, title: str, method: str,
                  idea_numbers: list[int], opens_at: datetime, closes_at: datetime,
                  now: datetime, rule: str = "greedy", remind_at: datetime | None = None,
                  budget_pence: int | None = None, max_choices: int | None = None) -> Round:
-    """Schedule a round of shortlisted ideas, numbered 1..n in the order given."""
-    title = " ".join(title.split())
-    if not 3 <= len(title) <= 120:
-        raise InvalidInput("a round's title must be 3 to 120 characters")
+    """Schedule a round of shortlisted ideas, numbered 1..n in the order given. The round is
+    numbered next in its community when it is stored."""
+    title = plain(title)  # typographic quotes and dashes would make every SMS about it UCS-2
+    if len(title) < 3:
+        raise InvalidInput("a round's title must be at least 3 characters")
     if method not in ROUND_METHODS:
         raise InvalidInput(f"method must be one of: {', '.join(ROUND_METHODS)}")
     if rule not in ROUND_RULES:
@@ -45,10 +50,12 @@ def create_round(session: Session, community: Community, *, title: str, method: 
     for idea in ideas:
         if idea.status != "shortlisted":
             raise InvalidInput(f"idea #{idea.number} is {idea.status}: shortlist it first")
+    _check_title(title, len(ideas), community)
     _check_times(opens_at, closes_at, remind_at, now)
     if max_choices is not None and (method != "approval" or not 1 <= max_choices <= MAX_OPTIONS):
         raise InvalidInput(f"--max-choices is a number from 1 to {MAX_OPTIONS}, for approval "
                            "rounds only")
+    lock_community(session, community)  # one number each; the money still to decide holds
     remaining = ledger.summary(session, community).remaining
     if budget_pence is None:
         if method == "budget":
@@ -74,9 +81,9 @@ def reschedule_round(session: Session, round_: Round, now: datetime, *,
                      remind_at: datetime | None = None) -> Round:
     """Move a round's times; the scheduler picks the new times up within minutes."""
     if round_.status not in ("scheduled", "open"):
-        raise InvalidInput(f"round {round_.id} is {round_.status}: it cannot be rescheduled")
+        raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be rescheduled")
     if opens_at is not None and round_.status == "open":
-        raise InvalidInput(f"round {round_.id} is already open: only its close and reminder can move")
+        raise InvalidInput(f"round {round_.number} is already open: only its close and reminder can move")
     opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
     remind = remind_at or round_.remind_at
     _check_times(opens, closes, remind, now)
@@ -86,16 +93,21 @@ def reschedule_round(session: Session, round_: Round, now: datetime, *,
     return round_
 
 
-def get_round(session: Session, community: Community, round_id: int) -> Round:
-    round_ = session.get(Round, round_id)
-    if round_ is None or round_.community_id != community.id:
-        raise NotFound(f"no round {round_id} in {community.slug}")
+def get_round(session: Session, community: Community, number: int) -> Round:
+    """The community's round `number` (1, 2, 3... in each community); NotFound if none."""
+    round_ = None
+    if number <= MAX_NUMBER:
+        round_ = session.scalar(select(Round).where(Round.community_id == community.id,
+                                                    Round.number == number))
+    if round_ is None:
+        raise NotFound(f"no round {number} in {community.slug}")
     return round_
 
 
 def rounds_of(session: Session, community: Community) -> list[Round]:
+    """The community's rounds, newest first."""
     return list(session.scalars(select(Round).where(Round.community_id == community.id)
-                                .order_by(Round.id.desc())))
+                                .order_by(Round.number.desc())))
 
 
 def open_round(session: Session, round_: Round, now: datetime) -> bool:
@@ -103,9 +115,9 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
     if round_.status == "open":
         return False
     if round_.status != "scheduled":
-        raise InvalidInput(f"round {round_.id} is {round_.status}: only a scheduled round opens")
-    other = session.scalar(select(Round.id).where(Round.community_id == round_.community_id,
-                                                  Round.status == "open"))
+        raise InvalidInput(f"round {round_.number} is {round_.status}: only a scheduled round opens")
+    other = session.scalar(select(Round.number).where(Round.community_id == round_.community_id,
+                                                      Round.status == "open"))
     if other is not None:
         raise InvalidInput(f"round {other} is open: close it before opening another")
     round_.status, round_.opened_at = "open", now
@@ -117,10 +129,14 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
     return True
 
 
-def remind(session: Session, round_: Round, now: datetime) -> int:
-    """Remind members who have not voted, once each. Returns how many were reminded."""
+def remind(session: Session, round_: Round, now: datetime) -> int | None:
+    """Remind members who have not voted, once each. Returns how many were reminded, or None
+    if this round's reminders were already sent (nothing is sent again)."""
     if round_.status != "open":
-        return 0
+        raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round has "
+                           "reminders")
+    if round_.reminded_at is not None:
+        return None
     community = session.get(Community, round_.community_id)
     voted = set(session.scalars(select(Ballot.resident_id).where(Ballot.round_id == round_.id)))
     sent = 0
@@ -139,7 +155,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     if round_.status == "closed":
         return False
     if round_.status != "open":
-        raise InvalidInput(f"round {round_.id} is {round_.status}: only an open round closes")
+        raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round closes")
     community = session.get(Community, round_.community_id)
     round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
     round_.status, round_.closed_at = "closed", now
@@ -155,7 +171,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         idea.status = "funded" if option.number in winners else "not_funded"
         for author in authors(session, idea):
             key = "idea_funded" if option.number in winners else "idea_not_funded"
-            notify(session, community, author, key, now, number=idea.number,
+            notify(session, community, author, key, now, number=idea.number, option=option.number,
                    amount=format_pence(option.cost_pence),
                    key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}")
     for resident in members(session, community):
@@ -179,7 +195,7 @@ def count(session: Session, round_: Round) -> dict:
 def recount(session: Session, round_: Round) -> tuple[bool, dict]:
     """Recompute a closed round from its ballots: (same winners as published?, the recount)."""
     if round_.status != "closed" or not round_.outcome:
-        raise InvalidInput(f"round {round_.id} is {round_.status}: only a closed round is recounted")
+        raise InvalidInput(f"round {round_.number} is {round_.status}: only a closed round is recounted")
     options = [Option(o.number, o.cost_pence) for o in round_.options]
     ballots = session.scalars(select(Ballot.choices).where(Ballot.round_id == round_.id)).all()
     budget = round_.outcome.get("budget_pence", round_.budget_pence)
@@ -192,7 +208,7 @@ def recount(session: Session, round_: Round) -> tuple[bool, dict]:
 def cancel_round(session: Session, round_: Round, now: datetime) -> None:
     """Call a round off before it closes; its ideas go back to the shortlist."""
     if round_.status not in ("draft", "scheduled", "open"):
-        raise InvalidInput(f"round {round_.id} is {round_.status}: it cannot be cancelled")
+        raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be cancelled")
     was_open = round_.status == "open"
     round_.status, round_.closed_at = "cancelled", now
     for option in round_.options:
@@ -204,6 +220,21 @@ def cancel_round(session: Session, round_: Round, now: datetime) -> None:
         for resident in members(session, community):
             notify(session, community, resident, "round_cancelled", now, title=round_.title,
                    key=f"round-cancel:{round_.id}:{resident.id}")
+
+
+def _check_title(title: str, options: int, community: Community) -> None:
+    """The title goes whole into the SMS that opens the round, in its short form (sent when the
+    whole ballot does not fit), within that message's segments, in every language it is sent in."""
+    if all(round_messages.opening_fits(title, options, language) for language in community.languages):
+        return
+    limit = (f"at most {round_messages.TITLE_MAX} characters, in the GSM-7 alphabet, to fit the "
+             f"{round_messages.opening_segments()}-segment SMS that opens the vote")
+    odd = "".join(dict.fromkeys(c for c in title if not is_gsm7(c)))
+    if odd:
+        raise InvalidInput(f"a round's title may have {limit}: {odd!r} would make that SMS UCS-2 "
+                           "(70 characters a segment, not 160)")
+    raise InvalidInput(f"a round's title may have {limit} (this one has {len(title)})")
+
 
 
 def _check_times(opens: datetime, closes: datetime, remind: datetime | None, now: datetime) -> None:

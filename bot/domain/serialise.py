@@ -73,7 +73,9 @@ def round_json(session: Session, round_: Round, community: Community) -> dict:
                              .where(Ballot.round_id == round_.id)) or 0
     tallies = (round_.outcome or {}).get("tallies") or _live_tallies(session, round_)
     return {
-        "id": round_.id, "community": community.slug, "title": round_.title,
+        # `number` is the round's number in its community, the one commands take; `id` is
+        # the global id, kept for compatibility.
+        "id": round_.id, "number": round_.number, "community": community.slug, "title": round_.title,
         "method": round_.method, "rule": round_.rule, "max_choices": round_.max_choices,
         "budget_pence": round_.budget_pence, "budget": format_pence(round_.budget_pence),
         "status": round_.status, "imported": round_.imported,

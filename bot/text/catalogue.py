@@ -4,7 +4,8 @@ Texts are gettext messages (English is the source language; `pybabel extract`
 collects them into bot/text/locale/messages.pot, and bot/text/locale/<lang>/LC_MESSAGES
 holds compiled translations). Each entry declares how many SMS segments it may
 take; placeholders have a maximum length, and free text from residents is
-shortened until the message fits.
+shortened until the message fits. Texts that count something ("3 options") have a
+plural form too, chosen by gettext's plural rules for the language (PLURALS).
 """
 from dataclasses import dataclass
 from functools import cache
@@ -25,8 +26,23 @@ def N_(text: str) -> str:
 
 @dataclass(frozen=True)
 class Entry:
-    text: str
+    text: str  # with a plural form, the singular ("{count} option")
     segments: int = 1  # the most SMS segments this message may cost
+    plural: str | None = None  # "{count} options": ngettext picks one by the number in `counted`
+    counted: str = "count"  # the placeholder holding that number
+
+    def template(self, language: str, values: dict) -> str:
+        """The text in `language`, in the form that suits the number in `values[counted]`."""
+        translated = translations(language)
+        if self.plural is None:
+            return translated.gettext(self.text)
+        return translated.ngettext(self.text, self.plural, _how_many(values.get(self.counted)))
+
+
+def ngettext(singular: str, plural: str, segments: int = 1, counted: str = "count") -> Entry:
+    """An entry with a plural form. Named so that `pybabel extract` (whose default keywords
+    include ngettext:1,2) writes both forms into messages.pot as one plural message."""
+    return Entry(singular, segments, plural, counted)
 
 
 # The longest each placeholder may be once rendered; text beyond it is cut.
@@ -35,7 +51,7 @@ PLACEHOLDER_MAX = {
     "remaining": 14, "date": 11, "areas": 40, "length": 5, "limit": 5,
     "update": 140, "lines": 900, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
     "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
-    "reason": 150, "into": 6, "amount": 14,
+    "reason": 150, "into": 6, "amount": 14, "option": 6,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
 FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community")
@@ -123,13 +139,9 @@ CATALOGUE: dict[str, Entry] = {
         "That is someone else's number. Please share your own, with the button below.")),
     "round_open": Entry(N_(
         "Vote now! {title}\n{lines}\n{how} Voting closes {closes}."), 3),
-    "round_open_short": Entry(N_(
-        "Vote now! {title}: {count} options. Send OPTIONS to see them, then reply with your "
-        "choice. Voting closes {closes}.")),
     "options": Entry(N_("{title}\n{lines}\n{how}"), 6),
     "how_choose_one": Entry(N_("Reply with the number of your choice, e.g. 2.")),
     "how_approval": Entry(N_("Reply with the numbers of all you support, e.g. 1 3.")),
-    "how_approval_k": Entry(N_("Reply with up to {k} numbers, e.g. 1 3.")),
     "how_budget": Entry(N_("Choose options costing {budget} or less in all, e.g. 1 3.")),
     "vote_recorded": Entry(N_(
         "Thanks, your vote is in: {choices}. You can change it until {closes}."), 2),
@@ -140,8 +152,6 @@ CATALOGUE: dict[str, Entry] = {
     "vote_closed": Entry(N_("Voting has closed. {result}"), 3),
     "vote_unknown_option": Entry(N_(
         "There is no option {number}. The options are 1 to {count}: send OPTIONS to see them.")),
-    "vote_too_many": Entry(N_(
-        "Please choose at most {k} options. Send OPTIONS to see them.")),
     "vote_choose_one": Entry(N_("Please choose just one option, e.g. 2. Send OPTIONS to see them.")),
     "vote_over_budget": Entry(N_(
         "Those cost {total} in all, more than the {budget} to spend. Please choose again.")),
@@ -157,15 +167,19 @@ CATALOGUE: dict[str, Entry] = {
         "The vote on {title} has been cancelled. We'll message you when there is another.")),
     "idea_shortlisted": Entry(N_(
         "Good news: your idea #{number} is shortlisted for a vote, at a cost of {cost}.")),
+    "idea_shortlisted_again": Entry(N_(
+        "Good news: your idea #{number} is back on the shortlist for a vote, at a cost of {cost}.")),
     "idea_rejected": Entry(N_(
         "Your idea #{number} was not taken forward: {reason} Thank you for sharing it."), 2),
     "idea_merged": Entry(N_(
         "Your idea #{number} was joined with a similar idea, #{into}, and you are credited "
         "for it.")),
     "idea_funded": Entry(N_(
-        "Great news: your idea #{number} won the vote and is funded with {amount}!")),
+        "Great news: your idea #{number}, option {option} in the vote, won and is funded with "
+        "{amount}!")),
     "idea_not_funded": Entry(N_(
-        "Your idea #{number} was not funded in this vote. Thank you for taking part.")),
+        "Your idea #{number}, option {option} in the vote, was not funded this time. Thank you "
+        "for taking part.")),
     "budget_news": Entry(N_("{community} budget news: {update} Send BUDGET for the figures."), 2),
     "status_submitted": Entry(N_("waiting for review")),
     "status_shortlisted": Entry(N_("shortlisted")),
@@ -176,6 +190,25 @@ CATALOGUE: dict[str, Entry] = {
     "status_not_funded": Entry(N_("not funded this time")),
 }
 
+# Kept apart from CATALOGUE, whose checks (tests/test_catalogue.py) read one text per entry;
+# tests/test_round_numbers.py checks these the same way, in both forms.
+PLURALS: dict[str, Entry] = {
+    "round_open_short": ngettext(
+        "Vote now! {title}: {count} option. Send OPTIONS to see it, then reply with your "
+        "choice. Voting closes {closes}.",
+        "Vote now! {title}: {count} options. Send OPTIONS to see them, then reply with your "
+        "choice. Voting closes {closes}."),
+    "how_approval_k": ngettext("Reply with up to {k} number, e.g. 2.",
+                               "Reply with up to {k} numbers, e.g. 1 3.", counted="k"),
+    "vote_too_many": ngettext("Please choose at most {k} option. Send OPTIONS to see them.",
+                              "Please choose at most {k} options. Send OPTIONS to see them.",
+                              counted="k"),
+}
+
+
+def entry_for(key: str) -> Entry:
+    return CATALOGUE[key] if key in CATALOGUE else PLURALS[key]
+
 
 @cache
 def translations(language: str) -> NullTranslations:
@@ -184,8 +217,8 @@ def translations(language: str) -> NullTranslations:
 
 def render(key: str, language: str = "en", **values: object) -> str:
     """The text for `key` in `language`, filled in and shortened to its segment budget."""
-    entry = CATALOGUE[key]
-    template = translations(language).gettext(entry.text)
+    entry = entry_for(key)
+    template = entry.template(language, values)
     filled = {name: _cut(str(value), PLACEHOLDER_MAX.get(name, 60)) for name, value in values.items()}
     text = template.format(**filled)
     if count_segments(text).segments > entry.segments and is_gsm7(template):
@@ -204,9 +237,18 @@ def render(key: str, language: str = "en", **values: object) -> str:
 
 def fits(key: str, language: str = "en", **values: object) -> bool:
     """Whether `key` fits its budget with every value whole (nothing shortened)."""
-    template = translations(language).gettext(CATALOGUE[key].text)
+    entry = entry_for(key)
     whole = {name: str(value) for name, value in values.items()}
-    return count_segments(template.format(**whole)).segments <= CATALOGUE[key].segments
+    return count_segments(entry.template(language, values).format(**whole)).segments <= entry.segments
+
+
+def _how_many(value: object) -> int:
+    """The number a plural form is chosen by; anything else (a placeholder's test value) is
+    taken as many, the longer form in English."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 2
 
 
 def _cut(value: str, limit: int) -> str:

@@ -1,5 +1,5 @@
 """How a round reads in a message: the ballot, the options, the choices made, the result."""
-from bot.text.catalogue import fits, render
+from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, fits, render
 from bot.text.clean import shorten
 from bot.text.money import format_pence
 from bot.text.times import spoken
@@ -7,6 +7,9 @@ from channels.messages import Choice
 from models import Community, Round
 
 TITLE_IN_LIST = 28
+TITLE_MAX = PLACEHOLDER_MAX["title"]  # a longer title is cut in every message that names it
+# The longest a closing time reads ("12:30pm Wed 30 Dec"), so a round rescheduled later still fits.
+LONGEST_CLOSES = "W" * PLACEHOLDER_MAX["closes"]
 
 
 def option_lines(round_: Round) -> str:
@@ -34,6 +37,18 @@ def ballot(round_: Round, community: Community, language: str) -> tuple[str, tup
     else:
         text = render("round_open_short", language, count=len(round_.options), **values)
     return text, buttons(round_)
+
+
+def opening_fits(title: str, options: int, language: str) -> bool:
+    """Whether `title` goes whole into the short message that opens a round of `options`
+    (sent whenever the whole ballot does not fit), whatever time the round closes."""
+    return len(title) <= TITLE_MAX and fits("round_open_short", language, title=title,
+                                            count=options, closes=LONGEST_CLOSES)
+
+
+def opening_segments() -> int:
+    """The SMS segments the short opening message may cost."""
+    return entry_for("round_open_short").segments
 
 
 def options(round_: Round, language: str) -> tuple[str, tuple[Choice, ...]]:

@@ -5,8 +5,8 @@ from bot.web.api import bp
 
 ERROR = {"$ref": "#/components/responses/Error"}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"}}
-ROUND_ID = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer"},
+          "description": "The idea's or round's number in its community (1, 2, 3...)"}
 
 
 def _op(summary: str, params=(), body: dict | None = None, ok: str = "200", schema: str = "Object",
@@ -29,7 +29,7 @@ def _obj(required: list[str], **props) -> dict:
 INT, STR, BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
 TIME = {"type": "string", "description": "ISO 8601; without an offset, in the community's timezone"}
 C = "/communities/{slug}"
-R = C + "/rounds/{round_id}"
+R = C + "/rounds/{number}"
 
 PATHS = {
     "/communities": {"get": _op("Communities you run")},
@@ -50,13 +50,13 @@ PATHS = {
             rule={"enum": ["greedy", "equal-shares"]}, ideas={"type": "array", "items": INT},
             opens_at=TIME, closes_at=TIME, remind_at=TIME, budget_pence=INT, max_choices=INT),
             ok="201", schema="Round")},
-    R: {"get": _op("A round with live turnout or its outcome", [SLUG, ROUND_ID], schema="Round")},
-    **{R + f"/{action}": {"post": _op(summary, [SLUG, ROUND_ID])} for action, summary in [
+    R: {"get": _op("A round with live turnout or its outcome", [SLUG, NUMBER], schema="Round")},
+    **{R + f"/{action}": {"post": _op(summary, [SLUG, NUMBER])} for action, summary in [
         ("open", "Open voting now and send the ballot (once)"),
         ("close", "Close, count, fund winners, send results (once)"),
         ("cancel", "Cancel a round"), ("remind", "Remind members who have not voted (once)")]},
-    R + "/recount": {"get": _op("Recount from the stored ballots", [SLUG, ROUND_ID])},
-    R + "/export": {"get": _op("The round as JSON, or pabulib .pb text", [SLUG, ROUND_ID], query=[
+    R + "/recount": {"get": _op("Recount from the stored ballots", [SLUG, NUMBER])},
+    R + "/export": {"get": _op("The round as JSON, or pabulib .pb text", [SLUG, NUMBER], query=[
         {"name": "format", "in": "query", "schema": {"enum": ["json", "pb"]}}])},
     C + "/budget": {"get": _op("Total, committed, spent, remaining; allocations and spending", [SLUG],
                                schema="Budget")},
@@ -87,9 +87,12 @@ DOCUMENT = {
             "Community": _obj(["slug", "name"], slug=STR, name=STR, budget_total_pence=INT),
             "Idea": _obj(["number", "text", "status"], number=INT, text=STR, status=STR,
                          cost_pence={"type": ["integer", "null"]}),
-            "Round": _obj(["id", "status", "options"], id=INT, title=STR, status=STR, method=STR,
-                          rule=STR, ballots=INT, members=INT, options={"type": "array"},
-                          outcome={"type": ["object", "null"]}),
+            "Round": _obj(["id", "number", "status", "options"], title=STR, status=STR, method=STR,
+                          id={**INT, "description": "Global id, kept for compatibility"},
+                          number={**INT, "description": "The round's number in its community: "
+                                                        "the one paths take"},
+                          imported=BOOL, rule=STR, ballots=INT, members=INT,
+                          options={"type": "array"}, outcome={"type": ["object", "null"]}),
             "Budget": _obj(["total_pence", "committed_pence", "spent_pence", "remaining_pence"],
                            total_pence=INT, committed_pence=INT, spent_pence=INT, remaining_pence=INT),
         },

@@ -1,4 +1,7 @@
-"""Rounds: create, list, show, open, close, cancel, remind, recount, export."""
+"""Rounds: create, list, show, open, close, cancel, remind, recount, export.
+
+`{number}` in a path is the round's number in its community (1, 2, 3...), as the CLI takes it.
+"""
 from flask import Response, jsonify, request
 
 from bot.context import now
@@ -41,17 +44,19 @@ def _max_choices(body: dict) -> int | None:
     return value
 
 
-@community_route("/rounds/<int:round_id>")
-def show_round(session, community, body, round_id):
-    return jsonify(round_json(session, rounds.get_round(session, community, round_id), community))
+@community_route("/rounds/<int:number>")
+def show_round(session, community, body, number):
+    return jsonify(round_json(session, rounds.get_round(session, community, number), community))
 
 
 def _action(name: str, action):
-    @community_route(f"/rounds/<int:round_id>/{name}", methods=("POST",), endpoint=f"{name}_round")
-    def view(session, community, body, round_id):
-        round_ = rounds.get_round(session, community, round_id)
-        changed = action(session, round_, now())
-        return jsonify(changed=changed is not False, round=round_json(session, round_, community))
+    @community_route(f"/rounds/<int:number>/{name}", methods=("POST",), endpoint=f"{name}_round")
+    def view(session, community, body, number):
+        round_ = rounds.get_round(session, community, number)
+        # False: it was already open or closed; None: its reminders were already sent.
+        result = action(session, round_, now())
+        return jsonify(changed=result is not False and result is not None,
+                       round=round_json(session, round_, community))
     return view
 
 
@@ -61,19 +66,19 @@ _action("cancel", rounds.cancel_round)
 _action("remind", rounds.remind)
 
 
-@community_route("/rounds/<int:round_id>/recount")
-def recount_round(session, community, body, round_id):
-    same, again = rounds.recount(session, rounds.get_round(session, community, round_id))
+@community_route("/rounds/<int:number>/recount")
+def recount_round(session, community, body, number):
+    same, again = rounds.recount(session, rounds.get_round(session, community, number))
     return jsonify(matches_published=same, recount=again)
 
 
-@community_route("/rounds/<int:round_id>/export")
-def export_round(session, community, body, round_id):
-    round_ = rounds.get_round(session, community, round_id)
+@community_route("/rounds/<int:number>/export")
+def export_round(session, community, body, number):
+    round_ = rounds.get_round(session, community, number)
     fmt = request.args.get("format", "json")
     if fmt == "pb":
         return Response(export_pb(session, round_, community), mimetype="text/plain",
-                        headers={"Content-Disposition": f'attachment; filename="round-{round_id}.pb"'})
+                        headers={"Content-Disposition": f'attachment; filename="round-{number}.pb"'})
     if fmt != "json":
         raise ApiError(400, "bad_request", "format must be json or pb")
     return jsonify(round_json(session, round_, community))
