@@ -30,6 +30,7 @@ class Community(Base):
     digest_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     digest_weekday: Mapped[int] = mapped_column(default=0)
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    public_page: Mapped[bool] = mapped_column(default=True)  # /c/<slug>, for residents
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

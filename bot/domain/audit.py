@@ -38,7 +38,8 @@ FIELDS: dict[type, tuple[str, ...]] = {
     Correction: ("action", "reason"),
     BudgetUpdate: ("text",),
     Community: ("name", "join_code", "sms_number", "budget_total_pence", "verification",
-                "postcode_areas", "timezone", "digest_recipients", "digest_weekday", "digest_time"),
+                "postcode_areas", "timezone", "digest_recipients", "digest_weekday", "digest_time",
+                "public_page"),
 }
 
 
@@ -99,7 +100,7 @@ def _subject(obj) -> str:
     if isinstance(obj, Community):
         return f"community {obj.slug}"[:60]
     if isinstance(obj, Round):
-        return f"round {obj.id}" if obj.id else f"round {obj.title}"[:60]
+        return f"round {obj.number}" if obj.number else f"round {obj.title}"[:60]
     number = getattr(obj, "number", None)
     return f"{name} {number}" if number is not None else name
 

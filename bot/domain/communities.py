@@ -106,3 +106,8 @@ def lock_community(session: Session, community: Community) -> None:
     (models.engine), which already lets one writer in at a time."""
     session.execute(select(Community.id).where(Community.id == community.id)
                     .with_for_update(key_share=True))
+
+
+def set_public_page(community: Community, on: bool) -> None:
+    """Show or hide the community's public page (/c/<slug>)."""
+    community.public_page = on

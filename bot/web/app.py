@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot import context
 from bot.config import load_config
 from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
-from bot.web import api, dashboard, health, webhooks
+from bot.web import api, dashboard, health, public, webhooks
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     webhooks.init_app(app)
     api.init_app(app)
     dashboard.init_app(app)
+    app.register_blueprint(public.bp)
     _protect_forms(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:

@@ -1,0 +1,143 @@
+"""The council's weekly digest: who gets it and when, any week previewed as the council will read
+it, and sending it now; and the switch for the community's public page."""
+import re
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from bot.context import get_db, now
+from bot.domain.communities import set_digest, set_public_page
+from bot.domain.digest import Week, figures, last_completed, parse_week
+from bot.errors import InvalidInput
+from bot.messaging.digest import send_week
+from bot.messaging.mailer import mail_settings
+from bot.text import digest as digest_text
+from bot.web.dashboard import bp, page
+from bot.web.dashboard.auth import community_of, redirect_back, signed_in
+from models import Community, Digest
+
+page(40, "dashboard.digest", "Digest")
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@bp.get("/<slug>/digest")
+@signed_in
+def digest(slug: str):
+    """Recipients, day and time; a week's digest as the council will see it; send now."""
+    return _page(community_of(slug), request.args.get("week"))
+
+
+@bp.post("/<slug>/digest/settings")
+@signed_in
+def digest_settings(slug: str):
+    """Save who gets the digest and when, through the same service as `community digest`."""
+    place = community_of(slug)
+    form = {name: request.form.get(name, "") for name in ("recipients", "day", "time")}
+    errors = {}
+    # Each field is checked on its own, so every bad one says so; none is kept unless all are good.
+    with g.db_session.begin_nested() as attempt:
+        try:
+            set_digest(g.db_session, place,
+                       recipients=[a for a in re.split(r"[\s,;]+", form["recipients"]) if a])
+        except InvalidInput as exc:
+            errors["recipients"] = str(exc)
+        if form["day"] in DAYS:
+            set_digest(g.db_session, place, weekday=DAYS.index(form["day"]))
+        else:
+            errors["day"] = f"{form['day']!r} is not a day of the week"
+        try:
+            set_digest(g.db_session, place, at=form["time"].strip())
+        except InvalidInput as exc:
+            errors["time"] = str(exc)
+        g.db_session.flush()
+        if errors:
+            attempt.rollback()
+    if errors:
+        return _page(place, None, form=form, errors=errors)
+    return redirect_back("dashboard.digest", (
+        f"Digest for {place.slug}: {', '.join(place.digest_recipients) or 'nobody'}, "
+        f"{DAYS[place.digest_weekday].capitalize()}s at {place.digest_time}."), slug=place.slug)
+
+
+@bp.post("/<slug>/digest/send")
+@signed_in
+def digest_send(slug: str):
+    """Send a week's digest now, exactly as `digest send` does: never twice for one week."""
+    place = community_of(slug)
+    week_text = request.form.get("week", "")
+    try:
+        week = _week(place, week_text)
+    except InvalidInput as exc:
+        return _page(place, week_text, errors={"week": str(exc)})
+    community_id, iso = place.id, week.iso
+    # send_week keeps its own transactions (it commits its claim before the mail goes); this
+    # request's must end first, or on SQLite it would hold the write lock they wait for.
+    g.db_session.commit()
+    try:
+        result = send_week(get_db(), community_id, week, now(), mail_settings(current_app))
+    except InvalidInput as exc:  # the week has not ended
+        result, message = None, f"Not sent: {exc}."
+    if result == "sent":
+        message = f"Digest {iso} sent."
+    elif result == "already_sent":
+        message = f"Digest {iso} was already sent: not sent again."
+    elif result == "no_recipients":
+        message = "This community has no digest recipients: add them below, then send."
+    elif result == "failed":
+        message = f"Digest {iso} could not be sent ({_failure(community_id, iso)}); try again."
+    flash(message)
+    return redirect(url_for("dashboard.digest", slug=slug, week=iso), code=303)
+
+
+@bp.post("/<slug>/digest/public-page")
+@signed_in
+def public_page_switch(slug: str):
+    """Switch the community's public page (/c/<slug>) on or off."""
+    place = community_of(slug)
+    set_public_page(place, request.form.get("public_page") == "on")
+    return redirect_back("dashboard.digest", f"The public page is {_on_off(place)}.", slug=place.slug)
+
+
+def _page(place: Community, week_text: str | None, form: dict | None = None,
+          errors: dict | None = None):
+    errors = dict(errors or {})
+    form = form or {"recipients": "\n".join(place.digest_recipients),
+                    "day": DAYS[place.digest_weekday], "time": place.digest_time}
+    week_text = (week_text or "").strip() or last_completed(now(), place.timezone).iso
+    week = preview = None
+    if "week" not in errors:
+        try:
+            week = _week(place, week_text)
+        except InvalidInput as exc:
+            errors["week"] = str(exc)
+    if week is not None:
+        f = figures(g.db_session, place, week, now())
+        preview = {"html": digest_text.html_body(f), "text": digest_text.text(f),
+                   "complete": f["complete"], "sent": _row(place, week)}
+    html = render_template("dashboard/digest.html", community=place, form=form, errors=errors,
+                           days=DAYS, week_text=week_text, week=week, preview=preview,
+                           public_on=_on_off(place))
+    return html, 422 if errors else 200
+
+
+def _week(place: Community, text: str) -> Week:
+    """The week typed, in the range `digest preview` and `digest send` accept."""
+    return parse_week(text, place.timezone)
+
+
+def _row(place: Community, week: Week) -> Digest | None:
+    return g.db_session.scalar(select(Digest).where(Digest.community_id == place.id,
+                                                    Digest.iso_week == week.iso))
+
+
+def _failure(community_id: int, iso: str) -> str:
+    """Why the send failed, as send_week recorded it on the week's digest."""
+    with get_db().transaction() as session:
+        error = session.scalar(select(Digest.error).where(Digest.community_id == community_id,
+                                                          Digest.iso_week == iso))
+    return error or "see the log"
+
+
+def _on_off(place: Community) -> str:
+    return "on" if place.public_page else "off"

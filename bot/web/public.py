@@ -1,0 +1,69 @@
+"""A community's public page, /c/<slug>: where the money is going, what residents chose, and how
+to vote in the open round. No sign-in; nothing on it says who a resident is."""
+from urllib.parse import quote
+
+from flask import Blueprint, abort, current_app, render_template
+
+from bot.context import get_db, now
+from bot.domain import ledger
+from bot.domain.ballots import current_round
+from bot.domain.communities import by_slug
+from bot.domain.overview import overview
+from bot.domain.rounds import rounds_of
+from bot.domain.serialise import round_json
+from bot.errors import NotFound
+from bot.text.money import format_pence
+from bot.text.round_messages import how_to_vote
+from bot.text.times import spoken
+from channels.phone import national
+from models import Community
+
+bp = Blueprint("public", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/c/static")
+
+
+@bp.get("/c/<slug>")
+def page(slug: str):
+    """The community's spendometer: money, funded projects, news, results and the open round."""
+    with get_db().transaction() as session:
+        try:
+            community = by_slug(session, slug)
+        except NotFound:
+            abort(404)
+        if not community.public_page:
+            abort(404)  # switched off: as if there were no page at all
+        view = overview(session, community, now())
+        open_round = current_round(session, community)
+        news = view.money.latest_update
+        return render_template(
+            "public/page.html", community=community, money=view.money, bar=view.bar,
+            committed_unspent=view.committed_unspent, pence=format_pence,
+            news={"text": news.text, "at": spoken(news.created_at, community.timezone)}
+            if news else None,
+            funded=[state for state in ledger.allocation_states(session, community)
+                    if state.status != "void"],
+            results=[_result(session, r, community) for r in rounds_of(session, community)
+                     if r.status == "closed" and not r.imported],
+            open_round=open_round,
+            how=how_to_vote(open_round, community.default_language) if open_round else None,
+            closes=spoken(open_round.closes_at, community.timezone) if open_round else None,
+            sms_number=national(community.sms_number), telegram=_telegram(community))
+
+
+def _result(session, round_, community: Community) -> dict:
+    """A closed round as residents read its result: winners with their cost, and turnout."""
+    shown = round_json(session, round_, community)
+    winners = set((round_.outcome or {}).get("winners") or ())
+    return {"title": shown["title"], "closed": spoken(round_.closed_at, community.timezone),
+            "ballots": shown["ballots"],
+            "winners": [o for o in shown["options"] if o["number"] in winners],
+            "allocated": format_pence((round_.outcome or {}).get("allocated_pence", 0))}
+
+
+def _telegram(community: Community) -> dict | None:
+    """The bot's start link with the join code; only when the bot's username is configured."""
+    username = (current_app.config.get("TELEGRAM_BOT_USERNAME") or "").strip().lstrip("@")
+    if not username:
+        return None
+    return {"username": username,
+            "link": f"https://t.me/{quote(username, safe='')}?start={quote(community.join_code)}"}
