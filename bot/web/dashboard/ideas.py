@@ -1,0 +1,133 @@
+"""Ideas page: the moderation queue, newest first; shortlist, reject and merge through the same
+services as `commonpurse ideas ...`, so each author is told exactly as from the CLI."""
+from flask import g, render_template, request
+
+from bot.context import now
+from bot.domain import moderation
+from bot.domain.ideas import idea_by_number, ideas_of
+from bot.domain.notify import can_hear
+from bot.errors import InvalidInput, NotFound
+from bot.text.digest import status_word
+from bot.text.money import format_pence
+from bot.text.organiser_text import SmsCost, plain, sms_cost
+from bot.web.dashboard import bp, page
+from bot.web.dashboard.auth import community_of, redirect_back, signed_in
+from bot.web.dashboard.money import (
+    MAX_NUMBER,
+    Failure,
+    amount_in,
+    attempt,
+    number_in,
+    text_in,
+)
+from models import IDEA_STATUSES, Community
+
+page(10, "dashboard.ideas", "Ideas")
+
+# Which forms an idea gets: the services' own lists of what each action accepts.
+SHORTLISTABLE = moderation.OPEN + moderation.RECONSIDERED
+OPEN = moderation.OPEN
+
+
+@bp.get("/<slug>/ideas")
+@signed_in
+def ideas(slug: str):
+    """The moderation queue, newest first, optionally of one status."""
+    return _queue(community_of(slug))
+
+
+@bp.post("/<slug>/ideas/<int:number>/shortlist")
+@signed_in
+def ideas_shortlist(slug: str, number: int):
+    """Put an idea forward for a vote at the agreed cost (or its rough cost); its author is told."""
+    place = community_of(slug)
+
+    def act():
+        cost = amount_in(request.form, "cost", required=False)
+        idea = moderation.shortlist(g.db_session, place, _known(place, number), cost, now())
+        return f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}."
+    return _done(place, *attempt(f"shortlist:{number}", lambda exc: "cost", act))
+
+
+@bp.post("/<slug>/ideas/<int:number>/reject")
+@signed_in
+def ideas_reject(slug: str, number: int):
+    """Decline an idea with a reason its author is told (asked first if the SMS is long, as the CLI)."""
+    place = community_of(slug)
+
+    def act():
+        reason = plain(text_in(request.form, "reason"))
+        if reason and request.form.get("confirmed") != "yes":
+            cost = _rejection_cost(place, number, reason)
+            if cost.worth_asking:
+                return cost
+        moderation.reject(g.db_session, place, _known(place, number), reason, now())
+        return f"Idea #{number} rejected."
+    result, failure = attempt(f"reject:{number}", lambda exc: "reason", act)
+    if isinstance(result, SmsCost):
+        return render_template("dashboard/ideas_reject.html", community=place, number=number,
+                               reason=plain(request.form.get("reason", "")), cost=result,
+                               status=request.form.get("status", ""))
+    return _done(place, result, failure)
+
+
+@bp.post("/<slug>/ideas/<int:number>/merge")
+@signed_in
+def ideas_merge(slug: str, number: int):
+    """Merge a duplicate into another idea; both authors are credited, the duplicate's is told."""
+    place = community_of(slug)
+
+    def act():
+        into = number_in(request.form, "into", required=True)
+        moderation.merge(g.db_session, place, _known(place, number), into, now())
+        return f"Idea #{number} merged into #{into}."
+    return _done(place, *attempt(f"merge:{number}", lambda exc: "into", act))
+
+
+def _known(place: Community, number: int) -> int:
+    """An idea number from the URL; beyond any row's, it is simply not there."""
+    if number > MAX_NUMBER:
+        raise NotFound(f"no idea #{number} in {place.slug}")
+    return number
+
+
+def _rejection_cost(place: Community, number: int, reason: str) -> SmsCost:
+    """What the authors who can hear it get, as `ideas reject` shows it before sending."""
+    idea = idea_by_number(g.db_session, place, _known(place, number))
+    told = sum(1 for author in moderation.authors(g.db_session, idea) if can_hear(author))
+    return sms_cost("idea_rejected", told, place.default_language, own="reason",
+                    number=idea.number, reason=reason, community=place.name)
+
+
+def _done(place: Community, message: str | None, failure: Failure | None):
+    if failure is not None:
+        return _queue(place, failure)
+    return redirect_back("dashboard.ideas", message, slug=place.slug,
+                         status=request.form.get("status") or None)
+
+
+def _beside_its_field(failure: Failure, rows: list) -> bool:
+    """Whether the page shows the form that failed (a stale page may ask about an idea that is
+    not listed, or no longer takes that action): if not, the message goes at the top."""
+    action, _, number = failure.form.partition(":")
+    allowed = SHORTLISTABLE if action == "shortlist" else OPEN
+    return any(str(i.number) == number and i.status in allowed for i in rows)
+
+
+def _queue(place: Community, failure: Failure | None = None):
+    status = request.values.get("status") or None
+    filter_error = None
+    try:
+        rows = ideas_of(g.db_session, place, status)
+    except InvalidInput as exc:
+        rows, filter_error = [], str(exc)
+    # "merged into #4": the target's number, which a filtered list may not hold.
+    numbers = ({i.id: i.number for i in ideas_of(g.db_session, place)}
+               if any(i.merged_into_id for i in rows) else {})
+    elsewhere = failure if failure and not _beside_its_field(failure, rows) else None
+    html = render_template(
+        "dashboard/ideas.html", community=place, ideas=rows, status=status or "",
+        statuses=IDEA_STATUSES, status_word=status_word, filter_error=filter_error,
+        failure=failure, elsewhere=elsewhere, kept=request.form, numbers=numbers,
+        shortlistable=SHORTLISTABLE, open_statuses=OPEN)
+    return html, 422 if failure or filter_error else 200
