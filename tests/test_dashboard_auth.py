@@ -137,3 +137,20 @@ def test_each_further_failure_waits_a_little_longer(client, organiser, monkeypat
     for _ in range(4):
         sign_in(client, password="wrong guess here")
     assert waits == [0.25, 0.5, 0.75]  # none before the first failure
+
+
+def test_organiser_password_sets_a_new_one_and_ends_old_sessions(app, client, organiser, runner):
+    from bot.cli import cli
+    sign_in(client)
+    result = runner.invoke(cli, ["organiser", "password", "--email", "sam@example.org"],
+                           input="a brand new passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "signed out everywhere" in result.output
+    assert client.get("/dashboard/").status_code == 302  # the old session is over
+    assert sign_in(client).status_code == 401
+    assert sign_in(client, password="a brand new passphrase").status_code == 302
+    short = runner.invoke(cli, ["organiser", "password", "--email", "sam@example.org"], input="short\n")
+    assert short.exit_code == 2 and "at least 12 characters" in short.output
+    nobody = runner.invoke(cli, ["organiser", "password", "--email", "no@example.org"],
+                           input="a brand new passphrase\n")
+    assert nobody.exit_code == 2 and "no organiser" in nobody.output

@@ -1,4 +1,4 @@
-"""`commonpurse organiser create|list` and `commonpurse token create|revoke`."""
+"""`commonpurse organiser create|list|password` and `commonpurse token create|revoke`."""
 import sys
 
 import click
@@ -41,6 +41,21 @@ def create(email, name, slugs, password_stdin, password) -> None:
         organiser = organisers.create_organiser(session, email=email, name=name, password=password,
                                                 community_slugs=list(slugs), now=now())
         done = f"Organiser {organiser.email} created for {', '.join(slugs)}."
+    echo(done)
+
+
+@organiser_group.command("password")
+@click.option("--email", required=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new password from the first line of stdin (what happens anyway "
+                   "when stdin is not a terminal).")
+def password(email, password_stdin) -> None:
+    """Set an organiser's new password; their dashboard sessions end."""
+    new = _read_password(password_stdin)
+    _check_password(new)
+    with get_db().transaction() as session:
+        organisers.set_password(session, organisers.by_email(session, email), new)
+        done = f"New password set for {email.strip().lower()}; they are signed out everywhere."
     echo(done)
 
 

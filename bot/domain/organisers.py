@@ -40,6 +40,13 @@ def create_organiser(session: Session, *, email: str, name: str, password: str,
     return organiser
 
 
+def set_password(session: Session, organiser: Organiser, password: str) -> None:
+    """A new password (scrypt); sessions signed in with the old one end (see sign_ins)."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters")
+    organiser.password_hash = generate_password_hash(password)
+
+
 def by_email(session: Session, email: str) -> Organiser:
     organiser = session.scalar(select(Organiser).where(Organiser.email == email.strip().lower()))
     if organiser is None:
