@@ -463,10 +463,26 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
     stored_anyway = sum(1 for s in no_answer if s.sid in stored)
     errors_stored = sum(1 for s in errors if s.sid in stored)
 
-    # Replies per inbound: replies are written with the `now` their message was stored at.
+    # Replies per inbound: replies are written with the `now` their message was stored at,
+    # which is its received_at, except for a message replayed from the spool: that one keeps
+    # when it arrived, and its reply is the sender's next reply written after it.
     replies = collections.defaultdict(list)
     for row in outbox:
         replies[(row.address, row.created_at)].append(row)
+    by_sender = collections.defaultdict(list)
+    for row in sorted(outbox, key=lambda r: r.id):
+        by_sender[row.address].append(row)
+    exact = {(i.sender, i.received_at) for i in inbound}
+    used = {r.id for r in outbox if (r.address, r.created_at) in exact}
+    for row in sorted(inbound, key=lambda r: r.id):
+        key = (row.sender, row.received_at)
+        if key in replies:
+            continue
+        later = next((r for r in by_sender[row.sender]
+                      if r.id not in used and r.created_at >= row.received_at), None)
+        if later is not None:
+            used.add(later.id)
+            replies[key] = [later]
     times_by_sender = collections.defaultdict(list)
     for row in inbound:
         times_by_sender[row.sender].append(row.received_at)
