@@ -150,7 +150,8 @@ def test_an_smtp_failure_is_retried_later(app, db, week_of_activity, cp, smtp):
 
 
 def test_no_recipients_no_digest(cp, community):
-    assert "no digest recipients" in cp("digest", "send", "--community", "riverside").output
+    result = cp("digest", "send", "--community", "riverside")
+    assert result.exit_code == 2 and "no digest recipients" in result.output
 
 
 def test_digest_settings_and_bad_weeks(cp, community):

@@ -7,6 +7,7 @@ from bot.cli.output import echo
 from bot.context import get_db, now
 from bot.domain.communities import by_slug
 from bot.domain.digest import figures, last_completed, parse_week
+from bot.errors import InvalidInput
 from bot.messaging import digest
 from bot.messaging.mailer import mail_settings
 from bot.text import digest as digest_text
@@ -44,9 +45,10 @@ def send(slug, week) -> None:
         chosen, community_id = _week(community, week), community.id
     result = digest.send_week(db, community_id, chosen, now(), mail_settings(current_app))
     messages = {"sent": f"Digest {chosen.iso} sent.",
-                "already_sent": f"Digest {chosen.iso} was already sent: not sent again.",
-                "no_recipients": "This community has no digest recipients: set them with "
-                                 "`commonpurse community digest --to ...`."}
+                "already_sent": f"Digest {chosen.iso} was already sent: not sent again."}
+    if result == "no_recipients":
+        raise InvalidInput("this community has no digest recipients: set them with "
+                           "`commonpurse community digest --to ...`")
     if result == "failed":
         raise click.ClickException(f"digest {chosen.iso} could not be sent; see the log, and try again")
     echo(messages[result])
