@@ -1,0 +1,298 @@
+"""Rounds page: schedule a round of shortlisted ideas, move its times, open, remind, close or
+cancel it; its live turnout while open; when closed, its outcome, a recount and the files
+auditors get. Every step goes through bot.domain.rounds exactly as `commonpurse round ...` does,
+and times are typed and shown in the community's timezone."""
+import json
+import re
+from datetime import datetime
+
+from flask import Response, abort, g, jsonify, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from bot.context import now
+from bot.domain import ledger
+from bot.domain.ideas import ideas_of
+from bot.domain.notify import member_count
+from bot.domain.pabulib import export_pb
+from bot.domain.rounds import (
+    cancel_round,
+    close_round,
+    create_round,
+    get_round,
+    open_round,
+    recount,
+    remind,
+    reschedule_round,
+    rounds_of,
+)
+from bot.domain.serialise import round_json
+from bot.errors import InvalidInput, NotFound
+from bot.text.money import format_pence
+from bot.text.times import local as in_zone
+from bot.text.times import parse_local
+from bot.web.dashboard import bp, page
+from bot.web.dashboard.auth import community_of, redirect_back, signed_in
+from bot.web.dashboard.filters import percent, plural
+from bot.web.dashboard.money import (
+    Failure,
+    Refused,
+    amount_in,
+    attempt,
+    number_in,
+    text_in,
+    whole_number,
+)
+from models import ROUND_METHODS, ROUND_RULES, Community, Round
+
+page(20, "dashboard.rounds", "Rounds")
+
+TIMES = ("opens", "closes", "remind")
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+POLL_SECONDS = 5  # how often the round's page asks for the turnout while it is open
+
+
+# The list and the create form.
+
+@bp.get("/<slug>/rounds")
+@signed_in
+def rounds(slug: str):
+    """Every round, newest first, and the form that schedules a new one."""
+    return _list(community_of(slug))
+
+
+@bp.post("/<slug>/rounds")
+@signed_in
+def rounds_create(slug: str):
+    """Schedule a round of shortlisted ideas (as `round create`), numbered on the ballot in the
+    order the form lists them (by idea number)."""
+    place, form = community_of(slug), request.form
+
+    def act():
+        tz = place.timezone
+        round_ = create_round(
+            g.db_session, place, title=text_in(form, "title"), method=form.get("method", ""),
+            rule=form.get("rule") or "greedy",
+            idea_numbers=sorted(whole_number(n, "ideas") for n in form.getlist("ideas")),
+            opens_at=_time(form, "opens", tz), closes_at=_time(form, "closes", tz),
+            remind_at=_time(form, "remind", tz, required=False),
+            budget_pence=amount_in(form, "budget", required=False),
+            max_choices=number_in(form, "max_choices"), now=now())
+        return round_.number, (
+            f"Round {round_.number} scheduled: {round_.title}, "
+            f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate.")
+    done, failure = attempt("create", _create_field, act)
+    if failure is not None:
+        return _list(place, failure)
+    number, message = done
+    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+
+
+def _create_field(exc: Exception) -> str:
+    """The field a refusal from create_round is about, by what its message speaks of."""
+    text = str(exc)
+    for field, words in (("title", "title"), ("method", "method"), ("rule", "rule must"),
+                         ("max_choices", "max-choices"), ("ideas", "idea"),
+                         ("remind", "reminder"), ("closes", "clos"), ("budget", "budget")):
+        if words in text:
+            return field
+    return "title"
+
+
+# One round.
+
+@bp.get("/<slug>/rounds/<int:number>")
+@signed_in
+def rounds_show(slug: str, number: int):
+    """A round's details and the steps it can take next; its turnout or its outcome."""
+    place = community_of(slug)
+    return _detail(place, _round(place, number))
+
+
+@bp.post("/<slug>/rounds/<int:number>/reschedule")
+@signed_in
+def rounds_reschedule(slug: str, number: int):
+    """Move a round's times (as `round reschedule`): only the times changed on the form."""
+    place, form = community_of(slug), request.form
+    round_ = _round(place, number)
+
+    def act():
+        tz = place.timezone
+        moved = {name: _changed(form, name, _at(round_, name), tz) for name in TIMES}
+        if not any(moved.values()):
+            return f"Round {number}: no time was changed."
+        reschedule_round(g.db_session, round_, now(), opens_at=moved["opens"],
+                         closes_at=moved["closes"], remind_at=moved["remind"])
+        return f"Round {number} rescheduled."
+
+    def field_for(exc):
+        text = str(exc)
+        if "already open" in text or "cannot be rescheduled" in text:
+            return "form"
+        return "remind" if "reminder" in text else "closes"
+    message, failure = attempt("reschedule", field_for, act)
+    if failure is not None:
+        return _detail(place, round_, failure)
+    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+
+
+def _reminded(sent: int | None, number: int) -> str:
+    if sent is None:  # asked again, nothing is sent: not an error, as from the CLI
+        return f"Reminders for round {number} were already sent: nothing sent again."
+    return f"Reminders queued for {plural(sent, 'member')} of round {number} who had not voted."
+
+
+# What each button does, and what it says afterwards (the CLI's words).
+STEPS = {
+    "open": (open_round, lambda opened, n: (
+        f"Round {n} is open; members have been sent the ballot." if opened
+        else f"Round {n} was already open: nothing sent again.")),
+    "remind": (remind, _reminded),
+    "close": (close_round, lambda closed, n: (
+        f"Round {n} is closed; results sent and winners funded." if closed
+        else f"Round {n} was already closed: nothing changed.")),
+    "cancel": (cancel_round, lambda _none, n: f"Round {n} is cancelled."),
+}
+
+
+@bp.post("/<slug>/rounds/<int:number>/<any(open, remind, close, cancel):step>")
+@signed_in
+def rounds_step(slug: str, number: int, step: str):
+    """Open now, send the reminder, close now or cancel (as `round open|remind|close|cancel`)."""
+    place = community_of(slug)
+    round_ = _round(place, number)
+    action, said = STEPS[step]
+    message, failure = attempt("step", lambda exc: "step",
+                               lambda: said(action(g.db_session, round_, now()), number))
+    if failure is not None:
+        return _detail(place, round_, failure)
+    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+
+
+@bp.post("/<slug>/rounds/<int:number>/recount")
+@signed_in
+def rounds_recount(slug: str, number: int):
+    """Count a closed round again from its ballots and say whether it matches what was published."""
+    place = community_of(slug)
+    round_ = _round(place, number)
+
+    def act():
+        same, again = recount(g.db_session, round_)
+        if same:
+            return (f"Round {number} recounted from {plural(again['ballots'], 'ballot')}: the same "
+                    f"winners as published ({_numbers(again['winners'])}).")
+        return (f"Round {number} recount DIFFERS: published {_numbers(round_.outcome['winners'])}, "
+                f"recount {_numbers(again['winners'])}.")
+    message, failure = attempt("step", lambda exc: "step", act)
+    if failure is not None:
+        return _detail(place, round_, failure)
+    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+
+
+@bp.get("/<slug>/rounds/<int:number>/turnout")
+@signed_in
+def rounds_turnout(slug: str, number: int):
+    """Ballots, members and votes per option now, for the round page's live figures."""
+    place = community_of(slug)
+    data = round_json(g.db_session, _round(place, number), place)
+    response = jsonify(status=data["status"], ballots=data["ballots"], members=data["members"],
+                       percent=_turnout(data), tallies={str(o["number"]): o["votes"]
+                                                        for o in data["options"]})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<slug>/rounds/<int:number>/export.<any(pb, json):fmt>")
+@signed_in
+def rounds_export(slug: str, number: int, fmt: str):
+    """The round for auditors, as `round export` writes it: pabulib .pb or JSON."""
+    place = community_of(slug)
+    round_ = _round(place, number)
+    if fmt == "pb":
+        text, mimetype = export_pb(g.db_session, round_, place), "text/plain"
+    else:
+        text, mimetype = _json_text(round_json(g.db_session, round_, place)), "application/json"
+    filename = f"{place.slug}-round-{number}.{fmt}"
+    return Response(text, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# Reading the forms.
+
+def _time(form: MultiDict, name: str, tz: str, required: bool = True) -> datetime | None:
+    value = text_in(form, name).strip()
+    if not value:
+        if required:
+            raise Refused(name, f"give the time the round {name}")
+        return None
+    try:
+        return parse_local(value, tz)
+    except InvalidInput as exc:
+        raise Refused(name, str(exc)) from None
+
+
+def _changed(form: MultiDict, name: str, current: datetime | None, tz: str) -> datetime | None:
+    """The time typed, if it differs from the one the form was shown with (else None: kept).
+    Passing an unchanged reminder would arm it again, so only what moved is passed on."""
+    value = text_in(form, name).strip()
+    if not value or (current is not None and value == _shown(current, tz)):
+        return None
+    return _time(form, name, tz)
+
+
+def _at(round_: Round, name: str) -> datetime | None:
+    return {"opens": round_.opens_at, "closes": round_.closes_at, "remind": round_.remind_at}[name]
+
+
+def _shown(value: datetime | None, tz: str) -> str:
+    """A time as a datetime-local input holds it, in the community's timezone."""
+    return in_zone(value, tz).strftime(LOCAL_INPUT) if value else ""
+
+
+# Rendering.
+
+def _round(place: Community, number: int) -> Round:
+    try:
+        return get_round(g.db_session, place, number)
+    except NotFound:
+        abort(404)
+
+
+def _turnout(data: dict) -> str:
+    return percent(data["ballots"] / data["members"]) if data["members"] else percent(0)
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers) or "nothing"
+
+
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _json_text(value) -> str:
+    """The JSON `round export --format json` writes (bot.cli.output.to_json, which bot.web may
+    not import): the same characters, byte for byte."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
+def _list(place: Community, failure: Failure | None = None):
+    rows = [(r, round_json(g.db_session, r, place)) for r in rounds_of(g.db_session, place)]
+    shortlisted = sorted(ideas_of(g.db_session, place, "shortlisted"), key=lambda i: i.number)
+    kept = request.form if failure is not None else MultiDict()
+    html = render_template(
+        "dashboard/rounds.html", community=place, rows=rows, ideas=shortlisted,
+        methods=ROUND_METHODS, rules=ROUND_RULES, failure=failure, kept=kept,
+        ticked=set(kept.getlist("ideas")), remaining=ledger.summary(g.db_session, place).remaining)
+    return html, 422 if failure is not None else 200
+
+
+def _detail(place: Community, round_: Round, failure: Failure | None = None):
+    data = round_json(g.db_session, round_, place)
+    tz = place.timezone
+    typed = request.form if failure is not None and failure.form == "reschedule" else {}
+    times = {name: typed.get(name, _shown(_at(round_, name), tz)) for name in TIMES}
+    html = render_template(
+        "dashboard/rounds_show.html", community=place, round=round_, data=data, failure=failure,
+        times=times, turnout=_turnout(data), members=member_count(g.db_session, place),
+        winners=set((data["outcome"] or {}).get("winners", [])), poll_seconds=POLL_SECONDS)
+    return html, 422 if failure is not None else 200
