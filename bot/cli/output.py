@@ -7,18 +7,17 @@ hide text behind a carriage return, or (bidirectional overrides) show it in anot
 Also here: counts in words ("1 ballot"), and showing what a text organisers wrote will cost by
 SMS before it goes, asking first when it costs more than it should.
 """
-import json
 import re
 import sys
 
 import click
 
+from bot.text.json_text import to_json
 from bot.text.organiser_text import SmsCost
 
 # C0 and C1 controls and DEL (ESC, BEL, CR, CSI ...), bidirectional embeddings, overrides and
 # isolates, and lone surrogates (no terminal encoding can write them).
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def inert(text: str, multiline: bool = False) -> str:
@@ -71,13 +70,6 @@ def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
         confirm(f"Send it anyway ({why}; up to {in_all})?", f"not sent: {why} (up to {in_all})", yes)
 
 
-def to_json(value) -> str:
-    """JSON for scripts; characters a terminal would act on are written as \\u escapes.
-
-    json.dumps escapes C0 controls itself; the rest are escaped here, which JSON reads back
-    as the same characters, so nothing is lost."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def emit(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> None:

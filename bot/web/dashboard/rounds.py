@@ -2,8 +2,6 @@
 cancel it; its live turnout while open; when closed, its outcome, a recount and the files
 auditors get. Every step goes through bot.domain.rounds exactly as `commonpurse round ...` does,
 and times are typed and shown in the community's timezone."""
-import json
-import re
 from datetime import datetime
 
 from flask import Response, abort, g, jsonify, render_template, request
@@ -27,6 +25,7 @@ from bot.domain.rounds import (
 )
 from bot.domain.serialise import round_json
 from bot.errors import InvalidInput, NotFound
+from bot.text.json_text import to_json
 from bot.text.money import format_pence
 from bot.text.times import local as in_zone
 from bot.text.times import parse_local
@@ -210,7 +209,7 @@ def rounds_export(slug: str, number: int, fmt: str):
     if fmt == "pb":
         text, mimetype = export_pb(g.db_session, round_, place), "text/plain"
     else:
-        text, mimetype = _json_text(round_json(g.db_session, round_, place)), "application/json"
+        text, mimetype = to_json(round_json(g.db_session, round_, place)), "application/json"
     filename = f"{place.slug}-round-{number}.{fmt}"
     return Response(text, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -265,14 +264,8 @@ def _numbers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers) or "nothing"
 
 
-_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def _json_text(value) -> str:
-    """The JSON `round export --format json` writes (bot.cli.output.to_json, which bot.web may
-    not import): the same characters, byte for byte."""
-    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def _list(place: Community, failure: Failure | None = None):
