@@ -62,3 +62,26 @@ def test_an_organiser_moderates_an_idea_and_keeps_the_books_in_a_browser(app, cl
     page.get_by_role("button", name="Confirm").click()
     assert any("The garden opened on Saturday" in text for text in member.inbox())
     screenshot(page, "dashboard-money")
+
+
+def test_the_overview_turnout_rises_while_the_organiser_watches(app, clock, cp, page, member,
+                                                                new_chat):
+    from tests.conftest import park_round
+    make_organiser(app, clock)
+    park_round(cp, "riverside", member.say)
+    other = new_chat()
+    other.say("hi")
+    other.say("YES")
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill("sam@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/dashboard/riverside/")
+    ballots = page.locator('[data-live="ballots"]')
+    assert ballots.inner_text() == "0"
+    member.say("1")  # a resident votes by SMS while the page is open
+    page.wait_for_function(
+        "() => document.querySelector('[data-live=\"ballots\"]').textContent === '1'", timeout=15000)
+    assert page.locator('[data-live="percent"]').inner_text() == "50%"
+    assert "Live: updated" in page.locator('[data-live="note"]').inner_text()
