@@ -242,3 +242,36 @@ def page(chromium, live_app):
     page = context.new_page()
     yield page
     context.close()
+
+
+class Inbox:
+    """What a real SMTP server on 127.0.0.1 was sent: (recipients, parsed message) pairs."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
+            envelope.content, policy=email.policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, and the app configured to send through it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    inbox = Inbox()
+    inbox.port = port
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none",
+                      MAIL_FROM="Common Purse <digest@purse.example.org>")
+    yield inbox
+    controller.stop()

@@ -1,14 +1,10 @@
 """The digest page: settings saved through `community digest`'s service, any week previewed as the
 council will read it, "Send now" through a real SMTP server, and the public page's switch."""
-import email
-import email.policy
 import html
 import re
-import socket
 from datetime import datetime, timezone
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from models import Community, Digest
@@ -19,29 +15,7 @@ PAGE = "/dashboard/riverside/digest"
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # week 2026-W48 has just ended
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
-            envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app):
-    """A real SMTP server on 127.0.0.1 that keeps what it is sent (as in test_digest.py)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none",
-                      MAIL_FROM="Common Purse <digest@purse.example.org>")
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture

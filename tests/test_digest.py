@@ -13,34 +13,12 @@ from bot.domain import ledger
 from models import Community, Digest
 from scheduler import jobs, runtime
 from scheduler.service import build
-from tests.conftest import Chat
+from tests.conftest import Chat, Inbox
 
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # Europe/London is UTC in winter
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
-            envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(app):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    inbox = Inbox()
-    inbox.port = port
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none",
-                      MAIL_FROM="Common Purse <digest@purse.example.org>")
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
