@@ -50,3 +50,12 @@ def test_delete_before_joining_erases_at_once(chat, db):
     assert "erased" in chat.reply("DELETE")
     with db.transaction() as session:
         assert session.scalars(select(Identity)).all() == []
+
+
+def test_another_command_drops_the_delete_question_and_is_answered(member, db):
+    member.say("DELETE")
+    reply = member.reply("BUDGET")
+    assert "Still to decide" in reply and "nothing was deleted" not in reply
+    assert "Reply DELETE again" in member.reply("DELETE")  # asked afresh, not erased
+    with db.transaction() as session:
+        assert session.scalars(select(Identity)).one().value == "+447700900123"

@@ -119,3 +119,20 @@ def test_residents_giving_ideas_at_once_all_get_numbers_and_answers(db, clock, c
         thread.join()
     assert errors == []
     assert sorted(idea.number for idea in _ideas(db)) == list(range(1, 25))
+
+
+@pytest.mark.parametrize("text", ["Stop cars parking on the pavement",
+                                  "Help for older people to get online",
+                                  "Cancel the bin lorry at 6am"])
+def test_an_idea_that_starts_with_a_keyword_is_kept_as_the_idea(member, db, text):
+    member.say("IDEA")
+    assert "how much" in member.reply(text)
+    assert _ideas(db)[0].text == text
+    assert "Still to decide" in member.reply("BUDGET")  # still a member: nothing was stopped
+
+
+@pytest.mark.parametrize("unsure", ["not sure", "Don't know", "no idea!", "dunno"])
+def test_not_knowing_the_cost_counts_as_skip(member, db, unsure):
+    member.say("IDEA a mural")
+    assert "#1" in member.reply(unsure)
+    assert _ideas(db)[0].cost_pence is None

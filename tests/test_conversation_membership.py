@@ -92,3 +92,18 @@ def test_anything_else_gets_a_short_helpful_answer(member, text):
 def test_keywords_tolerate_case_spaces_and_punctuation(member):
     assert "budget" in member.reply("  bUdGeT?! ").lower()
     assert "haven't given" in member.reply("My Ideas.")
+
+
+def test_a_lone_stop_is_honoured_everywhere_even_inside_a_prompt(member, db):
+    member.say("IDEA")
+    assert "won't get any more messages" in member.reply("STOP")
+
+
+def test_while_a_round_is_open_the_fallback_says_how_to_vote(member, cp):
+    from tests.conftest import park_round
+    park_round(cp, "riverside", member.say)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    reply = member.reply("what now?")
+    assert "Voting is open on Park" in reply and "e.g. 1 3" in reply
+    assert count_segments(reply).segments == 1

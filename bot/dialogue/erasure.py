@@ -15,11 +15,14 @@ def ask_delete(turn: Turn) -> Result:
     return Result([turn.say("delete_confirm", CONFIRM, KEEP)], step=Step.CONFIRM_DELETE)
 
 
-def confirm_delete(turn: Turn) -> Result:
-    """DELETE again erases; anything else keeps the data."""
-    if turn.command.keyword != "delete":
-        return Result([turn.say("delete_cancelled")])
-    return erase_now(turn)
+def confirm_delete(turn: Turn) -> Result | None:
+    """DELETE again erases; NO or a plain message keeps the data; another command (BUDGET)
+    drops the question and is answered as usual."""
+    if turn.command.keyword == "delete":
+        return erase_now(turn)
+    if turn.command.keyword not in (None, "no"):
+        return None
+    return Result([turn.say("delete_cancelled")])
 
 
 def erase_now(turn: Turn) -> Result:

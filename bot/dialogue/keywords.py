@@ -21,9 +21,13 @@ KEYWORDS: dict[str, str] = {
     "RESULTS": "results", "RESULT": "results",
     "TOGGLE": "toggle", "SUBMIT": "submit",
 }
-# Words that are commands only when they are the whole message ("end of the road" is no opt-out).
-ALONE_ONLY = {"CANCEL", "END", "QUIT", "NO", "N", "Y", "INFO", "MENU", "MONEY", "SKIP", "OPTIONS",
+# Words that are commands only when they are the whole message, as carriers treat opt-out and
+# help words: "Stop cars parking on the pavement" is an idea, "end of the road" no opt-out.
+ALONE_ONLY = {*OPT_OUT, "HELP", "NO", "N", "Y", "INFO", "MENU", "MONEY", "SKIP", "OPTIONS",
               "OPTION", "RESULTS", "RESULT", "SUBMIT"}
+# What people say when they cannot put a figure on it: at the cost question, a SKIP.
+NOT_SURE = {"NOT SURE", "DONT KNOW", "DON'T KNOW", "DO NOT KNOW", "NO IDEA", "UNSURE", "DUNNO",
+            "NOT A CLUE", "NO CLUE"}
 _PUNCTUATION = string.punctuation + "¡¿…“”‘’"
 
 
@@ -50,4 +54,6 @@ def parse(text: str) -> Command:
         return Command(keyword, rest.strip().lstrip(_PUNCTUATION).strip())
     if stripped.strip(_PUNCTUATION).upper() in KEYWORDS:  # "stop!!!" is one word with punctuation
         return Command(KEYWORDS[stripped.strip(_PUNCTUATION).upper()], "")
+    if " ".join(w.strip(_PUNCTUATION) for w in words).upper().replace("’", "'") in NOT_SURE:
+        return Command("skip", "")
     return Command(None, stripped)

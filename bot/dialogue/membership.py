@@ -1,6 +1,7 @@
 """STOP, START and HELP: they work whatever else the resident was doing."""
 from bot.dialogue import joining
 from bot.dialogue.turn import Result, Turn
+from bot.domain.ballots import current_round
 from bot.domain.residents import opt_in, opt_out
 
 
@@ -31,5 +32,9 @@ def help_menu(turn: Turn) -> Result:
 
 
 def fallback(turn: Turn) -> Result:
-    """Anything we did not understand gets a short, helpful answer."""
+    """Anything we did not understand gets a short, helpful answer: how to vote, while a
+    round is open."""
+    round_ = current_round(turn.session, turn.community)
+    if round_ is not None:
+        return Result([turn.say("fallback_voting", title=round_.title)])
     return Result([turn.say("fallback")])
