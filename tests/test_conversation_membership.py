@@ -80,7 +80,7 @@ def test_a_long_budget_update_is_shortened_to_the_sms_budget(member, db, clock):
 
 
 @pytest.mark.parametrize("text", [
-    "", "   ", "helo", "BUDGT", "🙂👍", "x" * 1600, "Bore da, sut mae?", "¿Qué es esto?",
+    "", "   ", "helo", "BUDGT", "x" * 1600, "Bore da, sut mae?", "¿Qué es esto?",
     "!!!", "\n\n",
 ])
 def test_anything_else_gets_a_short_helpful_answer(member, text):
@@ -107,3 +107,18 @@ def test_while_a_round_is_open_the_fallback_says_how_to_vote(member, cp):
     reply = member.reply("what now?")
     assert "Voting is open on Park" in reply and "e.g. 1 3" in reply
     assert count_segments(reply).segments == 1
+
+
+@pytest.mark.parametrize("text", ["thanks", "Thank you!", "ok", "OK thanks", "cheers", "👍",
+                                  "🙂👍🏽", "🙏 ", "ta"])
+def test_a_thank_you_or_a_nod_costs_nothing(member, text):
+    assert member.say(text) == []
+
+
+def test_an_idea_with_its_cost_written_in_is_saved_with_that_estimate(member, db):
+    reply = member.reply("IDEA a mural about £15,000")
+    assert "#1" in reply and "£15,000" in reply  # confirmed, not asked again
+    with db.transaction() as session:
+        from models import Idea
+        idea = session.scalars(select(Idea)).one()
+    assert (idea.text, idea.cost_pence) == ("a mural", 1_500_000)

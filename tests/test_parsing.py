@@ -13,7 +13,8 @@ from bot.text.money import format_pence, parse_amount
     ("budget", "budget", ""), ("yes please", "start", "please"), ("HELP", "help", ""),
     ("end of the road needs lights", None, "end of the road needs lights"),
     ("cancel", "stop", ""), ("no", "no", ""), ("no way", None, "no way"),
-    ("", None, ""), ("🙂", None, "🙂"), ("ideal", None, "ideal"),
+    ("", None, ""), ("🙂", "thanks", ""), ("ideal", None, "ideal"), ("thanks!", "thanks", ""),
+    ("not sure", "skip", ""), ("ok so what about the park", None, "ok so what about the park"),
 ])
 def test_keywords(text, keyword, rest):
     command = parse(text)

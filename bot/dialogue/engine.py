@@ -31,6 +31,7 @@ KEYWORDS: dict[str, Callable[[Turn], Result]] = {
     "options": voting.options,
     "results": voting.results,
     "toggle": voting.toggle,
+    "thanks": membership.acknowledge,
     "submit": voting.submit,
 }
 

@@ -2,7 +2,7 @@
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
 from bot.text.clean import shorten
-from bot.text.money import format_pence, parse_amount
+from bot.text.money import cost_in_text, format_pence, parse_amount
 from models import Idea
 from models.states import Step
 
@@ -31,6 +31,12 @@ def save_text(turn: Turn, text: str) -> Result:
     if length > MAX_IDEA_LENGTH:
         reply = turn.say("idea_too_long", length=length, limit=MAX_IDEA_LENGTH)
         return Result([reply], step=Step.IDEA_TEXT)
+    written = cost_in_text(text)
+    if written is not None:  # "a mural about £15,000": that is the estimate; say so
+        pence, text = written
+        idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now,
+                           cost_pence=pence)
+        return Result([turn.say("idea_saved", number=idea.number, cost=format_pence(pence))])
     idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now)
     return Result([turn.say("idea_ask_cost")], step=Step.IDEA_COST, data={"idea_id": idea.id})
 

@@ -1,5 +1,6 @@
 """Keywords residents type, read generously: any case, spaces and punctuation around them."""
 import string
+import unicodedata
 from dataclasses import dataclass
 
 # Twilio's own opt-out and opt-in words, so we behave the same with or without its Advanced Opt-Out.
@@ -25,6 +26,9 @@ KEYWORDS: dict[str, str] = {
 # help words: "Stop cars parking on the pavement" is an idea, "end of the road" no opt-out.
 ALONE_ONLY = {*OPT_OUT, "HELP", "NO", "N", "Y", "INFO", "MENU", "MONEY", "SKIP", "OPTIONS",
               "OPTION", "RESULTS", "RESULT", "SUBMIT"}
+# A thank-you or a nod needs no answer, and an SMS answer would cost money.
+THANKS = {"THANKS", "THANK YOU", "THANKYOU", "THANKS A LOT", "THANK YOU SO MUCH", "TA", "CHEERS",
+          "THX", "OK", "OKAY", "OK THANKS", "OK THANK YOU", "GREAT THANKS", "LOVELY"}
 # What people say when they cannot put a figure on it: at the cost question, a SKIP.
 NOT_SURE = {"NOT SURE", "DONT KNOW", "DON'T KNOW", "DO NOT KNOW", "NO IDEA", "UNSURE", "DUNNO",
             "NOT A CLUE", "NO CLUE"}
@@ -54,6 +58,14 @@ def parse(text: str) -> Command:
         return Command(keyword, rest.strip().lstrip(_PUNCTUATION).strip())
     if stripped.strip(_PUNCTUATION).upper() in KEYWORDS:  # "stop!!!" is one word with punctuation
         return Command(KEYWORDS[stripped.strip(_PUNCTUATION).upper()], "")
-    if " ".join(w.strip(_PUNCTUATION) for w in words).upper().replace("’", "'") in NOT_SURE:
+    plain_words = " ".join(w.strip(_PUNCTUATION) for w in words).upper().replace("’", "'")
+    if plain_words in NOT_SURE:
         return Command("skip", "")
+    if plain_words in THANKS or (stripped and all(_is_emoji(c) for c in stripped)):
+        return Command("thanks", "")
     return Command(None, stripped)
+
+
+def _is_emoji(char: str) -> bool:
+    """A pictograph, its modifiers and joiners, or a space between them ("👍", "🙂👍🏽")."""
+    return unicodedata.category(char) in ("So", "Sk", "Cf", "Zs", "Mn") or char in "\ufe0f\u200d"

@@ -31,6 +31,11 @@ def help_menu(turn: Turn) -> Result:
     return Result([turn.say("help")])
 
 
+def acknowledge(turn: Turn) -> Result:
+    """Thanks, OK, a thumbs-up: heard, and not answered (an answer would cost an SMS)."""
+    return Result()
+
+
 def fallback(turn: Turn) -> Result:
     """Anything we did not understand gets a short, helpful answer: how to vote, while a
     round is open."""

@@ -43,3 +43,22 @@ def format_pence(pence: int) -> str:
     if rest:
         return f"{sign}£{pounds:,}.{rest:02d}"
     return f"{sign}£{pounds:,}"
+
+
+# A cost written inside a sentence: "a mural about £15,000", "benches (£2k)". Only with a £,
+# so "2 benches" or "open till 6pm" are never taken for money.
+_COST_IN_TEXT = re.compile(
+    r"[\s,(-]*(?:\b(?:about|around|roughly|approx\.?|approximately|costing|for|at|cost)\s+)?"
+    r"(£\s?\d[\d,]*(?:\.\d{1,2})?\s?(?:k|m|thousand|million)?)\b\)?", re.IGNORECASE)
+
+
+def cost_in_text(text: str) -> tuple[int, str] | None:
+    """The one amount written in `text` with a £, and the text without it; None if none (or
+    several: then which is the cost is not ours to guess)."""
+    found = [(m, parse_amount(m[1])) for m in _COST_IN_TEXT.finditer(text)]
+    found = [(m, pence) for m, pence in found if pence is not None]
+    if len(found) != 1:
+        return None
+    match, pence = found[0]
+    rest = (text[:match.start()] + text[match.end():]).strip(" ,;-")
+    return (pence, " ".join(rest.split())) if rest else None
