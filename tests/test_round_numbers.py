@@ -315,3 +315,22 @@ def test_a_title_beyond_the_opening_message_is_refused(cp, three_ideas, db, titl
     assert says in refusal
     with db.transaction() as session:
         assert session.scalar(select(Round.id)) is None
+
+
+def test_the_author_of_a_funded_idea_gets_one_message_after_the_close(db, clock, cp, community):
+    from tests.conftest import Chat, park_round
+    ann = Chat(db, clock, "riverside", "+447700900777")
+    ann.say("hi")
+    ann.say("YES")
+    bob = Chat(db, clock, "riverside", "+447700900778")
+    bob.say("hi")
+    bob.say("YES")
+    park_round(cp, "riverside", ann.say)  # both ideas are Ann's
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    ann.inbox()
+    bob.inbox()
+    bob.say("1 2")
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    news = ann.inbox()
+    assert len(news) == 2 and all("Great news: your idea" in text for text in news)  # one per idea
+    assert len(bob.inbox()) == 1  # everyone else: the result

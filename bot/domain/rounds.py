@@ -160,6 +160,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
     round_.status, round_.closed_at = "closed", now
     winners = set(round_.outcome["winners"])
+    told_funded = set()  # authors whose own news already says their idea won: one message each
     for option in round_.options:
         idea = session.get(Idea, option.idea_id) if option.idea_id else None
         if option.number in winners:
@@ -171,10 +172,14 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         idea.status = "funded" if option.number in winners else "not_funded"
         for author in authors(session, idea):
             key = "idea_funded" if option.number in winners else "idea_not_funded"
-            notify(session, community, author, key, now, number=idea.number, option=option.number,
-                   amount=format_pence(option.cost_pence),
-                   key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}")
+            sent = notify(session, community, author, key, now, number=idea.number,
+                          option=option.number, amount=format_pence(option.cost_pence),
+                          key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}")
+            if sent is not None and option.number in winners:
+                told_funded.add(author.id)
     for resident in members(session, community):
+        if resident.id in told_funded:
+            continue
         notify(session, community, resident,
                round_messages.result(round_, language_of(resident, community)), now,
                rendered=True, key=f"round-result:{round_.id}:{resident.id}")
