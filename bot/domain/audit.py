@@ -53,11 +53,6 @@ def acting_as(actor: str | None) -> Iterator[None]:
         _actor.reset(token)
 
 
-def set_actor(actor: str | None) -> None:
-    """Act as `actor` until the end of this context (a CLI command, a request)."""
-    _actor.set(actor)
-
-
 def current_actor() -> str | None:
     return _actor.get()
 

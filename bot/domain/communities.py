@@ -111,3 +111,18 @@ def lock_community(session: Session, community: Community) -> None:
 def set_public_page(community: Community, on: bool) -> None:
     """Show or hide the community's public page (/c/<slug>)."""
     community.public_page = on
+
+
+MAX_NUMBER = 2**31 - 1  # numbers are 32-bit columns: beyond this no row can match
+
+
+def by_number(session: Session, model, community: Community, number: int, name: str):
+    """The community's `model` row numbered `number` (1, 2, 3... in each community);
+    NotFound, naming it `name`, if there is none."""
+    found = None
+    if number <= MAX_NUMBER:
+        found = session.scalar(select(model).where(model.community_id == community.id,
+                                                   model.number == number))
+    if found is None:
+        raise NotFound(f"no {name} {number} in {community.slug}")
+    return found

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.communities import lock_community
+from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import members, notify
 from bot.errors import InvalidInput, NotFound
@@ -19,7 +19,6 @@ from models import Allocation, BudgetUpdate, Community, Spending
 from models.money import Correction
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MAX_ROW = 2**31 - 1  # ids and numbers are 32-bit columns: beyond this no row can match
 
 
 class Overspend(InvalidInput):
@@ -189,11 +188,11 @@ def spent_between(session: Session, community: Community, first: date, after: da
 
 
 def allocation_by_number(session: Session, community: Community, number: int) -> Allocation:
-    return _by_number(session, Allocation, community, number, "allocation")
+    return by_number(session, Allocation, community, number, "allocation")
 
 
 def spending_by_number(session: Session, community: Community, number: int) -> Spending:
-    return _by_number(session, Spending, community, number, "spending")
+    return by_number(session, Spending, community, number, "spending")
 
 
 def allocation_state(session: Session, allocation: Allocation) -> AllocationState:
@@ -240,15 +239,6 @@ def broadcast_update(session: Session, community: Community, update: BudgetUpdat
 
 
 
-def _by_number(session: Session, model, community: Community, number: int, name: str):
-    found = None
-    if number <= _MAX_ROW:
-        found = session.scalar(select(model).where(model.community_id == community.id,
-                                                   model.number == number))
-    if found is None:
-        raise NotFound(f"no {name} {number} in {community.slug}")
-    return found
-
 
 def _allocation_for_spending(session: Session, community: Community, number: int | None,
                              allocation_id: int | None) -> Allocation | None:
@@ -256,7 +246,7 @@ def _allocation_for_spending(session: Session, community: Community, number: int
         return allocation_by_number(session, community, number)
     if allocation_id is None:
         return None
-    allocation = session.get(Allocation, allocation_id) if allocation_id <= _MAX_ROW else None
+    allocation = session.get(Allocation, allocation_id) if allocation_id <= MAX_NUMBER else None
     if allocation is None or allocation.community_id != community.id:
         raise NotFound(f"no allocation {allocation_id} in {community.slug}")
     return allocation

@@ -5,13 +5,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
-from bot.domain.communities import lock_community
+from bot.domain.communities import by_number, lock_community
 from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
 from bot.domain.notify import members, notify
 from bot.domain.outcome import Option, compute
 from bot.domain.residents import language_of
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.text import round_messages
 from bot.text.money import format_pence
 from bot.text.organiser_text import plain
@@ -28,7 +28,6 @@ from models import (
 )
 
 MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
-MAX_NUMBER = 2**31 - 1  # round numbers are a 32-bit column: beyond this no round can match
 
 
 def create_round(session: Session, community: Community, *, title: str, method: str,
@@ -95,13 +94,7 @@ def reschedule_round(session: Session, round_: Round, now: datetime, *,
 
 def get_round(session: Session, community: Community, number: int) -> Round:
     """The community's round `number` (1, 2, 3... in each community); NotFound if none."""
-    round_ = None
-    if number <= MAX_NUMBER:
-        round_ = session.scalar(select(Round).where(Round.community_id == community.id,
-                                                    Round.number == number))
-    if round_ is None:
-        raise NotFound(f"no round {number} in {community.slug}")
-    return round_
+    return by_number(session, Round, community, number, "round")
 
 
 def rounds_of(session: Session, community: Community) -> list[Round]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -75,11 +75,6 @@ def _failures(session: Session, where, since: datetime) -> list[datetime]:
     return list(session.scalars(select(SignInAttempt.at).where(
         where, SignInAttempt.succeeded.is_(False), SignInAttempt.at > since)
         .order_by(SignInAttempt.at)))
-
-
-def forget_attempts(session: Session, before: datetime) -> int:
-    """Drop attempts older than `before` (they only matter within WINDOW)."""
-    return session.execute(delete(SignInAttempt).where(SignInAttempt.at < before)).rowcount
 
 
 @cache
