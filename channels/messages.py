@@ -58,6 +58,7 @@ class InboundMessage:
     payload: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     contact: SharedContact | None = None
+    language: str | None = None  # the sender's app language, where the channel says (Telegram)
 
 
 @dataclass(frozen=True)

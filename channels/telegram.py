@@ -68,7 +68,8 @@ def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
         if chat is None or chat.type != "private" or not query.data:
             return None, query.id
         return InboundMessage(Address(NAME, str(chat.id)), query.data, str(update.update_id),
-                              received, payload=query.data, raw=data), query.id
+                              received, payload=query.data, raw=data,
+                              language=_language(query.from_user)), query.id
     message = update.message
     if message is None or message.chat.type != "private":
         return None, None  # edits, channel posts, groups, membership changes: nothing to answer
@@ -79,7 +80,14 @@ def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
         contact = SharedContact(phone if phone.startswith("+") else "+" + phone, own)
     text = message.text or message.caption or ""
     return InboundMessage(Address(NAME, str(message.chat.id)), text, str(update.update_id),
-                          received, raw=data, contact=contact), None
+                          received, raw=data, contact=contact,
+                          language=_language(message.from_user)), None
+
+
+def _language(user) -> str | None:
+    """The language the resident's Telegram app is set to ("cy", "pl"), without the region."""
+    code = getattr(user, "language_code", None)
+    return code.split("-")[0].lower() if code else None
 
 
 def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,

@@ -1,6 +1,7 @@
 """Reading and checking ballots, whatever residents type."""
 import pytest
 
+from bot.text.money import Money
 from bot.domain.ballots import parse_choices, problem
 from models import Round, RoundOption
 
@@ -48,4 +49,4 @@ def test_approval_limits_the_number_of_choices():
 def test_budget_ballots_must_fit_the_budget():
     assert problem(_round("budget"), [2, 3, 4]) is None  # £1,000 exactly
     assert problem(_round("budget"), [1, 2]) == (
-        "vote_over_budget", {"total": "£1,100", "budget": "£1,000"})
+        "vote_over_budget", {"total": Money(1_100_00), "budget": Money(1_000_00)})

@@ -412,3 +412,41 @@ def test_malformed_telegram_updates_are_acknowledged_and_dropped(tg_user, commun
     assert tg_user.post(update).status_code == 200
     with db.transaction() as session:
         assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def speaking(update: dict, language_code: str) -> dict:
+    """The same update from someone whose Telegram app is set to `language_code`."""
+    inner = update.get("message") or update["callback_query"]
+    inner["from"] = dict(inner["from"], language_code=language_code)
+    return update
+
+
+def test_a_newcomer_starts_in_their_apps_language_where_it_is_offered(tg_user, make_community, db):
+    from bot.text.catalogue import render
+    make_community(languages=["en", "cy"])
+    (welcome,) = tg_user.deliver(speaking(message_update(tg_user.id, "/start RIVERSIDE"), "cy"))
+    assert welcome == render("welcome", "cy", community="Riverside Big Local")
+    labels = [b["text"] for row in tg_user.keyboard()["inline_keyboard"] for b in row]
+    assert labels == [render("button_join", "cy"), render("button_no_thanks", "cy")]
+    assert tg_user.press("YES") == [render("joined", "cy")]
+
+
+def test_an_app_language_the_community_does_not_offer_leaves_its_default(tg_user, make_community, db):
+    from bot.text.catalogue import render
+    make_community(languages=["en", "cy"])
+    welcome, offer = tg_user.deliver(speaking(message_update(tg_user.id, "/start RIVERSIDE"), "pl"))
+    assert welcome == render("welcome", "en", community="Riverside Big Local")
+    assert offer == render("language_offer", "cy")
+
+
+def test_language_buttons_switch_the_language(tg_user, make_community, db):
+    from bot.text.catalogue import render
+    make_community(languages=["en", "cy", "pl"])
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    (menu,) = tg_user.send("LANGUAGE")
+    assert menu == render("language_menu", "en", choices="English, Cymraeg, Polski")
+    buttons = [(b["text"], b["callback_data"]) for row in tg_user.keyboard()["inline_keyboard"]
+               for b in row]
+    assert buttons == [("English", "LANGUAGE en"), ("Cymraeg", "LANGUAGE cy"), ("Polski", "LANGUAGE pl")]
+    assert tg_user.press("LANGUAGE pl") == [render("language_set", "pl")]

@@ -10,6 +10,7 @@ from bot.domain.communities import (
     by_slug,
     create_community,
     set_digest,
+    set_languages,
 )
 from bot.domain.serialise import community_json
 from bot.text.money import format_pence
@@ -33,13 +34,17 @@ COLUMNS = [("SLUG", "slug"), ("NAME", "name"), ("JOIN CODE", "join_code"),
 @click.option("--postcode-area", "areas", multiple=True,
               help="A district (E1) or sector (E1 6) residents must live in; repeat for more.")
 @click.option("--timezone", default="Europe/London", show_default=True)
-def create(name, slug, budget, join_code, sms_number, verification, areas, timezone) -> None:
+@click.option("--language", "languages", multiple=True,
+              help="A language residents may choose (en, cy, pl); repeat for more, the default "
+                   "first. Default: en.")
+def create(name, slug, budget, join_code, sms_number, verification, areas, timezone,
+           languages) -> None:
     """Create a community."""
     with get_db().transaction() as session:
         community = create_community(
             session, name=name, slug=slug, budget_total_pence=budget, join_code=join_code,
             sms_number=sms_number, verification=verification, postcode_areas=list(areas),
-            timezone=timezone, now=now())
+            timezone=timezone, languages=list(languages) or ["en"], now=now())
         done = (f"Created community {community.slug}: {community.name}, budget "
                 f"{format_pence(community.budget_total_pence)}.")
     echo(done)  # once committed, so a reader who left (`| head`) cannot undo it
@@ -69,6 +74,21 @@ def digest_settings(slug, recipients, day, at) -> None:
                                weekday=DAYS.index(day) if day else None, at=at)
         done = (f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
                 f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}.")
+    echo(done)
+
+
+@community_group.command("languages")
+@click.option("--community", "slug", required=True, help="Community slug.")
+@click.argument("languages", nargs=-1, required=True)
+def languages_(slug, languages) -> None:
+    """Set the languages residents may choose, the default first: `en cy pl`.
+
+    Residents who chose a language no longer offered read the new default."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        set_languages(community, list(languages))
+        done = (f"{community.slug} offers {', '.join(community.languages)}; new residents read "
+                f"{community.languages[0]} unless they choose another.")
     echo(done)
 
 

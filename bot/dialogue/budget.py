@@ -1,7 +1,8 @@
 """BUDGET: the community's money, straight from the ledger."""
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ledger import summary
-from bot.text.money import format_pence
+from bot.text.money import Money
+from bot.text.times import Moment
 
 
 def budget(turn: Turn) -> Result:
@@ -9,10 +10,10 @@ def budget(turn: Turn) -> Result:
     money = summary(turn.session, turn.community)
     # Spending organisers recorded beyond the budget shows in what is committed; residents
     # have nothing left to decide then, not a negative amount.
-    values = dict(total=format_pence(money.total), committed=format_pence(money.committed),
-                  spent=format_pence(money.spent), remaining=format_pence(max(money.remaining, 0)))
+    values = dict(total=Money(money.total), committed=Money(money.committed),
+                  spent=Money(money.spent), remaining=Money(max(money.remaining, 0)))
     if money.latest_update is None:
         return Result([turn.say("budget", **values)])
-    date = money.latest_update.created_at.strftime("%-d %b %Y")
+    date = Moment(money.latest_update.created_at, turn.community.timezone, with_time=False)
     return Result([turn.say("budget_with_update", date=date, update=money.latest_update.text,
                             **values)])

@@ -6,7 +6,7 @@ then keywords; then a helpful fallback.
 """
 from collections.abc import Callable
 
-from bot.dialogue import budget, erasure, ideas, joining, membership, voting
+from bot.dialogue import budget, erasure, ideas, joining, language, membership, voting
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import parse_choices
 from models.states import ResidentStatus, Step
@@ -33,6 +33,7 @@ KEYWORDS: dict[str, Callable[[Turn], Result]] = {
     "toggle": voting.toggle,
     "thanks": membership.acknowledge,
     "submit": voting.submit,
+    "language": language.choose,
 }
 
 
@@ -59,6 +60,8 @@ def _route(turn: Turn) -> Result:
         return Result()  # after STOP, nothing but the confirmation
     if keyword == "stop":
         return membership.stop(turn)
+    if keyword == "language" and resident.status != ResidentStatus.ACTIVE:
+        return language.choose_before_joining(turn)
     if resident.status == ResidentStatus.PENDING:
         if keyword == "start":
             return joining.accept_consent(turn)

@@ -3,16 +3,14 @@ from dataclasses import replace
 
 from bot.dialogue.turn import Result, Turn
 from bot.domain.erasure import erase_resident
-from channels.messages import Choice
 from models.states import Step
 
-CONFIRM = Choice("Yes, delete", "DELETE")
-KEEP = Choice("No, keep", "NO")
 
 
 def ask_delete(turn: Turn) -> Result:
     """Ask before erasing anything."""
-    return Result([turn.say("delete_confirm", CONFIRM, KEEP)], step=Step.CONFIRM_DELETE)
+    return Result([turn.say("delete_confirm", turn.button("button_delete", "DELETE"),
+                                   turn.button("button_keep", "NO"))], step=Step.CONFIRM_DELETE)
 
 
 def confirm_delete(turn: Turn) -> Result | None:

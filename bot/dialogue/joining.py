@@ -1,5 +1,5 @@
 """First contact, consent and (where the community asks for it) the postcode check."""
-from bot.dialogue.turn import Result, Turn
+from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.postcode import in_areas, parse_postcode
 from bot.domain.residents import (
     admit,
@@ -10,18 +10,25 @@ from bot.domain.residents import (
     opt_in,
     start_verifying,
 )
+from bot.text.catalogue import render
 from channels.messages import Choice
 from channels.phone import normalise_phone
 from models.states import Step
 
-YES = Choice("Yes, join", "YES")
-STOP = Choice("No thanks", "STOP")
-SHARE = Choice("Share my phone number", "CONTACT", request_contact=True)
+
+def _share(turn: Turn) -> Choice:
+    return turn.button("button_share_phone", "CONTACT", request_contact=True)
 
 
 def welcome(turn: Turn) -> Result:
-    """Explain what this number is for and ask for consent."""
-    return Result([turn.say("welcome", YES, STOP)])
+    """Explain what this number is for and ask for consent; where the community offers other
+    languages and the newcomer has not picked one, say in each how to switch to it."""
+    replies = [turn.say("welcome", turn.button("button_join", "YES"),
+                        turn.button("button_no_thanks", "STOP"))]
+    others = [code for code in turn.community.languages or () if code != turn.language]
+    if others and turn.resident.language is None:
+        replies.append(Reply(" ".join(render("language_offer", code) for code in others)))
+    return Result(replies)
 
 
 def accept_consent(turn: Turn) -> Result:
@@ -37,7 +44,7 @@ def accept_consent(turn: Turn) -> Result:
 def ask_again(turn: Turn) -> Result:
     """Ask for what the community checks before someone joins."""
     if turn.community.verification == "phone":
-        return Result([turn.say("ask_contact", SHARE)], step=Step.PHONE)
+        return Result([turn.say("ask_contact", _share(turn))], step=Step.PHONE)
     return Result([turn.say("ask_postcode")], step=Step.POSTCODE)
 
 
@@ -46,7 +53,7 @@ def check_contact(turn: Turn) -> Result:
     if turn.contact is None:
         return ask_again(turn)
     if not turn.contact.own:
-        return Result([turn.say("contact_not_own", SHARE)], step=Step.PHONE)
+        return Result([turn.say("contact_not_own", _share(turn))], step=Step.PHONE)
     phone = normalise_phone(turn.contact.phone) or turn.contact.phone
     resident = link_phone(turn.session, turn.resident, phone, turn.now)
     if resident is not turn.resident:

@@ -36,6 +36,10 @@ class Turn:
     def language(self) -> str:
         return language_of(self.resident, self.community)
 
+    def button(self, key: str, payload: str, request_contact: bool = False) -> Choice:
+        """A button labelled from the catalogue in the resident's language."""
+        return Choice(render(key, self.language), payload, request_contact)
+
     def say(self, key: str, *choices: Choice, **values: object) -> Reply:
         """A reply from the catalogue in the resident's language."""
         values.setdefault("community", self.community.name)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.text.money import format_pence
+from bot.text.money import Money
 from models import Ballot, Community, Resident, Round
 
 _VOTE = re.compile(r"^(?:vote\b\s*[:\-]?\s*)?(\d{1,3}(?:\s*(?:,|;|&|\band\b|\s)\s*\d{1,3})*)\s*[.!]*$",
@@ -35,8 +35,7 @@ def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
     if round_.method == "budget":
         total = sum(numbers[n].cost_pence for n in choices)
         if total > round_.budget_pence:
-            return "vote_over_budget", {"total": format_pence(total),
-                                        "budget": format_pence(round_.budget_pence)}
+            return "vote_over_budget", {"total": Money(total), "budget": Money(round_.budget_pence)}
     return None
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.postcode import normalise_area
 from bot.errors import InvalidInput, NotFound
+from bot.text.catalogue import shipped_languages
 from channels.phone import normalise_phone
 from models import VERIFICATION_RULES, Community
 
@@ -45,6 +46,7 @@ def create_community(session: Session, *, name: str, slug: str, budget_total_pen
         number = normalise_phone(sms_number)
         if number is None:
             raise InvalidInput(f"SMS number {sms_number!r} is not a phone number")
+    languages = _check_languages(languages)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -106,6 +108,22 @@ def lock_community(session: Session, community: Community) -> None:
     (models.engine), which already lets one writer in at a time."""
     session.execute(select(Community.id).where(Community.id == community.id)
                     .with_for_update(key_share=True))
+
+
+def set_languages(community: Community, languages: list[str]) -> None:
+    """The languages a community offers residents; the first is its default."""
+    community.languages = _check_languages(languages)
+
+
+def _check_languages(languages) -> list[str]:
+    codes = [code.strip().lower() for code in languages]
+    shipped = shipped_languages()
+    unknown = [code for code in codes if code not in shipped]
+    if unknown:
+        raise InvalidInput(f"no translation for {', '.join(unknown)}: choose from {', '.join(shipped)}")
+    if not codes or len(set(codes)) != len(codes):
+        raise InvalidInput("give each language once, the default first, e.g. en cy")
+    return codes
 
 
 def set_public_page(community: Community, on: bool) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import notify
 from bot.errors import InvalidInput
-from bot.text.money import format_pence
+from bot.text.money import Money
 from models import Community, Idea, Resident
 
 OPEN = ("submitted", "shortlisted")
@@ -32,7 +32,7 @@ def shortlist(session: Session, community: Community, number: int, cost_pence: i
     if was != "shortlisted":
         key = "idea_shortlisted_again" if was in RECONSIDERED else "idea_shortlisted"
         for author in authors(session, idea):
-            notify(session, community, author, key, now, number=idea.number, cost=format_pence(cost))
+            notify(session, community, author, key, now, number=idea.number, cost=Money(cost))
     return idea
 
 

@@ -84,9 +84,16 @@ def conversation_for(session: Session, resident: Resident, now: datetime) -> Con
     return conversation
 
 
+def set_language(resident: Resident, language: str) -> None:
+    """The language this resident reads; the community's default when None."""
+    resident.language = language
+
+
 def language_of(resident: Resident, community: Community) -> str:
     """The language a resident reads: their choice, else the community's."""
-    return resident.language or community.default_language
+    if resident.language and resident.language in (community.languages or ()):
+        return resident.language
+    return community.default_language
 
 
 def consent(resident: Resident, now: datetime) -> None:

@@ -148,11 +148,14 @@ def _recent(session: Session, log: InboundLog) -> int:
 def _answer(session: Session, community: Community, message: InboundMessage,
             log: InboundLog, now: datetime, entry: bool, per_minute: int | None) -> int:
     resident = resident_for(session, community, message.address, now)
+    if (message.language and resident.language is None and resident.status == "pending"
+            and message.language in (community.languages or ())):
+        resident.language = message.language  # a newcomer starts in their app's language
     conversation = conversation_for(session, resident, now)
     text = (message.payload or message.text or "")[:MAX_TEXT]
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
         text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
-    command = parse(text)
+    command = parse(text, community.languages or ("en",))
     turn = Turn(session, community, resident, conversation, text, command, now,
                 contact=message.contact, channel=message.address.channel)
     if (per_minute is None or command.keyword in ALWAYS_ANSWERED

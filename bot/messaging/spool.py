@@ -148,7 +148,7 @@ def _from_json(data: dict) -> InboundMessage:
         provider_message_id=data["provider_message_id"],
         received_at=datetime.fromisoformat(data["received_at"]), recipient=data.get("recipient"),
         payload=data.get("payload"), raw=data.get("raw") or {},
-        contact=SharedContact(**contact) if contact else None)
+        contact=SharedContact(**contact) if contact else None, language=data.get("language"))
 
 
 def _fsync_folder(folder: Path) -> None:

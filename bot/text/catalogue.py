@@ -2,21 +2,28 @@
 
 Texts are gettext messages (English is the source language; `pybabel extract`
 collects them into bot/text/locale/messages.pot, and bot/text/locale/<lang>/LC_MESSAGES
-holds compiled translations). Each entry declares how many SMS segments it may
-take; placeholders have a maximum length, and free text from residents is
-shortened until the message fits. Texts that count something ("3 options") have a
-plural form too, chosen by gettext's plural rules for the language (PLURALS).
+holds each translation's .po, compiled to .mo when the package is built or installed).
+Each entry declares how many SMS segments it may take in English; a translation whose
+letters force UCS-2 may take up to three (`Entry.budget`). Placeholders have a maximum
+length, and free text from residents is shortened until the message fits. Money and
+times are passed as `Money` and `Moment` and written in the reader's language. Texts
+that count something ("3 options") have a plural form too, chosen by gettext's plural
+rules for the language (PLURALS).
 """
 from dataclasses import dataclass
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from channels.segments import count_segments, is_gsm7, to_gsm7
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 ELLIPSIS = "..."  # GSM-7 safe, unlike the single-character ellipsis
+UCS2_MOST_SEGMENTS = 3  # the most a translated text in UCS-2 may cost (English budgets above 3 stay)
 
 
 def N_(text: str) -> str:
@@ -38,6 +45,13 @@ class Entry:
             return translated.gettext(self.text)
         return translated.ngettext(self.text, self.plural, _how_many(values.get(self.counted)))
 
+    def budget(self, template: str) -> int:
+        """Segments this text may take: its English budget, or, where a translation's letters
+        force UCS-2 (70 characters a segment, not 160), up to three."""
+        if is_gsm7(template):
+            return self.segments
+        return max(self.segments, UCS2_MOST_SEGMENTS)
+
 
 def ngettext(singular: str, plural: str, segments: int = 1, counted: str = "count") -> Entry:
     """An entry with a plural form. Named so that `pybabel extract` (whose default keywords
@@ -51,10 +65,11 @@ PLACEHOLDER_MAX = {
     "remaining": 14, "date": 11, "areas": 40, "length": 5, "limit": 5,
     "update": 140, "lines": 900, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
     "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
-    "reason": 150, "into": 6, "amount": 14, "option": 6,
+    "reason": 150, "into": 6, "amount": 14, "option": 6, "left": 14, "votes": 7,
+    "language_name": 20, "status": 60, "numbers": 60,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
-FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community")
+FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community", "numbers")
 
 CATALOGUE: dict[str, Entry] = {
     "welcome": Entry(N_(
@@ -78,8 +93,8 @@ CATALOGUE: dict[str, Entry] = {
         "your postcode again."), 2),
     "help": Entry(N_(
         "{community}: IDEA + your idea to suggest something. BUDGET for the money. "
-        "MY IDEAS for your ideas. OPTIONS and RESULTS for votes. STOP to stop messages. "
-        "DELETE to erase your data."), 2),
+        "MY IDEAS for your ideas. OPTIONS and RESULTS for votes. PROJECT for funded projects. "
+        "LANGUAGE to change language. STOP to stop messages. DELETE to erase your data."), 2),
     "idea_ask_text": Entry(N_(
         "What's your idea? Send it in one message (up to {limit} characters).")),
     "idea_too_long": Entry(N_(
@@ -184,6 +199,37 @@ CATALOGUE: dict[str, Entry] = {
         "Your idea #{number}, option {option} in the vote, was not funded this time. Thank you "
         "for taking part.")),
     "budget_news": Entry(N_("{community} budget news: {update} Send BUDGET for the figures."), 2),
+    "language_menu": Entry(N_("Which language would you like? Reply with one of: {choices}")),
+    "language_unknown": Entry(N_(
+        "Sorry, we don't have that language here. Reply with one of: {choices}")),
+    "language_set": Entry(N_(
+        "OK, we'll write to you in English from now on. Send LANGUAGE to change it.")),
+    # Said in its own language, after the welcome, for each other language a community offers.
+    "language_offer": Entry(N_("In English? Send ENGLISH.")),
+    "language_only": Entry(N_("{community} writes in {language_name} only for now.")),
+    "project": Entry(N_("Project {number}, {title}: {status} Latest news ({date}): {update}"), 2),
+    "project_no_news": Entry(N_("Project {number}, {title}: {status}")),
+    "project_ask": Entry(N_(
+        "Which project? Funded projects: {numbers}. Reply PROJECT and its number, "
+        "e.g. PROJECT {number}.")),
+    "project_unknown": Entry(N_(
+        "There is no project {number}. Funded projects: {numbers}. Reply PROJECT and its "
+        "number.")),
+    "project_none": Entry(N_(
+        "Nothing has been funded yet. We'll message you when a vote is counted.")),
+    "project_delivered": Entry(N_(
+        "Good news: project {number}, {title}, which you voted for, is delivered! {update}"), 2),
+    "project_status_funded": Entry(N_("funded, work not started yet.")),
+    "project_status_in_progress": Entry(N_("in progress.")),
+    "project_status_delivered": Entry(N_("delivered!")),
+    "project_status_cancelled": Entry(N_("cancelled.")),
+    # Telegram buttons: short labels, sent with a message and never alone.
+    "button_submit": Entry(N_("Submit my vote")),
+    "button_join": Entry(N_("Yes, join")),
+    "button_no_thanks": Entry(N_("No thanks")),
+    "button_share_phone": Entry(N_("Share my phone number")),
+    "button_delete": Entry(N_("Yes, delete")),
+    "button_keep": Entry(N_("No, keep")),
     "status_submitted": Entry(N_("waiting for review")),
     "status_shortlisted": Entry(N_("shortlisted")),
     "status_rejected": Entry(N_("not taken forward")),
@@ -206,6 +252,23 @@ PLURALS: dict[str, Entry] = {
     "vote_too_many": ngettext("Please choose at most {k} option. Send OPTIONS to see them.",
                               "Please choose at most {k} options. Send OPTIONS to see them.",
                               counted="k"),
+    # Why an idea was not funded, from the rule's own figures (bot/domain/explain.py).
+    "idea_not_funded_greedy": ngettext(
+        "Your idea #{number}, option {option}, was not funded this time: it had {votes} vote, "
+        "and after the ideas with more votes were funded, {left} was left and it needed {cost}.",
+        "Your idea #{number}, option {option}, was not funded this time: it had {votes} votes, "
+        "and after the ideas with more votes were funded, {left} was left and it needed {cost}.",
+        2, counted="votes"),
+    "idea_not_funded_shares": ngettext(
+        "Your idea #{number}, option {option}, was not funded this time: its {votes} supporter "
+        "had {left} left when it came up, and it needed {cost}.",
+        "Your idea #{number}, option {option}, was not funded this time: its {votes} supporters "
+        "had {left} left between them when it came up, and it needed {cost}.",
+        2, counted="votes"),
+    "why_greedy": ngettext("{votes} vote, {left} left, needed {cost}",
+                           "{votes} votes, {left} left, needed {cost}", counted="votes"),
+    "why_shares": ngettext("{votes} supporter with {left} left, needed {cost}",
+                           "{votes} supporters with {left} left, needed {cost}", counted="votes"),
 }
 
 
@@ -213,23 +276,44 @@ def entry_for(key: str) -> Entry:
     return CATALOGUE[key] if key in CATALOGUE else PLURALS[key]
 
 
+def shipped_languages() -> list[str]:
+    """English and every language with a translation in the package."""
+    return ["en", *sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))]
+
+
 @cache
 def translations(language: str) -> NullTranslations:
-    return Translations.load(str(LOCALE_DIR), [language], domain="messages")
+    """The compiled catalogue for `language`; compiled from its .po in memory when no
+    up-to-date .mo was built (a checkout used without installing)."""
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    if language == "en" or not po.exists():
+        return NullTranslations()
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with open(mo, "rb") as handle:
+            return Translations(handle, domain="messages")
+    with open(po, "rb") as handle:
+        catalog = read_po(handle, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain="messages")
 
 
 def render(key: str, language: str = "en", **values: object) -> str:
     """The text for `key` in `language`, filled in and shortened to its segment budget."""
     entry = entry_for(key)
     template = entry.template(language, values)
-    filled = {name: _cut(str(value), PLACEHOLDER_MAX.get(name, 60)) for name, value in values.items()}
+    budget = entry.budget(template)
+    filled = {name: _cut(_written(value, language), PLACEHOLDER_MAX.get(name, 60))
+              for name, value in values.items()}
     text = template.format(**filled)
-    if count_segments(text).segments > entry.segments and is_gsm7(template):
+    if count_segments(text).segments > budget and is_gsm7(template):
         # One character outside GSM-7 makes the whole message UCS-2, at over twice the cost:
         # spell the values in GSM-7 rather than cut them to nothing.
         filled = {name: to_gsm7(value) for name, value in filled.items()}
         text = template.format(**filled)
-    while count_segments(text).segments > entry.segments:
+    while count_segments(text).segments > budget:
         longest = max((n for n in FREE_TEXT if n in filled), key=lambda n: len(filled[n]), default=None)
         if longest is None or len(filled[longest]) <= len(ELLIPSIS) + 1:
             break
@@ -241,8 +325,15 @@ def render(key: str, language: str = "en", **values: object) -> str:
 def fits(key: str, language: str = "en", **values: object) -> bool:
     """Whether `key` fits its budget with every value whole (nothing shortened)."""
     entry = entry_for(key)
-    whole = {name: str(value) for name, value in values.items()}
-    return count_segments(entry.template(language, values).format(**whole)).segments <= entry.segments
+    template = entry.template(language, values)
+    whole = {name: _written(value, language) for name, value in values.items()}
+    return count_segments(template.format(**whole)).segments <= entry.budget(template)
+
+
+def _written(value: object, language: str) -> str:
+    """A value as the reader's language writes it: Money and Moment know how."""
+    in_language = getattr(value, "in_language", None)
+    return in_language(language) if in_language else str(value)
 
 
 def _how_many(value: object) -> int:

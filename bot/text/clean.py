@@ -5,6 +5,7 @@ PostgreSQL text cannot hold NUL; terminal escape sequences (ESC [ ...) and other
 characters in a resident's message must never reach an organiser's terminal or a page.
 """
 import re
+import unicodedata
 from typing import Any
 
 # C0 controls but tab and newline, DEL, C1 controls, and lone surrogates (not valid UTF-8).
@@ -32,3 +33,9 @@ def clean_raw(value: Any) -> Any:
 def shorten(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, ending "..." when it was longer."""
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def fold(text: str) -> str:
+    """Upper case without accents, for comparing words: "Usuń" -> "USUN", "siŵr" -> "SIWR"."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).upper().replace("’", "'")

@@ -1,5 +1,9 @@
 """Money as residents and organisers write it, stored exactly in integer pence."""
 import re
+from dataclasses import dataclass
+
+from babel import Locale
+from babel.numbers import format_decimal
 
 MAX_PENCE = 100_000_000_00  # £100m: more than any community budget
 
@@ -43,6 +47,32 @@ def format_pence(pence: int) -> str:
     if rest:
         return f"{sign}£{pounds:,}.{rest:02d}"
     return f"{sign}£{pounds:,}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount for a resident's message, written the way their language writes money."""
+
+    pence: int
+
+    def in_language(self, language: str) -> str:
+        return money_in(self.pence, language)
+
+    def __str__(self) -> str:
+        return format_pence(self.pence)
+
+
+def money_in(pence: int, language: str) -> str:
+    """"£1,150,000" in English and Welsh, "1 150 000 £" in Polish: the locale's digits, grouping
+    and sign position, with the £ sign (and plain spaces, which an SMS can carry cheaply)."""
+    if language == "en":
+        return format_pence(pence)
+    pounds = abs(pence) / 100
+    number = format_decimal(pounds, format="#,##0.00" if pence % 100 else "#,##0", locale=language)
+    number = number.replace("\xa0", " ").replace("\u202f", " ")
+    sign = "-" if pence < 0 else ""
+    pattern = Locale.parse(language).currency_formats["standard"].pattern
+    return f"{sign}£{number}" if pattern.lstrip("-").startswith("¤") else f"{sign}{number} £"
 
 
 # A cost written inside a sentence: "a mural about £15,000", "benches (£2k)". Only with a £,

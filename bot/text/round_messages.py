@@ -1,8 +1,8 @@
 """How a round reads in a message: the ballot, the options, the choices made, the result."""
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, fits, render
 from bot.text.clean import shorten
-from bot.text.money import format_pence
-from bot.text.times import spoken
+from bot.text.money import Money, money_in
+from bot.text.times import Moment
 from channels.messages import Choice
 from models import Community, Round
 
@@ -12,8 +12,8 @@ TITLE_MAX = PLACEHOLDER_MAX["title"]  # a longer title is cut in every message t
 LONGEST_CLOSES = "W" * PLACEHOLDER_MAX["closes"]
 
 
-def option_lines(round_: Round) -> str:
-    return "\n".join(f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {format_pence(o.cost_pence)}"
+def option_lines(round_: Round, language: str = "en") -> str:
+    return "\n".join(f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
                      for o in round_.options)
 
 
@@ -21,7 +21,7 @@ def how_to_vote(round_: Round, language: str) -> str:
     if round_.method == "choose-one":
         return render("how_choose_one", language)
     if round_.method == "budget":
-        return render("how_budget", language, budget=format_pence(round_.budget_pence))
+        return render("how_budget", language, budget=Money(round_.budget_pence))
     if round_.max_choices:
         return render("how_approval_k", language, k=round_.max_choices)
     return render("how_approval", language)
@@ -30,13 +30,14 @@ def how_to_vote(round_: Round, language: str) -> str:
 def ballot(round_: Round, community: Community, language: str) -> tuple[str, tuple[Choice, ...]]:
     """The message that opens a round: the whole ballot if it fits in 3 SMS segments, else a
     short text pointing to OPTIONS. Channels with buttons get one per option."""
-    values = dict(title=round_.title, lines=option_lines(round_), how=how_to_vote(round_, language),
-                  closes=spoken(round_.closes_at, community.timezone), community=community.name)
+    values = dict(title=round_.title, lines=option_lines(round_, language),
+                  how=how_to_vote(round_, language),
+                  closes=Moment(round_.closes_at, community.timezone), community=community.name)
     if fits("round_open", language, **values):
         text = render("round_open", language, **values)
     else:
         text = render("round_open_short", language, count=len(round_.options), **values)
-    return text, buttons(round_)
+    return text, buttons(round_, language=language)
 
 
 def opening_fits(title: str, options: int, language: str) -> bool:
@@ -52,20 +53,20 @@ def opening_segments() -> int:
 
 
 def options(round_: Round, language: str) -> tuple[str, tuple[Choice, ...]]:
-    text = render("options", language, title=round_.title, lines=option_lines(round_),
+    text = render("options", language, title=round_.title, lines=option_lines(round_, language),
                   how=how_to_vote(round_, language))
-    return text, buttons(round_)
+    return text, buttons(round_, language=language)
 
 
-def buttons(round_: Round, selected: list[int] = ()) -> tuple[Choice, ...]:
+def buttons(round_: Round, selected: list[int] = (), language: str = "en") -> tuple[Choice, ...]:
     """One vote button per option for choose-one; toggles and Submit for the others."""
+    def label(o) -> str:
+        return f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({money_in(o.cost_pence, language)})"
     if round_.method == "choose-one":
-        return tuple(Choice(f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({format_pence(o.cost_pence)})",
-                            f"VOTE {o.number}") for o in round_.options)
-    toggles = tuple(Choice(("✅ " if o.number in selected else "") +
-                           f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({format_pence(o.cost_pence)})",
-                           f"TOGGLE {o.number}") for o in round_.options)
-    return toggles + (Choice("Submit my vote", "SUBMIT"),)
+        return tuple(Choice(label(o), f"VOTE {o.number}") for o in round_.options)
+    toggles = tuple(Choice(("✅ " if o.number in selected else "") + label(o), f"TOGGLE {o.number}")
+                    for o in round_.options)
+    return toggles + (Choice(render("button_submit", language), "SUBMIT"),)
 
 
 def chosen(round_: Round, choices: list[int]) -> str:
@@ -79,5 +80,5 @@ def result(round_: Round, language: str) -> str:
     if not winners:
         return render("result_none", language, title=round_.title)
     return render("result", language, title=round_.title, winners=chosen(round_, winners),
-                  allocated=format_pence(outcome["allocated_pence"]))
+                  allocated=Money(outcome["allocated_pence"]))
 

@@ -1,6 +1,10 @@
 """Times as organisers type them and residents read them: in the community's timezone."""
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 
 from bot.errors import InvalidInput
 
@@ -37,6 +41,38 @@ def spoken(value: datetime, tz: str) -> str:
     hour = when.strftime("%I").lstrip("0")
     minutes = "" if when.minute == 0 else when.strftime(":%M")
     return f"{hour}{minutes}{when.strftime('%p').lower()} {when.strftime('%a')} {when.day} {when.strftime('%b')}"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A time for a resident's message, written the way their language writes times."""
+
+    at: datetime
+    tz: str
+    with_time: bool = True  # False: the date alone ("1 Dec 2026")
+
+    def in_language(self, language: str) -> str:
+        if not self.with_time:
+            return format_skeleton("yMMMd", local(self.at, self.tz), locale=_locale(language))
+        return spoken_in(self.at, self.tz, language)
+
+    def __str__(self) -> str:
+        return self.in_language("en")
+
+
+def spoken_in(value: datetime, tz: str, language: str) -> str:
+    """spoken() in English; in another language its own short date and 24-hour time
+    ("Maw, 1 Rhag 17:24", "wt., 1 gru, 17:24"). Minutes are always kept."""
+    if language == "en":
+        return spoken(value, tz)
+    when = local(value, tz)
+    locale = _locale(language)
+    date = format_skeleton("MMMEd", when, locale=locale)
+    return locale.datetime_formats["short"].format(format_time(when, "short", locale=locale), date)
+
+
+def _locale(language: str) -> Locale:
+    return Locale.parse("en_GB" if language == "en" else language)
 
 
 def iso_local(value: datetime | None, tz: str) -> str | None:
