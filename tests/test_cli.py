@@ -80,7 +80,7 @@ def test_ideas_list_filters_by_status(cp, member, db):
     assert [(r["number"], r["text"], r["cost_pence"], r["cost"], r["status"]) for r in rows] == [
         (2, "a mural", None, None, "submitted"), (1, "more benches", 200_000, "£2,000", "submitted")]
     assert all(set(r) == {"number", "text", "cost_pence", "cost", "status", "reject_reason",
-                          "anonymous", "created_at"} for r in rows)
+                          "anonymous", "created_at", "duplicates"} for r in rows)
     assert json.loads(cp("ideas", "list", "--community", "riverside", "--status", "funded",
                          "--json").output) == []
     table = cp("ideas", "list", "--community", "riverside").output

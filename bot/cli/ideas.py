@@ -1,11 +1,14 @@
-"""`commonpurse ideas list|shortlist|reject|merge`: residents' ideas, and moderating them."""
+"""`commonpurse ideas list|shortlist|reject|merge`: residents' ideas, and moderating them.
+
+The list shows each open idea's likely duplicates ("#7 (91)": idea 7, similarity 91 of 100),
+ready for `ideas merge`."""
 import click
 from flask.cli import AppGroup
 
 from bot.cli.output import check_sms, echo, emit
 from bot.cli.params import ID, MONEY
 from bot.context import get_db, now
-from bot.domain import moderation
+from bot.domain import duplicates, moderation
 from bot.domain.communities import by_slug
 from bot.domain.ideas import idea_by_number, ideas_of
 from bot.domain.notify import can_hear
@@ -16,7 +19,8 @@ from models import IDEA_STATUSES
 
 ideas_group = AppGroup("ideas", help="Residents' ideas.")
 
-COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("IDEA", "text")]
+COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("LIKE", "like"),
+           ("IDEA", "text")]
 
 
 @ideas_group.command("list")
@@ -24,10 +28,14 @@ COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("IDEA", "te
 @click.option("--status", type=click.Choice(IDEA_STATUSES), help="Only ideas in this status.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 def list_(slug: str, status: str | None, as_json: bool) -> None:
-    """List a community's ideas, newest first."""
+    """List a community's ideas, newest first, each open one with its likely duplicates."""
     with get_db().transaction() as session:
-        rows = [idea_json(i) for i in ideas_of(session, by_slug(session, slug), status)]
-    emit(rows, COLUMNS, as_json)
+        community = by_slug(session, slug)
+        rows = [idea_json(i) for i in ideas_of(session, community, status)]
+        found = duplicates.duplicates_among(ideas_of(session, community)) if rows else {}
+    for row in rows:
+        row["duplicates"] = duplicates.as_json(found, row["number"])
+    emit(rows if as_json else [_with_like(row) for row in rows], COLUMNS, as_json)
 
 
 @ideas_group.command("shortlist")
@@ -79,6 +87,12 @@ def merge(slug, number, into) -> None:
     with get_db().transaction() as session:
         moderation.merge(session, by_slug(session, slug), number, into, now())
     echo(f"Idea #{number} merged into #{into}.")
+
+
+def _with_like(row: dict) -> dict:
+    """The row with its duplicates as the LIKE column shows them: "#7 (91) #3 (84)"."""
+    return {**row, "like": " ".join(f"#{d['number']} ({d['score']})" for d in row["duplicates"])
+            or None}
 
 
 def register(cli: click.Group) -> None:

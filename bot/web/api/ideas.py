@@ -1,8 +1,9 @@
-"""Communities and ideas: list, shortlist, reject, merge."""
+"""Communities and ideas: list (each open idea with its likely duplicates), shortlist, reject,
+merge."""
 from flask import jsonify, request
 
 from bot.context import now
-from bot.domain import moderation
+from bot.domain import duplicates, moderation
 from bot.domain.ideas import ideas_of
 from bot.domain.serialise import community_json, idea_json
 from bot.web.api import authenticated, bp, community_route, field
@@ -22,7 +23,10 @@ def community(session, community, body):
 @community_route("/ideas")
 def ideas(session, community, body):
     status = request.args.get("status") or None
-    return jsonify(ideas=[idea_json(i) for i in ideas_of(session, community, status)])
+    shown = ideas_of(session, community, status)
+    found = duplicates.duplicates_among(ideas_of(session, community)) if shown else {}
+    return jsonify(ideas=[{**idea_json(i), "duplicates": duplicates.as_json(found, i.number)}
+                          for i in shown])
 
 
 @community_route("/ideas/<int:number>/shortlist", methods=("POST",))

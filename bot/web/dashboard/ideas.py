@@ -1,9 +1,11 @@
 """Ideas page: the moderation queue, newest first; shortlist, reject and merge through the same
-services as `commonpurse ideas ...`, so each author is told exactly as from the CLI."""
+services as `commonpurse ideas ...`, so each author is told exactly as from the CLI. Beside each
+open idea, its likely duplicates, each with a button that merges the pair."""
 from flask import g, render_template, request
 
 from bot.context import now
 from bot.domain import moderation
+from bot.domain.duplicates import duplicates_among, which_stays
 from bot.domain.ideas import idea_by_number, ideas_of
 from bot.domain.notify import can_hear
 from bot.errors import InvalidInput, NotFound
@@ -121,13 +123,15 @@ def _queue(place: Community, failure: Failure | None = None):
         rows = ideas_of(g.db_session, place, status)
     except InvalidInput as exc:
         rows, filter_error = [], str(exc)
-    # "merged into #4": the target's number, which a filtered list may not hold.
-    numbers = ({i.id: i.number for i in ideas_of(g.db_session, place)}
-               if any(i.merged_into_id for i in rows) else {})
+    # "merged into #4" and likely duplicates: other ideas, which a filtered list may not hold.
+    everything = ideas_of(g.db_session, place) if rows else []
+    numbers = {i.id: i.number for i in everything}
+    by_number = {i.number: i for i in everything}
     elsewhere = failure if failure and not _beside_its_field(failure, rows) else None
     html = render_template(
         "dashboard/ideas.html", community=place, ideas=rows, status=status or "",
         statuses=IDEA_STATUSES, status_word=status_word, filter_error=filter_error,
         failure=failure, elsewhere=elsewhere, kept=request.form, numbers=numbers,
-        shortlistable=SHORTLISTABLE, open_statuses=OPEN)
+        shortlistable=SHORTLISTABLE, open_statuses=OPEN, duplicates=duplicates_among(everything),
+        by_number=by_number, which_stays=which_stays)
     return html, 422 if failure or filter_error else 200
