@@ -3,6 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     ForeignKey,
     Index,
     String,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,17 +84,29 @@ class RoundOption(Base):
     round: Mapped[Round] = relationship(back_populates="options")
 
 
+PAPER = "paper"  # the channel of a ballot cast on paper or at a stall
+
+
 class Ballot(Base):
-    """One resident's current choices in one round (changed in place until the round closes)."""
+    """One resident's current choices in one round (changed in place until the round closes),
+    or one paper ballot an organiser entered, known by the number written on it."""
 
     __tablename__ = "ballot"
-    __table_args__ = (UniqueConstraint("round_id", "resident_id"),)
+    # NULL resident ids never clash, so paper ballots keep "one ballot per resident" intact.
+    # The paper index is partial so message ballots (no paper id) are not counted in it.
+    __table_args__ = (UniqueConstraint("round_id", "resident_id"),
+                      Index("uq_ballot_round_id_paper_id", "round_id", "paper_id", unique=True,
+                            sqlite_where=text("paper_id IS NOT NULL"),
+                            postgresql_where=text("paper_id IS NOT NULL")),
+                      CheckConstraint("paper_id IS NULL OR resident_id IS NULL",
+                                      name="paper_has_no_resident"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
-    # NULL only on imported ballots, which have no resident here.
+    # NULL on imported and paper ballots, which have no resident here.
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"))
     choices: Mapped[list[int]] = mapped_column(JSON)
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))  # sms, telegram, ... or PAPER
+    paper_id: Mapped[str | None] = mapped_column(String(40))  # as written on the paper, e.g. P-0042
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,6 @@
-"""`commonpurse round ...`: schedule, open, close, cancel, recount, export and import rounds."""
+"""`commonpurse round ...`: schedule, open, close, cancel, recount, export and import rounds, and
+add paper ballots to an open one."""
+import sys
 from pathlib import Path
 
 import click
@@ -8,9 +10,11 @@ from bot.cli.output import echo, emit, emit_object, plural, to_json
 from bot.cli.params import COUNT, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import rounds
+from bot.domain import paper_ballots as paper
 from bot.domain.communities import by_slug
 from bot.domain.pabulib import export_pb, import_pb
 from bot.domain.serialise import round_json
+from bot.errors import InvalidInput
 from bot.text.money import format_pence
 from bot.text.times import parse_local
 from models import ROUND_METHODS, ROUND_RULES
@@ -83,11 +87,13 @@ def show(slug, number, as_json) -> None:
     """A round's options, turnout and outcome."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        data = round_json(session, rounds.get_round(session, community, number), community)
+        round_ = rounds.get_round(session, community, number)
+        data = round_json(session, round_, community)
+        split = _split(session, round_)
     winners = set((data["outcome"] or {}).get("winners", []))
     lines = [f"Round {data['number']}: {data['title']} ({_status(data)}, {data['method']}, {data['rule']})",
              f"  Opens {data['opens_at']}, closes {data['closes_at']}; budget {data['budget']}",
-             f"  Ballots: {data['ballots']} of {plural(data['members'], 'member')}"]
+             f"  Ballots: {data['ballots']} of {plural(data['members'], 'member')}{split}"]
     for option in data["options"]:
         mark = "  WON" if option["number"] in winners else ""
         lines.append(f"  {option['number']}. {option['title']} ({option['cost']}): "
@@ -161,8 +167,9 @@ def recount(slug, number) -> None:
         round_ = rounds.get_round(session, by_slug(session, slug), number)
         same, again = rounds.recount(session, round_)
         published = round_.outcome
+        split = _split(session, round_)
     if same:
-        echo(f"Round {number} recounted from {plural(again['ballots'], 'ballot')}: "
+        echo(f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: "
              f"the same winners as published ({_numbers(again['winners'])}).")
         return
     echo(f"Round {number} recount DIFFERS: published {_numbers(published['winners'])}, "
@@ -227,6 +234,91 @@ def _read(path: str) -> str:
 
 def _numbers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers) or "nothing"
+
+
+def _split(session, round_) -> str:
+    """" (3 by message, 2 on paper)" when the round has paper ballots; else nothing."""
+    by_message, on_paper = paper.ballot_counts(session, round_)
+    return f" ({by_message} by message, {on_paper} on paper)" if on_paper else ""
+
+
+# Paper and in-person ballots.
+
+ballots_group = AppGroup("ballots", help="Paper and in-person ballots in an open round.")
+round_group.add_command(ballots_group)
+
+
+@ballots_group.command("add")
+@community_option
+@round_argument
+@click.option("--paper-id", required=True, help="The id written on the paper, e.g. P-0042.")
+@click.option("--choices", required=True, help="The option numbers marked on it: 1,3.")
+def ballots_add(slug, number, paper_id, choices) -> None:
+    """Add one paper ballot, checked as a resident's would be."""
+    with get_db().transaction() as session:
+        round_ = rounds.get_round(session, by_slug(session, slug), number)
+        ballot = paper.add_paper_ballot(session, round_, paper_id, _choices(choices), now())
+        echo(f"Paper ballot {paper.describe(ballot)} added to round {number}.")
+
+
+def _choices(text: str) -> list[int]:
+    try:
+        return paper.choices_of(text)
+    except InvalidInput as exc:
+        raise click.BadParameter(str(exc), param_hint="--choices") from None
+
+
+@ballots_group.command("import")
+@community_option
+@round_argument
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Check every row and show what would be added; add nothing.")
+def ballots_import(slug, number, path, dry_run) -> None:
+    """Add paper ballots from a CSV (columns paper_id,choices; PATH - reads stdin): all, or none
+    if any row is bad. Exit code 2 when any row is bad, with one line for each."""
+    text = _read(path) if path != "-" else _stdin()
+    with get_db().transaction() as session:
+        round_ = rounds.get_round(session, by_slug(session, slug), number)
+        checked = paper.check_csv(session, round_, text)
+        if dry_run:
+            for ballot in checked.ballots:
+                echo(f"line {ballot.line}: would add {paper.describe(ballot)}")
+        if checked.problems:
+            for problem in checked.problems:
+                echo(f"commonpurse: error: {problem}", err=True)
+            echo(f"commonpurse: error: {plural(len(checked.problems), 'bad row')}: "
+                 f"{'nothing would be' if dry_run else 'nothing was'} added to round {number}",
+                 err=True)
+            sys.exit(2)
+        if dry_run:
+            echo(f"Dry run: {plural(len(checked.ballots), 'paper ballot')} would be added to "
+                 f"round {number}; nothing was added.")
+            return
+        paper.import_csv(session, round_, text, now())
+        echo(f"{plural(len(checked.ballots), 'paper ballot')} added to round {number}.")
+
+
+def _stdin() -> str:
+    try:
+        text = click.get_binary_stream("stdin").read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.BadParameter("the CSV on stdin is not UTF-8 text", param_hint="PATH") from None
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL
+        raise click.BadParameter("the CSV contains NUL characters", param_hint="PATH")
+    return text
+
+
+@ballots_group.command("list")
+@community_option
+@round_argument
+@click.option("--json", "as_json", is_flag=True)
+def ballots_list(slug, number, as_json) -> None:
+    """The round's paper ballots, by paper id."""
+    with get_db().transaction() as session:
+        round_ = rounds.get_round(session, by_slug(session, slug), number)
+        rows = [{"paper_id": b.paper_id, "choices": b.choices, "added_at": b.cast_at.isoformat()}
+                for b in paper.paper_ballots(session, round_)]
+    emit(rows, [("PAPER", "paper_id"), ("CHOICES", "choices"), ("ADDED", "added_at")], as_json)
 
 
 def register(cli: click.Group) -> None:

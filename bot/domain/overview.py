@@ -24,7 +24,7 @@ class Overview:
     members_by_channel: dict[str, int]  # identity kind -> members reachable that way
     waiting_ideas: int  # submitted, not yet moderated
     live_round: Round | None  # open, or else the next scheduled
-    ballots: int  # in the live round
+    ballots: int  # residents' ballots in the live round (paper ballots are not members')
     money: ledger.BudgetSummary
     upcoming: list[Upcoming]
 
@@ -51,7 +51,7 @@ def overview(session: Session, community: Community, now: datetime) -> Overview:
         Round.status.in_((RoundStatus.OPEN, RoundStatus.SCHEDULED)))
         .order_by((Round.status == RoundStatus.OPEN).desc(), Round.opens_at).limit(1))
     ballots = session.scalar(select(func.count()).select_from(Ballot).where(
-        Ballot.round_id == live.id)) if live is not None else 0
+        Ballot.round_id == live.id, Ballot.resident_id.is_not(None))) if live is not None else 0
     return Overview(
         members=member_count(session, community), members_by_channel=_by_channel(session, community),
         waiting_ideas=session.scalar(select(func.count()).select_from(Idea).where(

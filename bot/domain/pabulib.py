@@ -21,9 +21,13 @@ METHOD_VOTE_TYPE = "approval"  # every method's ballots are approval sets
 
 
 def export_pb(session: Session, round_: Round, community: Community) -> str:
-    """The round as a .pb file; voters are numbered 1..n, with nothing that identifies them."""
-    ballots = session.scalars(select(Ballot.choices).where(Ballot.round_id == round_.id)
-                              .order_by(Ballot.id)).all()
+    """The round as a .pb file. Residents are voters 1..n, with nothing that identifies them;
+    paper ballots follow as voters "paper-<paper id>" (no number can clash with those), so a
+    scrutineer can match each to its paper; then voting_method says how each ballot came."""
+    rows = session.execute(select(Ballot.choices, Ballot.channel, Ballot.paper_id)
+                           .where(Ballot.round_id == round_.id)
+                           .order_by(Ballot.paper_id.is_not(None), Ballot.paper_id, Ballot.id)).all()
+    ballots = [row.choices for row in rows]
     winners = set((round_.outcome or {}).get("winners", []))
     tallies = (round_.outcome or {}).get("tallies", {})
     projects = {o.number: Project(str(o.number), -(-o.cost_pence // 100)) for o in round_.options}
@@ -47,9 +51,12 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
         profile.legal_max_length = round_.max_choices
     if round_.method == "budget":
         profile.legal_max_cost = round_.budget_pence // 100
-    for voter, choices in enumerate(ballots, start=1):
-        ballot = ApprovalBallot(projects[n] for n in choices if n in projects)
-        ballot.meta = {"voter_id": str(voter)}
+    mixed = any(row.paper_id for row in rows)  # files of message ballots only stay as they were
+    for voter, row in enumerate(rows, start=1):
+        ballot = ApprovalBallot(projects[n] for n in row.choices if n in projects)
+        ballot.meta = {"voter_id": f"paper-{row.paper_id}" if row.paper_id else str(voter)}
+        if mixed:
+            ballot.meta["voting_method"] = row.channel
         profile.append(ballot)
     return election_as_pabulib_string(instance, profile)
 

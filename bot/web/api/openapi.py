@@ -34,7 +34,7 @@ R = C + "/rounds/{number}"
 PATHS = {
     "/communities": {"get": _op("Communities you run")},
     C: {"get": _op("A community", [SLUG], schema="Community")},
-    C + "/ideas": {"get": _op("Ideas, newest first", [SLUG], query=[
+    C + "/ideas": {"get": _op("Ideas, newest first, each with its likely duplicates", [SLUG], query=[
         {"name": "status", "in": "query", "schema": STR}])},
     C + "/ideas/{number}/shortlist": {"post": _op(
         "Shortlist an idea (its author is told)", [SLUG, NUMBER], _obj([], cost_pence=INT), schema="Idea")},
@@ -55,7 +55,17 @@ PATHS = {
         ("open", "Open voting now and send the ballot (once)"),
         ("close", "Close, count, fund winners, send results (once)"),
         ("cancel", "Cancel a round"), ("remind", "Remind members who have not voted (once)")]},
-    R + "/recount": {"get": _op("Recount from the stored ballots", [SLUG, NUMBER])},
+    R + "/recount": {"get": _op("Recount from the stored ballots (and how many came on paper)",
+                                [SLUG, NUMBER])},
+    R + "/ballots": {
+        "get": _op("Ballots by message and on paper; the paper ballots", [SLUG, NUMBER]),
+        "post": _op("Add a paper ballot to an open round", [SLUG, NUMBER], _obj(
+            ["paper_id", "choices"], paper_id={**STR, "description": "As written on the paper"},
+            choices={"oneOf": [{"type": "array", "items": INT},
+                               {**STR, "description": "1,3"}]}), ok="201")},
+    R + "/ballots/import": {"post": _op(
+        "Add paper ballots from a CSV (paper_id,choices): all, or none and every bad row in "
+        "error.problems", [SLUG, NUMBER], _obj(["csv"], csv=STR, dry_run=BOOL), ok="201")},
     R + "/export": {"get": _op("The round as JSON, or pabulib .pb text", [SLUG, NUMBER], query=[
         {"name": "format", "in": "query", "schema": {"enum": ["json", "pb"]}}])},
     C + "/budget": {"get": _op("Total, committed, spent, remaining; allocations and spending", [SLUG],
@@ -86,7 +96,11 @@ DOCUMENT = {
             "Error": _obj(["error"], error=_obj(["code", "message"], code=STR, message=STR)),
             "Community": _obj(["slug", "name"], slug=STR, name=STR, budget_total_pence=INT),
             "Idea": _obj(["number", "text", "status"], number=INT, text=STR, status=STR,
-                         cost_pence={"type": ["integer", "null"]}),
+                         cost_pence={"type": ["integer", "null"]},
+                         duplicates={"type": "array", "description": "likely duplicates, best "
+                                     "first (in the ideas list)", "items": _obj(
+                                         ["number", "score"], number=INT,
+                                         score={**INT, "description": "similarity 0-100"})}),
             "Round": _obj(["id", "number", "status", "options"], title=STR, status=STR, method=STR,
                           id={**INT, "description": "Global id, kept for compatibility"},
                           number={**INT, "description": "The round's number in its community: "

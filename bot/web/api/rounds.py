@@ -1,10 +1,11 @@
-"""Rounds: create, list, show, open, close, cancel, remind, recount, export.
+"""Rounds: create, list, show, open, close, cancel, remind, recount, export; paper ballots.
 
 `{number}` in a path is the round's number in its community (1, 2, 3...), as the CLI takes it.
 """
 from flask import Response, jsonify, request
 
 from bot.context import now
+from bot.domain import paper_ballots as paper
 from bot.domain import rounds
 from bot.domain.pabulib import export_pb
 from bot.domain.serialise import round_json
@@ -68,8 +69,11 @@ _action("remind", rounds.remind)
 
 @community_route("/rounds/<int:number>/recount")
 def recount_round(session, community, body, number):
-    same, again = rounds.recount(session, rounds.get_round(session, community, number))
-    return jsonify(matches_published=same, recount=again)
+    round_ = rounds.get_round(session, community, number)
+    same, again = rounds.recount(session, round_)
+    by_message, on_paper = paper.ballot_counts(session, round_)
+    return jsonify(matches_published=same, recount=again, ballots_by_message=by_message,
+                   ballots_on_paper=on_paper)
 
 
 @community_route("/rounds/<int:number>/export")
@@ -82,3 +86,68 @@ def export_round(session, community, body, number):
     if fmt != "json":
         raise ApiError(400, "bad_request", "format must be json or pb")
     return jsonify(round_json(session, round_, community))
+
+
+# Paper and in-person ballots.
+
+@community_route("/rounds/<int:number>/ballots")
+def list_paper_ballots(session, community, body, number):
+    round_ = rounds.get_round(session, community, number)
+    by_message, on_paper = paper.ballot_counts(session, round_)
+    return jsonify(ballots_by_message=by_message, ballots_on_paper=on_paper,
+                   paper=[_paper_json(b) for b in paper.paper_ballots(session, round_)])
+
+
+@community_route("/rounds/<int:number>/ballots", methods=("POST",))
+def add_paper_ballot(session, community, body, number):
+    round_ = rounds.get_round(session, community, number)
+    choices = field(body, "choices", (list, str), required=True)
+    if isinstance(choices, str):
+        choices = paper.choices_of(choices)
+    elif not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_INT for n in choices):
+        raise InvalidInput("choices must be a list of option numbers")
+    elif len(set(choices)) != len(choices):
+        raise InvalidInput("choices lists an option twice")
+    ballot = paper.add_paper_ballot(session, round_, field(body, "paper_id", str, required=True),
+                                    choices, now())
+    return jsonify(ballot=_paper_json(ballot), round=round_json(session, round_, community)), 201
+
+
+@community_route("/rounds/<int:number>/ballots/import", methods=("POST",))
+def import_paper_ballots(session, community, body, number):
+    """A CSV (paper_id,choices) in "csv": every ballot added, or none and every bad row (422);
+    with "dry_run": true, what would be added and every bad row, and nothing added."""
+    round_ = rounds.get_round(session, community, number)
+    text = _csv(body)
+    dry_run = field(body, "dry_run", bool, default=False)
+    checked = paper.check_csv(session, round_, text)
+    would = [{"line": b.line, "paper_id": b.paper_id, "choices": b.choices} for b in checked.ballots]
+    if checked.problems:  # the usual error, with every bad row in `problems`
+        message = (f"{len(checked.problems)} bad row(s): nothing "
+                   f"{'would be' if dry_run else 'was'} added")
+        return jsonify(error={"code": "invalid", "message": message, "problems": checked.problems},
+                       would_add=would if dry_run else []), 422
+    if dry_run:
+        return jsonify(dry_run=True, would_add=would, problems=[])
+    added = paper.import_csv(session, round_, text, now())
+    return jsonify(added=[_paper_json(b) for b in added],
+                   round=round_json(session, round_, community)), 201
+
+
+def _csv(body: dict) -> str:
+    """The "csv" field: text, of any length the request allows, that a database can hold."""
+    text = body.get("csv")
+    if not isinstance(text, str):
+        raise InvalidInput("csv is required: the CSV's text, with columns paper_id,choices")
+    if "\x00" in text:
+        raise InvalidInput("csv must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("csv must be valid Unicode text (it has a lone surrogate)") from None
+    return text
+
+
+def _paper_json(ballot) -> dict:
+    return {"paper_id": ballot.paper_id, "choices": ballot.choices,
+            "added_at": ballot.cast_at.isoformat()}

@@ -1,6 +1,6 @@
 """Rounds page: schedule a round of shortlisted ideas, move its times, open, remind, close or
-cancel it; its live turnout while open; when closed, its outcome, a recount and the files
-auditors get. Every step goes through bot.domain.rounds exactly as `commonpurse round ...` does,
+cancel it; its live turnout while open, and paper ballots added to it; when closed, its
+outcome, a recount and the files auditors get. Every step goes through bot.domain.rounds exactly as `commonpurse round ...` does,
 and times are typed and shown in the community's timezone."""
 from datetime import datetime
 
@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from bot.context import now
 from bot.domain import ledger
+from bot.domain import paper_ballots as paper
 from bot.domain.ideas import ideas_of
 from bot.domain.notify import member_count
 from bot.domain.pabulib import export_pb
@@ -176,8 +177,10 @@ def rounds_recount(slug: str, number: int):
 
     def act():
         same, again = recount(g.db_session, round_)
+        by_message, on_paper = paper.ballot_counts(g.db_session, round_)
+        split = f" ({by_message} by message, {on_paper} on paper)" if on_paper else ""
         if same:
-            return (f"Round {number} recounted from {plural(again['ballots'], 'ballot')}: the same "
+            return (f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: the same "
                     f"winners as published ({_numbers(again['winners'])}).")
         return (f"Round {number} recount DIFFERS: published {_numbers(round_.outcome['winners'])}, "
                 f"recount {_numbers(again['winners'])}.")
@@ -185,6 +188,70 @@ def rounds_recount(slug: str, number: int):
     if failure is not None:
         return _detail(place, round_, failure)
     return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+
+
+@bp.post("/<slug>/rounds/<int:number>/ballots")
+@signed_in
+def rounds_paper_ballot(slug: str, number: int):
+    """Add one paper ballot (as `round ballots add`)."""
+    place, form = community_of(slug), request.form
+    round_ = _round(place, number)
+
+    def act():
+        try:
+            choices = paper.choices_of(text_in(form, "choices"))
+        except InvalidInput as exc:
+            raise Refused("choices", str(exc)) from None
+        ballot = paper.add_paper_ballot(g.db_session, round_, text_in(form, "paper_id"), choices, now())
+        return f"Paper ballot {paper.describe(ballot)} added to round {number}."
+
+    def field_for(exc):
+        text = str(exc)
+        if "only while it is open" in text:
+            return "form"
+        return "paper_id" if "paper" in text else "choices"
+    message, failure = attempt("paper", field_for, act)
+    if failure is not None:
+        return _detail(place, round_, failure)
+    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+
+
+@bp.post("/<slug>/rounds/<int:number>/ballots/import")
+@signed_in
+def rounds_paper_import(slug: str, number: int):
+    """Check a CSV of paper ballots, or add them all (as `round ballots import [--dry-run]`):
+    a check, or any bad row, shows every row that would be added and every bad one."""
+    place = community_of(slug)
+    round_ = _round(place, number)
+    dry_run = request.form.get("action") != "import"
+
+    def act():
+        text = _uploaded()
+        checked = paper.check_csv(g.db_session, round_, text)
+        if dry_run or checked.problems:
+            return checked
+        added = paper.import_csv(g.db_session, round_, text, now())
+        return f"{plural(len(added), 'paper ballot')} added to round {number}."
+    done, failure = attempt("import", lambda exc: "csv", act)
+    if failure is not None:
+        return _detail(place, round_, failure)
+    if isinstance(done, str):
+        return redirect_back("dashboard.rounds_show", done, slug=place.slug, number=number)
+    return _detail(place, round_, checked=done, dry_run=dry_run)
+
+
+def _uploaded() -> str:
+    """The uploaded CSV's text (UTF-8, with or without a byte order mark)."""
+    upload = request.files.get("csv")
+    if upload is None or not upload.filename:
+        raise Refused("csv", "choose a CSV file with the columns paper_id,choices")
+    try:
+        text = upload.stream.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused("csv", f"{upload.filename!r} is not UTF-8 text") from None
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL
+        raise Refused("csv", f"{upload.filename!r} contains NUL characters")
+    return text
 
 
 @bp.get("/<slug>/rounds/<int:number>/turnout")
@@ -279,7 +346,9 @@ def _list(place: Community, failure: Failure | None = None):
     return html, 422 if failure is not None else 200
 
 
-def _detail(place: Community, round_: Round, failure: Failure | None = None):
+def _detail(place: Community, round_: Round, failure: Failure | None = None,
+            checked: paper.Checked | None = None, dry_run: bool = True):
+    """The round's page; 422 with a failure, or with a CSV that has bad rows (listed)."""
     data = round_json(g.db_session, round_, place)
     tz = place.timezone
     typed = request.form if failure is not None and failure.form == "reschedule" else {}
@@ -287,5 +356,8 @@ def _detail(place: Community, round_: Round, failure: Failure | None = None):
     html = render_template(
         "dashboard/rounds_show.html", community=place, round=round_, data=data, failure=failure,
         times=times, turnout=_turnout(data), members=member_count(g.db_session, place),
-        winners=set((data["outcome"] or {}).get("winners", [])), poll_seconds=POLL_SECONDS)
-    return html, 422 if failure is not None else 200
+        winners=set((data["outcome"] or {}).get("winners", [])), poll_seconds=POLL_SECONDS,
+        split=paper.ballot_counts(g.db_session, round_), checked=checked, dry_run=dry_run,
+        typed=request.form if failure is not None and failure.form == "paper" else {})
+    bad = failure is not None or (checked is not None and checked.problems)
+    return html, 422 if bad else 200
