@@ -7,6 +7,7 @@ from models.idea import IDEA_STATUSES, Idea
 from models.message import InboundLog, OutboxMessage
 from models.money import Allocation, BudgetUpdate, Spending
 from models.organiser import ApiToken, Organiser
+from models.project import Project, ProjectUpdate
 from models.resident import Conversation, Identity, Resident
 from models.round import (
     ROUND_METHODS,
@@ -22,6 +23,7 @@ from models.telegram import PollingOffset, TelegramChat
 __all__ = [
     "Allocation", "AuditEntry", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation",
     "Digest", "IDEA_STATUSES", "Idea", "Identity", "InboundLog", "Organiser", "OutboxMessage",
-    "PollingOffset", "ROUND_METHODS", "ROUND_RULES", "ROUND_STATUSES", "Resident", "Round",
+    "PollingOffset", "Project", "ProjectUpdate", "ROUND_METHODS", "ROUND_RULES", "ROUND_STATUSES",
+    "Resident", "Round",
     "RoundOption", "SchedulerLease", "SignInAttempt", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",
 ]

@@ -43,6 +43,15 @@ class RoundStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ProjectStatus(StrEnum):
+    """A funded idea followed to the end: forward only, and nothing after cancelled."""
+
+    FUNDED = "funded"  # won a vote; work not started
+    IN_PROGRESS = "in_progress"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
 class Step(StrEnum):
     """Where a resident's conversation is: what their next message answers."""
 

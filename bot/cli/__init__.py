@@ -153,6 +153,7 @@ def _build() -> click.Group:
         digest,
         ideas,
         organisers,
+        projects,
         rounds,
         run,
         telegram,
@@ -160,7 +161,7 @@ def _build() -> click.Group:
 
     group = CommonPurseGroup(create_app=lambda: create_app(), name="commonpurse",
                              help="Common Purse: residents decide how the community budget is spent.")
-    for module in (database, community, organisers, ideas, rounds, budget, digest, audit,
+    for module in (database, community, organisers, ideas, rounds, budget, projects, digest, audit,
                    chat, run, telegram):
         module.register(group)
     return group

@@ -6,7 +6,7 @@ then keywords; then a helpful fallback.
 """
 from collections.abc import Callable
 
-from bot.dialogue import budget, erasure, ideas, joining, language, membership, voting
+from bot.dialogue import budget, erasure, ideas, joining, language, membership, projects, voting
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import parse_choices
 from models.states import ResidentStatus, Step
@@ -34,6 +34,7 @@ KEYWORDS: dict[str, Callable[[Turn], Result]] = {
     "thanks": membership.acknowledge,
     "submit": voting.submit,
     "language": language.choose,
+    "project": projects.project,
 }
 
 

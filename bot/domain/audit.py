@@ -20,6 +20,8 @@ from models import (
     BudgetUpdate,
     Community,
     Idea,
+    Project,
+    ProjectUpdate,
     Round,
     Spending,
     utcnow,
@@ -37,9 +39,11 @@ FIELDS: dict[type, tuple[str, ...]] = {
     Spending: ("description", "amount_pence", "allocation_id", "spent_on", "over_allocation"),
     Correction: ("action", "reason"),
     BudgetUpdate: ("text",),
+    Project: ("status",),
+    ProjectUpdate: ("project_id", "status", "text"),
     Community: ("name", "join_code", "sms_number", "budget_total_pence", "verification",
-                "postcode_areas", "timezone", "digest_recipients", "digest_weekday", "digest_time",
-                "public_page"),
+                "postcode_areas", "timezone", "languages", "digest_recipients", "digest_weekday",
+                "digest_time", "public_page"),
 }
 
 
@@ -91,7 +95,8 @@ def _add(session: Session, obj, actor: str, action: str, now: datetime) -> None:
 
 def _subject(obj) -> str:
     name = {Idea: "idea", Round: "round", Allocation: "allocation", Spending: "spending",
-            Correction: "correction", BudgetUpdate: "budget update", Community: "community"}[type(obj)]
+            Correction: "correction", BudgetUpdate: "budget update", Community: "community",
+            Project: "project", ProjectUpdate: "project update"}[type(obj)]
     if isinstance(obj, Community):
         return f"community {obj.slug}"[:60]
     if isinstance(obj, Round):
@@ -102,7 +107,7 @@ def _subject(obj) -> str:
 
 # Global ids shown as the numbers organisers know.
 REFERENCES = {"merged_into_id": (Idea, "idea"), "idea_id": (Idea, "idea"),
-              "allocation_id": (Allocation, "allocation")}
+              "allocation_id": (Allocation, "allocation"), "project_id": (Project, "project")}
 
 
 def _fields(obj, created: bool) -> str:

@@ -9,12 +9,14 @@ from bot.domain import ledger
 from bot.domain.ballots import current_round
 from bot.domain.communities import by_slug
 from bot.domain.overview import overview
+from bot.domain.projects import ProjectView, projects_of
 from bot.domain.rounds import rounds_of
 from bot.domain.serialise import round_json
 from bot.errors import NotFound
+from bot.text.catalogue import render
 from bot.text.money import format_pence
 from bot.text.round_messages import how_to_vote
-from bot.text.times import spoken
+from bot.text.times import Moment, spoken
 from channels.phone import national
 from models import Community
 
@@ -35,6 +37,7 @@ def page(slug: str):
         view = overview(session, community, now())
         open_round = current_round(session, community)
         news = view.money.latest_update
+        progress = {p.idea.id: _progress(p, community) for p in projects_of(session, community)}
         return render_template(
             "public/page.html", community=community, money=view.money, bar=view.bar,
             committed_unspent=view.committed_unspent, pence=format_pence,
@@ -42,6 +45,7 @@ def page(slug: str):
             if news else None,
             funded=[state for state in ledger.allocation_states(session, community)
                     if state.status != "void"],
+            progress=progress,
             results=[_result(session, r, community) for r in rounds_of(session, community)
                      if r.status == "closed" and not r.imported],
             open_round=open_round,
@@ -58,6 +62,16 @@ def _result(session, round_, community: Community) -> dict:
             "ballots": shown["ballots"],
             "winners": [o for o in shown["options"] if o["number"] in winners],
             "allocated": format_pence((round_.outcome or {}).get("allocated_pence", 0))}
+
+
+def _progress(project: ProjectView, community: Community) -> dict:
+    """A project's status in the community's language, and its latest news with its date."""
+    language = community.default_language
+    status = render(f"project_status_{project.status.value}", language)
+    news = project.latest_news
+    return {"status": status[:1].upper() + status[1:], "news": news.text if news else None,
+            "date": Moment(news.created_at, community.timezone, with_time=False).in_language(language)
+            if news else None}
 
 
 def _telegram(community: Community) -> dict | None:

@@ -166,7 +166,7 @@ def _check_text(name: str, value: str) -> None:
 
 
 def init_app(app) -> None:
-    from bot.web.api import ideas, money, openapi, rounds  # noqa: F401  (they add routes to bp)
+    from bot.web.api import ideas, money, openapi, projects, rounds  # noqa: F401  (they add routes to bp)
     app.register_blueprint(bp)
 
     @app.errorhandler(404)
