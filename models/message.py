@@ -16,7 +16,9 @@ class InboundLog(Base):
     __tablename__ = "inbound_message"
     __table_args__ = (UniqueConstraint("channel", "provider_message_id"),
                       # how many messages a sender sent lately (the flood limit)
-                      Index("ix_inbound_sender_recent", "channel", "sender", "received_at"))
+                      Index("ix_inbound_sender_recent", "channel", "sender", "received_at"),
+                      # the digest's weekly counts
+                      Index("ix_inbound_community_received", "community_id", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -37,7 +39,10 @@ class OutboxMessage(Base):
     """A message we will send: written with the change that caused it, sent by the dispatcher."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_due", "status", "channel", "next_attempt_at"),
+    # The dispatcher claims by (next_attempt_at, id) among due rows of a channel; the digest
+    # counts what was sent in a week.
+    __table_args__ = (Index("ix_outbox_due", "status", "channel", "next_attempt_at", "id"),
+                      Index("ix_outbox_community_sent", "community_id", "sent_at"),
                       one_of("status", OutboxStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from bot.domain.outbox import enqueue
 from bot.messaging.dispatcher import Dispatcher
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, Choice
-from models import Identity, OutboxMessage
+from models import Community, Identity, OutboxMessage
 from tests.fakes import CollectingChannel
 
 
@@ -189,3 +189,58 @@ def test_a_send_the_database_could_not_record_is_recorded_later_and_never_sent_t
     assert (row.status, row.provider_id) == ("sent", "fake-1")
     clock.advance(minutes=2)
     assert dispatcher.run_once() == 0  # no lapsed claim to take over
+
+
+def test_messages_go_in_the_order_they_were_queued_across_batches(db, clock):
+    for n in range(7):
+        _queue(db, clock, f"part {n}")
+    channel = CollectingChannel()
+    dispatcher = Dispatcher(db, {"console": channel}, clock, batch=3)
+    assert [dispatcher.run_once() for _ in range(4)] == [3, 3, 1, 0]
+    assert channel.texts() == [f"part {n}" for n in range(7)]
+    with db.transaction() as session:
+        rows = session.scalars(select(OutboxMessage)).all()
+    assert {(row.status, row.attempts) for row in rows} == {("sent", 1)}
+    assert len({row.provider_id for row in rows}) == 7
+
+
+def test_a_retry_waits_its_turn_behind_nothing_and_before_newer_messages(db, clock):
+    channel = CollectingChannel()
+    channel.fail_with(TransientSendError("503", "busy"))
+    _queue(db, clock, "first")
+    dispatcher = Dispatcher(db, {"console": channel}, clock, base_backoff=5)
+    dispatcher.run_once()
+    clock.advance(seconds=3)
+    _queue(db, clock, "second")  # due before the retry of "first"
+    clock.advance(seconds=3)
+    _queue(db, clock, "third")  # due after it
+    dispatcher.run_once()
+    assert channel.texts() == ["second", "first", "third"]
+
+
+def test_a_stop_while_a_batch_is_being_sent_holds_back_the_rest(db, clock, member):
+    from bot.domain.notify import members, notify
+    from bot.messaging.inbound import receive
+    from channels import console
+    with db.transaction() as session:
+        community = session.scalars(select(Community)).one()
+        for n in range(5):
+            for resident in members(session, community):
+                notify(session, community, resident, f"news {n}", clock(), rendered=True)
+    clock.advance(seconds=1)
+
+    def stop_after_the_first(message):
+        member.channel.on_send = None
+        receive(db, console.inbound(member.phone, "STOP", member.slug), clock())
+    member.channel.on_send = stop_after_the_first
+    before = len(member.channel.sent)
+    assert member.dispatcher.run_once() == 5  # all five claimed in one batch
+    assert member.channel.texts()[before:] == ["news 0"]
+    assert [body for body, status in _bodies(db) if status == "cancelled"] == [
+        f"news {n}" for n in range(1, 5)]
+
+
+def _bodies(db):
+    with db.transaction() as session:
+        return [(row.body, row.status) for row in
+                session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]

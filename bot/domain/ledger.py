@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
-from bot.domain.notify import members, notify
+from bot.domain.notify import broadcast
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
 from models import Allocation, BudgetUpdate, Community, Spending
@@ -233,11 +233,8 @@ def corrections(session: Session, community: Community) -> list[Correction]:
 def broadcast_update(session: Session, community: Community, update: BudgetUpdate,
                      now: datetime) -> int:
     """Send a budget update to every member, once each; returns how many were queued."""
-    return sum(1 for resident in members(session, community)
-               if notify(session, community, resident, "budget_news", now, update=update.text,
-                         key=f"budget-update:{update.id}:{resident.id}"))
-
-
+    return broadcast(session, community, "budget_news", now, key=f"budget-update:{update.id}",
+                     update=update.text)
 
 
 def _allocation_for_spending(session: Session, community: Community, number: int | None,

@@ -1,16 +1,20 @@
 """Messages we start (news of an idea, a round opening): to members who can hear them."""
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import String, case, cast, false, func, literal, null, select
 from sqlalchemy.orm import Session
 
-from bot.domain.outbox import enqueue
+from bot.domain.outbox import enqueue, insert_skipping_existing
 from bot.domain.residents import language_of, reach
 from bot.text.catalogue import render
-from channels.messages import Address, Choice
-from channels.registry import spec
-from models import Community, OutboxMessage, Resident
+from channels.messages import Address, Choice, choices_to_json
+from channels.registry import CHANNELS, spec
+from channels.segments import count_segments
+from models import Community, Identity, OutboxMessage, Resident
+
+# What a broadcast sends in one language: a text, or a text and its choices.
+Composed = str | tuple[str, Iterable[Choice]]
 
 
 def can_hear(resident: Resident | None) -> bool:
@@ -56,3 +60,69 @@ def member_count(session: Session, community: Community) -> int:
 def _can_hear(community: Community) -> tuple:
     return (Resident.community_id == community.id, Resident.status == "active",
             Resident.opted_out.is_(False))
+
+
+def broadcast(session: Session, community: Community, text_or_key: str | Callable[[str], Composed],
+              now: datetime, *, key: str, unless=None, **values) -> int:
+    """Queue one message to every member who can hear it, in a few statements; returns how
+    many were queued. Each row's idempotency key is `key:resident-id` (what notify() is given
+    for the same news), so a repeat queues nothing twice. The text is a catalogue key rendered
+    with `values`, or a function of the language giving the text (and choices); it is made once
+    per language. `unless` is a condition on Resident for members to leave out."""
+    session.flush()  # the caller's changes (a STOP, an opt-in) count
+    values.setdefault("community", community.name)
+    language = func.coalesce(Resident.language, community.default_language)
+    hearing = [*_can_hear(community)] + ([] if unless is None else [~unless])
+    languages = session.scalars(select(language).where(*hearing).distinct()).all()
+    queued = 0
+    for lang in sorted(languages):
+        composed = text_or_key(lang) if callable(text_or_key) else render(text_or_key, lang, **values)
+        text, choices = composed if isinstance(composed, tuple) else (composed, ())
+        queued += insert_skipping_existing(session, _rows(community, text, tuple(choices), now, key,
+                                                         language == lang, *hearing))
+    return queued
+
+
+def _rows(community: Community, text: str, choices: tuple[Choice, ...], now: datetime, key: str,
+          *where):
+    """One outbox row for each member matching `where`, to the address reach() would choose."""
+    channel = func.coalesce(Identity.last_channel, case(
+        {kind: default_channel for kind, default_channel in _default_channels().items()},
+        value=Identity.kind))
+    from_number = [s.name for s in CHANNELS.values() if s.sends_from_number]
+    sender = (case((channel.in_(from_number), literal(community.sms_number, String)), else_=null())
+              if community.sms_number else null())
+    choices_json = choices_to_json(choices)
+    return (select(
+        literal(community.id).label("community_id"), Resident.id.label("resident_id"),
+        channel.label("channel"), Identity.value.label("address"), sender.label("sender"),
+        literal(text, OutboxMessage.body.type).label("body"),
+        (literal(choices_json, OutboxMessage.choices.type) if choices_json else null()).label("choices"),
+        literal(count_segments(text).segments).label("segments"),
+        (literal(f"{key}:", String) + cast(Resident.id, String)).label("idempotency_key"),
+        false().label("erase_after_send"), literal("queued", String).label("status"),
+        literal(0).label("attempts"),
+        literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
+        literal(now, OutboxMessage.created_at.type).label("created_at"))
+        .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))
+        .where(*where).order_by(Resident.id))
+
+
+def reached():
+    """The id of the identity reach() chooses for the resident of the enclosing query: the
+    reachable one used last (on a tie, the oldest). One index lookup per member, whatever the
+    planner knows of the tables."""
+    seen = case((Identity.last_seen_at.is_not(None), 1), else_=0)
+    return (select(Identity.id).where(Identity.resident_id == Resident.id,
+                                      Identity.unreachable.is_(None))
+            .order_by(seen.desc(), func.coalesce(Identity.last_seen_at, Identity.created_at).desc(),
+                      Identity.id)
+            .limit(1).correlate(Resident).scalar_subquery())
+
+
+def _default_channels() -> dict[str, str]:
+    """Identity kind -> the channel that reaches it when none was remembered (the first)."""
+    kinds: dict[str, str] = {}
+    for channel in CHANNELS.values():
+        kinds.setdefault(channel.identity_kind, channel.name)
+    return kinds

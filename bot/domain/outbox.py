@@ -1,7 +1,8 @@
 """Writing to the outbox: the only way a message leaves Common Purse."""
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import Select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from channels.messages import Address, choices_to_json
@@ -18,12 +19,22 @@ def enqueue(session: Session, *, address: Address, text: str, now: datetime,
         community_id=community_id, resident_id=resident_id, channel=address.channel,
         address=address.user_id, sender=sender, body=text,
         choices=choices_to_json(choices), segments=count_segments(text).segments,
-        idempotency_key=idempotency_key,        erase_after_send=erase_after_send, status="queued", attempts=0,
+        idempotency_key=idempotency_key, erase_after_send=erase_after_send, status="queued", attempts=0,
         next_attempt_at=now, created_at=now,
     )
     session.add(row)
     return row
 
+
+def insert_skipping_existing(session: Session, rows: Select) -> int:
+    """INSERT the outbox rows `rows` selects (its columns named as the outbox's), leaving out
+    any whose idempotency key is already queued; returns how many were inserted."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
+    table = OutboxMessage.__table__
+    statement = (dialect.insert(table)
+                 .from_select([c.name for c in rows.selected_columns], rows)
+                 .on_conflict_do_nothing(index_elements=[table.c.idempotency_key]))
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def cancel_queued(session: Session, resident_id: int, now: datetime, reason: str) -> int:

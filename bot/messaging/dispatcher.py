@@ -2,16 +2,20 @@
 
 A claim is a lease: a row is "sending" since `claimed_at`, and once LEASE has passed any
 dispatcher may take it over, so a worker that dies holds nothing for long and no scheduler is
-needed to free its rows. Just before sending, a row is checked again (still ours, its resident
-still wants messages) and its lease renewed, so a crash can send at most the one message that
-was between the provider's acceptance and our commit twice.
+needed to free its rows. Rows are claimed a batch at a time (SKIP LOCKED on PostgreSQL, a
+guarded UPDATE on SQLite). Just before sending, rows are checked again (still ours, their
+resident still wants messages) and their lease renewed, a few at a time: as many as were sent
+in the last `window` seconds, and the sends accepted meanwhile are recorded in that same
+transaction. So a STOP is honoured within `window`, and a crash can send twice only what the
+provider accepted in the last `window` before it (one message, when sends are paced or slow).
 """
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, bindparam, case, select, update
 
 from bot.context import Database
 from bot.domain.residents import mark_unreachable
@@ -19,38 +23,59 @@ from channels.base import Sender
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, OutboundMessage, choices_from_json
 from channels.phone import mask
-from channels.registry import spec
+from channels.registry import CHANNELS
 from models import Identity, OutboxMessage, Resident
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+Claim = tuple[int, datetime]  # an outbox id and the time we claimed (or renewed) it
+_OUTBOX = OutboxMessage.__table__
+_ERASE = _OUTBOX.c.erase_after_send
+_MARK_SENT = (_OUTBOX.update()
+              .where(_OUTBOX.c.id == bindparam("row_id"),
+                     (_OUTBOX.c.status == "sending") | (_OUTBOX.c.status == "queued"))
+              .values(status="sent", provider_id=bindparam("provider_id"), sent_at=bindparam("at"),
+                      error_code=None, error_message=None,
+                      body=case((_ERASE, None), else_=_OUTBOX.c.body),
+                      address=case((_ERASE, None), else_=_OUTBOX.c.address),
+                      choices=case((_ERASE, None), else_=_OUTBOX.c.choices)))
 
 
 class Dispatcher:
     """Sends queued messages for the channels it was given; others are left for other workers."""
 
     def __init__(self, db: Database, channels: Mapping[str, Sender], clock: Callable[[], datetime],
-                 max_attempts: int = 6, batch: int = 10, base_backoff: float = 5.0):
+                 max_attempts: int = 6, batch: int = 50, base_backoff: float = 5.0,
+                 window: float = 0.1):
         self.db = db
         self.channels = dict(channels)
         self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
         self.base_backoff = base_backoff
-        # Sends the provider accepted but we could not yet record (the database went away):
-        # recorded first thing on the next pass, before their claims can lapse and they go twice.
+        self.window = window
+        # Sends the provider accepted that we have not recorded yet: recorded with the next
+        # check, or first thing on the next pass if the database went away meanwhile, before
+        # their claims can lapse and they go twice.
         self.unrecorded: dict[int, tuple[str, datetime]] = {}
 
     def run_once(self, address: Address | None = None) -> int:
         """Send what is due now; returns how many rows were attempted."""
         self._record_unrecorded()
-        rows = self._claim(address)
-        for row_id, claimed_at in rows:
-            message = self._start(row_id, claimed_at)
-            if message is not None:
+        claimed = self._claim(address)
+        size, rest = 1, claimed
+        while rest:
+            chunk, rest = rest[:size], rest[size:]
+            began = time.monotonic()
+            for row_id, message in self._start_many(chunk):
                 self._send(row_id, message)
-        return len(rows)
+            elapsed = time.monotonic() - began
+            # As many as go out in `window`: one at a time when sends are slow or paced.
+            size = min(self.batch, max(1, int(len(chunk) * self.window / elapsed))
+                       if elapsed > 0 else self.batch)
+        self._record_unrecorded()
+        return len(claimed)
 
     def run_forever(self, stop: threading.Event, interval: float,
                     before_pass: Callable[[], object] | None = None) -> None:
@@ -68,52 +93,77 @@ class Dispatcher:
             if not sent:
                 stop.wait(interval)
 
-    def _claim(self, address: Address | None) -> list[tuple[int, datetime]]:
-        """Take up to `batch` due rows, and rows whose claim has lapsed; (id, our claim time)."""
-        if not self.channels:
+    def _claim(self, address: Address | None) -> list[Claim]:
+        """Take up to `batch` rows: lapsed claims first, then due rows, oldest first."""
+        channels = [c for c in self.channels if address is None or c == address.channel]
+        if not channels:
             return []
         now = self.clock()
+        to = () if address is None else (OutboxMessage.address == address.user_id,)
+        locking = self.db.engine.dialect.name == "postgresql"
         with self.db.transaction() as session:
-            due = (OutboxMessage.status == "queued") & (OutboxMessage.next_attempt_at <= now)
-            lapsed = (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - LEASE)
-            query = (select(OutboxMessage)
-                     .where(or_(due, lapsed), OutboxMessage.channel.in_(self.channels))
-                     .order_by(OutboxMessage.id).limit(self.batch))
-            if address is not None:
-                query = query.where(OutboxMessage.channel == address.channel,
-                                    OutboxMessage.address == address.user_id)
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            claimed = []
-            for row in session.scalars(query).all():
-                if row.status == "sending":
-                    logger.warning("outbox %s: claim lapsed (a dispatcher stopped); taking it over",
-                                   row.id)
-                # The guard makes the claim safe where SKIP LOCKED does not exist (SQLite).
-                won = session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id, OutboxMessage.status == row.status,
-                           _same_claim(row.claimed_at) if row.status == "sending" else True)
-                    .values(status="sending", claimed_at=now)
-                    .execution_options(synchronize_session=False)).rowcount
-                if won:
-                    claimed.append((row.id, now))
-        return claimed
+            lapsed = _lock(select(OutboxMessage.id).where(
+                OutboxMessage.status == "sending", OutboxMessage.channel.in_(channels),
+                OutboxMessage.claimed_at < now - LEASE, *to)
+                .order_by(OutboxMessage.id).limit(self.batch), locking)
+            ids = _won(session, list(session.scalars(lapsed)), now,
+                       (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - LEASE))
+            for row_id in ids:
+                logger.warning("outbox %s: claim lapsed (a dispatcher stopped); taking it over", row_id)
+            due = []
+            for channel in channels:  # one index range each: (status, channel, next_attempt_at)
+                due += session.execute(_lock(
+                    select(OutboxMessage.next_attempt_at, OutboxMessage.id).where(
+                        OutboxMessage.status == "queued", OutboxMessage.channel == channel,
+                        OutboxMessage.next_attempt_at <= now, *to)
+                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                    .limit(self.batch - len(ids)), locking)).all()
+            due = [row_id for _, row_id in sorted(due)[:self.batch - len(ids)]]
+            # The guard makes the claim safe where SKIP LOCKED does not exist (SQLite).
+            ids += _won(session, due, now, OutboxMessage.status == "queued")
+        return [(row_id, now) for row_id in ids]
 
     def _start(self, row_id: int, claimed_at: datetime) -> OutboundMessage | None:
         """Renew our claim and check the row may still go; the message to send, or None."""
+        started = self._start_many([(row_id, claimed_at)])
+        return started[0][1] if started else None
+
+    def _start_many(self, claims: list[Claim]) -> list[tuple[int, OutboundMessage]]:
+        """Record what was sent since the last check; then renew our claim on `claims` and
+        check each may still go. The messages to send, in the order given."""
+        if not claims:
+            return []
         now = self.clock()
+        ours = dict(claims)
+        recording = dict(self.unrecorded)
         with self.db.transaction() as session:
-            row = session.get(OutboxMessage, row_id)
-            if row is None or row.status != "sending" or row.claimed_at != claimed_at:
-                return None  # our claim lapsed and another dispatcher has it
-            reason = _withdrawn(session, row)
-            if reason:
-                row.status, row.error_code = "cancelled", reason
-                logger.info("outbox %s to %s cancelled: %s", row_id, mask(row.address), reason)
-                return None
-            row.claimed_at, row.attempts = now, row.attempts + 1
-            return _outbound(row)
+            if recording:
+                self._sent(session, recording)
+            rows = session.execute(_checking([row_id for row_id, _ in claims])).all()
+            go = []
+            for row in rows:
+                if row.status != "sending" or row.claimed_at != ours[row.id]:
+                    continue  # our claim lapsed and another dispatcher has it
+                reason = _withdrawn(row)
+                if reason:
+                    session.execute(update(OutboxMessage).where(
+                        OutboxMessage.id == row.id, OutboxMessage.status == "sending")
+                        .values(status="cancelled", error_code=reason)
+                        .execution_options(synchronize_session=False))
+                    logger.info("outbox %s to %s cancelled: %s", row.id, mask(row.address), reason)
+                    continue
+                go.append(row)
+            renewed = set(session.scalars(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([row.id for row in go]), OutboxMessage.status == "sending",
+                       OutboxMessage.claimed_at.in_({ours[row.id] for row in go}))
+                .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
+                .returning(OutboxMessage.id).execution_options(synchronize_session=False))) \
+                if go else set()
+        self._recorded(recording)
+        order = {row_id: n for n, (row_id, _) in enumerate(claims)}
+        return [(row.id, _outbound(row)) for row in sorted(go, key=lambda r: order[r.id])
+                if row.id in renewed]
 
     def _send(self, row_id: int, message: OutboundMessage) -> None:
         channel = self.channels[message.address.channel]
@@ -129,28 +179,32 @@ class Dispatcher:
             logger.exception("outbox %s: unexpected error from %s", row_id, channel.name)
             self._retry(row_id, TransientSendError("internal", type(exc).__name__))
         else:
-            sent_at = self.clock()
-            try:
-                self._sent(row_id, provider_id, sent_at)
-            except Exception:
-                self.unrecorded[row_id] = (provider_id, sent_at)
-                logger.warning("outbox %s was sent but could not be recorded yet", row_id)
-                raise  # the database is away: end this pass, the rest keep their claims
+            self.unrecorded[row_id] = (provider_id, self.clock())
 
     def _record_unrecorded(self) -> None:
-        for row_id, (provider_id, sent_at) in list(self.unrecorded.items()):
-            self._sent(row_id, provider_id, sent_at)
-            del self.unrecorded[row_id]
+        """Record the sends not recorded yet; if the database is away this raises and the
+        pass ends, the rest keeping their claims."""
+        if self.unrecorded:
+            recording = dict(self.unrecorded)
+            with self.db.transaction() as session:
+                self._sent(session, recording)
+            self._recorded(recording)
 
-    def _sent(self, row_id: int, provider_id: str, sent_at: datetime) -> None:
-        with self.db.transaction() as session:
-            row = session.get(OutboxMessage, row_id)
-            if row.status not in ("sending", "queued"):
-                return  # recorded already (another dispatcher took it over meanwhile)
-            row.status, row.provider_id, row.sent_at = "sent", provider_id, sent_at
-            row.error_code = row.error_message = None
-            if row.erase_after_send:
-                row.body, row.address, row.choices = None, None, None
+    def _recorded(self, recording: Mapping[int, tuple[str, datetime]]) -> None:
+        """Forget sends once the transaction recording them has committed."""
+        for row_id in recording:
+            self.unrecorded.pop(row_id, None)
+
+    def _sent(self, session, sent: Mapping[int, tuple[str, datetime]]) -> None:
+        """Mark rows sent, in one statement; a row recorded already (another dispatcher took
+        it over meanwhile) is left alone. A final message is erased once sent."""
+        try:
+            session.connection().execute(_MARK_SENT, [
+                {"row_id": row_id, "provider_id": provider_id, "at": at}
+                for row_id, (provider_id, at) in sent.items()])
+        except Exception:
+            logger.warning("%s sent messages could not be recorded yet", len(sent))
+            raise
 
     def _retry(self, row_id: int, exc: TransientSendError) -> None:
         with self.db.transaction() as session:
@@ -174,29 +228,42 @@ class Dispatcher:
                                  unreachable)
 
 
-def _same_claim(claimed_at: datetime | None):
-    return OutboxMessage.claimed_at.is_(None) if claimed_at is None else (
-        OutboxMessage.claimed_at == claimed_at)
+def _lock(query, locking: bool):
+    """Rows another dispatcher is claiming are skipped, not waited for (PostgreSQL)."""
+    return query.with_for_update(skip_locked=True) if locking else query
 
 
-def _withdrawn(session, row: OutboxMessage) -> str | None:
+def _won(session, ids: list[int], now: datetime, still) -> list[int]:
+    """Claim `ids` where `still` holds (no other dispatcher took them meanwhile); the ones won."""
+    if not ids:
+        return []
+    won = set(session.scalars(
+        update(OutboxMessage).where(OutboxMessage.id.in_(ids), still)
+        .values(status="sending", claimed_at=now).returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)))
+    return [row_id for row_id in ids if row_id in won]
+
+
+def _checking(ids: list[int]):
+    """The rows with what says whether they may still go: their resident, their address."""
+    kind = case({name: s.identity_kind for name, s in CHANNELS.items()}, value=OutboxMessage.channel)
+    return (select(*_OUTBOX.c, Resident.status.label("resident_status"), Resident.opted_out,
+                   Resident.opted_out_at, Identity.unreachable)
+            .outerjoin(Resident, Resident.id == OutboxMessage.resident_id)
+            .outerjoin(Identity, and_(Identity.community_id == OutboxMessage.community_id,
+                                      Identity.kind == kind, Identity.value == OutboxMessage.address))
+            .where(OutboxMessage.id.in_(ids)))
+
+
+def _withdrawn(row) -> str | None:
     """Why a row must not go any more: its resident stopped (after it was queued) or was
     erased, or its address is dead. Confirmations of a STOP or an erasure still go."""
-    if row.resident_id is not None:
-        resident = session.get(Resident, row.resident_id)
-        if resident is not None:
-            if resident.status == "erased" and not row.erase_after_send:
-                return "erased"
-            if (resident.opted_out and resident.opted_out_at is not None
-                    and row.created_at < resident.opted_out_at):
-                return "opted_out"
-    if row.community_id is not None and row.address:
-        kind = spec(row.channel).identity_kind
-        dead = session.scalar(select(Identity.unreachable).where(
-            Identity.community_id == row.community_id, Identity.kind == kind,
-            Identity.value == row.address))
-        if dead:
-            return f"unreachable:{dead}"
+    if row.resident_status == "erased" and not row.erase_after_send:
+        return "erased"
+    if row.opted_out and row.opted_out_at is not None and row.created_at < row.opted_out_at:
+        return "opted_out"
+    if row.unreachable and row.community_id is not None and row.address:
+        return f"unreachable:{row.unreachable}"
     return None
 
 
