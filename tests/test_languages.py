@@ -159,3 +159,27 @@ def test_a_new_community_may_start_with_welsh_as_its_default(cp, db):
     with db.transaction() as session:
         community = session.scalars(select(Community).where(Community.slug == "aberdyfi")).one()
         assert community.languages == ["cy", "en"]
+
+
+def test_when_a_community_stops_offering_a_language_its_readers_get_the_default(member, cp):
+    member.reply("IAITH CY")
+    assert cp("community", "languages", "--community", "riverside", "en", "pl").exit_code == 0
+    assert member.reply("BUDGET").startswith("Riverside Big Local budget")
+    update = cp("budget", "update", "--community", "riverside", "--text", "The garden opened.",
+                "--broadcast", "--yes")
+    assert update.exit_code == 0, update.output
+    assert member.inbox() == [render("budget_news", "en", community="Riverside Big Local",
+                                     update="The garden opened.")]
+
+
+def test_a_broadcast_reaches_each_member_in_their_own_language(member, new_chat, cp):
+    other = new_chat()
+    other.say("hello")
+    other.say("YES")
+    other.reply("JĘZYK PL")
+    assert cp("budget", "update", "--community", "riverside", "--text", "Ogród otwarty.",
+              "--broadcast", "--yes").exit_code == 0
+    assert member.inbox() == [render("budget_news", "en", community="Riverside Big Local",
+                                     update="Ogród otwarty.")]
+    assert other.inbox() == [render("budget_news", "pl", community="Riverside Big Local",
+                                    update="Ogród otwarty.")]

@@ -1,8 +1,9 @@
 """Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
 from bot.dialogue.turn import Result, Turn
+from bot.domain.explain import Reason, latest_reason
 from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
 from bot.text.clean import shorten
-from bot.text.money import cost_in_text, format_pence, parse_amount
+from bot.text.money import Money, cost_in_text, parse_amount
 from models import Idea
 from models.states import Step
 
@@ -36,7 +37,7 @@ def save_text(turn: Turn, text: str) -> Result:
         pence, text = written
         idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now,
                            cost_pence=pence)
-        return Result([turn.say("idea_saved", number=idea.number, cost=format_pence(pence))])
+        return Result([turn.say("idea_saved", number=idea.number, cost=Money(pence))])
     idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now)
     return Result([turn.say("idea_ask_cost")], step=Step.IDEA_COST, data={"idea_id": idea.id})
 
@@ -55,7 +56,7 @@ def idea_cost(turn: Turn) -> Result | None:
         return Result([turn.say("idea_cost_invalid")], step=Step.IDEA_COST,
                       data=turn.conversation.data)
     estimate_cost(idea, pence)
-    return Result([turn.say("idea_saved", number=idea.number, cost=format_pence(pence))])
+    return Result([turn.say("idea_saved", number=idea.number, cost=Money(pence))])
 
 
 def my_ideas(turn: Turn) -> Result:
@@ -63,8 +64,15 @@ def my_ideas(turn: Turn) -> Result:
     ideas = ideas_by(turn.session, turn.resident)
     if not ideas:
         return Result([turn.say("my_ideas_none")])
-    lines = "\n".join(
-        f"#{idea.number} {shorten(idea.text, 40)}: {turn.say('status_' + idea.status).text}"
-        for idea in ideas)
+    lines = "\n".join(idea_line(turn, idea, idea.status, latest_reason(turn.session, idea)
+                                 if idea.status == "not_funded" else None) for idea in ideas)
     return Result([turn.say("my_ideas", lines=lines)])
 
+
+def idea_line(turn: Turn, idea: Idea, status: str, why: Reason | None = None) -> str:
+    """One idea in a list: "#3 lights on the canal path: not funded this time (1 vote, £0 left,
+    needed £6,000)", the reason in brackets where the count kept one."""
+    said = turn.say("status_" + status).text
+    if why is not None and not why.funded:
+        said += f" ({turn.say(why.short, **why.values()).text})"
+    return f"#{idea.number} {shorten(idea.text, 40)}: {said}"

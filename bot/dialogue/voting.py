@@ -1,4 +1,5 @@
 """Voting in an open round: numbers by text, buttons on Telegram; OPTIONS and RESULTS."""
+from bot.dialogue.ideas import idea_line
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import (
     ballot_of,
@@ -8,8 +9,11 @@ from bot.domain.ballots import (
     parse_choices,
     problem,
 )
+from bot.domain.explain import Reason, reason
+from bot.domain.moderation import authors
 from bot.text import round_messages
-from bot.text.times import spoken
+from bot.text.times import Moment
+from models import Idea, Round
 from models.states import Step
 
 
@@ -32,7 +36,7 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
         return Result([turn.say(key, **values)])
     cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
     return Result([turn.say("vote_recorded", choices=round_messages.chosen(round_, choices),
-                            closes=spoken(round_.closes_at, turn.community.timezone))])
+                            closes=Moment(round_.closes_at, turn.community.timezone))])
 
 
 def toggle(turn: Turn) -> Result:
@@ -52,7 +56,7 @@ def toggle(turn: Turn) -> Result:
         else:
             selected.append(number)
     selected.sort()
-    choices = round_messages.buttons(round_, selected)
+    choices = round_messages.buttons(round_, selected, turn.language)
     if not selected:
         return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT,
                       data={"selected": []})
@@ -88,11 +92,28 @@ def options(turn: Turn) -> Result:
 
 
 def results(turn: Turn) -> Result:
-    """The latest result."""
+    """The latest result; to the author of an option not funded, why, as MY IDEAS says it."""
     round_ = latest_closed(turn.session, turn.community)
     if round_ is None:
         return Result([turn.say("results_none_yet")])
-    return Result([Reply(round_messages.result(round_, turn.language))])
+    replies = [Reply(round_messages.result(round_, turn.language))]
+    lines = [idea_line(turn, idea, "not_funded", why) for idea, why in _own_not_funded(turn, round_)]
+    if lines:
+        replies.append(turn.say("my_ideas", lines="\n".join(lines)))
+    return Result(replies)
+
+
+def _own_not_funded(turn: Turn, round_: Round) -> list[tuple[Idea, Reason]]:
+    """The resident's ideas (theirs or merged into them) the round did not fund, with why."""
+    found = []
+    for option in round_.options:
+        why = reason(round_.outcome, option.number)
+        idea = turn.session.get(Idea, option.idea_id) if option.idea_id else None
+        if why is None or why.funded or idea is None:
+            continue
+        if any(author.id == turn.resident.id for author in authors(turn.session, idea)):
+            found.append((idea, why))
+    return found
 
 
 def _no_open_round(turn: Turn) -> Result:

@@ -99,14 +99,15 @@ def set_digest(session: Session, community: Community, *, recipients: list[str] 
     return community
 
 
-def lock_community(session: Session, community: Community) -> None:
+def lock_community(session: Session, community: Community | int) -> None:
     """Hold the community until this transaction ends, for a read-then-write that must not
     race (what is left of the budget, the next idea number).
 
     PostgreSQL locks the community's row (NO KEY, so rows that merely refer to the community are
     not held up); SQLite ignores FOR UPDATE, but its write transactions begin IMMEDIATE
     (models.engine), which already lets one writer in at a time."""
-    session.execute(select(Community.id).where(Community.id == community.id)
+    community_id = community if isinstance(community, int) else community.id
+    session.execute(select(Community.id).where(Community.id == community_id)
                     .with_for_update(key_share=True))
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
+from bot.domain.explain import reason
+from bot.domain.serialise import explanation_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
 from bot.text.times import EARLIEST, LATEST, iso_local
@@ -177,5 +179,12 @@ def _rounds(session: Session, community: Community, week: Week) -> list[dict]:
                      "rule": round_.rule, "ballots": ballots,
                      "winners": [titles[n] for n in outcome.get("winners", []) if n in titles],
                      "allocated_pence": outcome.get("allocated_pence", 0),
-                     "allocated": format_pence(outcome.get("allocated_pence", 0))})
+                     "allocated": format_pence(outcome.get("allocated_pence", 0)),
+                     "not_funded": _not_funded(round_)})
     return rows
+
+
+def _not_funded(round_: Round) -> list[dict]:
+    """Each option the round did not fund, and why, where its count kept reasons."""
+    return [dict(explanation_json(why), number=o.number, title=o.title) for o in round_.options
+            if (why := reason(round_.outcome, o.number)) is not None and not why.funded]

@@ -71,7 +71,10 @@ def broadcast(session: Session, community: Community, text_or_key: str | Callabl
     per language. `unless` is a condition on Resident for members to leave out."""
     session.flush()  # the caller's changes (a STOP, an opt-in) count
     values.setdefault("community", community.name)
-    language = func.coalesce(Resident.language, community.default_language)
+    # As language_of(): their choice while the community still offers it, else its default.
+    offered = list(community.languages or [community.default_language])
+    language = case((Resident.language.in_(offered), Resident.language),
+                    else_=literal(community.default_language, String))
     hearing = [*_can_hear(community)] + ([] if unless is None else [~unless])
     languages = session.scalars(select(language).where(*hearing).distinct()).all()
     queued = 0

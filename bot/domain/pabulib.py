@@ -2,11 +2,6 @@
 import re
 from datetime import datetime
 
-from pabutools.election import ApprovalBallot, ApprovalProfile, Instance, Project
-from pabutools.election.pabulib import (
-    election_as_pabulib_string,
-    parse_pabulib_from_string,
-)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +19,10 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
     """The round as a .pb file. Residents are voters 1..n, with nothing that identifies them;
     paper ballots follow as voters "paper-<paper id>" (no number can clash with those), so a
     scrutineer can match each to its paper; then voting_method says how each ballot came."""
+    # pabutools (with numpy and pulp) loads here, not when the CLI starts.
+    from pabutools.election import ApprovalBallot, ApprovalProfile, Instance, Project
+    from pabutools.election.pabulib import election_as_pabulib_string
+
     rows = session.execute(select(Ballot.choices, Ballot.channel, Ballot.paper_id)
                            .where(Ballot.round_id == round_.id)
                            .order_by(Ballot.paper_id.is_not(None), Ballot.paper_id, Ballot.id)).all()
@@ -65,6 +64,8 @@ def import_pb(session: Session, community: Community, text: str, now: datetime,
               rule: str | None = None) -> Round:
     """A closed, imported round from a .pb file (never sent or funded), counted by `rule`, or
     when that is None by the rule the file's META names."""
+    from pabutools.election.pabulib import parse_pabulib_from_string
+
     try:
         instance, profile = parse_pabulib_from_string(text)
     except Exception as exc:  # pabutools raises many kinds on malformed files

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.audit import current_actor
 from bot.domain.ballots import problem
+from bot.domain.communities import lock_community
 from bot.errors import InvalidInput
 from models import AuditEntry, Ballot, Round
 from models.round import PAPER
@@ -75,7 +76,7 @@ def add_paper_ballot(session: Session, round_: Round, paper_id: str, choices: li
                      now: datetime) -> Ballot:
     """Add one paper ballot to an open round (as its organiser typed it in)."""
     ballot = PaperBallot(paper_id_of(paper_id), list(choices))
-    _check_open(round_)
+    _check_open(session, round_)
     _check_choices(round_, ballot.choices)
     if ballot.paper_id in _paper_ids(session, round_):
         raise InvalidInput(_duplicate(round_, ballot.paper_id))
@@ -84,7 +85,7 @@ def add_paper_ballot(session: Session, round_: Round, paper_id: str, choices: li
 
 def check_csv(session: Session, round_: Round, text: str) -> Checked:
     """Read a CSV of paper ballots against the round: what it would add, and every bad row."""
-    _check_open(round_)
+    _check_open(session, round_)
     rows = csv.reader(io.StringIO(text), strict=True)
     try:
         header = next(rows, None)
@@ -149,7 +150,11 @@ def describe(ballot: PaperBallot | Ballot) -> str:
     return f"{ballot.paper_id} ({', '.join(str(n) for n in ballot.choices)})"
 
 
-def _check_open(round_: Round) -> None:
+def _check_open(session: Session, round_: Round) -> None:
+    """Open, as seen under the community's lock: a close running at the same moment either
+    counts these ballots or finds them refused."""
+    lock_community(session, round_.community_id)
+    session.refresh(round_, ["status"])
     if round_.status != "open":
         raise InvalidInput(f"round {round_.number} is {round_.status}: paper ballots are added "
                            "only while it is open")

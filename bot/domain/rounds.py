@@ -1,21 +1,21 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
 from bot.domain.communities import by_number, lock_community
+from bot.domain.explain import reason
 from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
-from bot.domain.notify import members, notify
+from bot.domain.notify import broadcast, notify
 from bot.domain.outcome import Option, compute
-from bot.domain.residents import language_of
 from bot.errors import InvalidInput
 from bot.text import round_messages
-from bot.text.money import format_pence
+from bot.text.money import Money, format_pence
 from bot.text.organiser_text import plain
-from bot.text.times import spoken
+from bot.text.times import Moment
 from channels.segments import is_gsm7
 from models import (
     ROUND_METHODS,
@@ -23,6 +23,7 @@ from models import (
     Ballot,
     Community,
     Idea,
+    Resident,
     Round,
     RoundOption,
 )
@@ -115,10 +116,8 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
         raise InvalidInput(f"round {other} is open: close it before opening another")
     round_.status, round_.opened_at = "open", now
     community = session.get(Community, round_.community_id)
-    for resident in members(session, community):
-        text, choices = round_messages.ballot(round_, community, language_of(resident, community))
-        notify(session, community, resident, text, now, rendered=True, choices=choices,
-               key=f"round-open:{round_.id}:{resident.id}")
+    broadcast(session, community, lambda language: round_messages.ballot(round_, community, language),
+              now, key=f"round-open:{round_.id}")
     return True
 
 
@@ -131,20 +130,19 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
     if round_.reminded_at is not None:
         return None
     community = session.get(Community, round_.community_id)
-    voted = set(session.scalars(select(Ballot.resident_id).where(Ballot.round_id == round_.id)))
-    sent = 0
-    for resident in members(session, community):
-        if resident.id not in voted and notify(
-                session, community, resident, "reminder", now, title=round_.title,
-                closes=spoken(round_.closes_at, community.timezone),
-                key=f"round-remind:{round_.id}:{resident.id}"):
-            sent += 1
+    sent = broadcast(session, community, "reminder", now, key=f"round-remind:{round_.id}",
+                     unless=exists().where(Ballot.round_id == round_.id,
+                                           Ballot.resident_id == Resident.id),
+                     title=round_.title, closes=Moment(round_.closes_at, community.timezone))
     round_.reminded_at = now
     return sent
 
 
 def close_round(session: Session, round_: Round, now: datetime) -> bool:
     """Count the ballots, fund the winners, and tell everyone. False if already closed."""
+    # Under the community's lock, as paper ballots are added: they are counted or refused.
+    lock_community(session, round_.community_id)
+    session.refresh(round_, ["status"])
     if round_.status == "closed":
         return False
     if round_.status != "open":
@@ -163,19 +161,18 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         if idea is None:
             continue
         idea.status = "funded" if option.number in winners else "not_funded"
+        key, why = "idea_funded", {}
+        if option.number not in winners:  # told why, in the rule's own figures, where kept
+            because = reason(round_.outcome, option.number)
+            key, why = (because.message, because.values()) if because else ("idea_not_funded", {})
         for author in authors(session, idea):
-            key = "idea_funded" if option.number in winners else "idea_not_funded"
             sent = notify(session, community, author, key, now, number=idea.number,
-                          option=option.number, amount=format_pence(option.cost_pence),
+                          option=option.number, amount=Money(option.cost_pence), **why,
                           key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}")
             if sent is not None and option.number in winners:
                 told_funded.add(author.id)
-    for resident in members(session, community):
-        if resident.id in told_funded:
-            continue
-        notify(session, community, resident,
-               round_messages.result(round_, language_of(resident, community)), now,
-               rendered=True, key=f"round-result:{round_.id}:{resident.id}")
+    broadcast(session, community, lambda language: round_messages.result(round_, language), now,
+              key=f"round-result:{round_.id}", unless=Resident.id.in_(told_funded))
     return True
 
 
@@ -191,7 +188,8 @@ def count(session: Session, round_: Round) -> dict:
 
 
 def recount(session: Session, round_: Round) -> tuple[bool, dict]:
-    """Recompute a closed round from its ballots: (same winners as published?, the recount)."""
+    """Recompute a closed round from its ballots: (same winners as published?, the recount).
+    When they are the same, the recount's reasons are stored with the outcome."""
     if round_.status != "closed" or not round_.outcome:
         raise InvalidInput(f"round {round_.number} is {round_.status}: only a closed round is recounted")
     options = [Option(o.number, o.cost_pence) for o in round_.options]
@@ -200,6 +198,10 @@ def recount(session: Session, round_: Round) -> tuple[bool, dict]:
     again = compute(options, ballots, budget, round_.rule)
     published = round_.outcome
     same = (again["winners"] == published["winners"] and again["tallies"] == published["tallies"])
+    if same and published.get("explanations") != again["explanations"]:
+        # Reasons come only from a count that gives the published winners; this keeps them for
+        # a round closed before reasons were stored.
+        round_.outcome = dict(published, explanations=again["explanations"])
     return same, again
 
 
@@ -215,9 +217,8 @@ def cancel_round(session: Session, round_: Round, now: datetime) -> None:
             idea.status = "shortlisted"
     if was_open:
         community = session.get(Community, round_.community_id)
-        for resident in members(session, community):
-            notify(session, community, resident, "round_cancelled", now, title=round_.title,
-                   key=f"round-cancel:{round_.id}:{resident.id}")
+        broadcast(session, community, "round_cancelled", now, key=f"round-cancel:{round_.id}",
+                  title=round_.title)
 
 
 def _check_title(title: str, options: int, community: Community) -> None:

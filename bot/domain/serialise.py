@@ -1,9 +1,11 @@
 """Stable JSON shapes for the CLI's --json and the API (field names documented in README)."""
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
+from bot.domain.explain import Reason, reason
 from bot.domain.notify import member_count
+from bot.domain.paper_ballots import ballot_counts
 from bot.text.money import format_pence
 from bot.text.times import iso_local
 from models import Ballot, Community, Idea, Round
@@ -69,8 +71,7 @@ def budget_json(session: Session, community: Community) -> dict:
 
 def round_json(session: Session, round_: Round, community: Community) -> dict:
     tz = community.timezone
-    ballots = session.scalar(select(func.count()).select_from(Ballot)
-                             .where(Ballot.round_id == round_.id)) or 0
+    by_message, on_paper = ballot_counts(session, round_)
     tallies = (round_.outcome or {}).get("tallies") or _live_tallies(session, round_)
     return {
         # `number` is the round's number in its community, the one commands take; `id` is
@@ -81,13 +82,27 @@ def round_json(session: Session, round_: Round, community: Community) -> dict:
         "status": round_.status, "imported": round_.imported,
         "opens_at": iso_local(round_.opens_at, tz), "closes_at": iso_local(round_.closes_at, tz),
         "remind_at": iso_local(round_.remind_at, tz), "opened_at": iso_local(round_.opened_at, tz),
-        "closed_at": iso_local(round_.closed_at, tz), "ballots": ballots,
+        "closed_at": iso_local(round_.closed_at, tz), "ballots": by_message + on_paper,
+        # Turnout is residents' ballots against members; paper ballots come on top.
+        "ballots_by_message": by_message, "ballots_on_paper": on_paper,
         "members": member_count(session, community),
         "options": [{"number": o.number, "title": o.title, "cost_pence": o.cost_pence,
-                     "cost": format_pence(o.cost_pence), "votes": tallies.get(str(o.number), 0)}
+                     "cost": format_pence(o.cost_pence), "votes": tallies.get(str(o.number), 0),
+                     "explanation": explanation_json(reason(round_.outcome, o.number))}
                     for o in round_.options],
         "outcome": round_.outcome,
     }
+
+
+def explanation_json(why: Reason | None) -> dict | None:
+    """Why an option was or was not funded: None for a round not counted, or counted before
+    reasons were kept. `by` says whose money `left` was: the round's ("greedy") or its
+    supporters' between them ("shares")."""
+    if why is None:
+        return None
+    return {"funded": why.funded, "votes": why.votes, "by": why.by, "left_pence": why.left_pence,
+            "left": format_pence(why.left_pence), "cost_pence": why.cost_pence,
+            "cost": format_pence(why.cost_pence)}
 
 
 def _live_tallies(session: Session, round_: Round) -> dict[str, int]:

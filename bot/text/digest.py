@@ -25,10 +25,13 @@ def text(f: dict) -> str:
         f["ideas"]["by_status"].items())) or "none yet")]
     lines += [f"  New: #{i['number']} {i['text']} ({status_word(i['status'])})"
               for i in f["ideas"]["newest"]]
-    lines += ["", "ROUNDS"] + ([
-        f"  {r['title']}: {r['status']}, {_ballots(r['ballots'])}, {r['rule']}"
-        + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else "")
-        for r in f["rounds"]] or ["  No round opened or closed this week."])
+    lines += ["", "ROUNDS"]
+    for r in f["rounds"]:
+        lines.append(f"  {r['title']}: {r['status']}, {_ballots(r['ballots'])}, {r['rule']}"
+                     + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else ""))
+        lines += [f"    Not funded: {_why_not(o)}" for o in r.get("not_funded", ())]
+    if not f["rounds"]:
+        lines.append("  No round opened or closed this week.")
     m = f["money"]
     lines += ["", "MONEY",
               f"  Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])}; "
@@ -51,7 +54,8 @@ def html_body(f: dict) -> str:
         for key, label in LABELS.items())
     rounds = "".join(f"<li>{e(r['title'])}: {e(r['status'])}, {_ballots(r['ballots'])}"
                      + (f", funded {e(', '.join(r['winners']))} ({e(r['allocated'])})" if r["winners"] else "")
-                     + "</li>" for r in f["rounds"]) or "<li>No round opened or closed this week.</li>"
+                     + _not_funded_html(r) + "</li>" for r in f["rounds"]) \
+        or "<li>No round opened or closed this week.</li>"
     ideas = "".join(f"<li>#{i['number']} {e(i['text'])} ({e(status_word(i['status']))})</li>"
                     for i in f["ideas"]["newest"]) or "<li>No new ideas.</li>"
     m = f["money"]
@@ -112,6 +116,23 @@ def _exceptions(m: dict) -> list[str]:
              for s in m.get("over_allocation", ())]
             + [f"Correction {c['number']}: {c['entry']} {_ACTIONS[c['action']]}"
                + (f" ({c['reason']})" if c["reason"] else "") for c in m.get("corrections", ())])
+
+
+def _why_not(option: dict) -> str:
+    """An option not funded, and the rule's reason: "a mural: 1 vote; £500 was left when it came
+    up, and it needed £1,000" (greedy), or its supporters' money between them (equal shares)."""
+    votes = option["votes"]
+    if option["by"] == "shares":
+        who = "supporter" if votes == 1 else "supporters"
+        return (f"{option['title']}: its {votes} {who} had {option['left']} left "
+                f"{'' if votes == 1 else 'between them '}when it came up, and it needed {option['cost']}")
+    return (f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; {option['left']} was "
+            f"left when it came up, and it needed {option['cost']}")
+
+
+def _not_funded_html(r: dict) -> str:
+    items = "".join(f"<li>Not funded: {html.escape(_why_not(o))}</li>" for o in r.get("not_funded", ()))
+    return f"<ul>{items}</ul>" if items else ""
 
 
 def status_word(status: str) -> str:

@@ -324,7 +324,8 @@ def _round(place: Community, number: int) -> Round:
 
 
 def _turnout(data: dict) -> str:
-    return percent(data["ballots"] / data["members"]) if data["members"] else percent(0)
+    """Residents' ballots against members (paper voters are not members)."""
+    return percent(data["ballots_by_message"] / data["members"]) if data["members"] else percent(0)
 
 
 def _numbers(numbers: list[int]) -> str:

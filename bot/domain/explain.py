@@ -1,0 +1,107 @@
+"""Why an option was or was not funded, read from the rule's own run (pabutools' analytics).
+
+Stored with the outcome as "explanations", keyed by option number: its votes, whether it was
+funded, the money there was when it came up (`left_pence`) against its cost (`cost_pence`, as
+the rule counted it: in whole pounds, rounded up), and whose money that was (`by`):
+- "greedy": what was left of the round's budget after the options taken before it;
+- "shares": what its supporters still had between them, in the equal-shares run that chose the
+  published winners (the last one the Add1 completion kept, not the first or the one that
+  overspent).
+Nothing here imports pabutools: it reads the details objects the rules return.
+"""
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.text.money import Money
+from models import Idea, Round, RoundOption
+
+
+@dataclass(frozen=True)
+class Reason:
+    votes: int
+    funded: bool
+    by: str  # "greedy" or "shares"
+    left_pence: int
+    cost_pence: int
+
+    @property
+    def message(self) -> str:
+        """The catalogue key of the news sent to the author of an option not funded."""
+        return f"idea_not_funded_{self.by}"
+
+    @property
+    def short(self) -> str:
+        """The catalogue key of the short form, for MY IDEAS and RESULTS."""
+        return f"why_{self.by}"
+
+    def values(self) -> dict:
+        return {"votes": self.votes, "left": Money(self.left_pence), "cost": Money(self.cost_pence)}
+
+
+def reason(outcome: dict | None, option: int) -> Reason | None:
+    """The stored reason for option `option`; None for rounds counted before reasons were kept."""
+    found = ((outcome or {}).get("explanations") or {}).get(str(option))
+    return Reason(**found) if found else None
+
+
+def latest_reason(session: Session, idea: Idea) -> Reason | None:
+    """Why `idea` was not funded, in the last closed round it was an option in."""
+    row = session.execute(
+        select(Round.outcome, RoundOption.number).join(RoundOption, RoundOption.round_id == Round.id)
+        .where(RoundOption.idea_id == idea.id, Round.status == "closed")
+        .order_by(Round.closed_at.desc(), Round.id.desc()).limit(1)).first()
+    return reason(row.outcome, row.number) if row else None
+
+
+def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
+    """Greedy's analytics list every option it weighed with its score (votes per pound of
+    satisfaction, so votes under cost satisfaction) and, if taken, the budget left after it.
+    Walking them in greedy's own order gives the money left when each came up."""
+    order = sorted(enumerate(details.projects), key=lambda item: (-item[1].score, item[0]))
+    reasons, left = {}, start
+    for _, weighed in order:
+        project = weighed.project
+        reasons[project.name] = _entry(votes, project, not weighed.discarded, "greedy", left)
+        if not weighed.discarded:
+            left = weighed.remaining_budget
+    return _by_number(reasons)
+
+
+def from_shares(details, votes: dict[int, int], costs: dict[int, int],
+                funded: set[int]) -> dict[str, dict]:
+    """From the equal-shares run that was kept: each option's supporters' money at the step it
+    was bought or dropped (a voter's budget times how many cast that ballot). An option nobody
+    voted for was never weighed: its supporters had nothing."""
+    reasons = {}
+    multiplicity = details.voter_multiplicity
+    for step in details.iterations:
+        for weighed in step:
+            project = weighed.project
+            if project.name in reasons:
+                continue
+            taken = step.selected_project is not None and step.selected_project.name == project.name
+            if taken or weighed.discarded:
+                money = sum(step.voters_budget[i] * multiplicity[i] for i in project.supporter_indices)
+                reasons[project.name] = _entry(votes, project, taken, "shares", money)
+    for number, cost in costs.items():
+        if str(number) not in reasons:
+            reasons[str(number)] = {"votes": votes.get(number, 0), "funded": number in funded,
+                                    "by": "shares", "left_pence": 0, "cost_pence": cost * 100}
+    return _by_number(reasons)
+
+
+def _entry(votes: dict[int, int], project, funded: bool, by: str, money) -> dict:
+    return {"votes": votes.get(int(project.name), 0), "funded": funded, "by": by,
+            "left_pence": _pence(money), "cost_pence": int(project.cost) * 100}
+
+
+def _by_number(reasons: dict[str, dict]) -> dict[str, dict]:
+    return dict(sorted(reasons.items(), key=lambda item: int(item[0])))
+
+
+def _pence(pounds) -> int:
+    """Down to the penny, so money short of a cost never reads as enough."""
+    return int(math.floor(pounds * 100))
