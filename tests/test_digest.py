@@ -84,8 +84,10 @@ def test_the_digest_is_emailed_as_text_html_and_csv(app, db, week_of_activity, s
     html = message.get_body(("html",)).get_content()
     assert "New ideas: 2 (0, +2)" in plain
     assert "<td>New ideas</td><td align='right'>2</td>" in html
-    (attachment,) = list(message.iter_attachments())
+    # The figures, then money over time (turnout by area needs postcodes, which Riverside does not check).
+    attachment, money = message.iter_attachments()
     assert attachment.get_filename() == "riverside-2026-W48.csv"
+    assert money.get_filename() == "riverside-2026-W48-money.csv"
     rows = dict(line.split(",", 1) for line in attachment.get_content().strip().splitlines()[1:])
     assert rows["new_residents"] == "2,1" and rows["spent_this_week_pence"] == "150000,"
     assert "already sent" in cp("digest", "send", "--community", "riverside").output

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
+from bot.domain.areas import turnout_by_area, turnout_json
 from bot.domain.explain import reason
+from bot.domain.projects import projects_of, words
 from bot.domain.serialise import explanation_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
@@ -26,6 +28,7 @@ from models import (
     Spending,
 )
 from models.money import Correction
+from models.states import ProjectStatus
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -104,7 +107,10 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
                   "spent_this_week_pence": spent_week, "spent_pence": money.spent,
                   "remaining_pence": money.remaining,
                   "latest_update": money.latest_update.text if money.latest_update else None,
+                  "over_time": money_over_time(session, community),
                   **_exceptions(session, community, week)},
+        "areas": turnout_json(turnout_by_area(session, community)),
+        "projects": _projects(session, community, week),
         "next": [{"round": r.title, "event": "opens" if r.status == "scheduled" else "closes",
                   "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at,
                                   community.timezone)}
@@ -188,3 +194,48 @@ def _not_funded(round_: Round) -> list[dict]:
     """Each option the round did not fund, and why, where its count kept reasons."""
     return [dict(explanation_json(why), number=o.number, title=o.title) for o in round_.options
             if (why := reason(round_.outcome, o.number)) is not None and not why.funded]
+
+
+def money_over_time(session: Session, community: Community) -> list[dict]:
+    """Money committed and spent, cumulative, at the end of each month with an entry (voided
+    entries aside). Its last row is the committed and spent of the MONEY line."""
+    zone = ZoneInfo(community.timezone)
+    committed: dict[str, int] = {}
+    spent: dict[str, int] = {}
+    for state in ledger.allocation_states(session, community):
+        month = state.allocation.created_at.astimezone(zone).strftime("%Y-%m")
+        committed[month] = committed.get(month, 0) + state.committed
+    for day, outside, amount in session.execute(
+            select(Spending.spent_on, Spending.allocation_id.is_(None), func.sum(Spending.amount_pence))
+            .where(Spending.community_id == community.id,  # a voided spending does not count
+                   ~exists().where(Correction.spending_id == Spending.id))
+            .group_by(Spending.spent_on, Spending.allocation_id.is_(None))):
+        month = day.strftime("%Y-%m")
+        spent[month] = spent.get(month, 0) + int(amount)
+        if outside:
+            committed[month] = committed.get(month, 0) + int(amount)
+    rows, running = [], [0, 0]
+    for month in sorted(committed.keys() | spent.keys()):
+        running = [running[0] + committed.get(month, 0), running[1] + spent.get(month, 0)]
+        rows.append({"month": month, "committed_pence": running[0], "spent_pence": running[1]})
+    return rows
+
+
+def _projects(session: Session, community: Community, week: Week) -> dict:
+    """Funded projects by status, and each one that got a note or a new status in the week."""
+    views = projects_of(session, community)
+    by_status: dict[str, int] = {}
+    for view in views:
+        by_status[view.status.value] = by_status.get(view.status.value, 0) + 1
+    changed = []
+    for view in views:
+        updates = [u for u in view.updates if week.start <= u.created_at < week.end]
+        if not updates:
+            continue
+        statuses = [u.status for u in updates if u.status]
+        notes = [u.text for u in updates if u.text]
+        changed.append({"number": view.number, "title": view.title,
+                        "status": words(statuses[-1] if statuses else view.status),
+                        "status_changed": bool(statuses), "note": notes[-1] if notes else None})
+    return {"by_status": {words(s): by_status[s] for s in ProjectStatus if s in by_status},
+            "this_week": changed}

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
+from bot.domain.areas import Turnout, turnout_by_area
 from bot.domain.digest import digest_due, last_completed
 from bot.domain.notify import member_count
 from models import Ballot, Community, Idea, Identity, Resident, Round
@@ -27,6 +28,7 @@ class Overview:
     ballots: int  # residents' ballots in the live round (paper ballots are not members')
     money: ledger.BudgetSummary
     upcoming: list[Upcoming]
+    areas: Turnout  # who takes part, and where
 
     @property
     def turnout(self) -> float:
@@ -57,7 +59,7 @@ def overview(session: Session, community: Community, now: datetime) -> Overview:
         waiting_ideas=session.scalar(select(func.count()).select_from(Idea).where(
             Idea.community_id == community.id, Idea.status == IdeaStatus.SUBMITTED)),
         live_round=live, ballots=ballots, money=ledger.summary(session, community),
-        upcoming=upcoming(session, community, now))
+        upcoming=upcoming(session, community, now), areas=turnout_by_area(session, community))
 
 
 def upcoming(session: Session, community: Community, now: datetime) -> list[Upcoming]:

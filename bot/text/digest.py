@@ -1,10 +1,14 @@
-"""How the council's weekly digest reads: one email with plain text, HTML, and a CSV."""
+"""How the council's weekly digest reads: one email with plain text, HTML with small charts
+inline, and CSV attachments (the figures; turnout by area; money over time)."""
 import csv
 import html
 import io
+import secrets
+from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
+from bot.text import charts
 from bot.text.money import format_pence
 
 LABELS = {
@@ -21,6 +25,7 @@ def text(f: dict) -> str:
     for key, label in LABELS.items():
         now, before = f["participation"][key]["this_week"], f["participation"][key]["last_week"]
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
+    lines += ["", "WHO TAKES PART, AND WHERE"] + [f"  {line}" for line in area_lines(f)]
     lines += ["", "IDEAS", "  By status: " + (", ".join(f"{status_word(k)} {v}" for k, v in sorted(
         f["ideas"]["by_status"].items())) or "none yet")]
     lines += [f"  New: #{i['number']} {i['text']} ({status_word(i['status'])})"
@@ -32,6 +37,7 @@ def text(f: dict) -> str:
         lines += [f"    Not funded: {_why_not(o)}" for o in r.get("not_funded", ())]
     if not f["rounds"]:
         lines.append("  No round opened or closed this week.")
+    lines += ["", "PROJECTS"] + [f"  {line}" for line in project_lines(f)]
     m = f["money"]
     lines += ["", "MONEY",
               f"  Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])}; "
@@ -40,12 +46,18 @@ def text(f: dict) -> str:
     if m["latest_update"]:
         lines.append(f"  Latest update: {m['latest_update']}")
     lines += [f"  {line}" for line in _exceptions(m)]
+    if m.get("over_time"):
+        lines.append("  Over time (in all, at the end of each month with an entry):")
+        lines += [f"    {row['month']}: committed {format_pence(row['committed_pence'])}, "
+                  f"spent {format_pence(row['spent_pence'])}" for row in m["over_time"]]
     lines += ["", "NEXT"] + ([f"  {n['round']} {n['event']} {n['at']}" for n in f["next"]]
                              or ["  Nothing scheduled."])
     return "\n".join(lines) + "\n"
 
 
-def html_body(f: dict) -> str:
+def html_body(f: dict, images: dict[str, str] | None = None) -> str:
+    """The HTML part; `images` maps each chart ("turnout", "money") to its Content-ID. Without
+    them (the dashboard's preview) each chart is shown as its description."""
     e = html.escape
     rows = "".join(
         f"<tr><td>{e(label)}</td><td align='right'>{f['participation'][key]['this_week']}</td>"
@@ -67,14 +79,19 @@ def html_body(f: dict) -> str:
 <h3>Participation</h3>
 <table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">
 <tr><th align="left">Figure</th><th>This week</th><th>Last week</th><th>Change</th></tr>{rows}</table>
+<h3>Who takes part, and where</h3>
+{_areas_html(f)}
+{_chart_html(f, "turnout", images)}
 <h3>Ideas</h3><ul>{ideas}</ul>
 <h3>Rounds</h3><ul>{rounds}</ul>
+<h3>Projects</h3>{"".join(f"<p>{e(line)}</p>" for line in project_lines(f))}
 <h3>Money</h3>
 <p>Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])};
 spent this week {format_pence(m['spent_this_week_pence'])}, in all {format_pence(m['spent_pence'])};
 still to decide {format_pence(m['remaining_pence'])}.</p>
 {f"<p>Latest update: {e(m['latest_update'])}</p>" if m['latest_update'] else ""}
 {"".join(f"<p>{e(line)}</p>" for line in _exceptions(m))}
+{_chart_html(f, "money", images)}
 <h3>Next</h3><ul>{nxt}</ul>
 </body></html>"""
 
@@ -101,10 +118,153 @@ def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(f"digest.{f['slug']}.{f['week']}", domain=domain)
     message.set_content(text(f))
-    message.add_alternative(html_body(f), subtype="html")
+    # Short Content-IDs: a long one is folded onto a line of its own, which some readers misread.
+    drawn = {name: (f"<{name}.{secrets.token_hex(6)}@{domain}>", png)
+             for name, png in chart_pngs(f).items()}
+    message.add_alternative(html_body(f, {name: cid[1:-1] for name, (cid, _) in drawn.items()}),
+                            subtype="html")
+    html_part = message.get_payload()[1]
+    for name, (cid, png) in drawn.items():
+        html_part.add_related(png, maintype="image", subtype="png", cid=cid,
+                              filename=f"{name}.png", disposition="inline")
     message.add_attachment(csv_figures(f).encode(), maintype="text", subtype="csv",
                            filename=f"{f['slug']}-{f['week']}.csv")
+    if _has_areas(f):
+        message.add_attachment(csv_areas(f).encode(), maintype="text", subtype="csv",
+                               filename=f"{f['slug']}-{f['week']}-areas.csv")
+    if f["money"].get("over_time"):
+        message.add_attachment(csv_money(f).encode(), maintype="text", subtype="csv",
+                               filename=f"{f['slug']}-{f['week']}-money.csv")
     return message
+
+
+_RIGHT = " align='right'"
+AREA_COLUMNS = ("Area", "Members", "Ideas", "Ideas per member", "Ballots", "Voted")
+
+
+def area_table(f: dict) -> list[list[str]]:
+    """The turnout table as the text, the HTML and the CSV show it: each area, the groups, then
+    all members (the community's average); the last column is the area's flags."""
+    a = f["areas"]
+    voted = (lambda r: f"{r['ballots_per_member']:.0%}") if a["round"] else (lambda r: "-")
+    return [[r["area"], str(r["members"]), str(r["ideas"]), f"{r['ideas_per_member']:.2f}",
+             str(r["ballots"]), voted(r), ", ".join(r.get("flags", ()))]
+            for r in [*a["rows"], a["all"]]]
+
+
+def area_lines(f: dict) -> list[str]:
+    """Turnout by area for the text part: which round, the table, the rule."""
+    if not _has_areas(f):
+        return ["No areas to show: the postcode districts of members are not known."]
+    a = f["areas"]
+    rows = [list(AREA_COLUMNS) + [""]] + area_table(f)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(AREA_COLUMNS))]
+    table = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths)))
+             + (f"  {row[-1]}" if row[-1] else "") for row in rows]
+    return [_round_words(a)] + table + [a["rule"]]
+
+
+def project_lines(f: dict) -> list[str]:
+    """Funded projects by status, then each one with news this week."""
+    p = f.get("projects")
+    if p is None or not p["by_status"]:
+        return ["No funded projects yet."]
+    lines = ["By status: " + ", ".join(f"{status} {count}" for status, count in p["by_status"].items())]
+    for x in p["this_week"]:
+        news = f"#{x['number']} {x['title']}: {x['status']}" + (
+            " (status changed this week)" if x["status_changed"] else "")
+        lines.append(news + (f". Note: {x['note']}" if x["note"] else ""))
+    return lines + ([] if p["this_week"] else ["No project news this week."])
+
+
+def chart_pngs(f: dict) -> dict[str, bytes]:
+    """The charts this digest has, drawn: turnout by area, money over time."""
+    drawn = {}
+    if _has_areas(f) and f["areas"]["round"]:
+        a = f["areas"]
+        drawn["turnout"] = charts.turnout_png(
+            [(r["area"], r["ballots_per_member"], bool(r.get("flags")) and "few ballots" in r["flags"])
+             for r in a["rows"]], a["all"]["ballots_per_member"])
+    if f["money"].get("over_time"):
+        drawn["money"] = charts.money_png(
+            [(date.fromisoformat(row["month"] + "-01"), row["committed_pence"], row["spent_pence"])
+             for row in f["money"]["over_time"]])
+    return drawn
+
+
+def csv_areas(f: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["area", "members", "ideas", "ideas_per_member", "ballots",
+                     "ballots_per_member", "flags"])
+    for r in [*f["areas"]["rows"], f["areas"]["all"]]:
+        writer.writerow([r["area"], r["members"], r["ideas"], r["ideas_per_member"], r["ballots"],
+                         r["ballots_per_member"], "; ".join(r.get("flags", ()))])
+    return out.getvalue()
+
+
+def csv_money(f: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["month", "committed_pence", "spent_pence"])
+    for row in f["money"]["over_time"]:
+        writer.writerow([row["month"], row["committed_pence"], row["spent_pence"]])
+    return out.getvalue()
+
+
+def _has_areas(f: dict) -> bool:
+    """Whether the digest has turnout by area (older stored digests do not)."""
+    return bool(f.get("areas") and f["areas"]["known"])
+
+
+def _round_words(a: dict) -> str:
+    r = a["round"]
+    if r is None:
+        return "Ballots: no round has opened yet. Ideas: every idea members have given."
+    return (f"Ballots in round {r['title']} ({r['status']}). Ideas: every idea members have given. "
+            "Members: those not opted out.")
+
+
+def _areas_html(f: dict) -> str:
+    e = html.escape
+    if not _has_areas(f):
+        return f"<p>{e(area_lines(f)[0])}</p>"
+    head = "".join(f"<th>{e(c)}</th>" for c in (*AREA_COLUMNS, "Flag"))
+    body = "".join("<tr>" + "".join(
+        f"<td{_RIGHT if 0 < i < len(AREA_COLUMNS) else ''}>{e(cell)}</td>" for i, cell in enumerate(row))
+        + "</tr>" for row in area_table(f))
+    return (f"<p>{e(_round_words(f['areas']))}</p>"
+            f'<table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">'
+            f"<tr>{head}</tr>{body}</table><p>{e(f['areas']['rule'])}</p>")
+
+
+def _chart_html(f: dict, name: str, images: dict[str, str] | None) -> str:
+    """A chart as an inline image with its description as alt text, or the description alone."""
+    alt = _chart_alt(f, name)
+    if alt is None:
+        return ""
+    if images is None or name not in images:
+        return f"<p><em>Chart: {html.escape(alt)}</em></p>"
+    return (f'<p><img src="cid:{html.escape(images[name])}" alt="{html.escape(alt)}" '
+            f'width="480" height="240"></p>')
+
+
+def _chart_alt(f: dict, name: str) -> str | None:
+    if name == "turnout":
+        if not (_has_areas(f) and f["areas"]["round"]):
+            return None
+        a = f["areas"]
+        return ("Share of members who voted, by area: "
+                + ", ".join(f"{r['area']} {r['ballots_per_member']:.0%}" for r in a["rows"])
+                + f"; community average {a['all']['ballots_per_member']:.0%}")
+    rows = f["money"].get("over_time")
+    if not rows:
+        return None
+    last = rows[-1]
+    return (f"Money committed and spent over time, from {rows[0]['month']} to {last['month']}: "
+            f"by then committed {format_pence(last['committed_pence'])}, "
+            f"spent {format_pence(last['spent_pence'])}")
 
 _ACTIONS = {"void": "voided", "close": "closed"}
 
