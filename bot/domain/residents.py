@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.domain.outbox import cancel_queued
 from channels.messages import Address
@@ -24,19 +24,26 @@ def identity_kind(channel: str) -> str:
 
 
 def find_identity(session: Session, community: Community, address: Address) -> Identity | None:
-    kind = identity_kind(address.channel)
-    return session.scalar(
-        select(Identity).where(
-            Identity.community_id == community.id,
-            Identity.kind == kind,
-            Identity.value == address.user_id,
-        )
-    )
+    return session.scalar(_identity_query(community, address))
 
 
-def resident_for(session: Session, community: Community, address: Address, now: datetime) -> Resident:
-    """The resident writing from `address`, created as pending on first contact."""
-    identity = find_identity(session, community, address)
+def _identity_query(community: Community, address: Address):
+    return select(Identity).where(Identity.community_id == community.id,
+                                  Identity.kind == identity_kind(address.channel),
+                                  Identity.value == address.user_id)
+
+
+def find_writer(session: Session, community: Community, address: Address) -> Identity | None:
+    """The identity writing from `address`, with its resident, in one query; None if new."""
+    return session.scalar(_identity_query(community, address).options(
+        joinedload(Identity.resident)))
+
+
+def resident_for(session: Session, community: Community, address: Address, now: datetime,
+                 known: Identity | None = None) -> Resident:
+    """The resident writing from `address` (through `known`, their identity, when it was
+    already looked up), created as pending on first contact."""
+    identity = known if known is not None else find_identity(session, community, address)
     if identity is not None:
         identity.last_channel, identity.last_seen_at = address.channel, now
         if identity.unreachable != "invalid":

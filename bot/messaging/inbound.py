@@ -1,9 +1,10 @@
 """Receiving a message: store it, understand it, queue the replies, all in one transaction."""
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,7 @@ from bot.dialogue import Turn, handle
 from bot.dialogue.keywords import parse
 from bot.domain.notify import sender_for
 from bot.domain.outbox import enqueue
-from bot.domain.residents import conversation_for, resident_for
+from bot.domain.residents import conversation_for, find_writer, resident_for
 from bot.messaging import routing
 from bot.text.catalogue import render
 from bot.text.clean import clean_raw, clean_text
@@ -20,7 +21,7 @@ from channels.base import CommunityBy
 from channels.messages import Address, InboundMessage
 from channels.phone import mask
 from channels.registry import spec
-from models import Community, InboundLog
+from models import Community, Identity, InboundLog
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,18 @@ class Receipt:
 
 
 ATTEMPTS = 3
+
+
+@dataclass
+class Stored:
+    """The stored row of an inbound message, and what is still to change on it (written in one
+    UPDATE at the end of the turn, if anything)."""
+
+    id: int
+    channel: str
+    sender: str | None
+    received_at: datetime
+    changes: dict = field(default_factory=dict)
 
 
 def receive(db: Database, message: InboundMessage, now: datetime,
@@ -72,19 +85,25 @@ def _receive(db: Database, message: InboundMessage, now: datetime,
                 return _duplicate(message)
             route = routing.route(session, message, now)
             if route.community is None or route.bad_code:
-                return _ask_for_code(session, message, log, route, now)
+                receipt = _ask_for_code(session, message, log, route, now)
+                _write(session, log)
+                return receipt
             community, entry = route.community, route.entry
-            log.community_id = community.id
+            log.changes["community_id"] = community.id
+            known = None
         else:
             community = routing.by_recipient(session, channel, message.recipient)
             if community is None:
                 logger.warning("inbound %s message to unknown recipient %s ignored",
                                message.address.channel, mask(message.recipient))
                 return Receipt("unknown_recipient")
-            log = _store(session, community, message, received_at)
+            # Who writes is looked up first, so the row is stored knowing them.
+            known = find_writer(session, community, message.address)
+            log = _store(session, community, message, received_at, known)
             if log is None:
                 return _duplicate(message)
-        replies = _answer(session, community, message, log, now, entry, per_minute)
+        replies = _answer(session, community, message, log, now, entry, per_minute, known)
+        _write(session, log)
     return Receipt("handled", replies)
 
 
@@ -94,12 +113,12 @@ def _duplicate(message: InboundMessage) -> Receipt:
     return Receipt("duplicate")
 
 
-def _ask_for_code(session: Session, message: InboundMessage, log: InboundLog,
+def _ask_for_code(session: Session, message: InboundMessage, log: Stored,
                   route: routing.Route, now: datetime) -> Receipt:
     """A chat that has not chosen a community yet, or gave a code nobody has."""
     language = route.community.default_language if route.community else "en"
     key = "telegram_unknown_code" if route.bad_code else "telegram_ask_code"
-    log.body, log.raw = None, None  # not a resident of anything yet: keep nothing said
+    log.changes.update(body=None, raw=None)  # not a resident of anything yet: keep nothing said
     enqueue(session, address=message.address, text=render(key, language), now=now)
     return Receipt("needs_community", 1)
 
@@ -117,26 +136,36 @@ def _normalised(message: InboundMessage) -> InboundMessage:
 
 
 def _store(session: Session, community: Community | None, message: InboundMessage,
-           now: datetime) -> InboundLog | None:
-    log = InboundLog(channel=message.address.channel,
-                     provider_message_id=message.provider_message_id,
-                     community_id=community.id if community else None,
-                     sender=message.address.user_id,
-                     body=message.text, payload=message.payload, raw=message.raw or None,
-                     received_at=now)
-    try:
-        with session.begin_nested():  # a savepoint, so a duplicate rolls back only this row
-            session.add(log)
-    except IntegrityError:
+           now: datetime, known: Identity | None = None) -> Stored | None:
+    """Store the message in one statement; None if it was stored before (a provider's repeat),
+    which the unique (channel, provider id) tells without a savepoint."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
+    table = InboundLog.__table__
+    row_id = session.scalar(
+        dialect.insert(table).values(
+            channel=message.address.channel, provider_message_id=message.provider_message_id,
+            community_id=community.id if community else None,
+            resident_id=known.resident_id if known else None, sender=message.address.user_id,
+            body=message.text, payload=message.payload, raw=message.raw or None, received_at=now)
+        .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
+        .returning(table.c.id))
+    if row_id is None:
         return None
-    return log
+    return Stored(row_id, message.address.channel, message.address.user_id, now)
 
 
-def _flooding(session: Session, log: InboundLog, per_minute: int) -> bool:
+def _write(session: Session, log: Stored) -> None:
+    """What the turn changed on the stored row, in one UPDATE (none when nothing did)."""
+    if log.changes:
+        session.execute(update(InboundLog).where(InboundLog.id == log.id).values(**log.changes)
+                        .execution_options(synchronize_session=False))
+
+
+def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
     return _recent(session, log) > per_minute
 
 
-def _recent(session: Session, log: InboundLog) -> int:
+def _recent(session: Session, log: Stored) -> int:
     """Messages from this sender in the minute up to this one, this one included (by when
     they arrived, so messages replayed from the spool count as they were sent)."""
     return session.scalar(select(func.count()).select_from(InboundLog).where(
@@ -146,8 +175,9 @@ def _recent(session: Session, log: InboundLog) -> int:
 
 
 def _answer(session: Session, community: Community, message: InboundMessage,
-            log: InboundLog, now: datetime, entry: bool, per_minute: int | None) -> int:
-    resident = resident_for(session, community, message.address, now)
+            log: Stored, now: datetime, entry: bool, per_minute: int | None,
+            known: Identity | None = None) -> int:
+    resident = resident_for(session, community, message.address, now, known)
     if (message.language and resident.language is None and resident.status == "pending"
             and message.language in (community.languages or ())):
         resident.language = message.language  # a newcomer starts in their app's language
@@ -165,7 +195,8 @@ def _answer(session: Session, community: Community, message: InboundMessage,
         # Stored, not acted on; one "slow down" when the limit is first passed.
         replies = [turn.say("slow_down")] if _recent(session, log) == per_minute + 1 else []
     resident = turn.resident  # sharing a phone number may have joined two residents into one
-    log.resident_id = resident.id
+    if known is None or resident.id != known.resident_id:
+        log.changes["resident_id"] = resident.id
     for reply in replies:
         enqueue(session, address=message.address, text=reply.text, choices=reply.choices,
                 community_id=community.id, resident_id=resident.id, now=now,
@@ -173,7 +204,7 @@ def _answer(session: Session, community: Community, message: InboundMessage,
                 erase_after_send=reply.final)
     if resident.status in ("pending", "erased"):
         # Nothing is kept about someone who has not consented, or who asked us to forget them.
-        log.body, log.raw = None, None
+        log.changes.update(body=None, raw=None)
         if resident.status == "erased":
-            log.sender = None
+            log.changes["sender"] = None
     return len(replies)
