@@ -237,3 +237,28 @@ def test_the_public_page_is_switched_off_and_on_here(client, db, organiser):
     post(client, PAGE + "/public-page", page=PAGE, public_page="on")
     assert client.get("/c/riverside").status_code == 200
 
+
+
+def test_the_languages_residents_may_read_are_set_here(client, db, organiser):
+    sign_in(client)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Cymraeg" in page and "Polski" in page
+    response = client.post(PAGE + "/languages", data={
+        "csrf_token": csrf(client.get(PAGE).data), "languages": ["en", "cy"], "default": "cy"})
+    assert response.status_code == 302
+    assert "Residents may read Cymraeg, English; newcomers start in Cymraeg." in \
+        client.get(PAGE).get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.scalars(select(Community).where(Community.slug == "riverside")).one() \
+            .languages == ["cy", "en"]
+
+
+def test_a_default_not_offered_is_refused_and_changes_nothing(client, db, organiser):
+    sign_in(client)
+    response = client.post(PAGE + "/languages", data={
+        "csrf_token": csrf(client.get(PAGE).data), "languages": ["en"], "default": "pl"})
+    assert response.status_code == 422
+    assert "the default must be one of the languages offered" in response.get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.scalars(select(Community).where(Community.slug == "riverside")).one() \
+            .languages == ["en"]

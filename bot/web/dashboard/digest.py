@@ -1,17 +1,20 @@
 """The council's weekly digest: who gets it and when, any week previewed as the council will read
-it, and sending it now; and the switch for the community's public page."""
+it, and sending it now; the switch for the community's public page; and the languages residents
+may read."""
 import re
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot.context import get_db, now
-from bot.domain.communities import set_digest, set_public_page
+from bot.domain.communities import set_digest, set_languages, set_public_page
 from bot.domain.digest import Week, figures, last_completed, parse_week
 from bot.errors import InvalidInput
 from bot.messaging.digest import send_week
 from bot.messaging.mailer import mail_settings
 from bot.text import digest as digest_text
+from bot.text.catalogue import shipped_languages
+from bot.text.languages import own_name
 from bot.web.dashboard import bp, page
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from models import Community, Digest
@@ -99,6 +102,25 @@ def public_page_switch(slug: str):
     return redirect_back("dashboard.digest", f"The public page is {_on_off(place)}.", slug=place.slug)
 
 
+@bp.post("/<slug>/digest/languages")
+@signed_in
+def languages(slug: str):
+    """The languages residents may choose, and the one newcomers read first."""
+    place = community_of(slug)
+    offered = [code for code in shipped_languages() if code in request.form.getlist("languages")]
+    default = request.form.get("default", "")
+    if default not in offered:
+        return _page(place, None, errors={"languages": "the default must be one of the languages "
+                                                       "offered"})
+    try:
+        set_languages(place, [default, *[code for code in offered if code != default]])
+    except InvalidInput as exc:
+        return _page(place, None, errors={"languages": str(exc)})
+    names = ", ".join(own_name(code) for code in place.languages)
+    return redirect_back("dashboard.digest", f"Residents may read {names}; newcomers start in "
+                         f"{own_name(place.languages[0])}.", slug=place.slug)
+
+
 def _page(place: Community, week_text: str | None, form: dict | None = None,
           errors: dict | None = None):
     errors = dict(errors or {})
@@ -117,7 +139,8 @@ def _page(place: Community, week_text: str | None, form: dict | None = None,
                    "complete": f["complete"], "sent": _row(place, week)}
     html = render_template("dashboard/digest.html", community=place, form=form, errors=errors,
                            days=DAYS, week_text=week_text, week=week, preview=preview,
-                           public_on=_on_off(place))
+                           public_on=_on_off(place),
+                           languages=[(code, own_name(code)) for code in shipped_languages()])
     return html, 422 if errors else 200
 
 
