@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
@@ -67,8 +67,12 @@ class AllocationState:
 
 def summary(session: Session, community: Community) -> BudgetSummary:
     """Totals over the entries that count (voided ones do not)."""
-    spent = _sum(session, Spending.amount_pence, *_live(community))
-    outside = _sum(session, Spending.amount_pence, *_live(community), Spending.allocation_id.is_(None))
+    outside_only = case((Spending.allocation_id.is_(None), Spending.amount_pence), else_=0)
+    spent, outside = session.execute(select(
+        func.coalesce(func.sum(Spending.amount_pence), 0), func.coalesce(func.sum(outside_only), 0))
+        .where(*_live(community))).one()
+    # int(): PostgreSQL sums a BIGINT as NUMERIC, which arrives as a Decimal.
+    spent, outside = int(spent), int(outside)
     committed = sum(state.committed for state in allocation_states(session, community)) + outside
     latest = session.scalar(
         select(BudgetUpdate).where(BudgetUpdate.community_id == community.id)
