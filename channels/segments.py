@@ -2,6 +2,7 @@
 
 Providers bill per segment, so this is what a message costs.
 """
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -28,13 +29,15 @@ def is_gsm7(text: str) -> bool:
 
 
 _LOOKALIKES = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
-               "\u00a0": " ", "•": "-"}
+               "\u00a0": " ", "•": "-",
+               # letters with a stroke, which Unicode does not decompose into letter + accent
+               "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "ŧ": "t", "ı": "i"}
 
 
 def to_gsm7(text: str) -> str:
     """The nearest GSM-7 spelling: accents dropped where GSM-7 lacks them (ŵ -> w),
     typographic punctuation made plain, anything else (emoji) left out."""
-    out = []
+    out, dropped = [], False
     for char in text:
         if is_gsm7(char):
             out.append(char)
@@ -42,8 +45,11 @@ def to_gsm7(text: str) -> str:
             out.append(_LOOKALIKES[char])
         else:
             base = "".join(c for c in unicodedata.normalize("NFKD", char) if is_gsm7(c))
+            dropped = dropped or not base
             out.append(base)
-    return "".join(out)
+    spelt = "".join(out)
+    # "ready 🏗️ soon" is "ready soon", not "ready  soon"
+    return re.sub(r"(?<=\S)  +(?=\S)", " ", spelt) if dropped else spelt
 
 
 def count_segments(text: str) -> SegmentCount:

@@ -170,3 +170,10 @@ def test_the_button_keeps_a_shortlisted_idea_and_a_filtered_page_still_offers_it
     listed = json.loads(cp("ideas", "list", "--community", "riverside", "--status", "submitted",
                            "--json").output)
     assert _shown(listed)[1] == [(3, 100), (4, 100)]  # #3, shortlisted, is not listed but found
+
+
+def test_words_in_other_scripts_are_whole_words_with_or_without_accents():
+    from bot.domain.duplicates import THRESHOLD, similarity
+    assert similarity("nowa ścieżka", "nowa łąka") < THRESHOLD  # not "nowa" + stray letters
+    assert similarity("ścieżka rowerowa", "łąka") < THRESHOLD
+    assert similarity("ławki w parku", "Lawki w parku prosze") >= THRESHOLD

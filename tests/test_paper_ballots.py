@@ -82,7 +82,7 @@ def test_paper_and_message_ballots_decide_the_round_together(opened, cp, db, tmp
     assert "P-0002 (2, 3) added" in _ok(_add(cp, "p-0002", "2 3"))  # ids are kept upper case
     assert "P-0003 (3) added" in _ok(_add(cp, "P-0003", "3"))
     shown = _ok(cp("round", "show", "--community", "riverside", "1"))
-    assert "Ballots: 5 of 2 members (2 by message, 3 on paper)" in shown
+    assert "Ballots: 2 of 2 members, and 3 on paper" in shown
     live = json.loads(_ok(cp("round", "show", "--community", "riverside", "1", "--json")))
     assert [o["votes"] for o in live["options"]] == [2, 2, 3]
     listed = json.loads(_ok(cp("round", "ballots", "list", "--community", "riverside", "1", "--json")))
@@ -92,7 +92,7 @@ def test_paper_and_message_ballots_decide_the_round_together(opened, cp, db, tmp
     _ok(cp("round", "close", "--community", "riverside", "1"))
     closed = json.loads(_ok(cp("round", "show", "--community", "riverside", "1", "--json")))
     assert closed["outcome"]["winners"] == [1, 3] and closed["outcome"]["ballots"] == 5
-    assert "Ballots: 5 of 2 members (2 by message, 3 on paper)" in _ok(
+    assert "Ballots: 2 of 2 members, and 3 on paper" in _ok(
         cp("round", "show", "--community", "riverside", "1"))
     assert ("Round 1 recounted from 5 ballots (2 by message, 3 on paper): the same winners as "
             "published (1, 3).") in _ok(cp("round", "recount", "--community", "riverside", "1"))
@@ -421,7 +421,7 @@ def test_paper_ballots_from_the_rounds_page(page, opened, cp, db):
     assert checked.status_code == 200 and "3 paper ballots would be added" in checked.get_data(as_text=True)
     assert len(_ballots(db)) == 2
     assert "3 paper ballots added to round 1." in _flash(_upload(page, CSV, "import"), page)
-    assert "Ballots: 5 of 2 members (1 by message, 4 on paper)" in _ok(
+    assert "Ballots: 1 of 2 members, and 4 on paper" in _ok(
         cp("round", "show", "--community", "riverside", "1"))
     trail = _ok(cp("audit", "--community", "riverside"))
     assert "sam@example.org" in trail and "paper ballot added: D-1 (2, 3)" in trail

@@ -89,11 +89,12 @@ def show(slug, number, as_json) -> None:
         community = by_slug(session, slug)
         round_ = rounds.get_round(session, community, number)
         data = round_json(session, round_, community)
-        split = _split(session, round_)
+        split = _on_paper_too(session, round_)
     winners = set((data["outcome"] or {}).get("winners", []))
     lines = [f"Round {data['number']}: {data['title']} ({_status(data)}, {data['method']}, {data['rule']})",
              f"  Opens {data['opens_at']}, closes {data['closes_at']}; budget {data['budget']}",
-             f"  Ballots: {data['ballots']} of {plural(data['members'], 'member')}{split}"]
+             f"  Ballots: {data['ballots_by_message']} of {plural(data['members'], 'member')}"
+             f"{split}"]
     for option in data["options"]:
         mark = "  WON" if option["number"] in winners else ""
         lines.append(f"  {option['number']}. {option['title']} ({option['cost']}): "
@@ -234,6 +235,12 @@ def _read(path: str) -> str:
 
 def _numbers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers) or "nothing"
+
+
+def _on_paper_too(session, round_) -> str:
+    """", and 2 on paper" when the round has paper ballots (paper voters are not members)."""
+    _by_message, on_paper = paper.ballot_counts(session, round_)
+    return f", and {on_paper} on paper" if on_paper else ""
 
 
 def _split(session, round_) -> str:

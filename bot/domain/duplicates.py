@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.ideas import ideas_of
 from bot.domain.moderation import OPEN
+from bot.text.clean import fold
 from models import Community, Idea
 
 # 0-100; at or above this a pair is shown. Chosen on tests/data/duplicate_pairs.csv.
@@ -26,7 +27,7 @@ should can will we i you it be is are was get got need needs want like lets let 
 just all so there here them they us have has do make put
 community local area people resident residents
 """.split())  # the last line: words nearly every idea in a neighbourhood shares
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _KEEP_S = ("ss", "us", "is")
 
 
@@ -56,7 +57,7 @@ def stem(word: str) -> str:
 
 def normalise(text: str) -> str:
     """The words that carry the idea, folded, in their order."""
-    words = _WORD.findall(text.lower().replace("'", ""))
+    words = _WORD.findall(fold(text).lower().replace("'", ""))
     return " ".join(stem(w) for w in words if w not in STOP_WORDS)
 
 

@@ -65,10 +65,11 @@ def choices_of(text: str) -> list[int]:
         raise InvalidInput("no choices: a blank paper is not a ballot")
     if not _CHOICES.fullmatch(value):
         raise InvalidInput(f"{value[:60]!r} is not a list of option numbers like 1,3")
-    numbers = [int(n) for n in re.findall(r"\d+", value)]
-    repeated = next((n for n in numbers if numbers.count(n) > 1), None)
-    if repeated is not None:  # on paper a number written twice is more likely a slip than a vote
-        raise InvalidInput(f"option {repeated} is listed twice in {value!r}")
+    numbers, seen = [int(n) for n in re.findall(r"\d+", value)], set()
+    for number in numbers:  # on paper a number written twice is more likely a slip than a vote
+        if number in seen:
+            raise InvalidInput(f"option {number} is listed twice in {value[:60]!r}")
+        seen.add(number)
     return numbers
 
 
@@ -84,8 +85,9 @@ def add_paper_ballot(session: Session, round_: Round, paper_id: str, choices: li
 
 
 def check_csv(session: Session, round_: Round, text: str) -> Checked:
-    """Read a CSV of paper ballots against the round: what it would add, and every bad row."""
-    _check_open(session, round_)
+    """Read a CSV of paper ballots against the round: what it would add, and every bad row.
+    Nothing is locked while a file is read (a large one takes a while)."""
+    _refuse_unless_open(round_)
     rows = csv.reader(io.StringIO(text), strict=True)
     try:
         header = next(rows, None)
@@ -128,6 +130,7 @@ def import_csv(session: Session, round_: Round, text: str, now: datetime) -> lis
     checked = check_csv(session, round_, text)
     if checked.problems:
         raise InvalidInput("\n".join(checked.problems))
+    _check_open(session, round_)  # read, then locked only to store
     return _store(session, round_, checked.ballots, now)
 
 
@@ -155,6 +158,10 @@ def _check_open(session: Session, round_: Round) -> None:
     counts these ballots or finds them refused."""
     lock_community(session, round_.community_id)
     session.refresh(round_, ["status"])
+    _refuse_unless_open(round_)
+
+
+def _refuse_unless_open(round_: Round) -> None:
     if round_.status != "open":
         raise InvalidInput(f"round {round_.number} is {round_.status}: paper ballots are added "
                            "only while it is open")

@@ -61,8 +61,8 @@ def ngettext(singular: str, plural: str, segments: int = 1, counted: str = "coun
 
 # The longest each placeholder may be once rendered; text beyond it is cut.
 PLACEHOLDER_MAX = {
-    "community": 40, "number": 6, "cost": 14, "total": 14, "committed": 14, "spent": 14,
-    "remaining": 14, "date": 11, "areas": 40, "length": 5, "limit": 5,
+    "community": 40, "number": 10, "cost": 14, "total": 14, "committed": 14, "spent": 14,
+    "remaining": 14, "date": 16, "areas": 40, "length": 5, "limit": 5,
     "update": 140, "lines": 900, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
     "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
     "reason": 150, "into": 6, "amount": 14, "option": 6, "left": 14, "votes": 7,

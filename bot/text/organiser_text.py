@@ -4,11 +4,14 @@ round's title): spelt so SMS carries them cheaply, and what they will cost, know
 The community pays per SMS segment: 160 characters in GSM-7, but only 70 once a single
 character needs UCS-2, and a curly quote pasted from a word processor is such a character.
 """
+import re
 from dataclasses import dataclass
 
 from bot.text.catalogue import render
+from bot.text.clean import clean_text
 from channels.segments import count_segments, is_gsm7, to_gsm7
 
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 # Typographic punctuation that has a plain GSM-7 spelling (’ -> ', – -> -, … -> ...).
 TYPOGRAPHIC = "‘’“”–—…\u00a0"
 # More segments than this per resident, and the organiser is asked before anything is sent.
@@ -17,7 +20,10 @@ ASK_ABOVE_SEGMENTS = 2
 
 def plain(text: str) -> str:
     """`text` with typographic quotes, dashes, ellipses and no-break spaces spelt in GSM-7,
-    and its whitespace collapsed as the services store it; every other character is kept."""
+    and its whitespace collapsed as the services store it; control characters (an ESC would
+    garble an SMS: it is GSM-7's escape) and bidirectional overrides (which turn text round on
+    a phone) are left out; every other character is kept."""
+    text = _BIDI.sub("", clean_text(text))
     return " ".join("".join(to_gsm7(c) if c in TYPOGRAPHIC else c for c in text).split())
 
 

@@ -145,7 +145,7 @@ def _csv(body: dict) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidInput("csv must be valid Unicode text (it has a lone surrogate)") from None
-    return text
+    return text.removeprefix("\ufeff")  # a byte-order mark, as spreadsheets save, as the CLI reads
 
 
 def _paper_json(ballot) -> dict:
