@@ -1,4 +1,4 @@
-"""python -m bench all|inbound|dispatch|broadcast|close|faults --db sqlite|postgresql [--quick]"""
+"""python -m bench all|inbound|dispatch|broadcast|close|digest|faults --db sqlite|postgresql [--quick]"""
 import argparse
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import time
 
 from bench import harness
 
-SUITE = ("inbound", "dispatch", "broadcast", "close")
+SUITE = ("inbound", "dispatch", "broadcast", "close", "digest")
 
 
 def main(argv: list[str]) -> int:
@@ -18,7 +18,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("benchmark", choices=("all", *SUITE))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--members", type=int, help="members (broadcast) or ballots (close)")
+    parser.add_argument("--members", type=int,
+                        help="members (broadcast), ballots (close) or residents (digest)")
     args = parser.parse_args(argv)
     if args.benchmark == "all":  # each in a process of its own, for its own peak RSS
         extra = ["--db", args.db] + (["--quick"] if args.quick else []) + (
@@ -29,7 +30,8 @@ def main(argv: list[str]) -> int:
     url = harness.database_url(args.db)
     started = time.perf_counter()
     try:
-        sized = {"members": args.members} if args.benchmark in ("broadcast", "close") else {}
+        sized = {"members": args.members} if args.benchmark in ("broadcast", "close", "digest") \
+            else {}
         module.run(args.db, url, args.quick, *sized.values())
     finally:
         harness.drop(args.db)

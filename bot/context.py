@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import utcnow
 from models.engine import make_engine
-from models.migrate import is_current, upgrade
 
 EXTENSION = "commonpurse.db"
 
@@ -29,6 +28,8 @@ class Database:
 
     def upgrade(self) -> None:
         """Apply any migrations not yet applied."""
+        from models.migrate import is_current, upgrade  # alembic: 0.1 s no other command needs
+
         if not is_current(self.engine):
             upgrade(self.engine)
 

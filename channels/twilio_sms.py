@@ -3,19 +3,20 @@
 Translates only: it checks Twilio's signature, turns form posts into InboundMessage and
 DeliveryReport values for the callbacks it was given, and turns OutboundMessage values into
 Twilio API calls, raising typed errors the dispatcher understands.
+
+The twilio library (and requests under it) is imported where it is used (the signature
+check, the reply, the sender), not here: every `commonpurse` command imports this module
+through the registry.
 """
+from __future__ import annotations
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import requests
 from flask import Blueprint, Response, abort, request
-from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.request_validator import RequestValidator, get_signature_algorithm
-from twilio.rest import Client
-from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
 from channels.errors import PermanentSendError, SendError, TransientSendError
@@ -23,6 +24,9 @@ from channels.messages import Address, DeliveryReport, InboundMessage, OutboundM
 from channels.pacing import Pacer
 from channels.phone import normalise_phone
 from channels.segments import count_segments
+
+if TYPE_CHECKING:
+    from twilio.base.exceptions import TwilioRestException
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +65,8 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
 
     @bp.post("/sms")
     def sms():
+        from twilio.twiml.messaging_response import MessagingResponse
+
         form = request.form
         if not form.get("MessageSid") or not form.get("From") or not form.get("To"):
             abort(400)
@@ -83,6 +89,8 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
 
 
 def _verify(auth_token: str | None, public_url: str | None) -> None:
+    from twilio.request_validator import RequestValidator, get_signature_algorithm
+
     if not auth_token:
         logger.error("Twilio webhook refused: no Twilio auth token is configured")
         abort(403)
@@ -102,6 +110,9 @@ class TwilioSMSChannel:
     name = NAME
 
     def __init__(self, settings: TwilioSettings, pacer: Pacer | None = None):
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
         self.settings = settings
         self.client = Client(settings.account_sid, settings.auth_token,
                              http_client=TwilioHttpClient(timeout=settings.timeout))
@@ -112,6 +123,9 @@ class TwilioSMSChannel:
         self.pacer = pacer or Pacer(settings.segments_per_second)
 
     def send(self, message: OutboundMessage) -> str:
+        import requests
+        from twilio.base.exceptions import TwilioRestException
+
         fields = {"to": message.address.user_id, "body": message.text}
         if self.settings.messaging_service_sid:
             fields["messaging_service_sid"] = self.settings.messaging_service_sid

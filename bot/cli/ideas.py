@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from bot.cli.output import check_sms, echo, emit
 from bot.cli.params import ID, MONEY
 from bot.context import get_db, now
-from bot.domain import moderation
+from bot.domain import duplicates, moderation
 from bot.domain.communities import by_slug
 from bot.domain.ideas import idea_by_number, ideas_of
 from bot.domain.notify import can_hear
@@ -32,7 +32,6 @@ def list_(slug: str, status: str | None, as_json: bool) -> None:
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         rows = [idea_json(i) for i in ideas_of(session, community, status)]
-        from bot.domain import duplicates  # numpy and rapidfuzz load here, not at start-up
         found = duplicates.duplicates_among(ideas_of(session, community)) if rows else {}
     for row in rows:
         row["duplicates"] = duplicates.as_json(found, row["number"])

@@ -4,17 +4,24 @@ the green please" are one idea given twice.
 Texts are normalised (lower case, no punctuation, common words dropped, plurals, "-ing" and
 "-ed" folded: "benches" -> "bench") and compared with rapidfuzz's token-set ratio, all pairs at once.
 """
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from rapidfuzz import fuzz, process
 from sqlalchemy.orm import Session
 
 from bot.domain.ideas import ideas_of
 from bot.domain.moderation import OPEN
 from bot.text.clean import fold
 from models import Community, Idea
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and rapidfuzz are imported in the functions that compare: the web app imports this
+# module when it starts (every `commonpurse` command builds the app), and numpy costs 0.2 s.
 
 # 0-100; at or above this a pair is shown. Chosen on tests/data/duplicate_pairs.csv.
 THRESHOLD = 80
@@ -63,6 +70,9 @@ def normalise(text: str) -> str:
 
 def similarity(a: str, b: str) -> int:
     """How alike two idea texts are, 0-100."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
     return int(process.cdist([normalise(a)], [normalise(b)], scorer=fuzz.token_set_ratio,
                              dtype=np.uint8)[0, 0])  # rounded as _scores rounds
 
@@ -70,6 +80,8 @@ def similarity(a: str, b: str) -> int:
 def likely_duplicates(ideas: list[tuple[int, str]], most: int = MOST) -> dict[int, list[Duplicate]]:
     """For (number, text) pairs: each number's likely duplicates, best first (ties: lower number),
     at most `most`; numbers without any are left out."""
+    import numpy as np
+
     ideas = sorted(ideas)
     numbers = [n for n, _ in ideas]
     texts = [normalise(t) for _, t in ideas]
@@ -84,6 +96,9 @@ def likely_duplicates(ideas: list[tuple[int, str]], most: int = MOST) -> dict[in
 
 def _pairwise(texts: list[str]) -> np.ndarray:
     """Every text against every other, 0-100 (0 below THRESHOLD, for itself, or for no words)."""
+    import numpy as np
+    from rapidfuzz import fuzz
+
     words = [sorted(set(text.split())) for text in texts]
     # Without a word in common the token-set ratio is the plain ratio of the sorted words, which
     # rapidfuzz finds many times faster: only pairs sharing a word need the token-set ratio.
@@ -116,6 +131,9 @@ def _postings(words: list[list[str]]) -> dict[str, list[int]]:
 def _scores(rows, scorer, columns=None, workers: int = -1) -> np.ndarray:
     """Every row against every column (default: the rows), whole numbers 0-100 as shown, 0 below
     THRESHOLD."""
+    import numpy as np
+    from rapidfuzz import process
+
     # The cutoff applies before rounding: half a point lower keeps a 79.6 that shows as 80.
     scores = process.cdist(rows, rows if columns is None else columns, scorer=scorer,
                            dtype=np.uint8, score_cutoff=THRESHOLD - 0.5, workers=workers)

@@ -10,16 +10,18 @@ times are passed as `Money` and `Moment` and written in the reader's language. T
 that count something ("3 options") have a plural form too, chosen by gettext's plural
 rules for the language (PLURALS).
 """
+from __future__ import annotations
+
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from typing import TYPE_CHECKING
 
 from channels.segments import count_segments, is_gsm7, to_gsm7
+
+if TYPE_CHECKING:
+    from babel.support import NullTranslations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 ELLIPSIS = "..."  # GSM-7 safe, unlike the single-character ellipsis
@@ -285,6 +287,11 @@ def shipped_languages() -> list[str]:
 def translations(language: str) -> NullTranslations:
     """The compiled catalogue for `language`; compiled from its .po in memory when no
     up-to-date .mo was built (a checkout used without installing)."""
+    # Imported here, not at the top: a command that shows no resident's text never needs them.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     po, mo = folder / "messages.po", folder / "messages.mo"
     if language == "en" or not po.exists():
