@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.outcome import Option, compute
+from bot.text.catalogue import render
 from models import Round
 from tests.conftest import Chat
 
@@ -168,7 +169,7 @@ def test_a_round_counted_before_reasons_were_kept_falls_back_and_a_recount_adds_
                                      "time (2 votes, £1,000 left, needed £2,500)")
 
 
-def test_a_round_nobody_voted_in_sends_the_plain_news(cp, db, clock, community):
+def test_a_round_nobody_voted_in_tells_authors_nobody_voted(cp, db, clock, community):
     people = [Chat(db, clock, "riverside", f"+4477009003{n:02d}") for n in range(2)]
     for person, idea in zip(people, ("IDEA benches", "IDEA a mural")):
         person.say("hi")
@@ -182,10 +183,9 @@ def test_a_round_nobody_voted_in_sends_the_plain_news(cp, db, clock, community):
     _ok(cp("round", "open", "--community", "riverside", "1"))
     people[0].inbox()
     _ok(cp("round", "close", "--community", "riverside", "1"))
-    # No ballots: no rule ran, so there is no reason to give, only the news.
-    assert ("Your idea #1, option 1 in the vote, was not funded this time. Thank you for taking "
-            "part.") in people[0].inbox()
-    assert people[0].reply("MY IDEAS") == "Your ideas:\n#1 benches: not funded this time"
+    # No ballots: no rule ran; the reason is that nobody voted for it.
+    assert render("idea_not_funded_no_votes", "en", number=1, option=1) in people[0].inbox()
+    assert people[0].reply("MY IDEAS") == "Your ideas:\n#1 benches: not funded this time (no votes)"
 
 
 def test_equal_shares_reasons_come_from_the_run_kept_not_the_one_that_overspent():
@@ -211,3 +211,22 @@ def test_money_short_of_a_cost_never_reads_as_enough():
     outcome = compute([Option(1, 500_01), Option(2, 500_00)], [[1, 2]], 1000_00, "greedy")
     assert outcome["explanations"]["1"] == {"votes": 1, "funded": False, "by": "greedy",
                                             "left_pence": 500_00, "cost_pence": 501_00}
+
+
+def test_an_idea_nobody_voted_for_is_told_so_and_greedy_never_funds_it(cp, member):
+    for idea in ("IDEA benches", "IDEA a mural"):
+        member.say(idea)
+        member.say("£1k")
+    for number in ("1", "2"):
+        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
+    assert cp("round", "create", "--community", "riverside", "--title", "Park", "--method",
+              "approval", "--rule", "greedy", "--ideas", "1,2", "--budget", "£2,000",
+              "--opens", "2026-11-26 09:00", "--closes", "2026-11-30 18:00").exit_code == 0
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    member.say("1")
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    news = member.inbox()
+    assert render("idea_not_funded_no_votes", "en", number=2, option=2) in news
+    shown = cp("round", "show", "--community", "riverside", "1").output
+    assert "2. a mural (£1,000): 0 votes\n" in shown + "\n"  # not WON, though £1,000 was left

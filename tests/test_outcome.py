@@ -64,3 +64,38 @@ def test_wieliczka_2023_green_million_published_winners():
     outcome = compute(options, ballots, int(instance.budget_limit) * 100, "equal-shares")
     assert set(outcome["winners"]) == published
     assert outcome["ballots"] == 6586
+
+
+def test_equal_shares_reasons_do_not_depend_on_the_hash_seed():
+    # A round where pabutools once dropped option 7 at a step that depended on PYTHONHASHSEED
+    # (set order of options last priced alike), so its "money left" changed between processes.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = ("import json, random\nfrom bot.domain.outcome import Option, compute\n"
+              "rng = random.Random(6)\nout = []\n"
+              "for _ in range(40):\n"
+              "    P = rng.randint(2, 8); n = rng.randint(1, 12)\n"
+              "    opts = [Option(i, rng.choice([100, 200, 300, 500, 600]) * 100) for i in range(1, P + 1)]\n"
+              "    ballots = [rng.sample(range(1, P + 1), rng.randint(1, P)) for _ in range(n)]\n"
+              "    out.append(compute(opts, ballots, rng.choice([500, 900, 1000, 1500]) * 100, 'equal-shares',"
+              " vectorised=False))\n"
+              "print(json.dumps(out, sort_keys=True))\n")
+    root = str(Path(__file__).resolve().parent.parent)
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root}).stdout
+            for seed in ("0", "1", "2")]
+    assert runs[0] == runs[1] == runs[2]
+    assert json.loads(runs[0])
+
+
+def test_a_large_round_counted_vectorised_keeps_every_figure():
+    rng = __import__("random").Random(3)
+    options = [Option(n, rng.randrange(100, 900) * 100) for n in range(1, 11)]
+    ballots = [rng.sample(range(1, 11), rng.randint(1, 3)) for _ in range(3_000)]
+    outcome = compute(options, ballots, 3_000_00, "equal-shares")
+    assert outcome["ballots"] == 3_000
+    assert set(outcome["explanations"]) == {str(n) for n in range(1, 11)}
+    assert outcome["allocated_pence"] <= 3_000_00

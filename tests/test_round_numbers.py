@@ -191,8 +191,8 @@ def test_authors_hear_their_idea_number_and_its_option_number(cp, three_ideas):
     _ok(cp("round", "close", "--community", "riverside", "1"))
     news = [t for t in ann.inbox() if "your idea" in t.lower()]
     assert "Great news: your idea #3, option 1 in the vote, won and is funded with £1,000!" in news
-    assert ("Your idea #1, option 2, was not funded this time: it had 0 votes, and after the ideas "
-            "with more votes were funded, £0 was left and it needed £1,000.") in news
+    assert ("Your idea #1, option 2, was not funded this time: nobody voted for it. Thank you for "
+            "sharing it.") in news
 
 
 # -- Ideas that come back -------------------------------------------------------------------

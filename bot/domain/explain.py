@@ -30,21 +30,30 @@ class Reason:
     @property
     def message(self) -> str:
         """The catalogue key of the news sent to the author of an option not funded."""
-        return f"idea_not_funded_{self.by}"
+        return "idea_not_funded_no_votes" if not self.votes else f"idea_not_funded_{self.by}"
 
     @property
     def short(self) -> str:
         """The catalogue key of the short form, for MY IDEAS and RESULTS."""
-        return f"why_{self.by}"
+        return "why_no_votes" if not self.votes else f"why_{self.by}"
 
     def values(self) -> dict:
         return {"votes": self.votes, "left": Money(self.left_pence), "cost": Money(self.cost_pence)}
 
 
 def reason(outcome: dict | None, option: int) -> Reason | None:
-    """The stored reason for option `option`; None for rounds counted before reasons were kept."""
-    found = ((outcome or {}).get("explanations") or {}).get(str(option))
-    return Reason(**found) if found else None
+    """The stored reason for option `option`; None for rounds counted before reasons were kept.
+    (Under equal shares the money is in the rule's own terms: with Add1, voters' shares raised
+    past the round's money, so it can be more than the round had left.)"""
+    outcome = outcome or {}
+    explanations = outcome.get("explanations")
+    if explanations is None:
+        return None
+    found = explanations.get(str(option))
+    if found is None:  # an option nobody voted for, which no rule weighs
+        votes = (outcome.get("tallies") or {}).get(str(option), 0)
+        return Reason(votes, False, "greedy", 0, 0) if not votes else None
+    return Reason(**found)
 
 
 def latest_reason(session: Session, idea: Idea) -> Reason | None:
@@ -64,7 +73,7 @@ def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
     reasons, left = {}, start
     for _, weighed in order:
         project = weighed.project
-        reasons[project.name] = _entry(votes, project, not weighed.discarded, "greedy", left)
+        reasons[str(project.name)] = _entry(votes, project, not weighed.discarded, "greedy", left)
         if not weighed.discarded:
             left = weighed.remaining_budget
     return _by_number(reasons)
@@ -80,16 +89,28 @@ def from_shares(details, votes: dict[int, int], costs: dict[int, int],
     for step in details.iterations:
         for weighed in step:
             project = weighed.project
-            if project.name in reasons:
+            if str(project.name) in reasons:
                 continue
             taken = step.selected_project is not None and step.selected_project.name == project.name
             if taken or weighed.discarded:
                 money = sum(step.voters_budget[i] * multiplicity[i] for i in project.supporter_indices)
-                reasons[project.name] = _entry(votes, project, taken, "shares", money)
+                reasons[str(project.name)] = _entry(votes, project, taken, "shares", money)
     for number, cost in costs.items():
         if str(number) not in reasons:
             reasons[str(number)] = {"votes": votes.get(number, 0), "funded": number in funded,
                                     "by": "shares", "left_pence": 0, "cost_pence": cost * 100}
+    return _by_number(reasons)
+
+
+def from_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
+                 costs: dict[int, int], funded: set[int]) -> dict[str, dict]:
+    """The same reasons from equal_shares.py's figures: for each option that came up, whether it
+    was bought and its supporters' money then, in pence (floored); costs in whole pounds."""
+    reasons = {}
+    for number, cost in costs.items():
+        taken, left = came_up.get(number, (number in funded, 0))
+        reasons[str(number)] = {"votes": votes.get(number, 0), "funded": taken, "by": "shares",
+                                "left_pence": left, "cost_pence": cost * 100}
     return _by_number(reasons)
 
 

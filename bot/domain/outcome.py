@@ -1,7 +1,8 @@
 """Who wins a round: the outcome rules, computed by pabutools from the stored ballots.
 
 Ballots of every method are approval sets; the rule spends the round's budget:
-- greedy: most votes first, skipping what no longer fits, while money remains;
+- greedy: most votes first, skipping what no longer fits, while money remains; an option
+  nobody voted for is never funded;
 - equal-shares: the Method of Equal Shares with cost satisfaction, each voter's share raised
   a step at a time for as long as the result still fits the budget (the "Add1" completion used in
   Wieliczka's 2023 Green Million). pabutools stops raising shares at the first exhaustive result;
@@ -26,6 +27,11 @@ from bot.domain import explain
 
 TIE_BREAKING = "more votes, then lower cost, then lower option number"
 
+# Equal shares over more ballots than this is counted by equal_shares.py (NumPy, exact where it
+# decides); pabutools, the reference, counts the rest. At 2,000 ballots pabutools takes about a
+# second or two; at 10,000 tens of seconds (one MES run per Add1 step).
+VECTORISED_ABOVE = 2_000
+
 
 @cache
 def _add_one_instance() -> type:
@@ -39,6 +45,24 @@ def _add_one_instance() -> type:
     return AddOneInstance
 
 
+class _Name(str):
+    """An option's name for pabutools, hashed by its rank among the options. pabutools keeps
+    options in sets and, among options last priced alike, walks them in set order: with string
+    hashes that order (and so the step an unaffordable option is dropped at, and the money its
+    explanation quotes) changed with PYTHONHASHSEED from one process to the next. Small distinct
+    hashes make it ascending option number in every process, as equal_shares.py does."""
+
+    rank: int
+
+    def __new__(cls, number: int, rank: int):
+        name = super().__new__(cls, str(number))
+        name.rank = rank
+        return name
+
+    def __hash__(self) -> int:
+        return self.rank
+
+
 @dataclass(frozen=True)
 class Option:
     number: int
@@ -46,45 +70,77 @@ class Option:
 
 
 def compute(options: Sequence[Option], ballots: Iterable[Iterable[int]], budget_pence: int,
-            rule: str) -> dict:
+            rule: str, *, vectorised: bool | None = None) -> dict:
     """The outcome as stored on the round: rule, winners, tallies, money allocated, and why
-    each option was or was not funded, read from the same run that chose the winners."""
+    each option was or was not funded, read from the same run that chose the winners.
+    `ballots` may be a stream (a query's rows): only the distinct ballots are kept. Equal shares
+    over more than VECTORISED_ABOVE ballots is counted by equal_shares.py, else (or when
+    `vectorised` is False) by pabutools."""
+    if rule not in ("greedy", "equal-shares"):
+        raise ValueError(f"unknown rule {rule!r}")
+    groups = Counter(tuple(sorted(set(b))) for b in ballots if b)
+    count = sum(groups.values())
+    tallies = Counter()
+    for ballot, times in groups.items():
+        for number in ballot:
+            tallies[number] += times
+    votes = {o.number: tallies[o.number] for o in options}
+    if vectorised is None:
+        vectorised = count > VECTORISED_ABOVE
+    if not count:
+        winners, explanations = [], {}
+    elif rule == "equal-shares" and vectorised:
+        winners, explanations = _equal_shares(options, groups, count, budget_pence, votes)
+    else:
+        winners, explanations = _pabutools(options, groups, budget_pence, rule, tallies, votes)
+    costs = {o.number: o.cost_pence for o in options}
+    return {
+        "rule": rule, "tie_breaking": TIE_BREAKING, "winners": winners,
+        "tallies": {str(o.number): tallies[o.number] for o in options},
+        "allocated_pence": sum(costs[n] for n in winners), "ballots": count,
+        "explanations": explanations,
+    }
+
+
+def _equal_shares(options, groups, count, budget_pence, votes) -> tuple[list[int], dict]:
+    from bot.domain.equal_shares import equal_shares
+
+    costs = {o.number: _pounds(o.cost_pence) for o in options}
+    shares = equal_shares(costs, groups, budget_pence // 100, _step(budget_pence // 100, count))
+    return shares.winners, explain.from_figures(shares.came_up, votes, costs, set(shares.winners))
+
+
+def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[list[int], dict]:
     from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project
     from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
     from pabutools.tiebreaking import TieBreakingRule
 
-    if rule not in ("greedy", "equal-shares"):
-        raise ValueError(f"unknown rule {rule!r}")
-    ballots = [sorted(set(b)) for b in ballots if b]
-    tallies = Counter(number for ballot in ballots for number in ballot)
-    projects = {o.number: Project(str(o.number), -(-o.cost_pence // 100)) for o in options}
+    ranked = sorted(options, key=lambda o: o.number)
+    projects = {o.number: Project(_Name(o.number, rank), _pounds(o.cost_pence))
+                for rank, o in enumerate(ranked)}
+    if rule == "greedy":  # money never goes to an option nobody voted for
+        projects = {n: p for n, p in projects.items() if tallies[n]}
     instance_class = _add_one_instance() if rule == "equal-shares" else Instance
     instance = instance_class(projects.values(), budget_limit=budget_pence // 100)
+    ballots = [ballot for ballot, times in groups.items() for _ in range(times)]
     profile = ApprovalProfile([ApprovalBallot(projects[n] for n in b if n in projects) for b in ballots])
     tie = TieBreakingRule(lambda inst, prof, p: (-tallies[int(p.name)], p.cost, int(p.name)))
-    votes = {o.number: tallies[o.number] for o in options}
-
-    if not ballots:
-        chosen, explanations = [], {}
-    elif rule == "greedy":
+    if rule == "greedy":
         chosen = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat,
                                             tie_breaking=tie, analytics=True)
         explanations = explain.from_greedy(chosen.details, instance.budget_limit, votes)
     else:
         chosen = method_of_equal_shares(instance, profile, sat_class=Cost_Sat, tie_breaking=tie,
-                                        voter_budget_increment=_step(instance, ballots),
+                                        voter_budget_increment=_step(instance.budget_limit, len(ballots)),
                                         analytics=True)
         explanations = explain.from_shares(chosen.details, votes, {int(p.name): p.cost for p in instance},
                                            {int(p.name) for p in chosen})
-    winners = sorted(int(p.name) for p in chosen)
-    costs = {o.number: o.cost_pence for o in options}
-    return {
-        "rule": rule, "tie_breaking": TIE_BREAKING, "winners": winners,
-        "tallies": {str(o.number): tallies[o.number] for o in options},
-        "allocated_pence": sum(costs[n] for n in winners), "ballots": len(ballots),
-        "explanations": explanations,
-    }
+    return sorted(int(p.name) for p in chosen), explanations
 
 
-def _step(instance, ballots: list) -> int:
-    return max(1, int(instance.budget_limit) // (len(ballots) * 1000))
+def _pounds(pence: int) -> int:
+    return -(-pence // 100)
+
+
+def _step(budget_pounds, ballots: int) -> int:
+    return max(1, int(budget_pounds) // (ballots * 1000))

@@ -197,6 +197,10 @@ CATALOGUE: dict[str, Entry] = {
     "idea_funded": Entry(N_(
         "Great news: your idea #{number}, option {option} in the vote, won and is funded with "
         "{amount}!")),
+    "idea_not_funded_no_votes": Entry(N_(
+        "Your idea #{number}, option {option}, was not funded this time: nobody voted for it. "
+        "Thank you for sharing it.")),
+    "why_no_votes": Entry(N_("no votes")),
     "idea_not_funded": Entry(N_(
         "Your idea #{number}, option {option} in the vote, was not funded this time. Thank you "
         "for taking part.")),

@@ -1,0 +1,102 @@
+"""The vectorised equal shares (bot/domain/equal_shares.py) against pabutools, the reference:
+the same winners and the same explanation figures, on a real published round and on many
+generated ones (sizes, budgets, costs in pence, ties of every kind)."""
+import random
+from pathlib import Path
+
+import pytest
+from pabutools.election import parse_pabulib
+
+from bot.domain.outcome import VECTORISED_ABOVE, Option, compute
+
+
+def _both(options, ballots, budget_pence):
+    reference = compute(options, ballots, budget_pence, "equal-shares", vectorised=False)
+    ours = compute(options, ballots, budget_pence, "equal-shares", vectorised=True)
+    return reference, ours
+
+
+def _instance(rng: random.Random, voters: int):
+    """A round where ties are likely: few distinct costs, ballots repeated, equal supports."""
+    count = rng.randint(1, 8)
+    pounds = rng.choice([[100, 200, 300], [500], [250, 500, 750, 1000], [120, 333, 401, 999]])
+    options = [Option(n, rng.choice(pounds) * 100 + rng.choice([0, 0, 0, 1, 50]))
+               for n in range(1, count + 1)]
+    if rng.random() < 0.15:
+        options[0] = Option(1, 0)  # free: never funded by equal shares with cost satisfaction
+    budget = rng.choice([1, 2, 3, 5]) * max(o.cost_pence for o in options) + rng.choice([0, 99, 12_345])
+    shapes = [rng.sample(range(1, count + 2), rng.randint(1, count)) for _ in range(rng.randint(1, 6))]
+    ballots = [list(rng.choice(shapes)) for _ in range(voters)]  # count + 1 is not an option
+    return options, ballots, max(budget, 100)
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_small_random_rounds_match_pabutools(seed):
+    rng = random.Random(seed)
+    options, ballots, budget = _instance(rng, rng.randint(1, 30))
+    reference, ours = _both(options, ballots, budget)
+    assert ours == reference
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_larger_random_rounds_match_pabutools(seed):
+    rng = random.Random(1000 + seed)
+    count = rng.randint(5, 12)
+    options = [Option(n, rng.randrange(50, 2_000) * 100) for n in range(1, count + 1)]
+    popular = [rng.random() for _ in range(count)]
+    ballots = [sorted(set(rng.choices(range(1, count + 1), weights=popular, k=rng.randint(1, 4))))
+               for _ in range(rng.randint(200, 600))]
+    reference, ours = _both(options, ballots, rng.randrange(2_000, 10_000) * 100)
+    assert ours == reference
+
+
+def test_exact_ties_everywhere_match_pabutools():
+    # Every option alike: every price per pound ties, to the last; only the tie-break decides.
+    options = [Option(n, 300_00) for n in range(1, 7)]
+    ballots = [[1, 2], [3, 4], [5, 6]] * 7 + [[2, 4, 6]] * 3
+    reference, ours = _both(options, ballots, 1_000_00)
+    assert ours == reference
+
+
+def test_the_round_in_test_explain_gives_the_same_figures():
+    options = [Option(1, 600_00), Option(2, 600_00), Option(3, 300_00)]
+    reference, ours = _both(options, [[1, 2], [1, 2], [3]], 900_00)
+    assert ours == reference
+    assert ours["explanations"]["2"]["left_pence"] == 598_00
+
+
+def test_large_rounds_are_counted_vectorised_by_default(monkeypatch):
+    from bot.domain import outcome
+
+    calls = []
+    monkeypatch.setattr(outcome, "_pabutools", lambda *a: calls.append(a) or ([], {}))
+    ballots = [[1], [2]] * (VECTORISED_ABOVE // 2 + 1)
+    options = [Option(1, 100_00), Option(2, 100_00)]
+    assert compute(options, ballots, 200_00, "equal-shares")["winners"] == [1, 2]
+    assert not calls
+    compute(options, ballots[:VECTORISED_ABOVE], 200_00, "equal-shares")
+    assert len(calls) == 1
+
+
+def test_wieliczka_published_winners_vectorised():
+    # 6,586 ballots: counted by equal_shares.py. (Checked equal to pabutools, figures too, by
+    # hand: pabutools takes over a minute on it.)
+    path = Path(__file__).parent / "data" / "poland_wieliczka_2023_green-budget.pb"
+    instance, profile = parse_pabulib(str(path))
+    published = {int(p.name) for p in instance if instance.project_meta[p]["selected"] == "1"}
+    options = [Option(int(p.name), int(p.cost) * 100) for p in instance]
+    ballots = [[int(p.name) for p in ballot] for ballot in profile]
+    outcome = compute(options, ballots, int(instance.budget_limit) * 100, "equal-shares",
+                      vectorised=True)
+    assert set(outcome["winners"]) == published
+    reasons = outcome["explanations"]
+    assert {int(n) for n, r in reasons.items() if r["funded"]} == published
+    assert all(r["left_pence"] < r["cost_pence"] for r in reasons.values()
+               if not r["funded"] and r["votes"])
+
+
+def test_streamed_ballots_count_the_same_as_a_list():
+    options = [Option(1, 500_00), Option(2, 500_00), Option(3, 500_00)]
+    ballots = [[1, 2]] * 6 + [[3]] * 4
+    assert compute(options, iter(ballots), 1000_00, "equal-shares") == \
+        compute(options, ballots, 1000_00, "equal-shares")
