@@ -15,7 +15,7 @@ def story(db, clock, cp, member, new_chat):
     with a hostile idea among its options."""
     park_round(cp, "riverside", member.say)
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
-    member.say("1")
+    member.say("1 2")
     assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
     assert cp("budget", "spend", "--community", "riverside", "--amount", "£400",
               "--description", "Two benches", "--allocation", "1").exit_code == 0

@@ -13,7 +13,7 @@ from bot.domain.notify import member_count
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
-from bot.text.organiser_text import plain, sms_cost
+from bot.text.organiser_text import plain, refuse_controls, sms_cost
 
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -124,7 +124,7 @@ def update(slug, text, broadcast, yes) -> None:
 
     With --broadcast, first shows what each member gets and how many SMS segments it costs;
     asks before sending if that is more than two each, or if the text must be shortened."""
-    text = plain(text)
+    text = plain(refuse_controls(text, "the update"))  # before its cost is shown
     if broadcast and text:
         # Asked outside any transaction: a database must not wait on a person (SQLite would
         # be locked for everyone else meanwhile).

@@ -14,7 +14,7 @@ from bot.domain.ideas import idea_by_number, ideas_of
 from bot.domain.notify import can_hear
 from bot.domain.serialise import idea_json
 from bot.text.money import format_pence
-from bot.text.organiser_text import plain, sms_cost
+from bot.text.organiser_text import plain, refuse_controls, sms_cost
 from models import IDEA_STATUSES
 
 ideas_group = AppGroup("ideas", help="Residents' ideas.")
@@ -61,7 +61,7 @@ def reject(slug, number, reason, yes) -> None:
 
     First shows the message the author gets and its SMS segments; asks before sending if
     that is more than two, or if the reason must be shortened."""
-    reason = plain(reason)
+    reason = plain(refuse_controls(reason, "the reason"))  # before its cost is shown
     if reason:
         # Asked outside any transaction: a database must not wait on a person.
         with get_db().transaction() as session:

@@ -8,7 +8,7 @@ from bot.context import get_db, now
 from bot.domain import audit, projects
 from bot.domain.communities import by_slug
 from bot.domain.notify import can_hear
-from bot.text.organiser_text import plain, sms_cost
+from bot.text.organiser_text import plain, refuse_controls, sms_cost
 from models.states import ProjectStatus
 
 project_group = AppGroup("project", help="Funded projects: their progress, and news to supporters.")
@@ -49,7 +49,7 @@ def update(slug, number, status, note, organiser, yes) -> None:
     if status is not None and status.strip():
         projects.parse_status(status)  # a bad status is refused before anything else
     if note and status and projects.parse_status(status) == ProjectStatus.DELIVERED:
-        _check_delivered_cost(slug, number, plain(note), yes)
+        _check_delivered_cost(slug, number, plain(refuse_controls(note, "the note")), yes)
     with audit.acting_as(organiser or audit.current_actor()), get_db().transaction() as session:
         posted = projects.post_update(session, by_slug(session, slug), number, status=status,
                                       note=note, now=now())

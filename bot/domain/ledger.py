@@ -15,7 +15,7 @@ from bot.domain.ideas import idea_by_number
 from bot.domain.notify import broadcast
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
-from bot.text.organiser_text import plain
+from bot.text.organiser_text import plain, refuse_controls
 from models import Allocation, BudgetUpdate, Community, Spending
 from models.money import Correction
 
@@ -177,7 +177,7 @@ def close_allocation(session: Session, community: Community, number: int, *, rea
 
 def post_update(session: Session, community: Community, text: str, now: datetime) -> BudgetUpdate:
     """A note on the money that BUDGET shows as the latest news (and residents may be sent)."""
-    text = plain(text)
+    text = plain(refuse_controls(text, "the update"))
     if not text:
         raise InvalidInput("a budget update needs some text")
     update = BudgetUpdate(community_id=community.id, text=text, created_at=now)

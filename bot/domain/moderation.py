@@ -8,6 +8,7 @@ from bot.domain.ideas import idea_by_number
 from bot.domain.notify import notify
 from bot.errors import InvalidInput
 from bot.text.money import Money
+from bot.text.organiser_text import refuse_controls
 from models import Community, Idea, Resident
 
 OPEN = ("submitted", "shortlisted")
@@ -38,7 +39,7 @@ def shortlist(session: Session, community: Community, number: int, cost_pence: i
 
 def reject(session: Session, community: Community, number: int, reason: str, now: datetime) -> Idea:
     """Decline an idea, with a reason its author is told."""
-    reason = " ".join(reason.split())
+    reason = " ".join(refuse_controls(reason, "the reason").split())
     if not reason:
         raise InvalidInput("say why the idea is rejected (--reason)")
     idea = idea_by_number(session, community, number)

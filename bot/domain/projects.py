@@ -13,7 +13,7 @@ from bot.domain import audit
 from bot.domain.communities import MAX_NUMBER, lock_community
 from bot.domain.notify import notify
 from bot.errors import InvalidInput, NotFound
-from bot.text.organiser_text import plain
+from bot.text.organiser_text import plain, refuse_controls
 from models import Ballot, Community, Idea, Project, ProjectUpdate, Resident, Round, RoundOption
 from models.states import IdeaStatus, ProjectStatus
 
@@ -176,7 +176,7 @@ def _check_move(number: int, current: ProjectStatus, new: ProjectStatus) -> None
 
 
 def _note(note: str | None) -> str | None:
-    text = plain(note or "")
+    text = plain(refuse_controls(note or "", "the note"))
     if len(text) > MAX_NOTE:
         raise InvalidInput(f"a note is at most {MAX_NOTE} characters (this one has {len(text)})")
     return text or None

@@ -7,11 +7,12 @@ character needs UCS-2, and a curly quote pasted from a word processor is such a 
 import re
 from dataclasses import dataclass
 
+from bot.errors import InvalidInput
 from bot.text.catalogue import render
-from bot.text.clean import clean_text
 from channels.segments import count_segments, is_gsm7, to_gsm7
 
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# C0 and C1 controls (tab and newline aside) and bidirectional overrides and marks.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 # Typographic punctuation that has a plain GSM-7 spelling (’ -> ', – -> -, … -> ...).
 TYPOGRAPHIC = "‘’“”–—…\u00a0"
 # More segments than this per resident, and the organiser is asked before anything is sent.
@@ -20,11 +21,17 @@ ASK_ABOVE_SEGMENTS = 2
 
 def plain(text: str) -> str:
     """`text` with typographic quotes, dashes, ellipses and no-break spaces spelt in GSM-7,
-    and its whitespace collapsed as the services store it; control characters (an ESC would
-    garble an SMS: it is GSM-7's escape) and bidirectional overrides (which turn text round on
-    a phone) are left out; every other character is kept."""
-    text = _BIDI.sub("", clean_text(text))
+    and its whitespace collapsed as the services store it; every other character is kept."""
     return " ".join("".join(to_gsm7(c) if c in TYPOGRAPHIC else c for c in text).split())
+
+
+def refuse_controls(text: str, what: str) -> str:
+    """`text`, or InvalidInput if it holds a control character (an ESC garbles an SMS: it is
+    GSM-7's escape) or a bidirectional override (it turns text round on a phone)."""
+    found = _CONTROL.search(text)
+    if found:
+        raise InvalidInput(f"{what} has a control character ({found[0]!r}): take it out")
+    return text
 
 
 @dataclass(frozen=True)
