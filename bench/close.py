@@ -3,8 +3,9 @@ tally of the same ballots in Python plus one INSERT ... SELECT of the result to 
 The round is the issue's scale: 50 options, counted by equal shares (`BENCH_CLOSE_RULE=greedy`
 for greedy); then a recount of it is timed alone. `--quick` (the CI smoke run) keeps 10 options
 and greedy: equal shares on 200 ballots is pabutools' and takes ~25 s on this round. Large runs
-(over 10,000 ballots) make one interleaved turn, not three: ballots are inserted for each turn. `BENCH_CLOSE_PABUTOOLS=1`
-counts with pabutools whatever the size (the "before" of the vectorised count)."""
+(over 10,000 ballots) make one interleaved turn, not three: ballots are inserted for each turn.
+`BENCH_CLOSE_PABUTOOLS=1` counts with pabutools whatever the size (the "before" of the counts
+without it: equal_shares.py and greedy.py)."""
 import os
 import random
 import time

@@ -1,4 +1,5 @@
 """What every benchmark shares: a database of its own, interleaved timing, and the report."""
+import os
 import resource
 import statistics
 import tempfile
@@ -16,7 +17,7 @@ from models import utcnow
 from models.engine import make_engine
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SCHEMA = "bench_suite"
+SCHEMA = os.environ.get("BENCH_SCHEMA", f"bench_{os.getpid()}")  # one per run: runs never collide
 TOKEN = "f" * 32
 PUBLIC = "https://bench.example.org"
 NUMBER = "+441632960001"

@@ -2,6 +2,7 @@
 Twilio signature, inserts one row, commits and answers empty TwiML (both through the WSGI
 test client, so only the apps are compared)."""
 import itertools
+import os
 import time
 
 from flask import Flask, Response, abort, request
@@ -46,7 +47,8 @@ def time_now():
 
 def run(db_kind: str, url: str, quick: bool) -> None:
     per_round, rounds = (60, 2) if quick else (500, 6)
-    ours, bare = project_app(url).test_client(), bare_app(url).test_client()
+    answer = os.environ.get("BENCH_INBOUND_ANSWER", "inline")  # "worker": store and acknowledge only
+    ours, bare = project_app(url, INBOUND_ANSWER=answer).test_client(), bare_app(url).test_client()
     validator = RequestValidator(TOKEN)
     numbers = itertools.count()
 
@@ -63,4 +65,4 @@ def run(db_kind: str, url: str, quick: bool) -> None:
             side.items += 1
     project, baseline = interleave(rounds, lambda side: post(ours, side, "p"),
                                    lambda side: post(bare, side, "b"))
-    report(f"inbound ({db_kind})", project, baseline, "msg")
+    report(f"inbound ({db_kind}, answered {answer})", project, baseline, "msg")

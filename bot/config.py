@@ -45,6 +45,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Where verified inbound messages wait while the database is down; unset: instance/spool.
     "SPOOL_DIR": None,
+    # "inline": a webhook answers a message before it acknowledges it. "worker": it stores the
+    # message, acknowledges it, and a worker (`commonpurse worker`, or `serve`'s) answers it:
+    # a surge of votes is taken as fast as it can be stored.
+    "INBOUND_ANSWER": "inline",
     # Answers one sender gets a minute; beyond it messages are stored, not answered.
     "INBOUND_PER_MINUTE": 10,
     # Signs the dashboard's session cookies; unset: a random key kept in instance/secret_key.
@@ -54,12 +58,13 @@ DEFAULTS = {
     # Seconds added to each sign-in try per recent failure (at most four times), against guessing.
     "SIGN_IN_SLOWDOWN": 0.25,
 }
+ANSWER_MODES = ("inline", "worker")
 # Secrets and ids that must stay text even if they look like JSON numbers.
 TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
              "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TELEGRAM_BOT_TOKEN",
              "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL", "SMTP_HOST", "SMTP_USERNAME",
              "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "SPOOL_DIR", "SECRET_KEY",
-             "TELEGRAM_BOT_USERNAME")
+             "TELEGRAM_BOT_USERNAME", "INBOUND_ANSWER")
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
@@ -77,6 +82,9 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _kept_secret(app.instance_path)
+    if app.config["INBOUND_ANSWER"] not in ANSWER_MODES:
+        raise ValueError(f"COMMONPURSE_INBOUND_ANSWER must be one of {', '.join(ANSWER_MODES)}, "
+                         f"not {app.config['INBOUND_ANSWER']!r}")
     _session_cookie(app)
 
 

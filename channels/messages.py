@@ -61,6 +61,27 @@ class InboundMessage:
     language: str | None = None  # the sender's app language, where the channel says (Telegram)
 
 
+
+def message_to_json(message: InboundMessage) -> dict:
+    """`message` as JSON-safe data (spooled to disk, or kept for a worker to answer)."""
+    contact = message.contact
+    return {"address": {"channel": message.address.channel, "user_id": message.address.user_id},
+            "text": message.text, "provider_message_id": message.provider_message_id,
+            "received_at": message.received_at.isoformat(), "recipient": message.recipient,
+            "payload": message.payload, "raw": message.raw,
+            "contact": {"phone": contact.phone, "own": contact.own} if contact else None,
+            "language": message.language}
+
+
+def message_from_json(data: dict) -> InboundMessage:
+    contact = data.get("contact")
+    return InboundMessage(
+        address=Address(**data["address"]), text=data["text"],
+        provider_message_id=data["provider_message_id"],
+        received_at=datetime.fromisoformat(data["received_at"]), recipient=data.get("recipient"),
+        payload=data.get("payload"), raw=data.get("raw") or {},
+        contact=SharedContact(**contact) if contact else None, language=data.get("language"))
+
 @dataclass(frozen=True)
 class OutboundMessage:
     """A message to send. The text must stand on its own; choices are an upgrade."""

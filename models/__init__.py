@@ -4,7 +4,7 @@ from models.base import Base, utcnow
 from models.community import VERIFICATION_RULES, Community
 from models.digest import Digest, SchedulerLease
 from models.idea import IDEA_STATUSES, Idea
-from models.message import InboundLog, OutboxMessage
+from models.message import InboundLog, OutboxMessage, PendingAnswer
 from models.money import Allocation, BudgetUpdate, Spending
 from models.organiser import ApiToken, Organiser
 from models.project import Project, ProjectUpdate
@@ -22,7 +22,7 @@ from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [
     "Allocation", "AuditEntry", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation",
-    "Digest", "IDEA_STATUSES", "Idea", "Identity", "InboundLog", "Organiser", "OutboxMessage",
+    "Digest", "IDEA_STATUSES", "Idea", "Identity", "InboundLog", "Organiser", "OutboxMessage", "PendingAnswer",
     "PollingOffset", "Project", "ProjectUpdate", "ROUND_METHODS", "ROUND_RULES", "ROUND_STATUSES",
     "Resident", "Round",
     "RoundOption", "SchedulerLease", "SignInAttempt", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",

@@ -35,6 +35,29 @@ class InboundLog(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+
+class PendingAnswer(Base):
+    """A stored inbound message whose answer a worker has still to work out (when webhooks
+    store and acknowledge only: INBOUND_ANSWER=worker). Deleted in the transaction that answers
+    it, so a crash leaves it here to be answered again; it holds the message as the channel
+    gave it, sender and text included, only until then."""
+
+    __tablename__ = "pending_answer"
+    # A sender's messages are answered in order: one is taken only when none of theirs is older.
+    __table_args__ = (Index("ix_pending_answer_sender", "channel", "sender", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id", ondelete="CASCADE"),
+                                            unique=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(64))
+    message: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class OutboxMessage(Base):
     """A message we will send: written with the change that caused it, sent by the dispatcher."""
 

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from bot.cli.run import stop_on_sigterm
 from bot.context import get_db, now
 from bot.domain.demo import seed_demo
-from bot.messaging.channels import dispatcher_for, replay_spool
+from bot.messaging.channels import dispatcher_for, inbound_work
 from models import utcnow
 from scheduler import lease
 from scheduler.service import prepare
@@ -69,7 +69,7 @@ def serve(demo: bool, host: str, port: int) -> None:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     stop = threading.Event()
     worker = threading.Thread(target=dispatcher_for(app).run_forever,
-                              args=(stop, app.config["DISPATCH_INTERVAL"], replay_spool(app)),
+                              args=(stop, app.config["DISPATCH_INTERVAL"], inbound_work(app)),
                               daemon=True)
     worker.start()
     holder = lease.new_holder()

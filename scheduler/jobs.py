@@ -4,6 +4,7 @@ Each one asks the domain tables whether it is time, so a job that fires late, tw
 round since rescheduled does the right thing.
 """
 import logging
+from datetime import datetime, timedelta, timezone
 
 from bot.context import get_db
 from bot.domain import audit, round_times
@@ -15,6 +16,8 @@ from scheduler import lease, runtime
 from scheduler.service import apply_jobs, wanted_jobs
 
 logger = logging.getLogger(__name__)
+
+CLOSE_AGAIN = timedelta(seconds=10)
 
 
 def _now():
@@ -39,6 +42,17 @@ def remind_round(round_id: int) -> None:
 
 def close_round(round_id: int) -> None:
     _round_step(round_id, round_times.close_if_due)
+    if _still_open_after_close(round_id):  # waiting for answers to votes sent in time
+        runtime.scheduler().add_job("scheduler.jobs:close_round", "date", args=(round_id,),
+                                    run_date=datetime.now(timezone.utc) + CLOSE_AGAIN,
+                                    id=f"close-again-{round_id}", replace_existing=True)
+
+
+def _still_open_after_close(round_id: int) -> bool:
+    app = runtime.app()
+    with app.app_context(), get_db(app).transaction() as session:
+        round_ = session.get(Round, round_id)
+        return round_ is not None and round_.status == "open" and round_.closes_at <= _now()
 
 
 def weekly_digest(community_id: int) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 from bot.context import get_db
 from bot.domain.communities import create_community
 from bot.messaging import spool
-from bot.messaging.channels import replay_spool
+from bot.messaging.channels import inbound_work
 from bot.web.app import create_app
 from models import InboundLog, OutboxMessage
 from tests.fake_telegram import TOKEN
@@ -79,7 +79,7 @@ def test_a_worker_replays_the_spool_without_any_new_message(outage_app, pg):
     client = outage_app.test_client()
     proxy.cut()
     assert _text(client, "YES").status_code == 200
-    replay = replay_spool(outage_app)
+    replay = inbound_work(outage_app)
     assert replay() == 0  # still down: nothing lost, nothing replayed
     assert len(spool.pending(outage_app.config["SPOOL_DIR"])) == 1
     proxy.restore()
@@ -92,7 +92,7 @@ def test_a_statement_error_is_not_mistaken_for_an_outage(outage_app, monkeypatch
 
     def broken(message):
         raise ValueError("a bug, not an outage")
-    monkeypatch.setattr(webhooks, "receive", lambda db, message, now: broken(message))
+    monkeypatch.setattr(webhooks, "take", lambda app, message, received_at=None: broken(message))
     outage_app.config["PROPAGATE_EXCEPTIONS"] = False
     assert _text(outage_app.test_client(), "YES").status_code == 500
     assert spool.pending(outage_app.config["SPOOL_DIR"]) == []
@@ -108,7 +108,7 @@ def test_spooled_messages_count_against_the_flood_limit_as_they_arrived(outage_a
         clock.advance(minutes=1)
     proxy.restore()
     clock.advance(minutes=10)
-    assert replay_spool(outage_app)() == 5
+    assert inbound_work(outage_app)() == 5
     with get_db(outage_app).transaction() as session:
         replies = session.scalars(select(OutboxMessage.body)).all()
     assert sum("Still to decide" in reply for reply in replies) == 5  # none taken for a flood

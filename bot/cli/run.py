@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot.context import get_db
-from bot.messaging.channels import dispatcher_for, replay_spool
+from bot.messaging.channels import dispatcher_for, inbound_work
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def worker() -> None:
     stop_on_sigterm()
     try:
         dispatcher_for(current_app).run_forever(stop, current_app.config["DISPATCH_INTERVAL"],
-                                                before_pass=replay_spool(current_app))
+                                                before_pass=inbound_work(current_app))
     except KeyboardInterrupt:
         stop.set()
 

@@ -74,10 +74,6 @@ def by_slug(session: Session, slug: str) -> Community:
     return community
 
 
-def by_sms_number(session: Session, number: str) -> Community | None:
-    return session.scalar(select(Community).where(Community.sms_number == number))
-
-
 def all_communities(session: Session) -> list[Community]:
     return list(session.scalars(select(Community).order_by(Community.slug)))
 

@@ -114,6 +114,15 @@ def from_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
     return _by_number(reasons)
 
 
+def from_greedy_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
+                        costs: dict[int, int]) -> dict[str, dict]:
+    """The same reasons as from_greedy, from greedy.py's run: for each option weighed, whether it
+    was taken and the budget left when it came up; money and costs in whole pounds."""
+    return _by_number({str(number): {"votes": votes.get(number, 0), "funded": taken, "by": "greedy",
+                                     "left_pence": left * 100, "cost_pence": costs[number] * 100}
+                       for number, (taken, left) in came_up.items()})
+
+
 def _entry(votes: dict[int, int], project, funded: bool, by: str, money) -> dict:
     return {"votes": votes.get(int(project.name), 0), "funded": funded, "by": by,
             "left_pence": _pence(money), "cost_pence": int(project.cost) * 100}

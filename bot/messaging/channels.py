@@ -1,14 +1,17 @@
 """Channel wiring: the senders and webhooks this deployment has, from its configuration."""
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import Flask, current_app
 
 from bot.context import get_db, now
 from bot.messaging import spool
 from bot.messaging.dispatcher import Dispatcher
-from bot.messaging.inbound import receive
+from bot.messaging.inbound import Receipt, keep, receive
+from bot.messaging.pending import answer_pending
 from channels import telegram
 from channels.base import OnMessage, OnReport, Sender
+from channels.messages import InboundMessage
 from channels.registry import CHANNELS
 from models import utcnow
 
@@ -35,17 +38,31 @@ def dispatcher_for(app: Flask) -> Dispatcher:
                       max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
 
 
-def replay_spool(app: Flask) -> Callable[[], int]:
-    """What replays this process's inbound spool (for the dispatcher's loop)."""
-    folder = spool.folder_of(app)
+def take(app: Flask, message: InboundMessage, received_at: datetime | None = None) -> Receipt:
+    """Store `message` and answer it, or leave the answer to a worker (INBOUND_ANSWER)."""
+    if app.config["INBOUND_ANSWER"] == "worker":
+        return keep(get_db(app), message, received_at or now())
+    return receive(get_db(app), message, now(), per_minute(app), received_at)
 
-    def replay() -> int:
-        if not spool.waiting(folder):
-            return 0
+
+def inbound_work(app: Flask) -> Callable[[], int]:
+    """What a worker does with inbound messages before each dispatcher pass: replay this
+    process's spool, then answer messages waiting for a worker. Returns how many it took."""
+    folder = spool.folder_of(app)
+    clock = app.config.get("CLOCK", utcnow)
+
+    def work() -> int:
         with app.app_context():
-            return spool.replay(folder, lambda message: receive(
-                get_db(app), message, now(), per_minute(app), message.received_at))
-    return replay
+            replayed = 0
+            if spool.waiting(folder):
+                replayed = spool.replay(folder, lambda message: take(app, message, message.received_at))
+            try:
+                return replayed + answer_pending(get_db(app), clock, per_minute(app))
+            except Exception as exc:
+                if not spool.is_outage(exc):
+                    raise
+                return replayed  # the database is away: the answers wait for it
+    return work
 
 
 def per_minute(app: Flask) -> int:

@@ -80,17 +80,18 @@ class Dispatcher:
     def run_forever(self, stop: threading.Event, interval: float,
                     before_pass: Callable[[], object] | None = None) -> None:
         """Poll until `stop` is set; errors are logged, never fatal. `before_pass` runs first
-        on every pass (the inbound spool's replay)."""
+        on every pass (inbound work: the spool's replay, answers left to a worker) and says how
+        much it did; a pass that did anything is followed by another at once."""
         logger.info("dispatcher started for channels: %s", ", ".join(self.channels) or "none")
         while not stop.is_set():
+            done = 0
             try:
                 if before_pass is not None:
-                    before_pass()
-                sent = self.run_once()
+                    done += before_pass() or 0
+                done += self.run_once()
             except Exception:
                 logger.exception("dispatcher pass failed")
-                sent = 0
-            if not sent:
+            if not done:
                 stop.wait(interval)
 
     def _claim(self, address: Address | None) -> list[Claim]:

@@ -1,9 +1,10 @@
 """Receiving a message: store it, understand it, queue the replies, all in one transaction."""
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,10 +19,10 @@ from bot.messaging import routing
 from bot.text.catalogue import render
 from bot.text.clean import clean_raw, clean_text
 from channels.base import CommunityBy
-from channels.messages import Address, InboundMessage
+from channels.messages import Address, InboundMessage, message_to_json
 from channels.phone import mask
 from channels.registry import spec
-from models import Community, Identity, InboundLog
+from models import Community, Identity, InboundLog, PendingAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class Stored:
     channel: str
     sender: str | None
     received_at: datetime
+    resident_id: int | None = None
     changes: dict = field(default_factory=dict)
 
 
@@ -60,51 +62,123 @@ def receive(db: Database, message: InboundMessage, now: datetime,
     (each reply costs money), except STOP, START and DELETE. `received_at` is when it really
     arrived, if that was earlier (a message replayed from the spool)."""
     message = _normalised(message)
+    return retrying(lambda: _receive(db, message, now, per_minute, received_at or now),
+                    f"{message.address.channel} message {message.provider_message_id}")
+
+
+def retrying(turn: Callable[[], Receipt | None], what: str) -> Receipt | None:
+    """Run `turn` (a whole transaction), again if it raced another turn for a number."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _receive(db, message, now, per_minute, received_at or now)
+            return turn()
         except IntegrityError:
             # A concurrent turn took a number we chose (an idea's #); the whole turn was rolled
             # back, so running it again is safe.
             if attempt == ATTEMPTS:
                 raise
-            logger.info("inbound %s message %s raced another; retrying", message.address.channel,
-                        message.provider_message_id)
+            logger.info("inbound %s raced another; retrying", what)
     raise AssertionError("unreachable")
+
+
+def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receipt:
+    """Store a message and leave its answer to a worker (bot.messaging.pending): what webhooks
+    do with INBOUND_ANSWER=worker, so a surge is acknowledged as fast as it is stored. A repeat
+    changes nothing; a message to a number no community has is not kept."""
+    message = _normalised(message)
+    channel = spec(message.address.channel)
+    with db.transaction() as session:
+        if channel.community_by == CommunityBy.CHAT:
+            log, community_id = _store(session, None, message, received_at), None
+        elif message.recipient is None:
+            return _unknown_recipient(message)
+        else:
+            log, community_id = _store_for_recipient(session, channel, message, received_at)
+            if log is None and routing.by_recipient(session, channel, message.recipient) is None:
+                return _unknown_recipient(message)
+        if log is None:
+            return _duplicate(message)
+        session.execute(insert(PendingAnswer).values(
+            inbound_id=log.id, community_id=community_id, channel=log.channel, sender=log.sender,
+            message=message_to_json(message), received_at=received_at, attempts=0,
+            next_attempt_at=received_at))
+    return Receipt("queued")
+
+
+def _store_for_recipient(session: Session, channel, message: InboundMessage,
+                         received_at: datetime) -> tuple[Stored | None, int | None]:
+    """Store the message with the community it was written to, in one statement that finds
+    the community too; (None, None) for a repeat or a recipient no community has."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
+    table = InboundLog.__table__
+    values = dict(channel=message.address.channel, provider_message_id=message.provider_message_id,
+                  sender=message.address.user_id, body=message.text, payload=message.payload,
+                  raw=message.raw or None, received_at=received_at)
+    row = session.execute(
+        dialect.insert(table)
+        .from_select([*values, "community_id"], select(
+            *(literal(value, table.c[name].type).label(name) for name, value in values.items()),
+            Community.id).where(routing.written_to(channel, message.recipient)))
+        .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
+        .returning(table.c.id, table.c.community_id)).first()
+    if row is None:
+        return None, None
+    return Stored(row.id, message.address.channel, message.address.user_id, received_at), \
+        row.community_id
+
+
+def answer_stored(session: Session, message: InboundMessage, pending: PendingAnswer,
+                  now: datetime, per_minute: int | None) -> Receipt:
+    """Answer a message `keep` stored, as `receive` would have when it came."""
+    log = Stored(pending.inbound_id, pending.channel, pending.sender, pending.received_at)
+    if pending.community_id is None:
+        return _turn(session, message, log, None, now, per_minute)
+    community = session.get(Community, pending.community_id)
+    known = find_writer(session, community, message.address)
+    return _turn(session, message, log, community, now, per_minute, known)
 
 
 def _receive(db: Database, message: InboundMessage, now: datetime,
              per_minute: int | None, received_at: datetime) -> Receipt:
     channel = spec(message.address.channel)
     with db.transaction() as session:
-        entry = False
         if channel.community_by == CommunityBy.CHAT:
             # One bot serves every community: the chat's choice, not the recipient, decides.
             log = _store(session, None, message, received_at)
             if log is None:
                 return _duplicate(message)
-            route = routing.route(session, message, now)
-            if route.community is None or route.bad_code:
-                receipt = _ask_for_code(session, message, log, route, now)
-                _write(session, log)
-                return receipt
-            community, entry = route.community, route.entry
-            log.changes["community_id"] = community.id
-            known = None
-        else:
-            community = routing.by_recipient(session, channel, message.recipient)
-            if community is None:
-                logger.warning("inbound %s message to unknown recipient %s ignored",
-                               message.address.channel, mask(message.recipient))
-                return Receipt("unknown_recipient")
-            # Who writes is looked up first, so the row is stored knowing them.
-            known = find_writer(session, community, message.address)
-            log = _store(session, community, message, received_at, known)
-            if log is None:
-                return _duplicate(message)
-        replies = _answer(session, community, message, log, now, entry, per_minute, known)
-        _write(session, log)
+            return _turn(session, message, log, None, now, per_minute)
+        community = routing.by_recipient(session, channel, message.recipient)
+        if community is None:
+            return _unknown_recipient(message)
+        # Who writes is looked up first, so the row is stored knowing them.
+        known = find_writer(session, community, message.address)
+        log = _store(session, community, message, received_at, known)
+        if log is None:
+            return _duplicate(message)
+        return _turn(session, message, log, community, now, per_minute, known)
+
+
+def _turn(session: Session, message: InboundMessage, log: Stored, community: Community | None,
+          now: datetime, per_minute: int | None, known: Identity | None = None) -> Receipt:
+    """Answer a stored message: `community` is None when the chat's choice decides it."""
+    entry = False
+    if community is None:
+        route = routing.route(session, message, now)
+        if route.community is None or route.bad_code:
+            receipt = _ask_for_code(session, message, log, route, now)
+            _write(session, log)
+            return receipt
+        community, entry = route.community, route.entry
+        log.changes["community_id"] = community.id
+    replies = _answer(session, community, message, log, now, entry, per_minute, known)
+    _write(session, log)
     return Receipt("handled", replies)
+
+
+def _unknown_recipient(message: InboundMessage) -> Receipt:
+    logger.warning("inbound %s message to unknown recipient %s ignored",
+                   message.address.channel, mask(message.recipient))
+    return Receipt("unknown_recipient")
 
 
 def _duplicate(message: InboundMessage) -> Receipt:
@@ -151,7 +225,8 @@ def _store(session: Session, community: Community | None, message: InboundMessag
         .returning(table.c.id))
     if row_id is None:
         return None
-    return Stored(row_id, message.address.channel, message.address.user_id, now)
+    return Stored(row_id, message.address.channel, message.address.user_id, now,
+                  known.resident_id if known else None)
 
 
 def _write(session: Session, log: Stored) -> None:
@@ -195,7 +270,7 @@ def _answer(session: Session, community: Community, message: InboundMessage,
         # Stored, not acted on; one "slow down" when the limit is first passed.
         replies = [turn.say("slow_down")] if _recent(session, log) == per_minute + 1 else []
     resident = turn.resident  # sharing a phone number may have joined two residents into one
-    if known is None or resident.id != known.resident_id:
+    if resident.id != log.resident_id:
         log.changes["resident_id"] = resident.id
     for reply in replies:
         enqueue(session, address=message.address, text=reply.text, choices=reply.choices,

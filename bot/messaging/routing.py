@@ -6,7 +6,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.communities import by_sms_number
 from channels.base import ChannelSpec, CommunityBy
 from channels.messages import InboundMessage
 from models import Community, TelegramChat
@@ -16,9 +15,14 @@ def by_recipient(session: Session, channel: ChannelSpec, recipient: str | None) 
     """The community a message was written to: by its number, or by slug on the console."""
     if recipient is None:
         return None
+    return session.scalar(select(Community).where(written_to(channel, recipient)))
+
+
+def written_to(channel: ChannelSpec, recipient: str):
+    """The condition a community meets when `recipient` is its number (its slug on the console)."""
     if channel.community_by == CommunityBy.SLUG:
-        return session.scalar(select(Community).where(Community.slug == recipient))
-    return by_sms_number(session, recipient)
+        return Community.slug == recipient
+    return Community.sms_number == recipient
 
 
 def start_code(text: str) -> str | None:

@@ -14,13 +14,11 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from channels.messages import Address, InboundMessage, SharedContact
+from channels.messages import InboundMessage, message_from_json, message_to_json
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +41,7 @@ def write(folder: str | os.PathLike, message: InboundMessage) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}{SUFFIX}"
     temporary = folder / f".{name}.tmp"
-    data = json.dumps(_to_json(message), ensure_ascii=True).encode()
+    data = json.dumps(message_to_json(message), ensure_ascii=True).encode()
     with open(temporary, "wb") as handle:
         handle.write(data)
         handle.flush()
@@ -89,7 +87,7 @@ def replay(folder: str | os.PathLike, receive: Callable[[InboundMessage], object
         if claimed is None:
             continue  # another process has it
         try:
-            message = _from_json(json.loads(claimed.read_bytes()))
+            message = message_from_json(json.loads(claimed.read_bytes()))
         except (ValueError, KeyError, TypeError):
             logger.error("spooled file %s cannot be read; moved aside", path.name)
             claimed.replace(path.with_suffix(".unreadable"))
@@ -133,22 +131,6 @@ def _age(path: Path) -> float:
         return time.time() - path.stat().st_mtime
     except FileNotFoundError:
         return 0.0
-
-
-def _to_json(message: InboundMessage) -> dict:
-    data = asdict(message)
-    data["received_at"] = message.received_at.isoformat()
-    return data
-
-
-def _from_json(data: dict) -> InboundMessage:
-    contact = data.get("contact")
-    return InboundMessage(
-        address=Address(**data["address"]), text=data["text"],
-        provider_message_id=data["provider_message_id"],
-        received_at=datetime.fromisoformat(data["received_at"]), recipient=data.get("recipient"),
-        payload=data.get("payload"), raw=data.get("raw") or {},
-        contact=SharedContact(**contact) if contact else None, language=data.get("language"))
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -6,11 +6,10 @@ import logging
 
 from flask import Flask, current_app
 
-from bot.context import get_db, now
+from bot.context import get_db
 from bot.messaging import spool
-from bot.messaging.channels import per_minute, register_webhooks
+from bot.messaging.channels import register_webhooks, take
 from bot.messaging.delivery import record_report
-from bot.messaging.inbound import receive
 from channels.messages import DeliveryReport, InboundMessage
 from channels.phone import mask
 
@@ -23,11 +22,11 @@ REPLAY_PER_REQUEST = 20
 
 
 def _store(message: InboundMessage):
-    return receive(get_db(), message, now(), per_minute(current_app))
+    return take(current_app, message)
 
 
 def _store_spooled(message: InboundMessage):
-    return receive(get_db(), message, now(), per_minute(current_app), message.received_at)
+    return take(current_app, message, message.received_at)
 
 
 def _receive(message: InboundMessage):

@@ -1,0 +1,93 @@
+"""Answering the messages webhooks stored and left to a worker (INBOUND_ANSWER=worker).
+
+Each answer is one transaction: the turn's changes, its replies in the outbox, and the pending
+row's deletion, so a crash before the commit leaves the message to be answered again and one
+after it never answers twice. A sender's messages are answered in the order they came: one is
+taken only when none of theirs is older, whichever worker holds that one (SKIP LOCKED on
+PostgreSQL lets several workers share the queue; SQLite takes one writer at a time anyway).
+"""
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import aliased
+
+from bot.context import Database
+from bot.messaging import spool
+from bot.messaging.inbound import answer_stored, retrying
+from channels.messages import message_from_json
+from models import PendingAnswer
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50  # answers a pass takes before the dispatcher sends what they queued
+ATTEMPTS = 3  # a message whose turn fails this often is left unanswered (and logged)
+BACKOFF = timedelta(seconds=5)
+
+
+def answer_pending(db: Database, clock: Callable[[], datetime], per_minute: int | None,
+                   limit: int = BATCH) -> int:
+    """Answer up to `limit` waiting messages, oldest first; returns how many were taken."""
+    taken = 0
+    while taken < limit and _answer_next(db, clock(), per_minute):
+        taken += 1
+    return taken
+
+
+def waiting(db: Database) -> int:
+    """How many messages wait for an answer."""
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(PendingAnswer))
+
+
+def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
+    """Answer the next message that may go now; False when there is none."""
+    taken: list[int] = []
+
+    def turn():
+        taken.clear()
+        with db.transaction() as session:
+            pending = session.scalar(_next(now))
+            if pending is None:
+                return None
+            taken.append(pending.id)
+            message = message_from_json(pending.message)
+            receipt = answer_stored(session, message, pending, now, per_minute)
+            session.execute(delete(PendingAnswer).where(PendingAnswer.id == pending.id))
+            return receipt
+    try:
+        return retrying(turn, "pending message") is not None
+    except Exception as exc:
+        if spool.is_outage(exc) or not taken:
+            raise
+        logger.exception("answering inbound message (pending %s) failed", taken[0])
+        _failed(db, taken[0], now)
+        return True
+
+
+def _next(now: datetime):
+    """The oldest message due whose sender has no older one waiting, locked for this worker."""
+    older = aliased(PendingAnswer)
+    return (select(PendingAnswer)
+            .where(PendingAnswer.next_attempt_at <= now,
+                   ~exists().where(older.channel == PendingAnswer.channel,
+                                   older.sender == PendingAnswer.sender,
+                                   older.id < PendingAnswer.id))
+            .order_by(PendingAnswer.id).limit(1).with_for_update(skip_locked=True))
+
+
+def _failed(db: Database, pending_id: int, now: datetime) -> None:
+    """Try a failed turn again later; after ATTEMPTS, give up on answering it (the message stays
+    stored, and the sender's later messages go on)."""
+    with db.transaction() as session:
+        attempts = session.scalar(select(PendingAnswer.attempts).where(PendingAnswer.id == pending_id))
+        if attempts is None:
+            return
+        if attempts + 1 >= ATTEMPTS:
+            session.execute(delete(PendingAnswer).where(PendingAnswer.id == pending_id))
+            logger.error("inbound message (pending %s) left unanswered after %s attempts",
+                         pending_id, ATTEMPTS)
+            return
+        session.execute(update(PendingAnswer).where(PendingAnswer.id == pending_id).values(
+            attempts=attempts + 1, next_attempt_at=now + BACKOFF * (attempts + 1)))
