@@ -389,3 +389,37 @@ def test_numbers_no_entry_can_have_are_not_found(api, cp):
     assert status == 404 and "no allocation 3000000000" in body["error"]["message"]
     _refused(cp("budget", "spend", *RIVERSIDE, "--amount", "£5", "--description", "X",
                 "--allocation", "3000000000"), "no allocation 3000000000 in riverside")
+
+
+def test_budget_totals_agree_with_each_allocations_state(db, clock, community):
+    """BUDGET's totals are summed in SQL: they must equal the allocations' own states, whatever
+    mix of open, overspent, closed and void allocations and voided spending the books hold."""
+    from datetime import date
+
+    from bot.domain import ledger
+    now, day = clock(), date(2026, 11, 20)
+    with db.transaction() as session:
+        riverside = by_slug(session, "riverside")
+        for title, amount in (("open", 10_000), ("overspent", 5_000), ("closed", 8_000),
+                              ("void", 7_000), ("untouched", 3_000)):
+            ledger.allocate(session, riverside, title=title, amount_pence=amount, now=now)
+        spend = dict(spent_on=day, now=now)
+        ledger.spend(session, riverside, description="part", amount_pence=4_000,
+                     allocation_number=1, **spend)
+        ledger.spend(session, riverside, description="beyond", amount_pence=6_500,
+                     allocation_number=2, over_allocation=True, **spend)
+        ledger.spend(session, riverside, description="some", amount_pence=2_500,
+                     allocation_number=3, **spend)
+        mistake = ledger.spend(session, riverside, description="typo", amount_pence=9_000,
+                               allocation_number=1, over_allocation=True, **spend)
+        ledger.spend(session, riverside, description="outside", amount_pence=1_200, **spend)
+        ledger.void_spending(session, riverside, mistake.number, reason="typo", organiser=None,
+                             now=now)
+        ledger.close_allocation(session, riverside, 3, reason=None, organiser=None, now=now)
+        ledger.void_allocation(session, riverside, 4, reason="dropped", organiser=None, now=now)
+        totals = ledger.summary(session, riverside)
+        states = ledger.allocation_states(session, riverside)
+    assert [s.committed for s in states] == [10_000, 6_500, 2_500, 0, 3_000]
+    assert totals.committed == sum(s.committed for s in states) + 1_200
+    assert totals.spent == 4_000 + 6_500 + 2_500 + 1_200
+    assert totals.remaining == community.budget_total_pence - totals.committed

@@ -67,19 +67,36 @@ class AllocationState:
 
 
 def summary(session: Session, community: Community) -> BudgetSummary:
-    """Totals over the entries that count (voided ones do not)."""
-    outside_only = case((Spending.allocation_id.is_(None), Spending.amount_pence), else_=0)
-    spent, outside = session.execute(select(
-        func.coalesce(func.sum(Spending.amount_pence), 0), func.coalesce(func.sum(outside_only), 0))
-        .where(*_live(community))).one()
+    """Totals over the entries that count (voided ones do not), in one query, and the latest
+    update in another: BUDGET asks for this on every turn."""
+    spent, outside, committed = session.execute(select(
+        _total(Spending.amount_pence, *_live(community)),
+        _total(Spending.amount_pence, *_live(community), Spending.allocation_id.is_(None)),
+        _total(_committed_by_allocation(), Allocation.community_id == community.id))).one()
     # int(): PostgreSQL sums a BIGINT as NUMERIC, which arrives as a Decimal.
-    spent, outside = int(spent), int(outside)
-    committed = sum(state.committed for state in allocation_states(session, community)) + outside
+    committed = int(committed) + int(outside)
     latest = session.scalar(
         select(BudgetUpdate).where(BudgetUpdate.community_id == community.id)
         .order_by(BudgetUpdate.created_at.desc(), BudgetUpdate.id.desc()).limit(1))
-    return BudgetSummary(community.budget_total_pence, committed, spent,
+    return BudgetSummary(community.budget_total_pence, committed, int(spent),
                          community.budget_total_pence - committed, latest)
+
+
+def _total(column, *where):
+    """The sum of `column` over the rows `where` picks, 0 for none, as a scalar subquery."""
+    return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
+
+
+def _committed_by_allocation():
+    """What an allocation commits, as AllocationState.committed says, in SQL: nothing if void,
+    what was spent against it if closed, else its amount or what was spent, whichever is more."""
+    spent = (select(func.coalesce(func.sum(Spending.amount_pence), 0))
+             .where(Spending.allocation_id == Allocation.id, ~_voided())
+             .correlate(Allocation).scalar_subquery())
+    action = (select(Correction.action).where(Correction.allocation_id == Allocation.id)
+              .correlate(Allocation).scalar_subquery())
+    return case((action == "void", 0), (action == "close", spent),
+                (Allocation.amount_pence > spent, Allocation.amount_pence), else_=spent)
 
 
 def allocate(session: Session, community: Community, *, title: str, amount_pence: int,
