@@ -17,8 +17,9 @@ class InboundLog(Base):
     __table_args__ = (UniqueConstraint("channel", "provider_message_id"),
                       # how many messages a sender sent lately (the flood limit)
                       Index("ix_inbound_sender_recent", "channel", "sender", "received_at"),
-                      # the digest's weekly counts
-                      Index("ix_inbound_community_received", "community_id", "received_at"))
+                      # the digest's weekly counts, read off the index alone
+                      Index("ix_inbound_community_received", "community_id", "received_at",
+                            "channel", "resident_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -63,9 +64,10 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox_message"
     # The dispatcher claims by (next_attempt_at, id) among due rows of a channel; the digest
-    # counts what was sent in a week.
+    # counts what was sent in a week off the index alone.
     __table_args__ = (Index("ix_outbox_due", "status", "channel", "next_attempt_at", "id"),
-                      Index("ix_outbox_community_sent", "community_id", "sent_at"),
+                      Index("ix_outbox_community_sent", "community_id", "sent_at", "channel",
+                            "segments"),
                       one_of("status", OutboxStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)

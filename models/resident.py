@@ -1,7 +1,7 @@
 """Residents, the channel identities they write from, and their conversation state."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -12,7 +12,10 @@ RESIDENT_STATUSES = tuple(s.value for s in ResidentStatus)
 
 class Resident(Base):
     __tablename__ = "resident"
-    __table_args__ = (one_of("status", ResidentStatus),)
+    # the digest counts who joined, and who opted out, in a week
+    __table_args__ = (one_of("status", ResidentStatus),
+                      Index("ix_resident_community_consent", "community_id", "consent_at"),
+                      Index("ix_resident_community_opted_out", "community_id", "opted_out_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
@@ -84,7 +84,6 @@ def digest_due(week: Week, weekday: int, at: str, tz: str) -> datetime:
 
 def figures(session: Session, community: Community, week: Week, now: datetime) -> dict:
     """This week's figures, last week's for comparison, and what comes next."""
-    this, last = _counts(session, community, week), _counts(session, community, week.previous(community.timezone))
     money = ledger.summary(session, community)
     spent_week = ledger.spent_between(session, community, week.monday,
                                       week.monday + timedelta(days=7))
@@ -92,7 +91,7 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         "community": community.name, "slug": community.slug, "week": week.iso,
         "from": week.monday.isoformat(), "generated_at": now.isoformat(),
         "complete": week.end <= now,  # a preview of the week in progress says "so far"
-        "participation": {key: {"this_week": this[key], "last_week": last[key]} for key in this},
+        "participation": _participation(session, community, week),
         "ideas": {
             "by_status": dict(session.execute(
                 select(Idea.status, func.count()).where(Idea.community_id == community.id)
@@ -143,32 +142,39 @@ def _corrected(session: Session, correction: Correction) -> str:
     return f"allocation {session.get(Allocation, correction.allocation_id).number}"
 
 
-def _counts(session: Session, community: Community, week: Week) -> dict[str, int]:
-    c, start, end = community.id, week.start, week.end
+CHANNELS = ("sms", "telegram")
+# The figures in the order the digest shows them.
+PARTICIPATION = ("new_residents", "active_residents", "opt_outs", "new_ideas", "sms_segments_sent",
+                 "messages_in_sms", "messages_out_sms", "messages_in_telegram", "messages_out_telegram")
+# Per table and time: the figures counted over the community's rows whose time is in a week.
+_COUNTED = (
+    (Resident, Resident.consent_at, {"new_residents": func.count()}),
+    (Resident, Resident.opted_out_at, {"opt_outs": func.count()}),
+    (InboundLog, InboundLog.received_at, {
+        "active_residents": func.count(distinct(InboundLog.resident_id)),
+        **{f"messages_in_{channel}": func.count().filter(InboundLog.channel == channel)
+           for channel in CHANNELS}}),
+    (OutboxMessage, OutboxMessage.sent_at, {
+        "sms_segments_sent": func.sum(OutboxMessage.segments).filter(OutboxMessage.channel == "sms"),
+        **{f"messages_out_{channel}": func.count().filter(OutboxMessage.channel == channel)
+           for channel in CHANNELS}}),
+    (Idea, Idea.created_at, {"new_ideas": func.count()}),
+)
 
-    def count(query) -> int:
-        return session.scalar(query) or 0
-    counts = {
-        "new_residents": count(select(func.count()).select_from(Resident).where(
-            Resident.community_id == c, Resident.consent_at >= start, Resident.consent_at < end)),
-        "active_residents": count(select(func.count(func.distinct(InboundLog.resident_id))).where(
-            InboundLog.community_id == c, InboundLog.received_at >= start, InboundLog.received_at < end)),
-        "opt_outs": count(select(func.count()).select_from(Resident).where(
-            Resident.community_id == c, Resident.opted_out_at >= start, Resident.opted_out_at < end)),
-        "new_ideas": count(select(func.count()).select_from(Idea).where(
-            Idea.community_id == c, Idea.created_at >= start, Idea.created_at < end)),
-        "sms_segments_sent": count(select(func.sum(OutboxMessage.segments)).where(
-            OutboxMessage.community_id == c, OutboxMessage.channel == "sms",
-            OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end)),
-    }
-    for channel in ("sms", "telegram"):
-        counts[f"messages_in_{channel}"] = count(select(func.count()).select_from(InboundLog).where(
-            InboundLog.community_id == c, InboundLog.channel == channel,
-            InboundLog.received_at >= start, InboundLog.received_at < end))
-        counts[f"messages_out_{channel}"] = count(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.community_id == c, OutboxMessage.channel == channel,
-            OutboxMessage.sent_at >= start, OutboxMessage.sent_at < end))
-    return counts
+
+def _participation(session: Session, community: Community, week: Week) -> dict[str, dict[str, int]]:
+    """Each participation figure for the week and the week before. Per week, one aggregate query
+    per table and time counts all of that table's figures in a single read of the week's range
+    of its (community_id, time) index."""
+    weeks = {"this_week": week, "last_week": week.previous(community.timezone)}
+    found: dict[str, dict[str, int]] = {name: {} for name in PARTICIPATION}
+    for when, each in weeks.items():
+        for table, time_, counted in _COUNTED:
+            row = session.execute(select(*counted.values()).select_from(table).where(
+                table.community_id == community.id, time_ >= each.start, time_ < each.end)).one()
+            for name, value in zip(counted, row):
+                found[name][when] = int(value or 0)
+    return found
 
 
 def _rounds(session: Session, community: Community, week: Week) -> list[dict]:
