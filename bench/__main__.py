@@ -1,4 +1,6 @@
-"""python -m bench all|inbound|dispatch|broadcast|close|digest|faults --db sqlite|postgresql [--quick]"""
+"""python -m bench all|inbound|dispatch|broadcast|close|digest|faults|load --db sqlite|postgresql [--quick]
+
+`faults` and `load` (PostgreSQL and gunicorn) keep options of their own and are not in `all`."""
 import argparse
 import subprocess
 import sys
@@ -14,6 +16,9 @@ def main(argv: list[str]) -> int:
         from bench import faults
         sys.argv = ["bench/faults.py", *argv[1:]]
         return faults.main() or 0
+    if argv[:1] == ["load"]:  # the inbound load under gunicorn (PostgreSQL only)
+        from bench import load
+        return load.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("benchmark", choices=("all", *SUITE))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")

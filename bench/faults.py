@@ -33,8 +33,6 @@ import os
 import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,6 +52,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from bench.processes import Processes, children, console_script, free_port, gunicorn, \
+    wait_healthy
+from bench.processes import environment as process_environment
 from bot.text.catalogue import render
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.fakes import serve_in_thread
@@ -102,87 +103,6 @@ def start_twilio() -> tuple[FakeTwilio, list[Receipt], Callable[[], None]]:
     port, stop = serve_in_thread(app)
     fake.url = f"http://127.0.0.1:{port}"
     return fake, receipts, stop
-
-
-# --------------------------------------------------------------------------------------------
-# The processes
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def console_script(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else (shutil.which(name) or name)
-
-
-class Processes:
-    """The processes this run started, each in its own session, all stopped by `stop_all`."""
-
-    def __init__(self, env: dict, logs: Path):
-        self.env, self.logs = env, logs
-        self.running: dict[str, subprocess.Popen] = {}
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
-        with open(self.logs / f"{name}.log", "ab") as log:  # the child keeps its own copy
-            process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
-        self.running[name] = process
-        self.started.append(process)
-        return process
-
-    def run(self, argv: list[str], timeout: float = 60) -> str:
-        done = subprocess.run(argv, cwd=ROOT, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
-        if done.returncode:
-            raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
-        return done.stdout
-
-    def stop_all(self, grace: float = 10.0) -> None:
-        alive = [p for p in self.started if p.poll() is None]
-        for process in alive:
-            _signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for process in alive:
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-        for process in self.started:  # the process, and anything it left behind in its group
-            _signal_group(process, signal.SIGKILL)
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
-
-
-def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
-        os.killpg(process.pid, signum)  # its own session: the group id is its pid
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True,
-                         check=False)
-    return [int(p) for p in out.stdout.split()]
-
-
-def wait_healthy(base: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"the web app did not answer {base}/healthz within {seconds:.0f}s")
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,9 +622,7 @@ def environment(args, proxy: TcpProxy, target, in_schema: dict, fake: FakeTwilio
                 spool: Path) -> dict:
     """What every process gets: the database through the proxy, the fake Twilio, the spool."""
     through_proxy = target.set(host="127.0.0.1", port=proxy.port).update_query_dict(in_schema)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("COMMONPURSE_") and k not in ("TWILIO_EDGE", "TWILIO_REGION")}
-    env.update({
+    return process_environment({
         "COMMONPURSE_DATABASE_URL": through_proxy.render_as_string(hide_password=False),
         "COMMONPURSE_SPOOL_DIR": str(spool),
         "COMMONPURSE_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -714,10 +632,7 @@ def environment(args, proxy: TcpProxy, target, in_schema: dict, fake: FakeTwilio
         # The fake is not a carrier: pace well above the load, so the outbox can drain.
         "COMMONPURSE_SMS_SEGMENTS_PER_SECOND": "200",
         "COMMONPURSE_LOG_LEVEL": "INFO",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     })
-    return env
 
 
 def run(args, processes: Processes, proxy: TcpProxy, direct, receipts: list[Receipt],
@@ -729,8 +644,7 @@ def run(args, processes: Processes, proxy: TcpProxy, direct, receipts: list[Rece
     processes.run([commonpurse, "community", "create", "--name", "Fault Town", "--slug", "faults",
                    "--budget", "£10k", "--join-code", "FAULTS", "--sms-number", NUMBER])
     port = free_port()
-    processes.start("web", [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
-                            "--timeout", "30", "bot.web.app:create_app()"])
+    processes.start("web", gunicorn(port))
     processes.start("worker", worker_argv)
     processes.start("scheduler", [commonpurse, "scheduler"])
     base = f"http://127.0.0.1:{port}"

@@ -72,10 +72,15 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def percentile(values: list[float], percent: int) -> float:
+    """The `percent`th percentile of `values` (inclusive quantiles); NaN if there are none."""
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
+
+
 def _ms(values: list[float], percent: int) -> str:
-    cut = statistics.quantiles(values, n=100, method="inclusive")[percent - 1] if len(values) > 1 \
-        else values[0]
-    return f"{cut * 1000:.1f} ms"
+    return f"{percentile(values, percent) * 1000:.1f} ms"
 
 
 def database_url(kind: str) -> str:
