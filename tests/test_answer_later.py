@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.context import get_db
-from bot.domain import round_times
+from bot.domain import round_times, rounds
 from bot.messaging import pending
 from bot.messaging.channels import configured_channels, inbound_work
 from bot.messaging.dispatcher import Dispatcher
@@ -165,7 +165,8 @@ def test_a_round_waits_to_close_until_votes_sent_in_time_are_counted(later_app, 
         jobs.close_round(round_id)
         with db.transaction() as session:
             assert session.get(Round, round_id).status == "open"  # the vote is still waiting
-            assert round_times.answers_waiting(session, session.get(Round, round_id))
+            round_ = session.get(Round, round_id)
+            assert rounds.answers_waiting(session, round_, round_.closes_at) == 1
         assert scheduler.get_job(f"close-again-{round_id}") is not None
         assert "vote is in" in voter.answers()[0]
         jobs.close_round(round_id)
@@ -207,3 +208,118 @@ def test_the_worker_logs_no_phone_number_or_text(later_app, fake_twilio, communi
     phone = Phone(later_app, fake_twilio)
     phone.text("IDEA a secret garden")
     assert "+447700900123" not in caplog.text and "secret garden" not in caplog.text
+
+
+@pytest.fixture
+def open_round(later_app, db, community, clock):
+    """Round 1 of riverside, open for an hour, with members +447700900200 and +447700900201."""
+    round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1),
+                          lasts=timedelta(hours=1))
+    clock.advance(minutes=2)
+    with db.transaction() as session:
+        assert round_times.open_if_due(session, session.get(Round, round_id), clock())
+    return round_id
+
+
+def test_an_organiser_cannot_close_a_round_over_votes_still_being_answered(
+        later_app, fake_twilio, open_round, db, cp):
+    voter = Phone(later_app, fake_twilio, "+447700900200")
+    voter.answers()  # the ballot paper
+    voter.send("VOTE 2")
+    result = cp("round", "close", "--community", "riverside", "1")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "1 message sent before the close still waits for a worker" in result.output
+    with db.transaction() as session:
+        assert session.get(Round, open_round).status == "open"
+    assert "vote is in" in voter.answers()[0]
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    with db.transaction() as session:
+        assert session.get(Round, open_round).outcome["winners"] == [2]
+
+
+def test_a_vote_sent_after_the_close_time_is_not_counted_while_the_round_waits(
+        later_app, fake_twilio, open_round, db, clock):
+    early, late = (Phone(later_app, fake_twilio, n) for n in ("+447700900200", "+447700900201"))
+    early.answers()
+    clock.advance(minutes=58)
+    early.send("VOTE 2")  # in time
+    clock.advance(minutes=2)
+    late.send("VOTE 1")  # after the close time, while the round waits for the vote before it
+    with db.transaction() as session:
+        assert not round_times.close_if_due(session, session.get(Round, open_round), clock())
+    assert "vote is in" in early.answers()[0]
+    refused = [s.form["Body"] for s in fake_twilio.sent if s.form["To"] == late.number][-1]
+    assert "closed at" in refused and "counting the votes" in refused
+    with db.transaction() as session:
+        assert round_times.close_if_due(session, session.get(Round, open_round), clock())
+        assert session.get(Round, open_round).outcome["winners"] == [2]
+        assert session.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+def test_inline_a_vote_after_the_close_time_is_refused_before_the_round_is_counted(
+        app, open_round, db, clock, fake_twilio):
+    phone = Phone(app, fake_twilio, "+447700900200")
+    app.config.update(twilio_config(fake_twilio))
+    phone.answers()
+    clock.advance(hours=2)  # the scheduler is late: the round is still open
+    assert "counting the votes" in phone.text("VOTE 1")[0]
+    assert count(db, Ballot) == 0
+
+
+def test_a_message_given_up_on_keeps_neither_its_text_nor_its_sender(
+        later_app, fake_twilio, community, db, clock, monkeypatch):
+    monkeypatch.setattr(pending, "answer_stored", lambda *a, **k: 1 / 0)
+    phone = Phone(later_app, fake_twilio)
+    phone.send("hi I'm Jo at 12 Elm Street")
+    for _ in range(pending.ATTEMPTS):
+        phone.answers()
+        clock.advance(minutes=1)
+    with db.transaction() as session:
+        assert session.execute(select(InboundLog.sender, InboundLog.body)).one() == (None, None)
+    assert count(db, PendingAnswer) == 0
+
+
+def test_erasure_reaches_messages_still_waiting_for_an_answer(later_app, fake_twilio, member, db,
+                                                              clock):
+    from bot.domain.erasure import erase_resident
+    from models import Resident
+    phone = Phone(later_app, fake_twilio, member.phone)
+    phone.send("IDEA a quiet garden behind number 12")
+    with db.transaction() as session:
+        resident = session.scalar(select(Resident).where(Resident.status == "active"))
+        erase_resident(session, resident, clock())
+    assert count(db, PendingAnswer) == 0
+    with db.transaction() as session:
+        bodies = session.scalars(select(InboundLog.body)).all()
+    assert not any("quiet garden" in (body or "") for body in bodies)
+
+
+def test_a_turn_failing_in_the_database_does_not_hold_up_other_senders(
+        later_app, fake_twilio, community, db, clock, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    real = pending.answer_stored
+
+    def timing_out(session, message, row, per_minute):
+        if message.address.user_id == "+447700900123":
+            raise OperationalError("SELECT ...", {}, Exception("canceling statement due to statement timeout"))
+        return real(session, message, row, per_minute)
+    monkeypatch.setattr(pending, "answer_stored", timing_out)
+    ann, bob = Phone(later_app, fake_twilio), Phone(later_app, fake_twilio, "+447700900456")
+    ann.send("YES")
+    bob.send("YES")
+    assert len(bob.answers()) == 1  # Bob is answered though Ann's turn failed before his
+    with db.transaction() as session:
+        row = session.scalar(select(PendingAnswer))
+        assert row.sender == "+447700900123" and row.attempts == 1  # counted as tried, backing off
+
+
+def test_a_telegram_message_waits_under_its_chats_community(later_app, fake_telegram, community, db):
+    client = later_app.test_client()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    client.post("/webhooks/telegram", json=message_update(111, "/start RIVERSIDE"), headers=headers)
+    inbound_work(later_app)()
+    client.post("/webhooks/telegram", json=message_update(111, "VOTE 1"), headers=headers)
+    client.post("/webhooks/telegram", json=message_update(222, "hello"), headers=headers)
+    with db.transaction() as session:
+        waiting = dict(session.execute(select(PendingAnswer.sender, PendingAnswer.community_id)).all())
+    assert waiting == {"111": community.id, "222": None}  # a chat with no community yet waits for no round

@@ -27,9 +27,9 @@ def vote(turn: Turn) -> Result:
 
 def vote_for(turn: Turn, choices: list[int]) -> Result:
     """Check the choices against the open round and store them as the resident's ballot."""
-    round_ = current_round(turn.session, turn.community)
-    if round_ is None:
-        return _no_open_round(turn)
+    round_, closed = _open_round(turn)
+    if closed is not None:
+        return closed
     wrong = problem(round_, choices)
     if wrong is not None:
         key, values = wrong
@@ -41,10 +41,10 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
 
 def toggle(turn: Turn) -> Result:
     """A Telegram toggle button: add or remove an option from the selection being built."""
-    round_ = current_round(turn.session, turn.community)
+    round_, closed = _open_round(turn)
     numbers = parse_choices(turn.command.rest) or []
-    if round_ is None:
-        return _no_open_round(turn)
+    if closed is not None:
+        return closed
     if turn.conversation.step == Step.BALLOT:  # a selection being built
         selected = list(turn.conversation.data.get("selected", []))
     else:  # start from the ballot already cast, if any
@@ -84,9 +84,9 @@ def submit(turn: Turn) -> Result:
 
 def options(turn: Turn) -> Result:
     """The open round's options and how to vote."""
-    round_ = current_round(turn.session, turn.community)
-    if round_ is None:
-        return _no_open_round(turn)
+    round_, closed = _open_round(turn)
+    if closed is not None:
+        return closed
     text, choices = round_messages.options(round_, turn.language)
     return Result([Reply(text, choices)])
 
@@ -114,6 +114,19 @@ def _own_not_funded(turn: Turn, round_: Round) -> list[tuple[Idea, Reason]]:
         if any(author.id == turn.resident.id for author in authors(turn.session, idea)):
             found.append((idea, why))
     return found
+
+
+def _open_round(turn: Turn) -> tuple[Round | None, Result | None]:
+    """The round open to votes when the message was sent, or what to answer instead. A round
+    whose close time has passed takes no more votes, though it may not be counted yet (the
+    scheduler closes it, after any vote sent in time that a worker has still to answer)."""
+    round_ = current_round(turn.session, turn.community)
+    if round_ is None:
+        return None, _no_open_round(turn)
+    if round_.closes_at <= turn.now:
+        return None, Result([turn.say("vote_closed_counting", title=round_.title,
+                                      closes=Moment(round_.closes_at, turn.community.timezone))])
+    return round_, None
 
 
 def _no_open_round(turn: Turn) -> Result:

@@ -1,7 +1,7 @@
 """A resident's right to erasure: identities and message bodies go, anonymous counts stay."""
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import cancel_queued
@@ -11,6 +11,7 @@ from models import (
     Identity,
     InboundLog,
     OutboxMessage,
+    PendingAnswer,
     Resident,
     TelegramChat,
 )
@@ -18,6 +19,9 @@ from models import (
 
 def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     """Forget who the resident is. Their ideas stay, without an author."""
+    addresses = [identity.value for identity in resident.identities]
+    forget_pending(session, session.scalars(select(PendingAnswer.id).where(
+        PendingAnswer.sender.in_(addresses), PendingAnswer.received_at <= now)).all())
     session.execute(update(InboundLog).where(InboundLog.resident_id == resident.id)
                     .values(sender=None, body=None, raw=None))
     # Nothing still queued goes out; what was sent loses its text and address.
@@ -36,3 +40,14 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     resident.postcode_district = None
     resident.erased_at = now
     session.expire(resident, ["identities"])
+
+
+def forget_pending(session: Session, pending_ids: list[int]) -> None:
+    """Drop messages left for a worker to answer, and what they said and who sent them (they
+    were never answered, so nothing ties them to a resident for erasure to find later)."""
+    if not pending_ids:
+        return
+    stored = select(PendingAnswer.inbound_id).where(PendingAnswer.id.in_(pending_ids))
+    session.execute(update(InboundLog).where(InboundLog.id.in_(stored))
+                    .values(sender=None, body=None, raw=None))
+    session.execute(delete(PendingAnswer).where(PendingAnswer.id.in_(pending_ids)))

@@ -7,11 +7,11 @@ or closed early and nothing happens twice.
 import logging
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import rounds
-from models import Community, PendingAnswer, Round
+from models import Community, Round
 
 logger = logging.getLogger(__name__)
 
@@ -39,21 +39,11 @@ def remind_if_due(session: Session, round_: Round, now: datetime) -> bool:
 def close_if_due(session: Session, round_: Round, now: datetime) -> bool:
     if round_.status != "open" or round_.closes_at > now:
         return False
-    if answers_waiting(session, round_):
+    if rounds.answers_waiting(session, round_, round_.closes_at):
         logger.info("%s waits to close: messages sent before it closed are still being answered",
                     label(session, round_))
         return False
     return rounds.close_round(session, round_, now)
-
-
-def answers_waiting(session: Session, round_: Round) -> bool:
-    """Whether messages received before the round closed still wait for a worker to answer them
-    (INBOUND_ANSWER=worker): a vote sent in time is counted, so the round closes after them.
-    Messages whose community the chat decides (Telegram) are counted for every community."""
-    return bool(session.scalar(select(exists().where(
-        PendingAnswer.received_at <= round_.closes_at,
-        or_(PendingAnswer.community_id == round_.community_id,
-            PendingAnswer.community_id.is_(None))))))
 
 
 def catch_up(session: Session, now: datetime) -> list[str]:

@@ -1,7 +1,7 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
@@ -23,6 +23,7 @@ from models import (
     Ballot,
     Community,
     Idea,
+    PendingAnswer,
     Resident,
     Round,
     RoundOption,
@@ -138,6 +139,13 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
     return sent
 
 
+def answers_waiting(session: Session, round_: Round, before: datetime) -> int:
+    """Messages to the round's community received by `before` that a worker has still to answer
+    (INBOUND_ANSWER=worker): a vote sent in time is counted, so the round waits for them."""
+    return session.scalar(select(func.count()).select_from(PendingAnswer).where(
+        PendingAnswer.community_id == round_.community_id, PendingAnswer.received_at <= before))
+
+
 def close_round(session: Session, round_: Round, now: datetime) -> bool:
     """Count the ballots, fund the winners, and tell everyone. False if already closed."""
     # Under the community's lock, as paper ballots are added: they are counted or refused.
@@ -147,6 +155,12 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         return False
     if round_.status != "open":
         raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round closes")
+    waiting = answers_waiting(session, round_, min(round_.closes_at, now))
+    if waiting:
+        many = waiting > 1
+        raise InvalidInput(f"{waiting} message{'s' if many else ''} sent before the close still "
+                           f"wait{'' if many else 's'} for a worker to answer "
+                           f"{'them' if many else 'it'} (a vote, perhaps): try again in a few seconds")
     community = session.get(Community, round_.community_id)
     round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
     round_.status, round_.closed_at = "closed", now

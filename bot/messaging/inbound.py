@@ -88,7 +88,9 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
     channel = spec(message.address.channel)
     with db.transaction() as session:
         if channel.community_by == CommunityBy.CHAT:
-            log, community_id = _store(session, None, message, received_at), None
+            # The chat's community so far (a round waits for its votes); the turn may change it.
+            log = _store(session, None, message, received_at)
+            community_id = routing.chosen_by_chat(session, message.address.user_id)
         elif message.recipient is None:
             return _unknown_recipient(message)
         else:
@@ -127,11 +129,13 @@ def _store_for_recipient(session: Session, channel, message: InboundMessage,
 
 
 def answer_stored(session: Session, message: InboundMessage, pending: PendingAnswer,
-                  now: datetime, per_minute: int | None) -> Receipt:
-    """Answer a message `keep` stored, as `receive` would have when it came."""
-    log = Stored(pending.inbound_id, pending.channel, pending.sender, pending.received_at)
-    if pending.community_id is None:
-        return _turn(session, message, log, None, now, per_minute)
+                  per_minute: int | None) -> Receipt:
+    """Answer a message `keep` stored, as `receive` would have when it came: the turn's time
+    is when it was received (a vote sent before the close counts, one sent after does not)."""
+    now = pending.received_at
+    log = Stored(pending.inbound_id, pending.channel, pending.sender, now)
+    if spec(pending.channel).community_by == CommunityBy.CHAT:
+        return _turn(session, message, log, None, now, per_minute)  # the chat's choice decides
     community = session.get(Community, pending.community_id)
     known = find_writer(session, community, message.address)
     return _turn(session, message, log, community, now, per_minute, known)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from bot.context import Database
+from bot.domain.erasure import forget_pending
 from bot.messaging import spool
 from bot.messaging.inbound import answer_stored, retrying
 from channels.messages import message_from_json
@@ -53,17 +54,28 @@ def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
                 return None
             taken.append(pending.id)
             message = message_from_json(pending.message)
-            receipt = answer_stored(session, message, pending, now, per_minute)
+            receipt = answer_stored(session, message, pending, per_minute)
             session.execute(delete(PendingAnswer).where(PendingAnswer.id == pending.id))
             return receipt
     try:
         return retrying(turn, "pending message") is not None
     except Exception as exc:
-        if spool.is_outage(exc) or not taken:
-            raise
+        if not taken or (spool.is_outage(exc) and not _reachable(db)):
+            raise  # the database is away: everything waits for it, nothing is counted as tried
         logger.exception("answering inbound message (pending %s) failed", taken[0])
         _failed(db, taken[0], now)
         return True
+
+
+def _reachable(db: Database) -> bool:
+    """Whether the database answers now: an OperationalError of a turn (a statement timeout,
+    a deadlock) is that turn's failure, not an outage, if it does."""
+    try:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return True
+    except Exception:
+        return False
 
 
 def _next(now: datetime):
@@ -85,9 +97,9 @@ def _failed(db: Database, pending_id: int, now: datetime) -> None:
         if attempts is None:
             return
         if attempts + 1 >= ATTEMPTS:
-            session.execute(delete(PendingAnswer).where(PendingAnswer.id == pending_id))
-            logger.error("inbound message (pending %s) left unanswered after %s attempts",
-                         pending_id, ATTEMPTS)
+            forget_pending(session, [pending_id])
+            logger.error("inbound message (pending %s) left unanswered after %s attempts; its "
+                         "text and sender are erased", pending_id, ATTEMPTS)
             return
         session.execute(update(PendingAnswer).where(PendingAnswer.id == pending_id).values(
             attempts=attempts + 1, next_attempt_at=now + BACKOFF * (attempts + 1)))

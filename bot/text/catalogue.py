@@ -170,6 +170,9 @@ CATALOGUE: dict[str, Entry] = {
     "vote_no_round": Entry(N_(
         "There is no vote open right now. We'll message you when the next one opens.")),
     "vote_closed": Entry(N_("Voting has closed. {result}"), 3),
+    "vote_closed_counting": Entry(N_(
+        "Voting on {title} closed at {closes}. We're counting the votes and will message you "
+        "the results.")),
     "vote_unknown_option": Entry(N_(
         "There is no option {number}. The options are 1 to {count}: send OPTIONS to see them.")),
     "vote_choose_one": Entry(N_("Please choose just one option, e.g. 2. Send OPTIONS to see them.")),
