@@ -65,16 +65,17 @@ def test_the_round_in_test_explain_gives_the_same_figures():
     assert ours["explanations"]["2"]["left_pence"] == 598_00
 
 
-def test_large_rounds_are_counted_vectorised_by_default(monkeypatch):
+@pytest.mark.parametrize("rule", ["equal-shares", "greedy"])
+def test_large_rounds_are_counted_without_pabutools(monkeypatch, rule):
     from bot.domain import outcome
 
     calls = []
     monkeypatch.setattr(outcome, "_pabutools", lambda *a: calls.append(a) or ([], {}))
     ballots = [[1], [2]] * (VECTORISED_ABOVE // 2 + 1)
     options = [Option(1, 100_00), Option(2, 100_00)]
-    assert compute(options, ballots, 200_00, "equal-shares")["winners"] == [1, 2]
+    assert compute(options, ballots, 200_00, rule)["winners"] == [1, 2]
     assert not calls
-    compute(options, ballots[:VECTORISED_ABOVE], 200_00, "equal-shares")
+    compute(options, ballots[:VECTORISED_ABOVE], 200_00, rule)
     assert len(calls) == 1
 
 

@@ -10,7 +10,7 @@ import pytest
 from pabutools.election import parse_pabulib
 
 from bot.domain.greedy import greedy
-from bot.domain.outcome import VECTORISED_ABOVE, Option, compute
+from bot.domain.outcome import Option, compute
 
 
 def _both(options, ballots, budget_pence):
@@ -115,19 +115,6 @@ def test_a_free_option_comes_up_after_every_priced_one():
     run = greedy({1: 0, 2: 300, 3: 500}, {1: 9, 2: 1, 3: 2}, 600)
     assert list(run.came_up) == [3, 2, 1]
     assert run.came_up == {3: (True, 600), 2: (False, 100), 1: (True, 100)}
-
-
-def test_large_greedy_rounds_are_counted_without_pabutools(monkeypatch):
-    from bot.domain import outcome
-
-    calls = []
-    monkeypatch.setattr(outcome, "_pabutools", lambda *a: calls.append(a) or ([], {}))
-    ballots = [[1], [2]] * (VECTORISED_ABOVE // 2 + 1)
-    options = [Option(1, 100_00), Option(2, 100_00)]
-    assert compute(options, ballots, 200_00, "greedy")["winners"] == [1, 2]
-    assert not calls
-    compute(options, ballots[:VECTORISED_ABOVE], 200_00, "greedy")
-    assert len(calls) == 1
 
 
 def test_100k_streamed_ballots_count_in_little_memory():
