@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import Connection, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -86,7 +86,7 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
     changes nothing; a message to a number no community has is not kept."""
     message = _normalised(message)
     channel = spec(message.address.channel)
-    with db.transaction() as session:
+    with db.engine.begin() as session:  # Core alone: no ORM object is needed to store
         if channel.community_by == CommunityBy.CHAT:
             # The chat's community so far (a round waits for its votes); the turn may change it.
             log = _store(session, None, message, received_at)
@@ -99,9 +99,10 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
                 return _unknown_recipient(message)
         if log is None:
             return _duplicate(message)
-        session.execute(insert(PendingAnswer).values(
+        session.execute(insert(PendingAnswer.__table__).values(
             inbound_id=log.id, community_id=community_id, channel=log.channel, sender=log.sender,
-            message=message_to_json(message), received_at=received_at, attempts=0,
+            message=message_to_json(replace(message, raw={})),  # raw is in the stored row
+            received_at=received_at, attempts=0,
             next_attempt_at=received_at))
     return Receipt("queued")
 
@@ -110,13 +111,12 @@ def _store_for_recipient(session: Session, channel, message: InboundMessage,
                          received_at: datetime) -> tuple[Stored | None, int | None]:
     """Store the message with the community it was written to, in one statement that finds
     the community too; (None, None) for a repeat or a recipient no community has."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
     table = InboundLog.__table__
     values = dict(channel=message.address.channel, provider_message_id=message.provider_message_id,
                   sender=message.address.user_id, body=message.text, payload=message.payload,
                   raw=message.raw or None, received_at=received_at)
     row = session.execute(
-        dialect.insert(table)
+        _dialect(session).insert(table)
         .from_select([*values, "community_id"], select(
             *(literal(value, table.c[name].type).label(name) for name, value in values.items()),
             Community.id).where(routing.written_to(channel, message.recipient)))
@@ -217,10 +217,9 @@ def _store(session: Session, community: Community | None, message: InboundMessag
            now: datetime, known: Identity | None = None) -> Stored | None:
     """Store the message in one statement; None if it was stored before (a provider's repeat),
     which the unique (channel, provider id) tells without a savepoint."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
     table = InboundLog.__table__
     row_id = session.scalar(
-        dialect.insert(table).values(
+        _dialect(session).insert(table).values(
             channel=message.address.channel, provider_message_id=message.provider_message_id,
             community_id=community.id if community else None,
             resident_id=known.resident_id if known else None, sender=message.address.user_id,
@@ -231,6 +230,12 @@ def _store(session: Session, community: Community | None, message: InboundMessag
         return None
     return Stored(row_id, message.address.channel, message.address.user_id, now,
                   known.resident_id if known else None)
+
+
+def _dialect(executor: Session | Connection):
+    """The insert (with ON CONFLICT) of the database behind a session or a connection."""
+    bind = executor if isinstance(executor, Connection) else executor.bind
+    return {"postgresql": postgresql, "sqlite": sqlite}[bind.dialect.name]
 
 
 def _write(session: Session, log: Stored) -> None:
