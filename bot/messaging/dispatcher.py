@@ -8,14 +8,20 @@ resident still wants messages) and their lease renewed, a few at a time: as many
 in the last `window` seconds, and the sends accepted meanwhile are recorded in that same
 transaction. So a STOP is honoured within `window`, and a crash can send twice only what the
 provider accepted in the last `window` before it (one message, when sends are paced or slow).
+
+A pass keeps one connection and speaks Core: the claim and the check of its first row are one
+transaction, and each later check (record, renew, check) is one UPDATE ... RETURNING.
 """
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, bindparam, case, select, update
+from sqlalchemy import ARRAY, Connection, Integer, any_, bindparam, case, literal, literal_column, \
+    select, union_all, update
 
 from bot.context import Database
 from bot.domain.residents import mark_unreachable
@@ -30,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 Claim = tuple[int, datetime]  # an outbox id and the time we claimed (or renewed) it
+Ready = tuple[int, OutboundMessage]  # an outbox id, checked and renewed, and what to send
 _OUTBOX = OutboxMessage.__table__
 _ERASE = _OUTBOX.c.erase_after_send
 _MARK_SENT = (_OUTBOX.update()
@@ -40,6 +47,11 @@ _MARK_SENT = (_OUTBOX.update()
                       body=case((_ERASE, None), else_=_OUTBOX.c.body),
                       address=case((_ERASE, None), else_=_OUTBOX.c.address),
                       choices=case((_ERASE, None), else_=_OUTBOX.c.choices)))
+# A row withdrawn at its check: the attempt the check counted is given back.
+_CANCEL = (_OUTBOX.update()
+           .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "sending")
+           .values(status="cancelled", error_code=bindparam("reason"),
+                   attempts=_OUTBOX.c.attempts - 1))
 
 
 class Dispatcher:
@@ -55,6 +67,7 @@ class Dispatcher:
         self.batch = batch
         self.base_backoff = base_backoff
         self.window = window
+        self.postgres = db.engine.dialect.name == "postgresql"
         # Sends the provider accepted that we have not recorded yet: recorded with the next
         # check, or first thing on the next pass if the database went away meanwhile, before
         # their claims can lapse and they go twice.
@@ -62,20 +75,29 @@ class Dispatcher:
 
     def run_once(self, address: Address | None = None) -> int:
         """Send what is due now; returns how many rows were attempted."""
-        self._record_unrecorded()
-        claimed = self._claim(address)
-        size, rest = 1, claimed
-        while rest:
-            chunk, rest = rest[:size], rest[size:]
-            began = time.monotonic()
-            for row_id, message in self._start_many(chunk):
-                self._send(row_id, message)
-            elapsed = time.monotonic() - began
-            # As many as go out in `window`: one at a time when sends are slow or paced.
-            size = min(self.batch, max(1, int(len(chunk) * self.window / elapsed))
-                       if elapsed > 0 else self.batch)
-        self._record_unrecorded()
+        with self.db.engine.connect() as connection:
+            claimed, ready = self._claim_and_start(connection, address)
+            rest = claimed[1:]
+            while True:
+                began = time.monotonic()
+                for row_id, message in ready:
+                    self._send(row_id, message)
+                if not rest:
+                    break
+                size = self._next_size(len(ready), time.monotonic() - began)
+                ready = self._start_many(rest[:size], connection)
+                rest = rest[size:]
+            self._record_unrecorded(connection)
         return len(claimed)
+
+    def _next_size(self, sent: int, elapsed: float) -> int:
+        """As many as go out in `window`, at the pace `sent` sends took `elapsed` seconds: one
+        at a time when sends are slow or paced, or when none went (no pace to go by)."""
+        if not sent:
+            return 1
+        if elapsed <= 0:
+            return self.batch
+        return min(self.batch, max(1, int(sent * self.window / elapsed)))
 
     def run_forever(self, stop: threading.Event, interval: float,
                     before_pass: Callable[[], object] | None = None) -> None:
@@ -94,77 +116,99 @@ class Dispatcher:
             if not done:
                 stop.wait(interval)
 
+    def _claim_and_start(self, connection: Connection,
+                         address: Address | None) -> tuple[list[Claim], list[Ready]]:
+        """One transaction: record what was sent since the last check, claim a batch, and
+        check and renew its first row. The claims, and the first row if it may go."""
+        recording = dict(self.unrecorded)
+        if not recording and not self._channels_for(address):
+            return [], []
+        with connection.begin():
+            if recording:
+                self._sent(connection, recording)
+            claimed = self._claiming(connection, address)
+            ready = self._starting(connection, claimed[:1])
+        self._recorded(recording)
+        return claimed, ready
+
     def _claim(self, address: Address | None) -> list[Claim]:
-        """Take up to `batch` rows: lapsed claims first, then due rows, oldest first."""
-        channels = [c for c in self.channels if address is None or c == address.channel]
+        """Claim a batch in a transaction of its own (without starting any of it)."""
+        with self.db.engine.begin() as connection:
+            return self._claiming(connection, address)
+
+    def _channels_for(self, address: Address | None) -> tuple[str, ...]:
+        return tuple(c for c in self.channels if address is None or c == address.channel)
+
+    def _claiming(self, connection: Connection, address: Address | None) -> list[Claim]:
+        """Take up to `batch` rows: lapsed claims first, then due rows, oldest first. One
+        SELECT finds them (locking them on PostgreSQL), one guarded UPDATE takes them."""
+        channels = self._channels_for(address)
         if not channels:
             return []
         now = self.clock()
-        to = () if address is None else (OutboxMessage.address == address.user_id,)
-        locking = self.db.engine.dialect.name == "postgresql"
-        with self.db.transaction() as session:
-            lapsed = _lock(select(OutboxMessage.id).where(
-                OutboxMessage.status == "sending", OutboxMessage.channel.in_(channels),
-                OutboxMessage.claimed_at < now - LEASE, *to)
-                .order_by(OutboxMessage.id).limit(self.batch), locking)
-            ids = _won(session, list(session.scalars(lapsed)), now,
-                       (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - LEASE))
-            for row_id in ids:
-                logger.warning("outbox %s: claim lapsed (a dispatcher stopped); taking it over", row_id)
-            due = []
-            for channel in channels:  # one index range each: (status, channel, next_attempt_at)
-                due += session.execute(_lock(
-                    select(OutboxMessage.next_attempt_at, OutboxMessage.id).where(
-                        OutboxMessage.status == "queued", OutboxMessage.channel == channel,
-                        OutboxMessage.next_attempt_at <= now, *to)
-                    .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-                    .limit(self.batch - len(ids)), locking)).all()
-            due = [row_id for _, row_id in sorted(due)[:self.batch - len(ids)]]
-            # The guard makes the claim safe where SKIP LOCKED does not exist (SQLite).
-            ids += _won(session, due, now, OutboxMessage.status == "queued")
-        return [(row_id, now) for row_id in ids]
+        lapse = now - LEASE
+        found = connection.execute(
+            _claimable(channels, address is not None, self.batch, self.postgres),
+            {"now": now, "lapse": lapse, "to": address.user_id if address else None}).all()
+        found = sorted(found, key=_claim_order)[:self.batch]
+        if not found:
+            return []
+        # The guard makes the claim safe where SKIP LOCKED does not exist (SQLite).
+        won = set(connection.scalars(_claiming_update(self.postgres),
+                                     {"ids": [row.id for row in found], "now": now, "lapse": lapse}))
+        for row in found:
+            if row.lapsed and row.id in won:
+                logger.warning("outbox %s: claim lapsed (a dispatcher stopped); taking it over", row.id)
+        return [(row.id, now) for row in found if row.id in won]
 
     def _start(self, row_id: int, claimed_at: datetime) -> OutboundMessage | None:
         """Renew our claim and check the row may still go; the message to send, or None."""
         started = self._start_many([(row_id, claimed_at)])
         return started[0][1] if started else None
 
-    def _start_many(self, claims: list[Claim]) -> list[tuple[int, OutboundMessage]]:
+    def _start_many(self, claims: list[Claim], connection: Connection | None = None) -> list[Ready]:
         """Record what was sent since the last check; then renew our claim on `claims` and
         check each may still go. The messages to send, in the order given."""
         if not claims:
             return []
-        now = self.clock()
-        ours = dict(claims)
         recording = dict(self.unrecorded)
-        with self.db.transaction() as session:
+        with self._transaction(connection) as connection:
             if recording:
-                self._sent(session, recording)
-            rows = session.execute(_checking([row_id for row_id, _ in claims])).all()
-            go = []
-            for row in rows:
-                if row.status != "sending" or row.claimed_at != ours[row.id]:
-                    continue  # our claim lapsed and another dispatcher has it
-                reason = _withdrawn(row)
-                if reason:
-                    session.execute(update(OutboxMessage).where(
-                        OutboxMessage.id == row.id, OutboxMessage.status == "sending")
-                        .values(status="cancelled", error_code=reason)
-                        .execution_options(synchronize_session=False))
-                    logger.info("outbox %s to %s cancelled: %s", row.id, mask(row.address), reason)
-                    continue
-                go.append(row)
-            renewed = set(session.scalars(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_([row.id for row in go]), OutboxMessage.status == "sending",
-                       OutboxMessage.claimed_at.in_({ours[row.id] for row in go}))
-                .values(claimed_at=now, attempts=OutboxMessage.attempts + 1)
-                .returning(OutboxMessage.id).execution_options(synchronize_session=False))) \
-                if go else set()
+                self._sent(connection, recording)
+            ready = self._starting(connection, claims)
         self._recorded(recording)
+        return ready
+
+    def _starting(self, connection: Connection, claims: list[Claim]) -> list[Ready]:
+        """Renew our claim on `claims` (where it is still ours) and count the attempt, in one
+        UPDATE that returns what the check needs; withdrawn rows are cancelled."""
+        if not claims:
+            return []
+        now = self.clock()
+        rows = []
+        for claimed_at, ids in _by_claim(claims).items():
+            rows += connection.execute(_renewing(self.postgres),
+                                       {"ids": ids, "was": claimed_at, "now": now}).all()
+        go = []
+        for row in rows:
+            reason = _withdrawn(row)
+            if reason:
+                connection.execute(_CANCEL, {"row_id": row.id, "reason": reason})
+                logger.info("outbox %s to %s cancelled: %s", row.id, mask(row.address), reason)
+            else:
+                go.append(row)
         order = {row_id: n for n, (row_id, _) in enumerate(claims)}
-        return [(row.id, _outbound(row)) for row in sorted(go, key=lambda r: order[r.id])
-                if row.id in renewed]
+        return [(row.id, _outbound(row)) for row in sorted(go, key=lambda r: order[r.id])]
+
+    @contextmanager
+    def _transaction(self, connection: Connection | None) -> Iterator[Connection]:
+        """A transaction on the pass's connection, or on one of its own."""
+        if connection is None:
+            with self.db.engine.begin() as connection:
+                yield connection
+        else:
+            with connection.begin():
+                yield connection
 
     def _send(self, row_id: int, message: OutboundMessage) -> None:
         channel = self.channels[message.address.channel]
@@ -182,13 +226,13 @@ class Dispatcher:
         else:
             self.unrecorded[row_id] = (provider_id, self.clock())
 
-    def _record_unrecorded(self) -> None:
+    def _record_unrecorded(self, connection: Connection | None = None) -> None:
         """Record the sends not recorded yet; if the database is away this raises and the
         pass ends, the rest keeping their claims."""
         if self.unrecorded:
             recording = dict(self.unrecorded)
-            with self.db.transaction() as session:
-                self._sent(session, recording)
+            with self._transaction(connection) as connection:
+                self._sent(connection, recording)
             self._recorded(recording)
 
     def _recorded(self, recording: Mapping[int, tuple[str, datetime]]) -> None:
@@ -196,11 +240,11 @@ class Dispatcher:
         for row_id in recording:
             self.unrecorded.pop(row_id, None)
 
-    def _sent(self, session, sent: Mapping[int, tuple[str, datetime]]) -> None:
+    def _sent(self, connection: Connection, sent: Mapping[int, tuple[str, datetime]]) -> None:
         """Mark rows sent, in one statement; a row recorded already (another dispatcher took
         it over meanwhile) is left alone. A final message is erased once sent."""
         try:
-            session.connection().execute(_MARK_SENT, [
+            connection.execute(_MARK_SENT, [
                 {"row_id": row_id, "provider_id": provider_id, "at": at}
                 for row_id, (provider_id, at) in sent.items()])
         except Exception:
@@ -234,26 +278,86 @@ def _lock(query, locking: bool):
     return query.with_for_update(skip_locked=True) if locking else query
 
 
-def _won(session, ids: list[int], now: datetime, still) -> list[int]:
-    """Claim `ids` where `still` holds (no other dispatcher took them meanwhile); the ones won."""
-    if not ids:
-        return []
-    won = set(session.scalars(
-        update(OutboxMessage).where(OutboxMessage.id.in_(ids), still)
-        .values(status="sending", claimed_at=now).returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)))
-    return [row_id for row_id in ids if row_id in won]
+def _among(column, name: str, postgres: bool):
+    """`column` is in the list bound as `name`: one array parameter on PostgreSQL (the same
+    statement text whatever the count, so it is prepared once), an expanding IN elsewhere."""
+    if postgres:
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
 
 
-def _checking(ids: list[int]):
-    """The rows with what says whether they may still go: their resident, their address."""
-    kind = case({name: s.identity_kind for name, s in CHANNELS.items()}, value=OutboxMessage.channel)
-    return (select(*_OUTBOX.c, Resident.status.label("resident_status"), Resident.opted_out,
-                   Resident.opted_out_at, Identity.unreachable)
-            .outerjoin(Resident, Resident.id == OutboxMessage.resident_id)
-            .outerjoin(Identity, and_(Identity.community_id == OutboxMessage.community_id,
-                                      Identity.kind == kind, Identity.value == OutboxMessage.address))
-            .where(OutboxMessage.id.in_(ids)))
+@cache
+def _claimable(channels: tuple[str, ...], by_address: bool, batch: int, postgres: bool):
+    """Up to `batch` lapsed claims and up to `batch` due rows of each channel (one index range
+    each: status, channel, next_attempt_at), in one statement: (lapsed, next_attempt_at, id).
+    Binds `now`, `lapse` and, if `by_address`, `to`."""
+    c = _OUTBOX.c
+    to = (c.address == bindparam("to"),) if by_address else ()
+    lapsed = (select(literal(True).label("lapsed"), c.next_attempt_at, c.id)
+              .where(c.status == "sending", c.channel.in_(channels),
+                     c.claimed_at < bindparam("lapse"), *to)
+              .order_by(c.id).limit(batch))
+    due = [select(literal(False).label("lapsed"), c.next_attempt_at, c.id)
+           .where(c.status == "queued", c.channel == channel, c.next_attempt_at <= bindparam("now"),
+                  *to)
+           .order_by(c.next_attempt_at, c.id).limit(batch) for channel in channels]
+    parts = [_lock(query, postgres).cte(f"claimable_{n}") for n, query in enumerate([lapsed, *due])]
+    return union_all(*(select(part) for part in parts))
+
+
+def _claim_order(row) -> tuple:
+    """Lapsed claims first (by id), then due rows by when they became due."""
+    return (0, row.id) if row.lapsed else (1, row.next_attempt_at, row.id)
+
+
+@cache
+def _claiming_update(postgres: bool):
+    """Claim the rows bound as `ids` that are still claimable at `now`; returns their ids."""
+    c = _OUTBOX.c
+    claimable = (((c.status == "queued") & (c.next_attempt_at <= bindparam("now")))
+                 | ((c.status == "sending") & (c.claimed_at < bindparam("lapse"))))
+    return (update(_OUTBOX).where(_among(c.id, "ids", postgres), claimable)
+            .values(status="sending", claimed_at=bindparam("now")).returning(c.id))
+
+
+@cache
+def _renewing(postgres: bool):
+    """Renew the claims on the rows bound as `ids` still claimed at `was`, to `now`, counting
+    an attempt; returns each row with what says whether it may still go: its resident's
+    status and opt-out, its address's reachability."""
+    c = _OUTBOX.c
+    residents, identities = Resident.__table__, Identity.__table__
+    kind = case({name: s.identity_kind for name, s in CHANNELS.items()}, value=_outer(c.channel))
+
+    def of_resident(column):
+        return select(column).where(residents.c.id == _outer(c.resident_id)).scalar_subquery()
+    unreachable = (select(identities.c.unreachable)
+                   .where(identities.c.community_id == _outer(c.community_id),
+                          identities.c.kind == kind, identities.c.value == _outer(c.address))
+                   .scalar_subquery())
+    return (update(_OUTBOX)
+            .where(_among(c.id, "ids", postgres), c.status == "sending",
+                   c.claimed_at == bindparam("was"))
+            .values(claimed_at=bindparam("now"), attempts=c.attempts + 1)
+            .returning(*c, of_resident(residents.c.status).label("resident_status"),
+                       of_resident(residents.c.opted_out).label("opted_out"),
+                       of_resident(residents.c.opted_out_at).label("opted_out_at"),
+                       unreachable.label("unreachable")))
+
+
+def _outer(column):
+    """The updated row's `column` inside a subquery of RETURNING, named with its table: for
+    SQLite, SQLAlchemy names columns in RETURNING without their table, subqueries included,
+    and a bare `community_id` there would be the subquery's own."""
+    return literal_column(f"{_OUTBOX.name}.{column.name}", type_=column.type)
+
+
+def _by_claim(claims: list[Claim]) -> dict[datetime, list[int]]:
+    """The ids claimed at each time (one time, unless claims of several passes are mixed)."""
+    grouped: dict[datetime, list[int]] = {}
+    for row_id, claimed_at in claims:
+        grouped.setdefault(claimed_at, []).append(row_id)
+    return grouped
 
 
 def _withdrawn(row) -> str | None:
@@ -268,6 +372,6 @@ def _withdrawn(row) -> str | None:
     return None
 
 
-def _outbound(row: OutboxMessage) -> OutboundMessage:
+def _outbound(row) -> OutboundMessage:
     return OutboundMessage(Address(row.channel, row.address or ""), row.body or "",
                            choices_from_json(row.choices), row.sender, str(row.id), row.segments)
