@@ -1,25 +1,11 @@
 """One dispatcher pass: its statements and connection, and the check just before each send."""
 from sqlalchemy import event
 
-from bot.domain.outbox import enqueue
 from bot.domain.residents import mark_unreachable
 from bot.messaging.dispatcher import Dispatcher
 from channels.messages import Address
-from models import OutboxMessage
 from tests.fakes import CollectingChannel
-
-
-def _queue(db, clock, text, community_id=None, user="+447700900123"):
-    with db.transaction() as session:
-        row = enqueue(session, address=Address("console", user), text=text, now=clock(),
-                      community_id=community_id)
-        session.flush()
-        return row.id
-
-
-def _row(db, row_id):
-    with db.transaction() as session:
-        return session.get(OutboxMessage, row_id)
+from tests.test_dispatcher import _queue, _row
 
 
 def test_a_pass_keeps_one_connection_and_takes_six_statements_for_three_messages(db, clock):
