@@ -50,3 +50,40 @@ def test_budget_ballots_must_fit_the_budget():
     assert problem(_round("budget"), [2, 3, 4]) is None  # £1,000 exactly
     assert problem(_round("budget"), [1, 2]) == (
         "vote_over_budget", {"total": Money(1_100_00), "budget": Money(1_000_00)})
+
+
+def test_a_residents_two_votes_at_once_leave_one_ballot_with_the_later_choice(db, clock, community):
+    """One INSERT ... ON CONFLICT DO UPDATE: the second vote waits for the first and replaces it."""
+    import threading
+    import time
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from bot.domain.ballots import cast
+    from bot.domain.round_times import open_if_due
+    from models import Ballot, Resident
+    from tests.test_scheduler import make_round
+
+    round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1))
+    clock.advance(minutes=2)
+    with db.transaction() as session:
+        assert open_if_due(session, session.get(Round, round_id), clock())
+        voter = session.scalar(select(Resident.id).order_by(Resident.id))
+    first_in = threading.Event()
+
+    def vote(choices, hold):
+        with db.transaction() as session:
+            cast(session, session.get(Round, round_id), session.get(Resident, voter), choices,
+                 "sms", clock())
+            first_in.set()
+            time.sleep(hold)  # still uncommitted while the other vote arrives
+
+    first = threading.Thread(target=vote, args=([1], 0.3))
+    first.start()
+    first_in.wait(5)
+    vote([2], 0)  # waits for the first (a lock on PostgreSQL, BEGIN IMMEDIATE on SQLite)
+    first.join()
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Ballot)) == 1
+        assert session.scalar(select(Ballot.choices)) == [2]

@@ -3,8 +3,8 @@ import re
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, joinedload
 
 from bot.text.money import Money
 from models import Ballot, Community, Resident, Round
@@ -40,20 +40,18 @@ def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
 
 
 def cast(session: Session, round_: Round, resident: Resident, choices: list[int], channel: str,
-         now: datetime) -> Ballot:
-    """Record or replace the resident's ballot; one per resident per round, even under races."""
-    ballot = _ballot(session, round_, resident)
-    if ballot is None:
-        try:
-            with session.begin_nested():
-                ballot = Ballot(round_id=round_.id, resident_id=resident.id, choices=choices,
-                                channel=channel, cast_at=now, changed_at=now)
-                session.add(ballot)
-            return ballot
-        except IntegrityError:  # the same resident's other message got there first
-            ballot = _ballot(session, round_, resident)
-    ballot.choices, ballot.channel, ballot.changed_at = choices, channel, now
-    return ballot
+         now: datetime) -> None:
+    """Record or replace the resident's ballot: one per resident per round, even under races,
+    in one INSERT ... ON CONFLICT DO UPDATE (the unique round and resident decide)."""
+    table = Ballot.__table__
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
+    insert = dialect.insert(table).values(round_id=round_.id, resident_id=resident.id,
+                                          choices=choices, channel=channel, cast_at=now,
+                                          changed_at=now)
+    session.execute(insert.on_conflict_do_update(
+        index_elements=[table.c.round_id, table.c.resident_id],
+        set_={"choices": insert.excluded.choices, "channel": insert.excluded.channel,
+              "changed_at": insert.excluded.changed_at}))
 
 
 def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | None:
@@ -68,8 +66,10 @@ def _ballot(session: Session, round_: Round, resident: Resident) -> Ballot | Non
 
 
 def current_round(session: Session, community: Community) -> Round | None:
-    return session.scalar(select(Round).where(Round.community_id == community.id,
-                                              Round.status == "open").limit(1))
+    """The open round, with its options (read in the same query: a vote needs them)."""
+    return session.scalars(select(Round).options(joinedload(Round.options))
+                           .where(Round.community_id == community.id, Round.status == "open")
+                           .limit(1)).unique().first()
 
 
 def latest_closed(session: Session, community: Community) -> Round | None:
