@@ -1,4 +1,6 @@
-"""Receiving a message: store it, understand it, queue the replies, all in one transaction."""
+"""Receiving a message: store it, understand it, queue the replies, all in one transaction; or,
+with INBOUND_ANSWER=worker, store it with a pending answer that a worker gives later (`keep`,
+`answer_stored`)."""
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -86,20 +88,20 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
     changes nothing; a message to a number no community has is not kept."""
     message = _normalised(message)
     channel = spec(message.address.channel)
-    with db.engine.begin() as session:  # Core alone: no ORM object is needed to store
+    with db.engine.begin() as connection:  # Core alone: no ORM object is needed to store
         if channel.community_by == CommunityBy.CHAT:
             # The chat's community so far (a round waits for its votes); the turn may change it.
-            log = _store(session, None, message, received_at)
-            community_id = routing.chosen_by_chat(session, message.address.user_id)
+            log = _store(connection, None, message, received_at)
+            community_id = routing.chosen_by_chat(connection, message.address.user_id)
         elif message.recipient is None:
             return _unknown_recipient(message)
         else:
-            log, community_id = _store_for_recipient(session, channel, message, received_at)
-            if log is None and routing.by_recipient(session, channel, message.recipient) is None:
+            log, community_id = _store_for_recipient(connection, channel, message, received_at)
+            if log is None and routing.by_recipient(connection, channel, message.recipient) is None:
                 return _unknown_recipient(message)
         if log is None:
             return _duplicate(message)
-        session.execute(insert(PendingAnswer.__table__).values(
+        connection.execute(insert(PendingAnswer.__table__).values(
             inbound_id=log.id, community_id=community_id, channel=log.channel, sender=log.sender,
             message=message_to_json(replace(message, raw={})),  # raw is in the stored row
             received_at=received_at, attempts=0,
@@ -107,14 +109,12 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
     return Receipt("queued")
 
 
-def _store_for_recipient(session: Session, channel, message: InboundMessage,
+def _store_for_recipient(session: Session | Connection, channel, message: InboundMessage,
                          received_at: datetime) -> tuple[Stored | None, int | None]:
     """Store the message with the community it was written to, in one statement that finds
     the community too; (None, None) for a repeat or a recipient no community has."""
     table = InboundLog.__table__
-    values = dict(channel=message.address.channel, provider_message_id=message.provider_message_id,
-                  sender=message.address.user_id, body=message.text, payload=message.payload,
-                  raw=message.raw or None, received_at=received_at)
+    values = _columns(message, received_at)
     row = session.execute(
         _dialect(session).insert(table)
         .from_select([*values, "community_id"], select(
@@ -213,23 +213,28 @@ def _normalised(message: InboundMessage) -> InboundMessage:
                    raw=clean_raw(message.raw))
 
 
-def _store(session: Session, community: Community | None, message: InboundMessage,
+def _store(session: Session | Connection, community: Community | None, message: InboundMessage,
            now: datetime, known: Identity | None = None) -> Stored | None:
     """Store the message in one statement; None if it was stored before (a provider's repeat),
     which the unique (channel, provider id) tells without a savepoint."""
     table = InboundLog.__table__
     row_id = session.scalar(
         _dialect(session).insert(table).values(
-            channel=message.address.channel, provider_message_id=message.provider_message_id,
             community_id=community.id if community else None,
-            resident_id=known.resident_id if known else None, sender=message.address.user_id,
-            body=message.text, payload=message.payload, raw=message.raw or None, received_at=now)
+            resident_id=known.resident_id if known else None, **_columns(message, now))
         .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
         .returning(table.c.id))
     if row_id is None:
         return None
     return Stored(row_id, message.address.channel, message.address.user_id, now,
                   known.resident_id if known else None)
+
+
+def _columns(message: InboundMessage, received_at: datetime) -> dict:
+    """The stored row's columns that come from the message itself."""
+    return dict(channel=message.address.channel, provider_message_id=message.provider_message_id,
+                sender=message.address.user_id, body=message.text, payload=message.payload,
+                raw=message.raw or None, received_at=received_at)
 
 
 def _dialect(executor: Session | Connection):

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import aliased
 
 from bot.context import Database
@@ -34,12 +34,6 @@ def answer_pending(db: Database, clock: Callable[[], datetime], per_minute: int 
     while taken < limit and _answer_next(db, clock(), per_minute):
         taken += 1
     return taken
-
-
-def waiting(db: Database) -> int:
-    """How many messages wait for an answer."""
-    with db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(PendingAnswer))
 
 
 def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
