@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, abort, request
@@ -65,8 +66,6 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
 
     @bp.post("/sms")
     def sms():
-        from twilio.twiml.messaging_response import MessagingResponse
-
         form = request.form
         if not form.get("MessageSid") or not form.get("From") or not form.get("To"):
             abort(400)
@@ -74,7 +73,7 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
             address=Address(NAME, form["From"]), text=form.get("Body", ""),
             provider_message_id=form["MessageSid"], received_at=datetime.now(timezone.utc),
             recipient=form["To"], raw=form.to_dict()))
-        return Response(str(MessagingResponse()), mimetype="text/xml")
+        return Response(_empty_twiml(), mimetype="text/xml")
 
     @bp.post("/status")
     def status():
@@ -88,15 +87,24 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
     return bp
 
 
+@cache
+def _empty_twiml() -> str:
+    """TwiML that sends nothing (replies go through the outbox), as the twilio library writes it."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    return str(MessagingResponse())
+
+
 def _verify(auth_token: str | None, public_url: str | None) -> None:
     from twilio.request_validator import RequestValidator, get_signature_algorithm
 
     if not auth_token:
         logger.error("Twilio webhook refused: no Twilio auth token is configured")
         abort(403)
-    url = request.url
     if public_url:  # behind a proxy the URL we see is not the one Twilio signed
         url = public_url.rstrip("/") + request.full_path.rstrip("?")
+    else:
+        url = request.url
     signature = request.headers.get("X-Twilio-Signature", "")
     algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
     if not signature or not RequestValidator(auth_token).validate(url, request.form, signature, algorithm):

@@ -120,7 +120,7 @@ def test_a_turn_that_fails_is_tried_again_and_then_given_up(later_app, fake_twil
                                                              clock, monkeypatch, caplog):
     phone = Phone(later_app, fake_twilio)
     real = pending.answer_stored
-    failures = {"left": 1}
+    failures = {"left": 2}  # its group's try, then its own
 
     def flaky(*args, **kwargs):
         if failures["left"]:
@@ -145,6 +145,31 @@ def test_a_turn_that_fails_is_tried_again_and_then_given_up(later_app, fake_twil
     assert "left unanswered after 3 attempts" in caplog.text
     failures["left"] = 0
     assert "Still to decide" in phone.text("BUDGET")[0]  # the sender is not stuck behind it
+
+
+def test_a_message_that_fails_holds_up_nobody_else_in_its_group(later_app, fake_twilio,
+                                                                community, db, monkeypatch):
+    """Answers are committed in groups; a turn that fails undoes its group, whose other
+    messages are then answered one by one in the same pass."""
+    real = pending.answer_stored
+
+    def failing_for_one(session, message, *args, **kwargs):
+        if message.address.user_id == "+447700900666":
+            raise RuntimeError("a bug in the turn")
+        return real(session, message, *args, **kwargs)
+    monkeypatch.setattr(pending, "answer_stored", failing_for_one)
+    phones = [Phone(later_app, fake_twilio, f"+4477009001{n:02d}") for n in range(5)]
+    unlucky = Phone(later_app, fake_twilio, "+447700900666")
+    for phone in phones[:2]:
+        phone.send("hi")
+    unlucky.send("hi")
+    for phone in phones[2:]:
+        phone.send("hi")
+    assert pending.GROUP >= 6  # all six would be one group
+    unlucky.answers()  # one pass of the worker
+    answered = {s.form["To"] for s in fake_twilio.sent if "Reply YES" in s.form["Body"]}
+    assert answered == {phone.number for phone in phones}
+    assert count(db, PendingAnswer) == 1  # only theirs waits, to be tried again
 
 
 def test_a_round_waits_to_close_until_votes_sent_in_time_are_counted(later_app, fake_twilio,

@@ -4,9 +4,10 @@ with INBOUND_ANSWER=worker, store it with a pending answer that a worker gives l
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -88,44 +89,67 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
     changes nothing; a message to a number no community has is not kept."""
     message = _normalised(message)
     channel = spec(message.address.channel)
+    if channel.community_by != CommunityBy.CHAT and message.recipient is None:
+        return _unknown_recipient(message)
+    row = dict(_columns(message, received_at), recipient=message.recipient,
+               message=message_to_json(replace(message, raw={})))  # raw is in the stored row
     with db.engine.begin() as connection:  # Core alone: no ORM object is needed to store
         if channel.community_by == CommunityBy.CHAT:
+            stored = _store(connection, None, message, received_at)
+            if stored is None:
+                return _duplicate(message)
             # The chat's community so far (a round waits for its votes); the turn may change it.
-            log = _store(connection, None, message, received_at)
-            community_id = routing.chosen_by_chat(connection, message.address.user_id)
-        elif message.recipient is None:
-            return _unknown_recipient(message)
-        else:
-            log, community_id = _store_for_recipient(connection, channel, message, received_at)
-            if log is None and routing.by_recipient(connection, channel, message.recipient) is None:
+            connection.execute(_PENDING, _pending_row(row, stored.id, routing.chosen_by_chat(
+                connection, message.address.user_id)))
+            return Receipt("queued")
+        statements = _keeping(connection.dialect.name, channel.community_by)
+        kept = connection.execute(statements[0], row).first()
+        if kept is not None and len(statements) > 1:
+            connection.execute(statements[1], _pending_row(row, kept.id, kept.community_id))
+        if kept is None:
+            if routing.by_recipient(connection, channel, message.recipient) is None:
                 return _unknown_recipient(message)
-        if log is None:
             return _duplicate(message)
-        connection.execute(insert(PendingAnswer.__table__).values(
-            inbound_id=log.id, community_id=community_id, channel=log.channel, sender=log.sender,
-            message=message_to_json(replace(message, raw={})),  # raw is in the stored row
-            received_at=received_at, attempts=0,
-            next_attempt_at=received_at))
     return Receipt("queued")
 
 
-def _store_for_recipient(session: Session | Connection, channel, message: InboundMessage,
-                         received_at: datetime) -> tuple[Stored | None, int | None]:
-    """Store the message with the community it was written to, in one statement that finds
-    the community too; (None, None) for a repeat or a recipient no community has."""
-    table = InboundLog.__table__
-    values = _columns(message, received_at)
-    row = session.execute(
-        _dialect(session).insert(table)
-        .from_select([*values, "community_id"], select(
-            *(literal(value, table.c[name].type).label(name) for name, value in values.items()),
-            Community.id).where(routing.written_to(channel, message.recipient)))
-        .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
-        .returning(table.c.id, table.c.community_id)).first()
-    if row is None:
-        return None, None
-    return Stored(row.id, message.address.channel, message.address.user_id, received_at), \
-        row.community_id
+_PENDING = insert(PendingAnswer.__table__)
+
+
+def _pending_row(row: dict, inbound_id: int, community_id: int | None) -> dict:
+    return dict(inbound_id=inbound_id, community_id=community_id, channel=row["channel"],
+                sender=row["sender"], message=row["message"], received_at=row["received_at"],
+                attempts=0, next_attempt_at=row["received_at"])
+
+
+@cache
+def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
+    """The statements that keep a message written to a community's number (or slug), built
+    once: an INSERT ... SELECT that stores it with the community it was written to, skipping a
+    repeat, then the INSERT of its pending answer; on PostgreSQL the two are one statement (the
+    first a CTE). A row comes back only when the message was new and written to a community."""
+    table, pending = InboundLog.__table__, PendingAnswer.__table__
+    names = ("channel", "provider_message_id", "sender", "body", "payload", "raw", "received_at")
+    recipient = bindparam("recipient", type_=Community.__table__.c.slug.type)
+    where = (Community.slug == recipient if community_by == CommunityBy.SLUG
+             else Community.sms_number == recipient)
+    store = ({"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
+             .from_select([*names, "community_id"], select(
+                 *(bindparam(name, type_=table.c[name].type) for name in names),
+                 Community.id).where(where))
+             .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
+             .returning(table.c.id, table.c.community_id))
+    if dialect != "postgresql":
+        return store, _PENDING
+    stored = store.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
+    both = insert(pending).from_select(
+        ["inbound_id", "community_id", "channel", "sender", "message", "received_at", "attempts",
+         "next_attempt_at"],
+        select(stored.c.id, stored.c.community_id, stored.c.channel, stored.c.sender,
+               bindparam("message", type_=pending.c.message.type), stored.c.received_at,
+               literal(0), stored.c.received_at)
+    ).returning(pending.c.inbound_id.label("id"), pending.c.community_id)
+    return (both,)
 
 
 def answer_stored(session: Session, message: InboundMessage, pending: PendingAnswer,
@@ -250,6 +274,14 @@ def _write(session: Session, log: Stored) -> None:
                         .execution_options(synchronize_session=False))
 
 
+def _first_in_a_minute(seen_before: datetime | None, log: Stored) -> bool:
+    """Whether the writer's identity was last seen over a minute before this message: then it
+    is their first in the minute, and nobody floods with one message (no count is needed). A
+    sender writing to two communities' numbers in turn is counted from their second message to
+    each (the identity is per community; the count is per number)."""
+    return seen_before is not None and seen_before <= log.received_at - timedelta(minutes=1)
+
+
 def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
     return _recent(session, log) > per_minute
 
@@ -266,6 +298,7 @@ def _recent(session: Session, log: Stored) -> int:
 def _answer(session: Session, community: Community, message: InboundMessage,
             log: Stored, now: datetime, entry: bool, per_minute: int | None,
             known: Identity | None = None) -> int:
+    seen_before = known.last_seen_at if known is not None else None
     resident = resident_for(session, community, message.address, now, known)
     if (message.language and resident.language is None and resident.status == "pending"
             and message.language in (community.languages or ())):
@@ -278,7 +311,7 @@ def _answer(session: Session, community: Community, message: InboundMessage,
     turn = Turn(session, community, resident, conversation, text, command, now,
                 contact=message.contact, channel=message.address.channel)
     if (per_minute is None or command.keyword in ALWAYS_ANSWERED
-            or not _flooding(session, log, per_minute)):
+            or _first_in_a_minute(seen_before, log) or not _flooding(session, log, per_minute)):
         replies = handle(turn)
     else:
         # Stored, not acted on; one "slow down" when the limit is first passed.

@@ -23,6 +23,7 @@ from models import PendingAnswer
 logger = logging.getLogger(__name__)
 
 BATCH = 50  # answers a pass takes before the dispatcher sends what they queued
+GROUP = 10  # answers committed together (one commit, the community and its round read once)
 ATTEMPTS = 3  # a message whose turn fails this often is left unanswered (and logged)
 BACKOFF = timedelta(seconds=5)
 
@@ -31,9 +32,35 @@ def answer_pending(db: Database, clock: Callable[[], datetime], per_minute: int 
                    limit: int = BATCH) -> int:
     """Answer up to `limit` waiting messages, oldest first; returns how many were taken."""
     taken = 0
-    while taken < limit and _answer_next(db, clock(), per_minute):
-        taken += 1
+    while taken < limit:
+        answered = _answer_group(db, clock(), per_minute, min(GROUP, limit - taken))
+        if answered is None:  # a turn of the group failed: each is answered on its own
+            answered = 0
+            while answered < GROUP and _answer_next(db, clock(), per_minute):
+                answered += 1
+        if not answered:
+            break
+        taken += answered
     return taken
+
+
+def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int) -> int | None:
+    """Answer up to `most` messages that may go now in one transaction (one commit for the lot,
+    the community and its round read once): how many, or None if a turn failed, when nothing of
+    the group is kept and each is tried again alone (so one bad message fails only itself)."""
+    try:
+        with db.transaction() as session:
+            group = session.scalars(_next(now).limit(most)).all()
+            for pending in group:
+                answer_stored(session, message_from_json(pending.message), pending, per_minute)
+            if group:
+                session.execute(delete(PendingAnswer).where(
+                    PendingAnswer.id.in_([pending.id for pending in group])))
+            return len(group)
+    except Exception as exc:
+        if spool.is_outage(exc) and not _reachable(db):
+            raise
+        return None
 
 
 def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
