@@ -1,4 +1,4 @@
-"""python -m bench all|inbound|dispatch|broadcast|close|digest|faults|load --db sqlite|postgresql [--quick]
+"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|faults|load --db sqlite|postgresql [--quick]
 
 `faults` and `load` (PostgreSQL and gunicorn) keep options of their own and are not in `all`."""
 import argparse
@@ -8,7 +8,7 @@ import time
 
 from bench import harness
 
-SUITE = ("inbound", "dispatch", "broadcast", "close", "digest")
+SUITE = ("inbound", "answers", "dispatch", "broadcast", "close", "digest")
 
 
 def main(argv: list[str]) -> int:

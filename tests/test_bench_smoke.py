@@ -19,9 +19,9 @@ def test_the_quick_suite_prints_a_ratio_for_every_benchmark():
                             check=False)
     assert result.returncode == 0, result.stderr
     ratios = [line.split(":")[0] for line in result.stdout.splitlines() if ": ratio " in line]
-    assert [name.split()[0] for name in ratios] == ["inbound", "dispatch", "broadcast", "close",
-                                                 "digest"]
-    assert result.stdout.count("peak RSS") == 5
+    assert [name.split()[0] for name in ratios] == ["inbound", "answers", "dispatch", "broadcast",
+                                                 "close", "digest"]
+    assert result.stdout.count("peak RSS") == 6
 
 
 def test_the_quick_load_benchmark_stores_counts_and_answers_every_vote():
