@@ -12,7 +12,10 @@ from bot.messaging import pending
 from bot.messaging.channels import configured_channels, inbound_work
 from bot.messaging.dispatcher import Dispatcher
 from bot.web.app import create_app
-from models import Ballot, Idea, InboundLog, OutboxMessage, PendingAnswer, Round
+from bot.messaging.inbound import keep
+from channels.messages import Address, InboundMessage
+from models import Ballot, Idea, Identity, InboundLog, OutboxMessage, PendingAnswer, Resident, \
+    Round, TelegramChat
 from scheduler import jobs, runtime
 from scheduler.service import build
 from tests.test_scheduler import make_round
@@ -148,7 +151,8 @@ def test_a_turn_that_fails_is_tried_again_and_then_given_up(later_app, fake_twil
 
 
 def test_a_message_that_fails_holds_up_nobody_else_in_its_group(later_app, fake_twilio,
-                                                                community, db, monkeypatch):
+                                                                community, db, clock,
+                                                                monkeypatch, caplog):
     """Answers are committed in groups; a turn that fails undoes its group, whose other
     messages are then answered one by one in the same pass."""
     real = pending.answer_stored
@@ -166,7 +170,11 @@ def test_a_message_that_fails_holds_up_nobody_else_in_its_group(later_app, fake_
     for phone in phones[2:]:
         phone.send("hi")
     assert pending.GROUP >= 6  # all six would be one group
-    unlucky.answers()  # one pass of the worker
+    caplog.set_level(logging.WARNING, logger="bot.messaging.pending")
+    # A pass of 5: the group of 5 fails, then 5 are taken one by one (the third failing again)
+    assert pending.answer_pending(db, clock, None, limit=5) == 5
+    assert "a group of 5 answers was undone (RuntimeError)" in caplog.text
+    unlucky.answers()  # a pass of the worker
     answered = {s.form["To"] for s in fake_twilio.sent if "Reply YES" in s.form["Body"]}
     assert answered == {phone.number for phone in phones}
     assert count(db, PendingAnswer) == 1  # only theirs waits, to be tried again
@@ -348,3 +356,31 @@ def test_a_telegram_message_waits_under_its_chats_community(later_app, fake_tele
     with db.transaction() as session:
         waiting = dict(session.execute(select(PendingAnswer.sender, PendingAnswer.community_id)).all())
     assert waiting == {"111": community.id, "222": None}  # a chat with no community yet waits for no round
+
+
+def test_a_message_its_sender_erased_earlier_in_the_same_group_is_not_answered(db, community,
+                                                                              clock):
+    """A resident on SMS and Telegram sends DELETE by Telegram; an SMS they sent just before,
+    stored after it (replayed from a spool), waits in the same group. Erasure forgets it: it is
+    neither answered nor does it bring their number back."""
+    now = clock()
+    with db.transaction() as session:
+        resident = Resident(community_id=community.id, status="pending", created_at=now)
+        resident.identities.append(Identity(community_id=community.id, kind="phone",
+                                            value="+447700900123", created_at=now))
+        resident.identities.append(Identity(community_id=community.id, kind="telegram",
+                                            value="111", created_at=now))
+        session.add(resident)
+        session.add(TelegramChat(chat_id="111", community_id=community.id, updated_at=now))
+    deleted_at = now + timedelta(minutes=1)
+    keep(db, InboundMessage(Address("telegram", "111"), "DELETE", "tg-1", deleted_at), deleted_at)
+    sent_before = deleted_at - timedelta(seconds=30)
+    keep(db, InboundMessage(Address("sms", "+447700900123"), "hello", "SM" + "1" * 32,
+                            sent_before, recipient=community.sms_number), sent_before)
+    clock.advance(minutes=2)
+    assert pending.answer_pending(db, clock, None) == 2
+    with db.transaction() as session:
+        assert session.scalars(select(Identity.value)).all() == []
+        assert session.scalars(select(OutboxMessage.address)
+                               .where(OutboxMessage.channel == "sms")).all() == []
+    assert count(db, PendingAnswer) == 0

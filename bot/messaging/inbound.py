@@ -274,14 +274,6 @@ def _write(session: Session, log: Stored) -> None:
                         .execution_options(synchronize_session=False))
 
 
-def _first_in_a_minute(seen_before: datetime | None, log: Stored) -> bool:
-    """Whether the writer's identity was last seen over a minute before this message: then it
-    is their first in the minute, and nobody floods with one message (no count is needed). A
-    sender writing to two communities' numbers in turn is counted from their second message to
-    each (the identity is per community; the count is per number)."""
-    return seen_before is not None and seen_before <= log.received_at - timedelta(minutes=1)
-
-
 def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
     return _recent(session, log) > per_minute
 
@@ -298,7 +290,6 @@ def _recent(session: Session, log: Stored) -> int:
 def _answer(session: Session, community: Community, message: InboundMessage,
             log: Stored, now: datetime, entry: bool, per_minute: int | None,
             known: Identity | None = None) -> int:
-    seen_before = known.last_seen_at if known is not None else None
     resident = resident_for(session, community, message.address, now, known)
     if (message.language and resident.language is None and resident.status == "pending"
             and message.language in (community.languages or ())):
@@ -311,7 +302,7 @@ def _answer(session: Session, community: Community, message: InboundMessage,
     turn = Turn(session, community, resident, conversation, text, command, now,
                 contact=message.contact, channel=message.address.channel)
     if (per_minute is None or command.keyword in ALWAYS_ANSWERED
-            or _first_in_a_minute(seen_before, log) or not _flooding(session, log, per_minute)):
+            or not _flooding(session, log, per_minute)):
         replies = handle(turn)
     else:
         # Stored, not acted on; one "slow down" when the limit is first passed.

@@ -1,8 +1,10 @@
 """Answering the messages webhooks stored and left to a worker (INBOUND_ANSWER=worker).
 
-Each answer is one transaction: the turn's changes, its replies in the outbox, and the pending
-row's deletion, so a crash before the commit leaves the message to be answered again and one
-after it never answers twice. A sender's messages are answered in the order they came: one is
+Answers are committed in groups (GROUP): one transaction holds the turns' changes, their
+replies in the outbox and the pending rows' deletion, so a crash before the commit leaves the
+messages to be answered again and one after it never answers twice. A turn that fails undoes
+its group; the worker then answers one message a transaction, and a failing one is tried again
+later (ATTEMPTS). A sender's messages are answered in the order they came: one is
 taken only when none of theirs is older, whichever worker holds that one (SKIP LOCKED on
 PostgreSQL lets several workers share the queue; SQLite takes one writer at a time anyway).
 """
@@ -10,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, inspect, select, update
 from sqlalchemy.orm import aliased
 
 from bot.context import Database
@@ -34,9 +36,9 @@ def answer_pending(db: Database, clock: Callable[[], datetime], per_minute: int 
     taken = 0
     while taken < limit:
         answered = _answer_group(db, clock(), per_minute, min(GROUP, limit - taken))
-        if answered is None:  # a turn of the group failed: each is answered on its own
+        if answered is None:  # a turn of the group failed: the next are answered one by one
             answered = 0
-            while answered < GROUP and _answer_next(db, clock(), per_minute):
+            while answered < min(GROUP, limit - taken) and _answer_next(db, clock(), per_minute):
                 answered += 1
         if not answered:
             break
@@ -48,10 +50,13 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
     """Answer up to `most` messages that may go now in one transaction (one commit for the lot,
     the community and its round read once): how many, or None if a turn failed, when nothing of
     the group is kept and each is tried again alone (so one bad message fails only itself)."""
+    group: list[PendingAnswer] = []
     try:
         with db.transaction() as session:
             group = session.scalars(_next(now).limit(most)).all()
             for pending in group:
+                if _forgotten(pending):  # an earlier turn erased its sender (DELETE)
+                    continue
                 answer_stored(session, message_from_json(pending.message), pending, per_minute)
             if group:
                 session.execute(delete(PendingAnswer).where(
@@ -60,7 +65,16 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
     except Exception as exc:
         if spool.is_outage(exc) and not _reachable(db):
             raise
+        logger.warning("a group of %s answers was undone (%s); answering one by one",
+                       len(group), type(exc).__name__)
         return None
+
+
+def _forgotten(pending: PendingAnswer) -> bool:
+    """Whether the pending row was deleted by an earlier turn of the same transaction (erasure
+    drops the messages its resident's addresses left waiting)."""
+    state = inspect(pending)
+    return state.was_deleted or state.detached
 
 
 def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
