@@ -102,14 +102,14 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
             connection.execute(_PENDING, _pending_row(row, stored.id, routing.chosen_by_chat(
                 connection, message.address.user_id)))
             return Receipt("queued")
-        statements = _keeping(connection.dialect.name, channel.community_by)
-        kept = connection.execute(statements[0], row).first()
-        if kept is not None and len(statements) > 1:
-            connection.execute(statements[1], _pending_row(row, kept.id, kept.community_id))
+        store, then_pending = _keeping(connection.dialect.name, channel.community_by)
+        kept = connection.execute(store, row).first()
         if kept is None:
             if routing.by_recipient(connection, channel, message.recipient) is None:
                 return _unknown_recipient(message)
             return _duplicate(message)
+        if then_pending:
+            connection.execute(_PENDING, _pending_row(row, kept.id, kept.community_id))
     return Receipt("queued")
 
 
@@ -124,10 +124,11 @@ def _pending_row(row: dict, inbound_id: int, community_id: int | None) -> dict:
 
 @cache
 def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
-    """The statements that keep a message written to a community's number (or slug), built
-    once: an INSERT ... SELECT that stores it with the community it was written to, skipping a
-    repeat, then the INSERT of its pending answer; on PostgreSQL the two are one statement (the
-    first a CTE). A row comes back only when the message was new and written to a community."""
+    """The statement that keeps a message written to a community's number (or slug), built
+    once, and whether the INSERT of its pending answer must follow: an INSERT ... SELECT stores
+    it with the community it was written to, skipping a repeat; on PostgreSQL it is a CTE that
+    also inserts the pending answer. A row comes back only when the message was new and
+    written to a community."""
     table, pending = InboundLog.__table__, PendingAnswer.__table__
     names = ("channel", "provider_message_id", "sender", "body", "payload", "raw", "received_at")
     recipient = bindparam("recipient", type_=Community.__table__.c.slug.type)
@@ -140,7 +141,7 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
              .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
              .returning(table.c.id, table.c.community_id))
     if dialect != "postgresql":
-        return store, _PENDING
+        return store, True
     stored = store.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
     both = insert(pending).from_select(
         ["inbound_id", "community_id", "channel", "sender", "message", "received_at", "attempts",
@@ -149,7 +150,7 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
                bindparam("message", type_=pending.c.message.type), stored.c.received_at,
                literal(0), stored.c.received_at)
     ).returning(pending.c.inbound_id.label("id"), pending.c.community_id)
-    return (both,)
+    return both, False
 
 
 def answer_stored(session: Session, message: InboundMessage, pending: PendingAnswer,
