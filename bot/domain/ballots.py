@@ -1,8 +1,9 @@
 """Ballots: reading what residents type, checking it against the round, storing one per person."""
 import re
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -43,15 +44,20 @@ def cast(session: Session, round_: Round, resident: Resident, choices: list[int]
          now: datetime) -> None:
     """Record or replace the resident's ballot: one per resident per round, even under races,
     in one INSERT ... ON CONFLICT DO UPDATE (the unique round and resident decide)."""
+    session.execute(_casting(session.bind.dialect.name), dict(
+        round_id=round_.id, resident_id=resident.id, choices=choices, channel=channel,
+        cast_at=now, changed_at=now))
+
+
+@cache
+def _casting(dialect: str):
+    """cast's statement, built once a dialect (a vote surge casts thousands)."""
     table = Ballot.__table__
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
-    insert = dialect.insert(table).values(round_id=round_.id, resident_id=resident.id,
-                                          choices=choices, channel=channel, cast_at=now,
-                                          changed_at=now)
-    session.execute(insert.on_conflict_do_update(
+    insert = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
+    return insert.on_conflict_do_update(
         index_elements=[table.c.round_id, table.c.resident_id],
         set_={"choices": insert.excluded.choices, "channel": insert.excluded.channel,
-              "changed_at": insert.excluded.changed_at}))
+              "changed_at": insert.excluded.changed_at})
 
 
 def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | None:
@@ -67,9 +73,12 @@ def _ballot(session: Session, round_: Round, resident: Resident) -> Ballot | Non
 
 def current_round(session: Session, community: Community) -> Round | None:
     """The open round, with its options (read in the same query: a vote needs them)."""
-    return session.scalars(select(Round).options(joinedload(Round.options))
-                           .where(Round.community_id == community.id, Round.status == "open")
-                           .limit(1)).unique().first()
+    return session.scalars(_OPEN_ROUND, {"community_id": community.id}).unique().first()
+
+
+_OPEN_ROUND = (select(Round).options(joinedload(Round.options))
+               .where(Round.community_id == bindparam("community_id"), Round.status == "open")
+               .limit(1))
 
 
 def latest_closed(session: Session, community: Community) -> Round | None:

@@ -1,7 +1,7 @@
 """Residents and the identities they write from."""
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.domain.outbox import cancel_queued
@@ -24,19 +24,24 @@ def identity_kind(channel: str) -> str:
 
 
 def find_identity(session: Session, community: Community, address: Address) -> Identity | None:
-    return session.scalar(_identity_query(community, address))
-
-
-def _identity_query(community: Community, address: Address):
-    return select(Identity).where(Identity.community_id == community.id,
-                                  Identity.kind == identity_kind(address.channel),
-                                  Identity.value == address.user_id)
+    return session.scalar(_IDENTITY, _identity_of(community, address))
 
 
 def find_writer(session: Session, community: Community, address: Address) -> Identity | None:
     """The identity writing from `address`, with its resident, in one query; None if new."""
-    return session.scalar(_identity_query(community, address).options(
-        joinedload(Identity.resident)))
+    return session.scalar(_WRITER, _identity_of(community, address))
+
+
+# Built once: every inbound message looks its writer up.
+_IDENTITY = select(Identity).where(Identity.community_id == bindparam("community_id"),
+                                   Identity.kind == bindparam("kind"),
+                                   Identity.value == bindparam("value"))
+_WRITER = _IDENTITY.options(joinedload(Identity.resident))
+
+
+def _identity_of(community: Community, address: Address) -> dict:
+    return {"community_id": community.id, "kind": identity_kind(address.channel),
+            "value": address.user_id}
 
 
 def resident_for(session: Session, community: Community, address: Address, now: datetime,

@@ -271,8 +271,11 @@ def _dialect(executor: Session | Connection):
 def _write(session: Session, log: Stored) -> None:
     """What the turn changed on the stored row, in one UPDATE (none when nothing did)."""
     if log.changes:
-        session.execute(update(InboundLog).where(InboundLog.id == log.id).values(**log.changes)
-                        .execution_options(synchronize_session=False))
+        session.execute(_UPDATE_STORED, {"stored_id": log.id, **log.changes})
+
+
+_UPDATE_STORED = update(InboundLog.__table__).where(
+    InboundLog.__table__.c.id == bindparam("stored_id"))  # SET: the columns given
 
 
 def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
@@ -282,10 +285,14 @@ def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
 def _recent(session: Session, log: Stored) -> int:
     """Messages from this sender in the minute up to this one, this one included (by when
     they arrived, so messages replayed from the spool count as they were sent)."""
-    return session.scalar(select(func.count()).select_from(InboundLog).where(
-        InboundLog.channel == log.channel, InboundLog.sender == log.sender,
-        InboundLog.received_at > log.received_at - timedelta(minutes=1),
-        InboundLog.received_at <= log.received_at))
+    return session.scalar(_RECENT, {"channel": log.channel, "sender": log.sender,
+                                    "since": log.received_at - timedelta(minutes=1),
+                                    "until": log.received_at})
+
+
+_RECENT = select(func.count()).select_from(InboundLog).where(
+    InboundLog.channel == bindparam("channel"), InboundLog.sender == bindparam("sender"),
+    InboundLog.received_at > bindparam("since"), InboundLog.received_at <= bindparam("until"))
 
 
 def _answer(session: Session, community: Community, message: InboundMessage,
