@@ -1,6 +1,7 @@
 """INBOUND_ANSWER=worker: webhooks store and acknowledge; a worker answers, in each sender's order,
 once each, and a round closes only after the votes sent in time are counted."""
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
@@ -227,6 +228,58 @@ def test_workers_share_the_queue_but_never_answer_one_senders_messages_out_of_or
         assert left == ["+447700900123", "+447700900123"]
         other.rollback()
     assert pending.answer_pending(db, later_app.config["CLOCK"], None) == 2
+    assert count(db, PendingAnswer) == 0
+
+
+def test_two_workers_giving_ideas_to_two_communities_do_not_deadlock(
+        later_app, fake_twilio, community, make_community, db, clock, monkeypatch, caplog):
+    """An idea locks its community's row (its number). Two workers' groups each hold an idea for
+    both communities, in opposite orders; each group takes the community locks in the same order,
+    so neither waits on the other in a cycle (a deadlock undid a whole group and cost a second)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks between workers are PostgreSQL's; SQLite has one writer")
+    hillside = make_community(name="Hillside", slug="hillside", join_code="HILLSIDE",
+                              sms_number="+441632960002")
+    client = later_app.test_client()
+
+    def send(number, to, body):
+        params = inbound(body, number, to=to)
+        assert client.post("/webhooks/twilio/sms", data=params, headers=signed(params)).status_code == 200
+    # Stored in this order: Ann (Riverside), Ali (Hillside), then Bea (Hillside), Bo (Riverside).
+    writers = [("+447700900101", community.sms_number), ("+447700900102", hillside.sms_number),
+               ("+447700900103", hillside.sms_number), ("+447700900104", community.sms_number)]
+    for number, to in writers:
+        send(number, to, "YES")
+    assert pending.answer_pending(db, clock, None) == 4
+    for number, to in writers:
+        send(number, to, "IDEA a bench by the pond")
+    real = pending.answer_stored
+    first_turns = threading.Barrier(2)
+
+    def meeting_after_the_first_turn(session, message, row, per_minute):
+        receipt = real(session, message, row, per_minute)
+        if not getattr(local, "met", False):
+            local.met = True
+            try:  # both workers now hold their first community's lock, unless one waits for it
+                first_turns.wait(timeout=1.5)
+            except threading.BrokenBarrierError:
+                pass
+        return receipt
+    local = threading.local()
+    monkeypatch.setattr(pending, "answer_stored", meeting_after_the_first_turn)
+    caplog.set_level(logging.WARNING, logger="bot.messaging.pending")
+    taken = []
+    workers = [threading.Thread(target=lambda: taken.append(pending.answer_pending(db, clock, None, 2)))
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert sorted(taken) == [2, 2]  # each worker answered its own group whole
+    assert "undone" not in caplog.text
+    with db.transaction() as session:
+        ideas = session.execute(select(Idea.community_id, Idea.number)).all()
+    assert sorted(ideas) == [(community.id, 1), (community.id, 2), (hillside.id, 1), (hillside.id, 2)]
     assert count(db, PendingAnswer) == 0
 
 

@@ -1,7 +1,8 @@
 """Answering the messages webhooks stored and left to a worker (INBOUND_ANSWER=worker).
 
 Answers are committed in groups (GROUP): one transaction holds the turns' changes, their
-replies in the outbox and the pending rows' deletion, so a crash before the commit leaves the
+replies in the outbox and the pending rows' deletion (turns run community by community, so
+workers take community locks in one order), so a crash before the commit leaves the
 messages to be answered again and one after it never answers twice. A turn that fails undoes
 its group; the worker then answers one message a transaction, and a failing one is tried again
 later (ATTEMPTS). A sender's messages are answered in the order they came: one is
@@ -54,7 +55,7 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
     try:
         with db.transaction() as session:
             group = session.scalars(_next(now).limit(most)).all()
-            for pending in group:
+            for pending in sorted(group, key=_lock_order):
                 if _forgotten(pending):  # an earlier turn erased its sender (DELETE)
                     continue
                 answer_stored(session, message_from_json(pending.message), pending, per_minute)
@@ -68,6 +69,14 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
         logger.warning("a group of %s answers was undone (%s); answering one by one",
                        len(group), type(exc).__name__)
         return None
+
+
+def _lock_order(pending: PendingAnswer) -> tuple[int, int]:
+    """The order a group's turns run in: by community, then as they came. A turn may lock its
+    community's row (an idea's number, the money left) until the group commits; taking those
+    locks in one order keeps two workers' groups from waiting on each other in a cycle. A group
+    holds one message per sender, so each sender's messages still go in the order they came."""
+    return pending.community_id or 0, pending.id
 
 
 def _forgotten(pending: PendingAnswer) -> bool:
