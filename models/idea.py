@@ -16,7 +16,7 @@ class Idea(Base):
     __table_args__ = (UniqueConstraint("community_id", "number"), one_of("status", IdeaStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     # The reference residents see ("idea 12"), counted per community.
     number: Mapped[int]
     # NULL once the author erased their data: the idea stays, anonymous.

@@ -24,7 +24,7 @@ class InboundLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     provider_message_id: Mapped[str] = mapped_column(String(100))
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
     resident_id: Mapped[int | None] = mapped_column(
         ForeignKey("resident.id", ondelete="SET NULL"), index=True
     )
@@ -71,7 +71,7 @@ class OutboxMessage(Base):
                       one_of("status", OutboxStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
     resident_id: Mapped[int | None] = mapped_column(
         ForeignKey("resident.id", ondelete="SET NULL"), index=True
     )

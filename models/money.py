@@ -22,7 +22,7 @@ class Allocation(Base):
     __table_args__ = (UniqueConstraint("community_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     # The reference organisers use ("allocation 3"), counted per community.
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
@@ -38,7 +38,7 @@ class Spending(Base):
     __table_args__ = (UniqueConstraint("community_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     number: Mapped[int]  # "spending 7", counted per community
     allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"))
     amount_pence: Mapped[int] = mapped_column(PENCE)
@@ -58,7 +58,7 @@ class Correction(Base):
     __table_args__ = (UniqueConstraint("community_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     number: Mapped[int]  # "correction 2", counted per community
     action: Mapped[str] = mapped_column(String(10))  # one of CORRECTION_ACTIONS
     allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocation.id"), unique=True)

@@ -16,7 +16,7 @@ class Project(Base):
     __table_args__ = (UniqueConstraint("community_id", "number"), one_of("status", ProjectStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     idea_id: Mapped[int] = mapped_column(ForeignKey("idea.id"), unique=True)
     # The idea's number, which residents and organisers use for the project ("PROJECT 4").
     number: Mapped[int]

@@ -18,7 +18,7 @@ class Resident(Base):
                       Index("ix_resident_community_opted_out", "community_id", "opted_out_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     opted_out: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None]

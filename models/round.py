@@ -42,7 +42,7 @@ class Round(Base):
 
     # The global id stays inside (scheduler jobs, idempotency keys); people use `number`.
     id: Mapped[int] = mapped_column(primary_key=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     # The reference organisers use ("round 2"), counted per community like ideas.
     number: Mapped[int] = mapped_column(default=_next_number)
     title: Mapped[str] = mapped_column(String(120))
@@ -75,7 +75,7 @@ class RoundOption(Base):
     __table_args__ = (UniqueConstraint("round_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     number: Mapped[int]
     idea_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
     title: Mapped[str] = mapped_column(Text)
@@ -102,7 +102,7 @@ class Ballot(Base):
                                       name="paper_has_no_resident"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
     # NULL on imported and paper ballots, which have no resident here.
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"))
     choices: Mapped[list[int]] = mapped_column(JSON)
