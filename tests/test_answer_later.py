@@ -411,6 +411,34 @@ def test_a_telegram_message_waits_under_its_chats_community(later_app, fake_tele
     assert waiting == {"111": community.id, "222": None}  # a chat with no community yet waits for no round
 
 
+def test_a_telegram_message_is_kept_in_one_statement_and_a_repeat_is_not(
+        later_app, community, db, clock):
+    """A Telegram webhook in worker mode stores the message and its pending answer under the
+    chat's community in one statement on PostgreSQL (two on SQLite); a repeat adds nothing."""
+    from sqlalchemy import event
+    now = clock()
+    with db.transaction() as session:
+        session.add(TelegramChat(chat_id="111", community_id=community.id, updated_at=now))
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        receipt = keep(db, InboundMessage(Address("telegram", "111"), "VOTE 1", "tg-7", now), now)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert receipt.outcome == "queued"
+    expected = 1 if db.engine.dialect.name == "postgresql" else 2
+    assert len([s for s in statements if s not in ("BEGIN", "COMMIT")]) == expected, statements
+    assert keep(db, InboundMessage(Address("telegram", "111"), "VOTE 1", "tg-7", now), now).outcome \
+        == "duplicate"
+    with db.transaction() as session:
+        assert session.execute(select(PendingAnswer.sender, PendingAnswer.community_id)).all() \
+            == [("111", community.id)]
+        assert session.scalar(select(func.count()).select_from(InboundLog)) == 1
+
+
 def test_a_message_its_sender_erased_earlier_in_the_same_group_is_not_answered(db, community,
                                                                               clock):
     """A resident on SMS and Telegram sends DELETE by Telegram; an SMS they sent just before,

@@ -25,7 +25,7 @@ from channels.base import CommunityBy
 from channels.messages import Address, InboundMessage, message_to_json
 from channels.phone import mask
 from channels.registry import spec
-from models import Community, Identity, InboundLog, PendingAnswer
+from models import Community, Identity, InboundLog, PendingAnswer, TelegramChat
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ ALWAYS_ANSWERED = {"stop", "start", "delete"}
 
 @dataclass(frozen=True)
 class Receipt:
-    """What became of an inbound message: "handled", "duplicate" or "unknown_recipient"."""
+    """What became of an inbound message: "handled", "queued" (for a worker), "duplicate" or
+    "unknown_recipient"."""
 
     outcome: str
     replies: int = 0
@@ -94,63 +95,77 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
     row = dict(_columns(message, received_at), recipient=message.recipient,
                message=message_to_json(replace(message, raw={})))  # raw is in the stored row
     with db.engine.begin() as connection:  # Core alone: no ORM object is needed to store
-        if channel.community_by == CommunityBy.CHAT:
-            stored = _store(connection, None, message, received_at)
-            if stored is None:
-                return _duplicate(message)
-            # The chat's community so far (a round waits for its votes); the turn may change it.
-            connection.execute(_PENDING, _pending_row(row, stored.id, routing.chosen_by_chat(
-                connection, message.address.user_id)))
-            return Receipt("queued")
-        store, then_pending = _keeping(connection.dialect.name, channel.community_by)
+        store, then = _keeping(connection.dialect.name, channel.community_by)
         kept = connection.execute(store, row).first()
         if kept is None:
-            if routing.by_recipient(connection, channel, message.recipient) is None:
+            if (channel.community_by != CommunityBy.CHAT
+                    and routing.by_recipient(connection, channel, message.recipient) is None):
                 return _unknown_recipient(message)
             return _duplicate(message)
-        if then_pending:
-            connection.execute(_PENDING, _pending_row(row, kept.id, kept.community_id))
+        if then is not None:
+            connection.execute(then, _pending_row(row, kept.id, kept.community_id,
+                                                  by_chat=channel.community_by == CommunityBy.CHAT))
     return Receipt("queued")
 
 
 _PENDING = insert(PendingAnswer.__table__)
 
 
-def _pending_row(row: dict, inbound_id: int, community_id: int | None) -> dict:
-    return dict(inbound_id=inbound_id, community_id=community_id, channel=row["channel"],
-                sender=row["sender"], message=row["message"], received_at=row["received_at"],
-                attempts=0, next_attempt_at=row["received_at"])
+def _pending_row(row: dict, inbound_id: int, community_id: int | None,
+                 by_chat: bool = False) -> dict:
+    """The pending answer's columns; by a chat, its statement looks the community up."""
+    pending = dict(inbound_id=inbound_id, channel=row["channel"], sender=row["sender"],
+                   message=row["message"], received_at=row["received_at"], attempts=0,
+                   next_attempt_at=row["received_at"])
+    return (dict(pending, chat_id=row["sender"]) if by_chat
+            else dict(pending, community_id=community_id))
 
 
 @cache
 def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
-    """The statement that keeps a message written to a community's number (or slug), built
-    once, and whether the INSERT of its pending answer must follow: an INSERT ... SELECT stores
-    it with the community it was written to, skipping a repeat; on PostgreSQL it is a CTE that
-    also inserts the pending answer. A row comes back only when the message was new and
-    written to a community."""
+    """The statement that keeps a message, built once, and the INSERT of its pending answer
+    that must follow it (None when the first statement does both). A row comes back only when
+    the message was new (and, to a number or slug, written to a community).
+
+    To a community's number (or slug), an INSERT ... SELECT stores the message with the
+    community it was written to, skipping a repeat. To the one Telegram bot, the message is
+    stored without a community and waits under the one its chat has chosen so far (a round
+    waits for its votes; the turn may change it). On PostgreSQL a CTE inserts the pending
+    answer in the same statement."""
     table, pending = InboundLog.__table__, PendingAnswer.__table__
     names = ("channel", "provider_message_id", "sender", "body", "payload", "raw", "received_at")
-    recipient = bindparam("recipient", type_=Community.__table__.c.slug.type)
-    where = (Community.slug == recipient if community_by == CommunityBy.SLUG
-             else Community.sms_number == recipient)
-    store = ({"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
-             .from_select([*names, "community_id"], select(
-                 *(bindparam(name, type_=table.c[name].type) for name in names),
-                 Community.id).where(where))
-             .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
+    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
+    insert_into = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
+    if community_by == CommunityBy.CHAT:
+        store = insert_into.values(values)
+    else:
+        recipient = bindparam("recipient", type_=Community.__table__.c.slug.type)
+        where = (Community.slug == recipient if community_by == CommunityBy.SLUG
+                 else Community.sms_number == recipient)
+        store = insert_into.from_select([*names, "community_id"],
+                                        select(*values.values(), Community.id).where(where))
+    store = (store.on_conflict_do_nothing(index_elements=[table.c.channel,
+                                                          table.c.provider_message_id])
              .returning(table.c.id, table.c.community_id))
+
+    def chosen(chat_id):  # the community the chat has chosen so far (a Telegram chat id)
+        return (select(TelegramChat.community_id).where(TelegramChat.chat_id == chat_id)
+                .scalar_subquery())
     if dialect != "postgresql":
-        return store, True
+        if community_by != CommunityBy.CHAT:
+            return store, _PENDING
+        return store, _PENDING.values(community_id=chosen(bindparam("chat_id")))
     stored = store.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
     both = insert(pending).from_select(
         ["inbound_id", "community_id", "channel", "sender", "message", "received_at", "attempts",
          "next_attempt_at"],
-        select(stored.c.id, stored.c.community_id, stored.c.channel, stored.c.sender,
+        select(stored.c.id,
+               chosen(stored.c.sender) if community_by == CommunityBy.CHAT else stored.c.community_id,
+               stored.c.channel, stored.c.sender,
                bindparam("message", type_=pending.c.message.type), stored.c.received_at,
                literal(0), stored.c.received_at)
     ).returning(pending.c.inbound_id.label("id"), pending.c.community_id)
-    return both, False
+    return both, None
 
 
 def answer_stored(session: Session, message: InboundMessage, pending: PendingAnswer,

@@ -37,11 +37,6 @@ def by_join_code(session: Session, code: str) -> Community | None:
     return session.scalar(select(Community).where(Community.join_code == code.strip().upper()))
 
 
-def chosen_by_chat(session: Session, chat_id: str) -> int | None:
-    """The community a chat has chosen so far, by id (None before its first /start CODE)."""
-    return session.scalar(select(TelegramChat.community_id).where(TelegramChat.chat_id == chat_id))
-
-
 @dataclass(frozen=True)
 class Route:
     community: Community | None
