@@ -10,6 +10,7 @@ from bot.domain.outcome import Option, compute
 from bot.text.catalogue import render
 from models import Round
 from tests.conftest import Chat
+from tests.test_api import api, token  # noqa: F401 (fixtures)
 
 # One idea each, in this order: ann's is #1, bob's #2, cat's #3.
 GREEDY_IDEAS = [("more benches on the green", "£2,500"), ("a mural under the bridge", "£4,000"),
@@ -167,6 +168,21 @@ def test_a_round_counted_before_reasons_were_kept_falls_back_and_a_recount_adds_
     assert "the same winners as published" in _ok(cp("round", "recount", "--community", "riverside", "1"))
     assert ann.reply("MY IDEAS") == ("Your ideas:\n#1 more benches on the green: not funded this "
                                      "time (2 votes, £1,000 left, needed £2,500)")
+
+
+def test_the_apis_recount_writes_nothing_on_get_and_keeps_reasons_on_post(greedy_round, api, db):
+    def reasons():
+        with db.transaction() as session:
+            return session.scalars(select(Round)).one().outcome.get("explanations")
+    with db.transaction() as session:  # as a round closed before reasons were stored
+        round_ = session.scalars(select(Round)).one()
+        round_.outcome = {k: v for k, v in round_.outcome.items() if k != "explanations"}
+    status, body = api("get", "/communities/riverside/rounds/1/recount")
+    assert (status, body["matches_published"]) == (200, True)
+    assert reasons() is None  # a GET only reads
+    status, body = api("post", "/communities/riverside/rounds/1/recount")
+    assert (status, body["matches_published"]) == (200, True)
+    assert reasons()["1"]["left_pence"] == 100_000
 
 
 def test_a_round_nobody_voted_in_tells_authors_nobody_voted(cp, db, clock, community):

@@ -200,9 +200,10 @@ def count(session: Session, round_: Round) -> dict:
     return dict(compute(options, _choices(session, round_), budget, round_.rule), budget_pence=budget)
 
 
-def recount(session: Session, round_: Round) -> tuple[bool, dict]:
+def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple[bool, dict]:
     """Recompute a closed round from its ballots: (same winners as published?, the recount).
-    When they are the same, the recount's reasons are stored with the outcome."""
+    When they are the same and `keep_reasons`, the recount's reasons are stored with the
+    outcome; otherwise nothing is written."""
     if round_.status != "closed" or not round_.outcome:
         raise InvalidInput(f"round {round_.number} is {round_.status}: only a closed round is recounted")
     options = [Option(o.number, o.cost_pence) for o in round_.options]
@@ -210,7 +211,7 @@ def recount(session: Session, round_: Round) -> tuple[bool, dict]:
     again = compute(options, _choices(session, round_), budget, round_.rule)
     published = round_.outcome
     same = (again["winners"] == published["winners"] and again["tallies"] == published["tallies"])
-    if same and published.get("explanations") != again["explanations"]:
+    if keep_reasons and same and published.get("explanations") != again["explanations"]:
         # Reasons come only from a count that gives the published winners; this keeps them for
         # a round closed before reasons were stored.
         round_.outcome = dict(published, explanations=again["explanations"])

@@ -55,8 +55,11 @@ PATHS = {
         ("open", "Open voting now and send the ballot (once)"),
         ("close", "Close, count, fund winners, send results (once)"),
         ("cancel", "Cancel a round"), ("remind", "Remind members who have not voted (once)")]},
-    R + "/recount": {"get": _op("Recount from the stored ballots (and how many came on paper)",
-                                [SLUG, NUMBER])},
+    R + "/recount": {
+        "get": _op("Recount from the stored ballots (and how many came on paper); writes nothing",
+                   [SLUG, NUMBER]),
+        "post": _op("Recount, and keep the reasons with an outcome published without them",
+                    [SLUG, NUMBER])},
     R + "/ballots": {
         "get": _op("Ballots by message and on paper; the paper ballots", [SLUG, NUMBER]),
         "post": _op("Add a paper ballot to an open round", [SLUG, NUMBER], _obj(

@@ -67,10 +67,12 @@ _action("cancel", rounds.cancel_round)
 _action("remind", rounds.remind)
 
 
-@community_route("/rounds/<int:number>/recount")
+@community_route("/rounds/<int:number>/recount", methods=("GET", "POST"))
 def recount_round(session, community, body, number):
+    """GET only reads; POST, like `round recount` and the dashboard's button, also keeps the
+    recount's reasons with an outcome published before reasons were kept."""
     round_ = rounds.get_round(session, community, number)
-    same, again = rounds.recount(session, round_)
+    same, again = rounds.recount(session, round_, keep_reasons=request.method == "POST")
     by_message, on_paper = paper.ballot_counts(session, round_)
     return jsonify(matches_published=same, recount=again, ballots_by_message=by_message,
                    ballots_on_paper=on_paper)
