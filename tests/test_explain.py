@@ -1,5 +1,6 @@
 """Why an idea was not funded: told to its author at close, in RESULTS and MY IDEAS, in
 `round show --json` and in the council's digest, from the rule's own figures."""
+import html
 import json
 from datetime import datetime, timezone
 
@@ -68,6 +69,30 @@ def shares_round(cp, db, clock, community):
     return _round(cp, db, clock, SHARES_IDEAS, "equal-shares", "£900", ["1 2", "1 2", "3"])
 
 
+@pytest.fixture
+def supporters_round(cp, db, clock, community):
+    # £900 among Ann, Bob and Cat; Ann and Cat vote 2 3, Bob votes 1. Option 1 (£800) comes up
+    # first, with the round's £900 all there: Bob's share (£549 in the run kept) is short of it.
+    # 2 (£500) is bought; 3 (£600) then finds £400 of the round left.
+    return _round(cp, db, clock, [("a skate ramp", "£800"), ("a book swap", "£500"),
+                                  ("a community fridge", "£600")],
+                  "equal-shares", "£900", ["2 3", "1", "2 3"])
+
+
+def test_equal_shares_the_author_is_told_what_the_supporters_had(supporters_round, cp):
+    ann, bob, cat = supporters_round
+    assert ("Your idea #1, option 1, was not funded this time: its 1 supporter had £549 left when "
+            "it came up, and it needed £800.") in ann.inbox()
+    assert ("Your idea #3, option 3, was not funded this time: it had 2 votes, and after the ideas "
+            "chosen before it were funded, £400 was left and it needed £600.") in cat.inbox()
+    assert ann.reply("MY IDEAS") == ("Your ideas:\n#1 a skate ramp: not funded this time "
+                                     "(1 supporter with £549 left, needed £800)")
+    digest = _ok(cp("digest", "preview", "--community", "riverside", "--week", "2026-W48"))
+    assert ("    Not funded: a skate ramp: its 1 supporter had £549 left when it came up, and it "
+            "needed £800\n    Not funded: a community fridge: 2 votes; £400 of the round's money "
+            "was left when it came up, and it needed £600\n") in digest
+
+
 def test_greedy_the_authors_are_told_why_with_the_rules_figures(greedy_round):
     ann, bob, cat = greedy_round
     assert ("Your idea #1, option 1, was not funded this time: it had 2 votes, and after the ideas "
@@ -108,10 +133,12 @@ def test_greedy_round_show_json_has_each_options_reason(greedy_round, cp):
     assert shown["outcome"]["explanations"]["1"]["left_pence"] == 100_000
 
 
-def test_equal_shares_the_author_is_told_what_the_supporters_had(shares_round):
+def test_equal_shares_the_author_is_told_the_round_had_too_little_left(shares_round):
+    # Add1 raised the shares to £599 a voter (£1,797 between three, for a £900 round): Ann and
+    # Bob still had £598 when 2 came up, but the round itself had only £300 after 1 (£600).
     ann, bob, cat = shares_round
-    assert ("Your idea #2, option 2, was not funded this time: its 2 supporters had £598 left "
-            "between them when it came up, and it needed £600.") in bob.inbox()
+    assert ("Your idea #2, option 2, was not funded this time: it had 2 votes, and after the "
+            "ideas chosen before it were funded, £300 was left and it needed £600.") in bob.inbox()
     assert not any("not funded" in t for t in ann.inbox() + cat.inbox())
 
 
@@ -121,7 +148,7 @@ def test_equal_shares_results_my_ideas_json_and_digest(shares_round, cp):
     result, why = bob.say("RESULTS")
     assert "funded 1 more benches on the green, 3 lights on the canal path, £900 in all" in result
     assert why == ("Your ideas:\n#2 a mural under the bridge: not funded this time "
-                   "(2 supporters with £598 left, needed £600)")
+                   "(2 votes, £300 left, needed £600)")
     assert bob.reply("MY IDEAS") == why
     shown = json.loads(_ok(cp("round", "show", "--community", "riverside", "1", "--json")))
     reasons = {o["number"]: (o["explanation"]["funded"], o["explanation"]["by"],
@@ -130,10 +157,13 @@ def test_equal_shares_results_my_ideas_json_and_digest(shares_round, cp):
     # 1: Ann and Bob had £599 each when it was bought; 3: Cat had her £599.
     assert reasons == {1: (True, "shares", "£1,198", "£600"), 2: (False, "shares", "£598", "£600"),
                        3: (True, "shares", "£599", "£300")}
+    # The round's own money when each came up: £900, then £300 after 1 was bought.
+    assert {o["number"]: (o["explanation"]["round_left"], o["explanation"]["round_was_short"])
+            for o in shown["options"]} == {1: ("£900", False), 2: ("£300", True), 3: ("£300", False)}
     digest = _ok(cp("digest", "preview", "--community", "riverside", "--week", "2026-W48"))
     assert ("  Green spaces: closed, 3 ballots, equal-shares; funded more benches on the green, "
-            "lights on the canal path (£900)\n    Not funded: a mural under the bridge: its 2 "
-            "supporters had £598 left between them when it came up, and it needed £600\n") in digest
+            "lights on the canal path (£900)\n    Not funded: a mural under the bridge: 2 votes; "
+            "£300 of the round's money was left when it came up, and it needed £600\n") in digest
 
 
 def test_greedy_digest_lists_each_option_not_funded(greedy_round, cp):
@@ -148,10 +178,11 @@ def test_the_emailed_digest_gives_the_reason_in_text_and_html(shares_round, cp, 
     clock.current = datetime(2026, 11, 30, 9, tzinfo=timezone.utc)  # week 2026-W48 has ended
     assert "Digest 2026-W48 sent." in _ok(cp("digest", "send", "--community", "riverside"))
     ((_, message),) = smtp.messages
-    why = ("a mural under the bridge: its 2 supporters had £598 left between them when it came "
+    why = ("a mural under the bridge: 2 votes; £300 of the round's money was left when it came "
            "up, and it needed £600")
     assert f"    Not funded: {why}\r\n" in message.get_body(("plain",)).get_content()  # lines end CRLF
-    assert f"<ul><li>Not funded: {why}</li></ul></li>" in message.get_body(("html",)).get_content()
+    assert f"<ul><li>Not funded: {html.escape(why)}</li></ul></li>" in \
+        message.get_body(("html",)).get_content()
 
 
 def test_a_round_counted_before_reasons_were_kept_falls_back_and_a_recount_adds_them(
@@ -211,14 +242,15 @@ def test_equal_shares_reasons_come_from_the_run_kept_not_the_one_that_overspent(
     # their five, £120 a head. At £120.909 both are bought, £1,200 > £1,000: that run overspends,
     # so the run before it is kept, at £119.909: there 5 x £119.909 = £599.54 (down to the
     # penny) is short of £600 for 1 and for 2, and Cat's £119.909 of £300 for 3. Nobody voted
-    # for 4: its supporters had nothing. Nothing is funded.
+    # for 4: its supporters had nothing. Nothing is funded, so the round had its £1,000 for each.
     outcome = compute(options, ballots, 1000_00, "equal-shares")
     assert outcome["winners"] == []
+    every = {"funded": False, "by": "shares", "round_left_pence": 1000_00}
     assert outcome["explanations"] == {
-        "1": {"votes": 5, "funded": False, "by": "shares", "left_pence": 599_54, "cost_pence": 600_00},
-        "2": {"votes": 5, "funded": False, "by": "shares", "left_pence": 599_54, "cost_pence": 600_00},
-        "3": {"votes": 1, "funded": False, "by": "shares", "left_pence": 119_90, "cost_pence": 300_00},
-        "4": {"votes": 0, "funded": False, "by": "shares", "left_pence": 0, "cost_pence": 100_00},
+        "1": {"votes": 5, "left_pence": 599_54, "cost_pence": 600_00, **every},
+        "2": {"votes": 5, "left_pence": 599_54, "cost_pence": 600_00, **every},
+        "3": {"votes": 1, "left_pence": 119_90, "cost_pence": 300_00, **every},
+        "4": {"votes": 0, "left_pence": 0, "cost_pence": 100_00, **every},
     }
 
 

@@ -6,7 +6,10 @@ the rule counted it: in whole pounds, rounded up), and whose money that was (`by
 - "greedy": what was left of the round's budget after the options taken before it;
 - "shares": what its supporters still had between them, in the equal-shares run that chose the
   published winners (the last one the Add1 completion kept, not the first or the one that
-  overspent).
+  overspent). With Add1, voters' shares are raised past the round's money, so this can be more
+  than the round had left: `round_left_pence` is what the round itself had left when the option
+  came up (its budget less the options bought before it), and when that was short of the cost,
+  that is the reason given.
 Nothing here imports pabutools: it reads the details objects the rules return.
 """
 import math
@@ -26,25 +29,37 @@ class Reason:
     by: str  # "greedy" or "shares"
     left_pence: int
     cost_pence: int
+    round_left_pence: int | None = None  # equal shares: the round's own money then (see above)
+
+    @property
+    def round_was_short(self) -> bool:
+        """Under equal shares, whether the round itself no longer had the option's cost."""
+        return (self.by == "shares" and self.round_left_pence is not None
+                and self.round_left_pence < self.cost_pence)
 
     @property
     def message(self) -> str:
         """The catalogue key of the news sent to the author of an option not funded."""
-        return "idea_not_funded_no_votes" if not self.votes else f"idea_not_funded_{self.by}"
+        if not self.votes:
+            return "idea_not_funded_no_votes"
+        return "idea_not_funded_round" if self.round_was_short else f"idea_not_funded_{self.by}"
 
     @property
     def short(self) -> str:
         """The catalogue key of the short form, for MY IDEAS and RESULTS."""
-        return "why_no_votes" if not self.votes else f"why_{self.by}"
+        if not self.votes:
+            return "why_no_votes"
+        return "why_greedy" if self.round_was_short else f"why_{self.by}"
 
     def values(self) -> dict:
-        return {"votes": self.votes, "left": Money(self.left_pence), "cost": Money(self.cost_pence)}
+        left = self.round_left_pence if self.round_was_short else self.left_pence
+        return {"votes": self.votes, "left": Money(left), "cost": Money(self.cost_pence)}
 
 
 def reason(outcome: dict | None, option: int) -> Reason | None:
     """The stored reason for option `option`; None for rounds counted before reasons were kept.
-    (Under equal shares the money is in the rule's own terms: with Add1, voters' shares raised
-    past the round's money, so it can be more than the round had left.)"""
+    (Under equal shares the supporters' money is in the rule's own terms; the round's own money
+    is given instead when that was short of the cost.)"""
     outcome = outcome or {}
     explanations = outcome.get("explanations")
     if explanations is None:
@@ -80,12 +95,14 @@ def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
 
 
 def from_shares(details, votes: dict[int, int], costs: dict[int, int],
-                funded: set[int]) -> dict[str, dict]:
+                 funded: set[int], budget: int) -> dict[str, dict]:
     """From the equal-shares run that was kept: each option's supporters' money at the step it
-    was bought or dropped (a voter's budget times how many cast that ballot). An option nobody
-    voted for was never weighed: its supporters had nothing."""
+    was bought or dropped (a voter's budget times how many cast that ballot), and the round's
+    own money then (`budget` less the options bought at earlier steps). An option nobody voted
+    for was never weighed: its supporters had nothing."""
     reasons = {}
     multiplicity = details.voter_multiplicity
+    spent = 0
     for step in details.iterations:
         for weighed in step:
             project = weighed.project
@@ -94,23 +111,35 @@ def from_shares(details, votes: dict[int, int], costs: dict[int, int],
             taken = step.selected_project is not None and step.selected_project.name == project.name
             if taken or weighed.discarded:
                 money = sum(step.voters_budget[i] * multiplicity[i] for i in project.supporter_indices)
-                reasons[str(project.name)] = _entry(votes, project, taken, "shares", money)
+                reasons[str(project.name)] = dict(_entry(votes, project, taken, "shares", money),
+                                                  round_left_pence=int(budget - spent) * 100)
+        if step.selected_project is not None:
+            spent += int(step.selected_project.cost)
     for number, cost in costs.items():
         if str(number) not in reasons:
             reasons[str(number)] = {"votes": votes.get(number, 0), "funded": number in funded,
-                                    "by": "shares", "left_pence": 0, "cost_pence": cost * 100}
+                                    "by": "shares", "left_pence": 0, "cost_pence": cost * 100,
+                                    "round_left_pence": int(budget - spent) * 100}
     return _by_number(reasons)
 
 
 def from_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
-                 costs: dict[int, int], funded: set[int]) -> dict[str, dict]:
-    """The same reasons from equal_shares.py's figures: for each option that came up, whether it
-    was bought and its supporters' money then, in pence (floored); costs in whole pounds."""
-    reasons = {}
-    for number, cost in costs.items():
-        taken, left = came_up.get(number, (number in funded, 0))
+                 costs: dict[int, int], funded: set[int], budget: int) -> dict[str, dict]:
+    """The same reasons from equal_shares.py's figures: for each option that came up, in the
+    order it did, whether it was bought and its supporters' money then, in pence (floored);
+    costs and `budget` in whole pounds."""
+    reasons, spent = {}, 0
+    for number, (taken, left) in came_up.items():
         reasons[str(number)] = {"votes": votes.get(number, 0), "funded": taken, "by": "shares",
-                                "left_pence": left, "cost_pence": cost * 100}
+                                "left_pence": left, "cost_pence": costs[number] * 100,
+                                "round_left_pence": (budget - spent) * 100}
+        if taken:
+            spent += costs[number]
+    for number, cost in costs.items():
+        if str(number) not in reasons:
+            reasons[str(number)] = {"votes": votes.get(number, 0), "funded": number in funded,
+                                    "by": "shares", "left_pence": 0, "cost_pence": cost * 100,
+                                    "round_left_pence": (budget - spent) * 100}
     return _by_number(reasons)
 
 

@@ -112,7 +112,8 @@ def _equal_shares(options, groups, count, budget_pence, votes) -> tuple[list[int
 
     costs = {o.number: _pounds(o.cost_pence) for o in options}
     shares = equal_shares(costs, groups, budget_pence // 100, _step(budget_pence // 100, count))
-    return shares.winners, explain.from_figures(shares.came_up, votes, costs, set(shares.winners))
+    return shares.winners, explain.from_figures(shares.came_up, votes, costs, set(shares.winners),
+                                                budget_pence // 100)
 
 
 def _greedy(options, budget_pence, votes) -> tuple[list[int], dict]:
@@ -147,7 +148,7 @@ def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[lis
                                         voter_budget_increment=_step(instance.budget_limit, len(ballots)),
                                         analytics=True)
         explanations = explain.from_shares(chosen.details, votes, {int(p.name): p.cost for p in instance},
-                                           {int(p.name) for p in chosen})
+                                           {int(p.name) for p in chosen}, instance.budget_limit)
     return sorted(int(p.name) for p in chosen), explanations
 
 

@@ -97,12 +97,19 @@ def round_json(session: Session, round_: Round, community: Community) -> dict:
 def explanation_json(why: Reason | None) -> dict | None:
     """Why an option was or was not funded: None for a round not counted, or counted before
     reasons were kept. `by` says whose money `left` was: the round's ("greedy") or its
-    supporters' between them ("shares")."""
+    supporters' between them ("shares"); under equal shares, `round_left` is the round's own
+    money then (None for a round counted before it was kept), and `round_was_short` says
+    whether that, not the supporters' money, fell short of the cost."""
     if why is None:
         return None
-    return {"funded": why.funded, "votes": why.votes, "by": why.by, "left_pence": why.left_pence,
-            "left": format_pence(why.left_pence), "cost_pence": why.cost_pence,
-            "cost": format_pence(why.cost_pence)}
+    found = {"funded": why.funded, "votes": why.votes, "by": why.by, "left_pence": why.left_pence,
+             "left": format_pence(why.left_pence), "cost_pence": why.cost_pence,
+             "cost": format_pence(why.cost_pence)}
+    if why.by == "shares":
+        found.update(round_left_pence=why.round_left_pence, round_was_short=why.round_was_short,
+                     round_left=None if why.round_left_pence is None
+                     else format_pence(why.round_left_pence))
+    return found
 
 
 def _live_tallies(session: Session, round_: Round) -> dict[str, int]:

@@ -274,6 +274,13 @@ PLURALS: dict[str, Entry] = {
         "Your idea #{number}, option {option}, was not funded this time: its {votes} supporters "
         "had {left} left between them when it came up, and it needed {cost}.",
         2, counted="votes"),
+    # Equal shares, when the round itself no longer had the cost (whatever the supporters' shares).
+    "idea_not_funded_round": ngettext(
+        "Your idea #{number}, option {option}, was not funded this time: it had {votes} vote, "
+        "and after the ideas chosen before it were funded, {left} was left and it needed {cost}.",
+        "Your idea #{number}, option {option}, was not funded this time: it had {votes} votes, "
+        "and after the ideas chosen before it were funded, {left} was left and it needed {cost}.",
+        2, counted="votes"),
     "why_greedy": ngettext("{votes} vote, {left} left, needed {cost}",
                            "{votes} votes, {left} left, needed {cost}", counted="votes"),
     "why_shares": ngettext("{votes} supporter with {left} left, needed {cost}",

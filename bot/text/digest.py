@@ -280,8 +280,13 @@ def _exceptions(m: dict) -> list[str]:
 
 def _why_not(option: dict) -> str:
     """An option not funded, and the rule's reason: "a mural: 1 vote; £500 was left when it came
-    up, and it needed £1,000" (greedy), or its supporters' money between them (equal shares)."""
+    up, and it needed £1,000" (greedy), or its supporters' money between them (equal shares), or
+    the round's own money when that fell short (equal shares)."""
     votes = option["votes"]
+    if option.get("round_was_short"):  # the round's own money was short, whatever the shares
+        return (f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; "
+                f"{option['round_left']} of the round's money was left when it came up, and it "
+                f"needed {option['cost']}")
     if option["by"] == "shares":
         who = "supporter" if votes == 1 else "supporters"
         return (f"{option['title']}: its {votes} {who} had {option['left']} left "
