@@ -161,10 +161,16 @@ def test_a_new_community_may_start_with_welsh_as_its_default(cp, db):
         assert community.languages == ["cy", "en"]
 
 
-def test_when_a_community_stops_offering_a_language_its_readers_get_the_default(member, cp):
+def test_when_a_community_stops_offering_a_language_its_readers_are_told_once(member, cp, db):
     member.reply("IAITH CY")
     assert cp("community", "languages", "--community", "riverside", "en", "pl").exit_code == 0
-    assert member.reply("BUDGET").startswith("Riverside Big Local budget")
+    # Their next message, in Welsh, is still understood; they are told, in Welsh, that the
+    # community writes in English now, and answered in English.
+    told, budget = member.say("CYLLIDEB")
+    assert told == render("language_withdrawn", "cy", language_name="English")
+    assert budget.startswith("Riverside Big Local budget")
+    assert language_of(db) is None  # the community's default from now on
+    assert member.reply("BUDGET").startswith("Riverside Big Local budget")  # told once
     update = cp("budget", "update", "--community", "riverside", "--text", "The garden opened.",
                 "--broadcast", "--yes")
     assert update.exit_code == 0, update.output

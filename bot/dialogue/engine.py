@@ -40,12 +40,23 @@ KEYWORDS: dict[str, Callable[[Turn], Result]] = {
 
 def handle(turn: Turn) -> list[Reply]:
     """Answer one message; the conversation's next step is saved on the turn."""
+    withdrawn = withdrawn_language(turn.resident.language, turn.community)
     result = _route(turn)
+    replies = result.replies
     if turn.resident.status != ResidentStatus.ERASED:
         turn.conversation.step = result.step
         turn.conversation.data = result.data
         turn.conversation.updated_at = turn.now
-    return result.replies
+        if withdrawn and turn.resident.language == withdrawn and replies:
+            replies = [language.withdrawn(turn, withdrawn), *replies]
+    return replies
+
+
+def withdrawn_language(chosen: str | None, community) -> str | None:
+    """The language a resident chose that their community no longer offers, if so: its
+    keywords are still understood until they are told (once) that it went."""
+    offered = community.languages or ("en",)
+    return chosen if chosen and chosen not in offered else None
 
 
 def _route(turn: Turn) -> Result:

@@ -1,7 +1,8 @@
 """LANGUAGE / IAITH / JĘZYK: a resident picks the language we write to them in."""
 from bot.dialogue import joining
-from bot.dialogue.turn import Result, Turn
+from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.residents import set_language
+from bot.text.catalogue import render
 from bot.text.languages import language_named, names_list, own_name
 from channels.messages import Choice
 
@@ -39,3 +40,10 @@ def _pick(wanted: str, offered: list[str]) -> str | None:
         return offered[int(wanted) - 1]
     code = language_named(wanted)
     return code if code in offered else None
+
+
+def withdrawn(turn: Turn, chosen: str) -> Reply:
+    """Told once, in the language they chose, that their community no longer writes in it;
+    from then on they read the community's default (`turn.language`) until they choose again."""
+    set_language(turn.resident, None)
+    return Reply(render("language_withdrawn", chosen, language_name=own_name(turn.language)))

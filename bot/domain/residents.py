@@ -96,7 +96,7 @@ def conversation_for(session: Session, resident: Resident, now: datetime) -> Con
     return conversation
 
 
-def set_language(resident: Resident, language: str) -> None:
+def set_language(resident: Resident, language: str | None) -> None:
     """The language this resident reads; the community's default when None."""
     resident.language = language
 

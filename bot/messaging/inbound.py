@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import Database
 from bot.dialogue import Turn, handle
+from bot.dialogue.engine import withdrawn_language
 from bot.dialogue.keywords import parse
 from bot.domain.notify import sender_for
 from bot.domain.outbox import enqueue
@@ -321,7 +322,8 @@ def _answer(session: Session, community: Community, message: InboundMessage,
     text = (message.payload or message.text or "")[:MAX_TEXT]
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
         text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
-    command = parse(text, community.languages or ("en",))
+    withdrawn = withdrawn_language(resident.language, community)  # its words still understood
+    command = parse(text, (*(community.languages or ("en",)), *((withdrawn,) if withdrawn else ())))
     turn = Turn(session, community, resident, conversation, text, command, now,
                 contact=message.contact, channel=message.address.channel)
     if (per_minute is None or command.keyword in ALWAYS_ANSWERED

@@ -216,6 +216,10 @@ CATALOGUE: dict[str, Entry] = {
     # Said in its own language, after the welcome, for each other language a community offers.
     "language_offer": Entry(N_("In English? Send ENGLISH.")),
     "language_only": Entry(N_("{community} writes in {language_name} only for now.")),
+    # In the language the resident chose, once, when their community no longer offers it.
+    "language_withdrawn": Entry(N_(
+        "We no longer write here in English, the language you chose: from now on we'll write "
+        "in {language_name}. Send LANGUAGE to see the choices."), 2),
     "project": Entry(N_("Project {number}, {title}: {status} Latest news ({date}): {update}"), 2),
     "project_no_news": Entry(N_("Project {number}, {title}: {status}")),
     "project_ask": Entry(N_(
