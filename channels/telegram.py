@@ -43,6 +43,7 @@ NAME = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_BODY = 64 * 1024  # an update is a few kB
+MAX_BUTTONS = 100  # the Bot API refuses an inline keyboard of more ("reply markup is too long")
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,10 @@ def _typed_errors() -> Iterator[None]:
 
 def _keyboard(message: OutboundMessage):
     if not message.choices:
+        return None
+    if len(message.choices) > MAX_BUTTONS:  # the text stands alone: better it than nothing
+        logger.warning("telegram message sent without its %s buttons (over %s)",
+                       len(message.choices), MAX_BUTTONS)
         return None
     from telegram import (
         InlineKeyboardButton,

@@ -53,6 +53,10 @@ class FakeTelegram:
             if request.is_json:
                 params.update(request.get_json())
             self.calls.append(Call(method, params, time.monotonic()))
+            refused = _over_limits(params) if method == "sendMessage" else None
+            if refused:  # as the real Bot API refuses them
+                self.calls[-1].ok = False
+                return jsonify(ok=False, error_code=400, description=refused), 400
             if method == "sendMessage" and self.failures:
                 code, description, retry_after = self.failures.pop(0)
                 self.calls[-1].ok = False
@@ -79,6 +83,17 @@ class FakeTelegram:
             offset = params.get("offset") or 0
             return [u for u in self.updates if u["update_id"] >= offset]
         return True
+
+
+def _over_limits(params: dict) -> str | None:
+    """What the Bot API says to a message over its limits: 4,096 characters of text, and 100
+    buttons in an inline keyboard."""
+    if len(params.get("text") or "") > 4096:
+        return "Bad Request: message is too long"
+    markup = params.get("reply_markup") or {}
+    if sum(len(row) for row in markup.get("inline_keyboard", ())) > 100:
+        return "Bad Request: reply markup is too long"
+    return None
 
 
 def _decode(value: str):

@@ -258,6 +258,21 @@ def test_chat_not_found_marks_the_identity_invalid(tg_user, community, db, fake_
         assert session.scalars(select(Identity)).one().unreachable == "invalid"
 
 
+def test_a_message_with_more_buttons_than_telegram_takes_goes_without_them(tg_app, fake_telegram):
+    """The Bot API refuses over 100 buttons (the fake does too): the text still goes."""
+    from channels.messages import Address, Choice, OutboundMessage
+    client = configured_channels(tg_app)["telegram"]
+    try:
+        many = tuple(Choice(f"Project {n}", f"PROJECT {n}") for n in range(1, 102))
+        client.send(OutboundMessage(Address("telegram", "111"), "Which project?", many))
+        client.send(OutboundMessage(Address("telegram", "111"), "Which one?", many[:100]))
+    finally:
+        client.close()
+    first, second = fake_telegram.sent(111)
+    assert first.params["text"] == "Which project?" and "reply_markup" not in first.params
+    assert len(second.params["reply_markup"]["inline_keyboard"]) == 100
+
+
 def test_network_errors_are_retried(app, community, db, fake_telegram):
     app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
                       TELEGRAM_API_URL="http://127.0.0.1:9/bot")

@@ -114,6 +114,11 @@ _THANKS = {fold(w) for w in THANKS}
 _NOT_SURE = {fold(w) for w in NOT_SURE}
 
 
+def _a_page(keyword: str, rest: list[str]) -> bool:
+    """OPTIONS 2: the one alone-only word that may take a page number after it."""
+    return keyword == "options" and len(rest) == 1 and rest[0].isdigit()
+
+
 def parse(text: str, languages: Iterable[str] = ("en",)) -> Command:
     """Split a message into a keyword and the rest ("idea: more benches" -> idea, "more benches"),
     knowing the words of English and of each of `languages`."""
@@ -128,7 +133,8 @@ def parse(text: str, languages: Iterable[str] = ("en",)) -> Command:
             continue
         head = fold(" ".join(w.strip(_PUNCTUATION) for w in words[:length]))
         keyword = words_of.commands.get(head)
-        if keyword is None or (head in words_of.alone_only and len(words) > length):
+        if keyword is None or (head in words_of.alone_only and len(words) > length
+                               and not _a_page(keyword, words[length:])):
             continue
         rest = stripped
         for word in words[:length]:

@@ -56,7 +56,9 @@ def toggle(turn: Turn) -> Result:
         else:
             selected.append(number)
     selected.sort()
-    choices = round_messages.buttons(round_, selected, turn.language)
+    pages = round_messages.option_pages(round_, turn.language)  # the page of the option tapped
+    page = round_messages.page_of(pages, numbers[-1]) if numbers else 1
+    choices = round_messages.page_buttons(round_, pages, page, selected, turn.language)
     if not selected:
         return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT,
                       data={"selected": []})
@@ -87,7 +89,9 @@ def options(turn: Turn) -> Result:
     round_, closed = _open_round(turn)
     if closed is not None:
         return closed
-    text, choices = round_messages.options(round_, turn.language)
+    rest = turn.command.rest.strip()
+    page = int(rest) if rest.isdigit() and len(rest) <= 3 else 1  # OPTIONS 2: the second page
+    text, choices = round_messages.options(round_, turn.language, page)
     return Result([Reply(text, choices)])
 
 

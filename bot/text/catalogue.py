@@ -68,7 +68,7 @@ PLACEHOLDER_MAX = {
     "update": 140, "lines": 900, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
     "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
     "reason": 150, "into": 6, "amount": 14, "option": 6, "left": 14, "votes": 7,
-    "language_name": 20, "status": 60, "numbers": 60,
+    "language_name": 20, "status": 60, "numbers": 60, "page": 3, "pages": 3, "next": 3,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
 FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community", "numbers")
@@ -160,6 +160,10 @@ CATALOGUE: dict[str, Entry] = {
     "round_open": Entry(N_(
         "Vote now! {title}\n{lines}\n{how} Voting closes {closes}."), 3),
     "options": Entry(N_("{title}\n{lines}\n{how}"), 6),
+    # A round with more options than one OPTIONS message holds, a page at a time.
+    "options_page": Entry(N_(
+        "{title} ({page}/{pages})\n{lines}\n{how} More options: send OPTIONS {next}."), 6),
+    "options_last_page": Entry(N_("{title} ({page}/{pages})\n{lines}\n{how}"), 6),
     "how_choose_one": Entry(N_("Reply with the number of your choice, e.g. 2.")),
     "how_approval": Entry(N_("Reply with the numbers of all you support, e.g. 1 3.")),
     "how_budget": Entry(N_("Choose options costing {budget} or less in all, e.g. 1 3.")),
@@ -238,6 +242,7 @@ CATALOGUE: dict[str, Entry] = {
     "project_status_cancelled": Entry(N_("cancelled.")),
     # Telegram buttons: short labels, sent with a message and never alone.
     "button_submit": Entry(N_("Submit my vote")),
+    "button_more": Entry(N_("More options")),
     "button_join": Entry(N_("Yes, join")),
     "button_no_thanks": Entry(N_("No thanks")),
     "button_share_phone": Entry(N_("Share my phone number")),

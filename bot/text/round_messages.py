@@ -12,9 +12,36 @@ TITLE_MAX = PLACEHOLDER_MAX["title"]  # a longer title is cut in every message t
 LONGEST_CLOSES = "W" * PLACEHOLDER_MAX["closes"]
 
 
-def option_lines(round_: Round, language: str = "en") -> str:
+def option_lines(round_: Round, language: str = "en", options=None) -> str:
     return "\n".join(f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
-                     for o in round_.options)
+                     for o in (round_.options if options is None else options))
+
+
+# The page numbers a page is measured with: no round has this many pages.
+_MOST_PAGES = 999
+
+
+def option_pages(round_: Round, language: str = "en") -> list[list]:
+    """The round's options as OPTIONS shows them: all in one message when they fit its SMS
+    budget, else in pages that each fit, in order (so no option is ever cut off the end)."""
+    options = list(round_.options)
+    how = how_to_vote(round_, language)
+    if fits("options", language, title=round_.title, lines=option_lines(round_, language), how=how):
+        return [options]
+    pages, page = [], []
+    for option in options:
+        if page and not fits("options_page", language, title=round_.title, page=_MOST_PAGES,
+                             pages=_MOST_PAGES, next=_MOST_PAGES, how=how,
+                             lines=option_lines(round_, language, [*page, option])):
+            pages.append(page)
+            page = []
+        page.append(option)
+    return [*pages, page]
+
+
+def page_of(pages: list[list], number: int) -> int:
+    """The page (from 1) that holds option `number`; 1 if none does."""
+    return next((n for n, page in enumerate(pages, 1) if any(o.number == number for o in page)), 1)
 
 
 def how_to_vote(round_: Round, language: str) -> str:
@@ -37,7 +64,7 @@ def ballot(round_: Round, community: Community, language: str) -> tuple[str, tup
         text = render("round_open", language, **values)
     else:
         text = render("round_open_short", language, count=len(round_.options), **values)
-    return text, buttons(round_, language=language)
+    return text, page_buttons(round_, option_pages(round_, language), 1, (), language)
 
 
 def opening_fits(title: str, options: int, language: str) -> bool:
@@ -52,20 +79,43 @@ def opening_segments() -> int:
     return entry_for("round_open_short").segments
 
 
-def options(round_: Round, language: str) -> tuple[str, tuple[Choice, ...]]:
-    text = render("options", language, title=round_.title, lines=option_lines(round_, language),
-                  how=how_to_vote(round_, language))
-    return text, buttons(round_, language=language)
+def options(round_: Round, language: str, page: int = 1) -> tuple[str, tuple[Choice, ...]]:
+    """OPTIONS: the options (or page `page` of them, the nearest there is) and how to vote;
+    a page before the last says how to see the next."""
+    pages = option_pages(round_, language)
+    how = how_to_vote(round_, language)
+    if len(pages) == 1:
+        text = render("options", language, title=round_.title, lines=option_lines(round_, language),
+                      how=how)
+        return text, buttons(round_, language=language)
+    page = min(max(page, 1), len(pages))
+    key = "options_page" if page < len(pages) else "options_last_page"
+    text = render(key, language, title=round_.title, page=page, pages=len(pages), next=page + 1,
+                  lines=option_lines(round_, language, pages[page - 1]), how=how)
+    return text, page_buttons(round_, pages, page, (), language)
 
 
-def buttons(round_: Round, selected: list[int] = (), language: str = "en") -> tuple[Choice, ...]:
-    """One vote button per option for choose-one; toggles and Submit for the others."""
+def page_buttons(round_: Round, pages: list[list], page: int, selected, language: str
+                 ) -> tuple[Choice, ...]:
+    """The buttons of one page of options, and one to the next page if there is one (so a
+    keyboard stays well under Telegram's 100 buttons, however many options a round has)."""
+    found = buttons(round_, selected, language, pages[page - 1])
+    if page < len(pages):
+        found += (Choice(render("button_more", language), f"OPTIONS {page + 1}"),)
+    return found
+
+
+def buttons(round_: Round, selected: list[int] = (), language: str = "en",
+            options=None) -> tuple[Choice, ...]:
+    """One vote button per option (of `options`, else all) for choose-one; toggles and Submit
+    for the others."""
     def label(o) -> str:
         return f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({money_in(o.cost_pence, language)})"
+    shown = round_.options if options is None else options
     if round_.method == "choose-one":
-        return tuple(Choice(label(o), f"VOTE {o.number}") for o in round_.options)
+        return tuple(Choice(label(o), f"VOTE {o.number}") for o in shown)
     toggles = tuple(Choice(("✅ " if o.number in selected else "") + label(o), f"TOGGLE {o.number}")
-                    for o in round_.options)
+                    for o in shown)
     return toggles + (Choice(render("button_submit", language), "SUBMIT"),)
 
 

@@ -1,0 +1,118 @@
+"""A round with more options than one message holds: OPTIONS shows them a page at a time, each
+page within the message's SMS budget, so no option is cut off; on Telegram each page has its own
+buttons and one to the next page, well under the Bot API's 100 buttons a keyboard."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain import moderation, rounds
+from bot.domain.ideas import submit_idea
+from bot.text.catalogue import entry_for, render
+from channels.segments import count_segments
+from models import Ballot, Community
+from tests.test_scheduler import _member
+from tests.test_telegram import tg_app, dispatcher, tg_user  # noqa: F401 (fixtures)
+
+
+def open_round(db, clock, count: int, method: str = "approval") -> None:
+    """Round 1, "Park", of `count` shortlisted ideas (£1,000 each), open now."""
+    now = clock()
+    with db.transaction() as session:
+        community = session.scalars(select(Community)).one()
+        author = _member(session, community, "+447700900999", now)  # not whoever is tested
+        for n in range(1, count + 1):
+            idea = submit_idea(session, community, author, f"idea number {n} for the park and the green",
+                               now, cost_pence=100_000)
+            moderation.shortlist(session, community, idea.number, None, now)
+        round_ = rounds.create_round(session, community, title="Park", method=method,
+                                     idea_numbers=list(range(1, count + 1)), opens_at=now,
+                                     closes_at=now + timedelta(days=3), now=now)
+        rounds.open_round(session, round_, now)
+
+
+def numbers_in(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r"^(\d+) idea number", page, re.M)]
+
+
+def test_every_option_of_a_big_round_is_shown_a_page_at_a_time(member, db, clock):
+    open_round(db, clock, 50)
+    member.inbox()
+    first = member.reply("OPTIONS")
+    assert first.startswith("Park (1/3)\n") and first.endswith("More options: send OPTIONS 2.")
+    pages = [first, member.reply("OPTIONS 2"), member.reply("options 3")]
+    assert pages[1].startswith("Park (2/3)\n") and pages[1].endswith("send OPTIONS 3.")
+    assert pages[2].startswith("Park (3/3)\n") and "More options" not in pages[2]
+    assert [n for page in pages for n in numbers_in(page)] == list(range(1, 51))  # none cut off
+    budget = entry_for("options_page").segments
+    assert all(count_segments(page).segments <= budget for page in pages)
+    assert member.reply("OPTIONS 9") == pages[2]  # past the end: the last page
+    assert "your vote is in: 45 idea number 45" in member.reply("45 50")
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).one() == [45, 50]
+
+
+def test_a_round_that_fits_one_message_is_not_paged(member, db, clock):
+    open_round(db, clock, 5)
+    member.inbox()
+    options = member.reply("OPTIONS")
+    assert options.startswith("Park\n") and numbers_in(options) == [1, 2, 3, 4, 5]
+    assert member.reply("OPTIONS 2") == options
+
+
+def test_pages_in_polish_use_the_polish_keyword(make_community, db, clock, new_chat):
+    make_community(languages=["en", "pl"])
+    resident = new_chat()
+    resident.say("hi")
+    resident.say("YES")
+    resident.say("JĘZYK PL")
+    open_round(db, clock, 50)
+    resident.inbox()
+    first = resident.reply("OPCJE")
+    assert first.startswith("Park (1/")
+    assert "Więcej opcji: wyślij OPCJE 2." in first
+    assert resident.reply("OPCJE 2").startswith("Park (2/")
+
+
+def _buttons(tg_user):
+    return [(b["text"], b["callback_data"]) for row in tg_user.keyboard()["inline_keyboard"]
+            for b in row]
+
+
+def test_telegram_pages_have_their_own_buttons_and_one_to_the_next(tg_user, community, db, clock):
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    open_round(db, clock, 50)
+    (ballot,) = tg_user.receive()
+    assert ballot.startswith("Vote now! Park: 50 options.")
+    first = _buttons(tg_user)
+    assert first[-2:] == [(render("button_submit", "en"), "SUBMIT"),
+                          (render("button_more", "en"), "OPTIONS 2")]
+    on_first = [int(data.split()[1]) for _, data in first if data.startswith("TOGGLE")]
+    assert on_first[0] == 1 and len(on_first) < 50
+    (second,) = tg_user.press("OPTIONS 2")
+    assert second.startswith("Park (2/3)")
+    on_second = [int(data.split()[1]) for _, data in _buttons(tg_user) if data.startswith("TOGGLE")]
+    assert on_second[0] == on_first[-1] + 1
+    # Tapping an option of page 2 keeps page 2's buttons, the tapped one ticked.
+    (selected,) = tg_user.press(f"TOGGLE {on_second[1]}")
+    assert f"Selected: {on_second[1]} idea number" in selected
+    ticked = [text for text, data in _buttons(tg_user) if text.startswith("✅")]
+    assert ticked == [text for text, data in _buttons(tg_user) if data == f"TOGGLE {on_second[1]}"]
+    assert [int(d.split()[1]) for _, d in _buttons(tg_user) if d.startswith("TOGGLE")] == on_second
+    assert "your vote is in" in tg_user.press("SUBMIT")[0]
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).one() == [on_second[1]]
+
+
+@pytest.mark.parametrize("method", ["approval", "choose-one"])
+def test_a_round_of_150_options_reaches_telegram(tg_user, community, db, clock, method):
+    """The fake Bot API refuses a keyboard of over 100 buttons, as Telegram does."""
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    open_round(db, clock, 150, method)
+    (ballot,) = tg_user.receive()
+    assert ballot.startswith("Vote now! Park: 150 options.")
+    assert len(_buttons(tg_user)) <= 30
+    assert not [c for c in tg_user.fake.calls if not c.ok]
