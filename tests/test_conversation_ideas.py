@@ -136,3 +136,34 @@ def test_not_knowing_the_cost_counts_as_skip(member, db, unsure):
     member.say("IDEA a mural")
     assert "#1" in member.reply(unsure)
     assert _ideas(db)[0].cost_pence is None
+
+
+def test_a_vote_after_the_ballot_came_is_not_taken_as_the_cost_asked_before(member, db, cp, clock):
+    """Asked the cost of an idea, a resident gets the ballot of a round that opens meanwhile and
+    replies 2: that is their vote, not a cost of £2 (it was, and the vote was lost)."""
+    from tests.conftest import park_round
+    park_round(cp, "riverside", member.say)
+    member.inbox()  # their two ideas are shortlisted
+    assert "how much" in member.reply("IDEA a community fridge")
+    clock.advance(minutes=5)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    assert any(text.startswith("Vote now! Park") for text in member.inbox())
+    assert "your vote is in: 2 a mural" in member.reply("2")
+    assert _ideas(db)[2].cost_pence is None  # the fridge, still without a cost
+    with db.transaction() as session:
+        from models import Ballot
+        assert session.scalars(select(Ballot.choices)).one() == [2]
+
+
+def test_while_a_round_is_open_a_cost_is_still_a_cost_but_numbers_apart_are_a_vote(member, db, cp,
+                                                                                 clock):
+    from tests.conftest import park_round
+    park_round(cp, "riverside", member.say)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    clock.advance(minutes=5)
+    member.say("IDEA a community fridge")
+    assert "£500" in member.reply("500")  # asked after the ballot came: an amount is the cost
+    member.say("IDEA a bench")
+    assert "your vote is in: 1 benches, 2 a mural" in member.reply("1 2")  # no amount: a vote
+    assert [idea.cost_pence for idea in _ideas(db)[2:]] == [50_000, None]

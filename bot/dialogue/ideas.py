@@ -1,5 +1,6 @@
 """Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
 from bot.dialogue.turn import Result, Turn
+from bot.domain.ballots import current_round, parse_choices
 from bot.domain.explain import Reason, latest_reason
 from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
 from bot.text.clean import shorten
@@ -43,13 +44,15 @@ def save_text(turn: Turn, text: str) -> Result:
 
 
 def idea_cost(turn: Turn) -> Result | None:
-    """A rough cost or SKIP; another command leaves the idea without a cost."""
+    """A rough cost or SKIP; another command, or a ballot, leaves the idea without a cost."""
     idea = turn.session.get(Idea, turn.conversation.data.get("idea_id"))
     if idea is None:
         return None
     if turn.command.keyword == SKIP:
         return Result([turn.say("idea_saved_no_cost", number=idea.number)])
     pence = parse_amount(turn.text)
+    if _a_ballot(turn, pence):
+        return None  # read as a vote: the idea stays, without a cost
     if pence is None:
         if turn.command.keyword is not None:
             return None
@@ -57,6 +60,20 @@ def idea_cost(turn: Turn) -> Result | None:
                       data=turn.conversation.data)
     estimate_cost(idea, pence)
     return Result([turn.say("idea_saved", number=idea.number, cost=Money(pence))])
+
+
+def _a_ballot(turn: Turn, pence: int | None) -> bool:
+    """Whether a reply to "how much would it cost?" is a ballot instead: numbers alone ("2",
+    "1 3"), a round open, and either no amount or a round that opened (its ballot sent) after
+    the question was asked. Without this, a vote for option 2 became a cost of £2."""
+    if parse_choices(turn.text) is None:
+        return False
+    round_ = current_round(turn.session, turn.community)
+    if round_ is None:
+        return False
+    asked = turn.conversation.updated_at
+    return pence is None or (round_.opened_at is not None and asked is not None
+                             and asked <= round_.opened_at)
 
 
 def my_ideas(turn: Turn) -> Result:
