@@ -92,6 +92,9 @@ def test_stopped_authors_are_not_told(cp, residents):
     (["--opens", "soon"], "is not a time"),
     (["--budget", "£2m"], "at most the £1,150,000 still to decide"),
     (["--max-choices", "2", "--method", "budget", "--budget", "£9k"], "for approval rounds only"),
+    (["--opens", "2026-11-01 09:00", "--remind", "2026-11-02 09:00"],
+     "the reminder time has already passed"),
+    (["--method", "budget", "--budget", "£1"], "no option fits the round's budget of £1"),
 ])
 def test_round_create_refuses_bad_input(cp, shortlisted, db, args, message):
     base = {"--ideas": "1,2,3", "--opens": "2026-11-26 12:00", "--closes": "2026-12-03 18:00",

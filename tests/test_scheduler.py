@@ -90,6 +90,24 @@ def test_a_close_time_that_passed_while_down_is_closed_once_on_start(sched, db, 
     assert _sent(db, "round-result:") == 2
 
 
+def test_a_round_opened_late_past_its_reminder_sends_the_ballot_but_no_reminder(
+        sched, db, clock, community):
+    """Down through the opening and the reminder time: on start the round opens, and members
+    get the ballot alone, not a reminder in the same breath (twice the texts for nothing)."""
+    round_id = make_round(db, community, clock(), remind_after=timedelta(hours=6))
+    clock.advance(hours=8)
+    jobs.catch_up()
+    jobs.remind_round(round_id)
+    assert _round(db, round_id).status == "open" and _sent(db, "round-open:") == 2
+    assert _sent(db, "round-remind:") == 0
+    with db.transaction() as session:  # the organiser sets a new reminder: that one goes
+        round_ = session.get(Round, round_id)
+        rounds.reschedule_round(session, round_, clock(), remind_at=clock() + timedelta(hours=1))
+    clock.advance(hours=1)
+    jobs.catch_up()
+    assert _sent(db, "round-remind:") == 2
+
+
 def test_a_round_whose_whole_vote_was_missed_is_cancelled_not_opened(sched, db, clock, community):
     round_id = make_round(db, community, clock())
     clock.advance(days=10)

@@ -32,6 +32,8 @@ def remind_if_due(session: Session, round_: Round, now: datetime) -> bool:
         return False
     if round_.remind_at > now or round_.closes_at <= now:
         return False
+    if round_.opened_at is not None and round_.opened_at >= round_.remind_at:
+        return False  # it opened late, past its reminder: the ballot has only just gone out
     rounds.remind(session, round_, now)
     return True
 

@@ -65,6 +65,10 @@ def create_round(session: Session, community: Community, *, title: str, method: 
     if not 0 < budget_pence <= remaining:
         raise InvalidInput(f"the round's budget must be more than £0 and at most the "
                            f"{format_pence(remaining)} still to decide")
+    cheapest = min(idea.cost_pence for idea in ideas)
+    if cheapest > budget_pence:  # nothing could be funded (a budget round refuses every vote)
+        raise InvalidInput(f"no option fits the round's budget of {format_pence(budget_pence)}: "
+                           f"the cheapest costs {format_pence(cheapest)}")
     round_ = Round(community_id=community.id, title=title, method=method, rule=rule,
                    max_choices=max_choices, budget_pence=budget_pence, status="scheduled",
                    opens_at=opens_at, closes_at=closes_at, remind_at=remind_at, created_at=now)
@@ -87,7 +91,7 @@ def reschedule_round(session: Session, round_: Round, now: datetime, *,
         raise InvalidInput(f"round {round_.number} is already open: only its close and reminder can move")
     opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
     remind = remind_at or round_.remind_at
-    _check_times(opens, closes, remind, now)
+    _check_times(opens, closes, remind, now, remind_given=remind_at is not None)
     round_.opens_at, round_.closes_at, round_.remind_at = opens, closes, remind
     if remind_at is not None:
         round_.reminded_at = None
@@ -257,10 +261,16 @@ def _check_title(title: str, options: int, community: Community) -> None:
 
 
 
-def _check_times(opens: datetime, closes: datetime, remind: datetime | None, now: datetime) -> None:
+def _check_times(opens: datetime, closes: datetime, remind: datetime | None, now: datetime,
+                 remind_given: bool = True) -> None:
+    """`remind_given`: the reminder time is being set now (not one kept from before, which
+    may have passed and been sent)."""
     if not opens < closes:
         raise InvalidInput("the round must open before it closes")
     if closes <= now:
         raise InvalidInput("the closing time has already passed")
     if remind is not None and not opens < remind < closes:
         raise InvalidInput("the reminder must fall between opening and closing")
+    if remind is not None and remind_given and remind <= now:
+        # It would go out with the ballot, or at once: twice the texts for nothing.
+        raise InvalidInput("the reminder time has already passed")
