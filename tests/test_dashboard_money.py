@@ -184,6 +184,8 @@ def test_spending_is_dated_today_unless_a_date_is_given(signed_in, cp, clock):
      "no allocation 4 in riverside"),
     ({"description": "", "amount": "£1k"}, "description", "spending needs a description"),
     ({"description": "Shed", "amount": ""}, "amount", "'' is not an amount of money"),
+    ({"description": "Shed", "amount": "£1k", "spent_on": "0001-01-01"}, "spent_on",
+     "0001-01-01 is out of range: give a date between 1970 and 2999"),
 ])
 def test_bad_spending_is_refused_beside_its_field(signed_in, cp, fields, field, message):
     page = _refused(_send(signed_in, "spend", **fields), message)

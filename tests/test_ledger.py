@@ -57,6 +57,16 @@ def test_spending_beyond_the_budget_is_refused(cp, member):
     assert "Still to decide: £1,150,000" in member.reply("BUDGET")
 
 
+@pytest.mark.parametrize("day", ["1969-12-31", "3000-01-01"])
+def test_a_spending_date_outside_1970_to_2999_is_refused(cp, api, member, day):
+    _refused(cp("budget", "spend", *RIVERSIDE, "--amount", "£5", "--description", "Stamps",
+                "--date", day), f"{day} is out of range: give a date between 1970 and 2999")
+    status, body = api("post", "/riverside/budget/spending",
+                       {"description": "Stamps", "amount_pence": 500, "spent_on": day})
+    assert status == 422 and "out of range" in body["error"]["message"]
+    assert _shown(cp)["spending"] == []
+
+
 def test_spending_beyond_an_allocation_is_refused(cp, community):
     _ok(cp("budget", "allocate", *RIVERSIDE, "--amount", "£20k", "--title", "Community garden"))
     _refused(cp("budget", "spend", *RIVERSIDE, "--amount", "£25k", "--description", "Shed",

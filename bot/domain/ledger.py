@@ -16,6 +16,7 @@ from bot.domain.notify import broadcast
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
 from bot.text.organiser_text import plain, refuse_controls
+from bot.text.times import EARLIEST, LATEST
 from models import Allocation, BudgetUpdate, Community, Spending
 from models.money import Correction
 
@@ -126,6 +127,9 @@ def spend(session: Session, community: Community, *, description: str, amount_pe
     number, or by its id for older callers). Beyond what is left of the allocation or of the
     budget raises Overspend, unless `over_allocation`: then it is recorded, and marked so."""
     _check_amount(amount_pence)
+    if not EARLIEST.date() <= spent_on < LATEST.date():  # the digest's months stay real ones
+        raise InvalidInput(f"{spent_on.isoformat()} is out of range: give a date between 1970 "
+                           "and 2999")
     description = _line(description, Spending.description, "spending needs a description",
                         "a spending's description")
     lock_community(session, community)

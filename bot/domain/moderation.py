@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import notify
 from bot.errors import InvalidInput
-from bot.text.money import Money
+from bot.text.money import MAX_PENCE, Money, format_pence
 from bot.text.organiser_text import refuse_controls
 from models import Community, Idea, Resident
 
@@ -25,9 +25,11 @@ def shortlist(session: Session, community: Community, number: int, cost_pence: i
     if idea.status not in OPEN + RECONSIDERED:
         raise InvalidInput(f"idea #{number} is {idea.status}: only submitted, not funded or "
                            "rejected ideas can be shortlisted")
+    if cost_pence is not None and not 0 < cost_pence <= MAX_PENCE:
+        raise InvalidInput(f"the cost must be more than £0 and at most {format_pence(MAX_PENCE)}")
     cost = cost_pence if cost_pence is not None else idea.cost_pence
     if cost is None or cost <= 0:
-        raise InvalidInput(f"idea #{number} has no cost yet: give one with --cost")
+        raise InvalidInput(f"idea #{number} has no cost yet: give the cost to shortlist it at")
     was = idea.status
     idea.status, idea.cost_pence, idea.reject_reason = "shortlisted", cost, None
     if was != "shortlisted":

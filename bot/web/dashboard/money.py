@@ -157,6 +157,8 @@ def money_spend(slug: str):
     def field_for(exc):
         if isinstance(exc, NotFound) or "allocation" in str(exc):
             return "allocation"
+        if "give a date" in str(exc):
+            return "spent_on"
         return "description" if "description" in str(exc) else "amount"
     return _done(place, "spend", *attempt("spend", field_for, act))
 
