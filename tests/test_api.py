@@ -150,7 +150,8 @@ def test_round_actions_refuse_the_wrong_state(api, ideas):
     status, body = api("post", "/communities/riverside/rounds/1/close")
     assert status == 422 and "only an open round closes" in body["error"]["message"]
     assert api("get", "/communities/riverside/rounds/1/recount")[0] == 422
-    assert api("post", "/communities/riverside/rounds/1/cancel")[0] == 200
+    status, cancelled = api("post", "/communities/riverside/rounds/1/cancel")
+    assert (status, cancelled["changed"], cancelled["round"]["status"]) == (200, True, "cancelled")
     assert api("post", "/communities/riverside/rounds/1/cancel")[0] == 422
 
 

@@ -230,8 +230,9 @@ def _choices(session: Session, round_: Round):
     return session.scalars(query)
 
 
-def cancel_round(session: Session, round_: Round, now: datetime) -> None:
-    """Call a round off before it closes; its ideas go back to the shortlist."""
+def cancel_round(session: Session, round_: Round, now: datetime) -> bool:
+    """Call a round off before it closes; its ideas go back to the shortlist. True: it was
+    (a round already cancelled or closed is refused, never cancelled twice)."""
     if round_.status not in ("draft", "scheduled", "open"):
         raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be cancelled")
     was_open = round_.status == "open"
@@ -244,6 +245,7 @@ def cancel_round(session: Session, round_: Round, now: datetime) -> None:
         community = session.get(Community, round_.community_id)
         broadcast(session, community, "round_cancelled", now, key=f"round-cancel:{round_.id}",
                   title=round_.title)
+    return True
 
 
 def _check_title(title: str, options: int, community: Community) -> None:
