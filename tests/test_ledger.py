@@ -67,6 +67,24 @@ def test_a_spending_date_outside_1970_to_2999_is_refused(cp, api, member, day):
     assert _shown(cp)["spending"] == []
 
 
+@pytest.mark.parametrize("words", ["rtl\u202eevil", "\x1b[2J"])
+def test_ledger_words_with_control_characters_are_refused(cp, api, member, words):
+    """They are shown on the public page, the dashboard and the digest: an override turns the
+    text round, an ESC garbles it."""
+    _refused(cp("budget", "allocate", *RIVERSIDE, "--amount", "£5", "--title", words),
+             "an allocation's title has a control character")
+    status, body = api("post", "/riverside/budget/allocations", {"title": words, "amount_pence": 500})
+    assert status == 422 and "control character" in body["error"]["message"]
+    _refused(cp("budget", "spend", *RIVERSIDE, "--amount", "£5", "--description", words),
+             "a spending's description has a control character")
+    _ok(cp("budget", "spend", *RIVERSIDE, "--amount", "£5", "--description", "Stamps"))
+    _refused(cp("budget", "void", *RIVERSIDE, "--spend", "1", "--reason", words),
+             "the reason has a control character")
+    shown = _shown(cp)
+    assert shown["allocations"] == [] and shown["corrections"] == []
+    assert [s["description"] for s in shown["spending"]] == ["Stamps"]
+
+
 def test_spending_beyond_an_allocation_is_refused(cp, community):
     _ok(cp("budget", "allocate", *RIVERSIDE, "--amount", "£20k", "--title", "Community garden"))
     _refused(cp("budget", "spend", *RIVERSIDE, "--amount", "£25k", "--description", "Shed",

@@ -285,7 +285,7 @@ def _refuse_corrected(state: AllocationState) -> None:
 def _correct(session: Session, community: Community, action: str, *, reason: str | None,
              organiser: str | None, now: datetime, allocation_id: int | None = None,
              spending_id: int | None = None) -> Correction:
-    reason = " ".join((reason or "").split()) or None
+    reason = " ".join(refuse_controls(reason or "", "the reason").split()) or None
     if action == "void" and reason is None:
         raise InvalidInput("say why it is void: a reason is required")
     correction = Correction(community_id=community.id, number=_next_number(session, Correction, community),
@@ -328,7 +328,9 @@ def _sum(session: Session, column, *where) -> int:
 
 
 def _line(text: str, column, empty: str, what: str) -> str:
-    text = text.strip()
+    """One line of an organiser's words: shown on the public page, the dashboard and the digest,
+    so no control character or text-reversing override."""
+    text = refuse_controls(text, what).strip()
     if not text:
         raise InvalidInput(empty)
     limit = column.type.length
