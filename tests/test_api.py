@@ -168,6 +168,22 @@ def test_the_ledger_through_the_api(api, ideas):
     assert (status, body["sent"]) == (201, 1)
     assert "budget news: The garden opened!" in ideas.inbox()[-1]
     assert api("get", "/communities/riverside/budget")[1]["latest_update"]["text"] == "The garden opened!"
+    assert body["each"]["segments"] == 1 and body["each"]["shortened"] is False
+
+
+def test_a_broadcast_the_cli_would_ask_about_needs_yes_through_the_api(api, ideas):
+    """Too long to reach members whole: refused with what they would get, nothing posted or
+    sent; with yes: true it goes, and the answer says it was shortened."""
+    ideas.inbox()
+    long = "The garden opened! " * 30
+    status, body = api("post", "/communities/riverside/budget/updates", {"text": long, "broadcast": True})
+    assert status == 422 and body["error"]["message"].startswith("not sent: the text does not fit whole")
+    assert api("get", "/communities/riverside/budget")[1]["latest_update"] is None
+    assert ideas.inbox() == []
+    status, body = api("post", "/communities/riverside/budget/updates",
+                       {"text": long, "broadcast": True, "yes": True})
+    assert (status, body["sent"], body["each"]["shortened"]) == (201, 1, True)
+    assert ideas.inbox() == [body["each"]["message"]]
 
 
 @pytest.mark.parametrize("path, body, message", [

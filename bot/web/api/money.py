@@ -5,8 +5,10 @@ from flask import g, jsonify
 
 from bot.context import now
 from bot.domain import ledger
+from bot.domain.notify import member_count
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
+from bot.text.organiser_text import plain, refuse_controls, sms_cost
 from bot.web.api import community_route, field
 from bot.web.api.openapi import NUMBER, PATHS, SLUG, _obj, _op
 from models import Organiser
@@ -72,10 +74,25 @@ def close_allocation(session, community, body, number):
 
 @community_route("/budget/updates", methods=("POST",))
 def post_update(session, community, body):
-    update = ledger.post_update(session, community, field(body, "text", str, required=True), now())
-    sent = ledger.broadcast_update(session, community, update, now()) \
-        if field(body, "broadcast", bool, default=False) else 0
-    return jsonify(id=update.id, sent=sent), 201
+    """Post an update; with broadcast, send it to every member, once. As `budget update
+    --broadcast` asks first, a broadcast that costs more than two SMS segments each, or whose
+    text would reach residents shortened, is refused unless the body says yes: true."""
+    text = field(body, "text", str, required=True)
+    broadcast = field(body, "broadcast", bool, default=False)
+    cost = None
+    if broadcast:
+        cost = sms_cost("budget_news", member_count(session, community), community.default_language,
+                        own="update", update=plain(refuse_controls(text, "the update")),
+                        community=community.name)
+        if cost.worth_asking and not field(body, "yes", bool, default=False):
+            why = "the text does not fit whole" if cost.shortened else f"{cost.segments} segments each"
+            raise InvalidInput(f"not sent: {why} (up to {cost.total} SMS segments); each member "
+                               f"would get: {cost.message!r}; send yes: true to send it anyway")
+    update = ledger.post_update(session, community, text, now())
+    sent = ledger.broadcast_update(session, community, update, now()) if broadcast else 0
+    each = None if cost is None else {"message": cost.message, "encoding": cost.encoding,
+                                      "segments": cost.segments, "shortened": cost.shortened}
+    return jsonify(id=update.id, sent=sent, each=each), 201
 
 
 def _organiser_email(session) -> str:

@@ -78,8 +78,10 @@ PATHS = {
     C + "/budget/spending": {"post": _op("Record money paid out", [SLUG], _obj(
         ["description", "amount_pence"], description=STR, amount_pence=INT, allocation_id=INT,
         spent_on={"type": "string", "format": "date"}), ok="201")},
-    C + "/budget/updates": {"post": _op("Post a budget update, optionally sent to every member",
-                                        [SLUG], _obj(["text"], text=STR, broadcast=BOOL), ok="201")},
+    C + "/budget/updates": {"post": _op(
+        "Post a budget update, optionally sent to every member (refused, 422, if that costs "
+        "over two SMS segments each or would shorten the text, unless yes is true)",
+        [SLUG], _obj(["text"], text=STR, broadcast=BOOL, yes=BOOL), ok="201")},
 }
 
 DOCUMENT = {
