@@ -54,8 +54,11 @@ def create_round(session: Session, community: Community, *, title: str, method: 
     _check_title(title, len(ideas), community)
     _check_times(opens_at, closes_at, remind_at, now)
     if max_choices is not None and (method != "approval" or not 1 <= max_choices <= MAX_OPTIONS):
-        raise InvalidInput(f"--max-choices is a number from 1 to {MAX_OPTIONS}, for approval "
-                           "rounds only")
+        raise InvalidInput(f"the most choices a ballot may have is a number from 1 to "
+                           f"{MAX_OPTIONS}, for approval rounds only")
+    if max_choices is not None and max_choices > len(ideas):  # "up to 5" of 2: a ballot that misleads
+        raise InvalidInput(f"the most choices a ballot may have is at most the number of options "
+                           f"({len(ideas)})")
     lock_community(session, community)  # one number each; the money still to decide holds
     remaining = ledger.summary(session, community).remaining
     if budget_pence is None:

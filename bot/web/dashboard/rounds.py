@@ -91,7 +91,7 @@ def _create_field(exc: Exception) -> str:
     """The field a refusal from create_round is about, by what its message speaks of."""
     text = str(exc)
     for field, words in (("title", "title"), ("method", "method"), ("rule", "rule must"),
-                         ("max_choices", "max-choices"), ("ideas", "idea"),
+                         ("max_choices", "most choices"), ("ideas", "idea"),
                          ("remind", "reminder"), ("closes", "clos"), ("budget", "budget")):
         if words in text:
             return field
