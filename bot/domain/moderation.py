@@ -43,7 +43,7 @@ def reject(session: Session, community: Community, number: int, reason: str, now
     """Decline an idea, with a reason its author is told."""
     reason = " ".join(refuse_controls(reason, "the reason").split())
     if not reason:
-        raise InvalidInput("say why the idea is rejected (--reason)")
+        raise InvalidInput("say why the idea is rejected: a reason is required")
     idea = idea_by_number(session, community, number)
     if idea.status not in OPEN:
         raise InvalidInput(f"idea #{number} is {idea.status}: it cannot be rejected now")

@@ -63,7 +63,7 @@ def create_round(session: Session, community: Community, *, title: str, method: 
     remaining = ledger.summary(session, community).remaining
     if budget_pence is None:
         if method == "budget":
-            raise InvalidInput("a budget round needs the amount to allocate (--budget)")
+            raise InvalidInput("a budget round needs the amount to allocate: give its budget")
         budget_pence = remaining
     if not 0 < budget_pence <= remaining:
         raise InvalidInput(f"the round's budget must be more than £0 and at most the "
