@@ -110,3 +110,14 @@ def test_a_new_community_has_a_plain_page_and_a_stylesheet(client, make_communit
     assert css.status_code == 200 and b".bar" in css.data
     css.close()
 
+
+
+def test_spending_recorded_beyond_the_budget_shows_as_such_not_as_a_negative(client, cp, member):
+    """As residents' BUDGET never says a negative amount is left, nor does the public page: it
+    says how much was committed beyond the budget."""
+    assert cp("budget", "spend", "--community", "riverside", "--amount", "£1.2m", "--description",
+              "Land", "--over-allocation").exit_code == 0
+    text = _text(client.get("/c/riverside").get_data(as_text=True))
+    assert "Still to decide £0" in text and "Committed beyond the budget £50,000" in text
+    assert "-£" not in text
+    assert "Still to decide: £0" in member.reply("BUDGET")
