@@ -53,6 +53,15 @@ def test_bad_arguments_get_one_line_and_exit_2(cp, db, change, message):
     assert json.loads(cp("community", "list", "--json").output) == []
 
 
+@pytest.mark.parametrize("verification", ["none", "phone"])
+def test_postcode_areas_without_postcode_verification_are_refused(cp, verification):
+    """They would check nobody: an organiser who gave them meant residents to be checked."""
+    result = cp(*CREATE, "--verification", verification, "--postcode-area", "E1")
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert "postcode areas are checked only with postcode verification" in result.output
+    assert json.loads(cp("community", "list", "--json").output) == []
+
+
 def test_a_duplicate_community_is_refused(cp):
     cp(*CREATE)
     result = cp(*CREATE)

@@ -41,6 +41,8 @@ def create_community(session: Session, *, name: str, slug: str, budget_total_pen
         areas.append(normal)
     if verification == "postcode" and not areas:
         raise InvalidInput("postcode verification needs at least one postcode area")
+    if areas and verification != "postcode":  # they would check nobody: say so, not store them
+        raise InvalidInput("postcode areas are checked only with postcode verification")
     number = None
     if sms_number:
         number = normalise_phone(sms_number)
