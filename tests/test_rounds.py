@@ -274,6 +274,36 @@ def test_import_refuses_a_file_that_is_not_pabulib(cp, community, tmp_path):
     assert result.exit_code == 2 and "not a readable .pb file" in result.output
 
 
+PB = """META
+key;value
+description;Odd costs
+num_projects;2
+num_votes;1
+budget;1000
+vote_type;approval
+PROJECTS
+project_id;cost;name
+1;{cost};a free bench
+2;500;a mural
+VOTES
+voter_id;vote
+1;1,2
+"""
+
+
+@pytest.mark.parametrize("cost, message", [
+    ("0", "project 1's cost is 0"), ("2500.5", "project 1's cost (2500.5) is not a whole amount"),
+])
+def test_import_refuses_a_cost_of_nothing_or_of_part_of_a_unit(cp, community, tmp_path, db,
+                                                               cost, message):
+    path = tmp_path / "odd.pb"
+    path.write_text(PB.format(cost=cost))
+    result = cp("round", "import", "--community", "riverside", str(path))
+    assert result.exit_code == 2 and message in result.output, result.output
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Round)) == 0
+
+
 def test_budget_update_broadcast(cp, residents):
     result = _ok(cp("budget", "update", "--community", "riverside", "--text",
                     "The garden opened on Saturday!", "--broadcast"))

@@ -108,9 +108,13 @@ def file_rule(meta: dict) -> str:
 
 
 def _pence(amount, what: str) -> int:
-    """A .pb amount (whole units of its currency) in pence; refuses negative or absurd ones."""
-    if amount < 0:
-        raise InvalidInput(f"{what} is negative ({amount}): not a .pb file we can count")
+    """A .pb amount (whole units of its currency) in pence; refuses a part unit, nothing, a
+    negative or an absurd one (a free option would be funded whatever its votes)."""
+    if amount <= 0:
+        raise InvalidInput(f"{what} is {float(amount):g}: not a .pb file we can count")
+    if amount != int(amount):
+        raise InvalidInput(f"{what} ({float(amount):g}) is not a whole amount: .pb amounts are "
+                           "in whole units")
     pence = int(amount) * 100
     if pence > MAX_PENCE:
         raise InvalidInput(f"{what} is more than {format_pence(MAX_PENCE)}")
