@@ -109,6 +109,7 @@ def count(db, model):
 def test_a_resident_journey_on_telegram_with_buttons(tg_user, community, db):
     (welcome,) = tg_user.send("/start RIVERSIDE")
     assert "Riverside Big Local" in welcome and "Reply YES" in welcome
+    assert "number" not in welcome and "Telegram account ID" in welcome  # what we keep, here
     buttons = tg_user.keyboard()["inline_keyboard"]
     assert [[b["callback_data"] for b in row] for row in buttons] == [["YES"], ["STOP"]]
     (joined,) = tg_user.press("YES")
@@ -454,7 +455,7 @@ def test_a_newcomer_starts_in_their_apps_language_where_it_is_offered(tg_user, m
     from bot.text.catalogue import render
     make_community(languages=["en", "cy"])
     (welcome,) = tg_user.deliver(speaking(message_update(tg_user.id, "/start RIVERSIDE"), "cy"))
-    assert welcome == render("welcome", "cy", community="Riverside Big Local")
+    assert welcome == render("welcome_telegram", "cy", community="Riverside Big Local")
     labels = [b["text"] for row in tg_user.keyboard()["inline_keyboard"] for b in row]
     assert labels == [render("button_join", "cy"), render("button_no_thanks", "cy")]
     assert tg_user.press("YES") == [render("joined", "cy")]
@@ -464,7 +465,7 @@ def test_an_app_language_the_community_does_not_offer_leaves_its_default(tg_user
     from bot.text.catalogue import render
     make_community(languages=["en", "cy"])
     welcome, offer = tg_user.deliver(speaking(message_update(tg_user.id, "/start RIVERSIDE"), "pl"))
-    assert welcome == render("welcome", "en", community="Riverside Big Local")
+    assert welcome == render("welcome_telegram", "en", community="Riverside Big Local")
     assert offer == render("language_offer", "cy")
 
 

@@ -23,7 +23,8 @@ def _share(turn: Turn) -> Choice:
 def welcome(turn: Turn) -> Result:
     """Explain what this number is for and ask for consent; where the community offers other
     languages and the newcomer has not picked one, say in each how to switch to it."""
-    replies = [turn.say("welcome", turn.button("button_join", "YES"),
+    welcome = "welcome_telegram" if turn.channel == "telegram" else "welcome"
+    replies = [turn.say(welcome, turn.button("button_join", "YES"),
                         turn.button("button_no_thanks", "STOP"))]
     others = [code for code in turn.community.languages or () if code != turn.language]
     if others and turn.resident.language is None:

@@ -78,6 +78,11 @@ CATALOGUE: dict[str, Entry] = {
         "Hi! This is {community}. Residents use this number to share ideas and vote on how "
         "our community budget is spent. Reply YES to join: we keep your number only to send "
         "you polls and news. Reply STOP at any time to stop."), 2),
+    # The same on Telegram, where there is no number: the account's ID is what we keep.
+    "welcome_telegram": Entry(N_(
+        "Hi! This is {community}. Residents use this bot to share ideas and vote on how "
+        "our community budget is spent. Reply YES to join: we keep your Telegram account ID only "
+        "to send you polls and news. Reply STOP at any time to stop."), 2),
     "joined": Entry(N_(
         "Welcome, you're in! Send IDEA and your idea (e.g. IDEA more benches on the green), "
         "BUDGET to see the money, or HELP for the menu.")),
