@@ -249,7 +249,7 @@ def test_an_idea_no_longer_shortlisted_is_refused(signed_in, cp, db):
     cp("ideas", "reject", "--community", "riverside", "3", "--reason", "Not ours to light.")
     response = _create(signed_in)
     assert response.status_code == 422
-    assert "idea #3 is rejected: shortlist it first" in _text(response)
+    assert "idea #3 is rejected: only shortlisted ideas go into a round" in _text(response)
     assert _rounds(db) == 0
 
 
@@ -306,7 +306,7 @@ def test_a_step_the_round_cannot_take_is_refused_on_its_page(scheduled, cp, db):
     assert re.search(r'id="step-error">round 1 is scheduled: only an open round closes<', page)
     assert "Open now" in page and _shown(cp)["status"] == "scheduled"
     refused = _create(scheduled, ideas=["1", "2"], title="Second")  # ideas 1, 2 are in round 1
-    assert refused.status_code == 422 and "idea #1 is in_round: shortlist it first" in _text(refused)
+    assert refused.status_code == 422 and "idea #1 is already in a round" in _text(refused)
     assert _rounds(db) == 1
 
 

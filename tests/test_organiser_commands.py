@@ -89,6 +89,7 @@ def test_password_stdin_reads_one_line(runner, community):
     ("", ["the password is empty", "stdin"]),
     ("\n", ["the password is empty"]),
     ("short\n", ["at least 12 characters", "this one has 5"]),
+    (" " * 14 + "\n", ["at least 12 characters", "not counting spaces", "this one has 0"]),
 ])
 def test_an_empty_or_short_password_is_one_line_and_creates_nothing(runner, community, stdin, words):
     result = runner.invoke(cli, ORGANISER, input=stdin)

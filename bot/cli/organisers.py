@@ -81,9 +81,10 @@ def _check_password(password: str) -> None:
     if not password:
         raise InvalidInput("the password is empty: type it at the prompt, or give it as the "
                            "first line of stdin")
-    if len(password) < organisers.MIN_PASSWORD:
-        raise InvalidInput(f"the password must be at least {organisers.MIN_PASSWORD} characters "
-                           f"(this one has {len(password)})")
+    if len(password.strip()) < organisers.MIN_PASSWORD:
+        raise InvalidInput(f"the password must be at least {organisers.MIN_PASSWORD} characters, "
+                           f"not counting spaces at either end (this one has "
+                           f"{len(password.strip())})")
 
 
 @organiser_group.command("list")

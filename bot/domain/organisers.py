@@ -29,8 +29,7 @@ def create_organiser(session: Session, *, email: str, name: str, password: str,
         raise InvalidInput("an organiser needs a name")
     if len(name) > 120:
         raise InvalidInput(f"a name is at most 120 characters (this one has {len(name)})")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters")
+    _check_password(password)
     if not community_slugs:
         raise InvalidInput("give at least one community the organiser runs (--community)")
     organiser = Organiser(email=email, name=name, password_hash=generate_password_hash(password),
@@ -40,10 +39,15 @@ def create_organiser(session: Session, *, email: str, name: str, password: str,
     return organiser
 
 
+def _check_password(password: str) -> None:
+    if len(password.strip()) < MIN_PASSWORD:  # twelve spaces are no password
+        raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters, not "
+                           "counting spaces at either end")
+
+
 def set_password(session: Session, organiser: Organiser, password: str) -> None:
     """A new password (scrypt); sessions signed in with the old one end (see sign_ins)."""
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters")
+    _check_password(password)
     organiser.password_hash = generate_password_hash(password)
 
 

@@ -49,8 +49,12 @@ def create_round(session: Session, community: Community, *, title: str, method: 
         raise InvalidInput("a round needs at least two different ideas")
     ideas = [idea_by_number(session, community, n) for n in idea_numbers]
     for idea in ideas:
+        if idea.status == "in_round":
+            raise InvalidInput(f"idea #{idea.number} is already in a round")
         if idea.status != "shortlisted":
-            raise InvalidInput(f"idea #{idea.number} is {idea.status}: shortlist it first")
+            state = idea.status.replace("_", " ")  # "not funded", as organisers say it
+            raise InvalidInput(f"idea #{idea.number} is {state}: only shortlisted ideas go into a "
+                               "round (shortlist it first)")
     _check_title(title, len(ideas), community)
     _check_times(opens_at, closes_at, remind_at, now)
     if max_choices is not None and (method != "approval" or not 1 <= max_choices <= MAX_OPTIONS):
