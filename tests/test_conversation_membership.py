@@ -99,14 +99,19 @@ def test_a_lone_stop_is_honoured_everywhere_even_inside_a_prompt(member, db):
     assert "won't get any more messages" in member.reply("STOP")
 
 
-def test_while_a_round_is_open_the_fallback_says_how_to_vote(member, cp):
+@pytest.mark.parametrize("method", ["approval", "choose-one"])
+def test_while_a_round_is_open_the_fallback_points_to_how_to_vote(member, cp, method):
+    """Not "e.g. 1 3", which a choose-one round refuses: OPTIONS says how this round is voted."""
     from tests.conftest import park_round
-    park_round(cp, "riverside", member.say)
+    park_round(cp, "riverside", member.say, method)
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     member.inbox()
     reply = member.reply("what now?")
-    assert "Voting is open on Park" in reply and "e.g. 1 3" in reply
-    assert count_segments(reply).segments == 1
+    assert "Voting is open on Park" in reply and "send OPTIONS to see the options and how to vote" in reply
+    assert "e.g." not in reply and count_segments(reply).segments == 1
+    how = {"approval": "Reply with the numbers of all you support",
+           "choose-one": "Reply with the number of your choice"}
+    assert how[method] in member.reply("OPTIONS")
 
 
 @pytest.mark.parametrize("text", ["thanks", "Thank you!", "ok", "OK thanks", "cheers", "👍",

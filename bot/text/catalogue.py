@@ -148,9 +148,10 @@ CATALOGUE: dict[str, Entry] = {
     "fallback": Entry(N_(
         "Sorry, I didn't understand that. Send IDEA and your idea, BUDGET, MY IDEAS "
         "or HELP.")),
+    # How to vote depends on the round (one number, several, within a budget): OPTIONS says.
     "fallback_voting": Entry(N_(
-        "Sorry, I didn't understand that. Voting is open on {title}: reply with the numbers "
-        "of your choice, e.g. 1 3, or OPTIONS to see them. HELP for the menu.")),
+        "Sorry, I didn't understand that. Voting is open on {title}: send OPTIONS to see the "
+        "options and how to vote. HELP for the menu.")),
     "telegram_ask_code": Entry(N_(
         "Hi! This bot lets residents decide how their community budget is spent. Send your "
         "community's join code to take part (your organisers can tell you what it is).")),
