@@ -167,3 +167,17 @@ def test_while_a_round_is_open_a_cost_is_still_a_cost_but_numbers_apart_are_a_vo
     member.say("IDEA a bench")
     assert "your vote is in: 1 benches, 2 a mural" in member.reply("1 2")  # no amount: a vote
     assert [idea.cost_pence for idea in _ideas(db)[2:]] == [50_000, None]
+
+
+@pytest.mark.parametrize("typed, pence", [("500", 50_000), ("1,500", 150_000)])
+def test_a_cost_that_is_no_vote_in_the_round_stays_a_cost(member, db, cp, clock, typed, pence):
+    """After the ballot of a two-option round came, 500 (or 1,500) is no vote there: the cost."""
+    from tests.conftest import park_round
+    park_round(cp, "riverside", member.say)
+    member.inbox()
+    member.say("IDEA a community fridge")
+    clock.advance(minutes=5)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    assert "#3" in member.reply(typed)
+    assert _ideas(db)[2].cost_pence == pence

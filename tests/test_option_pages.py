@@ -116,3 +116,35 @@ def test_a_round_of_150_options_reaches_telegram(tg_user, community, db, clock, 
     assert ballot.startswith("Vote now! Park: 150 options.")
     assert len(_buttons(tg_user)) <= 30
     assert not [c for c in tg_user.fake.calls if not c.ok]
+
+
+def test_a_selection_built_on_telegram_goes_on_across_pages(tg_user, community, db, clock):
+    """TOGGLE 1, More options, TOGGLE 30, SUBMIT: both are in the ballot (the page button used
+    to drop what was selected before it), and each page ticks what is selected on it."""
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    open_round(db, clock, 50)
+    tg_user.receive()
+    tg_user.press("TOGGLE 1")
+    tg_user.press("OPTIONS 2")
+    page_two = [int(d.split()[1]) for _, d in _buttons(tg_user) if d.startswith("TOGGLE")]
+    tg_user.press(f"TOGGLE {page_two[0]}")
+    (third,) = tg_user.press("OPTIONS 3")
+    assert third.startswith("Park (3/3)")
+    assert _buttons(tg_user)[-1] == (render("button_more", "en"), "OPTIONS 1")  # round again
+    tg_user.press("OPTIONS 1")
+    assert [t for t, _ in _buttons(tg_user) if t.startswith("✅")] == [
+        t for t, d in _buttons(tg_user) if d == "TOGGLE 1"]
+    assert "your vote is in: 1 idea number 1" in tg_user.press("SUBMIT")[0]
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).one() == [1, page_two[0]]
+
+
+def test_a_digit_python_knows_but_int_does_not_is_answered_not_a_crash(member, db, clock):
+    """"²" and "①" are digits to str.isdigit() and not to int(): the turn failed."""
+    open_round(db, clock, 50)
+    member.inbox()
+    first_page = member.reply("OPTIONS")
+    assert member.reply("VOTE ²") == first_page
+    for text in ("OPTIONS ²", "OPTIONS ①"):
+        assert "send OPTIONS to see the options" in member.reply(text)

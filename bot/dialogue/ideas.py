@@ -1,6 +1,6 @@
 """Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
 from bot.dialogue.turn import Result, Turn
-from bot.domain.ballots import current_round, parse_choices
+from bot.domain.ballots import current_round, parse_choices, problem
 from bot.domain.explain import Reason, latest_reason
 from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
 from bot.text.clean import shorten
@@ -64,13 +64,15 @@ def idea_cost(turn: Turn) -> Result | None:
 
 def _a_ballot(turn: Turn, pence: int | None) -> bool:
     """Whether a reply to "how much would it cost?" is a ballot instead: numbers alone ("2",
-    "1 3"), a round open, and either no amount or a round that opened (its ballot sent) after
-    the question was asked. Without this, a vote for option 2 became a cost of £2."""
-    if parse_choices(turn.text) is None:
+    "1 3") that make a valid vote in the open round, and either no amount or a round that
+    opened (its ballot sent) after the question was asked. Without this, a vote for option 2
+    became a cost of £2."""
+    choices = parse_choices(turn.text)
+    if choices is None:
         return False
     round_ = current_round(turn.session, turn.community)
-    if round_ is None:
-        return False
+    if round_ is None or problem(round_, choices) is not None:
+        return False  # not a vote this round takes ("500" of 2 options): a cost, as before
     asked = turn.conversation.updated_at
     return pence is None or (round_.opened_at is not None and asked is not None
                              and asked <= round_.opened_at)

@@ -116,7 +116,7 @@ _NOT_SURE = {fold(w) for w in NOT_SURE}
 
 def _a_page(keyword: str, rest: list[str]) -> bool:
     """OPTIONS 2: the one alone-only word that may take a page number after it."""
-    return keyword == "options" and len(rest) == 1 and rest[0].isdigit()
+    return keyword == "options" and len(rest) == 1 and rest[0].isascii() and rest[0].isdigit()
 
 
 def parse(text: str, languages: Iterable[str] = ("en",)) -> Command:

@@ -73,6 +73,9 @@ def ballot(turn: Turn) -> Result | None:
         return toggle(turn)
     if turn.command.keyword == "submit":
         return submit(turn)
+    if turn.command.keyword == "options":  # another page: the selection goes on with it
+        result = options(turn, turn.conversation.data.get("selected", []))
+        return Result(result.replies, step=Step.BALLOT, data=turn.conversation.data)
     return None
 
 
@@ -84,14 +87,15 @@ def submit(turn: Turn) -> Result:
     return vote_for(turn, selected)
 
 
-def options(turn: Turn) -> Result:
-    """The open round's options and how to vote."""
+def options(turn: Turn, selected: list[int] = ()) -> Result:
+    """The open round's options and how to vote (ticking the `selected` ones' buttons)."""
     round_, closed = _open_round(turn)
     if closed is not None:
         return closed
     rest = turn.command.rest.strip()
-    page = int(rest) if rest.isdigit() and len(rest) <= 3 else 1  # OPTIONS 2: the second page
-    text, choices = round_messages.options(round_, turn.language, page)
+    # OPTIONS 2: the second page ("²" is a digit to Python, not to int()).
+    page = int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 3 else 1
+    text, choices = round_messages.options(round_, turn.language, page, selected)
     return Result([Reply(text, choices)])
 
 

@@ -79,29 +79,31 @@ def opening_segments() -> int:
     return entry_for("round_open_short").segments
 
 
-def options(round_: Round, language: str, page: int = 1) -> tuple[str, tuple[Choice, ...]]:
+def options(round_: Round, language: str, page: int = 1, selected=()
+            ) -> tuple[str, tuple[Choice, ...]]:
     """OPTIONS: the options (or page `page` of them, the nearest there is) and how to vote;
-    a page before the last says how to see the next."""
+    a page before the last says how to see the next. Buttons of `selected` options are ticked."""
     pages = option_pages(round_, language)
     how = how_to_vote(round_, language)
     if len(pages) == 1:
         text = render("options", language, title=round_.title, lines=option_lines(round_, language),
                       how=how)
-        return text, buttons(round_, language=language)
+        return text, buttons(round_, selected, language)
     page = min(max(page, 1), len(pages))
     key = "options_page" if page < len(pages) else "options_last_page"
     text = render(key, language, title=round_.title, page=page, pages=len(pages), next=page + 1,
                   lines=option_lines(round_, language, pages[page - 1]), how=how)
-    return text, page_buttons(round_, pages, page, (), language)
+    return text, page_buttons(round_, pages, page, selected, language)
 
 
 def page_buttons(round_: Round, pages: list[list], page: int, selected, language: str
                  ) -> tuple[Choice, ...]:
-    """The buttons of one page of options, and one to the next page if there is one (so a
-    keyboard stays well under Telegram's 100 buttons, however many options a round has)."""
+    """The buttons of one page of options, and one to the next page (from the last, back to
+    the first), so a keyboard stays well under Telegram's 100 buttons however many options a
+    round has."""
     found = buttons(round_, selected, language, pages[page - 1])
-    if page < len(pages):
-        found += (Choice(render("button_more", language), f"OPTIONS {page + 1}"),)
+    if len(pages) > 1:
+        found += (Choice(render("button_more", language), f"OPTIONS {page % len(pages) + 1}"),)
     return found
 
 
