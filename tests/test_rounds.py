@@ -350,3 +350,24 @@ def test_an_idea_with_line_breaks_and_separators_exports_as_a_valid_pb_file(cp, 
     assert "1;1000;benches VOTES voter_id,vote;1;1" in path.read_text()
     assert "Imported round 2: 2 options" in _ok(
         cp("round", "import", "--community", "riverside", str(path)))
+
+
+def test_an_emoji_in_one_idea_does_not_make_every_members_ballot_ucs2(cp, residents, db):
+    """The resident's idea keeps its 🌳; the option on the ballot, sent to every member, does
+    not (it made the ballot UCS-2: 70 characters a segment instead of 160)."""
+    from channels.segments import count_segments
+    residents[1].say("IDEA a park 🌳🌳 for the kids 👍🏽")
+    residents[1].say("£500")
+    for number in (1, 4):
+        _ok(cp("ideas", "shortlist", "--community", "riverside", str(number)))
+    _ok(cp("round", "create", "--community", "riverside", "--title", "Green spaces", "--method",
+           "approval", "--ideas", "1,4", "--opens", "2026-11-26 12:00", "--closes", "2026-12-03 18:00"))
+    residents[2].inbox()
+    _ok(cp("round", "open", "--community", "riverside", "1"))
+    (ballot,) = residents[2].inbox()
+    assert "2 a park for the kids £500" in ballot
+    assert count_segments(ballot).encoding == "GSM-7"
+    with db.transaction() as session:
+        from models import Idea
+        assert session.scalar(select(Idea.text).where(Idea.number == 4)) == \
+            "a park 🌳🌳 for the kids 👍🏽"

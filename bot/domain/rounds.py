@@ -14,7 +14,7 @@ from bot.domain.outcome import Option, compute
 from bot.errors import InvalidInput
 from bot.text import round_messages
 from bot.text.money import Money, format_pence
-from bot.text.organiser_text import plain
+from bot.text.organiser_text import plain, without_pictographs
 from bot.text.times import Moment
 from channels.segments import is_gsm7
 from models import (
@@ -80,7 +80,9 @@ def create_round(session: Session, community: Community, *, title: str, method: 
                    max_choices=max_choices, budget_pence=budget_pence, status="scheduled",
                    opens_at=opens_at, closes_at=closes_at, remind_at=remind_at, created_at=now)
     for number, idea in enumerate(ideas, start=1):
-        round_.options.append(RoundOption(number=number, idea_id=idea.id, title=idea.text,
+        # The ballot goes to every member: no pictograph of one idea makes it UCS-2 for all.
+        round_.options.append(RoundOption(number=number, idea_id=idea.id,
+                                          title=without_pictographs(idea.text) or idea.text,
                                           cost_pence=idea.cost_pence))
         idea.status = "in_round"
     session.add(round_)
