@@ -252,6 +252,19 @@ def test_other_errors_fail_with_the_code_recorded(sms_app, fake_twilio, communit
     assert "fake error 21408" in row.error_message
 
 
+@pytest.mark.parametrize("sender", ["not-a-number", "VODAFONE"])
+def test_a_sender_no_resident_could_be_is_stored_but_not_answered(sms_app, fake_twilio, community,
+                                                                   db, sender):
+    """An alphanumeric sender ID or a garbled From: no resident, no identity, no reply (it
+    would cost money and fail); the message is kept, without its words."""
+    client = sms_app.test_client()
+    params = inbound("hello", sender)
+    response = client.post("/webhooks/twilio/sms", data=params, headers=signed(params))
+    assert response.status_code == 200 and b"<Response />" in response.data
+    assert count(db, InboundLog) == 1 and count(db, InboundLog, InboundLog.body.is_(None)) == 1
+    assert count(db, Resident) == 0 and count(db, OutboxMessage) == 0
+
+
 def test_a_messaging_service_sends_instead_of_the_number(sms_app, fake_twilio, community):
     sms_app.config["TWILIO_MESSAGING_SERVICE_SID"] = "MG" + "1" * 32
     Phone(sms_app, fake_twilio).text("hi")

@@ -36,8 +36,8 @@ ALWAYS_ANSWERED = {"stop", "start", "delete"}
 
 @dataclass(frozen=True)
 class Receipt:
-    """What became of an inbound message: "handled", "queued" (for a worker), "duplicate" or
-    "unknown_recipient"."""
+    """What became of an inbound message: "handled", "queued" (for a worker), "duplicate",
+    "unknown_recipient" or "unanswerable" (from no address a resident could have)."""
 
     outcome: str
     replies: int = 0
@@ -206,6 +206,14 @@ def _receive(db: Database, message: InboundMessage, now: datetime,
 def _turn(session: Session, message: InboundMessage, log: Stored, community: Community | None,
           now: datetime, per_minute: int | None, known: Identity | None = None) -> Receipt:
     """Answer a stored message: `community` is None when the chat's choice decides it."""
+    if spec(message.address.channel).normalise(message.address.user_id) is None:
+        # "VODAFONE", a short code, "not-a-number": no resident writes from there, and a reply
+        # would cost money and fail. The message stays stored, without its words.
+        logger.warning("inbound %s message from %s, not an address a resident has: not answered",
+                       message.address.channel, mask(message.address.user_id))
+        log.changes.update(body=None, raw=None)
+        _write(session, log)
+        return Receipt("unanswerable")
     entry = False
     if community is None:
         route = routing.route(session, message, now)
