@@ -181,3 +181,10 @@ def test_a_cost_that_is_no_vote_in_the_round_stays_a_cost(member, db, cp, clock,
     member.inbox()
     assert "#3" in member.reply(typed)
     assert _ideas(db)[2].cost_pence == pence
+
+
+def test_a_cost_too_large_to_take_is_said_so_and_asked_again(member, db):
+    member.say("IDEA a new town hall")
+    assert member.reply("£999,999,999,999").startswith("That's more than £100,000,000")
+    assert "£2,000" in member.reply("£2k")
+    assert _ideas(db)[0].cost_pence == 200_000

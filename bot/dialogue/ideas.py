@@ -4,7 +4,7 @@ from bot.domain.ballots import current_round, parse_choices, problem
 from bot.domain.explain import Reason, latest_reason
 from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
 from bot.text.clean import shorten
-from bot.text.money import Money, cost_in_text, parse_amount
+from bot.text.money import MAX_PENCE, Money, cost_in_text, parse_amount, read_amount
 from models import Idea
 from models.states import Step
 
@@ -56,6 +56,10 @@ def idea_cost(turn: Turn) -> Result | None:
     if pence is None:
         if turn.command.keyword is not None:
             return None
+        written = read_amount(turn.text)
+        if written is not None and written > MAX_PENCE:  # an amount, just not one we take
+            return Result([turn.say("idea_cost_too_large", most=Money(MAX_PENCE))],
+                          step=Step.IDEA_COST, data=turn.conversation.data)
         return Result([turn.say("idea_cost_invalid")], step=Step.IDEA_COST,
                       data=turn.conversation.data)
     estimate_cost(idea, pence)

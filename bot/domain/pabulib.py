@@ -110,8 +110,10 @@ def file_rule(meta: dict) -> str:
 def _pence(amount, what: str) -> int:
     """A .pb amount (whole units of its currency) in pence; refuses a part unit, nothing, a
     negative or an absurd one (a free option would be funded whatever its votes)."""
-    if amount <= 0:
-        raise InvalidInput(f"{what} is {float(amount):g}: not a .pb file we can count")
+    if amount < 0:
+        raise InvalidInput(f"{what} is negative ({amount}): not a .pb file we can count")
+    if amount == 0:
+        raise InvalidInput(f"{what} is 0: not a .pb file we can count")
     if amount != int(amount):
         raise InvalidInput(f"{what} ({float(amount):g}) is not a whole amount: .pb amounts are "
                            "in whole units")

@@ -69,6 +69,7 @@ PLACEHOLDER_MAX = {
     "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
     "reason": 150, "into": 6, "amount": 14, "option": 6, "left": 14, "votes": 7,
     "language_name": 20, "status": 60, "numbers": 60, "page": 3, "pages": 3, "next": 3,
+    "most": 14,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
 FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community", "numbers")
@@ -113,6 +114,9 @@ CATALOGUE: dict[str, Entry] = {
     "idea_cost_invalid": Entry(N_(
         "Sorry, I couldn't read that as an amount. Reply like 500, £2k or 2,500, "
         "or SKIP if you don't know.")),
+    "idea_cost_too_large": Entry(N_(
+        "That's more than {most}, the most a cost can be here. Reply with a rough cost like "
+        "500 or £2k, or SKIP if you don't know.")),
     "idea_saved": Entry(N_(
         "Thanks! Your idea is saved as #{number} with a rough cost of {cost}. Organisers "
         "will review it and let you know. Send MY IDEAS to see your ideas.")),

@@ -15,7 +15,16 @@ _MULTIPLIER = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_0
 
 
 def parse_amount(text: str) -> int | None:
-    """Read "500", "£2k", "2,500", "£1.5m" or "120.50" as pence; None if it is no amount."""
+    """Read "500", "£2k", "2,500", "£1.5m" or "120.50" as pence; None if it is no amount, or
+    none we take (nothing, or over MAX_PENCE)."""
+    pence = read_amount(text)
+    if pence is None or pence <= 0 or pence > MAX_PENCE:
+        return None
+    return pence
+
+
+def read_amount(text: str) -> int | None:
+    """The pence `text` writes, however large or small; None if it is no amount at all."""
     cleaned = text.strip().lower().rstrip(".!")
     cleaned = re.sub(r"(?<=\d),(?=\d{3}\b)", "", cleaned)  # thousands separators
     cleaned = re.sub(r"\s*([£~])\s*", r"\1", cleaned)  # "£ 2000", "about £300"
@@ -35,8 +44,6 @@ def parse_amount(text: str) -> int | None:
         pence = int(whole)
     elif unit in _MULTIPLIER:
         pence = pence * _MULTIPLIER[unit]
-    if pence <= 0 or pence > MAX_PENCE:
-        return None
     return pence
 
 
