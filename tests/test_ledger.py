@@ -85,6 +85,15 @@ def test_ledger_words_with_control_characters_are_refused(cp, api, member, words
     assert [s["description"] for s in shown["spending"]] == ["Stamps"]
 
 
+def test_an_option_given_twice_is_refused_not_half_done(cp, member):
+    """click keeps the last of a repeated option: --spend 1 --spend 2 voided 2 alone."""
+    for _ in range(2):
+        _ok(cp("budget", "spend", *RIVERSIDE, "--amount", "£5", "--description", "Stamps"))
+    _refused(cp("budget", "void", *RIVERSIDE, "--spend", "1", "--spend=2", "--reason", "typed twice"),
+             "--spend was given twice: give it once")
+    assert _shown(cp)["corrections"] == []
+
+
 def test_spending_beyond_an_allocation_is_refused(cp, community):
     _ok(cp("budget", "allocate", *RIVERSIDE, "--amount", "£20k", "--title", "Community garden"))
     _refused(cp("budget", "spend", *RIVERSIDE, "--amount", "£25k", "--description", "Shed",

@@ -52,6 +52,7 @@ class CommonPurseGroup(FlaskGroup):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         for arg in args:  # every argument of every command passes through here first
             _check_argument(arg, ctx)
+        _refuse_repeats(self, ctx, args)
         return super().parse_args(ctx, args)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -96,6 +97,35 @@ def _check_argument(arg: str, ctx: click.Context) -> None:
         arg.encode("utf-8")
     except UnicodeEncodeError:
         raise click.UsageError(f"{arg!r} is not UTF-8 text", ctx) from None
+
+
+def _refuse_repeats(group: click.Group, ctx: click.Context, args: list[str]) -> None:
+    """An option that takes one value, given twice: click would keep the last silently
+    (`budget void --spend 9 --spend 10` voided 10 alone), so say so instead."""
+    command, words = group, list(args)
+    while isinstance(command, click.Group) and words:  # down to the command the words name
+        word = words[0]
+        if word.startswith("-"):
+            words.pop(0)
+            continue
+        command = command.commands.get(word) if word in command.commands else None
+        words.pop(0)
+        if command is None:
+            return
+    if command is None or isinstance(command, click.Group):
+        return
+    single = {name for param in command.params if isinstance(param, click.Option)
+              and not param.multiple and not param.count and not param.is_flag
+              for name in param.opts + param.secondary_opts}
+    seen = set()
+    for word in words:
+        if word == "--":
+            break
+        name = word.split("=", 1)[0]
+        if name in single:
+            if name in seen:
+                raise click.UsageError(f"{name} was given twice: give it once", ctx)
+            seen.add(name)
 
 
 def _version_option() -> click.Option:
