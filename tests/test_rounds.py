@@ -371,3 +371,12 @@ def test_an_emoji_in_one_idea_does_not_make_every_members_ballot_ucs2(cp, reside
         from models import Idea
         assert session.scalar(select(Idea.text).where(Idea.number == 4)) == \
             "a park 🌳🌳 for the kids 👍🏽"
+
+
+def test_moving_an_open_rounds_close_into_the_past_says_it_has_passed(cp, shortlisted, db):
+    _ok(_create(cp))
+    _ok(cp("round", "open", "--community", "riverside", "1"))
+    result = cp("round", "reschedule", "--community", "riverside", "1", "--closes", "2020-01-01 18:00")
+    assert result.exit_code == 2 and "the closing time has already passed" in result.output
+    with db.transaction() as session:
+        assert session.scalars(select(Round.closes_at)).one().year == 2026

@@ -98,6 +98,8 @@ def reschedule_round(session: Session, round_: Round, now: datetime, *,
         raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be rescheduled")
     if opens_at is not None and round_.status == "open":
         raise InvalidInput(f"round {round_.number} is already open: only its close and reminder can move")
+    if closes_at is not None and closes_at <= now:  # said first: it is what is wrong
+        raise InvalidInput("the closing time has already passed")
     opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
     remind = remind_at or round_.remind_at
     _check_times(opens, closes, remind, now, remind_given=remind_at is not None)
