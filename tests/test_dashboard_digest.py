@@ -262,3 +262,14 @@ def test_a_default_not_offered_is_refused_and_changes_nothing(client, db, organi
     with db.transaction() as session:
         assert session.scalars(select(Community).where(Community.slug == "riverside")).one() \
             .languages == ["en"]
+
+
+def test_a_language_with_no_translation_is_named_in_the_refusal(client, db, organiser):
+    sign_in(client)
+    response = client.post(PAGE + "/languages", data={
+        "csrf_token": csrf(client.get(PAGE).data), "languages": ["en", "de"], "default": "de"})
+    assert response.status_code == 422
+    assert "no translation for de: choose from en, cy, pl" in response.get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.scalars(select(Community).where(Community.slug == "riverside")).one() \
+            .languages == ["en"]

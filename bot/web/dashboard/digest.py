@@ -107,8 +107,12 @@ def public_page_switch(slug: str):
 def languages(slug: str):
     """The languages residents may choose, and the one newcomers read first."""
     place = community_of(slug)
-    offered = [code for code in shipped_languages() if code in request.form.getlist("languages")]
-    default = request.form.get("default", "")
+    asked, default = request.form.getlist("languages"), request.form.get("default", "")
+    unknown = [code for code in dict.fromkeys([*asked, default]) if code and code not in shipped_languages()]
+    if unknown:  # only a hand-made form sends one: say which, not that the default is wrong
+        return _page(place, None, errors={"languages": f"no translation for {', '.join(unknown)}: "
+                                                       f"choose from {', '.join(shipped_languages())}"})
+    offered = [code for code in shipped_languages() if code in asked]
     if default not in offered:
         return _page(place, None, errors={"languages": "the default must be one of the languages "
                                                        "offered"})
