@@ -59,3 +59,35 @@ def test_another_command_drops_the_delete_question_and_is_answered(member, db):
     assert "Reply DELETE again" in member.reply("DELETE")  # asked afresh, not erased
     with db.transaction() as session:
         assert session.scalars(select(Identity)).one().value == "+447700900123"
+
+
+def test_erasing_during_an_open_round_withdraws_the_vote_so_nobody_votes_twice(member, cp, db,
+                                                                              new_chat):
+    """Erase, join again, vote again: it counted both ballots (any number of times)."""
+    from tests.conftest import park_round
+    from models import Ballot
+    park_round(cp, "riverside", member.say)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    assert "your vote is in" in member.reply("1 2")
+    member.say("DELETE")
+    member.say("DELETE")
+    again = new_chat(phone=member.phone)
+    again.say("hi")
+    again.say("YES")
+    assert "your vote is in" in again.reply("2")
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[2]]
+
+
+def test_a_vote_at_the_delete_question_is_counted_and_nothing_erased(member, cp, db):
+    from tests.conftest import park_round
+    from models import Ballot
+    park_round(cp, "riverside", member.say)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    member.say("DELETE")
+    assert "your vote is in: 2 a mural" in member.reply("2")
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).one() == [2]
+        assert session.scalars(select(Identity)).one().value == "+447700900123"

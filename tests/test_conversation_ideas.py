@@ -188,3 +188,15 @@ def test_a_cost_too_large_to_take_is_said_so_and_asked_again(member, db):
     assert member.reply("£999,999,999,999").startswith("That's more than £100,000,000")
     assert "£2,000" in member.reply("£2k")
     assert _ideas(db)[0].cost_pence == 200_000
+
+
+def test_a_vote_at_whats_your_idea_is_a_vote_not_an_idea(member, db, cp, clock):
+    from tests.conftest import park_round
+    park_round(cp, "riverside", member.say)
+    member.inbox()
+    assert "What's your idea" in member.reply("IDEA")
+    clock.advance(minutes=5)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    assert "your vote is in: 2 a mural" in member.reply("2")
+    assert len(_ideas(db)) == 2  # no idea "2"

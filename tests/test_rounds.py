@@ -380,3 +380,13 @@ def test_moving_an_open_rounds_close_into_the_past_says_it_has_passed(cp, shortl
     assert result.exit_code == 2 and "the closing time has already passed" in result.output
     with db.transaction() as session:
         assert session.scalars(select(Round.closes_at)).one().year == 2026
+
+
+def test_a_round_opened_early_may_close_before_its_planned_opening(cp, shortlisted, db):
+    _ok(cp("round", "create", "--community", "riverside", "--title", "Green spaces", "--method",
+           "approval", "--ideas", "1,2,3", "--opens", "2026-12-01 09:00", "--closes",
+           "2026-12-14 18:00"))
+    _ok(cp("round", "open", "--community", "riverside", "1"))  # today, the 26th
+    _ok(cp("round", "reschedule", "--community", "riverside", "1", "--closes", "2026-11-28 18:00"))
+    with db.transaction() as session:
+        assert session.scalars(select(Round.closes_at)).one().day == 28

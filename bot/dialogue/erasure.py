@@ -2,6 +2,7 @@
 from dataclasses import replace
 
 from bot.dialogue.turn import Result, Turn
+from bot.domain.ballots import takes_as_vote
 from bot.domain.erasure import erase_resident
 from models.states import Step
 
@@ -20,6 +21,8 @@ def confirm_delete(turn: Turn) -> Result | None:
         return erase_now(turn)
     if turn.command.keyword not in (None, "no"):
         return None
+    if turn.command.keyword is None and takes_as_vote(turn.session, turn.community, turn.text):
+        return None  # a vote: the question is dropped and the vote counted, as for BUDGET
     return Result([turn.say("delete_cancelled")])
 
 

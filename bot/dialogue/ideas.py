@@ -1,6 +1,6 @@
 """Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
 from bot.dialogue.turn import Result, Turn
-from bot.domain.ballots import current_round, parse_choices, problem
+from bot.domain.ballots import takes_as_vote
 from bot.domain.explain import Reason, latest_reason
 from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
 from bot.text.clean import shorten
@@ -19,8 +19,9 @@ def start_idea(turn: Turn) -> Result:
 
 
 def idea_text(turn: Turn) -> Result | None:
-    """The message after a bare IDEA is the idea, unless it is a command."""
-    if turn.command.keyword is not None:
+    """The message after a bare IDEA is the idea, unless it is a command or a vote ("2" once
+    a ballot came is no idea)."""
+    if turn.command.keyword is not None or takes_as_vote(turn.session, turn.community, turn.text):
         return None
     if not turn.text.strip():
         return Result([turn.say("idea_ask_text", limit=MAX_IDEA_LENGTH)], step=Step.IDEA_TEXT)
@@ -71,11 +72,8 @@ def _a_ballot(turn: Turn, pence: int | None) -> bool:
     "1 3") that make a valid vote in the open round, and either no amount or a round that
     opened (its ballot sent) after the question was asked. Without this, a vote for option 2
     became a cost of £2."""
-    choices = parse_choices(turn.text)
-    if choices is None:
-        return False
-    round_ = current_round(turn.session, turn.community)
-    if round_ is None or problem(round_, choices) is not None:
+    round_ = takes_as_vote(turn.session, turn.community, turn.text)
+    if round_ is None:
         return False  # not a vote this round takes ("500" of 2 options): a cost, as before
     asked = turn.conversation.updated_at
     return pence is None or (round_.opened_at is not None and asked is not None

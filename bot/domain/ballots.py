@@ -23,6 +23,17 @@ def parse_choices(text: str) -> list[int] | None:
     return list(dict.fromkeys(numbers))
 
 
+def takes_as_vote(session: Session, community: Community, text: str) -> Round | None:
+    """The open round if `text` is numbers alone ("2", "1 3") that make a valid vote in it:
+    what a step waiting for something else (an idea, its cost, a DELETE confirmation) lets
+    through as a vote, since the ballot may have come in between."""
+    choices = parse_choices(text)
+    if choices is None:
+        return None
+    round_ = current_round(session, community)
+    return round_ if round_ is not None and problem(round_, choices) is None else None
+
+
 def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
     """What is wrong with `choices` in this round, as a catalogue key and its values; None if fine."""
     numbers = {option.number: option for option in round_.options}

@@ -1,4 +1,5 @@
-"""A resident's right to erasure: identities and message bodies go, anonymous counts stay."""
+"""A resident's right to erasure: identities and message bodies go, anonymous counts stay (a
+vote in a round still open is withdrawn)."""
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -6,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.outbox import cancel_queued
 from models import (
+    Ballot,
     Conversation,
     Idea,
     Identity,
@@ -13,6 +15,7 @@ from models import (
     OutboxMessage,
     PendingAnswer,
     Resident,
+    Round,
     TelegramChat,
 )
 
@@ -29,6 +32,12 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id)
                     .values(body=None, address=None, choices=None))
     session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
+    # A vote in a round still open is withdrawn: kept, it would count beside the ballot the same
+    # person casts after joining again (erase, rejoin, vote: any number of times). Counted
+    # rounds keep their ballots, without anyone's name.
+    session.execute(delete(Ballot).where(
+        Ballot.resident_id == resident.id,
+        Ballot.round_id.in_(select(Round.id).where(Round.status == "open"))))
     chats = [i.value for i in resident.identities if i.kind == "telegram"]
     session.execute(delete(TelegramChat).where(TelegramChat.chat_id.in_(chats),
                                                TelegramChat.community_id == resident.community_id))

@@ -102,7 +102,9 @@ def reschedule_round(session: Session, round_: Round, now: datetime, *,
         raise InvalidInput("the closing time has already passed")
     opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
     remind = remind_at or round_.remind_at
-    _check_times(opens, closes, remind, now, remind_given=remind_at is not None)
+    # An open round is measured from when it opened, which may be before its planned time.
+    opened = round_.opened_at if round_.status == "open" and round_.opened_at else opens
+    _check_times(min(opens, opened), closes, remind, now, remind_given=remind_at is not None)
     round_.opens_at, round_.closes_at, round_.remind_at = opens, closes, remind
     if remind_at is not None:
         round_.reminded_at = None
