@@ -148,3 +148,18 @@ def test_a_digit_python_knows_but_int_does_not_is_answered_not_a_crash(member, d
     assert member.reply("VOTE ²") == first_page
     for text in ("OPTIONS ²", "OPTIONS ①"):
         assert "send OPTIONS to see the options" in member.reply(text)
+
+
+def test_a_long_vote_and_many_winners_say_how_many_more_not_cut_mid_title(member, db, clock, cp):
+    open_round(db, clock, 50)
+    member.inbox()
+    vote = " ".join(str(n) for n in range(1, 46))
+    (recorded,) = member.say(vote)
+    shown = re.findall(r"(\d+) idea number \d+ for the pa", recorded)
+    more = re.search(r" and (\d+) more\. You can change it", recorded)
+    assert more and len(shown) + int(more[1]) == 45, recorded
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    result = next(text for text in member.inbox() if "results" in text)
+    winners = re.findall(r"(\d+) idea number \d+ for the pa", result)
+    more = re.search(r" and (\d+) more, £45,000 in all", result)
+    assert more and len(winners) + int(more[1]) == 45, result

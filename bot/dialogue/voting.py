@@ -35,7 +35,7 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
         key, values = wrong
         return Result([turn.say(key, **values)])
     cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
-    return Result([turn.say("vote_recorded", choices=round_messages.chosen(round_, choices),
+    return Result([turn.say("vote_recorded", choices=round_messages.chosen(round_, choices, turn.language),
                             closes=Moment(round_.closes_at, turn.community.timezone))])
 
 
@@ -62,7 +62,7 @@ def toggle(turn: Turn) -> Result:
     if not selected:
         return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT,
                       data={"selected": []})
-    text = turn.say("vote_selection", choices=round_messages.chosen(round_, selected)).text
+    text = turn.say("vote_selection", choices=round_messages.chosen(round_, selected, turn.language)).text
     return Result([Reply(text, choices)], step=Step.BALLOT, data={"selected": selected})
 
 

@@ -253,6 +253,8 @@ CATALOGUE: dict[str, Entry] = {
     # Telegram buttons: short labels, sent with a message and never alone.
     "button_submit": Entry(N_("Submit my vote")),
     "button_more": Entry(N_("More options")),
+    # After as many chosen options as a message holds: "1 benches, 2 a mural and 7 more".
+    "and_more": Entry(N_("and {count} more")),
     "button_join": Entry(N_("Yes, join")),
     "button_no_thanks": Entry(N_("No thanks")),
     "button_share_phone": Entry(N_("Share my phone number")),

@@ -121,9 +121,22 @@ def buttons(round_: Round, selected: list[int] = (), language: str = "en",
     return toggles + (Choice(render("button_submit", language), "SUBMIT"),)
 
 
-def chosen(round_: Round, choices: list[int]) -> str:
+def chosen(round_: Round, choices: list[int], language: str = "en", room: int | None = None) -> str:
+    """"1 benches, 3 lights": the options chosen (a vote, the winners), as many whole as fit in
+    `room` characters (the placeholder's), then "and 4 more", never a list cut mid-title."""
     titles = {o.number: shorten(o.title, TITLE_IN_LIST) for o in round_.options}
-    return ", ".join(f"{n} {titles[n]}" for n in choices if n in titles)
+    items = [f"{n} {titles[n]}" for n in choices if n in titles]
+    room = room or PLACEHOLDER_MAX["choices"]
+    whole = ", ".join(items)
+    if len(whole) <= room:
+        return whole
+    shown: list[str] = []
+    for item in items:
+        more = render("and_more", language, count=len(items) - len(shown) - 1)
+        if len(", ".join([*shown, item])) + 1 + len(more) > room:
+            break
+        shown.append(item)
+    return f"{', '.join(shown)} {render('and_more', language, count=len(items) - len(shown))}"
 
 
 def result(round_: Round, language: str) -> str:
@@ -131,6 +144,7 @@ def result(round_: Round, language: str) -> str:
     winners = outcome.get("winners") or []
     if not winners:
         return render("result_none", language, title=round_.title)
-    return render("result", language, title=round_.title, winners=chosen(round_, winners),
+    return render("result", language, title=round_.title,
+                  winners=chosen(round_, winners, language, PLACEHOLDER_MAX["winners"]),
                   allocated=Money(outcome["allocated_pence"]))
 
