@@ -87,7 +87,7 @@ def test_telegram_pages_have_their_own_buttons_and_one_to_the_next(tg_user, comm
     (ballot,) = tg_user.receive()
     assert ballot.startswith("Vote now! Park: 50 options.")
     first = _buttons(tg_user)
-    assert first[-2:] == [(render("button_submit", "en"), "SUBMIT"),
+    assert first[-2:] == [(render("button_submit", "en"), "SUBMIT @1"),
                           (render("button_more", "en"), "OPTIONS 2")]
     on_first = [int(data.split()[1]) for _, data in first if data.startswith("TOGGLE")]
     assert on_first[0] == 1 and len(on_first) < 50
@@ -99,7 +99,7 @@ def test_telegram_pages_have_their_own_buttons_and_one_to_the_next(tg_user, comm
     (selected,) = tg_user.press(f"TOGGLE {on_second[1]}")
     assert f"Selected: {on_second[1]} idea number" in selected
     ticked = [text for text, data in _buttons(tg_user) if text.startswith("✅")]
-    assert ticked == [text for text, data in _buttons(tg_user) if data == f"TOGGLE {on_second[1]}"]
+    assert ticked == [text for text, data in _buttons(tg_user) if data == f"TOGGLE {on_second[1]} @1"]
     assert [int(d.split()[1]) for _, d in _buttons(tg_user) if d.startswith("TOGGLE")] == on_second
     assert "your vote is in" in tg_user.press("SUBMIT")[0]
     with db.transaction() as session:
@@ -134,7 +134,7 @@ def test_a_selection_built_on_telegram_goes_on_across_pages(tg_user, community, 
     assert _buttons(tg_user)[-1] == (render("button_more", "en"), "OPTIONS 1")  # round again
     tg_user.press("OPTIONS 1")
     assert [t for t, _ in _buttons(tg_user) if t.startswith("✅")] == [
-        t for t, d in _buttons(tg_user) if d == "TOGGLE 1"]
+        t for t, d in _buttons(tg_user) if d == "TOGGLE 1 @1"]
     assert "your vote is in: 1 idea number 1" in tg_user.press("SUBMIT")[0]
     with db.transaction() as session:
         assert session.scalars(select(Ballot.choices)).one() == [1, page_two[0]]

@@ -390,7 +390,8 @@ def _round_with_two_options(cp, tg_user, method):
 def test_voting_with_toggle_buttons_and_submit(cp, tg_user, community, db):
     ballot, keyboard = _round_with_two_options(cp, tg_user, "approval")
     assert ballot.startswith("Vote now! Park")
-    assert [row[0]["callback_data"] for row in keyboard] == ["TOGGLE 1", "TOGGLE 2", "SUBMIT"]
+    # Each button names its round (@1): one kept from an earlier round votes in no other.
+    assert [row[0]["callback_data"] for row in keyboard] == ["TOGGLE 1 @1", "TOGGLE 2 @1", "SUBMIT @1"]
     assert "Selected: 1 benches" in tg_user.press("TOGGLE 1")[0]
     assert tg_user.keyboard()["inline_keyboard"][0][0]["text"].startswith("✅ 1.")
     assert "Selected: 1 benches, 2 a mural" in tg_user.press("TOGGLE 2")[0]
@@ -404,8 +405,36 @@ def test_voting_with_toggle_buttons_and_submit(cp, tg_user, community, db):
 
 def test_choose_one_buttons_vote_at_once(cp, tg_user, community, db):
     _, keyboard = _round_with_two_options(cp, tg_user, "choose-one")
-    assert [row[0]["callback_data"] for row in keyboard] == ["VOTE 1", "VOTE 2"]
-    assert "your vote is in: 1 benches" in tg_user.press("VOTE 1")[0]
+    assert [row[0]["callback_data"] for row in keyboard] == ["VOTE 1 @1", "VOTE 2 @1"]
+    assert "your vote is in: 1 benches" in tg_user.press("VOTE 1 @1")[0]
+
+
+def test_a_button_kept_from_an_earlier_round_votes_in_no_other(cp, tg_user, community, db, clock):
+    """Round 1's option 1 was benches; a button from its ballot, pressed while round 2 is open,
+    must not vote for round 2's option 1 (another idea)."""
+    from bot.text.catalogue import render
+    from models import Ballot
+    _round_with_two_options(cp, tg_user, "choose-one")
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    tg_user.send("IDEA a skate ramp")
+    tg_user.send("£1k")
+    tg_user.send("IDEA a book swap")
+    tg_user.send("£1k")
+    for number in ("3", "4"):
+        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
+    assert cp("round", "create", "--community", "riverside", "--title", "Play", "--method",
+              "choose-one", "--ideas", "3,4", "--opens", "2026-11-26 09:00", "--closes",
+              "2026-11-30 18:00").exit_code == 0
+    assert cp("round", "open", "--community", "riverside", "2").exit_code == 0
+    tg_user.receive()
+    clock.advance(minutes=2)  # past the flood limit of its many messages
+    stale, current = tg_user.press("VOTE 1 @1")
+    assert stale == render("vote_stale_button", "en") and current.startswith("Play")
+    assert [b["callback_data"] for row in tg_user.keyboard()["inline_keyboard"] for b in row] == \
+        ["VOTE 1 @2", "VOTE 2 @2"]
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.round_id)).all() == []  # the stale press voted nowhere
+    assert "your vote is in: 1 a skate ramp" in tg_user.press("VOTE 1 @2")[0]
 
 
 def test_one_person_on_sms_and_telegram_has_one_ballot(cp, tg_user, phone_community, db, new_chat):

@@ -115,8 +115,13 @@ _NOT_SURE = {fold(w) for w in NOT_SURE}
 
 
 def _a_page(keyword: str, rest: list[str]) -> bool:
-    """OPTIONS 2: the one alone-only word that may take a page number after it."""
-    return keyword == "options" and len(rest) == 1 and rest[0].isascii() and rest[0].isdigit()
+    """OPTIONS 2 (a page) and SUBMIT @12 (a button's round): the alone-only words that may
+    take one word after them."""
+    if len(rest) != 1 or not rest[0].isascii():
+        return False
+    word = rest[0]
+    return (keyword == "options" and word.isdigit()) or (
+        keyword == "submit" and word.startswith("@") and word[1:].isdigit())
 
 
 def parse(text: str, languages: Iterable[str] = ("en",)) -> Command:

@@ -8,6 +8,7 @@ from bot.domain.ballots import (
     latest_closed,
     parse_choices,
     problem,
+    round_tag,
 )
 from bot.domain.explain import Reason, reason
 from bot.domain.moderation import authors
@@ -18,11 +19,28 @@ from models.states import Step
 
 
 def vote(turn: Turn) -> Result:
-    """VOTE 1 3 (or VOTE alone, which shows the options)."""
-    choices = parse_choices(turn.command.rest) if turn.command.rest else None
+    """VOTE 1 3 (or VOTE alone, which shows the options); a button's VOTE 3 @12."""
+    rest, tag = round_tag(turn.command.rest)
+    if (stale := _stale_button(turn, tag)) is not None:
+        return stale
+    choices = parse_choices(rest) if rest else None
     if choices is None:
         return options(turn)
     return vote_for(turn, choices)
+
+
+def _stale_button(turn: Turn, tag: int | None) -> Result | None:
+    """A button kept from an earlier round (its option 3 is another idea now): say so and show
+    the round open now, or that none is."""
+    if tag is None:
+        return None
+    round_, closed = _open_round(turn)
+    if closed is not None:
+        return closed
+    if round_.id == tag:
+        return None
+    shown = options(turn)
+    return Result([turn.say("vote_stale_button"), *shown.replies])
 
 
 def vote_for(turn: Turn, choices: list[int]) -> Result:
@@ -41,8 +59,11 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
 
 def toggle(turn: Turn) -> Result:
     """A Telegram toggle button: add or remove an option from the selection being built."""
+    rest, tag = round_tag(turn.command.rest)
+    if (stale := _stale_button(turn, tag)) is not None:
+        return stale
     round_, closed = _open_round(turn)
-    numbers = parse_choices(turn.command.rest) or []
+    numbers = parse_choices(rest) or []
     if closed is not None:
         return closed
     if turn.conversation.step == Step.BALLOT:  # a selection being built
@@ -81,6 +102,8 @@ def ballot(turn: Turn) -> Result | None:
 
 def submit(turn: Turn) -> Result:
     """The Submit button: cast the selection built with toggles."""
+    if (stale := _stale_button(turn, round_tag(turn.command.rest)[1])) is not None:
+        return stale
     selected = turn.conversation.data.get("selected", []) if turn.conversation.step == Step.BALLOT else []
     if not selected:
         return toggle(turn)

@@ -23,6 +23,16 @@ def parse_choices(text: str) -> list[int] | None:
     return list(dict.fromkeys(numbers))
 
 
+_ROUND_TAG = re.compile(r"\s*@(\d{1,10})\s*$")
+
+
+def round_tag(rest: str) -> tuple[str, int | None]:
+    """A button's words and the round it was made for: "3 @12" -> ("3", 12). Typed votes have
+    no tag (None): they are for the round open now."""
+    found = _ROUND_TAG.search(rest)
+    return (rest[:found.start()], int(found[1])) if found else (rest, None)
+
+
 def takes_as_vote(session: Session, community: Community, text: str) -> Round | None:
     """The open round if `text` is numbers alone ("2", "1 3") that make a valid vote in it:
     what a step waiting for something else (an idea, its cost, a DELETE confirmation) lets

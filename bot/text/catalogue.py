@@ -180,6 +180,8 @@ CATALOGUE: dict[str, Entry] = {
     "vote_recorded": Entry(N_(
         "Thanks, your vote is in: {choices}. You can change it until {closes}."), 2),
     "vote_selection": Entry(N_("Selected: {choices}. Tap more options, then Submit."), 2),
+    "vote_stale_button": Entry(N_(
+        "That button is from an earlier vote, so nothing was changed. Here is the vote open now.")),
     "vote_selection_empty": Entry(N_("Nothing selected yet. Tap the options you want, then Submit.")),
     "vote_no_round": Entry(N_(
         "There is no vote open right now. We'll message you when the next one opens.")),

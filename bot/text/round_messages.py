@@ -114,11 +114,12 @@ def buttons(round_: Round, selected: list[int] = (), language: str = "en",
     def label(o) -> str:
         return f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({money_in(o.cost_pence, language)})"
     shown = round_.options if options is None else options
+    tag = f"@{round_.id}"  # a button kept from an earlier round must not vote in this one
     if round_.method == "choose-one":
-        return tuple(Choice(label(o), f"VOTE {o.number}") for o in shown)
-    toggles = tuple(Choice(("✅ " if o.number in selected else "") + label(o), f"TOGGLE {o.number}")
-                    for o in shown)
-    return toggles + (Choice(render("button_submit", language), "SUBMIT"),)
+        return tuple(Choice(label(o), f"VOTE {o.number} {tag}") for o in shown)
+    toggles = tuple(Choice(("✅ " if o.number in selected else "") + label(o),
+                           f"TOGGLE {o.number} {tag}") for o in shown)
+    return toggles + (Choice(render("button_submit", language), f"SUBMIT {tag}"),)
 
 
 def chosen(round_: Round, choices: list[int], language: str = "en", room: int | None = None) -> str:
