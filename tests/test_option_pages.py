@@ -17,7 +17,8 @@ from tests.test_telegram import tg_app, dispatcher, tg_user  # noqa: F401 (fixtu
 
 
 def open_round(db, clock, count: int, method: str = "approval") -> None:
-    """Round 1, "Park", of `count` shortlisted ideas (£1,000 each), open now."""
+    """Round 1, "Park", of `count` shortlisted ideas (£1,000 each), open now (a budget round
+    has £2,000 to spend)."""
     now = clock()
     with db.transaction() as session:
         community = session.scalars(select(Community)).one()
@@ -27,6 +28,7 @@ def open_round(db, clock, count: int, method: str = "approval") -> None:
                                now, cost_pence=100_000)
             moderation.shortlist(session, community, idea.number, None, now)
         round_ = rounds.create_round(session, community, title="Park", method=method,
+                                     budget_pence=200_000 if method == "budget" else None,
                                      idea_numbers=list(range(1, count + 1)), opens_at=now,
                                      closes_at=now + timedelta(days=3), now=now)
         rounds.open_round(session, round_, now)
@@ -163,3 +165,34 @@ def test_a_long_vote_and_many_winners_say_how_many_more_not_cut_mid_title(member
     winners = re.findall(r"(\d+) idea number \d+ for the pa", result)
     more = re.search(r" and (\d+) more, £45,000 in all", result)
     assert more and len(winners) + int(more[1]) == 45, result
+
+
+def test_pages_tick_the_ballot_already_cast(
+        tg_user, community, db, clock):
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    open_round(db, clock, 50)
+    tg_user.receive()
+    for number in (1, 30):
+        tg_user.press(f"TOGGLE {number} @1")
+    assert "your vote is in" in tg_user.press("SUBMIT @1")[0]
+    (page,) = tg_user.press("OPTIONS 2")
+    ticked = [d for t, d in _buttons(tg_user) if t.startswith("✅")]
+    assert ticked == ["TOGGLE 30 @1"]  # the ballot cast, shown on the page that holds 30
+
+
+def test_an_over_budget_selection_keeps_its_buttons(tg_user, community, db, clock):
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    open_round(db, clock, 50, "budget")
+    tg_user.receive()
+    for number in (1, 2, 3):
+        tg_user.press(f"TOGGLE {number} @1")
+    (over,) = tg_user.press("SUBMIT @1")
+    assert "more than the £2,000 to spend" in over
+    assert [d for t, d in _buttons(tg_user) if t.startswith("✅")] == ["TOGGLE 1 @1", "TOGGLE 2 @1",
+                                                                       "TOGGLE 3 @1"]
+    tg_user.press("TOGGLE 3 @1")
+    assert "your vote is in: 1 idea number 1" in tg_user.press("SUBMIT @1")[0]
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).one() == [1, 2]

@@ -107,6 +107,17 @@ def submit(turn: Turn) -> Result:
     selected = turn.conversation.data.get("selected", []) if turn.conversation.step == Step.BALLOT else []
     if not selected:
         return toggle(turn)
+    round_, closed = _open_round(turn)
+    if closed is not None:
+        return closed
+    wrong = problem(round_, selected)
+    if wrong is not None:  # over the budget, too many: say so, and keep the selection to trim
+        key, values = wrong
+        pages = round_messages.option_pages(round_, turn.language)
+        choices = round_messages.page_buttons(round_, pages, round_messages.page_of(pages, selected[-1]),
+                                              selected, turn.language)
+        return Result([Reply(turn.say(key, **values).text, choices)], step=Step.BALLOT,
+                      data=turn.conversation.data)
     return vote_for(turn, selected)
 
 
@@ -115,6 +126,9 @@ def options(turn: Turn, selected: list[int] = ()) -> Result:
     round_, closed = _open_round(turn)
     if closed is not None:
         return closed
+    if not selected and turn.conversation.step != Step.BALLOT:  # tick the ballot already cast
+        ballot = ballot_of(turn.session, round_, turn.resident)
+        selected = list(ballot.choices) if ballot else []
     rest = turn.command.rest.strip()
     # OPTIONS 2: the second page ("²" is a digit to Python, not to int()).
     page = int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 3 else 1
