@@ -200,3 +200,14 @@ def test_a_vote_at_whats_your_idea_is_a_vote_not_an_idea(member, db, cp, clock):
     member.inbox()
     assert "your vote is in: 2 a mural" in member.reply("2")
     assert len(_ideas(db)) == 2  # no idea "2"
+
+
+def test_my_ideas_says_how_many_older_and_shows_them_on_asking(member, db):
+    for n in range(1, 8):
+        member.say(f"IDEA idea {n}")
+        member.say("skip")
+    first = member.reply("MY IDEAS")
+    assert first.startswith("Your ideas:\n(2 older: send MY IDEAS 2)\n#7 idea 7")
+    assert "#3 idea 3" in first and "#2" not in first
+    second = member.reply("MY IDEAS 2")
+    assert second.startswith("Your ideas:\n#2 idea 2") and "#1 idea 1" in second and "older" not in second

@@ -2,7 +2,7 @@
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ballots import takes_as_vote
 from bot.domain.explain import Reason, latest_reason
-from bot.domain.ideas import MAX_IDEA_LENGTH, estimate_cost, ideas_by, submit_idea
+from bot.domain.ideas import MAX_IDEA_LENGTH, count_ideas_by, estimate_cost, ideas_by, submit_idea
 from bot.text.clean import shorten
 from bot.text.money import MAX_PENCE, Money, cost_in_text, parse_amount, read_amount
 from models import Idea
@@ -80,14 +80,25 @@ def _a_ballot(turn: Turn, pence: int | None) -> bool:
                              and asked <= round_.opened_at)
 
 
+MY_IDEAS_PAGE = 5  # ideas a MY IDEAS message lists
+
+
 def my_ideas(turn: Turn) -> Result:
-    """The resident's own ideas with their status."""
-    ideas = ideas_by(turn.session, turn.resident)
-    if not ideas:
+    """The resident's own ideas with their status, newest first, five at a time: MY IDEAS 2
+    for the next five (the first line says how many more there are)."""
+    rest = turn.command.rest.strip()
+    page = int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 3 else 1
+    total = count_ideas_by(turn.session, turn.resident)
+    if not total:
         return Result([turn.say("my_ideas_none")])
-    lines = "\n".join(idea_line(turn, idea, idea.status, latest_reason(turn.session, idea)
-                                 if idea.status == "not_funded" else None) for idea in ideas)
-    return Result([turn.say("my_ideas", lines=lines)])
+    page = min(max(page, 1), -(-total // MY_IDEAS_PAGE))
+    ideas = ideas_by(turn.session, turn.resident, MY_IDEAS_PAGE, (page - 1) * MY_IDEAS_PAGE)
+    lines = [idea_line(turn, idea, idea.status, latest_reason(turn.session, idea)
+                       if idea.status == "not_funded" else None) for idea in ideas]
+    older = total - page * MY_IDEAS_PAGE
+    if older > 0:  # first, so a message cut short never loses it
+        lines.insert(0, turn.say("my_ideas_more", count=older, next=page + 1).text)
+    return Result([turn.say("my_ideas", lines="\n".join(lines))])
 
 
 def idea_line(turn: Turn, idea: Idea, status: str, why: Reason | None = None) -> str:

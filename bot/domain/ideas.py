@@ -39,10 +39,14 @@ def ideas_of(session: Session, community: Community, status: str | None = None) 
     return list(session.scalars(query.order_by(Idea.number.desc())))
 
 
-def ideas_by(session: Session, author: Resident, limit: int = 5) -> list[Idea]:
-    """A resident's own ideas, newest first."""
+def ideas_by(session: Session, author: Resident, limit: int = 5, offset: int = 0) -> list[Idea]:
+    """A resident's own ideas, newest first (`limit` of them, after the `offset` newest)."""
     query = select(Idea).where(Idea.author_id == author.id).order_by(Idea.number.desc())
-    return list(session.scalars(query.limit(limit)))
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count_ideas_by(session: Session, author: Resident) -> int:
+    return session.scalar(select(func.count()).select_from(Idea).where(Idea.author_id == author.id))
 
 
 def idea_by_number(session: Session, community: Community, number: int) -> Idea:

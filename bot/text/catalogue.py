@@ -124,6 +124,7 @@ CATALOGUE: dict[str, Entry] = {
         "Thanks! Your idea is saved as #{number}. Organisers will review it, work out a "
         "cost and let you know. Send MY IDEAS to see your ideas.")),
     "my_ideas": Entry(N_("Your ideas:\n{lines}"), 2),
+    "my_ideas_more": Entry(N_("({count} older: send MY IDEAS {next})")),
     "my_ideas_none": Entry(N_(
         "You haven't given any ideas yet. Send IDEA and your idea, e.g. IDEA more benches "
         "on the green.")),
