@@ -9,11 +9,10 @@ from bot.cli.params import DAY, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import audit, ledger
 from bot.domain.communities import by_slug
-from bot.domain.notify import member_count
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
-from bot.text.organiser_text import plain, refuse_controls, sms_cost
+from bot.text.organiser_text import plain, refuse_controls
 
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -130,9 +129,7 @@ def update(slug, text, broadcast, yes) -> None:
         # be locked for everyone else meanwhile).
         with get_db().transaction() as session:
             community = by_slug(session, slug)
-            cost = sms_cost("budget_news", member_count(session, community),
-                            community.default_language, own="update", update=text,
-                            community=community.name)
+            cost = ledger.broadcast_cost(session, community, text)
         check_sms(cost, "member", yes)
     with get_db().transaction() as session:
         community = by_slug(session, slug)

@@ -86,12 +86,10 @@ MY_IDEAS_PAGE = 5  # ideas a MY IDEAS message lists
 def my_ideas(turn: Turn) -> Result:
     """The resident's own ideas with their status, newest first, five at a time: MY IDEAS 2
     for the next five (the first line says how many more there are)."""
-    rest = turn.command.rest.strip()
-    page = int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 3 else 1
     total = count_ideas_by(turn.session, turn.resident)
     if not total:
         return Result([turn.say("my_ideas_none")])
-    page = min(max(page, 1), -(-total // MY_IDEAS_PAGE))
+    page = min(max(turn.page, 1), -(-total // MY_IDEAS_PAGE))
     ideas = ideas_by(turn.session, turn.resident, MY_IDEAS_PAGE, (page - 1) * MY_IDEAS_PAGE)
     lines = [idea_line(turn, idea, idea.status, latest_reason(turn.session, idea)
                        if idea.status == "not_funded" else None) for idea in ideas]

@@ -36,6 +36,13 @@ class Turn:
     def language(self) -> str:
         return language_of(self.resident, self.community)
 
+    @property
+    def page(self) -> int:
+        """The page asked for after a keyword ("OPTIONS 2", "MY IDEAS 2"); 1 if none ("²" is a
+        digit to Python, not to int())."""
+        rest = self.command.rest.strip()
+        return int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 3 else 1
+
     def button(self, key: str, payload: str, request_contact: bool = False) -> Choice:
         """A button labelled from the catalogue in the resident's language."""
         return Choice(render(key, self.language), payload, request_contact)

@@ -77,9 +77,8 @@ def toggle(turn: Turn) -> Result:
         else:
             selected.append(number)
     selected.sort()
-    pages = round_messages.option_pages(round_, turn.language)  # the page of the option tapped
-    page = round_messages.page_of(pages, numbers[-1]) if numbers else 1
-    choices = round_messages.page_buttons(round_, pages, page, selected, turn.language)
+    choices = round_messages.buttons_at(round_, numbers[-1] if numbers else None, selected,
+                                        turn.language)  # the page of the option tapped
     if not selected:
         return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT,
                       data={"selected": []})
@@ -113,9 +112,7 @@ def submit(turn: Turn) -> Result:
     wrong = problem(round_, selected)
     if wrong is not None:  # over the budget, too many: say so, and keep the selection to trim
         key, values = wrong
-        pages = round_messages.option_pages(round_, turn.language)
-        choices = round_messages.page_buttons(round_, pages, round_messages.page_of(pages, selected[-1]),
-                                              selected, turn.language)
+        choices = round_messages.buttons_at(round_, selected[-1], selected, turn.language)
         return Result([Reply(turn.say(key, **values).text, choices)], step=Step.BALLOT,
                       data=turn.conversation.data)
     return vote_for(turn, selected)
@@ -129,10 +126,7 @@ def options(turn: Turn, selected: list[int] = ()) -> Result:
     if not selected and turn.conversation.step != Step.BALLOT:  # tick the ballot already cast
         ballot = ballot_of(turn.session, round_, turn.resident)
         selected = list(ballot.choices) if ballot else []
-    rest = turn.command.rest.strip()
-    # OPTIONS 2: the second page ("²" is a digit to Python, not to int()).
-    page = int(rest) if rest.isascii() and rest.isdigit() and len(rest) <= 3 else 1
-    text, choices = round_messages.options(round_, turn.language, page, selected)
+    text, choices = round_messages.options(round_, turn.language, turn.page, selected)
     return Result([Reply(text, choices)])
 
 

@@ -115,12 +115,7 @@ def from_shares(details, votes: dict[int, int], costs: dict[int, int],
                                                   round_left_pence=int(budget - spent) * 100)
         if step.selected_project is not None:
             spent += int(step.selected_project.cost)
-    for number, cost in costs.items():
-        if str(number) not in reasons:
-            reasons[str(number)] = {"votes": votes.get(number, 0), "funded": number in funded,
-                                    "by": "shares", "left_pence": 0, "cost_pence": cost * 100,
-                                    "round_left_pence": int(budget - spent) * 100}
-    return _by_number(reasons)
+    return _by_number(_unweighed(reasons, votes, costs, funded, int(budget - spent)))
 
 
 def from_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
@@ -135,12 +130,18 @@ def from_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
                                 "round_left_pence": (budget - spent) * 100}
         if taken:
             spent += costs[number]
+    return _by_number(_unweighed(reasons, votes, costs, funded, budget - spent))
+
+
+def _unweighed(reasons: dict[str, dict], votes: dict[int, int], costs: dict[int, int],
+               funded: set[int], left: int) -> dict[str, dict]:
+    """`reasons` with every option the equal-shares run never weighed (nobody voted for it):
+    its supporters had nothing; the round had `left` whole pounds at the end."""
     for number, cost in costs.items():
-        if str(number) not in reasons:
-            reasons[str(number)] = {"votes": votes.get(number, 0), "funded": number in funded,
-                                    "by": "shares", "left_pence": 0, "cost_pence": cost * 100,
-                                    "round_left_pence": (budget - spent) * 100}
-    return _by_number(reasons)
+        reasons.setdefault(str(number), {"votes": votes.get(number, 0), "funded": number in funded,
+                                         "by": "shares", "left_pence": 0, "cost_pence": cost * 100,
+                                         "round_left_pence": left * 100})
+    return reasons
 
 
 def from_greedy_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],

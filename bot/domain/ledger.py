@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
-from bot.domain.notify import broadcast
+from bot.domain.notify import broadcast, member_count
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
-from bot.text.organiser_text import plain, refuse_controls
+from bot.text.organiser_text import SmsCost, plain, refuse_controls, sms_cost
 from bot.text.times import EARLIEST, LATEST
 from models import Allocation, BudgetUpdate, Community, Spending
 from models.money import Correction
@@ -254,6 +254,13 @@ def spendings(session: Session, community: Community) -> list[Spending]:
 def corrections(session: Session, community: Community) -> list[Correction]:
     return list(session.scalars(
         select(Correction).where(Correction.community_id == community.id).order_by(Correction.number)))
+
+
+def broadcast_cost(session: Session, community: Community, text: str) -> SmsCost:
+    """What each member would get if `text` were broadcast as a budget update, and its cost."""
+    return sms_cost("budget_news", member_count(session, community), community.default_language,
+                    own="update", update=plain(refuse_controls(text, "the update")),
+                    community=community.name)
 
 
 def broadcast_update(session: Session, community: Community, update: BudgetUpdate,

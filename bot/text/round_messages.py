@@ -39,9 +39,12 @@ def option_pages(round_: Round, language: str = "en") -> list[list]:
     return [*pages, page]
 
 
-def page_of(pages: list[list], number: int) -> int:
-    """The page (from 1) that holds option `number`; 1 if none does."""
-    return next((n for n, page in enumerate(pages, 1) if any(o.number == number for o in page)), 1)
+def buttons_at(round_: Round, number: int | None, selected, language: str) -> tuple[Choice, ...]:
+    """The buttons of the page that holds option `number` (the first page if none does), the
+    `selected` options ticked."""
+    pages = option_pages(round_, language)
+    page = next((n for n, page in enumerate(pages, 1) if any(o.number == number for o in page)), 1)
+    return page_buttons(round_, pages, page, selected, language)
 
 
 def how_to_vote(round_: Round, language: str) -> str:

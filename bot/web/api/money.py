@@ -5,10 +5,8 @@ from flask import g, jsonify
 
 from bot.context import now
 from bot.domain import ledger
-from bot.domain.notify import member_count
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
-from bot.text.organiser_text import plain, refuse_controls, sms_cost
 from bot.web.api import community_route, field
 from bot.web.api.openapi import NUMBER, PATHS, SLUG, _obj, _op
 from models import Organiser
@@ -81,9 +79,7 @@ def post_update(session, community, body):
     broadcast = field(body, "broadcast", bool, default=False)
     cost = None
     if broadcast:
-        cost = sms_cost("budget_news", member_count(session, community), community.default_language,
-                        own="update", update=plain(refuse_controls(text, "the update")),
-                        community=community.name)
+        cost = ledger.broadcast_cost(session, community, text)
         if cost.worth_asking and not field(body, "yes", bool, default=False):
             why = "the text does not fit whole" if cost.shortened else f"{cost.segments} segments each"
             raise InvalidInput(f"not sent: {why} (up to {cost.total} SMS segments); each member "
