@@ -1,5 +1,6 @@
 """Compile the translations (.po, in the repository) to .mo files when the package is built or
 installed; everything else about the package is in pyproject.toml."""
+
 from pathlib import Path
 
 from setuptools import setup

@@ -1,6 +1,8 @@
-"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|faults|load --db sqlite|postgresql [--quick]
+"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|faults|load
+    --db sqlite|postgresql [--quick]
 
 `faults` and `load` (PostgreSQL and gunicorn) keep options of their own and are not in `all`."""
+
 import argparse
 import subprocess
 import sys
@@ -14,29 +16,33 @@ SUITE = ("inbound", "answers", "dispatch", "broadcast", "close", "digest")
 def main(argv: list[str]) -> int:
     if argv[:1] == ["faults"]:  # the fault suite keeps its own options (PostgreSQL only)
         from bench import faults
+
         sys.argv = ["bench/faults.py", *argv[1:]]
         return faults.main() or 0
     if argv[:1] == ["load"]:  # the inbound load under gunicorn (PostgreSQL only)
         from bench import load
+
         return load.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("benchmark", choices=("all", *SUITE))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
-    parser.add_argument("--members", type=int,
-                        help="members (broadcast), ballots (close) or residents (digest)")
+    parser.add_argument(
+        "--members", type=int, help="members (broadcast), ballots (close) or residents (digest)"
+    )
     args = parser.parse_args(argv)
     if args.benchmark == "all":  # each in a process of its own, for its own peak RSS
-        extra = ["--db", args.db] + (["--quick"] if args.quick else []) + (
-            ["--members", str(args.members)] if args.members else [])
-        return max(subprocess.run([sys.executable, "-m", "bench", name, *extra]).returncode
-                   for name in SUITE)
+        extra = (
+            ["--db", args.db]
+            + (["--quick"] if args.quick else [])
+            + (["--members", str(args.members)] if args.members else [])
+        )
+        return max(subprocess.run([sys.executable, "-m", "bench", name, *extra]).returncode for name in SUITE)
     module = __import__(f"bench.{args.benchmark}", fromlist=["run"])
     url = harness.database_url(args.db)
     started = time.perf_counter()
     try:
-        sized = {"members": args.members} if args.benchmark in ("broadcast", "close", "digest") \
-            else {}
+        sized = {"members": args.members} if args.benchmark in ("broadcast", "close", "digest") else {}
         module.run(args.db, url, args.quick, *sized.values())
     finally:
         harness.drop(args.db)

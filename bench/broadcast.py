@@ -1,6 +1,7 @@
 """A budget update broadcast to N members (set-based, bench/README.md) against a bare
 INSERT ... SELECT of one row per member; the per-member notify() loop it replaced is timed once
 beside them, for the before/after figure."""
+
 import time
 
 from sqlalchemy import delete, text
@@ -12,9 +13,11 @@ from bot.domain import ledger
 from bot.domain.notify import members, notify
 from models import OutboxMessage, utcnow
 
-BARE = ("INSERT INTO bench_broadcast (resident_id, address, body) "
-        "SELECT r.id, i.value, :body FROM resident r JOIN identity i ON i.resident_id = r.id "
-        "WHERE r.community_id = :community AND r.status = 'active' AND r.opted_out = :no")
+BARE = (
+    "INSERT INTO bench_broadcast (resident_id, address, body) "
+    "SELECT r.id, i.value, :body FROM resident r JOIN identity i ON i.resident_id = r.id "
+    "WHERE r.community_id = :community AND r.status = 'active' AND r.opted_out = :no"
+)
 
 
 def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
@@ -24,8 +27,9 @@ def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
     with db.transaction() as session:
         community = add_members(session, count)
     with db.engine.begin() as connection:
-        connection.execute(text("CREATE TABLE bench_broadcast (resident_id INTEGER, "
-                                "address VARCHAR(64), body TEXT)"))
+        connection.execute(
+            text("CREATE TABLE bench_broadcast (resident_id INTEGER, address VARCHAR(64), body TEXT)")
+        )
 
     def prepare(side: str) -> None:
         with db.engine.begin() as connection:
@@ -39,9 +43,15 @@ def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
 
     def baseline(side: Side) -> None:
         with db.engine.begin() as connection:
-            side.items += connection.execute(text(BARE), {
-                "body": "Bench budget news: The garden opened Send BUDGET for the figures.",
-                "community": community.id, "no": False}).rowcount
+            side.items += connection.execute(
+                text(BARE),
+                {
+                    "body": "Bench budget news: The garden opened Send BUDGET for the figures.",
+                    "community": community.id,
+                    "no": False,
+                },
+            ).rowcount
+
     ours, bare = interleave(rounds, project, baseline, prepare)
     report(f"broadcast {count:,} members ({db_kind})", ours, bare, "row")
     if not quick and count <= 10_000:
@@ -49,6 +59,13 @@ def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
         started = time.perf_counter()
         with db.transaction() as session:
             for resident in members(session, community):
-                notify(session, community, resident, "budget_news", utcnow(), update="Before",
-                       key=f"legacy:{resident.id}")
+                notify(
+                    session,
+                    community,
+                    resident,
+                    "budget_news",
+                    utcnow(),
+                    update="Before",
+                    key=f"legacy:{resident.id}",
+                )
         seconds("before (notify per member)", {f"{count:,} members": time.perf_counter() - started})

@@ -6,6 +6,7 @@ and greedy: equal shares on 200 ballots is pabutools' and takes ~25 s on this ro
 (over 10,000 ballots) make one interleaved turn, not three: ballots are inserted for each turn.
 `BENCH_CLOSE_PABUTOOLS=1` counts with pabutools whatever the size (the "before" of the counts
 without it: equal_shares.py and greedy.py)."""
+
 import os
 import random
 import time
@@ -45,19 +46,41 @@ def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
     def prepare(side: str) -> None:
         now = utcnow()
         with db.transaction() as session:
-            round_ = Round(community_id=community.id, title="Park", method="approval",
-                           rule=rule, budget_pence=1_000_000_00, status="open", opens_at=now,
-                           closes_at=now + timedelta(days=1), opened_at=now, created_at=now,
-                           options=[RoundOption(number=n, title=f"Idea {n}", cost_pence=costs[n - 1])
-                                    for n in range(1, options + 1)])
+            round_ = Round(
+                community_id=community.id,
+                title="Park",
+                method="approval",
+                rule=rule,
+                budget_pence=1_000_000_00,
+                status="open",
+                opens_at=now,
+                closes_at=now + timedelta(days=1),
+                opened_at=now,
+                created_at=now,
+                options=[
+                    RoundOption(number=n, title=f"Idea {n}", cost_pence=costs[n - 1])
+                    for n in range(1, options + 1)
+                ],
+            )
             session.add(round_)
             session.flush()
             for start in range(0, len(voters), 10_000):
-                session.execute(insert(Ballot), [
-                    dict(round_id=round_.id, resident_id=voter, channel="sms", cast_at=now,
-                         changed_at=now, choices=sorted(set(rng.choices(
-                             range(1, options + 1), weights=popular, k=rng.randint(1, 5)))))
-                    for voter in voters[start:start + 10_000]])
+                session.execute(
+                    insert(Ballot),
+                    [
+                        dict(
+                            round_id=round_.id,
+                            resident_id=voter,
+                            channel="sms",
+                            cast_at=now,
+                            changed_at=now,
+                            choices=sorted(
+                                set(rng.choices(range(1, options + 1), weights=popular, k=rng.randint(1, 5)))
+                            ),
+                        )
+                        for voter in voters[start : start + 10_000]
+                    ],
+                )
             opened[side] = round_.id
 
     def project(side: Side) -> None:
@@ -68,21 +91,27 @@ def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
     def baseline(side: Side) -> None:
         with db.engine.begin() as connection:
             tally = Counter()
-            for (choices,) in connection.execute(select(Ballot.choices).where(
-                    Ballot.round_id == opened["baseline"])):
+            for (choices,) in connection.execute(
+                select(Ballot.choices).where(Ballot.round_id == opened["baseline"])
+            ):
                 tally.update(choices)
             winners = [number for number, _ in tally.most_common(5)]
-            connection.execute(text(
-                "INSERT INTO bench_result (resident_id, body) SELECT id, :body FROM resident "
-                "WHERE community_id = :community AND status = 'active'"),
-                {"body": f"Winners: {winners}", "community": community.id})
+            connection.execute(
+                text(
+                    "INSERT INTO bench_result (resident_id, body) SELECT id, :body FROM resident "
+                    "WHERE community_id = :community AND status = 'active'"
+                ),
+                {"body": f"Winners: {winners}", "community": community.id},
+            )
         side.items += count
+
     ours, bare = interleave(rounds, project, baseline, prepare)
     report(f"close {count:,} ballots ({db_kind})", ours, bare, "ballot")
     started = time.perf_counter()
     with db.transaction() as session:
         same, _ = recount(session, session.get(Round, opened["project"]))
-    seconds(f"recount {count:,} ballots, {options} options, {rule}",
-            {"recount": time.perf_counter() - started,
-             "close": ours.seconds / rounds})
+    seconds(
+        f"recount {count:,} ballots, {options} options, {rule}",
+        {"recount": time.perf_counter() - started, "close": ours.seconds / rounds},
+    )
     print(f"  recount same as published: {same}; max RSS after it {peak_rss_mb():.0f} MB", flush=True)

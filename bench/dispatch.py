@@ -6,6 +6,7 @@ With workers (`python -m bench.dispatch --db postgresql --workers 2`, or
 BENCH_DISPATCH_WORKERS=2 with `python -m bench dispatch`), it also measures how the dispatcher
 scales: 1 worker, then N, each a process of its own (as `commonpurse worker` is) draining the
 same queue against the same fake, interleaved; it checks every message went exactly once."""
+
 import argparse
 import multiprocessing
 import os
@@ -13,8 +14,20 @@ import sys
 import time
 
 import requests
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, func, \
-    insert, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from bench import harness
 from bench.harness import NUMBER, Side, interleave, project_app, report
@@ -29,14 +42,19 @@ from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.fakes import serve_in_thread
 
 BARE = MetaData()
-bare_outbox = Table("bench_outbox", BARE, Column("id", Integer, primary_key=True),
-                    Column("address", String(64)), Column("body", Text),
-                    Column("status", String(20)), Column("provider_id", String(100)),
-                    Column("sent_at", DateTime(timezone=True)))
+bare_outbox = Table(
+    "bench_outbox",
+    BARE,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(64)),
+    Column("body", Text),
+    Column("status", String(20)),
+    Column("provider_id", String(100)),
+    Column("sent_at", DateTime(timezone=True)),
+)
 
 
-def run(db_kind: str, url: str, quick: bool, workers: int | None = None,
-        with_ratio: bool = True) -> None:
+def run(db_kind: str, url: str, quick: bool, workers: int | None = None, with_ratio: bool = True) -> None:
     """The ratio against the bare loop; then, with workers > 1, the scaling."""
     if workers is None:
         workers = int(os.environ.get("BENCH_DISPATCH_WORKERS") or 1)
@@ -67,9 +85,13 @@ def ratio(db_kind: str, db: Database, api: str, quick: bool) -> None:
             _queue(db, per_round, "news {n}")
             return
         with db.engine.begin() as connection:
-            connection.execute(insert(bare_outbox), [
-                dict(address=f"+4477009{n:05d}", body=f"news {n}", status="queued")
-                for n in range(per_round)])
+            connection.execute(
+                insert(bare_outbox),
+                [
+                    dict(address=f"+4477009{n:05d}", body=f"news {n}", status="queued")
+                    for n in range(per_round)
+                ],
+            )
 
     def project(side: Side) -> None:
         while dispatcher.run_once():
@@ -79,14 +101,20 @@ def ratio(db_kind: str, db: Database, api: str, quick: bool) -> None:
     def baseline(side: Side) -> None:
         while True:
             with db.engine.begin() as connection:
-                due = select(bare_outbox.c.id).where(bare_outbox.c.status == "queued") \
-                    .order_by(bare_outbox.c.id).limit(50)
+                due = (
+                    select(bare_outbox.c.id)
+                    .where(bare_outbox.c.status == "queued")
+                    .order_by(bare_outbox.c.id)
+                    .limit(50)
+                )
                 if db_kind == "postgresql":
                     due = due.with_for_update(skip_locked=True)
-                rows = connection.execute(update(bare_outbox).where(bare_outbox.c.id.in_(due.scalar_subquery()))
-                                          .values(status="sending")
-                                          .returning(bare_outbox.c.id, bare_outbox.c.address,
-                                                     bare_outbox.c.body)).all()
+                rows = connection.execute(
+                    update(bare_outbox)
+                    .where(bare_outbox.c.id.in_(due.scalar_subquery()))
+                    .values(status="sending")
+                    .returning(bare_outbox.c.id, bare_outbox.c.address, bare_outbox.c.body)
+                ).all()
             if not rows:
                 break
             sent = []
@@ -95,24 +123,30 @@ def ratio(db_kind: str, db: Database, api: str, quick: bool) -> None:
                 answer.raise_for_status()
                 sent.append({"row_id": row.id, "sid": answer.json()["sid"], "at": utcnow()})
             with db.engine.begin() as connection:
-                connection.execute(update(bare_outbox).where(bare_outbox.c.id == bindparam("row_id"))
-                                   .values(status="sent", provider_id=bindparam("sid"),
-                                           sent_at=bindparam("at")), sent)
+                connection.execute(
+                    update(bare_outbox)
+                    .where(bare_outbox.c.id == bindparam("row_id"))
+                    .values(status="sent", provider_id=bindparam("sid"), sent_at=bindparam("at")),
+                    sent,
+                )
         side.items += per_round
+
     ours, bare = interleave(rounds, project, baseline, prepare)
     report(f"dispatch ({db_kind})", ours, bare, "msg")
 
 
-def scaling(db_kind: str, url: str, db: Database, api: str, fake: FakeTwilio, quick: bool,
-            workers: int) -> None:
+def scaling(
+    db_kind: str, url: str, db: Database, api: str, fake: FakeTwilio, quick: bool, workers: int
+) -> None:
     """msg/s of 1 worker and of `workers` workers (processes), interleaved, each turn draining
     a fresh queue; every message must reach the fake exactly once."""
     per_round, rounds = (300, 2) if quick else (3000, 3)
     context = multiprocessing.get_context("spawn")  # no forked engine, no forked threads
     commands = [context.Queue() for _ in range(workers)]
     results = context.Queue()
-    processes = [context.Process(target=_worker, args=(url, api, queue, results), daemon=True)
-                 for queue in commands]
+    processes = [
+        context.Process(target=_worker, args=(url, api, queue, results), daemon=True) for queue in commands
+    ]
     for process in processes:
         process.start()
     try:
@@ -129,14 +163,16 @@ def scaling(db_kind: str, url: str, db: Database, api: str, fake: FakeTwilio, qu
         for process in processes:
             process.join(timeout=30)
     one, many = (sum(rates[n]) / len(rates[n]) for n in (1, workers))
-    print(f"dispatch workers ({db_kind}): 1 worker {one:,.0f} msg/s, {workers} workers "
-          f"{many:,.0f} msg/s (x{many / one:.2f}); per turn: "
-          + ", ".join(f"{n}: " + " ".join(f"{r:,.0f}" for r in rates[n]) for n in rates)
-          + f"; last turn's shares {'/'.join(map(str, shares))}", flush=True)
+    print(
+        f"dispatch workers ({db_kind}): 1 worker {one:,.0f} msg/s, {workers} workers "
+        f"{many:,.0f} msg/s (x{many / one:.2f}); per turn: "
+        + ", ".join(f"{n}: " + " ".join(f"{r:,.0f}" for r in rates[n]) for n in rates)
+        + f"; last turn's shares {'/'.join(map(str, shares))}",
+        flush=True,
+    )
 
 
-def _turn(db: Database, fake: FakeTwilio, commands, results,
-          count: int) -> tuple[float, list[int]]:
+def _turn(db: Database, fake: FakeTwilio, commands, results, count: int) -> tuple[float, list[int]]:
     """Queue `count` messages, let the given workers drain them; msg/s, and how many each
     worker took."""
     _queue(db, count, f"news {{n}} of turn {time.monotonic_ns()}")
@@ -151,8 +187,10 @@ def _turn(db: Database, fake: FakeTwilio, commands, results,
     with db.engine.connect() as connection:
         waiting = connection.scalar(select(func.count()).where(OutboxMessage.status != "sent"))
     if attempted != count or len(sent) != count or len(set(sent)) != count or waiting:
-        raise AssertionError(f"{len(commands)} workers: {count} queued, {attempted} attempted, "
-                             f"{len(sent)} sent ({len(set(sent))} distinct), {waiting} not sent")
+        raise AssertionError(
+            f"{len(commands)} workers: {count} queued, {attempted} attempted, "
+            f"{len(sent)} sent ({len(set(sent))} distinct), {waiting} not sent"
+        )
     return count / elapsed, shares
 
 
@@ -174,16 +212,20 @@ def _worker(url: str, api: str, commands, results) -> None:
 
 def _channel(api: str) -> TwilioSMSChannel:
     """The real SMS sender, pointed at the fake, pacing off."""
-    return TwilioSMSChannel(TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, api_url=api),
-                            pacer=Pacer(10**9))
+    return TwilioSMSChannel(TwilioSettings(ACCOUNT_SID, AUTH_TOKEN, api_url=api), pacer=Pacer(10**9))
 
 
 def _queue(db: Database, count: int, text: str) -> None:
     """`count` SMS in the outbox; `text` is formatted with each one's number `n`."""
     with db.transaction() as session:
         for n in range(count):
-            enqueue(session, address=Address("sms", f"+4477009{n:05d}"), text=text.format(n=n),
-                    now=utcnow(), sender=NUMBER)
+            enqueue(
+                session,
+                address=Address("sms", f"+4477009{n:05d}"),
+                text=text.format(n=n),
+                now=utcnow(),
+                sender=NUMBER,
+            )
 
 
 def main(argv: list[str]) -> int:

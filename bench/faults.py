@@ -24,6 +24,7 @@ proxy's. Everything lives in its own schema (`bench_faults`), dropped at the end
 processes' logs and a CSV of every webhook request (requests.csv) are kept with --keep-logs or
 when the run fails. Needs gunicorn (`pip install gunicorn`). See bench/README.md.
 """
+
 import argparse
 import collections
 import contextlib
@@ -52,8 +53,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
-from bench.processes import Processes, children, console_script, free_port, gunicorn, \
-    wait_healthy
+from bench.processes import Processes, children, console_script, free_port, gunicorn, wait_healthy
 from bench.processes import environment as process_environment
 from bot.text.catalogue import render
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -66,10 +66,28 @@ WEBHOOK = "/webhooks/twilio/sms"
 NUMBER = "+441632960001"  # the community's (Ofcom drama range)
 FLOOD_LIMIT = 10  # the app's default per-sender limit a minute (INBOUND_PER_MINUTE)
 TWILIO_GIVES_UP = 15.0  # seconds Twilio waits for a webhook's answer
-SCRIPT = ["YES", "BUDGET", "IDEA {idea} near number {n}", "£{cost}", "MY IDEAS", "HELP",
-          "IDEA {idea} for street {n}", "SKIP", "BUDGET", "HELP", "MY IDEAS", "BUDGET"]
-IDEAS = ["more benches on the green", "a community fridge", "repair the play park",
-         "free swimming lessons", "a mural by the station", "planters on the high street"]
+SCRIPT = [
+    "YES",
+    "BUDGET",
+    "IDEA {idea} near number {n}",
+    "£{cost}",
+    "MY IDEAS",
+    "HELP",
+    "IDEA {idea} for street {n}",
+    "SKIP",
+    "BUDGET",
+    "HELP",
+    "MY IDEAS",
+    "BUDGET",
+]
+IDEAS = [
+    "more benches on the green",
+    "a community fridge",
+    "repair the play park",
+    "free swimming lessons",
+    "a mural by the station",
+    "planters on the high street",
+]
 
 
 class Timeout(Exception):
@@ -78,6 +96,7 @@ class Timeout(Exception):
 
 # --------------------------------------------------------------------------------------------
 # The fake Twilio, recording which provider id went where and when
+
 
 @dataclass
 class Receipt:
@@ -107,6 +126,7 @@ def start_twilio() -> tuple[FakeTwilio, list[Receipt], Callable[[], None]]:
 
 # --------------------------------------------------------------------------------------------
 # The load
+
 
 @dataclass
 class Sent:
@@ -173,20 +193,27 @@ class Load:
             turn = turns[number]
             turns[number] += 1
             body = SCRIPT[turn % len(SCRIPT)].format(
-                idea=IDEAS[(turn + n) % len(IDEAS)], n=n, cost=(n % 40 + 1) * 250)
+                idea=IDEAS[(turn + n) % len(IDEAS)], n=n, cost=(n % 40 + 1) * 250
+            )
             yield Sent(f"SM{uuid.uuid4().hex}", number, body, due)
 
     def _post(self, sent: Sent) -> None:
         session = getattr(self.local, "session", None)
         if session is None:
             session = self.local.session = requests.Session()
-        params = {"MessageSid": sent.sid, "AccountSid": ACCOUNT_SID, "From": sent.sender,
-                  "To": NUMBER, "Body": sent.body, "NumMedia": "0", "NumSegments": "1"}
+        params = {
+            "MessageSid": sent.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": sent.sender,
+            "To": NUMBER,
+            "Body": sent.body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+        }
         headers = {"X-Twilio-Signature": self.validator.compute_signature(PUBLIC + WEBHOOK, params)}
         sent.started = time.monotonic()
         try:
-            response = session.post(self.base + WEBHOOK, data=params, headers=headers,
-                                    timeout=(5, 60))
+            response = session.post(self.base + WEBHOOK, data=params, headers=headers, timeout=(5, 60))
             sent.status = response.status_code
         except requests.RequestException as exc:
             sent.error = type(exc).__name__
@@ -196,6 +223,7 @@ class Load:
 
 # --------------------------------------------------------------------------------------------
 # The faults
+
 
 @dataclass
 class Faults:
@@ -234,9 +262,12 @@ class Faults:
         deadline = time.monotonic() + seconds
         while True:
             with self.engine.connect() as connection:
-                held = connection.execute(text(
-                    "SELECT count(*) FROM outbox_message WHERE status = 'sending' "
-                    "AND claimed_at > clock_timestamp() - interval '2 seconds'")).scalar()
+                held = connection.execute(
+                    text(
+                        "SELECT count(*) FROM outbox_message WHERE status = 'sending' "
+                        "AND claimed_at > clock_timestamp() - interval '2 seconds'"
+                    )
+                ).scalar()
             if held or time.monotonic() > deadline:
                 return held
             time.sleep(0.005)
@@ -246,8 +277,9 @@ class Faults:
         held = self.while_sending()
         os.kill(old.pid, signal.SIGKILL)
         old.wait(10)
-        self.note(start, f"SIGKILL dispatcher (commonpurse worker, pid {old.pid}) "
-                         f"holding {held} claimed rows")
+        self.note(
+            start, f"SIGKILL dispatcher (commonpurse worker, pid {old.pid}) holding {held} claimed rows"
+        )
         time.sleep(1.0)
         new = self.processes.start("worker", self.worker_argv)
         self.note(start, f"started a new dispatcher (pid {new.pid})")
@@ -276,8 +308,7 @@ class Faults:
         held = self.while_sending()
         self.proxy.cut()
         self.cut_at = time.monotonic()
-        self.note(start, f"database cut (proxy) for {self.outage:.0f} s, "
-                         f"{held} outbox rows being sent")
+        self.note(start, f"database cut (proxy) for {self.outage:.0f} s, {held} outbox rows being sent")
 
     def restore(self, start: float) -> None:
         self.proxy.restore()
@@ -312,6 +343,7 @@ class Sampler:
 # --------------------------------------------------------------------------------------------
 # What became of it all
 
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -326,10 +358,18 @@ def write_requests(path: Path, results: list[Sent], start: float) -> None:
         out = csv.writer(handle)
         out.writerow(["sid", "from", "body", "scheduled", "started", "answered", "status", "error"])
         for s in results:
-            out.writerow([s.sid, s.sender, s.body, f"{s.scheduled - start:.3f}",
-                          f"{s.started - start:.3f}" if s.started else "",
-                          f"{s.answered - start:.3f}" if s.answered else "", s.status or "",
-                          s.error or ""])
+            out.writerow(
+                [
+                    s.sid,
+                    s.sender,
+                    s.body,
+                    f"{s.scheduled - start:.3f}",
+                    f"{s.started - start:.3f}" if s.started else "",
+                    f"{s.answered - start:.3f}" if s.answered else "",
+                    s.status or "",
+                    s.error or "",
+                ]
+            )
 
 
 def busiest_minute(times: list) -> int:
@@ -354,14 +394,24 @@ def count_in(log: Path, needle: str) -> int:
 
 def outstanding(engine, spool: Path) -> tuple[int, int]:
     with engine.connect() as connection:
-        busy = connection.execute(text(
-            "SELECT count(*) FROM outbox_message WHERE status IN ('queued', 'sending')")).scalar()
+        busy = connection.execute(
+            text("SELECT count(*) FROM outbox_message WHERE status IN ('queued', 'sending')")
+        ).scalar()
     files = len([p for p in spool.glob("*.json")]) if spool.exists() else 0
     return busy, files
 
 
-def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler: Sampler,
-            logs: Path, drained: bool, drain_seconds: float, processes: Processes) -> bool:
+def analyse(
+    engine,
+    load: Load,
+    receipts: list[Receipt],
+    faults: Faults,
+    sampler: Sampler,
+    logs: Path,
+    drained: bool,
+    drain_seconds: float,
+    processes: Processes,
+) -> bool:
     """Print what became of every message; True when every acknowledged message was stored
     and nothing answered 5xx."""
     results = load.results
@@ -372,12 +422,15 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
     no_answer = [s for s in results if s.status is None]
 
     with engine.connect() as connection:
-        inbound = connection.execute(text(
-            "SELECT id, provider_message_id, sender, received_at FROM inbound_message "
-            "WHERE channel = 'sms'")).all()
-        outbox = connection.execute(text(
-            "SELECT id, address, body, status, provider_id, created_at, attempts "
-            "FROM outbox_message")).all()
+        inbound = connection.execute(
+            text(
+                "SELECT id, provider_message_id, sender, received_at FROM inbound_message "
+                "WHERE channel = 'sms'"
+            )
+        ).all()
+        outbox = connection.execute(
+            text("SELECT id, address, body, status, provider_id, created_at, attempts FROM outbox_message")
+        ).all()
     stored = {row.provider_message_id: row for row in inbound}
     missing = sorted(sid for sid in acked if sid not in stored)
     stored_anyway = sum(1 for s in no_answer if s.sid in stored)
@@ -398,8 +451,9 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
         key = (row.sender, row.received_at)
         if key in replies:
             continue
-        later = next((r for r in by_sender[row.sender]
-                      if r.id not in used and r.created_at >= row.received_at), None)
+        later = next(
+            (r for r in by_sender[row.sender] if r.id not in used and r.created_at >= row.received_at), None
+        )
         if later is not None:
             used.add(later.id)
             replies[key] = [later]
@@ -412,8 +466,11 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
         n = len(replies.get((row.sender, row.received_at), []))
         per_inbound[n] += 1
         if n == 0:  # the app's flood rule: more than FLOOD_LIMIT from a sender in a minute
-            recent = sum(1 for t in times_by_sender[row.sender]
-                         if timedelta(0) <= row.received_at - t < timedelta(minutes=1))
+            recent = sum(
+                1
+                for t in times_by_sender[row.sender]
+                if timedelta(0) <= row.received_at - t < timedelta(minutes=1)
+            )
             if recent > FLOOD_LIMIT:
                 flooded += 1
             else:
@@ -455,8 +512,11 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
         row = stored.get(sid)
         if row is None:
             continue
-        at = [arrival[r.provider_id] for r in replies.get((row.sender, row.received_at), [])
-              if r.provider_id in arrival]
+        at = [
+            arrival[r.provider_id]
+            for r in replies.get((row.sender, row.received_at), [])
+            if r.provider_id in arrival
+        ]
         if not at:
             outage_unreplied += sid in during
             continue
@@ -466,8 +526,9 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
     slip = max((s.started - s.scheduled for s in results if s.started), default=0.0)
     backlog = max((busy for _, busy, _ in sampler.samples), default=0)
     replayed_in = sampler.spool_empty_after(faults.restored_at)
-    alive = {name: "alive" if process.poll() is None else "EXITED"
-             for name, process in processes.running.items()}
+    alive = {
+        name: "alive" if process.poll() is None else "EXITED" for name, process in processes.running.items()
+    }
 
     print()
     print("Faults injected (seconds into the load):")
@@ -476,49 +537,102 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
     print()
     lost = f"  MISSING {len(missing)}: {', '.join(missing[:10])}" if missing else ""
     rows = [
-        ("webhooks sent", (f"{len(results)} from {len({s.sender for s in results})} residents "
-                           f"in {load.seconds:.0f} s ({len(results) / load.seconds:.1f}/s)")),
+        (
+            "webhooks sent",
+            (
+                f"{len(results)} from {len({s.sender for s in results})} residents "
+                f"in {load.seconds:.0f} s ({len(results) / load.seconds:.1f}/s)"
+            ),
+        ),
         ("answers", ", ".join(f"{k}: {v}" for k, v in sorted(answers.items(), key=str))),
-        ("webhook latency", (f"p50 {percentile(latencies, 50) * 1000:.0f} ms, "
-                             f"p95 {percentile(latencies, 95) * 1000:.0f} ms, "
-                             f"max {max(latencies, default=0):.1f} s; "
-                             f"{over_twilio} over Twilio's {TWILIO_GIVES_UP:.0f} s "
-                             f"(client slip max {slip:.1f} s)")),
+        (
+            "webhook latency",
+            (
+                f"p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+                f"p95 {percentile(latencies, 95) * 1000:.0f} ms, "
+                f"max {max(latencies, default=0):.1f} s; "
+                f"{over_twilio} over Twilio's {TWILIO_GIVES_UP:.0f} s "
+                f"(client slip max {slip:.1f} s)"
+            ),
+        ),
         ("acknowledged (200)", str(len(acked))),
         ("stored of those", f"{len(acked) - len(missing)}{lost}"),
         ("no HTTP answer", f"{len(no_answer)} ({stored_anyway} of them stored anyway)"),
-        ("5xx answers", (f"{fivexx} ({errors_stored} of them stored; Twilio does not retry)"
-                         if fivexx else "0")),
-        ("spooled in outage", (f"{len(spooled)} (web log); spool replayed "
-                               + (f"{replayed_in:.0f} s after restore" if replayed_in is not None
-                                  else "-"))),
-        ("replies per inbound", (", ".join(f"{k}: {v}" for k, v in sorted(per_inbound.items()))
-                                 + f"  (of the 0s: {flooded} flood-limited, "
-                                   f"{len(unanswered)} other)")),
-        ("flood limit", (f"residents sent at most {sent_per_minute} in a minute, stored as up to "
-                         f"{stored_per_minute} in a minute (received_at); "
-                         f"{told_to_slow_down} 'slow down' replies")),
-        ("outbox rows", (f"{len(outbox)} ({linked} linked to an inbound message); "
-                         f"most waiting at once {backlog}")),
+        (
+            "5xx answers",
+            (f"{fivexx} ({errors_stored} of them stored; Twilio does not retry)" if fivexx else "0"),
+        ),
+        (
+            "spooled in outage",
+            (
+                f"{len(spooled)} (web log); spool replayed "
+                + (f"{replayed_in:.0f} s after restore" if replayed_in is not None else "-")
+            ),
+        ),
+        (
+            "replies per inbound",
+            (
+                ", ".join(f"{k}: {v}" for k, v in sorted(per_inbound.items()))
+                + f"  (of the 0s: {flooded} flood-limited, "
+                f"{len(unanswered)} other)"
+            ),
+        ),
+        (
+            "flood limit",
+            (
+                f"residents sent at most {sent_per_minute} in a minute, stored as up to "
+                f"{stored_per_minute} in a minute (received_at); "
+                f"{told_to_slow_down} 'slow down' replies"
+            ),
+        ),
+        (
+            "outbox rows",
+            (f"{len(outbox)} ({linked} linked to an inbound message); most waiting at once {backlog}"),
+        ),
         ("outbox statuses", ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))),
-        ("provider received", (f"{len(receipts)} messages for {len(sent_rows)} rows sent; "
-                               f"{len(orphans)} accepted but never recorded")),
-        ("duplicate sends", (f"{twice} ({len(twice_keys)} messages received twice"
-                             + (f", {min(gaps):.0f}-{max(gaps):.0f} s apart" if gaps else "")
-                             + f"); {retried} rows with attempts > 1")),
-        ("reply lag, normal", (f"p50 {percentile(lag_normal, 50):.1f} s, "
-                               f"p95 {percentile(lag_normal, 95):.1f} s, "
-                               f"max {max(lag_normal, default=float('nan')):.1f} s")),
-        ("reply lag, outage", (f"{len(lag_outage)} messages: p50 {percentile(lag_outage, 50):.1f} s, "
-                               f"slowest {max(lag_outage, default=float('nan')):.1f} s; "
-                               f"{outage_unreplied} without a reply")),
+        (
+            "provider received",
+            (
+                f"{len(receipts)} messages for {len(sent_rows)} rows sent; "
+                f"{len(orphans)} accepted but never recorded"
+            ),
+        ),
+        (
+            "duplicate sends",
+            (
+                f"{twice} ({len(twice_keys)} messages received twice"
+                + (f", {min(gaps):.0f}-{max(gaps):.0f} s apart" if gaps else "")
+                + f"); {retried} rows with attempts > 1"
+            ),
+        ),
+        (
+            "reply lag, normal",
+            (
+                f"p50 {percentile(lag_normal, 50):.1f} s, "
+                f"p95 {percentile(lag_normal, 95):.1f} s, "
+                f"max {max(lag_normal, default=float('nan')):.1f} s"
+            ),
+        ),
+        (
+            "reply lag, outage",
+            (
+                f"{len(lag_outage)} messages: p50 {percentile(lag_outage, 50):.1f} s, "
+                f"slowest {max(lag_outage, default=float('nan')):.1f} s; "
+                f"{outage_unreplied} without a reply"
+            ),
+        ),
         ("drained", f"{'yes' if drained else 'NO'}, {drain_seconds:.0f} s after the load"),
-        ("process events", (f"gunicorn worker timeouts {count_in(logs / 'web.log', 'WORKER TIMEOUT')}, "
-                            f"dispatcher passes failed "
-                            f"{count_in(logs / 'worker.log', 'dispatcher pass failed')}, "
-                            f"lapsed claims taken over {count_in(logs / 'worker.log', 'claim lapsed')}; "
-                            f"at the end: web {alive['web']}, dispatcher {alive['worker']}, "
-                            f"scheduler {alive['scheduler']}")),
+        (
+            "process events",
+            (
+                f"gunicorn worker timeouts {count_in(logs / 'web.log', 'WORKER TIMEOUT')}, "
+                f"dispatcher passes failed "
+                f"{count_in(logs / 'worker.log', 'dispatcher pass failed')}, "
+                f"lapsed claims taken over {count_in(logs / 'worker.log', 'claim lapsed')}; "
+                f"at the end: web {alive['web']}, dispatcher {alive['worker']}, "
+                f"scheduler {alive['scheduler']}"
+            ),
+        ),
     ]
     width = max(len(key) for key, _ in rows)
     for key, value in rows:
@@ -539,12 +653,15 @@ def analyse(engine, load: Load, receipts: list[Receipt], faults: Faults, sampler
     if not drained:
         notes.append("outbox or spool not drained")
     print()
-    print(f"{'PASS' if ok else 'FAIL'}: {len(acked)} acknowledged, {len(acked) - len(missing)} stored, "
-          f"{fivexx} 5xx; " + ("; ".join(notes) if notes else "no duplicates, every message answered"))
+    print(
+        f"{'PASS' if ok else 'FAIL'}: {len(acked)} acknowledged, {len(acked) - len(missing)} stored, "
+        f"{fivexx} 5xx; " + ("; ".join(notes) if notes else "no duplicates, every message answered")
+    )
     return ok
 
 
 # --------------------------------------------------------------------------------------------
+
 
 def interrupted(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up as Ctrl-C does
@@ -568,6 +685,7 @@ def main() -> int:
     # Bounded in time whatever happens: setup, load, drain, a margin for the rest.
     def out_of_time(signum, frame):
         raise Timeout(f"stopped after {limit:.0f} s")
+
     limit = args.seconds + args.drain + 180
     signal.signal(signal.SIGALRM, out_of_time)
     signal.alarm(int(limit))
@@ -585,8 +703,13 @@ def main() -> int:
     logs, spool = folder / "logs", folder / "spool"
     logs.mkdir()
     with contextlib.ExitStack() as cleanup:  # undone in reverse, whatever happens
-        cleanup.callback(lambda: print(f"logs kept in {logs}") if args.keep_logs or not ok
-                         else shutil.rmtree(folder, ignore_errors=True))
+        cleanup.callback(
+            lambda: (
+                print(f"logs kept in {logs}")
+                if args.keep_logs or not ok
+                else shutil.rmtree(folder, ignore_errors=True)
+            )
+        )
         admin = create_engine(args.database_url)
         cleanup.callback(admin.dispose)
         with admin.begin() as connection:
@@ -618,31 +741,55 @@ def drop_schema(admin) -> None:
         connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
 
 
-def environment(args, proxy: TcpProxy, target, in_schema: dict, fake: FakeTwilio,
-                spool: Path) -> dict:
+def environment(args, proxy: TcpProxy, target, in_schema: dict, fake: FakeTwilio, spool: Path) -> dict:
     """What every process gets: the database through the proxy, the fake Twilio, the spool."""
     through_proxy = target.set(host="127.0.0.1", port=proxy.port).update_query_dict(in_schema)
-    return process_environment({
-        "COMMONPURSE_DATABASE_URL": through_proxy.render_as_string(hide_password=False),
-        "COMMONPURSE_SPOOL_DIR": str(spool),
-        "COMMONPURSE_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "COMMONPURSE_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "COMMONPURSE_TWILIO_API_URL": fake.url,
-        "COMMONPURSE_PUBLIC_URL": PUBLIC,
-        # The fake is not a carrier: pace well above the load, so the outbox can drain.
-        "COMMONPURSE_SMS_SEGMENTS_PER_SECOND": "200",
-        "COMMONPURSE_LOG_LEVEL": "INFO",
-    })
+    return process_environment(
+        {
+            "COMMONPURSE_DATABASE_URL": through_proxy.render_as_string(hide_password=False),
+            "COMMONPURSE_SPOOL_DIR": str(spool),
+            "COMMONPURSE_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "COMMONPURSE_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "COMMONPURSE_TWILIO_API_URL": fake.url,
+            "COMMONPURSE_PUBLIC_URL": PUBLIC,
+            # The fake is not a carrier: pace well above the load, so the outbox can drain.
+            "COMMONPURSE_SMS_SEGMENTS_PER_SECOND": "200",
+            "COMMONPURSE_LOG_LEVEL": "INFO",
+        }
+    )
 
 
-def run(args, processes: Processes, proxy: TcpProxy, direct, receipts: list[Receipt],
-        spool: Path, logs: Path, stop: threading.Event) -> bool:
+def run(
+    args,
+    processes: Processes,
+    proxy: TcpProxy,
+    direct,
+    receipts: list[Receipt],
+    spool: Path,
+    logs: Path,
+    stop: threading.Event,
+) -> bool:
     """Set up, load, hurt, drain, report; True when nothing acknowledged was lost and no 5xx."""
     commonpurse = console_script("commonpurse")
     worker_argv = [commonpurse, "worker"]
     processes.run([commonpurse, "db", "upgrade"])
-    processes.run([commonpurse, "community", "create", "--name", "Fault Town", "--slug", "faults",
-                   "--budget", "£10k", "--join-code", "FAULTS", "--sms-number", NUMBER])
+    processes.run(
+        [
+            commonpurse,
+            "community",
+            "create",
+            "--name",
+            "Fault Town",
+            "--slug",
+            "faults",
+            "--budget",
+            "£10k",
+            "--join-code",
+            "FAULTS",
+            "--sms-number",
+            NUMBER,
+        ]
+    )
     port = free_port()
     processes.start("web", gunicorn(port))
     processes.start("worker", worker_argv)
@@ -656,22 +803,32 @@ def run(args, processes: Processes, proxy: TcpProxy, direct, receipts: list[Rece
 
     n = args.seconds
     cut_at = max(n * 0.4, 15.0)
-    plan = [(n * 0.15, "kill_worker"), (n * 0.3, "kill_web_worker"),
-            (cut_at, "cut"), (cut_at + args.outage, "restore")]
+    plan = [
+        (n * 0.15, "kill_worker"),
+        (n * 0.3, "kill_web_worker"),
+        (cut_at, "cut"),
+        (cut_at + args.outage, "restore"),
+    ]
     faults = Faults(processes, proxy, worker_argv, direct, plan, args.outage)
     sampler = Sampler(direct, spool)
     load = Load(base, args.residents, args.rate, args.seconds, cap=FLOOD_LIMIT - 1)
-    print(f"load: {args.rate:.0f} webhooks/s from {args.residents} residents for {n:.0f} s "
-          f"(load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); "
-          f"logs in {logs}", flush=True)
+    print(
+        f"load: {args.rate:.0f} webhooks/s from {args.residents} residents for {n:.0f} s "
+        f"(load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs); "
+        f"logs in {logs}",
+        flush=True,
+    )
     start = time.monotonic()
     chaos = threading.Thread(target=faults.run, args=(start, stop), daemon=True)
     chaos.start()
     threading.Thread(target=sampler.run, args=(stop,), daemon=True).start()
     load.run(stop)  # returns when every request has its answer (or gave up)
     chaos.join(timeout=args.outage + 30)
-    print(f"load done in {time.monotonic() - start:.0f} s (load average {os.getloadavg()[0]:.1f}); "
-          "waiting for the outbox to drain", flush=True)
+    print(
+        f"load done in {time.monotonic() - start:.0f} s (load average {os.getloadavg()[0]:.1f}); "
+        "waiting for the outbox to drain",
+        flush=True,
+    )
     write_requests(logs / "requests.csv", load.results, start)
 
     drain_start = time.monotonic()
@@ -688,6 +845,7 @@ def run(args, processes: Processes, proxy: TcpProxy, direct, receipts: list[Rece
     drain_seconds = time.monotonic() - drain_start
     time.sleep(1)  # the last sends' commits
     return analyse(direct, load, receipts, faults, sampler, logs, drained, drain_seconds, processes)
+
 
 if __name__ == "__main__":
     sys.exit(main())

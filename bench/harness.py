@@ -1,4 +1,5 @@
 """What every benchmark shares: a database of its own, interleaved timing, and the report."""
+
 import os
 import resource
 import statistics
@@ -36,8 +37,12 @@ class Side:
         return self.items / self.seconds if self.seconds else 0.0
 
 
-def interleave(rounds: int, project: Callable[[Side], None], baseline: Callable[[Side], None],
-               prepare: Callable[[str], None] | None = None) -> tuple[Side, Side]:
+def interleave(
+    rounds: int,
+    project: Callable[[Side], None],
+    baseline: Callable[[Side], None],
+    prepare: Callable[[str], None] | None = None,
+) -> tuple[Side, Side]:
     """Run project, baseline, project, baseline... so both see the same machine. `prepare`
     ("project" or "baseline") runs untimed before each turn."""
     ours, bare = Side(), Side()
@@ -54,12 +59,15 @@ def interleave(rounds: int, project: Callable[[Side], None], baseline: Callable[
 def report(name: str, ours: Side, bare: Side, unit: str) -> None:
     """The ratio line (what the smoke test looks for), then percentiles and peak RSS."""
     ratio = ours.rate / bare.rate if bare.rate else 0.0
-    print(f"{name}: ratio {ratio:.2f} (project {ours.rate:,.0f} {unit}/s, "
-          f"baseline {bare.rate:,.0f} {unit}/s)")
+    print(
+        f"{name}: ratio {ratio:.2f} (project {ours.rate:,.0f} {unit}/s, baseline {bare.rate:,.0f} {unit}/s)"
+    )
     for label, side in (("project", ours), ("baseline", bare)):
         if side.latencies:
-            print(f"  {label:8} p50 {_ms(side.latencies, 50)}  p95 {_ms(side.latencies, 95)}  "
-                  f"p99 {_ms(side.latencies, 99)}")
+            print(
+                f"  {label:8} p50 {_ms(side.latencies, 50)}  p95 {_ms(side.latencies, 95)}  "
+                f"p99 {_ms(side.latencies, 99)}"
+            )
     print(f"  peak RSS {peak_rss_mb():.0f} MB", flush=True)
 
 
@@ -92,8 +100,11 @@ def database_url(kind: str) -> str:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     admin.dispose()
-    return make_url(PG_URL).update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
-        hide_password=False)
+    return (
+        make_url(PG_URL)
+        .update_query_dict({"options": f"-csearch_path={SCHEMA}"})
+        .render_as_string(hide_password=False)
+    )
 
 
 def drop(kind: str) -> None:
@@ -106,11 +117,26 @@ def drop(kind: str) -> None:
 
 def project_app(url: str, **config):
     """The real app on a migrated database with one community, "bench"."""
-    app = create_app({"DATABASE_URL": url, "TWILIO_AUTH_TOKEN": TOKEN, "LOG_LEVEL": "WARNING",
-                      "PUBLIC_URL": PUBLIC, "INBOUND_PER_MINUTE": 10**6, **config})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "LOG_LEVEL": "WARNING",
+            "PUBLIC_URL": PUBLIC,
+            "INBOUND_PER_MINUTE": 10**6,
+            **config,
+        }
+    )
     db = get_db(app)
     db.upgrade()
     with db.transaction() as session:
-        create_community(session, name="Bench", slug="bench", budget_total_pence=10**11,
-                         join_code="BENCH", sms_number=NUMBER, now=utcnow())
+        create_community(
+            session,
+            name="Bench",
+            slug="bench",
+            budget_total_pence=10**11,
+            join_code="BENCH",
+            sms_number=NUMBER,
+            now=utcnow(),
+        )
     return app

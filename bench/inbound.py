@@ -1,6 +1,7 @@
 """Inbound SMS webhooks: the real route against a bare Flask + SQLAlchemy app that verifies the
 Twilio signature, inserts one row, commits and answers empty TwiML (both through the WSGI
 test client, so only the apps are compared)."""
+
 import itertools
 import os
 import time
@@ -16,9 +17,15 @@ from models.engine import make_engine
 PATH = "/webhooks/twilio/sms"
 SCRIPT = ["hi", "YES", "BUDGET", "IDEA a bench by the pond", "500", "HELP"]
 BARE = MetaData()
-bare_inbound = Table("bench_inbound", BARE, Column("id", Integer, primary_key=True),
-                     Column("sid", String(64), unique=True), Column("sender", String(64)),
-                     Column("body", Text), Column("received_at", DateTime(timezone=True)))
+bare_inbound = Table(
+    "bench_inbound",
+    BARE,
+    Column("id", Integer, primary_key=True),
+    Column("sid", String(64), unique=True),
+    Column("sender", String(64)),
+    Column("body", Text),
+    Column("received_at", DateTime(timezone=True)),
+)
 
 
 def bare_app(url: str) -> Flask:
@@ -29,19 +36,25 @@ def bare_app(url: str) -> Flask:
 
     @app.post(PATH)
     def sms():
-        if not validator.validate(PUBLIC + PATH, request.form,
-                                  request.headers.get("X-Twilio-Signature", "")):
+        if not validator.validate(PUBLIC + PATH, request.form, request.headers.get("X-Twilio-Signature", "")):
             abort(403)
         with engine.begin() as connection:
-            connection.execute(insert(bare_inbound).values(
-                sid=request.form["MessageSid"], sender=request.form["From"],
-                body=request.form.get("Body", ""), received_at=time_now()))
+            connection.execute(
+                insert(bare_inbound).values(
+                    sid=request.form["MessageSid"],
+                    sender=request.form["From"],
+                    body=request.form.get("Body", ""),
+                    received_at=time_now(),
+                )
+            )
         return Response(str(MessagingResponse()), mimetype="text/xml")
+
     return app
 
 
 def time_now():
     from models import utcnow
+
     return utcnow()
 
 
@@ -55,14 +68,20 @@ def run(db_kind: str, url: str, quick: bool) -> None:
     def post(client, side: Side, prefix: str) -> None:
         for _ in range(per_round):
             n = next(numbers)
-            params = {"MessageSid": f"SM{prefix}{n:030d}", "From": f"+4477009{n % 300:05d}",
-                      "To": NUMBER, "Body": SCRIPT[n // 300 % len(SCRIPT)]}
+            params = {
+                "MessageSid": f"SM{prefix}{n:030d}",
+                "From": f"+4477009{n % 300:05d}",
+                "To": NUMBER,
+                "Body": SCRIPT[n // 300 % len(SCRIPT)],
+            }
             signature = validator.compute_signature(PUBLIC + PATH, params)
             started = time.perf_counter()
             response = client.post(PATH, data=params, headers={"X-Twilio-Signature": signature})
             side.latencies.append(time.perf_counter() - started)
             assert response.status_code == 200, response.status_code
             side.items += 1
-    project, baseline = interleave(rounds, lambda side: post(ours, side, "p"),
-                                   lambda side: post(bare, side, "b"))
+
+    project, baseline = interleave(
+        rounds, lambda side: post(ours, side, "p"), lambda side: post(bare, side, "b")
+    )
     report(f"inbound ({db_kind}, answered {answer})", project, baseline, "msg")

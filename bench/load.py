@@ -26,6 +26,7 @@ free connection counts. Configuration reaches the processes as COMMONPURSE_* var
     python -m bench load --scenario votes                     # 10,000 votes in 60 s
     python -m bench load --scenario both --quick              # 50/s for 3 s; 300 votes in 6 s
 """
+
 import argparse
 import contextlib
 import http.client
@@ -52,8 +53,18 @@ from bench import harness
 from bench.harness import NUMBER, PUBLIC, TOKEN, Side, interleave, percentile, project_app, report
 from bench.inbound import BARE, PATH, bare_app
 from bench.population import add_members
-from bench.processes import Processes, children, console_script, environment, free_port, \
-    gunicorn, peak_rss_mb, start_fake_twilio, wait_answering, wait_healthy
+from bench.processes import (
+    Processes,
+    children,
+    console_script,
+    environment,
+    free_port,
+    gunicorn,
+    peak_rss_mb,
+    start_fake_twilio,
+    wait_answering,
+    wait_healthy,
+)
 from bot.context import get_db
 from models import Identity, Round, RoundOption, utcnow
 from models.engine import make_engine
@@ -74,6 +85,7 @@ TWILIO_GIVES_UP = 15.0  # seconds Twilio waits for a webhook's answer
 
 # --------------------------------------------------------------------------------------------
 # What is offered
+
 
 @dataclass(slots=True)
 class Shot:
@@ -119,14 +131,18 @@ def plan_for(scenario: str, args) -> Plan:
         seconds = args.seconds or (6 if args.quick else 60)
         return Plan("votes", votes / seconds, seconds, 1, votes)
     seconds = args.seconds or (3 if args.quick else 30)
-    return Plan("rate", args.rate or (50 if args.quick else 200), seconds,
-                3 if seconds >= 15 else 1, 300 if args.quick else RATE_MEMBERS)
+    return Plan(
+        "rate",
+        args.rate or (50 if args.quick else 200),
+        seconds,
+        3 if seconds >= 15 else 1,
+        300 if args.quick else RATE_MEMBERS,
+    )
 
 
 def signed(params: dict[str, str], due: float, validator: RequestValidator) -> Shot:
     """A Twilio webhook request with these form fields, signed as Twilio signs it."""
-    form = {"AccountSid": ACCOUNT_SID, "To": NUMBER, "NumMedia": "0", "NumSegments": "1",
-            **params}
+    form = {"AccountSid": ACCOUNT_SID, "To": NUMBER, "NumMedia": "0", "NumSegments": "1", **params}
     return Shot(urlencode(form).encode(), validator.compute_signature(PUBLIC + PATH, form), due)
 
 
@@ -138,8 +154,13 @@ def mixed_texts(count: int, phones: list[str], tag: str, seed: int) -> list[dict
         body = MIX[n % len(MIX)]
         a, b = rng.sample(range(1, OPTIONS + 1), 2)
         sender = f"+447800{seed % 10}{n:05d}" if body is NEWCOMER else rng.choice(phones)
-        texts.append({"MessageSid": f"SM{tag}{n:08d}", "From": sender,
-                      "Body": "hi" if body is NEWCOMER else body.format(a=a, b=b)})
+        texts.append(
+            {
+                "MessageSid": f"SM{tag}{n:08d}",
+                "From": sender,
+                "Body": "hi" if body is NEWCOMER else body.format(a=a, b=b),
+            }
+        )
     return texts
 
 
@@ -148,10 +169,15 @@ def vote_texts(phones: list[str], tag: str, seed: int) -> list[dict[str, str]]:
     rng = random.Random(seed)
     order = list(phones)
     rng.shuffle(order)
-    return [{"MessageSid": f"SM{tag}{n:08d}", "From": phone,
-             "Body": "VOTE " + " ".join(map(str, sorted(rng.sample(range(1, OPTIONS + 1),
-                                                                    rng.randint(1, 3)))))}
-            for n, phone in enumerate(order)]
+    return [
+        {
+            "MessageSid": f"SM{tag}{n:08d}",
+            "From": phone,
+            "Body": "VOTE "
+            + " ".join(map(str, sorted(rng.sample(range(1, OPTIONS + 1), rng.randint(1, 3))))),
+        }
+        for n, phone in enumerate(order)
+    ]
 
 
 def schedule(texts: list[dict[str, str]], rate: float) -> list[Shot]:
@@ -163,12 +189,15 @@ def schedule(texts: list[dict[str, str]], rate: float) -> list[Shot]:
 # --------------------------------------------------------------------------------------------
 # The load generator
 
+
 def fire(port: int, shots: list[Shot], connections: int, start: float) -> None:
     """Send every shot at `start` + its due time (time.perf_counter), open loop, from
     `connections` threads with a connection each; returns when every one is answered."""
     taken = itertools.count()  # next() is atomic: each shot goes to one thread
-    threads = [threading.Thread(target=_send_from, args=(port, shots, taken, start), daemon=True)
-               for _ in range(min(connections, len(shots)))]
+    threads = [
+        threading.Thread(target=_send_from, args=(port, shots, taken, start), daemon=True)
+        for _ in range(min(connections, len(shots)))
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -194,8 +223,7 @@ def _post(connection: http.client.HTTPConnection, shot: Shot) -> tuple[int | Non
     """POST one shot: (status, None), or (None, the error's name). A kept-alive connection the
     server had closed is opened again once (gunicorn's sync workers close after each answer,
     which http.client follows by itself)."""
-    headers = {"Content-Type": "application/x-www-form-urlencoded",
-               "X-Twilio-Signature": shot.signature}
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": shot.signature}
     for attempt in (1, 2):
         reused = connection.sock is not None
         try:
@@ -233,6 +261,7 @@ def tally(side: Side, shots: list[Shot]) -> None:
 # --------------------------------------------------------------------------------------------
 # The database and the processes
 
+
 def populate(url: str, members: int) -> tuple[list[str], int]:
     """A migrated database with community "bench", `members` joined members and a round open
     with OPTIONS options, analysed; returns the members' phones and the round's id."""
@@ -240,16 +269,28 @@ def populate(url: str, members: int) -> tuple[list[str], int]:
     now = utcnow()
     with db.transaction() as session:
         community = add_members(session, members)
-        round_ = Round(community_id=community.id, title="Park", method="approval",
-                       rule="greedy", budget_pence=1_000_000_00, status="open", opens_at=now,
-                       closes_at=now + timedelta(days=7), opened_at=now, created_at=now,
-                       options=[RoundOption(number=n, title=f"Idea {n}", cost_pence=n * 10_000_00)
-                                for n in range(1, OPTIONS + 1)])
+        round_ = Round(
+            community_id=community.id,
+            title="Park",
+            method="approval",
+            rule="greedy",
+            budget_pence=1_000_000_00,
+            status="open",
+            opens_at=now,
+            closes_at=now + timedelta(days=7),
+            opened_at=now,
+            created_at=now,
+            options=[
+                RoundOption(number=n, title=f"Idea {n}", cost_pence=n * 10_000_00)
+                for n in range(1, OPTIONS + 1)
+            ],
+        )
         session.add(round_)
         session.flush()
         round_id = round_.id
-        phones = list(session.scalars(select(Identity.value).where(Identity.kind == "phone")
-                                      .order_by(Identity.id)))
+        phones = list(
+            session.scalars(select(Identity.value).where(Identity.kind == "phone").order_by(Identity.id))
+        )
     BARE.create_all(db.engine)  # before gunicorn's two workers would race to create it
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("ANALYZE"))  # as autovacuum would have by now
@@ -316,8 +357,10 @@ def running(url: str, args, logs: Path) -> Iterator[System]:
 def warm_up(system: System) -> None:
     """A few untimed requests to each app, so neither pays for its first ones in a turn."""
     for name, port in system.ports.items():
-        texts = [{"MessageSid": f"SMwarm{name[0]}{n:04d}", "From": f"+447911{n:06d}",
-                  "Body": "HELP"} for n in range(WARM_UP)]
+        texts = [
+            {"MessageSid": f"SMwarm{name[0]}{n:04d}", "From": f"+447911{n:06d}", "Body": "HELP"}
+            for n in range(WARM_UP)
+        ]
         shots = schedule(texts, 100)
         fire(port, shots, 2, time.perf_counter())
         if errors(shots):
@@ -336,8 +379,9 @@ def settle(engine, system: System, most: float = 60) -> None:
 
 def waiting(engine) -> int:
     with engine.connect() as connection:
-        return connection.execute(text(
-            "SELECT count(*) FROM outbox_message WHERE status IN ('queued', 'sending')")).scalar()
+        return connection.execute(
+            text("SELECT count(*) FROM outbox_message WHERE status IN ('queued', 'sending')")
+        ).scalar()
 
 
 def gunicorn_rss(system: System) -> str:
@@ -351,6 +395,7 @@ def gunicorn_rss(system: System) -> str:
 
 # --------------------------------------------------------------------------------------------
 # The votes' progress
+
 
 @dataclass
 class Progress:
@@ -367,19 +412,26 @@ class Progress:
 
     def follow(self, start: float) -> None:
         """Sample in a thread from `start` (time.perf_counter) until `stop`."""
+
         def run():
             while not self.stop.wait(POLL):
                 self.samples.append((time.perf_counter() - start, *self.counts()))
+
         threading.Thread(target=run, daemon=True).start()
 
     def counts(self) -> tuple[int, int, int]:
         with self.engine.connect() as connection:
-            return tuple(connection.execute(text(
-                "SELECT (SELECT count(*) FROM ballot WHERE round_id = :round), "
-                "(SELECT count(DISTINCT address) FROM outbox_message WHERE address LIKE :members), "
-                "(SELECT count(DISTINCT address) FROM outbox_message WHERE address LIKE :members "
-                " AND status IN ('sent', 'delivered'))"),
-                {"round": self.round_id, "members": MEMBER_PHONES}).one())
+            return tuple(
+                connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM ballot WHERE round_id = :round), "
+                        "(SELECT count(DISTINCT address) FROM outbox_message WHERE address LIKE :members), "
+                        "(SELECT count(DISTINCT address) FROM outbox_message WHERE address LIKE :members "
+                        " AND status IN ('sent', 'delivered'))"
+                    ),
+                    {"round": self.round_id, "members": MEMBER_PHONES},
+                ).one()
+            )
 
     def wait(self, stored: int, sending: bool, most: float) -> None:
         """Until every stored vote is counted and answered (and sent, with a worker), or
@@ -400,22 +452,31 @@ class Progress:
         return next((sample[0] for sample in self.samples if test(sample)), None)
 
 
-def stored_votes(engine, tag: str, table: str = "inbound_message",
-                 column: str = "provider_message_id") -> int:
+def stored_votes(
+    engine, tag: str, table: str = "inbound_message", column: str = "provider_message_id"
+) -> int:
     with engine.connect() as connection:
-        return connection.execute(text(f"SELECT count(*) FROM {table} WHERE {column} LIKE :tag"),
-                                  {"tag": f"SM{tag}%"}).scalar()
+        return connection.execute(
+            text(f"SELECT count(*) FROM {table} WHERE {column} LIKE :tag"), {"tag": f"SM{tag}%"}
+        ).scalar()
 
 
 # --------------------------------------------------------------------------------------------
 # The scenarios
 
+
 def rate_scenario(plan: Plan, system: System, engine, phones: list[str], args) -> None:
     """`plan.turns` turns a side of open-loop mixed texts; p99, achieved rate, errors."""
     per_turn = round(plan.count / plan.turns)
-    turns = {side: iter([schedule(mixed_texts(per_turn, phones, f"{side[0]}{n}", n), plan.rate)
-                         for n in range(plan.turns)])
-             for side in ("project", "baseline")}
+    turns = {
+        side: iter(
+            [
+                schedule(mixed_texts(per_turn, phones, f"{side[0]}{n}", n), plan.rate)
+                for n in range(plan.turns)
+            ]
+        )
+        for side in ("project", "baseline")
+    }
     sent: dict[str, list[Shot]] = {"project": [], "baseline": []}
 
     def turn(name: str) -> Callable[[Side], None]:
@@ -424,24 +485,30 @@ def rate_scenario(plan: Plan, system: System, engine, phones: list[str], args) -
             fire(system.ports[name], shots, args.connections, time.perf_counter() + LEAD)
             tally(side, shots)
             sent[name].extend(shots)
+
         return run
-    ours, bare = interleave(plan.turns, turn("project"), turn("baseline"),
-                            lambda name: settle(engine, system))
+
+    ours, bare = interleave(
+        plan.turns, turn("project"), turn("baseline"), lambda name: settle(engine, system)
+    )
     report(f"{plan.name} (postgresql)", ours, bare, "req")
-    print(f"  offered {plan.rate:g} req/s for {plan.seconds:g} s a side "
-          f"({plan.turns} turn{'s' if plan.turns > 1 else ''}, interleaved), "
-          f"{len(sent['project']):,} requests each; achieved: project {ours.rate:.1f} req/s, "
-          f"baseline {bare.rate:.1f} req/s")
+    print(
+        f"  offered {plan.rate:g} req/s for {plan.seconds:g} s a side "
+        f"({plan.turns} turn{'s' if plan.turns > 1 else ''}, interleaved), "
+        f"{len(sent['project']):,} requests each; achieved: project {ours.rate:.1f} req/s, "
+        f"baseline {bare.rate:.1f} req/s"
+    )
     goal(plan, ours)
     print_errors(sent)
 
 
-def votes_scenario(plan: Plan, system: System, engine, phones: list[str], round_id: int,
-                   args) -> None:
+def votes_scenario(plan: Plan, system: System, engine, phones: list[str], round_id: int, args) -> None:
     """Every member votes once, open loop; stored, acknowledgement p99, and how long until
     every vote is counted and answered."""
-    shots = {"project": schedule(vote_texts(phones, "vote", 1), plan.rate),
-             "baseline": schedule(vote_texts(phones, "bvote", 1), plan.rate)}
+    shots = {
+        "project": schedule(vote_texts(phones, "vote", 1), plan.rate),
+        "baseline": schedule(vote_texts(phones, "bvote", 1), plan.rate),
+    }
     progress = Progress(engine, round_id)
     outcome: dict[str, float] = {}
 
@@ -453,8 +520,7 @@ def votes_scenario(plan: Plan, system: System, engine, phones: list[str], round_
         outcome["last"] = max(s.done for s in shots["project"])
 
     def baseline(side: Side) -> None:
-        fire(system.ports["baseline"], shots["baseline"], args.connections,
-             time.perf_counter() + LEAD)
+        fire(system.ports["baseline"], shots["baseline"], args.connections, time.perf_counter() + LEAD)
         tally(side, shots["baseline"])
 
     def prepare(name: str) -> None:
@@ -462,13 +528,16 @@ def votes_scenario(plan: Plan, system: System, engine, phones: list[str], round_
             outcome["stored"] = stored_votes(engine, "vote")
             progress.wait(outcome["stored"], system.workers > 0, args.drain)
         settle(engine, system)
+
     ours, bare = interleave(1, project, baseline, prepare)
     report(f"{plan.name} (postgresql)", ours, bare, "vote")
     stored = int(outcome["stored"])
     bare_stored = stored_votes(engine, "bvote", "bench_inbound", "sid")
-    print(f"  stored {stored:,}/{plan.count:,} (baseline {bare_stored:,}/{plan.count:,}); "
-          f"ack p99 {percentile(ours.latencies, 99) * 1000:.0f} ms "
-          f"(baseline {percentile(bare.latencies, 99) * 1000:.0f} ms)")
+    print(
+        f"  stored {stored:,}/{plan.count:,} (baseline {bare_stored:,}/{plan.count:,}); "
+        f"ack p99 {percentile(ours.latencies, 99) * 1000:.0f} ms "
+        f"(baseline {percentile(bare.latencies, 99) * 1000:.0f} ms)"
+    )
     goal(plan, ours)
     print_errors(shots)
     print("  " + counted_line(progress, stored, outcome["last"], system.workers, args.drain))
@@ -480,37 +549,50 @@ def counted_line(progress: Progress, stored: int, last: float, workers: int, mos
     sent = progress.first(lambda s: s[3] >= stored)
     if answered is None:
         _, counted, queued, _ = progress.samples[-1] if progress.samples else (0, 0, 0, 0)
-        return (f"NOT all counted+answered {most:.0f} s after the load: {counted:,} ballots, "
-                f"{queued:,} replies queued for {stored:,} stored votes")
-    line = (f"all counted+answered after {answered:.1f} s from the first vote "
-            f"({max(0.0, answered - last):.1f} s after the last acknowledgement; "
-            f"polled every {POLL:g} s)")
+        return (
+            f"NOT all counted+answered {most:.0f} s after the load: {counted:,} ballots, "
+            f"{queued:,} replies queued for {stored:,} stored votes"
+        )
+    line = (
+        f"all counted+answered after {answered:.1f} s from the first vote "
+        f"({max(0.0, answered - last):.1f} s after the last acknowledgement; "
+        f"polled every {POLL:g} s)"
+    )
     if workers:
-        line += (f"; all replies sent after {sent:.1f} s" if sent is not None
-                 else "; NOT all replies sent")
+        line += f"; all replies sent after {sent:.1f} s" if sent is not None else "; NOT all replies sent"
     return line
 
 
 def goal(plan: Plan, ours: Side) -> None:
     p99 = percentile(ours.latencies, 99)
     target = P99_GOAL[plan.scenario]
-    print(f"  goal p99 < {target * 1000:g} ms: project {p99 * 1000:.1f} ms, "
-          f"{'met' if p99 < target else 'MISSED'}")
+    print(
+        f"  goal p99 < {target * 1000:g} ms: project {p99 * 1000:.1f} ms, "
+        f"{'met' if p99 < target else 'MISSED'}"
+    )
 
 
 def print_errors(shots: dict[str, list[Shot]]) -> None:
-    print("  errors: " + ", ".join(f"{name} {describe(errors(sent))}"
-                                   for name, sent in shots.items())
-          + f"; answered after Twilio's {TWILIO_GIVES_UP:g} s: "
-          + ", ".join(f"{name} {too_late(sent)}" for name, sent in shots.items()))
+    print(
+        "  errors: "
+        + ", ".join(f"{name} {describe(errors(sent))}" for name, sent in shots.items())
+        + f"; answered after Twilio's {TWILIO_GIVES_UP:g} s: "
+        + ", ".join(f"{name} {too_late(sent)}" for name, sent in shots.items())
+    )
 
 
 def describe(counts: Counter) -> str:
-    return "0" if not counts else f"{sum(counts.values())} (" + ", ".join(
-        f"{key}: {n}" for key, n in sorted(counts.items(), key=str)) + ")"
+    return (
+        "0"
+        if not counts
+        else f"{sum(counts.values())} ("
+        + ", ".join(f"{key}: {n}" for key, n in sorted(counts.items(), key=str))
+        + ")"
+    )
 
 
 # --------------------------------------------------------------------------------------------
+
 
 def run_scenario(scenario: str, args, folder: Path) -> None:
     """One scenario on a fresh schema: populate, start the processes, load, report."""
@@ -523,15 +605,20 @@ def run_scenario(scenario: str, args, folder: Path) -> None:
         phones, round_id = populate(url, plan.members)
         with running(url, args, logs) as system:
             warm_up(system)
-            print(f"{plan.name}: {plan.members:,} members, gunicorn -w 2, {system.workers} "
-                  f"worker(s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
-                  flush=True)
+            print(
+                f"{plan.name}: {plan.members:,} members, gunicorn -w 2, {system.workers} "
+                f"worker(s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+                flush=True,
+            )
             if scenario == "votes":
                 votes_scenario(plan, system, engine, phones, round_id, args)
             else:
                 rate_scenario(plan, system, engine, phones, args)
-            print(f"  gunicorn workers' peak RSS: {gunicorn_rss(system)}; load average after "
-                  f"{os.getloadavg()[0]:.1f}", flush=True)
+            print(
+                f"  gunicorn workers' peak RSS: {gunicorn_rss(system)}; load average after "
+                f"{os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
             if system.processes.exited():
                 raise RuntimeError(f"{', '.join(system.processes.exited())} exited; see {logs}")
     finally:
@@ -551,8 +638,7 @@ def interrupted(signum, frame):
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench load",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=("postgresql",), default="postgresql")
     parser.add_argument("--scenario", choices=("rate", "votes", "both"), default="rate")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
@@ -561,10 +647,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--votes", type=int, help="votes: members, each voting once (10,000)")
     parser.add_argument("--workers", type=int, default=1, help="`commonpurse worker`s (1)")
     parser.add_argument("--connections", type=int, default=8, help="sending threads (8)")
-    parser.add_argument("--drain", type=float, default=120,
-                        help="most seconds to wait for the votes to be counted and answered")
-    parser.add_argument("--env", type=key_value, action="append", default=[],
-                        metavar="KEY=VALUE", help="for gunicorn and the workers (repeatable)")
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=120,
+        help="most seconds to wait for the votes to be counted and answered",
+    )
+    parser.add_argument(
+        "--env",
+        type=key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="for gunicorn and the workers (repeatable)",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
     args = parser.parse_args(argv)
     if args.workers < 0 or args.connections < 1:

@@ -3,6 +3,8 @@ fake Twilio of their own (shared by bench/faults.py and bench/load.py).
 
 Each process runs in a session of its own, so stopping it also stops whatever it started
 (gunicorn's workers). Only 127.0.0.1 is listened on."""
+
+import contextlib
 import os
 import shutil
 import signal
@@ -33,21 +35,39 @@ def console_script(name: str) -> str:
 def environment(settings: dict[str, str]) -> dict[str, str]:
     """This process's environment without COMMONPURSE_* (nor Twilio's region) variables, plus
     `settings`, unbuffered output, and this checkout first on PYTHONPATH."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("COMMONPURSE_") and k not in ("TWILIO_EDGE", "TWILIO_REGION")}
-    env.update({
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        **settings,
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("COMMONPURSE_") and k not in ("TWILIO_EDGE", "TWILIO_REGION")
+    }
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            **settings,
+        }
+    )
     return env
 
 
-def gunicorn(port: int, app: str = PROJECT_APP, workers: int = GUNICORN_WORKERS,
-             options: tuple[str, ...] = ()) -> list[str]:
+def gunicorn(
+    port: int, app: str = PROJECT_APP, workers: int = GUNICORN_WORKERS, options: tuple[str, ...] = ()
+) -> list[str]:
     """The command line of `gunicorn -w 2` serving `app` on 127.0.0.1:`port`."""
-    return [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-            "--timeout", "30", *_no_control_socket(), *options, app]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "30",
+        *_no_control_socket(),
+        *options,
+        app,
+    ]
 
 
 def _no_control_socket() -> list[str]:
@@ -57,8 +77,7 @@ def _no_control_socket() -> list[str]:
         from gunicorn.config import KNOWN_SETTINGS
     except ImportError:  # not installed here: gunicorn will say so itself
         return []
-    return ["--no-control-socket"] if any(s.name == "control_socket_disable"
-                                          for s in KNOWN_SETTINGS) else []
+    return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
 
 
 class Processes:
@@ -71,16 +90,23 @@ class Processes:
 
     def start(self, name: str, argv: list[str]) -> subprocess.Popen:
         with open(self.logs / f"{name}.log", "ab") as log:  # the child keeps its own copy
-            process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=log,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self.running[name] = process
         self.started.append(process)
         return process
 
     def run(self, argv: list[str], timeout: float = 60) -> str:
-        done = subprocess.run(argv, cwd=ROOT, env=self.env, capture_output=True, text=True,
-                              timeout=timeout, check=False)
+        done = subprocess.run(
+            argv, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
         if done.returncode:
             raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
         return done.stdout
@@ -95,28 +121,23 @@ class Processes:
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for process in alive:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
         for process in self.started:  # the process, and anything it left behind in its group
             _signal_group(process, signal.SIGKILL)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signum)  # its own session: the group id is its pid
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def children(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        ["ps", "--ppid", str(pid), "-o", "pid="], capture_output=True, text=True, check=False
+    )
     return [int(p) for p in out.stdout.split()]
 
 
@@ -147,6 +168,7 @@ def fake_twilio_app():
     (`bench.processes:fake_twilio_app()`), so its work does not share the load generator's GIL."""
     sys.path.insert(0, str(ROOT))  # tests/ is not a package that is installed
     from tests.fake_twilio import FakeTwilio
+
     return FakeTwilio().app()
 
 
@@ -154,8 +176,9 @@ def start_fake_twilio(processes: Processes) -> str:
     """Start the fake Twilio (one process, a few threads); returns its base URL at once (see
     `wait_answering`)."""
     port = free_port()
-    processes.start("twilio", gunicorn(port, "bench.processes:fake_twilio_app()", 1,
-                                       ("-k", "gthread", "--threads", "4")))
+    processes.start(
+        "twilio", gunicorn(port, "bench.processes:fake_twilio_app()", 1, ("-k", "gthread", "--threads", "4"))
+    )
     return f"http://127.0.0.1:{port}"
 
 

@@ -1,4 +1,5 @@
 """Configuration: defaults, then COMMONPURSE_* environment variables, then explicit overrides."""
+
 import os
 import secrets
 from datetime import timedelta
@@ -60,11 +61,26 @@ DEFAULTS = {
 }
 ANSWER_MODES = ("inline", "worker")
 # Secrets and ids that must stay text even if they look like JSON numbers.
-TEXT_KEYS = ("DATABASE_URL", "PUBLIC_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-             "TWILIO_MESSAGING_SERVICE_SID", "TWILIO_API_URL", "TELEGRAM_BOT_TOKEN",
-             "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_URL", "SMTP_HOST", "SMTP_USERNAME",
-             "SMTP_PASSWORD", "SMTP_SECURITY", "MAIL_FROM", "SPOOL_DIR", "SECRET_KEY",
-             "TELEGRAM_BOT_USERNAME", "INBOUND_ANSWER")
+TEXT_KEYS = (
+    "DATABASE_URL",
+    "PUBLIC_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_API_URL",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_API_URL",
+    "SMTP_HOST",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_SECURITY",
+    "MAIL_FROM",
+    "SPOOL_DIR",
+    "SECRET_KEY",
+    "TELEGRAM_BOT_USERNAME",
+    "INBOUND_ANSWER",
+)
 
 
 def load_config(app: Flask, overrides: dict | None = None) -> None:
@@ -83,8 +99,10 @@ def load_config(app: Flask, overrides: dict | None = None) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _kept_secret(app.instance_path)
     if app.config["INBOUND_ANSWER"] not in ANSWER_MODES:
-        raise ValueError(f"COMMONPURSE_INBOUND_ANSWER must be one of {', '.join(ANSWER_MODES)}, "
-                         f"not {app.config['INBOUND_ANSWER']!r}")
+        raise ValueError(
+            f"COMMONPURSE_INBOUND_ANSWER must be one of {', '.join(ANSWER_MODES)}, "
+            f"not {app.config['INBOUND_ANSWER']!r}"
+        )
     _session_cookie(app)
 
 
@@ -109,7 +127,9 @@ def _session_cookie(app: Flask) -> None:
     the public address is HTTPS, and short-lived."""
     public = app.config.get("PUBLIC_URL") or ""
     app.config.update(
-        SESSION_COOKIE_NAME="commonpurse_session", SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=public.startswith("https://"),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(app.config["SESSION_HOURS"])))
-
+        SESSION_COOKIE_NAME="commonpurse_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=public.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(app.config["SESSION_HOURS"])),
+    )

@@ -1,6 +1,7 @@
 """What a request, command or job gets from the running app: its database and its clock.
 
 The clock comes from one place (app.config["CLOCK"]) so tests can fix it."""
+
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime

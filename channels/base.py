@@ -6,6 +6,7 @@ how a message finds its community, which error codes mean an address is dead) an
 build its two halves from the app's configuration: a sender for outbound messages and a
 blueprint for inbound messages and delivery reports.
 """
+
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum

@@ -1,6 +1,7 @@
 """The console channel: a resident in a terminal, for trying the bot and for scripts."""
+
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TextIO
 
 from channels.base import ChannelSpec, CommunityBy
@@ -16,7 +17,7 @@ def inbound(user_id: str, text: str, recipient: str) -> InboundMessage:
         address=Address(NAME, user_id),
         text=text,
         provider_message_id=uuid.uuid4().hex,
-        received_at=datetime.now(timezone.utc),
+        received_at=datetime.now(UTC),
         recipient=recipient,
         raw={"line": text},
     )
@@ -38,5 +39,6 @@ class ConsoleChannel:
 
 # The console stands in for a phone; `commonpurse chat` prints replies itself, so the
 # spec builds no sender and no webhook.
-CHANNEL = ChannelSpec(name=NAME, identity_kind="phone", community_by=CommunityBy.SLUG,
-                      normalise=normalise_phone)
+CHANNEL = ChannelSpec(
+    name=NAME, identity_kind="phone", community_by=CommunityBy.SLUG, normalise=normalise_phone
+)

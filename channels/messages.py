@@ -1,4 +1,5 @@
 """The message types every adapter speaks; free of Flask, Twilio and Telegram types."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,13 +26,13 @@ class Choice:
 
 def choices_to_json(choices) -> list[dict] | None:
     """Choices as stored with an outbox row; `choices_from_json` reads them back."""
-    return [{"label": c.label, "payload": c.payload, "request_contact": c.request_contact}
-            for c in choices] or None
+    return [
+        {"label": c.label, "payload": c.payload, "request_contact": c.request_contact} for c in choices
+    ] or None
 
 
 def choices_from_json(data: list[dict] | None) -> tuple[Choice, ...]:
-    return tuple(Choice(c["label"], c["payload"], c.get("request_contact", False))
-                 for c in data or ())
+    return tuple(Choice(c["label"], c["payload"], c.get("request_contact", False)) for c in data or ())
 
 
 @dataclass(frozen=True)
@@ -61,26 +62,36 @@ class InboundMessage:
     language: str | None = None  # the sender's app language, where the channel says (Telegram)
 
 
-
 def message_to_json(message: InboundMessage) -> dict:
     """`message` as JSON-safe data (spooled to disk, or kept for a worker to answer)."""
     contact = message.contact
-    return {"address": {"channel": message.address.channel, "user_id": message.address.user_id},
-            "text": message.text, "provider_message_id": message.provider_message_id,
-            "received_at": message.received_at.isoformat(), "recipient": message.recipient,
-            "payload": message.payload, "raw": message.raw,
-            "contact": {"phone": contact.phone, "own": contact.own} if contact else None,
-            "language": message.language}
+    return {
+        "address": {"channel": message.address.channel, "user_id": message.address.user_id},
+        "text": message.text,
+        "provider_message_id": message.provider_message_id,
+        "received_at": message.received_at.isoformat(),
+        "recipient": message.recipient,
+        "payload": message.payload,
+        "raw": message.raw,
+        "contact": {"phone": contact.phone, "own": contact.own} if contact else None,
+        "language": message.language,
+    }
 
 
 def message_from_json(data: dict) -> InboundMessage:
     contact = data.get("contact")
     return InboundMessage(
-        address=Address(**data["address"]), text=data["text"],
+        address=Address(**data["address"]),
+        text=data["text"],
         provider_message_id=data["provider_message_id"],
-        received_at=datetime.fromisoformat(data["received_at"]), recipient=data.get("recipient"),
-        payload=data.get("payload"), raw=data.get("raw") or {},
-        contact=SharedContact(**contact) if contact else None, language=data.get("language"))
+        received_at=datetime.fromisoformat(data["received_at"]),
+        recipient=data.get("recipient"),
+        payload=data.get("payload"),
+        raw=data.get("raw") or {},
+        contact=SharedContact(**contact) if contact else None,
+        language=data.get("language"),
+    )
+
 
 @dataclass(frozen=True)
 class OutboundMessage:

@@ -1,4 +1,5 @@
 """Pacing: keep sends under a provider's rate, per key (a sending number, a chat)."""
+
 import threading
 import time
 from collections.abc import Callable
@@ -10,8 +11,12 @@ class Pacer:
     Shared by the threads of one process; several worker processes each keep their own pace.
     """
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate

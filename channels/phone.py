@@ -1,4 +1,5 @@
 """Phone numbers: E.164 in storage, masked in logs."""
+
 from functools import lru_cache
 
 import phonenumbers

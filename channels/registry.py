@@ -1,13 +1,17 @@
 """Every channel this build knows. A new channel is one adapter module and one line here."""
+
 from channels import console, telegram, twilio_sms
 from channels.base import ChannelSpec
 
 # Real channels first: a phone identity with no channel remembered is reached by SMS.
-CHANNELS: dict[str, ChannelSpec] = {spec.name: spec for spec in (
-    twilio_sms.CHANNEL,
-    telegram.CHANNEL,
-    console.CHANNEL,
-)}
+CHANNELS: dict[str, ChannelSpec] = {
+    spec.name: spec
+    for spec in (
+        twilio_sms.CHANNEL,
+        telegram.CHANNEL,
+        console.CHANNEL,
+    )
+}
 
 
 def spec(name: str) -> ChannelSpec:

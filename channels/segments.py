@@ -2,6 +2,7 @@
 
 Providers bill per segment, so this is what a message costs.
 """
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,10 +29,25 @@ def is_gsm7(text: str) -> bool:
     return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
 
 
-_LOOKALIKES = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...",
-               "\u00a0": " ", "•": "-",
-               # letters with a stroke, which Unicode does not decompose into letter + accent
-               "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ħ": "h", "ŧ": "t", "ı": "i"}
+_LOOKALIKES = {
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "–": "-",
+    "—": "-",
+    "…": "...",
+    "\u00a0": " ",
+    "•": "-",
+    # letters with a stroke, which Unicode does not decompose into letter + accent
+    "ł": "l",
+    "Ł": "L",
+    "đ": "d",
+    "Đ": "D",
+    "ħ": "h",
+    "ŧ": "t",
+    "ı": "i",
+}
 
 
 def to_gsm7(text: str) -> str:

@@ -8,6 +8,7 @@ python-telegram-bot is imported where it is used (parsing an update, the client,
 not here: every `commonpurse` command imports this module through the registry, and the
 library costs a third of a second to load.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, jsonify, request
@@ -60,15 +61,21 @@ def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
     from telegram import Update
 
     update = Update.de_json(data, None)
-    received = datetime.now(timezone.utc)
+    received = datetime.now(UTC)
     if update.callback_query is not None:
         query = update.callback_query
         chat = query.message.chat if query.message else None
         if chat is None or chat.type != "private" or not query.data:
             return None, query.id
-        return InboundMessage(Address(NAME, str(chat.id)), query.data, str(update.update_id),
-                              received, payload=query.data, raw=data,
-                              language=_language(query.from_user)), query.id
+        return InboundMessage(
+            Address(NAME, str(chat.id)),
+            query.data,
+            str(update.update_id),
+            received,
+            payload=query.data,
+            raw=data,
+            language=_language(query.from_user),
+        ), query.id
     message = update.message
     if message is None or message.chat.type != "private":
         return None, None  # edits, channel posts, groups, membership changes: nothing to answer
@@ -78,9 +85,15 @@ def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
         phone = message.contact.phone_number
         contact = SharedContact(phone if phone.startswith("+") else "+" + phone, own)
     text = message.text or message.caption or ""
-    return InboundMessage(Address(NAME, str(message.chat.id)), text, str(update.update_id),
-                          received, raw=data, contact=contact,
-                          language=_language(message.from_user)), None
+    return InboundMessage(
+        Address(NAME, str(message.chat.id)),
+        text,
+        str(update.update_id),
+        received,
+        raw=data,
+        contact=contact,
+        language=_language(message.from_user),
+    ), None
 
 
 def _language(user) -> str | None:
@@ -89,8 +102,9 @@ def _language(user) -> str | None:
     return code.split("-")[0].lower() if code else None
 
 
-def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
-                      on_report: OnReport | None = None) -> Blueprint:
+def webhook_blueprint(
+    config: Callable[[], Config], on_message: OnMessage, on_report: OnReport | None = None
+) -> Blueprint:
     """POST /webhooks/telegram, checked against the secret token given to setWebhook.
 
     Telegram sends no delivery reports: `on_report` is never called."""
@@ -132,8 +146,9 @@ class TelegramClient:
 
     name = NAME
 
-    def __init__(self, settings: TelegramSettings, pacer: Pacer | None = None,
-                 chat_pacer: Pacer | None = None):
+    def __init__(
+        self, settings: TelegramSettings, pacer: Pacer | None = None, chat_pacer: Pacer | None = None
+    ):
         self.settings = settings
         self.pacer = pacer or Pacer(settings.messages_per_second)
         self.chat_pacer = chat_pacer or Pacer(settings.chat_messages_per_second)
@@ -145,7 +160,8 @@ class TelegramClient:
 
     def _run(self, coroutine, timeout: float | None = None):
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(
-            timeout or self.settings.timeout * 3)
+            timeout or self.settings.timeout * 3
+        )
 
     def _ready_bot(self) -> Bot:
         with self._lock:
@@ -156,6 +172,7 @@ class TelegramClient:
                     bot = Bot(self.settings.token, base_url=self.settings.api_url)
                     await bot.initialize()
                     return bot
+
                 self._bot = self._run(start())
             return self._bot
 
@@ -171,8 +188,9 @@ class TelegramClient:
             self._ready_bot()  # getMe first, so pacing times the sends themselves
         self.chat_pacer.wait(chat_id)
         self.pacer.wait("all")
-        sent = self.call("send_message", chat_id=int(chat_id), text=message.text,
-                         reply_markup=_keyboard(message))
+        sent = self.call(
+            "send_message", chat_id=int(chat_id), text=message.text, reply_markup=_keyboard(message)
+        )
         return str(sent.message_id)
 
     def answer_callback(self, callback_id: str) -> None:
@@ -223,8 +241,9 @@ def _keyboard(message: OutboundMessage):
     if not message.choices:
         return None
     if len(message.choices) > MAX_BUTTONS:  # the text stands alone: better it than nothing
-        logger.warning("telegram message sent without its %s buttons (over %s)",
-                       len(message.choices), MAX_BUTTONS)
+        logger.warning(
+            "telegram message sent without its %s buttons (over %s)", len(message.choices), MAX_BUTTONS
+        )
         return None
     from telegram import (
         InlineKeyboardButton,
@@ -234,11 +253,14 @@ def _keyboard(message: OutboundMessage):
     )
 
     if any(c.request_contact for c in message.choices):
-        return ReplyKeyboardMarkup([[KeyboardButton(c.label, request_contact=True)]
-                                    for c in message.choices if c.request_contact],
-                                   one_time_keyboard=True, resize_keyboard=True)
-    return InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.payload)]
-                                 for c in message.choices])
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(c.label, request_contact=True)] for c in message.choices if c.request_contact],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.payload)] for c in message.choices]
+    )
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -249,9 +271,11 @@ def _seconds(exc: RetryAfter) -> float:
 def settings(config: Config) -> TelegramSettings:
     """The bot's settings from configuration (the token must be set)."""
     return TelegramSettings(
-        token=config["TELEGRAM_BOT_TOKEN"], api_url=config.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+        token=config["TELEGRAM_BOT_TOKEN"],
+        api_url=config.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
         messages_per_second=float(config.get("TELEGRAM_MESSAGES_PER_SECOND", 30.0)),
-        chat_messages_per_second=float(config.get("TELEGRAM_CHAT_MESSAGES_PER_SECOND", 1.0)))
+        chat_messages_per_second=float(config.get("TELEGRAM_CHAT_MESSAGES_PER_SECOND", 1.0)),
+    )
 
 
 def sender(config: Config) -> TelegramClient | None:
@@ -264,6 +288,12 @@ def normalise_chat_id(user_id: str) -> str | None:
     return user_id if re.fullmatch(r"-?\d{1,20}", user_id) else None
 
 
-CHANNEL = ChannelSpec(name=NAME, identity_kind="telegram", community_by=CommunityBy.CHAT,
-                      normalise=normalise_chat_id, unreachable={"403": "blocked"},
-                      sender=sender, blueprint=webhook_blueprint)
+CHANNEL = ChannelSpec(
+    name=NAME,
+    identity_kind="telegram",
+    community_by=CommunityBy.CHAT,
+    normalise=normalise_chat_id,
+    unreachable={"403": "blocked"},
+    sender=sender,
+    blueprint=webhook_blueprint,
+)

@@ -8,12 +8,13 @@ The twilio library (and requests under it) is imported where it is used (the sig
 check, the reply, the sender), not here: every `commonpurse` command imports this module
 through the registry.
 """
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -36,8 +37,13 @@ DEFAULT_API_URL = "https://api.twilio.com"
 # Error codes, on a send or a delivery report, that mean the number is dead: 21610 it opted
 # out at the carrier (STOP); 21211 invalid; 21614 not a mobile; 30005 unknown handset;
 # 30006 landline or unreachable carrier.
-UNREACHABLE = {"21610": "opted_out", "21211": "invalid", "21614": "invalid",
-               "30005": "invalid", "30006": "invalid"}
+UNREACHABLE = {
+    "21610": "opted_out",
+    "21211": "invalid",
+    "21614": "invalid",
+    "30005": "invalid",
+    "30006": "invalid",
+}
 TRANSIENT_CODES = {"20429", "20500", "20503"}
 MAX_BODY = 64 * 1024  # a form post from Twilio is a few kB; anything larger is not Twilio
 
@@ -53,8 +59,7 @@ class TwilioSettings:
     timeout: float = 10.0
 
 
-def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
-                      on_report: OnReport) -> Blueprint:
+def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage, on_report: OnReport) -> Blueprint:
     """POST /webhooks/twilio/sms and /webhooks/twilio/status, both signature-checked."""
     bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 
@@ -69,10 +74,16 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
         form = request.form
         if not form.get("MessageSid") or not form.get("From") or not form.get("To"):
             abort(400)
-        on_message(InboundMessage(
-            address=Address(NAME, form["From"]), text=form.get("Body", ""),
-            provider_message_id=form["MessageSid"], received_at=datetime.now(timezone.utc),
-            recipient=form["To"], raw=form.to_dict()))
+        on_message(
+            InboundMessage(
+                address=Address(NAME, form["From"]),
+                text=form.get("Body", ""),
+                provider_message_id=form["MessageSid"],
+                received_at=datetime.now(UTC),
+                recipient=form["To"],
+                raw=form.to_dict(),
+            )
+        )
         return Response(_empty_twiml(), mimetype="text/xml")
 
     @bp.post("/status")
@@ -80,8 +91,9 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage,
         form = request.form
         if not form.get("MessageSid") or not form.get("MessageStatus"):
             abort(400)
-        on_report(DeliveryReport(NAME, form["MessageSid"], form["MessageStatus"],
-                                 form.get("ErrorCode") or None))
+        on_report(
+            DeliveryReport(NAME, form["MessageSid"], form["MessageStatus"], form.get("ErrorCode") or None)
+        )
         return Response(status=204)
 
     return bp
@@ -101,10 +113,8 @@ def _verify(auth_token: str | None, public_url: str | None) -> None:
     if not auth_token:
         logger.error("Twilio webhook refused: no Twilio auth token is configured")
         abort(403)
-    if public_url:  # behind a proxy the URL we see is not the one Twilio signed
-        url = public_url.rstrip("/") + request.full_path.rstrip("?")
-    else:
-        url = request.url
+    # behind a proxy the URL we see is not the one Twilio signed
+    url = public_url.rstrip("/") + request.full_path.rstrip("?") if public_url else request.url
     signature = request.headers.get("X-Twilio-Signature", "")
     algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
     if not signature or not RequestValidator(auth_token).validate(url, request.form, signature, algorithm):
@@ -122,8 +132,9 @@ class TwilioSMSChannel:
         from twilio.rest import Client
 
         self.settings = settings
-        self.client = Client(settings.account_sid, settings.auth_token,
-                             http_client=TwilioHttpClient(timeout=settings.timeout))
+        self.client = Client(
+            settings.account_sid, settings.auth_token, http_client=TwilioHttpClient(timeout=settings.timeout)
+        )
         if settings.api_url != DEFAULT_API_URL:
             # TWILIO_EDGE / TWILIO_REGION would rewrite the host we were told to use.
             self.client.edge = self.client.region = None
@@ -143,8 +154,10 @@ class TwilioSMSChannel:
             raise SendError("no_sender", "no sending number or messaging service configured")
         if self.settings.public_url:
             fields["status_callback"] = self.settings.public_url.rstrip("/") + "/webhooks/twilio/status"
-        self.pacer.wait(fields.get("from_") or fields["messaging_service_sid"],
-                        message.segments or count_segments(message.text).segments)
+        self.pacer.wait(
+            fields.get("from_") or fields["messaging_service_sid"],
+            message.segments or count_segments(message.text).segments,
+        )
         try:
             return self.client.messages.create(**fields).sid
         except TwilioRestException as exc:
@@ -167,14 +180,25 @@ def sender(config: Config) -> TwilioSMSChannel | None:
     """The SMS sender, when an Account SID and Auth Token are configured."""
     if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
         return None
-    return TwilioSMSChannel(TwilioSettings(
-        account_sid=config["TWILIO_ACCOUNT_SID"], auth_token=config["TWILIO_AUTH_TOKEN"],
-        messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
-        api_url=config.get("TWILIO_API_URL") or DEFAULT_API_URL,
-        public_url=config.get("PUBLIC_URL"),
-        segments_per_second=float(config.get("SMS_SEGMENTS_PER_SECOND", 10.0))))
+    return TwilioSMSChannel(
+        TwilioSettings(
+            account_sid=config["TWILIO_ACCOUNT_SID"],
+            auth_token=config["TWILIO_AUTH_TOKEN"],
+            messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
+            api_url=config.get("TWILIO_API_URL") or DEFAULT_API_URL,
+            public_url=config.get("PUBLIC_URL"),
+            segments_per_second=float(config.get("SMS_SEGMENTS_PER_SECOND", 10.0)),
+        )
+    )
 
 
-CHANNEL = ChannelSpec(name=NAME, identity_kind="phone", community_by=CommunityBy.NUMBER,
-                      normalise=normalise_phone, sends_from_number=True, unreachable=UNREACHABLE,
-                      sender=sender, blueprint=webhook_blueprint)
+CHANNEL = ChannelSpec(
+    name=NAME,
+    identity_kind="phone",
+    community_by=CommunityBy.NUMBER,
+    normalise=normalise_phone,
+    sends_from_number=True,
+    unreachable=UNREACHABLE,
+    sender=sender,
+    blueprint=webhook_blueprint,
+)

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models of Common Purse. Imports nothing else of ours."""
+
 from models.audit import AuditEntry
 from models.base import Base, utcnow
 from models.community import VERIFICATION_RULES, Community
@@ -21,9 +22,35 @@ from models.sign_in import SignInAttempt
 from models.telegram import PollingOffset, TelegramChat
 
 __all__ = [
-    "Allocation", "AuditEntry", "ApiToken", "Ballot", "Base", "BudgetUpdate", "Community", "Conversation",
-    "Digest", "IDEA_STATUSES", "Idea", "Identity", "InboundLog", "Organiser", "OutboxMessage", "PendingAnswer",
-    "PollingOffset", "Project", "ProjectUpdate", "ROUND_METHODS", "ROUND_RULES", "ROUND_STATUSES",
-    "Resident", "Round",
-    "RoundOption", "SchedulerLease", "SignInAttempt", "Spending", "TelegramChat", "VERIFICATION_RULES", "utcnow",
+    "Allocation",
+    "AuditEntry",
+    "ApiToken",
+    "Ballot",
+    "Base",
+    "BudgetUpdate",
+    "Community",
+    "Conversation",
+    "Digest",
+    "IDEA_STATUSES",
+    "Idea",
+    "Identity",
+    "InboundLog",
+    "Organiser",
+    "OutboxMessage",
+    "PendingAnswer",
+    "PollingOffset",
+    "Project",
+    "ProjectUpdate",
+    "ROUND_METHODS",
+    "ROUND_RULES",
+    "ROUND_STATUSES",
+    "Resident",
+    "Round",
+    "RoundOption",
+    "SchedulerLease",
+    "SignInAttempt",
+    "Spending",
+    "TelegramChat",
+    "VERIFICATION_RULES",
+    "utcnow",
 ]

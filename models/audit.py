@@ -1,4 +1,5 @@
 """The audit trail: what organisers (and the scheduler) changed, who, and when."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text

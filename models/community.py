@@ -1,4 +1,5 @@
 """A community: one neighbourhood with its own budget, number and residents."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, String

@@ -1,4 +1,5 @@
 """The council's weekly digest, once per community and ISO week, and the scheduler's lease."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint

@@ -1,4 +1,5 @@
 """Engines that behave well on both SQLite and PostgreSQL, and keep personal data out of logs."""
+
 import logging
 
 from sqlalchemy import Engine, create_engine, event
@@ -16,8 +17,9 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
         event.listen(engine, "handle_error", _without_detail)
         return engine
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                           hide_parameters=True, **kwargs)
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True, **kwargs
+    )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine

@@ -1,4 +1,5 @@
 """Ideas residents give, with a rough cost and a moderation status."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint

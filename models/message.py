@@ -1,4 +1,5 @@
 """Messages in and out: the inbound log and the transactional outbox."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -14,12 +15,13 @@ class InboundLog(Base):
     """Every message we received, stored before we acknowledge it."""
 
     __tablename__ = "inbound_message"
-    __table_args__ = (UniqueConstraint("channel", "provider_message_id"),
-                      # how many messages a sender sent lately (the flood limit)
-                      Index("ix_inbound_sender_recent", "channel", "sender", "received_at"),
-                      # the digest's weekly counts, read off the index alone
-                      Index("ix_inbound_community_received", "community_id", "received_at",
-                            "channel", "resident_id"))
+    __table_args__ = (
+        UniqueConstraint("channel", "provider_message_id"),
+        # how many messages a sender sent lately (the flood limit)
+        Index("ix_inbound_sender_recent", "channel", "sender", "received_at"),
+        # the digest's weekly counts, read off the index alone
+        Index("ix_inbound_community_received", "community_id", "received_at", "channel", "resident_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -36,7 +38,6 @@ class InboundLog(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-
 class PendingAnswer(Base):
     """A stored inbound message whose answer a worker has still to work out (when webhooks
     store and acknowledge only: INBOUND_ANSWER=worker). Deleted in the transaction that answers
@@ -48,8 +49,7 @@ class PendingAnswer(Base):
     __table_args__ = (Index("ix_pending_answer_sender", "channel", "sender", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id", ondelete="CASCADE"),
-                                            unique=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id", ondelete="CASCADE"), unique=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     sender: Mapped[str] = mapped_column(String(64))
@@ -65,10 +65,11 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
     # The dispatcher claims by (next_attempt_at, id) among due rows of a channel; the digest
     # counts what was sent in a week off the index alone.
-    __table_args__ = (Index("ix_outbox_due", "status", "channel", "next_attempt_at", "id"),
-                      Index("ix_outbox_community_sent", "community_id", "sent_at", "channel",
-                            "segments"),
-                      one_of("status", OutboxStatus))
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "channel", "next_attempt_at", "id"),
+        Index("ix_outbox_community_sent", "community_id", "sent_at", "channel", "segments"),
+        one_of("status", OutboxStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))

@@ -1,4 +1,5 @@
 """Run Alembic migrations programmatically (the CLI and tests share this)."""
+
 from pathlib import Path
 
 from alembic import command

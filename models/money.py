@@ -1,6 +1,7 @@
 """The budget ledger: allocations to projects, money spent, corrections, and updates to residents.
 
 Entries are never edited or deleted: a mistake is put right by a later correction."""
+
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint

@@ -1,4 +1,5 @@
 """Organisers, the communities they run, and their API tokens."""
+
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, String, Table
@@ -8,7 +9,8 @@ from models.base import Base, utcnow
 from models.community import Community
 
 organiser_community = Table(
-    "organiser_community", Base.metadata,
+    "organiser_community",
+    Base.metadata,
     Column("organiser_id", ForeignKey("organiser.id", ondelete="CASCADE"), primary_key=True),
     Column("community_id", ForeignKey("community.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -23,8 +25,9 @@ class Organiser(Base):
     password_hash: Mapped[str] = mapped_column(String(300))  # werkzeug scrypt
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    communities: Mapped[list[Community]] = relationship(secondary=organiser_community,
-                                                        order_by=Community.slug)
+    communities: Mapped[list[Community]] = relationship(
+        secondary=organiser_community, order_by=Community.slug
+    )
 
 
 class ApiToken(Base):

@@ -1,4 +1,5 @@
 """Funded ideas followed to the end: a project's status and the dated updates organisers write."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint

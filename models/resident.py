@@ -1,4 +1,5 @@
 """Residents, the channel identities they write from, and their conversation state."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
@@ -13,9 +14,11 @@ RESIDENT_STATUSES = tuple(s.value for s in ResidentStatus)
 class Resident(Base):
     __tablename__ = "resident"
     # the digest counts who joined, and who opted out, in a week
-    __table_args__ = (one_of("status", ResidentStatus),
-                      Index("ix_resident_community_consent", "community_id", "consent_at"),
-                      Index("ix_resident_community_opted_out", "community_id", "opted_out_at"))
+    __table_args__ = (
+        one_of("status", ResidentStatus),
+        Index("ix_resident_community_consent", "community_id", "consent_at"),
+        Index("ix_resident_community_opted_out", "community_id", "opted_out_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
@@ -61,9 +64,7 @@ class Conversation(Base):
     __tablename__ = "conversation"
     __table_args__ = (one_of("step", Step, nullable=True),)
 
-    resident_id: Mapped[int] = mapped_column(
-        ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True
-    )
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
     step: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
 """Poll rounds: options residents vote on, their ballots, and the outcome."""
+
 from datetime import datetime
 
 from sqlalchemy import (
@@ -29,16 +30,19 @@ def _next_number(context) -> int:
     every way of making a round (scheduling one, importing one) numbers it the same way."""
     community_id = context.get_current_parameters()["community_id"]
     rounds = Round.__table__
-    return context.connection.scalar(select(func.coalesce(func.max(rounds.c.number), 0) + 1)
-                                     .where(rounds.c.community_id == community_id))
+    return context.connection.scalar(
+        select(func.coalesce(func.max(rounds.c.number), 0) + 1).where(rounds.c.community_id == community_id)
+    )
 
 
 class Round(Base):
     __tablename__ = "round"
     # A unique index rather than a table constraint: SQLite cannot add a constraint to a table
     # without rebuilding it, and rebuilding `round` would cascade deletes (migration 0009).
-    __table_args__ = (one_of("status", RoundStatus),
-                      Index("uq_round_community_id_number", "community_id", "number", unique=True))
+    __table_args__ = (
+        one_of("status", RoundStatus),
+        Index("uq_round_community_id_number", "community_id", "number", unique=True),
+    )
 
     # The global id stays inside (scheduler jobs, idempotency keys); people use `number`.
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +69,8 @@ class Round(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     options: Mapped[list["RoundOption"]] = relationship(
-        back_populates="round", order_by="RoundOption.number", cascade="all, delete-orphan")
+        back_populates="round", order_by="RoundOption.number", cascade="all, delete-orphan"
+    )
 
 
 class RoundOption(Base):
@@ -94,12 +99,18 @@ class Ballot(Base):
     __tablename__ = "ballot"
     # NULL resident ids never clash, so paper ballots keep "one ballot per resident" intact.
     # The paper index is partial so message ballots (no paper id) are not counted in it.
-    __table_args__ = (UniqueConstraint("round_id", "resident_id"),
-                      Index("uq_ballot_round_id_paper_id", "round_id", "paper_id", unique=True,
-                            sqlite_where=text("paper_id IS NOT NULL"),
-                            postgresql_where=text("paper_id IS NOT NULL")),
-                      CheckConstraint("paper_id IS NULL OR resident_id IS NULL",
-                                      name="paper_has_no_resident"))
+    __table_args__ = (
+        UniqueConstraint("round_id", "resident_id"),
+        Index(
+            "uq_ballot_round_id_paper_id",
+            "round_id",
+            "paper_id",
+            unique=True,
+            sqlite_where=text("paper_id IS NOT NULL"),
+            postgresql_where=text("paper_id IS NOT NULL"),
+        ),
+        CheckConstraint("paper_id IS NULL OR resident_id IS NULL", name="paper_has_no_resident"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))

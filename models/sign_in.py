@@ -1,4 +1,5 @@
 """Sign-in attempts on the dashboard, so repeated failures can be slowed and then refused."""
+
 from datetime import datetime
 
 from sqlalchemy import Index, String
@@ -9,8 +10,10 @@ from models.base import Base, utcnow
 
 class SignInAttempt(Base):
     __tablename__ = "sign_in_attempt"
-    __table_args__ = (Index("ix_sign_in_attempt_email_at", "email", "at"),
-                      Index("ix_sign_in_attempt_address_at", "address", "at"))
+    __table_args__ = (
+        Index("ix_sign_in_attempt_email_at", "email", "at"),
+        Index("ix_sign_in_attempt_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(200))  # as typed, lower-cased

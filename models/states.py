@@ -3,6 +3,7 @@
 A StrEnum member equals its text ("open" == RoundStatus.OPEN), so rows read back as plain
 strings compare as before, and a typo in code fails at import instead of matching nothing.
 """
+
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint

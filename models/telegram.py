@@ -1,4 +1,5 @@
 """Telegram bookkeeping: which community a chat is talking to, and the polling offset."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

@@ -2,6 +2,7 @@
 
 Registered through the `commonpurse.commands` entry point, so `bot` never imports `scheduler`.
 """
+
 import logging
 import signal
 import threading
@@ -37,7 +38,8 @@ def scheduler_command(wait: bool) -> None:
         if not wait:
             raise click.ClickException(
                 f"another scheduler ({other.holder}) is running against this database, its lease "
-                f"good until {other.expires_at:%H:%M:%S} UTC; use --wait to take over when it stops")
+                f"good until {other.expires_at:%H:%M:%S} UTC; use --wait to take over when it stops"
+            )
         time.sleep(10)
     scheduler = prepare(app, holder, blocking=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
@@ -68,9 +70,11 @@ def serve(demo: bool, host: str, port: int) -> None:
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     stop = threading.Event()
-    worker = threading.Thread(target=dispatcher_for(app).run_forever,
-                              args=(stop, app.config["DISPATCH_INTERVAL"], inbound_work(app)),
-                              daemon=True)
+    worker = threading.Thread(
+        target=dispatcher_for(app).run_forever,
+        args=(stop, app.config["DISPATCH_INTERVAL"], inbound_work(app)),
+        daemon=True,
+    )
     worker.start()
     holder = lease.new_holder()
     scheduler = None

@@ -3,8 +3,9 @@
 Each one asks the domain tables whether it is time, so a job that fires late, twice, or for a
 round since rescheduled does the right thing.
 """
+
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.context import get_db
 from bot.domain import audit, round_times
@@ -43,9 +44,14 @@ def remind_round(round_id: int) -> None:
 def close_round(round_id: int) -> None:
     _round_step(round_id, round_times.close_if_due)
     if _still_open_after_close(round_id):  # waiting for answers to votes sent in time
-        runtime.scheduler().add_job("scheduler.jobs:close_round", "date", args=(round_id,),
-                                    run_date=datetime.now(timezone.utc) + CLOSE_AGAIN,
-                                    id=f"close-again-{round_id}", replace_existing=True)
+        runtime.scheduler().add_job(
+            "scheduler.jobs:close_round",
+            "date",
+            args=(round_id,),
+            run_date=datetime.now(UTC) + CLOSE_AGAIN,
+            id=f"close-again-{round_id}",
+            replace_existing=True,
+        )
 
 
 def _still_open_after_close(round_id: int) -> bool:
@@ -65,9 +71,11 @@ def send_due_digests(only: int | None = None) -> list[str]:
     with app.app_context():
         with db.transaction() as session:
             due = [(c, w) for c, w in digest.due(session, now) if only in (None, c)]
-        return [f"digest {week.iso} for community {community}: "
-                f"{digest.send_week(db, community, week, now, mail_settings(app))}"
-                for community, week in due]
+        return [
+            f"digest {week.iso} for community {community}: "
+            f"{digest.send_week(db, community, week, now, mail_settings(app))}"
+            for community, week in due
+        ]
 
 
 def catch_up() -> None:
@@ -88,7 +96,6 @@ def retention() -> None:
     with app.app_context(), get_db(app).transaction() as session:
         erased = erase_old_messages(session, _now(), int(app.config["RETENTION_DAYS"]))
     logger.info("retention: erased %(inbound)s inbound and %(outbound)s outbound texts", erased)
-
 
 
 def renew_lease() -> None:

@@ -1,4 +1,5 @@
 """One scheduler per database: a lease row, renewed while the holder runs."""
+
 import os
 import socket
 import uuid

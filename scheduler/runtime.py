@@ -1,4 +1,5 @@
 """What the job functions need at run time: the app, and the running scheduler."""
+
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 

@@ -1,6 +1,7 @@
 """Real headless Chromium (Debian's package, driven by Playwright) against the real app served
 on 127.0.0.1, for tests of what organisers see. Screenshots go to tests/screenshots/ (not kept
 in git)."""
+
 import os
 import shutil
 from pathlib import Path
@@ -14,8 +15,10 @@ def chromium_path() -> str:
     """Debian's chromium (Playwright's own download cannot reach its servers here)."""
     path = os.environ.get("COMMONPURSE_TEST_CHROMIUM") or shutil.which("chromium")
     if not path:
-        pytest.fail("browser tests need Chromium: apt-get install chromium "
-                    "(or set COMMONPURSE_TEST_CHROMIUM to a Chromium binary)")
+        pytest.fail(
+            "browser tests need Chromium: apt-get install chromium "
+            "(or set COMMONPURSE_TEST_CHROMIUM to a Chromium binary)"
+        )
     return path
 
 

@@ -1,5 +1,6 @@
 """Fixtures: a migrated database (SQLite always, PostgreSQL when configured), the app,
 its test client and CLI runner, a fixed clock, and a chat helper."""
+
 import os
 import shutil
 from dataclasses import dataclass
@@ -24,8 +25,17 @@ from tests.fakes import CollectingChannel, FixedClock
 PG_URL = os.environ.get("COMMONPURSE_TEST_DATABASE_URL")
 # Set to 1 (as CI does) to fail rather than skip when PostgreSQL is not configured.
 REQUIRE_PG = os.environ.get("COMMONPURSE_TEST_REQUIRE_POSTGRES") == "1"
-# Runs side by side (two checkouts, two developers) each need their own schema.
-PG_SCHEMA = os.environ.get("COMMONPURSE_TEST_SCHEMA", "commonpurse_test")
+# Runs side by side (two checkouts, two developers) each need their own schema, and so does
+# each pytest-xdist worker (gw0, gw1...) of one run.
+PG_SCHEMA = "_".join(
+    filter(
+        None,
+        (
+            os.environ.get("COMMONPURSE_TEST_SCHEMA", "commonpurse_test"),
+            os.environ.get("PYTEST_XDIST_WORKER"),
+        ),
+    )
+)
 
 
 @dataclass
@@ -108,12 +118,19 @@ def runner(app):
 @pytest.fixture
 def make_community(db, clock):
     """Create a community; keyword arguments override the defaults."""
+
     def make(**overrides):
-        fields = dict(name="Riverside Big Local", slug="riverside", budget_total_pence=1_150_000_00,
-                      join_code="RIVERSIDE", sms_number="+441632960001")
+        fields = dict(
+            name="Riverside Big Local",
+            slug="riverside",
+            budget_total_pence=1_150_000_00,
+            join_code="RIVERSIDE",
+            sms_number="+441632960001",
+        )
         fields.update(overrides)
         with db.transaction() as session:
             return create_community(session, now=clock(), **fields)
+
     return make
 
 
@@ -169,6 +186,7 @@ def member(chat):
 def new_chat(db, clock):
     def make(slug: str = "riverside", phone: str = "+447700900456") -> Chat:
         return Chat(db, clock, slug, phone)
+
     return make
 
 
@@ -179,6 +197,7 @@ def cp(runner):
 
     def invoke(*args: str):
         return runner.invoke(cli, list(args))
+
     return invoke
 
 
@@ -186,6 +205,7 @@ def cp(runner):
 def fake_twilio(monkeypatch):
     """A running fake Twilio API; TWILIO_EDGE/REGION set to show they cannot redirect us."""
     from tests.fake_twilio import start_fake_twilio
+
     monkeypatch.setenv("TWILIO_EDGE", "sydney")
     monkeypatch.setenv("TWILIO_REGION", "au1")
     fake, stop = start_fake_twilio()
@@ -196,6 +216,7 @@ def fake_twilio(monkeypatch):
 @pytest.fixture
 def fake_telegram():
     from tests.fake_telegram import start_fake_telegram
+
     fake, stop = start_fake_telegram()
     yield fake
     stop()
@@ -209,9 +230,25 @@ def park_round(cp, slug: str, say, method: str = "approval") -> None:
         say("£1k")
     for number in ("1", "2"):
         assert cp("ideas", "shortlist", "--community", slug, number).exit_code == 0
-    assert cp("round", "create", "--community", slug, "--title", "Park", "--method", method,
-              "--ideas", "1,2", "--opens", "2026-11-26 09:00", "--closes",
-              "2026-11-30 18:00").exit_code == 0
+    assert (
+        cp(
+            "round",
+            "create",
+            "--community",
+            slug,
+            "--title",
+            "Park",
+            "--method",
+            method,
+            "--ideas",
+            "1,2",
+            "--opens",
+            "2026-11-26 09:00",
+            "--closes",
+            "2026-11-30 18:00",
+        ).exit_code
+        == 0
+    )
 
 
 @pytest.fixture(scope="session")
@@ -220,9 +257,11 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     from tests.browser import chromium_path
+
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(),
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield browser
         browser.close()
 
@@ -231,6 +270,7 @@ def chromium():
 def live_app(app):
     """The app served over HTTP on 127.0.0.1, as a browser reaches it; yields its base URL."""
     from tests.fakes import serve_in_thread
+
     port, stop = serve_in_thread(app)
     yield f"http://127.0.0.1:{port}"
     stop()
@@ -253,8 +293,10 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         import email
         import email.policy
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
-            envelope.content, policy=email.policy.default)))
+
+        self.messages.append(
+            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
+        )
         return "250 OK"
 
 
@@ -264,6 +306,7 @@ def smtp(app):
     import socket
 
     from aiosmtpd.controller import Controller
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -271,7 +314,11 @@ def smtp(app):
     inbox.port = port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none",
-                      MAIL_FROM="Common Purse <digest@purse.example.org>")
+    app.config.update(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=port,
+        SMTP_SECURITY="none",
+        MAIL_FROM="Common Purse <digest@purse.example.org>",
+    )
     yield inbox
     controller.stop()

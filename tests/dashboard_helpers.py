@@ -1,4 +1,5 @@
 """Signing in to the dashboard from a test client, with the CSRF token a browser would send."""
+
 import re
 
 from bot.context import get_db
@@ -9,8 +10,14 @@ PASSWORD = "correct horse battery"
 
 def make_organiser(app, clock, email="sam@example.org", communities=("riverside",)):
     with get_db(app).transaction() as session:
-        create_organiser(session, email=email, name=email.split("@")[0].title(), password=PASSWORD,
-                         community_slugs=list(communities), now=clock())
+        create_organiser(
+            session,
+            email=email,
+            name=email.split("@")[0].title(),
+            password=PASSWORD,
+            community_slugs=list(communities),
+            now=clock(),
+        )
 
 
 def csrf(html: bytes | str) -> str:
@@ -20,8 +27,7 @@ def csrf(html: bytes | str) -> str:
 
 def sign_in(client, email="sam@example.org", password=PASSWORD):
     token = csrf(client.get("/dashboard/login").data)
-    return client.post("/dashboard/login", data={"email": email, "password": password,
-                                                 "csrf_token": token})
+    return client.post("/dashboard/login", data={"email": email, "password": password, "csrf_token": token})
 
 
 def post(client, path: str, page: str | None = None, **fields):

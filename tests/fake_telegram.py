@@ -1,4 +1,5 @@
 """A local stand-in for the Telegram Bot API that the real telegram.Bot talks to."""
+
 import itertools
 import json
 import time
@@ -35,8 +36,11 @@ class FakeTelegram:
         self.failures.append((code, description, retry_after))
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
-        return [c for c in self.calls if c.method == "sendMessage" and c.ok
-                and (chat_id is None or c.params["chat_id"] == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method == "sendMessage" and c.ok and (chat_id is None or c.params["chat_id"] == chat_id)
+        ]
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [c.params["text"] for c in self.sent(chat_id)]
@@ -65,14 +69,19 @@ class FakeTelegram:
                     body["parameters"] = {"retry_after": retry_after}
                 return jsonify(body), code
             return jsonify(ok=True, result=self._result(method, params, message_ids))
+
         return app
 
     def _result(self, method, params, message_ids):
         if method == "getMe":
             return {"id": 4242, "is_bot": True, "first_name": "Common Purse", "username": "purse_bot"}
         if method == "sendMessage":
-            return {"message_id": next(message_ids), "date": int(time.time()),
-                    "chat": {"id": params["chat_id"], "type": "private"}, "text": params["text"]}
+            return {
+                "message_id": next(message_ids),
+                "date": int(time.time()),
+                "chat": {"id": params["chat_id"], "type": "private"},
+                "text": params["text"],
+            }
         if method == "setWebhook":
             self.webhook = params
             return True

@@ -1,4 +1,5 @@
 """A local stand-in for Twilio's REST API that the real twilio client talks to."""
+
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -37,8 +38,11 @@ class FakeTwilio:
 
         @app.post("/2010-04-01/Accounts/<account>/Messages.json")
         def create(account):
-            if request.authorization is None or request.authorization.username != ACCOUNT_SID \
-                    or account != ACCOUNT_SID:
+            if (
+                request.authorization is None
+                or request.authorization.username != ACCOUNT_SID
+                or account != ACCOUNT_SID
+            ):
                 return jsonify(code=20003, message="Authenticate", status=401), 401
             if self.failures:
                 status, code = self.failures.pop(0)
@@ -46,8 +50,10 @@ class FakeTwilio:
             form = request.form.to_dict()
             self.sent.append(Sent(form, time.monotonic()))
             sid = f"SM{next(sids):032d}"
-            return jsonify(sid=sid, status="queued", to=form["To"], body=form["Body"],
-                           account_sid=account), 201
+            return jsonify(
+                sid=sid, status="queued", to=form["To"], body=form["Body"], account_sid=account
+            ), 201
+
         return app
 
 

@@ -1,7 +1,8 @@
 """Fakes for each layer: a collecting channel, a fixed clock, and local HTTP servers."""
+
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -11,7 +12,7 @@ from channels.messages import OutboundMessage
 class FixedClock:
     """A clock that only moves when the test says so."""
 
-    def __init__(self, start: datetime = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)):
+    def __init__(self, start: datetime = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)):
         self.current = start
 
     def __call__(self) -> datetime:
@@ -61,4 +62,5 @@ def serve_in_thread(wsgi_app) -> tuple[int, Callable[[], None]]:
     def stop() -> None:
         server.shutdown()
         thread.join()
+
     return server.port, stop

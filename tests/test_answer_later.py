@@ -1,5 +1,7 @@
 """INBOUND_ANSWER=worker: webhooks store and acknowledge; a worker answers, in each sender's order,
 once each, and a round closes only after the votes sent in time are counted."""
+
+import contextlib
 import logging
 import threading
 from datetime import timedelta
@@ -12,25 +14,39 @@ from bot.domain import round_times, rounds
 from bot.messaging import pending
 from bot.messaging.channels import configured_channels, inbound_work
 from bot.messaging.dispatcher import Dispatcher
-from bot.web.app import create_app
 from bot.messaging.inbound import keep
+from bot.web.app import create_app
 from channels.messages import Address, InboundMessage
-from models import Ballot, Idea, Identity, InboundLog, OutboxMessage, PendingAnswer, Resident, \
-    Round, TelegramChat
+from models import (
+    Ballot,
+    Idea,
+    Identity,
+    InboundLog,
+    OutboxMessage,
+    PendingAnswer,
+    Resident,
+    Round,
+    TelegramChat,
+)
 from scheduler import jobs, runtime
 from scheduler.service import build
+from tests.fake_telegram import TOKEN
 from tests.test_scheduler import make_round
 from tests.test_sms import inbound, signed, twilio_config
 from tests.test_telegram import SECRET, message_update
-from tests.fake_telegram import TOKEN
 
 
 @pytest.fixture
 def later_app(app, fake_twilio, fake_telegram):
-    app.config.update(twilio_config(fake_twilio), INBOUND_ANSWER="worker",
-                      TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
-                      TELEGRAM_API_URL=fake_telegram.url, TELEGRAM_CHAT_MESSAGES_PER_SECOND=1000,
-                      TELEGRAM_MESSAGES_PER_SECOND=1000)
+    app.config.update(
+        twilio_config(fake_twilio),
+        INBOUND_ANSWER="worker",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_URL=fake_telegram.url,
+        TELEGRAM_CHAT_MESSAGES_PER_SECOND=1000,
+        TELEGRAM_MESSAGES_PER_SECOND=1000,
+    )
     return app
 
 
@@ -65,8 +81,7 @@ def count(db, model, *where) -> int:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_a_message_is_stored_and_acknowledged_then_a_worker_answers_it(later_app, fake_twilio,
-                                                                        community, db):
+def test_a_message_is_stored_and_acknowledged_then_a_worker_answers_it(later_app, fake_twilio, community, db):
     phone = Phone(later_app, fake_twilio)
     phone.send("Hello?")
     assert count(db, InboundLog) == 1 and count(db, OutboxMessage) == 0  # stored, not yet answered
@@ -99,15 +114,17 @@ def test_a_providers_repeat_is_stored_and_answered_once(later_app, fake_twilio, 
 
 def test_a_message_to_a_number_nobody_has_is_neither_stored_nor_queued(later_app, community, db):
     params = inbound("hi", to="+441632960999")
-    response = later_app.test_client().post("/webhooks/twilio/sms", data=params,
-                                            headers=signed(params))
+    response = later_app.test_client().post("/webhooks/twilio/sms", data=params, headers=signed(params))
     assert response.status_code == 200
     assert count(db, InboundLog) == 0 and count(db, PendingAnswer) == 0
 
 
 def test_telegram_messages_are_answered_by_the_worker_too(later_app, fake_telegram, community, db):
-    response = later_app.test_client().post("/webhooks/telegram", json=message_update(111, "/start RIVERSIDE"),
-                                            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    response = later_app.test_client().post(
+        "/webhooks/telegram",
+        json=message_update(111, "/start RIVERSIDE"),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
     assert response.status_code == 200 and count(db, PendingAnswer) == 1
     assert fake_telegram.texts(111) == []
     inbound_work(later_app)()
@@ -120,8 +137,9 @@ def test_telegram_messages_are_answered_by_the_worker_too(later_app, fake_telegr
         assert session.scalar(select(InboundLog.community_id)) == community.id
 
 
-def test_a_turn_that_fails_is_tried_again_and_then_given_up(later_app, fake_twilio, community, db,
-                                                             clock, monkeypatch, caplog):
+def test_a_turn_that_fails_is_tried_again_and_then_given_up(
+    later_app, fake_twilio, community, db, clock, monkeypatch, caplog
+):
     phone = Phone(later_app, fake_twilio)
     real = pending.answer_stored
     failures = {"left": 2}  # its group's try, then its own
@@ -131,6 +149,7 @@ def test_a_turn_that_fails_is_tried_again_and_then_given_up(later_app, fake_twil
             failures["left"] -= 1
             raise RuntimeError("a bug in the turn")
         return real(*args, **kwargs)
+
     monkeypatch.setattr(pending, "answer_stored", flaky)
     phone.send("YES")
     assert phone.answers() == []  # failed: nothing half-done, kept for later
@@ -151,9 +170,9 @@ def test_a_turn_that_fails_is_tried_again_and_then_given_up(later_app, fake_twil
     assert "Still to decide" in phone.text("BUDGET")[0]  # the sender is not stuck behind it
 
 
-def test_a_message_that_fails_holds_up_nobody_else_in_its_group(later_app, fake_twilio,
-                                                                community, db, clock,
-                                                                monkeypatch, caplog):
+def test_a_message_that_fails_holds_up_nobody_else_in_its_group(
+    later_app, fake_twilio, community, db, clock, monkeypatch, caplog
+):
     """Answers are committed in groups; a turn that fails undoes its group, whose other
     messages are then answered one by one in the same pass."""
     real = pending.answer_stored
@@ -162,6 +181,7 @@ def test_a_message_that_fails_holds_up_nobody_else_in_its_group(later_app, fake_
         if message.address.user_id == "+447700900666":
             raise RuntimeError("a bug in the turn")
         return real(session, message, *args, **kwargs)
+
     monkeypatch.setattr(pending, "answer_stored", failing_for_one)
     phones = [Phone(later_app, fake_twilio, f"+4477009001{n:02d}") for n in range(5)]
     unlucky = Phone(later_app, fake_twilio, "+447700900666")
@@ -181,14 +201,14 @@ def test_a_message_that_fails_holds_up_nobody_else_in_its_group(later_app, fake_
     assert count(db, PendingAnswer) == 1  # only theirs waits, to be tried again
 
 
-def test_a_round_waits_to_close_until_votes_sent_in_time_are_counted(later_app, fake_twilio,
-                                                                     community, db, clock):
+def test_a_round_waits_to_close_until_votes_sent_in_time_are_counted(
+    later_app, fake_twilio, community, db, clock
+):
     scheduler = build(later_app, blocking=False)
     runtime.bind(later_app, scheduler, "test-holder")
     scheduler.start(paused=True)
     try:
-        round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1),
-                              lasts=timedelta(hours=1))
+        round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1), lasts=timedelta(hours=1))
         clock.advance(minutes=2)
         jobs.open_round(round_id)
         voter = Phone(later_app, fake_twilio, "+447700900200")  # a member make_round made
@@ -213,7 +233,8 @@ def test_a_round_waits_to_close_until_votes_sent_in_time_are_counted(later_app, 
 
 
 def test_workers_share_the_queue_but_never_answer_one_senders_messages_out_of_order(
-        later_app, fake_twilio, community, db):
+    later_app, fake_twilio, community, db
+):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SKIP LOCKED between workers is PostgreSQL's; SQLite has one writer")
     ann, bob = Phone(later_app, fake_twilio), Phone(later_app, fake_twilio, "+447700900456")
@@ -232,22 +253,29 @@ def test_workers_share_the_queue_but_never_answer_one_senders_messages_out_of_or
 
 
 def test_two_workers_giving_ideas_to_two_communities_do_not_deadlock(
-        later_app, fake_twilio, community, make_community, db, clock, monkeypatch, caplog):
+    later_app, fake_twilio, community, make_community, db, clock, monkeypatch, caplog
+):
     """An idea locks its community's row (its number). Two workers' groups each hold an idea for
     both communities, in opposite orders; each group takes the community locks in the same order,
     so neither waits on the other in a cycle (a deadlock undid a whole group and cost a second)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks between workers are PostgreSQL's; SQLite has one writer")
-    hillside = make_community(name="Hillside", slug="hillside", join_code="HILLSIDE",
-                              sms_number="+441632960002")
+    hillside = make_community(
+        name="Hillside", slug="hillside", join_code="HILLSIDE", sms_number="+441632960002"
+    )
     client = later_app.test_client()
 
     def send(number, to, body):
         params = inbound(body, number, to=to)
         assert client.post("/webhooks/twilio/sms", data=params, headers=signed(params)).status_code == 200
+
     # Stored in this order: Ann (Riverside), Ali (Hillside), then Bea (Hillside), Bo (Riverside).
-    writers = [("+447700900101", community.sms_number), ("+447700900102", hillside.sms_number),
-               ("+447700900103", hillside.sms_number), ("+447700900104", community.sms_number)]
+    writers = [
+        ("+447700900101", community.sms_number),
+        ("+447700900102", hillside.sms_number),
+        ("+447700900103", hillside.sms_number),
+        ("+447700900104", community.sms_number),
+    ]
     for number, to in writers:
         send(number, to, "YES")
     assert pending.answer_pending(db, clock, None) == 4
@@ -260,17 +288,19 @@ def test_two_workers_giving_ideas_to_two_communities_do_not_deadlock(
         receipt = real(session, message, row, per_minute)
         if not getattr(local, "met", False):
             local.met = True
-            try:  # both workers now hold their first community's lock, unless one waits for it
+            # both workers now hold their first community's lock, unless one waits for it
+            with contextlib.suppress(threading.BrokenBarrierError):
                 first_turns.wait(timeout=1.5)
-            except threading.BrokenBarrierError:
-                pass
         return receipt
+
     local = threading.local()
     monkeypatch.setattr(pending, "answer_stored", meeting_after_the_first_turn)
     caplog.set_level(logging.WARNING, logger="bot.messaging.pending")
     taken = []
-    workers = [threading.Thread(target=lambda: taken.append(pending.answer_pending(db, clock, None, 2)))
-               for _ in range(2)]
+    workers = [
+        threading.Thread(target=lambda: taken.append(pending.answer_pending(db, clock, None, 2)))
+        for _ in range(2)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -299,8 +329,7 @@ def test_the_worker_logs_no_phone_number_or_text(later_app, fake_twilio, communi
 @pytest.fixture
 def open_round(later_app, db, community, clock):
     """Round 1 of riverside, open for an hour, with members +447700900200 and +447700900201."""
-    round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1),
-                          lasts=timedelta(hours=1))
+    round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1), lasts=timedelta(hours=1))
     clock.advance(minutes=2)
     with db.transaction() as session:
         assert round_times.open_if_due(session, session.get(Round, round_id), clock())
@@ -308,7 +337,8 @@ def open_round(later_app, db, community, clock):
 
 
 def test_an_organiser_cannot_close_a_round_over_votes_still_being_answered(
-        later_app, fake_twilio, open_round, db, cp):
+    later_app, fake_twilio, open_round, db, cp
+):
     voter = Phone(later_app, fake_twilio, "+447700900200")
     voter.answers()  # the ballot paper
     voter.send("VOTE 2")
@@ -324,7 +354,8 @@ def test_an_organiser_cannot_close_a_round_over_votes_still_being_answered(
 
 
 def test_a_vote_sent_after_the_close_time_is_not_counted_while_the_round_waits(
-        later_app, fake_twilio, open_round, db, clock):
+    later_app, fake_twilio, open_round, db, clock
+):
     early, late = (Phone(later_app, fake_twilio, n) for n in ("+447700900200", "+447700900201"))
     early.answers()
     clock.advance(minutes=58)
@@ -343,7 +374,8 @@ def test_a_vote_sent_after_the_close_time_is_not_counted_while_the_round_waits(
 
 
 def test_inline_a_vote_after_the_close_time_is_refused_before_the_round_is_counted(
-        app, open_round, db, clock, fake_twilio):
+    app, open_round, db, clock, fake_twilio
+):
     phone = Phone(app, fake_twilio, "+447700900200")
     app.config.update(twilio_config(fake_twilio))
     phone.answers()
@@ -353,7 +385,8 @@ def test_inline_a_vote_after_the_close_time_is_refused_before_the_round_is_count
 
 
 def test_a_message_given_up_on_keeps_neither_its_text_nor_its_sender(
-        later_app, fake_twilio, community, db, clock, monkeypatch):
+    later_app, fake_twilio, community, db, clock, monkeypatch
+):
     monkeypatch.setattr(pending, "answer_stored", lambda *a, **k: 1 / 0)
     phone = Phone(later_app, fake_twilio)
     phone.send("hi I'm Jo at 12 Elm Street")
@@ -365,10 +398,10 @@ def test_a_message_given_up_on_keeps_neither_its_text_nor_its_sender(
     assert count(db, PendingAnswer) == 0
 
 
-def test_erasure_reaches_messages_still_waiting_for_an_answer(later_app, fake_twilio, member, db,
-                                                              clock):
+def test_erasure_reaches_messages_still_waiting_for_an_answer(later_app, fake_twilio, member, db, clock):
     from bot.domain.erasure import erase_resident
     from models import Resident
+
     phone = Phone(later_app, fake_twilio, member.phone)
     phone.send("IDEA a quiet garden behind number 12")
     with db.transaction() as session:
@@ -381,14 +414,19 @@ def test_erasure_reaches_messages_still_waiting_for_an_answer(later_app, fake_tw
 
 
 def test_a_turn_failing_in_the_database_does_not_hold_up_other_senders(
-        later_app, fake_twilio, community, db, clock, monkeypatch):
+    later_app, fake_twilio, community, db, clock, monkeypatch
+):
     from sqlalchemy.exc import OperationalError
+
     real = pending.answer_stored
 
     def timing_out(session, message, row, per_minute):
         if message.address.user_id == "+447700900123":
-            raise OperationalError("SELECT ...", {}, Exception("canceling statement due to statement timeout"))
+            raise OperationalError(
+                "SELECT ...", {}, Exception("canceling statement due to statement timeout")
+            )
         return real(session, message, row, per_minute)
+
     monkeypatch.setattr(pending, "answer_stored", timing_out)
     ann, bob = Phone(later_app, fake_twilio), Phone(later_app, fake_twilio, "+447700900456")
     ann.send("YES")
@@ -411,11 +449,11 @@ def test_a_telegram_message_waits_under_its_chats_community(later_app, fake_tele
     assert waiting == {"111": community.id, "222": None}  # a chat with no community yet waits for no round
 
 
-def test_a_telegram_message_is_kept_in_one_statement_and_a_repeat_is_not(
-        later_app, community, db, clock):
+def test_a_telegram_message_is_kept_in_one_statement_and_a_repeat_is_not(later_app, community, db, clock):
     """A Telegram webhook in worker mode stores the message and its pending answer under the
     chat's community in one statement on PostgreSQL (two on SQLite); a repeat adds nothing."""
     from sqlalchemy import event
+
     now = clock()
     with db.transaction() as session:
         session.add(TelegramChat(chat_id="111", community_id=community.id, updated_at=now))
@@ -423,6 +461,7 @@ def test_a_telegram_message_is_kept_in_one_statement_and_a_repeat_is_not(
 
     def record(conn, cursor, statement, *args):
         statements.append(statement.split()[0].upper())
+
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         receipt = keep(db, InboundMessage(Address("telegram", "111"), "VOTE 1", "tg-7", now), now)
@@ -431,37 +470,51 @@ def test_a_telegram_message_is_kept_in_one_statement_and_a_repeat_is_not(
     assert receipt.outcome == "queued"
     expected = 1 if db.engine.dialect.name == "postgresql" else 2
     assert len([s for s in statements if s not in ("BEGIN", "COMMIT")]) == expected, statements
-    assert keep(db, InboundMessage(Address("telegram", "111"), "VOTE 1", "tg-7", now), now).outcome \
+    assert (
+        keep(db, InboundMessage(Address("telegram", "111"), "VOTE 1", "tg-7", now), now).outcome
         == "duplicate"
+    )
     with db.transaction() as session:
-        assert session.execute(select(PendingAnswer.sender, PendingAnswer.community_id)).all() \
-            == [("111", community.id)]
+        assert session.execute(select(PendingAnswer.sender, PendingAnswer.community_id)).all() == [
+            ("111", community.id)
+        ]
         assert session.scalar(select(func.count()).select_from(InboundLog)) == 1
 
 
-def test_a_message_its_sender_erased_earlier_in_the_same_group_is_not_answered(db, community,
-                                                                              clock):
+def test_a_message_its_sender_erased_earlier_in_the_same_group_is_not_answered(db, community, clock):
     """A resident on SMS and Telegram sends DELETE by Telegram; an SMS they sent just before,
     stored after it (replayed from a spool), waits in the same group. Erasure forgets it: it is
     neither answered nor does it bring their number back."""
     now = clock()
     with db.transaction() as session:
         resident = Resident(community_id=community.id, status="pending", created_at=now)
-        resident.identities.append(Identity(community_id=community.id, kind="phone",
-                                            value="+447700900123", created_at=now))
-        resident.identities.append(Identity(community_id=community.id, kind="telegram",
-                                            value="111", created_at=now))
+        resident.identities.append(
+            Identity(community_id=community.id, kind="phone", value="+447700900123", created_at=now)
+        )
+        resident.identities.append(
+            Identity(community_id=community.id, kind="telegram", value="111", created_at=now)
+        )
         session.add(resident)
         session.add(TelegramChat(chat_id="111", community_id=community.id, updated_at=now))
     deleted_at = now + timedelta(minutes=1)
     keep(db, InboundMessage(Address("telegram", "111"), "DELETE", "tg-1", deleted_at), deleted_at)
     sent_before = deleted_at - timedelta(seconds=30)
-    keep(db, InboundMessage(Address("sms", "+447700900123"), "hello", "SM" + "1" * 32,
-                            sent_before, recipient=community.sms_number), sent_before)
+    keep(
+        db,
+        InboundMessage(
+            Address("sms", "+447700900123"),
+            "hello",
+            "SM" + "1" * 32,
+            sent_before,
+            recipient=community.sms_number,
+        ),
+        sent_before,
+    )
     clock.advance(minutes=2)
     assert pending.answer_pending(db, clock, None) == 2
     with db.transaction() as session:
         assert session.scalars(select(Identity.value)).all() == []
-        assert session.scalars(select(OutboxMessage.address)
-                               .where(OutboxMessage.channel == "sms")).all() == []
+        assert (
+            session.scalars(select(OutboxMessage.address).where(OutboxMessage.channel == "sms")).all() == []
+        )
     assert count(db, PendingAnswer) == 0

@@ -1,4 +1,5 @@
 """The organisers' JSON API: every endpoint's success and refusals, never a 500."""
+
 import pytest
 
 from tests.conftest import Chat
@@ -7,8 +8,21 @@ from tests.conftest import Chat
 @pytest.fixture
 def token(cp, community, make_community):
     make_community(slug="elsewhere", join_code="ELSEWHERE", sms_number="+441632960008", name="Elsewhere")
-    assert cp("organiser", "create", "--email", "Sam@Example.org", "--name", "Sam",
-              "--community", "riverside", "--password", "a long passphrase").exit_code == 0
+    assert (
+        cp(
+            "organiser",
+            "create",
+            "--email",
+            "Sam@Example.org",
+            "--name",
+            "Sam",
+            "--community",
+            "riverside",
+            "--password",
+            "a long passphrase",
+        ).exit_code
+        == 0
+    )
     result = cp("token", "create", "--email", "sam@example.org", "--name", "laptop")
     assert result.exit_code == 0
     return result.output.strip()
@@ -17,13 +31,17 @@ def token(cp, community, make_community):
 @pytest.fixture
 def api(client, token):
     """Call the API as Sam: api("get", "/communities") -> (status, json)."""
+
     def call(method: str, path: str, json=None, headers=None, **kwargs):
         response = getattr(client, method)(
-            "/api/v1" + path, json=json,
+            "/api/v1" + path,
+            json=json,
             headers=headers if headers is not None else {"Authorization": f"Bearer {token}"},
-            **kwargs)
+            **kwargs,
+        )
         assert response.status_code < 500, response.data
         return response.status_code, response.get_json(silent=True) or response.get_data(as_text=True)
+
     return call
 
 
@@ -55,10 +73,14 @@ def test_a_revoked_token_stops_working(api, cp, token):
 def test_only_your_own_communities(api):
     # Someone else's community answers exactly like one that does not exist: slugs stay secret.
     status, body = api("get", "/communities/elsewhere/ideas")
-    assert status == 404 and body["error"] == {"code": "not_found",
-                                               "message": "no community with slug 'elsewhere'"}
+    assert status == 404 and body["error"] == {
+        "code": "not_found",
+        "message": "no community with slug 'elsewhere'",
+    }
     assert api("get", "/communities/nowhere/ideas") == (
-        404, {"error": {"code": "not_found", "message": "no community with slug 'nowhere'"}})
+        404,
+        {"error": {"code": "not_found", "message": "no community with slug 'nowhere'"}},
+    )
     assert api("get", "/communities/riverside")[1]["slug"] == "riverside"
 
 
@@ -69,36 +91,51 @@ def test_ideas_and_moderation(api, ideas):
     assert api("get", "/communities/riverside/ideas?status=lost")[0] == 422
     status, idea = api("post", "/communities/riverside/ideas/1/shortlist", {"cost_pence": 150_000})
     assert (status, idea["status"], idea["cost_pence"]) == (200, "shortlisted", 150_000)
-    assert api("post", "/communities/riverside/ideas/2/reject", {"reason": "Not ours"})[1]["status"] == "rejected"
+    assert (
+        api("post", "/communities/riverside/ideas/2/reject", {"reason": "Not ours"})[1]["status"]
+        == "rejected"
+    )
     assert api("post", "/communities/riverside/ideas/3/merge", {"into": 1})[1]["number"] == 1
     assert any("shortlisted for a vote, at a cost of £1,500" in t for t in ideas.inbox())
 
 
-@pytest.mark.parametrize("path, body, status, message", [
-    ("/ideas/9/shortlist", {}, 404, "no idea #9"),
-    ("/ideas/1/shortlist", {"cost_pence": "lots"}, 422, "cost_pence must be an integer"),
-    ("/ideas/1/shortlist", {"cost_pence": True}, 422, "cost_pence must be an integer"),
-    ("/ideas/1/shortlist", {"cost_pence": 10**20}, 422, "out of range"),
-    ("/ideas/1/shortlist", {"cost_pence": 10_000_000_001}, 422, "at most £100,000,000"),
-    ("/ideas/1/shortlist", {"cost_pence": -1}, 422, "the cost must be more than £0"),
-    ("/ideas/1/shortlist", {"cost_pence": 0}, 422, "the cost must be more than £0"),
-    ("/ideas/1/reject", {}, 422, "reason is required"),
-    ("/ideas/1/merge", {"into": 1}, 422, "cannot be merged into itself"),
-    ("/ideas/1/shortlist", [1, 2], 400, "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "path, body, status, message",
+    [
+        ("/ideas/9/shortlist", {}, 404, "no idea #9"),
+        ("/ideas/1/shortlist", {"cost_pence": "lots"}, 422, "cost_pence must be an integer"),
+        ("/ideas/1/shortlist", {"cost_pence": True}, 422, "cost_pence must be an integer"),
+        ("/ideas/1/shortlist", {"cost_pence": 10**20}, 422, "out of range"),
+        ("/ideas/1/shortlist", {"cost_pence": 10_000_000_001}, 422, "at most £100,000,000"),
+        ("/ideas/1/shortlist", {"cost_pence": -1}, 422, "the cost must be more than £0"),
+        ("/ideas/1/shortlist", {"cost_pence": 0}, 422, "the cost must be more than £0"),
+        ("/ideas/1/reject", {}, 422, "reason is required"),
+        ("/ideas/1/merge", {"into": 1}, 422, "cannot be merged into itself"),
+        ("/ideas/1/shortlist", [1, 2], 400, "must be a JSON object"),
+    ],
+)
 def test_moderation_refusals(api, ideas, path, body, status, message):
     got, response = api("post", "/communities/riverside" + path, body)
     assert got == status and message in response["error"]["message"]
 
 
 def test_a_body_that_is_not_json_is_refused(client, token, ideas):
-    response = client.post("/api/v1/communities/riverside/ideas/1/reject", data="reason=x",
-                           headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
+    response = client.post(
+        "/api/v1/communities/riverside/ideas/1/reject",
+        data="reason=x",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"},
+    )
     assert response.status_code == 400 and response.json["error"]["code"] == "bad_request"
 
 
-ROUND = {"title": "Park", "method": "approval", "rule": "equal-shares", "ideas": [1, 2, 3],
-         "opens_at": "2026-11-26T12:00", "closes_at": "2026-12-03T18:00"}
+ROUND = {
+    "title": "Park",
+    "method": "approval",
+    "rule": "equal-shares",
+    "ideas": [1, 2, 3],
+    "opens_at": "2026-11-26T12:00",
+    "closes_at": "2026-12-03T18:00",
+}
 
 
 def test_a_round_through_the_api(api, ideas):
@@ -127,14 +164,17 @@ def test_a_round_through_the_api(api, ideas):
     assert api("get", "/communities/riverside/budget")[1]["committed_pence"] == 300_000
 
 
-@pytest.mark.parametrize("change, status, message", [
-    ({"ideas": "1,2"}, 422, "ideas must be a list"),
-    ({"ideas": [1, True]}, 422, "ideas must be a list of idea numbers"),
-    ({"method": "ranked"}, 422, "method must be one of"),
-    ({"opens_at": "tomorrow"}, 422, "is not a time"),
-    ({"title": None}, 422, "title is required"),
-    ({"budget_pence": -5}, 422, "budget must be more than"),
-])
+@pytest.mark.parametrize(
+    "change, status, message",
+    [
+        ({"ideas": "1,2"}, 422, "ideas must be a list"),
+        ({"ideas": [1, True]}, 422, "ideas must be a list of idea numbers"),
+        ({"method": "ranked"}, 422, "method must be one of"),
+        ({"opens_at": "tomorrow"}, 422, "is not a time"),
+        ({"title": None}, 422, "title is required"),
+        ({"budget_pence": -5}, 422, "budget must be more than"),
+    ],
+)
 def test_round_refusals(api, ideas, change, status, message):
     for number in (1, 2, 3):
         api("post", f"/communities/riverside/ideas/{number}/shortlist", {})
@@ -156,15 +196,24 @@ def test_round_actions_refuse_the_wrong_state(api, ideas):
 
 
 def test_the_ledger_through_the_api(api, ideas):
-    status, body = api("post", "/communities/riverside/budget/allocations",
-                       {"title": "Garden", "amount_pence": 2_000_000})
+    status, body = api(
+        "post", "/communities/riverside/budget/allocations", {"title": "Garden", "amount_pence": 2_000_000}
+    )
     assert status == 201 and body["budget"]["committed_pence"] == 2_000_000
-    status, body = api("post", "/communities/riverside/budget/spending",
-                       {"description": "Tools", "amount_pence": 50_000, "allocation_id": body["id"],
-                        "spent_on": "2026-11-20"})
+    status, body = api(
+        "post",
+        "/communities/riverside/budget/spending",
+        {
+            "description": "Tools",
+            "amount_pence": 50_000,
+            "allocation_id": body["id"],
+            "spent_on": "2026-11-20",
+        },
+    )
     assert status == 201 and body["budget"]["spent_pence"] == 50_000
-    status, body = api("post", "/communities/riverside/budget/updates",
-                       {"text": "The garden opened!", "broadcast": True})
+    status, body = api(
+        "post", "/communities/riverside/budget/updates", {"text": "The garden opened!", "broadcast": True}
+    )
     assert (status, body["sent"]) == (201, 1)
     assert "budget news: The garden opened!" in ideas.inbox()[-1]
     assert api("get", "/communities/riverside/budget")[1]["latest_update"]["text"] == "The garden opened!"
@@ -180,29 +229,44 @@ def test_a_broadcast_the_cli_would_ask_about_needs_yes_through_the_api(api, idea
     assert status == 422 and body["error"]["message"].startswith("not sent: the text does not fit whole")
     assert api("get", "/communities/riverside/budget")[1]["latest_update"] is None
     assert ideas.inbox() == []
-    status, body = api("post", "/communities/riverside/budget/updates",
-                       {"text": long, "broadcast": True, "yes": True})
+    status, body = api(
+        "post", "/communities/riverside/budget/updates", {"text": long, "broadcast": True, "yes": True}
+    )
     assert (status, body["sent"], body["each"]["shortened"]) == (201, 1, True)
     assert ideas.inbox() == [body["each"]["message"]]
 
 
-@pytest.mark.parametrize("path, body, message", [
-    ("/budget/allocations", {"title": "X", "amount_pence": 10**11}, "is left to allocate"),
-    ("/budget/allocations", {"title": "X"}, "amount_pence is required"),
-    ("/budget/spending", {"description": "X", "amount_pence": 5, "spent_on": "soon"}, "spent_on must be a date"),
-    ("/budget/spending", {"description": "X", "amount_pence": 5, "allocation_id": 99}, "no allocation 99"),
-    ("/budget/updates", {"text": "hi", "broadcast": "yes"}, "broadcast must be true or false"),
-])
+@pytest.mark.parametrize(
+    "path, body, message",
+    [
+        ("/budget/allocations", {"title": "X", "amount_pence": 10**11}, "is left to allocate"),
+        ("/budget/allocations", {"title": "X"}, "amount_pence is required"),
+        (
+            "/budget/spending",
+            {"description": "X", "amount_pence": 5, "spent_on": "soon"},
+            "spent_on must be a date",
+        ),
+        (
+            "/budget/spending",
+            {"description": "X", "amount_pence": 5, "allocation_id": 99},
+            "no allocation 99",
+        ),
+        ("/budget/updates", {"text": "hi", "broadcast": "yes"}, "broadcast must be true or false"),
+    ],
+)
 def test_ledger_refusals(api, ideas, path, body, message):
     status, response = api("post", "/communities/riverside" + path, body)
     assert 400 <= status < 500 and message in response["error"]["message"]
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/communities/riverside/rounds/36893488147419103231/export?format=pb"),
-    ("post", "/communities/riverside/ideas/336791273128547068594289115136/reject"),
-    ("post", "/communities/riverside/rounds/10000000000000000000/cancel"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/communities/riverside/rounds/36893488147419103231/export?format=pb"),
+        ("post", "/communities/riverside/ideas/336791273128547068594289115136/reject"),
+        ("post", "/communities/riverside/rounds/10000000000000000000/cancel"),
+    ],
+)
 def test_ids_too_large_for_any_row_are_not_found(api, method, path):
     status, body = api(method, path, {"reason": "x"} if method == "post" else None)
     assert status == 404 and body["error"]["code"] == "not_found"
@@ -229,11 +293,31 @@ def test_the_openapi_document_covers_every_route(app, client):
 
 
 def test_organiser_accounts_refuse_bad_input(cp, community):
-    result = cp("organiser", "create", "--email", "not-an-email", "--name", "X", "--community",
-                "riverside", "--password", "a long passphrase")
+    result = cp(
+        "organiser",
+        "create",
+        "--email",
+        "not-an-email",
+        "--name",
+        "X",
+        "--community",
+        "riverside",
+        "--password",
+        "a long passphrase",
+    )
     assert result.exit_code == 2 and "is not an email address" in result.output
-    result = cp("organiser", "create", "--email", "a@b.org", "--name", "X", "--community",
-                "riverside", "--password", "short")
+    result = cp(
+        "organiser",
+        "create",
+        "--email",
+        "a@b.org",
+        "--name",
+        "X",
+        "--community",
+        "riverside",
+        "--password",
+        "short",
+    )
     assert result.exit_code == 2 and "at least 12 characters" in result.output
     result = cp("token", "create", "--email", "nobody@b.org")
     assert result.exit_code == 2 and "no organiser" in result.output

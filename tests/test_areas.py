@@ -1,16 +1,17 @@
 """Who takes part, and where: turnout by postcode area in the digest (text, HTML with inline
 charts, CSV) and on the dashboard, never showing an area of fewer than five members."""
+
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.conftest import Chat, park_round
 from tests.dashboard_helpers import make_organiser, sign_in
 
-MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -28,8 +29,14 @@ def millfield(db, clock, cp, make_community):
     community's rate); E3: 4 members, 2 vote. The round closes and funds both ideas; a project
     moves on; £500 is spent against its allocation. All in week 2026-W48; the clock then sits at
     Monday 30 Nov 09:00."""
-    make_community(slug="millfield", join_code="MILL", sms_number="+441632960002",
-                   name="Millfield", verification="postcode", postcode_areas=["E1", "E2", "E3"])
+    make_community(
+        slug="millfield",
+        join_code="MILL",
+        sms_number="+441632960002",
+        name="Millfield",
+        verification="postcode",
+        postcode_areas=["E1", "E2", "E3"],
+    )
     e1 = [_join(db, clock, n, "E1 6AN") for n in range(6)]
     e2 = [_join(db, clock, 10 + n, "e2 7qx") for n in range(5)]
     e3 = [_join(db, clock, 20 + n, "E3 2AB") for n in range(4)]
@@ -42,13 +49,38 @@ def millfield(db, clock, cp, make_community):
     clock.advance(hours=2)
     assert cp("round", "close", "--community", "millfield", "1").exit_code == 0
     clock.advance(hours=1)
-    updated = cp("project", "update", "--community", "millfield", "1", "--status", "in-progress",
-                 "--note", "Benches ordered from the joinery.")
+    updated = cp(
+        "project",
+        "update",
+        "--community",
+        "millfield",
+        "1",
+        "--status",
+        "in-progress",
+        "--note",
+        "Benches ordered from the joinery.",
+    )
     assert updated.exit_code == 0, updated.output
-    assert cp("budget", "spend", "--community", "millfield", "--amount", "£500", "--description",
-              "Deposit", "--allocation", "1", "--date", "2026-11-27").exit_code == 0
-    assert cp("community", "digest", "--community", "millfield", "--to",
-              "council@example.gov.uk").exit_code == 0
+    assert (
+        cp(
+            "budget",
+            "spend",
+            "--community",
+            "millfield",
+            "--amount",
+            "£500",
+            "--description",
+            "Deposit",
+            "--allocation",
+            "1",
+            "--date",
+            "2026-11-27",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cp("community", "digest", "--community", "millfield", "--to", "council@example.gov.uk").exit_code == 0
+    )
     clock.current = MONDAY_9AM
 
 
@@ -83,8 +115,9 @@ def test_the_digest_shows_project_progress_and_money_over_time(cp, millfield):
     text = cp("digest", "preview", "--community", "millfield", "--week", "2026-W48").output
     projects = text.split("PROJECTS\n", 1)[1].split("\n\n", 1)[0]
     assert "By status: funded 1, in progress 1" in projects
-    assert ("#1 benches: in progress (status changed this week). "
-            "Note: Benches ordered from the joinery.") in projects
+    assert (
+        "#1 benches: in progress (status changed this week). Note: Benches ordered from the joinery."
+    ) in projects
     assert "committed £2,000; spent this week £500" in text  # the MONEY line, and its history:
     assert "2026-11: committed £2,000, spent £500" in text
     later = cp("digest", "preview", "--community", "millfield", "--week", "2026-W49").output
@@ -128,8 +161,9 @@ def test_the_emailed_digest_has_two_inline_charts_and_csv_rows_matching_the_text
 def test_a_community_without_postcodes_says_so_and_has_no_area_chart(cp, member, smtp):
     cp("community", "digest", "--community", "riverside", "--to", "council@example.gov.uk")
     text = cp("digest", "preview", "--community", "riverside", "--week", "2026-W48").output
-    assert ("WHO TAKES PART, AND WHERE\n"
-            "  No areas to show: the postcode districts of members are not known.\n") in text
+    assert (
+        "WHO TAKES PART, AND WHERE\n  No areas to show: the postcode districts of members are not known.\n"
+    ) in text
     member.clock.current = MONDAY_9AM
     assert "sent" in cp("digest", "send", "--community", "riverside").output
     ((_, message),) = smtp.messages

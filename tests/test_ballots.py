@@ -1,31 +1,59 @@
 """Reading and checking ballots, whatever residents type."""
+
 import pytest
 
-from bot.text.money import Money
 from bot.domain.ballots import parse_choices, problem
+from bot.text.money import Money
 from models import Round, RoundOption
 
 
 def _round(method: str, max_choices=None, budget=1000_00) -> Round:
     round_ = Round(method=method, max_choices=max_choices, budget_pence=budget)
-    round_.options = [RoundOption(number=n, title=f"Option {n}", cost_pence=cost)
-                      for n, cost in [(1, 600_00), (2, 500_00), (3, 300_00), (4, 200_00)]]
+    round_.options = [
+        RoundOption(number=n, title=f"Option {n}", cost_pence=cost)
+        for n, cost in [(1, 600_00), (2, 500_00), (3, 300_00), (4, 200_00)]
+    ]
     return round_
 
 
-@pytest.mark.parametrize("text, choices", [
-    ("1 3", [1, 3]), ("1,3", [1, 3]), ("1, 3", [1, 3]), ("VOTE 1 3", [1, 3]), ("vote: 2", [2]),
-    ("3", [3]), (" 3. ", [3]), ("1 and 3", [1, 3]), ("1 & 3", [1, 3]), ("3 1 3", [3, 1]),
-    ("Vote 4,2,1", [4, 2, 1]),
-])
+@pytest.mark.parametrize(
+    "text, choices",
+    [
+        ("1 3", [1, 3]),
+        ("1,3", [1, 3]),
+        ("1, 3", [1, 3]),
+        ("VOTE 1 3", [1, 3]),
+        ("vote: 2", [2]),
+        ("3", [3]),
+        (" 3. ", [3]),
+        ("1 and 3", [1, 3]),
+        ("1 & 3", [1, 3]),
+        ("3 1 3", [3, 1]),
+        ("Vote 4,2,1", [4, 2, 1]),
+    ],
+)
 def test_votes_as_people_type_them(text, choices):
     assert parse_choices(text) == choices
 
 
-@pytest.mark.parametrize("text", [
-    "", "vote", "one and three", "1-3", "£500", "1.5", "12345", "1 3 x", "'; DROP TABLE ballot;--",
-    "1" * 500, "🙂 1", "vote vote 1", "-1",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "vote",
+        "one and three",
+        "1-3",
+        "£500",
+        "1.5",
+        "12345",
+        "1 3 x",
+        "'; DROP TABLE ballot;--",
+        "1" * 500,
+        "🙂 1",
+        "vote vote 1",
+        "-1",
+    ],
+)
 def test_what_is_not_a_vote(text):
     assert parse_choices(text) is None
 
@@ -49,7 +77,9 @@ def test_approval_limits_the_number_of_choices():
 def test_budget_ballots_must_fit_the_budget():
     assert problem(_round("budget"), [2, 3, 4]) is None  # £1,000 exactly
     assert problem(_round("budget"), [1, 2]) == (
-        "vote_over_budget", {"total": Money(1_100_00), "budget": Money(1_000_00)})
+        "vote_over_budget",
+        {"total": Money(1_100_00), "budget": Money(1_000_00)},
+    )
 
 
 def test_a_residents_two_votes_at_once_leave_one_ballot_with_the_later_choice(db, clock, community):
@@ -74,8 +104,7 @@ def test_a_residents_two_votes_at_once_leave_one_ballot_with_the_later_choice(db
 
     def vote(choices, hold):
         with db.transaction() as session:
-            cast(session, session.get(Round, round_id), session.get(Resident, voter), choices,
-                 "sms", clock())
+            cast(session, session.get(Round, round_id), session.get(Resident, voter), choices, "sms", clock())
             first_in.set()
             time.sleep(hold)  # still uncommitted while the other vote arrives
 

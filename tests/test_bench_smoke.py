@@ -1,5 +1,6 @@
 """The benchmark suite runs (a --quick smoke run on SQLite): one ratio line per benchmark; and
 the load benchmark runs its votes scenario under gunicorn on PostgreSQL. No timing is asserted."""
+
 import os
 import subprocess
 import sys
@@ -14,13 +15,25 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_quick_suite_prints_a_ratio_for_every_benchmark():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "bench", "all", "--db", "sqlite", "--quick"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "all", "--db", "sqlite", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     ratios = [line.split(":")[0] for line in result.stdout.splitlines() if ": ratio " in line]
-    assert [name.split()[0] for name in ratios] == ["inbound", "answers", "dispatch", "broadcast",
-                                                 "close", "digest"]
+    assert [name.split()[0] for name in ratios] == [
+        "inbound",
+        "answers",
+        "dispatch",
+        "broadcast",
+        "close",
+        "digest",
+    ]
     assert result.stdout.count("peak RSS") == 6
 
 
@@ -34,9 +47,27 @@ def test_the_quick_load_benchmark_stores_counts_and_answers_every_vote():
         pytest.skip("PostgreSQL not configured: set COMMONPURSE_TEST_DATABASE_URL")
     pytest.importorskip("gunicorn")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_SCHEMA": f"{PG_SCHEMA}_load"}
-    result = subprocess.run([sys.executable, "-m", "bench", "load", "--scenario", "votes",
-                             "--quick", "--votes", "100", "--seconds", "2"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=180, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "load",
+            "--scenario",
+            "votes",
+            "--quick",
+            "--votes",
+            "100",
+            "--seconds",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "load-votes 100 in 2 s (postgresql): ratio " in result.stdout
     assert "stored 100/100 (baseline 100/100)" in result.stdout

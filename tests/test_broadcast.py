@@ -1,5 +1,6 @@
 """Broadcasts: one message to every member who can hear it, in their language, to the address
 they used last, once each, queued in a few statements."""
+
 from datetime import timedelta
 
 from sqlalchemy import event, select
@@ -25,9 +26,16 @@ def _resident(session, community, clock, *addresses: Address, status="active", l
     resident = resident_for(session, community, addresses[0], clock())
     for n, address in enumerate(addresses[1:], start=1):
         at = clock() + timedelta(seconds=n)
-        resident.identities.append(Identity(
-            community_id=community.id, kind=identity_kind(address.channel), value=address.user_id,
-            last_channel=address.channel, last_seen_at=at, created_at=at))
+        resident.identities.append(
+            Identity(
+                community_id=community.id,
+                kind=identity_kind(address.channel),
+                value=address.user_id,
+                last_channel=address.channel,
+                last_seen_at=at,
+                created_at=at,
+            )
+        )
     if status == "active":
         admit(resident)
     resident.status, resident.language = status, language
@@ -45,8 +53,9 @@ def _town(db, clock, community):
         _resident(session, town, clock, TELEGRAM)
         _resident(session, town, clock, Address("sms", "+447700900002"), language="pl")
         _resident(session, town, clock, Address("sms", "+447700900003"), Address("telegram", "5550003"))
-        dead = _resident(session, town, clock, Address("telegram", "5550004"),
-                         Address("sms", "+447700900004"))
+        dead = _resident(
+            session, town, clock, Address("telegram", "5550004"), Address("sms", "+447700900004")
+        )
         mark_unreachable(session, town.id, Address("sms", "+447700900004"), "opted_out")
         opt_out(session, _resident(session, town, clock, Address("sms", "+447700900005")), clock())
         _resident(session, town, clock, Address("sms", "+447700900006"), status="pending")
@@ -58,10 +67,25 @@ def _town(db, clock, community):
 
 def _queued(db, prefix: str) -> list[tuple]:
     with db.transaction() as session:
-        rows = session.scalars(select(OutboxMessage).where(
-            OutboxMessage.idempotency_key.startswith(prefix)).order_by(OutboxMessage.resident_id))
-        return [(r.resident_id, r.channel, r.address, r.sender, r.body, r.choices, r.segments,
-                 r.status, r.idempotency_key.removeprefix(prefix)) for r in rows]
+        rows = session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.idempotency_key.startswith(prefix))
+            .order_by(OutboxMessage.resident_id)
+        )
+        return [
+            (
+                r.resident_id,
+                r.channel,
+                r.address,
+                r.sender,
+                r.body,
+                r.choices,
+                r.segments,
+                r.status,
+                r.idempotency_key.removeprefix(prefix),
+            )
+            for r in rows
+        ]
 
 
 def _one_by_one(db, clock, text_or_key, key, **values):
@@ -85,16 +109,26 @@ def test_a_broadcast_queues_what_notify_would_once_per_member(db, clock, communi
     assert after == _queued(db, "before:")
     by_address = {(channel, address): (sender, body) for _, channel, address, sender, body, *_ in after}
     assert by_address == {
-        ("sms", "+447700900001"): ("+441632960001", "Riverside Big Local budget news: The garden "
-                                                    "opened Send BUDGET for the figures."),
-        ("telegram", "5551234"): (None, "Riverside Big Local budget news: The garden opened "
-                                        "Send BUDGET for the figures."),
-        ("sms", "+447700900002"): ("+441632960001", "Riverside Big Local - wieści o budżecie: The "
-                                                    "garden opened Wyślij BUDŻET, by zobaczyć liczby."),
-        ("telegram", "5550003"): (None, "Riverside Big Local budget news: The garden opened "
-                                        "Send BUDGET for the figures."),  # the one used last
-        ("telegram", "5550004"): (None, "Riverside Big Local budget news: The garden opened "
-                                        "Send BUDGET for the figures."),  # its SMS is dead
+        ("sms", "+447700900001"): (
+            "+441632960001",
+            "Riverside Big Local budget news: The garden opened Send BUDGET for the figures.",
+        ),
+        ("telegram", "5551234"): (
+            None,
+            "Riverside Big Local budget news: The garden opened Send BUDGET for the figures.",
+        ),
+        ("sms", "+447700900002"): (
+            "+441632960001",
+            "Riverside Big Local - wieści o budżecie: The garden opened Wyślij BUDŻET, by zobaczyć liczby.",
+        ),
+        ("telegram", "5550003"): (
+            None,
+            "Riverside Big Local budget news: The garden opened Send BUDGET for the figures.",
+        ),  # the one used last
+        ("telegram", "5550004"): (
+            None,
+            "Riverside Big Local budget news: The garden opened Send BUDGET for the figures.",
+        ),  # its SMS is dead
     }
     assert dead_sms in {row[0] for row in after}
 
@@ -104,8 +138,7 @@ def test_a_repeat_queues_nothing_twice(db, clock, community):
     assert _broadcast(db, clock, "budget_news", key="news:1", update="Once") == 5
     assert _broadcast(db, clock, "budget_news", key="news:1", update="Once") == 0
     with db.transaction() as session:  # a member who joined since gets it on a repeat
-        _resident(session, session.scalars(select(Community)).one(), clock,
-                  Address("sms", "+447700900009"))
+        _resident(session, session.scalars(select(Community)).one(), clock, Address("sms", "+447700900009"))
     assert _broadcast(db, clock, "budget_news", key="news:1", update="Once") == 1
     assert len(_queued(db, "news:1:")) == 6
 
@@ -116,13 +149,19 @@ def test_choices_and_a_text_made_per_language(db, clock, community):
 
     def ballot(language):
         return f"Vote ({language})", choices
+
     _one_by_one(db, clock, "Vote (en)", "before", rendered=True, choices=choices)
     assert _broadcast(db, clock, ballot, key="after") == 5
     after = _queued(db, "after:")
     assert {row[4] for row in after} == {"Vote (en)", "Vote (pl)"}
-    assert all(row[5] == [{"label": "1", "payload": "VOTE 1", "request_contact": False},
-                          {"label": "2", "payload": "VOTE 2", "request_contact": False}]
-               for row in after)
+    assert all(
+        row[5]
+        == [
+            {"label": "1", "payload": "VOTE 1", "request_contact": False},
+            {"label": "2", "payload": "VOTE 2", "request_contact": False},
+        ]
+        for row in after
+    )
     assert [row[:4] for row in after] == [row[:4] for row in _queued(db, "before:")]
 
 
@@ -152,42 +191,69 @@ def _sent_by_dispatcher(db, clock) -> dict[str, list[tuple[str, str]]]:
     dispatcher = Dispatcher(db, channels, clock, batch=50)
     while dispatcher.run_once():
         pass
-    return {name: sorted((m.address.user_id, m.text) for m in channel.sent)
-            for name, channel in channels.items()}
+    return {
+        name: sorted((m.address.user_id, m.text) for m in channel.sent) for name, channel in channels.items()
+    }
 
 
 def test_a_budget_update_reaches_sms_and_telegram_members_once(cp, db, clock, community):
     _town(db, clock, community)
-    result = cp("budget", "update", "--community", "riverside", "--text", "Benches ordered",
-                "--broadcast")
+    result = cp("budget", "update", "--community", "riverside", "--text", "Benches ordered", "--broadcast")
     assert result.exit_code == 0 and "Sent to 5 members." in result.output
     news = "Riverside Big Local budget news: Benches ordered Send BUDGET for the figures."
     polish = "Riverside Big Local - wieści o budżecie: Benches ordered Wyślij BUDŻET, by zobaczyć liczby."
     assert _sent_by_dispatcher(db, clock) == {
         "sms": [("+447700900001", news), ("+447700900002", polish)],
-        "telegram": [("5550003", news), ("5550004", news), ("5551234", news)]}
+        "telegram": [("5550003", news), ("5550004", news), ("5551234", news)],
+    }
     with db.transaction() as session:
-        update_id = session.scalar(select(OutboxMessage.idempotency_key).where(
-            OutboxMessage.address == "+447700900001")).split(":")[1]
-        assert broadcast(session, session.scalars(select(Community)).one(), "budget_news",
-                         clock(), key=f"budget-update:{update_id}", update="Benches ordered") == 0
+        update_id = session.scalar(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.address == "+447700900001")
+        ).split(":")[1]
+        assert (
+            broadcast(
+                session,
+                session.scalars(select(Community)).one(),
+                "budget_news",
+                clock(),
+                key=f"budget-update:{update_id}",
+                update="Benches ordered",
+            )
+            == 0
+        )
     assert _sent_by_dispatcher(db, clock) == {"sms": [], "telegram": []}
 
 
 def test_a_budget_update_through_the_api_skips_who_stopped(client, cp, db, clock, community, member):
     member.say("STOP")
-    assert cp("organiser", "create", "--email", "sam@example.org", "--name", "Sam", "--community",
-              "riverside", "--password", "a long passphrase").exit_code == 0
+    assert (
+        cp(
+            "organiser",
+            "create",
+            "--email",
+            "sam@example.org",
+            "--name",
+            "Sam",
+            "--community",
+            "riverside",
+            "--password",
+            "a long passphrase",
+        ).exit_code
+        == 0
+    )
     token = cp("token", "create", "--email", "sam@example.org", "--name", "laptop").output.strip()
-    response = client.post("/api/v1/communities/riverside/budget/updates",
-                           json={"text": "Garden open", "broadcast": True},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/communities/riverside/budget/updates",
+        json={"text": "Garden open", "broadcast": True},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert (response.status_code, response.get_json()["sent"]) == (201, 0)
     assert member.inbox() == []
     member.say("START")
-    response = client.post("/api/v1/communities/riverside/budget/updates",
-                           json={"text": "Benches ordered", "broadcast": True},
-                           headers={"Authorization": f"Bearer {token}"})
+    response = client.post(
+        "/api/v1/communities/riverside/budget/updates",
+        json={"text": "Benches ordered", "broadcast": True},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert response.get_json()["sent"] == 1
-    assert member.inbox() == ["Riverside Big Local budget news: Benches ordered Send BUDGET for "
-                              "the figures."]
+    assert member.inbox() == ["Riverside Big Local budget news: Benches ordered Send BUDGET for the figures."]

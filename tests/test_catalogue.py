@@ -1,4 +1,5 @@
 """The message catalogue: every text fits its declared SMS budget and is ready to translate."""
+
 import importlib.util
 import string
 from pathlib import Path
@@ -18,7 +19,6 @@ from bot.text.catalogue import (
 )
 from channels.segments import count_segments
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,12 +34,15 @@ def test_every_message_fits_its_budget_with_the_longest_values(key):
     assert count_segments(text).segments <= entry.segments, text
 
 
-@pytest.mark.parametrize("key", sorted(k for k, e in CATALOGUE.items()
-                                       if set(_placeholders(e.text)) & set(FREE_TEXT)))
+@pytest.mark.parametrize(
+    "key", sorted(k for k, e in CATALOGUE.items() if set(_placeholders(e.text)) & set(FREE_TEXT))
+)
 def test_free_text_in_any_script_is_shortened_to_fit(key):
     entry = CATALOGUE[key]
-    values = {name: ("ŵ🙂" * 200 if name in FREE_TEXT else "W" * PLACEHOLDER_MAX[name])
-              for name in _placeholders(entry.text)}
+    values = {
+        name: ("ŵ🙂" * 200 if name in FREE_TEXT else "W" * PLACEHOLDER_MAX[name])
+        for name in _placeholders(entry.text)
+    }
     text = render(key, **values)
     assert count_segments(text).segments <= entry.segments, text
 
@@ -82,8 +85,9 @@ def test_every_text_is_translated_in_every_form_with_its_placeholders(language):
     missing, broken = [], []
     for key, entry in EVERY.items():
         message = catalog.get(entry.text)
-        forms = (message.string if isinstance(message.string, tuple) else (message.string,)) \
-            if message else ("",)
+        forms = (
+            (message.string if isinstance(message.string, tuple) else (message.string,)) if message else ("",)
+        )
         if not all(forms) or (entry.plural and len(forms) != catalog.num_plurals):
             missing.append(key)
             continue
@@ -93,8 +97,10 @@ def test_every_text_is_translated_in_every_form_with_its_placeholders(language):
             # a form for few may say less (Welsh zero: "it had no supporters", no sum left).
             if not set(_placeholders(form)) <= english:
                 broken.append(key)
-        if set(_placeholders(forms[-1])) != english - ({entry.counted} if entry.plural else set()) \
-                and set(_placeholders(forms[-1])) != english:
+        if (
+            set(_placeholders(forms[-1])) != english - ({entry.counted} if entry.plural else set())
+            and set(_placeholders(forms[-1])) != english
+        ):
             broken.append(key)
     assert not missing, f"{language}: no translation for {missing}"
     assert not broken, f"{language}: placeholders differ in {broken}"
@@ -105,8 +111,7 @@ def test_no_translation_is_fuzzy_or_left_over(language):
     catalog = _po(language)
     texts = {e.text for e in EVERY.values()}
     assert not [m.id for m in catalog if m.id and m.fuzzy], "fuzzy translations are not used"
-    leftover = [m.id for m in catalog if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id)
-                not in texts]
+    leftover = [m.id for m in catalog if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id) not in texts]
     assert not leftover, f"{language}: texts no longer in the catalogue: {leftover}"
 
 

@@ -1,4 +1,5 @@
 """The organiser CLI: communities, ideas and the budget ledger; one-line errors, exit code 2."""
+
 import json
 
 import pytest
@@ -6,8 +7,20 @@ from sqlalchemy import select
 
 from models import Community
 
-CREATE = ["community", "create", "--name", "Riverside Big Local", "--slug", "riverside",
-          "--budget", "£1,150,000", "--join-code", "river1", "--sms-number", "01632 960001"]
+CREATE = [
+    "community",
+    "create",
+    "--name",
+    "Riverside Big Local",
+    "--slug",
+    "riverside",
+    "--budget",
+    "£1,150,000",
+    "--join-code",
+    "river1",
+    "--sms-number",
+    "01632 960001",
+]
 
 
 def test_create_and_list_communities(cp, db):
@@ -18,10 +31,18 @@ def test_create_and_list_communities(cp, db):
     assert "riverside" in listing.output and "+441632960001" in listing.output
     (row,) = json.loads(cp("community", "list", "--json").output)
     assert row == {
-        "slug": "riverside", "name": "Riverside Big Local", "join_code": "RIVER1",
-        "sms_number": "+441632960001", "timezone": "Europe/London", "languages": ["en"],
-        "currency": "GBP", "budget_total_pence": 115_000_000, "budget": "£1,150,000",
-        "verification": "none", "postcode_areas": [], "created_at": row["created_at"],
+        "slug": "riverside",
+        "name": "Riverside Big Local",
+        "join_code": "RIVER1",
+        "sms_number": "+441632960001",
+        "timezone": "Europe/London",
+        "languages": ["en"],
+        "currency": "GBP",
+        "budget_total_pence": 115_000_000,
+        "budget": "£1,150,000",
+        "verification": "none",
+        "postcode_areas": [],
+        "created_at": row["created_at"],
     }
 
 
@@ -33,14 +54,17 @@ def test_create_with_postcode_verification(cp, db):
     assert (community.verification, community.postcode_areas) == ("postcode", ["E1", "E2 7"])
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"--budget": "lots"}, "'lots' is not an amount of money"),
-    ({"--slug": "Bad Slug"}, "slug must be"),
-    ({"--join-code": "x"}, "join code must be"),
-    ({"--sms-number": "12"}, "is not a phone number"),
-    ({"--verification": "postcode"}, "needs at least one postcode area"),
-    ({"--verification": "magic"}, "'magic' is not one of"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"--budget": "lots"}, "'lots' is not an amount of money"),
+        ({"--slug": "Bad Slug"}, "slug must be"),
+        ({"--join-code": "x"}, "join code must be"),
+        ({"--sms-number": "12"}, "is not a phone number"),
+        ({"--verification": "postcode"}, "needs at least one postcode area"),
+        ({"--verification": "magic"}, "'magic' is not one of"),
+    ],
+)
 def test_bad_arguments_get_one_line_and_exit_2(cp, db, change, message):
     args = CREATE + ["--verification", "none"]
     for option, value in change.items():
@@ -87,11 +111,28 @@ def test_ideas_list_filters_by_status(cp, member, db):
     member.say("skip")
     rows = json.loads(cp("ideas", "list", "--community", "riverside", "--json").output)
     assert [(r["number"], r["text"], r["cost_pence"], r["cost"], r["status"]) for r in rows] == [
-        (2, "a mural", None, None, "submitted"), (1, "more benches", 200_000, "£2,000", "submitted")]
-    assert all(set(r) == {"number", "text", "cost_pence", "cost", "status", "reject_reason",
-                          "anonymous", "created_at", "duplicates"} for r in rows)
-    assert json.loads(cp("ideas", "list", "--community", "riverside", "--status", "funded",
-                         "--json").output) == []
+        (2, "a mural", None, None, "submitted"),
+        (1, "more benches", 200_000, "£2,000", "submitted"),
+    ]
+    assert all(
+        set(r)
+        == {
+            "number",
+            "text",
+            "cost_pence",
+            "cost",
+            "status",
+            "reject_reason",
+            "anonymous",
+            "created_at",
+            "duplicates",
+        }
+        for r in rows
+    )
+    assert (
+        json.loads(cp("ideas", "list", "--community", "riverside", "--status", "funded", "--json").output)
+        == []
+    )
     table = cp("ideas", "list", "--community", "riverside").output
     assert "more benches" in table and "£2,000" in table
     bad = cp("ideas", "list", "--community", "riverside", "--status", "lost")
@@ -99,35 +140,74 @@ def test_ideas_list_filters_by_status(cp, member, db):
 
 
 def test_the_budget_ledger(cp, community, member):
-    assert cp("budget", "allocate", "--community", "riverside", "--amount", "£20k",
-              "--title", "Community garden").exit_code == 0
-    spent = cp("budget", "spend", "--community", "riverside", "--amount", "3,250",
-               "--description", "Tools and seeds", "--allocation", "1", "--date", "2026-11-20")
+    assert (
+        cp(
+            "budget",
+            "allocate",
+            "--community",
+            "riverside",
+            "--amount",
+            "£20k",
+            "--title",
+            "Community garden",
+        ).exit_code
+        == 0
+    )
+    spent = cp(
+        "budget",
+        "spend",
+        "--community",
+        "riverside",
+        "--amount",
+        "3,250",
+        "--description",
+        "Tools and seeds",
+        "--allocation",
+        "1",
+        "--date",
+        "2026-11-20",
+    )
     assert spent.exit_code == 0, spent.output
-    assert cp("budget", "update", "--community", "riverside",
-              "--text", "The garden opens on Saturday").exit_code == 0
+    assert (
+        cp("budget", "update", "--community", "riverside", "--text", "The garden opens on Saturday").exit_code
+        == 0
+    )
     shown = json.loads(cp("budget", "show", "--community", "riverside", "--json").output)
-    assert (shown["total_pence"], shown["committed_pence"], shown["spent_pence"],
-            shown["remaining_pence"]) == (115_000_000, 2_000_000, 325_000, 113_000_000)
+    assert (
+        shown["total_pence"],
+        shown["committed_pence"],
+        shown["spent_pence"],
+        shown["remaining_pence"],
+    ) == (115_000_000, 2_000_000, 325_000, 113_000_000)
     assert shown["latest_update"]["text"] == "The garden opens on Saturday"
-    assert shown["spending"][0] == {"id": 1, "number": 1, "description": "Tools and seeds",
-                                    "amount_pence": 325_000, "allocation_id": 1, "allocation": 1,
-                                    "spent_on": "2026-11-20", "over_allocation": False,
-                                    "voided_by": None}
+    assert shown["spending"][0] == {
+        "id": 1,
+        "number": 1,
+        "description": "Tools and seeds",
+        "amount_pence": 325_000,
+        "allocation_id": 1,
+        "allocation": 1,
+        "spent_on": "2026-11-20",
+        "over_allocation": False,
+        "voided_by": None,
+    }
     text = cp("budget", "show", "--community", "riverside").output
     assert "Still to decide:  £1,130,000" in text
     reply = member.reply("BUDGET")  # residents see the same ledger
     assert "Committed to projects: £20,000" in reply and "The garden opens on Saturday" in reply
 
 
-@pytest.mark.parametrize("args, message", [
-    (["allocate", "--amount", "£2m", "--title", "Too much"], "only £1,150,000 is left to allocate"),
-    (["allocate", "--amount", "£2k", "--title", "X", "--idea", "9"], "no idea #9 in riverside"),
-    (["spend", "--amount", "£5", "--description", "X", "--allocation", "7"], "no allocation 7"),
-    (["spend", "--amount", "£5", "--description", "X", "--date", "yesterday"], "is not a date"),
-    (["spend", "--amount", "0", "--description", "X"], "is not an amount of money"),
-    (["update", "--text", "   "], "needs some text"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["allocate", "--amount", "£2m", "--title", "Too much"], "only £1,150,000 is left to allocate"),
+        (["allocate", "--amount", "£2k", "--title", "X", "--idea", "9"], "no idea #9 in riverside"),
+        (["spend", "--amount", "£5", "--description", "X", "--allocation", "7"], "no allocation 7"),
+        (["spend", "--amount", "£5", "--description", "X", "--date", "yesterday"], "is not a date"),
+        (["spend", "--amount", "0", "--description", "X"], "is not an amount of money"),
+        (["update", "--text", "   "], "needs some text"),
+    ],
+)
 def test_ledger_refuses_bad_entries(cp, community, args, message):
     result = cp("budget", args[0], "--community", "riverside", *args[1:])
     assert result.exit_code == 2

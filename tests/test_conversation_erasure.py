@@ -1,4 +1,5 @@
 """DELETE: a resident's data is erased after they confirm; their ideas stay, anonymous."""
+
 from sqlalchemy import select
 
 from models import Conversation, Idea, Identity, InboundLog, OutboxMessage, Resident
@@ -61,11 +62,11 @@ def test_another_command_drops_the_delete_question_and_is_answered(member, db):
         assert session.scalars(select(Identity)).one().value == "+447700900123"
 
 
-def test_erasing_during_an_open_round_withdraws_the_vote_so_nobody_votes_twice(member, cp, db,
-                                                                              new_chat):
+def test_erasing_during_an_open_round_withdraws_the_vote_so_nobody_votes_twice(member, cp, db, new_chat):
     """Erase, join again, vote again: it counted both ballots (any number of times)."""
-    from tests.conftest import park_round
     from models import Ballot
+    from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say)
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     member.inbox()
@@ -81,8 +82,9 @@ def test_erasing_during_an_open_round_withdraws_the_vote_so_nobody_votes_twice(m
 
 
 def test_a_vote_at_the_delete_question_is_counted_and_nothing_erased(member, cp, db):
-    from tests.conftest import park_round
     from models import Ballot
+    from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say)
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     member.inbox()

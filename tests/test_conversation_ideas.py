@@ -1,4 +1,5 @@
 """Giving ideas with a rough cost, and MY IDEAS."""
+
 import pytest
 from sqlalchemy import select
 
@@ -18,11 +19,20 @@ def test_idea_in_one_message_then_cost(member, db):
     assert (idea.text, idea.cost_pence, idea.status) == ("more benches on the green", 200_000, "submitted")
 
 
-@pytest.mark.parametrize("typed, pence", [
-    ("500", 50_000), ("£2k", 200_000), ("2,500", 250_000), ("£1.5k", 150_000),
-    ("about £300", 30_000), ("120.50", 12_050), ("3 thousand", 300_000),
-    ("£22m", 2_200_000_000), ("£100m", 10_000_000_000),  # beyond a 32-bit column
-])
+@pytest.mark.parametrize(
+    "typed, pence",
+    [
+        ("500", 50_000),
+        ("£2k", 200_000),
+        ("2,500", 250_000),
+        ("£1.5k", 150_000),
+        ("about £300", 30_000),
+        ("120.50", 12_050),
+        ("3 thousand", 300_000),
+        ("£22m", 2_200_000_000),
+        ("£100m", 10_000_000_000),  # beyond a 32-bit column
+    ],
+)
 def test_rough_costs_as_people_write_them(member, db, typed, pence):
     member.say("IDEA a mural")
     member.say(typed)
@@ -100,6 +110,7 @@ def test_residents_giving_ideas_at_once_all_get_numbers_and_answers(db, clock, c
     from bot.messaging.inbound import receive
     from channels import console
     from tests.conftest import Chat
+
     people = [Chat(db, clock, "riverside", f"+4477009002{n:02d}") for n in range(8)]
     for person in people:
         person.say("hi")
@@ -112,6 +123,7 @@ def test_residents_giving_ideas_at_once_all_get_numbers_and_answers(db, clock, c
                 receive(db, console.inbound(person.phone, f"IDEA idea {n}-{k}", "riverside"), clock())
         except Exception as exc:  # a lost message
             errors.append(exc)
+
     threads = [threading.Thread(target=give, args=(p, n)) for n, p in enumerate(people)]
     for thread in threads:
         thread.start()
@@ -121,9 +133,14 @@ def test_residents_giving_ideas_at_once_all_get_numbers_and_answers(db, clock, c
     assert sorted(idea.number for idea in _ideas(db)) == list(range(1, 25))
 
 
-@pytest.mark.parametrize("text", ["Stop cars parking on the pavement",
-                                  "Help for older people to get online",
-                                  "Cancel the bin lorry at 6am"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stop cars parking on the pavement",
+        "Help for older people to get online",
+        "Cancel the bin lorry at 6am",
+    ],
+)
 def test_an_idea_that_starts_with_a_keyword_is_kept_as_the_idea(member, db, text):
     member.say("IDEA")
     assert "how much" in member.reply(text)
@@ -142,6 +159,7 @@ def test_a_vote_after_the_ballot_came_is_not_taken_as_the_cost_asked_before(memb
     """Asked the cost of an idea, a resident gets the ballot of a round that opens meanwhile and
     replies 2: that is their vote, not a cost of £2 (it was, and the vote was lost)."""
     from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say)
     member.inbox()  # their two ideas are shortlisted
     assert "how much" in member.reply("IDEA a community fridge")
@@ -152,12 +170,13 @@ def test_a_vote_after_the_ballot_came_is_not_taken_as_the_cost_asked_before(memb
     assert _ideas(db)[2].cost_pence is None  # the fridge, still without a cost
     with db.transaction() as session:
         from models import Ballot
+
         assert session.scalars(select(Ballot.choices)).one() == [2]
 
 
-def test_while_a_round_is_open_a_cost_is_still_a_cost_but_numbers_apart_are_a_vote(member, db, cp,
-                                                                                 clock):
+def test_while_a_round_is_open_a_cost_is_still_a_cost_but_numbers_apart_are_a_vote(member, db, cp, clock):
     from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say)
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     member.inbox()
@@ -173,6 +192,7 @@ def test_while_a_round_is_open_a_cost_is_still_a_cost_but_numbers_apart_are_a_vo
 def test_a_cost_that_is_no_vote_in_the_round_stays_a_cost(member, db, cp, clock, typed, pence):
     """After the ballot of a two-option round came, 500 (or 1,500) is no vote there: the cost."""
     from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say)
     member.inbox()
     member.say("IDEA a community fridge")
@@ -192,6 +212,7 @@ def test_a_cost_too_large_to_take_is_said_so_and_asked_again(member, db):
 
 def test_a_vote_at_whats_your_idea_is_a_vote_not_an_idea(member, db, cp, clock):
     from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say)
     member.inbox()
     assert "What's your idea" in member.reply("IDEA")

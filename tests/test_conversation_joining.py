@@ -1,4 +1,5 @@
 """First contact, consent and the postcode check, as a resident meets them."""
+
 import pytest
 from sqlalchemy import select
 
@@ -56,8 +57,14 @@ def test_welcome_offers_buttons_for_channels_that_have_them(chat):
 @pytest.fixture
 def applicant(make_community, new_chat):
     """Someone who said YES to a community that checks postcodes, and was asked for theirs."""
-    make_community(slug="millfield", join_code="MILL", sms_number="+441632960002",
-                   name="Millfield", verification="postcode", postcode_areas=["E1", "E2 7"])
+    make_community(
+        slug="millfield",
+        join_code="MILL",
+        sms_number="+441632960002",
+        name="Millfield",
+        verification="postcode",
+        postcode_areas=["E1", "E2 7"],
+    )
     chat = new_chat("millfield")
     chat.say("hello")
     assert "postcode" in chat.reply("YES")

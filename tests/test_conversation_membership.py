@@ -1,4 +1,5 @@
 """STOP, START, HELP, BUDGET and the fallback: every message gets a helpful answer."""
+
 import pytest
 from sqlalchemy import select
 
@@ -48,10 +49,23 @@ def test_budget_from_the_ledger(member, db, clock):
     with db.transaction() as session:
         community = session.scalars(select(Community)).one()
         garden = ledger.allocate(session, community, title="Garden", amount_pence=20_000_00, now=clock())
-        ledger.spend(session, community, description="Tools", amount_pence=3_250_00,
-                     spent_on=clock().date(), allocation_id=garden.id, now=clock())
-        ledger.spend(session, community, description="Hall hire", amount_pence=500_00,
-                     spent_on=clock().date(), now=clock())
+        ledger.spend(
+            session,
+            community,
+            description="Tools",
+            amount_pence=3_250_00,
+            spent_on=clock().date(),
+            allocation_id=garden.id,
+            now=clock(),
+        )
+        ledger.spend(
+            session,
+            community,
+            description="Hall hire",
+            amount_pence=500_00,
+            spent_on=clock().date(),
+            now=clock(),
+        )
     reply = member.reply("BUDGET")
     assert "£1,150,000" in reply
     assert "Committed to projects: £20,500" in reply
@@ -79,10 +93,20 @@ def test_a_long_budget_update_is_shortened_to_the_sms_budget(member, db, clock):
     assert count_segments(reply).segments <= 3
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "helo", "BUDGT", "x" * 1600, "Bore da, sut mae?", "¿Qué es esto?",
-    "!!!", "\n\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "helo",
+        "BUDGT",
+        "x" * 1600,
+        "Bore da, sut mae?",
+        "¿Qué es esto?",
+        "!!!",
+        "\n\n",
+    ],
+)
 def test_anything_else_gets_a_short_helpful_answer(member, text):
     reply = member.reply(text)
     assert "didn't understand" in reply and "HELP" in reply
@@ -103,19 +127,23 @@ def test_a_lone_stop_is_honoured_everywhere_even_inside_a_prompt(member, db):
 def test_while_a_round_is_open_the_fallback_points_to_how_to_vote(member, cp, method):
     """Not "e.g. 1 3", which a choose-one round refuses: OPTIONS says how this round is voted."""
     from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say, method)
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     member.inbox()
     reply = member.reply("what now?")
     assert "Voting is open on Park" in reply and "send OPTIONS to see the options and how to vote" in reply
     assert "e.g." not in reply and count_segments(reply).segments == 1
-    how = {"approval": "Reply with the numbers of all you support",
-           "choose-one": "Reply with the number of your choice"}
+    how = {
+        "approval": "Reply with the numbers of all you support",
+        "choose-one": "Reply with the number of your choice",
+    }
     assert how[method] in member.reply("OPTIONS")
 
 
-@pytest.mark.parametrize("text", ["thanks", "Thank you!", "ok", "OK thanks", "cheers", "👍",
-                                  "🙂👍🏽", "🙏 ", "ta"])
+@pytest.mark.parametrize(
+    "text", ["thanks", "Thank you!", "ok", "OK thanks", "cheers", "👍", "🙂👍🏽", "🙏 ", "ta"]
+)
 def test_a_thank_you_or_a_nod_costs_nothing(member, text):
     assert member.say(text) == []
 
@@ -125,5 +153,6 @@ def test_an_idea_with_its_cost_written_in_is_saved_with_that_estimate(member, db
     assert "#1" in reply and "£15,000" in reply  # confirmed, not asked again
     with db.transaction() as session:
         from models import Idea
+
         idea = session.scalars(select(Idea)).one()
     assert (idea.text, idea.cost_pence) == ("a mural", 1_500_000)

@@ -1,5 +1,6 @@
 """Signing in to the dashboard: passwords checked, guessing slowed then refused, sessions that
 are safe and end, and communities kept apart."""
+
 import re
 
 import pytest
@@ -44,8 +45,7 @@ def test_an_unknown_email_gets_the_same_answer(client, organiser):
     assert "That email and password do not match an organiser account." in page
 
 
-def test_repeated_failures_are_refused_for_a_while_even_with_the_right_password(client, organiser,
-                                                                                 clock):
+def test_repeated_failures_are_refused_for_a_while_even_with_the_right_password(client, organiser, clock):
     for _ in range(5):
         sign_in(client, password="wrong guess here")
     refused = sign_in(client)  # the right password, but too late
@@ -65,15 +65,16 @@ def test_the_session_cookie_is_httponly_lax_and_secure_behind_https(app, client,
 
 def test_https_public_url_makes_the_cookie_secure(database_url, clock):
     from bot.web.app import create_app
-    app = create_app({"DATABASE_URL": database_url, "PUBLIC_URL": "https://purse.example.org",
-                      "CLOCK": clock})
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "PUBLIC_URL": "https://purse.example.org", "CLOCK": clock}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert create_app({"DATABASE_URL": database_url}).config["SESSION_COOKIE_SECURE"] is False
 
 
 def test_a_form_without_its_csrf_token_is_refused(client, organiser):
-    response = client.post("/dashboard/login", data={"email": "sam@example.org",
-                                                      "password": PASSWORD})
+    response = client.post("/dashboard/login", data={"email": "sam@example.org", "password": PASSWORD})
     assert response.status_code == 400
     assert client.get("/dashboard/").status_code == 302
 
@@ -102,18 +103,23 @@ def test_a_new_password_ends_sessions_signed_in_with_the_old_one(app, client, or
 
 def test_after_sign_in_you_land_where_you_were_going_but_never_off_site(client, organiser):
     token = csrf(client.get("/dashboard/login").data)
-    response = client.post("/dashboard/login?next=/dashboard/riverside/",
-                           data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/dashboard/login?next=/dashboard/riverside/",
+        data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token},
+    )
     assert response.location.endswith("/dashboard/riverside/")
     client.post("/dashboard/logout", data={"csrf_token": csrf(client.get("/dashboard/").data)})
     token = csrf(client.get("/dashboard/login").data)
-    response = client.post("/dashboard/login?next=//evil.example.com/",
-                           data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/dashboard/login?next=//evil.example.com/",
+        data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token},
+    )
     assert response.location.endswith("/dashboard/")
 
 
 def test_the_overview_counts_members_ideas_turnout_and_money(client, organiser, member, cp, clock):
     from tests.conftest import park_round
+
     park_round(cp, "riverside", member.say)
     cp("round", "open", "--community", "riverside", "1")
     member.say("1")
@@ -135,6 +141,7 @@ def test_post_helper_is_used(client, organiser):
 
 def test_each_further_failure_waits_a_little_longer(client, organiser, monkeypatch):
     import bot.web.dashboard.auth as auth
+
     waits = []
     monkeypatch.setattr(auth.time, "sleep", waits.append)
     for _ in range(4):
@@ -144,9 +151,11 @@ def test_each_further_failure_waits_a_little_longer(client, organiser, monkeypat
 
 def test_organiser_password_sets_a_new_one_and_ends_old_sessions(app, client, organiser, runner):
     from bot.cli import cli
+
     sign_in(client)
-    result = runner.invoke(cli, ["organiser", "password", "--email", "sam@example.org"],
-                           input="a brand new passphrase\n")
+    result = runner.invoke(
+        cli, ["organiser", "password", "--email", "sam@example.org"], input="a brand new passphrase\n"
+    )
     assert result.exit_code == 0, result.output
     assert "signed out everywhere" in result.output
     assert client.get("/dashboard/").status_code == 302  # the old session is over
@@ -154,6 +163,7 @@ def test_organiser_password_sets_a_new_one_and_ends_old_sessions(app, client, or
     assert sign_in(client, password="a brand new passphrase").status_code == 302
     short = runner.invoke(cli, ["organiser", "password", "--email", "sam@example.org"], input="short\n")
     assert short.exit_code == 2 and "at least 12 characters" in short.output
-    nobody = runner.invoke(cli, ["organiser", "password", "--email", "no@example.org"],
-                           input="a brand new passphrase\n")
+    nobody = runner.invoke(
+        cli, ["organiser", "password", "--email", "no@example.org"], input="a brand new passphrase\n"
+    )
     assert nobody.exit_code == 2 and "no organiser" in nobody.output

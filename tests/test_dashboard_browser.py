@@ -1,4 +1,5 @@
 """The dashboard in a real browser: an organiser signs in and reads their community."""
+
 from tests.browser import screenshot
 from tests.dashboard_helpers import PASSWORD, make_organiser
 
@@ -11,7 +12,8 @@ def test_an_organiser_signs_in_and_sees_the_overview(app, clock, page, member):
     page.get_by_label("Password").fill("wrong guess here")
     page.get_by_role("button", name="Sign in").click()
     assert page.get_by_role("alert").inner_text() == (
-        "That email and password do not match an organiser account.")
+        "That email and password do not match an organiser account."
+    )
     assert page.get_by_label("Email").input_value() == "sam@example.org"  # kept
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -64,9 +66,9 @@ def test_an_organiser_moderates_an_idea_and_keeps_the_books_in_a_browser(app, cl
     screenshot(page, "dashboard-money")
 
 
-def test_the_overview_turnout_rises_while_the_organiser_watches(app, clock, cp, page, member,
-                                                                new_chat):
+def test_the_overview_turnout_rises_while_the_organiser_watches(app, clock, cp, page, member, new_chat):
     from tests.conftest import park_round
+
     make_organiser(app, clock)
     park_round(cp, "riverside", member.say)
     other = new_chat()
@@ -82,6 +84,7 @@ def test_the_overview_turnout_rises_while_the_organiser_watches(app, clock, cp, 
     assert ballots.inner_text() == "0"
     member.say("1")  # a resident votes by SMS while the page is open
     page.wait_for_function(
-        "() => document.querySelector('[data-live=\"ballots\"]').textContent === '1'", timeout=15000)
+        "() => document.querySelector('[data-live=\"ballots\"]').textContent === '1'", timeout=15000
+    )
     assert page.locator('[data-live="percent"]').inner_text() == "50%"
     assert "Live: updated" in page.locator('[data-live="note"]').inner_text()

@@ -1,8 +1,9 @@
 """The digest page: settings saved through `community digest`'s service, any week previewed as the
 council will read it, "Send now" through a real SMTP server, and the public page's switch."""
+
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -12,10 +13,7 @@ from tests.conftest import Chat
 from tests.dashboard_helpers import csrf, make_organiser, post, sign_in
 
 PAGE = "/dashboard/riverside/digest"
-MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # week 2026-W48 has just ended
-
-
-
+MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # week 2026-W48 has just ended
 
 
 @pytest.fixture
@@ -28,7 +26,7 @@ def organiser(app, clock, community, make_community):
 def week48(db, clock, organiser, cp):
     """Two residents join and give ideas in week 2026-W48 (one idea hostile); the clock then sits
     at Monday 30 Nov 09:00."""
-    clock.current = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+    clock.current = datetime(2026, 11, 24, 12, tzinfo=UTC)
     ann, bob = (Chat(db, clock, "riverside", f"+44770090030{n}") for n in (2, 3))
     for person in (ann, bob):
         person.say("hi")
@@ -80,12 +78,12 @@ def test_another_communitys_digest_is_404_and_nothing_is_sent(client, db, organi
     sign_in(client)
     assert client.get("/dashboard/hillside/digest").status_code == 404
     token = csrf(client.get(PAGE).data)
-    for action, fields in (("/send", {"week": "2026-W47"}),
-                           ("/settings", {"recipients": "me@example.org", "day": "monday",
-                                          "time": "09:00"}),
-                           ("/public-page", {"public_page": "off"})):
-        response = client.post("/dashboard/hillside/digest" + action,
-                               data={"csrf_token": token, **fields})
+    for action, fields in (
+        ("/send", {"week": "2026-W47"}),
+        ("/settings", {"recipients": "me@example.org", "day": "monday", "time": "09:00"}),
+        ("/public-page", {"public_page": "off"}),
+    ):
+        response = client.post("/dashboard/hillside/digest" + action, data={"csrf_token": token, **fields})
         assert response.status_code == 404
     assert smtp.messages == [] and _digests(db) == 0
     with db.transaction() as session:
@@ -95,8 +93,9 @@ def test_another_communitys_digest_is_404_and_nothing_is_sent(client, db, organi
 
 def test_a_form_without_its_csrf_token_is_refused(client, db, organiser, smtp):
     sign_in(client)
-    response = client.post(PAGE + "/settings", data={"recipients": "me@example.org",
-                                                     "day": "friday", "time": "17:00"})
+    response = client.post(
+        PAGE + "/settings", data={"recipients": "me@example.org", "day": "friday", "time": "17:00"}
+    )
     assert response.status_code == 400
     assert client.post(PAGE + "/send", data={"week": "2026-W47"}).status_code == 400
     assert _settings(db) == ([], 0, "09:00") and smtp.messages == []
@@ -104,24 +103,34 @@ def test_a_form_without_its_csrf_token_is_refused(client, db, organiser, smtp):
 
 def test_settings_are_saved_as_community_digest_saves_them(client, db, organiser, cp):
     sign_in(client)
-    response = post(client, PAGE + "/settings", page=PAGE, recipients="Council@Example.gov.uk\nclerk@example.gov.uk",
-                    day="friday", time="17:30")
+    response = post(
+        client,
+        PAGE + "/settings",
+        page=PAGE,
+        recipients="Council@Example.gov.uk\nclerk@example.gov.uk",
+        day="friday",
+        time="17:30",
+    )
     assert response.status_code == 302
     assert _settings(db) == (["council@example.gov.uk", "clerk@example.gov.uk"], 4, "17:30")
     page = client.get(PAGE).get_data(as_text=True)
-    assert ("Digest for riverside: council@example.gov.uk, clerk@example.gov.uk, Fridays at 17:30."
-            in page)
+    assert "Digest for riverside: council@example.gov.uk, clerk@example.gov.uk, Fridays at 17:30." in page
     assert '<option value="friday" selected>' in page and 'value="17:30"' in page
     # The same settings from the CLI read back the same way.
     cp("community", "digest", "--community", "riverside", "--to", "x@example.org")
     assert "x@example.org" in client.get(PAGE).get_data(as_text=True)
 
 
-def test_bad_settings_say_so_next_to_the_field_keep_what_was_typed_and_save_nothing(client, db,
-                                                                                     organiser):
+def test_bad_settings_say_so_next_to_the_field_keep_what_was_typed_and_save_nothing(client, db, organiser):
     sign_in(client)
-    response = post(client, PAGE + "/settings", page=PAGE, recipients="council@example.gov.uk, not-an-email",
-                    day="funday", time="25:00")
+    response = post(
+        client,
+        PAGE + "/settings",
+        page=PAGE,
+        recipients="council@example.gov.uk, not-an-email",
+        day="funday",
+        time="25:00",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'id="recipients-error">&#39;not-an-email&#39; is not an email address</p>' in page
@@ -129,18 +138,22 @@ def test_bad_settings_say_so_next_to_the_field_keep_what_was_typed_and_save_noth
     assert 'id="time-error">&#39;25:00&#39; is not a time like 09:00</p>' in page
     assert ">council@example.gov.uk, not-an-email</textarea>" in page and 'value="25:00"' in page
     # One bad field keeps the good ones from being saved too.
-    response = post(client, PAGE + "/settings", page=PAGE, recipients="council@example.gov.uk",
-                    day="sunday", time="9am")
+    response = post(
+        client, PAGE + "/settings", page=PAGE, recipients="council@example.gov.uk", day="sunday", time="9am"
+    )
     assert response.status_code == 422 and "is not a time like 09:00" in response.get_data(as_text=True)
     assert _settings(db) == ([], 0, "09:00")
 
 
-@pytest.mark.parametrize("week, message", [
-    ("2026-W99", "&#39;2026-W99&#39; is not a week that exists"),
-    ("last week", "&#39;last week&#39; is not an ISO week like 2026-W48"),
-    ("0001-W01", "&#39;0001-W01&#39; is out of range: give a week between 1970 and 2999"),
-    ("9999-W52", "&#39;9999-W52&#39; is out of range: give a week between 1970 and 2999"),
-])
+@pytest.mark.parametrize(
+    "week, message",
+    [
+        ("2026-W99", "&#39;2026-W99&#39; is not a week that exists"),
+        ("last week", "&#39;last week&#39; is not an ISO week like 2026-W48"),
+        ("0001-W01", "&#39;0001-W01&#39; is out of range: give a week between 1970 and 2999"),
+        ("9999-W52", "&#39;9999-W52&#39; is out of range: give a week between 1970 and 2999"),
+    ],
+)
 def test_a_bad_week_says_why_and_keeps_it(client, organiser, week, message):
     sign_in(client)
     response = client.get(PAGE, query_string={"week": week})
@@ -210,8 +223,10 @@ def test_send_now_without_an_smtp_server_says_why(client, db, cp, week48):
     cp("community", "digest", "--community", "riverside", "--to", "council@example.gov.uk")
     sign_in(client)
     page = client.get(_send(client, "2026-W48").location).get_data(as_text=True)
-    assert ("Digest 2026-W48 could not be sent (MailNotConfigured: no SMTP server is configured: "
-            "set COMMONPURSE_SMTP_HOST); try again." in page)
+    assert (
+        "Digest 2026-W48 could not be sent (MailNotConfigured: no SMTP server is configured: "
+        "set COMMONPURSE_SMTP_HOST); try again." in page
+    )
     assert "Not sent: the last try failed" in page
 
 
@@ -238,38 +253,48 @@ def test_the_public_page_is_switched_off_and_on_here(client, db, organiser):
     assert client.get("/c/riverside").status_code == 200
 
 
-
 def test_the_languages_residents_may_read_are_set_here(client, db, organiser):
     sign_in(client)
     page = client.get(PAGE).get_data(as_text=True)
     assert "Cymraeg" in page and "Polski" in page
-    response = client.post(PAGE + "/languages", data={
-        "csrf_token": csrf(client.get(PAGE).data), "languages": ["en", "cy"], "default": "cy"})
+    response = client.post(
+        PAGE + "/languages",
+        data={"csrf_token": csrf(client.get(PAGE).data), "languages": ["en", "cy"], "default": "cy"},
+    )
     assert response.status_code == 302
-    assert "Residents may read Cymraeg, English; newcomers start in Cymraeg." in \
-        client.get(PAGE).get_data(as_text=True)
+    assert "Residents may read Cymraeg, English; newcomers start in Cymraeg." in client.get(PAGE).get_data(
+        as_text=True
+    )
     with db.transaction() as session:
-        assert session.scalars(select(Community).where(Community.slug == "riverside")).one() \
-            .languages == ["cy", "en"]
+        assert session.scalars(select(Community).where(Community.slug == "riverside")).one().languages == [
+            "cy",
+            "en",
+        ]
 
 
 def test_a_default_not_offered_is_refused_and_changes_nothing(client, db, organiser):
     sign_in(client)
-    response = client.post(PAGE + "/languages", data={
-        "csrf_token": csrf(client.get(PAGE).data), "languages": ["en"], "default": "pl"})
+    response = client.post(
+        PAGE + "/languages",
+        data={"csrf_token": csrf(client.get(PAGE).data), "languages": ["en"], "default": "pl"},
+    )
     assert response.status_code == 422
     assert "the default must be one of the languages offered" in response.get_data(as_text=True)
     with db.transaction() as session:
-        assert session.scalars(select(Community).where(Community.slug == "riverside")).one() \
-            .languages == ["en"]
+        assert session.scalars(select(Community).where(Community.slug == "riverside")).one().languages == [
+            "en"
+        ]
 
 
 def test_a_language_with_no_translation_is_named_in_the_refusal(client, db, organiser):
     sign_in(client)
-    response = client.post(PAGE + "/languages", data={
-        "csrf_token": csrf(client.get(PAGE).data), "languages": ["en", "de"], "default": "de"})
+    response = client.post(
+        PAGE + "/languages",
+        data={"csrf_token": csrf(client.get(PAGE).data), "languages": ["en", "de"], "default": "de"},
+    )
     assert response.status_code == 422
     assert "no translation for de: choose from en, cy, pl" in response.get_data(as_text=True)
     with db.transaction() as session:
-        assert session.scalars(select(Community).where(Community.slug == "riverside")).one() \
-            .languages == ["en"]
+        assert session.scalars(select(Community).where(Community.slug == "riverside")).one().languages == [
+            "en"
+        ]

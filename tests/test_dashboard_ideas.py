@@ -1,6 +1,7 @@
 """The Ideas page: a moderation queue newest first, filtered by status; shortlisting, rejecting
 and merging through the CLI's services, so authors hear exactly what the CLI would tell them;
 bad input answered beside its field with what was typed kept; nobody's number on the page."""
+
 import html
 import re
 
@@ -44,8 +45,11 @@ def _idea(db, number: int, slug: str = "riverside"):
 def _outbox(db) -> list[str]:
     """Messages we started and have not sent yet (what residents are about to be told)."""
     with db.transaction() as session:
-        return list(session.scalars(select(OutboxMessage.body).where(OutboxMessage.status == "queued")
-                                    .order_by(OutboxMessage.id)))
+        return list(
+            session.scalars(
+                select(OutboxMessage.body).where(OutboxMessage.status == "queued").order_by(OutboxMessage.id)
+            )
+        )
 
 
 def _act(client, number: int, action: str, **fields):
@@ -58,8 +62,12 @@ def _text(response) -> str:
 
 # Guarded like every dashboard page.
 
-ROUTES = [("get", IDEAS), ("post", f"{IDEAS}/1/shortlist"), ("post", f"{IDEAS}/1/reject"),
-          ("post", f"{IDEAS}/1/merge")]
+ROUTES = [
+    ("get", IDEAS),
+    ("post", f"{IDEAS}/1/shortlist"),
+    ("post", f"{IDEAS}/1/reject"),
+    ("post", f"{IDEAS}/1/merge"),
+]
 
 
 @pytest.mark.parametrize("method, path", ROUTES)
@@ -74,17 +82,19 @@ def test_every_route_needs_a_sign_in(client, ideas, db, method, path):
 def test_another_communitys_ideas_are_404(signed_in, db, method, path):
     token = csrf(signed_in.get(IDEAS).data)
     for slug in ("hillside", "nowhere"):
-        response = getattr(signed_in, method)(path.replace("riverside", slug),
-                                              data={"csrf_token": token, "reason": "no", "into": "2"})
+        response = getattr(signed_in, method)(
+            path.replace("riverside", slug), data={"csrf_token": token, "reason": "no", "into": "2"}
+        )
         assert response.status_code == 404
     assert _idea(db, 1).status == "submitted"
     mine = getattr(signed_in, method)(path, data={"csrf_token": token, "reason": "no", "into": "2"})
     assert mine.status_code in (200, 302, 303)  # the same request for their own community works
 
 
-@pytest.mark.parametrize("action, fields", [("shortlist", {"cost": "£2,500"}),
-                                            ("reject", {"reason": "Not ours"}),
-                                            ("merge", {"into": "2"})])
+@pytest.mark.parametrize(
+    "action, fields",
+    [("shortlist", {"cost": "£2,500"}), ("reject", {"reason": "Not ours"}), ("merge", {"into": "2"})],
+)
 def test_a_post_without_its_csrf_token_is_refused(signed_in, db, action, fields):
     response = signed_in.post(f"{IDEAS}/1/{action}", data=fields)
     assert response.status_code == 400
@@ -95,6 +105,7 @@ def test_a_post_without_its_csrf_token_is_refused(signed_in, db, action, fields)
 
 
 # The queue.
+
 
 def test_the_queue_lists_ideas_newest_first_without_any_author_details(signed_in, db):
     response = signed_in.get(IDEAS)
@@ -126,9 +137,11 @@ def test_an_unknown_status_is_refused_with_the_services_message(signed_in):
 
 # Shortlisting.
 
-@pytest.mark.parametrize("typed, pence, shown", [("£2,500", 250_000, "£2,500"),
-                                                 ("2.5k", 250_000, "£2,500"),
-                                                 ("", 100_000, "£1,000")])  # the rough cost
+
+@pytest.mark.parametrize(
+    "typed, pence, shown",
+    [("£2,500", 250_000, "£2,500"), ("2.5k", 250_000, "£2,500"), ("", 100_000, "£1,000")],
+)  # the rough cost
 def test_shortlisting_at_an_agreed_cost_tells_the_author(signed_in, ideas, db, typed, pence, shown):
     response = _act(signed_in, 1, "shortlist", cost=typed)
     assert response.status_code in (302, 303) and response.location.endswith(IDEAS)
@@ -140,10 +153,13 @@ def test_shortlisting_at_an_agreed_cost_tells_the_author(signed_in, ideas, db, t
     assert ideas.inbox() == [told]
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("lots", "'lots' is not an amount of money from 1p to £100,000,000 (try 2500, £2,500 or £2.5k)"),
-    ("£0", "'£0' is not an amount of money"),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("lots", "'lots' is not an amount of money from 1p to £100,000,000 (try 2500, £2,500 or £2.5k)"),
+        ("£0", "'£0' is not an amount of money"),
+    ],
+)
 def test_a_bad_cost_is_refused_beside_the_field_and_kept(signed_in, db, typed, message):
     response = _act(signed_in, 1, "shortlist", cost=typed)
     page = _text(response)
@@ -173,6 +189,7 @@ def test_the_filter_is_kept_after_an_action(signed_in, db):
 
 # Rejecting.
 
+
 def test_rejecting_needs_a_reason_and_keeps_the_queue_as_it_was(signed_in, db):
     response = _act(signed_in, 2, "reject", reason="   ")
     page = _text(response)
@@ -189,8 +206,18 @@ def test_rejecting_tells_the_author_in_plain_quotes_as_the_cli_does(signed_in, i
     idea = _idea(db, 1)
     assert (idea.status, idea.reject_reason) == ("rejected", "It's \"the council's\" job")
     assert "the council's" in _text(signed_in.get(IDEAS))
-    assert cp("ideas", "reject", "--community", "riverside", "2", "--reason",
-              "It\u2019s \u201cthe council\u2019s\u201d job").exit_code == 0
+    assert (
+        cp(
+            "ideas",
+            "reject",
+            "--community",
+            "riverside",
+            "2",
+            "--reason",
+            "It\u2019s \u201cthe council\u2019s\u201d job",
+        ).exit_code
+        == 0
+    )
     from_dashboard, from_cli = ideas.inbox()
     assert from_dashboard == from_cli.replace("#2", "#1")
     assert from_dashboard.startswith("Your idea #1 was not taken forward: It's \"the council's\" job")
@@ -203,8 +230,9 @@ def test_a_reason_too_long_for_the_sms_is_confirmed_first(signed_in, ideas, db):
     assert response.status_code == 200 and "Reject idea #1?" in page
     assert "Your reason does not fit whole" in page
     assert _idea(db, 1).status == "submitted" and _outbox(db) == []
-    confirmed = signed_in.post(f"{IDEAS}/1/reject", data={
-        "csrf_token": csrf(page), "reason": reason, "confirmed": "yes"})
+    confirmed = signed_in.post(
+        f"{IDEAS}/1/reject", data={"csrf_token": csrf(page), "reason": reason, "confirmed": "yes"}
+    )
     assert confirmed.status_code in (302, 303)
     assert _idea(db, 1).status == "rejected" and len(ideas.inbox()) == 1
 
@@ -232,12 +260,16 @@ def test_text_no_database_can_hold_is_refused_not_a_500(signed_in, db):
 
 # Merging.
 
-@pytest.mark.parametrize("into, message", [
-    ("1", "an idea cannot be merged into itself"),
-    ("9", "no idea #9 in riverside"),
-    ("two", "'two' is not a whole number"),
-    ("", "'' is not a whole number"),
-])
+
+@pytest.mark.parametrize(
+    "into, message",
+    [
+        ("1", "an idea cannot be merged into itself"),
+        ("9", "no idea #9 in riverside"),
+        ("two", "'two' is not a whole number"),
+        ("", "'' is not a whole number"),
+    ],
+)
 def test_a_bad_merge_is_refused_beside_the_field_and_kept(signed_in, db, into, message):
     response = _act(signed_in, 1, "merge", into=into)
     page = _text(response)
@@ -253,6 +285,5 @@ def test_merging_a_duplicate_credits_its_author(signed_in, ideas, db):
     page = _text(signed_in.get(IDEAS))
     assert "Idea #2 merged into #1." in page
     assert "Merged into</dt><dd>#1" in page
-    assert ideas.inbox() == [
-        "Your idea #2 was joined with a similar idea, #1, and you are credited for it."]
+    assert ideas.inbox() == ["Your idea #2 was joined with a similar idea, #1, and you are credited for it."]
     assert 'action="/dashboard/riverside/ideas/2/reject"' not in page  # nothing more to do with it

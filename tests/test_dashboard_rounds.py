@@ -3,6 +3,7 @@ timezone, rescheduled, opened, reminded, closed and cancelled through the CLI's 
 by `round show --json`); live turnout while open; the outcome, a recount and the auditors'
 downloads when closed; bad input answered beside its field with what was typed kept; nobody's
 number on any page."""
+
 import html
 import json
 import re
@@ -19,9 +20,17 @@ from tests.dashboard_helpers import PASSWORD, csrf, make_organiser, post, sign_i
 ROUNDS = "/dashboard/riverside/rounds"
 ROUND = f"{ROUNDS}/1"
 TURNOUT_JS = Path(__file__).parent.parent / "bot/web/dashboard/static/turnout.js"
-FORM = {"title": "Green spaces", "method": "approval", "rule": "greedy", "ideas": ["1", "2", "3"],
-        "opens": "2026-12-01T09:00", "closes": "2026-12-14T18:00", "remind": "", "budget": "",
-        "max_choices": ""}
+FORM = {
+    "title": "Green spaces",
+    "method": "approval",
+    "rule": "greedy",
+    "ideas": ["1", "2", "3"],
+    "opens": "2026-12-01T09:00",
+    "closes": "2026-12-14T18:00",
+    "remind": "",
+    "budget": "",
+    "max_choices": "",
+}
 
 
 @pytest.fixture
@@ -36,8 +45,11 @@ def shortlisted(member, new_chat, organiser, cp):
     other = new_chat()
     other.say("hello")
     other.say("YES")
-    for text, cost in [("benches on the green", "£2,500"), ("a mural", "£4,000"),
-                       ("lights on the canal path", "£6,000")]:
+    for text, cost in [
+        ("benches on the green", "£2,500"),
+        ("a mural", "£4,000"),
+        ("lights on the canal path", "£6,000"),
+    ]:
         member.say(f"IDEA {text}")
         member.say(cost)
     for number in ("1", "2", "3"):
@@ -108,14 +120,18 @@ def _flash(response, client) -> str:
 # Guarded like every dashboard page.
 
 GETS = [ROUNDS, ROUND, f"{ROUND}/turnout", f"{ROUND}/export.pb", f"{ROUND}/export.json"]
-POSTS = [ROUNDS] + [f"{ROUND}/{step}" for step in
-                    ("reschedule", "open", "remind", "close", "cancel", "recount")]
+POSTS = [ROUNDS] + [
+    f"{ROUND}/{step}" for step in ("reschedule", "open", "remind", "close", "cancel", "recount")
+]
 
 
 @pytest.mark.parametrize("path", GETS + POSTS)
 def test_every_route_needs_a_sign_in(client, shortlisted, cp, db, path):
-    response = client.get(path) if path in GETS else client.post(path, data={
-        **FORM, "csrf_token": csrf(client.get("/dashboard/login").data)})
+    response = (
+        client.get(path)
+        if path in GETS
+        else client.post(path, data={**FORM, "csrf_token": csrf(client.get("/dashboard/login").data)})
+    )
     assert response.status_code == 302 and "/dashboard/login" in response.location
     assert _rounds(db) == 0
 
@@ -125,15 +141,25 @@ def test_another_communitys_rounds_are_404(scheduled, cp, path):
     token = csrf(scheduled.get(ROUNDS).data)
     for slug in ("hillside", "nowhere"):
         other = path.replace("riverside", slug)
-        response = (scheduled.get(other) if path in GETS else
-                    scheduled.post(other, data={**FORM, "csrf_token": token}))
+        response = (
+            scheduled.get(other)
+            if path in GETS
+            else scheduled.post(other, data={**FORM, "csrf_token": token})
+        )
         assert response.status_code == 404
     assert _shown(cp)["status"] == "scheduled"
 
 
-@pytest.mark.parametrize("path", [f"{ROUNDS}/2", f"{ROUNDS}/99999999999999999999999",
-                                  f"{ROUNDS}/2/turnout", f"{ROUNDS}/2/export.pb",
-                                  f"{ROUNDS}/1/export.csv"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{ROUNDS}/2",
+        f"{ROUNDS}/99999999999999999999999",
+        f"{ROUNDS}/2/turnout",
+        f"{ROUNDS}/2/export.pb",
+        f"{ROUNDS}/1/export.csv",
+    ],
+)
 def test_a_round_that_is_not_there_is_404(scheduled, path):
     assert scheduled.get(path).status_code == 404
     token = csrf(scheduled.get(ROUNDS).data)
@@ -148,6 +174,7 @@ def test_a_post_without_its_csrf_token_is_refused(scheduled, cp, db, path):
 
 # Scheduling a round.
 
+
 def test_the_page_lists_rounds_and_offers_shortlisted_ideas(signed_in, cp):
     page = _page(signed_in, ROUNDS)
     assert "No rounds yet" in page
@@ -155,12 +182,36 @@ def test_the_page_lists_rounds_and_offers_shortlisted_ideas(signed_in, cp):
         assert idea in page
     assert 'type="datetime-local"' in page and "Europe/London" in page
     assert f'href="{ROUNDS}"' in _page(signed_in, "/dashboard/riverside/")  # in the menu
-    cp("round", "create", "--community", "riverside", "--title", "Park", "--method", "budget",
-       "--rule", "equal-shares", "--ideas", "1,2", "--opens", "2026-11-27 09:00", "--closes",
-       "2026-11-30 18:00", "--budget", "£5k")
+    cp(
+        "round",
+        "create",
+        "--community",
+        "riverside",
+        "--title",
+        "Park",
+        "--method",
+        "budget",
+        "--rule",
+        "equal-shares",
+        "--ideas",
+        "1,2",
+        "--opens",
+        "2026-11-27 09:00",
+        "--closes",
+        "2026-11-30 18:00",
+        "--budget",
+        "£5k",
+    )
     row = re.search(r'<tr id="round-1">.*?</tr>', _page(signed_in, ROUNDS), re.DOTALL)[0]
-    for shown in ("Park", "scheduled", "budget", "equal-shares", "Fri 27 Nov 2026, 09:00",
-                  "Mon 30 Nov 2026, 18:00", "0 / 2"):
+    for shown in (
+        "Park",
+        "scheduled",
+        "budget",
+        "equal-shares",
+        "Fri 27 Nov 2026, 09:00",
+        "Mon 30 Nov 2026, 18:00",
+        "0 / 2",
+    ):
         assert shown in row
 
 
@@ -170,9 +221,16 @@ def test_a_round_created_in_the_browser_is_the_round_the_cli_shows(signed_in, cp
     assert "Round 1 scheduled: Green spaces, 3 options, £10,000 to allocate." in _flash(response, signed_in)
     shown = _shown(cp)
     assert (shown["title"], shown["method"], shown["rule"], shown["status"]) == (
-        "Green spaces", "approval", "greedy", "scheduled")
+        "Green spaces",
+        "approval",
+        "greedy",
+        "scheduled",
+    )
     assert [o["title"] for o in shown["options"]] == [
-        "benches on the green", "a mural", "lights on the canal path"]
+        "benches on the green",
+        "a mural",
+        "lights on the canal path",
+    ]
     # Typed in the community's local time: GMT in December.
     assert shown["opens_at"] == "2026-12-01T09:00:00+00:00"
     assert shown["closes_at"] == "2026-12-14T18:00:00+00:00"
@@ -189,45 +247,56 @@ def test_summer_times_are_british_summer_time(signed_in, cp, db):
     assert shown["closes_at"] == "2027-06-01T18:00:00+01:00" and shown["method"] == "choose-one"
     with db.transaction() as session:
         closes = session.scalar(select(Round.closes_at))
-    assert closes.replace(tzinfo=closes.tzinfo or UTC) == datetime(
-        2027, 6, 1, 17, 0, tzinfo=UTC)
+    assert closes.replace(tzinfo=closes.tzinfo or UTC) == datetime(2027, 6, 1, 17, 0, tzinfo=UTC)
 
 
 def test_the_ballot_follows_the_order_ideas_are_listed(signed_in, cp):
     _create(signed_in, ideas=["3", "1"], method="budget", budget="£8,500", max_choices="")
-    assert [o["title"] for o in _shown(cp)["options"]] == ["benches on the green",
-                                                           "lights on the canal path"]
+    assert [o["title"] for o in _shown(cp)["options"]] == ["benches on the green", "lights on the canal path"]
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"title": "Hi"}, "title", "at least 3 characters"),
-    ({"title": "Green ☃ spaces"}, "title", "would make that SMS UCS-2"),
-    ({"title": "Green spaces " * 12}, "title", "a round's title may have at most"),
-    ({"title": "Green\x00spaces"}, "title", "must not contain NUL"),
-    ({"method": "lottery"}, "method", "method must be one of"),
-    ({"rule": "dice"}, "rule", "rule must be one of"),
-    ({"ideas": []}, "ideas", "a round needs at least two different ideas"),
-    ({"ideas": ["1"]}, "ideas", "a round needs at least two different ideas"),
-    ({"ideas": ["1", "9"]}, "ideas", "no idea #9 in riverside"),
-    ({"ideas": ["1", "x"]}, "ideas", "'x' is not a whole number"),
-    ({"closes": "2026-11-20T18:00"}, "closes", "the round must open before it closes"),
-    ({"opens": "2026-11-01T09:00", "closes": "2026-11-20T18:00"}, "closes",
-     "the closing time has already passed"),
-    ({"opens": ""}, "opens", "give the time the round opens"),
-    ({"opens": "soon"}, "opens", "'soon' is not a time like 2026-12-01 18:00"),
-    ({"remind": "2026-12-20T12:00"}, "remind", "the reminder must fall between opening and closing"),
-    ({"opens": "2026-11-01T09:00", "remind": "2026-11-02T09:00"}, "remind",
-     "the reminder time has already passed"),
-    ({"method": "budget", "budget": "£1"}, "budget", "no option fits the round's budget of £1"),
-    ({"budget": "£2m"}, "budget", "at most the £1,150,000 still to decide"),
-    ({"budget": "lots"}, "budget", "'lots' is not an amount of money"),
-    ({"method": "budget"}, "budget", "a budget round needs the amount to allocate"),
-    ({"method": "budget", "budget": "£9k", "max_choices": "2"}, "max_choices",
-     "for approval rounds only"),
-    ({"max_choices": "many"}, "max_choices", "'many' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"title": "Hi"}, "title", "at least 3 characters"),
+        ({"title": "Green ☃ spaces"}, "title", "would make that SMS UCS-2"),
+        ({"title": "Green spaces " * 12}, "title", "a round's title may have at most"),
+        ({"title": "Green\x00spaces"}, "title", "must not contain NUL"),
+        ({"method": "lottery"}, "method", "method must be one of"),
+        ({"rule": "dice"}, "rule", "rule must be one of"),
+        ({"ideas": []}, "ideas", "a round needs at least two different ideas"),
+        ({"ideas": ["1"]}, "ideas", "a round needs at least two different ideas"),
+        ({"ideas": ["1", "9"]}, "ideas", "no idea #9 in riverside"),
+        ({"ideas": ["1", "x"]}, "ideas", "'x' is not a whole number"),
+        ({"closes": "2026-11-20T18:00"}, "closes", "the round must open before it closes"),
+        (
+            {"opens": "2026-11-01T09:00", "closes": "2026-11-20T18:00"},
+            "closes",
+            "the closing time has already passed",
+        ),
+        ({"opens": ""}, "opens", "give the time the round opens"),
+        ({"opens": "soon"}, "opens", "'soon' is not a time like 2026-12-01 18:00"),
+        ({"remind": "2026-12-20T12:00"}, "remind", "the reminder must fall between opening and closing"),
+        (
+            {"opens": "2026-11-01T09:00", "remind": "2026-11-02T09:00"},
+            "remind",
+            "the reminder time has already passed",
+        ),
+        ({"method": "budget", "budget": "£1"}, "budget", "no option fits the round's budget of £1"),
+        ({"budget": "£2m"}, "budget", "at most the £1,150,000 still to decide"),
+        ({"budget": "lots"}, "budget", "'lots' is not an amount of money"),
+        ({"method": "budget"}, "budget", "a budget round needs the amount to allocate"),
+        (
+            {"method": "budget", "budget": "£9k", "max_choices": "2"},
+            "max_choices",
+            "for approval rounds only",
+        ),
+        ({"max_choices": "many"}, "max_choices", "'many' is not a whole number"),
+    ],
+)
 def test_bad_input_is_refused_beside_its_field_with_what_was_typed_kept(
-        signed_in, db, changes, field, message):
+    signed_in, db, changes, field, message
+):
     response = _create(signed_in, **changes)
     page = _text(response)
     assert response.status_code == 422, page
@@ -255,23 +324,45 @@ def test_an_idea_no_longer_shortlisted_is_refused(signed_in, cp, db):
 
 # Moving it on.
 
+
 def test_reschedule_moves_only_the_times_changed(scheduled, cp):
     page = _page(scheduled)
     assert 'value="2026-12-01T09:00"' in page and 'value="2026-12-14T18:00"' in page
-    response = post(scheduled, f"{ROUND}/reschedule", page=ROUND, opens="2026-12-02T10:30",
-                    closes="2026-12-14T18:00", remind="2026-12-12T08:00")
+    response = post(
+        scheduled,
+        f"{ROUND}/reschedule",
+        page=ROUND,
+        opens="2026-12-02T10:30",
+        closes="2026-12-14T18:00",
+        remind="2026-12-12T08:00",
+    )
     assert "Round 1 rescheduled." in _flash(response, scheduled)
     shown = _shown(cp)
     assert (shown["opens_at"], shown["closes_at"], shown["remind_at"]) == (
-        "2026-12-02T10:30:00+00:00", "2026-12-14T18:00:00+00:00", "2026-12-12T08:00:00+00:00")
-    same = post(scheduled, f"{ROUND}/reschedule", page=ROUND, opens="2026-12-02T10:30",
-                closes="2026-12-14T18:00", remind="2026-12-12T08:00")
+        "2026-12-02T10:30:00+00:00",
+        "2026-12-14T18:00:00+00:00",
+        "2026-12-12T08:00:00+00:00",
+    )
+    same = post(
+        scheduled,
+        f"{ROUND}/reschedule",
+        page=ROUND,
+        opens="2026-12-02T10:30",
+        closes="2026-12-14T18:00",
+        remind="2026-12-12T08:00",
+    )
     assert "no time was changed" in _flash(same, scheduled)
 
 
 def test_a_bad_reschedule_is_refused_with_what_was_typed_kept(scheduled, cp):
-    response = post(scheduled, f"{ROUND}/reschedule", page=ROUND, opens="2026-12-01T09:00",
-                    closes="2026-11-30T18:00", remind="")
+    response = post(
+        scheduled,
+        f"{ROUND}/reschedule",
+        page=ROUND,
+        opens="2026-12-01T09:00",
+        closes="2026-11-30T18:00",
+        remind="",
+    )
     page = _text(response)
     assert response.status_code == 422
     assert re.search(r'id="reschedule-closes-error">the round must open before it closes<', page)
@@ -289,8 +380,9 @@ def test_opening_sends_every_member_the_ballot_once(scheduled, shortlisted, db, 
     assert "Open now" not in page and "Close now" in page and "Send the reminder" in page
     assert 'name="opens"' not in page and 'name="closes"' in page  # an open round's opening stays
     with db.transaction() as session:
-        ballots = session.scalars(select(OutboxMessage.body).where(
-            OutboxMessage.idempotency_key.like("round-open:%"))).all()
+        ballots = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.idempotency_key.like("round-open:%"))
+        ).all()
     assert len(ballots) == 2 and all(b.startswith("Vote now! Green spaces") for b in ballots)
     for person in shortlisted:
         (ballot,) = person.inbox()
@@ -316,13 +408,22 @@ def test_turnout_and_tallies_rise_as_residents_vote(opened, shortlisted):
     assert "turnout.js" in page and f'data-turnout-url="{ROUND}/turnout"' in page
     assert re.search(r'data-live="ballots">0<', page) and re.search(r'data-live="percent">0%<', page)
     assert opened.get(f"{ROUND}/turnout").get_json() == {
-        "status": "open", "ballots": 0, "members": 2, "percent": "0%",
-        "tallies": {"1": 0, "2": 0, "3": 0}}
+        "status": "open",
+        "ballots": 0,
+        "members": 2,
+        "percent": "0%",
+        "tallies": {"1": 0, "2": 0, "3": 0},
+    }
     assert "your vote is in" in ann.say("1 2")[0]
     live = opened.get(f"{ROUND}/turnout")
     assert live.headers["Cache-Control"] == "no-store"
-    assert live.get_json() == {"status": "open", "ballots": 1, "members": 2, "percent": "50%",
-                               "tallies": {"1": 1, "2": 1, "3": 0}}
+    assert live.get_json() == {
+        "status": "open",
+        "ballots": 1,
+        "members": 2,
+        "percent": "50%",
+        "tallies": {"1": 1, "2": 1, "3": 0},
+    }
     bob.say("2")
     page = _page(opened)
     assert re.search(r'data-live="ballots">2<', page) and re.search(r'data-live="percent">100%<', page)
@@ -341,8 +442,9 @@ def test_the_turnout_script_is_served_and_reads_the_json_it_is_given(opened):
 def test_reminders_go_once(opened, shortlisted, cp):
     ann, bob = shortlisted
     ann.say("1")
-    assert ("Reminders queued for 1 member of round 1 who had not voted."
-            in _flash(_step(opened, "remind"), opened))
+    assert "Reminders queued for 1 member of round 1 who had not voted." in _flash(
+        _step(opened, "remind"), opened
+    )
     assert any("Reminder: voting on Green spaces" in t for t in bob.inbox())
     again = _flash(_step(opened, "remind"), opened)
     assert "Reminders for round 1 were already sent: nothing sent again." in again
@@ -361,8 +463,9 @@ def test_closing_shows_the_outcome_funds_the_winners_and_recounts(opened, shortl
     bob.say("1 2")  # greedy funds what money allows, but never an option nobody voted for
     page = _flash(_step(opened, "close"), opened)
     assert "Round 1 is closed; results sent and winners funded." in page
-    outcome = re.search(r'<section class="card" aria-labelledby="outcome-h" id="outcome">.*?</section>',
-                        page, re.DOTALL)[0]
+    outcome = re.search(
+        r'<section class="card" aria-labelledby="outcome-h" id="outcome">.*?</section>', page, re.DOTALL
+    )[0]
     for shown in ("Winners", "1, 2, 3", "£12,500", "greedy", "Ties", _shown(cp)["outcome"]["tie_breaking"]):
         assert shown in outcome
     assert re.search(r'data-live="votes-1">2<', page) and "Funded" in page
@@ -371,7 +474,10 @@ def test_closing_shows_the_outcome_funds_the_winners_and_recounts(opened, shortl
     assert "turnout.js" not in page
     budget = json.loads(cp("budget", "show", "--community", "riverside", "--json").output)
     assert [(a["title"], a["amount_pence"]) for a in budget["allocations"]] == [
-        ("benches on the green", 250_000), ("a mural", 400_000), ("lights on the canal path", 600_000)]
+        ("benches on the green", 250_000),
+        ("a mural", 400_000),
+        ("lights on the canal path", 600_000),
+    ]
     recount = _flash(post(opened, f"{ROUND}/recount", page=ROUND), opened)
     assert "Round 1 recounted from 2 ballots: the same winners as published (1, 2, 3)." in recount
     assert "was already closed: nothing changed" in _flash(_step(opened, "close"), opened)
@@ -384,13 +490,13 @@ def test_downloads_are_what_round_export_writes(opened, shortlisted, cp, tmp_pat
     _step(opened, "close")
     for fmt in ("pb", "json"):
         path = tmp_path / f"round.{fmt}"
-        result = cp("round", "export", "--community", "riverside", "1", "--format", fmt,
-                    "--output", str(path))
+        result = cp(
+            "round", "export", "--community", "riverside", "1", "--format", fmt, "--output", str(path)
+        )
         assert result.exit_code == 0, result.output
         response = opened.get(f"{ROUND}/export.{fmt}")
         assert response.status_code == 200
-        assert response.headers["Content-Disposition"] == (
-            f'attachment; filename="riverside-round-1.{fmt}"')
+        assert response.headers["Content-Disposition"] == (f'attachment; filename="riverside-round-1.{fmt}"')
         assert response.get_data() == path.read_bytes()
         stdout = cp("round", "export", "--community", "riverside", "1", "--format", fmt).output
         assert response.get_data(as_text=True) == stdout
@@ -405,15 +511,22 @@ def test_an_imported_round_is_marked_and_recounted(opened, shortlisted, cp, tmp_
     assert cp("round", "import", "--community", "riverside", str(path)).exit_code == 0
     assert "closed (imported)" in _page(opened, ROUNDS)
     assert "the same winners as published" in _flash(
-        post(opened, f"{ROUNDS}/2/recount", page=f"{ROUNDS}/2"), opened)
+        post(opened, f"{ROUNDS}/2/recount", page=f"{ROUNDS}/2"), opened
+    )
 
 
 def test_cancelling_puts_the_ideas_back_and_leaves_no_buttons(opened, shortlisted, cp, db):
     assert "Cancel this round and tell 2 members" in _page(opened)
     page = _flash(_step(opened, "cancel"), opened)
     assert "Round 1 is cancelled." in page
-    for gone in ("Open now", "Close now", "Send the reminder", "Cancel this round", "Recount",
-                 'name="closes"'):
+    for gone in (
+        "Open now",
+        "Close now",
+        "Send the reminder",
+        "Cancel this round",
+        "Recount",
+        'name="closes"',
+    ):
         assert gone not in page
     assert any("has been cancelled" in t for t in shortlisted[1].inbox())
     with db.transaction() as session:
@@ -426,6 +539,7 @@ def test_cancelling_puts_the_ideas_back_and_leaves_no_buttons(opened, shortliste
 
 
 # In a real browser: the form, and turnout rising without a reload.
+
 
 def test_a_round_in_a_browser_from_the_form_to_the_outcome(page, shortlisted, cp):
     ann = shortlisted[0]
@@ -451,7 +565,8 @@ def test_a_round_in_a_browser_from_the_form_to_the_outcome(page, shortlisted, cp
     ann.inbox()
     ann.say("1 3")
     page.wait_for_function(
-        "document.querySelector('[data-live=\"ballots\"]').textContent === '1'", timeout=20_000)
+        "document.querySelector('[data-live=\"ballots\"]').textContent === '1'", timeout=20_000
+    )
     assert page.locator('[data-live="percent"]').inner_text() == "50%"
     assert page.locator('[data-live="votes-3"]').inner_text() == "1"
     assert "Live: updated" in page.locator('[data-live="note"]').inner_text()

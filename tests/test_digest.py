@@ -1,9 +1,10 @@
 """The weekly digest: the council's figures, emailed once per ISO week through a real SMTP server."""
+
 import email
 import email.policy
 import email.utils
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -15,21 +16,18 @@ from scheduler import jobs, runtime
 from scheduler.service import build
 from tests.conftest import Chat, Inbox
 
-MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # Europe/London is UTC in winter
-
-
-
+MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Europe/London is UTC in winter
 
 
 @pytest.fixture
 def week_of_activity(app, db, clock, community, cp):
     """Riverside's week 2026-W48 (23-29 Nov), built message by message; the clock then sits at
     Monday 30 Nov 09:00."""
-    clock.current = datetime(2026, 11, 17, 12, tzinfo=timezone.utc)  # the week before: one joins
+    clock.current = datetime(2026, 11, 17, 12, tzinfo=UTC)  # the week before: one joins
     early = Chat(db, clock, "riverside", "+447700900301")
     early.say("hi")
     early.say("YES")
-    clock.current = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+    clock.current = datetime(2026, 11, 24, 12, tzinfo=UTC)
     ann, bob = (Chat(db, clock, "riverside", f"+44770090030{n}") for n in (2, 3))
     for person in (ann, bob):
         person.say("hi")
@@ -41,21 +39,49 @@ def week_of_activity(app, db, clock, community, cp):
     bob.say("STOP")
     cp("ideas", "shortlist", "--community", "riverside", "1")
     cp("ideas", "shortlist", "--community", "riverside", "2")
-    cp("round", "create", "--community", "riverside", "--title", "Green", "--method", "approval",
-       "--ideas", "1,2", "--opens", "2026-11-25 09:00", "--closes", "2026-11-27 18:00")
-    clock.current = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+    cp(
+        "round",
+        "create",
+        "--community",
+        "riverside",
+        "--title",
+        "Green",
+        "--method",
+        "approval",
+        "--ideas",
+        "1,2",
+        "--opens",
+        "2026-11-25 09:00",
+        "--closes",
+        "2026-11-27 18:00",
+    )
+    clock.current = datetime(2026, 11, 25, 9, tzinfo=UTC)
     cp("round", "open", "--community", "riverside", "1")
     ann.say("1")
     early.say("1 2")
-    clock.current = datetime(2026, 11, 27, 18, tzinfo=timezone.utc)
+    clock.current = datetime(2026, 11, 27, 18, tzinfo=UTC)
     cp("round", "close", "--community", "riverside", "1")
     with db.transaction() as session:
         community_ = session.scalars(select(Community)).one()
-        ledger.spend(session, community_, description="Benches", amount_pence=150_000,
-                     spent_on=datetime(2026, 11, 28).date(), now=clock())
+        ledger.spend(
+            session,
+            community_,
+            description="Benches",
+            amount_pence=150_000,
+            spent_on=datetime(2026, 11, 28).date(),
+            now=clock(),
+        )
         ledger.post_update(session, community_, "Benches ordered.", clock())
-    cp("community", "digest", "--community", "riverside", "--to", "council@example.gov.uk",
-       "--to", "clerk@example.gov.uk")
+    cp(
+        "community",
+        "digest",
+        "--community",
+        "riverside",
+        "--to",
+        "council@example.gov.uk",
+        "--to",
+        "clerk@example.gov.uk",
+    )
     clock.current = MONDAY_9AM
     return community
 
@@ -135,8 +161,18 @@ def test_no_recipients_no_digest(cp, community):
 
 
 def test_digest_settings_and_bad_weeks(cp, community):
-    result = cp("community", "digest", "--community", "riverside", "--to", "a@b.org", "--day",
-                "friday", "--time", "17:30")
+    result = cp(
+        "community",
+        "digest",
+        "--community",
+        "riverside",
+        "--to",
+        "a@b.org",
+        "--day",
+        "friday",
+        "--time",
+        "17:30",
+    )
     assert "a@b.org, Fridays at 17:30" in result.output
     assert cp("community", "digest", "--community", "riverside", "--time", "25:00").exit_code == 2
     assert cp("community", "digest", "--community", "riverside", "--to", "nope").exit_code == 2
@@ -149,6 +185,7 @@ def test_starttls_and_a_login_are_used_when_configured(app, db, week_of_activity
 
     import trustme
     from aiosmtpd.smtp import AuthResult
+
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
@@ -157,12 +194,20 @@ def test_starttls_and_a_login_are_used_when_configured(app, db, week_of_activity
     def authenticator(server, session, envelope, mechanism, auth_data):
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=(auth_data.login, auth_data.password) == (b"council-bot", b"s3cret"))
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_context,
-                            require_starttls=True, auth_required=True, authenticator=authenticator)
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=server_context,
+        require_starttls=True,
+        auth_required=True,
+        authenticator=authenticator,
+    )
     controller.start()
     try:
         make_context = ssl.create_default_context
@@ -171,9 +216,15 @@ def test_starttls_and_a_login_are_used_when_configured(app, db, week_of_activity
             context = make_context(*args, **kwargs)
             ca.configure_trust(context)
             return context
+
         monkeypatch.setattr("bot.messaging.mailer.ssl.create_default_context", trusting_test_ca)
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="starttls",
-                          SMTP_USERNAME="council-bot", SMTP_PASSWORD="s3cret")
+        app.config.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=port,
+            SMTP_SECURITY="starttls",
+            SMTP_USERNAME="council-bot",
+            SMTP_PASSWORD="s3cret",
+        )
         result = cp("digest", "send", "--community", "riverside")
     finally:
         controller.stop()
@@ -207,21 +258,48 @@ def test_without_smtp_the_log_says_why(app, week_of_activity, caplog):
 
 
 def test_statuses_read_as_words_and_the_books_exceptions_are_shown(week_of_activity, cp, db, clock):
-    clock.current = datetime(2026, 11, 28, 12, tzinfo=timezone.utc)
+    clock.current = datetime(2026, 11, 28, 12, tzinfo=UTC)
     ann = Chat(db, clock, "riverside", "+447700900302")
     for idea in ("IDEA lights on the path", "IDEA a bike rack"):
         ann.say(idea)
         ann.say("£500")
     for number in ("3", "4"):
         assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
-    assert cp("round", "create", "--community", "riverside", "--title", "Lights", "--method",
-              "approval", "--ideas", "3,4", "--opens", "2026-12-01 09:00", "--closes",
-              "2026-12-05 18:00").exit_code == 0
-    spent = cp("budget", "spend", "--community", "riverside", "--amount", "£2m", "--description",
-               "Land", "--over-allocation")
+    assert (
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Lights",
+            "--method",
+            "approval",
+            "--ideas",
+            "3,4",
+            "--opens",
+            "2026-12-01 09:00",
+            "--closes",
+            "2026-12-05 18:00",
+        ).exit_code
+        == 0
+    )
+    spent = cp(
+        "budget",
+        "spend",
+        "--community",
+        "riverside",
+        "--amount",
+        "£2m",
+        "--description",
+        "Land",
+        "--over-allocation",
+    )
     assert spent.exit_code == 0, spent.output
-    assert cp("budget", "void", "--community", "riverside", "--spend", "1", "--reason",
-              "typed twice").exit_code == 0
+    assert (
+        cp("budget", "void", "--community", "riverside", "--spend", "1", "--reason", "typed twice").exit_code
+        == 0
+    )
     clock.current = MONDAY_9AM
     digest = cp("digest", "preview", "--community", "riverside").output
     assert "By status: funded 2, in round 2" in digest and "in_round" not in digest

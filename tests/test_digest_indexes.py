@@ -1,5 +1,6 @@
 """The digest's weekly counts: the same figures whatever the queries, read off covering indexes,
 and the migration that adds those indexes undone and redone cleanly."""
+
 import random
 import re
 from datetime import timedelta
@@ -33,38 +34,68 @@ def busy_fortnight(db, community, weeks):
     two weeks and on each week's first and last microsecond. Returns every row as stored."""
     this, last = weeks
     pick = random.Random(15)
-    edges = [at + step for at in (last.start, this.start, this.end) for step in
-             (-timedelta(microseconds=1), timedelta(0))]
+    edges = [
+        at + step
+        for at in (last.start, this.start, this.end)
+        for step in (-timedelta(microseconds=1), timedelta(0))
+    ]
 
     def when():
         if pick.random() < 0.2:
             return pick.choice(edges)
         return last.start - timedelta(days=3) + timedelta(seconds=pick.randrange(20 * 86400))
+
     with db.transaction() as session:
-        residents = [Resident(community_id=community.id, status="active", consent_at=when(),
-                              opted_out_at=when() if pick.random() < 0.3 else None)
-                     for _ in range(40)]
+        residents = [
+            Resident(
+                community_id=community.id,
+                status="active",
+                consent_at=when(),
+                opted_out_at=when() if pick.random() < 0.3 else None,
+            )
+            for _ in range(40)
+        ]
         session.add_all(residents)
         session.flush()
         ids = [r.id for r in residents] + [None]  # a message from nobody we know yet
-        session.add_all(InboundLog(community_id=community.id, channel=pick.choice(CHANNELS),
-                                   provider_message_id=f"in-{n}", resident_id=pick.choice(ids),
-                                   received_at=when()) for n in range(300))
-        session.add_all(OutboxMessage(community_id=community.id, channel=pick.choice(CHANNELS),
-                                      resident_id=pick.choice(ids), segments=pick.randint(1, 3),
-                                      status="sent", sent_at=None if pick.random() < 0.1 else when())
-                        for _ in range(300))
-        session.add_all(Idea(community_id=community.id, number=n + 1, text=f"idea {n}",
-                             created_at=when()) for n in range(30))
+        session.add_all(
+            InboundLog(
+                community_id=community.id,
+                channel=pick.choice(CHANNELS),
+                provider_message_id=f"in-{n}",
+                resident_id=pick.choice(ids),
+                received_at=when(),
+            )
+            for n in range(300)
+        )
+        session.add_all(
+            OutboxMessage(
+                community_id=community.id,
+                channel=pick.choice(CHANNELS),
+                resident_id=pick.choice(ids),
+                segments=pick.randint(1, 3),
+                status="sent",
+                sent_at=None if pick.random() < 0.1 else when(),
+            )
+            for _ in range(300)
+        )
+        session.add_all(
+            Idea(community_id=community.id, number=n + 1, text=f"idea {n}", created_at=when())
+            for n in range(30)
+        )
     with db.transaction() as session:
-        return {model: session.scalars(select(model)).all()
-                for model in (Resident, InboundLog, OutboxMessage, Idea)}
+        return {
+            model: session.scalars(select(model)).all()
+            for model in (Resident, InboundLog, OutboxMessage, Idea)
+        }
 
 
 def expected(rows: dict, week) -> dict[str, int]:
     """The participation figures of a week, counted row by row in Python."""
+
     def during(at):
         return at is not None and week.start <= at < week.end
+
     inbound = [m for m in rows[InboundLog] if during(m.received_at)]
     sent = [m for m in rows[OutboxMessage] if during(m.sent_at)]
     return {
@@ -73,8 +104,11 @@ def expected(rows: dict, week) -> dict[str, int]:
         "opt_outs": sum(during(r.opted_out_at) for r in rows[Resident]),
         "new_ideas": sum(during(i.created_at) for i in rows[Idea]),
         "sms_segments_sent": sum(m.segments for m in sent if m.channel == "sms"),
-        **{f"messages_{way}_{channel}": sum(m.channel == channel for m in messages)
-           for channel in ("sms", "telegram") for way, messages in (("in", inbound), ("out", sent))},
+        **{
+            f"messages_{way}_{channel}": sum(m.channel == channel for m in messages)
+            for channel in ("sms", "telegram")
+            for way, messages in (("in", inbound), ("out", sent))
+        },
     }
 
 
@@ -83,10 +117,12 @@ def test_a_busy_fortnight_is_counted_to_the_microsecond(db, community, weeks, bu
     with db.transaction() as session:
         digest = figures(session, session.get(Community, community.id), this, this.end)
     participation = digest["participation"]
-    assert {name: counts["this_week"] for name, counts in participation.items()} == \
-        expected(busy_fortnight, this)
-    assert {name: counts["last_week"] for name, counts in participation.items()} == \
-        expected(busy_fortnight, last)
+    assert {name: counts["this_week"] for name, counts in participation.items()} == expected(
+        busy_fortnight, this
+    )
+    assert {name: counts["last_week"] for name, counts in participation.items()} == expected(
+        busy_fortnight, last
+    )
     assert all(counts["this_week"] for counts in participation.values())  # nothing trivially 0
 
 
@@ -99,14 +135,16 @@ def test_the_weekly_counts_are_read_off_an_index_alone_on_sqlite(db, community, 
     def keep(connection, cursor, statement, parameters, context, executemany):
         if re.search(r"FROM (resident|inbound_message|outbox_message)\s+WHERE", statement):
             counts.append((statement, parameters))
+
     with db.transaction() as session:
         figures(session, session.get(Community, community.id), weeks[0], weeks[0].end)
     event.remove(db.engine, "before_cursor_execute", keep)
     assert len(counts) == 8  # residents joining and leaving, messages in and out: two weeks
     with db.engine.connect() as connection:
         for statement, parameters in counts:
-            plan = " ".join(row[-1] for row in connection.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", parameters))
+            plan = " ".join(
+                row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            )
             assert "USING COVERING INDEX" in plan, (statement, plan)
 
 
@@ -161,8 +199,10 @@ def test_the_covering_indexes_come_and_go_with_their_migration(empty_engine):
     upgrade(empty_engine)
     assert indexes(empty_engine) == DIGEST_INDEXES
     downgrade(empty_engine, "0015")
-    assert indexes(empty_engine) == {"ix_inbound_community_received": ["community_id", "received_at"],
-                                     "ix_outbox_community_sent": ["community_id", "sent_at"]}
+    assert indexes(empty_engine) == {
+        "ix_inbound_community_received": ["community_id", "received_at"],
+        "ix_outbox_community_sent": ["community_id", "sent_at"],
+    }
     upgrade(empty_engine)
     assert indexes(empty_engine) == DIGEST_INDEXES and is_current(empty_engine)
     with empty_engine.connect() as connection:

@@ -1,4 +1,6 @@
 """The dispatcher: sends due outbox rows, retries what may work later, records what never will."""
+
+import contextlib
 import threading
 from datetime import timedelta
 
@@ -49,7 +51,11 @@ def test_transient_errors_are_retried_with_backoff(db, clock):
     dispatcher = Dispatcher(db, {"console": channel}, clock, base_backoff=5)
     dispatcher.run_once()
     row = _row(db, row_id)
-    assert (row.status, row.error_code, row.next_attempt_at) == ("queued", "429", clock() + timedelta(seconds=5))
+    assert (row.status, row.error_code, row.next_attempt_at) == (
+        "queued",
+        "429",
+        clock() + timedelta(seconds=5),
+    )
     assert dispatcher.run_once() == 0  # not due yet
     clock.advance(seconds=5)
     dispatcher.run_once()
@@ -126,6 +132,7 @@ def test_two_dispatchers_never_send_the_same_row(db, clock):
     def drain(dispatcher):
         while dispatcher.run_once():
             pass
+
     threads = [threading.Thread(target=drain, args=(d,)) for d in dispatchers]
     for thread in threads:
         thread.start()
@@ -139,10 +146,9 @@ def test_a_claim_left_by_a_dispatcher_that_died_is_taken_over_within_a_minute(db
     dead = CollectingChannel()
     dead.on_send = lambda message: (_ for _ in ()).throw(SystemExit("killed mid-send"))
     first, second = _queue(db, clock, "one"), _queue(db, clock, "two")
-    try:
+    # the worker died after claiming both rows, inside the first send
+    with contextlib.suppress(SystemExit):
         Dispatcher(db, {"console": dead}, clock).run_once()
-    except SystemExit:
-        pass  # the worker died after claiming both rows, inside the first send
     assert [_row(db, i).status for i in (first, second)] == ["sending", "sending"]
     survivor = CollectingChannel()
     dispatcher = Dispatcher(db, {"console": survivor}, clock)
@@ -178,6 +184,7 @@ def test_a_send_the_database_could_not_record_is_recorded_later_and_never_sent_t
         if next(blips, False):
             raise OperationalError("UPDATE", {}, Exception("server closed the connection"))
         return real_sent(*args)
+
     dispatcher._sent = blip
     with pytest.raises(OperationalError):
         dispatcher.run_once()  # sent, then the database went away before it was recorded
@@ -222,6 +229,7 @@ def test_a_stop_while_a_batch_is_being_sent_holds_back_the_rest(db, clock, membe
     from bot.domain.notify import members, notify
     from bot.messaging.inbound import receive
     from channels import console
+
     with db.transaction() as session:
         community = session.scalars(select(Community)).one()
         for n in range(5):
@@ -232,15 +240,19 @@ def test_a_stop_while_a_batch_is_being_sent_holds_back_the_rest(db, clock, membe
     def stop_after_the_first(message):
         member.channel.on_send = None
         receive(db, console.inbound(member.phone, "STOP", member.slug), clock())
+
     member.channel.on_send = stop_after_the_first
     before = len(member.channel.sent)
     assert member.dispatcher.run_once() == 5  # all five claimed in one batch
     assert member.channel.texts()[before:] == ["news 0"]
     assert [body for body, status in _bodies(db) if status == "cancelled"] == [
-        f"news {n}" for n in range(1, 5)]
+        f"news {n}" for n in range(1, 5)
+    ]
 
 
 def _bodies(db):
     with db.transaction() as session:
-        return [(row.body, row.status) for row in
-                session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        return [
+            (row.body, row.status)
+            for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]

@@ -1,4 +1,5 @@
 """One dispatcher pass: its statements and connection, and the check just before each send."""
+
 from sqlalchemy import event
 
 from bot.domain.residents import mark_unreachable
@@ -16,6 +17,7 @@ def test_a_pass_keeps_one_connection_and_takes_six_statements_for_three_messages
     def count(conn, cursor, statement, *args):
         if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
             statements.append(statement.split(None, 1)[0].upper())
+
     event.listen(db.engine, "before_cursor_execute", count)
     event.listen(db.engine.pool, "checkout", lambda *args: checkouts.append(1))
     channel = CollectingChannel()
@@ -29,10 +31,10 @@ def test_a_pass_keeps_one_connection_and_takes_six_statements_for_three_messages
     assert channel.texts() == ["news 0", "news 1", "news 2"]
 
 
-def test_an_address_dead_in_one_community_still_hears_from_another(db, clock, community, member,
-                                                                    make_community):
-    other = make_community(name="Eastside", slug="eastside", join_code="EASTSIDE",
-                           sms_number="+441632960002")
+def test_an_address_dead_in_one_community_still_hears_from_another(
+    db, clock, community, member, make_community
+):
+    other = make_community(name="Eastside", slug="eastside", join_code="EASTSIDE", sms_number="+441632960002")
     with db.transaction() as session:
         mark_unreachable(session, community.id, Address("console", member.phone), "opted_out")
     dead = _queue(db, clock, "to riverside", community_id=community.id, user=member.phone)
@@ -58,6 +60,7 @@ def test_after_a_withdrawn_first_row_the_next_check_takes_one_row(db, clock, com
     def counting(claims, *args):
         checked.append(len(claims))
         return start_many(claims, *args)
+
     dispatcher._start_many = counting
     assert dispatcher.run_once() == 4
     # Nothing was sent with the first check, so there is no pace to size the next one by.

@@ -1,4 +1,5 @@
 """The real entry points, as a person runs them: `commonpurse chat`, `serve`, `/healthz`."""
+
 import os
 import shutil
 import signal
@@ -18,14 +19,22 @@ def _env(database_url: str) -> dict:
 
 def _run(database_url, *args, stdin=""):
     assert COMMONPURSE, "the commonpurse script is not installed (pip install -e .)"
-    return subprocess.run([COMMONPURSE, *args], input=stdin, capture_output=True, text=True,
-                          env=_env(database_url), timeout=60)
+    return subprocess.run(
+        [COMMONPURSE, *args], input=stdin, capture_output=True, text=True, env=_env(database_url), timeout=60
+    )
 
 
 def test_chat_with_piped_input_prints_a_transcript(database_url, community):
     lines = ["hello", "yes", "IDEA more benches on the green", "£2k", "budget", "STOP", "help"]
-    result = _run(database_url, "chat", "--community", "riverside", "--as", "07700 900123",
-                  stdin="\n".join(lines) + "\n")
+    result = _run(
+        database_url,
+        "chat",
+        "--community",
+        "riverside",
+        "--as",
+        "07700 900123",
+        stdin="\n".join(lines) + "\n",
+    )
     assert result.returncode == 0, result.stderr
     turns = result.stdout.split("\n\n")
     assert "Reply YES to join" in turns[0]
@@ -41,7 +50,10 @@ def test_chat_with_piped_input_prints_a_transcript(database_url, community):
 def test_chat_refuses_a_bad_phone_number_in_one_line(database_url, community):
     result = _run(database_url, "chat", "--community", "riverside", "--as", "not-a-phone")
     assert result.returncode == 2
-    assert result.stderr.strip() == "commonpurse: error: Invalid value for --as: 'not-a-phone' is not a phone number"
+    assert (
+        result.stderr.strip()
+        == "commonpurse: error: Invalid value for --as: 'not-a-phone' is not a phone number"
+    )
 
 
 def test_chat_refuses_an_unknown_community_in_one_line(database_url, community):
@@ -67,8 +79,13 @@ def _get(url: str) -> tuple[int, str]:
 def test_serve_demo_on_a_fresh_sqlite_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     port = _free_port()
-    server = subprocess.Popen([COMMONPURSE, "serve", "--demo", "--port", str(port)],
-                              env=_env(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [COMMONPURSE, "serve", "--demo", "--port", str(port)],
+        env=_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -81,8 +98,7 @@ def test_serve_demo_on_a_fresh_sqlite_database(tmp_path):
                 time.sleep(0.2)
         assert (status, body.strip()) == (200, '{"database":"ok","status":"ok"}')
         assert "Common Purse is running" in _get(f"http://127.0.0.1:{port}/")[1]
-        result = _run(url, "chat", "--community", "demo", "--as", "+447700900123",
-                      stdin="hi\nYES\nBUDGET\n")
+        result = _run(url, "chat", "--community", "demo", "--as", "+447700900123", stdin="hi\nYES\nBUDGET\n")
         assert "Riverside Big Local (demo)" in result.stdout
         assert "Committed to projects: £20,000" in result.stdout
         assert "community garden opened" in result.stdout
@@ -94,8 +110,13 @@ def test_serve_demo_on_a_fresh_sqlite_database(tmp_path):
 
 
 def test_worker_runs_until_sigterm(tmp_path):
-    worker = subprocess.Popen([COMMONPURSE, "worker"], env=_env(f"sqlite:///{tmp_path / 'w.db'}"),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [COMMONPURSE, "worker"],
+        env=_env(f"sqlite:///{tmp_path / 'w.db'}"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while "dispatcher started" not in (line := worker.stderr.readline()):
         assert line and time.monotonic() < deadline, "worker did not start"
@@ -111,6 +132,7 @@ def test_healthz(client):
 
 def test_healthz_reports_a_database_that_is_down(tmp_path):
     from bot.web.app import create_app
+
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db", "TESTING": True})
     response = app.test_client().get("/healthz")
     assert (response.status_code, response.json["database"]) == (503, "unavailable")

@@ -1,6 +1,7 @@
 """The vectorised equal shares (bot/domain/equal_shares.py) against pabutools, the reference:
 the same winners and the same explanation figures, on a real published round and on many
 generated ones (sizes, budgets, costs in pence, ties of every kind)."""
+
 import random
 from pathlib import Path
 
@@ -20,8 +21,9 @@ def _instance(rng: random.Random, voters: int):
     """A round where ties are likely: few distinct costs, ballots repeated, equal supports."""
     count = rng.randint(1, 8)
     pounds = rng.choice([[100, 200, 300], [500], [250, 500, 750, 1000], [120, 333, 401, 999]])
-    options = [Option(n, rng.choice(pounds) * 100 + rng.choice([0, 0, 0, 1, 50]))
-               for n in range(1, count + 1)]
+    options = [
+        Option(n, rng.choice(pounds) * 100 + rng.choice([0, 0, 0, 1, 50])) for n in range(1, count + 1)
+    ]
     if rng.random() < 0.15:
         options[0] = Option(1, 0)  # free: never funded by equal shares with cost satisfaction
     budget = rng.choice([1, 2, 3, 5]) * max(o.cost_pence for o in options) + rng.choice([0, 99, 12_345])
@@ -44,8 +46,10 @@ def test_larger_random_rounds_match_pabutools(seed):
     count = rng.randint(5, 12)
     options = [Option(n, rng.randrange(50, 2_000) * 100) for n in range(1, count + 1)]
     popular = [rng.random() for _ in range(count)]
-    ballots = [sorted(set(rng.choices(range(1, count + 1), weights=popular, k=rng.randint(1, 4))))
-               for _ in range(rng.randint(200, 600))]
+    ballots = [
+        sorted(set(rng.choices(range(1, count + 1), weights=popular, k=rng.randint(1, 4))))
+        for _ in range(rng.randint(200, 600))
+    ]
     reference, ours = _both(options, ballots, rng.randrange(2_000, 10_000) * 100)
     assert ours == reference
 
@@ -87,17 +91,16 @@ def test_wieliczka_published_winners_vectorised():
     published = {int(p.name) for p in instance if instance.project_meta[p]["selected"] == "1"}
     options = [Option(int(p.name), int(p.cost) * 100) for p in instance]
     ballots = [[int(p.name) for p in ballot] for ballot in profile]
-    outcome = compute(options, ballots, int(instance.budget_limit) * 100, "equal-shares",
-                      vectorised=True)
+    outcome = compute(options, ballots, int(instance.budget_limit) * 100, "equal-shares", vectorised=True)
     assert set(outcome["winners"]) == published
     reasons = outcome["explanations"]
     assert {int(n) for n, r in reasons.items() if r["funded"]} == published
-    assert all(r["left_pence"] < r["cost_pence"] for r in reasons.values()
-               if not r["funded"] and r["votes"])
+    assert all(r["left_pence"] < r["cost_pence"] for r in reasons.values() if not r["funded"] and r["votes"])
 
 
 def test_streamed_ballots_count_the_same_as_a_list():
     options = [Option(1, 500_00), Option(2, 500_00), Option(3, 500_00)]
     ballots = [[1, 2]] * 6 + [[3]] * 4
-    assert compute(options, iter(ballots), 1000_00, "equal-shares") == \
-        compute(options, ballots, 1000_00, "equal-shares")
+    assert compute(options, iter(ballots), 1000_00, "equal-shares") == compute(
+        options, ballots, 1000_00, "equal-shares"
+    )

@@ -2,6 +2,7 @@
 whole outcome (winners, tallies, money, and every reason with the money left at each option's
 turn) on the real published round, the hand-checked rounds, and many generated ones (costs in
 pence, free options, options nobody voted for, ties of every kind, budgets nothing fits)."""
+
 import random
 import tracemalloc
 from pathlib import Path
@@ -24,14 +25,16 @@ def _instance(rng: random.Random, voters: int):
     options free, some nobody votes for, some dearer than the whole budget."""
     count = rng.randint(1, 10)
     pounds = rng.choice([[100, 200, 300], [500], [250, 500, 750, 1000], [120, 333, 401, 999]])
-    options = [Option(n, rng.choice(pounds) * 100 + rng.choice([0, 0, 0, 1, 50, 99]))
-               for n in range(1, count + 1)]
+    options = [
+        Option(n, rng.choice(pounds) * 100 + rng.choice([0, 0, 0, 1, 50, 99])) for n in range(1, count + 1)
+    ]
     for n in range(count):
         if rng.random() < 0.1:
             options[n] = Option(n + 1, rng.choice([0, 1, 99]))  # free, or under £1: £0 or £1
     rng.shuffle(options)  # the options' order in the round must not matter
-    budget = rng.choice([0, 1, 2, 3, 5]) * max(o.cost_pence for o in options) \
-        + rng.choice([0, 99, 100, 12_345])
+    budget = rng.choice([0, 1, 2, 3, 5]) * max(o.cost_pence for o in options) + rng.choice(
+        [0, 99, 100, 12_345]
+    )
     shapes = [rng.sample(range(1, count + 2), rng.randint(1, count)) for _ in range(rng.randint(1, 6))]
     ballots = [list(rng.choice(shapes)) for _ in range(voters)]  # count + 1 is not an option
     return options, ballots, budget
@@ -51,8 +54,10 @@ def test_larger_random_rounds_match_pabutools(seed):
     count = rng.randint(5, 50)
     options = [Option(n, rng.randrange(50, 2_000) * 100 + rng.randrange(100)) for n in range(1, count + 1)]
     popular = [rng.random() ** 2 for _ in range(count)]
-    ballots = [sorted(set(rng.choices(range(1, count + 1), weights=popular, k=rng.randint(1, 5))))
-               for _ in range(rng.randint(200, 1_500))]
+    ballots = [
+        sorted(set(rng.choices(range(1, count + 1), weights=popular, k=rng.randint(1, 5))))
+        for _ in range(rng.randint(200, 1_500))
+    ]
     reference, ours = _both(options, ballots, rng.randrange(2_000, 20_000) * 100 + rng.randrange(100))
     assert ours == reference
 
@@ -74,8 +79,7 @@ def test_the_hand_checked_rounds_match_pabutools():
         (fours, [[1, 4]] * 3 + [[2]] * 2, 900_00),
         ([Option(1, 500_00), Option(2, 500_00)], [[2], [1]], 500_00),
         ([Option(1, 500_01), Option(2, 500_00)], [[1, 2]], 1000_00),
-        ([Option(1, 2_500_00), Option(2, 4_000_00), Option(3, 6_000_00)],
-         [[1, 2, 3], [1, 3], [3]], 7_000_00),
+        ([Option(1, 2_500_00), Option(2, 4_000_00), Option(3, 6_000_00)], [[1, 2, 3], [1, 3], [3]], 7_000_00),
         ([Option(1, 1_000_00), Option(2, 1_000_00)], [[1]], 2_000_00),
     ]
     for options, ballots, budget in rounds:
@@ -128,6 +132,7 @@ def test_100k_streamed_ballots_count_in_little_memory():
     def stream():
         for _ in range(100_000):
             yield sorted(set(rng.choices(range(1, 51), weights=popular, k=rng.randint(1, 5))))
+
     tracemalloc.start()
     try:
         outcome = compute(options, stream(), 1_000_000_00, "greedy")

@@ -1,5 +1,6 @@
 """Hostile input never gets a 500 or a traceback; hostile text never reaches a terminal raw;
 database errors never carry personal data into the logs."""
+
 import json
 import logging
 from datetime import timedelta
@@ -19,23 +20,41 @@ PHONE = "+447700900123"
 
 # --- the JSON API ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def token(cp, community, make_community):
     make_community(slug="elsewhere", join_code="ELSEWHERE", sms_number="+441632960008", name="Elsewhere")
-    assert cp("organiser", "create", "--email", "sam@example.org", "--name", "Sam",
-              "--community", "riverside", "--password", "a long passphrase").exit_code == 0
+    assert (
+        cp(
+            "organiser",
+            "create",
+            "--email",
+            "sam@example.org",
+            "--name",
+            "Sam",
+            "--community",
+            "riverside",
+            "--password",
+            "a long passphrase",
+        ).exit_code
+        == 0
+    )
     return cp("token", "create", "--email", "sam@example.org").output.strip()
 
 
 @pytest.fixture
 def post(client, token):
     """POST raw bytes to the API as Sam: post(path, data) -> response (never a 500)."""
+
     def call(path: str, data: bytes | str, **headers):
-        response = client.post("/api/v1/communities/riverside" + path, data=data,
-                               headers={"Authorization": f"Bearer {token}",
-                                        "Content-Type": "application/json", **headers})
+        response = client.post(
+            "/api/v1/communities/riverside" + path,
+            data=data,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers},
+        )
         assert response.status_code < 500, response.data
         return response
+
     return call
 
 
@@ -60,16 +79,24 @@ def _refused(response, status: int | None = None) -> dict:
     return error
 
 
-ROUND = {"title": "Park", "method": "approval", "ideas": [1, 2],
-         "opens_at": "2026-11-26T12:00", "closes_at": "2026-12-03T18:00"}
+ROUND = {
+    "title": "Park",
+    "method": "approval",
+    "ideas": [1, 2],
+    "opens_at": "2026-11-26T12:00",
+    "closes_at": "2026-12-03T18:00",
+}
 
 
-@pytest.mark.parametrize("path, body", [
-    ("/ideas/1/reject", {"reason": "no\x00thanks"}),
-    ("/rounds", {**ROUND, "title": "Park\x00"}),
-    ("/budget/updates", {"text": "The garden\x00opened"}),
-    ("/budget/allocations", {"title": "Garden\x00", "amount_pence": 100}),
-])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/ideas/1/reject", {"reason": "no\x00thanks"}),
+        ("/rounds", {**ROUND, "title": "Park\x00"}),
+        ("/budget/updates", {"text": "The garden\x00opened"}),
+        ("/budget/allocations", {"title": "Garden\x00", "amount_pence": 100}),
+    ],
+)
 def test_nul_bytes_in_json_text_are_refused(post, ideas, path, body):
     error = _refused(post(path, json.dumps(body)), 422)
     assert "NUL" in error["message"]
@@ -80,20 +107,27 @@ def test_a_lone_surrogate_in_json_is_refused(post, ideas):
     assert "reason" in error["message"]
 
 
-@pytest.mark.parametrize("data", [
-    "[" * 10_000 + "]" * 10_000,
-    '{"reason": ' + "[" * 10_000 + "]" * 10_000 + "}",
-    '{"reason": ' + '{"a": ' * 10_000 + "1" + "}" * 10_000 + "}",
-], ids=["lists", "lists in a field", "objects in a field"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "[" * 10_000 + "]" * 10_000,
+        '{"reason": ' + "[" * 10_000 + "]" * 10_000 + "}",
+        '{"reason": ' + '{"a": ' * 10_000 + "1" + "}" * 10_000 + "}",
+    ],
+    ids=["lists", "lists in a field", "objects in a field"],
+)
 def test_deeply_nested_json_is_refused(post, ideas, data):
     assert _refused(post("/ideas/1/reject", data), 400)["code"] == "bad_request"
 
 
-@pytest.mark.parametrize("change", [
-    {"opens_at": "0001-01-01 00:00+05:00"},
-    {"closes_at": "9999-12-31 23:59-05:00"},
-    {"remind_at": "0001-01-01T00:00:00+23:59"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"opens_at": "0001-01-01 00:00+05:00"},
+        {"closes_at": "9999-12-31 23:59-05:00"},
+        {"remind_at": "0001-01-01T00:00:00+23:59"},
+    ],
+)
 def test_times_out_of_range_are_refused(post, ideas, change):
     for number in (1, 2):
         post(f"/ideas/{number}/shortlist", "{}")
@@ -101,10 +135,13 @@ def test_times_out_of_range_are_refused(post, ideas, change):
     assert "out of range" in error["message"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"ideas": [1, 10**30]}, "ideas must be a list of idea numbers"),
-    ({"max_choices": 2**35}, "max_choices must be from 1 to"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"ideas": [1, 10**30]}, "ideas must be a list of idea numbers"),
+        ({"max_choices": 2**35}, "max_choices must be from 1 to"),
+    ],
+)
 def test_numbers_no_column_can_hold_are_refused(post, ideas, change, message):
     for number in (1, 2):
         post(f"/ideas/{number}/shortlist", "{}")
@@ -115,8 +152,11 @@ def test_numbers_no_column_can_hold_are_refused(post, ideas, change, message):
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_value_the_database_refuses_is_a_422(backend, post, ideas, monkeypatch, caplog):
     # Stands in for a check that is missing: PostgreSQL's integer stops at 2**31 - 1.
-    monkeypatch.setattr(moderation, "reject", lambda session, *args: session.execute(
-        text("SELECT CAST(:n AS integer)"), {"n": 2**40}))
+    monkeypatch.setattr(
+        moderation,
+        "reject",
+        lambda session, *args: session.execute(text("SELECT CAST(:n AS integer)"), {"n": 2**40}),
+    )
     error = _refused(post("/ideas/1/reject", json.dumps({"reason": "no"})), 422)
     assert error == {"code": "invalid", "message": "the database refused a value: integer out of range"}
     assert "the database refused a value" in caplog.text
@@ -134,34 +174,36 @@ def test_the_body_limit_is_configurable(monkeypatch, database_url, clock, token)
     monkeypatch.setenv("COMMONPURSE_MAX_CONTENT_LENGTH", "1000")
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "CLOCK": clock})
     response = app.test_client().post(
-        "/api/v1/communities/riverside/budget/updates", data=json.dumps({"text": "x" * 1000}),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        "/api/v1/communities/riverside/budget/updates",
+        data=json.dumps({"text": "x" * 1000}),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     get_db(app).dispose()
     _refused(response, 413)
 
 
 def test_someone_elses_community_looks_like_no_community(client, token):
     headers = {"Authorization": f"Bearer {token}"}
-    for method, path, body in [("get", "/ideas", None), ("get", "", None),
-                               ("post", "/budget/updates", {"text": "hi"}),
-                               ("get", "/rounds/1", None)]:
-        theirs = getattr(client, method)(f"/api/v1/communities/elsewhere{path}", json=body,
-                                         headers=headers)
-        missing = getattr(client, method)(f"/api/v1/communities/nowhere{path}", json=body,
-                                          headers=headers)
+    for method, path, body in [
+        ("get", "/ideas", None),
+        ("get", "", None),
+        ("post", "/budget/updates", {"text": "hi"}),
+        ("get", "/rounds/1", None),
+    ]:
+        theirs = getattr(client, method)(f"/api/v1/communities/elsewhere{path}", json=body, headers=headers)
+        missing = getattr(client, method)(f"/api/v1/communities/nowhere{path}", json=body, headers=headers)
         assert theirs.status_code == missing.status_code == 404
-        assert theirs.get_data(as_text=True).replace("elsewhere", "nowhere") == \
-            missing.get_data(as_text=True)
+        assert theirs.get_data(as_text=True).replace("elsewhere", "nowhere") == missing.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("slug", ["river%00side", "%ED%A0%80", "x" * 300])
 def test_a_hostile_slug_is_just_not_found(client, token, slug):
-    response = client.get(f"/api/v1/communities/{slug}/ideas",
-                          headers={"Authorization": f"Bearer {token}"})
+    response = client.get(f"/api/v1/communities/{slug}/ideas", headers={"Authorization": f"Bearer {token}"})
     assert _refused(response, 404)["code"] == "not_found"
 
 
 # --- the organiser CLI ----------------------------------------------------------------------
+
 
 @pytest.fixture
 def world(cp, member, tmp_path):
@@ -172,8 +214,21 @@ def world(cp, member, tmp_path):
         member.say("£1k")
     for number in ("3", "4"):
         assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
-    assert cp("organiser", "create", "--email", "sam@example.org", "--name", "Sam",
-              "--community", "riverside", "--password", "a long passphrase").exit_code == 0
+    assert (
+        cp(
+            "organiser",
+            "create",
+            "--email",
+            "sam@example.org",
+            "--name",
+            "Sam",
+            "--community",
+            "riverside",
+            "--password",
+            "a long passphrase",
+        ).exit_code
+        == 0
+    )
     (tmp_path / "binary.pb").write_bytes(b"\xff\xfe\x00\x81 not text")
     (tmp_path / "nul.pb").write_text("META\nkey;value\n\x00\n", encoding="utf-8")
     (tmp_path / "garbage.pb").write_text("this is not a pabulib file\n", encoding="utf-8")
@@ -184,9 +239,22 @@ def world(cp, member, tmp_path):
 
 HUGE = "99999999999999999999"
 OVER_64_BITS = str(2**64 + 1)
-ROUND_CREATE = ["round", "create", "--community", "riverside", "--title", "Lights", "--method",
-                "approval", "--ideas", "3,4", "--opens", "2026-12-01 09:00",
-                "--closes", "2026-12-14 18:00"]
+ROUND_CREATE = [
+    "round",
+    "create",
+    "--community",
+    "riverside",
+    "--title",
+    "Lights",
+    "--method",
+    "approval",
+    "--ideas",
+    "3,4",
+    "--opens",
+    "2026-12-01 09:00",
+    "--closes",
+    "2026-12-14 18:00",
+]
 
 
 def _with(args: list[str], **changes: str) -> list[str]:
@@ -207,16 +275,48 @@ BAD_INVOCATIONS = [
     ["ideas", "list", "--community", ""],
     ["ideas", "list", "--community", "river\x00side"],
     ["ideas", "list", "--community", "riverside", "--status", "lost"],
-    ["community", "create", "--name", "Hill", "--slug", "hill", "--budget", "£300m",
-     "--join-code", "HILL1"],
-    ["community", "create", "--name", "Hill", "--slug", "hill", "--budget", "",
-     "--join-code", "HILL1"],
-    ["community", "create", "--name", "Hill\x00", "--slug", "hill", "--budget", "£1k",
-     "--join-code", "HILL1"],
-    ["community", "create", "--name", "Hill", "--slug", "hill", "--budget", "£1k",
-     "--join-code", "HILL1", "--timezone", "../../etc/passwd"],
-    ["community", "create", "--name", "Hill", "--slug", "hill", "--budget", "£1k",
-     "--join-code", "HILL1", "--timezone", "Mars/Olympus_Mons"],
+    ["community", "create", "--name", "Hill", "--slug", "hill", "--budget", "£300m", "--join-code", "HILL1"],
+    ["community", "create", "--name", "Hill", "--slug", "hill", "--budget", "", "--join-code", "HILL1"],
+    [
+        "community",
+        "create",
+        "--name",
+        "Hill\x00",
+        "--slug",
+        "hill",
+        "--budget",
+        "£1k",
+        "--join-code",
+        "HILL1",
+    ],
+    [
+        "community",
+        "create",
+        "--name",
+        "Hill",
+        "--slug",
+        "hill",
+        "--budget",
+        "£1k",
+        "--join-code",
+        "HILL1",
+        "--timezone",
+        "../../etc/passwd",
+    ],
+    [
+        "community",
+        "create",
+        "--name",
+        "Hill",
+        "--slug",
+        "hill",
+        "--budget",
+        "£1k",
+        "--join-code",
+        "HILL1",
+        "--timezone",
+        "Mars/Olympus_Mons",
+    ],
     ["community", "digest", "--community", "riverside", "--time", "25:99"],
     ["community", "digest", "--community", "riverside", "--to", "not an address"],
     ["community", "digest", "--community", "riverside", "--day", "someday"],
@@ -281,12 +381,42 @@ BAD_INVOCATIONS = [
     ["round", "import", "--community", "riverside", "{tmp}/empty.pb"],
     ["round", "import", "--community", "riverside", "{tmp}/garbage.pb", "--format", "csv"],
     # organisers and tokens
-    ["organiser", "create", "--email", "kim@example.org", "--name", "Kim", "--community",
-     "nowhere", "--password", "a long passphrase"],
-    ["organiser", "create", "--email", "kim\x00@example.org", "--name", "Kim", "--community",
-     "riverside", "--password", "a long passphrase"],
-    ["organiser", "create", "--email", "sam@example.org", "--name", "Sam", "--community",
-     "riverside", "--password", "a long passphrase"],
+    [
+        "organiser",
+        "create",
+        "--email",
+        "kim@example.org",
+        "--name",
+        "Kim",
+        "--community",
+        "nowhere",
+        "--password",
+        "a long passphrase",
+    ],
+    [
+        "organiser",
+        "create",
+        "--email",
+        "kim\x00@example.org",
+        "--name",
+        "Kim",
+        "--community",
+        "riverside",
+        "--password",
+        "a long passphrase",
+    ],
+    [
+        "organiser",
+        "create",
+        "--email",
+        "sam@example.org",
+        "--name",
+        "Sam",
+        "--community",
+        "riverside",
+        "--password",
+        "a long passphrase",
+    ],
     ["token", "create", "--email", "nobody@example.org"],
     ["token", "create", "--email", "sam\x00@example.org"],
     ["token", "revoke", "--email", "sam@example.org", "cp_nothing"],
@@ -298,10 +428,19 @@ BAD_INVOCATIONS = [
     ["digest", "preview", "--community", "riverside", "--week", ""],
     ["digest", "send", "--community", "nowhere"],
     # the ledger
-    ["budget", "allocate", "--community", "riverside", "--amount", "£1", "--title", "X",
-     "--idea", HUGE],
-    ["budget", "spend", "--community", "riverside", "--amount", "£1", "--description", "X",
-     "--allocation", HUGE],
+    ["budget", "allocate", "--community", "riverside", "--amount", "£1", "--title", "X", "--idea", HUGE],
+    [
+        "budget",
+        "spend",
+        "--community",
+        "riverside",
+        "--amount",
+        "£1",
+        "--description",
+        "X",
+        "--allocation",
+        HUGE,
+    ],
     ["budget", "show", "--community", "river\x00side"],
     # elsewhere
     ["chat", "--community", "riverside", "--as", "12"],
@@ -331,16 +470,31 @@ def test_bad_invocations_are_one_line_exit_2_and_change_nothing(cp, world, subte
 
 
 def _listings(cp) -> list[str]:
-    return [cp(*args).output for args in (["ideas", "list", "--community", "riverside", "--json"],
-                                          ["round", "list", "--community", "riverside", "--json"],
-                                          ["budget", "show", "--community", "riverside", "--json"],
-                                          ["organiser", "list", "--json"])]
+    return [
+        cp(*args).output
+        for args in (
+            ["ideas", "list", "--community", "riverside", "--json"],
+            ["round", "list", "--community", "riverside", "--json"],
+            ["budget", "show", "--community", "riverside", "--json"],
+            ["organiser", "list", "--json"],
+        )
+    ]
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_value_the_database_refuses_is_one_line(backend, cp, world):
-    result = cp("organiser", "create", "--email", "kim@example.org", "--name", "K" * 300,
-                "--community", "riverside", "--password", "a long passphrase")
+    result = cp(
+        "organiser",
+        "create",
+        "--email",
+        "kim@example.org",
+        "--name",
+        "K" * 300,
+        "--community",
+        "riverside",
+        "--password",
+        "a long passphrase",
+    )
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     assert result.output.startswith("commonpurse: error: ") and "120" in result.output
 
@@ -359,15 +513,31 @@ def hostile(cp, member, db, clock):
         community.name = "Riverside " + HOSTILE
         # As ideas stored before inbound texts were cleaned (or imported) would be.
         for number in (3, 4):
-            session.add(Idea(community_id=community.id, number=number, text=f"Idea {HOSTILE}",
-                             cost_pence=100_000, status="shortlisted", created_at=clock()))
+            session.add(
+                Idea(
+                    community_id=community.id,
+                    number=number,
+                    text=f"Idea {HOSTILE}",
+                    cost_pence=100_000,
+                    status="shortlisted",
+                    created_at=clock(),
+                )
+            )
         # `round create` refuses a title that cannot go in a plain SMS (its one-line refusal is
         # inert too); a round imported, or stored before titles were checked, can have one.
-        session.add(Round(community_id=community.id, title="Round " + HOSTILE, method="approval",
-                          budget_pence=200_000, status="scheduled", opens_at=clock(),
-                          closes_at=clock() + timedelta(days=14), created_at=clock(),
-                          options=[RoundOption(number=n, title=f"Idea {HOSTILE}", cost_pence=100_000)
-                                   for n in (1, 2)]))
+        session.add(
+            Round(
+                community_id=community.id,
+                title="Round " + HOSTILE,
+                method="approval",
+                budget_pence=200_000,
+                status="scheduled",
+                opens_at=clock(),
+                closes_at=clock() + timedelta(days=14),
+                created_at=clock(),
+                options=[RoundOption(number=n, title=f"Idea {HOSTILE}", cost_pence=100_000) for n in (1, 2)],
+            )
+        )
     refused = cp(*_with(ROUND_CREATE, title="Round " + HOSTILE))
     assert refused.exit_code == 2 and "\\x1b" in refused.output, refused.output
     _assert_inert(refused.output)
@@ -379,16 +549,29 @@ def _assert_inert(text: str) -> None:
         assert raw not in text, (raw, text)
 
 
-@pytest.mark.parametrize("args", [
-    ["ideas", "list", "--community", "riverside"],
-    ["round", "list", "--community", "riverside"],
-    ["round", "show", "--community", "riverside", "2"],
-    ["round", "export", "--community", "riverside", "2"],
-    ["community", "list"],
-    ["digest", "preview", "--community", "riverside", "--week", "2026-W47"],
-    ["community", "create", "--name", "Hill " + HOSTILE, "--slug", "hill", "--budget", "£1k",
-     "--join-code", "HILL1"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ideas", "list", "--community", "riverside"],
+        ["round", "list", "--community", "riverside"],
+        ["round", "show", "--community", "riverside", "2"],
+        ["round", "export", "--community", "riverside", "2"],
+        ["community", "list"],
+        ["digest", "preview", "--community", "riverside", "--week", "2026-W47"],
+        [
+            "community",
+            "create",
+            "--name",
+            "Hill " + HOSTILE,
+            "--slug",
+            "hill",
+            "--budget",
+            "£1k",
+            "--join-code",
+            "HILL1",
+        ],
+    ],
+)
 def test_control_characters_never_reach_the_terminal(hostile, args):
     result = hostile(*args)
     assert result.exit_code == 0, result.output
@@ -397,12 +580,15 @@ def test_control_characters_never_reach_the_terminal(hostile, args):
         assert "\\x1b[2J" in result.output  # shown, but inert
 
 
-@pytest.mark.parametrize("args", [
-    ["ideas", "list", "--community", "riverside", "--json"],
-    ["round", "show", "--community", "riverside", "2", "--json"],
-    ["round", "export", "--community", "riverside", "2", "--format", "json"],
-    ["community", "list", "--json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ideas", "list", "--community", "riverside", "--json"],
+        ["round", "show", "--community", "riverside", "2", "--json"],
+        ["round", "export", "--community", "riverside", "2", "--format", "json"],
+        ["community", "list", "--json"],
+    ],
+)
 def test_json_output_escapes_control_characters_losslessly(hostile, args):
     result = hostile(*args)
     assert result.exit_code == 0, result.output
@@ -431,10 +617,10 @@ def test_an_error_message_cannot_carry_an_escape_sequence(cp, world):
 
 def test_chat_shows_replies_inert(runner, db, community):
     from bot.cli import cli
+
     with db.transaction() as session:
         session.scalars(select(Community)).one().name = "Riverside " + HOSTILE
-    result = runner.invoke(cli, ["chat", "--community", "riverside", "--as", "07700900123"],
-                           input="hello\n")
+    result = runner.invoke(cli, ["chat", "--community", "riverside", "--as", "07700900123"], input="hello\n")
     assert result.exit_code == 0, result.output
     assert "Hi! This is Riverside Lights" in result.output
     _assert_inert(result.output)
@@ -442,15 +628,14 @@ def test_chat_shows_replies_inert(runner, db, community):
 
 # --- logs -----------------------------------------------------------------------------------
 
+
 def test_database_errors_keep_phone_numbers_out_of_the_logs(db, clock, caplog):
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy")
     with db.transaction() as session:
-        session.add(Community(name="One", slug="one", join_code="ONE1", sms_number=PHONE,
-                              created_at=clock()))
+        session.add(Community(name="One", slug="one", join_code="ONE1", sms_number=PHONE, created_at=clock()))
     with pytest.raises(IntegrityError) as raised, db.transaction() as session:
-        session.add(Community(name="Two", slug="two", join_code="TWO2", sms_number=PHONE,
-                              created_at=clock()))
+        session.add(Community(name="Two", slug="two", join_code="TWO2", sms_number=PHONE, created_at=clock()))
     error = raised.value
     assert "INSERT INTO community" in caplog.text  # the statement was logged, its values not
     assert PHONE not in caplog.text
@@ -466,12 +651,10 @@ def test_result_rows_stay_out_of_the_logs(db, community, caplog):
 
 
 @pytest.mark.parametrize("text", ["Open\x1b[2J day", "Open \u202eday", "Open day\x07"])
-def test_an_organisers_control_characters_and_direction_overrides_never_reach_a_phone(
-        member, cp, text):
+def test_an_organisers_control_characters_and_direction_overrides_never_reach_a_phone(member, cp, text):
     """An ESC is GSM-7's escape (it would garble the SMS) and U+202E turns text round: such a
     text is refused, in one line, and nothing is sent."""
-    result = cp("budget", "update", "--community", "riverside", "--text", text, "--broadcast",
-                "--yes")
+    result = cp("budget", "update", "--community", "riverside", "--text", text, "--broadcast", "--yes")
     assert result.exit_code == 2
     assert "control character" in result.output and len(result.output.strip().splitlines()) == 1
     assert member.inbox() == []

@@ -1,5 +1,7 @@
 """Receiving: stored before acknowledged, repeats ignored, unknown recipients leave no trace."""
-from datetime import datetime, timezone
+
+import contextlib
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -11,8 +13,14 @@ from models import InboundLog, OutboxMessage, Resident
 
 
 def _sms(text, sid="SM1", sender="07700 900123", to="+441632960001"):
-    return InboundMessage(Address("sms", sender), text, sid,
-                          datetime(2026, 11, 26, 10, tzinfo=timezone.utc), to, raw={"Body": text})
+    return InboundMessage(
+        Address("sms", sender),
+        text,
+        sid,
+        datetime(2026, 11, 26, 10, tzinfo=UTC),
+        to,
+        raw={"Body": text},
+    )
 
 
 def _count(db, model):
@@ -26,7 +34,11 @@ def test_a_message_is_stored_and_answered_in_one_transaction(db, community, cloc
     with db.transaction() as session:
         row = session.scalars(select(OutboxMessage)).one()
     assert (row.channel, row.address, row.sender, row.status) == (
-        "sms", "+447700900123", "+441632960001", "queued")
+        "sms",
+        "+447700900123",
+        "+441632960001",
+        "queued",
+    )
     assert "Reply YES" in row.body
 
 
@@ -55,6 +67,7 @@ def test_a_message_to_a_number_no_community_has_is_not_stored(db, community, clo
 def test_a_crash_while_answering_stores_nothing_so_the_provider_retries(db, community, clock, monkeypatch):
     def broken(turn):
         raise RuntimeError("engine bug")
+
     monkeypatch.setattr(inbound, "handle", broken)
     with pytest.raises(RuntimeError):
         receive(db, _sms("hello"), clock())
@@ -75,6 +88,7 @@ def test_ideas_given_at_the_same_moment_both_get_a_number(db, community, clock, 
 
     from bot.domain import ideas
     from models import Idea
+
     for sender in ("+447700900001", "+447700900002"):
         receive(db, _sms("hi", sid=f"hi{sender}", sender=sender), clock())
         receive(db, _sms("YES", sid=f"yes{sender}", sender=sender), clock())
@@ -83,15 +97,16 @@ def test_ideas_given_at_the_same_moment_both_get_a_number(db, community, clock, 
 
     def slow_submit(*args, **kwargs):
         idea = original(*args, **kwargs)
-        try:
+        # on SQLite the second turn waits for the first: no overlap to arrange
+        with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait()  # both turns have chosen a number before either commits
-        except threading.BrokenBarrierError:
-            pass  # on SQLite the second turn waits for the first: no overlap to arrange
         return idea
+
     monkeypatch.setattr("bot.dialogue.ideas.submit_idea", slow_submit)
-    threads = [threading.Thread(target=receive, args=(db, _sms("IDEA a bench", sid=f"idea{s}",
-                                                                sender=s), clock()))
-               for s in ("+447700900001", "+447700900002")]
+    threads = [
+        threading.Thread(target=receive, args=(db, _sms("IDEA a bench", sid=f"idea{s}", sender=s), clock()))
+        for s in ("+447700900001", "+447700900002")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -105,16 +120,19 @@ def test_a_members_message_takes_a_handful_of_statements(member, db, clock):
     their resident read in one query, the ledger summed in one query: a BUDGET is 8 statements,
     the transaction's own included, where it was 15 (issue 15's measurement)."""
     from sqlalchemy import event
+
     statements = []
 
     def record(conn, cursor, statement, *args):
         statements.append(statement.split()[0].upper())
+
     event.listen(db.engine, "before_cursor_execute", record)
     try:
         assert "budget" in member.reply("BUDGET").lower()
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    turn = statements[:statements.index("INSERT") + 1 + statements[statements.index("INSERT") + 1:]
-                      .index("INSERT") + 1]  # up to the reply's outbox INSERT
+    turn = statements[
+        : statements.index("INSERT") + 1 + statements[statements.index("INSERT") + 1 :].index("INSERT") + 1
+    ]  # up to the reply's outbox INSERT
     assert "SAVEPOINT" not in turn and "UPDATE" not in turn, turn
     assert len([s for s in turn if s != "BEGIN"]) <= 7, turn

@@ -3,6 +3,7 @@
 Replies are compared with the catalogue rendered in the expected language, so copy edits and
 translation fixes do not break these tests; what they check is which language, which message,
 and that money and times are written the way that language writes them."""
+
 import pytest
 from sqlalchemy import select
 
@@ -32,9 +33,15 @@ def test_a_member_asks_for_the_languages_and_picks_polish(member, db):
     assert language_of(db) == "pl"
     # From now on every answer is in Polish, money in the Polish form.
     budget = member.reply("BUDŻET")
-    assert budget == render("budget", "pl", community="Riverside Big Local",
-                            total="1 150 000 £", committed="0 £", spent="0 £",
-                            remaining="1 150 000 £")
+    assert budget == render(
+        "budget",
+        "pl",
+        community="Riverside Big Local",
+        total="1 150 000 £",
+        committed="0 £",
+        spent="0 £",
+        remaining="1 150 000 £",
+    )
     assert member.reply("HELP") == render("help", "pl", community="Riverside Big Local")
 
 
@@ -47,7 +54,8 @@ def test_a_language_by_its_name_alone_or_its_place_in_the_list(member, db):
 
 def test_an_unknown_language_is_explained_and_changes_nothing(member, db):
     assert member.reply("LANGUAGE klingon") == render(
-        "language_unknown", "en", choices="English, Cymraeg, Polski")
+        "language_unknown", "en", choices="English, Cymraeg, Polski"
+    )
     assert language_of(db) is None
 
 
@@ -71,9 +79,11 @@ def test_polish_keywords_with_or_without_diacritics(member):
 
 def test_english_commands_keep_working_whatever_the_language(member):
     member.reply("JĘZYK PL")
-    assert member.reply("BUDGET").startswith(render("budget", "pl", community="Riverside Big Local",
-                                                    total="", committed="", spent="",
-                                                    remaining="")[:10])
+    assert member.reply("BUDGET").startswith(
+        render(
+            "budget", "pl", community="Riverside Big Local", total="", committed="", spent="", remaining=""
+        )[:10]
+    )
     assert member.reply("STOP") == render("stopped", "pl", community="Riverside Big Local")
     assert member.reply("START") == render("rejoined", "pl", community="Riverside Big Local")
 
@@ -81,7 +91,7 @@ def test_english_commands_keep_working_whatever_the_language(member):
 def test_a_newcomer_is_told_in_each_language_how_to_switch_to_it(chat):
     welcome, offer = chat.say("hello")
     assert welcome == render("welcome", "en", community="Riverside Big Local")
-    assert offer == f'{render("language_offer", "cy")} {render("language_offer", "pl")}'
+    assert offer == f"{render('language_offer', 'cy')} {render('language_offer', 'pl')}"
 
 
 def test_a_newcomer_picks_a_language_before_joining(chat, db):
@@ -94,21 +104,23 @@ def test_a_newcomer_picks_a_language_before_joining(chat, db):
 
 
 def test_words_of_languages_a_community_does_not_offer_are_not_commands(make_community, new_chat):
-    make_community(slug="eastfield", name="Eastfield", join_code="EASTFIELD",
-                   sms_number="+441632960002")
+    make_community(slug="eastfield", name="Eastfield", join_code="EASTFIELD", sms_number="+441632960002")
     chat = new_chat("eastfield")
     chat.say("hello")
     chat.reply("YES")
     assert chat.reply("POMOC") == render("fallback", "en")
-    assert chat.reply("IAITH") == render("language_only", "en", community="Eastfield",
-                                         language_name="English")
+    assert chat.reply("IAITH") == render(
+        "language_only", "en", community="Eastfield", language_name="English"
+    )
 
 
 def test_ballots_and_reminders_carry_the_languages_own_dates_with_minutes(member, cp, db):
     member.reply("IAITH CY")
     park_round(cp, "riverside", member.say)
-    assert cp("round", "reschedule", "--community", "riverside", "1",
-              "--closes", "2026-11-30 17:24").exit_code == 0
+    assert (
+        cp("round", "reschedule", "--community", "riverside", "1", "--closes", "2026-11-30 17:24").exit_code
+        == 0
+    )
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     ballot = "\n".join(member.inbox())
     with db.transaction() as session:
@@ -120,15 +132,22 @@ def test_ballots_and_reminders_carry_the_languages_own_dates_with_minutes(member
 
 def test_a_round_closing_at_1724_says_524pm_in_english(member, cp, db):
     park_round(cp, "riverside", member.say)
-    assert cp("round", "reschedule", "--community", "riverside", "1",
-              "--closes", "2026-11-30 17:24").exit_code == 0
+    assert (
+        cp("round", "reschedule", "--community", "riverside", "1", "--closes", "2026-11-30 17:24").exit_code
+        == 0
+    )
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     assert "5:24pm Mon 30 Nov" in "\n".join(member.inbox())
 
 
-@pytest.mark.parametrize("language, written", [
-    ("en", "£1,150,000"), ("cy", "£1,150,000"), ("pl", "1 150 000 £"),
-])
+@pytest.mark.parametrize(
+    "language, written",
+    [
+        ("en", "£1,150,000"),
+        ("cy", "£1,150,000"),
+        ("pl", "1 150 000 £"),
+    ],
+)
 def test_money_in_each_languages_form(language, written):
     assert money_in(1_150_000_00, language) == written
 
@@ -140,10 +159,13 @@ def test_community_languages_are_set_from_the_cli(cp, community, db):
         assert session.scalars(select(Community)).one().languages == ["cy", "en"]
 
 
-@pytest.mark.parametrize("args, says", [
-    (["xx"], "no translation for xx"),
-    (["en", "en"], "give each language once"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["xx"], "no translation for xx"),
+        (["en", "en"], "give each language once"),
+    ],
+)
 def test_a_bad_language_list_is_one_line_and_changes_nothing(cp, community, db, args, says):
     result = cp("community", "languages", "--community", "riverside", *args)
     assert result.exit_code == 2
@@ -153,8 +175,22 @@ def test_a_bad_language_list_is_one_line_and_changes_nothing(cp, community, db, 
 
 
 def test_a_new_community_may_start_with_welsh_as_its_default(cp, db):
-    result = cp("community", "create", "--name", "Aberdyfi", "--slug", "aberdyfi", "--budget",
-                "£10k", "--join-code", "ABERDYFI", "--language", "cy", "--language", "en")
+    result = cp(
+        "community",
+        "create",
+        "--name",
+        "Aberdyfi",
+        "--slug",
+        "aberdyfi",
+        "--budget",
+        "£10k",
+        "--join-code",
+        "ABERDYFI",
+        "--language",
+        "cy",
+        "--language",
+        "en",
+    )
     assert result.exit_code == 0, result.output
     with db.transaction() as session:
         community = session.scalars(select(Community).where(Community.slug == "aberdyfi")).one()
@@ -171,11 +207,13 @@ def test_when_a_community_stops_offering_a_language_its_readers_are_told_once(me
     assert budget.startswith("Riverside Big Local budget")
     assert language_of(db) is None  # the community's default from now on
     assert member.reply("BUDGET").startswith("Riverside Big Local budget")  # told once
-    update = cp("budget", "update", "--community", "riverside", "--text", "The garden opened.",
-                "--broadcast", "--yes")
+    update = cp(
+        "budget", "update", "--community", "riverside", "--text", "The garden opened.", "--broadcast", "--yes"
+    )
     assert update.exit_code == 0, update.output
-    assert member.inbox() == [render("budget_news", "en", community="Riverside Big Local",
-                                     update="The garden opened.")]
+    assert member.inbox() == [
+        render("budget_news", "en", community="Riverside Big Local", update="The garden opened.")
+    ]
 
 
 def test_a_broadcast_reaches_each_member_in_their_own_language(member, new_chat, cp):
@@ -183,9 +221,15 @@ def test_a_broadcast_reaches_each_member_in_their_own_language(member, new_chat,
     other.say("hello")
     other.say("YES")
     other.reply("JĘZYK PL")
-    assert cp("budget", "update", "--community", "riverside", "--text", "Ogród otwarty.",
-              "--broadcast", "--yes").exit_code == 0
-    assert member.inbox() == [render("budget_news", "en", community="Riverside Big Local",
-                                     update="Ogród otwarty.")]
-    assert other.inbox() == [render("budget_news", "pl", community="Riverside Big Local",
-                                    update="Ogród otwarty.")]
+    assert (
+        cp(
+            "budget", "update", "--community", "riverside", "--text", "Ogród otwarty.", "--broadcast", "--yes"
+        ).exit_code
+        == 0
+    )
+    assert member.inbox() == [
+        render("budget_news", "en", community="Riverside Big Local", update="Ogród otwarty.")
+    ]
+    assert other.inbox() == [
+        render("budget_news", "pl", community="Riverside Big Local", update="Ogród otwarty.")
+    ]

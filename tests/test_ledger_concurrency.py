@@ -1,5 +1,7 @@
 """Two organisers at once cannot spend the same money: the ledger is locked for the check and
 the write (a row lock on PostgreSQL, IMMEDIATE transactions on SQLite)."""
+
+import contextlib
 import threading
 
 import pytest
@@ -22,10 +24,9 @@ def _at_once(db, action) -> list[str]:
     def pause_after_first_sum(conn, cursor, statement, *args):
         if "sum(" in statement.lower() and not getattr(paused, "done", False):
             paused.done = True
-            try:
+            # the other is held by the lock, as it should be
+            with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait()
-            except threading.BrokenBarrierError:  # the other is held by the lock, as it should be
-                pass
 
     outcomes = []
 
@@ -55,8 +56,12 @@ def small(make_community):
 
 
 def test_two_allocations_at_once_cannot_overspend(db, clock, small):
-    outcomes = _at_once(db, lambda session, community: ledger.allocate(
-        session, community, title="Garden", amount_pence=5_000_01, now=clock()))
+    outcomes = _at_once(
+        db,
+        lambda session, community: ledger.allocate(
+            session, community, title="Garden", amount_pence=5_000_01, now=clock()
+        ),
+    )
     assert outcomes == ["ok", "only £4,999.99 is left to allocate"]
     with db.transaction() as session:
         assert ledger.summary(session, by_slug(session, "riverside")).remaining == 4_999_99
@@ -64,9 +69,19 @@ def test_two_allocations_at_once_cannot_overspend(db, clock, small):
 
 def test_two_spends_at_once_cannot_overspend_an_allocation(db, clock, small):
     with db.transaction() as session:
-        ledger.allocate(session, by_slug(session, "riverside"), title="Garden", amount_pence=6_000_00,
-                        now=clock())
-    outcomes = _at_once(db, lambda session, community: ledger.spend(
-        session, community, description="Shed", amount_pence=4_000_00, allocation_number=1,
-        spent_on=clock().date(), now=clock()))
+        ledger.allocate(
+            session, by_slug(session, "riverside"), title="Garden", amount_pence=6_000_00, now=clock()
+        )
+    outcomes = _at_once(
+        db,
+        lambda session, community: ledger.spend(
+            session,
+            community,
+            description="Shed",
+            amount_pence=4_000_00,
+            allocation_number=1,
+            spent_on=clock().date(),
+            now=clock(),
+        ),
+    )
     assert outcomes == ["ok", "only £2,000 is left of allocation 1"]

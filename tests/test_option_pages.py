@@ -1,6 +1,7 @@
 """A round with more options than one message holds: OPTIONS shows them a page at a time, each
 page within the message's SMS budget, so no option is cut off; on Telegram each page has its own
 buttons and one to the next page, well under the Bot API's 100 buttons a keyboard."""
+
 import re
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from bot.text.catalogue import entry_for, render
 from channels.segments import count_segments
 from models import Ballot, Community
 from tests.test_scheduler import _member
-from tests.test_telegram import tg_app, dispatcher, tg_user  # noqa: F401 (fixtures)
+from tests.test_telegram import dispatcher, tg_app, tg_user  # noqa: F401 (fixtures)
 
 
 def open_round(db, clock, count: int, method: str = "approval") -> None:
@@ -24,13 +25,26 @@ def open_round(db, clock, count: int, method: str = "approval") -> None:
         community = session.scalars(select(Community)).one()
         author = _member(session, community, "+447700900999", now)  # not whoever is tested
         for n in range(1, count + 1):
-            idea = submit_idea(session, community, author, f"idea number {n} for the park and the green",
-                               now, cost_pence=100_000)
+            idea = submit_idea(
+                session,
+                community,
+                author,
+                f"idea number {n} for the park and the green",
+                now,
+                cost_pence=100_000,
+            )
             moderation.shortlist(session, community, idea.number, None, now)
-        round_ = rounds.create_round(session, community, title="Park", method=method,
-                                     budget_pence=200_000 if method == "budget" else None,
-                                     idea_numbers=list(range(1, count + 1)), opens_at=now,
-                                     closes_at=now + timedelta(days=3), now=now)
+        round_ = rounds.create_round(
+            session,
+            community,
+            title="Park",
+            method=method,
+            budget_pence=200_000 if method == "budget" else None,
+            idea_numbers=list(range(1, count + 1)),
+            opens_at=now,
+            closes_at=now + timedelta(days=3),
+            now=now,
+        )
         rounds.open_round(session, round_, now)
 
 
@@ -78,8 +92,7 @@ def test_pages_in_polish_use_the_polish_keyword(make_community, db, clock, new_c
 
 
 def _buttons(tg_user):
-    return [(b["text"], b["callback_data"]) for row in tg_user.keyboard()["inline_keyboard"]
-            for b in row]
+    return [(b["text"], b["callback_data"]) for row in tg_user.keyboard()["inline_keyboard"] for b in row]
 
 
 def test_telegram_pages_have_their_own_buttons_and_one_to_the_next(tg_user, community, db, clock):
@@ -89,8 +102,10 @@ def test_telegram_pages_have_their_own_buttons_and_one_to_the_next(tg_user, comm
     (ballot,) = tg_user.receive()
     assert ballot.startswith("Vote now! Park: 50 options.")
     first = _buttons(tg_user)
-    assert first[-2:] == [(render("button_submit", "en"), "SUBMIT @1"),
-                          (render("button_more", "en"), "OPTIONS 2")]
+    assert first[-2:] == [
+        (render("button_submit", "en"), "SUBMIT @1"),
+        (render("button_more", "en"), "OPTIONS 2"),
+    ]
     on_first = [int(data.split()[1]) for _, data in first if data.startswith("TOGGLE")]
     assert on_first[0] == 1 and len(on_first) < 50
     (second,) = tg_user.press("OPTIONS 2")
@@ -136,14 +151,15 @@ def test_a_selection_built_on_telegram_goes_on_across_pages(tg_user, community, 
     assert _buttons(tg_user)[-1] == (render("button_more", "en"), "OPTIONS 1")  # round again
     tg_user.press("OPTIONS 1")
     assert [t for t, _ in _buttons(tg_user) if t.startswith("✅")] == [
-        t for t, d in _buttons(tg_user) if d == "TOGGLE 1 @1"]
+        t for t, d in _buttons(tg_user) if d == "TOGGLE 1 @1"
+    ]
     assert "your vote is in: 1 idea number 1" in tg_user.press("SUBMIT")[0]
     with db.transaction() as session:
         assert session.scalars(select(Ballot.choices)).one() == [1, page_two[0]]
 
 
 def test_a_digit_python_knows_but_int_does_not_is_answered_not_a_crash(member, db, clock):
-    """"²" and "①" are digits to str.isdigit() and not to int(): the turn failed."""
+    """ "²" and "①" are digits to str.isdigit() and not to int(): the turn failed."""
     open_round(db, clock, 50)
     member.inbox()
     first_page = member.reply("OPTIONS")
@@ -167,8 +183,7 @@ def test_a_long_vote_and_many_winners_say_how_many_more_not_cut_mid_title(member
     assert more and len(winners) + int(more[1]) == 45, result
 
 
-def test_pages_tick_the_ballot_already_cast(
-        tg_user, community, db, clock):
+def test_pages_tick_the_ballot_already_cast(tg_user, community, db, clock):
     tg_user.send("/start RIVERSIDE")
     tg_user.press("YES")
     open_round(db, clock, 50)
@@ -190,8 +205,11 @@ def test_an_over_budget_selection_keeps_its_buttons(tg_user, community, db, cloc
         tg_user.press(f"TOGGLE {number} @1")
     (over,) = tg_user.press("SUBMIT @1")
     assert "more than the £2,000 to spend" in over
-    assert [d for t, d in _buttons(tg_user) if t.startswith("✅")] == ["TOGGLE 1 @1", "TOGGLE 2 @1",
-                                                                       "TOGGLE 3 @1"]
+    assert [d for t, d in _buttons(tg_user) if t.startswith("✅")] == [
+        "TOGGLE 1 @1",
+        "TOGGLE 2 @1",
+        "TOGGLE 3 @1",
+    ]
     tg_user.press("TOGGLE 3 @1")
     assert "your vote is in: 1 idea number 1" in tg_user.press("SUBMIT @1")[0]
     with db.transaction() as session:

@@ -1,6 +1,9 @@
 """A database outage loses no resident's message: verified webhooks are spooled to disk and
 answered 200, then replayed in order, once each, when the database is back. The outage is a
 cut TCP proxy between the app and PostgreSQL; the shared server itself is never touched."""
+
+from datetime import UTC
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -32,12 +35,27 @@ def pg(database_url):
 def outage_app(pg, clock, fake_twilio, tmp_path, monkeypatch):
     monkeypatch.setattr(spool, "RETRY_AFTER", 0.0)  # try the database again at once
     proxy, url = pg
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "CLOCK": clock,
-                      "SPOOL_DIR": str(tmp_path / "spool"), "TELEGRAM_WEBHOOK_SECRET": SECRET,
-                      "TELEGRAM_BOT_TOKEN": TOKEN, **twilio_config(fake_twilio)})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "TESTING": True,
+            "CLOCK": clock,
+            "SPOOL_DIR": str(tmp_path / "spool"),
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            **twilio_config(fake_twilio),
+        }
+    )
     with get_db(app).transaction() as session:
-        create_community(session, name="Riverside", slug="riverside", budget_total_pence=10**8,
-                         join_code="RIVERSIDE", sms_number=NUMBER, now=clock())
+        create_community(
+            session,
+            name="Riverside",
+            slug="riverside",
+            budget_total_pence=10**8,
+            join_code="RIVERSIDE",
+            sms_number=NUMBER,
+            now=clock(),
+        )
     yield app
     get_db(app).dispose()
 
@@ -60,8 +78,11 @@ def test_messages_during_an_outage_are_answered_200_and_replayed_in_order_once(o
     assert _text(client, "IDEA benches by the pond", sid="SMrepeat").status_code == 200
     assert _text(client, "IDEA benches by the pond", sid="SMrepeat").status_code == 200  # a retry
     assert _text(client, "£2k").status_code == 200
-    telegram = client.post("/webhooks/telegram", json=message_update(111, "/start RIVERSIDE"),
-                           headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    telegram = client.post(
+        "/webhooks/telegram",
+        json=message_update(111, "/start RIVERSIDE"),
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    )
     assert telegram.status_code == 200
     assert len(spool.pending(outage_app.config["SPOOL_DIR"])) == 4
     proxy.restore()
@@ -92,6 +113,7 @@ def test_a_statement_error_is_not_mistaken_for_an_outage(outage_app, monkeypatch
 
     def broken(message):
         raise ValueError("a bug, not an outage")
+
     monkeypatch.setattr(webhooks, "take", lambda app, message, received_at=None: broken(message))
     outage_app.config["PROPAGATE_EXCEPTIONS"] = False
     assert _text(outage_app.test_client(), "YES").status_code == 500
@@ -116,7 +138,8 @@ def test_spooled_messages_count_against_the_flood_limit_as_they_arrived(outage_a
 
 
 def test_a_file_another_process_is_replaying_is_left_to_it_and_a_dead_claim_is_taken_back(
-        outage_app, tmp_path, monkeypatch):
+    outage_app, tmp_path, monkeypatch
+):
     folder = outage_app.config["SPOOL_DIR"]
     path = spool.write(folder, inbound_message("YES"))
     claimed = spool._claim(path)  # another process took it, then died
@@ -127,8 +150,14 @@ def test_a_file_another_process_is_replaying_is_left_to_it_and_a_dead_claim_is_t
 
 
 def inbound_message(text):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from channels.messages import Address, InboundMessage
-    return InboundMessage(Address("sms", "+447700900123"), text, "SMspool1",
-                          datetime(2026, 11, 26, 10, tzinfo=timezone.utc), recipient=NUMBER)
+
+    return InboundMessage(
+        Address("sms", "+447700900123"),
+        text,
+        "SMspool1",
+        datetime(2026, 11, 26, 10, tzinfo=UTC),
+        recipient=NUMBER,
+    )

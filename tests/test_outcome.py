@@ -1,4 +1,5 @@
 """Outcome rules on small hand-checked rounds, and on a real published one."""
+
 from pathlib import Path
 
 from pabutools.election import parse_pabulib
@@ -74,19 +75,28 @@ def test_equal_shares_reasons_do_not_depend_on_the_hash_seed():
     import subprocess
     import sys
 
-    script = ("import json, random\nfrom bot.domain.outcome import Option, compute\n"
-              "rng = random.Random(6)\nout = []\n"
-              "for _ in range(40):\n"
-              "    P = rng.randint(2, 8); n = rng.randint(1, 12)\n"
-              "    opts = [Option(i, rng.choice([100, 200, 300, 500, 600]) * 100) for i in range(1, P + 1)]\n"
-              "    ballots = [rng.sample(range(1, P + 1), rng.randint(1, P)) for _ in range(n)]\n"
-              "    out.append(compute(opts, ballots, rng.choice([500, 900, 1000, 1500]) * 100, 'equal-shares',"
-              " vectorised=False))\n"
-              "print(json.dumps(out, sort_keys=True))\n")
+    script = (
+        "import json, random\nfrom bot.domain.outcome import Option, compute\n"
+        "rng = random.Random(6)\nout = []\n"
+        "for _ in range(40):\n"
+        "    P = rng.randint(2, 8); n = rng.randint(1, 12)\n"
+        "    opts = [Option(i, rng.choice([100, 200, 300, 500, 600]) * 100) for i in range(1, P + 1)]\n"
+        "    ballots = [rng.sample(range(1, P + 1), rng.randint(1, P)) for _ in range(n)]\n"
+        "    out.append(compute(opts, ballots, rng.choice([500, 900, 1000, 1500]) * 100, 'equal-shares',"
+        " vectorised=False))\n"
+        "print(json.dumps(out, sort_keys=True))\n"
+    )
     root = str(Path(__file__).resolve().parent.parent)
-    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root}).stdout
-            for seed in ("0", "1", "2")]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root},
+        ).stdout
+        for seed in ("0", "1", "2")
+    ]
     assert runs[0] == runs[1] == runs[2]
     assert json.loads(runs[0])
 

@@ -1,4 +1,5 @@
 """The pacer spaces sends per key at the configured rate (a fake clock: no waiting here)."""
+
 import pytest
 
 from channels.pacing import Pacer

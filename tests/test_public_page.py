@@ -1,5 +1,6 @@
 """The public page, /c/<slug>: the money, funded projects, news, results and the open round with
 how to vote; no sign-in, nobody named, and gone when the community switches it off."""
+
 import re
 
 import pytest
@@ -17,10 +18,27 @@ def story(db, clock, cp, member, new_chat):
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     member.say("1 2")
     assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
-    assert cp("budget", "spend", "--community", "riverside", "--amount", "£400",
-              "--description", "Two benches", "--allocation", "1").exit_code == 0
-    assert cp("budget", "update", "--community", "riverside", "--text",
-              "Benches ordered for the green.").exit_code == 0
+    assert (
+        cp(
+            "budget",
+            "spend",
+            "--community",
+            "riverside",
+            "--amount",
+            "£400",
+            "--description",
+            "Two benches",
+            "--allocation",
+            "1",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cp(
+            "budget", "update", "--community", "riverside", "--text", "Benches ordered for the green."
+        ).exit_code
+        == 0
+    )
     other = new_chat()
     other.say("hi")
     other.say("YES")
@@ -29,9 +47,25 @@ def story(db, clock, cp, member, new_chat):
         other.say("£500")
     for number in ("3", "4"):
         assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
-    assert cp("round", "create", "--community", "riverside", "--title", "Library", "--method",
-              "approval", "--ideas", "3,4", "--opens", "2026-12-01 09:00", "--closes",
-              "2026-12-03 18:00").exit_code == 0
+    assert (
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Library",
+            "--method",
+            "approval",
+            "--ideas",
+            "3,4",
+            "--opens",
+            "2026-12-01 09:00",
+            "--closes",
+            "2026-12-03 18:00",
+        ).exit_code
+        == 0
+    )
     clock.current = clock.current.replace(month=12, day=1, hour=9)
     assert cp("round", "open", "--community", "riverside", "2").exit_code == 0
 
@@ -50,8 +84,10 @@ def test_the_page_shows_the_money_projects_news_results_and_the_open_round(clien
     assert "Committed to projects £2,000" in text
     assert "Spent £400" in text
     assert "Still to decide £1,148,000" in text
-    assert ('class="bar" role="img" aria-label="Of £1,150,000: £400 spent, £1,600 committed but not '
-            'yet spent, £1,148,000 still to decide"') in page
+    assert (
+        'class="bar" role="img" aria-label="Of £1,150,000: £400 spent, £1,600 committed but not '
+        'yet spent, £1,148,000 still to decide"'
+    ) in page
     assert "benches £1,000 £400" in text  # funded: amount and spent so far
     assert "Benches ordered for the green." in text
     assert "Park Closed 10am Thu 26 Nov; 1 ballot. benches: £1,000 a mural: £1,000" in text
@@ -61,8 +97,7 @@ def test_the_page_shows_the_money_projects_news_results_and_the_open_round(clien
     assert "Reply with the numbers of all you support, e.g. 1 3." in text
 
 
-def test_how_to_vote_by_sms_uses_the_community_number_and_telegram_shows_when_configured(
-        app, client, story):
+def test_how_to_vote_by_sms_uses_the_community_number_and_telegram_shows_when_configured(app, client, story):
     page = client.get("/c/riverside").get_data(as_text=True)
     text = _text(page)
     assert "send the numbers you choose to 01632 960001, for example 1 2." in text
@@ -111,12 +146,23 @@ def test_a_new_community_has_a_plain_page_and_a_stylesheet(client, make_communit
     css.close()
 
 
-
 def test_spending_recorded_beyond_the_budget_shows_as_such_not_as_a_negative(client, cp, member):
     """As residents' BUDGET never says a negative amount is left, nor does the public page: it
     says how much was committed beyond the budget."""
-    assert cp("budget", "spend", "--community", "riverside", "--amount", "£1.2m", "--description",
-              "Land", "--over-allocation").exit_code == 0
+    assert (
+        cp(
+            "budget",
+            "spend",
+            "--community",
+            "riverside",
+            "--amount",
+            "£1.2m",
+            "--description",
+            "Land",
+            "--over-allocation",
+        ).exit_code
+        == 0
+    )
     text = _text(client.get("/c/riverside").get_data(as_text=True))
     assert "Still to decide £0" in text and "Committed beyond the budget £50,000" in text
     assert "-£" not in text

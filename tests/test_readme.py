@@ -17,6 +17,7 @@ It runs twice: on an empty database, and after `serve --demo` (the Quick start) 
 demo community, whose join code an example once collided with. Residents' ideas come from the
 block's own piped `chat` lines, so the test needs no setup of its own.
 """
+
 import re
 import shlex
 from pathlib import Path
@@ -52,8 +53,7 @@ def shell_lines(text: str) -> list[str]:
 
 def parse(line: str) -> tuple[list[str], str | None, list[str]]:
     """(arguments after `commonpurse`, stdin or None, the options named in optional parts)."""
-    optional = [word for part in OPTIONAL.findall(line) for word in part.split()
-                if word.startswith("--")]
+    optional = [word for part in OPTIONAL.findall(line) for word in part.split() if word.startswith("--")]
     words = shlex.split(OPTIONAL.sub("", line), comments=True)
     stdin = None
     if words[0] == "printf":
@@ -96,8 +96,9 @@ def test_the_organiser_cli_block_runs_as_written(app, database, runner, tmp_path
     token, ran = None, 0
     for line in lines:
         args, stdin, optional = parse(line)
-        names = {name for param in command_for(args, app).params
-                 for name in param.opts + param.secondary_opts}
+        names = {
+            name for param in command_for(args, app).params for name in param.opts + param.secondary_opts
+        }
         assert set(optional) <= names, f"{line}: no such option {set(optional) - names}"
         if not is_run(args, stdin):
             continue
@@ -114,11 +115,17 @@ def test_the_organiser_cli_block_runs_as_written(app, database, runner, tmp_path
 
 def test_optional_parts_and_pipes_are_read_as_documented():
     args, stdin, optional = parse(
-        "printf 'a\\nb\\n' | commonpurse round show --community riverside 1 [--json]  # note")
-    assert (args, stdin, optional) == (["round", "show", "--community", "riverside", "1"],
-                                       "a\nb\n", ["--json"])
-    args, _, optional = parse('commonpurse x [--verification postcode --postcode-area "E2 7" | '
-                              '--verification phone] [--timezone Europe/London]')
+        "printf 'a\\nb\\n' | commonpurse round show --community riverside 1 [--json]  # note"
+    )
+    assert (args, stdin, optional) == (
+        ["round", "show", "--community", "riverside", "1"],
+        "a\nb\n",
+        ["--json"],
+    )
+    args, _, optional = parse(
+        'commonpurse x [--verification postcode --postcode-area "E2 7" | '
+        "--verification phone] [--timezone Europe/London]"
+    )
     assert args == ["x"]
     assert optional == ["--verification", "--postcode-area", "--verification", "--timezone"]
     assert not is_run(["chat", "--community", "riverside"], None)

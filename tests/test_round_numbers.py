@@ -1,8 +1,9 @@
 """Numbers people can follow: rounds numbered in each community, ballot options named beside
 idea numbers, ideas that come back, reminders asked for twice, plurals, and titles fit for SMS."""
+
 import json
 import string
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -67,9 +68,24 @@ def test_each_community_numbers_its_rounds_from_one(cp, two_communities, db):
 
 
 def test_the_next_round_in_a_community_takes_its_next_number(cp, two_communities):
-    created = _ok(cp("round", "create", "--community", "riverside", "--title", "More", "--method",
-                     "approval", "--ideas", "1,2", "--opens", "2026-11-27 09:00",
-                     "--closes", "2026-11-30 18:00"))
+    created = _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "More",
+            "--method",
+            "approval",
+            "--ideas",
+            "1,2",
+            "--opens",
+            "2026-11-27 09:00",
+            "--closes",
+            "2026-11-30 18:00",
+        )
+    )
     assert created.startswith("Round 2 scheduled: More, 2 options")
     table = _ok(cp("round", "list", "--community", "riverside")).splitlines()
     assert table[0].split()[:2] == ["#", "STATUS"]
@@ -77,8 +93,23 @@ def test_the_next_round_in_a_community_takes_its_next_number(cp, two_communities
 
 
 def test_the_api_takes_the_number_in_each_community(cp, client, two_communities):
-    assert cp("organiser", "create", "--email", "sam@example.org", "--name", "Sam", "--community",
-              "riverside", "--community", "hillside", "--password", "a long passphrase").exit_code == 0
+    assert (
+        cp(
+            "organiser",
+            "create",
+            "--email",
+            "sam@example.org",
+            "--name",
+            "Sam",
+            "--community",
+            "riverside",
+            "--community",
+            "hillside",
+            "--password",
+            "a long passphrase",
+        ).exit_code
+        == 0
+    )
     token = _ok(cp("token", "create", "--email", "sam@example.org", "--name", "laptop")).strip()
     auth = {"Authorization": f"Bearer {token}"}
     for slug, status in (("riverside", "cancelled"), ("hillside", "scheduled")):
@@ -107,9 +138,11 @@ def test_imported_rounds_are_marked_in_the_list(cp, two_communities, tmp_path):
     path = tmp_path / "round.pb"
     _ok(cp("round", "export", "--community", "hillside", "1", "--output", str(path)))
     assert _ok(cp("round", "import", "--community", "hillside", str(path))).startswith(
-        "Imported round 2: 2 options, 1 ballot;")
-    rows = {line.split()[0]: line for line in
-            _ok(cp("round", "list", "--community", "hillside")).splitlines()[1:]}
+        "Imported round 2: 2 options, 1 ballot;"
+    )
+    rows = {
+        line.split()[0]: line for line in _ok(cp("round", "list", "--community", "hillside")).splitlines()[1:]
+    }
     assert "closed (imported)" in rows["2"] and "imported" not in rows["1"]
     assert "(closed (imported), approval" in _ok(cp("round", "show", "--community", "hillside", "2"))
 
@@ -129,22 +162,29 @@ def _empty_database(backend, tmp_path):
 
 def test_the_migration_numbers_existing_rounds_in_each_community(backend, tmp_path):
     engine, cleanup = _empty_database(backend, tmp_path)
-    when = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 1, tzinfo=UTC)
     try:
         upgrade(engine, "0008")
         with engine.begin() as connection:  # the tables as they were at 0008
             for slug in ("a", "b"):
-                connection.execute(text(
-                    "INSERT INTO community (slug, name, join_code, timezone, languages, currency, "
-                    "budget_total_pence, verification, postcode_areas, digest_recipients, "
-                    "digest_weekday, digest_time, created_at) VALUES (:slug, :slug, :slug, "
-                    "'Europe/London', '[\"en\"]', 'GBP', 100, 'none', '[]', '[]', 0, '09:00', :at)"),
-                    {"slug": slug, "at": when})
+                connection.execute(
+                    text(
+                        "INSERT INTO community (slug, name, join_code, timezone, languages, currency, "
+                        "budget_total_pence, verification, postcode_areas, digest_recipients, "
+                        "digest_weekday, digest_time, created_at) VALUES (:slug, :slug, :slug, "
+                        "'Europe/London', '[\"en\"]', 'GBP', 100, 'none', '[]', '[]', 0, '09:00', :at)"
+                    ),
+                    {"slug": slug, "at": when},
+                )
             for community_id in (1, 2, 1, 2, 1):
-                connection.execute(text(
-                    "INSERT INTO round (community_id, title, method, rule, budget_pence, status, "
-                    "opens_at, closes_at, imported, created_at) VALUES (:c, 'Old', 'approval', "
-                    "'greedy', 1, 'closed', :at, :at, false, :at)"), {"c": community_id, "at": when})
+                connection.execute(
+                    text(
+                        "INSERT INTO round (community_id, title, method, rule, budget_pence, status, "
+                        "opens_at, closes_at, imported, created_at) VALUES (:c, 'Old', 'approval', "
+                        "'greedy', 1, 'closed', :at, :at, false, :at)"
+                    ),
+                    {"c": community_id, "at": when},
+                )
         upgrade(engine, "0009")
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT id, community_id, number FROM round ORDER BY id")).all()
@@ -162,6 +202,7 @@ def test_the_migration_numbers_existing_rounds_in_each_community(backend, tmp_pa
 
 # -- Option numbers beside idea numbers ------------------------------------------------------
 
+
 @pytest.fixture
 def three_ideas(community, db, clock, cp):
     """Ann gave ideas #1 to #3 (£1k each); they are shortlisted; Bob is a member too."""
@@ -177,9 +218,25 @@ def three_ideas(community, db, clock, cp):
 
 
 def _round_of(cp, ideas: str, title: str = "Park", *extra: str) -> str:
-    return _ok(cp("round", "create", "--community", "riverside", "--title", title, "--method",
-                  "choose-one", "--ideas", ideas, "--opens", "2026-11-26 09:00",
-                  "--closes", "2026-11-30 18:00", *extra))
+    return _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            title,
+            "--method",
+            "choose-one",
+            "--ideas",
+            ideas,
+            "--opens",
+            "2026-11-26 09:00",
+            "--closes",
+            "2026-11-30 18:00",
+            *extra,
+        )
+    )
 
 
 def test_authors_hear_their_idea_number_and_its_option_number(cp, three_ideas):
@@ -191,11 +248,13 @@ def test_authors_hear_their_idea_number_and_its_option_number(cp, three_ideas):
     _ok(cp("round", "close", "--community", "riverside", "1"))
     news = [t for t in ann.inbox() if "your idea" in t.lower()]
     assert "Great news: your idea #3, option 1 in the vote, won and is funded with £1,000!" in news
-    assert ("Your idea #1, option 2, was not funded this time: nobody voted for it. Thank you for "
-            "sharing it.") in news
+    assert (
+        "Your idea #1, option 2, was not funded this time: nobody voted for it. Thank you for sharing it."
+    ) in news
 
 
 # -- Ideas that come back -------------------------------------------------------------------
+
 
 def test_an_idea_not_funded_can_go_into_a_later_round(cp, three_ideas):
     ann, bob = three_ideas
@@ -205,8 +264,9 @@ def test_an_idea_not_funded_can_go_into_a_later_round(cp, three_ideas):
     _ok(cp("round", "close", "--community", "riverside", "1"))
     ann.inbox()
     assert "shortlisted" in _ok(cp("ideas", "shortlist", "--community", "riverside", "2"))
-    assert ann.inbox() == [("Good news: your idea #2 is back on the shortlist for a vote, at a "
-                            "cost of £1,000.")]
+    assert ann.inbox() == [
+        ("Good news: your idea #2 is back on the shortlist for a vote, at a cost of £1,000.")
+    ]
     assert _round_of(cp, "2,3", "Again").startswith("Round 2 scheduled")
     funded = cp("ideas", "shortlist", "--community", "riverside", "1")
     assert "idea #1 is funded: only submitted, not funded or rejected ideas" in _refused(funded)
@@ -217,33 +277,42 @@ def test_a_rejected_idea_can_be_reconsidered(cp, three_ideas):
     _ok(cp("ideas", "reject", "--community", "riverside", "2", "--reason", "Not ours to paint."))
     ann.inbox()
     _ok(cp("ideas", "shortlist", "--community", "riverside", "2", "--cost", "£1,500"))
-    assert ann.inbox() == [("Good news: your idea #2 is back on the shortlist for a vote, at a "
-                            "cost of £1,500.")]
-    (idea,) = [i for i in json.loads(_ok(cp("ideas", "list", "--community", "riverside", "--json")))
-               if i["number"] == 2]
+    assert ann.inbox() == [
+        ("Good news: your idea #2 is back on the shortlist for a vote, at a cost of £1,500.")
+    ]
+    (idea,) = [
+        i
+        for i in json.loads(_ok(cp("ideas", "list", "--community", "riverside", "--json")))
+        if i["number"] == 2
+    ]
     assert (idea["status"], idea["reject_reason"]) == ("shortlisted", None)
 
 
 # -- Reminders asked for twice --------------------------------------------------------------
 
+
 def test_reminding_twice_says_so_and_sends_nothing(cp, three_ideas, db):
     ann, _bob = three_ideas
     _round_of(cp, "1,2")
     assert "only an open round has reminders" in _refused(
-        cp("round", "remind", "--community", "riverside", "1"))
+        cp("round", "remind", "--community", "riverside", "1")
+    )
     _ok(cp("round", "open", "--community", "riverside", "1"))
     ann.say("1")
     assert _ok(cp("round", "remind", "--community", "riverside", "1")) == (
-        "Reminders queued for 1 member of round 1 who had not voted.\n")
+        "Reminders queued for 1 member of round 1 who had not voted.\n"
+    )
     again = cp("round", "remind", "--community", "riverside", "1")
     assert _ok(again) == "Reminders for round 1 were already sent: nothing sent again.\n"
     with db.transaction() as session:
-        keys = session.scalars(select(OutboxMessage.idempotency_key).where(
-            OutboxMessage.idempotency_key.like("round-remind:%"))).all()
+        keys = session.scalars(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("round-remind:%"))
+        ).all()
     assert len(keys) == 1
 
 
 # -- Plurals --------------------------------------------------------------------------------
+
 
 def test_counts_of_one_read_in_the_singular(cp, three_ideas):
     ann, bob = three_ideas
@@ -260,9 +329,26 @@ def test_counts_of_one_read_in_the_singular(cp, three_ideas):
 
 def test_residents_asked_for_one_choice_read_the_singular(cp, three_ideas):
     ann, _bob = three_ideas
-    _ok(cp("round", "create", "--community", "riverside", "--title", "Park", "--method", "approval",
-           "--max-choices", "1", "--ideas", "1,2", "--opens", "2026-11-26 09:00",
-           "--closes", "2026-11-30 18:00"))
+    _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Park",
+            "--method",
+            "approval",
+            "--max-choices",
+            "1",
+            "--ideas",
+            "1,2",
+            "--opens",
+            "2026-11-26 09:00",
+            "--closes",
+            "2026-11-30 18:00",
+        )
+    )
     _ok(cp("round", "open", "--community", "riverside", "1"))
     (ballot,) = ann.inbox()
     assert "Reply with up to 1 number, e.g. 2." in ballot
@@ -284,13 +370,16 @@ def test_plural_entries_are_checked_like_the_rest_of_the_catalogue(key):
         names = _placeholders(template)
         assert entry.counted in names and set(names) <= set(PLACEHOLDER_MAX)
         for free in ("W", "ŵ🙂"):
-            values = {name: (free * 200 if free != "W" and name in FREE_TEXT
-                             else "W" * PLACEHOLDER_MAX[name]) for name in names}
+            values = {
+                name: (free * 200 if free != "W" and name in FREE_TEXT else "W" * PLACEHOLDER_MAX[name])
+                for name in names
+            }
             values[entry.counted] = count
             assert count_segments(render(key, **values)).segments <= entry.segments
 
 
 # -- Titles fit for SMS ---------------------------------------------------------------------
+
 
 def test_typographic_quotes_and_dashes_in_a_title_become_plain(cp, three_ideas):
     ann, _bob = three_ideas
@@ -301,15 +390,31 @@ def test_typographic_quotes_and_dashes_in_a_title_become_plain(cp, three_ideas):
     assert ballot.startswith('Vote now! "Green" spaces - Ann\'s\n')
 
 
-@pytest.mark.parametrize("title, says", [
-    ("A very long title for a round that residents get", "this one has 48"),
-    ("Green spaces 🌳", "'🌳' would make that SMS UCS-2"),
-    ("Parc Ŵyn", "'Ŵ' would make that SMS UCS-2"),
-])
+@pytest.mark.parametrize(
+    "title, says",
+    [
+        ("A very long title for a round that residents get", "this one has 48"),
+        ("Green spaces 🌳", "'🌳' would make that SMS UCS-2"),
+        ("Parc Ŵyn", "'Ŵ' would make that SMS UCS-2"),
+    ],
+)
 def test_a_title_beyond_the_opening_message_is_refused(cp, three_ideas, db, title, says):
-    result = cp("round", "create", "--community", "riverside", "--title", title, "--method",
-                "choose-one", "--ideas", "1,2", "--opens", "2026-11-26 09:00",
-                "--closes", "2026-11-30 18:00")
+    result = cp(
+        "round",
+        "create",
+        "--community",
+        "riverside",
+        "--title",
+        title,
+        "--method",
+        "choose-one",
+        "--ideas",
+        "1,2",
+        "--opens",
+        "2026-11-26 09:00",
+        "--closes",
+        "2026-11-30 18:00",
+    )
     refusal = _refused(result)
     assert "at most 40 characters, in the GSM-7 alphabet, to fit the 1-segment SMS" in refusal
     assert says in refusal
@@ -319,6 +424,7 @@ def test_a_title_beyond_the_opening_message_is_refused(cp, three_ideas, db, titl
 
 def test_the_author_of_a_funded_idea_gets_one_message_after_the_close(db, clock, cp, community):
     from tests.conftest import Chat, park_round
+
     ann = Chat(db, clock, "riverside", "+447700900777")
     ann.say("hi")
     ann.say("YES")

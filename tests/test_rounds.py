@@ -1,7 +1,8 @@
 """Poll rounds end to end: moderation, a round by the CLI, residents voting, results and money."""
+
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,8 +11,11 @@ from bot.domain import rounds
 from models import Allocation, Ballot, Idea, OutboxMessage, Round
 from tests.conftest import Chat
 
-IDEAS = [("more benches on the green", "£2,500"), ("a mural under the bridge", "£4,000"),
-         ("lights on the canal path", "£6,000")]
+IDEAS = [
+    ("more benches on the green", "£2,500"),
+    ("a mural under the bridge", "£4,000"),
+    ("lights on the canal path", "£6,000"),
+]
 
 
 @pytest.fixture
@@ -41,9 +45,25 @@ def shortlisted(cp, residents):
 
 
 def _create(cp, method="approval", rule="greedy", *extra):
-    return cp("round", "create", "--community", "riverside", "--title", "Green spaces",
-              "--method", method, "--rule", rule, "--ideas", "1,2,3",
-              "--opens", "2026-11-26 12:00", "--closes", "2026-12-03 18:00", *extra)
+    return cp(
+        "round",
+        "create",
+        "--community",
+        "riverside",
+        "--title",
+        "Green spaces",
+        "--method",
+        method,
+        "--rule",
+        rule,
+        "--ideas",
+        "1,2,3",
+        "--opens",
+        "2026-11-26 12:00",
+        "--closes",
+        "2026-12-03 18:00",
+        *extra,
+    )
 
 
 def _open(cp, people) -> list[list[str]]:
@@ -54,8 +74,9 @@ def _open(cp, people) -> list[list[str]]:
 
 def test_moderation_tells_authors(cp, residents, db):
     author = residents[0]
-    assert "shortlisted at £3,000" in _ok(cp("ideas", "shortlist", "--community", "riverside", "1",
-                                             "--cost", "£3k"))
+    assert "shortlisted at £3,000" in _ok(
+        cp("ideas", "shortlist", "--community", "riverside", "1", "--cost", "£3k")
+    )
     assert "#1 is shortlisted for a vote, at a cost of £3,000" in author.say("MY IDEAS")[0]
     _ok(cp("ideas", "reject", "--community", "riverside", "2", "--reason", "The bridge is not ours."))
     _ok(cp("ideas", "merge", "--community", "riverside", "3", "--into", "1"))
@@ -67,11 +88,14 @@ def test_moderation_tells_authors(cp, residents, db):
     assert [(r["number"], r["status"]) for r in rows] == [(3, "merged"), (2, "rejected"), (1, "shortlisted")]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["shortlist", "9"], "no idea #9"),
-    (["reject", "1", "--reason", " "], "say why"),
-    (["merge", "1", "--into", "1"], "cannot be merged into itself"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["shortlist", "9"], "no idea #9"),
+        (["reject", "1", "--reason", " "], "say why"),
+        (["merge", "1", "--into", "1"], "cannot be merged into itself"),
+    ],
+)
 def test_moderation_refuses_bad_input(cp, residents, args, message):
     result = cp("ideas", args[0], "--community", "riverside", *args[1:])
     assert result.exit_code == 2 and message in result.output
@@ -80,34 +104,52 @@ def test_moderation_refuses_bad_input(cp, residents, args, message):
 def test_stopped_authors_are_not_told(cp, residents):
     residents[0].say("STOP")
     _ok(cp("ideas", "shortlist", "--community", "riverside", "1"))
-    assert residents[0].say("START") == ["Welcome back! You'll get messages from Riverside Big Local "
-                                         "again. Send HELP for the menu."]
+    assert residents[0].say("START") == [
+        "Welcome back! You'll get messages from Riverside Big Local again. Send HELP for the menu."
+    ]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--ideas", "1,9"], "no idea #9"),
-    (["--ideas", "1"], "at least two different ideas"),
-    (["--ideas", "x"], "is not a list of idea numbers"),
-    (["--closes", "2026-11-20 18:00"], "must open before it closes"),
-    (["--opens", "soon"], "is not a time"),
-    (["--budget", "£2m"], "at most the £1,150,000 still to decide"),
-    (["--max-choices", "2", "--method", "budget", "--budget", "£9k"], "for approval rounds only"),
-    (["--max-choices", "5"], "at most the number of options (3)"),
-    (["--opens", "2026-11-01 09:00", "--remind", "2026-11-02 09:00"],
-     "the reminder time has already passed"),
-    (["--method", "budget", "--budget", "£1"], "no option fits the round's budget of £1"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--ideas", "1,9"], "no idea #9"),
+        (["--ideas", "1"], "at least two different ideas"),
+        (["--ideas", "x"], "is not a list of idea numbers"),
+        (["--closes", "2026-11-20 18:00"], "must open before it closes"),
+        (["--opens", "soon"], "is not a time"),
+        (["--budget", "£2m"], "at most the £1,150,000 still to decide"),
+        (["--max-choices", "2", "--method", "budget", "--budget", "£9k"], "for approval rounds only"),
+        (["--max-choices", "5"], "at most the number of options (3)"),
+        (
+            ["--opens", "2026-11-01 09:00", "--remind", "2026-11-02 09:00"],
+            "the reminder time has already passed",
+        ),
+        (["--method", "budget", "--budget", "£1"], "no option fits the round's budget of £1"),
+    ],
+)
 def test_round_create_refuses_bad_input(cp, shortlisted, db, args, message):
-    base = {"--ideas": "1,2,3", "--opens": "2026-11-26 12:00", "--closes": "2026-12-03 18:00",
-            "--method": "approval"}
+    base = {
+        "--ideas": "1,2,3",
+        "--opens": "2026-11-26 12:00",
+        "--closes": "2026-12-03 18:00",
+        "--method": "approval",
+    }
     extra = []
     for i in range(0, len(args), 2):
         if args[i] in base:
             base[args[i]] = args[i + 1]
         else:
-            extra += args[i:i + 2]
-    result = cp("round", "create", "--community", "riverside", "--title", "Green spaces",
-                *[x for pair in base.items() for x in pair], *extra)
+            extra += args[i : i + 2]
+    result = cp(
+        "round",
+        "create",
+        "--community",
+        "riverside",
+        "--title",
+        "Green spaces",
+        *[x for pair in base.items() for x in pair],
+        *extra,
+    )
     assert result.exit_code == 2, result.output
     assert message in result.output and len(result.output.strip().splitlines()) == 1
     with db.transaction() as session:
@@ -125,18 +167,21 @@ def test_a_round_from_ballot_to_funded_projects(cp, shortlisted, db, clock):
     assert "no vote open" in ann.reply("1 2")
     assert "is open" in _ok(cp("round", "open", "--community", "riverside", "1"))
     (broadcast,) = cat.inbox()  # the ballot, sent when it opened
-    assert broadcast == ("Vote now! Green spaces\n1 more benches on the green £2,500\n"
-                         "2 a mural under the bridge £4,000\n3 lights on the canal path £6,000\n"
-                         "Reply with the numbers of all you support, e.g. 1 3. "
-                         "Voting closes 6pm Thu 3 Dec.")
+    assert broadcast == (
+        "Vote now! Green spaces\n1 more benches on the green £2,500\n"
+        "2 a mural under the bridge £4,000\n3 lights on the canal path £6,000\n"
+        "Reply with the numbers of all you support, e.g. 1 3. "
+        "Voting closes 6pm Thu 3 Dec."
+    )
     bob.inbox()
     options = bob.reply("OPTIONS")
     assert "1 more benches on the green £2,500" in options
     assert "Reply with the numbers of all you support" in options
     assert "already open" in _ok(cp("round", "open", "--community", "riverside", "1"))
     with db.transaction() as session:  # opening twice sent the ballot once to each member
-        keys = session.scalars(select(OutboxMessage.idempotency_key)
-                               .where(OutboxMessage.idempotency_key.like("round-open:%"))).all()
+        keys = session.scalars(
+            select(OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.like("round-open:%"))
+        ).all()
     assert len(keys) == 3
 
     ann.inbox()
@@ -214,8 +259,14 @@ def test_stopped_residents_get_no_ballot(cp, shortlisted, db):
     _ok(_create(cp))
     _ok(cp("round", "open", "--community", "riverside", "1"))
     with db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.idempotency_key.like("round-open:%"))) == 2
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.idempotency_key.like("round-open:%"))
+            )
+            == 2
+        )
 
 
 def test_one_resident_voting_twice_at_once_has_one_ballot(cp, shortlisted, db, clock):
@@ -223,6 +274,7 @@ def test_one_resident_voting_twice_at_once_has_one_ballot(cp, shortlisted, db, c
     _ok(cp("round", "open", "--community", "riverside", "1"))
     from bot.messaging.inbound import receive
     from channels import console
+
     errors = []
 
     def vote(text):
@@ -230,6 +282,7 @@ def test_one_resident_voting_twice_at_once_has_one_ballot(cp, shortlisted, db, c
             receive(db, console.inbound("+447700900100", text, "riverside"), clock())
         except Exception as exc:  # the test fails below if any vote was lost
             errors.append(exc)
+
     threads = [threading.Thread(target=vote, args=(text,)) for text in ("1", "2", "3", "1 2")]
     for thread in threads:
         thread.start()
@@ -258,7 +311,10 @@ def test_export_and_import_pabulib(cp, shortlisted, tmp_path, db):
     votes = text.split("VOTES\n")[1].splitlines()
     assert votes[0] == "voter_id;vote"
     assert {line.split(";")[0]: set(line.split(";")[1].split(",")) for line in votes[1:]} == {
-        "1": {"1", "3"}, "2": {"1"}, "3": {"2"}}
+        "1": {"1", "3"},
+        "2": {"1"},
+        "3": {"2"},
+    }
     imported = _ok(cp("round", "import", "--community", "riverside", str(path), "--rule", "equal-shares"))
     assert "Imported round 2: 3 options, 3 ballots" in imported
     original = json.loads(_ok(cp("round", "show", "--community", "riverside", "1", "--json")))
@@ -291,11 +347,14 @@ voter_id;vote
 """
 
 
-@pytest.mark.parametrize("cost, message", [
-    ("0", "project 1's cost is 0"), ("2500.5", "project 1's cost (2500.5) is not a whole amount"),
-])
-def test_import_refuses_a_cost_of_nothing_or_of_part_of_a_unit(cp, community, tmp_path, db,
-                                                               cost, message):
+@pytest.mark.parametrize(
+    "cost, message",
+    [
+        ("0", "project 1's cost is 0"),
+        ("2500.5", "project 1's cost (2500.5) is not a whole amount"),
+    ],
+)
+def test_import_refuses_a_cost_of_nothing_or_of_part_of_a_unit(cp, community, tmp_path, db, cost, message):
     path = tmp_path / "odd.pb"
     path.write_text(PB.format(cost=cost))
     result = cp("round", "import", "--community", "riverside", str(path))
@@ -305,8 +364,17 @@ def test_import_refuses_a_cost_of_nothing_or_of_part_of_a_unit(cp, community, tm
 
 
 def test_budget_update_broadcast(cp, residents):
-    result = _ok(cp("budget", "update", "--community", "riverside", "--text",
-                    "The garden opened on Saturday!", "--broadcast"))
+    result = _ok(
+        cp(
+            "budget",
+            "update",
+            "--community",
+            "riverside",
+            "--text",
+            "The garden opened on Saturday!",
+            "--broadcast",
+        )
+    )
     assert "Sent to 3 members." in result
     assert "budget news: The garden opened on Saturday!" in residents[1].say("HELP")[0]
 
@@ -318,19 +386,37 @@ def test_a_long_ballot_points_to_options_instead(cp, residents, db, clock):
         ann.say("£1k")
     for number in range(1, 15):
         _ok(cp("ideas", "shortlist", "--community", "riverside", str(number)))
-    _ok(cp("round", "create", "--community", "riverside", "--title", "Everything", "--method",
-           "approval", "--ideas", ",".join(str(n) for n in range(1, 15)), "--opens",
-           "2026-11-26 12:00", "--closes", "2026-12-03 18:00"))
+    _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Everything",
+            "--method",
+            "approval",
+            "--ideas",
+            ",".join(str(n) for n in range(1, 15)),
+            "--opens",
+            "2026-11-26 12:00",
+            "--closes",
+            "2026-12-03 18:00",
+        )
+    )
     ballots = _open(cp, residents)
-    assert ballots[1] == ["Vote now! Everything: 14 options. Send OPTIONS to see them, then reply "
-                          "with your choice. Voting closes 6pm Thu 3 Dec."]
+    assert ballots[1] == [
+        "Vote now! Everything: 14 options. Send OPTIONS to see them, then reply "
+        "with your choice. Voting closes 6pm Thu 3 Dec."
+    ]
     options = residents[1].reply("OPTIONS")  # asked for: up to six segments, every option
     assert options.startswith("Everything\n1 more benches on the green £2,500")
     assert "\n14 a much longer idea number... £1,000\nReply with the numbers" in options
 
 
-def test_an_idea_with_line_breaks_and_separators_exports_as_a_valid_pb_file(cp, db, clock, community,
-                                                                             tmp_path):
+def test_an_idea_with_line_breaks_and_separators_exports_as_a_valid_pb_file(
+    cp, db, clock, community, tmp_path
+):
     ann = Chat(db, clock, "riverside", "+447700900555")
     ann.say("hi")
     ann.say("YES")
@@ -339,29 +425,61 @@ def test_an_idea_with_line_breaks_and_separators_exports_as_a_valid_pb_file(cp, 
         ann.say("£1k")
     for number in ("1", "2"):
         _ok(cp("ideas", "shortlist", "--community", "riverside", number))
-    _ok(cp("round", "create", "--community", "riverside", "--title", "Park", "--method", "approval",
-           "--ideas", "1,2", "--opens", "2026-11-26 12:00", "--closes", "2026-12-03 18:00"))
-    clock.current = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Park",
+            "--method",
+            "approval",
+            "--ideas",
+            "1,2",
+            "--opens",
+            "2026-11-26 12:00",
+            "--closes",
+            "2026-12-03 18:00",
+        )
+    )
+    clock.current = datetime(2026, 11, 26, 12, tzinfo=UTC)
     _ok(cp("round", "open", "--community", "riverside", "1"))
     ann.say("1 2")
     _ok(cp("round", "close", "--community", "riverside", "1"))
     path = tmp_path / "round.pb"
     _ok(cp("round", "export", "--community", "riverside", "1", "--output", str(path)))
     assert "1;1000;benches VOTES voter_id,vote;1;1" in path.read_text()
-    assert "Imported round 2: 2 options" in _ok(
-        cp("round", "import", "--community", "riverside", str(path)))
+    assert "Imported round 2: 2 options" in _ok(cp("round", "import", "--community", "riverside", str(path)))
 
 
 def test_an_emoji_in_one_idea_does_not_make_every_members_ballot_ucs2(cp, residents, db):
     """The resident's idea keeps its 🌳; the option on the ballot, sent to every member, does
     not (it made the ballot UCS-2: 70 characters a segment instead of 160)."""
     from channels.segments import count_segments
+
     residents[1].say("IDEA a park 🌳🌳 for the kids 👍🏽")
     residents[1].say("£500")
     for number in (1, 4):
         _ok(cp("ideas", "shortlist", "--community", "riverside", str(number)))
-    _ok(cp("round", "create", "--community", "riverside", "--title", "Green spaces", "--method",
-           "approval", "--ideas", "1,4", "--opens", "2026-11-26 12:00", "--closes", "2026-12-03 18:00"))
+    _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Green spaces",
+            "--method",
+            "approval",
+            "--ideas",
+            "1,4",
+            "--opens",
+            "2026-11-26 12:00",
+            "--closes",
+            "2026-12-03 18:00",
+        )
+    )
     residents[2].inbox()
     _ok(cp("round", "open", "--community", "riverside", "1"))
     (ballot,) = residents[2].inbox()
@@ -369,8 +487,8 @@ def test_an_emoji_in_one_idea_does_not_make_every_members_ballot_ucs2(cp, reside
     assert count_segments(ballot).encoding == "GSM-7"
     with db.transaction() as session:
         from models import Idea
-        assert session.scalar(select(Idea.text).where(Idea.number == 4)) == \
-            "a park 🌳🌳 for the kids 👍🏽"
+
+        assert session.scalar(select(Idea.text).where(Idea.number == 4)) == "a park 🌳🌳 for the kids 👍🏽"
 
 
 def test_moving_an_open_rounds_close_into_the_past_says_it_has_passed(cp, shortlisted, db):
@@ -383,9 +501,24 @@ def test_moving_an_open_rounds_close_into_the_past_says_it_has_passed(cp, shortl
 
 
 def test_a_round_opened_early_may_close_before_its_planned_opening(cp, shortlisted, db):
-    _ok(cp("round", "create", "--community", "riverside", "--title", "Green spaces", "--method",
-           "approval", "--ideas", "1,2,3", "--opens", "2026-12-01 09:00", "--closes",
-           "2026-12-14 18:00"))
+    _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Green spaces",
+            "--method",
+            "approval",
+            "--ideas",
+            "1,2,3",
+            "--opens",
+            "2026-12-01 09:00",
+            "--closes",
+            "2026-12-14 18:00",
+        )
+    )
     _ok(cp("round", "open", "--community", "riverside", "1"))  # today, the 26th
     _ok(cp("round", "reschedule", "--community", "riverside", "1", "--closes", "2026-11-28 18:00"))
     with db.transaction() as session:

@@ -1,6 +1,7 @@
 """The scheduler: jobs on a fixed clock, catch-up after downtime, the lease, and the real thing."""
+
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -32,8 +33,9 @@ def _member(session, community, phone, now):
     return resident
 
 
-def make_round(db, community, now, opens_in=timedelta(hours=1), lasts=timedelta(days=2),
-               remind_after=None, members=2):
+def make_round(
+    db, community, now, opens_in=timedelta(hours=1), lasts=timedelta(days=2), remind_after=None, members=2
+):
     """A scheduled round of two shortlisted ideas, with `members` residents who can vote."""
     with db.transaction() as session:
         community = session.merge(community)
@@ -43,9 +45,16 @@ def make_round(db, community, now, opens_in=timedelta(hours=1), lasts=timedelta(
             moderation.shortlist(session, community, idea.number, None, now)
         opens = now + opens_in
         round_ = rounds.create_round(
-            session, community, title="Park", method="approval", idea_numbers=[1, 2],
-            opens_at=opens, closes_at=opens + lasts, now=now,
-            remind_at=opens + remind_after if remind_after else None)
+            session,
+            community,
+            title="Park",
+            method="approval",
+            idea_numbers=[1, 2],
+            opens_at=opens,
+            closes_at=opens + lasts,
+            now=now,
+            remind_at=opens + remind_after if remind_after else None,
+        )
         return round_.id
 
 
@@ -56,8 +65,11 @@ def _round(db, round_id) -> Round:
 
 def _sent(db, prefix: str) -> int:
     with db.transaction() as session:
-        return session.scalar(select(func.count()).select_from(OutboxMessage)
-                              .where(OutboxMessage.idempotency_key.like(prefix + "%")))
+        return session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.idempotency_key.like(prefix + "%"))
+        )
 
 
 def test_timed_jobs_act_only_when_the_round_is_due(sched, db, clock, community):
@@ -90,8 +102,7 @@ def test_a_close_time_that_passed_while_down_is_closed_once_on_start(sched, db, 
     assert _sent(db, "round-result:") == 2
 
 
-def test_a_round_opened_late_past_its_reminder_sends_the_ballot_but_no_reminder(
-        sched, db, clock, community):
+def test_a_round_opened_late_past_its_reminder_sends_the_ballot_but_no_reminder(sched, db, clock, community):
     """Down through the opening and the reminder time: on start the round opens, and members
     get the ballot alone, not a reminder in the same breath (twice the texts for nothing)."""
     round_id = make_round(db, community, clock(), remind_after=timedelta(hours=6))
@@ -118,8 +129,9 @@ def test_a_round_whose_whole_vote_was_missed_is_cancelled_not_opened(sched, db, 
 def test_a_rescheduled_round_ignores_its_old_time(sched, db, clock, community):
     round_id = make_round(db, community, clock())
     with db.transaction() as session:
-        rounds.reschedule_round(session, session.get(Round, round_id), clock(),
-                                opens_at=clock() + timedelta(days=1))
+        rounds.reschedule_round(
+            session, session.get(Round, round_id), clock(), opens_at=clock() + timedelta(days=1)
+        )
     clock.advance(hours=1)
     jobs.open_round(round_id)  # the job for the old time fires
     assert _round(db, round_id).status == "scheduled"
@@ -133,11 +145,17 @@ def test_jobs_follow_the_rounds_and_communities(sched, db, clock, community):
         wanted = wanted_jobs(session, clock())
     apply_jobs(sched, wanted)
     ids = {job.id: job for job in sched.get_jobs()}
-    assert set(ids) == {f"round-{round_id}-open", f"round-{round_id}-remind",
-                        f"round-{round_id}-close", f"digest-{community.id}"}
+    assert set(ids) == {
+        f"round-{round_id}-open",
+        f"round-{round_id}-remind",
+        f"round-{round_id}-close",
+        f"digest-{community.id}",
+    }
     assert ids[f"round-{round_id}-open"].func_ref == "scheduler.jobs:open_round"
     assert ids[f"round-{round_id}-open"].args == (round_id,)
-    assert ids[f"round-{round_id}-open"].misfire_grace_time >= 86400 and ids[f"round-{round_id}-open"].coalesce
+    assert (
+        ids[f"round-{round_id}-open"].misfire_grace_time >= 86400 and ids[f"round-{round_id}-open"].coalesce
+    )
     with db.transaction() as session:
         rounds.cancel_round(session, session.get(Round, round_id), clock())
         wanted = wanted_jobs(session, clock())
@@ -146,7 +164,7 @@ def test_jobs_follow_the_rounds_and_communities(sched, db, clock, community):
 
 
 def test_only_one_scheduler_holds_the_lease(db):
-    start = datetime(2026, 11, 26, 10, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 26, 10, tzinfo=UTC)
     assert lease.acquire(db, "a", start) is not None
     assert lease.acquire(db, "b", start + timedelta(seconds=30)) is None
     assert lease.acquire(db, "a", start + timedelta(seconds=60)) is not None  # renewed
@@ -156,7 +174,7 @@ def test_only_one_scheduler_holds_the_lease(db):
 
 
 def test_a_second_scheduler_exits_with_a_clear_message(cp, db):
-    lease.acquire(db, "other-host:123:abc", datetime.now(timezone.utc))
+    lease.acquire(db, "other-host:123:abc", datetime.now(UTC))
     result = cp("scheduler")
     assert result.exit_code == 1
     assert "another scheduler (other-host:123:abc) is running" in result.output
@@ -166,7 +184,7 @@ def test_a_second_scheduler_exits_with_a_clear_message(cp, db):
 def test_a_scheduler_that_lost_its_lease_stops(app, db):
     scheduler = build(app, blocking=False)
     runtime.bind(app, scheduler, "me")
-    lease.acquire(db, "someone-else", datetime.now(timezone.utc))
+    lease.acquire(db, "someone-else", datetime.now(UTC))
     scheduler.start(paused=True)
     jobs.renew_lease()
     assert not scheduler.running
@@ -180,6 +198,7 @@ def test_retention_erases_old_texts_and_keeps_counts(sched, db, clock, member, a
     jobs.retention()
     with db.transaction() as session:
         from models import InboundLog
+
         logs = session.scalars(select(InboundLog).order_by(InboundLog.id)).all()
         outbox = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [log.body for log in logs] == [None, None, None, "BUDGET"]
@@ -187,17 +206,22 @@ def test_retention_erases_old_texts_and_keeps_counts(sched, db, clock, member, a
     assert [row.body is None for row in outbox] == [True, True, True, False]
 
 
-
 def test_the_real_scheduler_fires_jobs_and_they_survive_a_restart(database_url):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True})  # the real clock
     db = get_db(app)
     try:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with db.transaction() as session:
-            community = create_community(session, name="Live", slug="live", budget_total_pence=10**7,
-                                         join_code="LIVE", sms_number="+441632960077", now=now)
-        round_id = make_round(db, community, now, opens_in=timedelta(seconds=3),
-                              lasts=timedelta(seconds=2))
+            community = create_community(
+                session,
+                name="Live",
+                slug="live",
+                budget_total_pence=10**7,
+                join_code="LIVE",
+                sms_number="+441632960077",
+                now=now,
+            )
+        round_id = make_round(db, community, now, opens_in=timedelta(seconds=3), lasts=timedelta(seconds=2))
         first = prepare(app, "first", blocking=False)
         first.start()
         deadline = time.monotonic() + 10
@@ -207,7 +231,7 @@ def test_the_real_scheduler_fires_jobs_and_they_survive_a_restart(database_url):
         with db.engine.connect() as connection:
             stored = set(connection.execute(text("SELECT id FROM apscheduler_jobs")).scalars())
         assert {f"round-{round_id}-open", f"round-{round_id}-close"} <= stored
-        while datetime.now(timezone.utc) < now + timedelta(seconds=4):
+        while datetime.now(UTC) < now + timedelta(seconds=4):
             time.sleep(0.1)  # the opening time passes while no scheduler runs: a misfire
         assert _round(db, round_id).status == "scheduled"
         second = build(app, blocking=False)  # no catch-up: only the stored jobs can act

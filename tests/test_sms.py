@@ -1,4 +1,5 @@
 """SMS through Twilio, end to end: signed webhooks in, the real twilio client out to a local fake."""
+
 import itertools
 import logging
 
@@ -24,9 +25,14 @@ sids = itertools.count(1)
 
 
 def twilio_config(fake, **extra):
-    return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_API_URL": fake.url, "PUBLIC_URL": PUBLIC, "SMS_SEGMENTS_PER_SECOND": 1000,
-            **extra}
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_URL": fake.url,
+        "PUBLIC_URL": PUBLIC,
+        "SMS_SEGMENTS_PER_SECOND": 1000,
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -40,8 +46,15 @@ def signed(params: dict, url: str = PUBLIC + "/webhooks/twilio/sms") -> dict:
 
 
 def inbound(body: str, sender: str = "+447700900123", to: str = NUMBER, sid: str | None = None) -> dict:
-    return {"MessageSid": sid or f"SM{next(sids):032d}", "AccountSid": ACCOUNT_SID, "From": sender,
-            "To": to, "Body": body, "NumMedia": "0", "NumSegments": "1"}
+    return {
+        "MessageSid": sid or f"SM{next(sids):032d}",
+        "AccountSid": ACCOUNT_SID,
+        "From": sender,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+    }
 
 
 class Phone:
@@ -109,20 +122,22 @@ def test_a_signature_for_other_parameters_is_refused(sms_app, community, db):
 
 def test_without_an_auth_token_every_webhook_is_refused(app, community, db):
     params = inbound("hi")
-    assert app.test_client().post("/webhooks/twilio/sms", data=params,
-                                  headers=signed(params)).status_code == 403
+    assert (
+        app.test_client().post("/webhooks/twilio/sms", data=params, headers=signed(params)).status_code == 403
+    )
 
 
 def test_signatures_check_out_behind_a_tls_proxy(app, fake_twilio, community, db):
     app.config.update(twilio_config(fake_twilio, PUBLIC_URL=None))
     params = inbound("hi")
-    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "purse.example.org",
-                 **signed(params)}
-    assert app.test_client().post("/webhooks/twilio/sms", data=params,
-                                  headers=forwarded).status_code == 403  # proxy not trusted
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "purse.example.org", **signed(params)}
+    assert (
+        app.test_client().post("/webhooks/twilio/sms", data=params, headers=forwarded).status_code == 403
+    )  # proxy not trusted
     proxied = create_app({**app.config, "PROXY_FIX": 1})
-    assert proxied.test_client().post("/webhooks/twilio/sms", data=params,
-                                      headers=forwarded).status_code == 200
+    assert (
+        proxied.test_client().post("/webhooks/twilio/sms", data=params, headers=forwarded).status_code == 200
+    )
     get_db(proxied).dispose()
     assert count(db, InboundLog) == 1
 
@@ -187,9 +202,11 @@ def test_an_undelivered_report_records_the_error_code(sms_app, fake_twilio, comm
 def test_a_forged_delivery_report_is_refused(sms_app, fake_twilio, community, db):
     Phone(sms_app, fake_twilio).text("hi")
     sid = _only_row(db).provider_id
-    response = sms_app.test_client().post("/webhooks/twilio/status",
-                                          data={"MessageSid": sid, "MessageStatus": "failed"},
-                                          headers={"X-Twilio-Signature": "forged"})
+    response = sms_app.test_client().post(
+        "/webhooks/twilio/status",
+        data={"MessageSid": sid, "MessageStatus": "failed"},
+        headers={"X-Twilio-Signature": "forged"},
+    )
     assert response.status_code == 403 and _only_row(db).status == "sent"
 
 
@@ -235,10 +252,18 @@ def test_retries_are_bounded(sms_app, fake_twilio, community, db, clock):
 
 
 def test_an_unreachable_api_is_retried(app, community, db, clock):
-    app.config.update({"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                       "TWILIO_API_URL": "http://127.0.0.1:9", "PUBLIC_URL": PUBLIC})
+    app.config.update(
+        {
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_URL": "http://127.0.0.1:9",
+            "PUBLIC_URL": PUBLIC,
+        }
+    )
+
     class Nowhere:
         url, sent = "", []
+
     Phone(app, Nowhere).text("hi")
     row = _only_row(db)
     assert (row.status, row.error_code) == ("queued", "network")
@@ -253,8 +278,9 @@ def test_other_errors_fail_with_the_code_recorded(sms_app, fake_twilio, communit
 
 
 @pytest.mark.parametrize("sender", ["not-a-number", "VODAFONE"])
-def test_a_sender_no_resident_could_be_is_stored_but_not_answered(sms_app, fake_twilio, community,
-                                                                   db, sender):
+def test_a_sender_no_resident_could_be_is_stored_but_not_answered(
+    sms_app, fake_twilio, community, db, sender
+):
     """An alphanumeric sender ID or a garbled From: no resident, no identity, no reply (it
     would cost money and fail); the message is kept, without its words."""
     client = sms_app.test_client()
@@ -277,6 +303,7 @@ def test_sends_are_paced_per_sending_number(sms_app, fake_twilio, community, mak
     rate; another number keeps its own pace. The pacer runs on a fake clock, so the test
     asserts the waits themselves, not the jitter of HTTP calls on a busy machine."""
     from channels.pacing import Pacer
+
     make_community(name="Hillside", slug="hillside", join_code="HILLSIDE", sms_number=OTHER)
     sms_app.config["SMS_SEGMENTS_PER_SECOND"] = 20
     phones = [Phone(sms_app, fake_twilio, f"+4477009001{n:02d}") for n in range(12)]
@@ -293,6 +320,7 @@ def test_sends_are_paced_per_sending_number(sms_app, fake_twilio, community, mak
         def wait(self, key, units=1):
             paced.wait(key, units)
             let_go.setdefault(key, []).append(round(now[0], 6))
+
     channel.pacer = Recording()
     phones[0].receive()
     assert len(fake_twilio.sent) == 12
@@ -305,9 +333,11 @@ def test_sends_are_paced_per_sending_number(sms_app, fake_twilio, community, mak
 def test_a_reply_outside_gsm7_is_counted_as_ucs2(sms_app, fake_twilio, community, db, clock):
     from bot.domain import ledger
     from models import Community
+
     with db.transaction() as session:
-        ledger.post_update(session, session.scalars(select(Community)).one(),
-                           "Diolch! Caffi'r Ŵyl opens Saturday", clock())
+        ledger.post_update(
+            session, session.scalars(select(Community)).one(), "Diolch! Caffi'r Ŵyl opens Saturday", clock()
+        )
     phone = Phone(sms_app, fake_twilio)
     phone.text("hi")
     phone.text("YES")
@@ -333,11 +363,13 @@ def test_voting_by_sms(sms_app, fake_twilio, community, db, cp, clock):
     assert "your vote is in: 2 a mural" in phone.text("VOTE 2")[0]
     with db.transaction() as session:
         from models import Ballot
+
         assert session.scalars(select(Ballot.choices)).all() == [[2]]
 
 
 def test_a_number_that_opted_out_at_the_carrier_is_reachable_again_when_it_writes(
-        sms_app, fake_twilio, community, db, cp):
+    sms_app, fake_twilio, community, db, cp
+):
     phone = Phone(sms_app, fake_twilio)
     phone.text("hi")
     phone.text("YES")
@@ -346,13 +378,16 @@ def test_a_number_that_opted_out_at_the_carrier_is_reachable_again_when_it_write
     assert "already in" in phone.text("START")[0]  # START lifts the carrier's block, and reaches us
     with db.transaction() as session:
         assert session.scalars(select(Identity)).one().unreachable is None
-    assert "Sent to 1 member." in cp("budget", "update", "--community", "riverside", "--text",
-                                      "News!", "--broadcast").output
+    assert (
+        "Sent to 1 member."
+        in cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast").output
+    )
     assert "budget news: News!" in phone.receive()[0]
 
 
-def test_a_flood_from_one_number_gets_a_few_answers_and_one_slow_down(sms_app, fake_twilio, community,
-                                                                      db, clock):
+def test_a_flood_from_one_number_gets_a_few_answers_and_one_slow_down(
+    sms_app, fake_twilio, community, db, clock
+):
     phone = Phone(sms_app, fake_twilio)
     phone.text("YES")
     replies = [phone.text("BUDGET") for _ in range(30)]

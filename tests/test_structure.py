@@ -1,6 +1,8 @@
 """The shape we promised: migrations match the models; dependencies point one way."""
+
 import ast
 import itertools
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -40,24 +42,30 @@ def _imports(package: str, depth: int = 1) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("package, forbidden", [
-    ("channels", {"bot", "models", "scheduler", "sqlalchemy"}),
-    ("models", {"bot", "channels", "scheduler", "flask"}),
-    ("bot", {"scheduler", "twilio", "telegram", "apscheduler"}),
-])
+@pytest.mark.parametrize(
+    "package, forbidden",
+    [
+        ("channels", {"bot", "models", "scheduler", "sqlalchemy"}),
+        ("models", {"bot", "channels", "scheduler", "flask"}),
+        ("bot", {"scheduler", "twilio", "telegram", "apscheduler"}),
+    ],
+)
 def test_dependencies_point_one_way(package, forbidden):
     assert _imports(package) & forbidden == set()
 
 
 # Inside bot/, roles point one way too: texts know no services, services no transport or
 # conversation, and nothing below the web layer knows Flask's views or the CLI.
-@pytest.mark.parametrize("package, forbidden", [
-    ("bot/text", {"bot.domain", "bot.messaging", "bot.dialogue", "bot.web", "bot.cli"}),
-    ("bot/domain", {"bot.messaging", "bot.dialogue", "bot.web", "bot.cli"}),
-    ("bot/dialogue", {"bot.messaging", "bot.web", "bot.cli"}),
-    ("bot/messaging", {"bot.web", "bot.cli"}),
-    ("bot/web", {"bot.cli"}),
-])
+@pytest.mark.parametrize(
+    "package, forbidden",
+    [
+        ("bot/text", {"bot.domain", "bot.messaging", "bot.dialogue", "bot.web", "bot.cli"}),
+        ("bot/domain", {"bot.messaging", "bot.dialogue", "bot.web", "bot.cli"}),
+        ("bot/dialogue", {"bot.messaging", "bot.web", "bot.cli"}),
+        ("bot/messaging", {"bot.web", "bot.cli"}),
+        ("bot/web", {"bot.cli"}),
+    ],
+)
 def test_roles_inside_bot_point_one_way(package, forbidden):
     assert _imports(package, depth=2) & forbidden == set()
 
@@ -73,21 +81,27 @@ def test_sqlite_connections_are_set_up_for_concurrent_use(tmp_path):
         with engine.connect() as connection:
             pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
             assert (pragma("journal_mode"), pragma("foreign_keys"), pragma("busy_timeout")) == (
-                "wal", 1, 15000)
+                "wal",
+                1,
+                15000,
+            )
     finally:
         engine.dispose()
 
 
-@pytest.mark.parametrize("table, good, bad", [
-    ("resident", "active", "activ"),
-    ("outbox_message", "cancelled", "canceled"),
-    ("idea", "not_funded", "not funded"),
-    ("round", "open", "opened"),
-    ("conversation", "ballot", "ballots"),
-])
+@pytest.mark.parametrize(
+    "table, good, bad",
+    [
+        ("resident", "active", "activ"),
+        ("outbox_message", "cancelled", "canceled"),
+        ("idea", "not_funded", "not funded"),
+        ("round", "open", "opened"),
+        ("conversation", "ballot", "ballots"),
+    ],
+)
 def test_the_database_refuses_a_state_the_code_does_not_know(database_url, table, good, bad):
     """Every status and step is checked by the database itself, on SQLite and PostgreSQL."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm import Session
@@ -95,24 +109,43 @@ def test_the_database_refuses_a_state_the_code_does_not_know(database_url, table
     from bot.domain.communities import create_community
     from models import Conversation, Idea, OutboxMessage, Resident, Round
 
-    now = datetime(2026, 11, 26, 10, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 26, 10, tzinfo=UTC)
     engine = make_engine(database_url)
     serial = itertools.count()
 
     def row(session, value):
-        community = create_community(session, name="Cove", slug=f"c{next(serial)}", join_code=f"CODE{next(serial)}",
-                                     budget_total_pence=100, sms_number=None, now=now)
-        resident = Resident(community_id=community.id, status=value if table == "resident" else "active",
-                            created_at=now)
+        community = create_community(
+            session,
+            name="Cove",
+            slug=f"c{next(serial)}",
+            join_code=f"CODE{next(serial)}",
+            budget_total_pence=100,
+            sms_number=None,
+            now=now,
+        )
+        resident = Resident(
+            community_id=community.id, status=value if table == "resident" else "active", created_at=now
+        )
         session.add(resident)
         session.flush()
         return {
             "resident": lambda: resident,
             "outbox_message": lambda: OutboxMessage(channel="sms", status=value, created_at=now),
             "idea": lambda: Idea(community_id=community.id, number=1, text="x", status=value, created_at=now),
-            "round": lambda: Round(community_id=community.id, title="r", method="approval", rule="greedy",
-                                   budget_pence=1, status=value, opens_at=now, closes_at=now, created_at=now),
-            "conversation": lambda: Conversation(resident_id=resident.id, step=value, data={}, updated_at=now),
+            "round": lambda: Round(
+                community_id=community.id,
+                title="r",
+                method="approval",
+                rule="greedy",
+                budget_pence=1,
+                status=value,
+                opens_at=now,
+                closes_at=now,
+                created_at=now,
+            ),
+            "conversation": lambda: Conversation(
+                resident_id=resident.id, step=value, data={}, updated_at=now
+            ),
         }[table]()
 
     try:

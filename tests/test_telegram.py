@@ -1,4 +1,5 @@
 """Telegram, end to end: real-shaped updates through the webhook, the real Bot out to a local fake."""
+
 import itertools
 import logging
 from datetime import timedelta
@@ -26,9 +27,13 @@ update_ids = itertools.count(500_000)
 
 @pytest.fixture
 def tg_app(app, fake_telegram):
-    app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
-                      TELEGRAM_API_URL=fake_telegram.url, TELEGRAM_CHAT_MESSAGES_PER_SECOND=1000,
-                      TELEGRAM_MESSAGES_PER_SECOND=1000)
+    app.config.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_API_URL=fake_telegram.url,
+        TELEGRAM_CHAT_MESSAGES_PER_SECOND=1000,
+        TELEGRAM_MESSAGES_PER_SECOND=1000,
+    )
     return app
 
 
@@ -44,9 +49,17 @@ def user(user_id: int, name: str = "Ann") -> dict:
 
 
 def message_update(user_id: int, text: str | None = None, chat_type: str = "private", **extra) -> dict:
-    message = {"message_id": next(update_ids) % 1000, "date": 1795600000, "from": user(user_id),
-               "chat": {"id": user_id if chat_type == "private" else -100123, "type": chat_type,
-                        "first_name": "Ann"}, **extra}
+    message = {
+        "message_id": next(update_ids) % 1000,
+        "date": 1795600000,
+        "from": user(user_id),
+        "chat": {
+            "id": user_id if chat_type == "private" else -100123,
+            "type": chat_type,
+            "first_name": "Ann",
+        },
+        **extra,
+    }
     if text is not None:
         message["text"] = text
         if text.startswith("/"):
@@ -55,11 +68,22 @@ def message_update(user_id: int, text: str | None = None, chat_type: str = "priv
 
 
 def callback_update(user_id: int, data: str) -> dict:
-    return {"update_id": next(update_ids), "callback_query": {
-        "id": f"cbq{next(update_ids)}", "from": user(user_id), "chat_instance": "-8812", "data": data,
-        "message": {"message_id": 7, "date": 1795600000, "text": "Hi!",
-                    "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
-                    "from": {"id": 4242, "is_bot": True, "first_name": "Common Purse"}}}}
+    return {
+        "update_id": next(update_ids),
+        "callback_query": {
+            "id": f"cbq{next(update_ids)}",
+            "from": user(user_id),
+            "chat_instance": "-8812",
+            "data": data,
+            "message": {
+                "message_id": 7,
+                "date": 1795600000,
+                "text": "Hi!",
+                "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
+                "from": {"id": 4242, "is_bot": True, "first_name": "Common Purse"},
+            },
+        },
+    }
 
 
 class TelegramUser:
@@ -163,16 +187,32 @@ def test_a_redelivered_update_changes_nothing(tg_user, community, db):
     assert count(db, InboundLog) == 1 and count(db, OutboxMessage) == 1
 
 
-@pytest.mark.parametrize("update", [
-    {"update_id": 1, "edited_message": {"message_id": 1, "date": 1795600000, "text": "edit",
-                                        "chat": {"id": 111, "type": "private"}, "from": user(111)}},
-    {"update_id": 2, "my_chat_member": {"chat": {"id": 111, "type": "private"}, "from": user(111),
-                                        "date": 1795600000,
-                                        "old_chat_member": {"status": "member", "user": user(4242)},
-                                        "new_chat_member": {"status": "kicked", "user": user(4242),
-                                                            "until_date": 0}}},
-    message_update(111, "hello group", chat_type="group"),
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        {
+            "update_id": 1,
+            "edited_message": {
+                "message_id": 1,
+                "date": 1795600000,
+                "text": "edit",
+                "chat": {"id": 111, "type": "private"},
+                "from": user(111),
+            },
+        },
+        {
+            "update_id": 2,
+            "my_chat_member": {
+                "chat": {"id": 111, "type": "private"},
+                "from": user(111),
+                "date": 1795600000,
+                "old_chat_member": {"status": "member", "user": user(4242)},
+                "new_chat_member": {"status": "kicked", "user": user(4242), "until_date": 0},
+            },
+        },
+        message_update(111, "hello group", chat_type="group"),
+    ],
+)
 def test_other_updates_are_acknowledged_and_ignored(tg_user, community, db, fake_telegram, update):
     assert tg_user.deliver(update) == []
     assert count(db, InboundLog) == 0 and fake_telegram.sent() == []
@@ -181,19 +221,32 @@ def test_other_updates_are_acknowledged_and_ignored(tg_user, community, db, fake
 def test_a_sticker_gets_a_helpful_answer(tg_user, community):
     tg_user.send("/start RIVERSIDE")
     tg_user.press("YES")
-    sticker = {"file_id": "x", "file_unique_id": "y", "width": 512, "height": 512,
-               "is_animated": False, "is_video": False, "type": "regular"}
+    sticker = {
+        "file_id": "x",
+        "file_unique_id": "y",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+    }
     assert "didn't understand" in tg_user.deliver(message_update(111, None, sticker=sticker))[0]
 
 
 @pytest.fixture
 def phone_community(make_community):
-    return make_community(slug="oneperson", join_code="ONEVOTE", sms_number="+441632960003",
-                          name="One Person", verification="phone")
+    return make_community(
+        slug="oneperson",
+        join_code="ONEVOTE",
+        sms_number="+441632960003",
+        name="One Person",
+        verification="phone",
+    )
 
 
 def test_sharing_your_own_contact_links_telegram_to_your_sms_membership(
-        tg_user, phone_community, db, new_chat):
+    tg_user, phone_community, db, new_chat
+):
     sms = new_chat("oneperson", "+447700900123")  # the same person texted first
     sms.say("hello")
     sms.say("YES")
@@ -262,6 +315,7 @@ def test_chat_not_found_marks_the_identity_invalid(tg_user, community, db, fake_
 def test_a_message_with_more_buttons_than_telegram_takes_goes_without_them(tg_app, fake_telegram):
     """The Bot API refuses over 100 buttons (the fake does too): the text still goes."""
     from channels.messages import Address, Choice, OutboundMessage
+
     client = configured_channels(tg_app)["telegram"]
     try:
         many = tuple(Choice(f"Project {n}", f"PROJECT {n}") for n in range(1, 102))
@@ -275,11 +329,14 @@ def test_a_message_with_more_buttons_than_telegram_takes_goes_without_them(tg_ap
 
 
 def test_network_errors_are_retried(app, community, db, fake_telegram):
-    app.config.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
-                      TELEGRAM_API_URL="http://127.0.0.1:9/bot")
+    app.config.update(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_URL="http://127.0.0.1:9/bot"
+    )
     channels = configured_channels(app)
     try:
-        TelegramUser(app, fake_telegram, Dispatcher(db, channels, app.config["CLOCK"])).send("/start RIVERSIDE")
+        TelegramUser(app, fake_telegram, Dispatcher(db, channels, app.config["CLOCK"])).send(
+            "/start RIVERSIDE"
+        )
     finally:
         channels["telegram"].close()
     row = _last_row(db)
@@ -293,6 +350,7 @@ def test_messages_to_one_chat_are_paced(tg_app, fake_telegram, community, db, cl
     from bot.domain.outbox import enqueue
     from channels.messages import Address
     from channels.pacing import Pacer
+
     tg_app.config["TELEGRAM_CHAT_MESSAGES_PER_SECOND"] = 5
     with db.transaction() as session:
         for n in range(4):
@@ -309,6 +367,7 @@ def test_messages_to_one_chat_are_paced(tg_app, fake_telegram, community, db, cl
         def wait(self, key, units=1):
             paced.wait(key, units)
             let_go.append((key, round(now[0], 6)))
+
     client.chat_pacer = Recording()
     try:
         Dispatcher(db, channels, clock).run_once()
@@ -317,8 +376,7 @@ def test_messages_to_one_chat_are_paced(tg_app, fake_telegram, community, db, cl
     assert fake_telegram.texts(111) == ["news 0", "news 1", "news 2", "news 3"]
     assert fake_telegram.texts(222) == ["other chat"]
     # Four messages to one chat at 5 a second go 0.2 s apart; the other chat goes at once.
-    assert let_go == [("111", 100.0), ("111", 100.2), ("111", 100.4), ("111", 100.6),
-                      ("222", 100.6)]
+    assert let_go == [("111", 100.0), ("111", 100.2), ("111", 100.4), ("111", 100.6), ("222", 100.6)]
 
 
 def test_the_token_never_reaches_the_logs(tg_user, community, caplog, tg_app, db):
@@ -338,19 +396,24 @@ def test_set_and_delete_the_webhook(cp, tg_app, fake_telegram):
     tg_app.config["PUBLIC_URL"] = "https://purse.example.org/"
     result = cp("telegram", "set-webhook")
     assert result.exit_code == 0, result.output
-    assert fake_telegram.webhook == {"url": "https://purse.example.org/webhooks/telegram",
-                                     "secret_token": SECRET,
-                                     "allowed_updates": ["message", "callback_query"]}
+    assert fake_telegram.webhook == {
+        "url": "https://purse.example.org/webhooks/telegram",
+        "secret_token": SECRET,
+        "allowed_updates": ["message", "callback_query"],
+    }
     assert cp("telegram", "delete-webhook").exit_code == 0
     assert fake_telegram.webhook is None
 
 
-@pytest.mark.parametrize("setting, value, message", [
-    ("PUBLIC_URL", None, "set COMMONPURSE_PUBLIC_URL"),
-    ("PUBLIC_URL", "http://plain.example.org", "set COMMONPURSE_PUBLIC_URL"),
-    ("TELEGRAM_WEBHOOK_SECRET", None, "set COMMONPURSE_TELEGRAM_WEBHOOK_SECRET"),
-    ("TELEGRAM_BOT_TOKEN", None, "set COMMONPURSE_TELEGRAM_BOT_TOKEN"),
-])
+@pytest.mark.parametrize(
+    "setting, value, message",
+    [
+        ("PUBLIC_URL", None, "set COMMONPURSE_PUBLIC_URL"),
+        ("PUBLIC_URL", "http://plain.example.org", "set COMMONPURSE_PUBLIC_URL"),
+        ("TELEGRAM_WEBHOOK_SECRET", None, "set COMMONPURSE_TELEGRAM_WEBHOOK_SECRET"),
+        ("TELEGRAM_BOT_TOKEN", None, "set COMMONPURSE_TELEGRAM_BOT_TOKEN"),
+    ],
+)
 def test_set_webhook_explains_what_is_missing(cp, tg_app, setting, value, message):
     tg_app.config["PUBLIC_URL"] = "https://purse.example.org"
     tg_app.config[setting] = value
@@ -359,8 +422,9 @@ def test_set_webhook_explains_what_is_missing(cp, tg_app, setting, value, messag
     assert len(result.output.strip().splitlines()) == 1
 
 
-def test_polling_handles_each_update_once_across_restarts(cp, tg_app, fake_telegram, community, db,
-                                                          dispatcher):
+def test_polling_handles_each_update_once_across_restarts(
+    cp, tg_app, fake_telegram, community, db, dispatcher
+):
     fake_telegram.updates = [message_update(111, "/start RIVERSIDE"), callback_update(111, "YES")]
     result = cp("telegram", "poll", "--once", "--timeout", "0")
     assert result.exit_code == 0, result.output
@@ -400,6 +464,7 @@ def test_voting_with_toggle_buttons_and_submit(cp, tg_user, community, db):
     assert tg_user.last_response["method"] == "answerCallbackQuery"
     with db.transaction() as session:
         from models import Ballot
+
         assert session.scalars(select(Ballot.choices)).all() == [[2]]
 
 
@@ -414,6 +479,7 @@ def test_a_button_kept_from_an_earlier_round_votes_in_no_other(cp, tg_user, comm
     must not vote for round 2's option 1 (another idea)."""
     from bot.text.catalogue import render
     from models import Ballot
+
     _round_with_two_options(cp, tg_user, "choose-one")
     assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
     tg_user.send("IDEA a skate ramp")
@@ -422,16 +488,34 @@ def test_a_button_kept_from_an_earlier_round_votes_in_no_other(cp, tg_user, comm
     tg_user.send("£1k")
     for number in ("3", "4"):
         assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
-    assert cp("round", "create", "--community", "riverside", "--title", "Play", "--method",
-              "choose-one", "--ideas", "3,4", "--opens", "2026-11-26 09:00", "--closes",
-              "2026-11-30 18:00").exit_code == 0
+    assert (
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Play",
+            "--method",
+            "choose-one",
+            "--ideas",
+            "3,4",
+            "--opens",
+            "2026-11-26 09:00",
+            "--closes",
+            "2026-11-30 18:00",
+        ).exit_code
+        == 0
+    )
     assert cp("round", "open", "--community", "riverside", "2").exit_code == 0
     tg_user.receive()
     clock.advance(minutes=2)  # past the flood limit of its many messages
     stale, current = tg_user.press("VOTE 1 @1")
     assert stale == render("vote_stale_button", "en") and current.startswith("Play")
-    assert [b["callback_data"] for row in tg_user.keyboard()["inline_keyboard"] for b in row] == \
-        ["VOTE 1 @2", "VOTE 2 @2"]
+    assert [b["callback_data"] for row in tg_user.keyboard()["inline_keyboard"] for b in row] == [
+        "VOTE 1 @2",
+        "VOTE 2 @2",
+    ]
     with db.transaction() as session:
         assert session.scalars(select(Ballot.round_id)).all() == []  # the stale press voted nowhere
     assert "your vote is in: 1 a skate ramp" in tg_user.press("VOTE 1 @2")[0]
@@ -450,6 +534,7 @@ def test_one_person_on_sms_and_telegram_has_one_ballot(cp, tg_user, phone_commun
     tg_user.press("VOTE 2")
     with db.transaction() as session:
         from models import Ballot
+
         assert session.scalars(select(Ballot.choices)).all() == [[2]]
 
 
@@ -462,11 +547,17 @@ def test_a_telegram_update_with_nul_bytes_is_answered_once(tg_user, community, d
     assert "IDEA lights on the path" in bodies
 
 
-@pytest.mark.parametrize("update", [
-    {"update_id": 9, "message": {"message_id": 1, "date": 1795600000, "chat": "not a chat"}},
-    {"update_id": 10, "callback_query": {"id": "x", "from": "nobody", "chat_instance": "1"}},
-    {"update_id": 11, "message": {"message_id": 1, "date": "soon", "chat": {"id": [1, 2], "type": "private"}}},
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"update_id": 9, "message": {"message_id": 1, "date": 1795600000, "chat": "not a chat"}},
+        {"update_id": 10, "callback_query": {"id": "x", "from": "nobody", "chat_instance": "1"}},
+        {
+            "update_id": 11,
+            "message": {"message_id": 1, "date": "soon", "chat": {"id": [1, 2], "type": "private"}},
+        },
+    ],
+)
 def test_malformed_telegram_updates_are_acknowledged_and_dropped(tg_user, community, db, update):
     assert tg_user.post(update).status_code == 200
     with db.transaction() as session:
@@ -482,6 +573,7 @@ def speaking(update: dict, language_code: str) -> dict:
 
 def test_a_newcomer_starts_in_their_apps_language_where_it_is_offered(tg_user, make_community, db):
     from bot.text.catalogue import render
+
     make_community(languages=["en", "cy"])
     (welcome,) = tg_user.deliver(speaking(message_update(tg_user.id, "/start RIVERSIDE"), "cy"))
     assert welcome == render("welcome_telegram", "cy", community="Riverside Big Local")
@@ -492,6 +584,7 @@ def test_a_newcomer_starts_in_their_apps_language_where_it_is_offered(tg_user, m
 
 def test_an_app_language_the_community_does_not_offer_leaves_its_default(tg_user, make_community, db):
     from bot.text.catalogue import render
+
     make_community(languages=["en", "cy"])
     welcome, offer = tg_user.deliver(speaking(message_update(tg_user.id, "/start RIVERSIDE"), "pl"))
     assert welcome == render("welcome_telegram", "en", community="Riverside Big Local")
@@ -500,12 +593,12 @@ def test_an_app_language_the_community_does_not_offer_leaves_its_default(tg_user
 
 def test_language_buttons_switch_the_language(tg_user, make_community, db):
     from bot.text.catalogue import render
+
     make_community(languages=["en", "cy", "pl"])
     tg_user.send("/start RIVERSIDE")
     tg_user.press("YES")
     (menu,) = tg_user.send("LANGUAGE")
     assert menu == render("language_menu", "en", choices="English, Cymraeg, Polski")
-    buttons = [(b["text"], b["callback_data"]) for row in tg_user.keyboard()["inline_keyboard"]
-               for b in row]
+    buttons = [(b["text"], b["callback_data"]) for row in tg_user.keyboard()["inline_keyboard"] for b in row]
     assert buttons == [("English", "LANGUAGE en"), ("Cymraeg", "LANGUAGE cy"), ("Polski", "LANGUAGE pl")]
     assert tg_user.press("LANGUAGE pl") == [render("language_set", "pl")]

@@ -1,5 +1,6 @@
 """STOP, DELETE and dead addresses withdraw what was still waiting to go; erasure works in
 any state; hostile bytes from providers are stored safely and answered, never a 500."""
+
 import json
 
 import pytest
@@ -15,8 +16,10 @@ from tests.test_sms import PUBLIC, Phone, inbound, signed, twilio_config
 
 def _statuses(db):
     with db.transaction() as session:
-        return [(row.body, row.status) for row in
-                session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        return [
+            (row.body, row.status)
+            for row in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
 
 
 def _broadcast(db, clock, text="The garden opened on Saturday"):
@@ -52,8 +55,7 @@ def test_delete_after_stop_erases_at_once(member, db):
     with db.transaction() as session:
         assert session.scalars(select(Identity)).all() == []
         assert session.scalars(select(Resident)).one().status == "erased"
-        assert all(log.body is None and log.sender is None
-                   for log in session.scalars(select(InboundLog)))
+        assert all(log.body is None and log.sender is None for log in session.scalars(select(InboundLog)))
 
 
 def test_erasure_withdraws_queued_news(member, db, clock):
@@ -63,8 +65,7 @@ def test_erasure_withdraws_queued_news(member, db, clock):
     assert (None, "cancelled") in _statuses(db)
 
 
-def test_a_carrier_opt_out_withdraws_what_is_queued_for_that_number(app, fake_twilio, community, db,
-                                                                    clock):
+def test_a_carrier_opt_out_withdraws_what_is_queued_for_that_number(app, fake_twilio, community, db, clock):
     app.config.update(twilio_config(fake_twilio))
     phone = Phone(app, fake_twilio)
     phone.text("YES")
@@ -73,16 +74,18 @@ def test_a_carrier_opt_out_withdraws_what_is_queued_for_that_number(app, fake_tw
     _broadcast(db, clock, "second")  # queued; then Twilio reports the first was refused
     with db.transaction() as session:
         sid = session.scalar(select(OutboxMessage.provider_id).where(OutboxMessage.body == "first"))
-    report = {"MessageSid": sid, "MessageStatus": "undelivered",
-              "ErrorCode": "21610"}
-    response = app.test_client().post("/webhooks/twilio/status", data=report,
-                                      headers=signed(report, PUBLIC + "/webhooks/twilio/status"))
+    report = {"MessageSid": sid, "MessageStatus": "undelivered", "ErrorCode": "21610"}
+    response = app.test_client().post(
+        "/webhooks/twilio/status", data=report, headers=signed(report, PUBLIC + "/webhooks/twilio/status")
+    )
     assert response.status_code == 204
     assert phone.receive() == []
     assert ("second", "cancelled") in _statuses(db)
 
 
-@pytest.mark.parametrize("body", ["IDEA benches\x00 by the pond", "\x1b[2J\x1b[HIDEA clear", "\x07\r\nIDEA bell"])
+@pytest.mark.parametrize(
+    "body", ["IDEA benches\x00 by the pond", "\x1b[2J\x1b[HIDEA clear", "\x07\r\nIDEA bell"]
+)
 def test_hostile_bytes_by_sms_are_stored_clean_and_answered(app, fake_twilio, community, db, body):
     app.config.update(twilio_config(fake_twilio))
     phone = Phone(app, fake_twilio)

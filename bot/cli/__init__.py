@@ -1,4 +1,5 @@
 """The `commonpurse` command: Flask's CLI conventions, one-line errors, exit code 2 for bad input."""
+
 import os
 import sys
 from importlib import metadata
@@ -29,8 +30,7 @@ class CommonPurseGroup(FlaskGroup):
     def __init__(self, **extra):
         # No .env files either: an undocumented file in the working folder would quietly
         # switch the database.
-        super().__init__(add_default_commands=False, add_version_option=False, load_dotenv=False,
-                         **extra)
+        super().__init__(add_default_commands=False, add_version_option=False, load_dotenv=False, **extra)
         self.params = [p for p in self.params if p.name not in FLASK_OPTIONS] + [_version_option()]
 
     def _load_plugin_commands(self) -> None:
@@ -59,8 +59,7 @@ class CommonPurseGroup(FlaskGroup):
         try:
             # What a command changes is recorded in the audit trail as whoever ran it.
             with audit_trail.acting_as(os.environ.get("COMMONPURSE_ORGANISER") or "cli"):
-                result = super().main(args, prog_name or "commonpurse", complete_var, False,
-                                      **extra)
+                result = super().main(args, prog_name or "commonpurse", complete_var, False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
             # `commonpurse` alone: the help, whole, not squeezed into one error line.
             click.echo(exc.ctx.get_help())
@@ -114,9 +113,12 @@ def _refuse_repeats(group: click.Group, ctx: click.Context, args: list[str]) -> 
             return
     if command is None or isinstance(command, click.Group):
         return
-    single = {name for param in command.params if isinstance(param, click.Option)
-              and not param.multiple and not param.count and not param.is_flag
-              for name in param.opts + param.secondary_opts}
+    single = {
+        name
+        for param in command.params
+        if isinstance(param, click.Option) and not param.multiple and not param.count and not param.is_flag
+        for name in param.opts + param.secondary_opts
+    }
     seen = set()
     for word in words:
         if word == "--":
@@ -130,12 +132,20 @@ def _refuse_repeats(group: click.Group, ctx: click.Context, args: list[str]) -> 
 
 def _version_option() -> click.Option:
     """`--version`: this program's version, not Python's, Flask's and Werkzeug's."""
+
     def show(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         if value and not ctx.resilient_parsing:
             click.echo(f"commonpurse {_version()}")
             ctx.exit()
-    return click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
-                        callback=show, help="Show the version and exit.")
+
+    return click.Option(
+        ["--version"],
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=show,
+        help="Show the version and exit.",
+    )
 
 
 def _version() -> str:
@@ -189,10 +199,25 @@ def _build() -> click.Group:
         telegram,
     )
 
-    group = CommonPurseGroup(create_app=lambda: create_app(), name="commonpurse",
-                             help="Common Purse: residents decide how the community budget is spent.")
-    for module in (database, community, organisers, ideas, rounds, budget, projects, digest, audit,
-                   chat, run, telegram):
+    group = CommonPurseGroup(
+        create_app=lambda: create_app(),
+        name="commonpurse",
+        help="Common Purse: residents decide how the community budget is spent.",
+    )
+    for module in (
+        database,
+        community,
+        organisers,
+        ideas,
+        rounds,
+        budget,
+        projects,
+        digest,
+        audit,
+        chat,
+        run,
+        telegram,
+    ):
         module.register(group)
     return group
 

@@ -1,4 +1,5 @@
 """`commonpurse audit`: who changed what in a community's money, ideas and rounds."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -18,9 +19,15 @@ COLUMNS = [("WHEN (UTC)", "at"), ("WHO", "actor"), ("WHAT", "subject"), ("CHANGE
 def audit(slug: str, limit: int | None, as_json: bool) -> None:
     """List organisers' changes to money, ideas and rounds, oldest first."""
     with get_db().transaction() as session:
-        rows = [{"at": e.created_at.strftime("%Y-%m-%d %H:%M:%S") if not as_json
-                 else e.created_at.isoformat(), "actor": e.actor, "subject": e.subject,
-                 "action": e.action} for e in entries(session, by_slug(session, slug), limit)]
+        rows = [
+            {
+                "at": e.created_at.strftime("%Y-%m-%d %H:%M:%S") if not as_json else e.created_at.isoformat(),
+                "actor": e.actor,
+                "subject": e.subject,
+                "action": e.action,
+            }
+            for e in entries(session, by_slug(session, slug), limit)
+        ]
     emit(rows, COLUMNS, as_json)
 
 

@@ -1,6 +1,7 @@
 """`commonpurse budget allocate|spend|void|close|update|show`: the ledger.
 
 Allocations and spending are numbered per community; a mistake is corrected, never edited."""
+
 import click
 from flask.cli import AppGroup
 
@@ -17,8 +18,12 @@ from bot.text.organiser_text import plain, refuse_controls
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
 organiser_option = click.option(
-    "--as", "organiser", envvar="COMMONPURSE_ORGANISER", metavar="EMAIL",
-    help="Your email, recorded on the correction (default: $COMMONPURSE_ORGANISER).")
+    "--as",
+    "organiser",
+    envvar="COMMONPURSE_ORGANISER",
+    metavar="EMAIL",
+    help="Your email, recorded on the correction (default: $COMMONPURSE_ORGANISER).",
+)
 
 
 @budget_group.command("allocate")
@@ -30,11 +35,14 @@ def allocate(slug, amount, title, idea_number) -> None:
     """Commit money to a project."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        allocation = ledger.allocate(session, community, title=title, amount_pence=amount,
-                                     idea_number=idea_number, now=now())
+        allocation = ledger.allocate(
+            session, community, title=title, amount_pence=amount, idea_number=idea_number, now=now()
+        )
         left = ledger.summary(session, community).remaining
-        done = (f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
-                f"Still to decide: {format_pence(left)}.")
+        done = (
+            f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
+            f"Still to decide: {format_pence(left)}."
+        )
     echo(done)  # once committed, so a reader who left (`| head`) cannot undo the entry
 
 
@@ -42,20 +50,34 @@ def allocate(slug, amount, title, idea_number) -> None:
 @community_option
 @click.option("--amount", required=True, type=MONEY, help="e.g. £3,250.")
 @click.option("--description", required=True, help="What the money paid for.")
-@click.option("--allocation", "allocation_number", type=ID,
-              help="The number of the allocation this spending belongs to.")
+@click.option(
+    "--allocation",
+    "allocation_number",
+    type=ID,
+    help="The number of the allocation this spending belongs to.",
+)
 @click.option("--date", "spent_on", type=DAY, help="When it was paid (default today).")
-@click.option("--over-allocation", is_flag=True,
-              help="Record it even beyond what is left of the allocation or the budget.")
+@click.option(
+    "--over-allocation",
+    is_flag=True,
+    help="Record it even beyond what is left of the allocation or the budget.",
+)
 def spend(slug, amount, description, allocation_number, spent_on, over_allocation) -> None:
     """Record money paid out."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         current = now()
         try:
-            entry = ledger.spend(session, community, description=description, amount_pence=amount,
-                                 allocation_number=allocation_number, over_allocation=over_allocation,
-                                 spent_on=spent_on or current.date(), now=current)
+            entry = ledger.spend(
+                session,
+                community,
+                description=description,
+                amount_pence=amount,
+                allocation_number=allocation_number,
+                over_allocation=over_allocation,
+                spent_on=spent_on or current.date(),
+                now=current,
+            )
         except ledger.Overspend as exc:
             raise InvalidInput(f"{exc}; add --over-allocation to record it anyway") from None
         note = " Recorded over allocation, as you said." if entry.over_allocation else ""
@@ -66,9 +88,13 @@ def spend(slug, amount, description, allocation_number, spent_on, over_allocatio
 @budget_group.command("void")
 @community_option
 @click.option("--spend", "spending_number", type=ID, help="The spending's number.")
-@click.option("--allocation", "allocation_number", type=ID,
-              help="The allocation's number (releases it; nothing may be spent against it).")
-@click.option("--reason", required=True, help="Why it is void, e.g. \"typed twice\".")
+@click.option(
+    "--allocation",
+    "allocation_number",
+    type=ID,
+    help="The allocation's number (releases it; nothing may be spent against it).",
+)
+@click.option("--reason", required=True, help='Why it is void, e.g. "typed twice".')
 @organiser_option
 def void(slug, spending_number, allocation_number, reason, organiser) -> None:
     """Void a spending or an allocation with a correcting entry; the original stays on record."""
@@ -78,37 +104,44 @@ def void(slug, spending_number, allocation_number, reason, organiser) -> None:
         community = by_slug(session, slug)
         if spending_number is not None:
             entry = f"Spending {spending_number}"
-            correction = ledger.void_spending(session, community, spending_number, reason=reason,
-                                              organiser=organiser, now=now())
+            correction = ledger.void_spending(
+                session, community, spending_number, reason=reason, organiser=organiser, now=now()
+            )
         else:
             entry = f"Allocation {allocation_number}"
-            correction = ledger.void_allocation(session, community, allocation_number, reason=reason,
-                                                organiser=organiser, now=now())
+            correction = ledger.void_allocation(
+                session, community, allocation_number, reason=reason, organiser=organiser, now=now()
+            )
         money = ledger.summary(session, community)
-        done = (f"{entry} is void (correction {correction.number}: {correction.reason}). "
-                f"Spent: {format_pence(money.spent)}. Still to decide: {format_pence(money.remaining)}.")
+        done = (
+            f"{entry} is void (correction {correction.number}: {correction.reason}). "
+            f"Spent: {format_pence(money.spent)}. Still to decide: {format_pence(money.remaining)}."
+        )
     echo(done)
 
 
 @budget_group.command("close")
 @community_option
-@click.option("--allocation", "allocation_number", required=True, type=ID,
-              help="The allocation's number.")
-@click.option("--reason", help="e.g. \"came in under budget\".")
+@click.option("--allocation", "allocation_number", required=True, type=ID, help="The allocation's number.")
+@click.option("--reason", help='e.g. "came in under budget".')
 @organiser_option
 def close(slug, allocation_number, reason, organiser) -> None:
     """Close an allocation: it keeps what was spent; the rest goes back to still to decide."""
     with audit.acting_as(organiser or audit.current_actor()), get_db().transaction() as session:
         community = by_slug(session, slug)
-        correction = ledger.close_allocation(session, community, allocation_number, reason=reason,
-                                             organiser=organiser, now=now())
-        state = ledger.allocation_state(session, ledger.allocation_by_number(
-            session, community, allocation_number))
+        correction = ledger.close_allocation(
+            session, community, allocation_number, reason=reason, organiser=organiser, now=now()
+        )
+        state = ledger.allocation_state(
+            session, ledger.allocation_by_number(session, community, allocation_number)
+        )
         back = max(state.allocation.amount_pence - state.spent, 0)
         left = ledger.summary(session, community).remaining
-        done = (f"Allocation {allocation_number} closed (correction {correction.number}): "
-                f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
-                f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}.")
+        done = (
+            f"Allocation {allocation_number} closed (correction {correction.number}): "
+            f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
+            f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}."
+        )
     echo(done)
 
 
@@ -116,8 +149,9 @@ def close(slug, allocation_number, reason, organiser) -> None:
 @community_option
 @click.option("--text", required=True, help="The news residents see with BUDGET.")
 @click.option("--broadcast", is_flag=True, help="Also send it to every member (once).")
-@click.option("--yes", is_flag=True,
-              help="Send without asking, even if it costs more than two SMS segments each.")
+@click.option(
+    "--yes", is_flag=True, help="Send without asking, even if it costs more than two SMS segments each."
+)
 def update(slug, text, broadcast, yes) -> None:
     """Post a budget update (shown as the latest news by BUDGET).
 
@@ -153,28 +187,36 @@ def show(slug, as_json) -> None:
 def _lines(name: str, obj: dict) -> list[str]:
     """`budget show` for people, from the same JSON scripts get."""
     money = format_pence
-    lines = [name,
-             f"  Total:            {money(obj['total_pence'])}",
-             f"  Committed:        {money(obj['committed_pence'])}",
-             f"  Spent:            {money(obj['spent_pence'])}",
-             f"  Still to decide:  {money(obj['remaining_pence'])}"]
+    lines = [
+        name,
+        f"  Total:            {money(obj['total_pence'])}",
+        f"  Committed:        {money(obj['committed_pence'])}",
+        f"  Spent:            {money(obj['spent_pence'])}",
+        f"  Still to decide:  {money(obj['remaining_pence'])}",
+    ]
     for a in obj["allocations"]:
-        state = {"open": f"{money(a['spent_pence'])} spent",
-                 "closed": f"closed by correction {a['closed_by']}: {money(a['spent_pence'])} spent",
-                 "void": f"void: correction {a['voided_by']}"}[a["status"]]
+        state = {
+            "open": f"{money(a['spent_pence'])} spent",
+            "closed": f"closed by correction {a['closed_by']}: {money(a['spent_pence'])} spent",
+            "void": f"void: correction {a['voided_by']}",
+        }[a["status"]]
         lines.append(f"  Allocation {a['number']}: {money(a['amount_pence'])}  {a['title']}  ({state})")
     for s in obj["spending"]:
         notes = [f"allocation {s['allocation']}"] if s["allocation"] else []
         notes += ["over allocation"] if s["over_allocation"] else []
         notes += [f"void: correction {s['voided_by']}"] if s["voided_by"] else []
-        lines.append(f"  Spending {s['number']}: {money(s['amount_pence'])}  {s['description']} "
-                     f"({', '.join([s['spent_on'], *notes])})")
+        lines.append(
+            f"  Spending {s['number']}: {money(s['amount_pence'])}  {s['description']} "
+            f"({', '.join([s['spent_on'], *notes])})"
+        )
     for c in obj["corrections"]:
         entry = f"allocation {c['allocation']}" if c["allocation"] else f"spending {c['spending']}"
         by = f", by {c['organiser']}" if c["organiser"] else ""
         reason = f": {c['reason']}" if c["reason"] else ""
-        lines.append(f"  Correction {c['number']}: {c['action']} {entry}{reason} "
-                     f"({c['created_at'][:16].replace('T', ' ')} UTC{by})")
+        lines.append(
+            f"  Correction {c['number']}: {c['action']} {entry}{reason} "
+            f"({c['created_at'][:16].replace('T', ' ')} UTC{by})"
+        )
     if obj["latest_update"]:
         lines.append(f"  Latest update: {obj['latest_update']['text']}")
     return lines

@@ -1,4 +1,5 @@
 """`commonpurse chat`: talk to the bot as a resident, through the real engine, outbox and dispatcher."""
+
 import sys
 from typing import TextIO
 

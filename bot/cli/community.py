@@ -1,4 +1,5 @@
 """`commonpurse community create|list`."""
+
 import click
 from flask.cli import AppGroup
 
@@ -18,9 +19,15 @@ from models import VERIFICATION_RULES
 
 community_group = AppGroup("community", help="Communities and their settings.")
 
-COLUMNS = [("SLUG", "slug"), ("NAME", "name"), ("JOIN CODE", "join_code"),
-           ("SMS NUMBER", "sms_number"), ("BUDGET", "budget"), ("VERIFICATION", "verification"),
-           ("AREAS", "postcode_areas")]
+COLUMNS = [
+    ("SLUG", "slug"),
+    ("NAME", "name"),
+    ("JOIN CODE", "join_code"),
+    ("SMS NUMBER", "sms_number"),
+    ("BUDGET", "budget"),
+    ("VERIFICATION", "verification"),
+    ("AREAS", "postcode_areas"),
+]
 
 
 @community_group.command("create")
@@ -29,24 +36,46 @@ COLUMNS = [("SLUG", "slug"), ("NAME", "name"), ("JOIN CODE", "join_code"),
 @click.option("--budget", "budget", required=True, type=MONEY, help="Total budget, e.g. £1,150,000.")
 @click.option("--join-code", required=True, help="Code residents use to join on Telegram.")
 @click.option("--sms-number", help="The community's SMS number (E.164 or UK format).")
-@click.option("--verification", type=click.Choice(VERIFICATION_RULES), default="none",
-              show_default=True, help="Check residents' postcodes before they join.")
-@click.option("--postcode-area", "areas", multiple=True,
-              help="A district (E1) or sector (E1 6) residents must live in; repeat for more.")
+@click.option(
+    "--verification",
+    type=click.Choice(VERIFICATION_RULES),
+    default="none",
+    show_default=True,
+    help="Check residents' postcodes before they join.",
+)
+@click.option(
+    "--postcode-area",
+    "areas",
+    multiple=True,
+    help="A district (E1) or sector (E1 6) residents must live in; repeat for more.",
+)
 @click.option("--timezone", default="Europe/London", show_default=True)
-@click.option("--language", "languages", multiple=True,
-              help="A language residents may choose (en, cy, pl); repeat for more, the default "
-                   "first. Default: en.")
-def create(name, slug, budget, join_code, sms_number, verification, areas, timezone,
-           languages) -> None:
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    help="A language residents may choose (en, cy, pl); repeat for more, the default first. Default: en.",
+)
+def create(name, slug, budget, join_code, sms_number, verification, areas, timezone, languages) -> None:
     """Create a community."""
     with get_db().transaction() as session:
         community = create_community(
-            session, name=name, slug=slug, budget_total_pence=budget, join_code=join_code,
-            sms_number=sms_number, verification=verification, postcode_areas=list(areas),
-            timezone=timezone, languages=list(languages) or ["en"], now=now())
-        done = (f"Created community {community.slug}: {community.name}, budget "
-                f"{format_pence(community.budget_total_pence)}.")
+            session,
+            name=name,
+            slug=slug,
+            budget_total_pence=budget,
+            join_code=join_code,
+            sms_number=sms_number,
+            verification=verification,
+            postcode_areas=list(areas),
+            timezone=timezone,
+            languages=list(languages) or ["en"],
+            now=now(),
+        )
+        done = (
+            f"Created community {community.slug}: {community.name}, budget "
+            f"{format_pence(community.budget_total_pence)}."
+        )
     echo(done)  # once committed, so a reader who left (`| head`) cannot undo it
 
 
@@ -70,10 +99,17 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 def digest_settings(slug, recipients, day, at) -> None:
     """Set who gets the weekly digest, and when."""
     with get_db().transaction() as session:
-        community = set_digest(session, by_slug(session, slug), recipients=list(recipients) or None,
-                               weekday=DAYS.index(day) if day else None, at=at)
-        done = (f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
-                f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}.")
+        community = set_digest(
+            session,
+            by_slug(session, slug),
+            recipients=list(recipients) or None,
+            weekday=DAYS.index(day) if day else None,
+            at=at,
+        )
+        done = (
+            f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
+            f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}."
+        )
     echo(done)
 
 
@@ -87,8 +123,10 @@ def languages_(slug, languages) -> None:
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         set_languages(community, list(languages))
-        done = (f"{community.slug} offers {', '.join(community.languages)}; new residents read "
-                f"{community.languages[0]} unless they choose another.")
+        done = (
+            f"{community.slug} offers {', '.join(community.languages)}; new residents read "
+            f"{community.languages[0]} unless they choose another."
+        )
     echo(done)
 
 

@@ -1,4 +1,5 @@
 """`commonpurse db upgrade`."""
+
 import click
 from flask.cli import AppGroup
 

@@ -1,4 +1,5 @@
 """`commonpurse digest preview|send`: the council's weekly digest."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -44,11 +45,14 @@ def send(slug, week) -> None:
         community = by_slug(session, slug)
         chosen, community_id = _week(community, week), community.id
     result = digest.send_week(db, community_id, chosen, now(), mail_settings(current_app))
-    messages = {"sent": f"Digest {chosen.iso} sent.",
-                "already_sent": f"Digest {chosen.iso} was already sent: not sent again."}
+    messages = {
+        "sent": f"Digest {chosen.iso} sent.",
+        "already_sent": f"Digest {chosen.iso} was already sent: not sent again.",
+    }
     if result == "no_recipients":
-        raise InvalidInput("this community has no digest recipients: set them with "
-                           "`commonpurse community digest --to ...`")
+        raise InvalidInput(
+            "this community has no digest recipients: set them with `commonpurse community digest --to ...`"
+        )
     if result == "failed":
         raise click.ClickException(f"digest {chosen.iso} could not be sent; see the log, and try again")
     echo(messages[result])

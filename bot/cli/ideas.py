@@ -2,6 +2,7 @@
 
 The list shows each open idea's likely duplicates ("#7 (91)": idea 7, similarity 91 of 100),
 ready for `ideas merge`."""
+
 import click
 from flask.cli import AppGroup
 
@@ -19,8 +20,7 @@ from models import IDEA_STATUSES
 
 ideas_group = AppGroup("ideas", help="Residents' ideas.")
 
-COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("LIKE", "like"),
-           ("IDEA", "text")]
+COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("LIKE", "like"), ("IDEA", "text")]
 
 
 @ideas_group.command("list")
@@ -54,8 +54,7 @@ def shortlist(slug, number, cost) -> None:
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("number", type=ID)
 @click.option("--reason", required=True, help="Why; the author is told by SMS or Telegram.")
-@click.option("--yes", is_flag=True,
-              help="Send without asking, even if it costs more than two SMS segments.")
+@click.option("--yes", is_flag=True, help="Send without asking, even if it costs more than two SMS segments.")
 def reject(slug, number, reason, yes) -> None:
     """Decline an idea, with a reason its author is told.
 
@@ -70,8 +69,15 @@ def reject(slug, number, reason, yes) -> None:
             # An idea that cannot be rejected now is refused below, and nobody is told.
             authors = moderation.authors(session, idea) if idea.status in moderation.OPEN else []
             told = sum(1 for author in authors if can_hear(author))
-            cost = sms_cost("idea_rejected", told, community.default_language, own="reason",
-                            number=idea.number, reason=reason, community=community.name)
+            cost = sms_cost(
+                "idea_rejected",
+                told,
+                community.default_language,
+                own="reason",
+                number=idea.number,
+                reason=reason,
+                community=community.name,
+            )
         check_sms(cost, "author", yes)
     with get_db().transaction() as session:
         moderation.reject(session, by_slug(session, slug), number, reason, now())
@@ -91,8 +97,7 @@ def merge(slug, number, into) -> None:
 
 def _with_like(row: dict) -> dict:
     """The row with its duplicates as the LIKE column shows them: "#7 (91) #3 (84)"."""
-    return {**row, "like": " ".join(f"#{d['number']} ({d['score']})" for d in row["duplicates"])
-            or None}
+    return {**row, "like": " ".join(f"#{d['number']} ({d['score']})" for d in row["duplicates"]) or None}
 
 
 def register(cli: click.Group) -> None:

@@ -1,4 +1,5 @@
 """`commonpurse organiser create|list|password` and `commonpurse token create|revoke`."""
+
 import sys
 
 import click
@@ -18,11 +19,14 @@ token_group = AppGroup("token", help="API tokens for the JSON API.")
 @organiser_group.command("create")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--community", "slugs", multiple=True, required=True,
-              help="A community they run; repeat for more.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of stdin (what happens anyway when "
-                   "stdin is not a terminal).")
+@click.option(
+    "--community", "slugs", multiple=True, required=True, help="A community they run; repeat for more."
+)
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of stdin (what happens anyway when stdin is not a terminal).",
+)
 # On the command line a password stays in the shell's history and shows in `ps`: kept for
 # tests and old scripts, left out of --help.
 @click.option("--password", hidden=True)
@@ -38,17 +42,21 @@ def create(email, name, slugs, password_stdin, password) -> None:
         password = _read_password(password_stdin)
     _check_password(password)
     with get_db().transaction() as session:
-        organiser = organisers.create_organiser(session, email=email, name=name, password=password,
-                                                community_slugs=list(slugs), now=now())
+        organiser = organisers.create_organiser(
+            session, email=email, name=name, password=password, community_slugs=list(slugs), now=now()
+        )
         done = f"Organiser {organiser.email} created for {', '.join(slugs)}."
     echo(done)
 
 
 @organiser_group.command("password")
 @click.option("--email", required=True)
-@click.option("--password-stdin", is_flag=True,
-              help="Read the new password from the first line of stdin (what happens anyway "
-                   "when stdin is not a terminal).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the new password from the first line of stdin (what happens anyway "
+    "when stdin is not a terminal).",
+)
 def password(email, password_stdin) -> None:
     """Set an organiser's new password; their dashboard sessions end."""
     new = _read_password(password_stdin)
@@ -63,8 +71,7 @@ def _read_password(from_stdin: bool) -> str:
     """The password: one line of stdin in a script, a hidden prompt (asked twice) at a terminal."""
     if from_stdin or not interactive():
         return sys.stdin.readline().rstrip("\r\n") if sys.stdin else ""
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True,
-                        value_proc=_prompted)
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True, value_proc=_prompted)
 
 
 def _prompted(password: str) -> str:
@@ -79,12 +86,15 @@ def _prompted(password: str) -> str:
 def _check_password(password: str) -> None:
     """Refuse an empty or short password in one line (its text is never shown)."""
     if not password:
-        raise InvalidInput("the password is empty: type it at the prompt, or give it as the "
-                           "first line of stdin")
+        raise InvalidInput(
+            "the password is empty: type it at the prompt, or give it as the first line of stdin"
+        )
     if len(password.strip()) < organisers.MIN_PASSWORD:
-        raise InvalidInput(f"the password must be at least {organisers.MIN_PASSWORD} characters, "
-                           f"not counting spaces at either end (this one has "
-                           f"{len(password.strip())})")
+        raise InvalidInput(
+            f"the password must be at least {organisers.MIN_PASSWORD} characters, "
+            f"not counting spaces at either end (this one has "
+            f"{len(password.strip())})"
+        )
 
 
 @organiser_group.command("list")
@@ -92,8 +102,10 @@ def _check_password(password: str) -> None:
 def list_(as_json) -> None:
     """List organisers and the communities they run."""
     with get_db().transaction() as session:
-        rows = [{"email": o.email, "name": o.name, "communities": [c.slug for c in o.communities]}
-                for o in session.scalars(select(Organiser).order_by(Organiser.email))]
+        rows = [
+            {"email": o.email, "name": o.name, "communities": [c.slug for c in o.communities]}
+            for o in session.scalars(select(Organiser).order_by(Organiser.email))
+        ]
     emit(rows, [("EMAIL", "email"), ("NAME", "name"), ("COMMUNITIES", "communities")], as_json)
 
 

@@ -7,6 +7,7 @@ hide text behind a carriage return, or (bidirectional overrides) show it in anot
 Also here: counts in words ("1 ballot"), and showing what a text organisers wrote will cost by
 SMS before it goes, asking first when it costs more than it should.
 """
+
 import re
 import sys
 
@@ -61,15 +62,15 @@ def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
     if cost.not_gsm7:
         echo(f"{cost.not_gsm7} makes it UCS-2: a segment then holds 70 characters, not 160.")
     if cost.shortened:
-        echo("Your text does not fit whole, so residents get it as shown: say it in fewer words "
-             "to send it as written.")
+        echo(
+            "Your text does not fit whole, so residents get it as shown: say it in fewer words "
+            "to send it as written."
+        )
     in_all = plural(cost.total, "SMS segment")
     echo(f"Cost: {plural(cost.recipients, who)} × {segments} = up to {in_all}.")
     if cost.worth_asking:
         why = "your text does not fit whole" if cost.shortened else f"{segments} each"
         confirm(f"Send it anyway ({why}; up to {in_all})?", f"not sent: {why} (up to {in_all})", yes)
-
-
 
 
 def emit(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> None:
@@ -84,7 +85,7 @@ def emit(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> Non
     table += [[_cell(row.get(key)) for _, key in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
 def emit_object(obj: dict, as_json: bool, lines: list[str]) -> None:

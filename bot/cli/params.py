@@ -1,4 +1,5 @@
 """Click parameter types for what organisers type: money, dates, numbers, weeks."""
+
 import re
 from datetime import date
 
@@ -17,8 +18,12 @@ class Money(click.ParamType):
             return value
         pence = parse_amount(value)
         if pence is None:
-            self.fail(f"{value!r} is not an amount of money from 1p to {format_pence(MAX_PENCE)} "
-                      "(try 2500, £2,500 or £2.5k)", param, ctx)
+            self.fail(
+                f"{value!r} is not an amount of money from 1p to {format_pence(MAX_PENCE)} "
+                "(try 2500, £2,500 or £2.5k)",
+                param,
+                ctx,
+            )
         return pence
 
 

@@ -1,4 +1,5 @@
 """`commonpurse project list|update`: funded projects followed to the end."""
+
 import click
 from flask.cli import AppGroup
 
@@ -13,8 +14,13 @@ from models.states import ProjectStatus
 
 project_group = AppGroup("project", help="Funded projects: their progress, and news to supporters.")
 
-COLUMNS = [("#", "number"), ("STATUS", "shown_status"), ("SUPPORTERS", "supporters"),
-           ("LATEST", "latest"), ("PROJECT", "title")]
+COLUMNS = [
+    ("#", "number"),
+    ("STATUS", "shown_status"),
+    ("SUPPORTERS", "supporters"),
+    ("LATEST", "latest"),
+    ("PROJECT", "title"),
+]
 
 
 @project_group.command("list")
@@ -24,11 +30,9 @@ def list_(slug: str, as_json: bool) -> None:
     """List the funded projects, with their status and latest update."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
-        rows = [projects.project_json(session, view)
-                for view in projects.projects_of(session, community)]
+        rows = [projects.project_json(session, view) for view in projects.projects_of(session, community)]
     if not as_json:
-        rows = [dict(row, shown_status=projects.words(row["status"]), latest=_latest(row))
-                for row in rows]
+        rows = [dict(row, shown_status=projects.words(row["status"]), latest=_latest(row)) for row in rows]
     emit(rows, COLUMNS, as_json)
 
 
@@ -36,11 +40,17 @@ def list_(slug: str, as_json: bool) -> None:
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("number", type=ID)
 @click.option("--status", help="funded, in-progress, delivered or cancelled (default: as it is).")
-@click.option("--note", help="What residents read with PROJECT, e.g. \"Builders start Monday\".")
-@click.option("--as", "organiser", envvar="COMMONPURSE_ORGANISER", metavar="EMAIL",
-              help="Your email, recorded on the update (default: $COMMONPURSE_ORGANISER).")
-@click.option("--yes", is_flag=True,
-              help="Tell supporters without asking, even if it costs more than two SMS segments.")
+@click.option("--note", help='What residents read with PROJECT, e.g. "Builders start Monday".')
+@click.option(
+    "--as",
+    "organiser",
+    envvar="COMMONPURSE_ORGANISER",
+    metavar="EMAIL",
+    help="Your email, recorded on the update (default: $COMMONPURSE_ORGANISER).",
+)
+@click.option(
+    "--yes", is_flag=True, help="Tell supporters without asking, even if it costs more than two SMS segments."
+)
 def update(slug, number, status, note, organiser, yes) -> None:
     """Post an update on project NUMBER (its idea's number): a note, a new status, or both.
 
@@ -51,8 +61,9 @@ def update(slug, number, status, note, organiser, yes) -> None:
     if note and status and projects.parse_status(status) == ProjectStatus.DELIVERED:
         _check_delivered_cost(slug, number, plain(refuse_controls(note, "the note")), yes)
     with audit.acting_as(organiser or audit.current_actor()), get_db().transaction() as session:
-        posted = projects.post_update(session, by_slug(session, slug), number, status=status,
-                                      note=note, now=now())
+        posted = projects.post_update(
+            session, by_slug(session, slug), number, status=status, note=note, now=now()
+        )
         shown = projects.words(posted.view.status)
     if posted.update is None:
         echo(f"Project {number} is {shown}; that was recorded already, nothing changed.")
@@ -70,8 +81,16 @@ def _check_delivered_cost(slug: str, number: int, note: str, yes: bool) -> None:
         if view.status == ProjectStatus.DELIVERED:
             return  # nobody is told again
         told = sum(1 for resident in projects.supporters(session, view.idea) if can_hear(resident))
-        cost = sms_cost("project_delivered", told, community.default_language, own="update",
-                        number=view.number, title=view.title, update=note, community=community.name)
+        cost = sms_cost(
+            "project_delivered",
+            told,
+            community.default_language,
+            own="update",
+            number=view.number,
+            title=view.title,
+            update=note,
+            community=community.name,
+        )
     check_sms(cost, "supporter", yes)
 
 

@@ -1,5 +1,6 @@
 """`commonpurse round ...`: schedule, open, close, cancel, recount, export and import rounds, and
 add paper ballots to an open one."""
+
 import sys
 from pathlib import Path
 
@@ -9,8 +10,8 @@ from flask.cli import AppGroup
 from bot.cli.output import echo, emit, emit_object, plural, to_json
 from bot.cli.params import COUNT, ID, MONEY
 from bot.context import get_db, now
-from bot.domain import rounds
 from bot.domain import paper_ballots as paper
+from bot.domain import rounds
 from bot.domain.communities import by_slug
 from bot.domain.pabulib import export_pb, import_pb
 from bot.domain.serialise import round_json
@@ -24,8 +25,16 @@ community_option = click.option("--community", "slug", required=True, help="Comm
 # The round's number in its community (1, 2, 3...), as `round list` shows it.
 round_argument = click.argument("number", type=ID)
 
-COLUMNS = [("#", "number"), ("STATUS", "shown_status"), ("METHOD", "method"), ("RULE", "rule"),
-           ("OPENS", "opens_at"), ("CLOSES", "closes_at"), ("BALLOTS", "ballots"), ("TITLE", "title")]
+COLUMNS = [
+    ("#", "number"),
+    ("STATUS", "shown_status"),
+    ("METHOD", "method"),
+    ("RULE", "rule"),
+    ("OPENS", "opens_at"),
+    ("CLOSES", "closes_at"),
+    ("BALLOTS", "ballots"),
+    ("TITLE", "title"),
+]
 
 
 @round_group.command("create")
@@ -46,21 +55,33 @@ def create(slug, title, method, rule, ideas, opens, closes, remind, budget, max_
         community = by_slug(session, slug)
         tz = community.timezone
         round_ = rounds.create_round(
-            session, community, title=title, method=method, rule=rule, idea_numbers=numbers,
-            opens_at=parse_local(opens, tz), closes_at=parse_local(closes, tz),
-            remind_at=parse_local(remind, tz) if remind else None, budget_pence=budget,
-            max_choices=max_choices, now=now())
-        echo(f"Round {round_.number} scheduled: {round_.title}, "
-             f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate.")
+            session,
+            community,
+            title=title,
+            method=method,
+            rule=rule,
+            idea_numbers=numbers,
+            opens_at=parse_local(opens, tz),
+            closes_at=parse_local(closes, tz),
+            remind_at=parse_local(remind, tz) if remind else None,
+            budget_pence=budget,
+            max_choices=max_choices,
+            now=now(),
+        )
+        echo(
+            f"Round {round_.number} scheduled: {round_.title}, "
+            f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate."
+        )
 
 
 def _idea_numbers(text: str) -> list[int]:
-    """"3,5,8" as [3, 5, 8]."""
+    """ "3,5,8" as [3, 5, 8]."""
     try:
         return [ID.convert(n, None, None) for n in text.replace(" ", "").split(",") if n]
     except click.BadParameter:
-        raise click.BadParameter(f"{text!r} is not a list of idea numbers like 3,5,8",
-                                 param_hint="--ideas") from None
+        raise click.BadParameter(
+            f"{text!r} is not a list of idea numbers like 3,5,8", param_hint="--ideas"
+        ) from None
 
 
 @round_group.command("list")
@@ -91,22 +112,28 @@ def show(slug, number, as_json) -> None:
         data = round_json(session, round_, community)
         split = _on_paper_too(session, round_)
     winners = set((data["outcome"] or {}).get("winners", []))
-    lines = [f"Round {data['number']}: {data['title']} ({_status(data)}, {data['method']}, {data['rule']})",
-             f"  Opens {data['opens_at']}, closes {data['closes_at']}; budget {data['budget']}",
-             f"  Ballots: {data['ballots_by_message']} of {plural(data['members'], 'member')}"
-             f"{split}"]
+    lines = [
+        f"Round {data['number']}: {data['title']} ({_status(data)}, {data['method']}, {data['rule']})",
+        f"  Opens {data['opens_at']}, closes {data['closes_at']}; budget {data['budget']}",
+        f"  Ballots: {data['ballots_by_message']} of {plural(data['members'], 'member')}{split}",
+    ]
     for option in data["options"]:
         mark = "  WON" if option["number"] in winners else ""
-        lines.append(f"  {option['number']}. {option['title']} ({option['cost']}): "
-                     f"{plural(option['votes'], 'vote')}{mark}")
+        lines.append(
+            f"  {option['number']}. {option['title']} ({option['cost']}): "
+            f"{plural(option['votes'], 'vote')}{mark}"
+        )
     if data["outcome"]:
-        lines.append(f"  Allocated {format_pence(data['outcome']['allocated_pence'])} by "
-                     f"{data['outcome']['rule']}; ties: {data['outcome']['tie_breaking']}")
+        lines.append(
+            f"  Allocated {format_pence(data['outcome']['allocated_pence'])} by "
+            f"{data['outcome']['rule']}; ties: {data['outcome']['tie_breaking']}"
+        )
     emit_object(data, as_json, lines)
 
 
 def _transition(name: str, action, said, help: str):
     """A command that moves round N on with `action`; `said(result, N)` is what it prints."""
+
     @round_group.command(name, help=help)
     @community_option
     @round_argument
@@ -114,6 +141,7 @@ def _transition(name: str, action, said, help: str):
         with get_db().transaction() as session:
             round_ = rounds.get_round(session, by_slug(session, slug), number)
             echo(said(action(session, round_, now()), number))
+
     return command
 
 
@@ -124,18 +152,38 @@ def _reminded(sent: int | None, number: int) -> str:
     return f"Reminders queued for {plural(sent, 'member')} of round {number} who had not voted."
 
 
-_transition("open", rounds.open_round, lambda opened, n: (
-    f"Round {n} is open; members have been sent the ballot." if opened
-    else f"Round {n} was already open: nothing sent again."),
-    "Open voting now and send members the ballot (once).")
-_transition("close", rounds.close_round, lambda closed, n: (
-    f"Round {n} is closed; results sent and winners funded." if closed
-    else f"Round {n} was already closed: nothing changed."),
-    "Close voting now: count, fund the winners, send the results (once).")
-_transition("cancel", rounds.cancel_round, lambda _none, n: f"Round {n} is cancelled.",
-            "Call a round off; its ideas go back to the shortlist.")
-_transition("remind", rounds.remind, _reminded,
-            "Remind members who have not voted (once each; asked again, nothing is sent).")
+_transition(
+    "open",
+    rounds.open_round,
+    lambda opened, n: (
+        f"Round {n} is open; members have been sent the ballot."
+        if opened
+        else f"Round {n} was already open: nothing sent again."
+    ),
+    "Open voting now and send members the ballot (once).",
+)
+_transition(
+    "close",
+    rounds.close_round,
+    lambda closed, n: (
+        f"Round {n} is closed; results sent and winners funded."
+        if closed
+        else f"Round {n} was already closed: nothing changed."
+    ),
+    "Close voting now: count, fund the winners, send the results (once).",
+)
+_transition(
+    "cancel",
+    rounds.cancel_round,
+    lambda _none, n: f"Round {n} is cancelled.",
+    "Call a round off; its ideas go back to the shortlist.",
+)
+_transition(
+    "remind",
+    rounds.remind,
+    _reminded,
+    "Remind members who have not voted (once each; asked again, nothing is sent).",
+)
 
 
 @round_group.command("reschedule")
@@ -152,10 +200,13 @@ def reschedule(slug, number, opens, closes, remind) -> None:
         community = by_slug(session, slug)
         tz = community.timezone
         rounds.reschedule_round(
-            session, rounds.get_round(session, community, number), now(),
+            session,
+            rounds.get_round(session, community, number),
+            now(),
             opens_at=parse_local(opens, tz) if opens else None,
             closes_at=parse_local(closes, tz) if closes else None,
-            remind_at=parse_local(remind, tz) if remind else None)
+            remind_at=parse_local(remind, tz) if remind else None,
+        )
         echo(f"Round {number} rescheduled.")
 
 
@@ -170,11 +221,16 @@ def recount(slug, number) -> None:
         published = round_.outcome
         split = _split(session, round_)
     if same:
-        echo(f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: "
-             f"the same winners as published ({_numbers(again['winners'])}).")
+        echo(
+            f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: "
+            f"the same winners as published ({_numbers(again['winners'])})."
+        )
         return
-    echo(f"Round {number} recount DIFFERS: published {_numbers(published['winners'])}, "
-         f"recount {_numbers(again['winners'])}.", err=True)
+    echo(
+        f"Round {number} recount DIFFERS: published {_numbers(published['winners'])}, "
+        f"recount {_numbers(again['winners'])}.",
+        err=True,
+    )
     raise SystemExit(1)
 
 
@@ -188,8 +244,11 @@ def export(slug, number, fmt, output) -> None:
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         round_ = rounds.get_round(session, community, number)
-        text = export_pb(session, round_, community) if fmt == "pb" else \
-            to_json(round_json(session, round_, community))
+        text = (
+            export_pb(session, round_, community)
+            if fmt == "pb"
+            else to_json(round_json(session, round_, community))
+        )
     if output:
         _write(output, text)
         echo(f"Wrote {output}.")
@@ -208,16 +267,22 @@ def _write(path: str, text: str) -> None:
 @community_option
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["pb"]), default="pb", show_default=True)
-@click.option("--rule", type=click.Choice(ROUND_RULES), default=None,
-              help="Count by this rule instead of the one in the file's META (else greedy).")
+@click.option(
+    "--rule",
+    type=click.Choice(ROUND_RULES),
+    default=None,
+    help="Count by this rule instead of the one in the file's META (else greedy).",
+)
 def import_(slug, path, fmt, rule) -> None:
     """Create a closed round from a .pb file and count it by our rule (nothing sent or funded)."""
     text = _read(path)
     with get_db().transaction() as session:
         round_ = import_pb(session, by_slug(session, slug), text, now(), rule=rule)
-        echo(f"Imported round {round_.number}: {plural(len(round_.options), 'option')}, "
-             f"{plural(round_.outcome['ballots'], 'ballot')}; {round_.rule} funds "
-             f"{_numbers(round_.outcome['winners'])}.")
+        echo(
+            f"Imported round {round_.number}: {plural(len(round_.options), 'option')}, "
+            f"{plural(round_.outcome['ballots'], 'ballot')}; {round_.rule} funds "
+            f"{_numbers(round_.outcome['winners'])}."
+        )
 
 
 def _read(path: str) -> str:
@@ -238,13 +303,13 @@ def _numbers(numbers: list[int]) -> str:
 
 
 def _on_paper_too(session, round_) -> str:
-    """", and 2 on paper" when the round has paper ballots (paper voters are not members)."""
+    """ ", and 2 on paper" when the round has paper ballots (paper voters are not members)."""
     _by_message, on_paper = paper.ballot_counts(session, round_)
     return f", and {on_paper} on paper" if on_paper else ""
 
 
 def _split(session, round_) -> str:
-    """" (3 by message, 2 on paper)" when the round has paper ballots; else nothing."""
+    """ " (3 by message, 2 on paper)" when the round has paper ballots; else nothing."""
     by_message, on_paper = paper.ballot_counts(session, round_)
     return f" ({by_message} by message, {on_paper} on paper)" if on_paper else ""
 
@@ -293,13 +358,17 @@ def ballots_import(slug, number, path, dry_run) -> None:
         if checked.problems:
             for problem in checked.problems:
                 echo(f"commonpurse: error: {problem}", err=True)
-            echo(f"commonpurse: error: {plural(len(checked.problems), 'bad row')}: "
-                 f"{'nothing would be' if dry_run else 'nothing was'} added to round {number}",
-                 err=True)
+            echo(
+                f"commonpurse: error: {plural(len(checked.problems), 'bad row')}: "
+                f"{'nothing would be' if dry_run else 'nothing was'} added to round {number}",
+                err=True,
+            )
             sys.exit(2)
         if dry_run:
-            echo(f"Dry run: {plural(len(checked.ballots), 'paper ballot')} would be added to "
-                 f"round {number}; nothing was added.")
+            echo(
+                f"Dry run: {plural(len(checked.ballots), 'paper ballot')} would be added to "
+                f"round {number}; nothing was added."
+            )
             return
         paper.import_csv(session, round_, text, now())
         echo(f"{plural(len(checked.ballots), 'paper ballot')} added to round {number}.")
@@ -307,7 +376,7 @@ def ballots_import(slug, number, path, dry_run) -> None:
 
 def _stdin() -> str:
     try:
-        text = click.get_binary_stream("stdin").read().decode("utf-8-sig")
+        text = sys.stdin.buffer.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise click.BadParameter("the CSV on stdin is not UTF-8 text", param_hint="PATH") from None
     if "\x00" in text:  # PostgreSQL text cannot hold NUL
@@ -323,8 +392,10 @@ def ballots_list(slug, number, as_json) -> None:
     """The round's paper ballots, by paper id."""
     with get_db().transaction() as session:
         round_ = rounds.get_round(session, by_slug(session, slug), number)
-        rows = [{"paper_id": b.paper_id, "choices": b.choices, "added_at": b.cast_at.isoformat()}
-                for b in paper.paper_ballots(session, round_)]
+        rows = [
+            {"paper_id": b.paper_id, "choices": b.choices, "added_at": b.cast_at.isoformat()}
+            for b in paper.paper_ballots(session, round_)
+        ]
     emit(rows, [("PAPER", "paper_id"), ("CHOICES", "choices"), ("ADDED", "added_at")], as_json)
 
 

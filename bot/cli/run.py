@@ -1,4 +1,5 @@
 """`commonpurse worker`: a dispatcher alone (`serve` lives with the scheduler, which it also runs)."""
+
 import logging
 import signal
 import threading
@@ -15,8 +16,10 @@ logger = logging.getLogger(__name__)
 
 def stop_on_sigterm() -> None:
     """SIGTERM (systemd, docker stop) ends the command as Ctrl-C does: cleanly."""
+
     def handler(signum, frame):
         raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, handler)
 
 
@@ -29,8 +32,9 @@ def worker() -> None:
     stop = threading.Event()
     stop_on_sigterm()
     try:
-        dispatcher_for(current_app).run_forever(stop, current_app.config["DISPATCH_INTERVAL"],
-                                                before_pass=inbound_work(current_app))
+        dispatcher_for(current_app).run_forever(
+            stop, current_app.config["DISPATCH_INTERVAL"], before_pass=inbound_work(current_app)
+        )
     except KeyboardInterrupt:
         stop.set()
 

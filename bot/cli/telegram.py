@@ -1,4 +1,5 @@
 """`commonpurse telegram set-webhook|delete-webhook|poll`."""
+
 import logging
 import secrets
 
@@ -31,13 +32,18 @@ def set_webhook() -> None:
     if not config["PUBLIC_URL"] or not config["PUBLIC_URL"].startswith("https://"):
         raise click.UsageError("set COMMONPURSE_PUBLIC_URL to the https:// address Telegram can reach")
     if not config["TELEGRAM_WEBHOOK_SECRET"]:
-        raise click.UsageError("set COMMONPURSE_TELEGRAM_WEBHOOK_SECRET, e.g. to "
-                               f"{secrets.token_urlsafe(32)}")
+        raise click.UsageError(
+            f"set COMMONPURSE_TELEGRAM_WEBHOOK_SECRET, e.g. to {secrets.token_urlsafe(32)}"
+        )
     url = config["PUBLIC_URL"].rstrip("/") + "/webhooks/telegram"
     client = _client()
     try:
-        client.call("set_webhook", url=url, secret_token=config["TELEGRAM_WEBHOOK_SECRET"],
-                    allowed_updates=ALLOWED_UPDATES)
+        client.call(
+            "set_webhook",
+            url=url,
+            secret_token=config["TELEGRAM_WEBHOOK_SECRET"],
+            allowed_updates=ALLOWED_UPDATES,
+        )
     except SendError as exc:
         raise click.ClickException(f"Telegram refused the webhook: {exc.message}") from None
     finally:
@@ -60,8 +66,13 @@ def delete_webhook() -> None:
 
 @telegram_group.command("poll")
 @click.option("--once", is_flag=True, help="Handle one batch of updates, then stop.")
-@click.option("--timeout", default=25, show_default=True, type=click.IntRange(0, 50),
-              help="Seconds each long poll waits for updates.")
+@click.option(
+    "--timeout",
+    default=25,
+    show_default=True,
+    type=click.IntRange(0, 50),
+    help="Seconds each long poll waits for updates.",
+)
 def poll(once: bool, timeout: int) -> None:
     """Fetch updates by long polling, for running without a public URL."""
     db = get_db()
@@ -72,8 +83,9 @@ def poll(once: bool, timeout: int) -> None:
             with db.transaction() as session:
                 offset = _offset(session)
             try:
-                updates = client.call("get_updates", offset=offset, timeout=timeout,
-                                      allowed_updates=ALLOWED_UPDATES)
+                updates = client.call(
+                    "get_updates", offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES
+                )
             except SendError as exc:
                 if once:
                     raise click.ClickException(f"getUpdates failed: {exc.message}") from None

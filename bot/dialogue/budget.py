@@ -1,4 +1,5 @@
 """BUDGET: the community's money, straight from the ledger."""
+
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ledger import summary
 from bot.text.money import Money
@@ -10,10 +11,13 @@ def budget(turn: Turn) -> Result:
     money = summary(turn.session, turn.community)
     # Spending organisers recorded beyond the budget shows in what is committed; residents
     # have nothing left to decide then, not a negative amount.
-    values = dict(total=Money(money.total), committed=Money(money.committed),
-                  spent=Money(money.spent), remaining=Money(max(money.remaining, 0)))
+    values = dict(
+        total=Money(money.total),
+        committed=Money(money.committed),
+        spent=Money(money.spent),
+        remaining=Money(max(money.remaining, 0)),
+    )
     if money.latest_update is None:
         return Result([turn.say("budget", **values)])
     date = Moment(money.latest_update.created_at, turn.community.timezone, with_time=False)
-    return Result([turn.say("budget_with_update", date=date, update=money.latest_update.text,
-                            **values)])
+    return Result([turn.say("budget_with_update", date=date, update=money.latest_update.text, **values)])

@@ -4,6 +4,7 @@ Opted-out residents hear nothing until they rejoin; then global commands (STOP,
 HELP); then joining for those not yet in; then the resident's current step;
 then keywords; then a helpful fallback.
 """
+
 from collections.abc import Callable
 
 from bot.dialogue import budget, erasure, ideas, joining, language, membership, projects, voting
@@ -81,8 +82,11 @@ def _route(turn: Turn) -> Result:
             return erasure.erase_now(turn)
         return joining.welcome(turn)
     if resident.status == ResidentStatus.VERIFYING:
-        step = STEPS.get(turn.conversation.step) if turn.conversation.step in (
-            Step.POSTCODE, Step.PHONE) else None
+        step = (
+            STEPS.get(turn.conversation.step)
+            if turn.conversation.step in (Step.POSTCODE, Step.PHONE)
+            else None
+        )
         if keyword == "help" or step is None:
             return joining.ask_again(turn)
         return step(turn)

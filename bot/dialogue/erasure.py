@@ -1,4 +1,5 @@
 """DELETE: erase a resident's data after they confirm."""
+
 from dataclasses import replace
 
 from bot.dialogue.turn import Result, Turn
@@ -7,11 +8,16 @@ from bot.domain.erasure import erase_resident
 from models.states import Step
 
 
-
 def ask_delete(turn: Turn) -> Result:
     """Ask before erasing anything."""
-    return Result([turn.say("delete_confirm", turn.button("button_delete", "DELETE"),
-                                   turn.button("button_keep", "NO"))], step=Step.CONFIRM_DELETE)
+    return Result(
+        [
+            turn.say(
+                "delete_confirm", turn.button("button_delete", "DELETE"), turn.button("button_keep", "NO")
+            )
+        ],
+        step=Step.CONFIRM_DELETE,
+    )
 
 
 def confirm_delete(turn: Turn) -> Result | None:

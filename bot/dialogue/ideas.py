@@ -1,4 +1,5 @@
 """Giving an idea (in one message or in steps), its rough cost, and MY IDEAS."""
+
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ballots import takes_as_vote
 from bot.domain.explain import Reason, latest_reason
@@ -37,8 +38,7 @@ def save_text(turn: Turn, text: str) -> Result:
     written = cost_in_text(text)
     if written is not None:  # "a mural about £15,000": that is the estimate; say so
         pence, text = written
-        idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now,
-                           cost_pence=pence)
+        idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now, cost_pence=pence)
         return Result([turn.say("idea_saved", number=idea.number, cost=Money(pence))])
     idea = submit_idea(turn.session, turn.community, turn.resident, text, turn.now)
     return Result([turn.say("idea_ask_cost")], step=Step.IDEA_COST, data={"idea_id": idea.id})
@@ -59,10 +59,12 @@ def idea_cost(turn: Turn) -> Result | None:
             return None
         written = read_amount(turn.text)
         if written is not None and written > MAX_PENCE:  # an amount, just not one we take
-            return Result([turn.say("idea_cost_too_large", most=Money(MAX_PENCE))],
-                          step=Step.IDEA_COST, data=turn.conversation.data)
-        return Result([turn.say("idea_cost_invalid")], step=Step.IDEA_COST,
-                      data=turn.conversation.data)
+            return Result(
+                [turn.say("idea_cost_too_large", most=Money(MAX_PENCE))],
+                step=Step.IDEA_COST,
+                data=turn.conversation.data,
+            )
+        return Result([turn.say("idea_cost_invalid")], step=Step.IDEA_COST, data=turn.conversation.data)
     estimate_cost(idea, pence)
     return Result([turn.say("idea_saved", number=idea.number, cost=Money(pence))])
 
@@ -76,8 +78,7 @@ def _a_ballot(turn: Turn, pence: int | None) -> bool:
     if round_ is None:
         return False  # not a vote this round takes ("500" of 2 options): a cost, as before
     asked = turn.conversation.updated_at
-    return pence is None or (round_.opened_at is not None and asked is not None
-                             and asked <= round_.opened_at)
+    return pence is None or (round_.opened_at is not None and asked is not None and asked <= round_.opened_at)
 
 
 MY_IDEAS_PAGE = 5  # ideas a MY IDEAS message lists
@@ -91,8 +92,15 @@ def my_ideas(turn: Turn) -> Result:
         return Result([turn.say("my_ideas_none")])
     page = min(max(turn.page, 1), -(-total // MY_IDEAS_PAGE))
     ideas = ideas_by(turn.session, turn.resident, MY_IDEAS_PAGE, (page - 1) * MY_IDEAS_PAGE)
-    lines = [idea_line(turn, idea, idea.status, latest_reason(turn.session, idea)
-                       if idea.status == "not_funded" else None) for idea in ideas]
+    lines = [
+        idea_line(
+            turn,
+            idea,
+            idea.status,
+            latest_reason(turn.session, idea) if idea.status == "not_funded" else None,
+        )
+        for idea in ideas
+    ]
     older = total - page * MY_IDEAS_PAGE
     if older > 0:  # first, so a message cut short never loses it
         lines.insert(0, turn.say("my_ideas_more", count=older, next=page + 1).text)

@@ -1,4 +1,5 @@
 """First contact, consent and (where the community asks for it) the postcode check."""
+
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.postcode import in_areas, parse_postcode
 from bot.domain.residents import (
@@ -24,8 +25,7 @@ def welcome(turn: Turn) -> Result:
     """Explain what this number is for and ask for consent; where the community offers other
     languages and the newcomer has not picked one, say in each how to switch to it."""
     welcome = "welcome_telegram" if turn.channel == "telegram" else "welcome"
-    replies = [turn.say(welcome, turn.button("button_join", "YES"),
-                        turn.button("button_no_thanks", "STOP"))]
+    replies = [turn.say(welcome, turn.button("button_join", "YES"), turn.button("button_no_thanks", "STOP"))]
     others = [code for code in turn.community.languages or () if code != turn.language]
     if others and turn.resident.language is None:
         replies.append(Reply(" ".join(render("language_offer", code) for code in others)))
@@ -36,7 +36,8 @@ def accept_consent(turn: Turn) -> Result:
     """Record consent; go on to the community's check (postcode, phone) if it has one."""
     consent(turn.resident, turn.now)
     if turn.community.verification == "postcode" or (
-            turn.community.verification == "phone" and not has_phone(turn.resident)):
+        turn.community.verification == "phone" and not has_phone(turn.resident)
+    ):
         start_verifying(turn.resident)
         return ask_again(turn)
     return join(turn)

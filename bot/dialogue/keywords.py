@@ -1,5 +1,6 @@
 """Keywords residents type, read generously: any case, accents or none, spaces and punctuation
 around them, in every language the community offers."""
+
 import string
 import unicodedata
 from collections.abc import Iterable
@@ -19,52 +20,89 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
         **{word: "stop" for word in OPT_OUT},
         **{word: "start" for word in OPT_IN},
         "Y": "start",
-        "HELP": "help", "INFO": "help", "MENU": "help",
-        "IDEA": "idea", "IDEAS": "idea",
-        "BUDGET": "budget", "MONEY": "budget",
-        "MY IDEAS": "my_ideas", "MYIDEAS": "my_ideas", "MY IDEA": "my_ideas",
-        "DELETE": "delete", "ERASE": "delete",
-        "NO": "no", "N": "no",
+        "HELP": "help",
+        "INFO": "help",
+        "MENU": "help",
+        "IDEA": "idea",
+        "IDEAS": "idea",
+        "BUDGET": "budget",
+        "MONEY": "budget",
+        "MY IDEAS": "my_ideas",
+        "MYIDEAS": "my_ideas",
+        "MY IDEA": "my_ideas",
+        "DELETE": "delete",
+        "ERASE": "delete",
+        "NO": "no",
+        "N": "no",
         "SKIP": "skip",
-        "VOTE": "vote", "OPTIONS": "options", "OPTION": "options",
-        "RESULTS": "results", "RESULT": "results",
-        "TOGGLE": "toggle", "SUBMIT": "submit",
-        "LANGUAGE": "language", "LANG": "language",
-        "PROJECT": "project", "PROJECTS": "project",
+        "VOTE": "vote",
+        "OPTIONS": "options",
+        "OPTION": "options",
+        "RESULTS": "results",
+        "RESULT": "results",
+        "TOGGLE": "toggle",
+        "SUBMIT": "submit",
+        "LANGUAGE": "language",
+        "LANG": "language",
+        "PROJECT": "project",
+        "PROJECTS": "project",
     },
     "cy": {
-        "STOP": "stop", "STOPIO": "stop",
-        "IE": "start", "DECHRAU": "start", "YMUNO": "start",
-        "HELP": "help", "CYMORTH": "help", "DEWISLEN": "help",
-        "SYNIAD": "idea", "SYNIADAU": "idea",
-        "CYLLIDEB": "budget", "ARIAN": "budget",
-        "FY SYNIADAU": "my_ideas", "FY SYNIAD": "my_ideas",
+        "STOP": "stop",
+        "STOPIO": "stop",
+        "IE": "start",
+        "DECHRAU": "start",
+        "YMUNO": "start",
+        "HELP": "help",
+        "CYMORTH": "help",
+        "DEWISLEN": "help",
+        "SYNIAD": "idea",
+        "SYNIADAU": "idea",
+        "CYLLIDEB": "budget",
+        "ARIAN": "budget",
+        "FY SYNIADAU": "my_ideas",
+        "FY SYNIAD": "my_ideas",
         "DILEU": "delete",
-        "NA": "no", "NAC OES": "no", "NAGE": "no",
+        "NA": "no",
+        "NAC OES": "no",
+        "NAGE": "no",
         "HEPGOR": "skip",
-        "PLEIDLAIS": "vote", "PLEIDLEISIO": "vote",
-        "DEWISIADAU": "options", "DEWISIAD": "options",
-        "CANLYNIADAU": "results", "CANLYNIAD": "results",
+        "PLEIDLAIS": "vote",
+        "PLEIDLEISIO": "vote",
+        "DEWISIADAU": "options",
+        "DEWISIAD": "options",
+        "CANLYNIADAU": "results",
+        "CANLYNIAD": "results",
         "ANFON": "submit",
         "IAITH": "language",
-        "PROSIECT": "project", "PROSIECTAU": "project",
+        "PROSIECT": "project",
+        "PROSIECTAU": "project",
     },
     "pl": {
         "STOP": "stop",
-        "TAK": "start", "START": "start",
-        "POMOC": "help", "MENU": "help",
-        "POMYSŁ": "idea", "POMYSŁY": "idea",
-        "BUDŻET": "budget", "PIENIĄDZE": "budget",
-        "MOJE POMYSŁY": "my_ideas", "MÓJ POMYSŁ": "my_ideas",
+        "TAK": "start",
+        "START": "start",
+        "POMOC": "help",
+        "MENU": "help",
+        "POMYSŁ": "idea",
+        "POMYSŁY": "idea",
+        "BUDŻET": "budget",
+        "PIENIĄDZE": "budget",
+        "MOJE POMYSŁY": "my_ideas",
+        "MÓJ POMYSŁ": "my_ideas",
         "USUŃ": "delete",
         "NIE": "no",
         "POMIŃ": "skip",
-        "GŁOSUJ": "vote", "GŁOS": "vote",
-        "OPCJE": "options", "OPCJA": "options",
-        "WYNIKI": "results", "WYNIK": "results",
+        "GŁOSUJ": "vote",
+        "GŁOS": "vote",
+        "OPCJE": "options",
+        "OPCJA": "options",
+        "WYNIKI": "results",
+        "WYNIK": "results",
         "WYŚLIJ": "submit",
         "JĘZYK": "language",
-        "PROJEKT": "project", "PROJEKTY": "project",
+        "PROJEKT": "project",
+        "PROJEKTY": "project",
     },
 }
 # Words that are commands only when they are the whole message, as carriers treat opt-out and
@@ -72,15 +110,54 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
 ALONE_ONLY_BY_COMMAND = ("stop", "help", "no", "skip", "options", "results", "submit")
 ALONE_ONLY_WORDS = {"Y", "MONEY", "ARIAN", "PIENIĄDZE"}
 # A thank-you or a nod needs no answer, and an SMS answer would cost money.
-THANKS = {"THANKS", "THANK YOU", "THANKYOU", "THANKS A LOT", "THANK YOU SO MUCH", "TA", "CHEERS",
-          "THX", "OK", "OKAY", "OK THANKS", "OK THANK YOU", "GREAT THANKS", "LOVELY",
-          "DIOLCH", "DIOLCH YN FAWR", "DIOLCH I CHI", "IAWN", "GRET",
-          "DZIĘKUJĘ", "DZIĘKI", "DZIĘKUJĘ BARDZO", "OKEJ", "SUPER", "DOBRZE"}
+THANKS = {
+    "THANKS",
+    "THANK YOU",
+    "THANKYOU",
+    "THANKS A LOT",
+    "THANK YOU SO MUCH",
+    "TA",
+    "CHEERS",
+    "THX",
+    "OK",
+    "OKAY",
+    "OK THANKS",
+    "OK THANK YOU",
+    "GREAT THANKS",
+    "LOVELY",
+    "DIOLCH",
+    "DIOLCH YN FAWR",
+    "DIOLCH I CHI",
+    "IAWN",
+    "GRET",
+    "DZIĘKUJĘ",
+    "DZIĘKI",
+    "DZIĘKUJĘ BARDZO",
+    "OKEJ",
+    "SUPER",
+    "DOBRZE",
+}
 # What people say when they cannot put a figure on it: at the cost question, a SKIP.
-NOT_SURE = {"NOT SURE", "DONT KNOW", "DON'T KNOW", "DO NOT KNOW", "NO IDEA", "UNSURE", "DUNNO",
-            "NOT A CLUE", "NO CLUE",
-            "DIM SYNIAD", "DDIM YN SIŴR", "DDIM YN SIWR", "DWI DDIM YN GWYBOD", "SA I'N GWYBOD",
-            "NIE WIEM", "NIE JESTEM PEWIEN", "NIE JESTEM PEWNA", "TRUDNO POWIEDZIEĆ"}
+NOT_SURE = {
+    "NOT SURE",
+    "DONT KNOW",
+    "DON'T KNOW",
+    "DO NOT KNOW",
+    "NO IDEA",
+    "UNSURE",
+    "DUNNO",
+    "NOT A CLUE",
+    "NO CLUE",
+    "DIM SYNIAD",
+    "DDIM YN SIŴR",
+    "DDIM YN SIWR",
+    "DWI DDIM YN GWYBOD",
+    "SA I'N GWYBOD",
+    "NIE WIEM",
+    "NIE JESTEM PEWIEN",
+    "NIE JESTEM PEWNA",
+    "TRUDNO POWIEDZIEĆ",
+}
 _PUNCTUATION = string.punctuation + "¡¿…“”‘’"
 
 
@@ -121,7 +198,8 @@ def _a_page(keyword: str, rest: list[str]) -> bool:
         return False
     word = rest[0]
     return (keyword == "options" and word.isdigit()) or (
-        keyword == "submit" and word.startswith("@") and word[1:].isdigit())
+        keyword == "submit" and word.startswith("@") and word[1:].isdigit()
+    )
 
 
 def parse(text: str, languages: Iterable[str] = ("en",)) -> Command:
@@ -138,12 +216,13 @@ def parse(text: str, languages: Iterable[str] = ("en",)) -> Command:
             continue
         head = fold(" ".join(w.strip(_PUNCTUATION) for w in words[:length]))
         keyword = words_of.commands.get(head)
-        if keyword is None or (head in words_of.alone_only and len(words) > length
-                               and not _a_page(keyword, words[length:])):
+        if keyword is None or (
+            head in words_of.alone_only and len(words) > length and not _a_page(keyword, words[length:])
+        ):
             continue
         rest = stripped
         for word in words[:length]:
-            rest = rest[rest.index(word) + len(word):]
+            rest = rest[rest.index(word) + len(word) :]
         return Command(keyword, rest.strip().lstrip(_PUNCTUATION).strip())
     whole = fold(stripped.strip(_PUNCTUATION))
     if whole in words_of.commands:  # "stop!!!" is one word with punctuation

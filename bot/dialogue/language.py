@@ -1,4 +1,5 @@
 """LANGUAGE / IAITH / JĘZYK: a resident picks the language we write to them in."""
+
 from bot.dialogue import joining
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.residents import set_language

@@ -1,4 +1,5 @@
 """STOP, START and HELP: they work whatever else the resident was doing."""
+
 from bot.dialogue import joining
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ballots import current_round

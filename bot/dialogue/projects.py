@@ -1,4 +1,5 @@
 """PROJECT / PROSIECT / PROJEKT: how a funded project is getting on, for anyone who asks."""
+
 import re
 
 from bot.dialogue.turn import Reply, Result, Turn
@@ -32,8 +33,9 @@ def _progress(turn: Turn, view: ProjectView) -> Reply:
     if news is None:
         return turn.say("project_no_news", number=view.number, title=view.title, status=status)
     date = Moment(news.created_at, turn.community.timezone, with_time=False)
-    return turn.say("project", number=view.number, title=view.title, status=status, date=date,
-                    update=news.text)
+    return turn.say(
+        "project", number=view.number, title=view.title, status=status, date=date, update=news.text
+    )
 
 
 def _ask(turn: Turn, views: list[ProjectView], key: str, **values) -> Reply:
@@ -44,5 +46,5 @@ def _ask(turn: Turn, views: list[ProjectView], key: str, **values) -> Reply:
 
 
 def _label(view: ProjectView) -> str:
-    title = view.title if len(view.title) <= BUTTON_TITLE else view.title[:BUTTON_TITLE - 3] + "..."
+    title = view.title if len(view.title) <= BUTTON_TITLE else view.title[: BUTTON_TITLE - 3] + "..."
     return f"{view.number}: {title}"

@@ -1,4 +1,5 @@
 """What a handler gets (a Turn) and gives back (a Result of replies and the next step)."""
+
 from dataclasses import dataclass, field
 from datetime import datetime
 

@@ -1,4 +1,5 @@
 """Voting in an open round: numbers by text, buttons on Telegram; OPTIONS and RESULTS."""
+
 from bot.dialogue.ideas import idea_line
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import (
@@ -53,8 +54,15 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
         key, values = wrong
         return Result([turn.say(key, **values)])
     cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
-    return Result([turn.say("vote_recorded", choices=round_messages.chosen(round_, choices, turn.language),
-                            closes=Moment(round_.closes_at, turn.community.timezone))])
+    return Result(
+        [
+            turn.say(
+                "vote_recorded",
+                choices=round_messages.chosen(round_, choices, turn.language),
+                closes=Moment(round_.closes_at, turn.community.timezone),
+            )
+        ]
+    )
 
 
 def toggle(turn: Turn) -> Result:
@@ -77,11 +85,11 @@ def toggle(turn: Turn) -> Result:
         else:
             selected.append(number)
     selected.sort()
-    choices = round_messages.buttons_at(round_, numbers[-1] if numbers else None, selected,
-                                        turn.language)  # the page of the option tapped
+    choices = round_messages.buttons_at(
+        round_, numbers[-1] if numbers else None, selected, turn.language
+    )  # the page of the option tapped
     if not selected:
-        return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT,
-                      data={"selected": []})
+        return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT, data={"selected": []})
     text = turn.say("vote_selection", choices=round_messages.chosen(round_, selected, turn.language)).text
     return Result([Reply(text, choices)], step=Step.BALLOT, data={"selected": selected})
 
@@ -113,8 +121,9 @@ def submit(turn: Turn) -> Result:
     if wrong is not None:  # over the budget, too many: say so, and keep the selection to trim
         key, values = wrong
         choices = round_messages.buttons_at(round_, selected[-1], selected, turn.language)
-        return Result([Reply(turn.say(key, **values).text, choices)], step=Step.BALLOT,
-                      data=turn.conversation.data)
+        return Result(
+            [Reply(turn.say(key, **values).text, choices)], step=Step.BALLOT, data=turn.conversation.data
+        )
     return vote_for(turn, selected)
 
 
@@ -163,8 +172,15 @@ def _open_round(turn: Turn) -> tuple[Round | None, Result | None]:
     if round_ is None:
         return None, _no_open_round(turn)
     if round_.closes_at <= turn.now:
-        return None, Result([turn.say("vote_closed_counting", title=round_.title,
-                                      closes=Moment(round_.closes_at, turn.community.timezone))])
+        return None, Result(
+            [
+                turn.say(
+                    "vote_closed_counting",
+                    title=round_.title,
+                    closes=Moment(round_.closes_at, turn.community.timezone),
+                )
+            ]
+        )
     return round_, None
 
 

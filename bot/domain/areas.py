@@ -5,6 +5,7 @@ An area is the postcode district (or sector) as stored when a resident joined, n
 finer. An area with fewer than MIN_MEMBERS members is never shown on its own: such areas are
 counted together. Residents without an area (no postcode check, or joined before one) are
 counted as "no area known"."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import false, func, select
@@ -18,9 +19,11 @@ LOW = 0.5  # an area is flagged under this share of the community's rate
 SMALL = f"fewer than {MIN_MEMBERS} members"
 UNKNOWN = "no area known"
 ALL = "all members"  # the community as a whole: its average
-RULE = (f"Flagged: an area where ballots per member, or ideas per member, are under half "
-        f"the community average. Areas with fewer than {MIN_MEMBERS} members are counted "
-        f"together, never shown alone.")
+RULE = (
+    f"Flagged: an area where ballots per member, or ideas per member, are under half "
+    f"the community average. Areas with fewer than {MIN_MEMBERS} members are counted "
+    f"together, never shown alone."
+)
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,16 @@ class Turnout:
 
 def counted_round(session: Session, community: Community) -> Round | None:
     """The round whose ballots turnout is about: the open one, else the one closed last."""
-    return session.scalar(select(Round).where(
-        Round.community_id == community.id, Round.imported.is_(False),
-        Round.status.in_((RoundStatus.OPEN, RoundStatus.CLOSED)))
-        .order_by((Round.status == RoundStatus.OPEN).desc(), Round.closed_at.desc(),
-                  Round.id.desc()).limit(1))
+    return session.scalar(
+        select(Round)
+        .where(
+            Round.community_id == community.id,
+            Round.imported.is_(False),
+            Round.status.in_((RoundStatus.OPEN, RoundStatus.CLOSED)),
+        )
+        .order_by((Round.status == RoundStatus.OPEN).desc(), Round.closed_at.desc(), Round.id.desc())
+        .limit(1)
+    )
 
 
 def turnout_by_area(session: Session, community: Community) -> Turnout:
@@ -79,22 +87,31 @@ def turnout_by_area(session: Session, community: Community) -> Turnout:
     Paper ballots belong to nobody here, so they are in no area."""
     round_ = counted_round(session, community)
     on_ballot = (Ballot.resident_id == Resident.id) & (
-        Ballot.round_id == round_.id if round_ is not None else false())
+        Ballot.round_id == round_.id if round_ is not None else false()
+    )
     counts = session.execute(
-        select(Resident.postcode_district, func.count(func.distinct(Resident.id)),
-               func.count(func.distinct(Idea.id)), func.count(func.distinct(Ballot.id)))
+        select(
+            Resident.postcode_district,
+            func.count(func.distinct(Resident.id)),
+            func.count(func.distinct(Idea.id)),
+            func.count(func.distinct(Ballot.id)),
+        )
         .outerjoin(Idea, (Idea.author_id == Resident.id) & (Idea.community_id == community.id))
         .outerjoin(Ballot, on_ballot)
-        .where(Resident.community_id == community.id, Resident.status == ResidentStatus.ACTIVE,
-               Resident.opted_out.is_(False))
-        .group_by(Resident.postcode_district)).all()
+        .where(
+            Resident.community_id == community.id,
+            Resident.status == ResidentStatus.ACTIVE,
+            Resident.opted_out.is_(False),
+        )
+        .group_by(Resident.postcode_district)
+    ).all()
     total = AreaRow(ALL, *(sum(row[i] for row in counts) for i in (1, 2, 3)))
     named, small, unknown = [], [0, 0, 0], [0, 0, 0]
     for area, members, ideas, ballots in counts:
         if area is None:
-            unknown = [a + b for a, b in zip(unknown, (members, ideas, ballots))]
+            unknown = [a + b for a, b in zip(unknown, (members, ideas, ballots), strict=True)]
         elif members < MIN_MEMBERS:
-            small = [a + b for a, b in zip(small, (members, ideas, ballots))]
+            small = [a + b for a, b in zip(small, (members, ideas, ballots), strict=True)]
         else:
             named.append(_flagged(AreaRow(area, members, ideas, ballots), total, round_))
     rows = sorted(named, key=lambda row: row.area)
@@ -105,19 +122,35 @@ def turnout_by_area(session: Session, community: Community) -> Turnout:
 
 def _flagged(row: AreaRow, total: AreaRow, round_: Round | None) -> AreaRow:
     """The row with its flags: under LOW times the community's rate (only where it has one)."""
-    return AreaRow(row.area, row.members, row.ideas, row.ballots,
-                   low_ballots=round_ is not None and total.ballots > 0
-                   and row.ballots_rate < LOW * total.ballots_rate,
-                   low_ideas=total.ideas > 0 and row.ideas_rate < LOW * total.ideas_rate)
+    return AreaRow(
+        row.area,
+        row.members,
+        row.ideas,
+        row.ballots,
+        low_ballots=round_ is not None and total.ballots > 0 and row.ballots_rate < LOW * total.ballots_rate,
+        low_ideas=total.ideas > 0 and row.ideas_rate < LOW * total.ideas_rate,
+    )
 
 
 def turnout_json(turnout: Turnout) -> dict:
     """Turnout by area for the digest's stored figures (counts only, never who)."""
+
     def row(r: AreaRow) -> dict:
-        return {"area": r.area, "members": r.members, "ideas": r.ideas, "ballots": r.ballots,
-                "ideas_per_member": round(r.ideas_rate, 4),
-                "ballots_per_member": round(r.ballots_rate, 4), "flags": r.flags}
+        return {
+            "area": r.area,
+            "members": r.members,
+            "ideas": r.ideas,
+            "ballots": r.ballots,
+            "ideas_per_member": round(r.ideas_rate, 4),
+            "ballots_per_member": round(r.ballots_rate, 4),
+            "flags": r.flags,
+        }
+
     r = turnout.round_
-    return {"round": {"title": r.title, "status": r.status} if r is not None else None,
-            "known": turnout.known, "rule": RULE,
-            "rows": [row(x) for x in turnout.rows], "all": row(turnout.total)}
+    return {
+        "round": {"title": r.title, "status": r.status} if r is not None else None,
+        "known": turnout.known,
+        "rule": RULE,
+        "rows": [row(x) for x in turnout.rows],
+        "all": row(turnout.total),
+    }

@@ -5,6 +5,7 @@ flush records what changed on the audited tables, field by field, in the same tr
 Residents' own actions run with nobody acting and are not recorded here, and no entry ever
 names a resident: author and resident columns are never part of an entry.
 """
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,17 +34,38 @@ _actor: ContextVar[str | None] = ContextVar("audit_actor", default=None)
 # What is audited, and which fields of it (never author or resident columns).
 FIELDS: dict[type, tuple[str, ...]] = {
     Idea: ("status", "cost_pence", "reject_reason", "merged_into_id"),
-    Round: ("title", "status", "method", "rule", "budget_pence", "max_choices", "opens_at",
-            "closes_at", "remind_at", "reminded_at"),
+    Round: (
+        "title",
+        "status",
+        "method",
+        "rule",
+        "budget_pence",
+        "max_choices",
+        "opens_at",
+        "closes_at",
+        "remind_at",
+        "reminded_at",
+    ),
     Allocation: ("title", "amount_pence", "idea_id"),
     Spending: ("description", "amount_pence", "allocation_id", "spent_on", "over_allocation"),
     Correction: ("action", "reason"),
     BudgetUpdate: ("text",),
     Project: ("status",),
     ProjectUpdate: ("project_id", "status", "text"),
-    Community: ("name", "join_code", "sms_number", "budget_total_pence", "verification",
-                "postcode_areas", "timezone", "languages", "digest_recipients", "digest_weekday",
-                "digest_time", "public_page"),
+    Community: (
+        "name",
+        "join_code",
+        "sms_number",
+        "budget_total_pence",
+        "verification",
+        "postcode_areas",
+        "timezone",
+        "languages",
+        "digest_recipients",
+        "digest_weekday",
+        "digest_time",
+        "public_page",
+    ),
 }
 
 
@@ -89,14 +111,25 @@ def _record(session: Session, _context, _instances) -> None:
 
 def _add(session: Session, obj, actor: str, action: str, now: datetime) -> None:
     community_id = obj.id if isinstance(obj, Community) else obj.community_id
-    session.add(AuditEntry(community_id=community_id, actor=actor[:200], subject=_subject(obj),
-                           action=action, created_at=now))
+    session.add(
+        AuditEntry(
+            community_id=community_id, actor=actor[:200], subject=_subject(obj), action=action, created_at=now
+        )
+    )
 
 
 def _subject(obj) -> str:
-    name = {Idea: "idea", Round: "round", Allocation: "allocation", Spending: "spending",
-            Correction: "correction", BudgetUpdate: "budget update", Community: "community",
-            Project: "project", ProjectUpdate: "project update"}[type(obj)]
+    name = {
+        Idea: "idea",
+        Round: "round",
+        Allocation: "allocation",
+        Spending: "spending",
+        Correction: "correction",
+        BudgetUpdate: "budget update",
+        Community: "community",
+        Project: "project",
+        ProjectUpdate: "project update",
+    }[type(obj)]
     if isinstance(obj, Community):
         return f"community {obj.slug}"[:60]
     if isinstance(obj, Round):
@@ -106,8 +139,12 @@ def _subject(obj) -> str:
 
 
 # Global ids shown as the numbers organisers know.
-REFERENCES = {"merged_into_id": (Idea, "idea"), "idea_id": (Idea, "idea"),
-              "allocation_id": (Allocation, "allocation"), "project_id": (Project, "project")}
+REFERENCES = {
+    "merged_into_id": (Idea, "idea"),
+    "idea_id": (Idea, "idea"),
+    "allocation_id": (Allocation, "allocation"),
+    "project_id": (Project, "project"),
+}
 
 
 def _fields(obj, created: bool) -> str:
@@ -123,8 +160,10 @@ def _fields(obj, created: bool) -> str:
             before = history.deleted[0] if history.deleted else None
             after = history.added[0] if history.added else None
             if before != after:
-                parts.append(f"{_label(field)}: {_shown(state.session, field, before)} -> "
-                             f"{_shown(state.session, field, after)}")
+                parts.append(
+                    f"{_label(field)}: {_shown(state.session, field, before)} -> "
+                    f"{_shown(state.session, field, after)}"
+                )
     return "; ".join(parts)
 
 

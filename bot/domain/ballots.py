@@ -1,4 +1,5 @@
 """Ballots: reading what residents type, checking it against the round, storing one per person."""
+
 import re
 from datetime import datetime
 from functools import cache
@@ -10,8 +11,9 @@ from sqlalchemy.orm import Session, joinedload
 from bot.text.money import Money
 from models import Ballot, Community, Resident, Round
 
-_VOTE = re.compile(r"^(?:vote\b\s*[:\-]?\s*)?(\d{1,3}(?:\s*(?:,|;|&|\band\b|\s)\s*\d{1,3})*)\s*[.!]*$",
-                   re.IGNORECASE)
+_VOTE = re.compile(
+    r"^(?:vote\b\s*[:\-]?\s*)?(\d{1,3}(?:\s*(?:,|;|&|\band\b|\s)\s*\d{1,3})*)\s*[.!]*$", re.IGNORECASE
+)
 
 
 def parse_choices(text: str) -> list[int] | None:
@@ -30,7 +32,7 @@ def round_tag(rest: str) -> tuple[str, int | None]:
     """A button's words and the round it was made for: "3 @12" -> ("3", 12). Typed votes have
     no tag (None): they are for the round open now."""
     found = _ROUND_TAG.search(rest)
-    return (rest[:found.start()], int(found[1])) if found else (rest, None)
+    return (rest[: found.start()], int(found[1])) if found else (rest, None)
 
 
 def takes_as_vote(session: Session, community: Community, text: str) -> Round | None:
@@ -61,13 +63,22 @@ def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
     return None
 
 
-def cast(session: Session, round_: Round, resident: Resident, choices: list[int], channel: str,
-         now: datetime) -> None:
+def cast(
+    session: Session, round_: Round, resident: Resident, choices: list[int], channel: str, now: datetime
+) -> None:
     """Record or replace the resident's ballot: one per resident per round, even under races,
     in one INSERT ... ON CONFLICT DO UPDATE (the unique round and resident decide)."""
-    session.execute(_casting(session.bind.dialect.name), dict(
-        round_id=round_.id, resident_id=resident.id, choices=choices, channel=channel,
-        cast_at=now, changed_at=now))
+    session.execute(
+        _casting(session.bind.dialect.name),
+        dict(
+            round_id=round_.id,
+            resident_id=resident.id,
+            choices=choices,
+            channel=channel,
+            cast_at=now,
+            changed_at=now,
+        ),
+    )
 
 
 @cache
@@ -77,8 +88,12 @@ def _casting(dialect: str):
     insert = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
     return insert.on_conflict_do_update(
         index_elements=[table.c.round_id, table.c.resident_id],
-        set_={"choices": insert.excluded.choices, "channel": insert.excluded.channel,
-              "changed_at": insert.excluded.changed_at})
+        set_={
+            "choices": insert.excluded.choices,
+            "channel": insert.excluded.channel,
+            "changed_at": insert.excluded.changed_at,
+        },
+    )
 
 
 def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | None:
@@ -97,12 +112,18 @@ def current_round(session: Session, community: Community) -> Round | None:
     return session.scalars(_OPEN_ROUND, {"community_id": community.id}).unique().first()
 
 
-_OPEN_ROUND = (select(Round).options(joinedload(Round.options))
-               .where(Round.community_id == bindparam("community_id"), Round.status == "open")
-               .limit(1))
+_OPEN_ROUND = (
+    select(Round)
+    .options(joinedload(Round.options))
+    .where(Round.community_id == bindparam("community_id"), Round.status == "open")
+    .limit(1)
+)
 
 
 def latest_closed(session: Session, community: Community) -> Round | None:
-    return session.scalar(select(Round).where(Round.community_id == community.id,
-                                              Round.status == "closed", Round.imported.is_(False))
-                          .order_by(Round.closed_at.desc(), Round.id.desc()).limit(1))
+    return session.scalar(
+        select(Round)
+        .where(Round.community_id == community.id, Round.status == "closed", Round.imported.is_(False))
+        .order_by(Round.closed_at.desc(), Round.id.desc())
+        .limit(1)
+    )

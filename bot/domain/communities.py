@@ -1,4 +1,5 @@
 """Communities: created by organisers, found by the number or slug residents write to."""
+
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,10 +17,20 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 _JOIN_CODE = re.compile(r"^[A-Z0-9]{4,20}$")
 
 
-def create_community(session: Session, *, name: str, slug: str, budget_total_pence: int,
-                     join_code: str, now: datetime, sms_number: str | None = None,
-                     verification: str = "none", postcode_areas: list[str] = (),
-                     timezone: str = "Europe/London", languages: list[str] = ("en",)) -> Community:
+def create_community(
+    session: Session,
+    *,
+    name: str,
+    slug: str,
+    budget_total_pence: int,
+    join_code: str,
+    now: datetime,
+    sms_number: str | None = None,
+    verification: str = "none",
+    postcode_areas: list[str] = (),
+    timezone: str = "Europe/London",
+    languages: list[str] = ("en",),
+) -> Community:
     """Validate and create a community; every refusal names the field at fault."""
     name = " ".join(name.split())
     if not 2 <= len(name) <= 120:
@@ -53,17 +64,32 @@ def create_community(session: Session, *, name: str, slug: str, budget_total_pen
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"unknown timezone {timezone!r}") from None
-    clash = session.scalar(select(Community).where(or_(
-        Community.slug == slug, Community.join_code == join_code,
-        Community.sms_number == number if number else False)))
+    clash = session.scalar(
+        select(Community).where(
+            or_(
+                Community.slug == slug,
+                Community.join_code == join_code,
+                Community.sms_number == number if number else False,
+            )
+        )
+    )
     if clash is not None:
-        field = ("slug" if clash.slug == slug else
-                 "join code" if clash.join_code == join_code else "SMS number")
+        field = (
+            "slug" if clash.slug == slug else "join code" if clash.join_code == join_code else "SMS number"
+        )
         raise InvalidInput(f"{field} already used by community {clash.slug}")
-    community = Community(name=name, slug=slug, join_code=join_code, sms_number=number,
-                          budget_total_pence=budget_total_pence, verification=verification,
-                          postcode_areas=areas, timezone=timezone, languages=list(languages),
-                          created_at=now)
+    community = Community(
+        name=name,
+        slug=slug,
+        join_code=join_code,
+        sms_number=number,
+        budget_total_pence=budget_total_pence,
+        verification=verification,
+        postcode_areas=areas,
+        timezone=timezone,
+        languages=list(languages),
+        created_at=now,
+    )
     session.add(community)
     session.flush()
     return community
@@ -80,8 +106,14 @@ def all_communities(session: Session) -> list[Community]:
     return list(session.scalars(select(Community).order_by(Community.slug)))
 
 
-def set_digest(session: Session, community: Community, *, recipients: list[str] | None = None,
-               weekday: int | None = None, at: str | None = None) -> Community:
+def set_digest(
+    session: Session,
+    community: Community,
+    *,
+    recipients: list[str] | None = None,
+    weekday: int | None = None,
+    at: str | None = None,
+) -> Community:
     """Who gets the weekly digest and when; only what is given changes."""
     if recipients is not None:
         for address in recipients:
@@ -105,8 +137,7 @@ def lock_community(session: Session, community: Community | int) -> None:
     not held up); SQLite ignores FOR UPDATE, but its write transactions begin IMMEDIATE
     (models.engine), which already lets one writer in at a time."""
     community_id = community if isinstance(community, int) else community.id
-    session.execute(select(Community.id).where(Community.id == community_id)
-                    .with_for_update(key_share=True))
+    session.execute(select(Community.id).where(Community.id == community_id).with_for_update(key_share=True))
 
 
 def set_languages(community: Community, languages: list[str]) -> None:
@@ -138,8 +169,9 @@ def by_number(session: Session, model, community: Community, number: int, name: 
     NotFound, naming it `name`, if there is none."""
     found = None
     if number <= MAX_NUMBER:
-        found = session.scalar(select(model).where(model.community_id == community.id,
-                                                   model.number == number))
+        found = session.scalar(
+            select(model).where(model.community_id == community.id, model.number == number)
+        )
     if found is None:
         raise NotFound(f"no {name} {number} in {community.slug}")
     return found

@@ -1,4 +1,5 @@
 """A demo community, so `commonpurse serve --demo` has something to talk about."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,17 +23,40 @@ def seed_demo(session: Session, now: datetime) -> Community:
     if existing is not None:
         return existing
     community = create_community(
-        session, name="Riverside Big Local (demo)", slug=DEMO_SLUG,
-        budget_total_pence=1_150_000_00, join_code="RIVERSIDE",
+        session,
+        name="Riverside Big Local (demo)",
+        slug=DEMO_SLUG,
+        budget_total_pence=1_150_000_00,
+        join_code="RIVERSIDE",
         sms_number="+441632960000",  # Ofcom's range for drama: never a real line
-        now=now)
+        now=now,
+    )
     for number, (text, cost, status) in enumerate(DEMO_IDEAS, start=1):
-        session.add(Idea(community_id=community.id, number=number, author_id=None, text=text,
-                         cost_pence=cost, status=status, created_at=now))
-    garden = ledger.allocate(session, community, title="Community garden", amount_pence=20_000_00,
-                             now=now)
-    ledger.spend(session, community, description="Garden tools and seeds", amount_pence=3_250_00,
-                 spent_on=(now - timedelta(days=7)).date(), allocation_id=garden.id, now=now)
-    ledger.post_update(session, community, "The community garden opened on Saturday: thank you "
-                       "to everyone who voted for it!", now)
+        session.add(
+            Idea(
+                community_id=community.id,
+                number=number,
+                author_id=None,
+                text=text,
+                cost_pence=cost,
+                status=status,
+                created_at=now,
+            )
+        )
+    garden = ledger.allocate(session, community, title="Community garden", amount_pence=20_000_00, now=now)
+    ledger.spend(
+        session,
+        community,
+        description="Garden tools and seeds",
+        amount_pence=3_250_00,
+        spent_on=(now - timedelta(days=7)).date(),
+        allocation_id=garden.id,
+        now=now,
+    )
+    ledger.post_update(
+        session,
+        community,
+        "The community garden opened on Saturday: thank you to everyone who voted for it!",
+        now,
+    )
     return community

@@ -1,8 +1,9 @@
 """The council's week: ISO weeks in the community's timezone, when each digest is due, and the
 week's figures (counts only, never who)."""
+
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, exists, func, select
@@ -50,8 +51,8 @@ class Week:
 def week_starting(monday: date, tz: str) -> Week:
     zone = ZoneInfo(tz)
     year, number, _ = monday.isocalendar()
-    start = datetime.combine(monday, time(0), zone).astimezone(timezone.utc)
-    end = datetime.combine(monday + timedelta(days=7), time(0), zone).astimezone(timezone.utc)
+    start = datetime.combine(monday, time(0), zone).astimezone(UTC)
+    end = datetime.combine(monday + timedelta(days=7), time(0), zone).astimezone(UTC)
     return Week(f"{year}-W{number:02d}", monday, start, end)
 
 
@@ -79,60 +80,105 @@ def digest_due(week: Week, weekday: int, at: str, tz: str) -> datetime:
     """When a week's digest goes out: the first `weekday` at `at` after the week ends."""
     hour, minute = (int(part) for part in at.split(":"))
     day = week.monday + timedelta(days=7 + weekday)
-    return datetime.combine(day, time(hour, minute), ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, minute), ZoneInfo(tz)).astimezone(UTC)
 
 
 def figures(session: Session, community: Community, week: Week, now: datetime) -> dict:
     """This week's figures, last week's for comparison, and what comes next."""
     money = ledger.summary(session, community)
-    spent_week = ledger.spent_between(session, community, week.monday,
-                                      week.monday + timedelta(days=7))
+    spent_week = ledger.spent_between(session, community, week.monday, week.monday + timedelta(days=7))
     return {
-        "community": community.name, "slug": community.slug, "week": week.iso,
-        "from": week.monday.isoformat(), "generated_at": now.isoformat(),
+        "community": community.name,
+        "slug": community.slug,
+        "week": week.iso,
+        "from": week.monday.isoformat(),
+        "generated_at": now.isoformat(),
         "complete": week.end <= now,  # a preview of the week in progress says "so far"
         "participation": _participation(session, community, week),
         "ideas": {
-            "by_status": dict(session.execute(
-                select(Idea.status, func.count()).where(Idea.community_id == community.id)
-                .group_by(Idea.status)).all()),
-            "newest": [{"number": i.number, "text": i.text, "status": i.status}
-                       for i in session.scalars(select(Idea).where(
-                           Idea.community_id == community.id, Idea.created_at >= week.start,
-                           Idea.created_at < week.end).order_by(Idea.number.desc()).limit(5))],
+            "by_status": dict(
+                session.execute(
+                    select(Idea.status, func.count())
+                    .where(Idea.community_id == community.id)
+                    .group_by(Idea.status)
+                ).all()
+            ),
+            "newest": [
+                {"number": i.number, "text": i.text, "status": i.status}
+                for i in session.scalars(
+                    select(Idea)
+                    .where(
+                        Idea.community_id == community.id,
+                        Idea.created_at >= week.start,
+                        Idea.created_at < week.end,
+                    )
+                    .order_by(Idea.number.desc())
+                    .limit(5)
+                )
+            ],
         },
         "rounds": _rounds(session, community, week),
-        "money": {"total_pence": money.total, "committed_pence": money.committed,
-                  "spent_this_week_pence": spent_week, "spent_pence": money.spent,
-                  "remaining_pence": money.remaining,
-                  "latest_update": money.latest_update.text if money.latest_update else None,
-                  "over_time": money_over_time(session, community),
-                  **_exceptions(session, community, week)},
+        "money": {
+            "total_pence": money.total,
+            "committed_pence": money.committed,
+            "spent_this_week_pence": spent_week,
+            "spent_pence": money.spent,
+            "remaining_pence": money.remaining,
+            "latest_update": money.latest_update.text if money.latest_update else None,
+            "over_time": money_over_time(session, community),
+            **_exceptions(session, community, week),
+        },
         "areas": turnout_json(turnout_by_area(session, community)),
         "projects": _projects(session, community, week),
-        "next": [{"round": r.title, "event": "opens" if r.status == "scheduled" else "closes",
-                  "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at,
-                                  community.timezone)}
-                 for r in session.scalars(select(Round).where(
-                     Round.community_id == community.id, Round.status.in_(("scheduled", "open")),
-                     Round.imported.is_(False)).order_by(Round.opens_at))],
+        "next": [
+            {
+                "round": r.title,
+                "event": "opens" if r.status == "scheduled" else "closes",
+                "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at, community.timezone),
+            }
+            for r in session.scalars(
+                select(Round)
+                .where(
+                    Round.community_id == community.id,
+                    Round.status.in_(("scheduled", "open")),
+                    Round.imported.is_(False),
+                )
+                .order_by(Round.opens_at)
+            )
+        ],
     }
 
 
 def _exceptions(session: Session, community: Community, week: Week) -> dict[str, list]:
     """What the council should notice in the books this week: spending recorded beyond its
     allocation or the budget, and corrections."""
-    over = session.scalars(select(Spending).where(
-        Spending.community_id == community.id, Spending.over_allocation.is_(True),
-        Spending.created_at >= week.start, Spending.created_at < week.end).order_by(Spending.number))
-    corrections = session.scalars(select(Correction).where(
-        Correction.community_id == community.id, Correction.created_at >= week.start,
-        Correction.created_at < week.end).order_by(Correction.number))
+    over = session.scalars(
+        select(Spending)
+        .where(
+            Spending.community_id == community.id,
+            Spending.over_allocation.is_(True),
+            Spending.created_at >= week.start,
+            Spending.created_at < week.end,
+        )
+        .order_by(Spending.number)
+    )
+    corrections = session.scalars(
+        select(Correction)
+        .where(
+            Correction.community_id == community.id,
+            Correction.created_at >= week.start,
+            Correction.created_at < week.end,
+        )
+        .order_by(Correction.number)
+    )
     return {
-        "over_allocation": [{"number": s.number, "description": s.description,
-                             "amount_pence": s.amount_pence} for s in over],
-        "corrections": [{"number": c.number, "action": c.action, "reason": c.reason,
-                         "entry": _corrected(session, c)} for c in corrections],
+        "over_allocation": [
+            {"number": s.number, "description": s.description, "amount_pence": s.amount_pence} for s in over
+        ],
+        "corrections": [
+            {"number": c.number, "action": c.action, "reason": c.reason, "entry": _corrected(session, c)}
+            for c in corrections
+        ],
     }
 
 
@@ -144,20 +190,43 @@ def _corrected(session: Session, correction: Correction) -> str:
 
 CHANNELS = ("sms", "telegram")
 # The figures in the order the digest shows them.
-PARTICIPATION = ("new_residents", "active_residents", "opt_outs", "new_ideas", "sms_segments_sent",
-                 "messages_in_sms", "messages_out_sms", "messages_in_telegram", "messages_out_telegram")
+PARTICIPATION = (
+    "new_residents",
+    "active_residents",
+    "opt_outs",
+    "new_ideas",
+    "sms_segments_sent",
+    "messages_in_sms",
+    "messages_out_sms",
+    "messages_in_telegram",
+    "messages_out_telegram",
+)
 # Per table and time: the figures counted over the community's rows whose time is in a week.
 _COUNTED = (
     (Resident, Resident.consent_at, {"new_residents": func.count()}),
     (Resident, Resident.opted_out_at, {"opt_outs": func.count()}),
-    (InboundLog, InboundLog.received_at, {
-        "active_residents": func.count(distinct(InboundLog.resident_id)),
-        **{f"messages_in_{channel}": func.count().filter(InboundLog.channel == channel)
-           for channel in CHANNELS}}),
-    (OutboxMessage, OutboxMessage.sent_at, {
-        "sms_segments_sent": func.sum(OutboxMessage.segments).filter(OutboxMessage.channel == "sms"),
-        **{f"messages_out_{channel}": func.count().filter(OutboxMessage.channel == channel)
-           for channel in CHANNELS}}),
+    (
+        InboundLog,
+        InboundLog.received_at,
+        {
+            "active_residents": func.count(distinct(InboundLog.resident_id)),
+            **{
+                f"messages_in_{channel}": func.count().filter(InboundLog.channel == channel)
+                for channel in CHANNELS
+            },
+        },
+    ),
+    (
+        OutboxMessage,
+        OutboxMessage.sent_at,
+        {
+            "sms_segments_sent": func.sum(OutboxMessage.segments).filter(OutboxMessage.channel == "sms"),
+            **{
+                f"messages_out_{channel}": func.count().filter(OutboxMessage.channel == channel)
+                for channel in CHANNELS
+            },
+        },
+    ),
     (Idea, Idea.created_at, {"new_ideas": func.count()}),
 )
 
@@ -170,36 +239,56 @@ def _participation(session: Session, community: Community, week: Week) -> dict[s
     found: dict[str, dict[str, int]] = {name: {} for name in PARTICIPATION}
     for when, each in weeks.items():
         for table, time_, counted in _COUNTED:
-            row = session.execute(select(*counted.values()).select_from(table).where(
-                table.community_id == community.id, time_ >= each.start, time_ < each.end)).one()
-            for name, value in zip(counted, row):
+            row = session.execute(
+                select(*counted.values())
+                .select_from(table)
+                .where(table.community_id == community.id, time_ >= each.start, time_ < each.end)
+            ).one()
+            for name, value in zip(counted, row, strict=True):
                 found[name][when] = int(value or 0)
     return found
 
 
 def _rounds(session: Session, community: Community, week: Week) -> list[dict]:
     rows = []
-    for round_ in session.scalars(select(Round).where(
-            Round.community_id == community.id, Round.imported.is_(False),
+    for round_ in session.scalars(
+        select(Round)
+        .where(
+            Round.community_id == community.id,
+            Round.imported.is_(False),
             ((Round.opened_at >= week.start) & (Round.opened_at < week.end))
-            | ((Round.closed_at >= week.start) & (Round.closed_at < week.end))).order_by(Round.id)):
-        ballots = session.scalar(select(func.count()).select_from(Ballot)
-                                 .where(Ballot.round_id == round_.id)) or 0
+            | ((Round.closed_at >= week.start) & (Round.closed_at < week.end)),
+        )
+        .order_by(Round.id)
+    ):
+        ballots = (
+            session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_.id)) or 0
+        )
         outcome = round_.outcome or {}
         titles = {o.number: o.title for o in round_.options}
-        rows.append({"title": round_.title, "status": round_.status, "method": round_.method,
-                     "rule": round_.rule, "ballots": ballots,
-                     "winners": [titles[n] for n in outcome.get("winners", []) if n in titles],
-                     "allocated_pence": outcome.get("allocated_pence", 0),
-                     "allocated": format_pence(outcome.get("allocated_pence", 0)),
-                     "not_funded": _not_funded(round_)})
+        rows.append(
+            {
+                "title": round_.title,
+                "status": round_.status,
+                "method": round_.method,
+                "rule": round_.rule,
+                "ballots": ballots,
+                "winners": [titles[n] for n in outcome.get("winners", []) if n in titles],
+                "allocated_pence": outcome.get("allocated_pence", 0),
+                "allocated": format_pence(outcome.get("allocated_pence", 0)),
+                "not_funded": _not_funded(round_),
+            }
+        )
     return rows
 
 
 def _not_funded(round_: Round) -> list[dict]:
     """Each option the round did not fund, and why, where its count kept reasons."""
-    return [dict(explanation_json(why), number=o.number, title=o.title) for o in round_.options
-            if (why := reason(round_.outcome, o.number)) is not None and not why.funded]
+    return [
+        dict(explanation_json(why), number=o.number, title=o.title)
+        for o in round_.options
+        if (why := reason(round_.outcome, o.number)) is not None and not why.funded
+    ]
 
 
 def money_over_time(session: Session, community: Community) -> list[dict]:
@@ -212,10 +301,13 @@ def money_over_time(session: Session, community: Community) -> list[dict]:
         month = state.allocation.created_at.astimezone(zone).strftime("%Y-%m")
         committed[month] = committed.get(month, 0) + state.committed
     for day, outside, amount in session.execute(
-            select(Spending.spent_on, Spending.allocation_id.is_(None), func.sum(Spending.amount_pence))
-            .where(Spending.community_id == community.id,  # a voided spending does not count
-                   ~exists().where(Correction.spending_id == Spending.id))
-            .group_by(Spending.spent_on, Spending.allocation_id.is_(None))):
+        select(Spending.spent_on, Spending.allocation_id.is_(None), func.sum(Spending.amount_pence))
+        .where(
+            Spending.community_id == community.id,  # a voided spending does not count
+            ~exists().where(Correction.spending_id == Spending.id),
+        )
+        .group_by(Spending.spent_on, Spending.allocation_id.is_(None))
+    ):
         month = day.strftime("%Y-%m")
         spent[month] = spent.get(month, 0) + int(amount)
         if outside:
@@ -240,8 +332,16 @@ def _projects(session: Session, community: Community, week: Week) -> dict:
             continue
         statuses = [u.status for u in updates if u.status]
         notes = [u.text for u in updates if u.text]
-        changed.append({"number": view.number, "title": view.title,
-                        "status": words(statuses[-1] if statuses else view.status),
-                        "status_changed": bool(statuses), "note": notes[-1] if notes else None})
-    return {"by_status": {words(s): by_status[s] for s in ProjectStatus if s in by_status},
-            "this_week": changed}
+        changed.append(
+            {
+                "number": view.number,
+                "title": view.title,
+                "status": words(statuses[-1] if statuses else view.status),
+                "status_changed": bool(statuses),
+                "note": notes[-1] if notes else None,
+            }
+        )
+    return {
+        "by_status": {words(s): by_status[s] for s in ProjectStatus if s in by_status},
+        "this_week": changed,
+    }

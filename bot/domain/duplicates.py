@@ -4,6 +4,7 @@ the green please" are one idea given twice.
 Texts are normalised (lower case, no punctuation, common words dropped, plurals, "-ing" and
 "-ed" folded: "benches" -> "bench") and compared with rapidfuzz's token-set ratio, all pairs at once.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,13 +28,91 @@ if TYPE_CHECKING:
 THRESHOLD = 80
 MOST = 3  # duplicates shown per idea
 
-STOP_WORDS = frozenset("""
-a an the and or but of on in at to for by with from into onto near round around along behind
-outside inside up our my your their its this that these those some more new please could would
-should can will we i you it be is are was get got need needs want like lets let s too very
-just all so there here them they us have has do make put
-community local area people resident residents
-""".split())  # the last line: words nearly every idea in a neighbourhood shares
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "on",
+        "in",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "near",
+        "round",
+        "around",
+        "along",
+        "behind",
+        "outside",
+        "inside",
+        "up",
+        "our",
+        "my",
+        "your",
+        "their",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "more",
+        "new",
+        "please",
+        "could",
+        "would",
+        "should",
+        "can",
+        "will",
+        "we",
+        "i",
+        "you",
+        "it",
+        "be",
+        "is",
+        "are",
+        "was",
+        "get",
+        "got",
+        "need",
+        "needs",
+        "want",
+        "like",
+        "lets",
+        "let",
+        "s",
+        "too",
+        "very",
+        "just",
+        "all",
+        "so",
+        "there",
+        "here",
+        "them",
+        "they",
+        "us",
+        "have",
+        "has",
+        "do",
+        "make",
+        "put",
+        "community",
+        "local",
+        "area",
+        "people",
+        "resident",
+        "residents",
+    ]
+)  # the last line: words nearly every idea in a neighbourhood shares
 _WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _KEEP_S = ("ss", "us", "is")
 
@@ -57,7 +136,7 @@ def stem(word: str) -> str:
         return word[:-1]
     for ending in ("ing", "ed"):
         if word.endswith(ending) and len(word) > len(ending) + 3 and not word.endswith("eed"):
-            root = word[:-len(ending)]
+            root = word[: -len(ending)]
             return root[:-1] if root[-1] == root[-2] and root[-1] not in "ls" else root
     return word
 
@@ -73,8 +152,9 @@ def similarity(a: str, b: str) -> int:
     import numpy as np
     from rapidfuzz import fuzz, process
 
-    return int(process.cdist([normalise(a)], [normalise(b)], scorer=fuzz.token_set_ratio,
-                             dtype=np.uint8)[0, 0])  # rounded as _scores rounds
+    return int(
+        process.cdist([normalise(a)], [normalise(b)], scorer=fuzz.token_set_ratio, dtype=np.uint8)[0, 0]
+    )  # rounded as _scores rounds
 
 
 def likely_duplicates(ideas: list[tuple[int, str]], most: int = MOST) -> dict[int, list[Duplicate]]:
@@ -111,8 +191,9 @@ def _pairwise(texts: list[str]) -> np.ndarray:
     everyone = np.array(texts, dtype=object)
     for i in np.flatnonzero(shared.any(axis=1)):  # a loop over ideas, not pairs
         others = np.flatnonzero(shared[i])
-        scores[i, others] = scores[others, i] = _scores([texts[i]], fuzz.token_set_ratio,
-                                                        everyone[others], workers=1)[0]
+        scores[i, others] = scores[others, i] = _scores(
+            [texts[i]], fuzz.token_set_ratio, everyone[others], workers=1
+        )[0]
     np.fill_diagonal(scores, 0)
     empty = [i for i, text in enumerate(texts) if not text]  # "the", "?": nothing to compare
     scores[empty, :] = scores[:, empty] = 0
@@ -135,8 +216,14 @@ def _scores(rows, scorer, columns=None, workers: int = -1) -> np.ndarray:
     from rapidfuzz import process
 
     # The cutoff applies before rounding: half a point lower keeps a 79.6 that shows as 80.
-    scores = process.cdist(rows, rows if columns is None else columns, scorer=scorer,
-                           dtype=np.uint8, score_cutoff=THRESHOLD - 0.5, workers=workers)
+    scores = process.cdist(
+        rows,
+        rows if columns is None else columns,
+        scorer=scorer,
+        dtype=np.uint8,
+        score_cutoff=THRESHOLD - 0.5,
+        workers=workers,
+    )
     scores[scores < THRESHOLD] = 0
     return scores
 

@@ -27,6 +27,7 @@ supporters cannot afford only when the walk reaches it; that decides *when* an o
 and so the money its explanation quotes. This walk is reproduced, options last priced alike in
 ascending option number (outcome.py makes pabutools use that order too).
 """
+
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -45,8 +46,7 @@ class Shares:
     came_up: dict[int, tuple[bool, int]]
 
 
-def equal_shares(costs: dict[int, int], groups: dict[tuple[int, ...], int], budget: int,
-                 step: int) -> Shares:
+def equal_shares(costs: dict[int, int], groups: dict[tuple[int, ...], int], budget: int, step: int) -> Shares:
     """`costs` in whole pounds by option number, `groups` each distinct ballot (option numbers)
     with how many cast it, `budget` in whole pounds, `step` the Add1 step in pounds."""
     n = sum(groups.values())
@@ -100,8 +100,9 @@ class _Election:
         k = len(self.numbers)
         self.approves = np.zeros((len(ballots), k), dtype=bool)
         rows = np.repeat(np.arange(len(ballots)), [len(b) for b in ballots])
-        self.approves[rows, np.fromiter((i for b in ballots for i in b), dtype=np.int64,
-                                        count=len(rows))] = True
+        self.approves[rows, np.fromiter((i for b in ballots for i in b), dtype=np.int64, count=len(rows))] = (
+            True
+        )
         self.cost = np.array([costs[n] for n in self.numbers], dtype=np.int64)
         self.votes = (self.approves * self.weights[:, None]).sum(axis=0)
         self.supporters = [np.flatnonzero(self.approves[:, p]) for p in range(k)]
@@ -135,21 +136,24 @@ class _Run:
         self.table[:, 0] = e.votes
         self.active = np.array([0])
         self.member = np.zeros(groups, dtype=np.int64)  # class of each ballot, -1 once it is spent
-        self.stale = {p: _Value(1 / int(e.votes[p]), 2.3e-16 / int(e.votes[p]),
-                                exact=Fraction(1, int(e.votes[p]))) for p in range(k)}
+        self.stale = {
+            p: _Value(1 / int(e.votes[p]), 2.3e-16 / int(e.votes[p]), exact=Fraction(1, int(e.votes[p])))
+            for p in range(k)
+        }
         self.remaining = list(range(k))
 
     # exact values, rebuilt from the exact prices
 
     def exact_budget(self, j: int) -> Fraction:
-        paid = np.flatnonzero(self.paid[j, :len(self.prices)])
+        paid = np.flatnonzero(self.paid[j, : len(self.prices)])
         return self.b0 - sum((self.prices[s] for s in paid), Fraction(0))
 
     def exact_money(self, ids: np.ndarray, wts: np.ndarray) -> Fraction:
         t = len(self.prices)
         per_price = wts @ self.paid[ids, :t] if t else []
-        return int(wts.sum()) * self.b0 - sum((int(m) * self.prices[s]
-                                               for s, m in enumerate(per_price) if m), Fraction(0))
+        return int(wts.sum()) * self.b0 - sum(
+            (int(m) * self.prices[s] for s, m in enumerate(per_price) if m), Fraction(0)
+        )
 
     def exact_price(self, ids: np.ndarray, wts: np.ndarray, cost: int, hint: float) -> Fraction:
         """Each supporter's payment pi: sum of min(budget, pi) is the cost (the supporters can
@@ -164,7 +168,8 @@ class _Run:
             if price is not None:
                 pf = float(price)
                 if (not poor.any() or bf[poor].max() < pf - 1e-9 * self.b0f) and (
-                        not rich.any() or bf[rich].min() > pf + 1e-9 * self.b0f):
+                    not rich.any() or bf[rich].min() > pf + 1e-9 * self.b0f
+                ):
                     return price
         none = np.zeros(len(ids), dtype=bool)
         return self._levels(ids, wts, cost, none, none)
@@ -173,7 +178,9 @@ class _Run:
         near = ~(poor | rich)
         money = self.exact_money(ids[poor], wts[poor]) if poor.any() else Fraction(0)
         count = int(wts[~poor].sum())
-        near_budgets = sorted((self.exact_budget(int(j)), int(w)) for j, w in zip(ids[near], wts[near]))
+        near_budgets = sorted(
+            (self.exact_budget(int(j)), int(w)) for j, w in zip(ids[near], wts[near], strict=True)
+        )
         for value, weight in near_budgets:
             price = (cost - money) / count
             if price <= value:
@@ -248,8 +255,11 @@ class _Run:
         def value(p: int) -> _Value:
             r = row[p]
             c, hint, snap = int(e.cost[p]), float(price[r]), table[r]
-            found = _Value(float(price[r] / cost[r]), float(rho_tol[r]),
-                           thunk=lambda: self.exact_price(ids, snap, c, hint) / c)
+            found = _Value(
+                float(price[r] / cost[r]),
+                float(rho_tol[r]),
+                thunk=lambda: self.exact_price(ids, snap, c, hint) / c,
+            )
             if not math.isfinite(found.tol):  # no float estimate to trust: exact now
                 exact = found.exact()
                 found = _Value(float(exact), abs(float(exact)) * 1e-15, exact=exact)
@@ -331,8 +341,11 @@ class _Run:
         plive = pold >= 0
         slot = np.searchsorted(touched, pold[plive])
         k = len(e.numbers)
-        delta = np.bincount(slot * k + pq[plive], weights=e.weights[pg[plive]],
-                            minlength=len(touched) * k).astype(np.int64).reshape(len(touched), k)
+        delta = (
+            np.bincount(slot * k + pq[plive], weights=e.weights[pg[plive]], minlength=len(touched) * k)
+            .astype(np.int64)
+            .reshape(len(touched), k)
+        )
         self.table[:, touched] -= delta.T
         kept = new >= 0
         self.table[:, new[kept]] = delta[kept].T
@@ -351,5 +364,6 @@ class _Run:
         self.budget = np.concatenate([self.budget, np.zeros(grow)])
         self.paid = np.concatenate([self.paid, np.zeros((grow, self.paid.shape[1]), dtype=bool)])
         self.mass = np.concatenate([self.mass, np.zeros(grow, dtype=np.int64)])
-        self.table = np.concatenate([self.table, np.zeros((self.table.shape[0], grow), dtype=np.int64)],
-                                    axis=1)
+        self.table = np.concatenate(
+            [self.table, np.zeros((self.table.shape[0], grow), dtype=np.int64)], axis=1
+        )

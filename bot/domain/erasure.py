@@ -1,5 +1,6 @@
 """A resident's right to erasure: identities and message bodies go, anonymous counts stay (a
 vote in a round still open is withdrawn)."""
+
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -23,24 +24,42 @@ from models import (
 def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     """Forget who the resident is. Their ideas stay, without an author."""
     addresses = [identity.value for identity in resident.identities]
-    forget_pending(session, session.scalars(select(PendingAnswer.id).where(
-        PendingAnswer.sender.in_(addresses), PendingAnswer.received_at <= now)).all())
-    session.execute(update(InboundLog).where(InboundLog.resident_id == resident.id)
-                    .values(sender=None, body=None, raw=None))
+    forget_pending(
+        session,
+        session.scalars(
+            select(PendingAnswer.id).where(
+                PendingAnswer.sender.in_(addresses), PendingAnswer.received_at <= now
+            )
+        ).all(),
+    )
+    session.execute(
+        update(InboundLog)
+        .where(InboundLog.resident_id == resident.id)
+        .values(sender=None, body=None, raw=None)
+    )
     # Nothing still queued goes out; what was sent loses its text and address.
     cancel_queued(session, resident.id, now, "erased")
-    session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id)
-                    .values(body=None, address=None, choices=None))
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.resident_id == resident.id)
+        .values(body=None, address=None, choices=None)
+    )
     session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
     # A vote in a round still open is withdrawn: kept, it would count beside the ballot the same
     # person casts after joining again (erase, rejoin, vote: any number of times). Counted
     # rounds keep their ballots, without anyone's name.
-    session.execute(delete(Ballot).where(
-        Ballot.resident_id == resident.id,
-        Ballot.round_id.in_(select(Round.id).where(Round.status == "open"))))
+    session.execute(
+        delete(Ballot).where(
+            Ballot.resident_id == resident.id,
+            Ballot.round_id.in_(select(Round.id).where(Round.status == "open")),
+        )
+    )
     chats = [i.value for i in resident.identities if i.kind == "telegram"]
-    session.execute(delete(TelegramChat).where(TelegramChat.chat_id.in_(chats),
-                                               TelegramChat.community_id == resident.community_id))
+    session.execute(
+        delete(TelegramChat).where(
+            TelegramChat.chat_id.in_(chats), TelegramChat.community_id == resident.community_id
+        )
+    )
     session.execute(delete(Identity).where(Identity.resident_id == resident.id))
     session.execute(delete(Conversation).where(Conversation.resident_id == resident.id))
     resident.status = "erased"
@@ -57,6 +76,7 @@ def forget_pending(session: Session, pending_ids: list[int]) -> None:
     if not pending_ids:
         return
     stored = select(PendingAnswer.inbound_id).where(PendingAnswer.id.in_(pending_ids))
-    session.execute(update(InboundLog).where(InboundLog.id.in_(stored))
-                    .values(sender=None, body=None, raw=None))
+    session.execute(
+        update(InboundLog).where(InboundLog.id.in_(stored)).values(sender=None, body=None, raw=None)
+    )
     session.execute(delete(PendingAnswer).where(PendingAnswer.id.in_(pending_ids)))

@@ -12,6 +12,7 @@ the rule counted it: in whole pounds, rounded up), and whose money that was (`by
   that is the reason given.
 Nothing here imports pabutools: it reads the details objects the rules return.
 """
+
 import math
 from dataclasses import dataclass
 
@@ -34,8 +35,11 @@ class Reason:
     @property
     def round_was_short(self) -> bool:
         """Under equal shares, whether the round itself no longer had the option's cost."""
-        return (self.by == "shares" and self.round_left_pence is not None
-                and self.round_left_pence < self.cost_pence)
+        return (
+            self.by == "shares"
+            and self.round_left_pence is not None
+            and self.round_left_pence < self.cost_pence
+        )
 
     @property
     def message(self) -> str:
@@ -74,9 +78,12 @@ def reason(outcome: dict | None, option: int) -> Reason | None:
 def latest_reason(session: Session, idea: Idea) -> Reason | None:
     """Why `idea` was not funded, in the last closed round it was an option in."""
     row = session.execute(
-        select(Round.outcome, RoundOption.number).join(RoundOption, RoundOption.round_id == Round.id)
+        select(Round.outcome, RoundOption.number)
+        .join(RoundOption, RoundOption.round_id == Round.id)
         .where(RoundOption.idea_id == idea.id, Round.status == "closed")
-        .order_by(Round.closed_at.desc(), Round.id.desc()).limit(1)).first()
+        .order_by(Round.closed_at.desc(), Round.id.desc())
+        .limit(1)
+    ).first()
     return reason(row.outcome, row.number) if row else None
 
 
@@ -94,8 +101,9 @@ def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
     return _by_number(reasons)
 
 
-def from_shares(details, votes: dict[int, int], costs: dict[int, int],
-                 funded: set[int], budget: int) -> dict[str, dict]:
+def from_shares(
+    details, votes: dict[int, int], costs: dict[int, int], funded: set[int], budget: int
+) -> dict[str, dict]:
     """From the equal-shares run that was kept: each option's supporters' money at the step it
     was bought or dropped (a voter's budget times how many cast that ballot), and the round's
     own money then (`budget` less the options bought at earlier steps). An option nobody voted
@@ -111,51 +119,86 @@ def from_shares(details, votes: dict[int, int], costs: dict[int, int],
             taken = step.selected_project is not None and step.selected_project.name == project.name
             if taken or weighed.discarded:
                 money = sum(step.voters_budget[i] * multiplicity[i] for i in project.supporter_indices)
-                reasons[str(project.name)] = dict(_entry(votes, project, taken, "shares", money),
-                                                  round_left_pence=int(budget - spent) * 100)
+                reasons[str(project.name)] = dict(
+                    _entry(votes, project, taken, "shares", money), round_left_pence=int(budget - spent) * 100
+                )
         if step.selected_project is not None:
             spent += int(step.selected_project.cost)
     return _by_number(_unweighed(reasons, votes, costs, funded, int(budget - spent)))
 
 
-def from_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
-                 costs: dict[int, int], funded: set[int], budget: int) -> dict[str, dict]:
+def from_figures(
+    came_up: dict[int, tuple[bool, int]],
+    votes: dict[int, int],
+    costs: dict[int, int],
+    funded: set[int],
+    budget: int,
+) -> dict[str, dict]:
     """The same reasons from equal_shares.py's figures: for each option that came up, in the
     order it did, whether it was bought and its supporters' money then, in pence (floored);
     costs and `budget` in whole pounds."""
     reasons, spent = {}, 0
     for number, (taken, left) in came_up.items():
-        reasons[str(number)] = {"votes": votes.get(number, 0), "funded": taken, "by": "shares",
-                                "left_pence": left, "cost_pence": costs[number] * 100,
-                                "round_left_pence": (budget - spent) * 100}
+        reasons[str(number)] = {
+            "votes": votes.get(number, 0),
+            "funded": taken,
+            "by": "shares",
+            "left_pence": left,
+            "cost_pence": costs[number] * 100,
+            "round_left_pence": (budget - spent) * 100,
+        }
         if taken:
             spent += costs[number]
     return _by_number(_unweighed(reasons, votes, costs, funded, budget - spent))
 
 
-def _unweighed(reasons: dict[str, dict], votes: dict[int, int], costs: dict[int, int],
-               funded: set[int], left: int) -> dict[str, dict]:
+def _unweighed(
+    reasons: dict[str, dict], votes: dict[int, int], costs: dict[int, int], funded: set[int], left: int
+) -> dict[str, dict]:
     """`reasons` with every option the equal-shares run never weighed (nobody voted for it):
     its supporters had nothing; the round had `left` whole pounds at the end."""
     for number, cost in costs.items():
-        reasons.setdefault(str(number), {"votes": votes.get(number, 0), "funded": number in funded,
-                                         "by": "shares", "left_pence": 0, "cost_pence": cost * 100,
-                                         "round_left_pence": left * 100})
+        reasons.setdefault(
+            str(number),
+            {
+                "votes": votes.get(number, 0),
+                "funded": number in funded,
+                "by": "shares",
+                "left_pence": 0,
+                "cost_pence": cost * 100,
+                "round_left_pence": left * 100,
+            },
+        )
     return reasons
 
 
-def from_greedy_figures(came_up: dict[int, tuple[bool, int]], votes: dict[int, int],
-                        costs: dict[int, int]) -> dict[str, dict]:
+def from_greedy_figures(
+    came_up: dict[int, tuple[bool, int]], votes: dict[int, int], costs: dict[int, int]
+) -> dict[str, dict]:
     """The same reasons as from_greedy, from greedy.py's run: for each option weighed, whether it
     was taken and the budget left when it came up; money and costs in whole pounds."""
-    return _by_number({str(number): {"votes": votes.get(number, 0), "funded": taken, "by": "greedy",
-                                     "left_pence": left * 100, "cost_pence": costs[number] * 100}
-                       for number, (taken, left) in came_up.items()})
+    return _by_number(
+        {
+            str(number): {
+                "votes": votes.get(number, 0),
+                "funded": taken,
+                "by": "greedy",
+                "left_pence": left * 100,
+                "cost_pence": costs[number] * 100,
+            }
+            for number, (taken, left) in came_up.items()
+        }
+    )
 
 
 def _entry(votes: dict[int, int], project, funded: bool, by: str, money) -> dict:
-    return {"votes": votes.get(int(project.name), 0), "funded": funded, "by": by,
-            "left_pence": _pence(money), "cost_pence": int(project.cost) * 100}
+    return {
+        "votes": votes.get(int(project.name), 0),
+        "funded": funded,
+        "by": by,
+        "left_pence": _pence(money),
+        "cost_pence": int(project.cost) * 100,
+    }
 
 
 def _by_number(reasons: dict[str, dict]) -> dict[str, dict]:

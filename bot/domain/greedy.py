@@ -13,6 +13,7 @@ Money is in whole pounds throughout (costs rounded up, budget down, as pabutools
 every comparison is exact integer arithmetic. pabutools stays the reference (and counts small
 rounds); tests/test_greedy.py checks the two agree, winners and reasons.
 """
+
 from dataclasses import dataclass
 
 

@@ -1,4 +1,5 @@
 """Ideas: residents give them, organisers moderate them."""
+
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -11,8 +12,14 @@ from models import IDEA_STATUSES, Community, Idea, Resident
 MAX_IDEA_LENGTH = 500
 
 
-def submit_idea(session: Session, community: Community, author: Resident, text: str,
-                now: datetime, cost_pence: int | None = None) -> Idea:
+def submit_idea(
+    session: Session,
+    community: Community,
+    author: Resident,
+    text: str,
+    now: datetime,
+    cost_pence: int | None = None,
+) -> Idea:
     """Record a new idea with the community's next reference number."""
     text = " ".join(text.split())
     if not text:
@@ -20,10 +27,16 @@ def submit_idea(session: Session, community: Community, author: Resident, text: 
     if len(text) > MAX_IDEA_LENGTH:
         raise InvalidInput(f"an idea is at most {MAX_IDEA_LENGTH} characters")
     lock_community(session, community)  # residents giving ideas at once get distinct numbers
-    number = (session.scalar(
-        select(func.max(Idea.number)).where(Idea.community_id == community.id)) or 0) + 1
-    idea = Idea(community_id=community.id, number=number, author_id=author.id, text=text,
-                cost_pence=cost_pence, status="submitted", created_at=now)
+    number = (session.scalar(select(func.max(Idea.number)).where(Idea.community_id == community.id)) or 0) + 1
+    idea = Idea(
+        community_id=community.id,
+        number=number,
+        author_id=author.id,
+        text=text,
+        cost_pence=cost_pence,
+        status="submitted",
+        created_at=now,
+    )
     session.add(idea)
     session.flush()
     return idea
@@ -51,8 +64,7 @@ def count_ideas_by(session: Session, author: Resident) -> int:
 
 def idea_by_number(session: Session, community: Community, number: int) -> Idea:
     """The community's idea #number; NotFound if it has none."""
-    idea = session.scalar(
-        select(Idea).where(Idea.community_id == community.id, Idea.number == number))
+    idea = session.scalar(select(Idea).where(Idea.community_id == community.id, Idea.number == number))
     if idea is None:
         raise NotFound(f"no idea #{number} in {community.slug}")
     return idea

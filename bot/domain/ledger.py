@@ -3,6 +3,7 @@
 Entries are never edited or deleted. A mistake is put right by a correction, a later entry that
 voids a spending or an allocation, or closes an allocation with what was spent against it; the
 corrected entry stays on the books and no longer counts."""
+
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -70,17 +71,24 @@ class AllocationState:
 def summary(session: Session, community: Community) -> BudgetSummary:
     """Totals over the entries that count (voided ones do not), in one query, and the latest
     update in another: BUDGET asks for this on every turn."""
-    spent, outside, committed = session.execute(select(
-        _total(Spending.amount_pence, *_live(community)),
-        _total(Spending.amount_pence, *_live(community), Spending.allocation_id.is_(None)),
-        _total(_committed_by_allocation(), Allocation.community_id == community.id))).one()
+    spent, outside, committed = session.execute(
+        select(
+            _total(Spending.amount_pence, *_live(community)),
+            _total(Spending.amount_pence, *_live(community), Spending.allocation_id.is_(None)),
+            _total(_committed_by_allocation(), Allocation.community_id == community.id),
+        )
+    ).one()
     # int(): PostgreSQL sums a BIGINT as NUMERIC, which arrives as a Decimal.
     committed = int(committed) + int(outside)
     latest = session.scalar(
-        select(BudgetUpdate).where(BudgetUpdate.community_id == community.id)
-        .order_by(BudgetUpdate.created_at.desc(), BudgetUpdate.id.desc()).limit(1))
-    return BudgetSummary(community.budget_total_pence, committed, int(spent),
-                         community.budget_total_pence - committed, latest)
+        select(BudgetUpdate)
+        .where(BudgetUpdate.community_id == community.id)
+        .order_by(BudgetUpdate.created_at.desc(), BudgetUpdate.id.desc())
+        .limit(1)
+    )
+    return BudgetSummary(
+        community.budget_total_pence, committed, int(spent), community.budget_total_pence - committed, latest
+    )
 
 
 def _total(column, *where):
@@ -91,17 +99,35 @@ def _total(column, *where):
 def _committed_by_allocation():
     """What an allocation commits, as AllocationState.committed says, in SQL: nothing if void,
     what was spent against it if closed, else its amount or what was spent, whichever is more."""
-    spent = (select(func.coalesce(func.sum(Spending.amount_pence), 0))
-             .where(Spending.allocation_id == Allocation.id, ~_voided())
-             .correlate(Allocation).scalar_subquery())
-    action = (select(Correction.action).where(Correction.allocation_id == Allocation.id)
-              .correlate(Allocation).scalar_subquery())
-    return case((action == "void", 0), (action == "close", spent),
-                (Allocation.amount_pence > spent, Allocation.amount_pence), else_=spent)
+    spent = (
+        select(func.coalesce(func.sum(Spending.amount_pence), 0))
+        .where(Spending.allocation_id == Allocation.id, ~_voided())
+        .correlate(Allocation)
+        .scalar_subquery()
+    )
+    action = (
+        select(Correction.action)
+        .where(Correction.allocation_id == Allocation.id)
+        .correlate(Allocation)
+        .scalar_subquery()
+    )
+    return case(
+        (action == "void", 0),
+        (action == "close", spent),
+        (Allocation.amount_pence > spent, Allocation.amount_pence),
+        else_=spent,
+    )
 
 
-def allocate(session: Session, community: Community, *, title: str, amount_pence: int,
-             now: datetime, idea_number: int | None = None) -> Allocation:
+def allocate(
+    session: Session,
+    community: Community,
+    *,
+    title: str,
+    amount_pence: int,
+    now: datetime,
+    idea_number: int | None = None,
+) -> Allocation:
     """Commit money to a project; refuses more than is left."""
     _check_amount(amount_pence)
     title = _line(title, Allocation.title, "an allocation needs a title", "an allocation's title")
@@ -113,25 +139,40 @@ def allocate(session: Session, community: Community, *, title: str, amount_pence
     idea_id = None
     if idea_number is not None:
         idea_id = idea_by_number(session, community, idea_number).id
-    allocation = Allocation(community_id=community.id, number=_next_number(session, Allocation, community),
-                            title=title, amount_pence=amount_pence, idea_id=idea_id, created_at=now)
+    allocation = Allocation(
+        community_id=community.id,
+        number=_next_number(session, Allocation, community),
+        title=title,
+        amount_pence=amount_pence,
+        idea_id=idea_id,
+        created_at=now,
+    )
     session.add(allocation)
     session.flush()
     return allocation
 
 
-def spend(session: Session, community: Community, *, description: str, amount_pence: int,
-          spent_on: date, now: datetime, allocation_number: int | None = None,
-          allocation_id: int | None = None, over_allocation: bool = False) -> Spending:
+def spend(
+    session: Session,
+    community: Community,
+    *,
+    description: str,
+    amount_pence: int,
+    spent_on: date,
+    now: datetime,
+    allocation_number: int | None = None,
+    allocation_id: int | None = None,
+    over_allocation: bool = False,
+) -> Spending:
     """Record money paid out, against an allocation of this community if one is given (by its
     number, or by its id for older callers). Beyond what is left of the allocation or of the
     budget raises Overspend, unless `over_allocation`: then it is recorded, and marked so."""
     _check_amount(amount_pence)
     if not EARLIEST.date() <= spent_on < LATEST.date():  # the digest's months stay real ones
-        raise InvalidInput(f"{spent_on.isoformat()} is out of range: give a date between 1970 "
-                           "and 2999")
-    description = _line(description, Spending.description, "spending needs a description",
-                        "a spending's description")
+        raise InvalidInput(f"{spent_on.isoformat()} is out of range: give a date between 1970 and 2999")
+    description = _line(
+        description, Spending.description, "spending needs a description", "a spending's description"
+    )
     lock_community(session, community)
     allocation = _allocation_for_spending(session, community, allocation_number, allocation_id)
     remaining = summary(session, community).remaining
@@ -139,8 +180,9 @@ def spend(session: Session, community: Community, *, description: str, amount_pe
     if allocation is not None:
         state = allocation_state(session, allocation)
         if state.status == "void":
-            raise InvalidInput(f"allocation {allocation.number} is void "
-                               f"(correction {state.correction.number})")
+            raise InvalidInput(
+                f"allocation {allocation.number} is void (correction {state.correction.number})"
+            )
         left, added = state.left, max(amount_pence - state.left, 0)
     beyond_allocation = left is not None and amount_pence > left
     beyond_budget = added > remaining
@@ -151,49 +193,81 @@ def spend(session: Session, community: Community, *, description: str, amount_pe
             raise Overspend(f"only {format_pence(left)} is left of allocation {allocation.number}")
         raise Overspend(f"only {format_pence(max(remaining, 0))} is left to spend")
     _check_limit(amount_pence)
-    spending = Spending(community_id=community.id, number=_next_number(session, Spending, community),
-                        allocation_id=allocation.id if allocation else None, amount_pence=amount_pence,
-                        description=description, spent_on=spent_on,
-                        over_allocation=beyond_allocation or beyond_budget, created_at=now)
+    spending = Spending(
+        community_id=community.id,
+        number=_next_number(session, Spending, community),
+        allocation_id=allocation.id if allocation else None,
+        amount_pence=amount_pence,
+        description=description,
+        spent_on=spent_on,
+        over_allocation=beyond_allocation or beyond_budget,
+        created_at=now,
+    )
     session.add(spending)
     session.flush()
     return spending
 
 
-def void_spending(session: Session, community: Community, number: int, *, reason: str,
-                  organiser: str | None, now: datetime) -> Correction:
+def void_spending(
+    session: Session, community: Community, number: int, *, reason: str, organiser: str | None, now: datetime
+) -> Correction:
     """A correction saying spending `number` was a mistake; it stops counting."""
     lock_community(session, community)
     spending = spending_by_number(session, community, number)
     done = session.scalar(select(Correction).where(Correction.spending_id == spending.id))
     if done is not None:
         raise InvalidInput(f"spending {number} is already void (correction {done.number})")
-    return _correct(session, community, "void", reason=reason, organiser=organiser, now=now,
-                    spending_id=spending.id)
+    return _correct(
+        session, community, "void", reason=reason, organiser=organiser, now=now, spending_id=spending.id
+    )
 
 
-def void_allocation(session: Session, community: Community, number: int, *, reason: str,
-                    organiser: str | None, now: datetime) -> Correction:
+def void_allocation(
+    session: Session, community: Community, number: int, *, reason: str, organiser: str | None, now: datetime
+) -> Correction:
     """A correction releasing allocation `number` entirely; refused while spending counts against it."""
     lock_community(session, community)
     state = allocation_state(session, allocation_by_number(session, community, number))
     _refuse_corrected(state)
     if state.spent:
-        raise InvalidInput(f"allocation {number} has {format_pence(state.spent)} spent against it: "
-                           "void that spending first, or close the allocation")
-    return _correct(session, community, "void", reason=reason, organiser=organiser, now=now,
-                    allocation_id=state.allocation.id)
+        raise InvalidInput(
+            f"allocation {number} has {format_pence(state.spent)} spent against it: "
+            "void that spending first, or close the allocation"
+        )
+    return _correct(
+        session,
+        community,
+        "void",
+        reason=reason,
+        organiser=organiser,
+        now=now,
+        allocation_id=state.allocation.id,
+    )
 
 
-def close_allocation(session: Session, community: Community, number: int, *, reason: str | None,
-                     organiser: str | None, now: datetime) -> Correction:
+def close_allocation(
+    session: Session,
+    community: Community,
+    number: int,
+    *,
+    reason: str | None,
+    organiser: str | None,
+    now: datetime,
+) -> Correction:
     """A correction closing allocation `number`: it commits what was spent against it, and the
     rest goes back to what residents still have to decide."""
     lock_community(session, community)
     state = allocation_state(session, allocation_by_number(session, community, number))
     _refuse_corrected(state)
-    return _correct(session, community, "close", reason=reason, organiser=organiser, now=now,
-                    allocation_id=state.allocation.id)
+    return _correct(
+        session,
+        community,
+        "close",
+        reason=reason,
+        organiser=organiser,
+        now=now,
+        allocation_id=state.allocation.id,
+    )
 
 
 def post_update(session: Session, community: Community, text: str, now: datetime) -> BudgetUpdate:
@@ -209,8 +283,13 @@ def post_update(session: Session, community: Community, text: str, now: datetime
 
 def spent_between(session: Session, community: Community, first: date, after: date) -> int:
     """Money paid out on days from `first` up to, not including, `after` (voided spending aside)."""
-    return _sum(session, Spending.amount_pence, *_live(community),
-                Spending.spent_on >= first, Spending.spent_on < after)
+    return _sum(
+        session,
+        Spending.amount_pence,
+        *_live(community),
+        Spending.spent_on >= first,
+        Spending.spent_on < after,
+    )
 
 
 def allocation_by_number(session: Session, community: Community, number: int) -> Allocation:
@@ -222,23 +301,30 @@ def spending_by_number(session: Session, community: Community, number: int) -> S
 
 
 def allocation_state(session: Session, allocation: Allocation) -> AllocationState:
-    spent = _sum(session, Spending.amount_pence, Spending.allocation_id == allocation.id,
-                 ~_voided())
+    spent = _sum(session, Spending.amount_pence, Spending.allocation_id == allocation.id, ~_voided())
     correction = session.scalar(select(Correction).where(Correction.allocation_id == allocation.id))
     return AllocationState(allocation, spent, correction)
 
 
 def allocation_states(session: Session, community: Community) -> list[AllocationState]:
     """Every allocation, voided and closed ones too, by number."""
-    spent = dict(session.execute(
-        select(Spending.allocation_id, func.sum(Spending.amount_pence))
-        .where(*_live(community), Spending.allocation_id.is_not(None))
-        .group_by(Spending.allocation_id)).all())
+    spent = dict(
+        session.execute(
+            select(Spending.allocation_id, func.sum(Spending.amount_pence))
+            .where(*_live(community), Spending.allocation_id.is_not(None))
+            .group_by(Spending.allocation_id)
+        ).all()
+    )
     rows = session.execute(
-        select(Allocation, Correction).outerjoin(Correction, Correction.allocation_id == Allocation.id)
-        .where(Allocation.community_id == community.id).order_by(Allocation.number)).all()
-    return [AllocationState(allocation, int(spent.get(allocation.id) or 0), correction)
-            for allocation, correction in rows]
+        select(Allocation, Correction)
+        .outerjoin(Correction, Correction.allocation_id == Allocation.id)
+        .where(Allocation.community_id == community.id)
+        .order_by(Allocation.number)
+    ).all()
+    return [
+        AllocationState(allocation, int(spent.get(allocation.id) or 0), correction)
+        for allocation, correction in rows
+    ]
 
 
 def allocations(session: Session, community: Community) -> list[Allocation]:
@@ -247,31 +333,43 @@ def allocations(session: Session, community: Community) -> list[Allocation]:
 
 def spendings(session: Session, community: Community) -> list[Spending]:
     """Every spending, voided ones too, by number."""
-    return list(session.scalars(
-        select(Spending).where(Spending.community_id == community.id).order_by(Spending.number)))
+    return list(
+        session.scalars(
+            select(Spending).where(Spending.community_id == community.id).order_by(Spending.number)
+        )
+    )
 
 
 def corrections(session: Session, community: Community) -> list[Correction]:
-    return list(session.scalars(
-        select(Correction).where(Correction.community_id == community.id).order_by(Correction.number)))
+    return list(
+        session.scalars(
+            select(Correction).where(Correction.community_id == community.id).order_by(Correction.number)
+        )
+    )
 
 
 def broadcast_cost(session: Session, community: Community, text: str) -> SmsCost:
     """What each member would get if `text` were broadcast as a budget update, and its cost."""
-    return sms_cost("budget_news", member_count(session, community), community.default_language,
-                    own="update", update=plain(refuse_controls(text, "the update")),
-                    community=community.name)
+    return sms_cost(
+        "budget_news",
+        member_count(session, community),
+        community.default_language,
+        own="update",
+        update=plain(refuse_controls(text, "the update")),
+        community=community.name,
+    )
 
 
-def broadcast_update(session: Session, community: Community, update: BudgetUpdate,
-                     now: datetime) -> int:
+def broadcast_update(session: Session, community: Community, update: BudgetUpdate, now: datetime) -> int:
     """Send a budget update to every member, once each; returns how many were queued."""
-    return broadcast(session, community, "budget_news", now, key=f"budget-update:{update.id}",
-                     update=update.text)
+    return broadcast(
+        session, community, "budget_news", now, key=f"budget-update:{update.id}", update=update.text
+    )
 
 
-def _allocation_for_spending(session: Session, community: Community, number: int | None,
-                             allocation_id: int | None) -> Allocation | None:
+def _allocation_for_spending(
+    session: Session, community: Community, number: int | None, allocation_id: int | None
+) -> Allocation | None:
     if number is not None:
         return allocation_by_number(session, community, number)
     if allocation_id is None:
@@ -285,19 +383,35 @@ def _allocation_for_spending(session: Session, community: Community, number: int
 def _refuse_corrected(state: AllocationState) -> None:
     if state.correction is not None:
         done = "void" if state.status == "void" else "closed"
-        raise InvalidInput(f"allocation {state.allocation.number} is already {done} "
-                           f"(correction {state.correction.number})")
+        raise InvalidInput(
+            f"allocation {state.allocation.number} is already {done} (correction {state.correction.number})"
+        )
 
 
-def _correct(session: Session, community: Community, action: str, *, reason: str | None,
-             organiser: str | None, now: datetime, allocation_id: int | None = None,
-             spending_id: int | None = None) -> Correction:
+def _correct(
+    session: Session,
+    community: Community,
+    action: str,
+    *,
+    reason: str | None,
+    organiser: str | None,
+    now: datetime,
+    allocation_id: int | None = None,
+    spending_id: int | None = None,
+) -> Correction:
     reason = " ".join(refuse_controls(reason or "", "the reason").split()) or None
     if action == "void" and reason is None:
         raise InvalidInput("say why it is void: a reason is required")
-    correction = Correction(community_id=community.id, number=_next_number(session, Correction, community),
-                            action=action, allocation_id=allocation_id, spending_id=spending_id,
-                            reason=reason, organiser_email=_email(organiser), created_at=now)
+    correction = Correction(
+        community_id=community.id,
+        number=_next_number(session, Correction, community),
+        action=action,
+        allocation_id=allocation_id,
+        spending_id=spending_id,
+        reason=reason,
+        organiser_email=_email(organiser),
+        created_at=now,
+    )
     session.add(correction)
     session.flush()
     return correction
@@ -325,8 +439,7 @@ def _voided():
 
 def _next_number(session: Session, model, community: Community) -> int:
     """The next per-community number (safe under the ledger lock)."""
-    return (session.scalar(select(func.max(model.number)).where(model.community_id == community.id))
-            or 0) + 1
+    return (session.scalar(select(func.max(model.number)).where(model.community_id == community.id)) or 0) + 1
 
 
 def _sum(session: Session, column, *where) -> int:

@@ -1,4 +1,5 @@
 """Organisers moderate ideas; each idea's author hears what happened to it."""
+
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,14 +18,17 @@ OPEN = ("submitted", "shortlisted")
 RECONSIDERED = ("not_funded", "rejected")
 
 
-def shortlist(session: Session, community: Community, number: int, cost_pence: int | None,
-              now: datetime) -> Idea:
+def shortlist(
+    session: Session, community: Community, number: int, cost_pence: int | None, now: datetime
+) -> Idea:
     """Put an idea forward for a vote, at the cost organisers agreed: a new one, or one that
     was not funded or was rejected (its author hears it is back on the shortlist)."""
     idea = idea_by_number(session, community, number)
     if idea.status not in OPEN + RECONSIDERED:
-        raise InvalidInput(f"idea #{number} is {idea.status}: only submitted, not funded or "
-                           "rejected ideas can be shortlisted")
+        raise InvalidInput(
+            f"idea #{number} is {idea.status}: only submitted, not funded or "
+            "rejected ideas can be shortlisted"
+        )
     if cost_pence is not None and not 0 < cost_pence <= MAX_PENCE:
         raise InvalidInput(f"the cost must be more than £0 and at most {format_pence(MAX_PENCE)}")
     cost = cost_pence if cost_pence is not None else idea.cost_pence
@@ -65,8 +69,7 @@ def merge(session: Session, community: Community, number: int, into: int, now: d
     for merged in session.scalars(select(Idea).where(Idea.merged_into_id == duplicate.id)):
         merged.merged_into_id = target.id  # keep credit chains one step long
     for author in _authors_of([duplicate], session):
-        notify(session, community, author, "idea_merged", now, number=duplicate.number,
-               into=target.number)
+        notify(session, community, author, "idea_merged", now, number=duplicate.number, into=target.number)
     return target
 
 

@@ -1,4 +1,5 @@
 """Messages we start (news of an idea, a round opening): to members who can hear them."""
+
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -22,9 +23,18 @@ def can_hear(resident: Resident | None) -> bool:
     return resident is not None and resident.status == "active" and not resident.opted_out
 
 
-def notify(session: Session, community: Community, resident: Resident | None, text_or_key: str,
-           now: datetime, *, key: str | None = None, choices: Iterable[Choice] = (),
-           rendered: bool = False, **values) -> OutboxMessage | None:
+def notify(
+    session: Session,
+    community: Community,
+    resident: Resident | None,
+    text_or_key: str,
+    now: datetime,
+    *,
+    key: str | None = None,
+    choices: Iterable[Choice] = (),
+    rendered: bool = False,
+    **values,
+) -> OutboxMessage | None:
     """Queue one message to a resident, or nothing if they cannot hear it or already got it
     (`key` makes the message idempotent: the same key is never queued twice)."""
     if not can_hear(resident):
@@ -32,15 +42,25 @@ def notify(session: Session, community: Community, resident: Resident | None, te
     address = reach(resident)
     if address is None:
         return None
-    if key is not None and session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None:
+    if (
+        key is not None
+        and session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None
+    ):
         return None
     language = language_of(resident, community)
     values.setdefault("community", community.name)
     text = text_or_key if rendered else render(text_or_key, language, **values)
-    return enqueue(session, address=address, text=text, now=now, community_id=community.id,
-                   resident_id=resident.id, choices=tuple(choices), idempotency_key=key,
-                   sender=sender_for(community, address))
+    return enqueue(
+        session,
+        address=address,
+        text=text,
+        now=now,
+        community_id=community.id,
+        resident_id=resident.id,
+        choices=tuple(choices),
+        idempotency_key=key,
+        sender=sender_for(community, address),
+    )
 
 
 def sender_for(community: Community, address: Address) -> str | None:
@@ -58,12 +78,19 @@ def member_count(session: Session, community: Community) -> int:
 
 
 def _can_hear(community: Community) -> tuple:
-    return (Resident.community_id == community.id, Resident.status == "active",
-            Resident.opted_out.is_(False))
+    return (Resident.community_id == community.id, Resident.status == "active", Resident.opted_out.is_(False))
 
 
-def broadcast(session: Session, community: Community, text_or_key: str | Callable[[str], Composed],
-              now: datetime, *, key: str, unless=None, **values) -> int:
+def broadcast(
+    session: Session,
+    community: Community,
+    text_or_key: str | Callable[[str], Composed],
+    now: datetime,
+    *,
+    key: str,
+    unless=None,
+    **values,
+) -> int:
     """Queue one message to every member who can hear it, in a few statements; returns how
     many were queued. Each row's idempotency key is `key:resident-id` (what notify() is given
     for the same news), so a repeat queues nothing twice. The text is a catalogue key rendered
@@ -73,42 +100,58 @@ def broadcast(session: Session, community: Community, text_or_key: str | Callabl
     values.setdefault("community", community.name)
     # As language_of(): their choice while the community still offers it, else its default.
     offered = list(community.languages or [community.default_language])
-    language = case((Resident.language.in_(offered), Resident.language),
-                    else_=literal(community.default_language, String))
+    language = case(
+        (Resident.language.in_(offered), Resident.language), else_=literal(community.default_language, String)
+    )
     hearing = [*_can_hear(community)] + ([] if unless is None else [~unless])
     languages = session.scalars(select(language).where(*hearing).distinct()).all()
     queued = 0
     for lang in sorted(languages):
         composed = text_or_key(lang) if callable(text_or_key) else render(text_or_key, lang, **values)
         text, choices = composed if isinstance(composed, tuple) else (composed, ())
-        queued += insert_skipping_existing(session, _rows(community, text, tuple(choices), now, key,
-                                                         language == lang, *hearing))
+        queued += insert_skipping_existing(
+            session, _rows(community, text, tuple(choices), now, key, language == lang, *hearing)
+        )
     return queued
 
 
-def _rows(community: Community, text: str, choices: tuple[Choice, ...], now: datetime, key: str,
-          *where):
+def _rows(community: Community, text: str, choices: tuple[Choice, ...], now: datetime, key: str, *where):
     """One outbox row for each member matching `where`, to the address reach() would choose."""
-    channel = func.coalesce(Identity.last_channel, case(
-        {kind: default_channel for kind, default_channel in _default_channels().items()},
-        value=Identity.kind))
+    channel = func.coalesce(
+        Identity.last_channel,
+        case(
+            {kind: default_channel for kind, default_channel in _default_channels().items()},
+            value=Identity.kind,
+        ),
+    )
     from_number = [s.name for s in CHANNELS.values() if s.sends_from_number]
-    sender = (case((channel.in_(from_number), literal(community.sms_number, String)), else_=null())
-              if community.sms_number else null())
+    sender = (
+        case((channel.in_(from_number), literal(community.sms_number, String)), else_=null())
+        if community.sms_number
+        else null()
+    )
     choices_json = choices_to_json(choices)
-    return (select(
-        literal(community.id).label("community_id"), Resident.id.label("resident_id"),
-        channel.label("channel"), Identity.value.label("address"), sender.label("sender"),
-        literal(text, OutboxMessage.body.type).label("body"),
-        (literal(choices_json, OutboxMessage.choices.type) if choices_json else null()).label("choices"),
-        literal(count_segments(text).segments).label("segments"),
-        (literal(f"{key}:", String) + cast(Resident.id, String)).label("idempotency_key"),
-        false().label("erase_after_send"), literal("queued", String).label("status"),
-        literal(0).label("attempts"),
-        literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
-        literal(now, OutboxMessage.created_at.type).label("created_at"))
+    return (
+        select(
+            literal(community.id).label("community_id"),
+            Resident.id.label("resident_id"),
+            channel.label("channel"),
+            Identity.value.label("address"),
+            sender.label("sender"),
+            literal(text, OutboxMessage.body.type).label("body"),
+            (literal(choices_json, OutboxMessage.choices.type) if choices_json else null()).label("choices"),
+            literal(count_segments(text).segments).label("segments"),
+            (literal(f"{key}:", String) + cast(Resident.id, String)).label("idempotency_key"),
+            false().label("erase_after_send"),
+            literal("queued", String).label("status"),
+            literal(0).label("attempts"),
+            literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
+            literal(now, OutboxMessage.created_at.type).label("created_at"),
+        )
         .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))
-        .where(*where).order_by(Resident.id))
+        .where(*where)
+        .order_by(Resident.id)
+    )
 
 
 def reached():
@@ -116,11 +159,14 @@ def reached():
     reachable one used last (on a tie, the oldest). One index lookup per member, whatever the
     planner knows of the tables."""
     seen = case((Identity.last_seen_at.is_not(None), 1), else_=0)
-    return (select(Identity.id).where(Identity.resident_id == Resident.id,
-                                      Identity.unreachable.is_(None))
-            .order_by(seen.desc(), func.coalesce(Identity.last_seen_at, Identity.created_at).desc(),
-                      Identity.id)
-            .limit(1).correlate(Resident).scalar_subquery())
+    return (
+        select(Identity.id)
+        .where(Identity.resident_id == Resident.id, Identity.unreachable.is_(None))
+        .order_by(seen.desc(), func.coalesce(Identity.last_seen_at, Identity.created_at).desc(), Identity.id)
+        .limit(1)
+        .correlate(Resident)
+        .scalar_subquery()
+    )
 
 
 def _default_channels() -> dict[str, str]:

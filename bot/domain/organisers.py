@@ -1,4 +1,5 @@
 """Organiser accounts and API tokens."""
+
 import hashlib
 import re
 import secrets
@@ -17,8 +18,9 @@ TOKEN_PREFIX = "cp_"
 MIN_PASSWORD = 12
 
 
-def create_organiser(session: Session, *, email: str, name: str, password: str,
-                     community_slugs: list[str], now: datetime) -> Organiser:
+def create_organiser(
+    session: Session, *, email: str, name: str, password: str, community_slugs: list[str], now: datetime
+) -> Organiser:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 200:
         raise InvalidInput(f"{email!r} is not an email address (of at most 200 characters)")
@@ -32,8 +34,13 @@ def create_organiser(session: Session, *, email: str, name: str, password: str,
     _check_password(password)
     if not community_slugs:
         raise InvalidInput("give at least one community the organiser runs (--community)")
-    organiser = Organiser(email=email, name=name, password_hash=generate_password_hash(password),
-                          created_at=now, communities=[by_slug(session, s) for s in community_slugs])
+    organiser = Organiser(
+        email=email,
+        name=name,
+        password_hash=generate_password_hash(password),
+        created_at=now,
+        communities=[by_slug(session, s) for s in community_slugs],
+    )
     session.add(organiser)
     session.flush()
     return organiser
@@ -41,8 +48,9 @@ def create_organiser(session: Session, *, email: str, name: str, password: str,
 
 def _check_password(password: str) -> None:
     if len(password.strip()) < MIN_PASSWORD:  # twelve spaces are no password
-        raise InvalidInput(f"the password must be at least {MIN_PASSWORD} characters, not "
-                           "counting spaces at either end")
+        raise InvalidInput(
+            f"the password must be at least {MIN_PASSWORD} characters, not counting spaces at either end"
+        )
 
 
 def set_password(session: Session, organiser: Organiser, password: str) -> None:
@@ -64,15 +72,24 @@ def create_token(session: Session, organiser: Organiser, name: str, now: datetim
     if len(name) > 120:
         raise InvalidInput(f"a token's name is at most 120 characters (this one has {len(name)})")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(organiser_id=organiser.id, name=name.strip() or "token",
-                         token_hash=_digest(token), prefix=token[:10], created_at=now))
+    session.add(
+        ApiToken(
+            organiser_id=organiser.id,
+            name=name.strip() or "token",
+            token_hash=_digest(token),
+            prefix=token[:10],
+            created_at=now,
+        )
+    )
     return token
 
 
 def revoke_token(session: Session, organiser: Organiser, prefix: str, now: datetime) -> int:
-    tokens = session.scalars(select(ApiToken).where(ApiToken.organiser_id == organiser.id,
-                                                    ApiToken.prefix == prefix,
-                                                    ApiToken.revoked_at.is_(None))).all()
+    tokens = session.scalars(
+        select(ApiToken).where(
+            ApiToken.organiser_id == organiser.id, ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None)
+        )
+    ).all()
     if not tokens:
         raise NotFound(f"no active token starting {prefix!r} for {organiser.email}")
     for token in tokens:
@@ -82,8 +99,9 @@ def revoke_token(session: Session, organiser: Organiser, prefix: str, now: datet
 
 def authenticate(session: Session, token: str, now: datetime) -> Organiser | None:
     """The organiser a bearer token belongs to, if it is valid and not revoked."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token),
-                                                ApiToken.revoked_at.is_(None)))
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    )
     if row is None:
         return None
     row.last_used_at = now

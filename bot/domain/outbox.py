@@ -1,4 +1,5 @@
 """Writing to the outbox: the only way a message leaves Common Purse."""
+
 from datetime import datetime
 
 from sqlalchemy import Select, update
@@ -10,17 +11,35 @@ from channels.segments import count_segments
 from models import OutboxMessage
 
 
-def enqueue(session: Session, *, address: Address, text: str, now: datetime,
-            community_id: int | None = None, resident_id: int | None = None,
-            choices=(), sender: str | None = None, idempotency_key: str | None = None,
-            erase_after_send: bool = False) -> OutboxMessage:
+def enqueue(
+    session: Session,
+    *,
+    address: Address,
+    text: str,
+    now: datetime,
+    community_id: int | None = None,
+    resident_id: int | None = None,
+    choices=(),
+    sender: str | None = None,
+    idempotency_key: str | None = None,
+    erase_after_send: bool = False,
+) -> OutboxMessage:
     """Queue a message in the caller's transaction; the dispatcher sends it after commit."""
     row = OutboxMessage(
-        community_id=community_id, resident_id=resident_id, channel=address.channel,
-        address=address.user_id, sender=sender, body=text,
-        choices=choices_to_json(choices), segments=count_segments(text).segments,
-        idempotency_key=idempotency_key, erase_after_send=erase_after_send, status="queued", attempts=0,
-        next_attempt_at=now, created_at=now,
+        community_id=community_id,
+        resident_id=resident_id,
+        channel=address.channel,
+        address=address.user_id,
+        sender=sender,
+        body=text,
+        choices=choices_to_json(choices),
+        segments=count_segments(text).segments,
+        idempotency_key=idempotency_key,
+        erase_after_send=erase_after_send,
+        status="queued",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(row)
     return row
@@ -31,9 +50,11 @@ def insert_skipping_existing(session: Session, rows: Select) -> int:
     any whose idempotency key is already queued; returns how many were inserted."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.bind.dialect.name]
     table = OutboxMessage.__table__
-    statement = (dialect.insert(table)
-                 .from_select([c.name for c in rows.selected_columns], rows)
-                 .on_conflict_do_nothing(index_elements=[table.c.idempotency_key]))
+    statement = (
+        dialect.insert(table)
+        .from_select([c.name for c in rows.selected_columns], rows)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+    )
     return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
@@ -44,4 +65,5 @@ def cancel_queued(session: Session, resident_id: int, now: datetime, reason: str
         update(OutboxMessage)
         .where(OutboxMessage.resident_id == resident_id, OutboxMessage.status == "queued")
         .values(status="cancelled", error_code=reason, next_attempt_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount

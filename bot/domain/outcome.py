@@ -16,6 +16,7 @@ Ballots of every method are approval sets; the rule spends the round's budget:
 Ties are broken, always the same way, by more votes, then the lower cost, then the lower
 option number. Money is given to pabutools in whole pounds (costs rounded up, budget down).
 """
+
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ def _add_one_instance() -> type:
     class AddOneInstance(Instance):
         def is_exhaustive(self, budget_allocation, available_projects=None) -> bool:
             return all(p in budget_allocation for p in available_projects or ())
+
     return AddOneInstance
 
 
@@ -72,8 +74,14 @@ class Option:
     cost_pence: int
 
 
-def compute(options: Sequence[Option], ballots: Iterable[Iterable[int]], budget_pence: int,
-            rule: str, *, vectorised: bool | None = None) -> dict:
+def compute(
+    options: Sequence[Option],
+    ballots: Iterable[Iterable[int]],
+    budget_pence: int,
+    rule: str,
+    *,
+    vectorised: bool | None = None,
+) -> dict:
     """The outcome as stored on the round: rule, winners, tallies, money allocated, and why
     each option was or was not funded, read from the same run that chose the winners.
     `ballots` may be a stream (a query's rows): only the distinct ballots are kept. A round of more
@@ -100,9 +108,12 @@ def compute(options: Sequence[Option], ballots: Iterable[Iterable[int]], budget_
         winners, explanations = _pabutools(options, groups, budget_pence, rule, tallies, votes)
     costs = {o.number: o.cost_pence for o in options}
     return {
-        "rule": rule, "tie_breaking": TIE_BREAKING, "winners": winners,
+        "rule": rule,
+        "tie_breaking": TIE_BREAKING,
+        "winners": winners,
         "tallies": {str(o.number): tallies[o.number] for o in options},
-        "allocated_pence": sum(costs[n] for n in winners), "ballots": count,
+        "allocated_pence": sum(costs[n] for n in winners),
+        "ballots": count,
         "explanations": explanations,
     }
 
@@ -112,8 +123,9 @@ def _equal_shares(options, groups, count, budget_pence, votes) -> tuple[list[int
 
     costs = {o.number: _pounds(o.cost_pence) for o in options}
     shares = equal_shares(costs, groups, budget_pence // 100, _step(budget_pence // 100, count))
-    return shares.winners, explain.from_figures(shares.came_up, votes, costs, set(shares.winners),
-                                                budget_pence // 100)
+    return shares.winners, explain.from_figures(
+        shares.came_up, votes, costs, set(shares.winners), budget_pence // 100
+    )
 
 
 def _greedy(options, budget_pence, votes) -> tuple[list[int], dict]:
@@ -130,8 +142,9 @@ def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[lis
     from pabutools.tiebreaking import TieBreakingRule
 
     ranked = sorted(options, key=lambda o: o.number)
-    projects = {o.number: Project(_Name(o.number, rank), _pounds(o.cost_pence))
-                for rank, o in enumerate(ranked)}
+    projects = {
+        o.number: Project(_Name(o.number, rank), _pounds(o.cost_pence)) for rank, o in enumerate(ranked)
+    }
     if rule == "greedy":  # money never goes to an option nobody voted for
         projects = {n: p for n, p in projects.items() if tallies[n]}
     instance_class = _add_one_instance() if rule == "equal-shares" else Instance
@@ -140,15 +153,26 @@ def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[lis
     profile = ApprovalProfile([ApprovalBallot(projects[n] for n in b if n in projects) for b in ballots])
     tie = TieBreakingRule(lambda inst, prof, p: (-tallies[int(p.name)], p.cost, int(p.name)))
     if rule == "greedy":
-        chosen = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat,
-                                            tie_breaking=tie, analytics=True)
+        chosen = greedy_utilitarian_welfare(
+            instance, profile, sat_class=Cost_Sat, tie_breaking=tie, analytics=True
+        )
         explanations = explain.from_greedy(chosen.details, instance.budget_limit, votes)
     else:
-        chosen = method_of_equal_shares(instance, profile, sat_class=Cost_Sat, tie_breaking=tie,
-                                        voter_budget_increment=_step(instance.budget_limit, len(ballots)),
-                                        analytics=True)
-        explanations = explain.from_shares(chosen.details, votes, {int(p.name): p.cost for p in instance},
-                                           {int(p.name) for p in chosen}, instance.budget_limit)
+        chosen = method_of_equal_shares(
+            instance,
+            profile,
+            sat_class=Cost_Sat,
+            tie_breaking=tie,
+            voter_budget_increment=_step(instance.budget_limit, len(ballots)),
+            analytics=True,
+        )
+        explanations = explain.from_shares(
+            chosen.details,
+            votes,
+            {int(p.name): p.cost for p in instance},
+            {int(p.name) for p in chosen},
+            instance.budget_limit,
+        )
     return sorted(int(p.name) for p in chosen), explanations
 
 

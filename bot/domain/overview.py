@@ -1,4 +1,5 @@
 """A community at a glance, for its organisers: members, ideas waiting, the round, money, what next."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,38 +49,66 @@ class Overview:
 
 def overview(session: Session, community: Community, now: datetime) -> Overview:
     """Everything the overview page shows, counted in SQL."""
-    live = session.scalar(select(Round).where(
-        Round.community_id == community.id, Round.imported.is_(False),
-        Round.status.in_((RoundStatus.OPEN, RoundStatus.SCHEDULED)))
-        .order_by((Round.status == RoundStatus.OPEN).desc(), Round.opens_at).limit(1))
-    ballots = session.scalar(select(func.count()).select_from(Ballot).where(
-        Ballot.round_id == live.id, Ballot.resident_id.is_not(None))) if live is not None else 0
+    live = session.scalar(
+        select(Round)
+        .where(
+            Round.community_id == community.id,
+            Round.imported.is_(False),
+            Round.status.in_((RoundStatus.OPEN, RoundStatus.SCHEDULED)),
+        )
+        .order_by((Round.status == RoundStatus.OPEN).desc(), Round.opens_at)
+        .limit(1)
+    )
+    ballots = (
+        session.scalar(
+            select(func.count())
+            .select_from(Ballot)
+            .where(Ballot.round_id == live.id, Ballot.resident_id.is_not(None))
+        )
+        if live is not None
+        else 0
+    )
     return Overview(
-        members=member_count(session, community), members_by_channel=_by_channel(session, community),
-        waiting_ideas=session.scalar(select(func.count()).select_from(Idea).where(
-            Idea.community_id == community.id, Idea.status == IdeaStatus.SUBMITTED)),
-        live_round=live, ballots=ballots, money=ledger.summary(session, community),
-        upcoming=upcoming(session, community, now), areas=turnout_by_area(session, community))
+        members=member_count(session, community),
+        members_by_channel=_by_channel(session, community),
+        waiting_ideas=session.scalar(
+            select(func.count())
+            .select_from(Idea)
+            .where(Idea.community_id == community.id, Idea.status == IdeaStatus.SUBMITTED)
+        ),
+        live_round=live,
+        ballots=ballots,
+        money=ledger.summary(session, community),
+        upcoming=upcoming(session, community, now),
+        areas=turnout_by_area(session, community),
+    )
 
 
 def upcoming(session: Session, community: Community, now: datetime) -> list[Upcoming]:
     """What the scheduler will do next for this community, soonest first."""
     found = []
-    for round_ in session.scalars(select(Round).where(
-            Round.community_id == community.id, Round.imported.is_(False),
-            Round.status.in_((RoundStatus.OPEN, RoundStatus.SCHEDULED)))):
+    for round_ in session.scalars(
+        select(Round).where(
+            Round.community_id == community.id,
+            Round.imported.is_(False),
+            Round.status.in_((RoundStatus.OPEN, RoundStatus.SCHEDULED)),
+        )
+    ):
         if round_.status == RoundStatus.SCHEDULED:
             found.append(Upcoming(f"{round_.title} opens", round_.opens_at))
         if round_.remind_at is not None and round_.reminded_at is None:
-            found.append(Upcoming(f"{round_.title}: reminder to those who have not voted",
-                                  round_.remind_at))
+            found.append(Upcoming(f"{round_.title}: reminder to those who have not voted", round_.remind_at))
         found.append(Upcoming(f"{round_.title} closes", round_.closes_at))
     if community.digest_recipients:
         week = last_completed(now, community.timezone)
         due = digest_due(week, community.digest_weekday, community.digest_time, community.timezone)
         if due <= now:
-            due = digest_due(week.next(community.timezone), community.digest_weekday,
-                             community.digest_time, community.timezone)
+            due = digest_due(
+                week.next(community.timezone),
+                community.digest_weekday,
+                community.digest_time,
+                community.timezone,
+            )
         found.append(Upcoming("Weekly digest to the council", due))
     return sorted((u for u in found if u.at > now), key=lambda u: u.at)
 
@@ -88,7 +117,12 @@ def _by_channel(session: Session, community: Community) -> dict[str, int]:
     rows = session.execute(
         select(Identity.kind, func.count(func.distinct(Resident.id)))
         .join(Resident, Resident.id == Identity.resident_id)
-        .where(Resident.community_id == community.id, Resident.status == ResidentStatus.ACTIVE,
-               Resident.opted_out.is_(False), Identity.unreachable.is_(None))
-        .group_by(Identity.kind))
+        .where(
+            Resident.community_id == community.id,
+            Resident.status == ResidentStatus.ACTIVE,
+            Resident.opted_out.is_(False),
+            Identity.unreachable.is_(None),
+        )
+        .group_by(Identity.kind)
+    )
     return dict(rows.all())

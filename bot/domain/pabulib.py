@@ -1,4 +1,5 @@
 """Rounds in pabulib's .pb format (META, PROJECTS, VOTES), so others can check our results."""
+
 import re
 from datetime import datetime
 
@@ -23,28 +24,39 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
     from pabutools.election import ApprovalBallot, ApprovalProfile, Instance, Project
     from pabutools.election.pabulib import election_as_pabulib_string
 
-    rows = session.execute(select(Ballot.choices, Ballot.channel, Ballot.paper_id)
-                           .where(Ballot.round_id == round_.id)
-                           .order_by(Ballot.paper_id.is_not(None), Ballot.paper_id, Ballot.id)).all()
+    rows = session.execute(
+        select(Ballot.choices, Ballot.channel, Ballot.paper_id)
+        .where(Ballot.round_id == round_.id)
+        .order_by(Ballot.paper_id.is_not(None), Ballot.paper_id, Ballot.id)
+    ).all()
     ballots = [row.choices for row in rows]
     winners = set((round_.outcome or {}).get("winners", []))
     tallies = (round_.outcome or {}).get("tallies", {})
     projects = {o.number: Project(str(o.number), -(-o.cost_pence // 100)) for o in round_.options}
     instance = Instance(projects.values(), budget_limit=round_.budget_pence // 100)
     instance.meta = {
-        "description": _field(f"{community.name}: {round_.title}"), "country": "United Kingdom",
-        "unit": community.name, "instance": str(round_.number or round_.id),
+        "description": _field(f"{community.name}: {round_.title}"),
+        "country": "United Kingdom",
+        "unit": community.name,
+        "instance": str(round_.number or round_.id),
         "num_projects": str(len(projects)),
-        "num_votes": str(len(ballots)), "budget": str(round_.budget_pence // 100),
-        "vote_type": METHOD_VOTE_TYPE, "rule": RULE_NAMES[round_.rule], "currency": "GBP",
+        "num_votes": str(len(ballots)),
+        "budget": str(round_.budget_pence // 100),
+        "vote_type": METHOD_VOTE_TYPE,
+        "rule": RULE_NAMES[round_.rule],
+        "currency": "GBP",
         "date_begin": _date(round_.opened_at or round_.opens_at),
-        "date_end": _date(round_.closed_at or round_.closes_at), "language": "en",
+        "date_end": _date(round_.closed_at or round_.closes_at),
+        "language": "en",
     }
     for option in round_.options:
         instance.project_meta[projects[option.number]] = {
-            "project_id": str(option.number), "cost": str(projects[option.number].cost),
-            "name": _field(option.title), "votes": str(tallies.get(str(option.number), 0)),
-            "selected": "1" if option.number in winners else "0"}
+            "project_id": str(option.number),
+            "cost": str(projects[option.number].cost),
+            "name": _field(option.title),
+            "votes": str(tallies.get(str(option.number), 0)),
+            "selected": "1" if option.number in winners else "0",
+        }
     profile = ApprovalProfile()
     if round_.method == "approval" and round_.max_choices:
         profile.legal_max_length = round_.max_choices
@@ -60,8 +72,9 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
     return election_as_pabulib_string(instance, profile)
 
 
-def import_pb(session: Session, community: Community, text: str, now: datetime,
-              rule: str | None = None) -> Round:
+def import_pb(
+    session: Session, community: Community, text: str, now: datetime, rule: str | None = None
+) -> Round:
     """A closed, imported round from a .pb file (never sent or funded), counted by `rule`, or
     when that is None by the rule the file's META names."""
     from pabutools.election.pabulib import parse_pabulib_from_string
@@ -80,22 +93,46 @@ def import_pb(session: Session, community: Community, text: str, now: datetime,
     rule = rule or file_rule(instance.meta)
     number = {p.name: n for n, p in enumerate(projects, start=1)}
     title = instance.meta.get("description") or "Imported round"
-    round_ = Round(community_id=community.id, title=title[:120], method="approval", rule=rule,
-                   budget_pence=budget_pence, status="closed", imported=True,
-                   opens_at=now, closes_at=now, closed_at=now, created_at=now)
+    round_ = Round(
+        community_id=community.id,
+        title=title[:120],
+        method="approval",
+        rule=rule,
+        budget_pence=budget_pence,
+        status="closed",
+        imported=True,
+        opens_at=now,
+        closes_at=now,
+        closed_at=now,
+        created_at=now,
+    )
     for project in projects:
         name = instance.project_meta.get(project, {}).get("name") or project.name
-        round_.options.append(RoundOption(number=number[project.name], title=f"{project.name}: {name}",
-                                          cost_pence=costs[project.name]))
+        round_.options.append(
+            RoundOption(
+                number=number[project.name], title=f"{project.name}: {name}", cost_pence=costs[project.name]
+            )
+        )
     session.add(round_)
     session.flush()
     ballots = [sorted(number[p.name] for p in ballot) for ballot in profile]
     for choices in ballots:
-        session.add(Ballot(round_id=round_.id, resident_id=None, choices=choices, channel="import",
-                           cast_at=now, changed_at=now))
+        session.add(
+            Ballot(
+                round_id=round_.id,
+                resident_id=None,
+                choices=choices,
+                channel="import",
+                cast_at=now,
+                changed_at=now,
+            )
+        )
     options = [Option(o.number, o.cost_pence) for o in round_.options]
-    round_.outcome = dict(compute(options, ballots, round_.budget_pence, rule),
-                          budget_pence=round_.budget_pence, computed_at=now.isoformat())
+    round_.outcome = dict(
+        compute(options, ballots, round_.budget_pence, rule),
+        budget_pence=round_.budget_pence,
+        computed_at=now.isoformat(),
+    )
     return round_
 
 
@@ -115,8 +152,9 @@ def _pence(amount, what: str) -> int:
     if amount == 0:
         raise InvalidInput(f"{what} is 0: not a .pb file we can count")
     if amount != int(amount):
-        raise InvalidInput(f"{what} ({float(amount):g}) is not a whole amount: .pb amounts are "
-                           "in whole units")
+        raise InvalidInput(
+            f"{what} ({float(amount):g}) is not a whole amount: .pb amounts are in whole units"
+        )
     pence = int(amount) * 100
     if pence > MAX_PENCE:
         raise InvalidInput(f"{what} is more than {format_pence(MAX_PENCE)}")

@@ -1,6 +1,7 @@
 """Paper and in-person ballots: organisers enter them into an open round, one at a time or from
 a CSV (paper_id,choices). Each is checked exactly as a resident's ballot is, counted with them,
 known by the id written on the paper (once per round), and recorded in the audit trail."""
+
 import csv
 import io
 import re
@@ -43,6 +44,7 @@ class PaperBallot:
 @dataclass(frozen=True)
 class Checked:
     """A CSV read against a round: the ballots it would add, and every bad row."""
+
     ballots: list[PaperBallot]
     problems: list[str]  # "line 4: ...", in file order
 
@@ -53,13 +55,15 @@ def paper_id_of(text: str) -> str:
     if not value:
         raise InvalidInput("give the paper's id, as written on it (e.g. P-0042)")
     if len(value) > PAPER_ID_MAX or not _PAPER_ID.fullmatch(value):
-        raise InvalidInput(f"{text.strip()[:60]!r} is not a paper id: up to {PAPER_ID_MAX} letters, "
-                           "digits and . _ / -, starting with a letter or digit")
+        raise InvalidInput(
+            f"{text.strip()[:60]!r} is not a paper id: up to {PAPER_ID_MAX} letters, "
+            "digits and . _ / -, starting with a letter or digit"
+        )
     return value
 
 
 def choices_of(text: str) -> list[int]:
-    """"1,3" (or "1 3", "1;3") as [1, 3]; InvalidInput if it is not a list of option numbers."""
+    """ "1,3" (or "1 3", "1;3") as [1, 3]; InvalidInput if it is not a list of option numbers."""
     value = text.strip()
     if not value:
         raise InvalidInput("no choices: a blank paper is not a ballot")
@@ -73,8 +77,9 @@ def choices_of(text: str) -> list[int]:
     return numbers
 
 
-def add_paper_ballot(session: Session, round_: Round, paper_id: str, choices: list[int],
-                     now: datetime) -> Ballot:
+def add_paper_ballot(
+    session: Session, round_: Round, paper_id: str, choices: list[int], now: datetime
+) -> Ballot:
     """Add one paper ballot to an open round (as its organiser typed it in)."""
     ballot = PaperBallot(paper_id_of(paper_id), list(choices))
     _check_open(session, round_)
@@ -105,13 +110,22 @@ def check_csv(session: Session, round_: Round, text: str) -> Checked:
     return Checked(ballots, problems)
 
 
-def _check_row(round_: Round, fields: list[str], line: int, stored: set[str], seen: dict,
-               ballots: list[PaperBallot], problems: list[str]) -> None:
+def _check_row(
+    round_: Round,
+    fields: list[str],
+    line: int,
+    stored: set[str],
+    seen: dict,
+    ballots: list[PaperBallot],
+    problems: list[str],
+) -> None:
     """Add the row to `ballots`, or what is wrong with it to `problems`."""
     try:
         if len(fields) != len(COLUMNS):
-            raise InvalidInput(f"expected 2 columns ({','.join(COLUMNS)}), found {len(fields)} "
-                               "(put choices with commas in quotes: \"1,3\")")
+            raise InvalidInput(
+                f"expected 2 columns ({','.join(COLUMNS)}), found {len(fields)} "
+                '(put choices with commas in quotes: "1,3")'
+            )
         ballot = PaperBallot(paper_id_of(fields[0]), choices_of(fields[1]), line)
         _check_choices(round_, ballot.choices)
         if ballot.paper_id in stored:
@@ -136,20 +150,25 @@ def import_csv(session: Session, round_: Round, text: str, now: datetime) -> lis
 
 def ballot_counts(session: Session, round_: Round) -> tuple[int, int]:
     """How many of the round's ballots came by message, and how many on paper."""
-    total, paper = session.execute(select(func.count(), func.count(Ballot.paper_id))
-                                   .where(Ballot.round_id == round_.id)).one()
+    total, paper = session.execute(
+        select(func.count(), func.count(Ballot.paper_id)).where(Ballot.round_id == round_.id)
+    ).one()
     return total - paper, paper
 
 
 def paper_ballots(session: Session, round_: Round) -> list[Ballot]:
     """The round's paper ballots, by paper id."""
-    return list(session.scalars(select(Ballot).where(Ballot.round_id == round_.id,
-                                                     Ballot.channel == PAPER)
-                                .order_by(Ballot.paper_id)))
+    return list(
+        session.scalars(
+            select(Ballot)
+            .where(Ballot.round_id == round_.id, Ballot.channel == PAPER)
+            .order_by(Ballot.paper_id)
+        )
+    )
 
 
 def describe(ballot: PaperBallot | Ballot) -> str:
-    """"P-0042 (1, 3)"."""
+    """ "P-0042 (1, 3)"."""
     return f"{ballot.paper_id} ({', '.join(str(n) for n in ballot.choices)})"
 
 
@@ -163,8 +182,9 @@ def _check_open(session: Session, round_: Round) -> None:
 
 def _refuse_unless_open(round_: Round) -> None:
     if round_.status != "open":
-        raise InvalidInput(f"round {round_.number} is {round_.status}: paper ballots are added "
-                           "only while it is open")
+        raise InvalidInput(
+            f"round {round_.number} is {round_.status}: paper ballots are added only while it is open"
+        )
 
 
 def _check_choices(round_: Round, choices: list[int]) -> None:
@@ -177,8 +197,11 @@ def _check_choices(round_: Round, choices: list[int]) -> None:
 
 
 def _paper_ids(session: Session, round_: Round) -> set[str]:
-    return set(session.scalars(select(Ballot.paper_id).where(Ballot.round_id == round_.id,
-                                                             Ballot.paper_id.is_not(None))))
+    return set(
+        session.scalars(
+            select(Ballot.paper_id).where(Ballot.round_id == round_.id, Ballot.paper_id.is_not(None))
+        )
+    )
 
 
 def _duplicate(round_: Round, paper_id: str) -> str:
@@ -188,21 +211,38 @@ def _duplicate(round_: Round, paper_id: str) -> str:
 def _store(session: Session, round_: Round, ballots: list[PaperBallot], now: datetime) -> list[Ballot]:
     """Insert them and their audit entries; another organiser entering the same paper at the same
     moment meets the unique index, and gets the same message as a duplicate found first."""
-    rows = [Ballot(round_id=round_.id, resident_id=None, paper_id=b.paper_id, choices=b.choices,
-                   channel=PAPER, cast_at=now, changed_at=now) for b in ballots]
+    rows = [
+        Ballot(
+            round_id=round_.id,
+            resident_id=None,
+            paper_id=b.paper_id,
+            choices=b.choices,
+            channel=PAPER,
+            cast_at=now,
+            changed_at=now,
+        )
+        for b in ballots
+    ]
     try:
         with session.begin_nested():
             session.add_all(rows)
             session.flush()
     except IntegrityError:
         taken = _paper_ids(session, round_) & {b.paper_id for b in ballots}
-        raise InvalidInput(_duplicate(round_, min(taken)) if taken else
-                           "the paper ballots could not be stored: try again") from None
+        raise InvalidInput(
+            _duplicate(round_, min(taken)) if taken else "the paper ballots could not be stored: try again"
+        ) from None
     # Ballots are not among audit.FIELDS (residents' votes are never audited): recorded here.
     actor = current_actor()
     if actor is not None:
-        session.add_all(AuditEntry(community_id=round_.community_id, actor=actor[:200],
-                                   subject=f"round {round_.number}",
-                                   action=f"paper ballot added: {describe(b)}", created_at=now)
-                        for b in ballots)
+        session.add_all(
+            AuditEntry(
+                community_id=round_.community_id,
+                actor=actor[:200],
+                subject=f"round {round_.number}",
+                action=f"paper ballot added: {describe(b)}",
+                created_at=now,
+            )
+            for b in ballots
+        )
     return rows

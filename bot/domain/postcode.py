@@ -1,4 +1,5 @@
 """UK postcodes, for communities that only take residents from their own area."""
+
 import re
 from dataclasses import dataclass
 

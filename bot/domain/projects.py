@@ -3,6 +3,7 @@
 Every funded idea is a project, numbered as the idea. Its row is made when organisers first
 write about it; until then it is a project in status funded with no updates, so closing a round
 needs to know nothing of projects and reading them never writes."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,7 +61,7 @@ def words(status: str) -> str:
 
 
 def parse_status(text: str) -> ProjectStatus:
-    """"in-progress", "In progress" or "in_progress" as a status; InvalidInput otherwise."""
+    """ "in-progress", "In progress" or "in_progress" as a status; InvalidInput otherwise."""
     wanted = "_".join(text.strip().lower().replace("-", " ").replace("_", " ").split())
     try:
         return ProjectStatus(wanted)
@@ -71,16 +72,27 @@ def parse_status(text: str) -> ProjectStatus:
 
 def projects_of(session: Session, community: Community) -> list[ProjectView]:
     """Every funded idea of the community as a project, by number."""
-    ideas = list(session.scalars(select(Idea).where(
-        Idea.community_id == community.id, Idea.status == IdeaStatus.FUNDED).order_by(Idea.number)))
-    rows = {p.idea_id: p for p in session.scalars(
-        select(Project).where(Project.community_id == community.id))}
+    ideas = list(
+        session.scalars(
+            select(Idea)
+            .where(Idea.community_id == community.id, Idea.status == IdeaStatus.FUNDED)
+            .order_by(Idea.number)
+        )
+    )
+    rows = {
+        p.idea_id: p for p in session.scalars(select(Project).where(Project.community_id == community.id))
+    }
     updates: dict[int, list[ProjectUpdate]] = {}
-    for update in session.scalars(select(ProjectUpdate).where(
-            ProjectUpdate.community_id == community.id).order_by(ProjectUpdate.id)):
+    for update in session.scalars(
+        select(ProjectUpdate).where(ProjectUpdate.community_id == community.id).order_by(ProjectUpdate.id)
+    ):
         updates.setdefault(update.project_id, []).append(update)
-    return [ProjectView(idea, rows.get(idea.id), tuple(updates.get(rows[idea.id].id, ()))
-                        if idea.id in rows else ()) for idea in ideas]
+    return [
+        ProjectView(
+            idea, rows.get(idea.id), tuple(updates.get(rows[idea.id].id, ())) if idea.id in rows else ()
+        )
+        for idea in ideas
+    ]
 
 
 def project_by_number(session: Session, community: Community, number: int) -> ProjectView:
@@ -93,8 +105,15 @@ def project_by_number(session: Session, community: Community, number: int) -> Pr
     return found
 
 
-def post_update(session: Session, community: Community, number: int, *, status: str | None,
-                note: str | None, now: datetime) -> Posted:
+def post_update(
+    session: Session,
+    community: Community,
+    number: int,
+    *,
+    status: str | None,
+    note: str | None,
+    now: datetime,
+) -> Posted:
     """Record a note, a new status, or both on project `number`, signed by the organiser acting.
     Status only moves forward (funded, in progress, delivered) or to cancelled, and never after
     cancelled. Becoming delivered tells each supporter once. The same update again changes nothing."""
@@ -110,9 +129,14 @@ def post_update(session: Session, community: Community, number: int, *, status: 
     if not changes and (text is None or (view.updates and view.updates[-1].text == text)):
         return Posted(view, None, 0)
     project = view.project or _make(session, community, view.idea, now)
-    update = ProjectUpdate(community_id=community.id, project_id=project.id, text=text,
-                           status=new if changes else None, organiser_email=_organiser(),
-                           created_at=now)
+    update = ProjectUpdate(
+        community_id=community.id,
+        project_id=project.id,
+        text=text,
+        status=new if changes else None,
+        organiser_email=_organiser(),
+        created_at=now,
+    )
     session.add(update)
     if changes:
         project.status = new
@@ -128,37 +152,60 @@ def post_update(session: Session, community: Community, number: int, *, status: 
 def supporters(session: Session, idea: Idea) -> list[Resident]:
     """Residents whose ballot chose the idea in the closed round that funded it."""
     rows = session.execute(
-        select(Round, RoundOption.number).join(RoundOption, RoundOption.round_id == Round.id)
+        select(Round, RoundOption.number)
+        .join(RoundOption, RoundOption.round_id == Round.id)
         .where(RoundOption.idea_id == idea.id, Round.status == "closed", Round.imported.is_(False))
-        .order_by(Round.closed_at.desc(), Round.id.desc())).all()
+        .order_by(Round.closed_at.desc(), Round.id.desc())
+    ).all()
     won = next(((r, n) for r, n in rows if n in ((r.outcome or {}).get("winners") or ())), None)
     if won is None:
         return []
     round_, option = won
-    ballots = session.execute(select(Ballot.resident_id, Ballot.choices).where(
-        Ballot.round_id == round_.id, Ballot.resident_id.is_not(None))).all()
+    ballots = session.execute(
+        select(Ballot.resident_id, Ballot.choices).where(
+            Ballot.round_id == round_.id, Ballot.resident_id.is_not(None)
+        )
+    ).all()
     ids = [resident_id for resident_id, choices in ballots if option in (choices or ())]
     if not ids:
         return []
     return list(session.scalars(select(Resident).where(Resident.id.in_(ids)).order_by(Resident.id)))
 
 
-def _tell_supporters(session: Session, community: Community, view: ProjectView, update: str,
-                     now: datetime) -> int:
+def _tell_supporters(
+    session: Session, community: Community, view: ProjectView, update: str, now: datetime
+) -> int:
     """Tell each supporter who can hear it that the project is delivered, once ever; returns
     how many were queued now."""
     sent = 0
     for resident in supporters(session, view.idea):
-        if notify(session, community, resident, "project_delivered", now, number=view.number,
-                  title=view.title, update=update,
-                  key=f"project-delivered:{view.project.id}:{resident.id}") is not None:
+        if (
+            notify(
+                session,
+                community,
+                resident,
+                "project_delivered",
+                now,
+                number=view.number,
+                title=view.title,
+                update=update,
+                key=f"project-delivered:{view.project.id}:{resident.id}",
+            )
+            is not None
+        ):
             sent += 1
     return sent
 
 
 def _make(session: Session, community: Community, idea: Idea, now: datetime) -> Project:
-    project = Project(community_id=community.id, idea_id=idea.id, number=idea.number,
-                      status=ProjectStatus.FUNDED, created_at=now, updated_at=now)
+    project = Project(
+        community_id=community.id,
+        idea_id=idea.id,
+        number=idea.number,
+        status=ProjectStatus.FUNDED,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(project)
     session.flush()
     return project
@@ -191,9 +238,18 @@ def _organiser() -> str | None:
 def project_json(session: Session, view: ProjectView) -> dict:
     """A project for the CLI's --json and the API: no supporter is named, only counted."""
     return {
-        "number": view.number, "title": view.title, "status": view.status.value,
+        "number": view.number,
+        "title": view.title,
+        "status": view.status.value,
         "supporters": len(supporters(session, view.idea)),
         "updated_at": view.project.updated_at.isoformat() if view.project else None,
-        "updates": [{"text": u.text, "status": u.status, "organiser": u.organiser_email,
-                     "created_at": u.created_at.isoformat()} for u in view.updates],
+        "updates": [
+            {
+                "text": u.text,
+                "status": u.status,
+                "organiser": u.organiser_email,
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in view.updates
+        ],
     }

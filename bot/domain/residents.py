@@ -1,4 +1,5 @@
 """Residents and the identities they write from."""
+
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
@@ -33,19 +34,21 @@ def find_writer(session: Session, community: Community, address: Address) -> Ide
 
 
 # Built once: every inbound message looks its writer up.
-_IDENTITY = select(Identity).where(Identity.community_id == bindparam("community_id"),
-                                   Identity.kind == bindparam("kind"),
-                                   Identity.value == bindparam("value"))
+_IDENTITY = select(Identity).where(
+    Identity.community_id == bindparam("community_id"),
+    Identity.kind == bindparam("kind"),
+    Identity.value == bindparam("value"),
+)
 _WRITER = _IDENTITY.options(joinedload(Identity.resident))
 
 
 def _identity_of(community: Community, address: Address) -> dict:
-    return {"community_id": community.id, "kind": identity_kind(address.channel),
-            "value": address.user_id}
+    return {"community_id": community.id, "kind": identity_kind(address.channel), "value": address.user_id}
 
 
-def resident_for(session: Session, community: Community, address: Address, now: datetime,
-                 known: Identity | None = None) -> Resident:
+def resident_for(
+    session: Session, community: Community, address: Address, now: datetime, known: Identity | None = None
+) -> Resident:
     """The resident writing from `address` (through `known`, their identity, when it was
     already looked up), created as pending on first contact."""
     identity = known if known is not None else find_identity(session, community, address)
@@ -57,9 +60,14 @@ def resident_for(session: Session, community: Community, address: Address, now: 
         return identity.resident
     resident = Resident(community_id=community.id, status=ResidentStatus.PENDING, created_at=now)
     resident.identities.append(
-        Identity(community_id=community.id, kind=identity_kind(address.channel),
-                 value=address.user_id, last_channel=address.channel, last_seen_at=now,
-                 created_at=now)
+        Identity(
+            community_id=community.id,
+            kind=identity_kind(address.channel),
+            value=address.user_id,
+            last_channel=address.channel,
+            last_seen_at=now,
+            created_at=now,
+        )
     )
     session.add(resident)
     session.flush()
@@ -68,15 +76,27 @@ def resident_for(session: Session, community: Community, address: Address, now: 
 
 def mark_unreachable(session: Session, community_id: int, address: Address, reason: str) -> None:
     """A provider told us this address is dead ("opted_out", "blocked", "invalid")."""
-    session.execute(update(Identity).where(
-        Identity.community_id == community_id, Identity.kind == identity_kind(address.channel),
-        Identity.value == address.user_id).values(unreachable=reason))
+    session.execute(
+        update(Identity)
+        .where(
+            Identity.community_id == community_id,
+            Identity.kind == identity_kind(address.channel),
+            Identity.value == address.user_id,
+        )
+        .values(unreachable=reason)
+    )
     # Nothing more goes to a dead address (a STOP at the carrier, a blocked bot).
-    session.execute(update(OutboxMessage).where(
-        OutboxMessage.community_id == community_id, OutboxMessage.channel == address.channel,
-        OutboxMessage.address == address.user_id, OutboxMessage.status == "queued")
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.community_id == community_id,
+            OutboxMessage.channel == address.channel,
+            OutboxMessage.address == address.user_id,
+            OutboxMessage.status == "queued",
+        )
         .values(status="cancelled", error_code=f"unreachable:{reason}")
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def reach(resident: Resident) -> Address | None:
@@ -145,22 +165,27 @@ def link_phone(session: Session, resident: Resident, phone: str, now: datetime) 
     """Give `resident` their phone number. If another resident of the community already writes
     from it (by SMS), they are one person: this resident's identities move to that one, which
     is returned, and this one is deleted."""
-    existing = session.scalar(select(Identity).where(
-        Identity.community_id == resident.community_id, Identity.kind == "phone",
-        Identity.value == phone))
+    existing = session.scalar(
+        select(Identity).where(
+            Identity.community_id == resident.community_id, Identity.kind == "phone", Identity.value == phone
+        )
+    )
     if existing is None:
-        resident.identities.append(Identity(community_id=resident.community_id, kind="phone",
-                                            value=phone, created_at=now))
+        resident.identities.append(
+            Identity(community_id=resident.community_id, kind="phone", value=phone, created_at=now)
+        )
         return resident
     person = existing.resident
     if person.id == resident.id:
         return resident
     for identity in list(resident.identities):
         identity.resident = person
-    session.execute(update(InboundLog).where(InboundLog.resident_id == resident.id)
-                    .values(resident_id=person.id))
-    session.execute(update(OutboxMessage).where(OutboxMessage.resident_id == resident.id)
-                    .values(resident_id=person.id))
+    session.execute(
+        update(InboundLog).where(InboundLog.resident_id == resident.id).values(resident_id=person.id)
+    )
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.resident_id == resident.id).values(resident_id=person.id)
+    )
     conversation = session.get(Conversation, resident.id)
     if conversation is not None:
         session.delete(conversation)

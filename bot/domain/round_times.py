@@ -4,6 +4,7 @@ The scheduler calls this on start and every few minutes; its timed jobs call the
 functions, which check the round's current times, so a rescheduled round is never opened
 or closed early and nothing happens twice.
 """
+
 import logging
 from datetime import datetime
 
@@ -42,8 +43,10 @@ def close_if_due(session: Session, round_: Round, now: datetime) -> bool:
     if round_.status != "open" or round_.closes_at > now:
         return False
     if rounds.answers_waiting(session, round_, round_.closes_at):
-        logger.info("%s waits to close: messages sent before it closed are still being answered",
-                    label(session, round_))
+        logger.info(
+            "%s waits to close: messages sent before it closed are still being answered",
+            label(session, round_),
+        )
         return False
     return rounds.close_round(session, round_, now)
 
@@ -51,11 +54,13 @@ def close_if_due(session: Session, round_: Round, now: datetime) -> bool:
 def catch_up(session: Session, now: datetime) -> list[str]:
     """Open, remind and close every round whose time has come; returns what was done."""
     done = []
-    live = session.scalars(select(Round).where(Round.status.in_(("scheduled", "open")),
-                                               Round.imported.is_(False)).order_by(Round.id))
+    live = session.scalars(
+        select(Round)
+        .where(Round.status.in_(("scheduled", "open")), Round.imported.is_(False))
+        .order_by(Round.id)
+    )
     for round_ in list(live):
-        for action, step in (("opened", open_if_due), ("reminded", remind_if_due),
-                             ("closed", close_if_due)):
+        for action, step in (("opened", open_if_due), ("reminded", remind_if_due), ("closed", close_if_due)):
             try:
                 with session.begin_nested():
                     if step(session, round_, now):

@@ -1,4 +1,5 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
+
 from datetime import datetime
 
 from sqlalchemy import exists, func, select
@@ -32,10 +33,21 @@ from models import (
 MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
 
 
-def create_round(session: Session, community: Community, *, title: str, method: str,
-                 idea_numbers: list[int], opens_at: datetime, closes_at: datetime,
-                 now: datetime, rule: str = "greedy", remind_at: datetime | None = None,
-                 budget_pence: int | None = None, max_choices: int | None = None) -> Round:
+def create_round(
+    session: Session,
+    community: Community,
+    *,
+    title: str,
+    method: str,
+    idea_numbers: list[int],
+    opens_at: datetime,
+    closes_at: datetime,
+    now: datetime,
+    rule: str = "greedy",
+    remind_at: datetime | None = None,
+    budget_pence: int | None = None,
+    max_choices: int | None = None,
+) -> Round:
     """Schedule a round of shortlisted ideas, numbered 1..n in the order given. The round is
     numbered next in its community when it is stored."""
     title = plain(title)  # typographic quotes and dashes would make every SMS about it UCS-2
@@ -53,16 +65,20 @@ def create_round(session: Session, community: Community, *, title: str, method: 
             raise InvalidInput(f"idea #{idea.number} is already in a round")
         if idea.status != "shortlisted":
             state = idea.status.replace("_", " ")  # "not funded", as organisers say it
-            raise InvalidInput(f"idea #{idea.number} is {state}: only shortlisted ideas go into a "
-                               "round (shortlist it first)")
+            raise InvalidInput(
+                f"idea #{idea.number} is {state}: only shortlisted ideas go into a round (shortlist it first)"
+            )
     _check_title(title, len(ideas), community)
     _check_times(opens_at, closes_at, remind_at, now)
     if max_choices is not None and (method != "approval" or not 1 <= max_choices <= MAX_OPTIONS):
-        raise InvalidInput(f"the most choices a ballot may have is a number from 1 to "
-                           f"{MAX_OPTIONS}, for approval rounds only")
+        raise InvalidInput(
+            f"the most choices a ballot may have is a number from 1 to "
+            f"{MAX_OPTIONS}, for approval rounds only"
+        )
     if max_choices is not None and max_choices > len(ideas):  # "up to 5" of 2: a ballot that misleads
-        raise InvalidInput(f"the most choices a ballot may have is at most the number of options "
-                           f"({len(ideas)})")
+        raise InvalidInput(
+            f"the most choices a ballot may have is at most the number of options ({len(ideas)})"
+        )
     lock_community(session, community)  # one number each; the money still to decide holds
     remaining = ledger.summary(session, community).remaining
     if budget_pence is None:
@@ -70,29 +86,54 @@ def create_round(session: Session, community: Community, *, title: str, method: 
             raise InvalidInput("a budget round needs the amount to allocate: give its budget")
         budget_pence = remaining
     if not 0 < budget_pence <= remaining:
-        raise InvalidInput(f"the round's budget must be more than £0 and at most the "
-                           f"{format_pence(remaining)} still to decide")
+        raise InvalidInput(
+            f"the round's budget must be more than £0 and at most the "
+            f"{format_pence(remaining)} still to decide"
+        )
     cheapest = min(idea.cost_pence for idea in ideas)
     if cheapest > budget_pence:  # nothing could be funded (a budget round refuses every vote)
-        raise InvalidInput(f"no option fits the round's budget of {format_pence(budget_pence)}: "
-                           f"the cheapest costs {format_pence(cheapest)}")
-    round_ = Round(community_id=community.id, title=title, method=method, rule=rule,
-                   max_choices=max_choices, budget_pence=budget_pence, status="scheduled",
-                   opens_at=opens_at, closes_at=closes_at, remind_at=remind_at, created_at=now)
+        raise InvalidInput(
+            f"no option fits the round's budget of {format_pence(budget_pence)}: "
+            f"the cheapest costs {format_pence(cheapest)}"
+        )
+    round_ = Round(
+        community_id=community.id,
+        title=title,
+        method=method,
+        rule=rule,
+        max_choices=max_choices,
+        budget_pence=budget_pence,
+        status="scheduled",
+        opens_at=opens_at,
+        closes_at=closes_at,
+        remind_at=remind_at,
+        created_at=now,
+    )
     for number, idea in enumerate(ideas, start=1):
         # The ballot goes to every member: no pictograph of one idea makes it UCS-2 for all.
-        round_.options.append(RoundOption(number=number, idea_id=idea.id,
-                                          title=without_pictographs(idea.text) or idea.text,
-                                          cost_pence=idea.cost_pence))
+        round_.options.append(
+            RoundOption(
+                number=number,
+                idea_id=idea.id,
+                title=without_pictographs(idea.text) or idea.text,
+                cost_pence=idea.cost_pence,
+            )
+        )
         idea.status = "in_round"
     session.add(round_)
     session.flush()
     return round_
 
 
-def reschedule_round(session: Session, round_: Round, now: datetime, *,
-                     opens_at: datetime | None = None, closes_at: datetime | None = None,
-                     remind_at: datetime | None = None) -> Round:
+def reschedule_round(
+    session: Session,
+    round_: Round,
+    now: datetime,
+    *,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    remind_at: datetime | None = None,
+) -> Round:
     """Move a round's times; the scheduler picks the new times up within minutes."""
     if round_.status not in ("scheduled", "open"):
         raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be rescheduled")
@@ -118,8 +159,9 @@ def get_round(session: Session, community: Community, number: int) -> Round:
 
 def rounds_of(session: Session, community: Community) -> list[Round]:
     """The community's rounds, newest first."""
-    return list(session.scalars(select(Round).where(Round.community_id == community.id)
-                                .order_by(Round.number.desc())))
+    return list(
+        session.scalars(select(Round).where(Round.community_id == community.id).order_by(Round.number.desc()))
+    )
 
 
 def open_round(session: Session, round_: Round, now: datetime) -> bool:
@@ -128,14 +170,20 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
         return False
     if round_.status != "scheduled":
         raise InvalidInput(f"round {round_.number} is {round_.status}: only a scheduled round opens")
-    other = session.scalar(select(Round.number).where(Round.community_id == round_.community_id,
-                                                      Round.status == "open"))
+    other = session.scalar(
+        select(Round.number).where(Round.community_id == round_.community_id, Round.status == "open")
+    )
     if other is not None:
         raise InvalidInput(f"round {other} is open: close it before opening another")
     round_.status, round_.opened_at = "open", now
     community = session.get(Community, round_.community_id)
-    broadcast(session, community, lambda language: round_messages.ballot(round_, community, language),
-              now, key=f"round-open:{round_.id}")
+    broadcast(
+        session,
+        community,
+        lambda language: round_messages.ballot(round_, community, language),
+        now,
+        key=f"round-open:{round_.id}",
+    )
     return True
 
 
@@ -143,15 +191,20 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
     """Remind members who have not voted, once each. Returns how many were reminded, or None
     if this round's reminders were already sent (nothing is sent again)."""
     if round_.status != "open":
-        raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round has "
-                           "reminders")
+        raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round has reminders")
     if round_.reminded_at is not None:
         return None
     community = session.get(Community, round_.community_id)
-    sent = broadcast(session, community, "reminder", now, key=f"round-remind:{round_.id}",
-                     unless=exists().where(Ballot.round_id == round_.id,
-                                           Ballot.resident_id == Resident.id),
-                     title=round_.title, closes=Moment(round_.closes_at, community.timezone))
+    sent = broadcast(
+        session,
+        community,
+        "reminder",
+        now,
+        key=f"round-remind:{round_.id}",
+        unless=exists().where(Ballot.round_id == round_.id, Ballot.resident_id == Resident.id),
+        title=round_.title,
+        closes=Moment(round_.closes_at, community.timezone),
+    )
     round_.reminded_at = now
     return sent
 
@@ -159,8 +212,11 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
 def answers_waiting(session: Session, round_: Round, before: datetime) -> int:
     """Messages to the round's community received by `before` that a worker has still to answer
     (INBOUND_ANSWER=worker): a vote sent in time is counted, so the round waits for them."""
-    return session.scalar(select(func.count()).select_from(PendingAnswer).where(
-        PendingAnswer.community_id == round_.community_id, PendingAnswer.received_at <= before))
+    return session.scalar(
+        select(func.count())
+        .select_from(PendingAnswer)
+        .where(PendingAnswer.community_id == round_.community_id, PendingAnswer.received_at <= before)
+    )
 
 
 def close_round(session: Session, round_: Round, now: datetime) -> bool:
@@ -175,9 +231,11 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     waiting = answers_waiting(session, round_, min(round_.closes_at, now))
     if waiting:
         many = waiting > 1
-        raise InvalidInput(f"{waiting} message{'s' if many else ''} sent before the close still "
-                           f"wait{'' if many else 's'} for a worker to answer "
-                           f"{'them' if many else 'it'} (a vote, perhaps): try again in a few seconds")
+        raise InvalidInput(
+            f"{waiting} message{'s' if many else ''} sent before the close still "
+            f"wait{'' if many else 's'} for a worker to answer "
+            f"{'them' if many else 'it'} (a vote, perhaps): try again in a few seconds"
+        )
     community = session.get(Community, round_.community_id)
     round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
     round_.status, round_.closed_at = "closed", now
@@ -186,9 +244,14 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     for option in round_.options:
         idea = session.get(Idea, option.idea_id) if option.idea_id else None
         if option.number in winners:
-            ledger.allocate(session, community, title=option.title[:200],
-                            amount_pence=option.cost_pence, now=now,
-                            idea_number=idea.number if idea else None)
+            ledger.allocate(
+                session,
+                community,
+                title=option.title[:200],
+                amount_pence=option.cost_pence,
+                now=now,
+                idea_number=idea.number if idea else None,
+            )
         if idea is None:
             continue
         idea.status = "funded" if option.number in winners else "not_funded"
@@ -197,13 +260,28 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             because = reason(round_.outcome, option.number)
             key, why = (because.message, because.values()) if because else ("idea_not_funded", {})
         for author in authors(session, idea):
-            sent = notify(session, community, author, key, now, number=idea.number,
-                          option=option.number, amount=Money(option.cost_pence), **why,
-                          key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}")
+            sent = notify(
+                session,
+                community,
+                author,
+                key,
+                now,
+                number=idea.number,
+                option=option.number,
+                amount=Money(option.cost_pence),
+                **why,
+                key=f"idea-outcome:{round_.id}:{idea.id}:{author.id}",
+            )
             if sent is not None and option.number in winners:
                 told_funded.add(author.id)
-    broadcast(session, community, lambda language: round_messages.result(round_, language), now,
-              key=f"round-result:{round_.id}", unless=Resident.id.in_(told_funded))
+    broadcast(
+        session,
+        community,
+        lambda language: round_messages.result(round_, language),
+        now,
+        key=f"round-result:{round_.id}",
+        unless=Resident.id.in_(told_funded),
+    )
     return True
 
 
@@ -227,7 +305,7 @@ def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple
     budget = round_.outcome.get("budget_pence", round_.budget_pence)
     again = compute(options, _choices(session, round_), budget, round_.rule)
     published = round_.outcome
-    same = (again["winners"] == published["winners"] and again["tallies"] == published["tallies"])
+    same = again["winners"] == published["winners"] and again["tallies"] == published["tallies"]
     if keep_reasons and same and published.get("explanations") != again["explanations"]:
         # Reasons come only from a count that gives the published winners; this keeps them for
         # a round closed before reasons were stored.
@@ -256,8 +334,9 @@ def cancel_round(session: Session, round_: Round, now: datetime) -> bool:
             idea.status = "shortlisted"
     if was_open:
         community = session.get(Community, round_.community_id)
-        broadcast(session, community, "round_cancelled", now, key=f"round-cancel:{round_.id}",
-                  title=round_.title)
+        broadcast(
+            session, community, "round_cancelled", now, key=f"round-cancel:{round_.id}", title=round_.title
+        )
     return True
 
 
@@ -266,18 +345,22 @@ def _check_title(title: str, options: int, community: Community) -> None:
     whole ballot does not fit), within that message's segments, in every language it is sent in."""
     if all(round_messages.opening_fits(title, options, language) for language in community.languages):
         return
-    limit = (f"at most {round_messages.TITLE_MAX} characters, in the GSM-7 alphabet, to fit the "
-             f"{round_messages.opening_segments()}-segment SMS that opens the vote")
+    limit = (
+        f"at most {round_messages.TITLE_MAX} characters, in the GSM-7 alphabet, to fit the "
+        f"{round_messages.opening_segments()}-segment SMS that opens the vote"
+    )
     odd = "".join(dict.fromkeys(c for c in title if not is_gsm7(c)))
     if odd:
-        raise InvalidInput(f"a round's title may have {limit}: {odd!r} would make that SMS UCS-2 "
-                           "(70 characters a segment, not 160)")
+        raise InvalidInput(
+            f"a round's title may have {limit}: {odd!r} would make that SMS UCS-2 "
+            "(70 characters a segment, not 160)"
+        )
     raise InvalidInput(f"a round's title may have {limit} (this one has {len(title)})")
 
 
-
-def _check_times(opens: datetime, closes: datetime, remind: datetime | None, now: datetime,
-                 remind_given: bool = True) -> None:
+def _check_times(
+    opens: datetime, closes: datetime, remind: datetime | None, now: datetime, remind_given: bool = True
+) -> None:
     """`remind_given`: the reminder time is being set now (not one kept from before, which
     may have passed and been sent)."""
     if not opens < closes:

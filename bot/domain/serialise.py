@@ -1,4 +1,5 @@
 """Stable JSON shapes for the CLI's --json and the API (field names documented in README)."""
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,12 +14,17 @@ from models import Ballot, Community, Idea, Round
 
 def community_json(community: Community) -> dict:
     return {
-        "slug": community.slug, "name": community.name, "join_code": community.join_code,
-        "sms_number": community.sms_number, "timezone": community.timezone,
-        "languages": community.languages, "currency": community.currency,
+        "slug": community.slug,
+        "name": community.name,
+        "join_code": community.join_code,
+        "sms_number": community.sms_number,
+        "timezone": community.timezone,
+        "languages": community.languages,
+        "currency": community.currency,
         "budget_total_pence": community.budget_total_pence,
         "budget": format_pence(community.budget_total_pence),
-        "verification": community.verification, "postcode_areas": community.postcode_areas,
+        "verification": community.verification,
+        "postcode_areas": community.postcode_areas,
         "created_at": community.created_at.isoformat(),
     }
 
@@ -26,10 +32,14 @@ def community_json(community: Community) -> dict:
 def idea_json(idea: Idea) -> dict:
     """No author details, ever."""
     return {
-        "number": idea.number, "text": idea.text, "cost_pence": idea.cost_pence,
+        "number": idea.number,
+        "text": idea.text,
+        "cost_pence": idea.cost_pence,
         "cost": format_pence(idea.cost_pence) if idea.cost_pence is not None else None,
-        "status": idea.status, "reject_reason": idea.reject_reason,
-        "anonymous": idea.author_id is None, "created_at": idea.created_at.isoformat(),
+        "status": idea.status,
+        "reject_reason": idea.reject_reason,
+        "anonymous": idea.author_id is None,
+        "created_at": idea.created_at.isoformat(),
     }
 
 
@@ -44,28 +54,57 @@ def budget_json(session: Session, community: Community) -> dict:
     spendings = ledger.spendings(session, community)
     spending_numbers = {s.id: s.number for s in spendings}
     return {
-        "community": community.slug, "currency": community.currency,
-        "total_pence": money.total, "committed_pence": money.committed,
-        "spent_pence": money.spent, "remaining_pence": money.remaining,
+        "community": community.slug,
+        "currency": community.currency,
+        "total_pence": money.total,
+        "committed_pence": money.committed,
+        "spent_pence": money.spent,
+        "remaining_pence": money.remaining,
         "latest_update": {"text": latest.text, "created_at": latest.created_at.isoformat()}
-        if latest else None,
-        "allocations": [{"id": a.id, "number": a.number, "title": a.title,
-                         "amount_pence": a.amount_pence, "spent_pence": state.spent,
-                         "committed_pence": state.committed, "status": state.status,
-                         "voided_by": state.correction.number if state.status == "void" else None,
-                         "closed_by": state.correction.number if state.status == "closed" else None,
-                         "created_at": a.created_at.isoformat()}
-                        for state in states for a in [state.allocation]],
-        "spending": [{"id": s.id, "number": s.number, "description": s.description,
-                      "amount_pence": s.amount_pence, "allocation_id": s.allocation_id,
-                      "allocation": numbers.get(s.allocation_id), "spent_on": s.spent_on.isoformat(),
-                      "over_allocation": s.over_allocation, "voided_by": by_spending.get(s.id)}
-                     for s in spendings],
-        "corrections": [{"number": c.number, "action": c.action,
-                         "allocation": numbers.get(c.allocation_id),
-                         "spending": spending_numbers.get(c.spending_id), "reason": c.reason,
-                         "organiser": c.organiser_email, "created_at": c.created_at.isoformat()}
-                        for c in corrections],
+        if latest
+        else None,
+        "allocations": [
+            {
+                "id": a.id,
+                "number": a.number,
+                "title": a.title,
+                "amount_pence": a.amount_pence,
+                "spent_pence": state.spent,
+                "committed_pence": state.committed,
+                "status": state.status,
+                "voided_by": state.correction.number if state.status == "void" else None,
+                "closed_by": state.correction.number if state.status == "closed" else None,
+                "created_at": a.created_at.isoformat(),
+            }
+            for state in states
+            for a in [state.allocation]
+        ],
+        "spending": [
+            {
+                "id": s.id,
+                "number": s.number,
+                "description": s.description,
+                "amount_pence": s.amount_pence,
+                "allocation_id": s.allocation_id,
+                "allocation": numbers.get(s.allocation_id),
+                "spent_on": s.spent_on.isoformat(),
+                "over_allocation": s.over_allocation,
+                "voided_by": by_spending.get(s.id),
+            }
+            for s in spendings
+        ],
+        "corrections": [
+            {
+                "number": c.number,
+                "action": c.action,
+                "allocation": numbers.get(c.allocation_id),
+                "spending": spending_numbers.get(c.spending_id),
+                "reason": c.reason,
+                "organiser": c.organiser_email,
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in corrections
+        ],
     }
 
 
@@ -76,20 +115,38 @@ def round_json(session: Session, round_: Round, community: Community) -> dict:
     return {
         # `number` is the round's number in its community, the one commands take; `id` is
         # the global id, kept for compatibility.
-        "id": round_.id, "number": round_.number, "community": community.slug, "title": round_.title,
-        "method": round_.method, "rule": round_.rule, "max_choices": round_.max_choices,
-        "budget_pence": round_.budget_pence, "budget": format_pence(round_.budget_pence),
-        "status": round_.status, "imported": round_.imported,
-        "opens_at": iso_local(round_.opens_at, tz), "closes_at": iso_local(round_.closes_at, tz),
-        "remind_at": iso_local(round_.remind_at, tz), "opened_at": iso_local(round_.opened_at, tz),
-        "closed_at": iso_local(round_.closed_at, tz), "ballots": by_message + on_paper,
+        "id": round_.id,
+        "number": round_.number,
+        "community": community.slug,
+        "title": round_.title,
+        "method": round_.method,
+        "rule": round_.rule,
+        "max_choices": round_.max_choices,
+        "budget_pence": round_.budget_pence,
+        "budget": format_pence(round_.budget_pence),
+        "status": round_.status,
+        "imported": round_.imported,
+        "opens_at": iso_local(round_.opens_at, tz),
+        "closes_at": iso_local(round_.closes_at, tz),
+        "remind_at": iso_local(round_.remind_at, tz),
+        "opened_at": iso_local(round_.opened_at, tz),
+        "closed_at": iso_local(round_.closed_at, tz),
+        "ballots": by_message + on_paper,
         # Turnout is residents' ballots against members; paper ballots come on top.
-        "ballots_by_message": by_message, "ballots_on_paper": on_paper,
+        "ballots_by_message": by_message,
+        "ballots_on_paper": on_paper,
         "members": member_count(session, community),
-        "options": [{"number": o.number, "title": o.title, "cost_pence": o.cost_pence,
-                     "cost": format_pence(o.cost_pence), "votes": tallies.get(str(o.number), 0),
-                     "explanation": explanation_json(reason(round_.outcome, o.number))}
-                    for o in round_.options],
+        "options": [
+            {
+                "number": o.number,
+                "title": o.title,
+                "cost_pence": o.cost_pence,
+                "cost": format_pence(o.cost_pence),
+                "votes": tallies.get(str(o.number), 0),
+                "explanation": explanation_json(reason(round_.outcome, o.number)),
+            }
+            for o in round_.options
+        ],
         "outcome": round_.outcome,
     }
 
@@ -102,13 +159,21 @@ def explanation_json(why: Reason | None) -> dict | None:
     whether that, not the supporters' money, fell short of the cost."""
     if why is None:
         return None
-    found = {"funded": why.funded, "votes": why.votes, "by": why.by, "left_pence": why.left_pence,
-             "left": format_pence(why.left_pence), "cost_pence": why.cost_pence,
-             "cost": format_pence(why.cost_pence)}
+    found = {
+        "funded": why.funded,
+        "votes": why.votes,
+        "by": why.by,
+        "left_pence": why.left_pence,
+        "left": format_pence(why.left_pence),
+        "cost_pence": why.cost_pence,
+        "cost": format_pence(why.cost_pence),
+    }
     if why.by == "shares":
-        found.update(round_left_pence=why.round_left_pence, round_was_short=why.round_was_short,
-                     round_left=None if why.round_left_pence is None
-                     else format_pence(why.round_left_pence))
+        found.update(
+            round_left_pence=why.round_left_pence,
+            round_was_short=why.round_was_short,
+            round_left=None if why.round_left_pence is None else format_pence(why.round_left_pence),
+        )
     return found
 
 

@@ -4,6 +4,7 @@ Failures are counted per account and per address over a window: past a few, each
 try waits a little longer; past the limit, sign-in is refused until the window has passed,
 whether or not the password is right (so guessing learns nothing).
 """
+
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -26,8 +27,9 @@ class SignInRefused(InvalidInput):
     """Too many failed sign-ins: refused for a while."""
 
     def __init__(self, minutes: int):
-        super().__init__(f"Too many failed sign-ins. Try again in {minutes} minute"
-                         f"{'' if minutes == 1 else 's'}.")
+        super().__init__(
+            f"Too many failed sign-ins. Try again in {minutes} minute{'' if minutes == 1 else 's'}."
+        )
         self.minutes = minutes
 
 
@@ -59,8 +61,7 @@ def sign_in(session: Session, email: str, password: str, address: str, now: date
         raise SignInRefused(max(1, -(-int((state.refused_until - now).total_seconds()) // 60)))
     organiser = session.scalar(select(Organiser).where(Organiser.email == email))
     good = check_password_hash(organiser.password_hash if organiser else _dummy_hash(), password)
-    session.add(SignInAttempt(email=email, address=address[:64], succeeded=bool(organiser and good),
-                              at=now))
+    session.add(SignInAttempt(email=email, address=address[:64], succeeded=bool(organiser and good), at=now))
     if organiser is None or not good:
         raise InvalidInput("That email and password do not match an organiser account.")
     return organiser
@@ -72,9 +73,13 @@ def session_stamp(organiser: Organiser) -> str:
 
 
 def _failures(session: Session, where, since: datetime) -> list[datetime]:
-    return list(session.scalars(select(SignInAttempt.at).where(
-        where, SignInAttempt.succeeded.is_(False), SignInAttempt.at > since)
-        .order_by(SignInAttempt.at)))
+    return list(
+        session.scalars(
+            select(SignInAttempt.at)
+            .where(where, SignInAttempt.succeeded.is_(False), SignInAttempt.at > since)
+            .order_by(SignInAttempt.at)
+        )
+    )
 
 
 @cache

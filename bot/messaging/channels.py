@@ -1,4 +1,5 @@
 """Channel wiring: the senders and webhooks this deployment has, from its configuration."""
+
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,8 +35,12 @@ def register_webhooks(app: Flask, on_message: OnMessage, on_report: OnReport) ->
 
 def dispatcher_for(app: Flask) -> Dispatcher:
     """A dispatcher over every configured channel, with the app's clock and limits."""
-    return Dispatcher(get_db(app), configured_channels(app), app.config.get("CLOCK", utcnow),
-                      max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]))
+    return Dispatcher(
+        get_db(app),
+        configured_channels(app),
+        app.config.get("CLOCK", utcnow),
+        max_attempts=int(app.config["OUTBOX_MAX_ATTEMPTS"]),
+    )
 
 
 def take(app: Flask, message: InboundMessage, received_at: datetime | None = None) -> Receipt:
@@ -62,6 +67,7 @@ def inbound_work(app: Flask) -> Callable[[], int]:
                 if not spool.is_outage(exc):
                     raise
                 return replayed  # the database is away: the answers wait for it
+
     return work
 
 

@@ -1,4 +1,5 @@
 """Delivery reports from providers: they update the outbox row they are about."""
+
 import logging
 
 from sqlalchemy import select
@@ -12,15 +13,17 @@ from models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 # A report never moves a row backwards (a late "sent" after "delivered").
-RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3,
-        "cancelled": 3}
+RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3, "cancelled": 3}
 KNOWN = {"sent", "delivered", "undelivered", "failed"}
 
 
 def record_report(session: Session, report: DeliveryReport) -> bool:
     """Apply a delivery report; False when no row of ours has that provider id."""
-    row = session.scalar(select(OutboxMessage).where(OutboxMessage.channel == report.channel,
-                                                     OutboxMessage.provider_id == report.provider_id))
+    row = session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.channel == report.channel, OutboxMessage.provider_id == report.provider_id
+        )
+    )
     if row is None:
         logger.info("delivery report for unknown %s message %s", report.channel, report.provider_id)
         return False

@@ -1,4 +1,5 @@
 """Sending the council's weekly digest: written once per community and ISO week, then emailed."""
+
 import logging
 import smtplib
 from datetime import datetime
@@ -16,14 +17,15 @@ from models import Community, Digest
 logger = logging.getLogger(__name__)
 
 
-def send_week(db: Database, community_id: int, week: Week, now: datetime,
-              mail: MailSettings) -> str:
+def send_week(db: Database, community_id: int, week: Week, now: datetime, mail: MailSettings) -> str:
     """Write and send one week's digest, exactly once; returns "sent", "already_sent",
     "no_recipients" or "failed". A week that has not ended is refused: sent now, it would
     be partial, and the complete one would then never go."""
     if week.end > now:
-        raise InvalidInput(f"week {week.iso} has not ended yet: its digest can be sent from "
-                           f"{week.end:%Y-%m-%d} (preview shows it so far)")
+        raise InvalidInput(
+            f"week {week.iso} has not ended yet: its digest can be sent from "
+            f"{week.end:%Y-%m-%d} (preview shows it so far)"
+        )
     with db.transaction() as session:
         community = session.get(Community, community_id)
         if not community.digest_recipients:
@@ -33,31 +35,40 @@ def send_week(db: Database, community_id: int, week: Week, now: datetime,
             try:
                 with session.begin_nested():
                     f = figures(session, community, week, now)
-                    row = Digest(community_id=community.id, iso_week=week.iso, figures=f,
-                                 text=text(f), recipients=list(community.digest_recipients),
-                                 created_at=now)
+                    row = Digest(
+                        community_id=community.id,
+                        iso_week=week.iso,
+                        figures=f,
+                        text=text(f),
+                        recipients=list(community.digest_recipients),
+                        created_at=now,
+                    )
                     session.add(row)
             except IntegrityError:
                 row = _row(session, community, week)
         if row.sent_at is not None:
             return "already_sent"
         # Claim it: of two senders at once, only one gets past this.
-        claimed = session.execute(update(Digest).where(Digest.id == row.id, Digest.sent_at.is_(None))
-                                  .values(sent_at=now, error=None)).rowcount
+        claimed = session.execute(
+            update(Digest)
+            .where(Digest.id == row.id, Digest.sent_at.is_(None))
+            .values(sent_at=now, error=None)
+        ).rowcount
         if not claimed:
             return "already_sent"
         row_id, figures_, recipients = row.id, row.figures, row.recipients
     try:
         send_email(mail, email(figures_, mail.sender, recipients))
     except Exception as exc:  # SMTP down, refused: try again at the next chance
-        logger.warning("digest %s for community %s not sent: %s", week.iso, community_id,
-                       _reason(exc))
+        logger.warning("digest %s for community %s not sent: %s", week.iso, community_id, _reason(exc))
         with db.transaction() as session:
-            session.execute(update(Digest).where(Digest.id == row_id)
-                            .values(sent_at=None, error=f"{type(exc).__name__}: {exc}"[:500]))
+            session.execute(
+                update(Digest)
+                .where(Digest.id == row_id)
+                .values(sent_at=None, error=f"{type(exc).__name__}: {exc}"[:500])
+            )
         return "failed"
-    logger.info("digest %s for community %s sent to %s recipients", week.iso, community_id,
-                len(recipients))
+    logger.info("digest %s for community %s sent to %s recipients", week.iso, community_id, len(recipients))
     return "sent"
 
 
@@ -79,8 +90,9 @@ def due(session, now: datetime) -> list[tuple[int, Week]]:
 
 
 def _row(session, community: Community, week: Week) -> Digest | None:
-    return session.scalar(select(Digest).where(Digest.community_id == community.id,
-                                               Digest.iso_week == week.iso))
+    return session.scalar(
+        select(Digest).where(Digest.community_id == community.id, Digest.iso_week == week.iso)
+    )
 
 
 def _reason(exc: Exception) -> str:

@@ -12,6 +12,7 @@ provider accepted in the last `window` before it (one message, when sends are pa
 A pass keeps one connection and speaks Core: the claim and the check of its first row are one
 transaction, and each later check (record, renew, check) is one UPDATE ... RETURNING.
 """
+
 import logging
 import threading
 import time
@@ -20,8 +21,19 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ARRAY, Connection, Integer, any_, bindparam, case, literal, literal_column, \
-    select, union_all, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    Integer,
+    any_,
+    bindparam,
+    case,
+    literal,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 
 from bot.context import Database
 from bot.domain.residents import mark_unreachable
@@ -39,27 +51,43 @@ Claim = tuple[int, datetime]  # an outbox id and the time we claimed (or renewed
 Ready = tuple[int, OutboundMessage]  # an outbox id, checked and renewed, and what to send
 _OUTBOX = OutboxMessage.__table__
 _ERASE = _OUTBOX.c.erase_after_send
-_MARK_SENT = (_OUTBOX.update()
-              .where(_OUTBOX.c.id == bindparam("row_id"),
-                     (_OUTBOX.c.status == "sending") | (_OUTBOX.c.status == "queued"))
-              .values(status="sent", provider_id=bindparam("provider_id"), sent_at=bindparam("at"),
-                      error_code=None, error_message=None,
-                      body=case((_ERASE, None), else_=_OUTBOX.c.body),
-                      address=case((_ERASE, None), else_=_OUTBOX.c.address),
-                      choices=case((_ERASE, None), else_=_OUTBOX.c.choices)))
+_MARK_SENT = (
+    _OUTBOX.update()
+    .where(
+        _OUTBOX.c.id == bindparam("row_id"), (_OUTBOX.c.status == "sending") | (_OUTBOX.c.status == "queued")
+    )
+    .values(
+        status="sent",
+        provider_id=bindparam("provider_id"),
+        sent_at=bindparam("at"),
+        error_code=None,
+        error_message=None,
+        body=case((_ERASE, None), else_=_OUTBOX.c.body),
+        address=case((_ERASE, None), else_=_OUTBOX.c.address),
+        choices=case((_ERASE, None), else_=_OUTBOX.c.choices),
+    )
+)
 # A row withdrawn at its check: the attempt the check counted is given back.
-_CANCEL = (_OUTBOX.update()
-           .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "sending")
-           .values(status="cancelled", error_code=bindparam("reason"),
-                   attempts=_OUTBOX.c.attempts - 1))
+_CANCEL = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "sending")
+    .values(status="cancelled", error_code=bindparam("reason"), attempts=_OUTBOX.c.attempts - 1)
+)
 
 
 class Dispatcher:
     """Sends queued messages for the channels it was given; others are left for other workers."""
 
-    def __init__(self, db: Database, channels: Mapping[str, Sender], clock: Callable[[], datetime],
-                 max_attempts: int = 6, batch: int = 50, base_backoff: float = 5.0,
-                 window: float = 0.1):
+    def __init__(
+        self,
+        db: Database,
+        channels: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        max_attempts: int = 6,
+        batch: int = 50,
+        base_backoff: float = 5.0,
+        window: float = 0.1,
+    ):
         self.db = db
         self.channels = dict(channels)
         self.clock = clock
@@ -99,8 +127,9 @@ class Dispatcher:
             return self.batch
         return min(self.batch, max(1, int(sent * self.window / elapsed)))
 
-    def run_forever(self, stop: threading.Event, interval: float,
-                    before_pass: Callable[[], object] | None = None) -> None:
+    def run_forever(
+        self, stop: threading.Event, interval: float, before_pass: Callable[[], object] | None = None
+    ) -> None:
         """Poll until `stop` is set; errors are logged, never fatal. `before_pass` runs first
         on every pass (inbound work: the spool's replay, answers left to a worker) and says how
         much it did; a pass that did anything is followed by another at once."""
@@ -116,8 +145,9 @@ class Dispatcher:
             if not done:
                 stop.wait(interval)
 
-    def _claim_and_start(self, connection: Connection,
-                         address: Address | None) -> tuple[list[Claim], list[Ready]]:
+    def _claim_and_start(
+        self, connection: Connection, address: Address | None
+    ) -> tuple[list[Claim], list[Ready]]:
         """One transaction: record what was sent since the last check, claim a batch, and
         check and renew its first row. The claims, and the first row if it may go."""
         recording = dict(self.unrecorded)
@@ -149,13 +179,18 @@ class Dispatcher:
         lapse = now - LEASE
         found = connection.execute(
             _claimable(channels, address is not None, self.batch, self.postgres),
-            {"now": now, "lapse": lapse, "to": address.user_id if address else None}).all()
-        found = sorted(found, key=_claim_order)[:self.batch]
+            {"now": now, "lapse": lapse, "to": address.user_id if address else None},
+        ).all()
+        found = sorted(found, key=_claim_order)[: self.batch]
         if not found:
             return []
         # The guard makes the claim safe where SKIP LOCKED does not exist (SQLite).
-        won = set(connection.scalars(_claiming_update(self.postgres),
-                                     {"ids": [row.id for row in found], "now": now, "lapse": lapse}))
+        won = set(
+            connection.scalars(
+                _claiming_update(self.postgres),
+                {"ids": [row.id for row in found], "now": now, "lapse": lapse},
+            )
+        )
         for row in found:
             if row.lapsed and row.id in won:
                 logger.warning("outbox %s: claim lapsed (a dispatcher stopped); taking it over", row.id)
@@ -187,8 +222,9 @@ class Dispatcher:
         now = self.clock()
         rows = []
         for claimed_at, ids in _by_claim(claims).items():
-            rows += connection.execute(_renewing(self.postgres),
-                                       {"ids": ids, "was": claimed_at, "now": now}).all()
+            rows += connection.execute(
+                _renewing(self.postgres), {"ids": ids, "was": claimed_at, "now": now}
+            ).all()
         go = []
         for row in rows:
             reason = _withdrawn(row)
@@ -244,9 +280,13 @@ class Dispatcher:
         """Mark rows sent, in one statement; a row recorded already (another dispatcher took
         it over meanwhile) is left alone. A final message is erased once sent."""
         try:
-            connection.execute(_MARK_SENT, [
-                {"row_id": row_id, "provider_id": provider_id, "at": at}
-                for row_id, (provider_id, at) in sent.items()])
+            connection.execute(
+                _MARK_SENT,
+                [
+                    {"row_id": row_id, "provider_id": provider_id, "at": at}
+                    for row_id, (provider_id, at) in sent.items()
+                ],
+            )
         except Exception:
             logger.warning("%s sent messages could not be recorded yet", len(sent))
             raise
@@ -269,8 +309,7 @@ class Dispatcher:
             row.status, row.error_code, row.error_message = "failed", exc.code, exc.message
             logger.warning("outbox %s to %s failed: %s", row_id, mask(row.address), exc.code)
             if unreachable and row.address and row.community_id:
-                mark_unreachable(session, row.community_id, Address(row.channel, row.address),
-                                 unreachable)
+                mark_unreachable(session, row.community_id, Address(row.channel, row.address), unreachable)
 
 
 def _lock(query, locking: bool):
@@ -293,14 +332,19 @@ def _claimable(channels: tuple[str, ...], by_address: bool, batch: int, postgres
     Binds `now`, `lapse` and, if `by_address`, `to`."""
     c = _OUTBOX.c
     to = (c.address == bindparam("to"),) if by_address else ()
-    lapsed = (select(literal(True).label("lapsed"), c.next_attempt_at, c.id)
-              .where(c.status == "sending", c.channel.in_(channels),
-                     c.claimed_at < bindparam("lapse"), *to)
-              .order_by(c.id).limit(batch))
-    due = [select(literal(False).label("lapsed"), c.next_attempt_at, c.id)
-           .where(c.status == "queued", c.channel == channel, c.next_attempt_at <= bindparam("now"),
-                  *to)
-           .order_by(c.next_attempt_at, c.id).limit(batch) for channel in channels]
+    lapsed = (
+        select(literal(True).label("lapsed"), c.next_attempt_at, c.id)
+        .where(c.status == "sending", c.channel.in_(channels), c.claimed_at < bindparam("lapse"), *to)
+        .order_by(c.id)
+        .limit(batch)
+    )
+    due = [
+        select(literal(False).label("lapsed"), c.next_attempt_at, c.id)
+        .where(c.status == "queued", c.channel == channel, c.next_attempt_at <= bindparam("now"), *to)
+        .order_by(c.next_attempt_at, c.id)
+        .limit(batch)
+        for channel in channels
+    ]
     parts = [_lock(query, postgres).cte(f"claimable_{n}") for n, query in enumerate([lapsed, *due])]
     return union_all(*(select(part) for part in parts))
 
@@ -314,10 +358,15 @@ def _claim_order(row) -> tuple:
 def _claiming_update(postgres: bool):
     """Claim the rows bound as `ids` that are still claimable at `now`; returns their ids."""
     c = _OUTBOX.c
-    claimable = (((c.status == "queued") & (c.next_attempt_at <= bindparam("now")))
-                 | ((c.status == "sending") & (c.claimed_at < bindparam("lapse"))))
-    return (update(_OUTBOX).where(_among(c.id, "ids", postgres), claimable)
-            .values(status="sending", claimed_at=bindparam("now")).returning(c.id))
+    claimable = ((c.status == "queued") & (c.next_attempt_at <= bindparam("now"))) | (
+        (c.status == "sending") & (c.claimed_at < bindparam("lapse"))
+    )
+    return (
+        update(_OUTBOX)
+        .where(_among(c.id, "ids", postgres), claimable)
+        .values(status="sending", claimed_at=bindparam("now"))
+        .returning(c.id)
+    )
 
 
 @cache
@@ -331,18 +380,28 @@ def _renewing(postgres: bool):
 
     def of_resident(column):
         return select(column).where(residents.c.id == _outer(c.resident_id)).scalar_subquery()
-    unreachable = (select(identities.c.unreachable)
-                   .where(identities.c.community_id == _outer(c.community_id),
-                          identities.c.kind == kind, identities.c.value == _outer(c.address))
-                   .scalar_subquery())
-    return (update(_OUTBOX)
-            .where(_among(c.id, "ids", postgres), c.status == "sending",
-                   c.claimed_at == bindparam("was"))
-            .values(claimed_at=bindparam("now"), attempts=c.attempts + 1)
-            .returning(*c, of_resident(residents.c.status).label("resident_status"),
-                       of_resident(residents.c.opted_out).label("opted_out"),
-                       of_resident(residents.c.opted_out_at).label("opted_out_at"),
-                       unreachable.label("unreachable")))
+
+    unreachable = (
+        select(identities.c.unreachable)
+        .where(
+            identities.c.community_id == _outer(c.community_id),
+            identities.c.kind == kind,
+            identities.c.value == _outer(c.address),
+        )
+        .scalar_subquery()
+    )
+    return (
+        update(_OUTBOX)
+        .where(_among(c.id, "ids", postgres), c.status == "sending", c.claimed_at == bindparam("was"))
+        .values(claimed_at=bindparam("now"), attempts=c.attempts + 1)
+        .returning(
+            *c,
+            of_resident(residents.c.status).label("resident_status"),
+            of_resident(residents.c.opted_out).label("opted_out"),
+            of_resident(residents.c.opted_out_at).label("opted_out_at"),
+            unreachable.label("unreachable"),
+        )
+    )
 
 
 def _outer(column):
@@ -373,5 +432,11 @@ def _withdrawn(row) -> str | None:
 
 
 def _outbound(row) -> OutboundMessage:
-    return OutboundMessage(Address(row.channel, row.address or ""), row.body or "",
-                           choices_from_json(row.choices), row.sender, str(row.id), row.segments)
+    return OutboundMessage(
+        Address(row.channel, row.address or ""),
+        row.body or "",
+        choices_from_json(row.choices),
+        row.sender,
+        str(row.id),
+        row.segments,
+    )

@@ -1,11 +1,12 @@
 """Receiving a message: store it, understand it, queue the replies, all in one transaction; or,
 with INBOUND_ANSWER=worker, store it with a pending answer that a worker gives later (`keep`,
 `answer_stored`)."""
+
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -59,16 +60,23 @@ class Stored:
     changes: dict = field(default_factory=dict)
 
 
-def receive(db: Database, message: InboundMessage, now: datetime,
-            per_minute: int | None = None, received_at: datetime | None = None) -> Receipt:
+def receive(
+    db: Database,
+    message: InboundMessage,
+    now: datetime,
+    per_minute: int | None = None,
+    received_at: datetime | None = None,
+) -> Receipt:
     """Store and handle one inbound message; a repeat of one already stored changes nothing.
 
     With `per_minute`, a sender's messages beyond it in a minute are stored but not answered
     (each reply costs money), except STOP, START and DELETE. `received_at` is when it really
     arrived, if that was earlier (a message replayed from the spool)."""
     message = _normalised(message)
-    return retrying(lambda: _receive(db, message, now, per_minute, received_at or now),
-                    f"{message.address.channel} message {message.provider_message_id}")
+    return retrying(
+        lambda: _receive(db, message, now, per_minute, received_at or now),
+        f"{message.address.channel} message {message.provider_message_id}",
+    )
 
 
 def retrying(turn: Callable[[], Receipt | None], what: str) -> Receipt | None:
@@ -93,33 +101,46 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
     channel = spec(message.address.channel)
     if channel.community_by != CommunityBy.CHAT and message.recipient is None:
         return _unknown_recipient(message)
-    row = dict(_columns(message, received_at), recipient=message.recipient,
-               message=message_to_json(replace(message, raw={})))  # raw is in the stored row
+    row = dict(
+        _columns(message, received_at),
+        recipient=message.recipient,
+        message=message_to_json(replace(message, raw={})),
+    )  # raw is in the stored row
     with db.engine.begin() as connection:  # Core alone: no ORM object is needed to store
         store, then = _keeping(connection.dialect.name, channel.community_by)
         kept = connection.execute(store, row).first()
         if kept is None:
-            if (channel.community_by != CommunityBy.CHAT
-                    and routing.by_recipient(connection, channel, message.recipient) is None):
+            if (
+                channel.community_by != CommunityBy.CHAT
+                and routing.by_recipient(connection, channel, message.recipient) is None
+            ):
                 return _unknown_recipient(message)
             return _duplicate(message)
         if then is not None:
-            connection.execute(then, _pending_row(row, kept.id, kept.community_id,
-                                                  by_chat=channel.community_by == CommunityBy.CHAT))
+            connection.execute(
+                then,
+                _pending_row(
+                    row, kept.id, kept.community_id, by_chat=channel.community_by == CommunityBy.CHAT
+                ),
+            )
     return Receipt("queued")
 
 
 _PENDING = insert(PendingAnswer.__table__)
 
 
-def _pending_row(row: dict, inbound_id: int, community_id: int | None,
-                 by_chat: bool = False) -> dict:
+def _pending_row(row: dict, inbound_id: int, community_id: int | None, by_chat: bool = False) -> dict:
     """The pending answer's columns; by a chat, its statement looks the community up."""
-    pending = dict(inbound_id=inbound_id, channel=row["channel"], sender=row["sender"],
-                   message=row["message"], received_at=row["received_at"], attempts=0,
-                   next_attempt_at=row["received_at"])
-    return (dict(pending, chat_id=row["sender"]) if by_chat
-            else dict(pending, community_id=community_id))
+    pending = dict(
+        inbound_id=inbound_id,
+        channel=row["channel"],
+        sender=row["sender"],
+        message=row["message"],
+        received_at=row["received_at"],
+        attempts=0,
+        next_attempt_at=row["received_at"],
+    )
+    return dict(pending, chat_id=row["sender"]) if by_chat else dict(pending, community_id=community_id)
 
 
 @cache
@@ -141,36 +162,58 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
         store = insert_into.values(values)
     else:
         recipient = bindparam("recipient", type_=Community.__table__.c.slug.type)
-        where = (Community.slug == recipient if community_by == CommunityBy.SLUG
-                 else Community.sms_number == recipient)
-        store = insert_into.from_select([*names, "community_id"],
-                                        select(*values.values(), Community.id).where(where))
-    store = (store.on_conflict_do_nothing(index_elements=[table.c.channel,
-                                                          table.c.provider_message_id])
-             .returning(table.c.id, table.c.community_id))
+        where = (
+            Community.slug == recipient
+            if community_by == CommunityBy.SLUG
+            else Community.sms_number == recipient
+        )
+        store = insert_into.from_select(
+            [*names, "community_id"], select(*values.values(), Community.id).where(where)
+        )
+    store = store.on_conflict_do_nothing(
+        index_elements=[table.c.channel, table.c.provider_message_id]
+    ).returning(table.c.id, table.c.community_id)
 
     def chosen(chat_id):  # the community the chat has chosen so far (a Telegram chat id)
-        return (select(TelegramChat.community_id).where(TelegramChat.chat_id == chat_id)
-                .scalar_subquery())
+        return select(TelegramChat.community_id).where(TelegramChat.chat_id == chat_id).scalar_subquery()
+
     if dialect != "postgresql":
         if community_by != CommunityBy.CHAT:
             return store, _PENDING
         return store, _PENDING.values(community_id=chosen(bindparam("chat_id")))
     stored = store.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
-    both = insert(pending).from_select(
-        ["inbound_id", "community_id", "channel", "sender", "message", "received_at", "attempts",
-         "next_attempt_at"],
-        select(stored.c.id,
-               chosen(stored.c.sender) if community_by == CommunityBy.CHAT else stored.c.community_id,
-               stored.c.channel, stored.c.sender,
-               bindparam("message", type_=pending.c.message.type), stored.c.received_at,
-               literal(0), stored.c.received_at)
-    ).returning(pending.c.inbound_id.label("id"), pending.c.community_id)
+    both = (
+        insert(pending)
+        .from_select(
+            [
+                "inbound_id",
+                "community_id",
+                "channel",
+                "sender",
+                "message",
+                "received_at",
+                "attempts",
+                "next_attempt_at",
+            ],
+            select(
+                stored.c.id,
+                chosen(stored.c.sender) if community_by == CommunityBy.CHAT else stored.c.community_id,
+                stored.c.channel,
+                stored.c.sender,
+                bindparam("message", type_=pending.c.message.type),
+                stored.c.received_at,
+                literal(0),
+                stored.c.received_at,
+            ),
+        )
+        .returning(pending.c.inbound_id.label("id"), pending.c.community_id)
+    )
     return both, None
 
 
-def answer_stored(session: Session, message: InboundMessage, pending: PendingAnswer,
-                  per_minute: int | None) -> Receipt:
+def answer_stored(
+    session: Session, message: InboundMessage, pending: PendingAnswer, per_minute: int | None
+) -> Receipt:
     """Answer a message `keep` stored, as `receive` would have when it came: the turn's time
     is when it was received (a vote sent before the close counts, one sent after does not)."""
     now = pending.received_at
@@ -182,8 +225,9 @@ def answer_stored(session: Session, message: InboundMessage, pending: PendingAns
     return _turn(session, message, log, community, now, per_minute, known)
 
 
-def _receive(db: Database, message: InboundMessage, now: datetime,
-             per_minute: int | None, received_at: datetime) -> Receipt:
+def _receive(
+    db: Database, message: InboundMessage, now: datetime, per_minute: int | None, received_at: datetime
+) -> Receipt:
     channel = spec(message.address.channel)
     with db.transaction() as session:
         if channel.community_by == CommunityBy.CHAT:
@@ -203,14 +247,24 @@ def _receive(db: Database, message: InboundMessage, now: datetime,
         return _turn(session, message, log, community, now, per_minute, known)
 
 
-def _turn(session: Session, message: InboundMessage, log: Stored, community: Community | None,
-          now: datetime, per_minute: int | None, known: Identity | None = None) -> Receipt:
+def _turn(
+    session: Session,
+    message: InboundMessage,
+    log: Stored,
+    community: Community | None,
+    now: datetime,
+    per_minute: int | None,
+    known: Identity | None = None,
+) -> Receipt:
     """Answer a stored message: `community` is None when the chat's choice decides it."""
     if spec(message.address.channel).normalise(message.address.user_id) is None:
         # "VODAFONE", a short code, "not-a-number": no resident writes from there, and a reply
         # would cost money and fail. The message stays stored, without its words.
-        logger.warning("inbound %s message from %s, not an address a resident has: not answered",
-                       message.address.channel, mask(message.address.user_id))
+        logger.warning(
+            "inbound %s message from %s, not an address a resident has: not answered",
+            message.address.channel,
+            mask(message.address.user_id),
+        )
         log.changes.update(body=None, raw=None)
         _write(session, log)
         return Receipt("unanswerable")
@@ -229,19 +283,20 @@ def _turn(session: Session, message: InboundMessage, log: Stored, community: Com
 
 
 def _unknown_recipient(message: InboundMessage) -> Receipt:
-    logger.warning("inbound %s message to unknown recipient %s ignored",
-                   message.address.channel, mask(message.recipient))
+    logger.warning(
+        "inbound %s message to unknown recipient %s ignored", message.address.channel, mask(message.recipient)
+    )
     return Receipt("unknown_recipient")
 
 
 def _duplicate(message: InboundMessage) -> Receipt:
-    logger.info("duplicate %s message %s ignored", message.address.channel,
-                message.provider_message_id)
+    logger.info("duplicate %s message %s ignored", message.address.channel, message.provider_message_id)
     return Receipt("duplicate")
 
 
-def _ask_for_code(session: Session, message: InboundMessage, log: Stored,
-                  route: routing.Route, now: datetime) -> Receipt:
+def _ask_for_code(
+    session: Session, message: InboundMessage, log: Stored, route: routing.Route, now: datetime
+) -> Receipt:
     """A chat that has not chosen a community yet, or gave a code nobody has."""
     language = route.community.default_language if route.community else "en"
     key = "telegram_unknown_code" if route.bad_code else "telegram_ask_code"
@@ -257,33 +312,55 @@ def _normalised(message: InboundMessage) -> InboundMessage:
     recipient = message.recipient
     if channel.community_by == CommunityBy.NUMBER and recipient:
         recipient = channel.normalise(recipient) or recipient
-    return replace(message, address=Address(channel.name, user_id), recipient=recipient,
-                   text=clean_text(message.text), payload=clean_text(message.payload),
-                   raw=clean_raw(message.raw))
+    return replace(
+        message,
+        address=Address(channel.name, user_id),
+        recipient=recipient,
+        text=clean_text(message.text),
+        payload=clean_text(message.payload),
+        raw=clean_raw(message.raw),
+    )
 
 
-def _store(session: Session | Connection, community: Community | None, message: InboundMessage,
-           now: datetime, known: Identity | None = None) -> Stored | None:
+def _store(
+    session: Session | Connection,
+    community: Community | None,
+    message: InboundMessage,
+    now: datetime,
+    known: Identity | None = None,
+) -> Stored | None:
     """Store the message in one statement; None if it was stored before (a provider's repeat),
     which the unique (channel, provider id) tells without a savepoint."""
     table = InboundLog.__table__
     row_id = session.scalar(
-        _dialect(session).insert(table).values(
+        _dialect(session)
+        .insert(table)
+        .values(
             community_id=community.id if community else None,
-            resident_id=known.resident_id if known else None, **_columns(message, now))
+            resident_id=known.resident_id if known else None,
+            **_columns(message, now),
+        )
         .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.provider_message_id])
-        .returning(table.c.id))
+        .returning(table.c.id)
+    )
     if row_id is None:
         return None
-    return Stored(row_id, message.address.channel, message.address.user_id, now,
-                  known.resident_id if known else None)
+    return Stored(
+        row_id, message.address.channel, message.address.user_id, now, known.resident_id if known else None
+    )
 
 
 def _columns(message: InboundMessage, received_at: datetime) -> dict:
     """The stored row's columns that come from the message itself."""
-    return dict(channel=message.address.channel, provider_message_id=message.provider_message_id,
-                sender=message.address.user_id, body=message.text, payload=message.payload,
-                raw=message.raw or None, received_at=received_at)
+    return dict(
+        channel=message.address.channel,
+        provider_message_id=message.provider_message_id,
+        sender=message.address.user_id,
+        body=message.text,
+        payload=message.payload,
+        raw=message.raw or None,
+        received_at=received_at,
+    )
 
 
 def _dialect(executor: Session | Connection):
@@ -299,7 +376,8 @@ def _write(session: Session, log: Stored) -> None:
 
 
 _UPDATE_STORED = update(InboundLog.__table__).where(
-    InboundLog.__table__.c.id == bindparam("stored_id"))  # SET: the columns given
+    InboundLog.__table__.c.id == bindparam("stored_id")
+)  # SET: the columns given
 
 
 def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
@@ -309,22 +387,46 @@ def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
 def _recent(session: Session, log: Stored) -> int:
     """Messages from this sender in the minute up to this one, this one included (by when
     they arrived, so messages replayed from the spool count as they were sent)."""
-    return session.scalar(_RECENT, {"channel": log.channel, "sender": log.sender,
-                                    "since": log.received_at - timedelta(minutes=1),
-                                    "until": log.received_at})
+    return session.scalar(
+        _RECENT,
+        {
+            "channel": log.channel,
+            "sender": log.sender,
+            "since": log.received_at - timedelta(minutes=1),
+            "until": log.received_at,
+        },
+    )
 
 
-_RECENT = select(func.count()).select_from(InboundLog).where(
-    InboundLog.channel == bindparam("channel"), InboundLog.sender == bindparam("sender"),
-    InboundLog.received_at > bindparam("since"), InboundLog.received_at <= bindparam("until"))
+_RECENT = (
+    select(func.count())
+    .select_from(InboundLog)
+    .where(
+        InboundLog.channel == bindparam("channel"),
+        InboundLog.sender == bindparam("sender"),
+        InboundLog.received_at > bindparam("since"),
+        InboundLog.received_at <= bindparam("until"),
+    )
+)
 
 
-def _answer(session: Session, community: Community, message: InboundMessage,
-            log: Stored, now: datetime, entry: bool, per_minute: int | None,
-            known: Identity | None = None) -> int:
+def _answer(
+    session: Session,
+    community: Community,
+    message: InboundMessage,
+    log: Stored,
+    now: datetime,
+    entry: bool,
+    per_minute: int | None,
+    known: Identity | None = None,
+) -> int:
     resident = resident_for(session, community, message.address, now, known)
-    if (message.language and resident.language is None and resident.status == "pending"
-            and message.language in (community.languages or ())):
+    if (
+        message.language
+        and resident.language is None
+        and resident.status == "pending"
+        and message.language in (community.languages or ())
+    ):
         resident.language = message.language  # a newcomer starts in their app's language
     conversation = conversation_for(session, resident, now)
     text = (message.payload or message.text or "")[:MAX_TEXT]
@@ -332,10 +434,18 @@ def _answer(session: Session, community: Community, message: InboundMessage,
         text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
     withdrawn = withdrawn_language(resident.language, community)  # its words still understood
     command = parse(text, (*(community.languages or ("en",)), *((withdrawn,) if withdrawn else ())))
-    turn = Turn(session, community, resident, conversation, text, command, now,
-                contact=message.contact, channel=message.address.channel)
-    if (per_minute is None or command.keyword in ALWAYS_ANSWERED
-            or not _flooding(session, log, per_minute)):
+    turn = Turn(
+        session,
+        community,
+        resident,
+        conversation,
+        text,
+        command,
+        now,
+        contact=message.contact,
+        channel=message.address.channel,
+    )
+    if per_minute is None or command.keyword in ALWAYS_ANSWERED or not _flooding(session, log, per_minute):
         replies = handle(turn)
     else:
         # Stored, not acted on; one "slow down" when the limit is first passed.
@@ -344,10 +454,17 @@ def _answer(session: Session, community: Community, message: InboundMessage,
     if resident.id != log.resident_id:
         log.changes["resident_id"] = resident.id
     for reply in replies:
-        enqueue(session, address=message.address, text=reply.text, choices=reply.choices,
-                community_id=community.id, resident_id=resident.id, now=now,
-                sender=sender_for(community, message.address),
-                erase_after_send=reply.final)
+        enqueue(
+            session,
+            address=message.address,
+            text=reply.text,
+            choices=reply.choices,
+            community_id=community.id,
+            resident_id=resident.id,
+            now=now,
+            sender=sender_for(community, message.address),
+            erase_after_send=reply.final,
+        )
     if resident.status in ("pending", "erased"):
         # Nothing is kept about someone who has not consented, or who asked us to forget them.
         log.changes.update(body=None, raw=None)

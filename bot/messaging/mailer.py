@@ -1,4 +1,5 @@
 """Sending email through SMTP (STARTTLS or TLS, with or without a login)."""
+
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -20,9 +21,14 @@ class MailSettings:
 
 def mail_settings(app: Flask) -> MailSettings:
     c = app.config
-    return MailSettings(host=c["SMTP_HOST"], port=int(c["SMTP_PORT"]), username=c["SMTP_USERNAME"],
-                        password=c["SMTP_PASSWORD"], security=c["SMTP_SECURITY"],
-                        sender=c["MAIL_FROM"])
+    return MailSettings(
+        host=c["SMTP_HOST"],
+        port=int(c["SMTP_PORT"]),
+        username=c["SMTP_USERNAME"],
+        password=c["SMTP_PASSWORD"],
+        security=c["SMTP_SECURITY"],
+        sender=c["MAIL_FROM"],
+    )
 
 
 class MailNotConfigured(RuntimeError):

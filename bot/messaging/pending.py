@@ -9,6 +9,7 @@ later (ATTEMPTS). A sender's messages are answered in the order they came: one i
 taken only when none of theirs is older, whichever worker holds that one (SKIP LOCKED on
 PostgreSQL lets several workers share the queue; SQLite takes one writer at a time anyway).
 """
+
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -31,8 +32,9 @@ ATTEMPTS = 3  # a message whose turn fails this often is left unanswered (and lo
 BACKOFF = timedelta(seconds=5)
 
 
-def answer_pending(db: Database, clock: Callable[[], datetime], per_minute: int | None,
-                   limit: int = BATCH) -> int:
+def answer_pending(
+    db: Database, clock: Callable[[], datetime], per_minute: int | None, limit: int = BATCH
+) -> int:
     """Answer up to `limit` waiting messages, oldest first; returns how many were taken."""
     taken = 0
     while taken < limit:
@@ -60,14 +62,16 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
                     continue
                 answer_stored(session, message_from_json(pending.message), pending, per_minute)
             if group:
-                session.execute(delete(PendingAnswer).where(
-                    PendingAnswer.id.in_([pending.id for pending in group])))
+                session.execute(
+                    delete(PendingAnswer).where(PendingAnswer.id.in_([pending.id for pending in group]))
+                )
             return len(group)
     except Exception as exc:
         if spool.is_outage(exc) and not _reachable(db):
             raise
-        logger.warning("a group of %s answers was undone (%s); answering one by one",
-                       len(group), type(exc).__name__)
+        logger.warning(
+            "a group of %s answers was undone (%s); answering one by one", len(group), type(exc).__name__
+        )
         return None
 
 
@@ -101,6 +105,7 @@ def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
             receipt = answer_stored(session, message, pending, per_minute)
             session.execute(delete(PendingAnswer).where(PendingAnswer.id == pending.id))
             return receipt
+
     try:
         return retrying(turn, "pending message") is not None
     except Exception as exc:
@@ -125,12 +130,20 @@ def _reachable(db: Database) -> bool:
 def _next(now: datetime):
     """The oldest message due whose sender has no older one waiting, locked for this worker."""
     older = aliased(PendingAnswer)
-    return (select(PendingAnswer)
-            .where(PendingAnswer.next_attempt_at <= now,
-                   ~exists().where(older.channel == PendingAnswer.channel,
-                                   older.sender == PendingAnswer.sender,
-                                   older.id < PendingAnswer.id))
-            .order_by(PendingAnswer.id).limit(1).with_for_update(skip_locked=True))
+    return (
+        select(PendingAnswer)
+        .where(
+            PendingAnswer.next_attempt_at <= now,
+            ~exists().where(
+                older.channel == PendingAnswer.channel,
+                older.sender == PendingAnswer.sender,
+                older.id < PendingAnswer.id,
+            ),
+        )
+        .order_by(PendingAnswer.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
 
 
 def _failed(db: Database, pending_id: int, now: datetime) -> None:
@@ -142,8 +155,15 @@ def _failed(db: Database, pending_id: int, now: datetime) -> None:
             return
         if attempts + 1 >= ATTEMPTS:
             forget_pending(session, [pending_id])
-            logger.error("inbound message (pending %s) left unanswered after %s attempts; its "
-                         "text and sender are erased", pending_id, ATTEMPTS)
+            logger.error(
+                "inbound message (pending %s) left unanswered after %s attempts; its "
+                "text and sender are erased",
+                pending_id,
+                ATTEMPTS,
+            )
             return
-        session.execute(update(PendingAnswer).where(PendingAnswer.id == pending_id).values(
-            attempts=attempts + 1, next_attempt_at=now + BACKOFF * (attempts + 1)))
+        session.execute(
+            update(PendingAnswer)
+            .where(PendingAnswer.id == pending_id)
+            .values(attempts=attempts + 1, next_attempt_at=now + BACKOFF * (attempts + 1))
+        )

@@ -1,4 +1,5 @@
 """Retention: old message texts and addresses are erased; the rows stay, so counts stay."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -10,13 +11,21 @@ from models import InboundLog, OutboxMessage
 def erase_old_messages(session: Session, now: datetime, days: int) -> dict[str, int]:
     cutoff = now - timedelta(days=days)
     inbound = session.execute(
-        update(InboundLog).where(InboundLog.received_at < cutoff,
-                                 (InboundLog.body.is_not(None)) | (InboundLog.sender.is_not(None)))
-        .values(body=None, sender=None, raw=None).execution_options(synchronize_session=False)).rowcount
+        update(InboundLog)
+        .where(
+            InboundLog.received_at < cutoff, (InboundLog.body.is_not(None)) | (InboundLog.sender.is_not(None))
+        )
+        .values(body=None, sender=None, raw=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     outbound = session.execute(
-        update(OutboxMessage).where(OutboxMessage.created_at < cutoff,
-                                    OutboxMessage.status.not_in(("queued", "sending")),
-                                    (OutboxMessage.body.is_not(None)) | (OutboxMessage.address.is_not(None)))
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.created_at < cutoff,
+            OutboxMessage.status.not_in(("queued", "sending")),
+            (OutboxMessage.body.is_not(None)) | (OutboxMessage.address.is_not(None)),
+        )
         .values(body=None, address=None, choices=None)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False)
+    ).rowcount
     return {"inbound": inbound, "outbound": outbound}

@@ -1,5 +1,6 @@
 """Which community an inbound message is for: the number written to, the slug given, or,
 on a channel where one bot serves every community (Telegram), the chat's choice."""
+
 from dataclasses import dataclass
 from datetime import datetime
 

@@ -8,6 +8,8 @@ in several processes at once: a process claims a file by renaming it before hand
 claim older than CLAIM_LEASE, left by a process that died, is taken back), and a message is
 stored unique on its channel and provider id, so a file handled twice changes nothing.
 """
+
+import contextlib
 import json
 import logging
 import os
@@ -31,8 +33,7 @@ _away_until = 0.0  # monotonic time before which this process does not try to re
 
 def is_outage(exc: BaseException) -> bool:
     """True when `exc` means the database cannot be reached (not that a statement was wrong)."""
-    return isinstance(exc, OperationalError) or (
-        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def write(folder: str | os.PathLike, message: InboundMessage) -> Path:
@@ -69,12 +70,12 @@ def pending(folder: str | os.PathLike) -> list[Path]:
     for path in paths:
         if path.name.endswith(CLAIMED) and _age(path) > CLAIM_LEASE:
             _unclaim(path)
-    return sorted(p for p in Path(folder).iterdir()
-                  if p.suffix == SUFFIX and not p.name.startswith("."))
+    return sorted(p for p in Path(folder).iterdir() if p.suffix == SUFFIX and not p.name.startswith("."))
 
 
-def replay(folder: str | os.PathLike, receive: Callable[[InboundMessage], object],
-           limit: int | None = None) -> int:
+def replay(
+    folder: str | os.PathLike, receive: Callable[[InboundMessage], object], limit: int | None = None
+) -> int:
     """Hand spooled messages to `receive` (at most `limit`), oldest first, deleting each once it
     is stored. Stops at the first outage (the database went away again) and leaves the rest
     for later; returns how many were replayed."""
@@ -120,10 +121,8 @@ def _claim(path: Path) -> Path | None:
 
 def _unclaim(claimed: Path) -> None:
     original = claimed.name[1:].split(SUFFIX)[0] + SUFFIX
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.rename(claimed, claimed.with_name(original))
-    except FileNotFoundError:
-        pass
 
 
 def _age(path: Path) -> float:

@@ -10,6 +10,7 @@ times are passed as `Money` and `Moment` and written in the reader's language. T
 that count something ("3 options") have a plural form too, chosen by gettext's plural
 rules for the language (PLURALS).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -63,192 +64,297 @@ def ngettext(singular: str, plural: str, segments: int = 1, counted: str = "coun
 
 # The longest each placeholder may be once rendered; text beyond it is cut.
 PLACEHOLDER_MAX = {
-    "community": 40, "number": 10, "cost": 14, "total": 14, "committed": 14, "spent": 14,
-    "remaining": 14, "date": 16, "areas": 40, "length": 5, "limit": 5,
-    "update": 140, "lines": 900, "title": 40, "how": 80, "closes": 20, "count": 3, "k": 3,
-    "budget": 14, "choices": 200, "result": 300, "winners": 200, "allocated": 14,
-    "reason": 150, "into": 6, "amount": 14, "option": 6, "left": 14, "votes": 7,
-    "language_name": 20, "status": 60, "numbers": 60, "page": 3, "pages": 3, "next": 3,
+    "community": 40,
+    "number": 10,
+    "cost": 14,
+    "total": 14,
+    "committed": 14,
+    "spent": 14,
+    "remaining": 14,
+    "date": 16,
+    "areas": 40,
+    "length": 5,
+    "limit": 5,
+    "update": 140,
+    "lines": 900,
+    "title": 40,
+    "how": 80,
+    "closes": 20,
+    "count": 3,
+    "k": 3,
+    "budget": 14,
+    "choices": 200,
+    "result": 300,
+    "winners": 200,
+    "allocated": 14,
+    "reason": 150,
+    "into": 6,
+    "amount": 14,
+    "option": 6,
+    "left": 14,
+    "votes": 7,
+    "language_name": 20,
+    "status": 60,
+    "numbers": 60,
+    "page": 3,
+    "pages": 3,
+    "next": 3,
     "most": 14,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
 FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community", "numbers")
 
 CATALOGUE: dict[str, Entry] = {
-    "welcome": Entry(N_(
-        "Hi! This is {community}. Residents use this number to share ideas and vote on how "
-        "our community budget is spent. Reply YES to join: we keep your number only to send "
-        "you polls and news. Reply STOP at any time to stop."), 2),
+    "welcome": Entry(
+        N_(
+            "Hi! This is {community}. Residents use this number to share ideas and vote on how "
+            "our community budget is spent. Reply YES to join: we keep your number only to send "
+            "you polls and news. Reply STOP at any time to stop."
+        ),
+        2,
+    ),
     # The same on Telegram, where there is no number: the account's ID is what we keep.
-    "welcome_telegram": Entry(N_(
-        "Hi! This is {community}. Residents use this bot to share ideas and vote on how "
-        "our community budget is spent. Reply YES to join: we keep your Telegram account ID only "
-        "to send you polls and news. Reply STOP at any time to stop."), 2),
-    "joined": Entry(N_(
-        "Welcome, you're in! Send IDEA and your idea (e.g. IDEA more benches on the green), "
-        "BUDGET to see the money, or HELP for the menu.")),
-    "ask_postcode": Entry(N_(
-        "Thanks! {community} is for people who live in the area. What is your postcode? "
-        "We only keep the first part.")),
-    "postcode_invalid": Entry(N_(
-        "Sorry, that doesn't look like a UK postcode. Please send it like E1 6AN, "
-        "or STOP to stop.")),
-    "postcode_full_needed": Entry(N_(
-        "Thanks. Please send your full postcode, like E1 6AN, so we can check it is in "
-        "the area.")),
-    "postcode_refused": Entry(N_(
-        "Sorry, {community} is only for residents of {areas}. If that was a typo, send "
-        "your postcode again."), 2),
-    "help": Entry(N_(
-        "{community}: IDEA + your idea to suggest something. BUDGET for the money. "
-        "MY IDEAS for your ideas. OPTIONS and RESULTS for votes. PROJECT for funded projects. "
-        "LANGUAGE to change language. STOP to stop messages. DELETE to erase your data."), 2),
-    "idea_ask_text": Entry(N_(
-        "What's your idea? Send it in one message (up to {limit} characters).")),
-    "idea_too_long": Entry(N_(
-        "Sorry, that's {length} characters; please keep an idea under {limit}. "
-        "Send it again, shorter.")),
-    "idea_ask_cost": Entry(N_(
-        "Great idea! Roughly how much would it cost? Reply with an amount like 500 or £2k, "
-        "or SKIP if you don't know.")),
-    "idea_cost_invalid": Entry(N_(
-        "Sorry, I couldn't read that as an amount. Reply like 500, £2k or 2,500, "
-        "or SKIP if you don't know.")),
-    "idea_cost_too_large": Entry(N_(
-        "That's more than {most}, the most a cost can be here. Reply with a rough cost like "
-        "500 or £2k, or SKIP if you don't know.")),
-    "idea_saved": Entry(N_(
-        "Thanks! Your idea is saved as #{number} with a rough cost of {cost}. Organisers "
-        "will review it and let you know. Send MY IDEAS to see your ideas.")),
-    "idea_saved_no_cost": Entry(N_(
-        "Thanks! Your idea is saved as #{number}. Organisers will review it, work out a "
-        "cost and let you know. Send MY IDEAS to see your ideas.")),
+    "welcome_telegram": Entry(
+        N_(
+            "Hi! This is {community}. Residents use this bot to share ideas and vote on how "
+            "our community budget is spent. Reply YES to join: we keep your Telegram account ID only "
+            "to send you polls and news. Reply STOP at any time to stop."
+        ),
+        2,
+    ),
+    "joined": Entry(
+        N_(
+            "Welcome, you're in! Send IDEA and your idea (e.g. IDEA more benches on the green), "
+            "BUDGET to see the money, or HELP for the menu."
+        )
+    ),
+    "ask_postcode": Entry(
+        N_(
+            "Thanks! {community} is for people who live in the area. What is your postcode? "
+            "We only keep the first part."
+        )
+    ),
+    "postcode_invalid": Entry(
+        N_("Sorry, that doesn't look like a UK postcode. Please send it like E1 6AN, or STOP to stop.")
+    ),
+    "postcode_full_needed": Entry(
+        N_("Thanks. Please send your full postcode, like E1 6AN, so we can check it is in the area.")
+    ),
+    "postcode_refused": Entry(
+        N_(
+            "Sorry, {community} is only for residents of {areas}. If that was a typo, send "
+            "your postcode again."
+        ),
+        2,
+    ),
+    "help": Entry(
+        N_(
+            "{community}: IDEA + your idea to suggest something. BUDGET for the money. "
+            "MY IDEAS for your ideas. OPTIONS and RESULTS for votes. PROJECT for funded projects. "
+            "LANGUAGE to change language. STOP to stop messages. DELETE to erase your data."
+        ),
+        2,
+    ),
+    "idea_ask_text": Entry(N_("What's your idea? Send it in one message (up to {limit} characters).")),
+    "idea_too_long": Entry(
+        N_("Sorry, that's {length} characters; please keep an idea under {limit}. Send it again, shorter.")
+    ),
+    "idea_ask_cost": Entry(
+        N_(
+            "Great idea! Roughly how much would it cost? Reply with an amount like 500 or £2k, "
+            "or SKIP if you don't know."
+        )
+    ),
+    "idea_cost_invalid": Entry(
+        N_(
+            "Sorry, I couldn't read that as an amount. Reply like 500, £2k or 2,500, "
+            "or SKIP if you don't know."
+        )
+    ),
+    "idea_cost_too_large": Entry(
+        N_(
+            "That's more than {most}, the most a cost can be here. Reply with a rough cost like "
+            "500 or £2k, or SKIP if you don't know."
+        )
+    ),
+    "idea_saved": Entry(
+        N_(
+            "Thanks! Your idea is saved as #{number} with a rough cost of {cost}. Organisers "
+            "will review it and let you know. Send MY IDEAS to see your ideas."
+        )
+    ),
+    "idea_saved_no_cost": Entry(
+        N_(
+            "Thanks! Your idea is saved as #{number}. Organisers will review it, work out a "
+            "cost and let you know. Send MY IDEAS to see your ideas."
+        )
+    ),
     "my_ideas": Entry(N_("Your ideas:\n{lines}"), 2),
     "my_ideas_more": Entry(N_("({count} older: send MY IDEAS {next})")),
-    "my_ideas_none": Entry(N_(
-        "You haven't given any ideas yet. Send IDEA and your idea, e.g. IDEA more benches "
-        "on the green.")),
-    "budget": Entry(N_(
-        "{community} budget: {total}. Committed to projects: {committed}. "
-        "Spent so far: {spent}. Still to decide: {remaining}."), 2),
-    "budget_with_update": Entry(N_(
-        "{community} budget: {total}. Committed to projects: {committed}. "
-        "Spent so far: {spent}. Still to decide: {remaining}. "
-        "Latest news ({date}): {update}"), 3),
-    "stopped": Entry(N_(
-        "You won't get any more messages from {community}. Reply START to rejoin.")),
-    "rejoined": Entry(N_(
-        "Welcome back! You'll get messages from {community} again. Send HELP for the menu.")),
+    "my_ideas_none": Entry(
+        N_("You haven't given any ideas yet. Send IDEA and your idea, e.g. IDEA more benches on the green.")
+    ),
+    "budget": Entry(
+        N_(
+            "{community} budget: {total}. Committed to projects: {committed}. "
+            "Spent so far: {spent}. Still to decide: {remaining}."
+        ),
+        2,
+    ),
+    "budget_with_update": Entry(
+        N_(
+            "{community} budget: {total}. Committed to projects: {committed}. "
+            "Spent so far: {spent}. Still to decide: {remaining}. "
+            "Latest news ({date}): {update}"
+        ),
+        3,
+    ),
+    "stopped": Entry(N_("You won't get any more messages from {community}. Reply START to rejoin.")),
+    "rejoined": Entry(
+        N_("Welcome back! You'll get messages from {community} again. Send HELP for the menu.")
+    ),
     "already_member": Entry(N_("You're already in! Send HELP for the menu.")),
-    "delete_confirm": Entry(N_(
-        "This erases your phone number and messages. Your ideas stay, without your name. "
-        "Reply DELETE again to confirm, or NO to keep your data.")),
-    "delete_done": Entry(N_(
-        "Done: your data is erased and you won't hear from us again. Text us any time "
-        "to start afresh.")),
+    "delete_confirm": Entry(
+        N_(
+            "This erases your phone number and messages. Your ideas stay, without your name. "
+            "Reply DELETE again to confirm, or NO to keep your data."
+        )
+    ),
+    "delete_done": Entry(
+        N_("Done: your data is erased and you won't hear from us again. Text us any time to start afresh.")
+    ),
     "delete_cancelled": Entry(N_("OK, nothing was deleted. Send HELP for the menu.")),
-    "slow_down": Entry(N_(
-        "You're sending messages faster than we can answer, so we'll skip a few. Please "
-        "wait a minute, then send it again. STOP and DELETE always work.")),
-    "fallback": Entry(N_(
-        "Sorry, I didn't understand that. Send IDEA and your idea, BUDGET, MY IDEAS "
-        "or HELP.")),
+    "slow_down": Entry(
+        N_(
+            "You're sending messages faster than we can answer, so we'll skip a few. Please "
+            "wait a minute, then send it again. STOP and DELETE always work."
+        )
+    ),
+    "fallback": Entry(
+        N_("Sorry, I didn't understand that. Send IDEA and your idea, BUDGET, MY IDEAS or HELP.")
+    ),
     # How to vote depends on the round (one number, several, within a budget): OPTIONS says.
-    "fallback_voting": Entry(N_(
-        "Sorry, I didn't understand that. Voting is open on {title}: send OPTIONS to see the "
-        "options and how to vote. HELP for the menu.")),
-    "telegram_ask_code": Entry(N_(
-        "Hi! This bot lets residents decide how their community budget is spent. Send your "
-        "community's join code to take part (your organisers can tell you what it is).")),
-    "telegram_unknown_code": Entry(N_(
-        "Sorry, no community has that join code. Check it with your organisers and send it "
-        "again.")),
-    "ask_contact": Entry(N_(
-        "Thanks! {community} is one person, one vote: please tap the button below to share "
-        "your phone number. We only use it to check you are not signed up twice.")),
-    "contact_not_own": Entry(N_(
-        "That is someone else's number. Please share your own, with the button below.")),
-    "round_open": Entry(N_(
-        "Vote now! {title}\n{lines}\n{how} Voting closes {closes}."), 3),
+    "fallback_voting": Entry(
+        N_(
+            "Sorry, I didn't understand that. Voting is open on {title}: send OPTIONS to see the "
+            "options and how to vote. HELP for the menu."
+        )
+    ),
+    "telegram_ask_code": Entry(
+        N_(
+            "Hi! This bot lets residents decide how their community budget is spent. Send your "
+            "community's join code to take part (your organisers can tell you what it is)."
+        )
+    ),
+    "telegram_unknown_code": Entry(
+        N_("Sorry, no community has that join code. Check it with your organisers and send it again.")
+    ),
+    "ask_contact": Entry(
+        N_(
+            "Thanks! {community} is one person, one vote: please tap the button below to share "
+            "your phone number. We only use it to check you are not signed up twice."
+        )
+    ),
+    "contact_not_own": Entry(
+        N_("That is someone else's number. Please share your own, with the button below.")
+    ),
+    "round_open": Entry(N_("Vote now! {title}\n{lines}\n{how} Voting closes {closes}."), 3),
     "options": Entry(N_("{title}\n{lines}\n{how}"), 6),
     # A round with more options than one OPTIONS message holds, a page at a time.
-    "options_page": Entry(N_(
-        "{title} ({page}/{pages})\n{lines}\n{how} More options: send OPTIONS {next}."), 6),
+    "options_page": Entry(
+        N_("{title} ({page}/{pages})\n{lines}\n{how} More options: send OPTIONS {next}."), 6
+    ),
     "options_last_page": Entry(N_("{title} ({page}/{pages})\n{lines}\n{how}"), 6),
     "how_choose_one": Entry(N_("Reply with the number of your choice, e.g. 2.")),
     "how_approval": Entry(N_("Reply with the numbers of all you support, e.g. 1 3.")),
     "how_budget": Entry(N_("Choose options costing {budget} or less in all, e.g. 1 3.")),
-    "vote_recorded": Entry(N_(
-        "Thanks, your vote is in: {choices}. You can change it until {closes}."), 2),
+    "vote_recorded": Entry(N_("Thanks, your vote is in: {choices}. You can change it until {closes}."), 2),
     "vote_selection": Entry(N_("Selected: {choices}. Tap more options, then Submit."), 2),
-    "vote_stale_button": Entry(N_(
-        "That button is from an earlier vote, so nothing was changed. Here is the vote open now.")),
+    "vote_stale_button": Entry(
+        N_("That button is from an earlier vote, so nothing was changed. Here is the vote open now.")
+    ),
     "vote_selection_empty": Entry(N_("Nothing selected yet. Tap the options you want, then Submit.")),
-    "vote_no_round": Entry(N_(
-        "There is no vote open right now. We'll message you when the next one opens.")),
+    "vote_no_round": Entry(N_("There is no vote open right now. We'll message you when the next one opens.")),
     "vote_closed": Entry(N_("Voting has closed. {result}"), 3),
-    "vote_closed_counting": Entry(N_(
-        "Voting on {title} closed at {closes}. We're counting the votes and will message you "
-        "the results.")),
-    "vote_unknown_option": Entry(N_(
-        "There is no option {number}. The options are 1 to {count}: send OPTIONS to see them.")),
+    "vote_closed_counting": Entry(
+        N_("Voting on {title} closed at {closes}. We're counting the votes and will message you the results.")
+    ),
+    "vote_unknown_option": Entry(
+        N_("There is no option {number}. The options are 1 to {count}: send OPTIONS to see them.")
+    ),
     "vote_choose_one": Entry(N_("Please choose just one option, e.g. 2. Send OPTIONS to see them.")),
-    "vote_over_budget": Entry(N_(
-        "Those cost {total} in all, more than the {budget} to spend. Please choose again.")),
-    "reminder": Entry(N_(
-        "Reminder: voting on {title} closes {closes}. Send OPTIONS to see the options, "
-        "then reply with your choice.")),
-    "result": Entry(N_(
-        "{title} results: funded {winners}, {allocated} in all. Thank you for voting!"), 3),
+    "vote_over_budget": Entry(
+        N_("Those cost {total} in all, more than the {budget} to spend. Please choose again.")
+    ),
+    "reminder": Entry(
+        N_(
+            "Reminder: voting on {title} closes {closes}. Send OPTIONS to see the options, "
+            "then reply with your choice."
+        )
+    ),
+    "result": Entry(N_("{title} results: funded {winners}, {allocated} in all. Thank you for voting!"), 3),
     "result_none": Entry(N_("{title}: voting has closed, and nothing was funded this time.")),
-    "results_none_yet": Entry(N_(
-        "No vote has been counted yet. We'll message you the results when one closes.")),
-    "round_cancelled": Entry(N_(
-        "The vote on {title} has been cancelled. We'll message you when there is another.")),
-    "idea_shortlisted": Entry(N_(
-        "Good news: your idea #{number} is shortlisted for a vote, at a cost of {cost}.")),
-    "idea_shortlisted_again": Entry(N_(
-        "Good news: your idea #{number} is back on the shortlist for a vote, at a cost of {cost}.")),
-    "idea_rejected": Entry(N_(
-        "Your idea #{number} was not taken forward: {reason} Thank you for sharing it."), 2),
-    "idea_merged": Entry(N_(
-        "Your idea #{number} was joined with a similar idea, #{into}, and you are credited "
-        "for it.")),
-    "idea_funded": Entry(N_(
-        "Great news: your idea #{number}, option {option} in the vote, won and is funded with "
-        "{amount}!")),
-    "idea_not_funded_no_votes": Entry(N_(
-        "Your idea #{number}, option {option}, was not funded this time: nobody voted for it. "
-        "Thank you for sharing it.")),
+    "results_none_yet": Entry(
+        N_("No vote has been counted yet. We'll message you the results when one closes.")
+    ),
+    "round_cancelled": Entry(
+        N_("The vote on {title} has been cancelled. We'll message you when there is another.")
+    ),
+    "idea_shortlisted": Entry(
+        N_("Good news: your idea #{number} is shortlisted for a vote, at a cost of {cost}.")
+    ),
+    "idea_shortlisted_again": Entry(
+        N_("Good news: your idea #{number} is back on the shortlist for a vote, at a cost of {cost}.")
+    ),
+    "idea_rejected": Entry(
+        N_("Your idea #{number} was not taken forward: {reason} Thank you for sharing it."), 2
+    ),
+    "idea_merged": Entry(
+        N_("Your idea #{number} was joined with a similar idea, #{into}, and you are credited for it.")
+    ),
+    "idea_funded": Entry(
+        N_("Great news: your idea #{number}, option {option} in the vote, won and is funded with {amount}!")
+    ),
+    "idea_not_funded_no_votes": Entry(
+        N_(
+            "Your idea #{number}, option {option}, was not funded this time: nobody voted for it. "
+            "Thank you for sharing it."
+        )
+    ),
     "why_no_votes": Entry(N_("no votes")),
-    "idea_not_funded": Entry(N_(
-        "Your idea #{number}, option {option} in the vote, was not funded this time. Thank you "
-        "for taking part.")),
+    "idea_not_funded": Entry(
+        N_(
+            "Your idea #{number}, option {option} in the vote, was not funded this time. Thank you "
+            "for taking part."
+        )
+    ),
     "budget_news": Entry(N_("{community} budget news: {update} Send BUDGET for the figures."), 2),
     "language_menu": Entry(N_("Which language would you like? Reply with one of: {choices}")),
-    "language_unknown": Entry(N_(
-        "Sorry, we don't have that language here. Reply with one of: {choices}")),
-    "language_set": Entry(N_(
-        "OK, we'll write to you in English from now on. Send LANGUAGE to change it.")),
+    "language_unknown": Entry(N_("Sorry, we don't have that language here. Reply with one of: {choices}")),
+    "language_set": Entry(N_("OK, we'll write to you in English from now on. Send LANGUAGE to change it.")),
     # Said in its own language, after the welcome, for each other language a community offers.
     "language_offer": Entry(N_("In English? Send ENGLISH.")),
     "language_only": Entry(N_("{community} writes in {language_name} only for now.")),
     # In the language the resident chose, once, when their community no longer offers it.
-    "language_withdrawn": Entry(N_(
-        "We no longer write here in English, the language you chose: from now on we'll write "
-        "in {language_name}. Send LANGUAGE to see the choices."), 2),
+    "language_withdrawn": Entry(
+        N_(
+            "We no longer write here in English, the language you chose: from now on we'll write "
+            "in {language_name}. Send LANGUAGE to see the choices."
+        ),
+        2,
+    ),
     "project": Entry(N_("Project {number}, {title}: {status} Latest news ({date}): {update}"), 2),
     "project_no_news": Entry(N_("Project {number}, {title}: {status}")),
-    "project_ask": Entry(N_(
-        "Which project? Funded projects: {numbers}. Reply PROJECT and its number, "
-        "e.g. PROJECT {number}.")),
-    "project_unknown": Entry(N_(
-        "There is no project {number}. Funded projects: {numbers}. Reply PROJECT and its "
-        "number.")),
-    "project_none": Entry(N_(
-        "Nothing has been funded yet. We'll message you when a vote is counted.")),
-    "project_delivered": Entry(N_(
-        "Good news: project {number}, {title}, which you voted for, is delivered! {update}"), 2),
+    "project_ask": Entry(
+        N_("Which project? Funded projects: {numbers}. Reply PROJECT and its number, e.g. PROJECT {number}.")
+    ),
+    "project_unknown": Entry(
+        N_("There is no project {number}. Funded projects: {numbers}. Reply PROJECT and its number.")
+    ),
+    "project_none": Entry(N_("Nothing has been funded yet. We'll message you when a vote is counted.")),
+    "project_delivered": Entry(
+        N_("Good news: project {number}, {title}, which you voted for, is delivered! {update}"), 2
+    ),
     "project_status_funded": Entry(N_("funded, work not started yet.")),
     "project_status_in_progress": Entry(N_("in progress.")),
     "project_status_delivered": Entry(N_("delivered!")),
@@ -279,36 +385,52 @@ PLURALS: dict[str, Entry] = {
         "Vote now! {title}: {count} option. Send OPTIONS to see it, then reply with your "
         "choice. Voting closes {closes}.",
         "Vote now! {title}: {count} options. Send OPTIONS to see them, then reply with your "
-        "choice. Voting closes {closes}."),
-    "how_approval_k": ngettext("Reply with up to {k} number, e.g. 2.",
-                               "Reply with up to {k} numbers, e.g. 1 3.", counted="k"),
-    "vote_too_many": ngettext("Please choose at most {k} option. Send OPTIONS to see them.",
-                              "Please choose at most {k} options. Send OPTIONS to see them.",
-                              counted="k"),
+        "choice. Voting closes {closes}.",
+    ),
+    "how_approval_k": ngettext(
+        "Reply with up to {k} number, e.g. 2.", "Reply with up to {k} numbers, e.g. 1 3.", counted="k"
+    ),
+    "vote_too_many": ngettext(
+        "Please choose at most {k} option. Send OPTIONS to see them.",
+        "Please choose at most {k} options. Send OPTIONS to see them.",
+        counted="k",
+    ),
     # Why an idea was not funded, from the rule's own figures (bot/domain/explain.py).
     "idea_not_funded_greedy": ngettext(
         "Your idea #{number}, option {option}, was not funded this time: it had {votes} vote, "
         "and after the ideas with more votes were funded, {left} was left and it needed {cost}.",
         "Your idea #{number}, option {option}, was not funded this time: it had {votes} votes, "
         "and after the ideas with more votes were funded, {left} was left and it needed {cost}.",
-        2, counted="votes"),
+        2,
+        counted="votes",
+    ),
     "idea_not_funded_shares": ngettext(
         "Your idea #{number}, option {option}, was not funded this time: its {votes} supporter "
         "had {left} left when it came up, and it needed {cost}.",
         "Your idea #{number}, option {option}, was not funded this time: its {votes} supporters "
         "had {left} left between them when it came up, and it needed {cost}.",
-        2, counted="votes"),
+        2,
+        counted="votes",
+    ),
     # Equal shares, when the round itself no longer had the cost (whatever the supporters' shares).
     "idea_not_funded_round": ngettext(
         "Your idea #{number}, option {option}, was not funded this time: it had {votes} vote, "
         "and after the ideas chosen before it were funded, {left} was left and it needed {cost}.",
         "Your idea #{number}, option {option}, was not funded this time: it had {votes} votes, "
         "and after the ideas chosen before it were funded, {left} was left and it needed {cost}.",
-        2, counted="votes"),
-    "why_greedy": ngettext("{votes} vote, {left} left, needed {cost}",
-                           "{votes} votes, {left} left, needed {cost}", counted="votes"),
-    "why_shares": ngettext("{votes} supporter with {left} left, needed {cost}",
-                           "{votes} supporters with {left} left, needed {cost}", counted="votes"),
+        2,
+        counted="votes",
+    ),
+    "why_greedy": ngettext(
+        "{votes} vote, {left} left, needed {cost}",
+        "{votes} votes, {left} left, needed {cost}",
+        counted="votes",
+    ),
+    "why_shares": ngettext(
+        "{votes} supporter with {left} left, needed {cost}",
+        "{votes} supporters with {left} left, needed {cost}",
+        counted="votes",
+    ),
 }
 
 
@@ -350,8 +472,9 @@ def render(key: str, language: str = "en", **values: object) -> str:
     entry = entry_for(key)
     template = entry.template(language, values)
     budget = entry.budget(template)
-    filled = {name: _cut(_written(value, language), PLACEHOLDER_MAX.get(name, 60))
-              for name, value in values.items()}
+    filled = {
+        name: _cut(_written(value, language), PLACEHOLDER_MAX.get(name, 60)) for name, value in values.items()
+    }
     text = template.format(**filled)
     if count_segments(text).segments > budget and is_gsm7(template):
         # One character outside GSM-7 makes the whole message UCS-2, at over twice the cost:

@@ -3,6 +3,7 @@
 matplotlib is imported where a chart is drawn, never at start-up (the CLI would pay for it on
 every command), and drawn with Agg on a Figure of its own: no pyplot, no global state, no
 window."""
+
 import io
 from datetime import date, timedelta
 
@@ -16,12 +17,16 @@ def turnout_png(bars: list[tuple[str, float, bool]], average: float) -> bytes:
     """Bars of ballots per member (0 to 1) by area, flagged ones in red; a line at the average."""
     figure, axes = _figure()
     labels = [label for label, _, _ in bars]
-    drawn = axes.bar(range(len(bars)), [value * 100 for _, value, _ in bars],
-                     color=[_FLAGGED if flagged else _BARS for _, _, flagged in bars])
+    drawn = axes.bar(
+        range(len(bars)),
+        [value * 100 for _, value, _ in bars],
+        color=[_FLAGGED if flagged else _BARS for _, _, flagged in bars],
+    )
     axes.bar_label(drawn, fmt="%.0f%%", fontsize=7)
     axes.set_title("Members who voted, by area (red: well below average)", fontsize=8)
-    axes.axhline(average * 100, color=_LINE, linestyle="--", linewidth=1,
-                 label=f"community average {average:.0%}")
+    axes.axhline(
+        average * 100, color=_LINE, linestyle="--", linewidth=1, label=f"community average {average:.0%}"
+    )
     axes.set_xticks(range(len(bars)), [_short(label) for label in labels], fontsize=7)
     axes.set_ylabel("% of members who voted", fontsize=7)
     axes.set_ylim(0, max([average * 100, *(v * 100 for _, v, _ in bars), 1]) * 1.15)
@@ -33,12 +38,11 @@ def money_png(months: list[tuple[date, int, int]]) -> bytes:
     """Money committed and spent (pence, cumulative) at each month's end, as two lines."""
     figure, axes = _figure()
     days = [month for month, _, _ in months]
-    axes.plot(days, [c / 100 for _, c, _ in months], color=_BARS, marker="o", markersize=3,
-              label="committed")
-    axes.plot(days, [s / 100 for _, _, s in months], color=_SPENT, marker="o", markersize=3,
-              label="spent")
+    axes.plot(days, [c / 100 for _, c, _ in months], color=_BARS, marker="o", markersize=3, label="committed")
+    axes.plot(days, [s / 100 for _, _, s in months], color=_SPENT, marker="o", markersize=3, label="spent")
     axes.yaxis.set_major_formatter(lambda value, _: format_pence(round(value * 100)))
     from matplotlib.dates import AutoDateLocator
+
     axes.xaxis.set_major_locator(AutoDateLocator(minticks=2, maxticks=5))
     axes.xaxis.set_major_formatter(_month_label)
     axes.set_title("Money committed and spent, in all", fontsize=8)
@@ -51,6 +55,7 @@ def money_png(months: list[tuple[date, int, int]]) -> bytes:
 
 def _figure():
     from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     axes.tick_params(labelsize=7)
@@ -61,6 +66,7 @@ def _figure():
 
 def _png(figure) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     out = io.BytesIO()
     FigureCanvasAgg(figure).print_png(out)
     return out.getvalue()
@@ -68,6 +74,7 @@ def _png(figure) -> bytes:
 
 def _month_label(value: float, _position) -> str:
     from matplotlib.dates import num2date
+
     return num2date(value).strftime("%b %Y")
 
 

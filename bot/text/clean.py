@@ -4,6 +4,7 @@ where space is tight.
 PostgreSQL text cannot hold NUL; terminal escape sequences (ESC [ ...) and other control
 characters in a resident's message must never reach an organiser's terminal or a page.
 """
+
 import re
 import unicodedata
 from typing import Any

@@ -1,5 +1,6 @@
 """How the council's weekly digest reads: one email with plain text, HTML with small charts
 inline, and CSV attachments (the figures; turnout by area; money over time)."""
+
 import csv
 import html
 import io
@@ -12,46 +13,69 @@ from bot.text import charts
 from bot.text.money import format_pence
 
 LABELS = {
-    "new_residents": "New residents", "active_residents": "Residents who took part",
-    "opt_outs": "Opted out", "new_ideas": "New ideas", "messages_in_sms": "SMS received",
-    "messages_in_telegram": "Telegram messages received", "messages_out_sms": "SMS sent",
-    "messages_out_telegram": "Telegram messages sent", "sms_segments_sent": "SMS segments paid for",
+    "new_residents": "New residents",
+    "active_residents": "Residents who took part",
+    "opt_outs": "Opted out",
+    "new_ideas": "New ideas",
+    "messages_in_sms": "SMS received",
+    "messages_in_telegram": "Telegram messages received",
+    "messages_out_sms": "SMS sent",
+    "messages_out_telegram": "Telegram messages sent",
+    "sms_segments_sent": "SMS segments paid for",
 }
 
 
 def text(f: dict) -> str:
-    lines = [f"{f['community']}: weekly digest, week {f['week']} (from Monday {f['from']}){_so_far(f)}", "",
-             "PARTICIPATION (this week, last week, change)"]
+    lines = [
+        f"{f['community']}: weekly digest, week {f['week']} (from Monday {f['from']}){_so_far(f)}",
+        "",
+        "PARTICIPATION (this week, last week, change)",
+    ]
     for key, label in LABELS.items():
         now, before = f["participation"][key]["this_week"], f["participation"][key]["last_week"]
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
     lines += ["", "WHO TAKES PART, AND WHERE"] + [f"  {line}" for line in area_lines(f)]
-    lines += ["", "IDEAS", "  By status: " + (", ".join(f"{status_word(k)} {v}" for k, v in sorted(
-        f["ideas"]["by_status"].items())) or "none yet")]
-    lines += [f"  New: #{i['number']} {i['text']} ({status_word(i['status'])})"
-              for i in f["ideas"]["newest"]]
+    lines += [
+        "",
+        "IDEAS",
+        "  By status: "
+        + (
+            ", ".join(f"{status_word(k)} {v}" for k, v in sorted(f["ideas"]["by_status"].items()))
+            or "none yet"
+        ),
+    ]
+    lines += [f"  New: #{i['number']} {i['text']} ({status_word(i['status'])})" for i in f["ideas"]["newest"]]
     lines += ["", "ROUNDS"]
     for r in f["rounds"]:
-        lines.append(f"  {r['title']}: {r['status']}, {_ballots(r['ballots'])}, {r['rule']}"
-                     + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else ""))
+        lines.append(
+            f"  {r['title']}: {r['status']}, {_ballots(r['ballots'])}, {r['rule']}"
+            + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else "")
+        )
         lines += [f"    Not funded: {_why_not(o)}" for o in r.get("not_funded", ())]
     if not f["rounds"]:
         lines.append("  No round opened or closed this week.")
     lines += ["", "PROJECTS"] + [f"  {line}" for line in project_lines(f)]
     m = f["money"]
-    lines += ["", "MONEY",
-              f"  Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])}; "
-              f"spent this week {format_pence(m['spent_this_week_pence'])}, in all "
-              f"{format_pence(m['spent_pence'])}; still to decide {format_pence(m['remaining_pence'])}."]
+    lines += [
+        "",
+        "MONEY",
+        f"  Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])}; "
+        f"spent this week {format_pence(m['spent_this_week_pence'])}, in all "
+        f"{format_pence(m['spent_pence'])}; still to decide {format_pence(m['remaining_pence'])}.",
+    ]
     if m["latest_update"]:
         lines.append(f"  Latest update: {m['latest_update']}")
     lines += [f"  {line}" for line in _exceptions(m)]
     if m.get("over_time"):
         lines.append("  Over time (in all, at the end of each month with an entry):")
-        lines += [f"    {row['month']}: committed {format_pence(row['committed_pence'])}, "
-                  f"spent {format_pence(row['spent_pence'])}" for row in m["over_time"]]
-    lines += ["", "NEXT"] + ([f"  {n['round']} {n['event']} {n['at']}" for n in f["next"]]
-                             or ["  Nothing scheduled."])
+        lines += [
+            f"    {row['month']}: committed {format_pence(row['committed_pence'])}, "
+            f"spent {format_pence(row['spent_pence'])}"
+            for row in m["over_time"]
+        ]
+    lines += ["", "NEXT"] + (
+        [f"  {n['round']} {n['event']} {n['at']}" for n in f["next"]] or ["  Nothing scheduled."]
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -59,23 +83,40 @@ def html_body(f: dict, images: dict[str, str] | None = None) -> str:
     """The HTML part; `images` maps each chart ("turnout", "money") to its Content-ID. Without
     them (the dashboard's preview) each chart is shown as its description."""
     e = html.escape
+    weeks = {
+        key: (f["participation"][key]["this_week"], f["participation"][key]["last_week"]) for key in LABELS
+    }
     rows = "".join(
-        f"<tr><td>{e(label)}</td><td align='right'>{f['participation'][key]['this_week']}</td>"
-        f"<td align='right'>{f['participation'][key]['last_week']}</td>"
-        f"<td align='right'>{_change(f['participation'][key]['this_week'], f['participation'][key]['last_week'])}</td></tr>"
-        for key, label in LABELS.items())
-    rounds = "".join(f"<li>{e(r['title'])}: {e(r['status'])}, {_ballots(r['ballots'])}"
-                     + (f", funded {e(', '.join(r['winners']))} ({e(r['allocated'])})" if r["winners"] else "")
-                     + _not_funded_html(r) + "</li>" for r in f["rounds"]) \
+        f"<tr><td>{e(label)}</td><td align='right'>{weeks[key][0]}</td>"
+        f"<td align='right'>{weeks[key][1]}</td>"
+        f"<td align='right'>{_change(*weeks[key])}</td></tr>"
+        for key, label in LABELS.items()
+    )
+    rounds = (
+        "".join(
+            f"<li>{e(r['title'])}: {e(r['status'])}, {_ballots(r['ballots'])}"
+            + (f", funded {e(', '.join(r['winners']))} ({e(r['allocated'])})" if r["winners"] else "")
+            + _not_funded_html(r)
+            + "</li>"
+            for r in f["rounds"]
+        )
         or "<li>No round opened or closed this week.</li>"
-    ideas = "".join(f"<li>#{i['number']} {e(i['text'])} ({e(status_word(i['status']))})</li>"
-                    for i in f["ideas"]["newest"]) or "<li>No new ideas.</li>"
+    )
+    ideas = (
+        "".join(
+            f"<li>#{i['number']} {e(i['text'])} ({e(status_word(i['status']))})</li>"
+            for i in f["ideas"]["newest"]
+        )
+        or "<li>No new ideas.</li>"
+    )
     m = f["money"]
-    nxt = "".join(f"<li>{e(n['round'])} {e(n['event'])} {e(n['at'])}</li>" for n in f["next"]) \
+    nxt = (
+        "".join(f"<li>{e(n['round'])} {e(n['event'])} {e(n['at'])}</li>" for n in f["next"])
         or "<li>Nothing scheduled.</li>"
+    )
     return f"""<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222">
-<h2 style="margin-bottom:0">{e(f['community'])}</h2>
-<p style="margin-top:4px">Weekly digest, week {e(f['week'])} (from Monday {e(f['from'])}){e(_so_far(f))}</p>
+<h2 style="margin-bottom:0">{e(f["community"])}</h2>
+<p style="margin-top:4px">Weekly digest, week {e(f["week"])} (from Monday {e(f["from"])}){e(_so_far(f))}</p>
 <h3>Participation</h3>
 <table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">
 <tr><th align="left">Figure</th><th>This week</th><th>Last week</th><th>Change</th></tr>{rows}</table>
@@ -86,10 +127,10 @@ def html_body(f: dict, images: dict[str, str] | None = None) -> str:
 <h3>Rounds</h3><ul>{rounds}</ul>
 <h3>Projects</h3>{"".join(f"<p>{e(line)}</p>" for line in project_lines(f))}
 <h3>Money</h3>
-<p>Total {format_pence(m['total_pence'])}; committed {format_pence(m['committed_pence'])};
-spent this week {format_pence(m['spent_this_week_pence'])}, in all {format_pence(m['spent_pence'])};
-still to decide {format_pence(m['remaining_pence'])}.</p>
-{f"<p>Latest update: {e(m['latest_update'])}</p>" if m['latest_update'] else ""}
+<p>Total {format_pence(m["total_pence"])}; committed {format_pence(m["committed_pence"])};
+spent this week {format_pence(m["spent_this_week_pence"])}, in all {format_pence(m["spent_pence"])};
+still to decide {format_pence(m["remaining_pence"])}.</p>
+{f"<p>Latest update: {e(m['latest_update'])}</p>" if m["latest_update"] else ""}
 {"".join(f"<p>{e(line)}</p>" for line in _exceptions(m))}
 {_chart_html(f, "money", images)}
 <h3>Next</h3><ul>{nxt}</ul>
@@ -119,22 +160,32 @@ def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
     message["Message-ID"] = make_msgid(f"digest.{f['slug']}.{f['week']}", domain=domain)
     message.set_content(text(f))
     # Short Content-IDs: a long one is folded onto a line of its own, which some readers misread.
-    drawn = {name: (f"<{name}.{secrets.token_hex(6)}@{domain}>", png)
-             for name, png in chart_pngs(f).items()}
-    message.add_alternative(html_body(f, {name: cid[1:-1] for name, (cid, _) in drawn.items()}),
-                            subtype="html")
+    drawn = {name: (f"<{name}.{secrets.token_hex(6)}@{domain}>", png) for name, png in chart_pngs(f).items()}
+    message.add_alternative(
+        html_body(f, {name: cid[1:-1] for name, (cid, _) in drawn.items()}), subtype="html"
+    )
     html_part = message.get_payload()[1]
     for name, (cid, png) in drawn.items():
-        html_part.add_related(png, maintype="image", subtype="png", cid=cid,
-                              filename=f"{name}.png", disposition="inline")
-    message.add_attachment(csv_figures(f).encode(), maintype="text", subtype="csv",
-                           filename=f"{f['slug']}-{f['week']}.csv")
+        html_part.add_related(
+            png, maintype="image", subtype="png", cid=cid, filename=f"{name}.png", disposition="inline"
+        )
+    message.add_attachment(
+        csv_figures(f).encode(), maintype="text", subtype="csv", filename=f"{f['slug']}-{f['week']}.csv"
+    )
     if _has_areas(f):
-        message.add_attachment(csv_areas(f).encode(), maintype="text", subtype="csv",
-                               filename=f"{f['slug']}-{f['week']}-areas.csv")
+        message.add_attachment(
+            csv_areas(f).encode(),
+            maintype="text",
+            subtype="csv",
+            filename=f"{f['slug']}-{f['week']}-areas.csv",
+        )
     if f["money"].get("over_time"):
-        message.add_attachment(csv_money(f).encode(), maintype="text", subtype="csv",
-                               filename=f"{f['slug']}-{f['week']}-money.csv")
+        message.add_attachment(
+            csv_money(f).encode(),
+            maintype="text",
+            subtype="csv",
+            filename=f"{f['slug']}-{f['week']}-money.csv",
+        )
     return message
 
 
@@ -147,9 +198,18 @@ def area_table(f: dict) -> list[list[str]]:
     all members (the community's average); the last column is the area's flags."""
     a = f["areas"]
     voted = (lambda r: f"{r['ballots_per_member']:.0%}") if a["round"] else (lambda r: "-")
-    return [[r["area"], str(r["members"]), str(r["ideas"]), f"{r['ideas_per_member']:.2f}",
-             str(r["ballots"]), voted(r), ", ".join(r.get("flags", ()))]
-            for r in [*a["rows"], a["all"]]]
+    return [
+        [
+            r["area"],
+            str(r["members"]),
+            str(r["ideas"]),
+            f"{r['ideas_per_member']:.2f}",
+            str(r["ballots"]),
+            voted(r),
+            ", ".join(r.get("flags", ())),
+        ]
+        for r in [*a["rows"], a["all"]]
+    ]
 
 
 def area_lines(f: dict) -> list[str]:
@@ -159,9 +219,14 @@ def area_lines(f: dict) -> list[str]:
     a = f["areas"]
     rows = [list(AREA_COLUMNS) + [""]] + area_table(f)
     widths = [max(len(row[i]) for row in rows) for i in range(len(AREA_COLUMNS))]
-    table = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths)))
-             + (f"  {row[-1]}" if row[-1] else "") for row in rows]
+    table = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row[:-1], widths, strict=True))
+        )
+        + (f"  {row[-1]}" if row[-1] else "")
+        for row in rows
+    ]
     return [_round_words(a)] + table + [a["rule"]]
 
 
@@ -173,7 +238,8 @@ def project_lines(f: dict) -> list[str]:
     lines = ["By status: " + ", ".join(f"{status} {count}" for status, count in p["by_status"].items())]
     for x in p["this_week"]:
         news = f"#{x['number']} {x['title']}: {x['status']}" + (
-            " (status changed this week)" if x["status_changed"] else "")
+            " (status changed this week)" if x["status_changed"] else ""
+        )
         lines.append(news + (f". Note: {x['note']}" if x["note"] else ""))
     return lines + ([] if p["this_week"] else ["No project news this week."])
 
@@ -184,23 +250,40 @@ def chart_pngs(f: dict) -> dict[str, bytes]:
     if _has_areas(f) and f["areas"]["round"]:
         a = f["areas"]
         drawn["turnout"] = charts.turnout_png(
-            [(r["area"], r["ballots_per_member"], bool(r.get("flags")) and "few ballots" in r["flags"])
-             for r in a["rows"]], a["all"]["ballots_per_member"])
+            [
+                (r["area"], r["ballots_per_member"], bool(r.get("flags")) and "few ballots" in r["flags"])
+                for r in a["rows"]
+            ],
+            a["all"]["ballots_per_member"],
+        )
     if f["money"].get("over_time"):
         drawn["money"] = charts.money_png(
-            [(date.fromisoformat(row["month"] + "-01"), row["committed_pence"], row["spent_pence"])
-             for row in f["money"]["over_time"]])
+            [
+                (date.fromisoformat(row["month"] + "-01"), row["committed_pence"], row["spent_pence"])
+                for row in f["money"]["over_time"]
+            ]
+        )
     return drawn
 
 
 def csv_areas(f: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["area", "members", "ideas", "ideas_per_member", "ballots",
-                     "ballots_per_member", "flags"])
+    writer.writerow(
+        ["area", "members", "ideas", "ideas_per_member", "ballots", "ballots_per_member", "flags"]
+    )
     for r in [*f["areas"]["rows"], f["areas"]["all"]]:
-        writer.writerow([r["area"], r["members"], r["ideas"], r["ideas_per_member"], r["ballots"],
-                         r["ballots_per_member"], "; ".join(r.get("flags", ()))])
+        writer.writerow(
+            [
+                r["area"],
+                r["members"],
+                r["ideas"],
+                r["ideas_per_member"],
+                r["ballots"],
+                r["ballots_per_member"],
+                "; ".join(r.get("flags", ())),
+            ]
+        )
     return out.getvalue()
 
 
@@ -222,8 +305,10 @@ def _round_words(a: dict) -> str:
     r = a["round"]
     if r is None:
         return "Ballots: no round has opened yet. Ideas: every idea members have given."
-    return (f"Ballots in round {r['title']} ({r['status']}). Ideas: every idea members have given. "
-            "Members: those not opted out.")
+    return (
+        f"Ballots in round {r['title']} ({r['status']}). Ideas: every idea members have given. "
+        "Members: those not opted out."
+    )
 
 
 def _areas_html(f: dict) -> str:
@@ -231,12 +316,19 @@ def _areas_html(f: dict) -> str:
     if not _has_areas(f):
         return f"<p>{e(area_lines(f)[0])}</p>"
     head = "".join(f"<th>{e(c)}</th>" for c in (*AREA_COLUMNS, "Flag"))
-    body = "".join("<tr>" + "".join(
-        f"<td{_RIGHT if 0 < i < len(AREA_COLUMNS) else ''}>{e(cell)}</td>" for i, cell in enumerate(row))
-        + "</tr>" for row in area_table(f))
-    return (f"<p>{e(_round_words(f['areas']))}</p>"
-            f'<table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">'
-            f"<tr>{head}</tr>{body}</table><p>{e(f['areas']['rule'])}</p>")
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{_RIGHT if 0 < i < len(AREA_COLUMNS) else ''}>{e(cell)}</td>" for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in area_table(f)
+    )
+    return (
+        f"<p>{e(_round_words(f['areas']))}</p>"
+        f'<table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">'
+        f"<tr>{head}</tr>{body}</table><p>{e(f['areas']['rule'])}</p>"
+    )
 
 
 def _chart_html(f: dict, name: str, images: dict[str, str] | None) -> str:
@@ -246,8 +338,10 @@ def _chart_html(f: dict, name: str, images: dict[str, str] | None) -> str:
         return ""
     if images is None or name not in images:
         return f"<p><em>Chart: {html.escape(alt)}</em></p>"
-    return (f'<p><img src="cid:{html.escape(images[name])}" alt="{html.escape(alt)}" '
-            f'width="480" height="240"></p>')
+    return (
+        f'<p><img src="cid:{html.escape(images[name])}" alt="{html.escape(alt)}" '
+        f'width="480" height="240"></p>'
+    )
 
 
 def _chart_alt(f: dict, name: str) -> str | None:
@@ -255,27 +349,36 @@ def _chart_alt(f: dict, name: str) -> str | None:
         if not (_has_areas(f) and f["areas"]["round"]):
             return None
         a = f["areas"]
-        return ("Share of members who voted, by area: "
-                + ", ".join(f"{r['area']} {r['ballots_per_member']:.0%}" for r in a["rows"])
-                + f"; community average {a['all']['ballots_per_member']:.0%}")
+        return (
+            "Share of members who voted, by area: "
+            + ", ".join(f"{r['area']} {r['ballots_per_member']:.0%}" for r in a["rows"])
+            + f"; community average {a['all']['ballots_per_member']:.0%}"
+        )
     rows = f["money"].get("over_time")
     if not rows:
         return None
     last = rows[-1]
-    return (f"Money committed and spent over time, from {rows[0]['month']} to {last['month']}: "
-            f"by then committed {format_pence(last['committed_pence'])}, "
-            f"spent {format_pence(last['spent_pence'])}")
+    return (
+        f"Money committed and spent over time, from {rows[0]['month']} to {last['month']}: "
+        f"by then committed {format_pence(last['committed_pence'])}, "
+        f"spent {format_pence(last['spent_pence'])}"
+    )
+
 
 _ACTIONS = {"void": "voided", "close": "closed"}
 
 
 def _exceptions(m: dict) -> list[str]:
     """What the council should notice in the books: beyond an allocation, and corrections."""
-    return ([f"Recorded beyond its allocation or the budget: spending {s['number']}, "
-             f"{s['description']}, {format_pence(s['amount_pence'])}"
-             for s in m.get("over_allocation", ())]
-            + [f"Correction {c['number']}: {c['entry']} {_ACTIONS[c['action']]}"
-               + (f" ({c['reason']})" if c["reason"] else "") for c in m.get("corrections", ())])
+    return [
+        f"Recorded beyond its allocation or the budget: spending {s['number']}, "
+        f"{s['description']}, {format_pence(s['amount_pence'])}"
+        for s in m.get("over_allocation", ())
+    ] + [
+        f"Correction {c['number']}: {c['entry']} {_ACTIONS[c['action']]}"
+        + (f" ({c['reason']})" if c["reason"] else "")
+        for c in m.get("corrections", ())
+    ]
 
 
 def _why_not(option: dict) -> str:
@@ -284,15 +387,21 @@ def _why_not(option: dict) -> str:
     the round's own money when that fell short (equal shares)."""
     votes = option["votes"]
     if option.get("round_was_short"):  # the round's own money was short, whatever the shares
-        return (f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; "
-                f"{option['round_left']} of the round's money was left when it came up, and it "
-                f"needed {option['cost']}")
+        return (
+            f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; "
+            f"{option['round_left']} of the round's money was left when it came up, and it "
+            f"needed {option['cost']}"
+        )
     if option["by"] == "shares":
         who = "supporter" if votes == 1 else "supporters"
-        return (f"{option['title']}: its {votes} {who} had {option['left']} left "
-                f"{'' if votes == 1 else 'between them '}when it came up, and it needed {option['cost']}")
-    return (f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; {option['left']} was "
-            f"left when it came up, and it needed {option['cost']}")
+        return (
+            f"{option['title']}: its {votes} {who} had {option['left']} left "
+            f"{'' if votes == 1 else 'between them '}when it came up, and it needed {option['cost']}"
+        )
+    return (
+        f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; {option['left']} was "
+        f"left when it came up, and it needed {option['cost']}"
+    )
 
 
 def _not_funded_html(r: dict) -> str:

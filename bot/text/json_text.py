@@ -1,4 +1,5 @@
 """JSON for scripts and downloads: characters a terminal would act on written as \\u escapes."""
+
 import json
 import re
 

@@ -1,4 +1,5 @@
 """The languages residents can read us in, and the names they may call them by."""
+
 from functools import cache
 
 from babel import Locale
@@ -13,7 +14,7 @@ def own_name(code: str) -> str:
 
 
 def names_list(codes: list[str]) -> str:
-    """"English, Cymraeg, Polski": what a resident can reply with."""
+    """ "English, Cymraeg, Polski": what a resident can reply with."""
     return ", ".join(own_name(code) for code in codes)
 
 

@@ -1,4 +1,5 @@
 """Money as residents and organisers write it, stored exactly in integer pence."""
+
 import re
 from dataclasses import dataclass
 
@@ -70,7 +71,7 @@ class Money:
 
 
 def money_in(pence: int, language: str) -> str:
-    """"£1,150,000" in English and Welsh, "1 150 000 £" in Polish: the locale's digits, grouping
+    """ "£1,150,000" in English and Welsh, "1 150 000 £" in Polish: the locale's digits, grouping
     and sign position, with the £ sign (and plain spaces, which an SMS can carry cheaply)."""
     if language == "en":
         return format_pence(pence)
@@ -86,7 +87,9 @@ def money_in(pence: int, language: str) -> str:
 # so "2 benches" or "open till 6pm" are never taken for money.
 _COST_IN_TEXT = re.compile(
     r"[\s,(-]*(?:\b(?:about|around|roughly|approx\.?|approximately|costing|for|at|cost)\s+)?"
-    r"(£\s?\d[\d,]*(?:\.\d{1,2})?\s?(?:k|m|thousand|million)?)\b\)?", re.IGNORECASE)
+    r"(£\s?\d[\d,]*(?:\.\d{1,2})?\s?(?:k|m|thousand|million)?)\b\)?",
+    re.IGNORECASE,
+)
 
 
 def cost_in_text(text: str) -> tuple[int, str] | None:
@@ -97,5 +100,5 @@ def cost_in_text(text: str) -> tuple[int, str] | None:
     if len(found) != 1:
         return None
     match, pence = found[0]
-    rest = (text[:match.start()] + text[match.end():]).strip(" ,;-")
+    rest = (text[: match.start()] + text[match.end() :]).strip(" ,;-")
     return (pence, " ".join(rest.split())) if rest else None

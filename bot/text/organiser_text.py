@@ -4,6 +4,7 @@ round's title): spelt so SMS carries them cheaply, and what they will cost, know
 The community pays per SMS segment: 160 characters in GSM-7, but only 70 once a single
 character needs UCS-2, and a curly quote pasted from a word processor is such a character.
 """
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,8 +31,9 @@ def without_pictographs(text: str) -> str:
     """`text` as `plain` gives it, without emoji and other pictographs (with their skin tones,
     variation selectors and joiners): one 🌳 in a ballot makes every member's copy UCS-2,
     70 characters a segment instead of 160. Letters of every alphabet are kept."""
-    kept = "".join(c for c in text
-                   if unicodedata.category(c) not in ("So", "Sk") and c not in "\ufe0e\ufe0f\u200d")
+    kept = "".join(
+        c for c in text if unicodedata.category(c) not in ("So", "Sk") and c not in "\ufe0e\ufe0f\u200d"
+    )
     return plain(kept)
 
 
@@ -76,5 +78,11 @@ def cost_of(message: str, recipients: int, own: str) -> SmsCost:
     """The cost of `message`, as rendered for residents, holding the organiser's text `own`."""
     count = count_segments(message)
     odd = "".join(dict.fromkeys(c for c in message if not is_gsm7(c)))
-    return SmsCost(message=message, encoding=count.encoding, segments=count.segments,
-                   recipients=recipients, shortened=own not in message, not_gsm7=odd)
+    return SmsCost(
+        message=message,
+        encoding=count.encoding,
+        segments=count.segments,
+        recipients=recipients,
+        shortened=own not in message,
+        not_gsm7=odd,
+    )

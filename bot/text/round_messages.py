@@ -1,4 +1,5 @@
 """How a round reads in a message: the ballot, the options, the choices made, the result."""
+
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, fits, render
 from bot.text.clean import shorten
 from bot.text.money import Money, money_in
@@ -13,8 +14,10 @@ LONGEST_CLOSES = "W" * PLACEHOLDER_MAX["closes"]
 
 
 def option_lines(round_: Round, language: str = "en", options=None) -> str:
-    return "\n".join(f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
-                     for o in (round_.options if options is None else options))
+    return "\n".join(
+        f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
+        for o in (round_.options if options is None else options)
+    )
 
 
 # The page numbers a page is measured with: no round has this many pages.
@@ -30,9 +33,16 @@ def option_pages(round_: Round, language: str = "en") -> list[list]:
         return [options]
     pages, page = [], []
     for option in options:
-        if page and not fits("options_page", language, title=round_.title, page=_MOST_PAGES,
-                             pages=_MOST_PAGES, next=_MOST_PAGES, how=how,
-                             lines=option_lines(round_, language, [*page, option])):
+        if page and not fits(
+            "options_page",
+            language,
+            title=round_.title,
+            page=_MOST_PAGES,
+            pages=_MOST_PAGES,
+            next=_MOST_PAGES,
+            how=how,
+            lines=option_lines(round_, language, [*page, option]),
+        ):
             pages.append(page)
             page = []
         page.append(option)
@@ -60,9 +70,13 @@ def how_to_vote(round_: Round, language: str) -> str:
 def ballot(round_: Round, community: Community, language: str) -> tuple[str, tuple[Choice, ...]]:
     """The message that opens a round: the whole ballot if it fits in 3 SMS segments, else a
     short text pointing to OPTIONS. Channels with buttons get one per option."""
-    values = dict(title=round_.title, lines=option_lines(round_, language),
-                  how=how_to_vote(round_, language),
-                  closes=Moment(round_.closes_at, community.timezone), community=community.name)
+    values = dict(
+        title=round_.title,
+        lines=option_lines(round_, language),
+        how=how_to_vote(round_, language),
+        closes=Moment(round_.closes_at, community.timezone),
+        community=community.name,
+    )
     if fits("round_open", language, **values):
         text = render("round_open", language, **values)
     else:
@@ -73,8 +87,9 @@ def ballot(round_: Round, community: Community, language: str) -> tuple[str, tup
 def opening_fits(title: str, options: int, language: str) -> bool:
     """Whether `title` goes whole into the short message that opens a round of `options`
     (sent whenever the whole ballot does not fit), whatever time the round closes."""
-    return len(title) <= TITLE_MAX and fits("round_open_short", language, title=title,
-                                            count=options, closes=LONGEST_CLOSES)
+    return len(title) <= TITLE_MAX and fits(
+        "round_open_short", language, title=title, count=options, closes=LONGEST_CLOSES
+    )
 
 
 def opening_segments() -> int:
@@ -82,25 +97,30 @@ def opening_segments() -> int:
     return entry_for("round_open_short").segments
 
 
-def options(round_: Round, language: str, page: int = 1, selected=()
-            ) -> tuple[str, tuple[Choice, ...]]:
+def options(round_: Round, language: str, page: int = 1, selected=()) -> tuple[str, tuple[Choice, ...]]:
     """OPTIONS: the options (or page `page` of them, the nearest there is) and how to vote;
     a page before the last says how to see the next. Buttons of `selected` options are ticked."""
     pages = option_pages(round_, language)
     how = how_to_vote(round_, language)
     if len(pages) == 1:
-        text = render("options", language, title=round_.title, lines=option_lines(round_, language),
-                      how=how)
+        text = render("options", language, title=round_.title, lines=option_lines(round_, language), how=how)
         return text, buttons(round_, selected, language)
     page = min(max(page, 1), len(pages))
     key = "options_page" if page < len(pages) else "options_last_page"
-    text = render(key, language, title=round_.title, page=page, pages=len(pages), next=page + 1,
-                  lines=option_lines(round_, language, pages[page - 1]), how=how)
+    text = render(
+        key,
+        language,
+        title=round_.title,
+        page=page,
+        pages=len(pages),
+        next=page + 1,
+        lines=option_lines(round_, language, pages[page - 1]),
+        how=how,
+    )
     return text, page_buttons(round_, pages, page, selected, language)
 
 
-def page_buttons(round_: Round, pages: list[list], page: int, selected, language: str
-                 ) -> tuple[Choice, ...]:
+def page_buttons(round_: Round, pages: list[list], page: int, selected, language: str) -> tuple[Choice, ...]:
     """The buttons of one page of options, and one to the next page (from the last, back to
     the first), so a keyboard stays well under Telegram's 100 buttons however many options a
     round has."""
@@ -110,23 +130,27 @@ def page_buttons(round_: Round, pages: list[list], page: int, selected, language
     return found
 
 
-def buttons(round_: Round, selected: list[int] = (), language: str = "en",
-            options=None) -> tuple[Choice, ...]:
+def buttons(
+    round_: Round, selected: list[int] = (), language: str = "en", options=None
+) -> tuple[Choice, ...]:
     """One vote button per option (of `options`, else all) for choose-one; toggles and Submit
     for the others."""
+
     def label(o) -> str:
         return f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({money_in(o.cost_pence, language)})"
+
     shown = round_.options if options is None else options
     tag = f"@{round_.id}"  # a button kept from an earlier round must not vote in this one
     if round_.method == "choose-one":
         return tuple(Choice(label(o), f"VOTE {o.number} {tag}") for o in shown)
-    toggles = tuple(Choice(("✅ " if o.number in selected else "") + label(o),
-                           f"TOGGLE {o.number} {tag}") for o in shown)
+    toggles = tuple(
+        Choice(("✅ " if o.number in selected else "") + label(o), f"TOGGLE {o.number} {tag}") for o in shown
+    )
     return toggles + (Choice(render("button_submit", language), f"SUBMIT {tag}"),)
 
 
 def chosen(round_: Round, choices: list[int], language: str = "en", room: int | None = None) -> str:
-    """"1 benches, 3 lights": the options chosen (a vote, the winners), as many whole as fit in
+    """ "1 benches, 3 lights": the options chosen (a vote, the winners), as many whole as fit in
     `room` characters (the placeholder's), then "and 4 more", never a list cut mid-title."""
     titles = {o.number: shorten(o.title, TITLE_IN_LIST) for o in round_.options}
     items = [f"{n} {titles[n]}" for n in choices if n in titles]
@@ -148,7 +172,10 @@ def result(round_: Round, language: str) -> str:
     winners = outcome.get("winners") or []
     if not winners:
         return render("result_none", language, title=round_.title)
-    return render("result", language, title=round_.title,
-                  winners=chosen(round_, winners, language, PLACEHOLDER_MAX["winners"]),
-                  allocated=Money(outcome["allocated_pence"]))
-
+    return render(
+        "result",
+        language,
+        title=round_.title,
+        winners=chosen(round_, winners, language, PLACEHOLDER_MAX["winners"]),
+        allocated=Money(outcome["allocated_pence"]),
+    )

@@ -1,6 +1,7 @@
 """Times as organisers type them and residents read them: in the community's timezone."""
+
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -10,12 +11,12 @@ from bot.errors import InvalidInput
 
 # Far wider than any round, and far enough inside datetime's years 1-9999 that a time
 # shown in any timezone, or a few days either side of it, still exists.
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def parse_local(text: str, tz: str) -> datetime:
-    """"2026-12-01 18:00" (or with T, or with an offset) in `tz`, as an aware UTC datetime."""
+    """ "2026-12-01 18:00" (or with T, or with an offset) in `tz`, as an aware UTC datetime."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -23,7 +24,7 @@ def parse_local(text: str, tz: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     try:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     except OverflowError:  # "0001-01-01 00:00+05:00" is in year 0
         value = None
     if value is None or not EARLIEST <= value < LATEST:
@@ -40,7 +41,9 @@ def spoken(value: datetime, tz: str) -> str:
     when = local(value, tz)
     hour = when.strftime("%I").lstrip("0")
     minutes = "" if when.minute == 0 else when.strftime(":%M")
-    return f"{hour}{minutes}{when.strftime('%p').lower()} {when.strftime('%a')} {when.day} {when.strftime('%b')}"
+    return (
+        f"{hour}{minutes}{when.strftime('%p').lower()} {when.strftime('%a')} {when.day} {when.strftime('%b')}"
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """The Flask application factory."""
+
 import logging
 
 from flask import Flask
@@ -25,8 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
     _protect_forms(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies,
-                                x_port=proxies, x_prefix=proxies)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies, x_prefix=proxies
+        )
     return app
 
 

@@ -1,4 +1,5 @@
 """Liveness for operators and load balancers, and a front page."""
+
 import logging
 
 from flask import Blueprint, jsonify

@@ -1,5 +1,6 @@
 """A community's public page, /c/<slug>: where the money is going, what residents chose, and how
 to vote in the open round. No sign-in; nothing on it says who a resident is."""
+
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, render_template
@@ -20,8 +21,9 @@ from bot.text.times import Moment, spoken
 from channels.phone import national
 from models import Community
 
-bp = Blueprint("public", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/c/static")
+bp = Blueprint(
+    "public", __name__, template_folder="templates", static_folder="static", static_url_path="/c/static"
+)
 
 
 @bp.get("/c/<slug>")
@@ -39,29 +41,41 @@ def page(slug: str):
         news = view.money.latest_update
         progress = {p.idea.id: _progress(p, community) for p in projects_of(session, community)}
         return render_template(
-            "public/page.html", community=community, money=view.money, bar=view.bar,
-            committed_unspent=view.committed_unspent, pence=format_pence,
-            news={"text": news.text, "at": spoken(news.created_at, community.timezone)}
-            if news else None,
-            funded=[state for state in ledger.allocation_states(session, community)
-                    if state.status != "void"],
+            "public/page.html",
+            community=community,
+            money=view.money,
+            bar=view.bar,
+            committed_unspent=view.committed_unspent,
+            pence=format_pence,
+            news={"text": news.text, "at": spoken(news.created_at, community.timezone)} if news else None,
+            funded=[
+                state for state in ledger.allocation_states(session, community) if state.status != "void"
+            ],
             progress=progress,
-            results=[_result(session, r, community) for r in rounds_of(session, community)
-                     if r.status == "closed" and not r.imported],
+            results=[
+                _result(session, r, community)
+                for r in rounds_of(session, community)
+                if r.status == "closed" and not r.imported
+            ],
             open_round=open_round,
             how=how_to_vote(open_round, community.default_language) if open_round else None,
             closes=spoken(open_round.closes_at, community.timezone) if open_round else None,
-            sms_number=national(community.sms_number), telegram=_telegram(community))
+            sms_number=national(community.sms_number),
+            telegram=_telegram(community),
+        )
 
 
 def _result(session, round_, community: Community) -> dict:
     """A closed round as residents read its result: winners with their cost, and turnout."""
     shown = round_json(session, round_, community)
     winners = set((round_.outcome or {}).get("winners") or ())
-    return {"title": shown["title"], "closed": spoken(round_.closed_at, community.timezone),
-            "ballots": shown["ballots"],
-            "winners": [o for o in shown["options"] if o["number"] in winners],
-            "allocated": format_pence((round_.outcome or {}).get("allocated_pence", 0))}
+    return {
+        "title": shown["title"],
+        "closed": spoken(round_.closed_at, community.timezone),
+        "ballots": shown["ballots"],
+        "winners": [o for o in shown["options"] if o["number"] in winners],
+        "allocated": format_pence((round_.outcome or {}).get("allocated_pence", 0)),
+    }
 
 
 def _progress(project: ProjectView, community: Community) -> dict:
@@ -69,9 +83,13 @@ def _progress(project: ProjectView, community: Community) -> dict:
     language = community.default_language
     status = render(f"project_status_{project.status.value}", language)
     news = project.latest_news
-    return {"status": status[:1].upper() + status[1:], "news": news.text if news else None,
-            "date": Moment(news.created_at, community.timezone, with_time=False).in_language(language)
-            if news else None}
+    return {
+        "status": status[:1].upper() + status[1:],
+        "news": news.text if news else None,
+        "date": Moment(news.created_at, community.timezone, with_time=False).in_language(language)
+        if news
+        else None,
+    }
 
 
 def _telegram(community: Community) -> dict | None:
@@ -79,5 +97,7 @@ def _telegram(community: Community) -> dict | None:
     username = (current_app.config.get("TELEGRAM_BOT_USERNAME") or "").strip().lstrip("@")
     if not username:
         return None
-    return {"username": username,
-            "link": f"https://t.me/{quote(username, safe='')}?start={quote(community.join_code)}"}
+    return {
+        "username": username,
+        "link": f"https://t.me/{quote(username, safe='')}?start={quote(community.join_code)}",
+    }

@@ -2,6 +2,7 @@
 
 While the database cannot be reached, a verified message is spooled to local disk and the
 provider gets its 200; the spool is replayed, in order, before the next message is handled."""
+
 import logging
 
 from flask import Flask, current_app
@@ -45,9 +46,13 @@ def _receive(message: InboundMessage):
 
 def _spool(folder: str, message: InboundMessage) -> None:
     path = spool.write(folder, message)
-    logger.warning("database unavailable: %s message %s from %s spooled as %s",
-                   message.address.channel, message.provider_message_id,
-                   mask(message.address.user_id), path.name)
+    logger.warning(
+        "database unavailable: %s message %s from %s spooled as %s",
+        message.address.channel,
+        message.provider_message_id,
+        mask(message.address.user_id),
+        path.name,
+    )
 
 
 def _report(report: DeliveryReport) -> None:
@@ -58,8 +63,9 @@ def _report(report: DeliveryReport) -> None:
         if not spool.is_outage(exc):
             raise
         # A lost report only leaves its row at "sent": not worth a 5xx to the provider.
-        logger.warning("database unavailable: %s delivery report %s dropped", report.channel,
-                       report.provider_id)
+        logger.warning(
+            "database unavailable: %s delivery report %s dropped", report.channel, report.provider_id
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """Alembic environment: always run with a connection handed in by models.migrate."""
+
 from alembic import context
 
 from models import Base

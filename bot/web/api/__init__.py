@@ -3,6 +3,7 @@
 Every refusal is a 4xx with {"error": {"code", "message"}}; nothing an API caller sends
 produces a 500.
 """
+
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -70,6 +71,7 @@ def community_route(rule: str, methods=("GET",), endpoint: str | None = None) ->
     """A route under /communities/<slug> that needs a token for an organiser of that community.
 
     The view gets (session, community, body) and runs in one transaction."""
+
     def decorate(view):
         @wraps(view)
         def wrapper(slug: str, **kwargs):
@@ -84,9 +86,12 @@ def community_route(rule: str, methods=("GET",), endpoint: str | None = None) ->
                     result = view(session, community, _body(), **kwargs)
                     session.flush()
             return result
-        bp.add_url_rule(f"/communities/<slug>{rule}", endpoint or view.__name__, wrapper,
-                        methods=list(methods))
+
+        bp.add_url_rule(
+            f"/communities/<slug>{rule}", endpoint or view.__name__, wrapper, methods=list(methods)
+        )
         return wrapper
+
     return decorate
 
 
@@ -95,6 +100,7 @@ def authenticated(view):
     def wrapper(**kwargs):
         with get_db().transaction() as session:
             return view(session, _organiser(session), **kwargs)
+
     return wrapper
 
 
@@ -143,8 +149,9 @@ def field(body: dict, name: str, kind: type | tuple, required: bool = False, def
     value = body[name]
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-        names = " or ".join({int: "an integer", str: "a string", list: "a list", bool: "true or false"}[k]
-                            for k in kinds)
+        names = " or ".join(
+            {int: "an integer", str: "a string", list: "a list", bool: "true or false"}[k] for k in kinds
+        )
         raise InvalidInput(f"{name} must be {names}")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
         raise InvalidInput(f"{name} is out of range")
@@ -167,6 +174,7 @@ def _check_text(name: str, value: str) -> None:
 
 def init_app(app) -> None:
     from bot.web.api import ideas, money, openapi, projects, rounds  # noqa: F401  (they add routes to bp)
+
     app.register_blueprint(bp)
 
     @app.errorhandler(404)

@@ -1,5 +1,6 @@
 """Communities and ideas: list (each open idea with its likely duplicates), shortlist, reject,
 merge."""
+
 from flask import jsonify, request
 
 from bot.context import now
@@ -25,8 +26,7 @@ def ideas(session, community, body):
     status = request.args.get("status") or None
     shown = ideas_of(session, community, status)
     found = duplicates.duplicates_among(ideas_of(session, community)) if shown else {}
-    return jsonify(ideas=[{**idea_json(i), "duplicates": duplicates.as_json(found, i.number)}
-                          for i in shown])
+    return jsonify(ideas=[{**idea_json(i), "duplicates": duplicates.as_json(found, i.number)} for i in shown])
 
 
 @community_route("/ideas/<int:number>/shortlist", methods=("POST",))

@@ -1,4 +1,5 @@
 """The budget ledger: show, allocate, spend, correct (void, close), post (and broadcast) updates."""
+
 from datetime import date
 
 from flask import g, jsonify
@@ -19,11 +20,15 @@ def show_budget(session, community, body):
 
 @community_route("/budget/allocations", methods=("POST",))
 def allocate(session, community, body):
-    allocation = ledger.allocate(session, community, title=field(body, "title", str, required=True),
-                                 amount_pence=field(body, "amount_pence", int, required=True),
-                                 idea_number=field(body, "idea", int), now=now())
-    return jsonify(id=allocation.id, number=allocation.number,
-                   budget=budget_json(session, community)), 201
+    allocation = ledger.allocate(
+        session,
+        community,
+        title=field(body, "title", str, required=True),
+        amount_pence=field(body, "amount_pence", int, required=True),
+        idea_number=field(body, "idea", int),
+        now=now(),
+    )
+    return jsonify(id=allocation.id, number=allocation.number, budget=budget_json(session, community)), 201
 
 
 @community_route("/budget/spending", methods=("POST",))
@@ -35,38 +40,62 @@ def spend(session, community, body):
         raise InvalidInput("spent_on must be a date like 2026-11-20") from None
     try:
         entry = ledger.spend(
-            session, community, description=field(body, "description", str, required=True),
+            session,
+            community,
+            description=field(body, "description", str, required=True),
             amount_pence=field(body, "amount_pence", int, required=True),
             allocation_number=field(body, "allocation", int),
             allocation_id=field(body, "allocation_id", int),
-            over_allocation=field(body, "over_allocation", bool, default=False), spent_on=day, now=now())
+            over_allocation=field(body, "over_allocation", bool, default=False),
+            spent_on=day,
+            now=now(),
+        )
     except ledger.Overspend as exc:
         raise InvalidInput(f"{exc}; send over_allocation: true to record it anyway") from None
-    return jsonify(id=entry.id, number=entry.number, over_allocation=entry.over_allocation,
-                   budget=budget_json(session, community)), 201
+    return jsonify(
+        id=entry.id,
+        number=entry.number,
+        over_allocation=entry.over_allocation,
+        budget=budget_json(session, community),
+    ), 201
 
 
 @community_route("/budget/spending/<int:number>/void", methods=("POST",))
 def void_spending(session, community, body, number):
-    correction = ledger.void_spending(session, community, number, now=now(),
-                                      reason=field(body, "reason", str, required=True),
-                                      organiser=_organiser_email(session))
+    correction = ledger.void_spending(
+        session,
+        community,
+        number,
+        now=now(),
+        reason=field(body, "reason", str, required=True),
+        organiser=_organiser_email(session),
+    )
     return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
 
 
 @community_route("/budget/allocations/<int:number>/void", methods=("POST",))
 def void_allocation(session, community, body, number):
-    correction = ledger.void_allocation(session, community, number, now=now(),
-                                        reason=field(body, "reason", str, required=True),
-                                        organiser=_organiser_email(session))
+    correction = ledger.void_allocation(
+        session,
+        community,
+        number,
+        now=now(),
+        reason=field(body, "reason", str, required=True),
+        organiser=_organiser_email(session),
+    )
     return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
 
 
 @community_route("/budget/allocations/<int:number>/close", methods=("POST",))
 def close_allocation(session, community, body, number):
-    correction = ledger.close_allocation(session, community, number, now=now(),
-                                         reason=field(body, "reason", str),
-                                         organiser=_organiser_email(session))
+    correction = ledger.close_allocation(
+        session,
+        community,
+        number,
+        now=now(),
+        reason=field(body, "reason", str),
+        organiser=_organiser_email(session),
+    )
     return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
 
 
@@ -82,12 +111,22 @@ def post_update(session, community, body):
         cost = ledger.broadcast_cost(session, community, text)
         if cost.worth_asking and not field(body, "yes", bool, default=False):
             why = "the text does not fit whole" if cost.shortened else f"{cost.segments} segments each"
-            raise InvalidInput(f"not sent: {why} (up to {cost.total} SMS segments); each member "
-                               f"would get: {cost.message!r}; send yes: true to send it anyway")
+            raise InvalidInput(
+                f"not sent: {why} (up to {cost.total} SMS segments); each member "
+                f"would get: {cost.message!r}; send yes: true to send it anyway"
+            )
     update = ledger.post_update(session, community, text, now())
     sent = ledger.broadcast_update(session, community, update, now()) if broadcast else 0
-    each = None if cost is None else {"message": cost.message, "encoding": cost.encoding,
-                                      "segments": cost.segments, "shortened": cost.shortened}
+    each = (
+        None
+        if cost is None
+        else {
+            "message": cost.message,
+            "encoding": cost.encoding,
+            "segments": cost.segments,
+            "shortened": cost.shortened,
+        }
+    )
     return jsonify(id=update.id, sent=sent, each=each), 201
 
 
@@ -101,13 +140,29 @@ _REASON = {"type": "string"}
 _SPENDING = PATHS["/communities/{slug}/budget/spending"]["post"]["requestBody"]["content"]
 _SPENDING["application/json"]["schema"]["properties"].update(
     allocation={"type": "integer", "description": "the allocation's number in this community"},
-    over_allocation={"type": "boolean", "description": "record it beyond what is left"})
-PATHS["/communities/{slug}/budget/spending/{number}/void"] = {"post": _op(
-    "Void a spending (a correcting entry; the original stays on record)", [SLUG, NUMBER],
-    _obj(["reason"], reason=_REASON), ok="201")}
-PATHS["/communities/{slug}/budget/allocations/{number}/void"] = {"post": _op(
-    "Void an allocation with nothing spent against it", [SLUG, NUMBER],
-    _obj(["reason"], reason=_REASON), ok="201")}
-PATHS["/communities/{slug}/budget/allocations/{number}/close"] = {"post": _op(
-    "Close an allocation: it keeps what was spent, the rest goes back to decide", [SLUG, NUMBER],
-    _obj([], reason=_REASON), ok="201")}
+    over_allocation={"type": "boolean", "description": "record it beyond what is left"},
+)
+PATHS["/communities/{slug}/budget/spending/{number}/void"] = {
+    "post": _op(
+        "Void a spending (a correcting entry; the original stays on record)",
+        [SLUG, NUMBER],
+        _obj(["reason"], reason=_REASON),
+        ok="201",
+    )
+}
+PATHS["/communities/{slug}/budget/allocations/{number}/void"] = {
+    "post": _op(
+        "Void an allocation with nothing spent against it",
+        [SLUG, NUMBER],
+        _obj(["reason"], reason=_REASON),
+        ok="201",
+    )
+}
+PATHS["/communities/{slug}/budget/allocations/{number}/close"] = {
+    "post": _op(
+        "Close an allocation: it keeps what was spent, the rest goes back to decide",
+        [SLUG, NUMBER],
+        _obj([], reason=_REASON),
+        ok="201",
+    )
+}

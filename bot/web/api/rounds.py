@@ -2,6 +2,7 @@
 
 `{number}` in a path is the round's number in its community (1, 2, 3...), as the CLI takes it.
 """
+
 from flask import Response, jsonify, request
 
 from bot.context import now
@@ -29,12 +30,19 @@ def create_round(session, community, body):
     tz = community.timezone
     remind = field(body, "remind_at", str)
     round_ = rounds.create_round(
-        session, community, title=field(body, "title", str, required=True),
-        method=field(body, "method", str, required=True), rule=field(body, "rule", str, default="greedy"),
-        idea_numbers=ideas, opens_at=parse_local(field(body, "opens_at", str, required=True), tz),
+        session,
+        community,
+        title=field(body, "title", str, required=True),
+        method=field(body, "method", str, required=True),
+        rule=field(body, "rule", str, default="greedy"),
+        idea_numbers=ideas,
+        opens_at=parse_local(field(body, "opens_at", str, required=True), tz),
         closes_at=parse_local(field(body, "closes_at", str, required=True), tz),
         remind_at=parse_local(remind, tz) if remind else None,
-        budget_pence=field(body, "budget_pence", int), max_choices=_max_choices(body), now=now())
+        budget_pence=field(body, "budget_pence", int),
+        max_choices=_max_choices(body),
+        now=now(),
+    )
     return jsonify(round_json(session, round_, community)), 201
 
 
@@ -56,8 +64,10 @@ def _action(name: str, action):
         round_ = rounds.get_round(session, community, number)
         # False: it was already open or closed; None: its reminders were already sent.
         result = action(session, round_, now())
-        return jsonify(changed=result is not False and result is not None,
-                       round=round_json(session, round_, community))
+        return jsonify(
+            changed=result is not False and result is not None, round=round_json(session, round_, community)
+        )
+
     return view
 
 
@@ -74,8 +84,9 @@ def recount_round(session, community, body, number):
     round_ = rounds.get_round(session, community, number)
     same, again = rounds.recount(session, round_, keep_reasons=request.method == "POST")
     by_message, on_paper = paper.ballot_counts(session, round_)
-    return jsonify(matches_published=same, recount=again, ballots_by_message=by_message,
-                   ballots_on_paper=on_paper)
+    return jsonify(
+        matches_published=same, recount=again, ballots_by_message=by_message, ballots_on_paper=on_paper
+    )
 
 
 @community_route("/rounds/<int:number>/export")
@@ -83,8 +94,11 @@ def export_round(session, community, body, number):
     round_ = rounds.get_round(session, community, number)
     fmt = request.args.get("format", "json")
     if fmt == "pb":
-        return Response(export_pb(session, round_, community), mimetype="text/plain",
-                        headers={"Content-Disposition": f'attachment; filename="round-{number}.pb"'})
+        return Response(
+            export_pb(session, round_, community),
+            mimetype="text/plain",
+            headers={"Content-Disposition": f'attachment; filename="round-{number}.pb"'},
+        )
     if fmt != "json":
         raise ApiError(400, "bad_request", "format must be json or pb")
     return jsonify(round_json(session, round_, community))
@@ -92,12 +106,16 @@ def export_round(session, community, body, number):
 
 # Paper and in-person ballots.
 
+
 @community_route("/rounds/<int:number>/ballots")
 def list_paper_ballots(session, community, body, number):
     round_ = rounds.get_round(session, community, number)
     by_message, on_paper = paper.ballot_counts(session, round_)
-    return jsonify(ballots_by_message=by_message, ballots_on_paper=on_paper,
-                   paper=[_paper_json(b) for b in paper.paper_ballots(session, round_)])
+    return jsonify(
+        ballots_by_message=by_message,
+        ballots_on_paper=on_paper,
+        paper=[_paper_json(b) for b in paper.paper_ballots(session, round_)],
+    )
 
 
 @community_route("/rounds/<int:number>/ballots", methods=("POST",))
@@ -110,8 +128,9 @@ def add_paper_ballot(session, community, body, number):
         raise InvalidInput("choices must be a list of option numbers")
     elif len(set(choices)) != len(choices):
         raise InvalidInput("choices lists an option twice")
-    ballot = paper.add_paper_ballot(session, round_, field(body, "paper_id", str, required=True),
-                                    choices, now())
+    ballot = paper.add_paper_ballot(
+        session, round_, field(body, "paper_id", str, required=True), choices, now()
+    )
     return jsonify(ballot=_paper_json(ballot), round=round_json(session, round_, community)), 201
 
 
@@ -125,15 +144,15 @@ def import_paper_ballots(session, community, body, number):
     checked = paper.check_csv(session, round_, text)
     would = [{"line": b.line, "paper_id": b.paper_id, "choices": b.choices} for b in checked.ballots]
     if checked.problems:  # the usual error, with every bad row in `problems`
-        message = (f"{len(checked.problems)} bad row(s): nothing "
-                   f"{'would be' if dry_run else 'was'} added")
-        return jsonify(error={"code": "invalid", "message": message, "problems": checked.problems},
-                       would_add=would if dry_run else []), 422
+        message = f"{len(checked.problems)} bad row(s): nothing {'would be' if dry_run else 'was'} added"
+        return jsonify(
+            error={"code": "invalid", "message": message, "problems": checked.problems},
+            would_add=would if dry_run else [],
+        ), 422
     if dry_run:
         return jsonify(dry_run=True, would_add=would, problems=[])
     added = paper.import_csv(session, round_, text, now())
-    return jsonify(added=[_paper_json(b) for b in added],
-                   round=round_json(session, round_, community)), 201
+    return jsonify(added=[_paper_json(b) for b in added], round=round_json(session, round_, community)), 201
 
 
 def _csv(body: dict) -> str:
@@ -151,5 +170,4 @@ def _csv(body: dict) -> str:
 
 
 def _paper_json(ballot) -> dict:
-    return {"paper_id": ballot.paper_id, "choices": ballot.choices,
-            "added_at": ballot.cast_at.isoformat()}
+    return {"paper_id": ballot.paper_id, "choices": ballot.choices, "added_at": ballot.cast_at.isoformat()}

@@ -4,13 +4,20 @@ Every page calls the same services as the CLI and the API; forms are CSRF-protec
 server-validated, and pages work without JavaScript (only live counters use it). Each page is
 a module of this package that adds its routes to `bp` and, if it belongs in a community's
 menu, calls `page(...)`; every module here is loaded."""
+
 import importlib
 import pkgutil
 
 from flask import Blueprint, Flask
 
-bp = Blueprint("dashboard", __name__, url_prefix="/dashboard", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    url_prefix="/dashboard",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 # A community's pages in the menu: (position, endpoint, label).
 _PAGES: list[tuple[int, str, str]] = []

@@ -1,4 +1,5 @@
 """Signing in and out, and the guard every dashboard page sits behind."""
+
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -34,8 +35,7 @@ def login():
         with get_db().transaction() as db_session:
             _slow_down(throttle(db_session, email, address, now()).failures)
             try:
-                organiser = sign_in(db_session, email, request.form.get("password", ""),
-                                    address, now())
+                organiser = sign_in(db_session, email, request.form.get("password", ""), address, now())
             except InvalidInput as exc:
                 error = str(exc)
             else:
@@ -57,6 +57,7 @@ def logout():
 
 def signed_in(view: Callable) -> Callable:
     """The page needs a signed-in organiser (in g.organiser); changes made are theirs."""
+
     @wraps(view)
     def wrapper(**kwargs):
         with get_db().transaction() as db_session:
@@ -70,6 +71,7 @@ def signed_in(view: Callable) -> Callable:
                 response = view(**kwargs)
                 db_session.flush()
         return response
+
     return wrapper
 
 

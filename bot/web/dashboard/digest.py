@@ -1,6 +1,7 @@
 """The council's weekly digest: who gets it and when, any week previewed as the council will read
 it, and sending it now; the switch for the community's public page; and the languages residents
 may read."""
+
 import re
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
@@ -41,8 +42,9 @@ def digest_settings(slug: str):
     # Each field is checked on its own, so every bad one says so; none is kept unless all are good.
     with g.db_session.begin_nested() as attempt:
         try:
-            set_digest(g.db_session, place,
-                       recipients=[a for a in re.split(r"[\s,;]+", form["recipients"]) if a])
+            set_digest(
+                g.db_session, place, recipients=[a for a in re.split(r"[\s,;]+", form["recipients"]) if a]
+            )
         except InvalidInput as exc:
             errors["recipients"] = str(exc)
         if form["day"] in DAYS:
@@ -58,9 +60,14 @@ def digest_settings(slug: str):
             attempt.rollback()
     if errors:
         return _page(place, None, form=form, errors=errors)
-    return redirect_back("dashboard.digest", (
-        f"Digest for {place.slug}: {', '.join(place.digest_recipients) or 'nobody'}, "
-        f"{DAYS[place.digest_weekday].capitalize()}s at {place.digest_time}."), slug=place.slug)
+    return redirect_back(
+        "dashboard.digest",
+        (
+            f"Digest for {place.slug}: {', '.join(place.digest_recipients) or 'nobody'}, "
+            f"{DAYS[place.digest_weekday].capitalize()}s at {place.digest_time}."
+        ),
+        slug=place.slug,
+    )
 
 
 @bp.post("/<slug>/digest/send")
@@ -110,26 +117,36 @@ def languages(slug: str):
     asked, default = request.form.getlist("languages"), request.form.get("default", "")
     unknown = [code for code in dict.fromkeys([*asked, default]) if code and code not in shipped_languages()]
     if unknown:  # only a hand-made form sends one: say which, not that the default is wrong
-        return _page(place, None, errors={"languages": f"no translation for {', '.join(unknown)}: "
-                                                       f"choose from {', '.join(shipped_languages())}"})
+        return _page(
+            place,
+            None,
+            errors={
+                "languages": f"no translation for {', '.join(unknown)}: "
+                f"choose from {', '.join(shipped_languages())}"
+            },
+        )
     offered = [code for code in shipped_languages() if code in asked]
     if default not in offered:
-        return _page(place, None, errors={"languages": "the default must be one of the languages "
-                                                       "offered"})
+        return _page(place, None, errors={"languages": "the default must be one of the languages offered"})
     try:
         set_languages(place, [default, *[code for code in offered if code != default]])
     except InvalidInput as exc:
         return _page(place, None, errors={"languages": str(exc)})
     names = ", ".join(own_name(code) for code in place.languages)
-    return redirect_back("dashboard.digest", f"Residents may read {names}; newcomers start in "
-                         f"{own_name(place.languages[0])}.", slug=place.slug)
+    return redirect_back(
+        "dashboard.digest",
+        f"Residents may read {names}; newcomers start in {own_name(place.languages[0])}.",
+        slug=place.slug,
+    )
 
 
-def _page(place: Community, week_text: str | None, form: dict | None = None,
-          errors: dict | None = None):
+def _page(place: Community, week_text: str | None, form: dict | None = None, errors: dict | None = None):
     errors = dict(errors or {})
-    form = form or {"recipients": "\n".join(place.digest_recipients),
-                    "day": DAYS[place.digest_weekday], "time": place.digest_time}
+    form = form or {
+        "recipients": "\n".join(place.digest_recipients),
+        "day": DAYS[place.digest_weekday],
+        "time": place.digest_time,
+    }
     week_text = (week_text or "").strip() or last_completed(now(), place.timezone).iso
     week = preview = None
     if "week" not in errors:
@@ -139,12 +156,24 @@ def _page(place: Community, week_text: str | None, form: dict | None = None,
             errors["week"] = str(exc)
     if week is not None:
         f = figures(g.db_session, place, week, now())
-        preview = {"html": digest_text.html_body(f), "text": digest_text.text(f),
-                   "complete": f["complete"], "sent": _row(place, week)}
-    html = render_template("dashboard/digest.html", community=place, form=form, errors=errors,
-                           days=DAYS, week_text=week_text, week=week, preview=preview,
-                           public_on=_on_off(place),
-                           languages=[(code, own_name(code)) for code in shipped_languages()])
+        preview = {
+            "html": digest_text.html_body(f),
+            "text": digest_text.text(f),
+            "complete": f["complete"],
+            "sent": _row(place, week),
+        }
+    html = render_template(
+        "dashboard/digest.html",
+        community=place,
+        form=form,
+        errors=errors,
+        days=DAYS,
+        week_text=week_text,
+        week=week,
+        preview=preview,
+        public_on=_on_off(place),
+        languages=[(code, own_name(code)) for code in shipped_languages()],
+    )
     return html, 422 if errors else 200
 
 
@@ -154,15 +183,17 @@ def _week(place: Community, text: str) -> Week:
 
 
 def _row(place: Community, week: Week) -> Digest | None:
-    return g.db_session.scalar(select(Digest).where(Digest.community_id == place.id,
-                                                    Digest.iso_week == week.iso))
+    return g.db_session.scalar(
+        select(Digest).where(Digest.community_id == place.id, Digest.iso_week == week.iso)
+    )
 
 
 def _failure(community_id: int, iso: str) -> str:
     """Why the send failed, as send_week recorded it on the week's digest."""
     with get_db().transaction() as session:
-        error = session.scalar(select(Digest.error).where(Digest.community_id == community_id,
-                                                          Digest.iso_week == iso))
+        error = session.scalar(
+            select(Digest.error).where(Digest.community_id == community_id, Digest.iso_week == iso)
+        )
     return error or "see the log"
 
 

@@ -1,4 +1,5 @@
 """How values read on the dashboard: money, local times, plurals."""
+
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ def money(pence: int | None) -> str:
 
 @bp.app_template_filter("local")
 def local(value: datetime | None, tz: str = "Europe/London") -> str:
-    """"Tue 1 Dec 2026, 18:00" in the community's timezone."""
+    """ "Tue 1 Dec 2026, 18:00" in the community's timezone."""
     if value is None:
         return "-"
     when = value.astimezone(ZoneInfo(tz))

@@ -1,6 +1,7 @@
 """Ideas page: the moderation queue, newest first; shortlist, reject and merge through the same
 services as `commonpurse ideas ...`, so each author is told exactly as from the CLI. Beside each
 open idea, its likely duplicates, each with a button that merges the pair."""
+
 from flask import g, render_template, request
 
 from bot.context import now
@@ -48,6 +49,7 @@ def ideas_shortlist(slug: str, number: int):
         cost = amount_in(request.form, "cost", required=False)
         idea = moderation.shortlist(g.db_session, place, _known(place, number), cost, now())
         return f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}."
+
     return _done(place, *attempt(f"shortlist:{number}", lambda exc: "cost", act))
 
 
@@ -65,11 +67,17 @@ def ideas_reject(slug: str, number: int):
                 return cost
         moderation.reject(g.db_session, place, _known(place, number), reason, now())
         return f"Idea #{number} rejected."
+
     result, failure = attempt(f"reject:{number}", lambda exc: "reason", act)
     if isinstance(result, SmsCost):
-        return render_template("dashboard/ideas_reject.html", community=place, number=number,
-                               reason=plain(request.form.get("reason", "")), cost=result,
-                               status=request.form.get("status", ""))
+        return render_template(
+            "dashboard/ideas_reject.html",
+            community=place,
+            number=number,
+            reason=plain(request.form.get("reason", "")),
+            cost=result,
+            status=request.form.get("status", ""),
+        )
     return _done(place, result, failure)
 
 
@@ -83,6 +91,7 @@ def ideas_merge(slug: str, number: int):
         into = number_in(request.form, "into", required=True)
         moderation.merge(g.db_session, place, _known(place, number), into, now())
         return f"Idea #{number} merged into #{into}."
+
     return _done(place, *attempt(f"merge:{number}", lambda exc: "into", act))
 
 
@@ -97,15 +106,23 @@ def _rejection_cost(place: Community, number: int, reason: str) -> SmsCost:
     """What the authors who can hear it get, as `ideas reject` shows it before sending."""
     idea = idea_by_number(g.db_session, place, _known(place, number))
     told = sum(1 for author in moderation.authors(g.db_session, idea) if can_hear(author))
-    return sms_cost("idea_rejected", told, place.default_language, own="reason",
-                    number=idea.number, reason=reason, community=place.name)
+    return sms_cost(
+        "idea_rejected",
+        told,
+        place.default_language,
+        own="reason",
+        number=idea.number,
+        reason=reason,
+        community=place.name,
+    )
 
 
 def _done(place: Community, message: str | None, failure: Failure | None):
     if failure is not None:
         return _queue(place, failure)
-    return redirect_back("dashboard.ideas", message, slug=place.slug,
-                         status=request.form.get("status") or None)
+    return redirect_back(
+        "dashboard.ideas", message, slug=place.slug, status=request.form.get("status") or None
+    )
 
 
 def _beside_its_field(failure: Failure, rows: list) -> bool:
@@ -129,9 +146,21 @@ def _queue(place: Community, failure: Failure | None = None):
     by_number = {i.number: i for i in everything}
     elsewhere = failure if failure and not _beside_its_field(failure, rows) else None
     html = render_template(
-        "dashboard/ideas.html", community=place, ideas=rows, status=status or "",
-        statuses=IDEA_STATUSES, status_word=status_word, filter_error=filter_error,
-        failure=failure, elsewhere=elsewhere, kept=request.form, numbers=numbers,
-        shortlistable=SHORTLISTABLE, open_statuses=OPEN, duplicates=duplicates_among(everything),
-        by_number=by_number, which_stays=which_stays)
+        "dashboard/ideas.html",
+        community=place,
+        ideas=rows,
+        status=status or "",
+        statuses=IDEA_STATUSES,
+        status_word=status_word,
+        filter_error=filter_error,
+        failure=failure,
+        elsewhere=elsewhere,
+        kept=request.form,
+        numbers=numbers,
+        shortlistable=SHORTLISTABLE,
+        open_statuses=OPEN,
+        duplicates=duplicates_among(everything),
+        by_number=by_number,
+        which_stays=which_stays,
+    )
     return html, 422 if failure or filter_error else 200

@@ -2,6 +2,7 @@
 
 Every change goes through bot.domain.ledger exactly as `commonpurse budget ...` does; a budget
 update sent to members is counted in SMS segments first and confirmed on a second page."""
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -26,8 +27,7 @@ page(30, "dashboard.money", "Money")
 
 MAX_NUMBER = 2**63 - 1  # as the CLI: the largest number a database row can have
 MAX_TEXT = 5000  # as the API: more than any column we write from a form holds
-OVERSPEND_HINT = ("; tick \u201cRecord it even though it goes beyond what is left\u201d to record "
-                  "it anyway")
+OVERSPEND_HINT = "; tick \u201cRecord it even though it goes beyond what is left\u201d to record it anyway"
 _MARK = "\u0001"  # stands for the update in the message members get (for the live counter)
 
 
@@ -48,6 +48,7 @@ class Failure:
 
 # Values typed into a form, read as the CLI reads its options (same one-line messages).
 
+
 def text_in(form: MultiDict, name: str) -> str:
     value = form.get(name, "")
     if "\x00" in value:  # PostgreSQL text cannot hold NUL
@@ -63,8 +64,11 @@ def amount_in(form: MultiDict, name: str, required: bool = True) -> int | None:
         return None
     pence = parse_amount(value)
     if pence is None:
-        raise Refused(name, f"{value!r} is not an amount of money from 1p to "
-                            f"{format_pence(MAX_PENCE)} (try 2500, £2,500 or £2.5k)")
+        raise Refused(
+            name,
+            f"{value!r} is not an amount of money from 1p to "
+            f"{format_pence(MAX_PENCE)} (try 2500, £2,500 or £2.5k)",
+        )
     return pence
 
 
@@ -106,6 +110,7 @@ def attempt(form: str, field_for, action):
 
 # The page.
 
+
 @bp.get("/<slug>/money")
 @signed_in
 def money(slug: str):
@@ -121,17 +126,25 @@ def money_allocate(slug: str):
 
     def act():
         amount = amount_in(form, "amount")
-        allocation = ledger.allocate(g.db_session, place, title=text_in(form, "title"),
-                                     amount_pence=amount, idea_number=number_in(form, "idea"),
-                                     now=now())
+        allocation = ledger.allocate(
+            g.db_session,
+            place,
+            title=text_in(form, "title"),
+            amount_pence=amount,
+            idea_number=number_in(form, "idea"),
+            now=now(),
+        )
         left = ledger.summary(g.db_session, place).remaining
-        return (f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
-                f"Still to decide: {format_pence(left)}.")
+        return (
+            f"Allocation {allocation.number}: {format_pence(amount)} to {allocation.title}. "
+            f"Still to decide: {format_pence(left)}."
+        )
 
     def field_for(exc):
         if isinstance(exc, NotFound):
             return "idea"
         return "title" if "title" in str(exc) else "amount"
+
     return _done(place, "allocate", *attempt("allocate", field_for, act))
 
 
@@ -145,10 +158,15 @@ def money_spend(slug: str):
         amount = amount_in(form, "amount")
         try:
             entry = ledger.spend(
-                g.db_session, place, description=text_in(form, "description"), amount_pence=amount,
+                g.db_session,
+                place,
+                description=text_in(form, "description"),
+                amount_pence=amount,
                 allocation_number=number_in(form, "allocation"),
                 over_allocation=form.get("over_allocation") == "yes",
-                spent_on=day_in(form, "spent_on", _today(place)), now=now())
+                spent_on=day_in(form, "spent_on", _today(place)),
+                now=now(),
+            )
         except ledger.Overspend as exc:
             raise Refused("over_allocation", f"{exc}{OVERSPEND_HINT}") from None
         note = " Recorded over allocation, as you said." if entry.over_allocation else ""
@@ -160,6 +178,7 @@ def money_spend(slug: str):
         if "give a date" in str(exc):
             return "spent_on"
         return "description" if "description" in str(exc) else "amount"
+
     return _done(place, "spend", *attempt("spend", field_for, act))
 
 
@@ -173,18 +192,23 @@ def money_void(slug: str):
         kind, number = _entry(form)
         reason, organiser = text_in(form, "reason"), g.organiser.email
         if kind == "spending":
-            correction = ledger.void_spending(g.db_session, place, number, reason=reason,
-                                              organiser=organiser, now=now())
+            correction = ledger.void_spending(
+                g.db_session, place, number, reason=reason, organiser=organiser, now=now()
+            )
         else:
-            correction = ledger.void_allocation(g.db_session, place, number, reason=reason,
-                                                organiser=organiser, now=now())
+            correction = ledger.void_allocation(
+                g.db_session, place, number, reason=reason, organiser=organiser, now=now()
+            )
         totals = ledger.summary(g.db_session, place)
-        return (f"{kind.title()} {number} is void (correction {correction.number}: "
-                f"{correction.reason}). Spent: {format_pence(totals.spent)}. "
-                f"Still to decide: {format_pence(totals.remaining)}.")
+        return (
+            f"{kind.title()} {number} is void (correction {correction.number}: "
+            f"{correction.reason}). Spent: {format_pence(totals.spent)}. "
+            f"Still to decide: {format_pence(totals.remaining)}."
+        )
 
     def field_for(exc):
         return "reason" if "reason" in str(exc) else "entry"
+
     return _done(place, "void", *attempt("void", field_for, act))
 
 
@@ -196,19 +220,28 @@ def money_close(slug: str):
 
     def act():
         number = number_in(form, "allocation", required=True)
-        correction = ledger.close_allocation(g.db_session, place, number,
-                                             reason=text_in(form, "reason") or None,
-                                             organiser=g.organiser.email, now=now())
-        state = ledger.allocation_state(g.db_session, ledger.allocation_by_number(
-            g.db_session, place, number))
+        correction = ledger.close_allocation(
+            g.db_session,
+            place,
+            number,
+            reason=text_in(form, "reason") or None,
+            organiser=g.organiser.email,
+            now=now(),
+        )
+        state = ledger.allocation_state(
+            g.db_session, ledger.allocation_by_number(g.db_session, place, number)
+        )
         back = max(state.allocation.amount_pence - state.spent, 0)
         left = ledger.summary(g.db_session, place).remaining
-        return (f"Allocation {number} closed (correction {correction.number}): "
-                f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
-                f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}.")
+        return (
+            f"Allocation {number} closed (correction {correction.number}): "
+            f"{format_pence(state.spent)} spent of {format_pence(state.allocation.amount_pence)}; "
+            f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}."
+        )
 
     def field_for(exc):
         return "reason" if "reason" in str(exc) else "allocation"
+
     return _done(place, "close", *attempt("close", field_for, act))
 
 
@@ -227,11 +260,17 @@ def money_update(slug: str):
         preview = _preview(place, checked) if step == "preview" else None
         return _page(place, kept={"update": form}, preview=preview)
     if broadcast and step != "send":
-        return render_template("dashboard/money_confirm.html", community=place, text=checked,
-                               cost=_cost(place, checked), latest=_latest_id(place))
+        return render_template(
+            "dashboard/money_confirm.html",
+            community=place,
+            text=checked,
+            cost=_cost(place, checked),
+            latest=_latest_id(place),
+        )
     if step == "send" and _already_posted(place, checked, form.get("latest", "")):
-        return redirect_back("dashboard.money", "That update was already posted; nothing more "
-                             "was sent.", slug=place.slug)
+        return redirect_back(
+            "dashboard.money", "That update was already posted; nothing more was sent.", slug=place.slug
+        )
 
     def act():
         posted = ledger.post_update(g.db_session, place, checked, now())
@@ -239,6 +278,7 @@ def money_update(slug: str):
             return "Budget update posted."
         sent = ledger.broadcast_update(g.db_session, place, posted, now())
         return f"Budget update posted. Sent to {sent} member{'' if sent == 1 else 's'}."
+
     return _done(place, "update", *attempt("update", lambda exc: "text", act))
 
 
@@ -254,8 +294,14 @@ def _as_posted(place: Community, form: MultiDict) -> str:
 
 def _cost(place: Community, text: str):
     """What one member gets for `text`, and what sending it to every member costs."""
-    return sms_cost("budget_news", member_count(g.db_session, place), place.default_language,
-                    own="update", update=text, community=place.name)
+    return sms_cost(
+        "budget_news",
+        member_count(g.db_session, place),
+        place.default_language,
+        own="update",
+        update=text,
+        community=place.name,
+    )
 
 
 def _preview(place: Community, text: str) -> dict:
@@ -292,19 +338,32 @@ def _today(place: Community) -> date:
     return now().astimezone(ZoneInfo(place.timezone)).date()
 
 
-def _page(place: Community, *, failure: Failure | None = None, kept: dict | None = None,
-          preview: dict | None = None):
+def _page(
+    place: Community, *, failure: Failure | None = None, kept: dict | None = None, preview: dict | None = None
+):
     view = budget_json(g.db_session, place)
     for entry in view["spending"]:
         entry["day"] = date.fromisoformat(entry["spent_on"])
     for correction in view["corrections"]:
         correction["at"] = datetime.fromisoformat(correction["created_at"])
-    before, _, after = render("budget_news", place.default_language, update=_MARK,
-                              community=place.name).partition(_MARK)
-    counter = {"before": before, "after": after, "max_chars": PLACEHOLDER_MAX["update"],
-               "max_segments": entry_for("budget_news").segments}
+    before, _, after = render(
+        "budget_news", place.default_language, update=_MARK, community=place.name
+    ).partition(_MARK)
+    counter = {
+        "before": before,
+        "after": after,
+        "max_chars": PLACEHOLDER_MAX["update"],
+        "max_segments": entry_for("budget_news").segments,
+    }
     html = render_template(
-        "dashboard/money.html", community=place, view=view, failure=failure, kept=kept or {},
-        preview=preview, members=member_count(g.db_session, place), today=_today(place),
-        counter=counter)
+        "dashboard/money.html",
+        community=place,
+        view=view,
+        failure=failure,
+        kept=kept or {},
+        preview=preview,
+        members=member_count(g.db_session, place),
+        today=_today(place),
+        counter=counter,
+    )
     return html, 422 if failure is not None else 200

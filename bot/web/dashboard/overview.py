@@ -1,4 +1,5 @@
 """The organiser's home (their communities) and each community's overview."""
+
 from flask import g, render_template
 
 from bot.context import now
@@ -19,5 +20,6 @@ def home():
 def community(slug: str):
     """Members, ideas waiting, the round and its turnout, the money, and what comes next."""
     place = community_of(slug)
-    return render_template("dashboard/overview.html", community=place,
-                           view=overview(g.db_session, place, now()))
+    return render_template(
+        "dashboard/overview.html", community=place, view=overview(g.db_session, place, now())
+    )

@@ -1,6 +1,7 @@
 """Projects page: each funded project's status and updates, and the form that posts an update
 (a note, a new status, or both) through bot.domain.projects exactly as `commonpurse project
 update` does."""
+
 from datetime import datetime
 
 from flask import g, render_template, request
@@ -33,8 +34,14 @@ def projects_update(slug: str):
 
     def act():
         number = number_in(form, "project", required=True)
-        posted = projects.post_update(g.db_session, place, number, status=form.get("status") or None,
-                                      note=text_in(form, "note"), now=now())
+        posted = projects.post_update(
+            g.db_session,
+            place,
+            number,
+            status=form.get("status") or None,
+            note=text_in(form, "note"),
+            now=now(),
+        )
         shown = projects.words(posted.view.status)
         if posted.update is None:
             return f"Project {number} is {shown}; that was recorded already, nothing changed."
@@ -45,6 +52,7 @@ def projects_update(slug: str):
         if isinstance(exc, NotFound):
             return "project"
         return "note" if "note" in str(exc) else "status"
+
     message, failure = attempt("update", field_for, act)
     if failure is not None:
         return _page(place, failure=failure, kept=form)
@@ -58,6 +66,13 @@ def _page(place: Community, *, failure: Failure | None = None, kept=None):
         for update in shown["updates"]:
             update["at"] = datetime.fromisoformat(update["created_at"])
         rows.append(shown)
-    html = render_template("dashboard/projects.html", community=place, rows=rows, failure=failure,
-                           kept=kept or {}, statuses=list(ProjectStatus), words=projects.words)
+    html = render_template(
+        "dashboard/projects.html",
+        community=place,
+        rows=rows,
+        failure=failure,
+        kept=kept or {},
+        statuses=list(ProjectStatus),
+        words=projects.words,
+    )
     return html, 422 if failure is not None else 200

@@ -1,7 +1,8 @@
 """Rounds page: schedule a round of shortlisted ideas, move its times, open, remind, close or
 cancel it; its live turnout while open, and paper ballots added to it; when closed, its
-outcome, a recount and the files auditors get. Every step goes through bot.domain.rounds exactly as `commonpurse round ...` does,
-and times are typed and shown in the community's timezone."""
+outcome, a recount and the files auditors get. Every step goes through bot.domain.rounds exactly
+as `commonpurse round ...` does, and times are typed and shown in the community's timezone."""
+
 from datetime import datetime
 
 from flask import Response, abort, g, jsonify, render_template, request
@@ -53,6 +54,7 @@ POLL_SECONDS = 5  # how often the round's page asks for the turnout while it is 
 
 # The list and the create form.
 
+
 @bp.get("/<slug>/rounds")
 @signed_in
 def rounds(slug: str):
@@ -70,16 +72,24 @@ def rounds_create(slug: str):
     def act():
         tz = place.timezone
         round_ = create_round(
-            g.db_session, place, title=text_in(form, "title"), method=form.get("method", ""),
+            g.db_session,
+            place,
+            title=text_in(form, "title"),
+            method=form.get("method", ""),
             rule=form.get("rule") or "greedy",
             idea_numbers=sorted(whole_number(n, "ideas") for n in form.getlist("ideas")),
-            opens_at=_time(form, "opens", tz), closes_at=_time(form, "closes", tz),
+            opens_at=_time(form, "opens", tz),
+            closes_at=_time(form, "closes", tz),
             remind_at=_time(form, "remind", tz, required=False),
             budget_pence=amount_in(form, "budget", required=False),
-            max_choices=number_in(form, "max_choices"), now=now())
+            max_choices=number_in(form, "max_choices"),
+            now=now(),
+        )
         return round_.number, (
             f"Round {round_.number} scheduled: {round_.title}, "
-            f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate.")
+            f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate."
+        )
+
     done, failure = attempt("create", _create_field, act)
     if failure is not None:
         return _list(place, failure)
@@ -90,15 +100,23 @@ def rounds_create(slug: str):
 def _create_field(exc: Exception) -> str:
     """The field a refusal from create_round is about, by what its message speaks of."""
     text = str(exc)
-    for field, words in (("title", "title"), ("method", "method"), ("rule", "rule must"),
-                         ("max_choices", "most choices"), ("ideas", "idea"),
-                         ("remind", "reminder"), ("closes", "clos"), ("budget", "budget")):
+    for field, words in (
+        ("title", "title"),
+        ("method", "method"),
+        ("rule", "rule must"),
+        ("max_choices", "most choices"),
+        ("ideas", "idea"),
+        ("remind", "reminder"),
+        ("closes", "clos"),
+        ("budget", "budget"),
+    ):
         if words in text:
             return field
     return "title"
 
 
 # One round.
+
 
 @bp.get("/<slug>/rounds/<int:number>")
 @signed_in
@@ -120,8 +138,14 @@ def rounds_reschedule(slug: str, number: int):
         moved = {name: _changed(form, name, _at(round_, name), tz) for name in TIMES}
         if not any(moved.values()):
             return f"Round {number}: no time was changed."
-        reschedule_round(g.db_session, round_, now(), opens_at=moved["opens"],
-                         closes_at=moved["closes"], remind_at=moved["remind"])
+        reschedule_round(
+            g.db_session,
+            round_,
+            now(),
+            opens_at=moved["opens"],
+            closes_at=moved["closes"],
+            remind_at=moved["remind"],
+        )
         return f"Round {number} rescheduled."
 
     def field_for(exc):
@@ -129,6 +153,7 @@ def rounds_reschedule(slug: str, number: int):
         if "already open" in text or "cannot be rescheduled" in text:
             return "form"
         return "remind" if "reminder" in text else "closes"
+
     message, failure = attempt("reschedule", field_for, act)
     if failure is not None:
         return _detail(place, round_, failure)
@@ -143,13 +168,23 @@ def _reminded(sent: int | None, number: int) -> str:
 
 # What each button does, and what it says afterwards (the CLI's words).
 STEPS = {
-    "open": (open_round, lambda opened, n: (
-        f"Round {n} is open; members have been sent the ballot." if opened
-        else f"Round {n} was already open: nothing sent again.")),
+    "open": (
+        open_round,
+        lambda opened, n: (
+            f"Round {n} is open; members have been sent the ballot."
+            if opened
+            else f"Round {n} was already open: nothing sent again."
+        ),
+    ),
     "remind": (remind, _reminded),
-    "close": (close_round, lambda closed, n: (
-        f"Round {n} is closed; results sent and winners funded." if closed
-        else f"Round {n} was already closed: nothing changed.")),
+    "close": (
+        close_round,
+        lambda closed, n: (
+            f"Round {n} is closed; results sent and winners funded."
+            if closed
+            else f"Round {n} was already closed: nothing changed."
+        ),
+    ),
     "cancel": (cancel_round, lambda _none, n: f"Round {n} is cancelled."),
 }
 
@@ -161,8 +196,9 @@ def rounds_step(slug: str, number: int, step: str):
     place = community_of(slug)
     round_ = _round(place, number)
     action, said = STEPS[step]
-    message, failure = attempt("step", lambda exc: "step",
-                               lambda: said(action(g.db_session, round_, now()), number))
+    message, failure = attempt(
+        "step", lambda exc: "step", lambda: said(action(g.db_session, round_, now()), number)
+    )
     if failure is not None:
         return _detail(place, round_, failure)
     return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
@@ -180,10 +216,15 @@ def rounds_recount(slug: str, number: int):
         by_message, on_paper = paper.ballot_counts(g.db_session, round_)
         split = f" ({by_message} by message, {on_paper} on paper)" if on_paper else ""
         if same:
-            return (f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: the same "
-                    f"winners as published ({_numbers(again['winners'])}).")
-        return (f"Round {number} recount DIFFERS: published {_numbers(round_.outcome['winners'])}, "
-                f"recount {_numbers(again['winners'])}.")
+            return (
+                f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: the same "
+                f"winners as published ({_numbers(again['winners'])})."
+            )
+        return (
+            f"Round {number} recount DIFFERS: published {_numbers(round_.outcome['winners'])}, "
+            f"recount {_numbers(again['winners'])}."
+        )
+
     message, failure = attempt("step", lambda exc: "step", act)
     if failure is not None:
         return _detail(place, round_, failure)
@@ -210,6 +251,7 @@ def rounds_paper_ballot(slug: str, number: int):
         if "only while it is open" in text:
             return "form"
         return "paper_id" if "paper" in text else "choices"
+
     message, failure = attempt("paper", field_for, act)
     if failure is not None:
         return _detail(place, round_, failure)
@@ -232,6 +274,7 @@ def rounds_paper_import(slug: str, number: int):
             return checked
         added = paper.import_csv(g.db_session, round_, text, now())
         return f"{plural(len(added), 'paper ballot')} added to round {number}."
+
     done, failure = attempt("import", lambda exc: "csv", act)
     if failure is not None:
         return _detail(place, round_, failure)
@@ -260,9 +303,13 @@ def rounds_turnout(slug: str, number: int):
     """Ballots, members and votes per option now, for the round page's live figures."""
     place = community_of(slug)
     data = round_json(g.db_session, _round(place, number), place)
-    response = jsonify(status=data["status"], ballots=data["ballots"], members=data["members"],
-                       percent=_turnout(data), tallies={str(o["number"]): o["votes"]
-                                                        for o in data["options"]})
+    response = jsonify(
+        status=data["status"],
+        ballots=data["ballots"],
+        members=data["members"],
+        percent=_turnout(data),
+        tallies={str(o["number"]): o["votes"] for o in data["options"]},
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -278,11 +325,13 @@ def rounds_export(slug: str, number: int, fmt: str):
     else:
         text, mimetype = to_json(round_json(g.db_session, round_, place)), "application/json"
     filename = f"{place.slug}-round-{number}.{fmt}"
-    return Response(text, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        text, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 # Reading the forms.
+
 
 def _time(form: MultiDict, name: str, tz: str, required: bool = True) -> datetime | None:
     value = text_in(form, name).strip()
@@ -316,6 +365,7 @@ def _shown(value: datetime | None, tz: str) -> str:
 
 # Rendering.
 
+
 def _round(place: Community, number: int) -> Round:
     try:
         return get_round(g.db_session, place, number)
@@ -332,33 +382,52 @@ def _numbers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers) or "nothing"
 
 
-
-
-
-
 def _list(place: Community, failure: Failure | None = None):
     rows = [(r, round_json(g.db_session, r, place)) for r in rounds_of(g.db_session, place)]
     shortlisted = sorted(ideas_of(g.db_session, place, "shortlisted"), key=lambda i: i.number)
     kept = request.form if failure is not None else MultiDict()
     html = render_template(
-        "dashboard/rounds.html", community=place, rows=rows, ideas=shortlisted,
-        methods=ROUND_METHODS, rules=ROUND_RULES, failure=failure, kept=kept,
-        ticked=set(kept.getlist("ideas")), remaining=ledger.summary(g.db_session, place).remaining)
+        "dashboard/rounds.html",
+        community=place,
+        rows=rows,
+        ideas=shortlisted,
+        methods=ROUND_METHODS,
+        rules=ROUND_RULES,
+        failure=failure,
+        kept=kept,
+        ticked=set(kept.getlist("ideas")),
+        remaining=ledger.summary(g.db_session, place).remaining,
+    )
     return html, 422 if failure is not None else 200
 
 
-def _detail(place: Community, round_: Round, failure: Failure | None = None,
-            checked: paper.Checked | None = None, dry_run: bool = True):
+def _detail(
+    place: Community,
+    round_: Round,
+    failure: Failure | None = None,
+    checked: paper.Checked | None = None,
+    dry_run: bool = True,
+):
     """The round's page; 422 with a failure, or with a CSV that has bad rows (listed)."""
     data = round_json(g.db_session, round_, place)
     tz = place.timezone
     typed = request.form if failure is not None and failure.form == "reschedule" else {}
     times = {name: typed.get(name, _shown(_at(round_, name), tz)) for name in TIMES}
     html = render_template(
-        "dashboard/rounds_show.html", community=place, round=round_, data=data, failure=failure,
-        times=times, turnout=_turnout(data), members=member_count(g.db_session, place),
-        winners=set((data["outcome"] or {}).get("winners", [])), poll_seconds=POLL_SECONDS,
-        split=paper.ballot_counts(g.db_session, round_), checked=checked, dry_run=dry_run,
-        typed=request.form if failure is not None and failure.form == "paper" else {})
+        "dashboard/rounds_show.html",
+        community=place,
+        round=round_,
+        data=data,
+        failure=failure,
+        times=times,
+        turnout=_turnout(data),
+        members=member_count(g.db_session, place),
+        winners=set((data["outcome"] or {}).get("winners", [])),
+        poll_seconds=POLL_SECONDS,
+        split=paper.ballot_counts(g.db_session, round_),
+        checked=checked,
+        dry_run=dry_run,
+        typed=request.form if failure is not None and failure.form == "paper" else {},
+    )
     bad = failure is not None or (checked is not None and checked.problems)
     return html, 422 if bad else 200
