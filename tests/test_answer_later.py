@@ -31,9 +31,9 @@ from models import (
 from scheduler import jobs, runtime
 from scheduler.service import build
 from tests.fake_telegram import TOKEN
-from tests.test_scheduler import make_round
-from tests.test_sms import inbound, signed, twilio_config
-from tests.test_telegram import SECRET, message_update
+from tests.round_helpers import make_round
+from tests.telegram_helpers import SECRET, message_update
+from tests.twilio_helpers import inbound, signed, twilio_config
 
 
 @pytest.fixture

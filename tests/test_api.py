@@ -6,46 +6,6 @@ from tests.conftest import Chat
 
 
 @pytest.fixture
-def token(cp, community, make_community):
-    make_community(slug="elsewhere", join_code="ELSEWHERE", sms_number="+441632960008", name="Elsewhere")
-    assert (
-        cp(
-            "organiser",
-            "create",
-            "--email",
-            "Sam@Example.org",
-            "--name",
-            "Sam",
-            "--community",
-            "riverside",
-            "--password",
-            "a long passphrase",
-        ).exit_code
-        == 0
-    )
-    result = cp("token", "create", "--email", "sam@example.org", "--name", "laptop")
-    assert result.exit_code == 0
-    return result.output.strip()
-
-
-@pytest.fixture
-def api(client, token):
-    """Call the API as Sam: api("get", "/communities") -> (status, json)."""
-
-    def call(method: str, path: str, json=None, headers=None, **kwargs):
-        response = getattr(client, method)(
-            "/api/v1" + path,
-            json=json,
-            headers=headers if headers is not None else {"Authorization": f"Bearer {token}"},
-            **kwargs,
-        )
-        assert response.status_code < 500, response.data
-        return response.status_code, response.get_json(silent=True) or response.get_data(as_text=True)
-
-    return call
-
-
-@pytest.fixture
 def ideas(db, clock, community):
     person = Chat(db, clock, "riverside", "+447700900111")
     person.say("hi")

@@ -93,7 +93,7 @@ def test_a_residents_two_votes_at_once_leave_one_ballot_with_the_later_choice(db
     from bot.domain.ballots import cast
     from bot.domain.round_times import open_if_due
     from models import Ballot, Resident
-    from tests.test_scheduler import make_round
+    from tests.round_helpers import make_round
 
     round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1))
     clock.advance(minutes=2)

@@ -10,6 +10,9 @@ import pytest
 
 from tests.conftest import PG_SCHEMA, PG_URL, REQUIRE_PG
 
+# Each runs the benchmarks in processes of their own for tens of seconds.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -45,6 +45,7 @@ def test_an_unknown_email_gets_the_same_answer(client, organiser):
     assert "That email and password do not match an organiser account." in page
 
 
+@pytest.mark.slow
 def test_repeated_failures_are_refused_for_a_while_even_with_the_right_password(client, organiser, clock):
     for _ in range(5):
         sign_in(client, password="wrong guess here")

@@ -6,12 +6,12 @@ from bot.domain.residents import mark_unreachable
 from bot.messaging.dispatcher import Dispatcher
 from channels.messages import Address
 from tests.fakes import CollectingChannel
-from tests.test_dispatcher import _queue, _row
+from tests.outbox_helpers import outbox_row, queue
 
 
 def test_a_pass_keeps_one_connection_and_takes_six_statements_for_three_messages(db, clock):
     for n in range(3):
-        _queue(db, clock, f"news {n}")
+        queue(db, clock, f"news {n}")
     statements, checkouts = [], []
 
     def count(conn, cursor, statement, *args):
@@ -37,13 +37,13 @@ def test_an_address_dead_in_one_community_still_hears_from_another(
     other = make_community(name="Eastside", slug="eastside", join_code="EASTSIDE", sms_number="+441632960002")
     with db.transaction() as session:
         mark_unreachable(session, community.id, Address("console", member.phone), "opted_out")
-    dead = _queue(db, clock, "to riverside", community_id=community.id, user=member.phone)
-    alive = _queue(db, clock, "to eastside", community_id=other.id, user=member.phone)
+    dead = queue(db, clock, "to riverside", community_id=community.id, user=member.phone)
+    alive = queue(db, clock, "to eastside", community_id=other.id, user=member.phone)
     channel = CollectingChannel()
     assert Dispatcher(db, {"console": channel}, clock).run_once() == 2
     assert channel.texts() == ["to eastside"]
-    assert _row(db, alive).status == "sent"
-    row = _row(db, dead)
+    assert outbox_row(db, alive).status == "sent"
+    row = outbox_row(db, dead)
     # Withdrawn at its check: no attempt counted.
     assert (row.status, row.error_code, row.attempts) == ("cancelled", "unreachable:opted_out", 0)
 
@@ -51,9 +51,9 @@ def test_an_address_dead_in_one_community_still_hears_from_another(
 def test_after_a_withdrawn_first_row_the_next_check_takes_one_row(db, clock, community, member):
     with db.transaction() as session:
         mark_unreachable(session, community.id, Address("console", member.phone), "opted_out")
-    _queue(db, clock, "dead", community_id=community.id, user=member.phone)
+    queue(db, clock, "dead", community_id=community.id, user=member.phone)
     for n in range(3):
-        _queue(db, clock, f"news {n}")
+        queue(db, clock, f"news {n}")
     dispatcher = Dispatcher(db, {"console": CollectingChannel()}, clock)
     checked, start_many = [], dispatcher._start_many
 

@@ -8,6 +8,8 @@ import subprocess
 import time
 import urllib.request
 
+import pytest
+
 COMMONPURSE = shutil.which("commonpurse")
 
 
@@ -76,6 +78,7 @@ def _get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+@pytest.mark.slow
 def test_serve_demo_on_a_fresh_sqlite_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     port = _free_port()
@@ -109,6 +112,7 @@ def test_serve_demo_on_a_fresh_sqlite_database(tmp_path):
     assert "Try the demo: commonpurse chat --community demo" in out
 
 
+@pytest.mark.slow
 def test_worker_runs_until_sigterm(tmp_path):
     worker = subprocess.Popen(
         [COMMONPURSE, "worker"],

@@ -32,6 +32,7 @@ def _instance(rng: random.Random, voters: int):
     return options, ballots, max(budget, 100)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(150))
 def test_small_random_rounds_match_pabutools(seed):
     rng = random.Random(seed)
@@ -83,6 +84,7 @@ def test_large_rounds_are_counted_without_pabutools(monkeypatch, rule):
     assert len(calls) == 1
 
 
+@pytest.mark.slow
 def test_wieliczka_published_winners_vectorised():
     # 6,586 ballots: counted by equal_shares.py. (Checked equal to pabutools, figures too, by
     # hand: pabutools takes over a minute on it.)

@@ -12,7 +12,6 @@ from bot.domain.outcome import Option, compute
 from bot.text.catalogue import render
 from models import Round
 from tests.conftest import Chat
-from tests.test_api import api, token  # noqa: F401 (fixtures)
 
 # One idea each, in this order: ann's is #1, bob's #2, cat's #3.
 GREEDY_IDEAS = [

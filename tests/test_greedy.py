@@ -98,6 +98,7 @@ def test_the_explain_round_quotes_the_money_left_at_each_turn():
     }
 
 
+@pytest.mark.slow
 def test_wieliczka_greedy_matches_pabutools():
     path = Path(__file__).parent / "data" / "poland_wieliczka_2023_green-budget.pb"
     instance, profile = parse_pabulib(str(path))
@@ -121,6 +122,7 @@ def test_a_free_option_comes_up_after_every_priced_one():
     assert run.came_up == {3: (True, 600), 2: (False, 100), 1: (True, 100)}
 
 
+@pytest.mark.slow
 def test_100k_streamed_ballots_count_in_little_memory():
     # The scale: 50 options, 100,000 ballots streamed (as rounds._choices gives them);
     # only the distinct ballots are kept, and no object per ballot is made.

@@ -13,8 +13,7 @@ from bot.domain.ideas import submit_idea
 from bot.text.catalogue import entry_for, render
 from channels.segments import count_segments
 from models import Ballot, Community
-from tests.test_scheduler import _member
-from tests.test_telegram import dispatcher, tg_app, tg_user  # noqa: F401 (fixtures)
+from tests.round_helpers import member_of
 
 
 def open_round(db, clock, count: int, method: str = "approval") -> None:
@@ -23,7 +22,7 @@ def open_round(db, clock, count: int, method: str = "approval") -> None:
     now = clock()
     with db.transaction() as session:
         community = session.scalars(select(Community)).one()
-        author = _member(session, community, "+447700900999", now)  # not whoever is tested
+        author = member_of(session, community, "+447700900999", now)  # not whoever is tested
         for n in range(1, count + 1):
             idea = submit_idea(
                 session,

@@ -51,6 +51,7 @@ def _one_error_line(result, *words: str) -> None:
 # --- the command itself -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_help_shows_only_common_purse(tmp_path):
     result = _run(f"sqlite:///{tmp_path / 'x.db'}", "--help")
     assert result.returncode == 0, result.stderr
@@ -76,6 +77,7 @@ def test_help_shows_only_common_purse(tmp_path):
     assert "Flask" not in result.stdout
 
 
+@pytest.mark.slow
 def test_version_is_ours_alone(tmp_path):
     result = _run(f"sqlite:///{tmp_path / 'x.db'}", "--version")
     assert (result.returncode, result.stdout) == (0, f"commonpurse {metadata.version('commonpurse')}\n")
@@ -139,6 +141,7 @@ def test_help_offers_stdin_not_a_password_argument(cp):
     assert "--password-stdin" in shown and "--password " not in shown
 
 
+@pytest.mark.slow
 def test_at_a_terminal_the_password_is_asked_for_hidden_and_twice(database_url, community):
     """A real terminal (a pseudo-terminal): nothing typed is echoed, a short one is asked again."""
     main, child = pty.openpty()
@@ -228,6 +231,7 @@ def _into_a_closed_pipe(database_url: str, *args: str, stdin: str = "") -> tuple
     return result.returncode, result.stderr
 
 
+@pytest.mark.slow
 def test_chat_into_a_reader_that_left_ends_quietly(database_url, community):
     code, errors = _into_a_closed_pipe(
         database_url, "chat", "--community", "riverside", "--as", "07700900123", stdin="hi\nYES\nBUDGET\n" * 5
@@ -235,10 +239,12 @@ def test_chat_into_a_reader_that_left_ends_quietly(database_url, community):
     assert (code, errors) == (141, "")
 
 
+@pytest.mark.slow
 def test_a_listing_into_a_reader_that_left_ends_quietly(database_url, community):
     assert _into_a_closed_pipe(database_url, "community", "list") == (141, "")
 
 
+@pytest.mark.slow
 def test_chat_into_head(database_url, community):
     lines = "".join(f"IDEA idea number {n}\nSKIP\n" for n in range(4))
     # pipefail: the pipeline's status is ours (141 if we noticed head leave), not head's 0.
@@ -363,6 +369,7 @@ def test_without_a_member_to_tell_nothing_is_asked(cp, db, clock, community):
     assert (result.exit_code, result.output) == (0, "Idea #1 rejected.\n")
 
 
+@pytest.mark.slow
 def test_a_database_never_upgraded_is_one_line(tmp_path):
     result = _run(f"sqlite:///{tmp_path / 'new.db'}", "community", "list")
     assert (result.returncode, result.stdout) == (1, "")

@@ -16,8 +16,8 @@ from bot.web.app import create_app
 from models import InboundLog, OutboxMessage
 from tests.fake_telegram import TOKEN
 from tests.tcp_proxy import TcpProxy
-from tests.test_sms import NUMBER, inbound, signed, twilio_config
-from tests.test_telegram import SECRET, message_update
+from tests.telegram_helpers import SECRET, message_update
+from tests.twilio_helpers import NUMBER, inbound, signed, twilio_config
 
 # A proxy stands between the app and a server: PostgreSQL only (SQLite has no connection).
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

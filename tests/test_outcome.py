@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from pabutools.election import parse_pabulib
 
 from bot.domain.outcome import Option, compute
@@ -56,6 +57,7 @@ def test_costs_in_pence_are_rounded_up_to_pounds_for_the_rule():
     assert compute(options, [[1, 2]], 1000_00, "greedy")["winners"] == [2]
 
 
+@pytest.mark.slow
 def test_wieliczka_2023_green_million_published_winners():
     path = Path(__file__).parent / "data" / "poland_wieliczka_2023_green-budget.pb"
     instance, profile = parse_pabulib(str(path))
@@ -67,6 +69,7 @@ def test_wieliczka_2023_green_million_published_winners():
     assert outcome["ballots"] == 6586
 
 
+@pytest.mark.slow
 def test_equal_shares_reasons_do_not_depend_on_the_hash_seed():
     # A round where pabutools once dropped option 7 at a step that depended on PYTHONHASHSEED
     # (set order of options last priced alike), so its "money left" changed between processes.

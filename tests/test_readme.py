@@ -130,3 +130,21 @@ def test_optional_parts_and_pipes_are_read_as_documented():
     assert optional == ["--verification", "--postcode-area", "--verification", "--timezone"]
     assert not is_run(["chat", "--community", "riverside"], None)
     assert is_run(["chat", "--community", "riverside"], "hi\n")
+
+
+def quick_start_commands() -> list[str]:
+    """The Quick start's commands: run it, test it."""
+    return shell_lines(section(README.read_text(), "Quick start"))[:2]
+
+
+def test_ci_runs_the_readmes_test_command_and_both_install_from_the_lock():
+    """CI proves what a newcomer runs, and both commands install the pinned versions: an
+    unpinned install is a different program every week (click 8.5 broke the CLI's tests)."""
+    run, test = quick_start_commands()
+    assert run.endswith("commonpurse serve --demo") and "pytest" in test
+    ci = (README.parent / ".ci" / "run").read_text().splitlines()
+    assert test in ci, "the test command in .ci/run differs from the README's"
+    for command, lock in ((run, "requirements/run.txt"), (test, "requirements/test.txt")):
+        assert command.startswith(f"pip install -r {lock} && pip install --no-deps "), command
+        pins = [line for line in (README.parent / lock).read_text().splitlines() if "==" in line]
+        assert pins and all("--hash=sha256:" in line or line.endswith("\\") for line in pins), lock

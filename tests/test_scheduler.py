@@ -7,15 +7,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.context import get_db
-from bot.domain import moderation, rounds
+from bot.domain import rounds
 from bot.domain.communities import create_community
-from bot.domain.ideas import submit_idea
-from bot.domain.residents import resident_for
 from bot.web.app import create_app
-from channels.messages import Address
 from models import OutboxMessage, Round
 from scheduler import jobs, lease, runtime
 from scheduler.service import apply_jobs, build, prepare, wanted_jobs
+from tests.round_helpers import make_round
 
 
 @pytest.fixture
@@ -25,37 +23,6 @@ def sched(app):
     scheduler.start(paused=True)  # jobs are stored and listed, never run: the test calls them
     yield scheduler
     scheduler.shutdown(wait=False)
-
-
-def _member(session, community, phone, now):
-    resident = resident_for(session, community, Address("sms", phone), now)
-    resident.status, resident.consent_at = "active", now
-    return resident
-
-
-def make_round(
-    db, community, now, opens_in=timedelta(hours=1), lasts=timedelta(days=2), remind_after=None, members=2
-):
-    """A scheduled round of two shortlisted ideas, with `members` residents who can vote."""
-    with db.transaction() as session:
-        community = session.merge(community)
-        people = [_member(session, community, f"+4477009002{n:02d}", now) for n in range(members)]
-        for text_ in ("benches", "a mural"):
-            idea = submit_idea(session, community, people[0], text_, now, cost_pence=100_000)
-            moderation.shortlist(session, community, idea.number, None, now)
-        opens = now + opens_in
-        round_ = rounds.create_round(
-            session,
-            community,
-            title="Park",
-            method="approval",
-            idea_numbers=[1, 2],
-            opens_at=opens,
-            closes_at=opens + lasts,
-            now=now,
-            remind_at=opens + remind_after if remind_after else None,
-        )
-        return round_.id
 
 
 def _round(db, round_id) -> Round:
@@ -206,6 +173,7 @@ def test_retention_erases_old_texts_and_keeps_counts(sched, db, clock, member, a
     assert [row.body is None for row in outbox] == [True, True, True, False]
 
 
+@pytest.mark.slow
 def test_the_real_scheduler_fires_jobs_and_they_survive_a_restart(database_url):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True})  # the real clock
     db = get_db(app)

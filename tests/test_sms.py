@@ -1,82 +1,27 @@
 """SMS through Twilio, end to end: signed webhooks in, the real twilio client out to a local fake."""
 
-import itertools
 import logging
 
 import pytest
 import requests
 from sqlalchemy import func, select
-from twilio.request_validator import RequestValidator
 
 from bot.context import get_db
-from bot.messaging.channels import configured_channels
-from bot.messaging.dispatcher import Dispatcher
 from bot.web.app import create_app
 from channels.segments import count_segments
 from models import Identity, InboundLog, OutboxMessage, Resident
 from tests.conftest import park_round
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.fakes import serve_in_thread
+from tests.twilio_helpers import NUMBER, PUBLIC, Phone, inbound, signed, twilio_config
 
-PUBLIC = "https://purse.example.org"
-NUMBER = "+441632960001"  # the community's
 OTHER = "+441632960002"  # another community's
-sids = itertools.count(1)
-
-
-def twilio_config(fake, **extra):
-    return {
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_API_URL": fake.url,
-        "PUBLIC_URL": PUBLIC,
-        "SMS_SEGMENTS_PER_SECOND": 1000,
-        **extra,
-    }
 
 
 @pytest.fixture
 def sms_app(app, fake_twilio):
     app.config.update(twilio_config(fake_twilio))
     return app
-
-
-def signed(params: dict, url: str = PUBLIC + "/webhooks/twilio/sms") -> dict:
-    return {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(url, params)}
-
-
-def inbound(body: str, sender: str = "+447700900123", to: str = NUMBER, sid: str | None = None) -> dict:
-    return {
-        "MessageSid": sid or f"SM{next(sids):032d}",
-        "AccountSid": ACCOUNT_SID,
-        "From": sender,
-        "To": to,
-        "Body": body,
-        "NumMedia": "0",
-        "NumSegments": "1",
-    }
-
-
-class Phone:
-    """A resident's phone: texts the community through the webhook, reads what Twilio sent it."""
-
-    def __init__(self, app, fake, number="+447700900123"):
-        self.app, self.fake, self.number = app, fake, number
-        self.client = app.test_client()
-        self.dispatcher = Dispatcher(get_db(app), configured_channels(app), app.config["CLOCK"])
-
-    def text(self, body: str, sid: str | None = None) -> list[str]:
-        params = inbound(body, self.number, sid=sid)
-        response = self.client.post("/webhooks/twilio/sms", data=params, headers=signed(params))
-        assert response.status_code == 200
-        assert response.mimetype == "text/xml" and b"<Response />" in response.data
-        return self.receive()
-
-    def receive(self) -> list[str]:
-        before = len(self.fake.sent)
-        while self.dispatcher.run_once():
-            pass
-        return [s.form["Body"] for s in self.fake.sent[before:] if s.form["To"] == self.number]
 
 
 def count(db, model, *where):

@@ -1,13 +1,11 @@
 """Telegram, end to end: real-shaped updates through the webhook, the real Bot out to a local fake."""
 
-import itertools
 import logging
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.context import get_db
 from bot.messaging.channels import configured_channels
 from bot.messaging.dispatcher import Dispatcher
 from models import (
@@ -20,109 +18,7 @@ from models import (
 )
 from tests.conftest import park_round
 from tests.fake_telegram import TOKEN
-
-SECRET = "s3cret-token_for-tests"
-update_ids = itertools.count(500_000)
-
-
-@pytest.fixture
-def tg_app(app, fake_telegram):
-    app.config.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_WEBHOOK_SECRET=SECRET,
-        TELEGRAM_API_URL=fake_telegram.url,
-        TELEGRAM_CHAT_MESSAGES_PER_SECOND=1000,
-        TELEGRAM_MESSAGES_PER_SECOND=1000,
-    )
-    return app
-
-
-@pytest.fixture
-def dispatcher(tg_app):
-    channels = configured_channels(tg_app)
-    yield Dispatcher(get_db(tg_app), channels, tg_app.config["CLOCK"])
-    channels["telegram"].close()
-
-
-def user(user_id: int, name: str = "Ann") -> dict:
-    return {"id": user_id, "is_bot": False, "first_name": name, "language_code": "en"}
-
-
-def message_update(user_id: int, text: str | None = None, chat_type: str = "private", **extra) -> dict:
-    message = {
-        "message_id": next(update_ids) % 1000,
-        "date": 1795600000,
-        "from": user(user_id),
-        "chat": {
-            "id": user_id if chat_type == "private" else -100123,
-            "type": chat_type,
-            "first_name": "Ann",
-        },
-        **extra,
-    }
-    if text is not None:
-        message["text"] = text
-        if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    return {"update_id": next(update_ids), "message": message}
-
-
-def callback_update(user_id: int, data: str) -> dict:
-    return {
-        "update_id": next(update_ids),
-        "callback_query": {
-            "id": f"cbq{next(update_ids)}",
-            "from": user(user_id),
-            "chat_instance": "-8812",
-            "data": data,
-            "message": {
-                "message_id": 7,
-                "date": 1795600000,
-                "text": "Hi!",
-                "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
-                "from": {"id": 4242, "is_bot": True, "first_name": "Common Purse"},
-            },
-        },
-    }
-
-
-class TelegramUser:
-    def __init__(self, app, fake, dispatcher, user_id: int = 111):
-        self.client, self.fake, self.dispatcher, self.id = app.test_client(), fake, dispatcher, user_id
-
-    def post(self, update: dict, secret: str | None = SECRET):
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        return self.client.post("/webhooks/telegram", json=update, headers=headers)
-
-    def deliver(self, update: dict) -> list[str]:
-        response = self.post(update)
-        assert response.status_code == 200, response.data
-        self.last_response = response.json
-        return self.receive()
-
-    def receive(self) -> list[str]:
-        before = len(self.fake.sent(self.id))
-        while self.dispatcher.run_once():
-            pass
-        return self.fake.texts(self.id)[before:]
-
-    def send(self, text: str) -> list[str]:
-        return self.deliver(message_update(self.id, text))
-
-    def press(self, data: str) -> list[str]:
-        return self.deliver(callback_update(self.id, data))
-
-    def share_contact(self, phone: str, owner: int | None = None) -> list[str]:
-        contact = {"phone_number": phone, "first_name": "Ann", "user_id": owner or self.id}
-        return self.deliver(message_update(self.id, None, contact=contact))
-
-    def keyboard(self) -> dict:
-        return self.fake.sent(self.id)[-1].params.get("reply_markup")
-
-
-@pytest.fixture
-def tg_user(tg_app, fake_telegram, dispatcher):
-    return TelegramUser(tg_app, fake_telegram, dispatcher)
+from tests.telegram_helpers import SECRET, TelegramUser, callback_update, message_update, user
 
 
 def count(db, model):

@@ -11,7 +11,7 @@ from bot.messaging.inbound import receive
 from channels import console
 from models import Community, Identity, InboundLog, OutboxMessage, Resident
 from tests.fake_twilio import AUTH_TOKEN
-from tests.test_sms import PUBLIC, Phone, inbound, signed, twilio_config
+from tests.twilio_helpers import PUBLIC, Phone, inbound, signed, twilio_config
 
 
 def _statuses(db):
