@@ -14,6 +14,10 @@ TOKEN = "123456:TEST-token-never-logged"
 JSON_PARAMS = {"chat_id", "reply_markup", "allowed_updates", "offset", "timeout", "limit"}
 
 
+# When every message the fake sends was sent (Telegram's "date"; nothing reads it but the client).
+SENT_AT = 1795600000
+
+
 @dataclass
 class Call:
     method: str
@@ -78,7 +82,7 @@ class FakeTelegram:
         if method == "sendMessage":
             return {
                 "message_id": next(message_ids),
-                "date": int(time.time()),
+                "date": SENT_AT,
                 "chat": {"id": params["chat_id"], "type": "private"},
                 "text": params["text"],
             }
