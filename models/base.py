@@ -1,8 +1,9 @@
 """Declarative base shared by every model, with stable constraint names for Alembic."""
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, Table
+from sqlalchemy import CursorResult, DateTime, Dialect, MetaData, Result, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -56,3 +57,11 @@ def table_of(model: type[Base]) -> Table:
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} maps no single table")
     return table
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """Rows an UPDATE or DELETE matched. Session.execute() is typed as returning a Result,
+    which has no rowcount; for those statements it returns a CursorResult, which has."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"no row count in a {type(result).__name__}")
+    return result.rowcount
