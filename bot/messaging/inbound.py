@@ -49,6 +49,11 @@ logger = logging.getLogger(__name__)
 MAX_TEXT = 2000  # longer than any concatenated SMS; anything beyond is noise
 ALWAYS_ANSWERED = {"stop", "start", "delete"}
 T = TypeVar("T")
+# The INSERT ... ON CONFLICT of each database we run on.
+_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 class Outcome(StrEnum):
@@ -185,7 +190,7 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple[Executable, Execu
     table, pending = table_of(InboundLog), table_of(PendingAnswer)
     names = ("channel", "provider_message_id", "sender", "body", "payload", "raw", "received_at")
     values = {name: bindparam(name, type_=table.c[name].type) for name in names}
-    insert_into = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
+    insert_into = _INSERTS[dialect](table)
     if community_by == CommunityBy.CHAT:
         store = insert_into.values(values)
     else:
@@ -198,7 +203,7 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple[Executable, Execu
         store = insert_into.from_select(
             [*names, "community_id"], select(*values.values(), Community.id).where(where)
         )
-    store = store.on_conflict_do_nothing(
+    keeping = store.on_conflict_do_nothing(
         index_elements=[table.c.channel, table.c.provider_message_id]
     ).returning(table.c.id, table.c.community_id)
 
@@ -207,9 +212,9 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple[Executable, Execu
 
     if dialect != "postgresql":
         if community_by != CommunityBy.CHAT:
-            return store, _PENDING
-        return store, _PENDING.values(community_id=chosen(bindparam("chat_id")))
-    stored = store.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
+            return keeping, _PENDING
+        return keeping, _PENDING.values(community_id=chosen(bindparam("chat_id")))
+    stored = keeping.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
     both = (
         insert(pending)
         .from_select(
@@ -363,7 +368,7 @@ def _store(
     which the unique (channel, provider id) tells without a savepoint."""
     table = table_of(InboundLog)
     row_id = session.scalar(
-        _insert(session)(table)
+        _INSERTS[_dialect(session)](table)
         .values(
             community_id=community.id if community else None,
             resident_id=known.resident_id if known else None,
@@ -392,10 +397,10 @@ def _columns(message: InboundMessage, received_at: datetime) -> dict[str, object
     )
 
 
-def _insert(executor: Session | Connection) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
-    """The insert (with ON CONFLICT) of the database behind a session or a connection."""
+def _dialect(executor: Session | Connection) -> str:
+    """The name of the database behind a session or a connection ("postgresql", "sqlite")."""
     bind = executor if isinstance(executor, Connection) else executor.get_bind()
-    return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    return bind.dialect.name
 
 
 def _write(session: Session, log: Stored) -> None:
