@@ -34,7 +34,7 @@ class _StopMeansStop(BaseScheduler):  # type: ignore[misc]  # APScheduler ships 
     during shutdown, on executors already shut down."""
 
     def _process_jobs(self) -> float | None:
-        """Seconds until the next job is due (None: no job), as APScheduler's own says."""
+        """Seconds to wait before looking again (None: until woken), as APScheduler's own returns."""
         if self.state == STATE_STOPPED:
             return None
         wait: float | None = super()._process_jobs()
