@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 
 from flask import Flask
@@ -83,7 +84,7 @@ TEXT_KEYS = (
 )
 
 
-def load_config(app: Flask, overrides: dict | None = None) -> None:
+def load_config(app: Flask, overrides: Mapping[str, object] | None = None) -> None:
     """Fill app.config; COMMONPURSE_DATABASE_URL sets DATABASE_URL and so on."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("COMMONPURSE")

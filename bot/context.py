@@ -43,7 +43,8 @@ def init_app(app: Flask) -> None:
 
 
 def get_db(app: Flask | None = None) -> Database:
-    return (app or current_app).extensions[EXTENSION]
+    db: Database = (app or current_app).extensions[EXTENSION]  # set by init_app
+    return db
 
 
 def now() -> datetime:
@@ -53,4 +54,5 @@ def now() -> datetime:
 
 def clock() -> Callable[[], datetime]:
     """The app's clock function, for code that runs outside a request or command."""
-    return current_app.config.get("CLOCK", utcnow)
+    clock_: Callable[[], datetime] = current_app.config.get("CLOCK", utcnow)  # tests fix it
+    return clock_

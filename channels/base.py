@@ -38,6 +38,22 @@ OnMessage = Callable[[InboundMessage], object]
 OnReport = Callable[[DeliveryReport], object]
 
 
+def text_setting(config: Config, key: str) -> str | None:
+    """A text setting (a token, a URL); None when unset. TypeError for anything but text."""
+    value = config.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"{key} must be text, not {type(value).__name__}")
+
+
+def number_setting(config: Config, key: str, default: float) -> float:
+    """A number setting (a rate), from a number or its text; `default` when unset."""
+    value = config.get(key, default)
+    if isinstance(value, int | float | str):
+        return float(value)
+    raise TypeError(f"{key} must be a number, not {type(value).__name__}")
+
+
 def _as_is(user_id: str) -> str | None:
     return user_id
 

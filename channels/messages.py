@@ -1,5 +1,6 @@
 """The message types every adapter speaks; free of Flask, Twilio and Telegram types."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,14 +25,14 @@ class Choice:
     request_contact: bool = False
 
 
-def choices_to_json(choices) -> list[dict] | None:
+def choices_to_json(choices: Iterable[Choice]) -> list[dict[str, Any]] | None:
     """Choices as stored with an outbox row; `choices_from_json` reads them back."""
     return [
         {"label": c.label, "payload": c.payload, "request_contact": c.request_contact} for c in choices
     ] or None
 
 
-def choices_from_json(data: list[dict] | None) -> tuple[Choice, ...]:
+def choices_from_json(data: list[dict[str, Any]] | None) -> tuple[Choice, ...]:
     return tuple(Choice(c["label"], c["payload"], c.get("request_contact", False)) for c in data or ())
 
 
@@ -62,7 +63,7 @@ class InboundMessage:
     language: str | None = None  # the sender's app language, where the channel says (Telegram)
 
 
-def message_to_json(message: InboundMessage) -> dict:
+def message_to_json(message: InboundMessage) -> dict[str, Any]:
     """`message` as JSON-safe data (spooled to disk, or kept for a worker to answer)."""
     contact = message.contact
     return {
@@ -78,7 +79,7 @@ def message_to_json(message: InboundMessage) -> dict:
     }
 
 
-def message_from_json(data: dict) -> InboundMessage:
+def message_from_json(data: dict[str, Any]) -> InboundMessage:
     contact = data.get("contact")
     return InboundMessage(
         address=Address(**data["address"]),

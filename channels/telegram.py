@@ -17,22 +17,33 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Blueprint, abort, jsonify, request
 
-from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
+from channels.base import (
+    ChannelSpec,
+    CommunityBy,
+    Config,
+    OnMessage,
+    OnReport,
+    number_setting,
+    text_setting,
+)
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, InboundMessage, OutboundMessage, SharedContact
 from channels.pacing import Pacer
 
 if TYPE_CHECKING:
-    from telegram import Bot
+    from flask import Response
+    from telegram import Bot, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, User
     from telegram.error import RetryAfter
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 # Opt in to python-telegram-bot's coming behaviour (time periods as timedelta); without it,
@@ -56,7 +67,7 @@ class TelegramSettings:
     timeout: float = 20.0
 
 
-def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
+def parse_update(data: dict[str, Any]) -> tuple[InboundMessage | None, str | None]:
     """An update as (message for the engine, callback query id to answer); None for updates we ignore."""
     from telegram import Update
 
@@ -96,7 +107,7 @@ def parse_update(data: dict) -> tuple[InboundMessage | None, str | None]:
     ), None
 
 
-def _language(user) -> str | None:
+def _language(user: User | None) -> str | None:
     """The language the resident's Telegram app is set to ("cy", "pl"), without the region."""
     code = getattr(user, "language_code", None)
     return code.split("-")[0].lower() if code else None
@@ -111,10 +122,10 @@ def webhook_blueprint(
     bp = Blueprint("telegram", __name__, url_prefix="/webhooks/telegram")
 
     @bp.post("")
-    def webhook():
+    def webhook() -> Response:
         if (request.content_length or 0) > MAX_BODY:
             abort(413)
-        expected = config().get("TELEGRAM_WEBHOOK_SECRET")
+        expected = text_setting(config(), "TELEGRAM_WEBHOOK_SECRET")
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             logger.warning("Telegram webhook refused: bad or missing secret token")
@@ -158,7 +169,7 @@ class TelegramClient:
         self._bot: Bot | None = None
         self._lock = threading.Lock()
 
-    def _run(self, coroutine, timeout: float | None = None):
+    def _run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(
             timeout or self.settings.timeout * 3
         )
@@ -176,8 +187,9 @@ class TelegramClient:
                 self._bot = self._run(start())
             return self._bot
 
-    def call(self, method: str, **kwargs):
-        """Call a Bot method by name, mapping failures to our typed errors."""
+    def call(self, method: str, **kwargs: Any) -> Any:
+        """Call a Bot method by name, mapping failures to our typed errors. What it returns
+        depends on the method named: Any is the honest type."""
         with _typed_errors():
             bot = self._ready_bot()
             return self._run(getattr(bot, method)(**kwargs))
@@ -188,7 +200,7 @@ class TelegramClient:
             self._ready_bot()  # getMe first, so pacing times the sends themselves
         self.chat_pacer.wait(chat_id)
         self.pacer.wait("all")
-        sent = self.call(
+        sent: Message = self.call(
             "send_message", chat_id=int(chat_id), text=message.text, reply_markup=_keyboard(message)
         )
         return str(sent.message_id)
@@ -237,7 +249,7 @@ def _typed_errors() -> Iterator[None]:
         raise SendError("telegram", exc.message) from None
 
 
-def _keyboard(message: OutboundMessage):
+def _keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
     if not message.choices:
         return None
     if len(message.choices) > MAX_BUTTONS:  # the text stands alone: better it than nothing
@@ -270,11 +282,14 @@ def _seconds(exc: RetryAfter) -> float:
 
 def settings(config: Config) -> TelegramSettings:
     """The bot's settings from configuration (the token must be set)."""
+    token = text_setting(config, "TELEGRAM_BOT_TOKEN")
+    if not token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     return TelegramSettings(
-        token=config["TELEGRAM_BOT_TOKEN"],
-        api_url=config.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
-        messages_per_second=float(config.get("TELEGRAM_MESSAGES_PER_SECOND", 30.0)),
-        chat_messages_per_second=float(config.get("TELEGRAM_CHAT_MESSAGES_PER_SECOND", 1.0)),
+        token=token,
+        api_url=text_setting(config, "TELEGRAM_API_URL") or DEFAULT_API_URL,
+        messages_per_second=number_setting(config, "TELEGRAM_MESSAGES_PER_SECOND", 30.0),
+        chat_messages_per_second=number_setting(config, "TELEGRAM_CHAT_MESSAGES_PER_SECOND", 1.0),
     )
 
 

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, abort, request
 
-from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
+from channels.base import (
+    ChannelSpec,
+    CommunityBy,
+    Config,
+    OnMessage,
+    OnReport,
+    number_setting,
+    text_setting,
+)
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, DeliveryReport, InboundMessage, OutboundMessage
 from channels.pacing import Pacer
@@ -64,13 +72,13 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage, on_re
     bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 
     @bp.before_request
-    def verify():
+    def verify() -> None:
         if (request.content_length or 0) > MAX_BODY:
             abort(413)
-        _verify(config().get("TWILIO_AUTH_TOKEN"), config().get("PUBLIC_URL"))
+        _verify(text_setting(config(), "TWILIO_AUTH_TOKEN"), text_setting(config(), "PUBLIC_URL"))
 
     @bp.post("/sms")
-    def sms():
+    def sms() -> Response:
         form = request.form
         if not form.get("MessageSid") or not form.get("From") or not form.get("To"):
             abort(400)
@@ -87,7 +95,7 @@ def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage, on_re
         return Response(_empty_twiml(), mimetype="text/xml")
 
     @bp.post("/status")
-    def status():
+    def status() -> Response:
         form = request.form
         if not form.get("MessageSid") or not form.get("MessageStatus"):
             abort(400)
@@ -159,7 +167,8 @@ class TwilioSMSChannel:
             message.segments or count_segments(message.text).segments,
         )
         try:
-            return self.client.messages.create(**fields).sid
+            sid: str = self.client.messages.create(**fields).sid
+            return sid
         except TwilioRestException as exc:
             raise _error(exc) from None
         except requests.RequestException as exc:
@@ -178,16 +187,20 @@ def _error(exc: TwilioRestException) -> SendError:
 
 def sender(config: Config) -> TwilioSMSChannel | None:
     """The SMS sender, when an Account SID and Auth Token are configured."""
-    if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
+    account_sid, auth_token = (
+        text_setting(config, "TWILIO_ACCOUNT_SID"),
+        text_setting(config, "TWILIO_AUTH_TOKEN"),
+    )
+    if not (account_sid and auth_token):
         return None
     return TwilioSMSChannel(
         TwilioSettings(
-            account_sid=config["TWILIO_ACCOUNT_SID"],
-            auth_token=config["TWILIO_AUTH_TOKEN"],
-            messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID"),
-            api_url=config.get("TWILIO_API_URL") or DEFAULT_API_URL,
-            public_url=config.get("PUBLIC_URL"),
-            segments_per_second=float(config.get("SMS_SEGMENTS_PER_SECOND", 10.0)),
+            account_sid=account_sid,
+            auth_token=auth_token,
+            messaging_service_sid=text_setting(config, "TWILIO_MESSAGING_SERVICE_SID"),
+            api_url=text_setting(config, "TWILIO_API_URL") or DEFAULT_API_URL,
+            public_url=text_setting(config, "PUBLIC_URL"),
+            segments_per_second=number_setting(config, "SMS_SEGMENTS_PER_SECOND", 10.0),
         )
     )
 

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models of Common Purse. Imports nothing else of ours."""
 
 from models.audit import AuditEntry
-from models.base import Base, utcnow
+from models.base import Base, rowcount, table_of, utcnow
 from models.community import VERIFICATION_RULES, Community
 from models.digest import Digest, SchedulerLease
 from models.idea import IDEA_STATUSES, Idea
@@ -52,5 +52,7 @@ __all__ = [
     "Spending",
     "TelegramChat",
     "VERIFICATION_RULES",
+    "rowcount",
+    "table_of",
     "utcnow",
 ]

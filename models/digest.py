@@ -1,6 +1,7 @@
 """The council's weekly digest, once per community and ISO week, and the scheduler's lease."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,7 +16,7 @@ class Digest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     iso_week: Mapped[str] = mapped_column(String(8))  # "2026-W48"
-    figures: Mapped[dict] = mapped_column(JSON)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(Text)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,14 +1,17 @@
 """Engines that behave well on both SQLite and PostgreSQL, and keep personal data out of logs."""
 
 import logging
+import sqlite3
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
 
 
-def make_engine(url: str, **kwargs) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and IMMEDIATE writes.
 
     Statement parameters (phone numbers, message texts) never appear in logged statements or
@@ -25,7 +28,7 @@ def make_engine(url: str, **kwargs) -> Engine:
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
+def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     # Let us issue BEGIN ourselves (pysqlite would defer it until the first write).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -35,13 +38,13 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _sqlite_on_begin(connection) -> None:
+def _sqlite_on_begin(connection: Connection) -> None:
     # A transaction that reads then writes can otherwise fail with "database is locked"
     # instead of waiting: take the write lock up front.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _without_detail(context) -> None:
+def _without_detail(context: ExceptionContext) -> None:
     """Keep only PostgreSQL's primary message in a database error, which is what gets logged.
 
     Its DETAIL repeats the values at fault ("Key (sms_number)=(+447700900123) already

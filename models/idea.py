@@ -24,7 +24,7 @@ class Idea(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(Text)
     cost_pence: Mapped[int | None] = mapped_column(PENCE)
-    status: Mapped[str] = mapped_column(String(20), default="submitted")
+    status: Mapped[str] = mapped_column(String(20), default=IdeaStatus.SUBMITTED)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,6 +1,7 @@
 """Messages in and out: the inbound log and the transactional outbox."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,7 +35,7 @@ class InboundLog(Base):
     sender: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(String(200))
-    raw: Mapped[dict | None] = mapped_column(JSON)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -53,7 +54,7 @@ class PendingAnswer(Base):
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     sender: Mapped[str] = mapped_column(String(64))
-    message: Mapped[dict] = mapped_column(JSON)
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -80,12 +81,12 @@ class OutboxMessage(Base):
     address: Mapped[str | None] = mapped_column(String(64))
     sender: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str | None] = mapped_column(Text)
-    choices: Mapped[list | None] = mapped_column(JSON)
+    choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     segments: Mapped[int] = mapped_column(default=1)
     # Broadcasts set broadcast-id:resident-id so running one twice sends nothing twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     erase_after_send: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     provider_id: Mapped[str | None] = mapped_column(String(100), index=True)

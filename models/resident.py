@@ -1,6 +1,7 @@
 """Residents, the channel identities they write from, and their conversation state."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,7 +23,7 @@ class Resident(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=ResidentStatus.PENDING)
     opted_out: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None]
     consent_at: Mapped[datetime | None]
@@ -66,5 +67,5 @@ class Conversation(Base):
 
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
     step: Mapped[str | None] = mapped_column(String(40))
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

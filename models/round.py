@@ -1,10 +1,12 @@
 """Poll rounds: options residents vote on, their ballots, and the outcome."""
 
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Connection,
     ForeignKey,
     Index,
     String,
@@ -25,14 +27,21 @@ ROUND_RULES = ("greedy", "equal-shares")
 ROUND_STATUSES = tuple(s.value for s in RoundStatus)
 
 
-def _next_number(context) -> int:
+class _InsertContext(Protocol):
+    """What a column default gets from SQLAlchemy (its DefaultExecutionContext), as far as we use it."""
+
+    connection: Connection
+
+    def get_current_parameters(self) -> dict[str, Any]: ...
+
+
+def _next_number(context: _InsertContext) -> int:
     """The next number in the new round's community, counted when the row is inserted, so
     every way of making a round (scheduling one, importing one) numbers it the same way."""
     community_id = context.get_current_parameters()["community_id"]
-    rounds = Round.__table__
-    return context.connection.scalar(
-        select(func.coalesce(func.max(rounds.c.number), 0) + 1).where(rounds.c.community_id == community_id)
-    )
+    return context.connection.execute(
+        select(func.coalesce(func.max(Round.number), 0) + 1).where(Round.community_id == community_id)
+    ).scalar_one()
 
 
 class Round(Base):
@@ -54,7 +63,7 @@ class Round(Base):
     rule: Mapped[str] = mapped_column(String(20), default="greedy")
     max_choices: Mapped[int | None]  # approval rounds: at most k options; None = no limit
     budget_pence: Mapped[int] = mapped_column(PENCE)  # the money this round allocates
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    status: Mapped[str] = mapped_column(String(20), default=RoundStatus.SCHEDULED)
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     remind_at: Mapped[datetime | None]
@@ -63,7 +72,7 @@ class Round(Base):
     closed_at: Mapped[datetime | None]
     # {"rule", "tie_breaking", "winners": [numbers], "tallies": {number: votes},
     #  "allocated_pence", "ballots", "computed_at"}
-    outcome: Mapped[dict | None] = mapped_column(JSON)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # True for a round read from a pabulib file: counted and shown, but never sent or funded.
     imported: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

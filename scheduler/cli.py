@@ -29,12 +29,14 @@ logger = logging.getLogger(__name__)
 @with_appcontext
 def scheduler_command(wait: bool) -> None:
     """Run the scheduler: rounds open, remind and close on time; digests; retention."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, typed as Flask
     db = get_db()
     db.upgrade()
     holder = lease.new_holder()
     while lease.acquire(db, holder, utcnow()) is None:
         other = lease.current(db)
+        if other is None:
+            continue  # the other scheduler stopped meanwhile: take the lease now
         if not wait:
             raise click.ClickException(
                 f"another scheduler ({other.holder}) is running against this database, its lease "
@@ -59,7 +61,7 @@ def scheduler_command(wait: bool) -> None:
 @with_appcontext
 def serve(demo: bool, host: str, port: int) -> None:
     """Run the web app, a dispatcher and the scheduler in one process (SQLite-friendly)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # as in scheduler_command
     db = get_db()
     db.upgrade()
     if demo:

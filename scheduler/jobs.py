@@ -5,7 +5,10 @@ round since rescheduled does the right thing.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from bot.context import get_db
 from bot.domain import audit, round_times
@@ -13,6 +16,7 @@ from bot.messaging import digest
 from bot.messaging.mailer import mail_settings
 from bot.messaging.retention import erase_old_messages
 from models import Round, utcnow
+from models.states import RoundStatus
 from scheduler import lease, runtime
 from scheduler.service import apply_jobs, wanted_jobs
 
@@ -21,11 +25,12 @@ logger = logging.getLogger(__name__)
 CLOSE_AGAIN = timedelta(seconds=10)
 
 
-def _now():
-    return runtime.app().config.get("CLOCK", utcnow)()
+def _now() -> datetime:
+    clock: Callable[[], datetime] = runtime.app().config.get("CLOCK", utcnow)  # tests fix it
+    return clock()
 
 
-def _round_step(round_id: int, step) -> None:
+def _round_step(round_id: int, step: Callable[[Session, Round, datetime], bool]) -> None:
     app = runtime.app()
     with audit.acting_as("scheduler"), app.app_context(), get_db(app).transaction() as session:
         round_ = session.get(Round, round_id)
@@ -58,7 +63,7 @@ def _still_open_after_close(round_id: int) -> bool:
     app = runtime.app()
     with app.app_context(), get_db(app).transaction() as session:
         round_ = session.get(Round, round_id)
-        return round_ is not None and round_.status == "open" and round_.closes_at <= _now()
+        return round_ is not None and round_.status == RoundStatus.OPEN and round_.closes_at <= _now()
 
 
 def weekly_digest(community_id: int) -> None:

@@ -1,9 +1,11 @@
 """What the job functions need at run time: the app, and the running scheduler."""
 
+from typing import Any
+
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-_state: dict = {}
+_state: dict[str, Any] = {}  # app, scheduler and holder, as bind() set them
 
 
 def bind(app: Flask, scheduler: BaseScheduler, holder: str) -> None:
@@ -11,7 +13,8 @@ def bind(app: Flask, scheduler: BaseScheduler, holder: str) -> None:
 
 
 def app() -> Flask:
-    return _state["app"]
+    bound: Flask = _state["app"]
+    return bound
 
 
 def scheduler() -> BaseScheduler:
@@ -19,4 +22,5 @@ def scheduler() -> BaseScheduler:
 
 
 def holder() -> str:
-    return _state["holder"]
+    bound: str = _state["holder"]
+    return bound

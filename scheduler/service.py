@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import get_db
 from models import Community, Round
+from models.states import RoundStatus
 from scheduler import runtime
 
 logger = logging.getLogger(__name__)
@@ -27,22 +28,24 @@ CATCH_UP_EVERY = timedelta(minutes=5)
 JOB_TABLE = "apscheduler_jobs"
 
 
-class _StopMeansStop(BaseScheduler):
+class _StopMeansStop(BaseScheduler):  # type: ignore[misc]  # APScheduler ships no types: Any to mypy
     """A stopped scheduler runs nothing. APScheduler 3.11's loop, woken by shutdown(), processes
     the jobs due by the real clock once more (a paused one included): a late job would run
     during shutdown, on executors already shut down."""
 
-    def _process_jobs(self):  # type: ignore[no-untyped-def]
+    def _process_jobs(self) -> float | None:
+        """Seconds to wait before looking again (None: until woken), as APScheduler's own returns."""
         if self.state == STATE_STOPPED:
             return None
-        return super()._process_jobs()
+        wait: float | None = super()._process_jobs()
+        return wait
 
 
-class _Blocking(_StopMeansStop, BlockingScheduler):
+class _Blocking(_StopMeansStop, BlockingScheduler):  # type: ignore[misc]  # APScheduler is untyped (Any)
     pass
 
 
-class _Background(_StopMeansStop, BackgroundScheduler):
+class _Background(_StopMeansStop, BackgroundScheduler):  # type: ignore[misc]  # as _Blocking
     pass
 
 
@@ -82,16 +85,18 @@ class JobSpec:
     id: str
     func: str
     trigger: object  # a datetime (run once) or a CronTrigger
-    args: tuple
+    args: tuple[int, ...]  # plain ids
 
 
 def wanted_jobs(session: Session, now: datetime) -> list[JobSpec]:
     """Timed jobs for every live round's coming times and every digest community."""
     wanted = []
     for round_ in session.scalars(
-        select(Round).where(Round.status.in_(("scheduled", "open")), Round.imported.is_(False))
+        select(Round).where(
+            Round.status.in_((RoundStatus.SCHEDULED, RoundStatus.OPEN)), Round.imported.is_(False)
+        )
     ):
-        times = [("open", round_.opens_at)] if round_.status == "scheduled" else []
+        times = [("open", round_.opens_at)] if round_.status == RoundStatus.SCHEDULED else []
         if round_.remind_at is not None and round_.reminded_at is None:
             times.append(("remind", round_.remind_at))
         times.append(("close", round_.closes_at))

@@ -9,12 +9,22 @@ from bot.domain.residents import mark_unreachable
 from channels.messages import Address, DeliveryReport
 from channels.registry import spec
 from models import OutboxMessage
+from models.states import OutboxStatus
 
 logger = logging.getLogger(__name__)
 
 # A report never moves a row backwards (a late "sent" after "delivered").
-RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3, "cancelled": 3}
-KNOWN = {"sent", "delivered", "undelivered", "failed"}
+RANK: dict[str, int] = {  # keyed by OutboxStatus members, read with the text rows and reports hold
+    OutboxStatus.QUEUED: 0,
+    OutboxStatus.SENDING: 1,
+    OutboxStatus.SENT: 2,
+    OutboxStatus.DELIVERED: 3,
+    OutboxStatus.UNDELIVERED: 3,
+    OutboxStatus.FAILED: 3,
+    OutboxStatus.CANCELLED: 3,
+}
+# What a report may say; the provider's text is looked up as is (a StrEnum member equals its text).
+KNOWN = {OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.UNDELIVERED, OutboxStatus.FAILED}
 
 
 def record_report(session: Session, report: DeliveryReport) -> bool:
@@ -29,7 +39,7 @@ def record_report(session: Session, report: DeliveryReport) -> bool:
         return False
     if report.status not in KNOWN or RANK[report.status] < RANK.get(row.status, 0):
         return True
-    row.status = report.status
+    row.status = OutboxStatus(report.status)
     if report.error_code:
         row.error_code = report.error_code
     # What a provider's error code means is its adapter's business.

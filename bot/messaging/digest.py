@@ -4,15 +4,16 @@ import logging
 import smtplib
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.context import Database
 from bot.domain.digest import Week, digest_due, figures, last_completed
 from bot.errors import InvalidInput
 from bot.messaging.mailer import MailNotConfigured, MailSettings, send_email
 from bot.text.digest import email, text
-from models import Community, Digest
+from models import Community, Digest, rowcount
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def send_week(db: Database, community_id: int, week: Week, now: datetime, mail: 
             f"{week.end:%Y-%m-%d} (preview shows it so far)"
         )
     with db.transaction() as session:
-        community = session.get(Community, community_id)
+        community = session.get_one(Community, community_id)
         if not community.digest_recipients:
             return "no_recipients"
         row = _row(session, community, week)
@@ -44,16 +45,18 @@ def send_week(db: Database, community_id: int, week: Week, now: datetime, mail: 
                         created_at=now,
                     )
                     session.add(row)
-            except IntegrityError:
-                row = _row(session, community, week)
+            except IntegrityError:  # written meanwhile by another sender: theirs is there
+                row = session.scalars(_of_week(community, week)).one()
         if row.sent_at is not None:
             return "already_sent"
         # Claim it: of two senders at once, only one gets past this.
-        claimed = session.execute(
-            update(Digest)
-            .where(Digest.id == row.id, Digest.sent_at.is_(None))
-            .values(sent_at=now, error=None)
-        ).rowcount
+        claimed = rowcount(
+            session.execute(
+                update(Digest)
+                .where(Digest.id == row.id, Digest.sent_at.is_(None))
+                .values(sent_at=now, error=None)
+            )
+        )
         if not claimed:
             return "already_sent"
         row_id, figures_, recipients = row.id, row.figures, row.recipients
@@ -72,7 +75,7 @@ def send_week(db: Database, community_id: int, week: Week, now: datetime, mail: 
     return "sent"
 
 
-def due(session, now: datetime) -> list[tuple[int, Week]]:
+def due(session: Session, now: datetime) -> list[tuple[int, Week]]:
     """Communities whose last completed week's digest is due and not yet sent."""
     found = []
     for community in session.scalars(select(Community).order_by(Community.id)):
@@ -89,10 +92,12 @@ def due(session, now: datetime) -> list[tuple[int, Week]]:
     return found
 
 
-def _row(session, community: Community, week: Week) -> Digest | None:
-    return session.scalar(
-        select(Digest).where(Digest.community_id == community.id, Digest.iso_week == week.iso)
-    )
+def _row(session: Session, community: Community, week: Week) -> Digest | None:
+    return session.scalar(_of_week(community, week))
+
+
+def _of_week(community: Community, week: Week) -> Select[Digest]:
+    return select(Digest).where(Digest.community_id == community.id, Digest.iso_week == week.iso)
 
 
 def _reason(exc: Exception) -> str:

@@ -20,11 +20,19 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, TypeVar, TypeVarTuple
 
 from sqlalchemy import (
     ARRAY,
+    Column,
+    ColumnClause,
+    ColumnElement,
+    CompoundSelect,
     Connection,
     Integer,
+    Row,
+    ScalarSelect,
+    Select,
     any_,
     bindparam,
     case,
@@ -34,6 +42,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.context import Database
 from bot.domain.residents import mark_unreachable
@@ -42,22 +51,26 @@ from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, OutboundMessage, choices_from_json
 from channels.phone import mask
 from channels.registry import CHANNELS
-from models import Identity, OutboxMessage, Resident
+from models import Identity, OutboxMessage, Resident, table_of
+from models.states import OutboxStatus, ResidentStatus
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 Claim = tuple[int, datetime]  # an outbox id and the time we claimed (or renewed) it
 Ready = tuple[int, OutboundMessage]  # an outbox id, checked and renewed, and what to send
-_OUTBOX = OutboxMessage.__table__
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+_OUTBOX = table_of(OutboxMessage)
 _ERASE = _OUTBOX.c.erase_after_send
 _MARK_SENT = (
     _OUTBOX.update()
     .where(
-        _OUTBOX.c.id == bindparam("row_id"), (_OUTBOX.c.status == "sending") | (_OUTBOX.c.status == "queued")
+        _OUTBOX.c.id == bindparam("row_id"),
+        (_OUTBOX.c.status == OutboxStatus.SENDING) | (_OUTBOX.c.status == OutboxStatus.QUEUED),
     )
     .values(
-        status="sent",
+        status=OutboxStatus.SENT,
         provider_id=bindparam("provider_id"),
         sent_at=bindparam("at"),
         error_code=None,
@@ -70,8 +83,8 @@ _MARK_SENT = (
 # A row withdrawn at its check: the attempt the check counted is given back.
 _CANCEL = (
     _OUTBOX.update()
-    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == "sending")
-    .values(status="cancelled", error_code=bindparam("reason"), attempts=_OUTBOX.c.attempts - 1)
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == OutboxStatus.SENDING)
+    .values(status=OutboxStatus.CANCELLED, error_code=bindparam("reason"), attempts=_OUTBOX.c.attempts - 1)
 )
 
 
@@ -128,7 +141,7 @@ class Dispatcher:
         return min(self.batch, max(1, int(sent * self.window / elapsed)))
 
     def run_forever(
-        self, stop: threading.Event, interval: float, before_pass: Callable[[], object] | None = None
+        self, stop: threading.Event, interval: float, before_pass: Callable[[], int] | None = None
     ) -> None:
         """Poll until `stop` is set; errors are logged, never fatal. `before_pass` runs first
         on every pass (inbound work: the spool's replay, answers left to a worker) and says how
@@ -220,7 +233,7 @@ class Dispatcher:
         if not claims:
             return []
         now = self.clock()
-        rows = []
+        rows: list[Row[*tuple[Any, ...]]] = []
         for claimed_at, ids in _by_claim(claims).items():
             rows += connection.execute(
                 _renewing(self.postgres), {"ids": ids, "was": claimed_at, "now": now}
@@ -293,31 +306,31 @@ class Dispatcher:
 
     def _retry(self, row_id: int, exc: TransientSendError) -> None:
         with self.db.transaction() as session:
-            row = session.get(OutboxMessage, row_id)
+            row = session.get_one(OutboxMessage, row_id)
             row.error_code, row.error_message = exc.code, exc.message
             if row.attempts >= self.max_attempts:
-                row.status = "failed"
+                row.status = OutboxStatus.FAILED
                 logger.warning("outbox %s failed after %s attempts: %s", row_id, row.attempts, exc.code)
                 return
             delay = exc.retry_after or self.base_backoff * 2 ** (row.attempts - 1)
-            row.status, row.next_attempt_at = "queued", self.clock() + timedelta(seconds=delay)
+            row.status, row.next_attempt_at = OutboxStatus.QUEUED, self.clock() + timedelta(seconds=delay)
             logger.info("outbox %s: %s, retrying in %.0fs", row_id, exc.code, delay)
 
     def _fail(self, row_id: int, exc: SendError, unreachable: str | None) -> None:
         with self.db.transaction() as session:
-            row = session.get(OutboxMessage, row_id)
-            row.status, row.error_code, row.error_message = "failed", exc.code, exc.message
+            row = session.get_one(OutboxMessage, row_id)
+            row.status, row.error_code, row.error_message = OutboxStatus.FAILED, exc.code, exc.message
             logger.warning("outbox %s to %s failed: %s", row_id, mask(row.address), exc.code)
             if unreachable and row.address and row.community_id:
                 mark_unreachable(session, row.community_id, Address(row.channel, row.address), unreachable)
 
 
-def _lock(query, locking: bool):
+def _lock(query: Select[*Ts], locking: bool) -> Select[*Ts]:
     """Rows another dispatcher is claiming are skipped, not waited for (PostgreSQL)."""
     return query.with_for_update(skip_locked=True) if locking else query
 
 
-def _among(column, name: str, postgres: bool):
+def _among(column: ColumnElement[int], name: str, postgres: bool) -> ColumnElement[bool]:
     """`column` is in the list bound as `name`: one array parameter on PostgreSQL (the same
     statement text whatever the count, so it is prepared once), an expanding IN elsewhere."""
     if postgres:
@@ -326,7 +339,9 @@ def _among(column, name: str, postgres: bool):
 
 
 @cache
-def _claimable(channels: tuple[str, ...], by_address: bool, batch: int, postgres: bool):
+def _claimable(
+    channels: tuple[str, ...], by_address: bool, batch: int, postgres: bool
+) -> CompoundSelect[bool, datetime, int]:
     """Up to `batch` lapsed claims and up to `batch` due rows of each channel (one index range
     each: status, channel, next_attempt_at), in one statement: (lapsed, next_attempt_at, id).
     Binds `now`, `lapse` and, if `by_address`, `to`."""
@@ -334,13 +349,17 @@ def _claimable(channels: tuple[str, ...], by_address: bool, batch: int, postgres
     to = (c.address == bindparam("to"),) if by_address else ()
     lapsed = (
         select(literal(True).label("lapsed"), c.next_attempt_at, c.id)
-        .where(c.status == "sending", c.channel.in_(channels), c.claimed_at < bindparam("lapse"), *to)
+        .where(
+            c.status == OutboxStatus.SENDING, c.channel.in_(channels), c.claimed_at < bindparam("lapse"), *to
+        )
         .order_by(c.id)
         .limit(batch)
     )
     due = [
         select(literal(False).label("lapsed"), c.next_attempt_at, c.id)
-        .where(c.status == "queued", c.channel == channel, c.next_attempt_at <= bindparam("now"), *to)
+        .where(
+            c.status == OutboxStatus.QUEUED, c.channel == channel, c.next_attempt_at <= bindparam("now"), *to
+        )
         .order_by(c.next_attempt_at, c.id)
         .limit(batch)
         for channel in channels
@@ -349,36 +368,36 @@ def _claimable(channels: tuple[str, ...], by_address: bool, batch: int, postgres
     return union_all(*(select(part) for part in parts))
 
 
-def _claim_order(row) -> tuple:
+def _claim_order(row: Row[bool, datetime, int]) -> tuple[int, int] | tuple[int, datetime, int]:
     """Lapsed claims first (by id), then due rows by when they became due."""
     return (0, row.id) if row.lapsed else (1, row.next_attempt_at, row.id)
 
 
 @cache
-def _claiming_update(postgres: bool):
+def _claiming_update(postgres: bool) -> ReturningUpdate[int]:
     """Claim the rows bound as `ids` that are still claimable at `now`; returns their ids."""
     c = _OUTBOX.c
-    claimable = ((c.status == "queued") & (c.next_attempt_at <= bindparam("now"))) | (
-        (c.status == "sending") & (c.claimed_at < bindparam("lapse"))
+    claimable = ((c.status == OutboxStatus.QUEUED) & (c.next_attempt_at <= bindparam("now"))) | (
+        (c.status == OutboxStatus.SENDING) & (c.claimed_at < bindparam("lapse"))
     )
     return (
         update(_OUTBOX)
         .where(_among(c.id, "ids", postgres), claimable)
-        .values(status="sending", claimed_at=bindparam("now"))
+        .values(status=OutboxStatus.SENDING, claimed_at=bindparam("now"))
         .returning(c.id)
     )
 
 
 @cache
-def _renewing(postgres: bool):
+def _renewing(postgres: bool) -> ReturningUpdate[*tuple[Any, ...]]:
     """Renew the claims on the rows bound as `ids` still claimed at `was`, to `now`, counting
     an attempt; returns each row with what says whether it may still go: its resident's
     status and opt-out, its address's reachability."""
     c = _OUTBOX.c
-    residents, identities = Resident.__table__, Identity.__table__
+    residents, identities = table_of(Resident), table_of(Identity)
     kind = case({name: s.identity_kind for name, s in CHANNELS.items()}, value=_outer(c.channel))
 
-    def of_resident(column):
+    def of_resident(column: Column[T]) -> ScalarSelect[T]:
         return select(column).where(residents.c.id == _outer(c.resident_id)).scalar_subquery()
 
     unreachable = (
@@ -392,7 +411,9 @@ def _renewing(postgres: bool):
     )
     return (
         update(_OUTBOX)
-        .where(_among(c.id, "ids", postgres), c.status == "sending", c.claimed_at == bindparam("was"))
+        .where(
+            _among(c.id, "ids", postgres), c.status == OutboxStatus.SENDING, c.claimed_at == bindparam("was")
+        )
         .values(claimed_at=bindparam("now"), attempts=c.attempts + 1)
         .returning(
             *c,
@@ -404,7 +425,7 @@ def _renewing(postgres: bool):
     )
 
 
-def _outer(column):
+def _outer(column: Column[T]) -> ColumnClause[T]:
     """The updated row's `column` inside a subquery of RETURNING, named with its table: for
     SQLite, SQLAlchemy names columns in RETURNING without their table, subqueries included,
     and a bare `community_id` there would be the subquery's own."""
@@ -419,10 +440,10 @@ def _by_claim(claims: list[Claim]) -> dict[datetime, list[int]]:
     return grouped
 
 
-def _withdrawn(row) -> str | None:
+def _withdrawn(row: Row[*tuple[Any, ...]]) -> str | None:
     """Why a row must not go any more: its resident stopped (after it was queued) or was
     erased, or its address is dead. Confirmations of a STOP or an erasure still go."""
-    if row.resident_status == "erased" and not row.erase_after_send:
+    if row.resident_status == ResidentStatus.ERASED and not row.erase_after_send:
         return "erased"
     if row.opted_out and row.opted_out_at is not None and row.created_at < row.opted_out_at:
         return "opted_out"
@@ -431,7 +452,7 @@ def _withdrawn(row) -> str | None:
     return None
 
 
-def _outbound(row) -> OutboundMessage:
+def _outbound(row: Row[*tuple[Any, ...]]) -> OutboundMessage:
     return OutboundMessage(
         Address(row.channel, row.address or ""),
         row.body or "",

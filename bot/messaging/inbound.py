@@ -6,9 +6,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    ScalarSelect,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,20 +41,37 @@ from channels.base import CommunityBy
 from channels.messages import Address, InboundMessage, message_to_json
 from channels.phone import mask
 from channels.registry import spec
-from models import Community, Identity, InboundLog, PendingAnswer, TelegramChat
+from models import Community, Identity, InboundLog, PendingAnswer, TelegramChat, table_of
+from models.states import ResidentStatus
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT = 2000  # longer than any concatenated SMS; anything beyond is noise
 ALWAYS_ANSWERED = {"stop", "start", "delete"}
+T = TypeVar("T")
+# The INSERT ... ON CONFLICT of each database we run on.
+_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
+
+
+class Outcome(StrEnum):
+    """What became of an inbound message."""
+
+    HANDLED = "handled"
+    QUEUED = "queued"  # stored for a worker to answer (INBOUND_ANSWER=worker)
+    DUPLICATE = "duplicate"  # a provider's repeat of a message stored before
+    UNKNOWN_RECIPIENT = "unknown_recipient"  # to a number (or slug) no community has
+    UNANSWERABLE = "unanswerable"  # from no address a resident could have
+    NEEDS_COMMUNITY = "needs_community"  # a Telegram chat with no community chosen yet: asked for a code
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """What became of an inbound message: "handled", "queued" (for a worker), "duplicate",
-    "unknown_recipient" or "unanswerable" (from no address a resident could have)."""
+    """What became of an inbound message, and how many replies it queued."""
 
-    outcome: str
+    outcome: Outcome
     replies: int = 0
 
 
@@ -57,7 +88,7 @@ class Stored:
     sender: str | None
     received_at: datetime
     resident_id: int | None = None
-    changes: dict = field(default_factory=dict)
+    changes: dict[str, object] = field(default_factory=dict)
 
 
 def receive(
@@ -79,7 +110,7 @@ def receive(
     )
 
 
-def retrying(turn: Callable[[], Receipt | None], what: str) -> Receipt | None:
+def retrying(turn: Callable[[], T], what: str) -> T:
     """Run `turn` (a whole transaction), again if it raced another turn for a number."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -112,7 +143,7 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
         if kept is None:
             if (
                 channel.community_by != CommunityBy.CHAT
-                and routing.by_recipient(connection, channel, message.recipient) is None
+                and routing.community_id_by_recipient(connection, channel, message.recipient) is None
             ):
                 return _unknown_recipient(message)
             return _duplicate(message)
@@ -123,13 +154,15 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
                     row, kept.id, kept.community_id, by_chat=channel.community_by == CommunityBy.CHAT
                 ),
             )
-    return Receipt("queued")
+    return Receipt(Outcome.QUEUED)
 
 
-_PENDING = insert(PendingAnswer.__table__)
+_PENDING = insert(table_of(PendingAnswer))
 
 
-def _pending_row(row: dict, inbound_id: int, community_id: int | None, by_chat: bool = False) -> dict:
+def _pending_row(
+    row: dict[str, object], inbound_id: int, community_id: int | None, by_chat: bool = False
+) -> dict[str, object]:
     """The pending answer's columns; by a chat, its statement looks the community up."""
     pending = dict(
         inbound_id=inbound_id,
@@ -144,7 +177,7 @@ def _pending_row(row: dict, inbound_id: int, community_id: int | None, by_chat: 
 
 
 @cache
-def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
+def _keeping(dialect: str, community_by: CommunityBy) -> tuple[Executable, Executable | None]:
     """The statement that keeps a message, built once, and the INSERT of its pending answer
     that must follow it (None when the first statement does both). A row comes back only when
     the message was new (and, to a number or slug, written to a community).
@@ -154,14 +187,14 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
     stored without a community and waits under the one its chat has chosen so far (a round
     waits for its votes; the turn may change it). On PostgreSQL a CTE inserts the pending
     answer in the same statement."""
-    table, pending = InboundLog.__table__, PendingAnswer.__table__
+    table, pending = table_of(InboundLog), table_of(PendingAnswer)
     names = ("channel", "provider_message_id", "sender", "body", "payload", "raw", "received_at")
     values = {name: bindparam(name, type_=table.c[name].type) for name in names}
-    insert_into = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
+    insert_into = _INSERTS[dialect](table)
     if community_by == CommunityBy.CHAT:
         store = insert_into.values(values)
     else:
-        recipient = bindparam("recipient", type_=Community.__table__.c.slug.type)
+        recipient = bindparam("recipient", type_=table_of(Community).c.slug.type)
         where = (
             Community.slug == recipient
             if community_by == CommunityBy.SLUG
@@ -170,18 +203,18 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple:
         store = insert_into.from_select(
             [*names, "community_id"], select(*values.values(), Community.id).where(where)
         )
-    store = store.on_conflict_do_nothing(
+    keeping = store.on_conflict_do_nothing(
         index_elements=[table.c.channel, table.c.provider_message_id]
     ).returning(table.c.id, table.c.community_id)
 
-    def chosen(chat_id):  # the community the chat has chosen so far (a Telegram chat id)
+    def chosen(chat_id: ColumnElement[Any]) -> ScalarSelect[int]:  # the chat's community so far
         return select(TelegramChat.community_id).where(TelegramChat.chat_id == chat_id).scalar_subquery()
 
     if dialect != "postgresql":
         if community_by != CommunityBy.CHAT:
-            return store, _PENDING
-        return store, _PENDING.values(community_id=chosen(bindparam("chat_id")))
-    stored = store.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
+            return keeping, _PENDING
+        return keeping, _PENDING.values(community_id=chosen(bindparam("chat_id")))
+    stored = keeping.returning(table.c.channel, table.c.sender, table.c.received_at).cte("stored")
     both = (
         insert(pending)
         .from_select(
@@ -221,6 +254,8 @@ def answer_stored(
     if spec(pending.channel).community_by == CommunityBy.CHAT:
         return _turn(session, message, log, None, now, per_minute)  # the chat's choice decides
     community = session.get(Community, pending.community_id)
+    if community is None:  # `keep` stores a message to a number or slug only with its community
+        raise LookupError(f"pending answer {pending.id} has no community")
     known = find_writer(session, community, message.address)
     return _turn(session, message, log, community, now, per_minute, known)
 
@@ -267,7 +302,7 @@ def _turn(
         )
         log.changes.update(body=None, raw=None)
         _write(session, log)
-        return Receipt("unanswerable")
+        return Receipt(Outcome.UNANSWERABLE)
     entry = False
     if community is None:
         route = routing.route(session, message, now)
@@ -279,19 +314,19 @@ def _turn(
         log.changes["community_id"] = community.id
     replies = _answer(session, community, message, log, now, entry, per_minute, known)
     _write(session, log)
-    return Receipt("handled", replies)
+    return Receipt(Outcome.HANDLED, replies)
 
 
 def _unknown_recipient(message: InboundMessage) -> Receipt:
     logger.warning(
         "inbound %s message to unknown recipient %s ignored", message.address.channel, mask(message.recipient)
     )
-    return Receipt("unknown_recipient")
+    return Receipt(Outcome.UNKNOWN_RECIPIENT)
 
 
 def _duplicate(message: InboundMessage) -> Receipt:
     logger.info("duplicate %s message %s ignored", message.address.channel, message.provider_message_id)
-    return Receipt("duplicate")
+    return Receipt(Outcome.DUPLICATE)
 
 
 def _ask_for_code(
@@ -302,7 +337,7 @@ def _ask_for_code(
     key = "telegram_unknown_code" if route.bad_code else "telegram_ask_code"
     log.changes.update(body=None, raw=None)  # not a resident of anything yet: keep nothing said
     enqueue(session, address=message.address, text=render(key, language), now=now)
-    return Receipt("needs_community", 1)
+    return Receipt(Outcome.NEEDS_COMMUNITY, 1)
 
 
 def _normalised(message: InboundMessage) -> InboundMessage:
@@ -316,7 +351,7 @@ def _normalised(message: InboundMessage) -> InboundMessage:
         message,
         address=Address(channel.name, user_id),
         recipient=recipient,
-        text=clean_text(message.text),
+        text=clean_text(message.text) or "",  # text in, text out: `or` only narrows the type
         payload=clean_text(message.payload),
         raw=clean_raw(message.raw),
     )
@@ -331,10 +366,9 @@ def _store(
 ) -> Stored | None:
     """Store the message in one statement; None if it was stored before (a provider's repeat),
     which the unique (channel, provider id) tells without a savepoint."""
-    table = InboundLog.__table__
+    table = table_of(InboundLog)
     row_id = session.scalar(
-        _dialect(session)
-        .insert(table)
+        _INSERTS[_dialect(session)](table)
         .values(
             community_id=community.id if community else None,
             resident_id=known.resident_id if known else None,
@@ -350,7 +384,7 @@ def _store(
     )
 
 
-def _columns(message: InboundMessage, received_at: datetime) -> dict:
+def _columns(message: InboundMessage, received_at: datetime) -> dict[str, object]:
     """The stored row's columns that come from the message itself."""
     return dict(
         channel=message.address.channel,
@@ -363,10 +397,10 @@ def _columns(message: InboundMessage, received_at: datetime) -> dict:
     )
 
 
-def _dialect(executor: Session | Connection):
-    """The insert (with ON CONFLICT) of the database behind a session or a connection."""
-    bind = executor if isinstance(executor, Connection) else executor.bind
-    return {"postgresql": postgresql, "sqlite": sqlite}[bind.dialect.name]
+def _dialect(executor: Session | Connection) -> str:
+    """The name of the database behind a session or a connection ("postgresql", "sqlite")."""
+    bind = executor if isinstance(executor, Connection) else executor.get_bind()
+    return bind.dialect.name
 
 
 def _write(session: Session, log: Stored) -> None:
@@ -375,8 +409,8 @@ def _write(session: Session, log: Stored) -> None:
         session.execute(_UPDATE_STORED, {"stored_id": log.id, **log.changes})
 
 
-_UPDATE_STORED = update(InboundLog.__table__).where(
-    InboundLog.__table__.c.id == bindparam("stored_id")
+_UPDATE_STORED = update(table_of(InboundLog)).where(
+    table_of(InboundLog).c.id == bindparam("stored_id")
 )  # SET: the columns given
 
 
@@ -387,7 +421,7 @@ def _flooding(session: Session, log: Stored, per_minute: int) -> bool:
 def _recent(session: Session, log: Stored) -> int:
     """Messages from this sender in the minute up to this one, this one included (by when
     they arrived, so messages replayed from the spool count as they were sent)."""
-    return session.scalar(
+    return session.execute(
         _RECENT,
         {
             "channel": log.channel,
@@ -395,7 +429,7 @@ def _recent(session: Session, log: Stored) -> int:
             "since": log.received_at - timedelta(minutes=1),
             "until": log.received_at,
         },
-    )
+    ).scalar_one()
 
 
 _RECENT = (
@@ -424,14 +458,14 @@ def _answer(
     if (
         message.language
         and resident.language is None
-        and resident.status == "pending"
+        and resident.status == ResidentStatus.PENDING
         and message.language in (community.languages or ())
     ):
         resident.language = message.language  # a newcomer starts in their app's language
     conversation = conversation_for(session, resident, now)
     text = (message.payload or message.text or "")[:MAX_TEXT]
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
-        text = "START" if resident.opted_out else "" if resident.status == "pending" else "HELP"
+        text = "START" if resident.opted_out else "" if resident.status == ResidentStatus.PENDING else "HELP"
     withdrawn = withdrawn_language(resident.language, community)  # its words still understood
     command = parse(text, (*(community.languages or ("en",)), *((withdrawn,) if withdrawn else ())))
     turn = Turn(
@@ -465,9 +499,9 @@ def _answer(
             sender=sender_for(community, message.address),
             erase_after_send=reply.final,
         )
-    if resident.status in ("pending", "erased"):
+    if resident.status in (ResidentStatus.PENDING, ResidentStatus.ERASED):
         # Nothing is kept about someone who has not consented, or who asked us to forget them.
         log.changes.update(body=None, raw=None)
-        if resident.status == "erased":
+        if resident.status == ResidentStatus.ERASED:
             log.changes["sender"] = None
     return len(replies)

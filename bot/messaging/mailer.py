@@ -39,6 +39,7 @@ def send_email(settings: MailSettings, message: EmailMessage) -> None:
     if not settings.host:
         raise MailNotConfigured("no SMTP server is configured: set COMMONPURSE_SMTP_HOST")
     context = ssl.create_default_context()
+    client: smtplib.SMTP  # SMTP_SSL is one
     if settings.security == "tls":
         client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
     else:

@@ -11,16 +11,16 @@ PostgreSQL lets several workers share the queue; SQLite takes one writer at a ti
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, inspect, select, update
+from sqlalchemy import Select, delete, exists, inspect, select, update
 from sqlalchemy.orm import aliased
 
 from bot.context import Database
 from bot.domain.erasure import forget_pending
 from bot.messaging import spool
-from bot.messaging.inbound import answer_stored, retrying
+from bot.messaging.inbound import Receipt, answer_stored, retrying
 from channels.messages import message_from_json
 from models import PendingAnswer
 
@@ -53,7 +53,7 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
     """Answer up to `most` messages that may go now in one transaction (one commit for the lot,
     the community and its round read once): how many, or None if a turn failed, when nothing of
     the group is kept and each is tried again alone (so one bad message fails only itself)."""
-    group: list[PendingAnswer] = []
+    group: Sequence[PendingAnswer] = ()
     try:
         with db.transaction() as session:
             group = session.scalars(_next(now).limit(most)).all()
@@ -94,7 +94,7 @@ def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
     """Answer the next message that may go now; False when there is none."""
     taken: list[int] = []
 
-    def turn():
+    def turn() -> Receipt | None:
         taken.clear()
         with db.transaction() as session:
             pending = session.scalar(_next(now))
@@ -127,7 +127,7 @@ def _reachable(db: Database) -> bool:
         return False
 
 
-def _next(now: datetime):
+def _next(now: datetime) -> Select[PendingAnswer]:
     """The oldest message due whose sender has no older one waiting, locked for this worker."""
     older = aliased(PendingAnswer)
     return (

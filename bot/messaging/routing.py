@@ -4,7 +4,7 @@ on a channel where one bot serves every community (Telegram), the chat's choice.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Connection, select
 from sqlalchemy.orm import Session
 
 from channels.base import ChannelSpec, CommunityBy
@@ -19,7 +19,16 @@ def by_recipient(session: Session, channel: ChannelSpec, recipient: str | None) 
     return session.scalar(select(Community).where(written_to(channel, recipient)))
 
 
-def written_to(channel: ChannelSpec, recipient: str):
+def community_id_by_recipient(
+    connection: Connection, channel: ChannelSpec, recipient: str | None
+) -> int | None:
+    """`by_recipient` in Core, on a connection: the id of the community written to."""
+    if recipient is None:
+        return None
+    return connection.scalar(select(Community.id).where(written_to(channel, recipient)))
+
+
+def written_to(channel: ChannelSpec, recipient: str) -> ColumnElement[bool]:
     """The condition a community meets when `recipient` is its number (its slug on the console)."""
     if channel.community_by == CommunityBy.SLUG:
         return Community.slug == recipient

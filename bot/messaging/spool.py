@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from channels.messages import InboundMessage, message_from_json, message_to_json
@@ -36,7 +37,7 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
-def write(folder: str | os.PathLike, message: InboundMessage) -> Path:
+def write(folder: str | os.PathLike[str], message: InboundMessage) -> Path:
     """Keep `message` durably in `folder`; returns the file. Names sort in arrival order."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ def write(folder: str | os.PathLike, message: InboundMessage) -> Path:
     return folder / name
 
 
-def waiting(folder: str | os.PathLike) -> bool:
+def waiting(folder: str | os.PathLike[str]) -> bool:
     """Whether any message waits in the spool (cheap: stops at the first)."""
     try:
         with os.scandir(folder) as entries:
@@ -61,7 +62,7 @@ def waiting(folder: str | os.PathLike) -> bool:
         return False
 
 
-def pending(folder: str | os.PathLike) -> list[Path]:
+def pending(folder: str | os.PathLike[str]) -> list[Path]:
     """Spooled files, oldest first (claims left by a process that died are taken back)."""
     try:
         paths = list(Path(folder).iterdir())
@@ -74,7 +75,7 @@ def pending(folder: str | os.PathLike) -> list[Path]:
 
 
 def replay(
-    folder: str | os.PathLike, receive: Callable[[InboundMessage], object], limit: int | None = None
+    folder: str | os.PathLike[str], receive: Callable[[InboundMessage], object], limit: int | None = None
 ) -> int:
     """Hand spooled messages to `receive` (at most `limit`), oldest first, deleting each once it
     is stored. Stops at the first outage (the database went away again) and leaves the rest
@@ -141,6 +142,6 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def folder_of(app) -> str:
+def folder_of(app: Flask) -> str:
     """The app's spool folder (COMMONPURSE_SPOOL_DIR, else instance/spool)."""
     return app.config.get("SPOOL_DIR") or os.path.join(app.instance_path, "spool")

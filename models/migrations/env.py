@@ -1,6 +1,7 @@
 """Alembic environment: always run with a connection handed in by models.migrate."""
 
 from alembic import context
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 from models import Base
 
@@ -13,7 +14,7 @@ if connection is None:
 EXTERNAL_TABLES = {"apscheduler_jobs"}
 
 
-def include_name(name, type_, parent_names) -> bool:
+def include_name(name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames) -> bool:
     return not (type_ == "table" and name in EXTERNAL_TABLES)
 
 

@@ -5,6 +5,7 @@ Revises: 0005
 Create Date: 2026-11-27 10:00:00.000000
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -113,7 +114,7 @@ def _sqlite() -> bool:
 
 
 @contextmanager
-def _spending_set_aside():
+def _spending_set_aside() -> Iterator[None]:
     """On SQLite, batch mode rebuilds `allocation` (copy, drop, rename); with foreign keys on,
     the drop is refused while spending points at it, so those links wait outside meanwhile."""
     if not _sqlite():

@@ -37,7 +37,7 @@ CHECKS = [
 ]
 
 
-def _condition(column: str, values: tuple, nullable: bool, row: str = "") -> str:
+def _condition(column: str, values: tuple[str, ...], nullable: bool, row: str = "") -> str:
     listed = ", ".join(f"'{v}'" for v in values)
     condition = f"{row}{column} IN ({listed})"
     return f"{row}{column} IS NULL OR {condition}" if nullable else condition
