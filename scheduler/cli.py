@@ -17,7 +17,6 @@ from bot.cli.run import stop_on_sigterm
 from bot.context import get_db, now
 from bot.domain.demo import seed_demo
 from bot.messaging.channels import dispatcher_for, inbound_work
-from models import utcnow
 from scheduler import lease
 from scheduler.service import prepare
 
@@ -33,7 +32,7 @@ def scheduler_command(wait: bool) -> None:
     db = get_db()
     db.upgrade()
     holder = lease.new_holder()
-    while lease.acquire(db, holder, utcnow()) is None:
+    while lease.acquire(db, holder, now()) is None:
         other = lease.current(db)
         if other is None:
             continue  # the other scheduler stopped meanwhile: take the lease now
@@ -80,7 +79,7 @@ def serve(demo: bool, host: str, port: int) -> None:
     worker.start()
     holder = lease.new_holder()
     scheduler = None
-    if lease.acquire(db, holder, utcnow()) is not None:
+    if lease.acquire(db, holder, now()) is not None:
         scheduler = prepare(app, holder, blocking=False)
         scheduler.start()
     else:

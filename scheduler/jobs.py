@@ -106,6 +106,6 @@ def retention() -> None:
 def renew_lease() -> None:
     """Keep the lease; if another scheduler has taken it, stop at once."""
     app = runtime.app()
-    if lease.acquire(get_db(app), runtime.holder(), utcnow()) is None:
+    if lease.acquire(get_db(app), runtime.holder(), _now()) is None:
         logger.error("scheduler lease lost to another scheduler: stopping")
         runtime.scheduler().shutdown(wait=False)

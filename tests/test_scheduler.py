@@ -140,18 +140,18 @@ def test_only_one_scheduler_holds_the_lease(db):
     assert lease.current(db).holder == "b"
 
 
-def test_a_second_scheduler_exits_with_a_clear_message(cp, db):
-    lease.acquire(db, "other-host:123:abc", datetime.now(UTC))
+def test_a_second_scheduler_exits_with_a_clear_message(cp, db, clock):
+    lease.acquire(db, "other-host:123:abc", clock())
     result = cp("scheduler")
     assert result.exit_code == 1
     assert "another scheduler (other-host:123:abc) is running" in result.output
     assert "--wait" in result.output
 
 
-def test_a_scheduler_that_lost_its_lease_stops(app, db):
+def test_a_scheduler_that_lost_its_lease_stops(app, db, clock):
     scheduler = build(app, blocking=False)
     runtime.bind(app, scheduler, "me")
-    lease.acquire(db, "someone-else", datetime.now(UTC))
+    lease.acquire(db, "someone-else", clock())
     scheduler.start(paused=True)
     jobs.renew_lease()
     assert not scheduler.running
@@ -175,6 +175,8 @@ def test_retention_erases_old_texts_and_keeps_counts(sched, db, clock, member, a
 
 @pytest.mark.slow
 def test_the_real_scheduler_fires_jobs_and_they_survive_a_restart(database_url):
+    """The one test on the real clock, by design: APScheduler fires jobs by it. Its times are
+    seconds from whatever now is, so it passes on any date (marked slow: it waits for them)."""
     app = create_app({"DATABASE_URL": database_url, "TESTING": True})  # the real clock
     db = get_db(app)
     try:
