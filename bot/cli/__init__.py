@@ -6,7 +6,7 @@ from importlib import metadata
 
 import click
 from flask.cli import FlaskGroup
-from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
 
 from bot.cli.output import inert
 from bot.domain import audit as audit_trail
@@ -101,7 +101,8 @@ def _check_argument(arg: str, ctx: click.Context) -> None:
 def _refuse_repeats(group: click.Group, ctx: click.Context, args: list[str]) -> None:
     """An option that takes one value, given twice: click would keep the last silently
     (`budget void --spend 9 --spend 10` voided 10 alone), so say so instead."""
-    command, words = group, list(args)
+    command: click.Command | None = group
+    words = list(args)
     while isinstance(command, click.Group) and words:  # down to the command the words name
         word = words[0]
         if word.startswith("-"):
@@ -174,12 +175,12 @@ def _fail(message: str, code: int):
     sys.exit(code)
 
 
-def _no_tables(exc: Exception) -> bool:
+def _no_tables(exc: DBAPIError) -> bool:
     """Whether the database was never migrated (SQLite's "no such table", PostgreSQL's 42P01)."""
     return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException | None) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 

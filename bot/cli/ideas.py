@@ -46,6 +46,7 @@ def shortlist(slug, number, cost) -> None:
     """Put an idea forward for a vote; its author is told."""
     with get_db().transaction() as session:
         idea = moderation.shortlist(session, by_slug(session, slug), number, cost, now())
+        assert idea.cost_pence is not None  # shortlist refuses an idea without a cost
         done = f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}."
     echo(done)  # once committed: a reader who left (`| head`) cannot undo it
 

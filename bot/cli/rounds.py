@@ -219,6 +219,7 @@ def recount(slug, number) -> None:
         round_ = rounds.get_round(session, by_slug(session, slug), number)
         same, again = rounds.recount(session, round_)
         published = round_.outcome
+        assert published is not None  # recount refuses a round without an outcome
         split = _split(session, round_)
     if same:
         echo(
@@ -278,10 +279,12 @@ def import_(slug, path, fmt, rule) -> None:
     text = _read(path)
     with get_db().transaction() as session:
         round_ = import_pb(session, by_slug(session, slug), text, now(), rule=rule)
+        outcome = round_.outcome
+        assert outcome is not None  # an imported round is counted as it is made
         echo(
             f"Imported round {round_.number}: {plural(len(round_.options), 'option')}, "
-            f"{plural(round_.outcome['ballots'], 'ballot')}; {round_.rule} funds "
-            f"{_numbers(round_.outcome['winners'])}."
+            f"{plural(outcome['ballots'], 'ballot')}; {round_.rule} funds "
+            f"{_numbers(outcome['winners'])}."
         )
 
 

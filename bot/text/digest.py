@@ -164,7 +164,7 @@ def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
     message.add_alternative(
         html_body(f, {name: cid[1:-1] for name, (cid, _) in drawn.items()}), subtype="html"
     )
-    html_part = message.get_payload()[1]
+    html_part = list(message.iter_parts())[1]
     for name, (cid, png) in drawn.items():
         html_part.add_related(
             png, maintype="image", subtype="png", cid=cid, filename=f"{name}.png", disposition="inline"
