@@ -71,7 +71,8 @@ def spoken_in(value: datetime, tz: str, language: str) -> str:
     when = local(value, tz)
     locale = _locale(language)
     date = format_skeleton("MMMEd", when, locale=locale)
-    return locale.datetime_formats["short"].format(format_time(when, "short", locale=locale), date)
+    pattern: str = locale.datetime_formats["short"]  # "{1}, {0}": date and time in the locale's order
+    return pattern.format(format_time(when, "short", locale=locale), date)
 
 
 def _locale(language: str) -> Locale:
