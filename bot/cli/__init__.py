@@ -2,7 +2,9 @@
 
 import os
 import sys
+from collections.abc import Sequence
 from importlib import metadata
+from typing import Any, NoReturn
 
 import click
 from flask.cli import FlaskGroup
@@ -27,7 +29,7 @@ class CommonPurseGroup(FlaskGroup):
     the `commonpurse.commands` entry point group, so `bot` never imports them.
     """
 
-    def __init__(self, **extra):
+    def __init__(self, **extra: Any) -> None:
         # No .env files either: an undocumented file in the working folder would quietly
         # switch the database.
         super().__init__(add_default_commands=False, add_version_option=False, load_dotenv=False, **extra)
@@ -40,7 +42,7 @@ class CommonPurseGroup(FlaskGroup):
             self.add_command(entry_point.load(), entry_point.name)
         self._loaded_plugin_commands = True
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
@@ -55,7 +57,14 @@ class CommonPurseGroup(FlaskGroup):
         _refuse_repeats(self, ctx, args)
         return super().parse_args(ctx, args)
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
         try:
             # What a command changes is recorded in the audit trail as whoever ran it.
             with audit_trail.acting_as(os.environ.get("COMMONPURSE_ORGANISER") or "cli"):
@@ -168,7 +177,7 @@ def _drop_what_is_left_for_stdout() -> None:
     os.close(devnull)
 
 
-def _fail(message: str, code: int):
+def _fail(message: str, code: int) -> NoReturn:
     """Print one line, which no text inside it can break up or turn into terminal commands."""
     line = inert(message.replace("\n", " "))
     click.echo(f"commonpurse: error: {line}", err=True)
