@@ -2,11 +2,13 @@
 
 import os
 import sys
+from collections.abc import Sequence
 from importlib import metadata
+from typing import Any, NoReturn
 
 import click
 from flask.cli import FlaskGroup
-from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
 
 from bot.cli.output import inert
 from bot.domain import audit as audit_trail
@@ -27,7 +29,7 @@ class CommonPurseGroup(FlaskGroup):
     the `commonpurse.commands` entry point group, so `bot` never imports them.
     """
 
-    def __init__(self, **extra):
+    def __init__(self, **extra: Any) -> None:
         # No .env files either: an undocumented file in the working folder would quietly
         # switch the database.
         super().__init__(add_default_commands=False, add_version_option=False, load_dotenv=False, **extra)
@@ -40,7 +42,7 @@ class CommonPurseGroup(FlaskGroup):
             self.add_command(entry_point.load(), entry_point.name)
         self._loaded_plugin_commands = True
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
@@ -55,7 +57,14 @@ class CommonPurseGroup(FlaskGroup):
         _refuse_repeats(self, ctx, args)
         return super().parse_args(ctx, args)
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
         try:
             # What a command changes is recorded in the audit trail as whoever ran it.
             with audit_trail.acting_as(os.environ.get("COMMONPURSE_ORGANISER") or "cli"):
@@ -101,7 +110,8 @@ def _check_argument(arg: str, ctx: click.Context) -> None:
 def _refuse_repeats(group: click.Group, ctx: click.Context, args: list[str]) -> None:
     """An option that takes one value, given twice: click would keep the last silently
     (`budget void --spend 9 --spend 10` voided 10 alone), so say so instead."""
-    command, words = group, list(args)
+    command: click.Command | None = group
+    words = list(args)
     while isinstance(command, click.Group) and words:  # down to the command the words name
         word = words[0]
         if word.startswith("-"):
@@ -167,19 +177,19 @@ def _drop_what_is_left_for_stdout() -> None:
     os.close(devnull)
 
 
-def _fail(message: str, code: int):
+def _fail(message: str, code: int) -> NoReturn:
     """Print one line, which no text inside it can break up or turn into terminal commands."""
     line = inert(message.replace("\n", " "))
     click.echo(f"commonpurse: error: {line}", err=True)
     sys.exit(code)
 
 
-def _no_tables(exc: Exception) -> bool:
+def _no_tables(exc: DBAPIError) -> bool:
     """Whether the database was never migrated (SQLite's "no such table", PostgreSQL's 42P01)."""
     return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException | None) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 

@@ -2,6 +2,9 @@
 
 Allocations and spending are numbered per community; a mistake is corrected, never edited."""
 
+from datetime import date
+from typing import Any
+
 import click
 from flask.cli import AppGroup
 
@@ -31,7 +34,7 @@ organiser_option = click.option(
 @click.option("--amount", required=True, type=MONEY, help="e.g. £20,000 or 20k.")
 @click.option("--title", required=True, help="The project the money is for.")
 @click.option("--idea", "idea_number", type=ID, help="The idea's # it funds.")
-def allocate(slug, amount, title, idea_number) -> None:
+def allocate(slug: str, amount: int, title: str, idea_number: int | None) -> None:
     """Commit money to a project."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -62,7 +65,14 @@ def allocate(slug, amount, title, idea_number) -> None:
     is_flag=True,
     help="Record it even beyond what is left of the allocation or the budget.",
 )
-def spend(slug, amount, description, allocation_number, spent_on, over_allocation) -> None:
+def spend(
+    slug: str,
+    amount: int,
+    description: str,
+    allocation_number: int | None,
+    spent_on: date | None,
+    over_allocation: bool,
+) -> None:
     """Record money paid out."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -96,7 +106,9 @@ def spend(slug, amount, description, allocation_number, spent_on, over_allocatio
 )
 @click.option("--reason", required=True, help='Why it is void, e.g. "typed twice".')
 @organiser_option
-def void(slug, spending_number, allocation_number, reason, organiser) -> None:
+def void(
+    slug: str, spending_number: int | None, allocation_number: int | None, reason: str, organiser: str | None
+) -> None:
     """Void a spending or an allocation with a correcting entry; the original stays on record."""
     if (spending_number is None) == (allocation_number is None):
         raise click.UsageError("give either --spend N or --allocation N")
@@ -108,6 +120,7 @@ def void(slug, spending_number, allocation_number, reason, organiser) -> None:
                 session, community, spending_number, reason=reason, organiser=organiser, now=now()
             )
         else:
+            assert allocation_number is not None  # exactly one of the two, checked above
             entry = f"Allocation {allocation_number}"
             correction = ledger.void_allocation(
                 session, community, allocation_number, reason=reason, organiser=organiser, now=now()
@@ -125,7 +138,7 @@ def void(slug, spending_number, allocation_number, reason, organiser) -> None:
 @click.option("--allocation", "allocation_number", required=True, type=ID, help="The allocation's number.")
 @click.option("--reason", help='e.g. "came in under budget".')
 @organiser_option
-def close(slug, allocation_number, reason, organiser) -> None:
+def close(slug: str, allocation_number: int, reason: str | None, organiser: str | None) -> None:
     """Close an allocation: it keeps what was spent; the rest goes back to still to decide."""
     with audit.acting_as(organiser or audit.current_actor()), get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -152,7 +165,7 @@ def close(slug, allocation_number, reason, organiser) -> None:
 @click.option(
     "--yes", is_flag=True, help="Send without asking, even if it costs more than two SMS segments each."
 )
-def update(slug, text, broadcast, yes) -> None:
+def update(slug: str, text: str, broadcast: bool, yes: bool) -> None:
     """Post a budget update (shown as the latest news by BUDGET).
 
     With --broadcast, first shows what each member gets and how many SMS segments it costs;
@@ -175,7 +188,7 @@ def update(slug, text, broadcast, yes) -> None:
 @budget_group.command("show")
 @community_option
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
-def show(slug, as_json) -> None:
+def show(slug: str, as_json: bool) -> None:
     """The budget: total, committed, spent, remaining; every entry and correction."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -184,7 +197,7 @@ def show(slug, as_json) -> None:
     emit_object(obj, as_json, _lines(name, obj))
 
 
-def _lines(name: str, obj: dict) -> list[str]:
+def _lines(name: str, obj: dict[str, Any]) -> list[str]:
     """`budget show` for people, from the same JSON scripts get."""
     money = format_pence
     lines = [

@@ -30,7 +30,9 @@ def chat(slug: str, phone: str) -> None:
     with db.transaction() as session:
         name = by_slug(session, slug).name
     stream = InertStream(sys.stdout)
-    dispatcher = Dispatcher(db, {console.NAME: console.ConsoleChannel(stream)}, clock())
+    # ConsoleChannel is annotated TextIO but only writes and flushes, which InertStream does.
+    channel = console.ConsoleChannel(stream)  # type: ignore[arg-type]
+    dispatcher = Dispatcher(db, {console.NAME: channel}, clock())
     address = Address(console.NAME, number)
     interactive = sys.stdin.isatty()
     if interactive:

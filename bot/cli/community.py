@@ -56,7 +56,17 @@ COLUMNS = [
     multiple=True,
     help="A language residents may choose (en, cy, pl); repeat for more, the default first. Default: en.",
 )
-def create(name, slug, budget, join_code, sms_number, verification, areas, timezone, languages) -> None:
+def create(
+    name: str,
+    slug: str,
+    budget: int,
+    join_code: str,
+    sms_number: str | None,
+    verification: str,
+    areas: tuple[str, ...],
+    timezone: str,
+    languages: tuple[str, ...],
+) -> None:
     """Create a community."""
     with get_db().transaction() as session:
         community = create_community(
@@ -96,7 +106,7 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 @click.option("--to", "recipients", multiple=True, help="An email address; repeat for more.")
 @click.option("--day", type=click.Choice(DAYS), help="The day it goes out (default monday).")
 @click.option("--time", "at", help="The local time it goes out, HH:MM (default 09:00).")
-def digest_settings(slug, recipients, day, at) -> None:
+def digest_settings(slug: str, recipients: tuple[str, ...], day: str | None, at: str | None) -> None:
     """Set who gets the weekly digest, and when."""
     with get_db().transaction() as session:
         community = set_digest(
@@ -116,7 +126,7 @@ def digest_settings(slug, recipients, day, at) -> None:
 @community_group.command("languages")
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("languages", nargs=-1, required=True)
-def languages_(slug, languages) -> None:
+def languages_(slug: str, languages: tuple[str, ...]) -> None:
     """Set the languages residents may choose, the default first: `en cy pl`.
 
     Residents who chose a language no longer offered read the new default."""

@@ -7,18 +7,19 @@ from flask.cli import AppGroup
 from bot.cli.output import echo
 from bot.context import get_db, now
 from bot.domain.communities import by_slug
-from bot.domain.digest import figures, last_completed, parse_week
+from bot.domain.digest import Week, figures, last_completed, parse_week
 from bot.errors import InvalidInput
 from bot.messaging import digest
 from bot.messaging.mailer import mail_settings
 from bot.text import digest as digest_text
+from models import Community
 
 digest_group = AppGroup("digest", help="The council's weekly digest.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
 week_option = click.option("--week", help="ISO week, e.g. 2026-W48 (default: the last full week).")
 
 
-def _week(community, week: str | None):
+def _week(community: Community, week: str | None) -> Week:
     if week is None:
         return last_completed(now(), community.timezone)
     return parse_week(week, community.timezone)
@@ -27,7 +28,7 @@ def _week(community, week: str | None):
 @digest_group.command("preview")
 @community_option
 @week_option
-def preview(slug, week) -> None:
+def preview(slug: str, week: str | None) -> None:
     """Print a week's digest as the council would read it (nothing is stored or sent)."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -38,7 +39,7 @@ def preview(slug, week) -> None:
 @digest_group.command("send")
 @community_option
 @week_option
-def send(slug, week) -> None:
+def send(slug: str, week: str | None) -> None:
     """Send a week's digest now, unless it was already sent."""
     db = get_db()
     with db.transaction() as session:

@@ -3,6 +3,8 @@
 The list shows each open idea's likely duplicates ("#7 (91)": idea 7, similarity 91 of 100),
 ready for `ideas merge`."""
 
+from typing import Any
+
 import click
 from flask.cli import AppGroup
 
@@ -42,10 +44,11 @@ def list_(slug: str, status: str | None, as_json: bool) -> None:
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("number", type=ID)
 @click.option("--cost", type=MONEY, help="The agreed cost (default: the resident's estimate).")
-def shortlist(slug, number, cost) -> None:
+def shortlist(slug: str, number: int, cost: int | None) -> None:
     """Put an idea forward for a vote; its author is told."""
     with get_db().transaction() as session:
         idea = moderation.shortlist(session, by_slug(session, slug), number, cost, now())
+        assert idea.cost_pence is not None  # shortlist refuses an idea without a cost
         done = f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}."
     echo(done)  # once committed: a reader who left (`| head`) cannot undo it
 
@@ -55,7 +58,7 @@ def shortlist(slug, number, cost) -> None:
 @click.argument("number", type=ID)
 @click.option("--reason", required=True, help="Why; the author is told by SMS or Telegram.")
 @click.option("--yes", is_flag=True, help="Send without asking, even if it costs more than two SMS segments.")
-def reject(slug, number, reason, yes) -> None:
+def reject(slug: str, number: int, reason: str, yes: bool) -> None:
     """Decline an idea, with a reason its author is told.
 
     First shows the message the author gets and its SMS segments; asks before sending if
@@ -88,14 +91,14 @@ def reject(slug, number, reason, yes) -> None:
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("number", type=ID)
 @click.option("--into", "into", required=True, type=ID, help="The idea that stays.")
-def merge(slug, number, into) -> None:
+def merge(slug: str, number: int, into: int) -> None:
     """Merge a duplicate into another idea; both authors are credited."""
     with get_db().transaction() as session:
         moderation.merge(session, by_slug(session, slug), number, into, now())
     echo(f"Idea #{number} merged into #{into}.")
 
 
-def _with_like(row: dict) -> dict:
+def _with_like(row: dict[str, Any]) -> dict[str, Any]:
     """The row with its duplicates as the LIKE column shows them: "#7 (91) #3 (84)"."""
     return {**row, "like": " ".join(f"#{d['number']} ({d['score']})" for d in row["duplicates"]) or None}
 

@@ -30,7 +30,7 @@ token_group = AppGroup("token", help="API tokens for the JSON API.")
 # On the command line a password stays in the shell's history and shows in `ps`: kept for
 # tests and old scripts, left out of --help.
 @click.option("--password", hidden=True)
-def create(email, name, slugs, password_stdin, password) -> None:
+def create(email: str, name: str, slugs: tuple[str, ...], password_stdin: bool, password: str | None) -> None:
     """Create an organiser account, with the password they sign in to the dashboard with.
 
     At a terminal the password is asked for, hidden, twice. Otherwise it is the first line
@@ -57,7 +57,7 @@ def create(email, name, slugs, password_stdin, password) -> None:
     help="Read the new password from the first line of stdin (what happens anyway "
     "when stdin is not a terminal).",
 )
-def password(email, password_stdin) -> None:
+def password(email: str, password_stdin: bool) -> None:
     """Set an organiser's new password; their dashboard sessions end."""
     new = _read_password(password_stdin)
     _check_password(new)
@@ -99,7 +99,7 @@ def _check_password(password: str) -> None:
 
 @organiser_group.command("list")
 @click.option("--json", "as_json", is_flag=True)
-def list_(as_json) -> None:
+def list_(as_json: bool) -> None:
     """List organisers and the communities they run."""
     with get_db().transaction() as session:
         rows = [
@@ -112,7 +112,7 @@ def list_(as_json) -> None:
 @token_group.command("create")
 @click.option("--email", required=True, help="The organiser the token acts for.")
 @click.option("--name", default="token", show_default=True, help="What it is for, e.g. 'laptop'.")
-def create_token(email, name) -> None:
+def create_token(email: str, name: str) -> None:
     """Make an API token. It is shown once: keep it safe."""
     with get_db().transaction() as session:
         token = organisers.create_token(session, organisers.by_email(session, email), name, now())
@@ -122,7 +122,7 @@ def create_token(email, name) -> None:
 @token_group.command("revoke")
 @click.option("--email", required=True)
 @click.argument("prefix")
-def revoke(email, prefix) -> None:
+def revoke(email: str, prefix: str) -> None:
     """Revoke a token by its first ten characters."""
     with get_db().transaction() as session:
         organisers.revoke_token(session, organisers.by_email(session, email), prefix, now())

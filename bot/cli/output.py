@@ -10,6 +10,7 @@ SMS before it goes, asking first when it costs more than it should.
 
 import re
 import sys
+from typing import Any
 
 import click
 
@@ -26,9 +27,9 @@ def inert(text: str, multiline: bool = False) -> str:
     return _UNSAFE.sub(lambda m: m[0] if multiline and m[0] == "\n" else _escape(m[0]), text)
 
 
-def echo(text: str = "", multiline: bool = False, **kwargs) -> None:
+def echo(text: str = "", multiline: bool = False, *, nl: bool = True, err: bool = False) -> None:
     """click.echo, with `text` made inert first."""
-    click.echo(inert(text, multiline), **kwargs)
+    click.echo(inert(text, multiline), nl=nl, err=err)
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
@@ -73,7 +74,7 @@ def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
         confirm(f"Send it anyway ({why}; up to {in_all})?", f"not sent: {why} (up to {in_all})", yes)
 
 
-def emit(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> None:
+def emit(rows: list[dict[str, Any]], columns: list[tuple[str, str]], as_json: bool) -> None:
     """Print `rows` as JSON, or as a table of `columns` (header, key)."""
     if as_json:
         click.echo(to_json(rows))
@@ -88,7 +89,7 @@ def emit(rows: list[dict], columns: list[tuple[str, str]], as_json: bool) -> Non
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
 
 
-def emit_object(obj: dict, as_json: bool, lines: list[str]) -> None:
+def emit_object(obj: dict[str, Any], as_json: bool, lines: list[str]) -> None:
     if as_json:
         click.echo(to_json(obj))
     else:
@@ -96,7 +97,7 @@ def emit_object(obj: dict, as_json: bool, lines: list[str]) -> None:
             echo(line)
 
 
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, list):

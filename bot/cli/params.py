@@ -10,10 +10,10 @@ from bot.text.money import MAX_PENCE, format_pence, parse_amount
 MAX_ID = 2**63 - 1  # the largest id or number a database row can have (a 64-bit integer)
 
 
-class Money(click.ParamType):
+class Money(click.ParamType[int]):
     name = "amount"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | int, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         pence = parse_amount(value)
@@ -27,10 +27,10 @@ class Money(click.ParamType):
         return pence
 
 
-class Day(click.ParamType):
+class Day(click.ParamType[date]):
     name = "date"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | date, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         try:
@@ -39,7 +39,7 @@ class Day(click.ParamType):
             self.fail(f"{value!r} is not a date like 2026-11-26", param, ctx)
 
 
-class Number(click.ParamType):
+class Number(click.ParamType[int]):
     """A whole number from 1 to `maximum`: ids, idea numbers, counts."""
 
     name = "number"
@@ -47,7 +47,7 @@ class Number(click.ParamType):
     def __init__(self, maximum: int = MAX_ID):
         self.maximum = maximum
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: str | int, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
         if not re.fullmatch(r"\s*[0-9]+\s*", value):

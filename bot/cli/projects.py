@@ -1,5 +1,7 @@
 """`commonpurse project list|update`: funded projects followed to the end."""
 
+from typing import Any
+
 import click
 from flask.cli import AppGroup
 
@@ -51,7 +53,9 @@ def list_(slug: str, as_json: bool) -> None:
 @click.option(
     "--yes", is_flag=True, help="Tell supporters without asking, even if it costs more than two SMS segments."
 )
-def update(slug, number, status, note, organiser, yes) -> None:
+def update(
+    slug: str, number: int, status: str | None, note: str | None, organiser: str | None, yes: bool
+) -> None:
     """Post an update on project NUMBER (its idea's number): a note, a new status, or both.
 
     Delivered tells each supporter (who voted for it) once; the message they get and its SMS
@@ -94,7 +98,7 @@ def _check_delivered_cost(slug: str, number: int, note: str, yes: bool) -> None:
     check_sms(cost, "supporter", yes)
 
 
-def _latest(row: dict) -> str | None:
+def _latest(row: dict[str, Any]) -> str | None:
     news = next((u for u in reversed(row["updates"]) if u["text"]), None)
     return f"{news['created_at'][:10]} {news['text']}" if news else None
 

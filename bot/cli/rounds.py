@@ -2,12 +2,16 @@
 add paper ballots to an open one."""
 
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
-from bot.cli.output import echo, emit, emit_object, plural, to_json
+from bot.cli.output import echo, emit, emit_object, plural
 from bot.cli.params import COUNT, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import paper_ballots as paper
@@ -16,9 +20,13 @@ from bot.domain.communities import by_slug
 from bot.domain.pabulib import export_pb, import_pb
 from bot.domain.serialise import round_json
 from bot.errors import InvalidInput
+from bot.text.json_text import to_json
 from bot.text.money import format_pence
 from bot.text.times import parse_local
-from models import ROUND_METHODS, ROUND_RULES
+from models import ROUND_METHODS, ROUND_RULES, Round
+
+# What a round's transition returns (opened? closed? how many reminded?), for its message.
+Done = TypeVar("Done")
 
 round_group = AppGroup("round", help="Poll rounds: residents vote, a fair rule allocates the money.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -48,7 +56,18 @@ COLUMNS = [
 @click.option("--remind", help="Local time to remind those who have not voted.")
 @click.option("--budget", type=MONEY, help="Money this round allocates (default: all still to decide).")
 @click.option("--max-choices", type=COUNT, help="Approval rounds: at most this many.")
-def create(slug, title, method, rule, ideas, opens, closes, remind, budget, max_choices) -> None:
+def create(
+    slug: str,
+    title: str,
+    method: str,
+    rule: str,
+    ideas: str,
+    opens: str,
+    closes: str,
+    remind: str | None,
+    budget: int | None,
+    max_choices: int | None,
+) -> None:
     """Schedule a round of shortlisted ideas."""
     numbers = _idea_numbers(ideas)
     with get_db().transaction() as session:
@@ -87,7 +106,7 @@ def _idea_numbers(text: str) -> list[int]:
 @round_group.command("list")
 @community_option
 @click.option("--json", "as_json", is_flag=True)
-def list_(slug, as_json) -> None:
+def list_(slug: str, as_json: bool) -> None:
     """List a community's rounds, newest first."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -95,7 +114,7 @@ def list_(slug, as_json) -> None:
     emit(rows if as_json else [dict(row, shown_status=_status(row)) for row in rows], COLUMNS, as_json)
 
 
-def _status(data: dict) -> str:
+def _status(data: dict[str, Any]) -> str:
     """The status, marked when the round was read from a file (never sent or funded)."""
     return f"{data['status']} (imported)" if data["imported"] else data["status"]
 
@@ -104,7 +123,7 @@ def _status(data: dict) -> str:
 @community_option
 @round_argument
 @click.option("--json", "as_json", is_flag=True)
-def show(slug, number, as_json) -> None:
+def show(slug: str, number: int, as_json: bool) -> None:
     """A round's options, turnout and outcome."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -131,13 +150,18 @@ def show(slug, number, as_json) -> None:
     emit_object(data, as_json, lines)
 
 
-def _transition(name: str, action, said, help: str):
+def _transition(
+    name: str,
+    action: Callable[[Session, Round, datetime], Done],
+    said: Callable[[Done, int], str],
+    help: str,
+) -> click.Command:
     """A command that moves round N on with `action`; `said(result, N)` is what it prints."""
 
     @round_group.command(name, help=help)
     @community_option
     @round_argument
-    def command(slug, number) -> None:
+    def command(slug: str, number: int) -> None:
         with get_db().transaction() as session:
             round_ = rounds.get_round(session, by_slug(session, slug), number)
             echo(said(action(session, round_, now()), number))
@@ -192,7 +216,7 @@ _transition(
 @click.option("--opens", help="New local opening time.")
 @click.option("--closes", help="New local closing time.")
 @click.option("--remind", help="New local reminder time.")
-def reschedule(slug, number, opens, closes, remind) -> None:
+def reschedule(slug: str, number: int, opens: str | None, closes: str | None, remind: str | None) -> None:
     """Move a round's times (the scheduler follows within minutes)."""
     if not (opens or closes or remind):
         raise click.UsageError("give at least one of --opens, --closes, --remind")
@@ -213,12 +237,13 @@ def reschedule(slug, number, opens, closes, remind) -> None:
 @round_group.command("recount")
 @community_option
 @round_argument
-def recount(slug, number) -> None:
+def recount(slug: str, number: int) -> None:
     """Recount a closed round from its ballots; exit code 1 if it differs from what was published."""
     with get_db().transaction() as session:
         round_ = rounds.get_round(session, by_slug(session, slug), number)
         same, again = rounds.recount(session, round_)
         published = round_.outcome
+        assert published is not None  # recount refuses a round without an outcome
         split = _split(session, round_)
     if same:
         echo(
@@ -239,7 +264,7 @@ def recount(slug, number) -> None:
 @round_argument
 @click.option("--format", "fmt", type=click.Choice(["pb", "json"]), default="pb", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout).")
-def export(slug, number, fmt, output) -> None:
+def export(slug: str, number: int, fmt: str, output: str | None) -> None:
     """Write a round for auditors: pabulib .pb (anonymous voter ids) or JSON."""
     with get_db().transaction() as session:
         community = by_slug(session, slug)
@@ -273,15 +298,17 @@ def _write(path: str, text: str) -> None:
     default=None,
     help="Count by this rule instead of the one in the file's META (else greedy).",
 )
-def import_(slug, path, fmt, rule) -> None:
+def import_(slug: str, path: str, fmt: str, rule: str | None) -> None:
     """Create a closed round from a .pb file and count it by our rule (nothing sent or funded)."""
     text = _read(path)
     with get_db().transaction() as session:
         round_ = import_pb(session, by_slug(session, slug), text, now(), rule=rule)
+        outcome = round_.outcome
+        assert outcome is not None  # an imported round is counted as it is made
         echo(
             f"Imported round {round_.number}: {plural(len(round_.options), 'option')}, "
-            f"{plural(round_.outcome['ballots'], 'ballot')}; {round_.rule} funds "
-            f"{_numbers(round_.outcome['winners'])}."
+            f"{plural(outcome['ballots'], 'ballot')}; {round_.rule} funds "
+            f"{_numbers(outcome['winners'])}."
         )
 
 
@@ -302,13 +329,13 @@ def _numbers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers) or "nothing"
 
 
-def _on_paper_too(session, round_) -> str:
+def _on_paper_too(session: Session, round_: Round) -> str:
     """ ", and 2 on paper" when the round has paper ballots (paper voters are not members)."""
     _by_message, on_paper = paper.ballot_counts(session, round_)
     return f", and {on_paper} on paper" if on_paper else ""
 
 
-def _split(session, round_) -> str:
+def _split(session: Session, round_: Round) -> str:
     """ " (3 by message, 2 on paper)" when the round has paper ballots; else nothing."""
     by_message, on_paper = paper.ballot_counts(session, round_)
     return f" ({by_message} by message, {on_paper} on paper)" if on_paper else ""
@@ -325,7 +352,7 @@ round_group.add_command(ballots_group)
 @round_argument
 @click.option("--paper-id", required=True, help="The id written on the paper, e.g. P-0042.")
 @click.option("--choices", required=True, help="The option numbers marked on it: 1,3.")
-def ballots_add(slug, number, paper_id, choices) -> None:
+def ballots_add(slug: str, number: int, paper_id: str, choices: str) -> None:
     """Add one paper ballot, checked as a resident's would be."""
     with get_db().transaction() as session:
         round_ = rounds.get_round(session, by_slug(session, slug), number)
@@ -345,7 +372,7 @@ def _choices(text: str) -> list[int]:
 @round_argument
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Check every row and show what would be added; add nothing.")
-def ballots_import(slug, number, path, dry_run) -> None:
+def ballots_import(slug: str, number: int, path: str, dry_run: bool) -> None:
     """Add paper ballots from a CSV (columns paper_id,choices; PATH - reads stdin): all, or none
     if any row is bad. Exit code 2 when any row is bad, with one line for each."""
     text = _read(path) if path != "-" else _stdin()
@@ -388,7 +415,7 @@ def _stdin() -> str:
 @community_option
 @round_argument
 @click.option("--json", "as_json", is_flag=True)
-def ballots_list(slug, number, as_json) -> None:
+def ballots_list(slug: str, number: int, as_json: bool) -> None:
     """The round's paper ballots, by paper id."""
     with get_db().transaction() as session:
         round_ = rounds.get_round(session, by_slug(session, slug), number)

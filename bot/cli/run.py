@@ -3,6 +3,8 @@
 import logging
 import signal
 import threading
+from types import FrameType
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -17,7 +19,7 @@ logger = logging.getLogger(__name__)
 def stop_on_sigterm() -> None:
     """SIGTERM (systemd, docker stop) ends the command as Ctrl-C does: cleanly."""
 
-    def handler(signum, frame):
+    def handler(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)

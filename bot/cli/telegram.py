@@ -2,13 +2,14 @@
 
 import logging
 import secrets
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
-from bot.context import get_db, now
+from bot.context import Database, get_db, now
 from bot.messaging.channels import telegram_settings
 from bot.messaging.inbound import receive
 from channels.errors import SendError
@@ -102,7 +103,7 @@ def poll(once: bool, timeout: int) -> None:
         client.close()
 
 
-def _handle(db, client: TelegramClient, data: dict) -> None:
+def _handle(db: Database, client: TelegramClient, data: dict[str, Any]) -> None:
     message, callback_id = parse_update(data)
     if message is not None:
         receive(db, message, now())  # a repeat (after a crash before the offset was saved) is ignored

@@ -13,11 +13,12 @@ rules for the language (PLURALS).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsIndex, SupportsInt
 
 from channels.segments import count_segments, is_gsm7, to_gsm7
 
@@ -41,7 +42,7 @@ class Entry:
     plural: str | None = None  # "{count} options": ngettext picks one by the number in `counted`
     counted: str = "count"  # the placeholder holding that number
 
-    def template(self, language: str, values: dict) -> str:
+    def template(self, language: str, values: Mapping[str, object]) -> str:
         """The text in `language`, in the form that suits the number in `values[counted]`."""
         translated = translations(language)
         if self.plural is None:
@@ -507,6 +508,8 @@ def _written(value: object, language: str) -> str:
 def _how_many(value: object) -> int:
     """The number a plural form is chosen by; anything else (a placeholder's test value) is
     taken as many, the longer form in English."""
+    if not isinstance(value, str | bytes | SupportsInt | SupportsIndex):
+        return 2
     try:
         return int(value)
     except (TypeError, ValueError):

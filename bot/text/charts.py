@@ -5,9 +5,14 @@ every command), and drawn with Agg on a Figure of its own: no pyplot, no global 
 window."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.text.money import format_pence
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH, HEIGHT, DPI = 4.8, 2.4, 100  # 480 x 240 pixels
 _BARS, _FLAGGED, _LINE, _SPENT = "#4a78a8", "#c0504d", "#333333", "#6a9f58"
@@ -38,8 +43,11 @@ def money_png(months: list[tuple[date, int, int]]) -> bytes:
     """Money committed and spent (pence, cumulative) at each month's end, as two lines."""
     figure, axes = _figure()
     days = [month for month, _, _ in months]
-    axes.plot(days, [c / 100 for _, c, _ in months], color=_BARS, marker="o", markersize=3, label="committed")
-    axes.plot(days, [s / 100 for _, _, s in months], color=_SPENT, marker="o", markersize=3, label="spent")
+    # The ignores below: matplotlib takes dates through its unit converters, but its stubs
+    # annotate x values and limits as numbers only.
+    committed, spent = [c / 100 for _, c, _ in months], [s / 100 for _, _, s in months]
+    axes.plot(days, committed, color=_BARS, marker="o", markersize=3, label="committed")  # type: ignore[arg-type]
+    axes.plot(days, spent, color=_SPENT, marker="o", markersize=3, label="spent")  # type: ignore[arg-type]
     axes.yaxis.set_major_formatter(lambda value, _: format_pence(round(value * 100)))
     from matplotlib.dates import AutoDateLocator
 
@@ -48,12 +56,12 @@ def money_png(months: list[tuple[date, int, int]]) -> bytes:
     axes.set_title("Money committed and spent, in all", fontsize=8)
     axes.set_ylim(bottom=0)
     if len(days) == 1:  # one month alone: show the months around it, not years
-        axes.set_xlim(days[0] - timedelta(days=45), days[0] + timedelta(days=45))
+        axes.set_xlim(days[0] - timedelta(days=45), days[0] + timedelta(days=45))  # type: ignore[arg-type]
     axes.legend(fontsize=7, loc="upper left", frameon=False)
     return _png(figure)
 
 
-def _figure():
+def _figure() -> "tuple[Figure, Axes]":
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
@@ -64,7 +72,7 @@ def _figure():
     return figure, axes
 
 
-def _png(figure) -> bytes:
+def _png(figure: "Figure") -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     out = io.BytesIO()
@@ -72,10 +80,11 @@ def _png(figure) -> bytes:
     return out.getvalue()
 
 
-def _month_label(value: float, _position) -> str:
+def _month_label(value: float, _position: object) -> str:
     from matplotlib.dates import num2date
 
-    return num2date(value).strftime("%b %Y")
+    when: datetime = num2date(value)
+    return when.strftime("%b %Y")
 
 
 def _short(label: str) -> str:

@@ -5,12 +5,18 @@ import csv
 import html
 import io
 import secrets
+from collections.abc import Callable
 from datetime import date
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
+from typing import Any
 
 from bot.text import charts
 from bot.text.money import format_pence
+
+# A week's figures (or a part of them) as bot.domain.digest.figures makes them and the digest
+# row stores them: JSON.
+Figures = dict[str, Any]
 
 LABELS = {
     "new_residents": "New residents",
@@ -25,7 +31,7 @@ LABELS = {
 }
 
 
-def text(f: dict) -> str:
+def text(f: Figures) -> str:
     lines = [
         f"{f['community']}: weekly digest, week {f['week']} (from Monday {f['from']}){_so_far(f)}",
         "",
@@ -79,7 +85,7 @@ def text(f: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html_body(f: dict, images: dict[str, str] | None = None) -> str:
+def html_body(f: Figures, images: dict[str, str] | None = None) -> str:
     """The HTML part; `images` maps each chart ("turnout", "money") to its Content-ID. Without
     them (the dashboard's preview) each chart is shown as its description."""
     e = html.escape
@@ -137,7 +143,7 @@ still to decide {format_pence(m["remaining_pence"])}.</p>
 </body></html>"""
 
 
-def csv_figures(f: dict) -> str:
+def csv_figures(f: Figures) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["figure", "this_week", "last_week"])
@@ -149,7 +155,7 @@ def csv_figures(f: dict) -> str:
     return out.getvalue()
 
 
-def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
+def email(f: Figures, sender: str, recipients: list[str]) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = f"{f['community']}: weekly digest {f['week']}"
     message["From"] = sender
@@ -164,7 +170,7 @@ def email(f: dict, sender: str, recipients: list[str]) -> EmailMessage:
     message.add_alternative(
         html_body(f, {name: cid[1:-1] for name, (cid, _) in drawn.items()}), subtype="html"
     )
-    html_part = message.get_payload()[1]
+    html_part = list(message.iter_parts())[1]
     for name, (cid, png) in drawn.items():
         html_part.add_related(
             png, maintype="image", subtype="png", cid=cid, filename=f"{name}.png", disposition="inline"
@@ -193,11 +199,13 @@ _RIGHT = " align='right'"
 AREA_COLUMNS = ("Area", "Members", "Ideas", "Ideas per member", "Ballots", "Voted")
 
 
-def area_table(f: dict) -> list[list[str]]:
+def area_table(f: Figures) -> list[list[str]]:
     """The turnout table as the text, the HTML and the CSV show it: each area, the groups, then
     all members (the community's average); the last column is the area's flags."""
     a = f["areas"]
-    voted = (lambda r: f"{r['ballots_per_member']:.0%}") if a["round"] else (lambda r: "-")
+    voted: Callable[[Figures], str] = (
+        (lambda r: f"{r['ballots_per_member']:.0%}") if a["round"] else (lambda r: "-")
+    )
     return [
         [
             r["area"],
@@ -212,7 +220,7 @@ def area_table(f: dict) -> list[list[str]]:
     ]
 
 
-def area_lines(f: dict) -> list[str]:
+def area_lines(f: Figures) -> list[str]:
     """Turnout by area for the text part: which round, the table, the rule."""
     if not _has_areas(f):
         return ["No areas to show: the postcode districts of members are not known."]
@@ -230,7 +238,7 @@ def area_lines(f: dict) -> list[str]:
     return [_round_words(a)] + table + [a["rule"]]
 
 
-def project_lines(f: dict) -> list[str]:
+def project_lines(f: Figures) -> list[str]:
     """Funded projects by status, then each one with news this week."""
     p = f.get("projects")
     if p is None or not p["by_status"]:
@@ -244,7 +252,7 @@ def project_lines(f: dict) -> list[str]:
     return lines + ([] if p["this_week"] else ["No project news this week."])
 
 
-def chart_pngs(f: dict) -> dict[str, bytes]:
+def chart_pngs(f: Figures) -> dict[str, bytes]:
     """The charts this digest has, drawn: turnout by area, money over time."""
     drawn = {}
     if _has_areas(f) and f["areas"]["round"]:
@@ -266,7 +274,7 @@ def chart_pngs(f: dict) -> dict[str, bytes]:
     return drawn
 
 
-def csv_areas(f: dict) -> str:
+def csv_areas(f: Figures) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
@@ -287,7 +295,7 @@ def csv_areas(f: dict) -> str:
     return out.getvalue()
 
 
-def csv_money(f: dict) -> str:
+def csv_money(f: Figures) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["month", "committed_pence", "spent_pence"])
@@ -296,12 +304,12 @@ def csv_money(f: dict) -> str:
     return out.getvalue()
 
 
-def _has_areas(f: dict) -> bool:
+def _has_areas(f: Figures) -> bool:
     """Whether the digest has turnout by area (older stored digests do not)."""
     return bool(f.get("areas") and f["areas"]["known"])
 
 
-def _round_words(a: dict) -> str:
+def _round_words(a: Figures) -> str:
     r = a["round"]
     if r is None:
         return "Ballots: no round has opened yet. Ideas: every idea members have given."
@@ -311,7 +319,7 @@ def _round_words(a: dict) -> str:
     )
 
 
-def _areas_html(f: dict) -> str:
+def _areas_html(f: Figures) -> str:
     e = html.escape
     if not _has_areas(f):
         return f"<p>{e(area_lines(f)[0])}</p>"
@@ -331,7 +339,7 @@ def _areas_html(f: dict) -> str:
     )
 
 
-def _chart_html(f: dict, name: str, images: dict[str, str] | None) -> str:
+def _chart_html(f: Figures, name: str, images: dict[str, str] | None) -> str:
     """A chart as an inline image with its description as alt text, or the description alone."""
     alt = _chart_alt(f, name)
     if alt is None:
@@ -344,7 +352,7 @@ def _chart_html(f: dict, name: str, images: dict[str, str] | None) -> str:
     )
 
 
-def _chart_alt(f: dict, name: str) -> str | None:
+def _chart_alt(f: Figures, name: str) -> str | None:
     if name == "turnout":
         if not (_has_areas(f) and f["areas"]["round"]):
             return None
@@ -368,7 +376,7 @@ def _chart_alt(f: dict, name: str) -> str | None:
 _ACTIONS = {"void": "voided", "close": "closed"}
 
 
-def _exceptions(m: dict) -> list[str]:
+def _exceptions(m: Figures) -> list[str]:
     """What the council should notice in the books: beyond an allocation, and corrections."""
     return [
         f"Recorded beyond its allocation or the budget: spending {s['number']}, "
@@ -381,7 +389,7 @@ def _exceptions(m: dict) -> list[str]:
     ]
 
 
-def _why_not(option: dict) -> str:
+def _why_not(option: Figures) -> str:
     """An option not funded, and the rule's reason: "a mural: 1 vote; £500 was left when it came
     up, and it needed £1,000" (greedy), or its supporters' money between them (equal shares), or
     the round's own money when that fell short (equal shares)."""
@@ -404,7 +412,7 @@ def _why_not(option: dict) -> str:
     )
 
 
-def _not_funded_html(r: dict) -> str:
+def _not_funded_html(r: Figures) -> str:
     items = "".join(f"<li>Not funded: {html.escape(_why_not(o))}</li>" for o in r.get("not_funded", ()))
     return f"<ul>{items}</ul>" if items else ""
 
@@ -414,7 +422,7 @@ def status_word(status: str) -> str:
     return status.replace("_", " ")
 
 
-def _so_far(f: dict) -> str:
+def _so_far(f: Figures) -> str:
     return "" if f.get("complete", True) else ", so far: the week has not ended"
 
 

@@ -10,7 +10,15 @@ from bot.text.clean import fold
 
 def own_name(code: str) -> str:
     """A language in its own words: "English", "Cymraeg", "Polski"."""
-    return Locale.parse(code).get_display_name(code).capitalize()
+    return _display_name(code, code).capitalize()
+
+
+def _display_name(code: str, reader: str) -> str:
+    """Language `code` as `reader` calls it; babel names every language we ship."""
+    name = Locale.parse(code).get_display_name(reader)
+    if name is None:
+        raise LookupError(f"babel has no name for {code!r} in {reader!r}")
+    return name
 
 
 def names_list(codes: list[str]) -> str:
@@ -26,7 +34,7 @@ def _names() -> dict[str, str]:
     for code in shipped_languages():
         names[fold(code)] = code
         for reader in shipped_languages():
-            names[fold(Locale.parse(code).get_display_name(reader))] = code
+            names[fold(_display_name(code, reader))] = code
     return names
 
 

@@ -95,8 +95,7 @@ _COST_IN_TEXT = re.compile(
 def cost_in_text(text: str) -> tuple[int, str] | None:
     """The one amount written in `text` with a £, and the text without it; None if none (or
     several: then which is the cost is not ours to guess)."""
-    found = [(m, parse_amount(m[1])) for m in _COST_IN_TEXT.finditer(text)]
-    found = [(m, pence) for m, pence in found if pence is not None]
+    found = [(m, pence) for m in _COST_IN_TEXT.finditer(text) if (pence := parse_amount(m[1])) is not None]
     if len(found) != 1:
         return None
     match, pence = found[0]

@@ -1,11 +1,13 @@
 """How a round reads in a message: the ballot, the options, the choices made, the result."""
 
+from collections.abc import Collection, Sequence
+
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, fits, render
 from bot.text.clean import shorten
 from bot.text.money import Money, money_in
 from bot.text.times import Moment
 from channels.messages import Choice
-from models import Community, Round
+from models import Community, Round, RoundOption
 
 TITLE_IN_LIST = 28
 TITLE_MAX = PLACEHOLDER_MAX["title"]  # a longer title is cut in every message that names it
@@ -13,7 +15,7 @@ TITLE_MAX = PLACEHOLDER_MAX["title"]  # a longer title is cut in every message t
 LONGEST_CLOSES = "W" * PLACEHOLDER_MAX["closes"]
 
 
-def option_lines(round_: Round, language: str = "en", options=None) -> str:
+def option_lines(round_: Round, language: str = "en", options: Sequence[RoundOption] | None = None) -> str:
     return "\n".join(
         f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
         for o in (round_.options if options is None else options)
@@ -24,14 +26,15 @@ def option_lines(round_: Round, language: str = "en", options=None) -> str:
 _MOST_PAGES = 999
 
 
-def option_pages(round_: Round, language: str = "en") -> list[list]:
+def option_pages(round_: Round, language: str = "en") -> list[list[RoundOption]]:
     """The round's options as OPTIONS shows them: all in one message when they fit its SMS
     budget, else in pages that each fit, in order (so no option is ever cut off the end)."""
     options = list(round_.options)
     how = how_to_vote(round_, language)
     if fits("options", language, title=round_.title, lines=option_lines(round_, language), how=how):
         return [options]
-    pages, page = [], []
+    pages: list[list[RoundOption]] = []
+    page: list[RoundOption] = []
     for option in options:
         if page and not fits(
             "options_page",
@@ -49,7 +52,9 @@ def option_pages(round_: Round, language: str = "en") -> list[list]:
     return [*pages, page]
 
 
-def buttons_at(round_: Round, number: int | None, selected, language: str) -> tuple[Choice, ...]:
+def buttons_at(
+    round_: Round, number: int | None, selected: Collection[int], language: str
+) -> tuple[Choice, ...]:
     """The buttons of the page that holds option `number` (the first page if none does), the
     `selected` options ticked."""
     pages = option_pages(round_, language)
@@ -97,7 +102,9 @@ def opening_segments() -> int:
     return entry_for("round_open_short").segments
 
 
-def options(round_: Round, language: str, page: int = 1, selected=()) -> tuple[str, tuple[Choice, ...]]:
+def options(
+    round_: Round, language: str, page: int = 1, selected: Collection[int] = ()
+) -> tuple[str, tuple[Choice, ...]]:
     """OPTIONS: the options (or page `page` of them, the nearest there is) and how to vote;
     a page before the last says how to see the next. Buttons of `selected` options are ticked."""
     pages = option_pages(round_, language)
@@ -120,7 +127,9 @@ def options(round_: Round, language: str, page: int = 1, selected=()) -> tuple[s
     return text, page_buttons(round_, pages, page, selected, language)
 
 
-def page_buttons(round_: Round, pages: list[list], page: int, selected, language: str) -> tuple[Choice, ...]:
+def page_buttons(
+    round_: Round, pages: list[list[RoundOption]], page: int, selected: Collection[int], language: str
+) -> tuple[Choice, ...]:
     """The buttons of one page of options, and one to the next page (from the last, back to
     the first), so a keyboard stays well under Telegram's 100 buttons however many options a
     round has."""
@@ -131,12 +140,15 @@ def page_buttons(round_: Round, pages: list[list], page: int, selected, language
 
 
 def buttons(
-    round_: Round, selected: list[int] = (), language: str = "en", options=None
+    round_: Round,
+    selected: Collection[int] = (),
+    language: str = "en",
+    options: Sequence[RoundOption] | None = None,
 ) -> tuple[Choice, ...]:
     """One vote button per option (of `options`, else all) for choose-one; toggles and Submit
     for the others."""
 
-    def label(o) -> str:
+    def label(o: RoundOption) -> str:
         return f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({money_in(o.cost_pence, language)})"
 
     shown = round_.options if options is None else options

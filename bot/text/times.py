@@ -24,12 +24,12 @@ def parse_local(text: str, tz: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     try:
-        value = value.astimezone(UTC)
+        in_utc: datetime | None = value.astimezone(UTC)
     except OverflowError:  # "0001-01-01 00:00+05:00" is in year 0
-        value = None
-    if value is None or not EARLIEST <= value < LATEST:
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc < LATEST:
         raise InvalidInput(f"{text!r} is out of range: give a time between 1970 and 2999")
-    return value
+    return in_utc
 
 
 def local(value: datetime, tz: str) -> datetime:
@@ -71,7 +71,8 @@ def spoken_in(value: datetime, tz: str, language: str) -> str:
     when = local(value, tz)
     locale = _locale(language)
     date = format_skeleton("MMMEd", when, locale=locale)
-    return locale.datetime_formats["short"].format(format_time(when, "short", locale=locale), date)
+    pattern: str = locale.datetime_formats["short"]  # "{1}, {0}": date and time in the locale's order
+    return pattern.format(format_time(when, "short", locale=locale), date)
 
 
 def _locale(language: str) -> Locale:
