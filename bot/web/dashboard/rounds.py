@@ -3,9 +3,11 @@ cancel it; its live turnout while open, and paper ballots added to it; when clos
 outcome, a recount and the files auditors get. Every step goes through bot.domain.rounds exactly
 as `commonpurse round ...` does, and times are typed and shown in the community's timezone."""
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from flask import Response, abort, g, jsonify, render_template, request
+from flask import Response, abort, g, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from bot.context import now
@@ -34,12 +36,14 @@ from bot.text.times import parse_local
 from bot.web.dashboard import bp, page
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from bot.web.dashboard.filters import percent, plural
-from bot.web.dashboard.money import (
+from bot.web.dashboard.forms import (
     Failure,
-    Refused,
+    Form,
     amount_in,
     attempt,
+    fields,
     number_in,
+    submit,
     text_in,
     whole_number,
 )
@@ -50,6 +54,23 @@ page(20, "dashboard.rounds", "Rounds")
 TIMES = ("opens", "closes", "remind")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 POLL_SECONDS = 5  # how often the round's page asks for the turnout while it is open
+
+# Each form's fields, and the round services' names for them.
+_AT = {"opens_at": "opens", "closes_at": "closes", "remind_at": "remind"}
+CREATE = fields(
+    "title",
+    "method",
+    "rule",
+    "ideas",
+    *TIMES,
+    "budget",
+    "max_choices",
+    idea_numbers="ideas",
+    budget_pence="budget",
+    **_AT,
+)
+RESCHEDULE = fields(*TIMES, **_AT)
+PAPER = fields("paper_id", "choices")
 
 
 # The list and the create form.
@@ -90,29 +111,11 @@ def rounds_create(slug: str):
             f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate."
         )
 
-    done, failure = attempt("create", _create_field, act)
-    if failure is not None:
-        return _list(place, failure)
+    done = attempt("create", act, field="title", shown=CREATE, missing="ideas")
+    if isinstance(done, Failure):
+        return _list(place, done)
     number, message = done
     return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
-
-
-def _create_field(exc: Exception) -> str:
-    """The field a refusal from create_round is about, by what its message speaks of."""
-    text = str(exc)
-    for field, words in (
-        ("title", "title"),
-        ("method", "method"),
-        ("rule", "rule must"),
-        ("max_choices", "most choices"),
-        ("ideas", "idea"),
-        ("remind", "reminder"),
-        ("closes", "clos"),
-        ("budget", "budget"),
-    ):
-        if words in text:
-            return field
-    return "title"
 
 
 # One round.
@@ -148,16 +151,8 @@ def rounds_reschedule(slug: str, number: int):
         )
         return f"Round {number} rescheduled."
 
-    def field_for(exc):
-        text = str(exc)
-        if "already open" in text or "cannot be rescheduled" in text:
-            return "form"
-        return "remind" if "reminder" in text else "closes"
-
-    message, failure = attempt("reschedule", field_for, act)
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+    # Unnamed: what the round's state refuses, shown at the top of the form.
+    return _submit(place, round_, "reschedule", act, field="form", shown=RESCHEDULE)
 
 
 def _reminded(sent: int | None, number: int) -> str:
@@ -196,12 +191,9 @@ def rounds_step(slug: str, number: int, step: str):
     place = community_of(slug)
     round_ = _round(place, number)
     action, said = STEPS[step]
-    message, failure = attempt(
-        "step", lambda exc: "step", lambda: said(action(g.db_session, round_, now()), number)
+    return _submit(
+        place, round_, "step", lambda: said(action(g.db_session, round_, now()), number), field="step"
     )
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
 
 
 @bp.post("/<slug>/rounds/<int:number>/recount")
@@ -225,10 +217,7 @@ def rounds_recount(slug: str, number: int):
             f"recount {_numbers(again['winners'])}."
         )
 
-    message, failure = attempt("step", lambda exc: "step", act)
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+    return _submit(place, round_, "step", act, field="step")
 
 
 @bp.post("/<slug>/rounds/<int:number>/ballots")
@@ -239,23 +228,12 @@ def rounds_paper_ballot(slug: str, number: int):
     round_ = _round(place, number)
 
     def act():
-        try:
-            choices = paper.choices_of(text_in(form, "choices"))
-        except InvalidInput as exc:
-            raise Refused("choices", str(exc)) from None
+        choices = paper.choices_of(text_in(form, "choices"))
         ballot = paper.add_paper_ballot(g.db_session, round_, text_in(form, "paper_id"), choices, now())
         return f"Paper ballot {paper.describe(ballot)} added to round {number}."
 
-    def field_for(exc):
-        text = str(exc)
-        if "only while it is open" in text:
-            return "form"
-        return "paper_id" if "paper" in text else "choices"
-
-    message, failure = attempt("paper", field_for, act)
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+    # Unnamed: a round that is not open, shown at the top of the form.
+    return _submit(place, round_, "paper", act, field="form", shown=PAPER)
 
 
 @bp.post("/<slug>/rounds/<int:number>/ballots/import")
@@ -275,9 +253,9 @@ def rounds_paper_import(slug: str, number: int):
         added = paper.import_csv(g.db_session, round_, text, now())
         return f"{plural(len(added), 'paper ballot')} added to round {number}."
 
-    done, failure = attempt("import", lambda exc: "csv", act)
-    if failure is not None:
-        return _detail(place, round_, failure)
+    done = attempt("import", act, field="csv")
+    if isinstance(done, Failure):
+        return _detail(place, round_, done)
     if isinstance(done, str):
         return redirect_back("dashboard.rounds_show", done, slug=place.slug, number=number)
     return _detail(place, round_, checked=done, dry_run=dry_run)
@@ -287,13 +265,13 @@ def _uploaded() -> str:
     """The uploaded CSV's text (UTF-8, with or without a byte order mark)."""
     upload = request.files.get("csv")
     if upload is None or not upload.filename:
-        raise Refused("csv", "choose a CSV file with the columns paper_id,choices")
+        raise InvalidInput("choose a CSV file with the columns paper_id,choices", field="csv")
     try:
         text = upload.stream.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Refused("csv", f"{upload.filename!r} is not UTF-8 text") from None
+        raise InvalidInput(f"{upload.filename!r} is not UTF-8 text", field="csv") from None
     if "\x00" in text:  # PostgreSQL text cannot hold NUL
-        raise Refused("csv", f"{upload.filename!r} contains NUL characters")
+        raise InvalidInput(f"{upload.filename!r} contains NUL characters", field="csv")
     return text
 
 
@@ -333,19 +311,19 @@ def rounds_export(slug: str, number: int, fmt: str):
 # Reading the forms.
 
 
-def _time(form: MultiDict, name: str, tz: str, required: bool = True) -> datetime | None:
+def _time(form: Form, name: str, tz: str, required: bool = True) -> datetime | None:
     value = text_in(form, name).strip()
     if not value:
         if required:
-            raise Refused(name, f"give the time the round {name}")
+            raise InvalidInput(f"give the time the round {name}", field=name)
         return None
     try:
         return parse_local(value, tz)
     except InvalidInput as exc:
-        raise Refused(name, str(exc)) from None
+        raise InvalidInput(str(exc), field=name) from None
 
 
-def _changed(form: MultiDict, name: str, current: datetime | None, tz: str) -> datetime | None:
+def _changed(form: Form, name: str, current: datetime | None, tz: str) -> datetime | None:
     """The time typed, if it differs from the one the form was shown with (else None: kept).
     Passing an unchanged reminder would arm it again, so only what moved is passed on."""
     value = text_in(form, name).strip()
@@ -364,6 +342,26 @@ def _shown(value: datetime | None, tz: str) -> str:
 
 
 # Rendering.
+
+
+def _submit(
+    place: Community,
+    round_: Round,
+    form: str,
+    action: Callable[[], str],
+    *,
+    field: str,
+    shown: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    """Run one of the round page's forms: back to the page, or the page again with the refusal."""
+    return submit(
+        form,
+        action,
+        again=lambda failure: _detail(place, round_, failure),
+        then=url_for("dashboard.rounds_show", slug=place.slug, number=round_.number),
+        field=field,
+        shown=shown,
+    )
 
 
 def _round(place: Community, number: int) -> Round:
