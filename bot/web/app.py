@@ -26,7 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     _protect_forms(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:
-        app.wsgi_app = ProxyFix(
+        # As Flask's docs wrap it; mypy sees only that wsgi_app is a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies, x_prefix=proxies
         )
     return app

@@ -19,7 +19,8 @@ from bot.errors import InvalidInput, NotFound
 from models import Community
 
 logger = logging.getLogger(__name__)
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=PREFIX)
 MAX_INT = 10**12  # far beyond any sum of pence or count we hold, well inside a BIGINT
 MAX_TEXT = 5000
 
@@ -180,6 +181,6 @@ def init_app(app) -> None:
     @app.errorhandler(404)
     @app.errorhandler(405)
     def _routing(exc: HTTPException):  # unknown API URLs answer in JSON too
-        if request.path.startswith(bp.url_prefix):
+        if request.path.startswith(PREFIX):
             return _http(exc)
         return exc

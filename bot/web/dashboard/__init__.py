@@ -10,6 +10,8 @@ import pkgutil
 
 from flask import Blueprint, Flask
 
+from models.states import IdeaStatus, RoundStatus
+
 bp = Blueprint(
     "dashboard",
     __name__,
@@ -32,6 +34,12 @@ def page(position: int, endpoint: str, label: str) -> None:
 @bp.context_processor
 def menu() -> dict:
     return {"nav_pages": [(endpoint, label) for _, endpoint, label in _PAGES], "community": None}
+
+
+@bp.context_processor
+def states() -> dict[str, type]:
+    """The states templates compare rows with, as in code: a typo fails instead of never matching."""
+    return {"IdeaStatus": IdeaStatus, "RoundStatus": RoundStatus}
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ as `commonpurse round ...` does, and times are typed and shown in the community'
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Literal, overload
 
 from flask import Response, abort, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -48,6 +49,7 @@ from bot.web.dashboard.forms import (
     whole_number,
 )
 from models import ROUND_METHODS, ROUND_RULES, Community, Round
+from models.states import IdeaStatus
 
 page(20, "dashboard.rounds", "Rounds")
 
@@ -78,19 +80,19 @@ PAPER = fields("paper_id", "choices")
 
 @bp.get("/<slug>/rounds")
 @signed_in
-def rounds(slug: str):
+def rounds(slug: str) -> ResponseReturnValue:
     """Every round, newest first, and the form that schedules a new one."""
     return _list(community_of(slug))
 
 
 @bp.post("/<slug>/rounds")
 @signed_in
-def rounds_create(slug: str):
+def rounds_create(slug: str) -> ResponseReturnValue:
     """Schedule a round of shortlisted ideas (as `round create`), numbered on the ballot in the
     order the form lists them (by idea number)."""
     place, form = community_of(slug), request.form
 
-    def act():
+    def act() -> tuple[int, str]:
         tz = place.timezone
         round_ = create_round(
             g.db_session,
@@ -123,7 +125,7 @@ def rounds_create(slug: str):
 
 @bp.get("/<slug>/rounds/<int:number>")
 @signed_in
-def rounds_show(slug: str, number: int):
+def rounds_show(slug: str, number: int) -> ResponseReturnValue:
     """A round's details and the steps it can take next; its turnout or its outcome."""
     place = community_of(slug)
     return _detail(place, _round(place, number))
@@ -131,12 +133,12 @@ def rounds_show(slug: str, number: int):
 
 @bp.post("/<slug>/rounds/<int:number>/reschedule")
 @signed_in
-def rounds_reschedule(slug: str, number: int):
+def rounds_reschedule(slug: str, number: int) -> ResponseReturnValue:
     """Move a round's times (as `round reschedule`): only the times changed on the form."""
     place, form = community_of(slug), request.form
     round_ = _round(place, number)
 
-    def act():
+    def act() -> str:
         tz = place.timezone
         moved = {name: _changed(form, name, _at(round_, name), tz) for name in TIMES}
         if not any(moved.values()):
@@ -186,7 +188,7 @@ STEPS = {
 
 @bp.post("/<slug>/rounds/<int:number>/<any(open, remind, close, cancel):step>")
 @signed_in
-def rounds_step(slug: str, number: int, step: str):
+def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
     """Open now, send the reminder, close now or cancel (as `round open|remind|close|cancel`)."""
     place = community_of(slug)
     round_ = _round(place, number)
@@ -198,12 +200,12 @@ def rounds_step(slug: str, number: int, step: str):
 
 @bp.post("/<slug>/rounds/<int:number>/recount")
 @signed_in
-def rounds_recount(slug: str, number: int):
+def rounds_recount(slug: str, number: int) -> ResponseReturnValue:
     """Count a closed round again from its ballots and say whether it matches what was published."""
     place = community_of(slug)
     round_ = _round(place, number)
 
-    def act():
+    def act() -> str:
         same, again = recount(g.db_session, round_)
         by_message, on_paper = paper.ballot_counts(g.db_session, round_)
         split = f" ({by_message} by message, {on_paper} on paper)" if on_paper else ""
@@ -212,6 +214,7 @@ def rounds_recount(slug: str, number: int):
                 f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: the same "
                 f"winners as published ({_numbers(again['winners'])})."
             )
+        assert round_.outcome is not None  # recount refuses a round that is not closed
         return (
             f"Round {number} recount DIFFERS: published {_numbers(round_.outcome['winners'])}, "
             f"recount {_numbers(again['winners'])}."
@@ -222,12 +225,12 @@ def rounds_recount(slug: str, number: int):
 
 @bp.post("/<slug>/rounds/<int:number>/ballots")
 @signed_in
-def rounds_paper_ballot(slug: str, number: int):
+def rounds_paper_ballot(slug: str, number: int) -> ResponseReturnValue:
     """Add one paper ballot (as `round ballots add`)."""
     place, form = community_of(slug), request.form
     round_ = _round(place, number)
 
-    def act():
+    def act() -> str:
         choices = paper.choices_of(text_in(form, "choices"))
         ballot = paper.add_paper_ballot(g.db_session, round_, text_in(form, "paper_id"), choices, now())
         return f"Paper ballot {paper.describe(ballot)} added to round {number}."
@@ -238,14 +241,14 @@ def rounds_paper_ballot(slug: str, number: int):
 
 @bp.post("/<slug>/rounds/<int:number>/ballots/import")
 @signed_in
-def rounds_paper_import(slug: str, number: int):
+def rounds_paper_import(slug: str, number: int) -> ResponseReturnValue:
     """Check a CSV of paper ballots, or add them all (as `round ballots import [--dry-run]`):
     a check, or any bad row, shows every row that would be added and every bad one."""
     place = community_of(slug)
     round_ = _round(place, number)
     dry_run = request.form.get("action") != "import"
 
-    def act():
+    def act() -> paper.Checked | str:
         text = _uploaded()
         checked = paper.check_csv(g.db_session, round_, text)
         if dry_run or checked.problems:
@@ -277,7 +280,7 @@ def _uploaded() -> str:
 
 @bp.get("/<slug>/rounds/<int:number>/turnout")
 @signed_in
-def rounds_turnout(slug: str, number: int):
+def rounds_turnout(slug: str, number: int) -> ResponseReturnValue:
     """Ballots, members and votes per option now, for the round page's live figures."""
     place = community_of(slug)
     data = round_json(g.db_session, _round(place, number), place)
@@ -294,7 +297,7 @@ def rounds_turnout(slug: str, number: int):
 
 @bp.get("/<slug>/rounds/<int:number>/export.<any(pb, json):fmt>")
 @signed_in
-def rounds_export(slug: str, number: int, fmt: str):
+def rounds_export(slug: str, number: int, fmt: str) -> ResponseReturnValue:
     """The round for auditors, as `round export` writes it: pabulib .pb or JSON."""
     place = community_of(slug)
     round_ = _round(place, number)
@@ -311,6 +314,10 @@ def rounds_export(slug: str, number: int, fmt: str):
 # Reading the forms.
 
 
+@overload
+def _time(form: Form, name: str, tz: str, required: Literal[True] = True) -> datetime: ...
+@overload
+def _time(form: Form, name: str, tz: str, required: bool) -> datetime | None: ...
 def _time(form: Form, name: str, tz: str, required: bool = True) -> datetime | None:
     value = text_in(form, name).strip()
     if not value:
@@ -382,7 +389,7 @@ def _numbers(numbers: list[int]) -> str:
 
 def _list(place: Community, failure: Failure | None = None):
     rows = [(r, round_json(g.db_session, r, place)) for r in rounds_of(g.db_session, place)]
-    shortlisted = sorted(ideas_of(g.db_session, place, "shortlisted"), key=lambda i: i.number)
+    shortlisted = sorted(ideas_of(g.db_session, place, IdeaStatus.SHORTLISTED), key=lambda i: i.number)
     kept = request.form if failure is not None else MultiDict()
     html = render_template(
         "dashboard/rounds.html",
