@@ -4,7 +4,9 @@ from typing import Any
 
 from flask import jsonify
 
-from bot.web.api import bp
+from bot.web.api import blueprint
+
+bp = blueprint("api", __name__)  # its one route is api.openapi
 
 ERROR = {"$ref": "#/components/responses/Error"}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}

@@ -16,12 +16,12 @@ from bot.errors import InvalidInput, NotFound
 from bot.text.digest import status_word
 from bot.text.money import format_pence
 from bot.text.organiser_text import SmsCost, plain, sms_cost
-from bot.web.dashboard import bp, page
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, signed_in
 from bot.web.dashboard.forms import MAX_NUMBER, Failure, amount_in, attempt, number_in, submit, text_in
 from models import IDEA_STATUSES, Community
 
-page(10, "dashboard.ideas", "Ideas")
+bp = blueprint("ideas", __name__)
 
 # Which forms an idea gets: the services' own lists of what each action accepts.
 SHORTLISTABLE = moderation.OPEN + moderation.RECONSIDERED
@@ -124,7 +124,7 @@ def _submit(place: Community, form: str, action: Callable[[], str], *, field: st
 
 def _back(place: Community) -> str:
     """The queue, filtered as it was when the form was posted."""
-    return url_for("dashboard.ideas", slug=place.slug, status=request.form.get("status") or None)
+    return url_for("ideas.ideas", slug=place.slug, status=request.form.get("status") or None)
 
 
 def _beside_its_field(failure: Failure, rows: list) -> bool:

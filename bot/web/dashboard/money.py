@@ -18,7 +18,7 @@ from bot.errors import InvalidInput
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, render
 from bot.text.money import format_pence
 from bot.text.organiser_text import SmsCost, plain, sms_cost
-from bot.web.dashboard import bp, page
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from bot.web.dashboard.forms import (
     Failure,
@@ -35,7 +35,7 @@ from bot.web.dashboard.forms import (
 from channels.segments import count_segments
 from models import Community
 
-page(30, "dashboard.money", "Money")
+bp = blueprint("money", __name__)
 
 OVERSPEND_HINT = "; tick \u201cRecord it even though it goes beyond what is left\u201d to record it anyway"
 _MARK = "\u0001"  # stands for the update in the message members get (for the live counter)
@@ -202,7 +202,7 @@ def money_update(slug: str) -> ResponseReturnValue:
         )
     if step == "send" and _already_posted(place, checked, form.get("latest", "")):
         return redirect_back(
-            "dashboard.money", "That update was already posted; nothing more was sent.", slug=place.slug
+            "money.money", "That update was already posted; nothing more was sent.", slug=place.slug
         )
 
     def act() -> str:
@@ -275,7 +275,7 @@ def _submit(
         form,
         action,
         again=lambda failure: _page(place, failure=failure, kept={form: request.form}),
-        then=url_for("dashboard.money", slug=place.slug),
+        then=url_for("money.money", slug=place.slug),
         field=field,
         shown=shown,
         missing=missing,

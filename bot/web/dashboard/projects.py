@@ -9,14 +9,14 @@ from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import projects
-from bot.web.dashboard import bp, page
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, signed_in
 from bot.web.dashboard.filters import plural
 from bot.web.dashboard.forms import Failure, Form, fields, number_in, submit, text_in
 from models import Community
 from models.states import ProjectStatus
 
-page(35, "dashboard.projects", "Projects")
+bp = blueprint("projects", __name__)
 
 UPDATE = fields("project", "status", "note")
 
@@ -55,7 +55,7 @@ def projects_update(slug: str) -> ResponseReturnValue:
         "update",
         act,
         again=lambda failure: _page(place, failure=failure, kept=form),
-        then=url_for("dashboard.projects", slug=place.slug),
+        then=url_for("projects.projects", slug=place.slug),
         field="note",
         shown=UPDATE,
         missing="project",

@@ -34,7 +34,7 @@ from bot.text.json_text import to_json
 from bot.text.money import format_pence
 from bot.text.times import local as in_zone
 from bot.text.times import parse_local
-from bot.web.dashboard import bp, page
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from bot.web.dashboard.filters import percent, plural
 from bot.web.dashboard.forms import (
@@ -51,7 +51,7 @@ from bot.web.dashboard.forms import (
 from models import ROUND_METHODS, ROUND_RULES, Community, Round
 from models.states import IdeaStatus
 
-page(20, "dashboard.rounds", "Rounds")
+bp = blueprint("rounds", __name__)
 
 TIMES = ("opens", "closes", "remind")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
@@ -117,7 +117,7 @@ def rounds_create(slug: str) -> ResponseReturnValue:
     if isinstance(done, Failure):
         return _list(place, done)
     number, message = done
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+    return redirect_back("rounds.rounds_show", message, slug=place.slug, number=number)
 
 
 # One round.
@@ -260,7 +260,7 @@ def rounds_paper_import(slug: str, number: int) -> ResponseReturnValue:
     if isinstance(done, Failure):
         return _detail(place, round_, done)
     if isinstance(done, str):
-        return redirect_back("dashboard.rounds_show", done, slug=place.slug, number=number)
+        return redirect_back("rounds.rounds_show", done, slug=place.slug, number=number)
     return _detail(place, round_, checked=done, dry_run=dry_run)
 
 
@@ -365,7 +365,7 @@ def _submit(
         form,
         action,
         again=lambda failure: _detail(place, round_, failure),
-        then=url_for("dashboard.rounds_show", slug=place.slug, number=round_.number),
+        then=url_for("rounds.rounds_show", slug=place.slug, number=round_.number),
         field=field,
         shown=shown,
     )
