@@ -23,6 +23,8 @@ MAX_TEXT = 5000  # as the API: more than any column we write from a form holds
 
 @dataclass(frozen=True)
 class Failure:
+    """A refused form, and the field to show the message beside."""
+
     form: str  # which form on the page ("allocate", "spend" ...)
     field: str
     message: str

@@ -5,6 +5,7 @@ update sent to members is counted in SMS segments first and confirmed on a secon
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask import g, render_template, request, url_for
@@ -39,6 +40,17 @@ bp = blueprint("money", __name__)
 
 OVERSPEND_HINT = "; tick \u201cRecord it even though it goes beyond what is left\u201d to record it anyway"
 _MARK = "\u0001"  # stands for the update in the message members get (for the live counter)
+
+
+class UpdateStep(StrEnum):
+    """The budget update's buttons: post it, preview its cost, or, on the confirmation page
+    of a broadcast, send it or go back and edit it."""
+
+    POST = "post"
+    PREVIEW = "preview"
+    SEND = "send"
+    EDIT = "edit"
+
 
 # Each form's fields, and the ledger's names for them.
 ALLOCATE = fields("title", "amount", "idea", amount_pence="amount", idea_number="idea")
@@ -183,16 +195,15 @@ def money_close(slug: str) -> ResponseReturnValue:
 def money_update(slug: str) -> ResponseReturnValue:
     """Post a budget update (as `budget update`); preview its SMS cost; confirm a broadcast first."""
     place, form = community_of(slug), request.form
-    step = form.get("step")
-    step = step if step in ("preview", "edit", "send") else "post"
+    step = _step(form)
     broadcast = form.get("broadcast") == "yes"
     checked = attempt("update", lambda: _as_posted(place, form), field="text")
     if isinstance(checked, Failure):
         return _page(place, failure=checked, kept={"update": form})
-    if step in ("preview", "edit"):
-        preview = _preview(place, checked) if step == "preview" else None
+    if step in (UpdateStep.PREVIEW, UpdateStep.EDIT):
+        preview = _preview(place, checked) if step == UpdateStep.PREVIEW else None
         return _page(place, kept={"update": form}, preview=preview)
-    if broadcast and step != "send":
+    if broadcast and step != UpdateStep.SEND:
         return render_template(
             "dashboard/money_confirm.html",
             community=place,
@@ -200,7 +211,7 @@ def money_update(slug: str) -> ResponseReturnValue:
             cost=_cost(place, checked),
             latest=_latest_id(place),
         )
-    if step == "send" and _already_posted(place, checked, form.get("latest", "")):
+    if step == UpdateStep.SEND and _already_posted(place, checked, form.get("latest", "")):
         return redirect_back(
             "money.money", "That update was already posted; nothing more was sent.", slug=place.slug
         )
@@ -213,6 +224,14 @@ def money_update(slug: str) -> ResponseReturnValue:
         return f"Budget update posted. Sent to {sent} member{'' if sent == 1 else 's'}."
 
     return _submit(place, "update", act, field="text")
+
+
+def _step(form: Form) -> UpdateStep:
+    """The update form's button; anything else posts, as the Post button does."""
+    try:
+        return UpdateStep(form.get("step", ""))
+    except ValueError:
+        return UpdateStep.POST
 
 
 def _as_posted(place: Community, form: Form) -> str:
