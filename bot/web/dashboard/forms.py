@@ -109,8 +109,8 @@ def attempt(
 ) -> T | Failure:
     """Run `action()` in a savepoint: its result, or a Failure with nothing kept.
 
-    A refusal is shown beside the field it names, when `shown` (from `fields`) has it, else
-    beside `field`; a NotFound beside `missing`, else `field`."""
+    A refusal that names a field `shown` (from `fields`) lists is shown beside the form's field
+    for it; any other beside `field`. A NotFound is shown beside `missing`, else `field`."""
     try:
         with g.db_session.begin_nested():
             return action()
