@@ -134,7 +134,7 @@ def allocate(
     lock_community(session, community)
     left = summary(session, community).remaining
     if amount_pence > left:
-        raise InvalidInput(f"only {format_pence(max(left, 0))} is left to allocate")
+        raise InvalidInput(f"only {format_pence(max(left, 0))} is left to allocate", field="amount_pence")
     _check_limit(amount_pence)
     idea_id = None
     if idea_number is not None:
@@ -169,7 +169,9 @@ def spend(
     budget raises Overspend, unless `over_allocation`: then it is recorded, and marked so."""
     _check_amount(amount_pence)
     if not EARLIEST.date() <= spent_on < LATEST.date():  # the digest's months stay real ones
-        raise InvalidInput(f"{spent_on.isoformat()} is out of range: give a date between 1970 and 2999")
+        raise InvalidInput(
+            f"{spent_on.isoformat()} is out of range: give a date between 1970 and 2999", field="spent_on"
+        )
     description = _line(
         description, Spending.description, "spending needs a description", "a spending's description"
     )
@@ -181,7 +183,8 @@ def spend(
         state = allocation_state(session, allocation)
         if state.status == "void":
             raise InvalidInput(
-                f"allocation {allocation.number} is void (correction {state.correction.number})"
+                f"allocation {allocation.number} is void (correction {state.correction.number})",
+                field="allocation_number",
             )
         left, added = state.left, max(amount_pence - state.left, 0)
     beyond_allocation = left is not None and amount_pence > left
@@ -216,7 +219,7 @@ def void_spending(
     spending = spending_by_number(session, community, number)
     done = session.scalar(select(Correction).where(Correction.spending_id == spending.id))
     if done is not None:
-        raise InvalidInput(f"spending {number} is already void (correction {done.number})")
+        raise InvalidInput(f"spending {number} is already void (correction {done.number})", field="number")
     return _correct(
         session, community, "void", reason=reason, organiser=organiser, now=now, spending_id=spending.id
     )
@@ -232,7 +235,8 @@ def void_allocation(
     if state.spent:
         raise InvalidInput(
             f"allocation {number} has {format_pence(state.spent)} spent against it: "
-            "void that spending first, or close the allocation"
+            "void that spending first, or close the allocation",
+            field="number",
         )
     return _correct(
         session,
@@ -384,7 +388,8 @@ def _refuse_corrected(state: AllocationState) -> None:
     if state.correction is not None:
         done = "void" if state.status == "void" else "closed"
         raise InvalidInput(
-            f"allocation {state.allocation.number} is already {done} (correction {state.correction.number})"
+            f"allocation {state.allocation.number} is already {done} (correction {state.correction.number})",
+            field="number",
         )
 
 
@@ -401,7 +406,7 @@ def _correct(
 ) -> Correction:
     reason = " ".join(refuse_controls(reason or "", "the reason").split()) or None
     if action == "void" and reason is None:
-        raise InvalidInput("say why it is void: a reason is required")
+        raise InvalidInput("say why it is void: a reason is required", field="reason")
     correction = Correction(
         community_id=community.id,
         number=_next_number(session, Correction, community),
@@ -461,9 +466,9 @@ def _line(text: str, column, empty: str, what: str) -> str:
 
 def _check_amount(amount_pence: int) -> None:
     if amount_pence <= 0:
-        raise InvalidInput("the amount must be more than zero")
+        raise InvalidInput("the amount must be more than zero", field="amount_pence")
 
 
 def _check_limit(amount_pence: int) -> None:
     if amount_pence > MAX_PENCE:
-        raise InvalidInput(f"the amount must be at most {format_pence(MAX_PENCE)}")
+        raise InvalidInput(f"the amount must be at most {format_pence(MAX_PENCE)}", field="amount_pence")

@@ -53,11 +53,12 @@ def paper_id_of(text: str) -> str:
     """The paper id as stored (upper case, so p-42 and P-42 are one paper); InvalidInput if bad."""
     value = text.strip().upper()
     if not value:
-        raise InvalidInput("give the paper's id, as written on it (e.g. P-0042)")
+        raise InvalidInput("give the paper's id, as written on it (e.g. P-0042)", field="paper_id")
     if len(value) > PAPER_ID_MAX or not _PAPER_ID.fullmatch(value):
         raise InvalidInput(
             f"{text.strip()[:60]!r} is not a paper id: up to {PAPER_ID_MAX} letters, "
-            "digits and . _ / -, starting with a letter or digit"
+            "digits and . _ / -, starting with a letter or digit",
+            field="paper_id",
         )
     return value
 
@@ -66,13 +67,13 @@ def choices_of(text: str) -> list[int]:
     """ "1,3" (or "1 3", "1;3") as [1, 3]; InvalidInput if it is not a list of option numbers."""
     value = text.strip()
     if not value:
-        raise InvalidInput("no choices: a blank paper is not a ballot")
+        raise InvalidInput("no choices: a blank paper is not a ballot", field="choices")
     if not _CHOICES.fullmatch(value):
-        raise InvalidInput(f"{value[:60]!r} is not a list of option numbers like 1,3")
+        raise InvalidInput(f"{value[:60]!r} is not a list of option numbers like 1,3", field="choices")
     numbers, seen = [int(n) for n in re.findall(r"\d+", value)], set()
     for number in numbers:  # on paper a number written twice is more likely a slip than a vote
         if number in seen:
-            raise InvalidInput(f"option {number} is listed twice in {value[:60]!r}")
+            raise InvalidInput(f"option {number} is listed twice in {value[:60]!r}", field="choices")
         seen.add(number)
     return numbers
 
@@ -85,7 +86,7 @@ def add_paper_ballot(
     _check_open(session, round_)
     _check_choices(round_, ballot.choices)
     if ballot.paper_id in _paper_ids(session, round_):
-        raise InvalidInput(_duplicate(round_, ballot.paper_id))
+        raise InvalidInput(_duplicate(round_, ballot.paper_id), field="paper_id")
     return _store(session, round_, [ballot], now)[0]
 
 
@@ -189,11 +190,11 @@ def _refuse_unless_open(round_: Round) -> None:
 
 def _check_choices(round_: Round, choices: list[int]) -> None:
     if not choices:
-        raise InvalidInput("no choices: a blank paper is not a ballot")
+        raise InvalidInput("no choices: a blank paper is not a ballot", field="choices")
     found = problem(round_, choices)
     if found is not None:
         key, values = found
-        raise InvalidInput(_PROBLEMS[key].format(**values))
+        raise InvalidInput(_PROBLEMS[key].format(**values), field="choices")
 
 
 def _paper_ids(session: Session, round_: Round) -> set[str]:
@@ -230,7 +231,8 @@ def _store(session: Session, round_: Round, ballots: list[PaperBallot], now: dat
     except IntegrityError:
         taken = _paper_ids(session, round_) & {b.paper_id for b in ballots}
         raise InvalidInput(
-            _duplicate(round_, min(taken)) if taken else "the paper ballots could not be stored: try again"
+            _duplicate(round_, min(taken)) if taken else "the paper ballots could not be stored: try again",
+            field="paper_id",
         ) from None
     # Ballots are not among audit.FIELDS (residents' votes are never audited): recorded here.
     actor = current_actor()

@@ -67,7 +67,9 @@ def parse_status(text: str) -> ProjectStatus:
         return ProjectStatus(wanted)
     except ValueError:
         choices = ", ".join(s.value.replace("_", "-") for s in ProjectStatus)
-        raise InvalidInput(f"{text.strip()!r} is not a project status: use one of {choices}") from None
+        raise InvalidInput(
+            f"{text.strip()!r} is not a project status: use one of {choices}", field="status"
+        ) from None
 
 
 def projects_of(session: Session, community: Community) -> list[ProjectView]:
@@ -213,19 +215,23 @@ def _make(session: Session, community: Community, idea: Idea, now: datetime) -> 
 
 def _check_move(number: int, current: ProjectStatus, new: ProjectStatus) -> None:
     if current == ProjectStatus.CANCELLED:
-        raise InvalidInput(f"project {number} was cancelled: its status cannot change")
+        raise InvalidInput(f"project {number} was cancelled: its status cannot change", field="status")
     if new == ProjectStatus.CANCELLED:
         if current == ProjectStatus.DELIVERED:
-            raise InvalidInput(f"project {number} is delivered: it cannot be cancelled")
+            raise InvalidInput(f"project {number} is delivered: it cannot be cancelled", field="status")
         return
     if _FORWARD.index(new) < _FORWARD.index(current):
-        raise InvalidInput(f"project {number} is {words(current)}: it cannot go back to {words(new)}")
+        raise InvalidInput(
+            f"project {number} is {words(current)}: it cannot go back to {words(new)}", field="status"
+        )
 
 
 def _note(note: str | None) -> str | None:
     text = plain(refuse_controls(note or "", "the note"))
     if len(text) > MAX_NOTE:
-        raise InvalidInput(f"a note is at most {MAX_NOTE} characters (this one has {len(text)})")
+        raise InvalidInput(
+            f"a note is at most {MAX_NOTE} characters (this one has {len(text)})", field="note"
+        )
     return text or None
 
 

@@ -52,49 +52,57 @@ def create_round(
     numbered next in its community when it is stored."""
     title = plain(title)  # typographic quotes and dashes would make every SMS about it UCS-2
     if len(title) < 3:
-        raise InvalidInput("a round's title must be at least 3 characters")
+        raise InvalidInput("a round's title must be at least 3 characters", field="title")
     if method not in ROUND_METHODS:
-        raise InvalidInput(f"method must be one of: {', '.join(ROUND_METHODS)}")
+        raise InvalidInput(f"method must be one of: {', '.join(ROUND_METHODS)}", field="method")
     if rule not in ROUND_RULES:
-        raise InvalidInput(f"rule must be one of: {', '.join(ROUND_RULES)}")
+        raise InvalidInput(f"rule must be one of: {', '.join(ROUND_RULES)}", field="rule")
     if len(set(idea_numbers)) != len(idea_numbers) or len(idea_numbers) < 2:
-        raise InvalidInput("a round needs at least two different ideas")
+        raise InvalidInput("a round needs at least two different ideas", field="idea_numbers")
     ideas = [idea_by_number(session, community, n) for n in idea_numbers]
     for idea in ideas:
         if idea.status == "in_round":
-            raise InvalidInput(f"idea #{idea.number} is already in a round")
+            raise InvalidInput(f"idea #{idea.number} is already in a round", field="idea_numbers")
         if idea.status != "shortlisted":
             state = idea.status.replace("_", " ")  # "not funded", as organisers say it
             raise InvalidInput(
-                f"idea #{idea.number} is {state}: only shortlisted ideas go into a round (shortlist it first)"
+                f"idea #{idea.number} is {state}: only shortlisted ideas go into a round "
+                "(shortlist it first)",
+                field="idea_numbers",
             )
     _check_title(title, len(ideas), community)
     _check_times(opens_at, closes_at, remind_at, now)
     if max_choices is not None and (method != "approval" or not 1 <= max_choices <= MAX_OPTIONS):
         raise InvalidInput(
             f"the most choices a ballot may have is a number from 1 to "
-            f"{MAX_OPTIONS}, for approval rounds only"
+            f"{MAX_OPTIONS}, for approval rounds only",
+            field="max_choices",
         )
     if max_choices is not None and max_choices > len(ideas):  # "up to 5" of 2: a ballot that misleads
         raise InvalidInput(
-            f"the most choices a ballot may have is at most the number of options ({len(ideas)})"
+            f"the most choices a ballot may have is at most the number of options ({len(ideas)})",
+            field="max_choices",
         )
     lock_community(session, community)  # one number each; the money still to decide holds
     remaining = ledger.summary(session, community).remaining
     if budget_pence is None:
         if method == "budget":
-            raise InvalidInput("a budget round needs the amount to allocate: give its budget")
+            raise InvalidInput(
+                "a budget round needs the amount to allocate: give its budget", field="budget_pence"
+            )
         budget_pence = remaining
     if not 0 < budget_pence <= remaining:
         raise InvalidInput(
             f"the round's budget must be more than £0 and at most the "
-            f"{format_pence(remaining)} still to decide"
+            f"{format_pence(remaining)} still to decide",
+            field="budget_pence",
         )
     cheapest = min(idea.cost_pence for idea in ideas)
     if cheapest > budget_pence:  # nothing could be funded (a budget round refuses every vote)
         raise InvalidInput(
             f"no option fits the round's budget of {format_pence(budget_pence)}: "
-            f"the cheapest costs {format_pence(cheapest)}"
+            f"the cheapest costs {format_pence(cheapest)}",
+            field="budget_pence",
         )
     round_ = Round(
         community_id=community.id,
@@ -140,7 +148,7 @@ def reschedule_round(
     if opens_at is not None and round_.status == "open":
         raise InvalidInput(f"round {round_.number} is already open: only its close and reminder can move")
     if closes_at is not None and closes_at <= now:  # said first: it is what is wrong
-        raise InvalidInput("the closing time has already passed")
+        raise InvalidInput("the closing time has already passed", field="closes_at")
     opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
     remind = remind_at or round_.remind_at
     # An open round is measured from when it opened, which may be before its planned time.
@@ -353,9 +361,10 @@ def _check_title(title: str, options: int, community: Community) -> None:
     if odd:
         raise InvalidInput(
             f"a round's title may have {limit}: {odd!r} would make that SMS UCS-2 "
-            "(70 characters a segment, not 160)"
+            "(70 characters a segment, not 160)",
+            field="title",
         )
-    raise InvalidInput(f"a round's title may have {limit} (this one has {len(title)})")
+    raise InvalidInput(f"a round's title may have {limit} (this one has {len(title)})", field="title")
 
 
 def _check_times(
@@ -364,11 +373,11 @@ def _check_times(
     """`remind_given`: the reminder time is being set now (not one kept from before, which
     may have passed and been sent)."""
     if not opens < closes:
-        raise InvalidInput("the round must open before it closes")
+        raise InvalidInput("the round must open before it closes", field="closes_at")
     if closes <= now:
-        raise InvalidInput("the closing time has already passed")
+        raise InvalidInput("the closing time has already passed", field="closes_at")
     if remind is not None and not opens < remind < closes:
-        raise InvalidInput("the reminder must fall between opening and closing")
+        raise InvalidInput("the reminder must fall between opening and closing", field="remind_at")
     if remind is not None and remind_given and remind <= now:
         # It would go out with the ballot, or at once: twice the texts for nothing.
-        raise InvalidInput("the reminder time has already passed")
+        raise InvalidInput("the reminder time has already passed", field="remind_at")

@@ -10,6 +10,26 @@ from bot import context
 from bot.config import load_config
 from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
 from bot.web import api, dashboard, health, public, webhooks
+from bot.web.api import ideas as api_ideas
+from bot.web.api import money as api_money
+from bot.web.api import openapi
+from bot.web.api import projects as api_projects
+from bot.web.api import rounds as api_rounds
+from bot.web.dashboard import auth, digest, filters, ideas, money, overview, projects, rounds
+
+# The API's parts: bearer tokens, not forms, so no CSRF token either.
+API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
+# The dashboard: its shared templates and static files, then its pages.
+DASHBOARD = (
+    dashboard.bp,
+    auth.bp,
+    overview.bp,
+    ideas.bp,
+    rounds.bp,
+    money.bp,
+    projects.bp,
+    digest.bp,
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,13 +40,16 @@ def create_app(config: dict | None = None) -> Flask:
     context.init_app(app)
     app.register_blueprint(health.bp)
     webhooks.init_app(app)
-    api.init_app(app)
-    dashboard.init_app(app)
-    app.register_blueprint(public.bp)
+    for blueprint in (*API, *DASHBOARD, public.bp):
+        app.register_blueprint(blueprint)
+    app.register_error_handler(404, api.unknown_url)
+    app.register_error_handler(405, api.unknown_url)
+    filters.init_app(app)
     _protect_forms(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:
-        app.wsgi_app = ProxyFix(
+        # As Flask's docs wrap it; mypy sees only that wsgi_app is a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies, x_prefix=proxies
         )
     return app
@@ -36,9 +59,11 @@ def _protect_forms(app: Flask) -> None:
     """CSRF tokens on every form post; providers' webhooks and the bearer-token API are not
     forms (they carry their own proof), so they are exempt."""
     csrf = CSRFProtect(app)
-    for name in ("twilio", "telegram", "api"):
+    for name in ("twilio", "telegram"):
         if name in app.blueprints:
             csrf.exempt(app.blueprints[name])
+    for blueprint in API:
+        csrf.exempt(blueprint)
 
 
 def configure_logging(level: str) -> None:

@@ -20,6 +20,7 @@ from bot.text.round_messages import how_to_vote
 from bot.text.times import Moment, spoken
 from channels.phone import national
 from models import Community
+from models.states import RoundStatus
 
 bp = Blueprint(
     "public", __name__, template_folder="templates", static_folder="static", static_url_path="/c/static"
@@ -55,7 +56,7 @@ def page(slug: str):
             results=[
                 _result(session, r, community)
                 for r in rounds_of(session, community)
-                if r.status == "closed" and not r.imported
+                if r.status == RoundStatus.CLOSED and not r.imported
             ],
             open_round=open_round,
             how=how_to_vote(open_round, community.default_language) if open_round else None,

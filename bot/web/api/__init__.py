@@ -1,14 +1,15 @@
 """The organisers' JSON API under /api/v1, authenticated with bearer tokens.
 
 Every refusal is a 4xx with {"error": {"code", "message"}}; nothing an API caller sends
-produces a 500.
+produces a 500. Each module of this package is a part of the API with its own blueprint, made
+by `blueprint`; the app factory registers them.
 """
 
 import logging
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
@@ -19,7 +20,7 @@ from bot.errors import InvalidInput, NotFound
 from models import Community
 
 logger = logging.getLogger(__name__)
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+PREFIX = "/api/v1"
 MAX_INT = 10**12  # far beyond any sum of pence or count we hold, well inside a BIGINT
 MAX_TEXT = 5000
 
@@ -34,27 +35,33 @@ def error(status: int, code: str, message: str):
     return jsonify(error={"code": code, "message": message}), status
 
 
-@bp.errorhandler(ApiError)
+def blueprint(name: str, import_name: str) -> Blueprint:
+    """A part of the API, under /api/v1, answering every refusal in JSON."""
+    part = Blueprint(name, import_name, url_prefix=PREFIX)
+    part.register_error_handler(ApiError, _api_error)
+    part.register_error_handler(InvalidInput, _invalid)
+    part.register_error_handler(NotFound, _not_found)
+    part.register_error_handler(HTTPException, _http)
+    part.register_error_handler(DataError, _refused_by_database)
+    return part
+
+
 def _api_error(exc: ApiError):
     return error(exc.status, exc.code, exc.message)
 
 
-@bp.errorhandler(InvalidInput)
 def _invalid(exc: InvalidInput):
     return error(422, "invalid", str(exc))
 
 
-@bp.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     return error(404, "not_found", str(exc))
 
 
-@bp.errorhandler(HTTPException)
 def _http(exc: HTTPException):
     return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
 
 
-@bp.errorhandler(DataError)
 def _refused_by_database(exc: DataError):
     # A value our checks let through but the database cannot hold: the caller's input, so a
     # 422 that says what the database said; logged, because a check is missing.
@@ -67,8 +74,9 @@ def _primary(exc: DataError) -> str:
     return (str(exc.orig).splitlines() or [type(exc.orig).__name__])[0]
 
 
-def community_route(rule: str, methods=("GET",), endpoint: str | None = None) -> Callable:
-    """A route under /communities/<slug> that needs a token for an organiser of that community.
+def community_route(bp: Blueprint, rule: str, methods=("GET",), endpoint: str | None = None) -> Callable:
+    """A route of `bp` under /communities/<slug> that needs a token for an organiser of that
+    community.
 
     The view gets (session, community, body) and runs in one transaction."""
 
@@ -172,14 +180,8 @@ def _check_text(name: str, value: str) -> None:
         raise InvalidInput(f"{name} must be valid Unicode text (it has a lone surrogate)") from None
 
 
-def init_app(app) -> None:
-    from bot.web.api import ideas, money, openapi, projects, rounds  # noqa: F401  (they add routes to bp)
-
-    app.register_blueprint(bp)
-
-    @app.errorhandler(404)
-    @app.errorhandler(405)
-    def _routing(exc: HTTPException):  # unknown API URLs answer in JSON too
-        if request.path.startswith(bp.url_prefix):
-            return _http(exc)
-        return exc
+def unknown_url(exc: HTTPException) -> tuple[Response, int] | HTTPException:
+    """The app's 404 and 405: in JSON for a URL under the API's prefix, which no part matched."""
+    if request.path.startswith(PREFIX):
+        return _http(exc)
+    return exc

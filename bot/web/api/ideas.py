@@ -7,7 +7,9 @@ from bot.context import now
 from bot.domain import duplicates, moderation
 from bot.domain.ideas import ideas_of
 from bot.domain.serialise import community_json, idea_json
-from bot.web.api import authenticated, bp, community_route, field
+from bot.web.api import authenticated, blueprint, community_route, field
+
+bp = blueprint("api_ideas", __name__)
 
 
 @bp.get("/communities")
@@ -16,12 +18,12 @@ def communities(session, organiser):
     return jsonify(communities=[community_json(c) for c in organiser.communities])
 
 
-@community_route("")
+@community_route(bp, "")
 def community(session, community, body):
     return jsonify(community_json(community))
 
 
-@community_route("/ideas")
+@community_route(bp, "/ideas")
 def ideas(session, community, body):
     status = request.args.get("status") or None
     shown = ideas_of(session, community, status)
@@ -29,19 +31,19 @@ def ideas(session, community, body):
     return jsonify(ideas=[{**idea_json(i), "duplicates": duplicates.as_json(found, i.number)} for i in shown])
 
 
-@community_route("/ideas/<int:number>/shortlist", methods=("POST",))
+@community_route(bp, "/ideas/<int:number>/shortlist", methods=("POST",))
 def shortlist(session, community, body, number):
     cost = field(body, "cost_pence", int)
     return jsonify(idea_json(moderation.shortlist(session, community, number, cost, now())))
 
 
-@community_route("/ideas/<int:number>/reject", methods=("POST",))
+@community_route(bp, "/ideas/<int:number>/reject", methods=("POST",))
 def reject(session, community, body, number):
     reason = field(body, "reason", str, required=True)
     return jsonify(idea_json(moderation.reject(session, community, number, reason, now())))
 
 
-@community_route("/ideas/<int:number>/merge", methods=("POST",))
+@community_route(bp, "/ideas/<int:number>/merge", methods=("POST",))
 def merge(session, community, body, number):
     into = field(body, "into", int, required=True)
     return jsonify(idea_json(moderation.merge(session, community, number, into, now())))

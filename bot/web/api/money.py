@@ -8,17 +8,19 @@ from bot.context import now
 from bot.domain import ledger
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
-from bot.web.api import community_route, field
+from bot.web.api import blueprint, community_route, field
 from bot.web.api.openapi import NUMBER, PATHS, SLUG, _obj, _op
 from models import Organiser
 
+bp = blueprint("api_money", __name__)
 
-@community_route("/budget")
+
+@community_route(bp, "/budget")
 def show_budget(session, community, body):
     return jsonify(budget_json(session, community))
 
 
-@community_route("/budget/allocations", methods=("POST",))
+@community_route(bp, "/budget/allocations", methods=("POST",))
 def allocate(session, community, body):
     allocation = ledger.allocate(
         session,
@@ -31,7 +33,7 @@ def allocate(session, community, body):
     return jsonify(id=allocation.id, number=allocation.number, budget=budget_json(session, community)), 201
 
 
-@community_route("/budget/spending", methods=("POST",))
+@community_route(bp, "/budget/spending", methods=("POST",))
 def spend(session, community, body):
     spent_on = field(body, "spent_on", str)
     try:
@@ -60,7 +62,7 @@ def spend(session, community, body):
     ), 201
 
 
-@community_route("/budget/spending/<int:number>/void", methods=("POST",))
+@community_route(bp, "/budget/spending/<int:number>/void", methods=("POST",))
 def void_spending(session, community, body, number):
     correction = ledger.void_spending(
         session,
@@ -73,7 +75,7 @@ def void_spending(session, community, body, number):
     return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
 
 
-@community_route("/budget/allocations/<int:number>/void", methods=("POST",))
+@community_route(bp, "/budget/allocations/<int:number>/void", methods=("POST",))
 def void_allocation(session, community, body, number):
     correction = ledger.void_allocation(
         session,
@@ -86,7 +88,7 @@ def void_allocation(session, community, body, number):
     return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
 
 
-@community_route("/budget/allocations/<int:number>/close", methods=("POST",))
+@community_route(bp, "/budget/allocations/<int:number>/close", methods=("POST",))
 def close_allocation(session, community, body, number):
     correction = ledger.close_allocation(
         session,
@@ -99,7 +101,7 @@ def close_allocation(session, community, body, number):
     return jsonify(correction=correction.number, budget=budget_json(session, community)), 201
 
 
-@community_route("/budget/updates", methods=("POST",))
+@community_route(bp, "/budget/updates", methods=("POST",))
 def post_update(session, community, body):
     """Post an update; with broadcast, send it to every member, once. As `budget update
     --broadcast` asks first, a broadcast that costs more than two SMS segments each, or whose

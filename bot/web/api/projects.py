@@ -4,18 +4,20 @@ from flask import jsonify
 
 from bot.context import now
 from bot.domain import projects
-from bot.web.api import community_route, field
+from bot.web.api import blueprint, community_route, field
 from bot.web.api.openapi import NUMBER, PATHS, SLUG, STR, _obj, _op
 
+bp = blueprint("api_projects", __name__)
 
-@community_route("/projects")
+
+@community_route(bp, "/projects")
 def list_projects(session, community, body):
     return jsonify(
         projects=[projects.project_json(session, view) for view in projects.projects_of(session, community)]
     )
 
 
-@community_route("/projects/<int:number>/updates", methods=("POST",))
+@community_route(bp, "/projects/<int:number>/updates", methods=("POST",))
 def post_project_update(session, community, body, number):
     posted = projects.post_update(
         session,

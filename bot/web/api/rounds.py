@@ -12,17 +12,19 @@ from bot.domain.pabulib import export_pb
 from bot.domain.serialise import round_json
 from bot.errors import InvalidInput
 from bot.text.times import parse_local
-from bot.web.api import MAX_INT, ApiError, community_route, field
+from bot.web.api import MAX_INT, ApiError, blueprint, community_route, field
 
 MAX_COUNT = 2**31 - 1  # max_choices is a 32-bit integer column
 
+bp = blueprint("api_rounds", __name__)
 
-@community_route("/rounds")
+
+@community_route(bp, "/rounds")
 def list_rounds(session, community, body):
     return jsonify(rounds=[round_json(session, r, community) for r in rounds.rounds_of(session, community)])
 
 
-@community_route("/rounds", methods=("POST",))
+@community_route(bp, "/rounds", methods=("POST",))
 def create_round(session, community, body):
     ideas = field(body, "ideas", list, required=True)
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_INT for n in ideas):
@@ -53,13 +55,13 @@ def _max_choices(body: dict) -> int | None:
     return value
 
 
-@community_route("/rounds/<int:number>")
+@community_route(bp, "/rounds/<int:number>")
 def show_round(session, community, body, number):
     return jsonify(round_json(session, rounds.get_round(session, community, number), community))
 
 
 def _action(name: str, action):
-    @community_route(f"/rounds/<int:number>/{name}", methods=("POST",), endpoint=f"{name}_round")
+    @community_route(bp, f"/rounds/<int:number>/{name}", methods=("POST",), endpoint=f"{name}_round")
     def view(session, community, body, number):
         round_ = rounds.get_round(session, community, number)
         # False: it was already open or closed; None: its reminders were already sent.
@@ -77,7 +79,7 @@ _action("cancel", rounds.cancel_round)
 _action("remind", rounds.remind)
 
 
-@community_route("/rounds/<int:number>/recount", methods=("GET", "POST"))
+@community_route(bp, "/rounds/<int:number>/recount", methods=("GET", "POST"))
 def recount_round(session, community, body, number):
     """GET only reads; POST, like `round recount` and the dashboard's button, also keeps the
     recount's reasons with an outcome published before reasons were kept."""
@@ -89,7 +91,7 @@ def recount_round(session, community, body, number):
     )
 
 
-@community_route("/rounds/<int:number>/export")
+@community_route(bp, "/rounds/<int:number>/export")
 def export_round(session, community, body, number):
     round_ = rounds.get_round(session, community, number)
     fmt = request.args.get("format", "json")
@@ -107,7 +109,7 @@ def export_round(session, community, body, number):
 # Paper and in-person ballots.
 
 
-@community_route("/rounds/<int:number>/ballots")
+@community_route(bp, "/rounds/<int:number>/ballots")
 def list_paper_ballots(session, community, body, number):
     round_ = rounds.get_round(session, community, number)
     by_message, on_paper = paper.ballot_counts(session, round_)
@@ -118,7 +120,7 @@ def list_paper_ballots(session, community, body, number):
     )
 
 
-@community_route("/rounds/<int:number>/ballots", methods=("POST",))
+@community_route(bp, "/rounds/<int:number>/ballots", methods=("POST",))
 def add_paper_ballot(session, community, body, number):
     round_ = rounds.get_round(session, community, number)
     choices = field(body, "choices", (list, str), required=True)
@@ -134,7 +136,7 @@ def add_paper_ballot(session, community, body, number):
     return jsonify(ballot=_paper_json(ballot), round=round_json(session, round_, community)), 201
 
 
-@community_route("/rounds/<int:number>/ballots/import", methods=("POST",))
+@community_route(bp, "/rounds/<int:number>/ballots/import", methods=("POST",))
 def import_paper_ballots(session, community, body, number):
     """A CSV (paper_id,choices) in "csv": every ballot added, or none and every bad row (422);
     with "dry_run": true, what would be added and every bad row, and nothing added."""

@@ -2,13 +2,12 @@
 
 Every page calls the same services as the CLI and the API; forms are CSRF-protected and
 server-validated, and pages work without JavaScript (only live counters use it). Each page is
-a module of this package that adds its routes to `bp` and, if it belongs in a community's
-menu, calls `page(...)`; every module here is loaded."""
+a module of this package with its own blueprint, made by `blueprint`; the app factory registers
+them, and this package's `bp`, which serves the templates and static files they share."""
 
-import importlib
-import pkgutil
+from flask import Blueprint
 
-from flask import Blueprint, Flask
+from models.states import IdeaStatus, RoundStatus
 
 bp = Blueprint(
     "dashboard",
@@ -19,22 +18,28 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-# A community's pages in the menu: (position, endpoint, label).
-_PAGES: list[tuple[int, str, str]] = []
+# A community's pages in the menu, after its Overview: (endpoint, label).
+MENU = (
+    ("ideas.ideas", "Ideas"),
+    ("rounds.rounds", "Rounds"),
+    ("money.money", "Money"),
+    ("projects.projects", "Projects"),
+    ("digest.digest", "Digest"),
+)
 
 
-def page(position: int, endpoint: str, label: str) -> None:
-    """Put a community page in the menu, at `position` (Overview is 0)."""
-    _PAGES.append((position, endpoint, label))
-    _PAGES.sort()
+def blueprint(name: str, import_name: str) -> Blueprint:
+    """A page's blueprint, under /dashboard; its templates get the menu and the states."""
+    page = Blueprint(name, import_name, url_prefix="/dashboard")
+    page.context_processor(_menu)
+    page.context_processor(_states)
+    return page
 
 
-@bp.context_processor
-def menu() -> dict:
-    return {"nav_pages": [(endpoint, label) for _, endpoint, label in _PAGES], "community": None}
+def _menu() -> dict[str, object]:
+    return {"nav_pages": MENU, "community": None}
 
 
-def init_app(app: Flask) -> None:
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-    app.register_blueprint(bp)
+def _states() -> dict[str, object]:
+    """The states templates compare rows with, as code does: a typo fails instead of never matching."""
+    return {"IdeaStatus": IdeaStatus, "RoundStatus": RoundStatus}

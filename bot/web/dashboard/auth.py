@@ -21,8 +21,10 @@ from bot.context import get_db, now
 from bot.domain import audit
 from bot.domain.sign_ins import session_stamp, sign_in, throttle
 from bot.errors import InvalidInput
-from bot.web.dashboard import bp
+from bot.web.dashboard import blueprint
 from models import Community, Organiser
+
+bp = blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -43,7 +45,7 @@ def login():
                 session.permanent = True
                 session["organiser_id"], session["stamp"] = organiser.id, session_stamp(organiser)
         if error is None:
-            return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.home"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("overview.home"))
     status = 200 if error is None else 401
     return render_template("dashboard/login.html", email=email, error=error), status
 
@@ -52,7 +54,7 @@ def login():
 def logout():
     session.clear()
     flash("You are signed out.")
-    return redirect(url_for("dashboard.login"))
+    return redirect(url_for("auth.login"))
 
 
 def signed_in(view: Callable) -> Callable:
@@ -64,7 +66,7 @@ def signed_in(view: Callable) -> Callable:
             organiser = db_session.get(Organiser, session.get("organiser_id") or 0)
             if organiser is None or session.get("stamp") != session_stamp(organiser):
                 session.clear()
-                return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             g.organiser = organiser
             g.db_session = db_session
             with audit.acting_as(organiser.email):

@@ -16,11 +16,11 @@ from bot.messaging.mailer import mail_settings
 from bot.text import digest as digest_text
 from bot.text.catalogue import shipped_languages
 from bot.text.languages import own_name
-from bot.web.dashboard import bp, page
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from models import Community, Digest
 
-page(40, "dashboard.digest", "Digest")
+bp = blueprint("digest", __name__)
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -61,7 +61,7 @@ def digest_settings(slug: str):
     if errors:
         return _page(place, None, form=form, errors=errors)
     return redirect_back(
-        "dashboard.digest",
+        "digest.digest",
         (
             f"Digest for {place.slug}: {', '.join(place.digest_recipients) or 'nobody'}, "
             f"{DAYS[place.digest_weekday].capitalize()}s at {place.digest_time}."
@@ -97,7 +97,7 @@ def digest_send(slug: str):
     elif result == "failed":
         message = f"Digest {iso} could not be sent ({_failure(community_id, iso)}); try again."
     flash(message)
-    return redirect(url_for("dashboard.digest", slug=slug, week=iso), code=303)
+    return redirect(url_for("digest.digest", slug=slug, week=iso), code=303)
 
 
 @bp.post("/<slug>/digest/public-page")
@@ -106,7 +106,7 @@ def public_page_switch(slug: str):
     """Switch the community's public page (/c/<slug>) on or off."""
     place = community_of(slug)
     set_public_page(place, request.form.get("public_page") == "on")
-    return redirect_back("dashboard.digest", f"The public page is {_on_off(place)}.", slug=place.slug)
+    return redirect_back("digest.digest", f"The public page is {_on_off(place)}.", slug=place.slug)
 
 
 @bp.post("/<slug>/digest/languages")
@@ -134,7 +134,7 @@ def languages(slug: str):
         return _page(place, None, errors={"languages": str(exc)})
     names = ", ".join(own_name(code) for code in place.languages)
     return redirect_back(
-        "dashboard.digest",
+        "digest.digest",
         f"Residents may read {names}; newcomers start in {own_name(place.languages[0])}.",
         slug=place.slug,
     )

@@ -2,7 +2,10 @@
 services as `commonpurse ideas ...`, so each author is told exactly as from the CLI. Beside each
 open idea, its likely duplicates, each with a button that merges the pair."""
 
-from flask import g, render_template, request
+from collections.abc import Callable
+
+from flask import flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import moderation
@@ -13,19 +16,12 @@ from bot.errors import InvalidInput, NotFound
 from bot.text.digest import status_word
 from bot.text.money import format_pence
 from bot.text.organiser_text import SmsCost, plain, sms_cost
-from bot.web.dashboard import bp, page
-from bot.web.dashboard.auth import community_of, redirect_back, signed_in
-from bot.web.dashboard.money import (
-    MAX_NUMBER,
-    Failure,
-    amount_in,
-    attempt,
-    number_in,
-    text_in,
-)
+from bot.web.dashboard import blueprint
+from bot.web.dashboard.auth import community_of, signed_in
+from bot.web.dashboard.forms import MAX_NUMBER, Failure, amount_in, attempt, number_in, submit, text_in
 from models import IDEA_STATUSES, Community
 
-page(10, "dashboard.ideas", "Ideas")
+bp = blueprint("ideas", __name__)
 
 # Which forms an idea gets: the services' own lists of what each action accepts.
 SHORTLISTABLE = moderation.OPEN + moderation.RECONSIDERED
@@ -34,32 +30,33 @@ OPEN = moderation.OPEN
 
 @bp.get("/<slug>/ideas")
 @signed_in
-def ideas(slug: str):
+def ideas(slug: str) -> ResponseReturnValue:
     """The moderation queue, newest first, optionally of one status."""
     return _queue(community_of(slug))
 
 
 @bp.post("/<slug>/ideas/<int:number>/shortlist")
 @signed_in
-def ideas_shortlist(slug: str, number: int):
+def ideas_shortlist(slug: str, number: int) -> ResponseReturnValue:
     """Put an idea forward for a vote at the agreed cost (or its rough cost); its author is told."""
     place = community_of(slug)
 
-    def act():
+    def act() -> str:
         cost = amount_in(request.form, "cost", required=False)
         idea = moderation.shortlist(g.db_session, place, _known(place, number), cost, now())
+        assert idea.cost_pence is not None  # shortlist refuses an idea without a cost
         return f"Idea #{idea.number} shortlisted at {format_pence(idea.cost_pence)}."
 
-    return _done(place, *attempt(f"shortlist:{number}", lambda exc: "cost", act))
+    return _submit(place, f"shortlist:{number}", act, field="cost")
 
 
 @bp.post("/<slug>/ideas/<int:number>/reject")
 @signed_in
-def ideas_reject(slug: str, number: int):
+def ideas_reject(slug: str, number: int) -> ResponseReturnValue:
     """Decline an idea with a reason its author is told (asked first if the SMS is long, as the CLI)."""
     place = community_of(slug)
 
-    def act():
+    def act() -> SmsCost | str:
         reason = plain(text_in(request.form, "reason"))
         if reason and request.form.get("confirmed") != "yes":
             cost = _rejection_cost(place, number, reason)
@@ -68,7 +65,9 @@ def ideas_reject(slug: str, number: int):
         moderation.reject(g.db_session, place, _known(place, number), reason, now())
         return f"Idea #{number} rejected."
 
-    result, failure = attempt(f"reject:{number}", lambda exc: "reason", act)
+    result = attempt(f"reject:{number}", act, field="reason")
+    if isinstance(result, Failure):
+        return _queue(place, result)
     if isinstance(result, SmsCost):
         return render_template(
             "dashboard/ideas_reject.html",
@@ -78,21 +77,22 @@ def ideas_reject(slug: str, number: int):
             cost=result,
             status=request.form.get("status", ""),
         )
-    return _done(place, result, failure)
+    flash(result)
+    return redirect(_back(place))
 
 
 @bp.post("/<slug>/ideas/<int:number>/merge")
 @signed_in
-def ideas_merge(slug: str, number: int):
+def ideas_merge(slug: str, number: int) -> ResponseReturnValue:
     """Merge a duplicate into another idea; both authors are credited, the duplicate's is told."""
     place = community_of(slug)
 
-    def act():
+    def act() -> str:
         into = number_in(request.form, "into", required=True)
         moderation.merge(g.db_session, place, _known(place, number), into, now())
         return f"Idea #{number} merged into #{into}."
 
-    return _done(place, *attempt(f"merge:{number}", lambda exc: "into", act))
+    return _submit(place, f"merge:{number}", act, field="into")
 
 
 def _known(place: Community, number: int) -> int:
@@ -117,12 +117,14 @@ def _rejection_cost(place: Community, number: int, reason: str) -> SmsCost:
     )
 
 
-def _done(place: Community, message: str | None, failure: Failure | None):
-    if failure is not None:
-        return _queue(place, failure)
-    return redirect_back(
-        "dashboard.ideas", message, slug=place.slug, status=request.form.get("status") or None
-    )
+def _submit(place: Community, form: str, action: Callable[[], str], *, field: str) -> ResponseReturnValue:
+    """Run one of an idea's forms: back to the queue, or the queue again with the refusal."""
+    return submit(form, action, again=lambda failure: _queue(place, failure), then=_back(place), field=field)
+
+
+def _back(place: Community) -> str:
+    """The queue, filtered as it was when the form was posted."""
+    return url_for("ideas.ideas", slug=place.slug, status=request.form.get("status") or None)
 
 
 def _beside_its_field(failure: Failure, rows: list) -> bool:

@@ -3,109 +3,68 @@
 Every change goes through bot.domain.ledger exactly as `commonpurse budget ...` does; a budget
 update sent to members is counted in SMS segments first and confirmed on a second page."""
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from flask import g, render_template, request
-from werkzeug.datastructures import MultiDict
+from flask import g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import ledger
 from bot.domain.notify import member_count
 from bot.domain.serialise import budget_json
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, render
-from bot.text.money import MAX_PENCE, format_pence, parse_amount
-from bot.text.organiser_text import plain, sms_cost
-from bot.web.dashboard import bp, page
+from bot.text.money import format_pence
+from bot.text.organiser_text import SmsCost, plain, sms_cost
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
+from bot.web.dashboard.forms import (
+    Failure,
+    Form,
+    amount_in,
+    attempt,
+    day_in,
+    fields,
+    number_in,
+    submit,
+    text_in,
+    whole_number,
+)
 from channels.segments import count_segments
 from models import Community
 
-page(30, "dashboard.money", "Money")
+bp = blueprint("money", __name__)
 
-MAX_NUMBER = 2**63 - 1  # as the CLI: the largest number a database row can have
-MAX_TEXT = 5000  # as the API: more than any column we write from a form holds
 OVERSPEND_HINT = "; tick \u201cRecord it even though it goes beyond what is left\u201d to record it anyway"
 _MARK = "\u0001"  # stands for the update in the message members get (for the live counter)
 
 
-class Refused(InvalidInput):
-    """Bad input in one field of a form: shown beside that field, with what was typed kept."""
+class UpdateStep(StrEnum):
+    """The budget update's buttons: post it, preview its cost, or, on the confirmation page
+    of a broadcast, send it or go back and edit it."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Failure:
-    form: str  # which form on the page ("allocate", "spend" ...)
-    field: str
-    message: str
+    POST = "post"
+    PREVIEW = "preview"
+    SEND = "send"
+    EDIT = "edit"
 
 
-# Values typed into a form, read as the CLI reads its options (same one-line messages).
-
-
-def text_in(form: MultiDict, name: str) -> str:
-    value = form.get(name, "")
-    if "\x00" in value:  # PostgreSQL text cannot hold NUL
-        raise Refused(name, f"{name} must not contain NUL characters")
-    if len(value) > MAX_TEXT:
-        raise Refused(name, f"{name} is longer than {MAX_TEXT} characters")
-    return value
-
-
-def amount_in(form: MultiDict, name: str, required: bool = True) -> int | None:
-    value = form.get(name, "").strip()
-    if not value and not required:
-        return None
-    pence = parse_amount(value)
-    if pence is None:
-        raise Refused(
-            name,
-            f"{value!r} is not an amount of money from 1p to "
-            f"{format_pence(MAX_PENCE)} (try 2500, £2,500 or £2.5k)",
-        )
-    return pence
-
-
-def number_in(form: MultiDict, name: str, required: bool = False) -> int | None:
-    value = form.get(name, "").strip()
-    if not value and not required:
-        return None
-    return whole_number(value, name)
-
-
-def whole_number(value: str, field: str) -> int:
-    if not value.isascii() or not value.isdigit():
-        raise Refused(field, f"{value!r} is not a whole number")
-    digits = value.lstrip("0") or "0"  # compared as digits: int() refuses more than 4,300
-    if len(digits) > len(str(MAX_NUMBER)) or not 1 <= int(digits) <= MAX_NUMBER:
-        raise Refused(field, f"{value} is not a number from 1 to {MAX_NUMBER}")
-    return int(digits)
-
-
-def day_in(form: MultiDict, name: str, today: date) -> date:
-    value = form.get(name, "").strip()
-    if not value:
-        return today
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Refused(name, f"{value!r} is not a date like 2026-11-26") from None
-
-
-def attempt(form: str, field_for, action):
-    """Run `action()` in a savepoint: (result, None), or (None, Failure) with nothing kept."""
-    try:
-        with g.db_session.begin_nested():
-            return action(), None
-    except (InvalidInput, NotFound) as exc:
-        field = exc.field if isinstance(exc, Refused) else field_for(exc)
-        return None, Failure(form, field, str(exc))
+# Each form's fields, and the ledger's names for them.
+ALLOCATE = fields("title", "amount", "idea", amount_pence="amount", idea_number="idea")
+SPEND = fields(
+    "description",
+    "amount",
+    "allocation",
+    "spent_on",
+    "over_allocation",
+    amount_pence="amount",
+    allocation_number="allocation",
+)
+VOID = fields("entry", "reason", number="entry")
+CLOSE = fields("allocation", "reason", number="allocation")
 
 
 # The page.
@@ -113,18 +72,18 @@ def attempt(form: str, field_for, action):
 
 @bp.get("/<slug>/money")
 @signed_in
-def money(slug: str):
+def money(slug: str) -> ResponseReturnValue:
     """Totals, allocations, spending and corrections, with the forms that add to them."""
     return _page(community_of(slug))
 
 
 @bp.post("/<slug>/money/allocate")
 @signed_in
-def money_allocate(slug: str):
+def money_allocate(slug: str) -> ResponseReturnValue:
     """Commit money to a project (as `budget allocate`)."""
     place, form = community_of(slug), request.form
 
-    def act():
+    def act() -> str:
         amount = amount_in(form, "amount")
         allocation = ledger.allocate(
             g.db_session,
@@ -140,21 +99,18 @@ def money_allocate(slug: str):
             f"Still to decide: {format_pence(left)}."
         )
 
-    def field_for(exc):
-        if isinstance(exc, NotFound):
-            return "idea"
-        return "title" if "title" in str(exc) else "amount"
-
-    return _done(place, "allocate", *attempt("allocate", field_for, act))
+    # The title is the one field the ledger's refusals leave unnamed (its checks of a line of
+    # text serve the spending's description too).
+    return _submit(place, "allocate", act, field="title", shown=ALLOCATE, missing="idea")
 
 
 @bp.post("/<slug>/money/spend")
 @signed_in
-def money_spend(slug: str):
+def money_spend(slug: str) -> ResponseReturnValue:
     """Record money paid out (as `budget spend`); beyond what is left only when ticked."""
     place, form = community_of(slug), request.form
 
-    def act():
+    def act() -> str:
         amount = amount_in(form, "amount")
         try:
             entry = ledger.spend(
@@ -168,27 +124,21 @@ def money_spend(slug: str):
                 now=now(),
             )
         except ledger.Overspend as exc:
-            raise Refused("over_allocation", f"{exc}{OVERSPEND_HINT}") from None
+            raise InvalidInput(f"{exc}{OVERSPEND_HINT}", field="over_allocation") from None
         note = " Recorded over allocation, as you said." if entry.over_allocation else ""
         return f"Spending {entry.number}: {format_pence(amount)} for {entry.description}.{note}"
 
-    def field_for(exc):
-        if isinstance(exc, NotFound) or "allocation" in str(exc):
-            return "allocation"
-        if "give a date" in str(exc):
-            return "spent_on"
-        return "description" if "description" in str(exc) else "amount"
-
-    return _done(place, "spend", *attempt("spend", field_for, act))
+    # Unnamed, as the allocation's title: the description.
+    return _submit(place, "spend", act, field="description", shown=SPEND, missing="allocation")
 
 
 @bp.post("/<slug>/money/void")
 @signed_in
-def money_void(slug: str):
+def money_void(slug: str) -> ResponseReturnValue:
     """Void a spending or an allocation with a correcting entry (as `budget void`)."""
     place, form = community_of(slug), request.form
 
-    def act():
+    def act() -> str:
         kind, number = _entry(form)
         reason, organiser = text_in(form, "reason"), g.organiser.email
         if kind == "spending":
@@ -206,19 +156,17 @@ def money_void(slug: str):
             f"Still to decide: {format_pence(totals.remaining)}."
         )
 
-    def field_for(exc):
-        return "reason" if "reason" in str(exc) else "entry"
-
-    return _done(place, "void", *attempt("void", field_for, act))
+    # Unnamed: a control character in the reason (refused where any organiser's text is).
+    return _submit(place, "void", act, field="reason", shown=VOID, missing="entry")
 
 
 @bp.post("/<slug>/money/close")
 @signed_in
-def money_close(slug: str):
+def money_close(slug: str) -> ResponseReturnValue:
     """Close an allocation: it keeps what was spent, the rest goes back (as `budget close`)."""
     place, form = community_of(slug), request.form
 
-    def act():
+    def act() -> str:
         number = number_in(form, "allocation", required=True)
         correction = ledger.close_allocation(
             g.db_session,
@@ -239,27 +187,23 @@ def money_close(slug: str):
             f"{format_pence(back)} back to decide. Still to decide: {format_pence(left)}."
         )
 
-    def field_for(exc):
-        return "reason" if "reason" in str(exc) else "allocation"
-
-    return _done(place, "close", *attempt("close", field_for, act))
+    return _submit(place, "close", act, field="reason", shown=CLOSE, missing="allocation")
 
 
 @bp.post("/<slug>/money/update")
 @signed_in
-def money_update(slug: str):
+def money_update(slug: str) -> ResponseReturnValue:
     """Post a budget update (as `budget update`); preview its SMS cost; confirm a broadcast first."""
     place, form = community_of(slug), request.form
-    step = form.get("step")
-    step = step if step in ("preview", "edit", "send") else "post"
+    step = _step(form)
     broadcast = form.get("broadcast") == "yes"
-    checked, failure = attempt("update", lambda exc: "text", lambda: _as_posted(place, form))
-    if failure is not None:
-        return _page(place, failure=failure, kept={"update": form})
-    if step in ("preview", "edit"):
-        preview = _preview(place, checked) if step == "preview" else None
+    checked = attempt("update", lambda: _as_posted(place, form), field="text")
+    if isinstance(checked, Failure):
+        return _page(place, failure=checked, kept={"update": form})
+    if step in (UpdateStep.PREVIEW, UpdateStep.EDIT):
+        preview = _preview(place, checked) if step == UpdateStep.PREVIEW else None
         return _page(place, kept={"update": form}, preview=preview)
-    if broadcast and step != "send":
+    if broadcast and step != UpdateStep.SEND:
         return render_template(
             "dashboard/money_confirm.html",
             community=place,
@@ -267,22 +211,30 @@ def money_update(slug: str):
             cost=_cost(place, checked),
             latest=_latest_id(place),
         )
-    if step == "send" and _already_posted(place, checked, form.get("latest", "")):
+    if step == UpdateStep.SEND and _already_posted(place, checked, form.get("latest", "")):
         return redirect_back(
-            "dashboard.money", "That update was already posted; nothing more was sent.", slug=place.slug
+            "money.money", "That update was already posted; nothing more was sent.", slug=place.slug
         )
 
-    def act():
+    def act() -> str:
         posted = ledger.post_update(g.db_session, place, checked, now())
         if not broadcast:
             return "Budget update posted."
         sent = ledger.broadcast_update(g.db_session, place, posted, now())
         return f"Budget update posted. Sent to {sent} member{'' if sent == 1 else 's'}."
 
-    return _done(place, "update", *attempt("update", lambda exc: "text", act))
+    return _submit(place, "update", act, field="text")
 
 
-def _as_posted(place: Community, form: MultiDict) -> str:
+def _step(form: Form) -> UpdateStep:
+    """The update form's button; anything else posts, as the Post button does."""
+    try:
+        return UpdateStep(form.get("step", ""))
+    except ValueError:
+        return UpdateStep.POST
+
+
+def _as_posted(place: Community, form: Form) -> str:
     """The update as post_update would store it (typographic quotes plain, as the CLI makes
     them), or the service's refusal; nothing is stored here."""
     savepoint = g.db_session.begin_nested()
@@ -292,7 +244,7 @@ def _as_posted(place: Community, form: MultiDict) -> str:
         savepoint.rollback()
 
 
-def _cost(place: Community, text: str):
+def _cost(place: Community, text: str) -> SmsCost:
     """What one member gets for `text`, and what sending it to every member costs."""
     return sms_cost(
         "budget_news",
@@ -320,18 +272,33 @@ def _latest_id(place: Community) -> str:
     return str(latest.id) if latest is not None else ""
 
 
-def _entry(form: MultiDict) -> tuple[str, int]:
+def _entry(form: Form) -> tuple[str, int]:
     """("spending", 3) from the void form's choice "spending:3"."""
     kind, _, number = form.get("entry", "").partition(":")
     if kind not in ("spending", "allocation"):
-        raise Refused("entry", "choose the spending or allocation to void")
+        raise InvalidInput("choose the spending or allocation to void", field="entry")
     return kind, whole_number(number, "entry")
 
 
-def _done(place: Community, form: str, message: str | None, failure: Failure | None):
-    if failure is not None:
-        return _page(place, failure=failure, kept={form: request.form})
-    return redirect_back("dashboard.money", message, slug=place.slug)
+def _submit(
+    place: Community,
+    form: str,
+    action: Callable[[], str],
+    *,
+    field: str,
+    shown: Mapping[str, str] | None = None,
+    missing: str | None = None,
+) -> ResponseReturnValue:
+    """Run one of the page's forms: back to the page, or the page again showing the refusal."""
+    return submit(
+        form,
+        action,
+        again=lambda failure: _page(place, failure=failure, kept={form: request.form}),
+        then=url_for("money.money", slug=place.slug),
+        field=field,
+        shown=shown,
+        missing=missing,
+    )
 
 
 def _today(place: Community) -> date:
@@ -340,7 +307,7 @@ def _today(place: Community) -> date:
 
 def _page(
     place: Community, *, failure: Failure | None = None, kept: dict | None = None, preview: dict | None = None
-):
+) -> ResponseReturnValue:
     view = budget_json(g.db_session, place)
     for entry in view["spending"]:
         entry["day"] = date.fromisoformat(entry["spent_on"])

@@ -4,8 +4,10 @@ from flask import g, render_template
 
 from bot.context import now
 from bot.domain.overview import overview
-from bot.web.dashboard import bp
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, signed_in
+
+bp = blueprint("overview", __name__)
 
 
 @bp.get("/")

@@ -4,35 +4,37 @@ update` does."""
 
 from datetime import datetime
 
-from flask import g, render_template, request
+from flask import g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import projects
-from bot.errors import NotFound
-from bot.web.dashboard import bp, page
-from bot.web.dashboard.auth import community_of, redirect_back, signed_in
+from bot.web.dashboard import blueprint
+from bot.web.dashboard.auth import community_of, signed_in
 from bot.web.dashboard.filters import plural
-from bot.web.dashboard.money import Failure, attempt, number_in, text_in
+from bot.web.dashboard.forms import Failure, Form, fields, number_in, submit, text_in
 from models import Community
 from models.states import ProjectStatus
 
-page(35, "dashboard.projects", "Projects")
+bp = blueprint("projects", __name__)
+
+UPDATE = fields("project", "status", "note")
 
 
 @bp.get("/<slug>/projects", endpoint="projects")
 @signed_in
-def projects_page(slug: str):
+def projects_page(slug: str) -> ResponseReturnValue:
     """Every funded project with its status and updates, and the update form."""
     return _page(community_of(slug))
 
 
 @bp.post("/<slug>/projects/update")
 @signed_in
-def projects_update(slug: str):
+def projects_update(slug: str) -> ResponseReturnValue:
     """Post an update on a project (as `project update`); delivered tells supporters once."""
     place, form = community_of(slug), request.form
 
-    def act():
+    def act() -> str:
         number = number_in(form, "project", required=True)
         posted = projects.post_update(
             g.db_session,
@@ -48,18 +50,21 @@ def projects_update(slug: str):
         told = f" Told {plural(posted.notified, 'supporter')}." if posted.notified else ""
         return f"Project {number} is {shown}; update posted.{told}"
 
-    def field_for(exc):
-        if isinstance(exc, NotFound):
-            return "project"
-        return "note" if "note" in str(exc) else "status"
+    # Unnamed: an update with neither a status nor a note, or a control character in the note.
+    return submit(
+        "update",
+        act,
+        again=lambda failure: _page(place, failure=failure, kept=form),
+        then=url_for("projects.projects", slug=place.slug),
+        field="note",
+        shown=UPDATE,
+        missing="project",
+    )
 
-    message, failure = attempt("update", field_for, act)
-    if failure is not None:
-        return _page(place, failure=failure, kept=form)
-    return redirect_back("dashboard.projects", message, slug=place.slug)
 
-
-def _page(place: Community, *, failure: Failure | None = None, kept=None):
+def _page(
+    place: Community, *, failure: Failure | None = None, kept: Form | None = None
+) -> ResponseReturnValue:
     rows = []
     for view in projects.projects_of(g.db_session, place):
         shown = projects.project_json(g.db_session, view)

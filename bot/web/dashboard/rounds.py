@@ -3,9 +3,12 @@ cancel it; its live turnout while open, and paper ballots added to it; when clos
 outcome, a recount and the files auditors get. Every step goes through bot.domain.rounds exactly
 as `commonpurse round ...` does, and times are typed and shown in the community's timezone."""
 
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Literal, overload
 
-from flask import Response, abort, g, jsonify, render_template, request
+from flask import Response, abort, g, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from bot.context import now
@@ -31,25 +34,45 @@ from bot.text.json_text import to_json
 from bot.text.money import format_pence
 from bot.text.times import local as in_zone
 from bot.text.times import parse_local
-from bot.web.dashboard import bp, page
+from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from bot.web.dashboard.filters import percent, plural
-from bot.web.dashboard.money import (
+from bot.web.dashboard.forms import (
     Failure,
-    Refused,
+    Form,
     amount_in,
     attempt,
+    fields,
     number_in,
+    submit,
     text_in,
     whole_number,
 )
 from models import ROUND_METHODS, ROUND_RULES, Community, Round
+from models.states import IdeaStatus
 
-page(20, "dashboard.rounds", "Rounds")
+bp = blueprint("rounds", __name__)
 
 TIMES = ("opens", "closes", "remind")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
 POLL_SECONDS = 5  # how often the round's page asks for the turnout while it is open
+
+# Each form's fields, and the round services' names for them.
+_AT = {"opens_at": "opens", "closes_at": "closes", "remind_at": "remind"}
+CREATE = fields(
+    "title",
+    "method",
+    "rule",
+    "ideas",
+    *TIMES,
+    "budget",
+    "max_choices",
+    idea_numbers="ideas",
+    budget_pence="budget",
+    **_AT,
+)
+RESCHEDULE = fields(*TIMES, **_AT)
+PAPER = fields("paper_id", "choices")
 
 
 # The list and the create form.
@@ -57,19 +80,19 @@ POLL_SECONDS = 5  # how often the round's page asks for the turnout while it is 
 
 @bp.get("/<slug>/rounds")
 @signed_in
-def rounds(slug: str):
+def rounds(slug: str) -> ResponseReturnValue:
     """Every round, newest first, and the form that schedules a new one."""
     return _list(community_of(slug))
 
 
 @bp.post("/<slug>/rounds")
 @signed_in
-def rounds_create(slug: str):
+def rounds_create(slug: str) -> ResponseReturnValue:
     """Schedule a round of shortlisted ideas (as `round create`), numbered on the ballot in the
     order the form lists them (by idea number)."""
     place, form = community_of(slug), request.form
 
-    def act():
+    def act() -> tuple[int, str]:
         tz = place.timezone
         round_ = create_round(
             g.db_session,
@@ -90,29 +113,11 @@ def rounds_create(slug: str):
             f"{plural(len(round_.options), 'option')}, {format_pence(round_.budget_pence)} to allocate."
         )
 
-    done, failure = attempt("create", _create_field, act)
-    if failure is not None:
-        return _list(place, failure)
+    done = attempt("create", act, field="title", shown=CREATE, missing="ideas")
+    if isinstance(done, Failure):
+        return _list(place, done)
     number, message = done
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
-
-
-def _create_field(exc: Exception) -> str:
-    """The field a refusal from create_round is about, by what its message speaks of."""
-    text = str(exc)
-    for field, words in (
-        ("title", "title"),
-        ("method", "method"),
-        ("rule", "rule must"),
-        ("max_choices", "most choices"),
-        ("ideas", "idea"),
-        ("remind", "reminder"),
-        ("closes", "clos"),
-        ("budget", "budget"),
-    ):
-        if words in text:
-            return field
-    return "title"
+    return redirect_back("rounds.rounds_show", message, slug=place.slug, number=number)
 
 
 # One round.
@@ -120,7 +125,7 @@ def _create_field(exc: Exception) -> str:
 
 @bp.get("/<slug>/rounds/<int:number>")
 @signed_in
-def rounds_show(slug: str, number: int):
+def rounds_show(slug: str, number: int) -> ResponseReturnValue:
     """A round's details and the steps it can take next; its turnout or its outcome."""
     place = community_of(slug)
     return _detail(place, _round(place, number))
@@ -128,12 +133,12 @@ def rounds_show(slug: str, number: int):
 
 @bp.post("/<slug>/rounds/<int:number>/reschedule")
 @signed_in
-def rounds_reschedule(slug: str, number: int):
+def rounds_reschedule(slug: str, number: int) -> ResponseReturnValue:
     """Move a round's times (as `round reschedule`): only the times changed on the form."""
     place, form = community_of(slug), request.form
     round_ = _round(place, number)
 
-    def act():
+    def act() -> str:
         tz = place.timezone
         moved = {name: _changed(form, name, _at(round_, name), tz) for name in TIMES}
         if not any(moved.values()):
@@ -148,16 +153,8 @@ def rounds_reschedule(slug: str, number: int):
         )
         return f"Round {number} rescheduled."
 
-    def field_for(exc):
-        text = str(exc)
-        if "already open" in text or "cannot be rescheduled" in text:
-            return "form"
-        return "remind" if "reminder" in text else "closes"
-
-    message, failure = attempt("reschedule", field_for, act)
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+    # Unnamed: what the round's state refuses, shown at the top of the form.
+    return _submit(place, round_, "reschedule", act, field="form", shown=RESCHEDULE)
 
 
 def _reminded(sent: int | None, number: int) -> str:
@@ -191,27 +188,24 @@ STEPS = {
 
 @bp.post("/<slug>/rounds/<int:number>/<any(open, remind, close, cancel):step>")
 @signed_in
-def rounds_step(slug: str, number: int, step: str):
+def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
     """Open now, send the reminder, close now or cancel (as `round open|remind|close|cancel`)."""
     place = community_of(slug)
     round_ = _round(place, number)
     action, said = STEPS[step]
-    message, failure = attempt(
-        "step", lambda exc: "step", lambda: said(action(g.db_session, round_, now()), number)
+    return _submit(
+        place, round_, "step", lambda: said(action(g.db_session, round_, now()), number), field="step"
     )
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
 
 
 @bp.post("/<slug>/rounds/<int:number>/recount")
 @signed_in
-def rounds_recount(slug: str, number: int):
+def rounds_recount(slug: str, number: int) -> ResponseReturnValue:
     """Count a closed round again from its ballots and say whether it matches what was published."""
     place = community_of(slug)
     round_ = _round(place, number)
 
-    def act():
+    def act() -> str:
         same, again = recount(g.db_session, round_)
         by_message, on_paper = paper.ballot_counts(g.db_session, round_)
         split = f" ({by_message} by message, {on_paper} on paper)" if on_paper else ""
@@ -220,54 +214,41 @@ def rounds_recount(slug: str, number: int):
                 f"Round {number} recounted from {plural(again['ballots'], 'ballot')}{split}: the same "
                 f"winners as published ({_numbers(again['winners'])})."
             )
+        assert round_.outcome is not None  # recount refuses a round that is not closed
         return (
             f"Round {number} recount DIFFERS: published {_numbers(round_.outcome['winners'])}, "
             f"recount {_numbers(again['winners'])}."
         )
 
-    message, failure = attempt("step", lambda exc: "step", act)
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+    return _submit(place, round_, "step", act, field="step")
 
 
 @bp.post("/<slug>/rounds/<int:number>/ballots")
 @signed_in
-def rounds_paper_ballot(slug: str, number: int):
+def rounds_paper_ballot(slug: str, number: int) -> ResponseReturnValue:
     """Add one paper ballot (as `round ballots add`)."""
     place, form = community_of(slug), request.form
     round_ = _round(place, number)
 
-    def act():
-        try:
-            choices = paper.choices_of(text_in(form, "choices"))
-        except InvalidInput as exc:
-            raise Refused("choices", str(exc)) from None
+    def act() -> str:
+        choices = paper.choices_of(text_in(form, "choices"))
         ballot = paper.add_paper_ballot(g.db_session, round_, text_in(form, "paper_id"), choices, now())
         return f"Paper ballot {paper.describe(ballot)} added to round {number}."
 
-    def field_for(exc):
-        text = str(exc)
-        if "only while it is open" in text:
-            return "form"
-        return "paper_id" if "paper" in text else "choices"
-
-    message, failure = attempt("paper", field_for, act)
-    if failure is not None:
-        return _detail(place, round_, failure)
-    return redirect_back("dashboard.rounds_show", message, slug=place.slug, number=number)
+    # Unnamed: a round that is not open, shown at the top of the form.
+    return _submit(place, round_, "paper", act, field="form", shown=PAPER)
 
 
 @bp.post("/<slug>/rounds/<int:number>/ballots/import")
 @signed_in
-def rounds_paper_import(slug: str, number: int):
+def rounds_paper_import(slug: str, number: int) -> ResponseReturnValue:
     """Check a CSV of paper ballots, or add them all (as `round ballots import [--dry-run]`):
     a check, or any bad row, shows every row that would be added and every bad one."""
     place = community_of(slug)
     round_ = _round(place, number)
     dry_run = request.form.get("action") != "import"
 
-    def act():
+    def act() -> paper.Checked | str:
         text = _uploaded()
         checked = paper.check_csv(g.db_session, round_, text)
         if dry_run or checked.problems:
@@ -275,11 +256,11 @@ def rounds_paper_import(slug: str, number: int):
         added = paper.import_csv(g.db_session, round_, text, now())
         return f"{plural(len(added), 'paper ballot')} added to round {number}."
 
-    done, failure = attempt("import", lambda exc: "csv", act)
-    if failure is not None:
-        return _detail(place, round_, failure)
+    done = attempt("import", act, field="csv")
+    if isinstance(done, Failure):
+        return _detail(place, round_, done)
     if isinstance(done, str):
-        return redirect_back("dashboard.rounds_show", done, slug=place.slug, number=number)
+        return redirect_back("rounds.rounds_show", done, slug=place.slug, number=number)
     return _detail(place, round_, checked=done, dry_run=dry_run)
 
 
@@ -287,19 +268,19 @@ def _uploaded() -> str:
     """The uploaded CSV's text (UTF-8, with or without a byte order mark)."""
     upload = request.files.get("csv")
     if upload is None or not upload.filename:
-        raise Refused("csv", "choose a CSV file with the columns paper_id,choices")
+        raise InvalidInput("choose a CSV file with the columns paper_id,choices", field="csv")
     try:
         text = upload.stream.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Refused("csv", f"{upload.filename!r} is not UTF-8 text") from None
+        raise InvalidInput(f"{upload.filename!r} is not UTF-8 text", field="csv") from None
     if "\x00" in text:  # PostgreSQL text cannot hold NUL
-        raise Refused("csv", f"{upload.filename!r} contains NUL characters")
+        raise InvalidInput(f"{upload.filename!r} contains NUL characters", field="csv")
     return text
 
 
 @bp.get("/<slug>/rounds/<int:number>/turnout")
 @signed_in
-def rounds_turnout(slug: str, number: int):
+def rounds_turnout(slug: str, number: int) -> ResponseReturnValue:
     """Ballots, members and votes per option now, for the round page's live figures."""
     place = community_of(slug)
     data = round_json(g.db_session, _round(place, number), place)
@@ -316,7 +297,7 @@ def rounds_turnout(slug: str, number: int):
 
 @bp.get("/<slug>/rounds/<int:number>/export.<any(pb, json):fmt>")
 @signed_in
-def rounds_export(slug: str, number: int, fmt: str):
+def rounds_export(slug: str, number: int, fmt: str) -> ResponseReturnValue:
     """The round for auditors, as `round export` writes it: pabulib .pb or JSON."""
     place = community_of(slug)
     round_ = _round(place, number)
@@ -333,19 +314,23 @@ def rounds_export(slug: str, number: int, fmt: str):
 # Reading the forms.
 
 
-def _time(form: MultiDict, name: str, tz: str, required: bool = True) -> datetime | None:
+@overload
+def _time(form: Form, name: str, tz: str, required: Literal[True] = True) -> datetime: ...
+@overload
+def _time(form: Form, name: str, tz: str, required: bool) -> datetime | None: ...
+def _time(form: Form, name: str, tz: str, required: bool = True) -> datetime | None:
     value = text_in(form, name).strip()
     if not value:
         if required:
-            raise Refused(name, f"give the time the round {name}")
+            raise InvalidInput(f"give the time the round {name}", field=name)
         return None
     try:
         return parse_local(value, tz)
     except InvalidInput as exc:
-        raise Refused(name, str(exc)) from None
+        raise InvalidInput(str(exc), field=name) from None
 
 
-def _changed(form: MultiDict, name: str, current: datetime | None, tz: str) -> datetime | None:
+def _changed(form: Form, name: str, current: datetime | None, tz: str) -> datetime | None:
     """The time typed, if it differs from the one the form was shown with (else None: kept).
     Passing an unchanged reminder would arm it again, so only what moved is passed on."""
     value = text_in(form, name).strip()
@@ -366,6 +351,26 @@ def _shown(value: datetime | None, tz: str) -> str:
 # Rendering.
 
 
+def _submit(
+    place: Community,
+    round_: Round,
+    form: str,
+    action: Callable[[], str],
+    *,
+    field: str,
+    shown: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    """Run one of the round page's forms: back to the page, or the page again with the refusal."""
+    return submit(
+        form,
+        action,
+        again=lambda failure: _detail(place, round_, failure),
+        then=url_for("rounds.rounds_show", slug=place.slug, number=round_.number),
+        field=field,
+        shown=shown,
+    )
+
+
 def _round(place: Community, number: int) -> Round:
     try:
         return get_round(g.db_session, place, number)
@@ -384,7 +389,7 @@ def _numbers(numbers: list[int]) -> str:
 
 def _list(place: Community, failure: Failure | None = None):
     rows = [(r, round_json(g.db_session, r, place)) for r in rounds_of(g.db_session, place)]
-    shortlisted = sorted(ideas_of(g.db_session, place, "shortlisted"), key=lambda i: i.number)
+    shortlisted = sorted(ideas_of(g.db_session, place, IdeaStatus.SHORTLISTED), key=lambda i: i.number)
     kept = request.form if failure is not None else MultiDict()
     html = render_template(
         "dashboard/rounds.html",

@@ -1,0 +1,140 @@
+"""The dashboard's form plumbing: values typed into a form, read as the CLI reads its options
+(with the same one-line messages), and a form's action run so that a refusal is shown beside
+the field it is about, with what was typed kept."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal, TypeVar, overload
+
+from flask import flash, g, redirect
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+
+from bot.errors import InvalidInput, NotFound
+from bot.text.money import MAX_PENCE, format_pence, parse_amount
+
+T = TypeVar("T")
+Form = MultiDict[str, str]
+
+MAX_NUMBER = 2**63 - 1  # as the CLI: the largest number a database row can have
+MAX_TEXT = 5000  # as the API: more than any column we write from a form holds
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused form, and the field to show the message beside."""
+
+    form: str  # which form on the page ("allocate", "spend" ...)
+    field: str
+    message: str
+
+
+# Reading a form. A value that does not read is refused with the form's own name for it.
+
+
+def text_in(form: Form, name: str) -> str:
+    value = form.get(name, "")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        raise InvalidInput(f"{name} must not contain NUL characters", field=name)
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"{name} is longer than {MAX_TEXT} characters", field=name)
+    return value
+
+
+@overload
+def amount_in(form: Form, name: str, required: Literal[True] = True) -> int: ...
+@overload
+def amount_in(form: Form, name: str, required: bool) -> int | None: ...
+def amount_in(form: Form, name: str, required: bool = True) -> int | None:
+    value = form.get(name, "").strip()
+    if not value and not required:
+        return None
+    pence = parse_amount(value)
+    if pence is None:
+        raise InvalidInput(
+            f"{value!r} is not an amount of money from 1p to "
+            f"{format_pence(MAX_PENCE)} (try 2500, £2,500 or £2.5k)",
+            field=name,
+        )
+    return pence
+
+
+@overload
+def number_in(form: Form, name: str, required: Literal[True]) -> int: ...
+@overload
+def number_in(form: Form, name: str, required: bool = False) -> int | None: ...
+def number_in(form: Form, name: str, required: bool = False) -> int | None:
+    value = form.get(name, "").strip()
+    if not value and not required:
+        return None
+    return whole_number(value, name)
+
+
+def whole_number(value: str, field: str) -> int:
+    if not value.isascii() or not value.isdigit():
+        raise InvalidInput(f"{value!r} is not a whole number", field=field)
+    digits = value.lstrip("0") or "0"  # compared as digits: int() refuses more than 4,300
+    if len(digits) > len(str(MAX_NUMBER)) or not 1 <= int(digits) <= MAX_NUMBER:
+        raise InvalidInput(f"{value} is not a number from 1 to {MAX_NUMBER}", field=field)
+    return int(digits)
+
+
+def day_in(form: Form, name: str, today: date) -> date:
+    value = form.get(name, "").strip()
+    if not value:
+        return today
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a date like 2026-11-26", field=name) from None
+
+
+# Running a form's action.
+
+
+def fields(*names: str, **renamed: str) -> dict[str, str]:
+    """A form's fields, for `attempt`: its own names, and a service's names for them
+    (`amount_pence="amount"`)."""
+    return {**{name: name for name in names}, **renamed}
+
+
+def attempt(
+    form: str,
+    action: Callable[[], T],
+    *,
+    field: str,
+    shown: Mapping[str, str] | None = None,
+    missing: str | None = None,
+) -> T | Failure:
+    """Run `action()` in a savepoint: its result, or a Failure with nothing kept.
+
+    A refusal that names a field `shown` (from `fields`) lists is shown beside the form's field
+    for it; any other beside `field`. A NotFound is shown beside `missing`, else `field`."""
+    try:
+        with g.db_session.begin_nested():
+            return action()
+    except InvalidInput as exc:
+        return Failure(form, (shown or {}).get(exc.field or "", field), str(exc))
+    except NotFound as exc:
+        return Failure(form, missing or field, str(exc))
+
+
+def submit(
+    form: str,
+    action: Callable[[], str | None],
+    *,
+    again: Callable[[Failure], ResponseReturnValue],
+    then: str,
+    field: str,
+    shown: Mapping[str, str] | None = None,
+    missing: str | None = None,
+) -> ResponseReturnValue:
+    """A form posted: run `action` (as `attempt`), then flash what it says and go to `then`;
+    refused, the page `again`, with the refusal beside its field."""
+    result = attempt(form, action, field=field, shown=shown, missing=missing)
+    if isinstance(result, Failure):
+        return again(result)
+    if result:
+        flash(result)
+    return redirect(then)
