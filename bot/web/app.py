@@ -16,6 +16,7 @@ from bot.web.api import openapi
 from bot.web.api import projects as api_projects
 from bot.web.api import rounds as api_rounds
 from bot.web.dashboard import auth, digest, filters, ideas, money, overview, projects, rounds
+from bot.web.rules import LazyRule
 
 # The API's parts: bearer tokens, not forms, so no CSRF token either.
 API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
@@ -35,6 +36,7 @@ DASHBOARD = (
 def create_app(config: dict | None = None) -> Flask:
     """Build the web app. It never starts a scheduler or a dispatcher itself."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
     load_config(app, config)
     configure_logging(app.config["LOG_LEVEL"])
     context.init_app(app)
