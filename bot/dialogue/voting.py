@@ -16,7 +16,7 @@ from bot.domain.moderation import authors
 from bot.text import round_messages
 from bot.text.times import Moment
 from models import Idea, Round
-from models.states import Step
+from models.states import IdeaStatus, Step
 
 
 def vote(turn: Turn) -> Result:
@@ -145,7 +145,7 @@ def results(turn: Turn) -> Result:
     if round_ is None:
         return Result([turn.say("results_none_yet")])
     replies = [Reply(round_messages.result(round_, turn.language))]
-    lines = [idea_line(turn, idea, "not_funded", why) for idea, why in _own_not_funded(turn, round_)]
+    lines = [idea_line(turn, idea, IdeaStatus.NOT_FUNDED, why) for idea, why in _own_not_funded(turn, round_)]
     if lines:
         replies.append(turn.say("my_ideas", lines="\n".join(lines)))
     return Result(replies)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.text.money import Money
 from models import Ballot, Community, Resident, Round
+from models.states import RoundMethod, RoundStatus
 
 _VOTE = re.compile(
     r"^(?:vote\b\s*[:\-]?\s*)?(\d{1,3}(?:\s*(?:,|;|&|\band\b|\s)\s*\d{1,3})*)\s*[.!]*$", re.IGNORECASE
@@ -52,11 +53,11 @@ def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
     for number in choices:
         if number not in numbers:
             return "vote_unknown_option", {"number": number, "count": len(numbers)}
-    if round_.method == "choose-one" and len(choices) != 1:
+    if round_.method == RoundMethod.CHOOSE_ONE and len(choices) != 1:
         return "vote_choose_one", {}
-    if round_.method == "approval" and round_.max_choices and len(choices) > round_.max_choices:
+    if round_.method == RoundMethod.APPROVAL and round_.max_choices and len(choices) > round_.max_choices:
         return "vote_too_many", {"k": round_.max_choices}
-    if round_.method == "budget":
+    if round_.method == RoundMethod.BUDGET:
         total = sum(numbers[n].cost_pence for n in choices)
         if total > round_.budget_pence:
             return "vote_over_budget", {"total": Money(total), "budget": Money(round_.budget_pence)}
@@ -115,7 +116,7 @@ def current_round(session: Session, community: Community) -> Round | None:
 _OPEN_ROUND = (
     select(Round)
     .options(joinedload(Round.options))
-    .where(Round.community_id == bindparam("community_id"), Round.status == "open")
+    .where(Round.community_id == bindparam("community_id"), Round.status == RoundStatus.OPEN)
     .limit(1)
 )
 
@@ -123,7 +124,9 @@ _OPEN_ROUND = (
 def latest_closed(session: Session, community: Community) -> Round | None:
     return session.scalar(
         select(Round)
-        .where(Round.community_id == community.id, Round.status == "closed", Round.imported.is_(False))
+        .where(
+            Round.community_id == community.id, Round.status == RoundStatus.CLOSED, Round.imported.is_(False)
+        )
         .order_by(Round.closed_at.desc(), Round.id.desc())
         .limit(1)
     )

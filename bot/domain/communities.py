@@ -12,6 +12,7 @@ from bot.errors import InvalidInput, NotFound
 from bot.text.catalogue import shipped_languages
 from channels.phone import normalise_phone
 from models import VERIFICATION_RULES, Community
+from models.states import Verification
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 _JOIN_CODE = re.compile(r"^[A-Z0-9]{4,20}$")
@@ -26,7 +27,7 @@ def create_community(
     join_code: str,
     now: datetime,
     sms_number: str | None = None,
-    verification: str = "none",
+    verification: str = Verification.NONE,
     postcode_areas: list[str] = (),
     timezone: str = "Europe/London",
     languages: list[str] = ("en",),
@@ -50,9 +51,9 @@ def create_community(
         if normal is None:
             raise InvalidInput(f"postcode area {area!r} is not like E1 or E1 6")
         areas.append(normal)
-    if verification == "postcode" and not areas:
+    if verification == Verification.POSTCODE and not areas:
         raise InvalidInput("postcode verification needs at least one postcode area")
-    if areas and verification != "postcode":  # they would check nobody: say so, not store them
+    if areas and verification != Verification.POSTCODE:  # they would check nobody: say so, not store them
         raise InvalidInput("postcode areas are checked only with postcode verification")
     number = None
     if sms_number:

@@ -29,7 +29,7 @@ from models import (
     Spending,
 )
 from models.money import Correction
-from models.states import ProjectStatus
+from models.states import ProjectStatus, RoundStatus
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -133,14 +133,16 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         "next": [
             {
                 "round": r.title,
-                "event": "opens" if r.status == "scheduled" else "closes",
-                "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at, community.timezone),
+                "event": "opens" if r.status == RoundStatus.SCHEDULED else "closes",
+                "at": iso_local(
+                    r.opens_at if r.status == RoundStatus.SCHEDULED else r.closes_at, community.timezone
+                ),
             }
             for r in session.scalars(
                 select(Round)
                 .where(
                     Round.community_id == community.id,
-                    Round.status.in_(("scheduled", "open")),
+                    Round.status.in_((RoundStatus.SCHEDULED, RoundStatus.OPEN)),
                     Round.imported.is_(False),
                 )
                 .order_by(Round.opens_at)

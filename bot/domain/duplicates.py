@@ -17,6 +17,7 @@ from bot.domain.ideas import ideas_of
 from bot.domain.moderation import OPEN
 from bot.text.clean import fold
 from models import Community, Idea
+from models.states import IdeaStatus
 
 if TYPE_CHECKING:
     import numpy as np
@@ -113,6 +114,7 @@ STOP_WORDS = frozenset(
         "residents",
     ]
 )  # the last line: words nearly every idea in a neighbourhood shares
+
 _WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _KEEP_S = ("ss", "us", "is")
 
@@ -251,6 +253,6 @@ def which_stays(a: Idea, b: Idea) -> tuple[Idea, Idea]:
     """(duplicate, the one it merges into): the shortlisted one stays if only one is, else the
     older, so an agreed cost and the first author's idea are kept."""
     newer, older = (a, b) if a.number > b.number else (b, a)
-    if newer.status == "shortlisted" and older.status != "shortlisted":
+    if newer.status == IdeaStatus.SHORTLISTED and older.status != IdeaStatus.SHORTLISTED:
         return older, newer
     return newer, older

@@ -19,6 +19,7 @@ from models import (
     Round,
     TelegramChat,
 )
+from models.states import IdentityKind, ResidentStatus, RoundStatus
 
 
 def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
@@ -51,10 +52,10 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.execute(
         delete(Ballot).where(
             Ballot.resident_id == resident.id,
-            Ballot.round_id.in_(select(Round.id).where(Round.status == "open")),
+            Ballot.round_id.in_(select(Round.id).where(Round.status == RoundStatus.OPEN)),
         )
     )
-    chats = [i.value for i in resident.identities if i.kind == "telegram"]
+    chats = [i.value for i in resident.identities if i.kind == IdentityKind.TELEGRAM]
     session.execute(
         delete(TelegramChat).where(
             TelegramChat.chat_id.in_(chats), TelegramChat.community_id == resident.community_id
@@ -62,7 +63,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     )
     session.execute(delete(Identity).where(Identity.resident_id == resident.id))
     session.execute(delete(Conversation).where(Conversation.resident_id == resident.id))
-    resident.status = "erased"
+    resident.status = ResidentStatus.ERASED
     resident.opted_out = True
     resident.language = None
     resident.postcode_district = None

@@ -15,19 +15,28 @@ Nothing here imports pabutools: it reads the details objects the rules return.
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.text.money import Money
 from models import Idea, Round, RoundOption
+from models.states import RoundStatus
+
+
+class Weighing(StrEnum):
+    """Whose money `left` is in a Reason (and the catalogue keys' ending)."""
+
+    GREEDY = "greedy"  # the round's, after the options taken before
+    SHARES = "shares"  # the option's supporters' between them, in the equal-shares run
 
 
 @dataclass(frozen=True)
 class Reason:
     votes: int
     funded: bool
-    by: str  # "greedy" or "shares"
+    by: str  # a Weighing, as read back from the stored outcome
     left_pence: int
     cost_pence: int
     round_left_pence: int | None = None  # equal shares: the round's own money then (see above)
@@ -36,7 +45,7 @@ class Reason:
     def round_was_short(self) -> bool:
         """Under equal shares, whether the round itself no longer had the option's cost."""
         return (
-            self.by == "shares"
+            self.by == Weighing.SHARES
             and self.round_left_pence is not None
             and self.round_left_pence < self.cost_pence
         )
@@ -71,7 +80,7 @@ def reason(outcome: dict | None, option: int) -> Reason | None:
     found = explanations.get(str(option))
     if found is None:  # an option nobody voted for, which no rule weighs
         votes = (outcome.get("tallies") or {}).get(str(option), 0)
-        return Reason(votes, False, "greedy", 0, 0) if not votes else None
+        return Reason(votes, False, Weighing.GREEDY, 0, 0) if not votes else None
     return Reason(**found)
 
 
@@ -80,7 +89,7 @@ def latest_reason(session: Session, idea: Idea) -> Reason | None:
     row = session.execute(
         select(Round.outcome, RoundOption.number)
         .join(RoundOption, RoundOption.round_id == Round.id)
-        .where(RoundOption.idea_id == idea.id, Round.status == "closed")
+        .where(RoundOption.idea_id == idea.id, Round.status == RoundStatus.CLOSED)
         .order_by(Round.closed_at.desc(), Round.id.desc())
         .limit(1)
     ).first()
@@ -95,7 +104,7 @@ def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
     reasons, left = {}, start
     for _, weighed in order:
         project = weighed.project
-        reasons[str(project.name)] = _entry(votes, project, not weighed.discarded, "greedy", left)
+        reasons[str(project.name)] = _entry(votes, project, not weighed.discarded, Weighing.GREEDY, left)
         if not weighed.discarded:
             left = weighed.remaining_budget
     return _by_number(reasons)
@@ -120,7 +129,8 @@ def from_shares(
             if taken or weighed.discarded:
                 money = sum(step.voters_budget[i] * multiplicity[i] for i in project.supporter_indices)
                 reasons[str(project.name)] = dict(
-                    _entry(votes, project, taken, "shares", money), round_left_pence=int(budget - spent) * 100
+                    _entry(votes, project, taken, Weighing.SHARES, money),
+                    round_left_pence=int(budget - spent) * 100,
                 )
         if step.selected_project is not None:
             spent += int(step.selected_project.cost)
@@ -142,7 +152,7 @@ def from_figures(
         reasons[str(number)] = {
             "votes": votes.get(number, 0),
             "funded": taken,
-            "by": "shares",
+            "by": Weighing.SHARES,
             "left_pence": left,
             "cost_pence": costs[number] * 100,
             "round_left_pence": (budget - spent) * 100,
@@ -163,7 +173,7 @@ def _unweighed(
             {
                 "votes": votes.get(number, 0),
                 "funded": number in funded,
-                "by": "shares",
+                "by": Weighing.SHARES,
                 "left_pence": 0,
                 "cost_pence": cost * 100,
                 "round_left_pence": left * 100,
@@ -182,7 +192,7 @@ def from_greedy_figures(
             str(number): {
                 "votes": votes.get(number, 0),
                 "funded": taken,
-                "by": "greedy",
+                "by": Weighing.GREEDY,
                 "left_pence": left * 100,
                 "cost_pence": costs[number] * 100,
             }

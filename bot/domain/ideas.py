@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from bot.domain.communities import lock_community
 from bot.errors import InvalidInput, NotFound
 from models import IDEA_STATUSES, Community, Idea, Resident
+from models.states import IdeaStatus
 
 MAX_IDEA_LENGTH = 500
 
@@ -34,7 +35,7 @@ def submit_idea(
         author_id=author.id,
         text=text,
         cost_pence=cost_pence,
-        status="submitted",
+        status=IdeaStatus.SUBMITTED,
         created_at=now,
     )
     session.add(idea)

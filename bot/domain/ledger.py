@@ -20,6 +20,7 @@ from bot.text.organiser_text import SmsCost, plain, refuse_controls, sms_cost
 from bot.text.times import EARLIEST, LATEST
 from models import Allocation, BudgetUpdate, Community, Spending
 from models.money import Correction
+from models.states import AllocationStatus, CorrectionAction
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -46,24 +47,26 @@ class AllocationState:
     correction: Correction | None
 
     @property
-    def status(self) -> str:
+    def status(self) -> AllocationStatus:
         """open, closed (it commits what was spent) or void (it counts for nothing)."""
         if self.correction is None:
-            return "open"
-        return "void" if self.correction.action == "void" else "closed"
+            return AllocationStatus.OPEN
+        if self.correction.action == CorrectionAction.VOID:
+            return AllocationStatus.VOID
+        return AllocationStatus.CLOSED
 
     @property
     def committed(self) -> int:
-        if self.status == "void":
+        if self.status == AllocationStatus.VOID:
             return 0
-        if self.status == "closed":
+        if self.status == AllocationStatus.CLOSED:
             return self.spent
         return max(self.allocation.amount_pence, self.spent)
 
     @property
     def left(self) -> int:
         """What may still be spent against it without saying so explicitly."""
-        if self.status != "open":
+        if self.status != AllocationStatus.OPEN:
             return 0
         return max(self.allocation.amount_pence - self.spent, 0)
 
@@ -112,8 +115,8 @@ def _committed_by_allocation():
         .scalar_subquery()
     )
     return case(
-        (action == "void", 0),
-        (action == "close", spent),
+        (action == CorrectionAction.VOID, 0),
+        (action == CorrectionAction.CLOSE, spent),
         (Allocation.amount_pence > spent, Allocation.amount_pence),
         else_=spent,
     )
@@ -179,7 +182,7 @@ def spend(
     left, added = None, amount_pence  # left of the allocation; added to the money committed
     if allocation is not None:
         state = allocation_state(session, allocation)
-        if state.status == "void":
+        if state.status == AllocationStatus.VOID:
             raise InvalidInput(
                 f"allocation {allocation.number} is void (correction {state.correction.number})"
             )
@@ -187,7 +190,7 @@ def spend(
     beyond_allocation = left is not None and amount_pence > left
     beyond_budget = added > remaining
     if (beyond_allocation or beyond_budget) and not over_allocation:
-        if beyond_allocation and state.status == "closed":
+        if beyond_allocation and state.status == AllocationStatus.CLOSED:
             raise Overspend(f"allocation {allocation.number} is closed: nothing is left of it")
         if beyond_allocation:
             raise Overspend(f"only {format_pence(left)} is left of allocation {allocation.number}")
@@ -218,7 +221,13 @@ def void_spending(
     if done is not None:
         raise InvalidInput(f"spending {number} is already void (correction {done.number})")
     return _correct(
-        session, community, "void", reason=reason, organiser=organiser, now=now, spending_id=spending.id
+        session,
+        community,
+        CorrectionAction.VOID,
+        reason=reason,
+        organiser=organiser,
+        now=now,
+        spending_id=spending.id,
     )
 
 
@@ -237,7 +246,7 @@ def void_allocation(
     return _correct(
         session,
         community,
-        "void",
+        CorrectionAction.VOID,
         reason=reason,
         organiser=organiser,
         now=now,
@@ -262,7 +271,7 @@ def close_allocation(
     return _correct(
         session,
         community,
-        "close",
+        CorrectionAction.CLOSE,
         reason=reason,
         organiser=organiser,
         now=now,
@@ -382,7 +391,7 @@ def _allocation_for_spending(
 
 def _refuse_corrected(state: AllocationState) -> None:
     if state.correction is not None:
-        done = "void" if state.status == "void" else "closed"
+        done = state.status
         raise InvalidInput(
             f"allocation {state.allocation.number} is already {done} (correction {state.correction.number})"
         )
@@ -391,7 +400,7 @@ def _refuse_corrected(state: AllocationState) -> None:
 def _correct(
     session: Session,
     community: Community,
-    action: str,
+    action: CorrectionAction,
     *,
     reason: str | None,
     organiser: str | None,
@@ -400,7 +409,7 @@ def _correct(
     spending_id: int | None = None,
 ) -> Correction:
     reason = " ".join(refuse_controls(reason or "", "the reason").split()) or None
-    if action == "void" and reason is None:
+    if action == CorrectionAction.VOID and reason is None:
         raise InvalidInput("say why it is void: a reason is required")
     correction = Correction(
         community_id=community.id,

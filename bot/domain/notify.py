@@ -13,6 +13,7 @@ from channels.messages import Address, Choice, choices_to_json
 from channels.registry import CHANNELS, spec
 from channels.segments import count_segments
 from models import Community, Identity, OutboxMessage, Resident
+from models.states import OutboxStatus, ResidentStatus
 
 # What a broadcast sends in one language: a text, or a text and its choices.
 Composed = str | tuple[str, Iterable[Choice]]
@@ -20,7 +21,7 @@ Composed = str | tuple[str, Iterable[Choice]]
 
 def can_hear(resident: Resident | None) -> bool:
     """A member who consented and has not stopped messages."""
-    return resident is not None and resident.status == "active" and not resident.opted_out
+    return resident is not None and resident.status == ResidentStatus.ACTIVE and not resident.opted_out
 
 
 def notify(
@@ -78,7 +79,11 @@ def member_count(session: Session, community: Community) -> int:
 
 
 def _can_hear(community: Community) -> tuple:
-    return (Resident.community_id == community.id, Resident.status == "active", Resident.opted_out.is_(False))
+    return (
+        Resident.community_id == community.id,
+        Resident.status == ResidentStatus.ACTIVE,
+        Resident.opted_out.is_(False),
+    )
 
 
 def broadcast(
@@ -143,7 +148,7 @@ def _rows(community: Community, text: str, choices: tuple[Choice, ...], now: dat
             literal(count_segments(text).segments).label("segments"),
             (literal(f"{key}:", String) + cast(Resident.id, String)).label("idempotency_key"),
             false().label("erase_after_send"),
-            literal("queued", String).label("status"),
+            literal(OutboxStatus.QUEUED, String).label("status"),
             literal(0).label("attempts"),
             literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
             literal(now, OutboxMessage.created_at.type).label("created_at"),

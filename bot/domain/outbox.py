@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from channels.messages import Address, choices_to_json
 from channels.segments import count_segments
 from models import OutboxMessage
+from models.states import OutboxStatus
 
 
 def enqueue(
@@ -36,7 +37,7 @@ def enqueue(
         segments=count_segments(text).segments,
         idempotency_key=idempotency_key,
         erase_after_send=erase_after_send,
-        status="queued",
+        status=OutboxStatus.QUEUED,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
@@ -63,7 +64,7 @@ def cancel_queued(session: Session, resident_id: int, now: datetime, reason: str
     forgotten); returns how many. Rows already being sent are checked again by the dispatcher."""
     return session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.resident_id == resident_id, OutboxMessage.status == "queued")
-        .values(status="cancelled", error_code=reason, next_attempt_at=now)
+        .where(OutboxMessage.resident_id == resident_id, OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.CANCELLED, error_code=reason, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from bot.domain import explain
+from models.states import CountRule
 
 # pabutools (with numpy and pulp) takes most of a second to import: it is imported where a
 # round is counted, so `commonpurse --help` and the web workers' start do not pay for it.
@@ -87,7 +88,7 @@ def compute(
     `ballots` may be a stream (a query's rows): only the distinct ballots are kept. A round of more
     than VECTORISED_ABOVE ballots is counted by equal_shares.py or greedy.py, else (or when
     `vectorised` is False) by pabutools."""
-    if rule not in ("greedy", "equal-shares"):
+    if rule not in tuple(CountRule):
         raise ValueError(f"unknown rule {rule!r}")
     groups = Counter(tuple(sorted(set(b))) for b in ballots if b)
     count = sum(groups.values())
@@ -100,7 +101,7 @@ def compute(
         vectorised = count > VECTORISED_ABOVE
     if not count:
         winners, explanations = [], {}
-    elif rule == "equal-shares" and vectorised:
+    elif rule == CountRule.EQUAL_SHARES and vectorised:
         winners, explanations = _equal_shares(options, groups, count, budget_pence, votes)
     elif vectorised:
         winners, explanations = _greedy(options, budget_pence, votes)
@@ -145,14 +146,14 @@ def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[lis
     projects = {
         o.number: Project(_Name(o.number, rank), _pounds(o.cost_pence)) for rank, o in enumerate(ranked)
     }
-    if rule == "greedy":  # money never goes to an option nobody voted for
+    if rule == CountRule.GREEDY:  # money never goes to an option nobody voted for
         projects = {n: p for n, p in projects.items() if tallies[n]}
-    instance_class = _add_one_instance() if rule == "equal-shares" else Instance
+    instance_class = _add_one_instance() if rule == CountRule.EQUAL_SHARES else Instance
     instance = instance_class(projects.values(), budget_limit=budget_pence // 100)
     ballots = [ballot for ballot, times in groups.items() for _ in range(times)]
     profile = ApprovalProfile([ApprovalBallot(projects[n] for n in b if n in projects) for b in ballots])
     tie = TieBreakingRule(lambda inst, prof, p: (-tallies[int(p.name)], p.cost, int(p.name)))
-    if rule == "greedy":
+    if rule == CountRule.GREEDY:
         chosen = greedy_utilitarian_welfare(
             instance, profile, sat_class=Cost_Sat, tie_breaking=tie, analytics=True
         )

@@ -18,6 +18,7 @@ from bot.domain.communities import lock_community
 from bot.errors import InvalidInput
 from models import AuditEntry, Ballot, Round
 from models.round import PAPER
+from models.states import RoundStatus
 
 PAPER_ID_MAX = 40  # what the column holds
 # Letters, digits and . _ / - only: safe in a .pb line, a CSV cell and a terminal.
@@ -181,7 +182,7 @@ def _check_open(session: Session, round_: Round) -> None:
 
 
 def _refuse_unless_open(round_: Round) -> None:
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise InvalidInput(
             f"round {round_.number} is {round_.status}: paper ballots are added only while it is open"
         )

@@ -16,7 +16,7 @@ from bot.domain.notify import notify
 from bot.errors import InvalidInput, NotFound
 from bot.text.organiser_text import plain, refuse_controls
 from models import Ballot, Community, Idea, Project, ProjectUpdate, Resident, Round, RoundOption
-from models.states import IdeaStatus, ProjectStatus
+from models.states import IdeaStatus, ProjectStatus, RoundStatus
 
 MAX_NOTE = 1000
 _FORWARD = (ProjectStatus.FUNDED, ProjectStatus.IN_PROGRESS, ProjectStatus.DELIVERED)
@@ -154,7 +154,7 @@ def supporters(session: Session, idea: Idea) -> list[Resident]:
     rows = session.execute(
         select(Round, RoundOption.number)
         .join(RoundOption, RoundOption.round_id == Round.id)
-        .where(RoundOption.idea_id == idea.id, Round.status == "closed", Round.imported.is_(False))
+        .where(RoundOption.idea_id == idea.id, Round.status == RoundStatus.CLOSED, Round.imported.is_(False))
         .order_by(Round.closed_at.desc(), Round.id.desc())
     ).all()
     won = next(((r, n) for r, n in rows if n in ((r.outcome or {}).get("winners") or ())), None)

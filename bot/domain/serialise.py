@@ -4,12 +4,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
-from bot.domain.explain import Reason, reason
+from bot.domain.explain import Reason, Weighing, reason
 from bot.domain.notify import member_count
 from bot.domain.paper_ballots import ballot_counts
 from bot.text.money import format_pence
 from bot.text.times import iso_local
 from models import Ballot, Community, Idea, Round
+from models.states import AllocationStatus
 
 
 def community_json(community: Community) -> dict:
@@ -72,8 +73,8 @@ def budget_json(session: Session, community: Community) -> dict:
                 "spent_pence": state.spent,
                 "committed_pence": state.committed,
                 "status": state.status,
-                "voided_by": state.correction.number if state.status == "void" else None,
-                "closed_by": state.correction.number if state.status == "closed" else None,
+                "voided_by": state.correction.number if state.status == AllocationStatus.VOID else None,
+                "closed_by": state.correction.number if state.status == AllocationStatus.CLOSED else None,
                 "created_at": a.created_at.isoformat(),
             }
             for state in states
@@ -168,7 +169,7 @@ def explanation_json(why: Reason | None) -> dict | None:
         "cost_pence": why.cost_pence,
         "cost": format_pence(why.cost_pence),
     }
-    if why.by == "shares":
+    if why.by == Weighing.SHARES:
         found.update(
             round_left_pence=why.round_left_pence,
             round_was_short=why.round_was_short,
