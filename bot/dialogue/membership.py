@@ -23,6 +23,11 @@ def restart(turn: Turn) -> Result:
     return Result([turn.say("rejoined")])
 
 
+def silence(turn: Turn) -> Result:
+    """After STOP, nothing but the confirmation until they rejoin."""
+    return Result()
+
+
 def already_member(turn: Turn) -> Result:
     """START or YES from someone who is already in."""
     return Result([turn.say("already_member")])
