@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -47,7 +48,7 @@ def takes_as_vote(session: Session, community: Community, text: str) -> Round | 
     return round_ if round_ is not None and problem(round_, choices) is None else None
 
 
-def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
+def problem(round_: Round, choices: list[int]) -> tuple[str, dict[str, Any]] | None:
     """What is wrong with `choices` in this round, as a catalogue key and its values; None if fine."""
     numbers = {option.number: option for option in round_.options}
     for number in choices:
@@ -70,7 +71,7 @@ def cast(
     """Record or replace the resident's ballot: one per resident per round, even under races,
     in one INSERT ... ON CONFLICT DO UPDATE (the unique round and resident decide)."""
     session.execute(
-        _casting(session.bind.dialect.name),
+        _casting(session.get_bind().dialect.name),
         dict(
             round_id=round_.id,
             resident_id=resident.id,
@@ -83,10 +84,11 @@ def cast(
 
 
 @cache
-def _casting(dialect: str):
+def _casting(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """cast's statement, built once a dialect (a vote surge casts thousands)."""
     table = Ballot.__table__
-    insert = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
+    dialects = {"postgresql": postgresql, "sqlite": sqlite}
+    insert: postgresql.Insert | sqlite.Insert = dialects[dialect].insert(table)
     return insert.on_conflict_do_update(
         index_elements=[table.c.round_id, table.c.resident_id],
         set_={
@@ -103,7 +105,7 @@ def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | N
 
 def _ballot(session: Session, round_: Round, resident: Resident) -> Ballot | None:
     query = select(Ballot).where(Ballot.round_id == round_.id, Ballot.resident_id == resident.id)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalar(query)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -244,7 +244,7 @@ def duplicates_in(session: Session, community: Community) -> dict[int, list[Dupl
     return duplicates_among(ideas_of(session, community))
 
 
-def as_json(found: dict[int, list[Duplicate]], number: int) -> list[dict]:
+def as_json(found: dict[int, list[Duplicate]], number: int) -> list[dict[str, Any]]:
     """An idea's likely duplicates as the CLI's --json and the API give them."""
     return [{"number": d.number, "score": d.score} for d in found.get(number, [])]
 

@@ -32,6 +32,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, cmp_to_key
+from typing import Any
 
 import numpy as np
 
@@ -201,7 +202,7 @@ class _Run:
             winners.append(e.numbers[chosen])
         return Shares(sorted(winners), {e.numbers[p]: v for p, v in came_up.items()})
 
-    def step(self, came_up: dict) -> int | None:
+    def step(self, came_up: dict[str, Any]) -> int | None:
         e = self.e
         act = self.active
         if not len(act):  # every voter has spent all: nothing left can be afforded

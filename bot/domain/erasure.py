@@ -1,6 +1,7 @@
 """A resident's right to erasure: identities and message bodies go, anonymous counts stay (a
 vote in a round still open is withdrawn)."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -71,7 +72,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.expire(resident, ["identities"])
 
 
-def forget_pending(session: Session, pending_ids: list[int]) -> None:
+def forget_pending(session: Session, pending_ids: Sequence[int]) -> None:
     """Drop messages left for a worker to answer, and what they said and who sent them (they
     were never answered, so nothing ties them to a resident for erasure to find later)."""
     if not pending_ids:

@@ -13,9 +13,12 @@ the rule counted it: in whole pounds, rounded up), and whose money that was (`by
 Nothing here imports pabutools: it reads the details objects the rules return.
 """
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +26,12 @@ from sqlalchemy.orm import Session
 from bot.text.money import Money
 from models import Idea, Round, RoundOption
 from models.states import RoundStatus
+
+if TYPE_CHECKING:  # only named in annotations: nothing here imports pabutools (and it ships no types)
+    from pabutools.election import Project
+    from pabutools.rules.greedywelfare.greedywelfare_details import GreedyWelfareAllocationDetails
+    from pabutools.rules.mes.mes_details import MESAllocationDetails
+    from pabutools.utils import Numeric
 
 
 class Weighing(StrEnum):
@@ -64,12 +73,14 @@ class Reason:
             return "why_no_votes"
         return "why_greedy" if self.round_was_short else f"why_{self.by}"
 
-    def values(self) -> dict:
-        left = self.round_left_pence if self.round_was_short else self.left_pence
+    def values(self) -> dict[str, Any]:
+        left = self.left_pence
+        if self.round_was_short and self.round_left_pence is not None:
+            left = self.round_left_pence
         return {"votes": self.votes, "left": Money(left), "cost": Money(self.cost_pence)}
 
 
-def reason(outcome: dict | None, option: int) -> Reason | None:
+def reason(outcome: dict[str, Any] | None, option: int) -> Reason | None:
     """The stored reason for option `option`; None for rounds counted before reasons were kept.
     (Under equal shares the supporters' money is in the rule's own terms; the round's own money
     is given instead when that was short of the cost.)"""
@@ -96,12 +107,15 @@ def latest_reason(session: Session, idea: Idea) -> Reason | None:
     return reason(row.outcome, row.number) if row else None
 
 
-def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
+def from_greedy(
+    details: GreedyWelfareAllocationDetails, start: int, votes: dict[int, int]
+) -> dict[str, dict[str, Any]]:
     """Greedy's analytics list every option it weighed with its score (votes per pound of
     satisfaction, so votes under cost satisfaction) and, if taken, the budget left after it.
     Walking them in greedy's own order gives the money left when each came up."""
     order = sorted(enumerate(details.projects), key=lambda item: (-item[1].score, item[0]))
-    reasons, left = {}, start
+    reasons: dict[str, dict[str, Any]] = {}
+    left: Numeric = start
     for _, weighed in order:
         project = weighed.project
         reasons[str(project.name)] = _entry(votes, project, not weighed.discarded, Weighing.GREEDY, left)
@@ -111,13 +125,13 @@ def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
 
 
 def from_shares(
-    details, votes: dict[int, int], costs: dict[int, int], funded: set[int], budget: int
-) -> dict[str, dict]:
+    details: MESAllocationDetails, votes: dict[int, int], costs: dict[int, int], funded: set[int], budget: int
+) -> dict[str, dict[str, Any]]:
     """From the equal-shares run that was kept: each option's supporters' money at the step it
     was bought or dropped (a voter's budget times how many cast that ballot), and the round's
     own money then (`budget` less the options bought at earlier steps). An option nobody voted
     for was never weighed: its supporters had nothing."""
-    reasons = {}
+    reasons: dict[str, dict[str, Any]] = {}
     multiplicity = details.voter_multiplicity
     spent = 0
     for step in details.iterations:
@@ -143,7 +157,7 @@ def from_figures(
     costs: dict[int, int],
     funded: set[int],
     budget: int,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """The same reasons from equal_shares.py's figures: for each option that came up, in the
     order it did, whether it was bought and its supporters' money then, in pence (floored);
     costs and `budget` in whole pounds."""
@@ -163,8 +177,12 @@ def from_figures(
 
 
 def _unweighed(
-    reasons: dict[str, dict], votes: dict[int, int], costs: dict[int, int], funded: set[int], left: int
-) -> dict[str, dict]:
+    reasons: dict[str, dict[str, Any]],
+    votes: dict[int, int],
+    costs: dict[int, int],
+    funded: set[int],
+    left: int,
+) -> dict[str, dict[str, Any]]:
     """`reasons` with every option the equal-shares run never weighed (nobody voted for it):
     its supporters had nothing; the round had `left` whole pounds at the end."""
     for number, cost in costs.items():
@@ -184,7 +202,7 @@ def _unweighed(
 
 def from_greedy_figures(
     came_up: dict[int, tuple[bool, int]], votes: dict[int, int], costs: dict[int, int]
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """The same reasons as from_greedy, from greedy.py's run: for each option weighed, whether it
     was taken and the budget left when it came up; money and costs in whole pounds."""
     return _by_number(
@@ -201,7 +219,7 @@ def from_greedy_figures(
     )
 
 
-def _entry(votes: dict[int, int], project, funded: bool, by: str, money) -> dict:
+def _entry(votes: dict[int, int], project: Project, funded: bool, by: str, money: Numeric) -> dict[str, Any]:
     return {
         "votes": votes.get(int(project.name), 0),
         "funded": funded,
@@ -211,10 +229,10 @@ def _entry(votes: dict[int, int], project, funded: bool, by: str, money) -> dict
     }
 
 
-def _by_number(reasons: dict[str, dict]) -> dict[str, dict]:
+def _by_number(reasons: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return dict(sorted(reasons.items(), key=lambda item: int(item[0])))
 
 
-def _pence(pounds) -> int:
+def _pence(pounds: Numeric) -> int:
     """Down to the penny, so money short of a cost never reads as enough."""
     return int(math.floor(pounds * 100))

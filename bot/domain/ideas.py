@@ -60,7 +60,9 @@ def ideas_by(session: Session, author: Resident, limit: int = 5, offset: int = 0
 
 
 def count_ideas_by(session: Session, author: Resident) -> int:
-    return session.scalar(select(func.count()).select_from(Idea).where(Idea.author_id == author.id))
+    return session.execute(
+        select(func.count()).select_from(Idea).where(Idea.author_id == author.id)
+    ).scalar_one()
 
 
 def idea_by_number(session: Session, community: Community, number: int) -> Idea:

@@ -8,8 +8,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Exists,
+    ScalarSelect,
+    case,
+    exists,
+    func,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
@@ -94,12 +103,14 @@ def summary(session: Session, community: Community) -> BudgetSummary:
     )
 
 
-def _total(column, *where):
+def _total(
+    column: ColumnExpressionArgument[int], *where: ColumnExpressionArgument[bool]
+) -> ScalarSelect[int]:
     """The sum of `column` over the rows `where` picks, 0 for none, as a scalar subquery."""
     return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
 
 
-def _committed_by_allocation():
+def _committed_by_allocation() -> ColumnElement[int]:
     """What an allocation commits, as AllocationState.committed says, in SQL: nothing if void,
     what was spent against it if closed, else its amount or what was spent, whichever is more."""
     spent = (
@@ -182,7 +193,7 @@ def spend(
     left, added = None, amount_pence  # left of the allocation; added to the money committed
     if allocation is not None:
         state = allocation_state(session, allocation)
-        if state.status == AllocationStatus.VOID:
+        if state.status == AllocationStatus.VOID and state.correction is not None:
             raise InvalidInput(
                 f"allocation {allocation.number} is void (correction {state.correction.number})"
             )
@@ -190,9 +201,9 @@ def spend(
     beyond_allocation = left is not None and amount_pence > left
     beyond_budget = added > remaining
     if (beyond_allocation or beyond_budget) and not over_allocation:
-        if beyond_allocation and state.status == AllocationStatus.CLOSED:
-            raise Overspend(f"allocation {allocation.number} is closed: nothing is left of it")
-        if beyond_allocation:
+        if beyond_allocation and allocation is not None and left is not None:
+            if state.status == AllocationStatus.CLOSED:
+                raise Overspend(f"allocation {allocation.number} is closed: nothing is left of it")
             raise Overspend(f"only {format_pence(left)} is left of allocation {allocation.number}")
         raise Overspend(f"only {format_pence(max(remaining, 0))} is left to spend")
     _check_limit(amount_pence)
@@ -436,27 +447,31 @@ def _email(organiser: str | None) -> str | None:
     return email
 
 
-def _live(community: Community) -> tuple:
+def _live(community: Community) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Conditions for the spending of `community` that counts (not voided)."""
     return Spending.community_id == community.id, ~_voided()
 
 
-def _voided():
+def _voided() -> Exists:
     """The spending has a correction (spending is only ever voided)."""
     return exists().where(Correction.spending_id == Spending.id)
 
 
-def _next_number(session: Session, model, community: Community) -> int:
+def _next_number(
+    session: Session, model: type[Allocation] | type[Spending] | type[Correction], community: Community
+) -> int:
     """The next per-community number (safe under the ledger lock)."""
     return (session.scalar(select(func.max(model.number)).where(model.community_id == community.id)) or 0) + 1
 
 
-def _sum(session: Session, column, *where) -> int:
+def _sum(
+    session: Session, column: ColumnExpressionArgument[int], *where: ColumnExpressionArgument[bool]
+) -> int:
     # int(): PostgreSQL sums a BIGINT as NUMERIC, which arrives as a Decimal.
     return int(session.scalar(select(func.coalesce(func.sum(column), 0)).where(*where)) or 0)
 
 
-def _line(text: str, column, empty: str, what: str) -> str:
+def _line(text: str, column: InstrumentedAttribute[str], empty: str, what: str) -> str:
     """One line of an organiser's words: shown on the public page, the dashboard and the digest,
     so no control character or text-reversing override."""
     text = refuse_controls(text, what).strip()

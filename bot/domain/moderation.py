@@ -82,4 +82,4 @@ def authors(session: Session, idea: Idea) -> list[Resident]:
 
 def _authors_of(ideas: list[Idea], session: Session) -> list[Resident]:
     ids = {i.author_id for i in ideas if i.author_id is not None}
-    return [session.get(Resident, i) for i in sorted(ids)]
+    return [session.get_one(Resident, i) for i in sorted(ids)]

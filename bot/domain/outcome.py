@@ -18,9 +18,10 @@ option number. Money is given to pabutools in whole pounds (costs rounded up, bu
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, SupportsInt
 
 from bot.domain import explain
 from models.states import CountRule
@@ -37,6 +38,8 @@ TIE_BREAKING = "more votes, then lower cost, then lower option number"
 # per ballot: about 10 s and 350 MB at 100,000 ballots.
 VECTORISED_ABOVE = 2_000
 
+Groups = Counter[tuple[int, ...]]  # each distinct ballot, and how many cast it
+
 
 @cache
 def _add_one_instance() -> type:
@@ -44,8 +47,11 @@ def _add_one_instance() -> type:
     above), or until every option anyone voted for is funded (more money could change nothing)."""
     from pabutools.election import Instance
 
-    class AddOneInstance(Instance):
-        def is_exhaustive(self, budget_allocation, available_projects=None) -> bool:
+    # pabutools ships no types: its Instance is Any to mypy.
+    class AddOneInstance(Instance):  # type: ignore[misc]
+        def is_exhaustive(
+            self, budget_allocation: Collection[object], available_projects: Iterable[object] | None = None
+        ) -> bool:
             return all(p in budget_allocation for p in available_projects or ())
 
     return AddOneInstance
@@ -60,7 +66,7 @@ class _Name(str):
 
     rank: int
 
-    def __new__(cls, number: int, rank: int):
+    def __new__(cls, number: int, rank: int) -> "_Name":
         name = super().__new__(cls, str(number))
         name.rank = rank
         return name
@@ -82,7 +88,7 @@ def compute(
     rule: str,
     *,
     vectorised: bool | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The outcome as stored on the round: rule, winners, tallies, money allocated, and why
     each option was or was not funded, read from the same run that chose the winners.
     `ballots` may be a stream (a query's rows): only the distinct ballots are kept. A round of more
@@ -92,7 +98,7 @@ def compute(
         raise ValueError(f"unknown rule {rule!r}")
     groups = Counter(tuple(sorted(set(b))) for b in ballots if b)
     count = sum(groups.values())
-    tallies = Counter()
+    tallies: Counter[int] = Counter()
     for ballot, times in groups.items():
         for number in ballot:
             tallies[number] += times
@@ -100,7 +106,7 @@ def compute(
     if vectorised is None:
         vectorised = count > VECTORISED_ABOVE
     if not count:
-        winners, explanations = [], {}
+        winners, explanations = list[int](), dict[str, Any]()
     elif rule == CountRule.EQUAL_SHARES and vectorised:
         winners, explanations = _equal_shares(options, groups, count, budget_pence, votes)
     elif vectorised:
@@ -119,7 +125,9 @@ def compute(
     }
 
 
-def _equal_shares(options, groups, count, budget_pence, votes) -> tuple[list[int], dict]:
+def _equal_shares(
+    options: Sequence[Option], groups: Groups, count: int, budget_pence: int, votes: dict[int, int]
+) -> tuple[list[int], dict[str, Any]]:
     from bot.domain.equal_shares import equal_shares
 
     costs = {o.number: _pounds(o.cost_pence) for o in options}
@@ -129,7 +137,9 @@ def _equal_shares(options, groups, count, budget_pence, votes) -> tuple[list[int
     )
 
 
-def _greedy(options, budget_pence, votes) -> tuple[list[int], dict]:
+def _greedy(
+    options: Sequence[Option], budget_pence: int, votes: dict[int, int]
+) -> tuple[list[int], dict[str, Any]]:
     from bot.domain.greedy import greedy
 
     costs = {o.number: _pounds(o.cost_pence) for o in options}
@@ -137,7 +147,14 @@ def _greedy(options, budget_pence, votes) -> tuple[list[int], dict]:
     return run.winners, explain.from_greedy_figures(run.came_up, votes, costs)
 
 
-def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[list[int], dict]:
+def _pabutools(
+    options: Sequence[Option],
+    groups: Groups,
+    budget_pence: int,
+    rule: str,
+    tallies: Counter[int],
+    votes: dict[int, int],
+) -> tuple[list[int], dict[str, Any]]:
     from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project
     from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
     from pabutools.tiebreaking import TieBreakingRule
@@ -181,5 +198,5 @@ def _pounds(pence: int) -> int:
     return -(-pence // 100)
 
 
-def _step(budget_pounds, ballots: int) -> int:
+def _step(budget_pounds: SupportsInt, ballots: int) -> int:
     return max(1, int(budget_pounds) // (ballots * 1000))

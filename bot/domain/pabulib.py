@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -137,7 +138,7 @@ def import_pb(
     return round_
 
 
-def file_rule(meta: dict) -> str:
+def file_rule(meta: dict[str, Any]) -> str:
     """Our rule for the one a .pb file's META names (rule;equalshares/add1 is equal shares)."""
     named = meta.get("rule", "").strip().lower()
     if named.startswith("equalshares"):

@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -116,7 +117,7 @@ def _check_row(
     fields: list[str],
     line: int,
     stored: set[str],
-    seen: dict,
+    seen: dict[str, Any],
     ballots: list[PaperBallot],
     problems: list[str],
 ) -> None:

@@ -6,6 +6,7 @@ needs to know nothing of projects and reading them never writes."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -235,7 +236,7 @@ def _organiser() -> str | None:
     return actor[:200] if "@" in actor else None
 
 
-def project_json(session: Session, view: ProjectView) -> dict:
+def project_json(session: Session, view: ProjectView) -> dict[str, Any]:
     """A project for the CLI's --json and the API: no supporter is named, only counted."""
     return {
         "number": view.number,

@@ -1,6 +1,7 @@
 """Residents and the identities they write from."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -42,7 +43,7 @@ _IDENTITY = select(Identity).where(
 _WRITER = _IDENTITY.options(joinedload(Identity.resident))
 
 
-def _identity_of(community: Community, address: Address) -> dict:
+def _identity_of(community: Community, address: Address) -> dict[str, Any]:
     return {"community_id": community.id, "kind": identity_kind(address.channel), "value": address.user_id}
 
 

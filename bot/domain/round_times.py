@@ -74,5 +74,5 @@ def catch_up(session: Session, now: datetime) -> list[str]:
 def label(session: Session, round_: Round) -> str:
     """How logs name a round: as organisers do (community and number), with the global id the
     scheduler's job ids use: "riverside round 2 (id 7)"."""
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     return f"{community.slug} round {round_.number} (id {round_.id})"

@@ -1,8 +1,9 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ScalarResult, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
@@ -91,7 +92,7 @@ def create_round(
             f"the round's budget must be more than £0 and at most the "
             f"{format_pence(remaining)} still to decide"
         )
-    cheapest = min(idea.cost_pence for idea in ideas)
+    cheapest = min(idea.cost_pence or 0 for idea in ideas)  # shortlisting gave each a cost
     if cheapest > budget_pence:  # nothing could be funded (a budget round refuses every vote)
         raise InvalidInput(
             f"no option fits the round's budget of {format_pence(budget_pence)}: "
@@ -179,7 +180,7 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
     if other is not None:
         raise InvalidInput(f"round {other} is open: close it before opening another")
     round_.status, round_.opened_at = RoundStatus.OPEN, now
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     broadcast(
         session,
         community,
@@ -197,7 +198,7 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
         raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round has reminders")
     if round_.reminded_at is not None:
         return None
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     sent = broadcast(
         session,
         community,
@@ -215,11 +216,11 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
 def answers_waiting(session: Session, round_: Round, before: datetime) -> int:
     """Messages to the round's community received by `before` that a worker has still to answer
     (INBOUND_ANSWER=worker): a vote sent in time is counted, so the round waits for them."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(PendingAnswer)
         .where(PendingAnswer.community_id == round_.community_id, PendingAnswer.received_at <= before)
-    )
+    ).scalar_one()
 
 
 def close_round(session: Session, round_: Round, now: datetime) -> bool:
@@ -239,7 +240,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             f"wait{'' if many else 's'} for a worker to answer "
             f"{'them' if many else 'it'} (a vote, perhaps): try again in a few seconds"
         )
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
     round_.status, round_.closed_at = RoundStatus.CLOSED, now
     winners = set(round_.outcome["winners"])
@@ -258,7 +259,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         if idea is None:
             continue
         idea.status = IdeaStatus.FUNDED if option.number in winners else IdeaStatus.NOT_FUNDED
-        key, why = "idea_funded", {}
+        key, why = "idea_funded", dict[str, Any]()
         if option.number not in winners:  # told why, in the rule's own figures, where kept
             because = reason(round_.outcome, option.number)
             key, why = (because.message, because.values()) if because else ("idea_not_funded", {})
@@ -288,9 +289,9 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     return True
 
 
-def count(session: Session, round_: Round) -> dict:
+def count(session: Session, round_: Round) -> dict[str, Any]:
     """The outcome from the stored ballots, with the money still available to this round."""
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     budget = round_.budget_pence
     if round_.status != RoundStatus.CLOSED:  # at close, never allocate more than is left
         budget = min(budget, ledger.summary(session, community).remaining)
@@ -298,7 +299,7 @@ def count(session: Session, round_: Round) -> dict:
     return dict(compute(options, _choices(session, round_), budget, round_.rule), budget_pence=budget)
 
 
-def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple[bool, dict]:
+def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple[bool, dict[str, Any]]:
     """Recompute a closed round from its ballots: (same winners as published?, the recount).
     When they are the same and `keep_reasons`, the recount's reasons are stored with the
     outcome; otherwise nothing is written."""
@@ -316,7 +317,7 @@ def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple
     return same, again
 
 
-def _choices(session: Session, round_: Round):
+def _choices(session: Session, round_: Round) -> ScalarResult[list[int]]:
     """The round's ballots' choices as a stream of plain rows, a batch at a time: no ORM objects,
     and compute() keeps only the distinct ballots (100,000 ballots over 50 options fit in a few
     MB). Streamed in the session's own transaction, so close_round's locks still hold."""
@@ -336,7 +337,7 @@ def cancel_round(session: Session, round_: Round, now: datetime) -> bool:
         if idea is not None and idea.status == IdeaStatus.IN_ROUND:
             idea.status = IdeaStatus.SHORTLISTED
     if was_open:
-        community = session.get(Community, round_.community_id)
+        community = session.get_one(Community, round_.community_id)
         broadcast(
             session, community, "round_cancelled", now, key=f"round-cancel:{round_.id}", title=round_.title
         )

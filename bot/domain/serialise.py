@@ -1,5 +1,7 @@
 """Stable JSON shapes for the CLI's --json and the API (field names documented in README)."""
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,7 +15,7 @@ from models import Ballot, Community, Idea, Round
 from models.states import AllocationStatus
 
 
-def community_json(community: Community) -> dict:
+def community_json(community: Community) -> dict[str, Any]:
     return {
         "slug": community.slug,
         "name": community.name,
@@ -30,7 +32,7 @@ def community_json(community: Community) -> dict:
     }
 
 
-def idea_json(idea: Idea) -> dict:
+def idea_json(idea: Idea) -> dict[str, Any]:
     """No author details, ever."""
     return {
         "number": idea.number,
@@ -44,7 +46,7 @@ def idea_json(idea: Idea) -> dict:
     }
 
 
-def budget_json(session: Session, community: Community) -> dict:
+def budget_json(session: Session, community: Community) -> dict[str, Any]:
     """Totals over the entries that count; every entry, voided ones with the correction's number."""
     money = ledger.summary(session, community)
     latest = money.latest_update
@@ -109,7 +111,7 @@ def budget_json(session: Session, community: Community) -> dict:
     }
 
 
-def round_json(session: Session, round_: Round, community: Community) -> dict:
+def round_json(session: Session, round_: Round, community: Community) -> dict[str, Any]:
     tz = community.timezone
     by_message, on_paper = ballot_counts(session, round_)
     tallies = (round_.outcome or {}).get("tallies") or _live_tallies(session, round_)
@@ -152,7 +154,7 @@ def round_json(session: Session, round_: Round, community: Community) -> dict:
     }
 
 
-def explanation_json(why: Reason | None) -> dict | None:
+def explanation_json(why: Reason | None) -> dict[str, Any] | None:
     """Why an option was or was not funded: None for a round not counted, or counted before
     reasons were kept. `by` says whose money `left` was: the round's ("greedy") or its
     supporters' between them ("shares"); under equal shares, `round_left` is the round's own
