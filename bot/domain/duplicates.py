@@ -8,6 +8,7 @@ Texts are normalised (lower case, no punctuation, common words dropped, plurals,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -211,7 +212,12 @@ def _postings(words: list[list[str]]) -> dict[str, list[int]]:
     return holders
 
 
-def _scores(rows, scorer, columns=None, workers: int = -1) -> np.ndarray:
+def _scores(
+    rows: Sequence[str],
+    scorer: Callable[..., float],
+    columns: Sequence[str] | np.ndarray | None = None,
+    workers: int = -1,
+) -> np.ndarray:
     """Every row against every column (default: the rows), whole numbers 0-100 as shown, 0 below
     THRESHOLD."""
     import numpy as np

@@ -1,8 +1,10 @@
 """Rounds in pabulib's .pb format (META, PROJECTS, VOTES), so others can check our results."""
 
+from __future__ import annotations
+
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +15,10 @@ from bot.text.money import MAX_PENCE, format_pence
 from models import Ballot, Community, Round, RoundOption
 from models.states import CountRule, RoundMethod, RoundStatus
 
-RULE_NAMES = {CountRule.GREEDY: "greedy", CountRule.EQUAL_SHARES: "equalshares/add1"}
+if TYPE_CHECKING:
+    from pabutools.utils import Numeric  # a .pb amount as pabutools reads it
+
+RULE_NAMES: dict[str, str] = {CountRule.GREEDY: "greedy", CountRule.EQUAL_SHARES: "equalshares/add1"}
 DEFAULT_RULE = CountRule.GREEDY  # for files whose META names no rule we know
 METHOD_VOTE_TYPE = "approval"  # every method's ballots are approval sets
 
@@ -71,7 +76,7 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
         if mixed:
             ballot.meta["voting_method"] = row.channel
         profile.append(ballot)
-    return election_as_pabulib_string(instance, profile)
+    return str(election_as_pabulib_string(instance, profile))  # a str: pabutools ships no types
 
 
 def import_pb(
@@ -146,7 +151,7 @@ def file_rule(meta: dict[str, Any]) -> str:
     return DEFAULT_RULE
 
 
-def _pence(amount, what: str) -> int:
+def _pence(amount: Numeric, what: str) -> int:
     """A .pb amount (whole units of its currency) in pence; refuses a part unit, nothing, a
     negative or an absurd one (a free option would be funded whatever its votes)."""
     if amount < 0:

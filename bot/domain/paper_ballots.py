@@ -7,7 +7,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -100,8 +99,8 @@ def check_csv(session: Session, round_: Round, text: str) -> Checked:
         header = next(rows, None)
         if header is None or [h.strip().lower() for h in header] != list(COLUMNS):
             return Checked([], [f"line 1: the first line must name the columns {','.join(COLUMNS)}"])
-        stored, seen = _paper_ids(session, round_), {}
-        ballots, problems = [], []
+        stored, seen = _paper_ids(session, round_), dict[str, int]()
+        ballots, problems = list[PaperBallot](), list[str]()
         for fields in rows:
             if any(f.strip() for f in fields):  # blank lines are skipped
                 _check_row(round_, fields, rows.line_num, stored, seen, ballots, problems)
@@ -117,7 +116,7 @@ def _check_row(
     fields: list[str],
     line: int,
     stored: set[str],
-    seen: dict[str, Any],
+    seen: dict[str, int],  # paper id -> the line it was first on
     ballots: list[PaperBallot],
     problems: list[str],
 ) -> None:

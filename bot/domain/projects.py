@@ -124,9 +124,10 @@ def post_update(
         raise InvalidInput("an update needs a status, a note, or both")
     lock_community(session, community)  # one row per project, and one update of it at a time
     view = project_by_number(session, community, number)
-    changes = new is not None and new != view.status
-    if changes:
-        _check_move(number, view.status, new)
+    moved = new if new is not None and new != view.status else None  # the status, if it changes
+    changes = moved is not None
+    if moved is not None:
+        _check_move(number, view.status, moved)
     if not changes and (text is None or (view.updates and view.updates[-1].text == text)):
         return Posted(view, None, 0)
     project = view.project or _make(session, community, view.idea, now)
@@ -139,14 +140,14 @@ def post_update(
         created_at=now,
     )
     session.add(update)
-    if changes:
-        project.status = new
+    if moved is not None:
+        project.status = moved
     project.updated_at = now
     session.flush()
     after = ProjectView(view.idea, project, (*view.updates, update))
     notified = 0
     if changes and new == ProjectStatus.DELIVERED:
-        notified = _tell_supporters(session, community, after, text or "", now)
+        notified = _tell_supporters(session, community, after, project, text or "", now)
     return Posted(after, update, notified)
 
 
@@ -174,7 +175,7 @@ def supporters(session: Session, idea: Idea) -> list[Resident]:
 
 
 def _tell_supporters(
-    session: Session, community: Community, view: ProjectView, update: str, now: datetime
+    session: Session, community: Community, view: ProjectView, project: Project, update: str, now: datetime
 ) -> int:
     """Tell each supporter who can hear it that the project is delivered, once ever; returns
     how many were queued now."""
@@ -190,7 +191,7 @@ def _tell_supporters(
                 number=view.number,
                 title=view.title,
                 update=update,
-                key=f"project-delivered:{view.project.id}:{resident.id}",
+                key=f"project-delivered:{project.id}:{resident.id}",
             )
             is not None
         ):

@@ -51,11 +51,11 @@ def budget_json(session: Session, community: Community) -> dict[str, Any]:
     money = ledger.summary(session, community)
     latest = money.latest_update
     states = ledger.allocation_states(session, community)
-    numbers = {state.allocation.id: state.allocation.number for state in states}
+    numbers: dict[int | None, int] = {state.allocation.id: state.allocation.number for state in states}
     corrections = ledger.corrections(session, community)
     by_spending = {c.spending_id: c.number for c in corrections if c.spending_id}
     spendings = ledger.spendings(session, community)
-    spending_numbers = {s.id: s.number for s in spendings}
+    spending_numbers: dict[int | None, int] = {s.id: s.number for s in spendings}
     return {
         "community": community.slug,
         "currency": community.currency,
@@ -75,8 +75,8 @@ def budget_json(session: Session, community: Community) -> dict[str, Any]:
                 "spent_pence": state.spent,
                 "committed_pence": state.committed,
                 "status": state.status,
-                "voided_by": state.correction.number if state.status == AllocationStatus.VOID else None,
-                "closed_by": state.correction.number if state.status == AllocationStatus.CLOSED else None,
+                "voided_by": _corrected_by(state, AllocationStatus.VOID),
+                "closed_by": _corrected_by(state, AllocationStatus.CLOSED),
                 "created_at": a.created_at.isoformat(),
             }
             for state in states
@@ -152,6 +152,11 @@ def round_json(session: Session, round_: Round, community: Community) -> dict[st
         ],
         "outcome": round_.outcome,
     }
+
+
+def _corrected_by(state: ledger.AllocationState, status: AllocationStatus) -> int | None:
+    """The number of the correction that left the allocation `status`, if one did."""
+    return state.correction.number if state.correction is not None and state.status == status else None
 
 
 def explanation_json(why: Reason | None) -> dict[str, Any] | None:
