@@ -4,15 +4,14 @@ for who is writing and their step."""
 from bot.dialogue import language
 from bot.dialogue.table import Row, row_for
 from bot.dialogue.turn import Reply, Result, Turn
-from models import Community
+from models import Community, Conversation
 from models.states import ResidentStatus, Step
 
 
 def handle(turn: Turn) -> list[Reply]:
     """Answer one message; the conversation's next step is saved on the turn."""
     withdrawn = withdrawn_language(turn.resident.language, turn.community)
-    step = Step(turn.conversation.step) if turn.conversation.step else None
-    result = route(row_for(turn.resident, step), turn)
+    result = route(row_for(turn.resident, saved_step(turn.conversation)), turn)
     replies = result.replies
     if turn.resident.status != ResidentStatus.ERASED:
         turn.conversation.step = result.step
@@ -21,6 +20,15 @@ def handle(turn: Turn) -> list[Reply]:
         if withdrawn and turn.resident.language == withdrawn and replies:
             replies = [language.withdrawn(turn, withdrawn), *replies]
     return replies
+
+
+def saved_step(conversation: Conversation) -> Step | None:
+    """The step the conversation was left in; None for none, or for one no longer known (read as
+    no step, as before steps were an enum)."""
+    try:
+        return Step(conversation.step) if conversation.step else None
+    except ValueError:
+        return None
 
 
 def route(row: Row, turn: Turn) -> Result:
