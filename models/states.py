@@ -53,6 +53,55 @@ class ProjectStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class RoundMethod(StrEnum):
+    """How a resident's ballot reads: one option, up to k of them, or what fits the budget."""
+
+    CHOOSE_ONE = "choose-one"
+    APPROVAL = "approval"
+    BUDGET = "budget"
+
+
+class CountRule(StrEnum):
+    """How a closed round's ballots become winners."""
+
+    GREEDY = "greedy"
+    EQUAL_SHARES = "equal-shares"
+
+
+class Verification(StrEnum):
+    """What a community checks before a resident joins."""
+
+    NONE = "none"
+    POSTCODE = "postcode"
+    PHONE = "phone"  # Telegram residents share their contact: one person, one resident
+
+
+class IdentityKind(StrEnum):
+    PHONE = "phone"
+    TELEGRAM = "telegram"
+
+
+class Unreachable(StrEnum):
+    """Why a provider says an identity can no longer be reached."""
+
+    OPTED_OUT = "opted_out"  # at the carrier: a START there makes it reachable again
+    BLOCKED = "blocked"  # the Telegram bot was blocked: unblocking does
+    INVALID = "invalid"  # no such number or chat: nothing does
+
+
+class CorrectionAction(StrEnum):
+    VOID = "void"  # the entry counts for nothing
+    CLOSE = "close"  # the allocation commits what was spent against it
+
+
+class AllocationStatus(StrEnum):
+    """An allocation as its correction leaves it (computed, not stored)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    VOID = "void"
+
+
 class Step(StrEnum):
     """Where a resident's conversation is: what their next message answers."""
 

@@ -7,7 +7,7 @@ from bot.domain.ideas import MAX_IDEA_LENGTH, count_ideas_by, estimate_cost, ide
 from bot.text.clean import shorten
 from bot.text.money import MAX_PENCE, Money, cost_in_text, parse_amount, read_amount
 from models import Idea
-from models.states import Step
+from models.states import IdeaStatus, Step
 
 SKIP = "skip"
 
@@ -97,7 +97,7 @@ def my_ideas(turn: Turn) -> Result:
             turn,
             idea,
             idea.status,
-            latest_reason(turn.session, idea) if idea.status == "not_funded" else None,
+            latest_reason(turn.session, idea) if idea.status == IdeaStatus.NOT_FUNDED else None,
         )
         for idea in ideas
     ]

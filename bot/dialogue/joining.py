@@ -14,7 +14,7 @@ from bot.domain.residents import (
 from bot.text.catalogue import render
 from channels.messages import Choice
 from channels.phone import normalise_phone
-from models.states import Step
+from models.states import Step, Verification
 
 
 def _share(turn: Turn) -> Choice:
@@ -35,8 +35,8 @@ def welcome(turn: Turn) -> Result:
 def accept_consent(turn: Turn) -> Result:
     """Record consent; go on to the community's check (postcode, phone) if it has one."""
     consent(turn.resident, turn.now)
-    if turn.community.verification == "postcode" or (
-        turn.community.verification == "phone" and not has_phone(turn.resident)
+    if turn.community.verification == Verification.POSTCODE or (
+        turn.community.verification == Verification.PHONE and not has_phone(turn.resident)
     ):
         start_verifying(turn.resident)
         return ask_again(turn)
@@ -45,7 +45,7 @@ def accept_consent(turn: Turn) -> Result:
 
 def ask_again(turn: Turn) -> Result:
     """Ask for what the community checks before someone joins."""
-    if turn.community.verification == "phone":
+    if turn.community.verification == Verification.PHONE:
         return Result([turn.say("ask_contact", _share(turn))], step=Step.PHONE)
     return Result([turn.say("ask_postcode")], step=Step.POSTCODE)
 

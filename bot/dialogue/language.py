@@ -6,6 +6,7 @@ from bot.domain.residents import set_language
 from bot.text.catalogue import render
 from bot.text.languages import language_named, names_list, own_name
 from channels.messages import Choice
+from models.states import ResidentStatus
 
 
 def choose(turn: Turn) -> Result:
@@ -31,7 +32,9 @@ def choose_before_joining(turn: Turn) -> Result:
     result = choose(turn)
     if turn.resident.language == before:
         return result
-    again = joining.welcome(turn) if turn.resident.status == "pending" else joining.ask_again(turn)
+    again = (
+        joining.welcome(turn) if turn.resident.status == ResidentStatus.PENDING else joining.ask_again(turn)
+    )
     return Result(again.replies, again.step, again.data)
 
 

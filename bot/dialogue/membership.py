@@ -4,6 +4,7 @@ from bot.dialogue import joining
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ballots import current_round
 from bot.domain.residents import opt_in, opt_out
+from models.states import ResidentStatus
 
 
 def stop(turn: Turn) -> Result:
@@ -15,11 +16,16 @@ def stop(turn: Turn) -> Result:
 def restart(turn: Turn) -> Result:
     """Opt back in after a STOP; someone who stopped before joining joins now."""
     opt_in(turn.resident)
-    if turn.resident.status == "pending":
+    if turn.resident.status == ResidentStatus.PENDING:
         return joining.accept_consent(turn)
-    if turn.resident.status == "verifying":
+    if turn.resident.status == ResidentStatus.VERIFYING:
         return joining.ask_again(turn)
     return Result([turn.say("rejoined")])
+
+
+def silence(turn: Turn) -> Result:
+    """After STOP, nothing but the confirmation until they rejoin."""
+    return Result()
 
 
 def already_member(turn: Turn) -> Result:

@@ -38,7 +38,7 @@ def _progress(turn: Turn, view: ProjectView) -> Reply:
     )
 
 
-def _ask(turn: Turn, views: list[ProjectView], key: str, **values) -> Reply:
+def _ask(turn: Turn, views: list[ProjectView], key: str, **values: object) -> Reply:
     """Name the funded projects, with a button for each where the channel shows buttons."""
     numbers = ", ".join(str(v.number) for v in views)
     buttons = [Choice(_label(v), f"PROJECT {v.number}") for v in views]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -10,6 +11,7 @@ from bot.domain.residents import language_of
 from bot.text.catalogue import render
 from channels.messages import Choice, SharedContact
 from models import Community, Conversation, Resident
+from models.states import Step
 
 
 @dataclass(frozen=True)
@@ -59,5 +61,5 @@ class Result:
     """A handler's answer: what to say, and which step the conversation is in next."""
 
     replies: list[Reply] = field(default_factory=list)
-    step: str | None = None
-    data: dict = field(default_factory=dict)
+    step: Step | None = None  # None: the conversation is in no step
+    data: dict[str, Any] = field(default_factory=dict)  # small JSON the next step reads

@@ -1,5 +1,7 @@
 """Voting in an open round: numbers by text, buttons on Telegram; OPTIONS and RESULTS."""
 
+from collections.abc import Sequence
+
 from bot.dialogue.ideas import idea_line
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import (
@@ -16,7 +18,7 @@ from bot.domain.moderation import authors
 from bot.text import round_messages
 from bot.text.times import Moment
 from models import Idea, Round
-from models.states import Step
+from models.states import IdeaStatus, Step
 
 
 def vote(turn: Turn) -> Result:
@@ -35,9 +37,9 @@ def _stale_button(turn: Turn, tag: int | None) -> Result | None:
     the round open now, or that none is."""
     if tag is None:
         return None
-    round_, closed = _open_round(turn)
-    if closed is not None:
-        return closed
+    round_ = _open_round(turn)
+    if isinstance(round_, Result):
+        return round_
     if round_.id == tag:
         return None
     shown = options(turn)
@@ -46,9 +48,9 @@ def _stale_button(turn: Turn, tag: int | None) -> Result | None:
 
 def vote_for(turn: Turn, choices: list[int]) -> Result:
     """Check the choices against the open round and store them as the resident's ballot."""
-    round_, closed = _open_round(turn)
-    if closed is not None:
-        return closed
+    round_ = _open_round(turn)
+    if isinstance(round_, Result):
+        return round_
     wrong = problem(round_, choices)
     if wrong is not None:
         key, values = wrong
@@ -70,10 +72,10 @@ def toggle(turn: Turn) -> Result:
     rest, tag = round_tag(turn.command.rest)
     if (stale := _stale_button(turn, tag)) is not None:
         return stale
-    round_, closed = _open_round(turn)
+    round_ = _open_round(turn)
     numbers = parse_choices(rest) or []
-    if closed is not None:
-        return closed
+    if isinstance(round_, Result):
+        return round_
     if turn.conversation.step == Step.BALLOT:  # a selection being built
         selected = list(turn.conversation.data.get("selected", []))
     else:  # start from the ballot already cast, if any
@@ -114,9 +116,9 @@ def submit(turn: Turn) -> Result:
     selected = turn.conversation.data.get("selected", []) if turn.conversation.step == Step.BALLOT else []
     if not selected:
         return toggle(turn)
-    round_, closed = _open_round(turn)
-    if closed is not None:
-        return closed
+    round_ = _open_round(turn)
+    if isinstance(round_, Result):
+        return round_
     wrong = problem(round_, selected)
     if wrong is not None:  # over the budget, too many: say so, and keep the selection to trim
         key, values = wrong
@@ -127,11 +129,11 @@ def submit(turn: Turn) -> Result:
     return vote_for(turn, selected)
 
 
-def options(turn: Turn, selected: list[int] = ()) -> Result:
+def options(turn: Turn, selected: Sequence[int] = ()) -> Result:
     """The open round's options and how to vote (ticking the `selected` ones' buttons)."""
-    round_, closed = _open_round(turn)
-    if closed is not None:
-        return closed
+    round_ = _open_round(turn)
+    if isinstance(round_, Result):
+        return round_
     if not selected and turn.conversation.step != Step.BALLOT:  # tick the ballot already cast
         ballot = ballot_of(turn.session, round_, turn.resident)
         selected = list(ballot.choices) if ballot else []
@@ -145,7 +147,7 @@ def results(turn: Turn) -> Result:
     if round_ is None:
         return Result([turn.say("results_none_yet")])
     replies = [Reply(round_messages.result(round_, turn.language))]
-    lines = [idea_line(turn, idea, "not_funded", why) for idea, why in _own_not_funded(turn, round_)]
+    lines = [idea_line(turn, idea, IdeaStatus.NOT_FUNDED, why) for idea, why in _own_not_funded(turn, round_)]
     if lines:
         replies.append(turn.say("my_ideas", lines="\n".join(lines)))
     return Result(replies)
@@ -164,15 +166,15 @@ def _own_not_funded(turn: Turn, round_: Round) -> list[tuple[Idea, Reason]]:
     return found
 
 
-def _open_round(turn: Turn) -> tuple[Round | None, Result | None]:
+def _open_round(turn: Turn) -> Round | Result:
     """The round open to votes when the message was sent, or what to answer instead. A round
     whose close time has passed takes no more votes, though it may not be counted yet (the
     scheduler closes it, after any vote sent in time that a worker has still to answer)."""
     round_ = current_round(turn.session, turn.community)
     if round_ is None:
-        return None, _no_open_round(turn)
+        return _no_open_round(turn)
     if round_.closes_at <= turn.now:
-        return None, Result(
+        return Result(
             [
                 turn.say(
                     "vote_closed_counting",
@@ -181,7 +183,7 @@ def _open_round(turn: Turn) -> tuple[Round | None, Result | None]:
                 )
             ]
         )
-    return round_, None
+    return round_
 
 
 def _no_open_round(turn: Turn) -> Result:

@@ -7,6 +7,7 @@ counted together. Residents without an area (no postcode check, or joined before
 counted as "no area known"."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
@@ -105,7 +106,7 @@ def turnout_by_area(session: Session, community: Community) -> Turnout:
         )
         .group_by(Resident.postcode_district)
     ).all()
-    total = AreaRow(ALL, *(sum(row[i] for row in counts) for i in (1, 2, 3)))
+    total = _summed(ALL, [sum(r[1] for r in counts), sum(r[2] for r in counts), sum(r[3] for r in counts)])
     named, small, unknown = [], [0, 0, 0], [0, 0, 0]
     for area, members, ideas, ballots in counts:
         if area is None:
@@ -115,9 +116,14 @@ def turnout_by_area(session: Session, community: Community) -> Turnout:
         else:
             named.append(_flagged(AreaRow(area, members, ideas, ballots), total, round_))
     rows = sorted(named, key=lambda row: row.area)
-    rows += [AreaRow(SMALL, *small)] if small[0] else []
-    rows += [AreaRow(UNKNOWN, *unknown)] if unknown[0] else []
+    rows += [_summed(SMALL, small)] if small[0] else []
+    rows += [_summed(UNKNOWN, unknown)] if unknown[0] else []
     return Turnout(rows, total, round_)
+
+
+def _summed(area: str, figures: list[int]) -> AreaRow:
+    members, ideas, ballots = figures
+    return AreaRow(area, members, ideas, ballots)
 
 
 def _flagged(row: AreaRow, total: AreaRow, round_: Round | None) -> AreaRow:
@@ -132,10 +138,10 @@ def _flagged(row: AreaRow, total: AreaRow, round_: Round | None) -> AreaRow:
     )
 
 
-def turnout_json(turnout: Turnout) -> dict:
+def turnout_json(turnout: Turnout) -> dict[str, Any]:
     """Turnout by area for the digest's stored figures (counts only, never who)."""
 
-    def row(r: AreaRow) -> dict:
+    def row(r: AreaRow) -> dict[str, Any]:
         return {
             "area": r.area,
             "members": r.members,

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from typing import Protocol, TypeGuard
 
-from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm.attributes import instance_state
 
 from bot.text.money import format_pence
 from models import (
@@ -31,8 +33,12 @@ from models.money import Correction
 
 _actor: ContextVar[str | None] = ContextVar("audit_actor", default=None)
 
+Audited = (
+    Idea | Round | Allocation | Spending | Correction | BudgetUpdate | Project | ProjectUpdate | Community
+)
+
 # What is audited, and which fields of it (never author or resident columns).
-FIELDS: dict[type, tuple[str, ...]] = {
+FIELDS: dict[type[Audited], tuple[str, ...]] = {
     Idea: ("status", "cost_pence", "reject_reason", "merged_into_id"),
     Round: (
         "title",
@@ -93,23 +99,27 @@ def entries(session: Session, community: Community, limit: int | None = None) ->
 
 
 @event.listens_for(Session, "before_flush")
-def _record(session: Session, _context, _instances) -> None:
+def _record(session: Session, _context: UOWTransaction, _instances: object) -> None:
     actor = _actor.get()
     if actor is None:
         return
     now = utcnow()
     with session.no_autoflush:
         for obj in list(session.new):
-            if type(obj) in FIELDS:
+            if _audited(obj):
                 _add(session, obj, actor, "created: " + _fields(obj, created=True), now)
         for obj in list(session.dirty):
-            if type(obj) in FIELDS and session.is_modified(obj, include_collections=False):
+            if _audited(obj) and session.is_modified(obj, include_collections=False):
                 changes = _fields(obj, created=False)
                 if changes:
                     _add(session, obj, actor, changes, now)
 
 
-def _add(session: Session, obj, actor: str, action: str, now: datetime) -> None:
+def _audited(obj: object) -> TypeGuard[Audited]:
+    return type(obj) in FIELDS
+
+
+def _add(session: Session, obj: Audited, actor: str, action: str, now: datetime) -> None:
     community_id = obj.id if isinstance(obj, Community) else obj.community_id
     session.add(
         AuditEntry(
@@ -118,7 +128,7 @@ def _add(session: Session, obj, actor: str, action: str, now: datetime) -> None:
     )
 
 
-def _subject(obj) -> str:
+def _subject(obj: Audited) -> str:
     name = {
         Idea: "idea",
         Round: "round",
@@ -138,8 +148,12 @@ def _subject(obj) -> str:
     return f"{name} {number}" if number is not None else name
 
 
+class Numbered(Protocol):
+    number: int  # the reference organisers use ("idea 3")
+
+
 # Global ids shown as the numbers organisers know.
-REFERENCES = {
+REFERENCES: dict[str, tuple[type[Numbered], str]] = {
     "merged_into_id": (Idea, "idea"),
     "idea_id": (Idea, "idea"),
     "allocation_id": (Allocation, "allocation"),
@@ -147,8 +161,8 @@ REFERENCES = {
 }
 
 
-def _fields(obj, created: bool) -> str:
-    state = inspect(obj)
+def _fields(obj: Audited, created: bool) -> str:
+    state = instance_state(obj)
     parts = []
     for field in FIELDS[type(obj)]:
         history = state.attrs[field].history
@@ -171,12 +185,12 @@ def _label(field: str) -> str:
     return REFERENCES[field][1] if field in REFERENCES else field.removesuffix("_pence")
 
 
-def _shown(session: Session, field: str, value) -> str:
+def _shown(session: Session | None, field: str, value: object) -> str:
     if value is None:
         return "none"
     if field in REFERENCES:
         model, _name = REFERENCES[field]
-        row = session.get(model, value)
+        row = session.get(model, value) if session is not None else None
         return str(row.number) if row is not None else "?"
     if field.endswith("_pence") and isinstance(value, int):
         return format_pence(value)

@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.text.money import Money
 from models import Ballot, Community, Resident, Round
+from models.states import RoundMethod, RoundStatus
 
 _VOTE = re.compile(
     r"^(?:vote\b\s*[:\-]?\s*)?(\d{1,3}(?:\s*(?:,|;|&|\band\b|\s)\s*\d{1,3})*)\s*[.!]*$", re.IGNORECASE
@@ -46,17 +48,17 @@ def takes_as_vote(session: Session, community: Community, text: str) -> Round | 
     return round_ if round_ is not None and problem(round_, choices) is None else None
 
 
-def problem(round_: Round, choices: list[int]) -> tuple[str, dict] | None:
+def problem(round_: Round, choices: list[int]) -> tuple[str, dict[str, Any]] | None:
     """What is wrong with `choices` in this round, as a catalogue key and its values; None if fine."""
     numbers = {option.number: option for option in round_.options}
     for number in choices:
         if number not in numbers:
             return "vote_unknown_option", {"number": number, "count": len(numbers)}
-    if round_.method == "choose-one" and len(choices) != 1:
+    if round_.method == RoundMethod.CHOOSE_ONE and len(choices) != 1:
         return "vote_choose_one", {}
-    if round_.method == "approval" and round_.max_choices and len(choices) > round_.max_choices:
+    if round_.method == RoundMethod.APPROVAL and round_.max_choices and len(choices) > round_.max_choices:
         return "vote_too_many", {"k": round_.max_choices}
-    if round_.method == "budget":
+    if round_.method == RoundMethod.BUDGET:
         total = sum(numbers[n].cost_pence for n in choices)
         if total > round_.budget_pence:
             return "vote_over_budget", {"total": Money(total), "budget": Money(round_.budget_pence)}
@@ -69,7 +71,7 @@ def cast(
     """Record or replace the resident's ballot: one per resident per round, even under races,
     in one INSERT ... ON CONFLICT DO UPDATE (the unique round and resident decide)."""
     session.execute(
-        _casting(session.bind.dialect.name),
+        _casting(session.get_bind().dialect.name),
         dict(
             round_id=round_.id,
             resident_id=resident.id,
@@ -82,10 +84,11 @@ def cast(
 
 
 @cache
-def _casting(dialect: str):
+def _casting(dialect: str) -> postgresql.Insert | sqlite.Insert:
     """cast's statement, built once a dialect (a vote surge casts thousands)."""
     table = Ballot.__table__
-    insert = {"postgresql": postgresql, "sqlite": sqlite}[dialect].insert(table)
+    dialects = {"postgresql": postgresql, "sqlite": sqlite}
+    insert: postgresql.Insert | sqlite.Insert = dialects[dialect].insert(table)
     return insert.on_conflict_do_update(
         index_elements=[table.c.round_id, table.c.resident_id],
         set_={
@@ -102,7 +105,7 @@ def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | N
 
 def _ballot(session: Session, round_: Round, resident: Resident) -> Ballot | None:
     query = select(Ballot).where(Ballot.round_id == round_.id, Ballot.resident_id == resident.id)
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalar(query)
 
@@ -115,7 +118,7 @@ def current_round(session: Session, community: Community) -> Round | None:
 _OPEN_ROUND = (
     select(Round)
     .options(joinedload(Round.options))
-    .where(Round.community_id == bindparam("community_id"), Round.status == "open")
+    .where(Round.community_id == bindparam("community_id"), Round.status == RoundStatus.OPEN)
     .limit(1)
 )
 
@@ -123,7 +126,9 @@ _OPEN_ROUND = (
 def latest_closed(session: Session, community: Community) -> Round | None:
     return session.scalar(
         select(Round)
-        .where(Round.community_id == community.id, Round.status == "closed", Round.imported.is_(False))
+        .where(
+            Round.community_id == community.id, Round.status == RoundStatus.CLOSED, Round.imported.is_(False)
+        )
         .order_by(Round.closed_at.desc(), Round.id.desc())
         .limit(1)
     )

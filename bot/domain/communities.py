@@ -1,17 +1,20 @@
 """Communities: created by organisers, found by the number or slug residents write to."""
 
 import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.postcode import normalise_area
 from bot.errors import InvalidInput, NotFound
 from bot.text.catalogue import shipped_languages
 from channels.phone import normalise_phone
-from models import VERIFICATION_RULES, Community
+from models import VERIFICATION_RULES, Allocation, Community, Round, Spending
+from models.states import Verification
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 _JOIN_CODE = re.compile(r"^[A-Z0-9]{4,20}$")
@@ -26,10 +29,10 @@ def create_community(
     join_code: str,
     now: datetime,
     sms_number: str | None = None,
-    verification: str = "none",
-    postcode_areas: list[str] = (),
+    verification: str = Verification.NONE,
+    postcode_areas: Sequence[str] = (),
     timezone: str = "Europe/London",
-    languages: list[str] = ("en",),
+    languages: Sequence[str] = ("en",),
 ) -> Community:
     """Validate and create a community; every refusal names the field at fault."""
     name = " ".join(name.split())
@@ -50,9 +53,9 @@ def create_community(
         if normal is None:
             raise InvalidInput(f"postcode area {area!r} is not like E1 or E1 6")
         areas.append(normal)
-    if verification == "postcode" and not areas:
+    if verification == Verification.POSTCODE and not areas:
         raise InvalidInput("postcode verification needs at least one postcode area")
-    if areas and verification != "postcode":  # they would check nobody: say so, not store them
+    if areas and verification != Verification.POSTCODE:  # they would check nobody: say so, not store them
         raise InvalidInput("postcode areas are checked only with postcode verification")
     number = None
     if sms_number:
@@ -69,7 +72,7 @@ def create_community(
             or_(
                 Community.slug == slug,
                 Community.join_code == join_code,
-                Community.sms_number == number if number else False,
+                Community.sms_number == number if number else false(),
             )
         )
     )
@@ -145,7 +148,7 @@ def set_languages(community: Community, languages: list[str]) -> None:
     community.languages = _check_languages(languages)
 
 
-def _check_languages(languages) -> list[str]:
+def _check_languages(languages: Iterable[str]) -> list[str]:
     codes = [code.strip().lower() for code in languages]
     shipped = shipped_languages()
     unknown = [code for code in codes if code not in shipped]
@@ -162,9 +165,13 @@ def set_public_page(community: Community, on: bool) -> None:
 
 
 MAX_NUMBER = 2**31 - 1  # numbers are 32-bit columns: beyond this no row can match
+# The rows organisers know by a number counted per community.
+_Numbered = TypeVar("_Numbered", Round, Allocation, Spending)
 
 
-def by_number(session: Session, model, community: Community, number: int, name: str):
+def by_number(
+    session: Session, model: type[_Numbered], community: Community, number: int, name: str
+) -> _Numbered:
     """The community's `model` row numbered `number` (1, 2, 3... in each community);
     NotFound, naming it `name`, if there is none."""
     found = None

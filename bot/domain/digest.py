@@ -4,6 +4,7 @@ week's figures (counts only, never who)."""
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, exists, func, select
@@ -29,7 +30,7 @@ from models import (
     Spending,
 )
 from models.money import Correction
-from models.states import ProjectStatus
+from models.states import ProjectStatus, RoundStatus
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -83,7 +84,7 @@ def digest_due(week: Week, weekday: int, at: str, tz: str) -> datetime:
     return datetime.combine(day, time(hour, minute), ZoneInfo(tz)).astimezone(UTC)
 
 
-def figures(session: Session, community: Community, week: Week, now: datetime) -> dict:
+def figures(session: Session, community: Community, week: Week, now: datetime) -> dict[str, Any]:
     """This week's figures, last week's for comparison, and what comes next."""
     money = ledger.summary(session, community)
     spent_week = ledger.spent_between(session, community, week.monday, week.monday + timedelta(days=7))
@@ -133,14 +134,16 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         "next": [
             {
                 "round": r.title,
-                "event": "opens" if r.status == "scheduled" else "closes",
-                "at": iso_local(r.opens_at if r.status == "scheduled" else r.closes_at, community.timezone),
+                "event": "opens" if r.status == RoundStatus.SCHEDULED else "closes",
+                "at": iso_local(
+                    r.opens_at if r.status == RoundStatus.SCHEDULED else r.closes_at, community.timezone
+                ),
             }
             for r in session.scalars(
                 select(Round)
                 .where(
                     Round.community_id == community.id,
-                    Round.status.in_(("scheduled", "open")),
+                    Round.status.in_((RoundStatus.SCHEDULED, RoundStatus.OPEN)),
                     Round.imported.is_(False),
                 )
                 .order_by(Round.opens_at)
@@ -149,7 +152,7 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
     }
 
 
-def _exceptions(session: Session, community: Community, week: Week) -> dict[str, list]:
+def _exceptions(session: Session, community: Community, week: Week) -> dict[str, list[dict[str, Any]]]:
     """What the council should notice in the books this week: spending recorded beyond its
     allocation or the budget, and corrections."""
     over = session.scalars(
@@ -184,8 +187,8 @@ def _exceptions(session: Session, community: Community, week: Week) -> dict[str,
 
 def _corrected(session: Session, correction: Correction) -> str:
     if correction.spending_id is not None:
-        return f"spending {session.get(Spending, correction.spending_id).number}"
-    return f"allocation {session.get(Allocation, correction.allocation_id).number}"
+        return f"spending {session.get_one(Spending, correction.spending_id).number}"
+    return f"allocation {session.get_one(Allocation, correction.allocation_id).number}"
 
 
 CHANNELS = ("sms", "telegram")
@@ -249,7 +252,7 @@ def _participation(session: Session, community: Community, week: Week) -> dict[s
     return found
 
 
-def _rounds(session: Session, community: Community, week: Week) -> list[dict]:
+def _rounds(session: Session, community: Community, week: Week) -> list[dict[str, Any]]:
     rows = []
     for round_ in session.scalars(
         select(Round)
@@ -282,16 +285,16 @@ def _rounds(session: Session, community: Community, week: Week) -> list[dict]:
     return rows
 
 
-def _not_funded(round_: Round) -> list[dict]:
+def _not_funded(round_: Round) -> list[dict[str, Any]]:
     """Each option the round did not fund, and why, where its count kept reasons."""
     return [
-        dict(explanation_json(why), number=o.number, title=o.title)
+        dict(explanation_json(why) or {}, number=o.number, title=o.title)
         for o in round_.options
         if (why := reason(round_.outcome, o.number)) is not None and not why.funded
     ]
 
 
-def money_over_time(session: Session, community: Community) -> list[dict]:
+def money_over_time(session: Session, community: Community) -> list[dict[str, Any]]:
     """Money committed and spent, cumulative, at the end of each month with an entry (voided
     entries aside). Its last row is the committed and spent of the MONEY line."""
     zone = ZoneInfo(community.timezone)
@@ -319,7 +322,7 @@ def money_over_time(session: Session, community: Community) -> list[dict]:
     return rows
 
 
-def _projects(session: Session, community: Community, week: Week) -> dict:
+def _projects(session: Session, community: Community, week: Week) -> dict[str, Any]:
     """Funded projects by status, and each one that got a note or a new status in the week."""
     views = projects_of(session, community)
     by_status: dict[str, int] = {}

@@ -8,8 +8,9 @@ Texts are normalised (lower case, no punctuation, common words dropped, plurals,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,7 @@ from bot.domain.ideas import ideas_of
 from bot.domain.moderation import OPEN
 from bot.text.clean import fold
 from models import Community, Idea
+from models.states import IdeaStatus
 
 if TYPE_CHECKING:
     import numpy as np
@@ -113,6 +115,7 @@ STOP_WORDS = frozenset(
         "residents",
     ]
 )  # the last line: words nearly every idea in a neighbourhood shares
+
 _WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _KEEP_S = ("ss", "us", "is")
 
@@ -209,7 +212,12 @@ def _postings(words: list[list[str]]) -> dict[str, list[int]]:
     return holders
 
 
-def _scores(rows, scorer, columns=None, workers: int = -1) -> np.ndarray:
+def _scores(
+    rows: Sequence[str],
+    scorer: Callable[..., float],
+    columns: Sequence[str] | np.ndarray | None = None,
+    workers: int = -1,
+) -> np.ndarray:
     """Every row against every column (default: the rows), whole numbers 0-100 as shown, 0 below
     THRESHOLD."""
     import numpy as np
@@ -242,7 +250,7 @@ def duplicates_in(session: Session, community: Community) -> dict[int, list[Dupl
     return duplicates_among(ideas_of(session, community))
 
 
-def as_json(found: dict[int, list[Duplicate]], number: int) -> list[dict]:
+def as_json(found: dict[int, list[Duplicate]], number: int) -> list[dict[str, Any]]:
     """An idea's likely duplicates as the CLI's --json and the API give them."""
     return [{"number": d.number, "score": d.score} for d in found.get(number, [])]
 
@@ -251,6 +259,6 @@ def which_stays(a: Idea, b: Idea) -> tuple[Idea, Idea]:
     """(duplicate, the one it merges into): the shortlisted one stays if only one is, else the
     older, so an agreed cost and the first author's idea are kept."""
     newer, older = (a, b) if a.number > b.number else (b, a)
-    if newer.status == "shortlisted" and older.status != "shortlisted":
+    if newer.status == IdeaStatus.SHORTLISTED and older.status != IdeaStatus.SHORTLISTED:
         return older, newer
     return newer, older

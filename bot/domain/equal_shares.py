@@ -29,11 +29,16 @@ ascending option number (outcome.py makes pabutools use that order too).
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, cmp_to_key
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsAllComparisons  # what cmp_to_key gives
 
 _SAFE = 1e-8  # relative bound under which a float comparison is redone exactly (errors ~1e-13)
 
@@ -69,11 +74,14 @@ class _Value:
 
     __slots__ = ("f", "tol", "_exact", "_thunk")
 
-    def __init__(self, f: float, tol: float, exact: Fraction | None = None, thunk=None):
+    def __init__(
+        self, f: float, tol: float, exact: Fraction | None = None, thunk: Callable[[], Fraction] | None = None
+    ):
         self.f, self.tol, self._exact, self._thunk = f, tol, exact, thunk
 
     def exact(self) -> Fraction:
         if self._exact is None:
+            assert self._thunk is not None  # made with its exact value or a way to find it
             self._exact, self._thunk = self._thunk(), None
         return self._exact
 
@@ -150,7 +158,7 @@ class _Run:
 
     def exact_money(self, ids: np.ndarray, wts: np.ndarray) -> Fraction:
         t = len(self.prices)
-        per_price = wts @ self.paid[ids, :t] if t else []
+        per_price: np.ndarray | list[int] = wts @ self.paid[ids, :t] if t else []
         return int(wts.sum()) * self.b0 - sum(
             (int(m) * self.prices[s] for s, m in enumerate(per_price) if m), Fraction(0)
         )
@@ -172,9 +180,13 @@ class _Run:
                 ):
                     return price
         none = np.zeros(len(ids), dtype=bool)
-        return self._levels(ids, wts, cost, none, none)
+        price = self._levels(ids, wts, cost, none, none)
+        assert price is not None  # with no class taken as sure, every supporter pays a share
+        return price
 
-    def _levels(self, ids, wts, cost, poor, rich) -> Fraction | None:
+    def _levels(
+        self, ids: np.ndarray, wts: np.ndarray, cost: int, poor: np.ndarray, rich: np.ndarray
+    ) -> Fraction | None:
         near = ~(poor | rich)
         money = self.exact_money(ids[poor], wts[poor]) if poor.any() else Fraction(0)
         count = int(wts[~poor].sum())
@@ -201,7 +213,7 @@ class _Run:
             winners.append(e.numbers[chosen])
         return Shares(sorted(winners), {e.numbers[p]: v for p, v in came_up.items()})
 
-    def step(self, came_up: dict) -> int | None:
+    def step(self, came_up: dict[int, tuple[bool, int]]) -> int | None:
         e = self.e
         act = self.active
         if not len(act):  # every voter has spent all: nothing left can be afforded
@@ -249,7 +261,7 @@ class _Run:
             r = row[p]
             hundred = money[r] * 100
             if abs(hundred - round(hundred)) > 100 * money_tol[r] + 1e-6:
-                return math.floor(hundred)
+                return int(math.floor(hundred))
             return math.floor(self.exact_money(ids, table[r]) * 100)
 
         def value(p: int) -> _Value:
@@ -304,7 +316,7 @@ class _Run:
         return walk + (run if len(run) == 1 else sorted(run, key=self._exactly))
 
     @cached_property
-    def _exactly(self):
+    def _exactly(self) -> "Callable[[int], SupportsAllComparisons]":
         return cmp_to_key(lambda p, q: _compare(self.stale[p], self.stale[q]) or (p > q) - (p < q))
 
     def buy(self, p: int, price: Fraction) -> None:

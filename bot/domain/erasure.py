@@ -1,6 +1,7 @@
 """A resident's right to erasure: identities and message bodies go, anonymous counts stay (a
 vote in a round still open is withdrawn)."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -19,6 +20,7 @@ from models import (
     Round,
     TelegramChat,
 )
+from models.states import IdentityKind, ResidentStatus, RoundStatus
 
 
 def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
@@ -51,10 +53,10 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.execute(
         delete(Ballot).where(
             Ballot.resident_id == resident.id,
-            Ballot.round_id.in_(select(Round.id).where(Round.status == "open")),
+            Ballot.round_id.in_(select(Round.id).where(Round.status == RoundStatus.OPEN)),
         )
     )
-    chats = [i.value for i in resident.identities if i.kind == "telegram"]
+    chats = [i.value for i in resident.identities if i.kind == IdentityKind.TELEGRAM]
     session.execute(
         delete(TelegramChat).where(
             TelegramChat.chat_id.in_(chats), TelegramChat.community_id == resident.community_id
@@ -62,7 +64,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     )
     session.execute(delete(Identity).where(Identity.resident_id == resident.id))
     session.execute(delete(Conversation).where(Conversation.resident_id == resident.id))
-    resident.status = "erased"
+    resident.status = ResidentStatus.ERASED
     resident.opted_out = True
     resident.language = None
     resident.postcode_district = None
@@ -70,7 +72,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.expire(resident, ["identities"])
 
 
-def forget_pending(session: Session, pending_ids: list[int]) -> None:
+def forget_pending(session: Session, pending_ids: Sequence[int]) -> None:
     """Drop messages left for a worker to answer, and what they said and who sent them (they
     were never answered, so nothing ties them to a resident for erasure to find later)."""
     if not pending_ids:

@@ -13,21 +13,39 @@ the rule counted it: in whole pounds, rounded up), and whose money that was (`by
 Nothing here imports pabutools: it reads the details objects the rules return.
 """
 
+from __future__ import annotations
+
 import math
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.text.money import Money
 from models import Idea, Round, RoundOption
+from models.states import RoundStatus
+
+if TYPE_CHECKING:  # only named in annotations: nothing here imports pabutools (and it ships no types)
+    from pabutools.election import Project
+    from pabutools.rules.greedywelfare.greedywelfare_details import GreedyWelfareAllocationDetails
+    from pabutools.rules.mes.mes_details import MESAllocationDetails
+    from pabutools.utils import Numeric
+
+
+class Weighing(StrEnum):
+    """Whose money `left` is in a Reason (and the catalogue keys' ending)."""
+
+    GREEDY = "greedy"  # the round's, after the options taken before
+    SHARES = "shares"  # the option's supporters' between them, in the equal-shares run
 
 
 @dataclass(frozen=True)
 class Reason:
     votes: int
     funded: bool
-    by: str  # "greedy" or "shares"
+    by: str  # a Weighing, as read back from the stored outcome
     left_pence: int
     cost_pence: int
     round_left_pence: int | None = None  # equal shares: the round's own money then (see above)
@@ -36,7 +54,7 @@ class Reason:
     def round_was_short(self) -> bool:
         """Under equal shares, whether the round itself no longer had the option's cost."""
         return (
-            self.by == "shares"
+            self.by == Weighing.SHARES
             and self.round_left_pence is not None
             and self.round_left_pence < self.cost_pence
         )
@@ -55,12 +73,14 @@ class Reason:
             return "why_no_votes"
         return "why_greedy" if self.round_was_short else f"why_{self.by}"
 
-    def values(self) -> dict:
-        left = self.round_left_pence if self.round_was_short else self.left_pence
+    def values(self) -> dict[str, Any]:
+        left = self.left_pence
+        if self.round_was_short and self.round_left_pence is not None:
+            left = self.round_left_pence
         return {"votes": self.votes, "left": Money(left), "cost": Money(self.cost_pence)}
 
 
-def reason(outcome: dict | None, option: int) -> Reason | None:
+def reason(outcome: dict[str, Any] | None, option: int) -> Reason | None:
     """The stored reason for option `option`; None for rounds counted before reasons were kept.
     (Under equal shares the supporters' money is in the rule's own terms; the round's own money
     is given instead when that was short of the cost.)"""
@@ -71,7 +91,7 @@ def reason(outcome: dict | None, option: int) -> Reason | None:
     found = explanations.get(str(option))
     if found is None:  # an option nobody voted for, which no rule weighs
         votes = (outcome.get("tallies") or {}).get(str(option), 0)
-        return Reason(votes, False, "greedy", 0, 0) if not votes else None
+        return Reason(votes, False, Weighing.GREEDY, 0, 0) if not votes else None
     return Reason(**found)
 
 
@@ -80,35 +100,38 @@ def latest_reason(session: Session, idea: Idea) -> Reason | None:
     row = session.execute(
         select(Round.outcome, RoundOption.number)
         .join(RoundOption, RoundOption.round_id == Round.id)
-        .where(RoundOption.idea_id == idea.id, Round.status == "closed")
+        .where(RoundOption.idea_id == idea.id, Round.status == RoundStatus.CLOSED)
         .order_by(Round.closed_at.desc(), Round.id.desc())
         .limit(1)
     ).first()
     return reason(row.outcome, row.number) if row else None
 
 
-def from_greedy(details, start: int, votes: dict[int, int]) -> dict[str, dict]:
+def from_greedy(
+    details: GreedyWelfareAllocationDetails, start: int, votes: dict[int, int]
+) -> dict[str, dict[str, Any]]:
     """Greedy's analytics list every option it weighed with its score (votes per pound of
     satisfaction, so votes under cost satisfaction) and, if taken, the budget left after it.
     Walking them in greedy's own order gives the money left when each came up."""
     order = sorted(enumerate(details.projects), key=lambda item: (-item[1].score, item[0]))
-    reasons, left = {}, start
+    reasons: dict[str, dict[str, Any]] = {}
+    left: Numeric = start
     for _, weighed in order:
         project = weighed.project
-        reasons[str(project.name)] = _entry(votes, project, not weighed.discarded, "greedy", left)
+        reasons[str(project.name)] = _entry(votes, project, not weighed.discarded, Weighing.GREEDY, left)
         if not weighed.discarded:
             left = weighed.remaining_budget
     return _by_number(reasons)
 
 
 def from_shares(
-    details, votes: dict[int, int], costs: dict[int, int], funded: set[int], budget: int
-) -> dict[str, dict]:
+    details: MESAllocationDetails, votes: dict[int, int], costs: dict[int, int], funded: set[int], budget: int
+) -> dict[str, dict[str, Any]]:
     """From the equal-shares run that was kept: each option's supporters' money at the step it
     was bought or dropped (a voter's budget times how many cast that ballot), and the round's
     own money then (`budget` less the options bought at earlier steps). An option nobody voted
     for was never weighed: its supporters had nothing."""
-    reasons = {}
+    reasons: dict[str, dict[str, Any]] = {}
     multiplicity = details.voter_multiplicity
     spent = 0
     for step in details.iterations:
@@ -120,7 +143,8 @@ def from_shares(
             if taken or weighed.discarded:
                 money = sum(step.voters_budget[i] * multiplicity[i] for i in project.supporter_indices)
                 reasons[str(project.name)] = dict(
-                    _entry(votes, project, taken, "shares", money), round_left_pence=int(budget - spent) * 100
+                    _entry(votes, project, taken, Weighing.SHARES, money),
+                    round_left_pence=int(budget - spent) * 100,
                 )
         if step.selected_project is not None:
             spent += int(step.selected_project.cost)
@@ -133,7 +157,7 @@ def from_figures(
     costs: dict[int, int],
     funded: set[int],
     budget: int,
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """The same reasons from equal_shares.py's figures: for each option that came up, in the
     order it did, whether it was bought and its supporters' money then, in pence (floored);
     costs and `budget` in whole pounds."""
@@ -142,7 +166,7 @@ def from_figures(
         reasons[str(number)] = {
             "votes": votes.get(number, 0),
             "funded": taken,
-            "by": "shares",
+            "by": Weighing.SHARES,
             "left_pence": left,
             "cost_pence": costs[number] * 100,
             "round_left_pence": (budget - spent) * 100,
@@ -153,8 +177,12 @@ def from_figures(
 
 
 def _unweighed(
-    reasons: dict[str, dict], votes: dict[int, int], costs: dict[int, int], funded: set[int], left: int
-) -> dict[str, dict]:
+    reasons: dict[str, dict[str, Any]],
+    votes: dict[int, int],
+    costs: dict[int, int],
+    funded: set[int],
+    left: int,
+) -> dict[str, dict[str, Any]]:
     """`reasons` with every option the equal-shares run never weighed (nobody voted for it):
     its supporters had nothing; the round had `left` whole pounds at the end."""
     for number, cost in costs.items():
@@ -163,7 +191,7 @@ def _unweighed(
             {
                 "votes": votes.get(number, 0),
                 "funded": number in funded,
-                "by": "shares",
+                "by": Weighing.SHARES,
                 "left_pence": 0,
                 "cost_pence": cost * 100,
                 "round_left_pence": left * 100,
@@ -174,7 +202,7 @@ def _unweighed(
 
 def from_greedy_figures(
     came_up: dict[int, tuple[bool, int]], votes: dict[int, int], costs: dict[int, int]
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """The same reasons as from_greedy, from greedy.py's run: for each option weighed, whether it
     was taken and the budget left when it came up; money and costs in whole pounds."""
     return _by_number(
@@ -182,7 +210,7 @@ def from_greedy_figures(
             str(number): {
                 "votes": votes.get(number, 0),
                 "funded": taken,
-                "by": "greedy",
+                "by": Weighing.GREEDY,
                 "left_pence": left * 100,
                 "cost_pence": costs[number] * 100,
             }
@@ -191,7 +219,7 @@ def from_greedy_figures(
     )
 
 
-def _entry(votes: dict[int, int], project, funded: bool, by: str, money) -> dict:
+def _entry(votes: dict[int, int], project: Project, funded: bool, by: str, money: Numeric) -> dict[str, Any]:
     return {
         "votes": votes.get(int(project.name), 0),
         "funded": funded,
@@ -201,10 +229,10 @@ def _entry(votes: dict[int, int], project, funded: bool, by: str, money) -> dict
     }
 
 
-def _by_number(reasons: dict[str, dict]) -> dict[str, dict]:
+def _by_number(reasons: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return dict(sorted(reasons.items(), key=lambda item: int(item[0])))
 
 
-def _pence(pounds) -> int:
+def _pence(pounds: Numeric) -> int:
     """Down to the penny, so money short of a cost never reads as enough."""
     return int(math.floor(pounds * 100))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from bot.domain.communities import lock_community
 from bot.errors import InvalidInput, NotFound
 from models import IDEA_STATUSES, Community, Idea, Resident
+from models.states import IdeaStatus
 
 MAX_IDEA_LENGTH = 500
 
@@ -34,7 +35,7 @@ def submit_idea(
         author_id=author.id,
         text=text,
         cost_pence=cost_pence,
-        status="submitted",
+        status=IdeaStatus.SUBMITTED,
         created_at=now,
     )
     session.add(idea)
@@ -59,7 +60,9 @@ def ideas_by(session: Session, author: Resident, limit: int = 5, offset: int = 0
 
 
 def count_ideas_by(session: Session, author: Resident) -> int:
-    return session.scalar(select(func.count()).select_from(Idea).where(Idea.author_id == author.id))
+    return session.execute(
+        select(func.count()).select_from(Idea).where(Idea.author_id == author.id)
+    ).scalar_one()
 
 
 def idea_by_number(session: Session, community: Community, number: int) -> Idea:

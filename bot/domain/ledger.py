@@ -8,8 +8,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Exists,
+    ScalarSelect,
+    case,
+    exists,
+    func,
+    select,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
@@ -20,6 +29,7 @@ from bot.text.organiser_text import SmsCost, plain, refuse_controls, sms_cost
 from bot.text.times import EARLIEST, LATEST
 from models import Allocation, BudgetUpdate, Community, Spending
 from models.money import Correction
+from models.states import AllocationStatus, CorrectionAction
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -46,24 +56,26 @@ class AllocationState:
     correction: Correction | None
 
     @property
-    def status(self) -> str:
+    def status(self) -> AllocationStatus:
         """open, closed (it commits what was spent) or void (it counts for nothing)."""
         if self.correction is None:
-            return "open"
-        return "void" if self.correction.action == "void" else "closed"
+            return AllocationStatus.OPEN
+        if self.correction.action == CorrectionAction.VOID:
+            return AllocationStatus.VOID
+        return AllocationStatus.CLOSED
 
     @property
     def committed(self) -> int:
-        if self.status == "void":
+        if self.status == AllocationStatus.VOID:
             return 0
-        if self.status == "closed":
+        if self.status == AllocationStatus.CLOSED:
             return self.spent
         return max(self.allocation.amount_pence, self.spent)
 
     @property
     def left(self) -> int:
         """What may still be spent against it without saying so explicitly."""
-        if self.status != "open":
+        if self.status != AllocationStatus.OPEN:
             return 0
         return max(self.allocation.amount_pence - self.spent, 0)
 
@@ -91,12 +103,14 @@ def summary(session: Session, community: Community) -> BudgetSummary:
     )
 
 
-def _total(column, *where):
+def _total(
+    column: ColumnExpressionArgument[int], *where: ColumnExpressionArgument[bool]
+) -> ScalarSelect[int]:
     """The sum of `column` over the rows `where` picks, 0 for none, as a scalar subquery."""
     return select(func.coalesce(func.sum(column), 0)).where(*where).scalar_subquery()
 
 
-def _committed_by_allocation():
+def _committed_by_allocation() -> ColumnElement[int]:
     """What an allocation commits, as AllocationState.committed says, in SQL: nothing if void,
     what was spent against it if closed, else its amount or what was spent, whichever is more."""
     spent = (
@@ -112,8 +126,8 @@ def _committed_by_allocation():
         .scalar_subquery()
     )
     return case(
-        (action == "void", 0),
-        (action == "close", spent),
+        (action == CorrectionAction.VOID, 0),
+        (action == CorrectionAction.CLOSE, spent),
         (Allocation.amount_pence > spent, Allocation.amount_pence),
         else_=spent,
     )
@@ -181,7 +195,7 @@ def spend(
     left, added = None, amount_pence  # left of the allocation; added to the money committed
     if allocation is not None:
         state = allocation_state(session, allocation)
-        if state.status == "void":
+        if state.status == AllocationStatus.VOID and state.correction is not None:
             raise InvalidInput(
                 f"allocation {allocation.number} is void (correction {state.correction.number})",
                 field="allocation_number",
@@ -190,9 +204,9 @@ def spend(
     beyond_allocation = left is not None and amount_pence > left
     beyond_budget = added > remaining
     if (beyond_allocation or beyond_budget) and not over_allocation:
-        if beyond_allocation and state.status == "closed":
-            raise Overspend(f"allocation {allocation.number} is closed: nothing is left of it")
-        if beyond_allocation:
+        if beyond_allocation and allocation is not None and left is not None:
+            if state.status == AllocationStatus.CLOSED:
+                raise Overspend(f"allocation {allocation.number} is closed: nothing is left of it")
             raise Overspend(f"only {format_pence(left)} is left of allocation {allocation.number}")
         raise Overspend(f"only {format_pence(max(remaining, 0))} is left to spend")
     _check_limit(amount_pence)
@@ -221,7 +235,13 @@ def void_spending(
     if done is not None:
         raise InvalidInput(f"spending {number} is already void (correction {done.number})", field="number")
     return _correct(
-        session, community, "void", reason=reason, organiser=organiser, now=now, spending_id=spending.id
+        session,
+        community,
+        CorrectionAction.VOID,
+        reason=reason,
+        organiser=organiser,
+        now=now,
+        spending_id=spending.id,
     )
 
 
@@ -241,7 +261,7 @@ def void_allocation(
     return _correct(
         session,
         community,
-        "void",
+        CorrectionAction.VOID,
         reason=reason,
         organiser=organiser,
         now=now,
@@ -266,7 +286,7 @@ def close_allocation(
     return _correct(
         session,
         community,
-        "close",
+        CorrectionAction.CLOSE,
         reason=reason,
         organiser=organiser,
         now=now,
@@ -386,7 +406,7 @@ def _allocation_for_spending(
 
 def _refuse_corrected(state: AllocationState) -> None:
     if state.correction is not None:
-        done = "void" if state.status == "void" else "closed"
+        done = state.status
         raise InvalidInput(
             f"allocation {state.allocation.number} is already {done} (correction {state.correction.number})",
             field="number",
@@ -396,7 +416,7 @@ def _refuse_corrected(state: AllocationState) -> None:
 def _correct(
     session: Session,
     community: Community,
-    action: str,
+    action: CorrectionAction,
     *,
     reason: str | None,
     organiser: str | None,
@@ -405,7 +425,7 @@ def _correct(
     spending_id: int | None = None,
 ) -> Correction:
     reason = " ".join(refuse_controls(reason or "", "the reason").split()) or None
-    if action == "void" and reason is None:
+    if action == CorrectionAction.VOID and reason is None:
         raise InvalidInput("say why it is void: a reason is required", field="reason")
     correction = Correction(
         community_id=community.id,
@@ -432,27 +452,31 @@ def _email(organiser: str | None) -> str | None:
     return email
 
 
-def _live(community: Community) -> tuple:
+def _live(community: Community) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """Conditions for the spending of `community` that counts (not voided)."""
     return Spending.community_id == community.id, ~_voided()
 
 
-def _voided():
+def _voided() -> Exists:
     """The spending has a correction (spending is only ever voided)."""
     return exists().where(Correction.spending_id == Spending.id)
 
 
-def _next_number(session: Session, model, community: Community) -> int:
+def _next_number(
+    session: Session, model: type[Allocation] | type[Spending] | type[Correction], community: Community
+) -> int:
     """The next per-community number (safe under the ledger lock)."""
     return (session.scalar(select(func.max(model.number)).where(model.community_id == community.id)) or 0) + 1
 
 
-def _sum(session: Session, column, *where) -> int:
+def _sum(
+    session: Session, column: ColumnExpressionArgument[int], *where: ColumnExpressionArgument[bool]
+) -> int:
     # int(): PostgreSQL sums a BIGINT as NUMERIC, which arrives as a Decimal.
     return int(session.scalar(select(func.coalesce(func.sum(column), 0)).where(*where)) or 0)
 
 
-def _line(text: str, column, empty: str, what: str) -> str:
+def _line(text: str, column: InstrumentedAttribute[str], empty: str, what: str) -> str:
     """One line of an organiser's words: shown on the public page, the dashboard and the digest,
     so no control character or text-reversing override."""
     text = refuse_controls(text, what).strip()

@@ -11,11 +11,12 @@ from bot.errors import InvalidInput
 from bot.text.money import MAX_PENCE, Money, format_pence
 from bot.text.organiser_text import refuse_controls
 from models import Community, Idea, Resident
+from models.states import IdeaStatus
 
-OPEN = ("submitted", "shortlisted")
+OPEN = (IdeaStatus.SUBMITTED, IdeaStatus.SHORTLISTED)
 # Ideas organisers may put forward again: one a vote did not fund, one turned down and since
 # reconsidered.
-RECONSIDERED = ("not_funded", "rejected")
+RECONSIDERED = (IdeaStatus.NOT_FUNDED, IdeaStatus.REJECTED)
 
 
 def shortlist(
@@ -35,8 +36,8 @@ def shortlist(
     if cost is None or cost <= 0:
         raise InvalidInput(f"idea #{number} has no cost yet: give the cost to shortlist it at")
     was = idea.status
-    idea.status, idea.cost_pence, idea.reject_reason = "shortlisted", cost, None
-    if was != "shortlisted":
+    idea.status, idea.cost_pence, idea.reject_reason = IdeaStatus.SHORTLISTED, cost, None
+    if was != IdeaStatus.SHORTLISTED:
         key = "idea_shortlisted_again" if was in RECONSIDERED else "idea_shortlisted"
         for author in authors(session, idea):
             notify(session, community, author, key, now, number=idea.number, cost=Money(cost))
@@ -51,7 +52,7 @@ def reject(session: Session, community: Community, number: int, reason: str, now
     idea = idea_by_number(session, community, number)
     if idea.status not in OPEN:
         raise InvalidInput(f"idea #{number} is {idea.status}: it cannot be rejected now")
-    idea.status, idea.reject_reason = "rejected", reason
+    idea.status, idea.reject_reason = IdeaStatus.REJECTED, reason
     for author in authors(session, idea):
         notify(session, community, author, "idea_rejected", now, number=idea.number, reason=reason)
     return idea
@@ -65,7 +66,7 @@ def merge(session: Session, community: Community, number: int, into: int, now: d
     for idea in (duplicate, target):
         if idea.status not in OPEN:
             raise InvalidInput(f"idea #{idea.number} is {idea.status}: it cannot be merged now")
-    duplicate.status, duplicate.merged_into_id = "merged", target.id
+    duplicate.status, duplicate.merged_into_id = IdeaStatus.MERGED, target.id
     for merged in session.scalars(select(Idea).where(Idea.merged_into_id == duplicate.id)):
         merged.merged_into_id = target.id  # keep credit chains one step long
     for author in _authors_of([duplicate], session):
@@ -81,4 +82,4 @@ def authors(session: Session, idea: Idea) -> list[Resident]:
 
 def _authors_of(ideas: list[Idea], session: Session) -> list[Resident]:
     ids = {i.author_id for i in ideas if i.author_id is not None}
-    return [session.get(Resident, i) for i in sorted(ids)]
+    return [session.get_one(Resident, i) for i in sorted(ids)]

@@ -2,8 +2,21 @@
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any, TypeGuard
 
-from sqlalchemy import String, case, cast, false, func, literal, null, select
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import enqueue, insert_skipping_existing
@@ -13,14 +26,15 @@ from channels.messages import Address, Choice, choices_to_json
 from channels.registry import CHANNELS, spec
 from channels.segments import count_segments
 from models import Community, Identity, OutboxMessage, Resident
+from models.states import OutboxStatus, ResidentStatus
 
 # What a broadcast sends in one language: a text, or a text and its choices.
 Composed = str | tuple[str, Iterable[Choice]]
 
 
-def can_hear(resident: Resident | None) -> bool:
+def can_hear(resident: Resident | None) -> TypeGuard[Resident]:
     """A member who consented and has not stopped messages."""
-    return resident is not None and resident.status == "active" and not resident.opted_out
+    return resident is not None and resident.status == ResidentStatus.ACTIVE and not resident.opted_out
 
 
 def notify(
@@ -33,7 +47,7 @@ def notify(
     key: str | None = None,
     choices: Iterable[Choice] = (),
     rendered: bool = False,
-    **values,
+    **values: object,
 ) -> OutboxMessage | None:
     """Queue one message to a resident, or nothing if they cannot hear it or already got it
     (`key` makes the message idempotent: the same key is never queued twice)."""
@@ -74,11 +88,17 @@ def members(session: Session, community: Community) -> list[Resident]:
 
 
 def member_count(session: Session, community: Community) -> int:
-    return session.scalar(select(func.count()).select_from(Resident).where(*_can_hear(community)))
+    return session.execute(
+        select(func.count()).select_from(Resident).where(*_can_hear(community))
+    ).scalar_one()
 
 
-def _can_hear(community: Community) -> tuple:
-    return (Resident.community_id == community.id, Resident.status == "active", Resident.opted_out.is_(False))
+def _can_hear(community: Community) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Resident.community_id == community.id,
+        Resident.status == ResidentStatus.ACTIVE,
+        Resident.opted_out.is_(False),
+    )
 
 
 def broadcast(
@@ -88,8 +108,8 @@ def broadcast(
     now: datetime,
     *,
     key: str,
-    unless=None,
-    **values,
+    unless: ColumnElement[bool] | None = None,
+    **values: object,
 ) -> int:
     """Queue one message to every member who can hear it, in a few statements; returns how
     many were queued. Each row's idempotency key is `key:resident-id` (what notify() is given
@@ -115,7 +135,14 @@ def broadcast(
     return queued
 
 
-def _rows(community: Community, text: str, choices: tuple[Choice, ...], now: datetime, key: str, *where):
+def _rows(
+    community: Community,
+    text: str,
+    choices: tuple[Choice, ...],
+    now: datetime,
+    key: str,
+    *where: ColumnElement[bool],
+) -> Select[*tuple[Any, ...]]:
     """One outbox row for each member matching `where`, to the address reach() would choose."""
     channel = func.coalesce(
         Identity.last_channel,
@@ -143,7 +170,7 @@ def _rows(community: Community, text: str, choices: tuple[Choice, ...], now: dat
             literal(count_segments(text).segments).label("segments"),
             (literal(f"{key}:", String) + cast(Resident.id, String)).label("idempotency_key"),
             false().label("erase_after_send"),
-            literal("queued", String).label("status"),
+            literal(OutboxStatus.QUEUED, String).label("status"),
             literal(0).label("attempts"),
             literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
             literal(now, OutboxMessage.created_at.type).label("created_at"),
@@ -154,7 +181,7 @@ def _rows(community: Community, text: str, choices: tuple[Choice, ...], now: dat
     )
 
 
-def reached():
+def reached() -> ScalarSelect[int]:
     """The id of the identity reach() chooses for the resident of the enclosing query: the
     reachable one used last (on a tie, the oldest). One index lookup per member, whatever the
     planner knows of the tables."""

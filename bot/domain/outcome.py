@@ -18,11 +18,13 @@ option number. Money is given to pabutools in whole pounds (costs rounded up, bu
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, SupportsInt
 
 from bot.domain import explain
+from models.states import CountRule
 
 # pabutools (with numpy and pulp) takes most of a second to import: it is imported where a
 # round is counted, so `commonpurse --help` and the web workers' start do not pay for it.
@@ -36,6 +38,8 @@ TIE_BREAKING = "more votes, then lower cost, then lower option number"
 # per ballot: about 10 s and 350 MB at 100,000 ballots.
 VECTORISED_ABOVE = 2_000
 
+Groups = Counter[tuple[int, ...]]  # each distinct ballot, and how many cast it
+
 
 @cache
 def _add_one_instance() -> type:
@@ -43,8 +47,11 @@ def _add_one_instance() -> type:
     above), or until every option anyone voted for is funded (more money could change nothing)."""
     from pabutools.election import Instance
 
-    class AddOneInstance(Instance):
-        def is_exhaustive(self, budget_allocation, available_projects=None) -> bool:
+    # pabutools ships no types: its Instance is Any to mypy.
+    class AddOneInstance(Instance):  # type: ignore[misc]
+        def is_exhaustive(
+            self, budget_allocation: Collection[object], available_projects: Iterable[object] | None = None
+        ) -> bool:
             return all(p in budget_allocation for p in available_projects or ())
 
     return AddOneInstance
@@ -59,7 +66,7 @@ class _Name(str):
 
     rank: int
 
-    def __new__(cls, number: int, rank: int):
+    def __new__(cls, number: int, rank: int) -> "_Name":
         name = super().__new__(cls, str(number))
         name.rank = rank
         return name
@@ -81,17 +88,17 @@ def compute(
     rule: str,
     *,
     vectorised: bool | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The outcome as stored on the round: rule, winners, tallies, money allocated, and why
     each option was or was not funded, read from the same run that chose the winners.
     `ballots` may be a stream (a query's rows): only the distinct ballots are kept. A round of more
     than VECTORISED_ABOVE ballots is counted by equal_shares.py or greedy.py, else (or when
     `vectorised` is False) by pabutools."""
-    if rule not in ("greedy", "equal-shares"):
+    if rule not in tuple(CountRule):
         raise ValueError(f"unknown rule {rule!r}")
     groups = Counter(tuple(sorted(set(b))) for b in ballots if b)
     count = sum(groups.values())
-    tallies = Counter()
+    tallies: Counter[int] = Counter()
     for ballot, times in groups.items():
         for number in ballot:
             tallies[number] += times
@@ -99,8 +106,8 @@ def compute(
     if vectorised is None:
         vectorised = count > VECTORISED_ABOVE
     if not count:
-        winners, explanations = [], {}
-    elif rule == "equal-shares" and vectorised:
+        winners, explanations = list[int](), dict[str, Any]()
+    elif rule == CountRule.EQUAL_SHARES and vectorised:
         winners, explanations = _equal_shares(options, groups, count, budget_pence, votes)
     elif vectorised:
         winners, explanations = _greedy(options, budget_pence, votes)
@@ -118,7 +125,9 @@ def compute(
     }
 
 
-def _equal_shares(options, groups, count, budget_pence, votes) -> tuple[list[int], dict]:
+def _equal_shares(
+    options: Sequence[Option], groups: Groups, count: int, budget_pence: int, votes: dict[int, int]
+) -> tuple[list[int], dict[str, Any]]:
     from bot.domain.equal_shares import equal_shares
 
     costs = {o.number: _pounds(o.cost_pence) for o in options}
@@ -128,7 +137,9 @@ def _equal_shares(options, groups, count, budget_pence, votes) -> tuple[list[int
     )
 
 
-def _greedy(options, budget_pence, votes) -> tuple[list[int], dict]:
+def _greedy(
+    options: Sequence[Option], budget_pence: int, votes: dict[int, int]
+) -> tuple[list[int], dict[str, Any]]:
     from bot.domain.greedy import greedy
 
     costs = {o.number: _pounds(o.cost_pence) for o in options}
@@ -136,7 +147,14 @@ def _greedy(options, budget_pence, votes) -> tuple[list[int], dict]:
     return run.winners, explain.from_greedy_figures(run.came_up, votes, costs)
 
 
-def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[list[int], dict]:
+def _pabutools(
+    options: Sequence[Option],
+    groups: Groups,
+    budget_pence: int,
+    rule: str,
+    tallies: Counter[int],
+    votes: dict[int, int],
+) -> tuple[list[int], dict[str, Any]]:
     from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project
     from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
     from pabutools.tiebreaking import TieBreakingRule
@@ -145,14 +163,14 @@ def _pabutools(options, groups, budget_pence, rule, tallies, votes) -> tuple[lis
     projects = {
         o.number: Project(_Name(o.number, rank), _pounds(o.cost_pence)) for rank, o in enumerate(ranked)
     }
-    if rule == "greedy":  # money never goes to an option nobody voted for
+    if rule == CountRule.GREEDY:  # money never goes to an option nobody voted for
         projects = {n: p for n, p in projects.items() if tallies[n]}
-    instance_class = _add_one_instance() if rule == "equal-shares" else Instance
+    instance_class = _add_one_instance() if rule == CountRule.EQUAL_SHARES else Instance
     instance = instance_class(projects.values(), budget_limit=budget_pence // 100)
     ballots = [ballot for ballot, times in groups.items() for _ in range(times)]
     profile = ApprovalProfile([ApprovalBallot(projects[n] for n in b if n in projects) for b in ballots])
     tie = TieBreakingRule(lambda inst, prof, p: (-tallies[int(p.name)], p.cost, int(p.name)))
-    if rule == "greedy":
+    if rule == CountRule.GREEDY:
         chosen = greedy_utilitarian_welfare(
             instance, profile, sat_class=Cost_Sat, tie_breaking=tie, analytics=True
         )
@@ -180,5 +198,5 @@ def _pounds(pence: int) -> int:
     return -(-pence // 100)
 
 
-def _step(budget_pounds, ballots: int) -> int:
+def _step(budget_pounds: SupportsInt, ballots: int) -> int:
     return max(1, int(budget_pounds) // (ballots * 1000))

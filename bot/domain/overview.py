@@ -60,22 +60,22 @@ def overview(session: Session, community: Community, now: datetime) -> Overview:
         .limit(1)
     )
     ballots = (
-        session.scalar(
+        session.execute(
             select(func.count())
             .select_from(Ballot)
             .where(Ballot.round_id == live.id, Ballot.resident_id.is_not(None))
-        )
+        ).scalar_one()
         if live is not None
         else 0
     )
     return Overview(
         members=member_count(session, community),
         members_by_channel=_by_channel(session, community),
-        waiting_ideas=session.scalar(
+        waiting_ideas=session.execute(
             select(func.count())
             .select_from(Idea)
             .where(Idea.community_id == community.id, Idea.status == IdeaStatus.SUBMITTED)
-        ),
+        ).scalar_one(),
         live_round=live,
         ballots=ballots,
         money=ledger.summary(session, community),

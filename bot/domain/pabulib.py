@@ -1,7 +1,10 @@
 """Rounds in pabulib's .pb format (META, PROJECTS, VOTES), so others can check our results."""
 
+from __future__ import annotations
+
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,9 +13,13 @@ from bot.domain.outcome import Option, compute
 from bot.errors import InvalidInput
 from bot.text.money import MAX_PENCE, format_pence
 from models import Ballot, Community, Round, RoundOption
+from models.states import CountRule, RoundMethod, RoundStatus
 
-RULE_NAMES = {"greedy": "greedy", "equal-shares": "equalshares/add1"}
-DEFAULT_RULE = "greedy"  # for files whose META names no rule we know
+if TYPE_CHECKING:
+    from pabutools.utils import Numeric  # a .pb amount as pabutools reads it
+
+RULE_NAMES: dict[str, str] = {CountRule.GREEDY: "greedy", CountRule.EQUAL_SHARES: "equalshares/add1"}
+DEFAULT_RULE = CountRule.GREEDY  # for files whose META names no rule we know
 METHOD_VOTE_TYPE = "approval"  # every method's ballots are approval sets
 
 
@@ -58,9 +65,9 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
             "selected": "1" if option.number in winners else "0",
         }
     profile = ApprovalProfile()
-    if round_.method == "approval" and round_.max_choices:
+    if round_.method == RoundMethod.APPROVAL and round_.max_choices:
         profile.legal_max_length = round_.max_choices
-    if round_.method == "budget":
+    if round_.method == RoundMethod.BUDGET:
         profile.legal_max_cost = round_.budget_pence // 100
     mixed = any(row.paper_id for row in rows)  # files of message ballots only stay as they were
     for voter, row in enumerate(rows, start=1):
@@ -69,7 +76,7 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
         if mixed:
             ballot.meta["voting_method"] = row.channel
         profile.append(ballot)
-    return election_as_pabulib_string(instance, profile)
+    return str(election_as_pabulib_string(instance, profile))  # a str: pabutools ships no types
 
 
 def import_pb(
@@ -96,10 +103,10 @@ def import_pb(
     round_ = Round(
         community_id=community.id,
         title=title[:120],
-        method="approval",
+        method=RoundMethod.APPROVAL,
         rule=rule,
         budget_pence=budget_pence,
-        status="closed",
+        status=RoundStatus.CLOSED,
         imported=True,
         opens_at=now,
         closes_at=now,
@@ -136,15 +143,15 @@ def import_pb(
     return round_
 
 
-def file_rule(meta: dict) -> str:
+def file_rule(meta: dict[str, Any]) -> str:
     """Our rule for the one a .pb file's META names (rule;equalshares/add1 is equal shares)."""
     named = meta.get("rule", "").strip().lower()
     if named.startswith("equalshares"):
-        return "equal-shares"
+        return CountRule.EQUAL_SHARES
     return DEFAULT_RULE
 
 
-def _pence(amount, what: str) -> int:
+def _pence(amount: Numeric, what: str) -> int:
     """A .pb amount (whole units of its currency) in pence; refuses a part unit, nothing, a
     negative or an absurd one (a free option would be funded whatever its votes)."""
     if amount < 0:

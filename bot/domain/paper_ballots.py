@@ -18,6 +18,7 @@ from bot.domain.communities import lock_community
 from bot.errors import InvalidInput
 from models import AuditEntry, Ballot, Round
 from models.round import PAPER
+from models.states import RoundStatus
 
 PAPER_ID_MAX = 40  # what the column holds
 # Letters, digits and . _ / - only: safe in a .pb line, a CSV cell and a terminal.
@@ -99,8 +100,8 @@ def check_csv(session: Session, round_: Round, text: str) -> Checked:
         header = next(rows, None)
         if header is None or [h.strip().lower() for h in header] != list(COLUMNS):
             return Checked([], [f"line 1: the first line must name the columns {','.join(COLUMNS)}"])
-        stored, seen = _paper_ids(session, round_), {}
-        ballots, problems = [], []
+        stored, seen = _paper_ids(session, round_), dict[str, int]()
+        ballots, problems = list[PaperBallot](), list[str]()
         for fields in rows:
             if any(f.strip() for f in fields):  # blank lines are skipped
                 _check_row(round_, fields, rows.line_num, stored, seen, ballots, problems)
@@ -116,7 +117,7 @@ def _check_row(
     fields: list[str],
     line: int,
     stored: set[str],
-    seen: dict,
+    seen: dict[str, int],  # paper id -> the line it was first on
     ballots: list[PaperBallot],
     problems: list[str],
 ) -> None:
@@ -182,7 +183,7 @@ def _check_open(session: Session, round_: Round) -> None:
 
 
 def _refuse_unless_open(round_: Round) -> None:
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise InvalidInput(
             f"round {round_.number} is {round_.status}: paper ballots are added only while it is open"
         )

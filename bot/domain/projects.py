@@ -6,6 +6,7 @@ needs to know nothing of projects and reading them never writes."""
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from bot.domain.notify import notify
 from bot.errors import InvalidInput, NotFound
 from bot.text.organiser_text import plain, refuse_controls
 from models import Ballot, Community, Idea, Project, ProjectUpdate, Resident, Round, RoundOption
-from models.states import IdeaStatus, ProjectStatus
+from models.states import IdeaStatus, ProjectStatus, RoundStatus
 
 MAX_NOTE = 1000
 _FORWARD = (ProjectStatus.FUNDED, ProjectStatus.IN_PROGRESS, ProjectStatus.DELIVERED)
@@ -125,9 +126,10 @@ def post_update(
         raise InvalidInput("an update needs a status, a note, or both")
     lock_community(session, community)  # one row per project, and one update of it at a time
     view = project_by_number(session, community, number)
-    changes = new is not None and new != view.status
-    if changes:
-        _check_move(number, view.status, new)
+    moved = new if new is not None and new != view.status else None  # the status, if it changes
+    changes = moved is not None
+    if moved is not None:
+        _check_move(number, view.status, moved)
     if not changes and (text is None or (view.updates and view.updates[-1].text == text)):
         return Posted(view, None, 0)
     project = view.project or _make(session, community, view.idea, now)
@@ -140,14 +142,14 @@ def post_update(
         created_at=now,
     )
     session.add(update)
-    if changes:
-        project.status = new
+    if moved is not None:
+        project.status = moved
     project.updated_at = now
     session.flush()
     after = ProjectView(view.idea, project, (*view.updates, update))
     notified = 0
     if changes and new == ProjectStatus.DELIVERED:
-        notified = _tell_supporters(session, community, after, text or "", now)
+        notified = _tell_supporters(session, community, after, project, text or "", now)
     return Posted(after, update, notified)
 
 
@@ -156,7 +158,7 @@ def supporters(session: Session, idea: Idea) -> list[Resident]:
     rows = session.execute(
         select(Round, RoundOption.number)
         .join(RoundOption, RoundOption.round_id == Round.id)
-        .where(RoundOption.idea_id == idea.id, Round.status == "closed", Round.imported.is_(False))
+        .where(RoundOption.idea_id == idea.id, Round.status == RoundStatus.CLOSED, Round.imported.is_(False))
         .order_by(Round.closed_at.desc(), Round.id.desc())
     ).all()
     won = next(((r, n) for r, n in rows if n in ((r.outcome or {}).get("winners") or ())), None)
@@ -175,7 +177,7 @@ def supporters(session: Session, idea: Idea) -> list[Resident]:
 
 
 def _tell_supporters(
-    session: Session, community: Community, view: ProjectView, update: str, now: datetime
+    session: Session, community: Community, view: ProjectView, project: Project, update: str, now: datetime
 ) -> int:
     """Tell each supporter who can hear it that the project is delivered, once ever; returns
     how many were queued now."""
@@ -191,7 +193,7 @@ def _tell_supporters(
                 number=view.number,
                 title=view.title,
                 update=update,
-                key=f"project-delivered:{view.project.id}:{resident.id}",
+                key=f"project-delivered:{project.id}:{resident.id}",
             )
             is not None
         ):
@@ -241,7 +243,7 @@ def _organiser() -> str | None:
     return actor[:200] if "@" in actor else None
 
 
-def project_json(session: Session, view: ProjectView) -> dict:
+def project_json(session: Session, view: ProjectView) -> dict[str, Any]:
     """A project for the CLI's --json and the API: no supporter is named, only counted."""
     return {
         "number": view.number,

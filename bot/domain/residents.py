@@ -1,6 +1,7 @@
 """Residents and the identities they write from."""
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -16,7 +17,7 @@ from models import (
     OutboxMessage,
     Resident,
 )
-from models.states import ResidentStatus
+from models.states import IdentityKind, OutboxStatus, ResidentStatus, Unreachable
 
 
 def identity_kind(channel: str) -> str:
@@ -42,7 +43,7 @@ _IDENTITY = select(Identity).where(
 _WRITER = _IDENTITY.options(joinedload(Identity.resident))
 
 
-def _identity_of(community: Community, address: Address) -> dict:
+def _identity_of(community: Community, address: Address) -> dict[str, Any]:
     return {"community_id": community.id, "kind": identity_kind(address.channel), "value": address.user_id}
 
 
@@ -54,7 +55,7 @@ def resident_for(
     identity = known if known is not None else find_identity(session, community, address)
     if identity is not None:
         identity.last_channel, identity.last_seen_at = address.channel, now
-        if identity.unreachable != "invalid":
+        if identity.unreachable != Unreachable.INVALID:
             # They just wrote to us (a START at the carrier, an unblocked bot): reachable again.
             identity.unreachable = None
         return identity.resident
@@ -92,9 +93,9 @@ def mark_unreachable(session: Session, community_id: int, address: Address, reas
             OutboxMessage.community_id == community_id,
             OutboxMessage.channel == address.channel,
             OutboxMessage.address == address.user_id,
-            OutboxMessage.status == "queued",
+            OutboxMessage.status == OutboxStatus.QUEUED,
         )
-        .values(status="cancelled", error_code=f"unreachable:{reason}")
+        .values(status=OutboxStatus.CANCELLED, error_code=f"unreachable:{reason}")
         .execution_options(synchronize_session=False)
     )
 
@@ -158,7 +159,7 @@ def opt_in(resident: Resident) -> None:
 
 
 def has_phone(resident: Resident) -> bool:
-    return any(identity.kind == "phone" for identity in resident.identities)
+    return any(identity.kind == IdentityKind.PHONE for identity in resident.identities)
 
 
 def link_phone(session: Session, resident: Resident, phone: str, now: datetime) -> Resident:
@@ -167,12 +168,14 @@ def link_phone(session: Session, resident: Resident, phone: str, now: datetime) 
     is returned, and this one is deleted."""
     existing = session.scalar(
         select(Identity).where(
-            Identity.community_id == resident.community_id, Identity.kind == "phone", Identity.value == phone
+            Identity.community_id == resident.community_id,
+            Identity.kind == IdentityKind.PHONE,
+            Identity.value == phone,
         )
     )
     if existing is None:
         resident.identities.append(
-            Identity(community_id=resident.community_id, kind="phone", value=phone, created_at=now)
+            Identity(community_id=resident.community_id, kind=IdentityKind.PHONE, value=phone, created_at=now)
         )
         return resident
     person = existing.resident

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from bot.domain import rounds
 from models import Community, Round
+from models.states import RoundStatus
 
 logger = logging.getLogger(__name__)
 
 
 def open_if_due(session: Session, round_: Round, now: datetime) -> bool:
-    if round_.status != "scheduled" or round_.opens_at > now:
+    if round_.status != RoundStatus.SCHEDULED or round_.opens_at > now:
         return False
     if round_.closes_at <= now:
         # Its whole voting time passed while nothing was running: no vote took place.
@@ -29,7 +30,7 @@ def open_if_due(session: Session, round_: Round, now: datetime) -> bool:
 
 
 def remind_if_due(session: Session, round_: Round, now: datetime) -> bool:
-    if round_.status != "open" or round_.remind_at is None or round_.reminded_at is not None:
+    if round_.status != RoundStatus.OPEN or round_.remind_at is None or round_.reminded_at is not None:
         return False
     if round_.remind_at > now or round_.closes_at <= now:
         return False
@@ -40,7 +41,7 @@ def remind_if_due(session: Session, round_: Round, now: datetime) -> bool:
 
 
 def close_if_due(session: Session, round_: Round, now: datetime) -> bool:
-    if round_.status != "open" or round_.closes_at > now:
+    if round_.status != RoundStatus.OPEN or round_.closes_at > now:
         return False
     if rounds.answers_waiting(session, round_, round_.closes_at):
         logger.info(
@@ -56,7 +57,7 @@ def catch_up(session: Session, now: datetime) -> list[str]:
     done = []
     live = session.scalars(
         select(Round)
-        .where(Round.status.in_(("scheduled", "open")), Round.imported.is_(False))
+        .where(Round.status.in_((RoundStatus.SCHEDULED, RoundStatus.OPEN)), Round.imported.is_(False))
         .order_by(Round.id)
     )
     for round_ in list(live):
@@ -73,5 +74,5 @@ def catch_up(session: Session, now: datetime) -> list[str]:
 def label(session: Session, round_: Round) -> str:
     """How logs name a round: as organisers do (community and number), with the global id the
     scheduler's job ids use: "riverside round 2 (id 7)"."""
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     return f"{community.slug} round {round_.number} (id {round_.id})"

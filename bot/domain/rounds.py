@@ -1,8 +1,9 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import ScalarResult, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
@@ -29,6 +30,7 @@ from models import (
     Round,
     RoundOption,
 )
+from models.states import CountRule, IdeaStatus, RoundMethod, RoundStatus
 
 MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
 
@@ -43,7 +45,7 @@ def create_round(
     opens_at: datetime,
     closes_at: datetime,
     now: datetime,
-    rule: str = "greedy",
+    rule: str = CountRule.GREEDY,
     remind_at: datetime | None = None,
     budget_pence: int | None = None,
     max_choices: int | None = None,
@@ -61,9 +63,9 @@ def create_round(
         raise InvalidInput("a round needs at least two different ideas", field="idea_numbers")
     ideas = [idea_by_number(session, community, n) for n in idea_numbers]
     for idea in ideas:
-        if idea.status == "in_round":
+        if idea.status == IdeaStatus.IN_ROUND:
             raise InvalidInput(f"idea #{idea.number} is already in a round", field="idea_numbers")
-        if idea.status != "shortlisted":
+        if idea.status != IdeaStatus.SHORTLISTED:
             state = idea.status.replace("_", " ")  # "not funded", as organisers say it
             raise InvalidInput(
                 f"idea #{idea.number} is {state}: only shortlisted ideas go into a round "
@@ -72,7 +74,7 @@ def create_round(
             )
     _check_title(title, len(ideas), community)
     _check_times(opens_at, closes_at, remind_at, now)
-    if max_choices is not None and (method != "approval" or not 1 <= max_choices <= MAX_OPTIONS):
+    if max_choices is not None and (method != RoundMethod.APPROVAL or not 1 <= max_choices <= MAX_OPTIONS):
         raise InvalidInput(
             f"the most choices a ballot may have is a number from 1 to "
             f"{MAX_OPTIONS}, for approval rounds only",
@@ -86,7 +88,7 @@ def create_round(
     lock_community(session, community)  # one number each; the money still to decide holds
     remaining = ledger.summary(session, community).remaining
     if budget_pence is None:
-        if method == "budget":
+        if method == RoundMethod.BUDGET:
             raise InvalidInput(
                 "a budget round needs the amount to allocate: give its budget", field="budget_pence"
             )
@@ -97,7 +99,7 @@ def create_round(
             f"{format_pence(remaining)} still to decide",
             field="budget_pence",
         )
-    cheapest = min(idea.cost_pence for idea in ideas)
+    cheapest = min(idea.cost_pence or 0 for idea in ideas)  # shortlisting gave each a cost
     if cheapest > budget_pence:  # nothing could be funded (a budget round refuses every vote)
         raise InvalidInput(
             f"no option fits the round's budget of {format_pence(budget_pence)}: "
@@ -111,7 +113,7 @@ def create_round(
         rule=rule,
         max_choices=max_choices,
         budget_pence=budget_pence,
-        status="scheduled",
+        status=RoundStatus.SCHEDULED,
         opens_at=opens_at,
         closes_at=closes_at,
         remind_at=remind_at,
@@ -127,7 +129,7 @@ def create_round(
                 cost_pence=idea.cost_pence,
             )
         )
-        idea.status = "in_round"
+        idea.status = IdeaStatus.IN_ROUND
     session.add(round_)
     session.flush()
     return round_
@@ -143,16 +145,16 @@ def reschedule_round(
     remind_at: datetime | None = None,
 ) -> Round:
     """Move a round's times; the scheduler picks the new times up within minutes."""
-    if round_.status not in ("scheduled", "open"):
+    if round_.status not in (RoundStatus.SCHEDULED, RoundStatus.OPEN):
         raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be rescheduled")
-    if opens_at is not None and round_.status == "open":
+    if opens_at is not None and round_.status == RoundStatus.OPEN:
         raise InvalidInput(f"round {round_.number} is already open: only its close and reminder can move")
     if closes_at is not None and closes_at <= now:  # said first: it is what is wrong
         raise InvalidInput("the closing time has already passed", field="closes_at")
     opens, closes = opens_at or round_.opens_at, closes_at or round_.closes_at
     remind = remind_at or round_.remind_at
     # An open round is measured from when it opened, which may be before its planned time.
-    opened = round_.opened_at if round_.status == "open" and round_.opened_at else opens
+    opened = round_.opened_at if round_.status == RoundStatus.OPEN and round_.opened_at else opens
     _check_times(min(opens, opened), closes, remind, now, remind_given=remind_at is not None)
     round_.opens_at, round_.closes_at, round_.remind_at = opens, closes, remind
     if remind_at is not None:
@@ -174,17 +176,19 @@ def rounds_of(session: Session, community: Community) -> list[Round]:
 
 def open_round(session: Session, round_: Round, now: datetime) -> bool:
     """Open voting and send every member the ballot, once. False if it was already open."""
-    if round_.status == "open":
+    if round_.status == RoundStatus.OPEN:
         return False
-    if round_.status != "scheduled":
+    if round_.status != RoundStatus.SCHEDULED:
         raise InvalidInput(f"round {round_.number} is {round_.status}: only a scheduled round opens")
     other = session.scalar(
-        select(Round.number).where(Round.community_id == round_.community_id, Round.status == "open")
+        select(Round.number).where(
+            Round.community_id == round_.community_id, Round.status == RoundStatus.OPEN
+        )
     )
     if other is not None:
         raise InvalidInput(f"round {other} is open: close it before opening another")
-    round_.status, round_.opened_at = "open", now
-    community = session.get(Community, round_.community_id)
+    round_.status, round_.opened_at = RoundStatus.OPEN, now
+    community = session.get_one(Community, round_.community_id)
     broadcast(
         session,
         community,
@@ -198,11 +202,11 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
 def remind(session: Session, round_: Round, now: datetime) -> int | None:
     """Remind members who have not voted, once each. Returns how many were reminded, or None
     if this round's reminders were already sent (nothing is sent again)."""
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round has reminders")
     if round_.reminded_at is not None:
         return None
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     sent = broadcast(
         session,
         community,
@@ -220,11 +224,11 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
 def answers_waiting(session: Session, round_: Round, before: datetime) -> int:
     """Messages to the round's community received by `before` that a worker has still to answer
     (INBOUND_ANSWER=worker): a vote sent in time is counted, so the round waits for them."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(PendingAnswer)
         .where(PendingAnswer.community_id == round_.community_id, PendingAnswer.received_at <= before)
-    )
+    ).scalar_one()
 
 
 def close_round(session: Session, round_: Round, now: datetime) -> bool:
@@ -232,9 +236,9 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     # Under the community's lock, as paper ballots are added: they are counted or refused.
     lock_community(session, round_.community_id)
     session.refresh(round_, ["status"])
-    if round_.status == "closed":
+    if round_.status == RoundStatus.CLOSED:
         return False
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise InvalidInput(f"round {round_.number} is {round_.status}: only an open round closes")
     waiting = answers_waiting(session, round_, min(round_.closes_at, now))
     if waiting:
@@ -244,9 +248,9 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             f"wait{'' if many else 's'} for a worker to answer "
             f"{'them' if many else 'it'} (a vote, perhaps): try again in a few seconds"
         )
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
-    round_.status, round_.closed_at = "closed", now
+    round_.status, round_.closed_at = RoundStatus.CLOSED, now
     winners = set(round_.outcome["winners"])
     told_funded = set()  # authors whose own news already says their idea won: one message each
     for option in round_.options:
@@ -262,8 +266,8 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             )
         if idea is None:
             continue
-        idea.status = "funded" if option.number in winners else "not_funded"
-        key, why = "idea_funded", {}
+        idea.status = IdeaStatus.FUNDED if option.number in winners else IdeaStatus.NOT_FUNDED
+        key, why = "idea_funded", dict[str, Any]()
         if option.number not in winners:  # told why, in the rule's own figures, where kept
             because = reason(round_.outcome, option.number)
             key, why = (because.message, because.values()) if because else ("idea_not_funded", {})
@@ -293,21 +297,21 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     return True
 
 
-def count(session: Session, round_: Round) -> dict:
+def count(session: Session, round_: Round) -> dict[str, Any]:
     """The outcome from the stored ballots, with the money still available to this round."""
-    community = session.get(Community, round_.community_id)
+    community = session.get_one(Community, round_.community_id)
     budget = round_.budget_pence
-    if round_.status != "closed":  # at close, never allocate more than is left
+    if round_.status != RoundStatus.CLOSED:  # at close, never allocate more than is left
         budget = min(budget, ledger.summary(session, community).remaining)
     options = [Option(o.number, o.cost_pence) for o in round_.options]
     return dict(compute(options, _choices(session, round_), budget, round_.rule), budget_pence=budget)
 
 
-def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple[bool, dict]:
+def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple[bool, dict[str, Any]]:
     """Recompute a closed round from its ballots: (same winners as published?, the recount).
     When they are the same and `keep_reasons`, the recount's reasons are stored with the
     outcome; otherwise nothing is written."""
-    if round_.status != "closed" or not round_.outcome:
+    if round_.status != RoundStatus.CLOSED or not round_.outcome:
         raise InvalidInput(f"round {round_.number} is {round_.status}: only a closed round is recounted")
     options = [Option(o.number, o.cost_pence) for o in round_.options]
     budget = round_.outcome.get("budget_pence", round_.budget_pence)
@@ -321,7 +325,7 @@ def recount(session: Session, round_: Round, keep_reasons: bool = True) -> tuple
     return same, again
 
 
-def _choices(session: Session, round_: Round):
+def _choices(session: Session, round_: Round) -> ScalarResult[list[int]]:
     """The round's ballots' choices as a stream of plain rows, a batch at a time: no ORM objects,
     and compute() keeps only the distinct ballots (100,000 ballots over 50 options fit in a few
     MB). Streamed in the session's own transaction, so close_round's locks still hold."""
@@ -332,16 +336,16 @@ def _choices(session: Session, round_: Round):
 def cancel_round(session: Session, round_: Round, now: datetime) -> bool:
     """Call a round off before it closes; its ideas go back to the shortlist. True: it was
     (a round already cancelled or closed is refused, never cancelled twice)."""
-    if round_.status not in ("draft", "scheduled", "open"):
+    if round_.status not in (RoundStatus.DRAFT, RoundStatus.SCHEDULED, RoundStatus.OPEN):
         raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be cancelled")
-    was_open = round_.status == "open"
-    round_.status, round_.closed_at = "cancelled", now
+    was_open = round_.status == RoundStatus.OPEN
+    round_.status, round_.closed_at = RoundStatus.CANCELLED, now
     for option in round_.options:
         idea = session.get(Idea, option.idea_id) if option.idea_id else None
-        if idea is not None and idea.status == "in_round":
-            idea.status = "shortlisted"
+        if idea is not None and idea.status == IdeaStatus.IN_ROUND:
+            idea.status = IdeaStatus.SHORTLISTED
     if was_open:
-        community = session.get(Community, round_.community_id)
+        community = session.get_one(Community, round_.community_id)
         broadcast(
             session, community, "round_cancelled", now, key=f"round-cancel:{round_.id}", title=round_.title
         )

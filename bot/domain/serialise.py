@@ -1,18 +1,21 @@
 """Stable JSON shapes for the CLI's --json and the API (field names documented in README)."""
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
-from bot.domain.explain import Reason, reason
+from bot.domain.explain import Reason, Weighing, reason
 from bot.domain.notify import member_count
 from bot.domain.paper_ballots import ballot_counts
 from bot.text.money import format_pence
 from bot.text.times import iso_local
 from models import Ballot, Community, Idea, Round
+from models.states import AllocationStatus
 
 
-def community_json(community: Community) -> dict:
+def community_json(community: Community) -> dict[str, Any]:
     return {
         "slug": community.slug,
         "name": community.name,
@@ -29,7 +32,7 @@ def community_json(community: Community) -> dict:
     }
 
 
-def idea_json(idea: Idea) -> dict:
+def idea_json(idea: Idea) -> dict[str, Any]:
     """No author details, ever."""
     return {
         "number": idea.number,
@@ -43,16 +46,16 @@ def idea_json(idea: Idea) -> dict:
     }
 
 
-def budget_json(session: Session, community: Community) -> dict:
+def budget_json(session: Session, community: Community) -> dict[str, Any]:
     """Totals over the entries that count; every entry, voided ones with the correction's number."""
     money = ledger.summary(session, community)
     latest = money.latest_update
     states = ledger.allocation_states(session, community)
-    numbers = {state.allocation.id: state.allocation.number for state in states}
+    numbers: dict[int | None, int] = {state.allocation.id: state.allocation.number for state in states}
     corrections = ledger.corrections(session, community)
     by_spending = {c.spending_id: c.number for c in corrections if c.spending_id}
     spendings = ledger.spendings(session, community)
-    spending_numbers = {s.id: s.number for s in spendings}
+    spending_numbers: dict[int | None, int] = {s.id: s.number for s in spendings}
     return {
         "community": community.slug,
         "currency": community.currency,
@@ -72,8 +75,8 @@ def budget_json(session: Session, community: Community) -> dict:
                 "spent_pence": state.spent,
                 "committed_pence": state.committed,
                 "status": state.status,
-                "voided_by": state.correction.number if state.status == "void" else None,
-                "closed_by": state.correction.number if state.status == "closed" else None,
+                "voided_by": _corrected_by(state, AllocationStatus.VOID),
+                "closed_by": _corrected_by(state, AllocationStatus.CLOSED),
                 "created_at": a.created_at.isoformat(),
             }
             for state in states
@@ -108,7 +111,7 @@ def budget_json(session: Session, community: Community) -> dict:
     }
 
 
-def round_json(session: Session, round_: Round, community: Community) -> dict:
+def round_json(session: Session, round_: Round, community: Community) -> dict[str, Any]:
     tz = community.timezone
     by_message, on_paper = ballot_counts(session, round_)
     tallies = (round_.outcome or {}).get("tallies") or _live_tallies(session, round_)
@@ -151,7 +154,12 @@ def round_json(session: Session, round_: Round, community: Community) -> dict:
     }
 
 
-def explanation_json(why: Reason | None) -> dict | None:
+def _corrected_by(state: ledger.AllocationState, status: AllocationStatus) -> int | None:
+    """The number of the correction that left the allocation `status`, if one did."""
+    return state.correction.number if state.correction is not None and state.status == status else None
+
+
+def explanation_json(why: Reason | None) -> dict[str, Any] | None:
     """Why an option was or was not funded: None for a round not counted, or counted before
     reasons were kept. `by` says whose money `left` was: the round's ("greedy") or its
     supporters' between them ("shares"); under equal shares, `round_left` is the round's own
@@ -168,7 +176,7 @@ def explanation_json(why: Reason | None) -> dict | None:
         "cost_pence": why.cost_pence,
         "cost": format_pence(why.cost_pence),
     }
-    if why.by == "shares":
+    if why.by == Weighing.SHARES:
         found.update(
             round_left_pence=why.round_left_pence,
             round_was_short=why.round_was_short,

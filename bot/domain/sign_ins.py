@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -72,7 +72,7 @@ def session_stamp(organiser: Organiser) -> str:
     return hashlib.sha256(organiser.password_hash.encode()).hexdigest()[:16]
 
 
-def _failures(session: Session, where, since: datetime) -> list[datetime]:
+def _failures(session: Session, where: ColumnElement[bool], since: datetime) -> list[datetime]:
     return list(
         session.scalars(
             select(SignInAttempt.at)
