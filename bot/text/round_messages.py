@@ -8,6 +8,7 @@ from bot.text.money import Money, money_in
 from bot.text.times import Moment
 from channels.messages import Choice
 from models import Community, Round, RoundOption
+from models.states import RoundMethod
 
 TITLE_IN_LIST = 28
 TITLE_MAX = PLACEHOLDER_MAX["title"]  # a longer title is cut in every message that names it
@@ -65,7 +66,7 @@ def buttons_at(
 def how_to_vote(round_: Round, language: str) -> str:
     if round_.method == "choose-one":
         return render("how_choose_one", language)
-    if round_.method == "budget":
+    if round_.method == RoundMethod.BUDGET:
         return render("how_budget", language, budget=Money(round_.budget_pence))
     if round_.max_choices:
         return render("how_approval_k", language, k=round_.max_choices)

@@ -20,11 +20,17 @@ from bot.text.round_messages import how_to_vote
 from bot.text.times import Moment, spoken
 from channels.phone import national
 from models import Community
-from models.states import RoundStatus
+from models.states import AllocationStatus, RoundMethod, RoundStatus
 
 bp = Blueprint(
     "public", __name__, template_folder="templates", static_folder="static", static_url_path="/c/static"
 )
+
+
+@bp.context_processor
+def _states() -> dict[str, object]:
+    """What the page compares rows with, as code does."""
+    return {"RoundMethod": RoundMethod}
 
 
 @bp.get("/c/<slug>")
@@ -50,7 +56,9 @@ def page(slug: str):
             pence=format_pence,
             news={"text": news.text, "at": spoken(news.created_at, community.timezone)} if news else None,
             funded=[
-                state for state in ledger.allocation_states(session, community) if state.status != "void"
+                state
+                for state in ledger.allocation_states(session, community)
+                if state.status != AllocationStatus.VOID
             ],
             progress=progress,
             results=[

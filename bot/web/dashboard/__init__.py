@@ -7,7 +7,7 @@ them, and this package's `bp`, which serves the templates and static files they 
 
 from flask import Blueprint
 
-from models.states import IdeaStatus, RoundStatus
+from models.states import AllocationStatus, IdeaStatus, RoundStatus
 
 bp = Blueprint(
     "dashboard",
@@ -42,4 +42,4 @@ def _menu() -> dict[str, object]:
 
 def _states() -> dict[str, object]:
     """The states templates compare rows with, as code does: a typo fails instead of never matching."""
-    return {"IdeaStatus": IdeaStatus, "RoundStatus": RoundStatus}
+    return {"AllocationStatus": AllocationStatus, "IdeaStatus": IdeaStatus, "RoundStatus": RoundStatus}
