@@ -26,6 +26,7 @@ def _run(database_url, *args, stdin=""):
     )
 
 
+@pytest.mark.slow
 def test_chat_with_piped_input_prints_a_transcript(database_url, community):
     lines = ["hello", "yes", "IDEA more benches on the green", "£2k", "budget", "STOP", "help"]
     result = _run(
@@ -49,6 +50,7 @@ def test_chat_with_piped_input_prints_a_transcript(database_url, community):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_chat_refuses_a_bad_phone_number_in_one_line(database_url, community):
     result = _run(database_url, "chat", "--community", "riverside", "--as", "not-a-phone")
     assert result.returncode == 2
@@ -58,6 +60,7 @@ def test_chat_refuses_a_bad_phone_number_in_one_line(database_url, community):
     )
 
 
+@pytest.mark.slow
 def test_chat_refuses_an_unknown_community_in_one_line(database_url, community):
     result = _run(database_url, "chat", "--community", "atlantis", "--as", "07700900123")
     assert result.returncode == 2

@@ -55,6 +55,7 @@ def small(make_community):
     return make_community(budget_total_pence=10_000_00)
 
 
+@pytest.mark.slow
 def test_two_allocations_at_once_cannot_overspend(db, clock, small):
     outcomes = _at_once(
         db,
@@ -67,6 +68,7 @@ def test_two_allocations_at_once_cannot_overspend(db, clock, small):
         assert ledger.summary(session, by_slug(session, "riverside")).remaining == 4_999_99
 
 
+@pytest.mark.slow
 def test_two_spends_at_once_cannot_overspend_an_allocation(db, clock, small):
     with db.transaction() as session:
         ledger.allocate(
