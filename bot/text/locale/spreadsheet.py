@@ -34,6 +34,11 @@ def _read(path: Path, language: str) -> Catalog:
         return read_po(handle, locale=language)
 
 
+def _forms(string: object) -> list[str]:
+    """A plural message's translations, one per form."""
+    return [str(form) for form in string] if isinstance(string, tuple | list) else [str(string or "")]
+
+
 def export(path: Path, language: str, out: TextIO) -> None:
     """Write the .po at `path` as CSV rows to `out`."""
     writer = csv.writer(out)
@@ -44,7 +49,7 @@ def export(path: Path, language: str, out: TextIO) -> None:
         note = " ".join(message.user_comments)
         if isinstance(message.id, tuple | list):
             singular, plural = message.id[0], message.id[1]
-            for form, text in enumerate(message.string):
+            for form, text in enumerate(_forms(message.string)):
                 writer.writerow([singular, plural, form, text, note])
         else:
             writer.writerow([message.id, "", "", message.string, note])
@@ -58,7 +63,7 @@ def import_(path: Path, language: str, rows: TextIO, target: Path | None = None)
         if message is None:
             raise SystemExit(f"not in the catalogue: {row['english']!r}")
         if row["form"]:
-            forms = list(message.string)
+            forms = _forms(message.string)
             forms[int(row["form"])] = row["translation"]
             message.string = tuple(forms)
         else:
