@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.dialogue.keywords import KEYWORDS_BY_LANGUAGE, OPT_IN, OPT_OUT
+from bot.dialogue.keywords import KEYWORDS_BY_LANGUAGE, OPT_IN, OPT_OUT, parse
 from bot.text.catalogue import CATALOGUE, LOCALE_DIR, PLURALS
 from bot.text.clean import fold
 from bot.text.languages import language_named
@@ -238,6 +238,22 @@ def test_one_register_and_the_reviewers_findings_stay_fixed(language):
 def test_texts_name_the_readers_own_keywords(language):
     """IAITH, not LANGUAGE; CYMORTH, not HELP; each the word keywords.py lists first."""
     assert not wrong_keywords(language, texts(language))
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_keyword_a_text_names_is_understood_in_that_language(language):
+    """A resident who sends back the word a text told them to send is answered."""
+    not_keywords = set(GLOSSARY[language]["not_keywords"])
+    named = {w for text in texts(language) for f in text.forms for w in named_keywords(language, f)}
+    assert named >= {"cy": {"IAITH", "CYMORTH", "OPSIYNAU"}, "pl": {"JĘZYK", "POMOC", "OPCJE"}}[language]
+    for word in named - not_keywords:
+        assert parse(word, (language,)).keyword is not None, word
+
+
+def test_welsh_options_have_one_word_and_the_old_one_is_still_understood():
+    assert parse("OPSIYNAU", ("cy",)).keyword == parse("DEWISIADAU", ("cy",)).keyword == "options"
+    assert parse("OPSIYNAU 2", ("cy",)).keyword == "options"
+    assert parse("CYMORTH", ("cy",)).keyword == parse("HELP", ("cy",)).keyword == "help"
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
