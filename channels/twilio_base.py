@@ -34,6 +34,15 @@ DEFAULT_API_URL = "https://api.twilio.com"
 PREFIX = "/webhooks/twilio"
 TRANSIENT_CODES = {"20429", "20500", "20503"}
 MAX_BODY = 64 * 1024  # a form post from Twilio is a few kB; anything larger is not Twilio
+# Twilio writes a WhatsApp address `whatsapp:+44...`. A Messaging Service has one incoming
+# webhook for all its senders, so a WhatsApp message may reach the SMS webhook: the address,
+# not the URL, says which channel it came on.
+SCHEMES = {"whatsapp:": "whatsapp"}
+
+
+def channel_of(address: str, default: str) -> str:
+    """The channel a Twilio address (`From`) belongs to: by its scheme, else `default`."""
+    return next((name for scheme, name in SCHEMES.items() if address.lower().startswith(scheme)), default)
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,7 @@ def webhook_blueprint(
             abort(400)
         on_message(
             InboundMessage(
-                address=Address(route.channel, form["From"]),
+                address=Address(channel_of(form["From"], route.channel), form["From"]),
                 text=form.get("Body", ""),
                 provider_message_id=form["MessageSid"],
                 received_at=datetime.now(UTC),

@@ -207,3 +207,16 @@ def test_whatsapp_addresses_are_phone_numbers(raw, expected):
     assert twilio_whatsapp.normalise(raw) == expected
     if expected:
         assert twilio_whatsapp.address(expected) == "whatsapp:" + expected
+
+
+def test_whatsapp_through_a_messaging_service_webhook_at_the_sms_url_is_whatsapp(
+    wa_app, fake_twilio, community, db
+):
+    """A Messaging Service has one incoming URL for its SMS and WhatsApp senders."""
+    params = inbound("hi", "whatsapp:" + HOME, to="whatsapp:" + NUMBER)
+    response = wa_app.test_client().post("/webhooks/twilio/sms", data=params, headers=signed(params))
+    assert response.status_code == 200
+    fake_twilio.wrote_on_whatsapp(HOME, wa_app.config["CLOCK"]())
+    assert "Reply YES to join" in WhatsApp(wa_app, fake_twilio).receive()[0]
+    with db.transaction() as session:
+        assert session.execute(select(InboundLog.channel, InboundLog.sender)).one() == ("whatsapp", HOME)
