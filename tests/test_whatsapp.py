@@ -220,3 +220,21 @@ def test_whatsapp_through_a_messaging_service_webhook_at_the_sms_url_is_whatsapp
     assert "Reply YES to join" in WhatsApp(wa_app, fake_twilio).receive()[0]
     with db.transaction() as session:
         assert session.execute(select(InboundLog.channel, InboundLog.sender)).one() == ("whatsapp", HOME)
+
+
+def test_news_of_an_idea_goes_by_whatsapp_inside_the_window_and_by_sms_outside_it(
+    wa_app, fake_twilio, community, cp, clock
+):
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    whatsapp.text("IDEA benches")
+    whatsapp.text("£1k")
+    whatsapp.text("IDEA a mural")
+    whatsapp.text("£1k")
+    clock.advance(hours=23, minutes=59)
+    assert cp("ideas", "shortlist", "--community", "riverside", "1").exit_code == 0
+    assert "shortlisted" in whatsapp.receive()[0]
+    clock.advance(minutes=1)  # 24 hours since they last wrote
+    assert cp("ideas", "shortlist", "--community", "riverside", "2").exit_code == 0
+    assert whatsapp.receive() == []
+    assert "shortlisted" in sms.receive()[0]
