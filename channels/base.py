@@ -80,6 +80,9 @@ class ChannelSpec:
     # Provider error codes (on a send or a delivery report) that mean "outside the window":
     # the message is sent again by the identity's default channel, the address stays good.
     outside_window: frozenset[str] = frozenset()
+    # How the council's digest names its messages ("SMS", "WhatsApp messages"); empty: not
+    # counted there (the console).
+    label: str = ""
     # Builds the sender from configuration; None when the channel is not configured.
     sender: Callable[[Config], Sender | None] = lambda config: None
     # Builds the inbound blueprint; it reads configuration at request time through `config`.

@@ -65,4 +65,5 @@ CHANNEL = ChannelSpec(
     unreachable=UNREACHABLE,
     sender=sender,
     blueprint=webhook_blueprint,
+    label="SMS",
 )

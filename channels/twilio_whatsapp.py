@@ -71,4 +71,5 @@ CHANNEL = ChannelSpec(
     outside_window=OUTSIDE_WINDOW,
     sender=sender,
     blueprint=webhook_blueprint,
+    label="WhatsApp messages",
 )

@@ -238,3 +238,18 @@ def test_news_of_an_idea_goes_by_whatsapp_inside_the_window_and_by_sms_outside_i
     assert cp("ideas", "shortlist", "--community", "riverside", "2").exit_code == 0
     assert whatsapp.receive() == []
     assert "shortlisted" in sms.receive()[0]
+
+
+def test_the_digest_counts_whatsapp_messages_beside_sms(wa_app, fake_twilio, community, db, clock):
+    from bot.domain.digest import figures, parse_week
+    from bot.text.digest import text
+    from models import Community
+
+    _join(WhatsApp(wa_app, fake_twilio))
+    with db.transaction() as session:
+        town = session.get(Community, community.id)
+        found = figures(session, town, parse_week("2026-W48", town.timezone), clock())
+    counts = {key: value["this_week"] for key, value in found["participation"].items()}
+    assert (counts["messages_in_whatsapp"], counts["messages_out_whatsapp"]) == (2, 2)
+    assert (counts["messages_in_sms"], counts["sms_segments_sent"]) == (0, 0)
+    assert "WhatsApp messages received: 2" in text(found)
