@@ -253,3 +253,13 @@ def test_the_digest_counts_whatsapp_messages_beside_sms(wa_app, fake_twilio, com
     assert (counts["messages_in_whatsapp"], counts["messages_out_whatsapp"]) == (2, 2)
     assert (counts["messages_in_sms"], counts["sms_segments_sent"]) == (0, 0)
     assert "WhatsApp messages received: 2" in text(found)
+
+
+def test_stop_on_whatsapp_stops_messages_on_sms_too(wa_app, fake_twilio, community, cp, clock):
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    assert "won't get any more messages" in whatsapp.text("STOP")[0]
+    clock.advance(hours=25)
+    result = cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
+    assert "Sent to 0 members." in result.output
+    assert sms.receive() == [] and whatsapp.receive() == []
