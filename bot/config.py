@@ -25,6 +25,8 @@ DEFAULTS = {
     "TWILIO_MESSAGING_SERVICE_SID": None,
     "TWILIO_API_URL": "https://api.twilio.com",
     "SMS_SEGMENTS_PER_SECOND": 10.0,
+    # WhatsApp messages a second per sending number (WhatsApp goes through the same Twilio account).
+    "WHATSAPP_MESSAGES_PER_SECOND": 20.0,
     # From @BotFather. Telegram is on when this is set.
     "TELEGRAM_BOT_TOKEN": None,
     # The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).

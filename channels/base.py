@@ -9,6 +9,7 @@ blueprint for inbound messages and delivery reports.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -72,6 +73,16 @@ class ChannelSpec:
     # Provider error codes (on a send or a delivery report) that mean the address is dead,
     # with why: "opted_out", "blocked" or "invalid".
     unreachable: Mapping[str, str] = field(default_factory=dict)
+    # Messages we start (not replies) may go only this long after the resident last wrote on
+    # this channel (WhatsApp: 24 hours); outside it they go by the identity's default channel
+    # (SMS for a phone). None: no window.
+    session_window: timedelta | None = None
+    # Provider error codes (on a send or a delivery report) that mean "outside the window":
+    # the message is sent again by the identity's default channel, the address stays good.
+    outside_window: frozenset[str] = frozenset()
+    # How the council's digest names its messages ("SMS", "WhatsApp messages"); empty: not
+    # counted there (the console).
+    label: str = ""
     # Builds the sender from configuration; None when the channel is not configured.
     sender: Callable[[Config], Sender | None] = lambda config: None
     # Builds the inbound blueprint; it reads configuration at request time through `config`.

@@ -1,13 +1,15 @@
 """Every channel this build knows. A new channel is one adapter module and one line here."""
 
-from channels import console, telegram, twilio_sms
+from channels import console, telegram, twilio_sms, twilio_whatsapp
 from channels.base import ChannelSpec
 
-# Real channels first: a phone identity with no channel remembered is reached by SMS.
+# Real channels first, SMS first of all: a phone identity with no channel remembered (or
+# outside WhatsApp's window) is reached by SMS.
 CHANNELS: dict[str, ChannelSpec] = {
     spec.name: spec
     for spec in (
         twilio_sms.CHANNEL,
+        twilio_whatsapp.CHANNEL,
         telegram.CHANNEL,
         console.CHANNEL,
     )

@@ -311,4 +311,5 @@ CHANNEL = ChannelSpec(
     unreachable={"403": "blocked"},
     sender=sender,
     blueprint=webhook_blueprint,
+    label="Telegram messages",
 )

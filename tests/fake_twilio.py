@@ -1,8 +1,15 @@
-"""A local stand-in for Twilio's REST API that the real twilio client talks to."""
+"""A local stand-in for Twilio's REST API that the real twilio client talks to.
+
+It speaks WhatsApp too: a message `To` a `whatsapp:` address is free-form text, which Twilio
+takes only within 24 hours of that person's last WhatsApp message. Tests tell the fake when
+someone wrote (`wrote_on_whatsapp`) and give it their clock; outside the window it refuses with
+63016, as Twilio does."""
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import Flask, jsonify, request
 
@@ -10,6 +17,8 @@ from tests.fakes import serve_in_thread
 
 ACCOUNT_SID = "AC" + "0" * 32
 AUTH_TOKEN = "f" * 32
+WHATSAPP = "whatsapp:"
+WINDOW = timedelta(hours=24)
 
 
 @dataclass
@@ -25,9 +34,23 @@ class FakeTwilio:
     sent: list[Sent] = field(default_factory=list)
     failures: list[tuple[int, int | None]] = field(default_factory=list)
     url: str = ""
+    # WhatsApp: when each `whatsapp:+44...` last wrote to us, by the test's clock (`clock`).
+    whatsapp_seen: dict[str, datetime] = field(default_factory=dict)
+    clock: Callable[[], datetime] | None = None
 
     def fail_next(self, status: int, code: int | None = None, times: int = 1) -> None:
         self.failures.extend([(status, code)] * times)
+
+    def wrote_on_whatsapp(self, number: str, at: datetime) -> None:
+        """`number` (+44...) sent a WhatsApp message at `at`: its 24-hour window opens."""
+        self.whatsapp_seen[WHATSAPP + number] = at
+
+    def outside_window(self, to: str) -> bool:
+        """A free-form WhatsApp message to `to` would be refused (only when given a clock)."""
+        if not to.startswith(WHATSAPP) or self.clock is None:
+            return False
+        seen = self.whatsapp_seen.get(to)
+        return seen is None or self.clock() - seen >= WINDOW
 
     def bodies(self) -> list[str]:
         return [s.form["Body"] for s in self.sent]
@@ -48,6 +71,9 @@ class FakeTwilio:
                 status, code = self.failures.pop(0)
                 return jsonify(code=code, message=f"fake error {code}", status=status), status
             form = request.form.to_dict()
+            if form.get("Body") is not None and self.outside_window(form["To"]):
+                message = "Message failed to send because more than 24 hours have passed"
+                return jsonify(code=63016, message=message, status=400), 400
             self.sent.append(Sent(form, time.monotonic()))
             sid = f"SM{next(sids):032d}"
             return jsonify(

@@ -18,7 +18,7 @@ from models.engine import make_engine
 from models.migrate import alembic_config, is_current, upgrade
 from tests.conftest import PG_SCHEMA
 
-CHANNELS = ("sms", "telegram", "console")
+CHANNELS = ("sms", "whatsapp", "telegram", "console")
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def expected(rows: dict, week) -> dict[str, int]:
         "sms_segments_sent": sum(m.segments for m in sent if m.channel == "sms"),
         **{
             f"messages_{way}_{channel}": sum(m.channel == channel for m in messages)
-            for channel in ("sms", "telegram")
+            for channel in ("sms", "whatsapp", "telegram")
             for way, messages in (("in", inbound), ("out", sent))
         },
     }

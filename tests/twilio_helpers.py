@@ -1,5 +1,6 @@
-"""Driving the SMS webhook as Twilio does: signed, real-shaped form posts, and a resident's phone
-that texts the community and reads what the fake Twilio was asked to send it."""
+"""Driving the SMS and WhatsApp webhooks as Twilio does: signed, real-shaped form posts, and a
+resident's phone that texts (or WhatsApps) the community and reads what the fake Twilio was
+asked to send it."""
 
 import itertools
 
@@ -47,20 +48,38 @@ def inbound(body: str, sender: str = "+447700900123", to: str = NUMBER, sid: str
 class Phone:
     """A resident's phone: texts the community through the webhook, reads what Twilio sent it."""
 
+    path = "/webhooks/twilio/sms"
+    scheme = ""  # how Twilio writes this channel's addresses: +44... for SMS
+
     def __init__(self, app, fake, number="+447700900123"):
         self.app, self.fake, self.number = app, fake, number
         self.client = app.test_client()
         self.dispatcher = Dispatcher(get_db(app), configured_channels(app), app.config["CLOCK"])
+        self.seen = len(fake.sent)
 
     def text(self, body: str, sid: str | None = None) -> list[str]:
-        params = inbound(body, self.number, sid=sid)
-        response = self.client.post("/webhooks/twilio/sms", data=params, headers=signed(params))
+        params = inbound(body, self.scheme + self.number, to=self.scheme + NUMBER, sid=sid)
+        response = self.client.post(self.path, data=params, headers=signed(params, PUBLIC + self.path))
         assert response.status_code == 200
         assert response.mimetype == "text/xml" and b"<Response />" in response.data
         return self.receive()
 
     def receive(self) -> list[str]:
-        before = len(self.fake.sent)
+        """What Twilio was asked to send this phone on this channel since it last looked (sent
+        by this phone's dispatcher or another's: the same phone may be on SMS and WhatsApp)."""
         while self.dispatcher.run_once():
             pass
-        return [s.form["Body"] for s in self.fake.sent[before:] if s.form["To"] == self.number]
+        new, self.seen = self.fake.sent[self.seen :], len(self.fake.sent)
+        return [s.form["Body"] for s in new if s.form["To"] == self.scheme + self.number]
+
+
+class WhatsApp(Phone):
+    """The same phone on WhatsApp: writes from whatsapp:+44... to whatsapp:<community number>;
+    each message opens its 24-hour window at the fake Twilio."""
+
+    path = "/webhooks/twilio/whatsapp"
+    scheme = "whatsapp:"
+
+    def text(self, body: str, sid: str | None = None) -> list[str]:
+        self.fake.wrote_on_whatsapp(self.number, self.app.config["CLOCK"]())
+        return super().text(body, sid)

@@ -18,6 +18,7 @@ from bot.domain.serialise import explanation_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
 from bot.text.times import EARLIEST, LATEST, iso_local
+from channels.registry import CHANNELS as REGISTERED
 from models import (
     Allocation,
     Ballot,
@@ -191,18 +192,16 @@ def _corrected(session: Session, correction: Correction) -> str:
     return f"allocation {session.get_one(Allocation, correction.allocation_id).number}"
 
 
-CHANNELS = ("sms", "telegram")
-# The figures in the order the digest shows them.
+# Every registered channel the digest counts (each names its messages; the console does not).
+CHANNELS = tuple(name for name, channel in REGISTERED.items() if channel.label)
+# The figures, as they are computed.
 PARTICIPATION = (
     "new_residents",
     "active_residents",
     "opt_outs",
     "new_ideas",
     "sms_segments_sent",
-    "messages_in_sms",
-    "messages_out_sms",
-    "messages_in_telegram",
-    "messages_out_telegram",
+    *(f"messages_{way}_{channel}" for channel in CHANNELS for way in ("in", "out")),
 )
 # Per table and time: the figures counted over the community's rows whose time is in a week.
 _COUNTED = (

@@ -53,7 +53,7 @@ def notify(
     (`key` makes the message idempotent: the same key is never queued twice)."""
     if not can_hear(resident):
         return None
-    address = reach(resident)
+    address = reach(resident, now)
     if address is None:
         return None
     if (
@@ -144,13 +144,23 @@ def _rows(
     *where: ColumnElement[bool],
 ) -> Select[*tuple[Any, ...]]:
     """One outbox row for each member matching `where`, to the address reach() would choose."""
-    channel = func.coalesce(
-        Identity.last_channel,
-        case(
-            {kind: default_channel for kind, default_channel in _default_channels().items()},
-            value=Identity.kind,
-        ),
+    default = case(
+        {kind: default_channel for kind, default_channel in _default_channels().items()},
+        value=Identity.kind,
     )
+    # As reach(): a channel whose window closed (WhatsApp, 24 h after their last message) gives
+    # way to the identity's default channel (SMS).
+    closed = [
+        (
+            (Identity.last_channel == s.name)
+            & (Identity.last_seen_at.is_(None) | (Identity.last_seen_at <= now - s.session_window)),
+            default,
+        )
+        for s in CHANNELS.values()
+        if s.session_window is not None
+    ]
+    last = func.coalesce(Identity.last_channel, default)
+    channel = case(*closed, else_=last) if closed else last
     from_number = [s.name for s in CHANNELS.values() if s.sends_from_number]
     sender = (
         case((channel.in_(from_number), literal(community.sms_number, String)), else_=null())

@@ -4,11 +4,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Result, Select, update
+from sqlalchemy import CursorResult, Result, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from channels.messages import Address, Choice, choices_to_json
+from channels.messages import Address, Choice, choices_from_json, choices_to_json
+from channels.registry import default_channel, spec
 from channels.segments import count_segments
 from models import OutboxMessage
 from models.states import OutboxStatus
@@ -79,3 +80,27 @@ def _rowcount(result: Result[*tuple[Any, ...]]) -> int:
     DML statement's is a CursorResult."""
     assert isinstance(result, CursorResult)
     return result.rowcount
+
+
+def resend_outside_window(session: Session, row: OutboxMessage, now: datetime) -> OutboxMessage | None:
+    """A message its channel refused as outside its window (WhatsApp's 63016) goes again, once,
+    by the identity's default channel (SMS for a phone); None if it cannot (no fallback, or
+    its text was erased once sent)."""
+    fallback = default_channel(spec(row.channel).identity_kind)
+    if fallback == row.channel or row.address is None or row.body is None:
+        return None
+    key = f"window:{row.id}"
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None:
+        return None  # a repeated report
+    return enqueue(
+        session,
+        address=Address(fallback, row.address),
+        text=row.body,
+        now=now,
+        community_id=row.community_id,
+        resident_id=row.resident_id,
+        choices=choices_from_json(row.choices),
+        sender=row.sender if spec(fallback).sends_from_number else None,
+        idempotency_key=key,
+        erase_after_send=row.erase_after_send,
+    )

@@ -100,13 +100,26 @@ def mark_unreachable(session: Session, community_id: int, address: Address, reas
     )
 
 
-def reach(resident: Resident) -> Address | None:
-    """Where to send a message we start: the reachable identity the resident used last."""
+def reach(resident: Resident, now: datetime) -> Address | None:
+    """Where to send a message we start: the reachable identity the resident used last, on
+    the channel they last wrote on, unless that channel's window has closed (WhatsApp, 24
+    hours after their last message): then on the identity's default channel (SMS)."""
     reachable = [i for i in resident.identities if i.unreachable is None]
     if not reachable:
         return None
     latest = max(reachable, key=lambda i: (i.last_seen_at is not None, i.last_seen_at or i.created_at))
-    return Address(latest.last_channel or default_channel(latest.kind), latest.value)
+    channel = latest.last_channel or default_channel(latest.kind)
+    if not within_window(channel, latest.last_seen_at, now):
+        channel = default_channel(latest.kind)
+    return Address(channel, latest.value)
+
+
+def within_window(channel: str, last_seen_at: datetime | None, now: datetime) -> bool:
+    """May a message we start go on `channel` to someone who last wrote on it at `last_seen_at`?"""
+    window = spec(channel).session_window
+    if window is None:
+        return True
+    return last_seen_at is not None and last_seen_at > now - window
 
 
 def conversation_for(session: Session, resident: Resident, now: datetime) -> Conversation:

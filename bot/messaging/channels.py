@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 
 from bot.context import get_db, now
 from bot.messaging import spool
@@ -26,11 +26,17 @@ def configured_channels(app: Flask) -> dict[str, Sender]:
     return {name: sender for name, sender in senders.items() if sender is not None}
 
 
-def register_webhooks(app: Flask, on_message: OnMessage, on_report: OnReport) -> None:
-    """Every channel's inbound blueprint; each reads its settings at request time."""
-    for spec in CHANNELS.values():
-        if spec.blueprint is not None:
-            app.register_blueprint(spec.blueprint(lambda: current_app.config, on_message, on_report))
+def register_webhooks(app: Flask, on_message: OnMessage, on_report: OnReport) -> list[Blueprint]:
+    """Every channel's inbound blueprint; each reads its settings at request time. Returns
+    them (providers post no CSRF token: they carry their own proof)."""
+    blueprints = [
+        spec.blueprint(lambda: current_app.config, on_message, on_report)
+        for spec in CHANNELS.values()
+        if spec.blueprint is not None
+    ]
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return blueprints
 
 
 def dispatcher_for(app: Flask) -> Dispatcher:

@@ -1,10 +1,12 @@
 """Delivery reports from providers: they update the outbox row they are about."""
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.outbox import resend_outside_window
 from bot.domain.residents import mark_unreachable
 from channels.messages import Address, DeliveryReport
 from channels.registry import spec
@@ -27,7 +29,7 @@ RANK: dict[str, int] = {  # keyed by OutboxStatus members, read with the text ro
 KNOWN = {OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.UNDELIVERED, OutboxStatus.FAILED}
 
 
-def record_report(session: Session, report: DeliveryReport) -> bool:
+def record_report(session: Session, report: DeliveryReport, now: datetime) -> bool:
     """Apply a delivery report; False when no row of ours has that provider id."""
     row = session.scalar(
         select(OutboxMessage).where(
@@ -43,7 +45,11 @@ def record_report(session: Session, report: DeliveryReport) -> bool:
     if report.error_code:
         row.error_code = report.error_code
     # What a provider's error code means is its adapter's business.
-    reason = spec(report.channel).unreachable.get(report.error_code or "")
+    channel = spec(report.channel)
+    reason = channel.unreachable.get(report.error_code or "")
     if reason and row.address and row.community_id:
         mark_unreachable(session, row.community_id, Address(row.channel, row.address), reason)
+    if report.error_code in channel.outside_window:
+        # Refused after it was accepted (WhatsApp says 63016 in the report): not a dead address.
+        resend_outside_window(session, row, now)
     return True

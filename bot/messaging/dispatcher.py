@@ -45,12 +45,13 @@ from sqlalchemy import (
 from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.context import Database
+from bot.domain.outbox import resend_outside_window
 from bot.domain.residents import mark_unreachable
 from channels.base import Sender
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, OutboundMessage, choices_from_json
 from channels.phone import mask
-from channels.registry import CHANNELS
+from channels.registry import CHANNELS, spec
 from models import Identity, OutboxMessage, Resident, table_of
 from models.states import OutboxStatus, ResidentStatus
 
@@ -323,6 +324,12 @@ class Dispatcher:
             logger.warning("outbox %s to %s failed: %s", row_id, mask(row.address), exc.code)
             if unreachable and row.address and row.community_id:
                 mark_unreachable(session, row.community_id, Address(row.channel, row.address), unreachable)
+            if exc.code in spec(row.channel).outside_window and resend_outside_window(
+                session, row, self.clock()
+            ):
+                logger.info(
+                    "outbox %s: outside the %s window, sent again by another channel", row_id, row.channel
+                )
 
 
 def _lock(query: Select[*Ts], locking: bool) -> Select[*Ts]:

@@ -13,22 +13,30 @@ from typing import Any
 
 from bot.text import charts
 from bot.text.money import format_pence
+from channels.registry import CHANNELS
 
 # A week's figures (or a part of them) as bot.domain.digest.figures makes them and the digest
 # row stores them: JSON.
 Figures = dict[str, Any]
 
+# Each figure, in the order the digest shows them: messages per registered channel that names
+# them (SMS, WhatsApp, Telegram).
+_COUNTED = [channel for channel in CHANNELS.values() if channel.label]
 LABELS = {
     "new_residents": "New residents",
     "active_residents": "Residents who took part",
     "opt_outs": "Opted out",
     "new_ideas": "New ideas",
-    "messages_in_sms": "SMS received",
-    "messages_in_telegram": "Telegram messages received",
-    "messages_out_sms": "SMS sent",
-    "messages_out_telegram": "Telegram messages sent",
+    **{f"messages_in_{channel.name}": f"{channel.label} received" for channel in _COUNTED},
+    **{f"messages_out_{channel.name}": f"{channel.label} sent" for channel in _COUNTED},
     "sms_segments_sent": "SMS segments paid for",
 }
+
+
+def _weeks(f: Figures, key: str) -> tuple[int, int]:
+    """A figure this week and last; 0 in a digest kept from before its channel was added."""
+    figure = f["participation"].get(key, {})
+    return figure.get("this_week", 0), figure.get("last_week", 0)
 
 
 def text(f: Figures) -> str:
@@ -38,7 +46,7 @@ def text(f: Figures) -> str:
         "PARTICIPATION (this week, last week, change)",
     ]
     for key, label in LABELS.items():
-        now, before = f["participation"][key]["this_week"], f["participation"][key]["last_week"]
+        now, before = _weeks(f, key)
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
     lines += ["", "WHO TAKES PART, AND WHERE"] + [f"  {line}" for line in area_lines(f)]
     lines += [
@@ -89,9 +97,7 @@ def html_body(f: Figures, images: dict[str, str] | None = None) -> str:
     """The HTML part; `images` maps each chart ("turnout", "money") to its Content-ID. Without
     them (the dashboard's preview) each chart is shown as its description."""
     e = html.escape
-    weeks = {
-        key: (f["participation"][key]["this_week"], f["participation"][key]["last_week"]) for key in LABELS
-    }
+    weeks = {key: _weeks(f, key) for key in LABELS}
     rows = "".join(
         f"<tr><td>{e(label)}</td><td align='right'>{weeks[key][0]}</td>"
         f"<td align='right'>{weeks[key][1]}</td>"
@@ -148,7 +154,7 @@ def csv_figures(f: Figures) -> str:
     writer = csv.writer(out)
     writer.writerow(["figure", "this_week", "last_week"])
     for key in LABELS:
-        writer.writerow([key, f["participation"][key]["this_week"], f["participation"][key]["last_week"]])
+        writer.writerow([key, *_weeks(f, key)])
     for key, value in f["money"].items():
         if key.endswith("_pence"):
             writer.writerow([key, value, ""])

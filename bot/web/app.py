@@ -1,8 +1,9 @@
 """The Flask application factory."""
 
 import logging
+from collections.abc import Iterable
 
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,13 +42,13 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"])
     context.init_app(app)
     app.register_blueprint(health.bp)
-    webhooks.init_app(app)
+    providers = webhooks.init_app(app)
     for blueprint in (*API, *DASHBOARD, public.bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(404, api.unknown_url)
     app.register_error_handler(405, api.unknown_url)
     filters.init_app(app)
-    _protect_forms(app)
+    _protect_forms(app, providers)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:
         # As Flask's docs wrap it; mypy sees only that wsgi_app is a method.
@@ -57,14 +58,11 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _protect_forms(app: Flask) -> None:
-    """CSRF tokens on every form post; providers' webhooks and the bearer-token API are not
-    forms (they carry their own proof), so they are exempt."""
+def _protect_forms(app: Flask, providers: Iterable[Blueprint]) -> None:
+    """CSRF tokens on every form post; providers' webhooks (every registered channel's) and
+    the bearer-token API are not forms (they carry their own proof), so they are exempt."""
     csrf = CSRFProtect(app)
-    for name in ("twilio", "telegram"):
-        if name in app.blueprints:
-            csrf.exempt(app.blueprints[name])
-    for blueprint in API:
+    for blueprint in (*providers, *API):
         csrf.exempt(blueprint)
 
 

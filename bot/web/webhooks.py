@@ -5,9 +5,9 @@ provider gets its 200; the spool is replayed, in order, before the next message 
 
 import logging
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 
-from bot.context import get_db
+from bot.context import get_db, now
 from bot.messaging import spool
 from bot.messaging.channels import register_webhooks, take
 from bot.messaging.delivery import record_report
@@ -58,7 +58,7 @@ def _spool(folder: str, message: InboundMessage) -> None:
 def _report(report: DeliveryReport) -> None:
     try:
         with get_db().transaction() as session:
-            record_report(session, report)
+            record_report(session, report, now())
     except Exception as exc:
         if not spool.is_outage(exc):
             raise
@@ -68,5 +68,6 @@ def _report(report: DeliveryReport) -> None:
         )
 
 
-def init_app(app: Flask) -> None:
-    register_webhooks(app, _receive, _report)
+def init_app(app: Flask) -> list[Blueprint]:
+    """Register every channel's webhook; returns their blueprints."""
+    return register_webhooks(app, _receive, _report)

@@ -1,0 +1,223 @@
+"""What SMS and WhatsApp through Twilio share: the signed webhook, the REST client, its errors.
+
+Each Twilio channel (channels/twilio_sms.py, channels/twilio_whatsapp.py) is this with its
+own name, its own webhook paths and its own way of writing an address for Twilio (a bare
+E.164 number for SMS, `whatsapp:+44...` for WhatsApp).
+
+The twilio library (and requests under it) is imported where it is used (the signature
+check, the reply, the sender), not here: every `commonpurse` command imports this module
+through the registry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+from flask import Blueprint, Response, abort, request
+
+from channels.base import Config, OnMessage, OnReport, number_setting, text_setting
+from channels.errors import PermanentSendError, SendError, TransientSendError
+from channels.messages import Address, DeliveryReport, InboundMessage, OutboundMessage
+from channels.pacing import Pacer
+
+if TYPE_CHECKING:
+    from twilio.base.exceptions import TwilioRestException
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.twilio.com"
+PREFIX = "/webhooks/twilio"
+TRANSIENT_CODES = {"20429", "20500", "20503"}
+MAX_BODY = 64 * 1024  # a form post from Twilio is a few kB; anything larger is not Twilio
+# Twilio writes a WhatsApp address `whatsapp:+44...`. A Messaging Service has one incoming
+# webhook for all its senders, so a WhatsApp message may reach the SMS webhook: the address,
+# not the URL, says which channel it came on.
+SCHEMES = {"whatsapp:": "whatsapp"}
+
+
+def channel_of(address: str, default: str) -> str:
+    """The channel a Twilio address (`From`) belongs to: by its scheme, else `default`."""
+    return next((name for scheme, name in SCHEMES.items() if address.lower().startswith(scheme)), default)
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    account_sid: str
+    auth_token: str
+    messaging_service_sid: str | None = None
+    api_url: str = DEFAULT_API_URL
+    public_url: str | None = None  # what Twilio calls us at, e.g. https://purse.example.org
+    units_per_second: float = 10.0  # SMS segments, or WhatsApp messages
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class TwilioRoute:
+    """One Twilio channel's webhook: its blueprint's name and paths under /webhooks/twilio."""
+
+    channel: str
+    blueprint: str
+    inbound: str  # "/sms"
+    status: str  # "/status"
+
+    def status_url(self, public_url: str) -> str:
+        return public_url.rstrip("/") + PREFIX + self.status
+
+
+def settings(config: Config, rate_key: str, default_rate: float) -> TwilioSettings | None:
+    """The Twilio settings, when an Account SID and Auth Token are configured."""
+    account_sid, auth_token = (
+        text_setting(config, "TWILIO_ACCOUNT_SID"),
+        text_setting(config, "TWILIO_AUTH_TOKEN"),
+    )
+    if not (account_sid and auth_token):
+        return None
+    return TwilioSettings(
+        account_sid=account_sid,
+        auth_token=auth_token,
+        messaging_service_sid=text_setting(config, "TWILIO_MESSAGING_SERVICE_SID"),
+        api_url=text_setting(config, "TWILIO_API_URL") or DEFAULT_API_URL,
+        public_url=text_setting(config, "PUBLIC_URL"),
+        units_per_second=number_setting(config, rate_key, default_rate),
+    )
+
+
+def webhook_blueprint(
+    route: TwilioRoute, config: Callable[[], Config], on_message: OnMessage, on_report: OnReport
+) -> Blueprint:
+    """POST `route.inbound` and `route.status` under /webhooks/twilio, both signature-checked."""
+    bp = Blueprint(route.blueprint, __name__, url_prefix=PREFIX)
+
+    @bp.before_request
+    def verify() -> None:
+        if (request.content_length or 0) > MAX_BODY:
+            abort(413)
+        _verify(text_setting(config(), "TWILIO_AUTH_TOKEN"), text_setting(config(), "PUBLIC_URL"))
+
+    @bp.post(route.inbound)
+    def inbound() -> Response:
+        form = request.form
+        if not form.get("MessageSid") or not form.get("From") or not form.get("To"):
+            abort(400)
+        on_message(
+            InboundMessage(
+                address=Address(channel_of(form["From"], route.channel), form["From"]),
+                text=form.get("Body", ""),
+                provider_message_id=form["MessageSid"],
+                received_at=datetime.now(UTC),
+                recipient=form["To"],
+                # a WhatsApp quick reply's payload; SMS never has one
+                payload=form.get("ButtonPayload") or None,
+                raw=form.to_dict(),
+            )
+        )
+        return Response(_empty_twiml(), mimetype="text/xml")
+
+    @bp.post(route.status)
+    def status() -> Response:
+        form = request.form
+        if not form.get("MessageSid") or not form.get("MessageStatus"):
+            abort(400)
+        on_report(
+            DeliveryReport(
+                route.channel, form["MessageSid"], form["MessageStatus"], form.get("ErrorCode") or None
+            )
+        )
+        return Response(status=204)
+
+    return bp
+
+
+@cache
+def _empty_twiml() -> str:
+    """TwiML that sends nothing (replies go through the outbox), as the twilio library writes it."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    return str(MessagingResponse())
+
+
+def _verify(auth_token: str | None, public_url: str | None) -> None:
+    from twilio.request_validator import RequestValidator, get_signature_algorithm
+
+    if not auth_token:
+        logger.error("Twilio webhook refused: no Twilio auth token is configured")
+        abort(403)
+    # behind a proxy the URL we see is not the one Twilio signed
+    url = public_url.rstrip("/") + request.full_path.rstrip("?") if public_url else request.url
+    signature = request.headers.get("X-Twilio-Signature", "")
+    algorithm = get_signature_algorithm(request.headers.get("X-Twilio-Webhooks-Signature-Settings"))
+    if not signature or not RequestValidator(auth_token).validate(url, request.form, signature, algorithm):
+        logger.warning("Twilio webhook refused: bad or missing signature for %s", request.path)
+        abort(403)
+
+
+class TwilioChannel:
+    """Sends messages with the real twilio client, paced per sending number.
+
+    `address` writes a number as Twilio expects it on this channel; `units` is what one
+    message costs against the pace (SMS segments, or 1)."""
+
+    def __init__(
+        self,
+        route: TwilioRoute,
+        settings: TwilioSettings,
+        unreachable: Mapping[str, str],
+        address: Callable[[str], str],
+        units: Callable[[OutboundMessage], float],
+        pacer: Pacer | None = None,
+    ):
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        self.name = route.channel
+        self.route = route
+        self.settings = settings
+        self.unreachable = unreachable
+        self.address = address
+        self.units = units
+        self.client = Client(
+            settings.account_sid, settings.auth_token, http_client=TwilioHttpClient(timeout=settings.timeout)
+        )
+        if settings.api_url != DEFAULT_API_URL:
+            # TWILIO_EDGE / TWILIO_REGION would rewrite the host we were told to use.
+            self.client.edge = self.client.region = None
+            self.client.api.base_url = settings.api_url
+        self.pacer = pacer or Pacer(settings.units_per_second)
+
+    def send(self, message: OutboundMessage) -> str:
+        import requests
+        from twilio.base.exceptions import TwilioRestException
+
+        fields = {"to": self.address(message.address.user_id), "body": message.text}
+        if self.settings.messaging_service_sid:
+            fields["messaging_service_sid"] = self.settings.messaging_service_sid
+        elif message.sender:
+            fields["from_"] = self.address(message.sender)
+        else:
+            raise SendError("no_sender", "no sending number or messaging service configured")
+        if self.settings.public_url:
+            fields["status_callback"] = self.route.status_url(self.settings.public_url)
+        self.pacer.wait(fields.get("from_") or fields["messaging_service_sid"], self.units(message))
+        try:
+            sid: str = self.client.messages.create(**fields).sid
+            return sid
+        except TwilioRestException as exc:
+            raise error(exc, self.unreachable) from None
+        except requests.RequestException as exc:
+            raise TransientSendError("network", type(exc).__name__) from None
+
+
+def error(exc: TwilioRestException, unreachable: Mapping[str, str]) -> SendError:
+    """The typed error for a refusal from Twilio's API."""
+    code = str(exc.code or exc.status)
+    message = exc.msg or f"HTTP {exc.status}"
+    if code in unreachable:
+        return PermanentSendError(code, message, unreachable[code])
+    if exc.status == 429 or exc.status >= 500 or code in TRANSIENT_CODES:
+        return TransientSendError(code, message)
+    return PermanentSendError(code, message)

@@ -1,0 +1,75 @@
+"""WhatsApp through Twilio: the SMS adapter's webhook and sender, on `whatsapp:` addresses.
+
+A resident writes from `whatsapp:+447700900123` to `whatsapp:+441632960001`, the community's
+number (Twilio enables WhatsApp on an existing number, so a community's WhatsApp sender is its
+SMS number). Both are phone numbers to us: the same phone on SMS and WhatsApp is one resident.
+
+WhatsApp takes free-form text only within 24 hours of the resident's last message; outside it
+Twilio refuses with 63016 and only an approved template (a ContentSid) may go. The spec says
+so (`session_window`, `outside_window`), and the bot sends what it starts by SMS instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import Blueprint
+
+from channels import twilio_base
+from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
+from channels.messages import OutboundMessage
+from channels.phone import normalise_phone
+from channels.twilio_base import TwilioChannel, TwilioRoute, settings
+
+NAME = "whatsapp"
+ROUTE = TwilioRoute(channel=NAME, blueprint="twilio_whatsapp", inbound="/whatsapp", status="/whatsapp/status")
+SCHEME = "whatsapp:"
+WINDOW = timedelta(hours=24)
+# 63016: a free-form message outside the 24-hour window.
+OUTSIDE_WINDOW = frozenset({"63016"})
+# Only 21211 (not a valid number at all) means the phone is dead. The phone identity is shared
+# with SMS, so "not on WhatsApp" (63003) or a WhatsApp block must not silence SMS too: those
+# fail the one message.
+UNREACHABLE = {"21211": "invalid"}
+
+
+def normalise(user_id: str) -> str | None:
+    """E.164 form of `whatsapp:+447700900123` (or of a bare number); None if not a phone."""
+    number = user_id[len(SCHEME) :] if user_id.lower().startswith(SCHEME) else user_id
+    return normalise_phone(number)
+
+
+def address(number: str) -> str:
+    """A number as Twilio's WhatsApp API expects it: `whatsapp:+447700900123`."""
+    return number if number.startswith(SCHEME) else SCHEME + number
+
+
+def webhook_blueprint(config: Callable[[], Config], on_message: OnMessage, on_report: OnReport) -> Blueprint:
+    """POST /webhooks/twilio/whatsapp and /webhooks/twilio/whatsapp/status, signature-checked."""
+    return twilio_base.webhook_blueprint(ROUTE, config, on_message, on_report)
+
+
+def _one(message: OutboundMessage) -> float:
+    return 1  # WhatsApp is paced in messages, not segments
+
+
+def sender(config: Config) -> TwilioChannel | None:
+    """The WhatsApp sender, when an Account SID and Auth Token are configured."""
+    found = settings(config, "WHATSAPP_MESSAGES_PER_SECOND", 20.0)
+    return TwilioChannel(ROUTE, found, UNREACHABLE, address, _one) if found else None
+
+
+CHANNEL = ChannelSpec(
+    name=NAME,
+    identity_kind="phone",
+    community_by=CommunityBy.NUMBER,
+    normalise=normalise,
+    sends_from_number=True,
+    unreachable=UNREACHABLE,
+    session_window=WINDOW,
+    outside_window=OUTSIDE_WINDOW,
+    sender=sender,
+    blueprint=webhook_blueprint,
+    label="WhatsApp messages",
+)
