@@ -83,6 +83,8 @@ class ChannelSpec:
     # How the council's digest names its messages ("SMS", "WhatsApp messages"); empty: not
     # counted there (the console).
     label: str = ""
+    # The channel as people name it ("SMS", "WhatsApp"), for member counts; empty: not shown.
+    title: str = ""
     # Builds the sender from configuration; None when the channel is not configured.
     sender: Callable[[Config], Sender | None] = lambda config: None
     # Builds the inbound blueprint; it reads configuration at request time through `config`.

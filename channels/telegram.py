@@ -312,4 +312,5 @@ CHANNEL = ChannelSpec(
     sender=sender,
     blueprint=webhook_blueprint,
     label="Telegram messages",
+    title="Telegram",
 )

@@ -66,4 +66,5 @@ CHANNEL = ChannelSpec(
     sender=sender,
     blueprint=webhook_blueprint,
     label="SMS",
+    title="SMS",
 )

@@ -72,4 +72,5 @@ CHANNEL = ChannelSpec(
     sender=sender,
     blueprint=webhook_blueprint,
     label="WhatsApp messages",
+    title="WhatsApp",
 )

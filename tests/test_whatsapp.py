@@ -2,12 +2,15 @@
 client out to the local fake, one resident per phone across SMS and WhatsApp, and WhatsApp's
 24-hour window (messages we start to someone silent longer go by SMS)."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
 from channels import twilio_whatsapp
 from models import Ballot, Identity, InboundLog, OutboxMessage, Resident
 from tests.conftest import park_round
+from tests.dashboard_helpers import make_organiser, sign_in
 from tests.twilio_helpers import NUMBER, PUBLIC, Phone, WhatsApp, inbound, signed, twilio_config
 
 HOME = "+447700900123"
@@ -263,3 +266,16 @@ def test_stop_on_whatsapp_stops_messages_on_sms_too(wa_app, fake_twilio, communi
     result = cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
     assert "Sent to 0 members." in result.output
     assert sms.receive() == [] and whatsapp.receive() == []
+
+
+def test_the_dashboard_counts_members_by_the_channel_they_write_on(wa_app, fake_twilio, community, clock):
+    """Every registered channel with a title is listed; WhatsApp members are not 'By SMS'."""
+    _join(WhatsApp(wa_app, fake_twilio))
+    _join(Phone(wa_app, fake_twilio, "+447700900777"))
+    make_organiser(wa_app, clock)
+    client = wa_app.test_client()
+    sign_in(client)
+    page = " ".join(
+        re.sub(r"<[^>]+>", " ", client.get("/dashboard/riverside/").get_data(as_text=True)).split()
+    )
+    assert "By SMS: 1 By WhatsApp: 1 By Telegram: 0" in page

@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import ledger
 from bot.domain.areas import Turnout, turnout_by_area
 from bot.domain.digest import digest_due, last_completed
 from bot.domain.notify import member_count
+from channels.registry import CHANNELS, default_channel
 from models import Ballot, Community, Idea, Identity, Resident, Round
 from models.states import IdeaStatus, ResidentStatus, RoundStatus
 
@@ -23,7 +24,7 @@ class Upcoming:
 @dataclass(frozen=True)
 class Overview:
     members: int
-    members_by_channel: dict[str, int]  # identity kind -> members reachable that way
+    members_by_channel: dict[str, int]  # channel title ("SMS") -> members who write on it
     waiting_ideas: int  # submitted, not yet moderated
     live_round: Round | None  # open, or else the next scheduled
     ballots: int  # residents' ballots in the live round (paper ballots are not members')
@@ -114,8 +115,17 @@ def upcoming(session: Session, community: Community, now: datetime) -> list[Upco
 
 
 def _by_channel(session: Session, community: Community) -> dict[str, int]:
+    """Reachable members by the channel they last wrote on (a phone never written from: SMS),
+    for every channel with a title, in the registry's order; a member on two counts twice. A
+    channel with no title (the console, a stand-in for a phone) counts as its kind's default."""
+    kinds = {spec.identity_kind for spec in CHANNELS.values()}
+    last = func.coalesce(
+        Identity.last_channel, case({kind: default_channel(kind) for kind in kinds}, value=Identity.kind)
+    )
+    shown = {s.name: s.name if s.title else default_channel(s.identity_kind) for s in CHANNELS.values()}
+    channel = case(shown, value=last, else_=last)
     rows = session.execute(
-        select(Identity.kind, func.count(func.distinct(Resident.id)))
+        select(channel, func.count(func.distinct(Resident.id)))
         .join(Resident, Resident.id == Identity.resident_id)
         .where(
             Resident.community_id == community.id,
@@ -123,6 +133,7 @@ def _by_channel(session: Session, community: Community) -> dict[str, int]:
             Resident.opted_out.is_(False),
             Identity.unreachable.is_(None),
         )
-        .group_by(Identity.kind)
+        .group_by(channel)
     )
-    return dict(rows.all())
+    counts: dict[str, int] = {name: count for name, count in rows}
+    return {spec.title: counts.get(spec.name, 0) for spec in CHANNELS.values() if spec.title}
