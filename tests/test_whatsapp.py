@@ -279,3 +279,23 @@ def test_the_dashboard_counts_members_by_the_channel_they_write_on(wa_app, fake_
         re.sub(r"<[^>]+>", " ", client.get("/dashboard/riverside/").get_data(as_text=True)).split()
     )
     assert "By SMS: 1 By WhatsApp: 1 By Telegram: 0" in page
+
+
+def test_news_refused_by_whatsapp_after_the_resident_stopped_does_not_come_by_sms(
+    wa_app, fake_twilio, community, db, cp, clock
+):
+    """News went on WhatsApp; the resident sent STOP; then Twilio reported the news refused
+    (63016). Its SMS copy is the same message, started before the STOP: it never goes (it did,
+    after 'you won't get any more messages'; found by a review)."""
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    assert "Sent to 1 member." in cp("budget", "update", "--community", "riverside", "--text", "News!",
+                                     "--broadcast").output  # fmt: skip
+    assert "budget news: News!" in whatsapp.receive()[0]
+    with db.transaction() as session:
+        sid = session.scalars(select(OutboxMessage.provider_id).order_by(OutboxMessage.id.desc())).first()
+    clock.advance(minutes=1)
+    assert whatsapp.text("STOP")  # the confirmation
+    report = {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "63016"}
+    assert _status(wa_app, report).status_code == 204
+    assert sms.receive() == [] and whatsapp.receive() == []

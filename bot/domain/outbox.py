@@ -92,7 +92,7 @@ def resend_outside_window(session: Session, row: OutboxMessage, now: datetime) -
     key = f"window:{row.id}"
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None:
         return None  # a repeated report
-    return enqueue(
+    copy = enqueue(
         session,
         address=Address(fallback, row.address),
         text=row.body,
@@ -104,3 +104,7 @@ def resend_outside_window(session: Session, row: OutboxMessage, now: datetime) -
         idempotency_key=key,
         erase_after_send=row.erase_after_send,
     )
+    # The same message, started when the original was: a STOP since then withdraws it, as it
+    # would have withdrawn the original (the dispatcher compares created_at with the STOP).
+    copy.created_at = row.created_at
+    return copy
