@@ -23,7 +23,7 @@ from scheduler.service import prepare
 logger = logging.getLogger(__name__)
 
 
-@click.command("scheduler")
+@click.command("scheduler", short_help="Run the scheduler: rounds on time, digests.")
 @click.option("--wait", is_flag=True, help="If another scheduler runs, wait to take over from it.")
 @with_appcontext
 def scheduler_command(wait: bool) -> None:
@@ -53,7 +53,7 @@ def scheduler_command(wait: bool) -> None:
         lease.release(db, holder)
 
 
-@click.command("serve")
+@click.command("serve", short_help="Run web, dispatcher and scheduler in one process.")
 @click.option("--demo", is_flag=True, help="Create the demo community if it is not there.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))

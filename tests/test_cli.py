@@ -2,6 +2,7 @@
 
 import json
 
+import click
 import pytest
 from sqlalchemy import select
 
@@ -219,3 +220,23 @@ def test_ledger_refuses_bad_entries(cp, community, args, message):
 def test_db_upgrade_is_safe_to_repeat(cp):
     assert cp("db", "upgrade").exit_code == 0
     assert "up to date" in cp("db", "upgrade").output
+
+
+def _groups(group, path=()):
+    yield path, group
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _groups(command, (*path, name))
+
+
+def test_every_command_is_summed_up_in_a_line_that_is_not_cut(cp):
+    """`--help` lists each command with a summary; one cut off with "..." told the organiser
+    half of what it does ("Close voting now: count, fund the winners, send the results...")."""
+    from bot.cli import cli
+
+    cut = []
+    for path, _ in _groups(cli):
+        shown = cp(*path, "--help").output
+        listing = shown.split("Commands:")[1]
+        cut += [" ".join((*path, line.split()[0])) for line in listing.splitlines() if line.endswith("...")]
+    assert cut == []

@@ -11,7 +11,7 @@ from bot.domain.communities import by_slug
 COLUMNS = [("WHEN (UTC)", "at"), ("WHO", "actor"), ("WHAT", "subject"), ("CHANGE", "action")]
 
 
-@click.command("audit")
+@click.command("audit", short_help="Organisers' changes to money, ideas and rounds.")
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.option("--limit", type=click.IntRange(1, 100_000), help="Only the newest entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -95,7 +95,7 @@ def spend(
     echo(done)
 
 
-@budget_group.command("void")
+@budget_group.command("void", short_help="Void an entry with a correcting entry.")
 @community_option
 @click.option("--spend", "spending_number", type=ID, help="The spending's number.")
 @click.option(
@@ -133,7 +133,7 @@ def void(
     echo(done)
 
 
-@budget_group.command("close")
+@budget_group.command("close", short_help="Close an allocation; what is unspent goes back.")
 @community_option
 @click.option("--allocation", "allocation_number", required=True, type=ID, help="The allocation's number.")
 @click.option("--reason", help='e.g. "came in under budget".')
@@ -185,7 +185,7 @@ def update(slug: str, text: str, broadcast: bool, yes: bool) -> None:
     echo("Budget update posted." + (f" Sent to {plural(sent, 'member')}." if broadcast else ""))
 
 
-@budget_group.command("show")
+@budget_group.command("show", short_help="The budget: total, committed, spent, remaining.")
 @community_option
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")
 def show(slug: str, as_json: bool) -> None:

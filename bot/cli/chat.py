@@ -16,7 +16,7 @@ from channels.messages import Address
 from channels.phone import normalise_phone
 
 
-@click.command("chat")
+@click.command("chat", short_help="Talk to the bot in the terminal.")
 @click.option("--community", "slug", required=True, help="Community slug, e.g. demo.")
 @click.option("--as", "phone", required=True, help="The resident's phone number.")
 @with_appcontext

@@ -123,7 +123,7 @@ def digest_settings(slug: str, recipients: tuple[str, ...], day: str | None, at:
     echo(done)
 
 
-@community_group.command("languages")
+@community_group.command("languages", short_help="Set the languages residents may choose.")
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("languages", nargs=-1, required=True)
 def languages_(slug: str, languages: tuple[str, ...]) -> None:

@@ -25,7 +25,7 @@ def _week(community: Community, week: str | None) -> Week:
     return parse_week(week, community.timezone)
 
 
-@digest_group.command("preview")
+@digest_group.command("preview", short_help="Print a week's digest (nothing sent).")
 @community_option
 @week_option
 def preview(slug: str, week: str | None) -> None:

@@ -25,7 +25,7 @@ ideas_group = AppGroup("ideas", help="Residents' ideas.")
 COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("LIKE", "like"), ("IDEA", "text")]
 
 
-@ideas_group.command("list")
+@ideas_group.command("list", short_help="List ideas, newest first, with likely duplicates.")
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.option("--status", type=click.Choice(IDEA_STATUSES), help="Only ideas in this status.")
 @click.option("--json", "as_json", is_flag=True, help="JSON for scripts.")

@@ -16,7 +16,7 @@ organiser_group = AppGroup("organiser", help="Organiser accounts.")
 token_group = AppGroup("token", help="API tokens for the JSON API.")
 
 
-@organiser_group.command("create")
+@organiser_group.command("create", short_help="Create an organiser account.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option(

@@ -38,7 +38,7 @@ def list_(slug: str, as_json: bool) -> None:
     emit(rows, COLUMNS, as_json)
 
 
-@project_group.command("update")
+@project_group.command("update", short_help="Post a note or a new status for a project.")
 @click.option("--community", "slug", required=True, help="Community slug.")
 @click.argument("number", type=ID)
 @click.option("--status", help="funded, in-progress, delivered or cancelled (default: as it is).")

@@ -155,10 +155,11 @@ def _transition(
     action: Callable[[Session, Round, datetime], Done],
     said: Callable[[Done, int], str],
     help: str,
+    short_help: str | None = None,
 ) -> click.Command:
     """A command that moves round N on with `action`; `said(result, N)` is what it prints."""
 
-    @round_group.command(name, help=help)
+    @round_group.command(name, help=help, short_help=short_help)
     @community_option
     @round_argument
     def command(slug: str, number: int) -> None:
@@ -195,6 +196,7 @@ _transition(
         else f"Round {n} was already closed: nothing changed."
     ),
     "Close voting now: count, fund the winners, send the results (once).",
+    "Close voting now: count, fund, send results.",
 )
 _transition(
     "cancel",
@@ -207,6 +209,7 @@ _transition(
     rounds.remind,
     _reminded,
     "Remind members who have not voted (once each; asked again, nothing is sent).",
+    "Remind members who have not voted (once each).",
 )
 
 
@@ -234,7 +237,7 @@ def reschedule(slug: str, number: int, opens: str | None, closes: str | None, re
         echo(f"Round {number} rescheduled.")
 
 
-@round_group.command("recount")
+@round_group.command("recount", short_help="Recount a closed round; exit 1 if it differs.")
 @community_option
 @round_argument
 def recount(slug: str, number: int) -> None:
@@ -259,7 +262,7 @@ def recount(slug: str, number: int) -> None:
     raise SystemExit(1)
 
 
-@round_group.command("export")
+@round_group.command("export", short_help="Write a round for auditors (.pb or JSON).")
 @community_option
 @round_argument
 @click.option("--format", "fmt", type=click.Choice(["pb", "json"]), default="pb", show_default=True)
@@ -288,7 +291,7 @@ def _write(path: str, text: str) -> None:
         raise click.BadParameter(f"cannot write {path!r}: {exc.strerror}", param_hint="--output") from None
 
 
-@round_group.command("import")
+@round_group.command("import", short_help="Count a closed round from a .pb file.")
 @community_option
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["pb"]), default="pb", show_default=True)
@@ -367,7 +370,7 @@ def _choices(text: str) -> list[int]:
         raise click.BadParameter(str(exc), param_hint="--choices") from None
 
 
-@ballots_group.command("import")
+@ballots_group.command("import", short_help="Add paper ballots from a CSV: all, or none.")
 @community_option
 @round_argument
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))

@@ -26,7 +26,7 @@ def _client() -> TelegramClient:
     return TelegramClient(telegram_settings(current_app))
 
 
-@telegram_group.command("set-webhook")
+@telegram_group.command("set-webhook", short_help="Tell Telegram where to post updates.")
 def set_webhook() -> None:
     """Tell Telegram to post updates to COMMONPURSE_PUBLIC_URL/webhooks/telegram."""
     config = current_app.config
@@ -52,7 +52,7 @@ def set_webhook() -> None:
     click.echo(f"Telegram will post updates to {url}.")
 
 
-@telegram_group.command("delete-webhook")
+@telegram_group.command("delete-webhook", short_help="Stop Telegram posting updates to us.")
 def delete_webhook() -> None:
     """Stop Telegram posting updates (needed before `telegram poll`)."""
     client = _client()
@@ -65,7 +65,7 @@ def delete_webhook() -> None:
     click.echo("Telegram webhook deleted.")
 
 
-@telegram_group.command("poll")
+@telegram_group.command("poll", short_help="Fetch updates by long polling (no public URL).")
 @click.option("--once", is_flag=True, help="Handle one batch of updates, then stop.")
 @click.option(
     "--timeout",
