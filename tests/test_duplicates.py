@@ -222,3 +222,15 @@ def test_words_in_other_scripts_are_whole_words_with_or_without_accents():
     assert similarity("nowa ścieżka", "nowa łąka") < THRESHOLD  # not "nowa" + stray letters
     assert similarity("ścieżka rowerowa", "łąka") < THRESHOLD
     assert similarity("ławki w parku", "Lawki w parku prosze") >= THRESHOLD
+
+
+def test_an_idea_merged_twice_tells_its_author_where_it_ended_up(cp, given):
+    """#4 joined #3, then #3 joined #1: #4's author was told of #3, which is no longer an idea of
+    its own, and never of #1."""
+    member, other = given
+    assert cp("ideas", "merge", "--community", "riverside", "4", "--into", "3").exit_code == 0
+    assert other.inbox() == ["Your idea #4 was joined with a similar idea, #3, and you are credited for it."]
+    result = cp("ideas", "merge", "--community", "riverside", "3", "--into", "1")
+    assert result.exit_code == 0, result.output
+    assert other.inbox() == ["Your idea #4 was joined with a similar idea, #1, and you are credited for it."]
+    assert member.inbox()[-1] == "Your idea #3 was joined with a similar idea, #1, and you are credited for it."

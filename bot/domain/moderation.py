@@ -67,10 +67,13 @@ def merge(session: Session, community: Community, number: int, into: int, now: d
         if idea.status not in OPEN:
             raise InvalidInput(f"idea #{idea.number} is {idea.status}: it cannot be merged now")
     duplicate.status, duplicate.merged_into_id = IdeaStatus.MERGED, target.id
-    for merged in session.scalars(select(Idea).where(Idea.merged_into_id == duplicate.id)):
-        merged.merged_into_id = target.id  # keep credit chains one step long
-    for author in _authors_of([duplicate], session):
-        notify(session, community, author, "idea_merged", now, number=duplicate.number, into=target.number)
+    # Ideas merged into the duplicate before move on with it (credit chains stay one step
+    # long), and their authors hear where they ended up: the idea they were told of is gone.
+    earlier = list(session.scalars(select(Idea).where(Idea.merged_into_id == duplicate.id)))
+    for idea in [duplicate, *earlier]:
+        idea.merged_into_id = target.id
+        for author in _authors_of([idea], session):
+            notify(session, community, author, "idea_merged", now, number=idea.number, into=target.number)
     return target
 
 
