@@ -200,8 +200,9 @@ def test_a_budget_update_reaches_sms_and_telegram_members_once(cp, db, clock, co
     _town(db, clock, community)
     result = cp("budget", "update", "--community", "riverside", "--text", "Benches ordered", "--broadcast")
     assert result.exit_code == 0 and "Sent to 5 members." in result.output
-    news = "Riverside Big Local budget news: Benches ordered Send BUDGET for the figures."
-    polish = "Riverside Big Local - wieści o budżecie: Benches ordered Wyślij BUDŻET, by zobaczyć liczby."
+    # The organiser typed no full stop: the update does not run into "Send BUDGET".
+    news = "Riverside Big Local budget news: Benches ordered. Send BUDGET for the figures."
+    polish = "Riverside Big Local - wieści o budżecie: Benches ordered. Wyślij BUDŻET, by zobaczyć liczby."
     assert _sent_by_dispatcher(db, clock) == {
         "sms": [("+447700900001", news), ("+447700900002", polish)],
         "telegram": [("5550003", news), ("5550004", news), ("5551234", news)],
@@ -256,4 +257,5 @@ def test_a_budget_update_through_the_api_skips_who_stopped(client, cp, db, clock
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.get_json()["sent"] == 1
-    assert member.inbox() == ["Riverside Big Local budget news: Benches ordered Send BUDGET for the figures."]
+    news = "Riverside Big Local budget news: Benches ordered. Send BUDGET for the figures."
+    assert member.inbox() == [news]

@@ -54,7 +54,8 @@ def test_an_organiser_moderates_an_idea_and_keeps_the_books_in_a_browser(app, cl
     update = page.get_by_role("textbox", name="Update")
     update.fill("The garden opened on Saturday")
     counter = page.locator("#update-count")
-    assert "GSM-7" in counter.inner_text()  # the live counter, as typed
+    # the live counter, as residents will read it: with the full stop the server adds
+    assert "Your text: 30 characters, GSM-7" in counter.inner_text()
     update.fill("The garden opened on Saturday 🌱")
     assert "UCS-2" in counter.inner_text()
     update.fill("The garden opened on Saturday")
@@ -62,7 +63,7 @@ def test_an_organiser_moderates_an_idea_and_keeps_the_books_in_a_browser(app, cl
     page.get_by_role("button", name="Post update").click()
     assert "1 member" in page.inner_text("main")  # asked to confirm, with the count
     page.get_by_role("button", name="Confirm").click()
-    assert any("The garden opened on Saturday" in text for text in member.inbox())
+    assert any("The garden opened on Saturday. Send BUDGET" in text for text in member.inbox())
     screenshot(page, "dashboard-money")
 
 

@@ -296,13 +296,22 @@ def close_allocation(
 
 def post_update(session: Session, community: Community, text: str, now: datetime) -> BudgetUpdate:
     """A note on the money that BUDGET shows as the latest news (and residents may be sent)."""
-    text = plain(refuse_controls(text, "the update"))
+    text = _update_text(text)
     if not text:
         raise InvalidInput("a budget update needs some text")
     update = BudgetUpdate(community_id=community.id, text=text, created_at=now)
     session.add(update)
     session.flush()
     return update
+
+
+def _update_text(text: str) -> str:
+    """The update as residents read it: it is followed by "Send BUDGET for the figures.", so one
+    with no closing punctuation gets a full stop rather than running into it."""
+    text = plain(refuse_controls(text, "the update"))
+    if text and text[-1] not in ".!?…)\"'”’":
+        text += "."
+    return text
 
 
 def spent_between(session: Session, community: Community, first: date, after: date) -> int:
@@ -379,7 +388,7 @@ def broadcast_cost(session: Session, community: Community, text: str) -> SmsCost
         member_count(session, community),
         community.default_language,
         own="update",
-        update=plain(refuse_controls(text, "the update")),
+        update=_update_text(text),
         community=community.name,
     )
 

@@ -45,8 +45,14 @@
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
+  // As the server does: an update with no closing punctuation gets a full stop, so it does
+  // not run into the sentence after it.
+  function sentence(text) {
+    return text && ".!?\u2026)\"'".indexOf(text.charAt(text.length - 1)) < 0 ? text + "." : text;
+  }
+
   function describe(text, counter) {
-    var own = plain(text), mine = count(own);
+    var own = sentence(plain(text)), mine = count(own);
     var whole = count(counter.dataset.before + own + counter.dataset.after);
     var line = "Your text: " + plural(mine.characters, "character") + ", " + mine.encoding + ", " +
       plural(mine.segments, "SMS segment") + ". As each member gets it: " + whole.encoding + ", " +
