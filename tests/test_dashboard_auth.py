@@ -27,8 +27,22 @@ def test_every_page_needs_a_sign_in(client, organiser):
 def test_signing_in_with_the_password_from_organiser_create(client, organiser):
     response = sign_in(client)
     assert response.status_code == 302 and response.location.endswith("/dashboard/")
+    home = client.get("/dashboard/")  # one community: straight to it, not a list of one link
+    assert home.status_code == 302 and home.location.endswith("/dashboard/riverside/")
+    overview = client.get(home.location).get_data(as_text=True)
+    assert "Riverside Big Local" in overview and "Hillside" not in overview
+
+
+def _signed_out(client) -> bool:
+    response = client.get("/dashboard/")
+    return response.status_code == 302 and "/dashboard/login" in response.location
+
+
+def test_an_organiser_of_two_communities_chooses_one(app, clock, client, organiser):
+    make_organiser(app, clock, "kim@example.org", ("riverside", "hillside"))
+    sign_in(client, email="kim@example.org")
     home = client.get("/dashboard/").get_data(as_text=True)
-    assert "Riverside Big Local" in home and "Hillside" not in home
+    assert 'href="/dashboard/riverside/"' in home and 'href="/dashboard/hillside/"' in home
 
 
 def test_a_wrong_password_says_so_and_keeps_the_email(client, organiser):
@@ -37,7 +51,7 @@ def test_a_wrong_password_says_so_and_keeps_the_email(client, organiser):
     assert response.status_code == 401
     assert "That email and password do not match an organiser account." in page
     assert 'value="sam@example.org"' in page
-    assert client.get("/dashboard/").status_code == 302  # still signed out
+    assert _signed_out(client)  # still signed out
 
 
 def test_an_unknown_email_gets_the_same_answer(client, organiser):
@@ -77,7 +91,7 @@ def test_https_public_url_makes_the_cookie_secure(database_url, clock):
 def test_a_form_without_its_csrf_token_is_refused(client, organiser):
     response = client.post("/dashboard/login", data={"email": "sam@example.org", "password": PASSWORD})
     assert response.status_code == 400
-    assert client.get("/dashboard/").status_code == 302
+    assert _signed_out(client)
 
 
 def test_another_communitys_pages_are_404_like_a_missing_one(client, organiser):
@@ -89,9 +103,9 @@ def test_another_communitys_pages_are_404_like_a_missing_one(client, organiser):
 
 def test_sign_out_ends_the_session(client, organiser):
     sign_in(client)
-    page = client.get("/dashboard/").get_data(as_text=True)
+    page = client.get("/dashboard/", follow_redirects=True).get_data(as_text=True)
     assert client.post("/dashboard/logout", data={"csrf_token": csrf(page)}).status_code == 302
-    assert client.get("/dashboard/").status_code == 302
+    assert _signed_out(client)
 
 
 def test_a_new_password_ends_sessions_signed_in_with_the_old_one(app, client, organiser):
@@ -99,7 +113,7 @@ def test_a_new_password_ends_sessions_signed_in_with_the_old_one(app, client, or
     with get_db(app).transaction() as session:
         organiser_ = session.scalars(select(Organiser)).one()
         organiser_.password_hash = generate_password_hash("another long passphrase")
-    assert client.get("/dashboard/").status_code == 302
+    assert _signed_out(client)
 
 
 def test_after_sign_in_you_land_where_you_were_going_but_never_off_site(client, organiser):
@@ -109,7 +123,7 @@ def test_after_sign_in_you_land_where_you_were_going_but_never_off_site(client, 
         data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token},
     )
     assert response.location.endswith("/dashboard/riverside/")
-    client.post("/dashboard/logout", data={"csrf_token": csrf(client.get("/dashboard/").data)})
+    client.post("/dashboard/logout", data={"csrf_token": csrf(client.get("/dashboard/riverside/").data)})
     token = csrf(client.get("/dashboard/login").data)
     response = client.post(
         "/dashboard/login?next=//evil.example.com/",
@@ -137,7 +151,7 @@ def test_the_overview_counts_members_ideas_turnout_and_money(client, organiser, 
 
 def test_post_helper_is_used(client, organiser):
     sign_in(client)
-    assert post(client, "/dashboard/logout", page="/dashboard/").status_code == 302
+    assert post(client, "/dashboard/logout", page="/dashboard/riverside/").status_code == 302
 
 
 def test_each_further_failure_waits_a_little_longer(client, organiser, monkeypatch):
@@ -159,7 +173,7 @@ def test_organiser_password_sets_a_new_one_and_ends_old_sessions(app, client, or
     )
     assert result.exit_code == 0, result.output
     assert "signed out everywhere" in result.output
-    assert client.get("/dashboard/").status_code == 302  # the old session is over
+    assert _signed_out(client)  # the old session is over
     assert sign_in(client).status_code == 401
     assert sign_in(client, password="a brand new passphrase").status_code == 302
     short = runner.invoke(cli, ["organiser", "password", "--email", "sam@example.org"], input="short\n")

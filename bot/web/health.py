@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy import text
 
 from bot.context import get_db
@@ -31,4 +31,12 @@ def index():
         "<p>Residents take part by SMS and Telegram. To try the bot in a terminal: "
         "<code>commonpurse chat --community demo --as +447700900123</code></p>"
         '<p><a href="/healthz">Health</a></p>'
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask every site for this: the icon, not a 404 in every page's log."""
+    return send_from_directory(
+        current_app.root_path + "/static", "favicon.svg", mimetype="image/svg+xml", max_age=86400
     )

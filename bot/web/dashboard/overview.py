@@ -1,6 +1,6 @@
 """The organiser's home (their communities) and each community's overview."""
 
-from flask import g, render_template
+from flask import g, redirect, render_template, url_for
 
 from bot.context import now
 from bot.domain.overview import overview
@@ -14,6 +14,8 @@ bp = blueprint("overview", __name__)
 @signed_in
 def home():
     """The communities this organiser runs (straight to the overview if only one)."""
+    if len(g.organiser.communities) == 1:
+        return redirect(url_for("overview.community", slug=g.organiser.communities[0].slug))
     return render_template("dashboard/home.html", communities=g.organiser.communities)
 
 
