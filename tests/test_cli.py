@@ -180,7 +180,7 @@ def test_the_budget_ledger(cp, community, member):
         shown["spent_pence"],
         shown["remaining_pence"],
     ) == (115_000_000, 2_000_000, 325_000, 113_000_000)
-    assert shown["latest_update"]["text"] == "The garden opens on Saturday"
+    assert shown["latest_update"]["text"] == "The garden opens on Saturday."  # a full stop added
     assert shown["spending"][0] == {
         "id": 1,
         "number": 1,

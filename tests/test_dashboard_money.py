@@ -214,6 +214,31 @@ def test_spending_beyond_the_budget_is_refused_too(signed_in, cp):
     assert _shown(cp)["spending"] == []
 
 
+def test_spending_dated_after_today_is_refused(signed_in, cp):
+    """Counted as spent, a spending dated 2031 showed money gone that was still in the bank."""
+    _refused(
+        _send(signed_in, "spend", description="Roof", amount="£50", spent_on="2031-01-01"),
+        "2031-01-01 is after today (2026-11-26): record spending once it is paid",
+    )
+    assert _shown(cp)["spending"] == []
+    refused = cp(
+        "budget",
+        "spend",
+        "--community",
+        "riverside",
+        "--amount",
+        "£50",
+        "--description",
+        "Roof",
+        "--date",
+        "2026-11-27",
+    )
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1 and "after today" in refused.output
+    assert (
+        _send(signed_in, "spend", description="Roof", amount="£50", spent_on="2026-11-26").status_code == 302
+    )
+
+
 def test_spending_is_dated_today_unless_a_date_is_given(signed_in, cp, clock):
     clock.advance(days=1)
     assert 'value="2026-11-27"' in signed_in.get(MONEY).get_data(as_text=True)

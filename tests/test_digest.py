@@ -69,7 +69,7 @@ def week_of_activity(app, db, clock, community, cp):
             description="Benches",
             amount_pence=150_000,
             spent_on=datetime(2026, 11, 28).date(),
-            now=clock(),
+            now=datetime(2026, 11, 28, 10, tzinfo=UTC),  # recorded once paid
         )
         ledger.post_update(session, community_, "Benches ordered.", clock())
     cp(

@@ -7,6 +7,7 @@ corrected entry stays on the books and no longer counts."""
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -185,6 +186,12 @@ def spend(
     if not EARLIEST.date() <= spent_on < LATEST.date():  # the digest's months stay real ones
         raise InvalidInput(
             f"{spent_on.isoformat()} is out of range: give a date between 1970 and 2999", field="spent_on"
+        )
+    today = now.astimezone(ZoneInfo(community.timezone)).date()
+    if spent_on > today:  # counted as spent, it would show money gone that is still there
+        raise InvalidInput(
+            f"{spent_on.isoformat()} is after today ({today.isoformat()}): record spending once it is paid",
+            field="spent_on",
         )
     description = _line(
         description, Spending.description, "spending needs a description", "a spending's description"
