@@ -12,6 +12,7 @@ from bot.domain.outcome import Option, compute
 from bot.text.catalogue import render
 from models import Round
 from tests.conftest import Chat
+from tests.dashboard_helpers import make_organiser, sign_in
 
 # One idea each, in this order: ann's is #1, bob's #2, cat's #3.
 GREEDY_IDEAS = [
@@ -248,6 +249,18 @@ def test_equal_shares_results_my_ideas_json_and_digest(shares_round, cp):
     ) in digest
 
 
+def test_the_round_page_gives_each_reason_in_its_result_column(greedy_round, app, clock, client):
+    """The closed round's table said only "Not funded"; the reasons were in the digest, the
+    JSON and residents' messages but not where the organiser looks at the result."""
+    make_organiser(app, clock)
+    sign_in(client)
+    page = html.unescape(client.get("/dashboard/riverside/rounds/1").get_data(as_text=True))
+    row = {n: page[page.index(f'id="option-{n}"') :].split("</tr>")[0] for n in (1, 2, 3)}
+    assert "Not funded: 2 votes; £1,000 was left when it came up, and it needed £2,500" in row[1]
+    assert "Not funded: 1 vote; £1,000 was left when it came up, and it needed £4,000" in row[2]
+    assert "Funded" in row[3] and "Not funded" not in row[3]
+
+
 def test_greedy_digest_lists_each_option_not_funded(greedy_round, cp):
     digest = _ok(cp("digest", "preview", "--community", "riverside", "--week", "2026-W48"))
     assert (
@@ -338,6 +351,9 @@ def test_a_round_nobody_voted_in_tells_authors_nobody_voted(cp, db, clock, commu
     # No ballots: no rule ran; the reason is that nobody voted for it.
     assert render("idea_not_funded_no_votes", "en", number=1, option=1) in people[0].inbox()
     assert people[0].reply("MY IDEAS") == "Your ideas:\n#1 benches: not funded this time (no votes)"
+    # The digest said "0 votes; £0 was left when it came up, and it needed £0".
+    digest = _ok(cp("digest", "preview", "--community", "riverside", "--week", "2026-W48"))
+    assert "    Not funded: benches: no votes\n    Not funded: a mural: no votes\n" in digest
 
 
 def test_equal_shares_reasons_come_from_the_run_kept_not_the_one_that_overspent():

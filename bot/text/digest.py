@@ -396,24 +396,32 @@ def _exceptions(m: Figures) -> list[str]:
 
 
 def _why_not(option: Figures) -> str:
-    """An option not funded, and the rule's reason: "a mural: 1 vote; £500 was left when it came
-    up, and it needed £1,000" (greedy), or its supporters' money between them (equal shares), or
-    the round's own money when that fell short (equal shares)."""
+    """An option not funded, and why: "a mural: 1 vote; £500 was left when it came up, and it
+    needed £1,000"."""
+    return f"{option['title']}: {why_not_funded(option)}"
+
+
+def why_not_funded(option: Figures) -> str:
+    """The rule's reason for not funding an option, from its explanation: what was left when it
+    came up against its cost (greedy), its supporters' money between them (equal shares), or the
+    round's own money when that fell short (equal shares); or that nobody voted for it."""
     votes = option["votes"]
+    if not votes:  # no rule weighed it: "£0 was left, and it needed £0" would say nothing true
+        return "no votes"
     if option.get("round_was_short"):  # the round's own money was short, whatever the shares
         return (
-            f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; "
+            f"{votes} {'vote' if votes == 1 else 'votes'}; "
             f"{option['round_left']} of the round's money was left when it came up, and it "
             f"needed {option['cost']}"
         )
     if option["by"] == "shares":
         who = "supporter" if votes == 1 else "supporters"
         return (
-            f"{option['title']}: its {votes} {who} had {option['left']} left "
+            f"its {votes} {who} had {option['left']} left "
             f"{'' if votes == 1 else 'between them '}when it came up, and it needed {option['cost']}"
         )
     return (
-        f"{option['title']}: {votes} {'vote' if votes == 1 else 'votes'}; {option['left']} was "
+        f"{votes} {'vote' if votes == 1 else 'votes'}; {option['left']} was "
         f"left when it came up, and it needed {option['cost']}"
     )
 

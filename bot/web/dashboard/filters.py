@@ -1,10 +1,11 @@
-"""How values read on the dashboard: money, local times, plurals."""
+"""How values read on the dashboard: money, local times, plurals, why an option lost."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from bot.text.digest import why_not_funded
 from bot.text.money import format_pence
 
 
@@ -29,5 +30,5 @@ def percent(part: float) -> str:
 
 
 def init_app(app: Flask) -> None:
-    for value_filter in (money, local, plural, percent):
+    for value_filter in (money, local, plural, percent, why_not_funded):
         app.add_template_filter(value_filter)
