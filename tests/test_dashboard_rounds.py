@@ -91,8 +91,8 @@ def _create(client, **changes):
     return post(client, ROUNDS, **{**FORM, **changes})
 
 
-def _step(client, step: str, number: int = 1):
-    return post(client, f"{ROUNDS}/{number}/{step}", page=f"{ROUNDS}/{number}")
+def _step(client, step: str, number: int = 1, confirmed: str = "yes"):
+    return post(client, f"{ROUNDS}/{number}/{step}", page=f"{ROUNDS}/{number}", confirmed=confirmed)
 
 
 def _shown(cp, number: int = 1) -> dict:
@@ -391,6 +391,28 @@ def test_opening_sends_every_member_the_ballot_once(scheduled, shortlisted, db, 
     assert _shown(cp)["status"] == "open"
 
 
+def test_open_close_and_cancel_ask_once_more_with_whom_they_tell_counted_then(
+    scheduled, shortlisted, new_chat, db, cp
+):
+    """The page said "tell 4 members" while 5 were; a slip of the mouse opened a round."""
+    late = new_chat(phone="+447700900789")
+    late.say("hi")
+    late.say("YES")  # a member since the round's page was loaded: counted when asked
+    asked = _step(scheduled, "open", confirmed="")
+    page = _text(asked)
+    assert asked.status_code == 200 and "<h1>Open round 1 now?</h1>" in page
+    assert "The ballot goes now to 3 members" in page and 'name="confirmed" value="yes"' in page
+    assert _shown(cp)["status"] == "scheduled" and all(p.inbox() == [] for p in shortlisted)
+    assert "Round 1 is open" in _flash(_step(scheduled, "open"), scheduled)
+    page = _text(_step(scheduled, "close", confirmed=""))
+    assert "The 0 ballots are counted by" in page and "the results go to 3 members" in page
+    page = _text(_step(scheduled, "cancel", confirmed=""))
+    assert "3 members are told the round is called off" in page
+    assert _shown(cp)["status"] == "open"
+    # Asked again once done, nothing is asked: it says so at once
+    assert "was already open: nothing sent again" in _flash(_step(scheduled, "open", confirmed=""), scheduled)
+
+
 def test_a_step_the_round_cannot_take_is_refused_on_its_page(scheduled, cp, db):
     response = _step(scheduled, "close")
     assert response.status_code == 422
@@ -559,6 +581,8 @@ def test_a_round_in_a_browser_from_the_form_to_the_outcome(page, shortlisted, cp
     assert "Round 1 scheduled: Green spaces, 3 options" in page.inner_text("main")
     assert _shown(cp)["opens_at"] == "2026-12-01T09:00:00+00:00"
     page.get_by_role("button", name="Open now and send the ballot to 2 members").click()
+    assert "The ballot goes now to 2 members" in page.inner_text("main")  # asked once more
+    page.get_by_role("button", name="Yes, open it and send the ballot").click()
     assert "Round 1 is open" in page.inner_text("main")
     ballots = page.locator('[data-live="ballots"]')
     assert ballots.inner_text() == "0"
@@ -572,6 +596,7 @@ def test_a_round_in_a_browser_from_the_form_to_the_outcome(page, shortlisted, cp
     assert "Live: updated" in page.locator('[data-live="note"]').inner_text()
     screenshot(page, "dashboard-round-open")
     page.get_by_role("button", name="Close now: count, fund the winners and send the results").click()
+    page.get_by_role("button", name="Yes, close it and send the results").click()
     assert "Round 1 is closed" in page.inner_text("main")
     assert "Outcome" in page.inner_text("main")
     page.get_by_role("button", name="Recount from the ballots").click()

@@ -386,9 +386,13 @@ def test_the_dashboard_shows_projects_and_posts_updates(dashboard, people):
     page = html.unescape(dashboard.get(PROJECTS).get_data(as_text=True))
     assert 'aria-current="page">Projects</a>' in page
     assert re.search(r'id="project-1">\s*<td>1</td><td>benches</td>', page)
-    response = post(
-        dashboard, f"{PROJECTS}/update", page=PROJECTS, project="1", status="delivered", note="Benches in."
-    )
+    fields = {"project": "1", "status": "delivered", "note": "Benches in."}
+    asked = post(dashboard, f"{PROJECTS}/update", page=PROJECTS, **fields)
+    page = html.unescape(asked.get_data(as_text=True))
+    assert asked.status_code == 200 and "<h1>Mark project 1 delivered?</h1>" in page  # asked once more
+    assert "2 supporters (the residents who voted for it and still take messages) are told" in page
+    assert people["ann"].inbox() == []
+    response = post(dashboard, f"{PROJECTS}/update", page=PROJECTS, confirmed="yes", **fields)
     assert response.status_code == 302
     page = html.unescape(dashboard.get(PROJECTS).get_data(as_text=True))
     assert "Project 1 is delivered; update posted. Told 2 supporters." in page

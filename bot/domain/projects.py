@@ -17,7 +17,7 @@ from bot.domain.notify import notify
 from bot.errors import InvalidInput, NotFound
 from bot.text.organiser_text import plain, refuse_controls
 from models import Ballot, Community, Idea, Project, ProjectUpdate, Resident, Round, RoundOption
-from models.states import IdeaStatus, ProjectStatus, RoundStatus
+from models.states import IdeaStatus, ProjectStatus, ResidentStatus, RoundStatus
 
 MAX_NOTE = 1000
 _FORWARD = (ProjectStatus.FUNDED, ProjectStatus.IN_PROGRESS, ProjectStatus.DELIVERED)
@@ -174,6 +174,13 @@ def supporters(session: Session, idea: Idea) -> list[Resident]:
     if not ids:
         return []
     return list(session.scalars(select(Resident).where(Resident.id.in_(ids)).order_by(Resident.id)))
+
+
+def to_tell_when_delivered(session: Session, view: ProjectView) -> int:
+    """How many supporters marking the project delivered would tell now (not those who stopped)."""
+    return sum(
+        1 for r in supporters(session, view.idea) if r.status == ResidentStatus.ACTIVE and not r.opted_out
+    )
 
 
 def _tell_supporters(

@@ -9,10 +9,11 @@ from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import projects
+from bot.errors import InvalidInput, NotFound
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, signed_in
 from bot.web.dashboard.filters import plural
-from bot.web.dashboard.forms import Failure, Form, fields, number_in, submit, text_in
+from bot.web.dashboard.forms import Failure, Form, fields, number_in, submit, text_in, whole_number
 from models import Community
 from models.states import ProjectStatus
 
@@ -33,6 +34,9 @@ def projects_page(slug: str) -> ResponseReturnValue:
 def projects_update(slug: str) -> ResponseReturnValue:
     """Post an update on a project (as `project update`); delivered tells supporters once."""
     place, form = community_of(slug), request.form
+    asked = _ask_first(place, form)
+    if asked is not None:
+        return asked
 
     def act() -> str:
         number = number_in(form, "project", required=True)
@@ -59,6 +63,27 @@ def projects_update(slug: str) -> ResponseReturnValue:
         field="note",
         shown=UPDATE,
         missing="project",
+    )
+
+
+def _ask_first(place: Community, form: Form) -> ResponseReturnValue | None:
+    """Marking a project delivered tells its supporters, which cannot be undone: the page asks
+    once more, saying how many it tells. None: nothing to ask (or a refusal to come)."""
+    if form.get("status") != ProjectStatus.DELIVERED or form.get("confirmed") == "yes":
+        return None
+    try:
+        number = whole_number(form.get("project", ""), "project")
+        view = projects.project_by_number(g.db_session, place, number)
+    except (InvalidInput, NotFound):
+        return None  # the update itself says what is wrong
+    if view.status == ProjectStatus.DELIVERED:
+        return None
+    return render_template(
+        "dashboard/projects_confirm.html",
+        community=place,
+        view=view,
+        note=form.get("note", ""),
+        told=projects.to_tell_when_delivered(g.db_session, view),
     )
 
 

@@ -49,7 +49,7 @@ from bot.web.dashboard.forms import (
     whole_number,
 )
 from models import ROUND_METHODS, ROUND_RULES, Community, Round
-from models.states import IdeaStatus
+from models.states import IdeaStatus, RoundStatus
 
 bp = blueprint("rounds", __name__)
 
@@ -186,12 +186,34 @@ STEPS = {
 }
 
 
+# The steps that cannot be undone, and the round's status in which each does something (in any
+# other, the step runs at once: it is refused, or says nothing was done again).
+ASK_FIRST = {
+    "open": (RoundStatus.SCHEDULED,),
+    "close": (RoundStatus.OPEN,),
+    "cancel": (RoundStatus.DRAFT, RoundStatus.SCHEDULED, RoundStatus.OPEN),
+}
+
+
 @bp.post("/<slug>/rounds/<int:number>/<any(open, remind, close, cancel):step>")
 @signed_in
 def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
-    """Open now, send the reminder, close now or cancel (as `round open|remind|close|cancel`)."""
+    """Open now, send the reminder, close now or cancel (as `round open|remind|close|cancel`).
+    Opening, closing and cancelling ask once more, saying what will be sent to whom, counted
+    as the organiser confirms (the page's own figures may be minutes old)."""
     place = community_of(slug)
     round_ = _round(place, number)
+    if round_.status in ASK_FIRST.get(step, ()) and request.form.get("confirmed") != "yes":
+        data = round_json(g.db_session, round_, place)
+        return render_template(
+            "dashboard/rounds_confirm.html",
+            community=place,
+            round=round_,
+            data=data,
+            step=step,
+            members=member_count(g.db_session, place),
+            was_open=round_.status == RoundStatus.OPEN,
+        )
     action, said = STEPS[step]
     return _submit(
         place, round_, "step", lambda: said(action(g.db_session, round_, now()), number), field="step"
