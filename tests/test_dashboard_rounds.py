@@ -389,6 +389,12 @@ def test_opening_sends_every_member_the_ballot_once(scheduled, shortlisted, db, 
         assert "1 benches on the green £2,500" in ballot
     assert "was already open: nothing sent again" in _flash(_step(scheduled, "open"), scheduled)
     assert _shown(cp)["status"] == "open"
+    # Opened early: the page says when it opened, not "Opens Tue 1 Dec" still to come
+    page = _page(scheduled)
+    assert re.search(r'<dt>Opened</dt><dd id="opened">[^<]+ \(planned for Tue 1 Dec 2026, 09:00\)', page)
+    assert "<dt>Opens</dt>" not in page and '<dt>Closes</dt><dd id="closes">Mon 14 Dec 2026, 18:00' in page
+    listing = _page(scheduled, ROUNDS)
+    assert "Tue 1 Dec 2026, 09:00" not in listing and "Mon 14 Dec 2026, 18:00" in listing
 
 
 def test_open_close_and_cancel_ask_once_more_with_whom_they_tell_counted_then(
