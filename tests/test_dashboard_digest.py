@@ -215,7 +215,8 @@ def test_send_now_sends_one_email_and_a_second_click_says_it_was_sent(client, db
 def test_send_now_without_recipients_says_so(client, db, smtp, week48):
     sign_in(client)
     page = client.get(_send(client, "2026-W48").location).get_data(as_text=True)
-    assert "This community has no digest recipients: add them below, then send." in page
+    # The recipients' form is above the Send button, not below it
+    assert "no digest recipients: add them under “Who gets it, and when” above, then send." in page
     assert smtp.messages == [] and _digests(db) == 0
 
 
@@ -224,8 +225,8 @@ def test_send_now_without_an_smtp_server_says_why(client, db, cp, week48):
     sign_in(client)
     page = client.get(_send(client, "2026-W48").location).get_data(as_text=True)
     assert (
-        "Digest 2026-W48 could not be sent (MailNotConfigured: no SMTP server is configured: "
-        "set COMMONPURSE_SMTP_HOST); try again." in page
+        "Digest 2026-W48 could not be sent (no mail server is set up for this service yet: whoever runs "
+        "it sets COMMONPURSE_SMTP_HOST); try again." in page
     )
     assert "Not sent: the last try failed" in page
 

@@ -470,3 +470,12 @@ def test_the_live_counter_counts_as_the_server_does(chromium):
             truth.segments,
             len(sample),
         ), sample
+
+
+def test_the_date_box_says_the_browser_shows_its_own_format(signed_in):
+    """In an American browser the box reads 12/01/2026: the first of December, or 12 January?"""
+    page = _text(signed_in.get(MONEY))
+    assert 'id="spend-date-hint">Your browser shows dates in its own format (in the US, month first)' in page
+    assert 'type="date" value="2026-11-26" aria-describedby="spend-date-hint"' in page
+    rounds = _text(signed_in.get("/dashboard/riverside/rounds"))
+    assert "Your browser shows dates in its own format" in rounds.split('id="create-tz"')[1].split("</p>")[0]

@@ -66,9 +66,7 @@ def send_week(db: Database, community_id: int, week: Week, now: datetime, mail: 
         logger.warning("digest %s for community %s not sent: %s", week.iso, community_id, _reason(exc))
         with db.transaction() as session:
             session.execute(
-                update(Digest)
-                .where(Digest.id == row_id)
-                .values(sent_at=None, error=f"{type(exc).__name__}: {exc}"[:500])
+                update(Digest).where(Digest.id == row_id).values(sent_at=None, error=in_words(exc))
             )
         return "failed"
     logger.info("digest %s for community %s sent to %s recipients", week.iso, community_id, len(recipients))
@@ -98,6 +96,22 @@ def _row(session: Session, community: Community, week: Week) -> Digest | None:
 
 def _of_week(community: Community, week: Week) -> Select[Digest]:
     return select(Digest).where(Digest.community_id == community.id, Digest.iso_week == week.iso)
+
+
+def in_words(exc: Exception) -> str:
+    """Why a digest did not go, as the organiser who pressed Send reads it: what happened and who
+    can put it right, not an exception's name."""
+    if isinstance(exc, MailNotConfigured):
+        return "no mail server is set up for this service yet: whoever runs it sets COMMONPURSE_SMTP_HOST"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "the mail server refused the recipients' addresses: check them above"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "the mail server refused our user name or password: whoever runs this service can fix it"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the mail server refused it (its code {exc.smtp_code})"
+    if isinstance(exc, OSError):  # refused, timed out, disconnected (SMTPServerDisconnected too)
+        return "the mail server could not be reached"
+    return "something went wrong while sending: the service's log says what"
 
 
 def _reason(exc: Exception) -> str:

@@ -93,7 +93,10 @@ def digest_send(slug: str):
     elif result == "already_sent":
         message = f"Digest {iso} was already sent: not sent again."
     elif result == "no_recipients":
-        message = "This community has no digest recipients: add them below, then send."
+        message = (
+            "This community has no digest recipients: add them under “Who gets it, and when” above, "
+            "then send."
+        )
     elif result == "failed":
         message = f"Digest {iso} could not be sent ({_failure(community_id, iso)}); try again."
     flash(message)
