@@ -4,6 +4,7 @@ from models.audit import AuditEntry
 from models.base import Base, rowcount, table_of, utcnow
 from models.community import VERIFICATION_RULES, Community
 from models.digest import Digest, SchedulerLease
+from models.form_use import FormUse
 from models.idea import IDEA_STATUSES, Idea
 from models.message import InboundLog, OutboxMessage, PendingAnswer
 from models.money import Allocation, BudgetUpdate, Spending
@@ -31,6 +32,7 @@ __all__ = [
     "Community",
     "Conversation",
     "Digest",
+    "FormUse",
     "IDEA_STATUSES",
     "Idea",
     "Identity",

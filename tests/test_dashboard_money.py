@@ -5,6 +5,7 @@ broadcast only after a confirmation, once to each member."""
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -479,3 +480,26 @@ def test_the_date_box_says_the_browser_shows_its_own_format(signed_in):
     assert 'type="date" value="2026-11-26" aria-describedby="spend-date-hint"' in page
     rounds = _text(signed_in.get("/dashboard/riverside/rounds"))
     assert "Your browser shows dates in its own format" in rounds.split('id="create-tz"')[1].split("</p>")[0]
+
+
+def test_a_form_sent_again_does_nothing_the_second_time_and_says_so(signed_in, cp):
+    """Going back and pressing Allocate again made a second allocation of the same money."""
+    page = _text(signed_in.get(MONEY))
+    form = page[page.index('action="/dashboard/riverside/money/allocate"') :].split("</form>")[0]
+    fields = {
+        "csrf_token": csrf(page),
+        "once": re.search(r'name="once" value="([^"]+)"', form)[1],
+        "title": "Dup test",
+        "amount": "£20",
+    }
+    assert signed_in.post(f"{MONEY}/allocate", data=fields).status_code == 302
+    again = signed_in.post(f"{MONEY}/allocate", data=fields)
+    assert again.status_code == 422
+    assert "this form was already sent (by going back, or a second click): nothing was done again" in _text(
+        again
+    )
+    assert [a["title"] for a in _shown(cp)["allocations"]] == ["Dup test"]
+    # The page shown again has a new token: sending it from there works
+    fresh = _text(again)
+    fresh_form = fresh[fresh.index('action="/dashboard/riverside/money/allocate"') :].split("</form>")[0]
+    assert re.search(r'name="once" value="([^"]+)"', fresh_form)[1] != fields["once"]

@@ -7,6 +7,7 @@ from flask import Flask
 
 from bot.text.digest import why_not_funded
 from bot.text.money import format_pence
+from bot.web.dashboard.forms import once
 
 
 def money(pence: int | None) -> str:
@@ -32,3 +33,4 @@ def percent(part: float) -> str:
 def init_app(app: Flask) -> None:
     for value_filter in (money, local, plural, percent, why_not_funded):
         app.add_template_filter(value_filter)
+    app.add_template_global(once)

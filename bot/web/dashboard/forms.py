@@ -2,23 +2,28 @@
 (with the same one-line messages), and a form's action run so that a refusal is shown beside
 the field it is about, with what was typed kept."""
 
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, TypeVar, overload
 
-from flask import flash, g, redirect
+from flask import flash, g, redirect, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from bot.context import now
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence, parse_amount
+from models import FormUse
 
 T = TypeVar("T")
 Form = MultiDict[str, str]
 
 MAX_NUMBER = 2**63 - 1  # as the CLI: the largest number a database row can have
 MAX_TEXT = 5000  # as the API: more than any column we write from a form holds
+ONCE_LENGTH = 64  # the longest one-time token the form_use table holds
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,30 @@ def day_in(form: Form, name: str, today: date) -> date:
 
 # Running a form's action.
 
+ALREADY_SENT = "this form was already sent (by going back, or a second click): nothing was done again"
+
+
+def once() -> str:
+    """A new one-time token for a form that changes something (a hidden field named "once")."""
+    return secrets.token_urlsafe(24)
+
+
+def _claim_once() -> None:
+    """Claim the posted form's one-time token: sent again, the form is refused and changes
+    nothing. A form without one (an API-like post, or an older page) is not checked."""
+    token = request.form.get("once", "")
+    if not token:
+        return
+    if len(token) > ONCE_LENGTH:
+        raise InvalidInput("this form's one-time token is not one we gave: reload the page")
+    if g.db_session.get(FormUse, token) is not None:
+        raise InvalidInput(ALREADY_SENT)
+    g.db_session.add(FormUse(token=token, used_at=now()))
+    try:
+        g.db_session.flush()
+    except IntegrityError:  # the same form, sent twice at once: the other request claimed it
+        raise InvalidInput(ALREADY_SENT) from None
+
 
 def fields(*names: str, **renamed: str) -> dict[str, str]:
     """A form's fields, for `attempt`: its own names, and a service's names for them
@@ -113,7 +142,11 @@ def attempt(
     for it; any other beside `field`. A NotFound is shown beside `missing`, else `field`."""
     try:
         with g.db_session.begin_nested():
-            return action()
+            if not g.get("once_claimed"):  # a request may run more than one action
+                _claim_once()
+            result = action()
+        g.once_claimed = True  # kept only with an action that succeeded
+        return result
     except InvalidInput as exc:
         return Failure(form, (shown or {}).get(exc.field or "", field), str(exc))
     except NotFound as exc:
