@@ -90,3 +90,29 @@ def test_the_overview_turnout_rises_while_the_organiser_watches(app, clock, cp, 
     )
     assert page.locator('[data-live="percent"]').inner_text() == "50%"
     assert "Live: updated" in page.locator('[data-live="note"]').inner_text()
+
+
+def test_a_refused_form_is_said_where_the_page_opens_and_leads_to_its_field(app, clock, page, member):
+    """After a refusal the page opened at the top with no banner, the field's message 1,250 px
+    further down, in the same blue as good news."""
+    make_organiser(app, clock)
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill("sam@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/dashboard/riverside/money")
+    page.get_by_label("What it paid for").fill("Roof")
+    page.locator("#spend-amount").fill("lots")
+    page.get_by_role("button", name="Record spending").click()
+    summary = page.locator("#error-summary")
+    assert summary.is_visible() and summary.evaluate("e => e.getBoundingClientRect().bottom") <= 720
+    assert page.evaluate("document.activeElement.id") == "error-summary"  # focus moved there
+    # In the colour of a refusal, not the blue of "done"
+    red, green, blue = summary.evaluate("e => getComputedStyle(e).borderTopColor.match(/\\d+/g).map(Number)")
+    assert red > 150 and green < 100 and blue < 100
+    summary.get_by_role("link").click()
+    message = page.locator("#spend-amount-error")
+    assert "'lots' is not an amount of money" in message.inner_text()
+    assert message.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
+    )

@@ -165,7 +165,8 @@ def test_a_bad_cost_is_refused_beside_the_field_and_kept(signed_in, db, typed, m
     page = _text(response)
     assert response.status_code == 422 and message in page
     assert re.search(rf'<input id="cost-1" name="cost"[^>]*\svalue="{re.escape(typed)}"', page)
-    assert page.index('id="cost-1"') < page.index(message) < page.index('id="reason-1"')
+    # beside the field (the page's first mention is the summary at its top)
+    assert page.index('id="cost-1"') < page.rindex(message) < page.index('id="reason-1"')
     assert _idea(db, 1).status == "submitted" and _outbox(db) == []
 
 
@@ -195,7 +196,7 @@ def test_rejecting_needs_a_reason_and_keeps_the_queue_as_it_was(signed_in, db):
     page = _text(response)
     assert response.status_code == 422
     assert "say why the idea is rejected" in page
-    refusal = page.index("say why the idea is rejected")
+    refusal = page.rindex("say why the idea is rejected")  # beside the field, after the summary
     assert page.index('id="reason-2"') < refusal < page.index('id="into-2"')
     assert _idea(db, 2).status == "submitted" and _outbox(db) == []
 

@@ -503,3 +503,20 @@ def test_a_form_sent_again_does_nothing_the_second_time_and_says_so(signed_in, c
     fresh = _text(again)
     fresh_form = fresh[fresh.index('action="/dashboard/riverside/money/allocate"') :].split("</form>")[0]
     assert re.search(r'name="once" value="([^"]+)"', fresh_form)[1] != fields["once"]
+
+
+def test_a_refusal_is_summed_up_at_the_top_with_a_link_to_its_field(signed_in):
+    page = _text(_send(signed_in, "spend", description="Roof", amount="lots"))
+    summary = page[page.index('id="error-summary"') :].split("</div>")[0]
+    assert page.index('id="error-summary"') < page.index("<h1>Money</h1>")  # first thing on the page
+    assert '<a href="#spend-amount-error">' in summary and "'lots' is not an amount of money" in summary
+    assert 'id="spend-amount-error"' in page  # where the link goes
+
+
+def test_a_digest_that_did_not_go_is_not_shown_as_good_news(signed_in):
+    response = signed_in.post(
+        "/dashboard/riverside/digest/send",
+        data={"csrf_token": csrf(_text(signed_in.get("/dashboard/riverside/digest"))), "week": "2026-W47"},
+    )
+    page = _text(signed_in.get(response.location))
+    assert '<p class="flash flash-error" role="status">This community has no digest recipients' in page

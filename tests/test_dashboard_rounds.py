@@ -423,7 +423,7 @@ def test_a_step_the_round_cannot_take_is_refused_on_its_page(scheduled, cp, db):
     response = _step(scheduled, "close")
     assert response.status_code == 422
     page = _text(response)
-    assert re.search(r'id="step-error">round 1 is scheduled: only an open round closes<', page)
+    assert re.search(r'id="step-step-error">round 1 is scheduled: only an open round closes<', page)
     assert "Open now" in page and _shown(cp)["status"] == "scheduled"
     refused = _create(scheduled, ideas=["1", "2"], title="Second")  # ideas 1, 2 are in round 1
     assert refused.status_code == 422 and "idea #1 is already in a round" in _text(refused)

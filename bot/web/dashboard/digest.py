@@ -99,7 +99,7 @@ def digest_send(slug: str):
         )
     elif result == "failed":
         message = f"Digest {iso} could not be sent ({_failure(community_id, iso)}); try again."
-    flash(message)
+    flash(message, "message" if result in ("sent", "already_sent") else "error")
     return redirect(url_for("digest.digest", slug=slug, week=iso), code=303)
 
 
