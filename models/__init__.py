@@ -6,6 +6,7 @@ from models.community import VERIFICATION_RULES, Community
 from models.digest import Digest, SchedulerLease
 from models.form_use import FormUse
 from models.idea import IDEA_STATUSES, Idea
+from models.inbox import InboxMessage, InboxThread
 from models.message import InboundLog, OutboxMessage, PendingAnswer
 from models.money import Allocation, BudgetUpdate, Spending
 from models.organiser import ApiToken, Organiser
@@ -36,6 +37,8 @@ __all__ = [
     "IDEA_STATUSES",
     "Idea",
     "Identity",
+    "InboxMessage",
+    "InboxThread",
     "InboundLog",
     "Organiser",
     "OutboxMessage",

@@ -102,6 +102,20 @@ class AllocationStatus(StrEnum):
     VOID = "void"
 
 
+class ThreadStatus(StrEnum):
+    """A resident's inbox thread: waiting on the organisers, or put away."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Direction(StrEnum):
+    """A message in an inbox thread: from the resident, or an organiser's reply."""
+
+    IN = "in"
+    OUT = "out"
+
+
 class Step(StrEnum):
     """Where a resident's conversation is: what their next message answers."""
 

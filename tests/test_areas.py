@@ -74,7 +74,7 @@ def millfield(db, clock, cp, make_community):
             "--allocation",
             "1",
             "--date",
-            "2026-11-27",
+            "2026-11-26",
         ).exit_code
         == 0
     )

@@ -321,7 +321,7 @@ def _with(language: str, key: str, old: str, new: str) -> list[Text]:
         ("pl", "idea_not_funded", "nie został sfinansowany", "nie dostał pieniędzy", missing_terms),
         ("pl", "status_not_funded", "niesfinansowany", "bez finansowania", second_words),
         ("pl", "language_withdrawn", "JĘZYK", "LANGUAGE", wrong_keywords),
-        ("pl", "fallback", "Przepraszamy", "Przepraszam", avoided_phrasings),
+        ("pl", "postcode_invalid", "Przepraszamy", "Przepraszam", avoided_phrasings),
         ("pl", "ask_postcode", "Dziękujemy", "Dzięki", avoided_phrasings),
         ("pl", "welcome", "Witaj", "Cześć", avoided_phrasings),
     ],

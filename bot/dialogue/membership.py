@@ -2,6 +2,7 @@
 
 from bot.dialogue import joining
 from bot.dialogue.turn import Result, Turn
+from bot.domain import inbox
 from bot.domain.ballots import current_round
 from bot.domain.residents import opt_in, opt_out
 from models.states import ResidentStatus
@@ -44,8 +45,11 @@ def acknowledge(turn: Turn) -> Result:
 
 
 def fallback(turn: Turn) -> Result:
-    """Anything we did not understand gets a short, helpful answer: how to vote, while a
-    round is open."""
+    """Anything we did not understand goes to the organisers' inbox ("when is the next
+    meeting?"), and gets a short, helpful answer: how to vote, while a round is open."""
+    if not turn.text.strip():  # nothing to pass on
+        return Result([turn.say("not_understood")])
+    inbox.receive(turn.session, turn.community, turn.resident, turn.text, turn.channel, turn.now)
     round_ = current_round(turn.session, turn.community)
     if round_ is not None:
         return Result([turn.say("fallback_voting", title=round_.title)])

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import ledger
+from bot.domain import inbox, ledger
 from bot.domain.areas import turnout_by_area, turnout_json
 from bot.domain.explain import reason
 from bot.domain.projects import projects_of, words
@@ -97,6 +97,8 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         "generated_at": now.isoformat(),
         "complete": week.end <= now,  # a preview of the week in progress says "so far"
         "participation": _participation(session, community, week),
+        # Residents' questions left unanswered two days or more when the week ended (or now)
+        "inbox_waiting": inbox.unanswered_count(session, community, before=min(week.end, now) - inbox.SLOW),
         "ideas": {
             "by_status": dict(
                 session.execute(

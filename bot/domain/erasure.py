@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain import inbox
 from bot.domain.outbox import cancel_queued
 from models import (
     Ballot,
@@ -47,6 +48,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
         .values(body=None, address=None, choices=None)
     )
     session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
+    inbox.erase(session, resident)  # their questions to the organisers, and the replies
     # A vote in a round still open is withdrawn: kept, it would count beside the ballot the same
     # person casts after joining again (erase, rejoin, vote: any number of times). Counted
     # rounds keep their ballots, without anyone's name.

@@ -101,9 +101,21 @@ PLACEHOLDER_MAX = {
     "pages": 3,
     "next": 3,
     "most": 14,
+    "reply": 480,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
-FREE_TEXT = ("update", "lines", "choices", "winners", "result", "reason", "title", "community", "numbers")
+FREE_TEXT = (
+    "update",
+    "lines",
+    "choices",
+    "winners",
+    "result",
+    "reason",
+    "title",
+    "community",
+    "numbers",
+    "reply",
+)
 
 CATALOGUE: dict[str, Entry] = {
     "welcome": Entry(
@@ -231,16 +243,26 @@ CATALOGUE: dict[str, Entry] = {
             "wait a minute, then send it again. STOP and DELETE always work."
         )
     ),
-    "fallback": Entry(
+    # A message with nothing in it (an empty SMS, a picture alone).
+    "not_understood": Entry(
         N_("Sorry, I didn't understand that. Send IDEA and your idea, BUDGET, MY IDEAS or HELP.")
+    ),
+    # What the bot cannot place goes to the organisers' inbox (bot.domain.inbox).
+    "fallback": Entry(
+        N_(
+            "Thanks, we've passed this to the organisers, who can reply here. To take part, send "
+            "IDEA and your idea, BUDGET, MY IDEAS or HELP."
+        )
     ),
     # How to vote depends on the round (one number, several, within a budget): OPTIONS says.
     "fallback_voting": Entry(
         N_(
-            "Sorry, I didn't understand that. Voting is open on {title}: send OPTIONS to see the "
-            "options and how to vote. HELP for the menu."
+            "Thanks, we've passed this to the organisers. Voting is open on {title}: send OPTIONS "
+            "to see the options and how to vote."
         )
     ),
+    # An organiser's answer to a message in the inbox, in their own words.
+    "inbox_reply": Entry(N_("{community}: {reply}"), 4),
     "telegram_ask_code": Entry(
         N_(
             "Hi! This bot lets residents decide how their community budget is spent. Send your "

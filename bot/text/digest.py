@@ -33,6 +33,9 @@ LABELS = {
 }
 
 
+INBOX_WAITING = "Messages from residents waiting over 48 hours for a reply"
+
+
 def _weeks(f: Figures, key: str) -> tuple[int, int]:
     """A figure this week and last; 0 in a digest kept from before its channel was added."""
     figure = f["participation"].get(key, {})
@@ -48,6 +51,8 @@ def text(f: Figures) -> str:
     for key, label in LABELS.items():
         now, before = _weeks(f, key)
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
+    if "inbox_waiting" in f:  # digests kept from before the inbox have no such figure
+        lines.append(f"  {INBOX_WAITING}: {f['inbox_waiting']}")
     lines += ["", "WHO TAKES PART, AND WHERE"] + [f"  {line}" for line in area_lines(f)]
     lines += [
         "",
@@ -132,6 +137,7 @@ def html_body(f: Figures, images: dict[str, str] | None = None) -> str:
 <h3>Participation</h3>
 <table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">
 <tr><th align="left">Figure</th><th>This week</th><th>Last week</th><th>Change</th></tr>{rows}</table>
+{f"<p>{INBOX_WAITING}: {f['inbox_waiting']}</p>" if "inbox_waiting" in f else ""}
 <h3>Who takes part, and where</h3>
 {_areas_html(f)}
 {_chart_html(f, "turnout", images)}

@@ -16,7 +16,7 @@ from bot.web.api import money as api_money
 from bot.web.api import openapi
 from bot.web.api import projects as api_projects
 from bot.web.api import rounds as api_rounds
-from bot.web.dashboard import auth, digest, filters, ideas, money, overview, projects, rounds
+from bot.web.dashboard import auth, digest, filters, ideas, inbox, money, overview, projects, rounds
 from bot.web.rules import LazyRule
 
 # The API's parts: bearer tokens, not forms, so no CSRF token either.
@@ -26,6 +26,7 @@ DASHBOARD = (
     dashboard.bp,
     auth.bp,
     overview.bp,
+    inbox.bp,
     ideas.bp,
     rounds.bp,
     money.bp,

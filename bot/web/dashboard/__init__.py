@@ -5,8 +5,10 @@ server-validated, and pages work without JavaScript (only live counters use it).
 a module of this package with its own blueprint, made by `blueprint`; the app factory registers
 them, and this package's `bp`, which serves the templates and static files they share."""
 
-from flask import Blueprint
+from flask import Blueprint, g
 
+from bot.domain.inbox import unanswered_count
+from models import Community
 from models.states import AllocationStatus, IdeaStatus, RoundStatus
 
 bp = Blueprint(
@@ -20,6 +22,7 @@ bp = Blueprint(
 
 # A community's pages in the menu, after its Overview: (endpoint, label).
 MENU = (
+    ("inbox.inbox", "Inbox"),
     ("ideas.ideas", "Ideas"),
     ("rounds.rounds", "Rounds"),
     ("money.money", "Money"),
@@ -37,7 +40,12 @@ def blueprint(name: str, import_name: str) -> Blueprint:
 
 
 def _menu() -> dict[str, object]:
-    return {"nav_pages": MENU, "community": None}
+    return {"nav_pages": MENU, "community": None, "waiting": _waiting}
+
+
+def _waiting(community: Community) -> int:
+    """Inbox conversations waiting for a reply, counted in the menu."""
+    return unanswered_count(g.db_session, community)
 
 
 def _states() -> dict[str, object]:
