@@ -1,0 +1,301 @@
+"""The phone-in line (Twilio Voice), end to end: signed webhooks in, TwiML out, the call's state
+kept by CallSid between keypresses, and the caller one resident with the same phone on SMS."""
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Ballot, Call, Idea, Identity, InboundLog, OutboxMessage, Resident, Round
+from tests.conftest import park_round
+from tests.twilio_helpers import NUMBER, PUBLIC, Caller, Phone, signed, twilio_config
+
+HOME = "+447700900123"
+OTHER = "+447700900456"
+VOICE = "/webhooks/twilio/voice"
+
+
+@pytest.fixture
+def voice_app(app, fake_twilio):
+    app.config.update(twilio_config(fake_twilio))
+    return app
+
+
+def count(db, model, *where):
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _open_round(cp, phone, method="approval"):
+    """Through an SMS member, two ideas at £1k each, round 1 "Park" of both, open."""
+    assert "Reply YES to join" in phone.text("hi")[0]
+    assert "you're in" in phone.text("YES")[0]
+    park_round(cp, "riverside", phone.text, method)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    phone.receive()
+
+
+def _joined(caller):
+    """A new caller, in English alone: consent, then the menu."""
+    said = caller.call()
+    assert any("To join, press 1" in s for s in said)
+    said = caller.press("1")
+    assert said[0] == "Thank you, you have joined."
+    return said
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"X-Twilio-Signature": "forged"}, signed({"CallSid": "CA1"}, PUBLIC + "/webhooks/twilio/sms")],
+)
+def test_a_forged_call_is_refused_and_nothing_stored(voice_app, community, db, headers):
+    caller = Caller(voice_app)
+    for path in (VOICE, VOICE + "?page=1", VOICE + "/record?page=1", VOICE + "/status"):
+        response = caller.client.post(path, data=caller.params(), headers=headers)
+        assert response.status_code == 403
+    assert count(db, Call) == 0 and count(db, Resident) == 0 and count(db, InboundLog) == 0
+
+
+def test_a_call_to_a_number_of_no_community_is_hung_up_and_not_stored(voice_app, community, db):
+    caller = Caller(voice_app)
+    params = dict(caller.params("ringing"), To="+441632960999")
+    caller.read(caller.post(VOICE, params))
+    assert caller.hung_up and caller.said == []
+    assert count(db, Call) == 0 and count(db, Resident) == 0
+
+
+def test_a_withheld_number_is_told_why_it_cannot_take_part(voice_app, community, db):
+    said = Caller(voice_app, number="anonymous").call()
+    assert "withheld number" in said[0]
+    assert count(db, Resident) == 0
+
+
+def test_a_new_caller_joins_by_keypad_and_hears_the_budget(voice_app, community, db):
+    caller = Caller(voice_app)
+    said = caller.call()  # one language offered: no language question
+    assert said[0].startswith("Welcome to Riverside Big Local")
+    assert caller.languages == {"en-GB"}
+    assert caller.twiml.find("Gather").get("numDigits") == "1"
+    said = caller.press("1")
+    assert said[:2] == ["Thank you, you have joined.", "To hear the budget and what has been spent, press 1."]
+    assert not any("To vote" in s for s in said)  # no round open
+    said = caller.press("1")
+    assert said[0].startswith("The Riverside Big Local budget is £1,150,000.")
+    assert "Still to decide: £1,150,000." in said[0]
+    with db.transaction() as session:
+        resident = session.scalars(select(Resident)).one()
+        assert resident.status == "active" and resident.consent_at is not None
+        identity = session.scalars(select(Identity)).one()
+        assert (identity.kind, identity.value, identity.last_channel) == ("phone", HOME, "voice")
+        assert session.scalars(select(InboundLog.channel)).all() == ["voice"]
+    assert count(db, OutboxMessage) == 0  # a call is answered on the call: no texts
+
+
+def test_a_caller_votes_by_keypad_in_welsh_and_it_counts_with_sms_and_telegram_ballots(
+    voice_app, fake_twilio, tg_user, community, db, cp
+):
+    assert cp("community", "languages", "--community", "riverside", "en", "cy", "pl").exit_code == 0
+    sms = Phone(voice_app, fake_twilio, OTHER)
+    _open_round(cp, sms)
+    assert "your vote is in" in sms.text("VOTE 1")[0]
+    tg_user.send("/start RIVERSIDE")
+    tg_user.press("YES")
+    assert any("your vote is in" in t for t in tg_user.send("VOTE 2"))
+
+    caller = Caller(voice_app)
+    said = caller.call()
+    assert said == ["For English, press 1.", "Am Gymraeg, pwyswch 2.", "Aby słuchać po polsku, naciśnij 3."]
+    assert [s.get("language") for s in caller.twiml.find("Gather").iter("Say")] == ["en-GB", "cy-GB", "pl-PL"]
+    said = caller.press("2")
+    assert said[0].startswith("Croeso i Riverside Big Local.") and caller.languages == {"cy-GB"}
+    said = caller.press("1")
+    assert said[0] == "Diolch, rydych chi wedi ymuno."
+    assert "I bleidleisio, pwyswch 3." in said
+    said = caller.press("2")  # the options
+    assert "Opsiwn 1: benches, £1,000." in said and "Opsiwn 2: a mural, £1,000." in said
+    said = caller.press("3")
+    assert caller.twiml.find("Gather").get("finishOnKey") == "#"
+    assert said[-1].startswith("Rhowch rif opsiwn, yna pwyswch hash.")
+    assert caller.press("1")[0] == "Opsiwn 1, benches, wedi'i ddewis."
+    assert caller.press("2")[0] == "Opsiwn 2, a mural, wedi'i ddewis."
+    said = caller.press("")  # hash alone: finished
+    assert said[0] == "Eich dewis: opsiwn 1, benches; opsiwn 2, a mural."
+    assert said[1].startswith("I gadarnhau eich pleidlais, pwyswch 1.")
+    assert count(db, Ballot) == 2  # nothing counts before the caller confirms
+    said = caller.press("1")
+    assert said[0].startswith("Diolch, mae eich pleidlais wedi'i chofnodi.")
+    with db.transaction() as session:
+        ballots = {b.channel: b.choices for b in session.scalars(select(Ballot))}
+        assert ballots == {"sms": [1], "telegram": [2], "voice": [1, 2]}
+        caller_language = select(Resident.language).join(Identity).where(Identity.value == HOME)
+        assert session.scalar(caller_language) == "cy"  # chosen on the call, kept for what we send
+    # what we start for the caller goes by SMS, in Welsh, to the phone they called from
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    with db.transaction() as session:
+        assert session.scalars(select(Round.outcome)).one()["tallies"] == {"1": 2, "2": 2}
+    (result,) = Phone(voice_app, fake_twilio, HOME).receive()
+    assert fake_twilio.sent[-1].form["To"] == HOME and fake_twilio.sent[-1].form["From"] == NUMBER
+    assert result.startswith("Canlyniadau Park.")  # in Welsh, as chosen on the call
+
+
+def test_the_same_phone_voting_again_by_sms_replaces_the_call_ballot(
+    voice_app, fake_twilio, community, db, cp
+):
+    sms = Phone(voice_app, fake_twilio, OTHER)
+    _open_round(cp, sms)
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("3")
+    caller.press("1")
+    caller.press("")
+    caller.press("1")
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[1]]
+    same_phone = Phone(voice_app, fake_twilio, HOME)
+    assert "your vote is in: 2 a mural" in same_phone.text("VOTE 2")[0]
+    with db.transaction() as session:
+        ballot = session.scalars(select(Ballot)).one()
+        assert (ballot.choices, ballot.channel) == ([2], "sms")
+        assert session.scalar(select(func.count()).select_from(Resident)) == 2
+    # calling again: told a new vote takes the old one's place
+    again = Caller(voice_app)
+    again.call()
+    assert "You have voted already: a new vote takes its place." in again.press("3")
+
+
+def test_a_hang_up_mid_ballot_changes_nothing(voice_app, fake_twilio, community, db, cp):
+    _open_round(cp, Phone(voice_app, fake_twilio, OTHER))
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("3")
+    caller.press("1")
+    caller.press("")  # read back, waiting for 1 to confirm
+    caller.hang_up()
+    assert count(db, Ballot) == 0
+    with db.transaction() as session:
+        call = session.get(Call, caller.sid)
+        assert call.step == "ended" and call.data == {} and call.ended_at is not None
+    # a late keypress on the page of a call that ended does nothing either
+    caller.read(caller.post(caller.action, caller.params(Digits="1")))
+    assert caller.hung_up and count(db, Ballot) == 0
+
+
+def test_an_over_budget_ballot_is_refused_with_the_amount(voice_app, fake_twilio, community, db, cp):
+    sms = Phone(voice_app, fake_twilio, OTHER)
+    sms.text("hi")
+    sms.text("YES")
+    for idea in ("IDEA benches", "IDEA a mural", "IDEA a pond"):
+        sms.text(idea)
+        sms.text("£1k")
+    for number in ("1", "2", "3"):
+        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
+    result = cp(
+        "round", "create", "--community", "riverside", "--title", "Park", "--method", "budget",
+        "--budget", "2000", "--ideas", "1,2,3", "--opens", "2026-11-26 09:00", "--closes", "2026-11-30 18:00",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    caller = Caller(voice_app)
+    _joined(caller)
+    said = caller.press("3")
+    assert "Choose options that cost £2,000 or less in all." in said
+    assert caller.press("1") == [
+        "Option 1, benches, chosen.",
+        "Your options so far cost £1,000, of £2,000.",
+        "Key in the number of an option, then press hash. To finish, press hash on its own.",
+    ]
+    assert caller.press("2")[1] == "Your options so far cost £2,000, of £2,000."
+    said = caller.press("3")
+    assert said[0] == (
+        "With option 3, your options would cost £3,000, over the budget of £2,000. It was not added."
+    )
+    said = caller.press("9")
+    assert said[0] == "There is no option 9. The options are numbered 1 to 3."
+    said = caller.press("")
+    assert said[:2] == [
+        "You chose: option 1, benches; option 2, a mural.",
+        "Your options so far cost £2,000, of £2,000.",
+    ]
+    caller.press("1")
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[1, 2]]
+
+
+def test_choose_one_takes_one_option_then_asks_to_confirm(voice_app, fake_twilio, community, db, cp):
+    _open_round(cp, Phone(voice_app, fake_twilio, OTHER), "choose-one")
+    caller = Caller(voice_app)
+    _joined(caller)
+    assert "Choose one option." in caller.press("3")
+    said = caller.press("2")
+    assert said[:2] == ["Option 2, a mural, chosen.", "You chose: option 2, a mural."]
+    assert "To start again, press 2." in said[2]
+    caller.press("2")  # start again
+    assert caller.press("1")[1] == "You chose: option 1, benches."
+    caller.press("1")  # confirmed
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[1]]
+
+
+def test_press_9_stops_all_messages_as_stop_does(voice_app, fake_twilio, community, db, cp):
+    sms = Phone(voice_app, fake_twilio, OTHER)
+    _open_round(cp, sms)
+    same_phone = Phone(voice_app, fake_twilio, HOME)
+    same_phone.text("hi")
+    same_phone.text("YES")
+    caller = Caller(voice_app)
+    said = caller.call()
+    assert "To stop all messages from us, press 9." in said
+    said = caller.press("9")
+    assert said[0].startswith("You will not get any more messages from Riverside Big Local.")
+    assert caller.hung_up
+    with db.transaction() as session:
+        resident = session.scalar(select(Resident).join(Identity).where(Identity.value == HOME))
+        assert resident.opted_out and resident.opted_out_at is not None
+    assert cp("round", "remind", "--community", "riverside", "1").exit_code == 0
+    assert same_phone.receive() == []  # nothing more to them
+    # calling again, they are asked whether to start messages again
+    again = Caller(voice_app)
+    assert any("press 1" in s for s in again.call()) and "You asked us to stop" in again.said[0]
+    again.press("1")
+    with db.transaction() as session:
+        assert not session.scalar(select(Resident.opted_out).join(Identity).where(Identity.value == HOME))
+
+
+def test_a_repeated_webhook_changes_nothing_twice(voice_app, fake_twilio, community, db, cp):
+    _open_round(cp, Phone(voice_app, fake_twilio, OTHER))
+    caller = Caller(voice_app)
+    first = caller.call()
+    assert caller.call() == first  # Twilio asking again for the first page
+    assert count(db, Call) == 1 and count(db, InboundLog, InboundLog.channel == "voice") == 1
+    caller.press("1")
+    caller.press("3")
+    page = caller.action
+    caller.press("1")
+    chosen = caller.said
+    # the same keypress on the same page, again: the page played last comes back, nothing added
+    assert caller.read(caller.post(page, caller.params(Digits="1"))) == chosen
+    caller.press("")
+    confirm = caller.action
+    caller.press("1")
+    recorded = caller.said
+    assert caller.read(caller.post(confirm, caller.params(Digits="1"))) == recorded
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[1]]
+        assert session.get(Call, caller.sid).page == 6
+
+
+def test_a_voice_idea_goes_to_moderation_with_its_recording(voice_app, community, db):
+    caller = Caller(voice_app)
+    _joined(caller)
+    said = caller.press("4")
+    assert said[0].startswith("After the tone, say your idea")
+    record = caller.twiml.find("Record")
+    assert (record.get("maxLength"), record.get("finishOnKey")) == ("120", "#")
+    record_page = caller.action
+    said = caller.record("RE" + "a" * 32, seconds=42)
+    assert said[0] == "Thank you. Your idea, number 1, will be heard by our organisers."
+    with db.transaction() as session:
+        idea = session.scalars(select(Idea)).one()
+        assert (idea.recording_sid, idea.recording_seconds, idea.status) == ("RE" + "a" * 32, 42, "submitted")
+    # Twilio posting the recording again: the page played last comes back, and no second idea
+    again = caller.params(RecordingSid="RE" + "a" * 32, RecordingDuration="42")
+    assert caller.read(caller.post(record_page, again)) == said
+    assert count(db, Idea) == 1
