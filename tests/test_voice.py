@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from models import Ballot, Call, Idea, Identity, InboundLog, OutboxMessage, Resident, Round
 from tests.conftest import park_round
+from tests.dashboard_helpers import make_organiser, post, sign_in
 from tests.twilio_helpers import NUMBER, PUBLIC, Caller, Phone, signed, twilio_config
 
 HOME = "+447700900123"
@@ -299,3 +300,54 @@ def test_a_voice_idea_goes_to_moderation_with_its_recording(voice_app, community
     again = caller.params(RecordingSid="RE" + "a" * 32, RecordingDuration="42")
     assert caller.read(caller.post(record_page, again)) == said
     assert count(db, Idea) == 1
+
+
+def test_a_voice_idea_is_heard_and_typed_up_on_the_ideas_page(voice_app, fake_twilio, community, db, clock):
+    recording = "RE" + "b" * 32
+    fake_twilio.recordings[recording] = b"ID3 fake mp3 of a caller"
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("4")
+    caller.record(recording, seconds=17)
+    make_organiser(voice_app, clock)
+    client = voice_app.test_client()
+    sign_in(client)
+    page = client.get("/dashboard/riverside/ideas").get_data(as_text=True)
+    assert "Left as a voice message on the phone line (17 seconds)." in page
+    assert '<audio controls preload="none"' in page and 'src="/dashboard/riverside/ideas/1/recording"' in page
+    assert HOME not in page and recording not in page  # neither the number nor the provider's id
+    heard = client.get("/dashboard/riverside/ideas/1/recording")
+    assert (heard.status_code, heard.mimetype, heard.data) == (200, "audio/mpeg", b"ID3 fake mp3 of a caller")
+    assert "no-store" in heard.headers["Cache-Control"]
+    assert client.get("/dashboard/riverside/ideas/2/recording").status_code == 404
+    response = post(
+        client,
+        "/dashboard/riverside/ideas/1/text",
+        page="/dashboard/riverside/ideas",
+        text="A bench by the pond",
+    )
+    assert response.status_code == 302
+    with db.transaction() as session:
+        assert session.scalars(select(Idea.text)).all() == ["A bench by the pond"]
+    # the recording is for organisers: signed out, it is not served
+    assert voice_app.test_client().get("/dashboard/riverside/ideas/1/recording").status_code in (
+        302,
+        401,
+        403,
+    )
+
+
+def test_a_written_idea_cannot_be_typed_over(voice_app, fake_twilio, community, db, clock):
+    phone = Phone(voice_app, fake_twilio, OTHER)
+    phone.text("hi")
+    phone.text("YES")
+    phone.text("IDEA benches")
+    make_organiser(voice_app, clock)
+    client = voice_app.test_client()
+    sign_in(client)
+    page = client.get("/dashboard/riverside/ideas").get_data(as_text=True)
+    assert "Type up" not in page and "<audio" not in page
+    response = post(client, "/dashboard/riverside/ideas/1/text", page="/dashboard/riverside/ideas", text="x")
+    assert response.status_code == 422 and "was written, not spoken" in response.get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.scalars(select(Idea.text)).all() == ["benches"]
