@@ -351,3 +351,21 @@ def test_a_written_idea_cannot_be_typed_over(voice_app, fake_twilio, community, 
     assert response.status_code == 422 and "was written, not spoken" in response.get_data(as_text=True)
     with db.transaction() as session:
         assert session.scalars(select(Idea.text)).all() == ["benches"]
+
+
+def test_erasure_forgets_the_callers_recording_and_calls(voice_app, fake_twilio, community, db):
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("4")
+    caller.record("RE" + "c" * 32)
+    same_phone = Phone(voice_app, fake_twilio, HOME)
+    same_phone.text("DELETE")
+    same_phone.text("DELETE")
+    with db.transaction() as session:
+        idea = session.scalars(select(Idea)).one()
+        assert (idea.author_id, idea.recording_sid, idea.recording_seconds) == (None, None, None)
+        assert session.scalars(select(Call)).all() == []
+        assert session.scalars(select(InboundLog.sender).where(InboundLog.channel == "voice")).all() == [None]
+    # a keypress on the erased caller's call finds nothing to go on: the call ends
+    caller.read(caller.post(caller.action, caller.params(Digits="1")))
+    assert caller.hung_up
