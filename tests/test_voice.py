@@ -369,3 +369,50 @@ def test_erasure_forgets_the_callers_recording_and_calls(voice_app, fake_twilio,
     # a keypress on the erased caller's call finds nothing to go on: the call ends
     caller.read(caller.post(caller.action, caller.params(Digits="1")))
     assert caller.hung_up
+
+
+def _wav(seconds: float = 1.0) -> bytes:
+    """A short silent WAV, which a browser can play (Twilio serves MP3; the player takes either)."""
+    import io
+    import wave
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * int(8000 * seconds))
+    return buffer.getvalue()
+
+
+def test_an_organiser_listens_to_a_voice_idea_and_types_it_up_in_a_browser(
+    voice_app, fake_twilio, community, db, clock, page
+):
+    from tests.browser import screenshot
+    from tests.dashboard_helpers import PASSWORD
+
+    fake_twilio.recordings["RE" + "d" * 32] = _wav(2.0)
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("4")
+    caller.record("RE" + "d" * 32, seconds=2)
+    make_organiser(voice_app, clock)
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill("sam@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/dashboard/riverside/ideas")
+    player = page.locator("#idea-1 audio")
+    # the browser fetches the recording through the dashboard and can play it: it knows its length
+    duration = player.evaluate(
+        "audio => new Promise((done, fail) => {"
+        " audio.addEventListener('loadedmetadata', () => done(audio.duration));"
+        " audio.addEventListener('error', () => fail(audio.error && audio.error.code));"
+        " audio.load(); })"
+    )
+    assert 1.9 < duration < 2.1
+    screenshot(page, "dashboard-voice-idea")
+    page.get_by_label("What the caller said (its title)").fill("A bench by the pond")
+    page.get_by_role("button", name="Type up").click()
+    assert "Idea #1 typed up." in page.inner_text("main")
+    assert "A bench by the pond" in page.locator("#idea-1 .idea-text").inner_text()
