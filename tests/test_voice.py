@@ -63,8 +63,9 @@ def test_a_call_to_a_number_of_no_community_is_hung_up_and_not_stored(voice_app,
     assert count(db, Call) == 0 and count(db, Resident) == 0
 
 
-def test_a_withheld_number_is_told_why_it_cannot_take_part(voice_app, community, db):
-    said = Caller(voice_app, number="anonymous").call()
+@pytest.mark.parametrize("withheld", ["anonymous", "+266696687", "Restricted"])
+def test_a_withheld_number_is_told_why_it_cannot_take_part(voice_app, community, db, withheld):
+    said = Caller(voice_app, number=withheld).call()
     assert "withheld number" in said[0]
     assert count(db, Resident) == 0
 
@@ -416,3 +417,39 @@ def test_an_organiser_listens_to_a_voice_idea_and_types_it_up_in_a_browser(
     page.get_by_role("button", name="Type up").click()
     assert "Idea #1 typed up." in page.inner_text("main")
     assert "A bench by the pond" in page.locator("#idea-1 .idea-text").inner_text()
+
+
+def test_where_postcodes_are_checked_a_caller_is_asked_to_text_theirs(
+    voice_app, fake_twilio, make_community, db
+):
+    make_community(verification="postcode", postcode_areas=["E1"])
+    caller = Caller(voice_app)
+    caller.call()
+    said = caller.press("1")
+    assert said[0] == "Before you can vote or leave an idea, please text your postcode to this number."
+    assert "To vote, press 3." not in said and "To leave an idea as a voice message, press 4." not in said
+    assert caller.press("4")[0] == said[0]  # not until they have
+    # their next text is read as the postcode, and they are in
+    assert "you're in" in Phone(voice_app, fake_twilio, HOME).text("E1 6AN")[0].lower()
+    with db.transaction() as session:
+        resident = session.scalars(select(Resident)).one()
+        assert (resident.status, resident.postcode_district) == ("active", "E1")
+
+
+def test_a_voice_message_the_caller_hung_up_on_is_kept_whichever_request_comes_first(
+    voice_app, community, db
+):
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("4")
+    caller.hang_up()  # Twilio reported the end of the call before it posted the recording
+    recording = caller.params(RecordingSid="RE" + "e" * 32, RecordingDuration="9")
+    record_page = caller.action
+    caller.read(caller.post(record_page, recording))
+    assert caller.hung_up
+    with db.transaction() as session:
+        assert session.scalars(select(Idea.recording_sid)).all() == ["RE" + "e" * 32]
+        call = session.get(Call, caller.sid)
+        assert call.ended_at is not None and call.step == "ended"
+    caller.read(caller.post(record_page, recording))
+    assert count(db, Idea) == 1  # and a repeat of it adds nothing

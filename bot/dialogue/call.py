@@ -17,13 +17,21 @@ from sqlalchemy.orm import Session
 from bot.domain.ballots import ballot_of, cast, current_round, problem
 from bot.domain.ideas import submit_idea
 from bot.domain.ledger import summary
-from bot.domain.residents import admit, consent, language_of, opt_in, opt_out, start_verifying
+from bot.domain.residents import (
+    admit,
+    consent,
+    conversation_for,
+    language_of,
+    opt_in,
+    opt_out,
+    start_verifying,
+)
 from bot.text.catalogue import render
 from bot.text.money import Money
 from bot.text.times import Moment
 from channels.calls import CallEvent, CallPage, Spoken
 from models import Call, Community, Resident, Round
-from models.states import CallStep, ResidentStatus, RoundMethod, Verification
+from models.states import CallStep, ResidentStatus, RoundMethod, Step, Verification
 
 # The key that chooses each language at the start of a call, whichever the community offers.
 LANGUAGE_KEYS = {"en": "1", "cy": "2", "pl": "3"}
@@ -109,10 +117,13 @@ def consent_given(turn: CallTurn, event: CallEvent) -> Next:
     if turn.resident.status == ResidentStatus.PENDING:
         consent(turn.resident, turn.now)
         if turn.community.verification == Verification.POSTCODE:
-            start_verifying(turn.resident)  # a postcode cannot be keyed in: it comes by text
+            # A postcode cannot be keyed in: it comes by text, and their next text is read as one.
+            start_verifying(turn.resident)
+            conversation_for(turn.session, turn.resident, turn.now).step = Step.POSTCODE
+            said.append(turn.spoken("call_postcode_by_text"))
         else:
             admit(turn.resident)  # the caller's phone number is known: a phone check is met
-        said.append(turn.spoken("call_joined"))
+            said.append(turn.spoken("call_joined"))
     return menu(turn, said)
 
 

@@ -43,15 +43,20 @@ def _answer(db: Database, event: CallEvent, now: datetime) -> CallPage | None:
             if event.action != CallAction.ANSWER:
                 return None  # a page of a call we never answered: nothing to go on
             return _new_call(session, event, now)
-        if call.ended_at is not None or event.page != call.page:
+        if event.page != call.page or (call.ended_at is not None and not _left_a_message(call, event)):
             return _again(call)
         community = session.get(Community, call.community_id)
         resident = session.get(Resident, call.resident_id) if call.resident_id else None
         if community is None or resident is None:  # erased while the call went on
             _end(call, now)
             return None
+        ended = call.ended_at is not None
         turn = dialogue.CallTurn(session, community, resident, call, now, event.channel)
-        return _save(call, dialogue.answer(turn, event), now)
+        page = _save(call, dialogue.answer(turn, event), now)
+        if ended:  # the recording of a call that had ended: kept, and nobody to answer
+            _end(call, now)
+            return None
+        return page
 
 
 def _new_call(session: Session, event: CallEvent, now: datetime) -> CallPage | None:
@@ -110,8 +115,17 @@ def _again(call: Call) -> CallPage | None:
 
 
 def _end(call: Call, now: datetime) -> None:
-    """Hung up: a ballot keyed in but not confirmed is forgotten with the call."""
-    call.step, call.data, call.ended_at, call.updated_at = CallStep.ENDED, {}, now, now
+    """Hung up: a ballot keyed in but not confirmed is forgotten with the call. A call that ends
+    while a voice message is recorded stays at that step: hanging up is how many callers finish
+    a message, and Twilio may report the end before it posts the recording."""
+    if call.step != CallStep.IDEA:
+        call.step, call.data = CallStep.ENDED, {}
+    call.ended_at, call.updated_at = now, now
+
+
+def _left_a_message(call: Call, event: CallEvent) -> bool:
+    """The recording of a voice message the caller hung up on, reported after the call ended."""
+    return call.step == CallStep.IDEA and event.action == CallAction.RECORDED
 
 
 def _locked(session: Session, call_sid: str) -> Call | None:
