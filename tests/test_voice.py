@@ -4,6 +4,9 @@ kept by CallSid between keypresses, and the caller one resident with the same ph
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.communities import by_slug
+from bot.domain.digest import figures, parse_week
+from bot.domain.overview import overview
 from models import Ballot, Call, Idea, Identity, InboundLog, OutboxMessage, Resident, Round
 from tests.conftest import park_round
 from tests.dashboard_helpers import make_organiser, post, sign_in
@@ -238,10 +241,14 @@ def test_choose_one_takes_one_option_then_asks_to_confirm(voice_app, fake_twilio
 
 def test_press_9_stops_all_messages_as_stop_does(voice_app, fake_twilio, community, db, cp):
     sms = Phone(voice_app, fake_twilio, OTHER)
-    _open_round(cp, sms)
+    sms.text("hi")
+    sms.text("YES")
     same_phone = Phone(voice_app, fake_twilio, HOME)
     same_phone.text("hi")
     same_phone.text("YES")
+    park_round(cp, "riverside", sms.text)
+    same_phone.receive()
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0  # ballots queued
     caller = Caller(voice_app)
     said = caller.call()
     assert "To stop all messages from us, press 9." in said
@@ -251,8 +258,11 @@ def test_press_9_stops_all_messages_as_stop_does(voice_app, fake_twilio, communi
     with db.transaction() as session:
         resident = session.scalar(select(Resident).join(Identity).where(Identity.value == HOME))
         assert resident.opted_out and resident.opted_out_at is not None
+        queued = select(OutboxMessage.status).where(OutboxMessage.address == HOME).order_by(OutboxMessage.id)
+        assert session.scalars(queued).all()[-1] == "cancelled"  # the ballot queued for them
     assert cp("round", "remind", "--community", "riverside", "1").exit_code == 0
     assert same_phone.receive() == []  # nothing more to them
+    assert any(t.startswith("Vote now! Park") for t in sms.receive())  # the others still get theirs
     # calling again, they are asked whether to start messages again
     again = Caller(voice_app)
     assert any("press 1" in s for s in again.call()) and "You asked us to stop" in again.said[0]
@@ -453,3 +463,15 @@ def test_a_voice_message_the_caller_hung_up_on_is_kept_whichever_request_comes_f
         assert call.ended_at is not None and call.step == "ended"
     caller.read(caller.post(record_page, recording))
     assert count(db, Idea) == 1  # and a repeat of it adds nothing
+
+
+def test_calls_appear_in_the_digest_and_callers_in_the_member_counts(voice_app, community, db, clock):
+    _joined(Caller(voice_app))
+    Caller(voice_app, number=OTHER).call()  # called, did not join
+    with db.transaction() as session:
+        place = by_slug(session, "riverside")
+        week = parse_week("2026-W48", place.timezone)
+        participation = figures(session, place, week, clock())["participation"]
+        assert participation["messages_in_voice"]["this_week"] == 2
+        assert "messages_out_voice" not in participation  # a phone line sends nothing
+        assert overview(session, place, clock()).members_by_channel["phone line"] == 1
