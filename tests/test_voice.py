@@ -475,3 +475,22 @@ def test_calls_appear_in_the_digest_and_callers_in_the_member_counts(voice_app, 
         assert participation["messages_in_voice"]["this_week"] == 2
         assert "messages_out_voice" not in participation  # a phone line sends nothing
         assert overview(session, place, clock()).members_by_channel["phone line"] == 1
+
+
+def test_news_of_a_voice_idea_reaches_the_caller_by_sms(voice_app, fake_twilio, community, db, cp):
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("4")
+    caller.record()
+    result = cp("ideas", "shortlist", "--community", "riverside", "1", "--cost", "£500")
+    assert result.exit_code == 0, result.output
+    (news,) = Phone(voice_app, fake_twilio, HOME).receive()
+    assert "#1 is shortlisted" in news
+    sent = fake_twilio.sent[-1].form
+    assert (sent["To"], sent["From"], sent["StatusCallback"]) == (
+        HOME,
+        NUMBER,
+        PUBLIC + "/webhooks/twilio/status",
+    )
+    with db.transaction() as session:
+        assert session.scalars(select(OutboxMessage.channel)).all() == ["sms"]
