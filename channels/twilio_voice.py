@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, abort, request, url_for
 
@@ -25,6 +26,9 @@ from channels.calls import CallAction, CallEvent, CallPage, Recording, Spoken
 from channels.errors import TransientSendError
 from channels.phone import normalise_phone
 from channels.twilio_base import MAX_BODY, PREFIX, settings, verify
+
+if TYPE_CHECKING:
+    from twilio.twiml.voice_response import Gather, VoiceResponse
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +142,7 @@ def twiml(page: CallPage | None) -> str:
     return str(response)
 
 
-def _say(verb, spoken: Spoken) -> None:  # type: ignore[no-untyped-def]
+def _say(verb: VoiceResponse | Gather, spoken: Spoken) -> None:
     language, voice = VOICES.get(spoken.language, VOICES["en"])
     verb.say(spoken.text, language=language, voice=voice)
 
@@ -148,7 +152,7 @@ def recording(config: Config, recording_sid: str) -> Recording:
     never by a URL from a request: the credentials go to Twilio's API and nowhere else."""
     import requests
 
-    found = settings(config, "SMS_SEGMENTS_PER_SECOND", 10.0)
+    found = settings(config, "SMS_SEGMENTS_PER_SECOND", 10.0)  # the account's; no pace is used
     if found is None:
         raise LookupError("Twilio is not configured")
     if not (recording_sid.isascii() and recording_sid.isalnum()):
