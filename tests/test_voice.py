@@ -489,3 +489,18 @@ def test_news_of_a_voice_idea_reaches_the_caller_by_sms(voice_app, fake_twilio, 
     )
     with db.transaction() as session:
         assert session.scalars(select(OutboxMessage.channel)).all() == ["sms"]
+
+
+def test_retention_forgets_calls_a_day_after_they_were_last_heard_from(voice_app, community, db, clock):
+    from bot.messaging.retention import erase_old_messages
+
+    _joined(Caller(voice_app))
+    clock.advance(hours=23)
+    ongoing = Caller(voice_app, number=OTHER)
+    ongoing.call()
+    clock.advance(hours=2)
+    with db.transaction() as session:
+        assert erase_old_messages(session, clock(), 365)["calls"] == 1
+    with db.transaction() as session:
+        assert session.scalars(select(Call.call_sid)).all() == [ongoing.sid]
+    assert count(db, InboundLog, InboundLog.channel == "voice") == 2  # still counted
