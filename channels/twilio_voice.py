@@ -121,6 +121,10 @@ def twiml(page: CallPage | None) -> str:
             finish_on_key="#",
             play_beep=True,
         )
+        # Nothing recorded (silence): Twilio goes on to the next verb, so ask for the page again
+        # without a recording, and the caller is taken back rather than cut off.
+        response.redirect(url_for("twilio_voice.recorded", page=page.number), method="POST")
+        return str(response)
     elif page.keys:
         gather = response.gather(
             input="dtmf",

@@ -504,3 +504,17 @@ def test_retention_forgets_calls_a_day_after_they_were_last_heard_from(voice_app
     with db.transaction() as session:
         assert session.scalars(select(Call.call_sid)).all() == [ongoing.sid]
     assert count(db, InboundLog, InboundLog.channel == "voice") == 2  # still counted
+
+
+def test_silence_at_the_tone_takes_the_caller_back_to_the_menu(voice_app, community, db):
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("4")
+    redirect = caller.twiml.find("Redirect")
+    assert redirect.text == caller.action  # nothing recorded: the same page is asked for again
+    said = caller.read(caller.post(redirect.text, caller.params()))
+    assert said[:2] == [
+        "We did not hear a message, so nothing was saved.",
+        "To hear the budget and what has been spent, press 1.",
+    ]
+    assert count(db, Idea) == 0

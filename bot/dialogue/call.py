@@ -309,7 +309,7 @@ def confirmed(turn: CallTurn, event: CallEvent) -> Next:
 def recorded(turn: CallTurn, event: CallEvent) -> Next:
     """A voice message: an idea, waiting for an organiser to listen and type it up."""
     if event.recording_sid is None:
-        return menu(turn, [turn.spoken("call_not_a_choice")])
+        return menu(turn, [turn.spoken("call_no_message")])
     idea = submit_idea(turn.session, turn.community, turn.resident, VOICE_IDEA_TEXT, turn.now)
     idea.recording_sid = event.recording_sid
     idea.recording_seconds = event.recording_seconds

@@ -510,6 +510,7 @@ SPOKEN: dict[str, Entry] = {
             "After the tone, say your idea and roughly what it would cost. You have up to two "
             "minutes. Press hash when you have finished."
         ),
+        "call_no_message": N_("We did not hear a message, so nothing was saved."),
         "call_idea_saved": N_("Thank you. Your idea, number {number}, will be heard by our organisers."),
         "call_stopped": N_(
             "You will not get any more messages from {community}. To start them again, text "
