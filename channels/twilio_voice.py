@@ -126,17 +126,20 @@ def twiml(page: CallPage | None) -> str:
         response.redirect(url_for("twilio_voice.recorded", page=page.number), method="POST")
         return str(response)
     elif page.keys:
-        gather = response.gather(
-            input="dtmf",
-            action=url_for("twilio_voice.call", page=page.number),
-            method="POST",
-            timeout=KEY_TIMEOUT,
-            num_digits=page.digits,
-            finish_on_key=page.finish,
-            action_on_empty_result=True if page.empty else None,
-        )
-        for spoken in page.say:
-            _say(gather, spoken)
+        # A caller who presses nothing hears the page once more before goodbye (a page that
+        # takes no keys as an answer, `empty`, is always answered and never falls through).
+        for _ in range(1 if page.empty else 2):
+            gather = response.gather(
+                input="dtmf",
+                action=url_for("twilio_voice.call", page=page.number),
+                method="POST",
+                timeout=KEY_TIMEOUT,
+                num_digits=page.digits,
+                finish_on_key=page.finish,
+                action_on_empty_result=True if page.empty else None,
+            )
+            for spoken in page.say:
+                _say(gather, spoken)
     else:
         for spoken in page.say:
             _say(response, spoken)

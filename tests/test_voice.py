@@ -518,3 +518,13 @@ def test_silence_at_the_tone_takes_the_caller_back_to_the_menu(voice_app, commun
         "To hear the budget and what has been spent, press 1.",
     ]
     assert count(db, Idea) == 0
+
+
+def test_a_caller_who_presses_nothing_hears_the_page_again_then_goodbye(voice_app, community):
+    caller = Caller(voice_app)
+    caller.call()
+    verbs = [verb.tag for verb in caller.twiml]
+    assert verbs == ["Gather", "Gather", "Say", "Hangup"]
+    first, second = caller.twiml.findall("Gather")
+    assert [s.text for s in first] == [s.text for s in second] and first.get("action") == second.get("action")
+    assert caller.twiml.find("Say").text == "We did not hear a choice. Goodbye."
