@@ -37,6 +37,22 @@ def _open_round(cp, phone, method="approval"):
     phone.receive()
 
 
+def _three_options(cp, phone, method, *extra):
+    """Through an SMS member, three ideas at £1k each; round 1 "Park" of them, open."""
+    phone.text("hi")
+    phone.text("YES")
+    for idea in ("IDEA benches", "IDEA a mural", "IDEA a pond"):
+        phone.text(idea)
+        phone.text("£1k")
+    for number in ("1", "2", "3"):
+        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
+    times = ("--opens", "2026-11-26 09:00", "--closes", "2026-11-30 18:00")
+    create = ("round", "create", "--community", "riverside", "--title", "Park", "--ideas", "1,2,3")
+    result = cp(*create, "--method", method, *extra, *times)
+    assert result.exit_code == 0, result.output
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+
+
 def _joined(caller):
     """A new caller, in English alone: consent, then the menu."""
     said = caller.call()
@@ -184,20 +200,7 @@ def test_a_hang_up_mid_ballot_changes_nothing(voice_app, fake_twilio, community,
 
 
 def test_an_over_budget_ballot_is_refused_with_the_amount(voice_app, fake_twilio, community, db, cp):
-    sms = Phone(voice_app, fake_twilio, OTHER)
-    sms.text("hi")
-    sms.text("YES")
-    for idea in ("IDEA benches", "IDEA a mural", "IDEA a pond"):
-        sms.text(idea)
-        sms.text("£1k")
-    for number in ("1", "2", "3"):
-        assert cp("ideas", "shortlist", "--community", "riverside", number).exit_code == 0
-    result = cp(
-        "round", "create", "--community", "riverside", "--title", "Park", "--method", "budget",
-        "--budget", "2000", "--ideas", "1,2,3", "--opens", "2026-11-26 09:00", "--closes", "2026-11-30 18:00",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    _three_options(cp, Phone(voice_app, fake_twilio, OTHER), "budget", "--budget", "2000")
     caller = Caller(voice_app)
     _joined(caller)
     said = caller.press("3")
@@ -528,3 +531,22 @@ def test_a_caller_who_presses_nothing_hears_the_page_again_then_goodbye(voice_ap
     first, second = caller.twiml.findall("Gather")
     assert [s.text for s in first] == [s.text for s in second] and first.get("action") == second.get("action")
     assert caller.twiml.find("Say").text == "We did not hear a choice. Goodbye."
+
+
+def test_an_approval_round_takes_at_most_its_number_and_a_second_press_takes_one_off(
+    voice_app, fake_twilio, community, db, cp
+):
+    _three_options(cp, Phone(voice_app, fake_twilio, OTHER), "approval", "--max-choices", "2")
+    caller = Caller(voice_app)
+    _joined(caller)
+    assert "You may choose up to 2 options." in caller.press("3")
+    caller.press("1")
+    caller.press("3")
+    assert caller.press("2")[0] == "You may choose up to 2 options. To take one off, key in its number again."
+    assert caller.press("1")[0] == "Option 1, benches, taken off."
+    assert caller.press("2")[0] == "Option 2, a mural, chosen."
+    assert caller.press("*")[0] == "Sorry, that is not one of the choices."
+    assert caller.press("")[0] == "You chose: option 3, a pond; option 2, a mural."
+    caller.press("1")
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[3, 2]]
