@@ -62,14 +62,21 @@ def _joined(caller):
     return said
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [{}, {"X-Twilio-Signature": "forged"}, signed({"CallSid": "CA1"}, PUBLIC + "/webhooks/twilio/sms")],
-)
-def test_a_forged_call_is_refused_and_nothing_stored(voice_app, community, db, headers):
+FORGERIES = {
+    "no signature": lambda params, path: {},
+    "a made-up one": lambda params, path: {"X-Twilio-Signature": "forged"},
+    "signed for the SMS webhook": lambda params, path: signed(params, PUBLIC + "/webhooks/twilio/sms"),
+    # the page number is in the signed URL: a keypress cannot be moved to another page
+    "signed for another page": lambda params, path: signed(params, PUBLIC + VOICE + "?page=9"),
+}
+
+
+@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
+def test_a_forged_call_is_refused_and_nothing_stored(voice_app, community, db, forge):
     caller = Caller(voice_app)
     for path in (VOICE, VOICE + "?page=1", VOICE + "/record?page=1", VOICE + "/status"):
-        response = caller.client.post(path, data=caller.params(), headers=headers)
+        params = caller.params(Digits="1")
+        response = caller.client.post(path, data=params, headers=forge(params, path))
         assert response.status_code == 403
     assert count(db, Call) == 0 and count(db, Resident) == 0 and count(db, InboundLog) == 0
 
