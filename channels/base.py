@@ -15,6 +15,7 @@ from typing import Protocol
 
 from flask import Blueprint
 
+from channels.calls import CallEvent, CallPage, Recording
 from channels.messages import DeliveryReport, InboundMessage, OutboundMessage
 
 
@@ -37,6 +38,8 @@ class CommunityBy(StrEnum):
 Config = Mapping[str, object]
 OnMessage = Callable[[InboundMessage], object]
 OnReport = Callable[[DeliveryReport], object]
+# A phone call's request in, the page to answer it with out (see channels/calls.py).
+OnCall = Callable[[CallEvent], CallPage | None]
 
 
 def text_setting(config: Config, key: str) -> str | None:
@@ -85,7 +88,16 @@ class ChannelSpec:
     label: str = ""
     # The channel as people name it ("SMS", "WhatsApp"), for member counts; empty: not shown.
     title: str = ""
+    # Whether we can send a text on this channel. A phone line cannot: what we start for
+    # someone who last called goes by the identity's default channel (SMS for a phone).
+    sends_text: bool = True
     # Builds the sender from configuration; None when the channel is not configured.
     sender: Callable[[Config], Sender | None] = lambda config: None
     # Builds the inbound blueprint; it reads configuration at request time through `config`.
     blueprint: Callable[[Callable[[], Config], OnMessage, OnReport], Blueprint] | None = None
+    # A channel of calls rather than messages (a phone line) builds its blueprint from a call
+    # handler instead: each request gets its answer at once, as the next page of the call.
+    call_blueprint: Callable[[Callable[[], Config], OnCall], Blueprint] | None = None
+    # Fetches a recording a caller left (by the provider's id for it), with the account's
+    # credentials; None when the channel records nothing.
+    recording: Callable[[Config, str], Recording] | None = None

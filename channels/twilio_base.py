@@ -94,10 +94,10 @@ def webhook_blueprint(
     bp = Blueprint(route.blueprint, __name__, url_prefix=PREFIX)
 
     @bp.before_request
-    def verify() -> None:
+    def check_signature() -> None:
         if (request.content_length or 0) > MAX_BODY:
             abort(413)
-        _verify(text_setting(config(), "TWILIO_AUTH_TOKEN"), text_setting(config(), "PUBLIC_URL"))
+        verify(text_setting(config(), "TWILIO_AUTH_TOKEN"), text_setting(config(), "PUBLIC_URL"))
 
     @bp.post(route.inbound)
     def inbound() -> Response:
@@ -141,7 +141,8 @@ def _empty_twiml() -> str:
     return str(MessagingResponse())
 
 
-def _verify(auth_token: str | None, public_url: str | None) -> None:
+def verify(auth_token: str | None, public_url: str | None) -> None:
+    """Abort with 403 unless the request carries Twilio's signature over the URL it called."""
     from twilio.request_validator import RequestValidator, get_signature_algorithm
 
     if not auth_token:

@@ -2,6 +2,7 @@
 
 from models.audit import AuditEntry
 from models.base import Base, rowcount, table_of, utcnow
+from models.call import Call
 from models.community import VERIFICATION_RULES, Community
 from models.digest import Digest, SchedulerLease
 from models.form_use import FormUse
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "ApiToken",
     "Ballot",
+    "Call",
     "Base",
     "BudgetUpdate",
     "Community",

@@ -28,3 +28,8 @@ class Idea(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # An idea left as a voice message on the phone line: the provider's id for the recording
+    # (fetched with the account's credentials to be heard) and its length. Its text is what an
+    # organiser typed after listening, until then a placeholder.
+    recording_sid: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    recording_seconds: Mapped[int | None]

@@ -134,3 +134,15 @@ def one_of(column: str, states: type[StrEnum], *, nullable: bool = False) -> Che
     if nullable:
         condition = f"{column} IS NULL OR {condition}"
     return CheckConstraint(condition, name=f"{column}_state")
+
+
+class CallStep(StrEnum):
+    """Where a phone call is: what the caller's next keys answer."""
+
+    LANGUAGE = "language"  # 1 English, 2 Cymraeg, 3 Polski
+    CONSENT = "consent"  # a new caller (or one who stopped): 1 to join
+    MENU = "menu"  # budget, options, vote, idea, stop
+    VOTE = "vote"  # an option's number and #, again and again; # alone to finish
+    CONFIRM = "confirm"  # the choices read back: 1 to confirm
+    IDEA = "idea"  # recording a voice message
+    ENDED = "ended"  # hung up, or said goodbye

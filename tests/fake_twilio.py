@@ -3,7 +3,8 @@
 It speaks WhatsApp too: a message `To` a `whatsapp:` address is free-form text, which Twilio
 takes only within 24 hours of that person's last WhatsApp message. Tests tell the fake when
 someone wrote (`wrote_on_whatsapp`) and give it their clock; outside the window it refuses with
-63016, as Twilio does."""
+63016, as Twilio does. It keeps the recordings callers left on the phone line (`recordings`)
+and serves them, as Twilio's API does, to a request with the account's credentials."""
 
 import itertools
 import time
@@ -37,6 +38,8 @@ class FakeTwilio:
     # WhatsApp: when each `whatsapp:+44...` last wrote to us, by the test's clock (`clock`).
     whatsapp_seen: dict[str, datetime] = field(default_factory=dict)
     clock: Callable[[], datetime] | None = None
+    # Voice: the recordings callers left, by RecordingSid (MP3 bytes), served to an authorised GET.
+    recordings: dict[str, bytes] = field(default_factory=dict)
 
     def fail_next(self, status: int, code: int | None = None, times: int = 1) -> None:
         self.failures.extend([(status, code)] * times)
@@ -79,6 +82,19 @@ class FakeTwilio:
             return jsonify(
                 sid=sid, status="queued", to=form["To"], body=form["Body"], account_sid=account
             ), 201
+
+        @app.get("/2010-04-01/Accounts/<account>/Recordings/<sid>.mp3")
+        def recording(account, sid):
+            if (
+                request.authorization is None
+                or request.authorization.username != ACCOUNT_SID
+                or request.authorization.password != AUTH_TOKEN
+                or account != ACCOUNT_SID
+            ):
+                return jsonify(code=20003, message="Authenticate", status=401), 401
+            if sid not in self.recordings:
+                return jsonify(code=20404, message="not found", status=404), 404
+            return self.recordings[sid], 200, {"Content-Type": "audio/mpeg"}
 
         return app
 

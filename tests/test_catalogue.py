@@ -14,6 +14,7 @@ from bot.text.catalogue import (
     LOCALE_DIR,
     PLACEHOLDER_MAX,
     PLURALS,
+    SPOKEN,
     render,
     shipped_languages,
 )
@@ -56,7 +57,7 @@ def test_every_placeholder_has_a_maximum_length():
 def test_the_message_template_holds_every_catalogue_text():
     with open(Path(LOCALE_DIR) / "messages.pot", "rb") as handle:
         template = read_po(handle)
-    assert {entry.text for entry in CATALOGUE.values()} <= {m.id for m in template if m.id}
+    assert {entry.text for entry in {**CATALOGUE, **SPOKEN}.values()} <= {m.id for m in template if m.id}
 
 
 def test_english_messages_are_plain_gsm7_so_they_stay_cheap():
@@ -67,7 +68,8 @@ def test_english_messages_are_plain_gsm7_so_they_stay_cheap():
 # --- Translations: Welsh and Polish, in full, within budget -------------------------------
 
 TRANSLATED = ["cy", "pl"]
-EVERY = {**CATALOGUE, **PLURALS}
+SENT = {**CATALOGUE, **PLURALS}  # what goes by SMS, and so has a segment budget
+EVERY = {**SENT, **SPOKEN}
 
 
 def _po(language: str):
@@ -116,13 +118,13 @@ def test_no_translation_is_fuzzy_or_left_over(language):
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
-@pytest.mark.parametrize("key", sorted(EVERY))
+@pytest.mark.parametrize("key", sorted(SENT))
 @pytest.mark.parametrize("count", [1, 2, 5, 22])
 def test_every_translation_fits_its_budget_with_the_longest_values(language, key, count):
     """Letters outside GSM-7 (Polish ą, ł; Welsh ŵ, ŷ) make a text UCS-2, 70 characters a
     segment: a translation may take up to three segments, never more (options lists excepted,
     which have English's own budget)."""
-    entry = EVERY[key]
+    entry = SENT[key]
     values = {name: "W" * PLACEHOLDER_MAX[name] for name in _placeholders(entry.plural or entry.text)}
     if entry.plural:
         values[entry.counted] = count
@@ -163,3 +165,11 @@ def test_building_the_package_compiles_every_translation(tmp_path):
             built = Translations(handle, domain="messages")
         text = CATALOGUE["language_set"].text
         assert built.gettext(text) == _po(mo.parent.parent.name).get(text).string != text
+
+
+def test_spoken_texts_are_said_whole_in_every_language():
+    """The phone line's texts cost no segments: said in full, however long the values."""
+    for language in ["en", *TRANSLATED]:
+        for key, entry in SPOKEN.items():
+            values = {name: "W" * 300 for name in _placeholders(entry.text)}
+            assert "W" * 300 in render(key, language, **values) or not values, (language, key)

@@ -61,7 +61,7 @@ def busy_fortnight(db, community, weeks):
         session.add_all(
             InboundLog(
                 community_id=community.id,
-                channel=pick.choice(CHANNELS),
+                channel=pick.choice((*CHANNELS, "voice")),  # a call to the phone line too
                 provider_message_id=f"in-{n}",
                 resident_id=pick.choice(ids),
                 received_at=when(),
@@ -109,6 +109,7 @@ def expected(rows: dict, week) -> dict[str, int]:
             for channel in ("sms", "whatsapp", "telegram")
             for way, messages in (("in", inbound), ("out", sent))
         },
+        "messages_in_voice": sum(m.channel == "voice" for m in inbound),  # calls: received only
     }
 
 

@@ -14,13 +14,13 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.dialogue.keywords import KEYWORDS_BY_LANGUAGE, OPT_IN, OPT_OUT, parse
-from bot.text.catalogue import CATALOGUE, LOCALE_DIR, PLURALS
+from bot.text.catalogue import CATALOGUE, LOCALE_DIR, PLURALS, SPOKEN
 from bot.text.clean import fold
 from bot.text.languages import language_named
 
 TRANSLATED = ["cy", "pl"]
 GLOSSARY = tomllib.loads((Path(LOCALE_DIR) / "glossary.toml").read_text(encoding="utf-8"))
-KEY_OF = {entry.text: key for key, entry in {**CATALOGUE, **PLURALS}.items()}
+KEY_OF = {entry.text: key for key, entry in {**CATALOGUE, **PLURALS, **SPOKEN}.items()}
 # The carriers' own opt-out and opt-in words: after a STOP, only these restart an SMS
 # conversation (Twilio blocks our reply to DECHRAU), so every language names START and STOP.
 CARRIER_WORDS = {fold(word) for word in (*OPT_OUT, *OPT_IN)}

@@ -3,6 +3,7 @@ resident's phone that texts (or WhatsApps) the community and reads what the fake
 asked to send it."""
 
 import itertools
+from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
 
@@ -83,3 +84,78 @@ class WhatsApp(Phone):
     def text(self, body: str, sid: str | None = None) -> list[str]:
         self.fake.wrote_on_whatsapp(self.number, self.app.config["CLOCK"]())
         return super().text(body, sid)
+
+
+class Caller:
+    """A phone calling the community's line, as Twilio Voice drives it: the call comes in, then
+    each keypress is posted (signed) to the action of the page played last; the TwiML comes back
+    and is read as what the caller hears (`said`) and what the next request goes to."""
+
+    path = "/webhooks/twilio/voice"
+
+    def __init__(self, app, number="+447700900123", sid: str | None = None):
+        self.client, self.number = app.test_client(), number
+        self.sid = sid or f"CA{next(sids):032d}"
+        self.action: str | None = None
+        self.twiml: ElementTree.Element | None = None
+
+    def params(self, status: str = "in-progress", **extra) -> dict:
+        return {
+            "CallSid": self.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.number,
+            "To": NUMBER,
+            "CallStatus": status,
+            "Direction": "inbound",
+            **extra,
+        }
+
+    def post(self, path: str, params: dict, status_code: int = 200):
+        response = self.client.post(path, data=params, headers=signed(params, PUBLIC + path))
+        assert response.status_code == status_code, response.data
+        return response
+
+    def read(self, response) -> list[str]:
+        assert response.mimetype == "text/xml"
+        self.twiml = ElementTree.fromstring(response.data)
+        verb = next((v for v in self.twiml if v.tag in ("Gather", "Record")), None)
+        self.action = verb.get("action") if verb is not None else None
+        return self.said
+
+    def call(self) -> list[str]:
+        return self.read(self.post(self.path, self.params("ringing")))
+
+    def press(self, digits: str) -> list[str]:
+        """Keys on the page played last (`#` that finishes a group is not sent: Twilio strips it)."""
+        assert self.action and self.twiml.find("Gather") is not None, "the page waits for no keys"
+        return self.read(self.post(self.action, self.params(Digits=digits)))
+
+    def record(self, recording_sid: str = "RE" + "1" * 32, seconds: int = 42) -> list[str]:
+        assert self.action and self.twiml.find("Record") is not None, "the page records nothing"
+        recording = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording_sid}"
+        extra = dict(RecordingUrl=recording, RecordingSid=recording_sid, RecordingDuration=str(seconds))
+        return self.read(self.post(self.action, self.params(**extra)))
+
+    def hang_up(self) -> None:
+        self.post(self.path + "/status", self.params("completed", CallDuration="60"), 204)
+
+    @property
+    def said(self) -> list[str]:
+        """What the caller hears before the page waits (not what is said if they press nothing)."""
+        heard: list[str] = []
+        for verb in self.twiml if self.twiml is not None else ():
+            if verb.tag == "Say":
+                heard.append(verb.text or "")
+            elif verb.tag == "Gather":
+                return heard + [say.text or "" for say in verb.iter("Say")]
+            else:
+                break
+        return heard
+
+    @property
+    def languages(self) -> set[str]:
+        return {say.get("language") for say in self.twiml.iter("Say")}
+
+    @property
+    def hung_up(self) -> bool:
+        return self.twiml is not None and self.twiml[-1].tag == "Hangup" and self.action is None

@@ -196,6 +196,8 @@ def _corrected(session: Session, correction: Correction) -> str:
 
 # Every registered channel the digest counts (each names its messages; the console does not).
 CHANNELS = tuple(name for name, channel in REGISTERED.items() if channel.label)
+# ... and those we send on (not the phone line: a call is answered on the call).
+SENDING = tuple(name for name in CHANNELS if REGISTERED[name].sends_text)
 # The figures, as they are computed.
 PARTICIPATION = (
     "new_residents",
@@ -203,7 +205,12 @@ PARTICIPATION = (
     "opt_outs",
     "new_ideas",
     "sms_segments_sent",
-    *(f"messages_{way}_{channel}" for channel in CHANNELS for way in ("in", "out")),
+    *(
+        f"messages_{way}_{channel}"
+        for channel in CHANNELS
+        for way in ("in", "out")
+        if way == "in" or channel in SENDING
+    ),
 )
 # Per table and time: the figures counted over the community's rows whose time is in a week.
 _COUNTED = (
@@ -227,7 +234,7 @@ _COUNTED = (
             "sms_segments_sent": func.sum(OutboxMessage.segments).filter(OutboxMessage.channel == "sms"),
             **{
                 f"messages_out_{channel}": func.count().filter(OutboxMessage.channel == channel)
-                for channel in CHANNELS
+                for channel in SENDING
             },
         },
     ),

@@ -11,6 +11,7 @@ from bot.domain import inbox
 from bot.domain.outbox import cancel_queued
 from models import (
     Ballot,
+    Call,
     Conversation,
     Idea,
     Identity,
@@ -47,8 +48,16 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
         .where(OutboxMessage.resident_id == resident.id)
         .values(body=None, address=None, choices=None)
     )
+    # An idea left as a voice message is in the resident's own voice: the idea stays, with the
+    # words an organiser typed, and its recording is forgotten.
+    session.execute(
+        update(Idea)
+        .where(Idea.author_id == resident.id, Idea.recording_sid.is_not(None))
+        .values(recording_sid=None, recording_seconds=None)
+    )
     session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
     inbox.erase(session, resident)  # their questions to the organisers, and the replies
+    session.execute(delete(Call).where(Call.resident_id == resident.id))  # calls in progress end
     # A vote in a round still open is withdrawn: kept, it would count beside the ballot the same
     # person casts after joining again (erase, rejoin, vote: any number of times). Counted
     # rounds keep their ballots, without anyone's name.

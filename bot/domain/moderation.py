@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.ideas import idea_by_number
+from bot.domain.ideas import MAX_IDEA_LENGTH, idea_by_number
 from bot.domain.notify import notify
 from bot.errors import InvalidInput
 from bot.text.money import MAX_PENCE, Money, format_pence
@@ -75,6 +75,25 @@ def merge(session: Session, community: Community, number: int, into: int, now: d
         for author in _authors_of([idea], session):
             notify(session, community, author, "idea_merged", now, number=idea.number, into=target.number)
     return target
+
+
+def type_up(session: Session, community: Community, number: int, text: str) -> Idea:
+    """Give an idea left as a voice message the words an organiser heard in it (its title from
+    then on, as if it had been texted); nobody is told, as nothing about it has changed."""
+    idea = idea_by_number(session, community, number)
+    if idea.recording_sid is None:
+        raise InvalidInput(
+            f"idea #{number} was written, not spoken: its words are the author's", field="text"
+        )
+    if idea.status not in OPEN:
+        raise InvalidInput(f"idea #{number} is {idea.status}: only open ideas can be typed up", field="text")
+    text = " ".join(refuse_controls(text, "text").split())
+    if not text:
+        raise InvalidInput("type what the caller said", field="text")
+    if len(text) > MAX_IDEA_LENGTH:
+        raise InvalidInput(f"an idea is at most {MAX_IDEA_LENGTH} characters", field="text")
+    idea.text = text
+    return idea
 
 
 def authors(session: Session, idea: Idea) -> list[Resident]:

@@ -148,8 +148,8 @@ def _rows(
         {kind: default_channel for kind, default_channel in _default_channels().items()},
         value=Identity.kind,
     )
-    # As reach(): a channel whose window closed (WhatsApp, 24 h after their last message) gives
-    # way to the identity's default channel (SMS).
+    # As reach(): a channel whose window closed (WhatsApp, 24 h after their last message), or
+    # one that carries no text (the phone line), gives way to the identity's default channel (SMS).
     closed = [
         (
             (Identity.last_channel == s.name)
@@ -158,7 +158,7 @@ def _rows(
         )
         for s in CHANNELS.values()
         if s.session_window is not None
-    ]
+    ] + [(Identity.last_channel == s.name, default) for s in CHANNELS.values() if not s.sends_text]
     last = func.coalesce(Identity.last_channel, default)
     channel = case(*closed, else_=last) if closed else last
     from_number = [s.name for s in CHANNELS.values() if s.sends_from_number]
@@ -207,8 +207,10 @@ def reached() -> ScalarSelect[int]:
 
 
 def _default_channels() -> dict[str, str]:
-    """Identity kind -> the channel that reaches it when none was remembered (the first)."""
+    """Identity kind -> the channel that reaches it when none was remembered (the first that
+    carries text)."""
     kinds: dict[str, str] = {}
     for channel in CHANNELS.values():
-        kinds.setdefault(channel.identity_kind, channel.name)
+        if channel.sends_text:
+            kinds.setdefault(channel.identity_kind, channel.name)
     return kinds

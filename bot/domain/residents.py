@@ -103,13 +103,14 @@ def mark_unreachable(session: Session, community_id: int, address: Address, reas
 def reach(resident: Resident, now: datetime) -> Address | None:
     """Where to send a message we start: the reachable identity the resident used last, on
     the channel they last wrote on, unless that channel's window has closed (WhatsApp, 24
-    hours after their last message): then on the identity's default channel (SMS)."""
+    hours after their last message) or it carries no text (they last called the phone line):
+    then on the identity's default channel (SMS)."""
     reachable = [i for i in resident.identities if i.unreachable is None]
     if not reachable:
         return None
     latest = max(reachable, key=lambda i: (i.last_seen_at is not None, i.last_seen_at or i.created_at))
     channel = latest.last_channel or default_channel(latest.kind)
-    if not within_window(channel, latest.last_seen_at, now):
+    if not spec(channel).sends_text or not within_window(channel, latest.last_seen_at, now):
         channel = default_channel(latest.kind)
     return Address(channel, latest.value)
 

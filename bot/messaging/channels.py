@@ -11,7 +11,7 @@ from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.inbound import Receipt, keep, receive
 from bot.messaging.pending import answer_pending
 from channels import telegram
-from channels.base import OnMessage, OnReport, Sender
+from channels.base import OnCall, OnMessage, OnReport, Sender
 from channels.messages import InboundMessage
 from channels.registry import CHANNELS
 from models import utcnow
@@ -26,14 +26,23 @@ def configured_channels(app: Flask) -> dict[str, Sender]:
     return {name: sender for name, sender in senders.items() if sender is not None}
 
 
-def register_webhooks(app: Flask, on_message: OnMessage, on_report: OnReport) -> list[Blueprint]:
-    """Every channel's inbound blueprint; each reads its settings at request time. Returns
-    them (providers post no CSRF token: they carry their own proof)."""
+def register_webhooks(
+    app: Flask, on_message: OnMessage, on_report: OnReport, on_call: OnCall | None = None
+) -> list[Blueprint]:
+    """Every channel's inbound blueprint (a phone line's answering calls with `on_call`); each
+    reads its settings at request time. Returns them (providers post no CSRF token: they carry
+    their own proof)."""
     blueprints = [
         spec.blueprint(lambda: current_app.config, on_message, on_report)
         for spec in CHANNELS.values()
         if spec.blueprint is not None
     ]
+    if on_call is not None:
+        blueprints += [
+            spec.call_blueprint(lambda: current_app.config, on_call)
+            for spec in CHANNELS.values()
+            if spec.call_blueprint is not None
+        ]
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return blueprints

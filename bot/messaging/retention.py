@@ -1,12 +1,15 @@
-"""Retention: old message texts and addresses are erased; the rows stay, so counts stay."""
+"""Retention: old message texts and addresses are erased; the rows stay, so counts stay. The
+state of phone calls goes once they are over: it is needed only while the call lasts."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from models import InboundLog, OutboxMessage, rowcount
+from models import Call, InboundLog, OutboxMessage, rowcount
 from models.states import OutboxStatus
+
+CALL_KEPT = timedelta(days=1)
 
 
 def erase_old_messages(session: Session, now: datetime, days: int) -> dict[str, int]:
@@ -34,4 +37,10 @@ def erase_old_messages(session: Session, now: datetime, days: int) -> dict[str, 
             .execution_options(synchronize_session=False)
         )
     )
-    return {"inbound": inbound, "outbound": outbound}
+    # A call lasts minutes; one not heard from for a day has ended, reported or not.
+    calls = rowcount(
+        session.execute(
+            delete(Call).where(Call.updated_at < now - CALL_KEPT).execution_options(synchronize_session=False)
+        )
+    )
+    return {"inbound": inbound, "outbound": outbound, "calls": calls}

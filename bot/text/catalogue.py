@@ -41,6 +41,7 @@ class Entry:
     segments: int = 1  # the most SMS segments this message may cost
     plural: str | None = None  # "{count} options": ngettext picks one by the number in `counted`
     counted: str = "count"  # the placeholder holding that number
+    spoken: bool = False  # said on the phone line, never sent: it costs no segments (SPOKEN)
 
     def template(self, language: str, values: Mapping[str, object]) -> str:
         """The text in `language`, in the form that suits the number in `values[counted]`."""
@@ -457,8 +458,99 @@ PLURALS: dict[str, Entry] = {
 }
 
 
+# Said on the phone line (TwiML <Say>, in the caller's language), never sent as a message: no
+# SMS segments to count, so no segment budget and nothing shortened to fit one. Keys pressed are
+# named as the caller hears them ("press 1", "press hash").
+SPOKEN: dict[str, Entry] = {
+    key: Entry(text, segments=0, spoken=True)
+    for key, text in {
+        "call_language_offer": N_("For English, press {number}."),
+        "call_welcome": N_(
+            "Welcome to {community}. Residents call this line to hear how our community budget "
+            "is spent, to vote, and to leave ideas."
+        ),
+        "call_consent": N_(
+            "To join, press 1. We keep your phone number only to send you polls and news by "
+            "text message. To stop all messages from us, press 9."
+        ),
+        "call_rejoin": N_(
+            "You asked us to stop all messages. To start them again and use this line, press 1. "
+            "Otherwise, please hang up."
+        ),
+        "call_joined": N_("Thank you, you have joined."),
+        "call_postcode_by_text": N_(
+            "Before you can vote or leave an idea, please text your postcode to this number."
+        ),
+        "call_menu_budget": N_("To hear the budget and what has been spent, press 1."),
+        "call_menu_options": N_("To hear the options in the vote open now, press 2."),
+        "call_menu_vote": N_("To vote, press 3."),
+        "call_menu_idea": N_("To leave an idea as a voice message, press 4."),
+        "call_menu_stop": N_("To stop all messages from us, press 9."),
+        "call_menu_again": N_("To hear this again, press star."),
+        "call_not_a_choice": N_("Sorry, that is not one of the choices."),
+        "call_budget": N_(
+            "The {community} budget is {total}. Committed to projects: {committed}. Spent so "
+            "far: {spent}. Still to decide: {remaining}."
+        ),
+        "call_budget_news": N_("Latest news, from {date}: {update}"),
+        "call_no_round": N_("There is no vote open at the moment."),
+        "call_round": N_("The vote now open is {title}. It closes {closes}."),
+        "call_option": N_("Option {number}: {title}, {cost}."),
+        "call_how_choose_one": N_("Choose one option."),
+        "call_how_approval": N_("You may choose up to {k} options."),
+        "call_how_approval_any": N_("You may choose as many options as you like."),
+        "call_how_budget": N_("Choose options that cost {budget} or less in all."),
+        "call_vote_again": N_("You have voted already: a new vote takes its place."),
+        "call_vote_prompt": N_(
+            "Key in the number of an option, then press hash. To finish, press hash on its own."
+        ),
+        "call_vote_prompt_one": N_("Key in the number of your option, then press hash."),
+        "call_vote_added": N_("Option {number}, {title}, chosen."),
+        "call_vote_removed": N_("Option {number}, {title}, taken off."),
+        "call_vote_total": N_("Your options so far cost {total}, of {budget}."),
+        "call_vote_unknown": N_("There is no option {number}. The options are numbered 1 to {count}."),
+        "call_vote_too_many": N_(
+            "You may choose up to {k} options. To take one off, key in its number again."
+        ),
+        "call_vote_over_budget": N_(
+            "With option {number}, your options would cost {total}, over the budget of "
+            "{budget}. It was not added."
+        ),
+        "call_vote_nothing": N_("You did not choose any options, so nothing has changed."),
+        "call_option_short": N_("option {number}, {title}"),
+        "call_confirm": N_("You chose: {choices}."),
+        "call_confirm_keys": N_(
+            "To confirm your vote, press 1. To start again, press 2. To go back to the menu "
+            "without voting, press 0."
+        ),
+        "call_vote_recorded": N_(
+            "Thank you, your vote is recorded. You can change it by phone or by text until "
+            "the vote closes, {closes}."
+        ),
+        "call_vote_closed": N_("Sorry, the vote has closed. Your vote was not recorded."),
+        "call_idea_prompt": N_(
+            "After the tone, say your idea and roughly what it would cost. You have up to two "
+            "minutes. Press hash when you have finished."
+        ),
+        "call_no_message": N_("We did not hear a message, so nothing was saved."),
+        "call_idea_saved": N_("Thank you. Your idea, number {number}, will be heard by our organisers."),
+        "call_stopped": N_(
+            "You will not get any more messages from {community}. To start them again, text "
+            "START to this number. Goodbye."
+        ),
+        "call_withheld": N_(
+            "Sorry, we cannot take calls from a withheld number: your number is how we know "
+            "you. Please call again without withholding it. Goodbye."
+        ),
+        "call_no_keys": N_("We did not hear a choice. Goodbye."),
+    }.items()
+}
+
+
 def entry_for(key: str) -> Entry:
-    return CATALOGUE[key] if key in CATALOGUE else PLURALS[key]
+    if key in CATALOGUE:
+        return CATALOGUE[key]
+    return PLURALS[key] if key in PLURALS else SPOKEN[key]
 
 
 def shipped_languages() -> list[str]:
@@ -494,6 +586,8 @@ def render(key: str, language: str = "en", **values: object) -> str:
     """The text for `key` in `language`, filled in and shortened to its segment budget."""
     entry = entry_for(key)
     template = entry.template(language, values)
+    if entry.spoken:  # heard, not sent: whole, with nothing to fit
+        return template.format(**{name: _written(value, language) for name, value in values.items()})
     budget = entry.budget(template)
     filled = {
         name: _cut(_written(value, language), PLACEHOLDER_MAX.get(name, 60)) for name, value in values.items()

@@ -20,7 +20,7 @@ from channels.registry import CHANNELS
 Figures = dict[str, Any]
 
 # Each figure, in the order the digest shows them: messages per registered channel that names
-# them (SMS, WhatsApp, Telegram).
+# them (SMS, WhatsApp, Telegram), and calls to the phone line (received only: it sends nothing).
 _COUNTED = [channel for channel in CHANNELS.values() if channel.label]
 LABELS = {
     "new_residents": "New residents",
@@ -28,7 +28,7 @@ LABELS = {
     "opt_outs": "Opted out",
     "new_ideas": "New ideas",
     **{f"messages_in_{channel.name}": f"{channel.label} received" for channel in _COUNTED},
-    **{f"messages_out_{channel.name}": f"{channel.label} sent" for channel in _COUNTED},
+    **{f"messages_out_{channel.name}": f"{channel.label} sent" for channel in _COUNTED if channel.sends_text},
     "sms_segments_sent": "SMS segments paid for",
 }
 

@@ -9,8 +9,10 @@ from flask import Blueprint, Flask, current_app
 
 from bot.context import get_db, now
 from bot.messaging import spool
+from bot.messaging.calls import answer_call
 from bot.messaging.channels import register_webhooks, take
 from bot.messaging.delivery import record_report
+from channels.calls import CallEvent, CallPage
 from channels.messages import DeliveryReport, InboundMessage
 from channels.phone import mask
 
@@ -68,6 +70,12 @@ def _report(report: DeliveryReport) -> None:
         )
 
 
+def _call(event: CallEvent) -> CallPage | None:
+    """A phone call's request, answered at once with its next page (a call cannot wait for a
+    spool: while the database is away the caller hears nothing and the call ends)."""
+    return answer_call(get_db(), event, now())
+
+
 def init_app(app: Flask) -> list[Blueprint]:
     """Register every channel's webhook; returns their blueprints."""
-    return register_webhooks(app, _receive, _report)
+    return register_webhooks(app, _receive, _report, _call)

@@ -1,10 +1,13 @@
 """Ideas page: the moderation queue, newest first; shortlist, reject and merge through the same
 services as `commonpurse ideas ...`, so each author is told exactly as from the CLI. Beside each
-open idea, its likely duplicates, each with a button that merges the pair."""
+open idea, its likely duplicates, each with a button that merges the pair. An idea left as a
+voice message on the phone line has a player (the recording is fetched from the provider with
+the account's credentials, never linked to) and a box for the organiser to type what was said."""
 
+import logging
 from collections.abc import Callable
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from bot.context import now
@@ -19,7 +22,11 @@ from bot.text.organiser_text import SmsCost, plain, sms_cost
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, signed_in
 from bot.web.dashboard.forms import MAX_NUMBER, Failure, amount_in, attempt, number_in, submit, text_in
+from channels.errors import SendError
+from channels.registry import CHANNELS
 from models import IDEA_STATUSES, Community
+
+logger = logging.getLogger(__name__)
 
 bp = blueprint("ideas", __name__)
 
@@ -95,6 +102,43 @@ def ideas_merge(slug: str, number: int) -> ResponseReturnValue:
     return _submit(place, f"merge:{number}", act, field="into")
 
 
+@bp.post("/<slug>/ideas/<int:number>/text")
+@signed_in
+def ideas_text(slug: str, number: int) -> ResponseReturnValue:
+    """Type up an idea left as a voice message: what the organiser heard becomes its words."""
+    place = community_of(slug)
+
+    def act() -> str:
+        moderation.type_up(g.db_session, place, _known(place, number), text_in(request.form, "text"))
+        return f"Idea #{number} typed up."
+
+    return _submit(place, f"text:{number}", act, field="text")
+
+
+@bp.get("/<slug>/ideas/<int:number>/recording")
+@signed_in
+def ideas_recording(slug: str, number: int) -> ResponseReturnValue:
+    """The voice message an idea was left as, fetched from the provider that recorded it."""
+    place = community_of(slug)
+    try:
+        idea = idea_by_number(g.db_session, place, _known(place, number))
+    except NotFound:
+        abort(404)
+    fetch = next((spec.recording for spec in CHANNELS.values() if spec.recording), None)
+    if idea.recording_sid is None or fetch is None:
+        abort(404)
+    try:
+        recording = fetch(current_app.config, idea.recording_sid)
+    except LookupError:
+        abort(404)
+    except SendError as exc:
+        logger.warning("recording of idea #%s not fetched: %s", number, exc)
+        abort(502)
+    response = Response(recording.content, mimetype=recording.media_type)
+    response.headers["Cache-Control"] = "private, no-store"  # a resident's voice: not kept anywhere
+    return response
+
+
 def _known(place: Community, number: int) -> int:
     """An idea number from the URL; beyond any row's, it is simply not there."""
     if number > MAX_NUMBER:
@@ -131,6 +175,8 @@ def _beside_its_field(failure: Failure, rows: list) -> bool:
     """Whether the page shows the form that failed (a stale page may ask about an idea that is
     not listed, or no longer takes that action): if not, the message goes at the top."""
     action, _, number = failure.form.partition(":")
+    if action == "text":
+        return any(str(i.number) == number and i.recording_sid and i.status in OPEN for i in rows)
     allowed = SHORTLISTABLE if action == "shortlist" else OPEN
     return any(str(i.number) == number and i.status in allowed for i in rows)
 
