@@ -6,7 +6,9 @@ SMS number). Both are phone numbers to us: the same phone on SMS and WhatsApp is
 
 WhatsApp takes free-form text only within 24 hours of the resident's last message; outside it
 Twilio refuses with 63016 and only an approved template (a ContentSid) may go. The spec says
-so (`session_window`, `outside_window`), and the bot sends what it starts by SMS instead.
+so (`session_window`, `outside_window`, `templates`): the bot sends what it starts as the
+community's template for it, or by SMS when there is none. A community may have a WhatsApp
+sender of its own (`own_sender`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ CHANNEL = ChannelSpec(
     unreachable=UNREACHABLE,
     session_window=WINDOW,
     outside_window=OUTSIDE_WINDOW,
+    templates=True,
+    own_sender=True,
     sender=sender,
     blueprint=webhook_blueprint,
     label="WhatsApp messages",

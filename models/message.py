@@ -82,6 +82,10 @@ class OutboxMessage(Base):
     sender: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str | None] = mapped_column(Text)
     choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Sent as this WhatsApp template (outside the 24-hour window) with these variables; the
+    # body stays for the SMS copy should WhatsApp refuse it anyway.
+    content_sid: Mapped[str | None] = mapped_column(String(34))
+    content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
     segments: Mapped[int] = mapped_column(default=1)
     # Broadcasts set broadcast-id:resident-id so running one twice sends nothing twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)

@@ -3,9 +3,13 @@
 It speaks WhatsApp too: a message `To` a `whatsapp:` address is free-form text, which Twilio
 takes only within 24 hours of that person's last WhatsApp message. Tests tell the fake when
 someone wrote (`wrote_on_whatsapp`) and give it their clock; outside the window it refuses with
-63016, as Twilio does."""
+63016, as Twilio does. A template (ContentSid with ContentVariables, and no Body) goes whenever:
+the fake checks the ContentSid's shape and that the variables are a JSON object of one-line
+texts, and refuses a message that has both a ContentSid and a Body, or neither."""
 
 import itertools
+import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,7 +57,15 @@ class FakeTwilio:
         return seen is None or self.clock() - seen >= WINDOW
 
     def bodies(self) -> list[str]:
-        return [s.form["Body"] for s in self.sent]
+        return [s.form.get("Body", "") for s in self.sent]
+
+    def templates(self) -> list[tuple[str, str, dict]]:
+        """(To, ContentSid, variables) of each template sent."""
+        return [
+            (s.form["To"], s.form["ContentSid"], json.loads(s.form.get("ContentVariables") or "{}"))
+            for s in self.sent
+            if "ContentSid" in s.form
+        ]
 
     def app(self) -> Flask:
         app = Flask("fake_twilio")
@@ -71,16 +83,38 @@ class FakeTwilio:
                 status, code = self.failures.pop(0)
                 return jsonify(code=code, message=f"fake error {code}", status=status), status
             form = request.form.to_dict()
+            refusal = _refused_content(form)
+            if refusal:
+                return jsonify(code=refusal[0], message=refusal[1], status=400), 400
             if form.get("Body") is not None and self.outside_window(form["To"]):
                 message = "Message failed to send because more than 24 hours have passed"
                 return jsonify(code=63016, message=message, status=400), 400
             self.sent.append(Sent(form, time.monotonic()))
             sid = f"SM{next(sids):032d}"
             return jsonify(
-                sid=sid, status="queued", to=form["To"], body=form["Body"], account_sid=account
+                sid=sid, status="queued", to=form["To"], body=form.get("Body"), account_sid=account
             ), 201
 
         return app
+
+
+def _refused_content(form: dict) -> tuple[int, str] | None:
+    """Why Twilio would refuse a message's content (a code and its words), or None."""
+    if "ContentSid" not in form:
+        return None if form.get("Body") is not None else (21619, "A text message body is required")
+    if "Body" in form:
+        return 21619, "fake: a template is sent without a Body"
+    if not re.fullmatch(r"HX[0-9a-fA-F]{32}", form["ContentSid"]):
+        return 21655, "The ContentSid is Invalid"
+    try:
+        variables = json.loads(form.get("ContentVariables") or "{}")
+    except ValueError:
+        return 21656, "The ContentVariables Parameter is invalid"
+    if not isinstance(variables, dict) or not all(
+        isinstance(v, str) and v.strip() and "\n" not in v for v in variables.values()
+    ):
+        return 21656, "The ContentVariables Parameter is invalid"
+    return None
 
 
 def start_fake_twilio():

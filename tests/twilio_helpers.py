@@ -45,6 +45,13 @@ def inbound(body: str, sender: str = "+447700900123", to: str = NUMBER, sid: str
     }
 
 
+def _shown(form: dict) -> str:
+    """What the phone shows: the text, or for a template its ContentSid and variables."""
+    if "ContentSid" in form:
+        return f"template {form['ContentSid']} {form.get('ContentVariables', '')}"
+    return form["Body"]
+
+
 class Phone:
     """A resident's phone: texts the community through the webhook, reads what Twilio sent it."""
 
@@ -70,7 +77,7 @@ class Phone:
         while self.dispatcher.run_once():
             pass
         new, self.seen = self.fake.sent[self.seen :], len(self.fake.sent)
-        return [s.form["Body"] for s in new if s.form["To"] == self.scheme + self.number]
+        return [_shown(s.form) for s in new if s.form["To"] == self.scheme + self.number]
 
 
 class WhatsApp(Phone):

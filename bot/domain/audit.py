@@ -62,6 +62,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "name",
         "join_code",
         "sms_number",
+        "whatsapp_number",
         "budget_total_pence",
         "verification",
         "postcode_areas",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import broadcast, member_count
+from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
 from bot.text.organiser_text import SmsCost, plain, refuse_controls, sms_cost
@@ -386,8 +387,15 @@ def broadcast_cost(session: Session, community: Community, text: str) -> SmsCost
 
 def broadcast_update(session: Session, community: Community, update: BudgetUpdate, now: datetime) -> int:
     """Send a budget update to every member, once each; returns how many were queued."""
+    values = dict(community=community.name, update=update.text)
     return broadcast(
-        session, community, "budget_news", now, key=f"budget-update:{update.id}", update=update.text
+        session,
+        community,
+        "budget_news",
+        now,
+        key=f"budget-update:{update.id}",
+        template=Template("budget_news", lambda language: values),
+        update=update.text,
     )
 
 

@@ -1,0 +1,210 @@
+"""WhatsApp templates: outside the 24-hour window a message we start goes as the community's
+registered template (a ContentSid with variables) in the resident's language, or by SMS where
+there is none; organisers register templates with `commonpurse whatsapp templates`."""
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from models import Community, OutboxMessage
+from tests.conftest import park_round
+from tests.twilio_helpers import NUMBER, Phone, WhatsApp, twilio_config
+
+HOME = "+447700900123"
+BALLOT_SID = "HX" + "b" * 32
+NEWS_SID = "HX" + "c" * 32
+
+
+@pytest.fixture
+def wa_app(app, fake_twilio, clock):
+    app.config.update(twilio_config(fake_twilio))
+    fake_twilio.clock = clock  # the fake refuses free-form WhatsApp outside the window (63016)
+    return app
+
+
+def _join(phone):
+    assert "Reply YES to join" in phone.text("Hello?")[0]
+    assert "you're in" in phone.text("YES")[0]
+
+
+def _register(cp, kind, sid, language="en"):
+    result = cp(
+        "whatsapp", "templates", "set", "--community", "riverside", "--kind", kind,
+        "--language", language, "--sid", sid,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _silent_member_with_a_round(wa_app, fake_twilio, cp, clock):
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    park_round(cp, "riverside", whatsapp.text)
+    whatsapp.receive()
+    clock.advance(hours=25)
+    return sms, whatsapp
+
+
+def test_a_ballot_to_a_member_silent_for_25_hours_goes_as_the_registered_template(
+    wa_app, fake_twilio, community, db, cp, clock
+):
+    said = _register(cp, "ballot", BALLOT_SID)
+    assert f"Ballot (a vote opens) in English for riverside goes as {BALLOT_SID}" in said
+    sms, whatsapp = _silent_member_with_a_round(wa_app, fake_twilio, cp, clock)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    (ballot,) = whatsapp.receive()
+    assert ballot.startswith(f"template {BALLOT_SID}")
+    assert sms.receive() == []
+    ((to, sid, variables),) = fake_twilio.templates()
+    assert (to, sid) == ("whatsapp:" + HOME, BALLOT_SID)
+    assert variables == {"1": "Riverside Big Local", "2": "Park", "3": "6pm Mon 30 Nov"}
+    sent = fake_twilio.sent[-1].form
+    assert "Body" not in sent and sent["From"] == "whatsapp:" + NUMBER
+    with db.transaction() as session:
+        row = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        assert (row.channel, row.status, row.content_sid) == ("whatsapp", "sent", BALLOT_SID)
+        assert row.body.startswith("Vote now! Park")  # kept for an SMS copy, should one be needed
+    # the resident answers on WhatsApp: the window is open again, and replies are plain text
+    assert "your vote is in" in whatsapp.text("VOTE 1")[0]
+
+
+def test_with_no_template_registered_the_ballot_goes_by_sms_and_is_reported(
+    wa_app, fake_twilio, community, cp, clock, caplog
+):
+    _register(cp, "reminder", BALLOT_SID)  # another kind's template does not do
+    sms, whatsapp = _silent_member_with_a_round(wa_app, fake_twilio, cp, clock)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    assert sms.receive()[0].startswith("Vote now! Park")
+    assert whatsapp.receive() == [] and fake_twilio.templates() == []
+    assert (
+        "1 member(s) outside the WhatsApp window get it by SMS: riverside has no ballot template in en"
+        in (caplog.text)
+    )
+
+
+def test_a_template_goes_only_in_the_residents_language(wa_app, fake_twilio, make_community, db, cp, clock):
+    make_community(languages=["en", "cy"])
+    _register(cp, "budget_news", NEWS_SID, language="en")
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    whatsapp.text("IAITH CY")
+    clock.advance(hours=25)
+    result = cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
+    assert "Sent to 1 member." in result.output
+    assert whatsapp.receive() == []
+    assert "Newyddion cyllideb" in sms.receive()[0]
+    _register(cp, "budget_news", NEWS_SID, language="cy")
+    cp("budget", "update", "--community", "riverside", "--text", "Mwy!", "--broadcast")
+    assert sms.receive() == []
+    assert fake_twilio.templates()[-1][1:] == (NEWS_SID, {"1": "Riverside Big Local", "2": "Mwy!"})
+
+
+def test_inside_the_window_a_message_goes_as_plain_text_even_with_a_template(
+    wa_app, fake_twilio, community, cp, clock
+):
+    _register(cp, "budget_news", NEWS_SID)
+    whatsapp = WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    clock.advance(hours=23)
+    cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
+    assert "budget news: News!" in whatsapp.receive()[0]
+    assert fake_twilio.templates() == []
+
+
+def test_a_template_refused_as_outside_the_window_goes_again_by_sms_with_its_text(
+    wa_app, fake_twilio, community, db, cp, clock
+):
+    _register(cp, "budget_news", NEWS_SID)
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    clock.advance(hours=30)
+    fake_twilio.fail_next(400, 63016)  # e.g. the template is not approved yet
+    cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
+    assert whatsapp.receive() == []
+    assert "budget news: News!" in sms.receive()[0]
+
+
+def test_the_fake_twilio_refuses_free_form_outside_the_window_and_takes_templates(
+    wa_app, fake_twilio, community, db, clock
+):
+    """Plain text is never sent outside the window: a message queued as text to a WhatsApp
+    member who then fell silent is refused by Twilio (63016), and goes by SMS instead."""
+    from bot.context import get_db
+    from bot.domain.outbox import enqueue
+    from channels.messages import Address
+
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    clock.advance(hours=25)
+    with get_db(wa_app).transaction() as session:
+        town = session.scalars(select(Community)).one()
+        for text, sid in (("plain", None), ("templated", NEWS_SID)):
+            enqueue(
+                session, address=Address("whatsapp", HOME), text=text, now=clock(), community_id=town.id,
+                sender=NUMBER, content_sid=sid, content_variables={"1": "x"} if sid else None,
+            )  # fmt: skip
+    assert whatsapp.receive() == [f"template {NEWS_SID} " + json.dumps({"1": "x"})]
+    assert sms.receive() == ["plain"]
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (
+            ["--kind", "ballots", "--language", "en", "--sid", BALLOT_SID],
+            "kind 'ballots' is not one of: ballot",
+        ),
+        (
+            ["--kind", "ballot", "--language", "fr", "--sid", BALLOT_SID],
+            "language 'fr' is not one of: en, cy, pl",
+        ),
+        (["--kind", "ballot", "--language", "en", "--sid", "HX123"], "'HX123' is not a ContentSid"),
+        (["--kind", "ballot", "--language", "en"], "Missing option '--sid'"),
+    ],
+)
+def test_a_bad_template_argument_is_one_line_and_exit_2(cp, community, db, args, says):
+    result = cp("whatsapp", "templates", "set", "--community", "riverside", *args)
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert (
+        json.loads(cp("whatsapp", "templates", "list", "--community", "riverside", "--json").output)[0][
+            "content_sid"
+        ]
+        is None
+    )
+
+
+def test_templates_are_listed_replaced_and_removed(cp, community):
+    _register(cp, "ballot", BALLOT_SID)
+    _register(cp, "ballot", NEWS_SID)  # replaces it
+    rows = json.loads(cp("whatsapp", "templates", "list", "--community", "riverside", "--json").output)
+    ballot = next(r for r in rows if r["kind"] == "ballot")
+    assert ballot["content_sid"] == NEWS_SID
+    assert ballot["variables"] == [
+        "{{1}} the community's name",
+        "{{2}} the round's title",
+        "{{3}} when voting closes",
+    ]
+    assert ballot["body"].startswith("Vote now! {{1}}: {{2}}, open until {{3}}.")
+    assert {r["kind"] for r in rows} == {"ballot", "reminder", "result", "budget_news", "project_news"}
+    shown = cp("whatsapp", "templates", "list", "--community", "riverside", "--bodies").output
+    assert "budget_news (en): none: by SMS" in shown
+    remove = [
+        "whatsapp",
+        "templates",
+        "remove",
+        "--community",
+        "riverside",
+        "--kind",
+        "ballot",
+        "--language",
+        "en",
+    ]
+    assert cp(*remove).exit_code == 0
+    again = cp(*remove)
+    assert (
+        again.exit_code == 2
+        and again.output.strip() == "commonpurse: error: no ballot template in en for riverside"
+    )
