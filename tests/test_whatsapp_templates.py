@@ -2,14 +2,17 @@
 registered template (a ContentSid with variables) in the resident's language, or by SMS where
 there is none; organisers register templates with `commonpurse whatsapp templates`."""
 
+import html
 import json
+import re
 
 import pytest
 from sqlalchemy import select
 
 from models import Community, OutboxMessage
 from tests.conftest import park_round
-from tests.twilio_helpers import NUMBER, Phone, WhatsApp, twilio_config
+from tests.dashboard_helpers import make_organiser, post, sign_in
+from tests.twilio_helpers import NUMBER, PUBLIC, Phone, WhatsApp, inbound, signed, twilio_config
 
 HOME = "+447700900123"
 BALLOT_SID = "HX" + "b" * 32
@@ -208,3 +211,98 @@ def test_templates_are_listed_replaced_and_removed(cp, community):
         again.exit_code == 2
         and again.output.strip() == "commonpurse: error: no ballot template in en for riverside"
     )
+
+
+# --- The dashboard page ---------------------------------------------------------------------
+
+
+def _text(page) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True)).split())
+
+
+def test_the_dashboard_registers_and_removes_a_template(wa_app, fake_twilio, community, cp, clock):
+    make_organiser(wa_app, clock)
+    client = wa_app.test_client()
+    sign_in(client)
+    page = client.get("/dashboard/riverside/whatsapp")
+    assert page.status_code == 200
+    shown = html.unescape(_text(page))
+    assert "Vote now! {{1}}: {{2}}, open until {{3}}." in shown and "None: by SMS" in shown
+    assert "<script" not in page.get_data(as_text=True) and "style=" not in page.get_data(as_text=True)
+    path = "/dashboard/riverside/whatsapp/templates"
+    refused = post(
+        client, path, "/dashboard/riverside/whatsapp", kind="ballot", language="en", content_sid="HX1"
+    )
+    assert refused.status_code == 422 and "'HX1' is not a ContentSid" in html.unescape(_text(refused))
+    done = post(
+        client, path, "/dashboard/riverside/whatsapp", kind="ballot", language="en", content_sid=BALLOT_SID
+    )
+    assert done.status_code == 302
+    assert BALLOT_SID in client.get("/dashboard/riverside/whatsapp").get_data(as_text=True)
+    listed = json.loads(cp("whatsapp", "templates", "list", "--community", "riverside", "--json").output)
+    assert listed[0]["content_sid"] == BALLOT_SID  # the CLI sees what the dashboard registered
+    removed = post(client, path + "/remove", "/dashboard/riverside/whatsapp", kind="ballot", language="en")
+    assert removed.status_code == 302
+    assert BALLOT_SID not in client.get("/dashboard/riverside/whatsapp").get_data(as_text=True)
+
+
+def test_a_dashboard_template_post_without_its_csrf_token_is_refused(wa_app, community, clock):
+    make_organiser(wa_app, clock)
+    client = wa_app.test_client()
+    sign_in(client)
+    response = client.post(
+        "/dashboard/riverside/whatsapp/templates",
+        data={"kind": "ballot", "language": "en", "content_sid": BALLOT_SID},
+    )
+    assert response.status_code == 400
+
+
+# --- A WhatsApp sender of the community's own -----------------------------------------------
+
+SENDER = "+441632960002"
+
+
+def test_a_separate_whatsapp_sender_finds_the_community_and_sends_its_whatsapp(
+    wa_app, fake_twilio, community, db, cp, clock
+):
+    result = cp("whatsapp", "sender", "--community", "riverside", "--number", "whatsapp:01632 960002")
+    assert result.exit_code == 0 and f"goes from, and is written to at, {SENDER}." in result.output
+    params = inbound("Hello?", "whatsapp:" + HOME, to="whatsapp:" + SENDER)
+    response = wa_app.test_client().post(
+        "/webhooks/twilio/whatsapp", data=params, headers=signed(params, PUBLIC + "/webhooks/twilio/whatsapp")
+    )
+    assert response.status_code == 200
+    fake_twilio.wrote_on_whatsapp(HOME, clock())
+    whatsapp, sms = WhatsApp(wa_app, fake_twilio), Phone(wa_app, fake_twilio)
+    assert "Reply YES to join" in whatsapp.receive()[0]
+    assert fake_twilio.sent[-1].form["From"] == "whatsapp:" + SENDER
+    whatsapp.text("YES")
+    # news outside the window, with no template: by SMS, from the SMS number
+    clock.advance(hours=25)
+    cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
+    assert "News!" in sms.receive()[0]
+    assert fake_twilio.sent[-1].form["From"] == NUMBER
+    # with a template: from the WhatsApp sender
+    _register(cp, "budget_news", NEWS_SID)
+    cp("budget", "update", "--community", "riverside", "--text", "More!", "--broadcast")
+    assert whatsapp.receive()[0].startswith(f"template {NEWS_SID}")
+    assert fake_twilio.sent[-1].form["From"] == "whatsapp:" + SENDER
+    assert cp("whatsapp", "sender", "--community", "riverside", "--sms-number").exit_code == 0
+    with db.transaction() as session:
+        assert session.scalars(select(Community.whatsapp_number)).one() is None
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--number", "not a number"], "WhatsApp sender 'not a number' is not a phone number"),
+        (["--number", NUMBER], f"{NUMBER} is already riverside's number"),
+        ([], "give either --number NUMBER or --sms-number"),
+    ],
+)
+def test_a_bad_sender_is_one_line_and_exit_2(cp, make_community, args, says):
+    make_community()
+    make_community(slug="hillside", join_code="HILLSIDE", sms_number="+441632960009")
+    result = cp("whatsapp", "sender", "--community", "hillside", *args)
+    assert result.exit_code == 2 and says in result.output
+    assert len(result.output.strip().splitlines()) == 1

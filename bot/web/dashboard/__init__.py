@@ -25,6 +25,7 @@ MENU = (
     ("money.money", "Money"),
     ("projects.projects", "Projects"),
     ("digest.digest", "Digest"),
+    ("whatsapp.whatsapp", "WhatsApp"),
 )
 
 
