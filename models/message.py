@@ -68,7 +68,7 @@ class OutboxMessage(Base):
     # counts what was sent in a week off the index alone.
     __table_args__ = (
         Index("ix_outbox_due", "status", "channel", "next_attempt_at", "id"),
-        Index("ix_outbox_community_sent", "community_id", "sent_at", "channel", "segments"),
+        Index("ix_outbox_community_sent", "community_id", "sent_at", "channel", "segments", "content_sid"),
         one_of("status", OutboxStatus),
     )
 

@@ -306,3 +306,66 @@ def test_a_bad_sender_is_one_line_and_exit_2(cp, make_community, args, says):
     result = cp("whatsapp", "sender", "--community", "hillside", *args)
     assert result.exit_code == 2 and says in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+# --- What it costs: WhatsApp beside SMS segments ---------------------------------------------
+
+
+def _members_on_three_footings(wa_app, fake_twilio, cp, clock):
+    """One member by SMS, one on WhatsApp inside the window, one on WhatsApp silent for 25 h;
+    a budget_news template registered."""
+    silent = WhatsApp(wa_app, fake_twilio, "+447700900777")
+    _join(silent)
+    clock.advance(hours=25)
+    _join(Phone(wa_app, fake_twilio))
+    _join(WhatsApp(wa_app, fake_twilio, "+447700900888"))
+    _register(cp, "budget_news", NEWS_SID)
+
+
+def test_the_cli_confirmation_shows_whatsapp_messages_beside_sms_segments(
+    wa_app, fake_twilio, community, cp, clock
+):
+    _members_on_three_footings(wa_app, fake_twilio, cp, clock)
+    result = cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
+    assert "Cost: 1 member × 1 segment = up to 1 SMS segment." in result.output
+    assert (
+        "By WhatsApp: 2 members, 1 inside the 24-hour window and 1 template outside it (WhatsApp "
+        "charges per conversation a template opens, not per segment)." in result.output
+    )
+    assert "Sent to 3 members." in result.output
+
+
+def test_the_dashboard_confirmation_shows_whatsapp_messages_beside_sms_segments(
+    wa_app, fake_twilio, community, cp, clock
+):
+    _members_on_three_footings(wa_app, fake_twilio, cp, clock)
+    make_organiser(wa_app, clock)
+    client = wa_app.test_client()
+    sign_in(client)
+    page = post(
+        client, "/dashboard/riverside/money/update", "/dashboard/riverside/money",
+        text="News!", broadcast="yes", step="post",
+    )  # fmt: skip
+    shown = _text(page)
+    assert "By WhatsApp: 2 members, 1 inside the 24-hour window and 1 template outside it." in shown
+    assert (
+        "This sends one message of 1 segment by SMS to 1 member (1 segment), and 2 WhatsApp messages."
+        in shown
+    )
+
+
+def test_the_digest_counts_whatsapp_templates_beside_sms_segments(
+    wa_app, fake_twilio, community, db, cp, clock
+):
+    from bot.domain.digest import figures, parse_week
+    from bot.text.digest import text
+
+    _members_on_three_footings(wa_app, fake_twilio, cp, clock)
+    cp("budget", "update", "--community", "riverside", "--text", "News!", "--broadcast")
+    Phone(wa_app, fake_twilio).receive()
+    with db.transaction() as session:
+        town = session.get(Community, community.id)
+        found = figures(session, town, parse_week("2026-W48", town.timezone), clock())
+    counts = {key: value["this_week"] for key, value in found["participation"].items()}
+    assert counts["templates_out_whatsapp"] == 1
+    assert "WhatsApp templates sent (each charged): 1" in text(found)

@@ -194,6 +194,8 @@ def _corrected(session: Session, correction: Correction) -> str:
 
 # Every registered channel the digest counts (each names its messages; the console does not).
 CHANNELS = tuple(name for name, channel in REGISTERED.items() if channel.label)
+# Those whose messages outside a window go as templates, each charged (WhatsApp).
+TEMPLATED = tuple(name for name in CHANNELS if REGISTERED[name].templates)
 # The figures, as they are computed.
 PARTICIPATION = (
     "new_residents",
@@ -202,6 +204,7 @@ PARTICIPATION = (
     "new_ideas",
     "sms_segments_sent",
     *(f"messages_{way}_{channel}" for channel in CHANNELS for way in ("in", "out")),
+    *(f"templates_out_{channel}" for channel in TEMPLATED),
 )
 # Per table and time: the figures counted over the community's rows whose time is in a week.
 _COUNTED = (
@@ -226,6 +229,12 @@ _COUNTED = (
             **{
                 f"messages_out_{channel}": func.count().filter(OutboxMessage.channel == channel)
                 for channel in CHANNELS
+            },
+            **{
+                f"templates_out_{channel}": func.count().filter(
+                    OutboxMessage.channel == channel, OutboxMessage.content_sid.is_not(None)
+                )
+                for channel in TEMPLATED
             },
         },
     ),

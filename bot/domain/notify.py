@@ -256,15 +256,7 @@ def _rows(
     """One outbox row for each member matching `where`, to the address reach() would choose:
     outside a window, as `template` (ContentSid, variables) on a channel that takes one, else
     by the identity's default channel."""
-    default = case(
-        {kind: default_channel for kind, default_channel in _default_channels().items()},
-        value=Identity.kind,
-    )
-    closed = _closed(now)
-    to_default = [(cond, default) for cond, s in closed if not (template and s.templates)]
-    as_template = [cond for cond, s in closed if template and s.templates]
-    wanted = _wanted()
-    channel = case(*to_default, else_=wanted) if to_default else wanted
+    channel, as_template = _channel_of(now, template is not None)
     senders = [
         (channel == s.name, literal(number_for(community, s.name), String))
         for s in CHANNELS.values()
@@ -273,11 +265,11 @@ def _rows(
     sender = case(*senders, else_=null()) if senders else null()
     sid, variables = template if template else (None, None)
     content_sid = (
-        case((or_(*as_template), literal(sid, String)), else_=null()) if as_template and sid else null()
+        case((as_template, literal(sid, String)), else_=null()) if as_template is not None and sid else null()
     )
     content_variables = (
-        case((or_(*as_template), literal(variables, OutboxMessage.content_variables.type)), else_=null())
-        if as_template and variables
+        case((as_template, literal(variables, OutboxMessage.content_variables.type)), else_=null())
+        if as_template is not None and variables
         else null()
     )
     choices_json = choices_to_json(choices)
@@ -304,6 +296,51 @@ def _rows(
         .where(*where)
         .order_by(Resident.id)
     )
+
+
+def _channel_of(now: datetime, templated: bool) -> tuple[ColumnElement[str], ColumnElement[bool] | None]:
+    """The channel a member gets a message on, as reach() chooses it, and (when `templated`:
+    a template is registered for it in their language) the condition that it goes there as a
+    template, outside the channel's window."""
+    default = case(
+        {kind: default_channel for kind, default_channel in _default_channels().items()},
+        value=Identity.kind,
+    )
+    closed = _closed(now)
+    to_default = [(cond, default) for cond, s in closed if not (templated and s.templates)]
+    as_template = [cond for cond, s in closed if templated and s.templates]
+    wanted = _wanted()
+    channel = case(*to_default, else_=wanted) if to_default else wanted
+    return channel, or_(*as_template) if as_template else None
+
+
+def channel_split(
+    session: Session, community: Community, now: datetime, kind: str | None = None
+) -> dict[str, int]:
+    """How many members a broadcast sent now would reach on each channel ("sms", "whatsapp",
+    ...), and as a template of `kind` ("whatsapp_template"): what it costs depends on it."""
+    session.flush()
+    language = reader_language(community)
+    hearing = _can_hear(community)
+    counts: dict[str, int] = {}
+    for lang in session.scalars(select(language).where(*hearing).distinct()).all():
+        sid = content_sid(session, community, kind, lang) if kind else None
+        channel, as_template = _channel_of(now, sid is not None)
+        flag = case((as_template, 1), else_=0) if as_template is not None else literal(0)
+        each = (
+            select(channel.label("channel"), flag.label("template"))
+            .select_from(Resident)
+            .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))
+            .where(language == lang, *hearing)
+            .subquery()
+        )
+        rows = session.execute(
+            select(each.c.channel, each.c.template, func.count()).group_by(each.c.channel, each.c.template)
+        )
+        for name, template, n in rows:
+            key = f"{name}_template" if template else name
+            counts[key] = counts.get(key, 0) + n
+    return counts
 
 
 def reached() -> ScalarSelect[int]:

@@ -110,7 +110,7 @@ def post_update(session, community, body):
     broadcast = field(body, "broadcast", bool, default=False)
     cost = None
     if broadcast:
-        cost = ledger.broadcast_cost(session, community, text)
+        cost = ledger.broadcast_cost(session, community, text, now())
         if cost.worth_asking and not field(body, "yes", bool, default=False):
             why = "the text does not fit whole" if cost.shortened else f"{cost.segments} segments each"
             raise InvalidInput(

@@ -1,5 +1,5 @@
 """WhatsApp templates per community, kind and language; a community's own WhatsApp sender;
-the channel a resident chose; an outbox row sent as a template
+the channel a resident chose; an outbox row sent as a template, counted by the digest
 
 Revision ID: 0019
 Revises: 0017
@@ -37,9 +37,17 @@ def upgrade() -> None:
     op.add_column("resident", sa.Column("channel", sa.String(length=20), nullable=True))
     op.add_column("outbox_message", sa.Column("content_sid", sa.String(length=34), nullable=True))
     op.add_column("outbox_message", sa.Column("content_variables", sa.JSON(), nullable=True))
+    # The digest counts the WhatsApp templates sent (each charged) off this index alone, too.
+    op.drop_index("ix_outbox_community_sent", table_name="outbox_message")
+    op.create_index("ix_outbox_community_sent", "outbox_message", [*DIGEST_OUTBOX, "content_sid"])
+
+
+DIGEST_OUTBOX = ["community_id", "sent_at", "channel", "segments"]
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_community_sent", table_name="outbox_message")
+    op.create_index("ix_outbox_community_sent", "outbox_message", DIGEST_OUTBOX)
     op.execute("ALTER TABLE outbox_message DROP COLUMN content_variables")
     op.execute("ALTER TABLE outbox_message DROP COLUMN content_sid")
     op.execute("ALTER TABLE resident DROP COLUMN channel")
