@@ -369,3 +369,48 @@ def test_the_digest_counts_whatsapp_templates_beside_sms_segments(
     counts = {key: value["this_week"] for key, value in found["participation"].items()}
     assert counts["templates_out_whatsapp"] == 1
     assert "WhatsApp templates sent (each charged): 1" in text(found)
+
+
+def test_the_reminder_and_the_result_go_as_their_templates(wa_app, fake_twilio, community, cp, clock):
+    for kind, n in (("ballot", "1"), ("reminder", "2"), ("result", "3")):
+        _register(cp, kind, "HX" + n * 32)
+    voter, sms, whatsapp = (
+        Phone(wa_app, fake_twilio, "+447700900555"), Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    )  # fmt: skip
+    _join(voter)
+    park_round(cp, "riverside", voter.text)  # the voter's ideas: the WhatsApp member is no author
+    _join(whatsapp)
+    clock.advance(hours=25)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    assert voter.receive()[-1].startswith("Vote now! Park")
+    assert "your vote is in" in voter.text("1")[0]
+    assert cp("round", "remind", "--community", "riverside", "1").exit_code == 0
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    assert len(whatsapp.receive()) == 3 and sms.receive() == []
+    sent = [(sid, variables) for to, sid, variables in fake_twilio.templates() if to == "whatsapp:" + HOME]
+    assert sent == [
+        ("HX" + "1" * 32, {"1": "Riverside Big Local", "2": "Park", "3": "6pm Mon 30 Nov"}),
+        ("HX" + "2" * 32, {"1": "Riverside Big Local", "2": "Park", "3": "6pm Mon 30 Nov"}),
+        ("HX" + "3" * 32, {"1": "Riverside Big Local", "2": "Park", "3": "1 benches"}),
+    ]
+
+
+def test_news_of_a_delivered_project_goes_to_a_silent_supporter_as_its_template(
+    wa_app, fake_twilio, community, cp, clock
+):
+    _register(cp, "project_news", "HX" + "d" * 32)
+    sms, whatsapp = _silent_member_with_a_round(wa_app, fake_twilio, cp, clock)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    assert sms.receive()[0].startswith("Vote now! Park")  # no ballot template: by SMS
+    assert "your vote is in" in whatsapp.text("1 2")[0]
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    whatsapp.receive()
+    clock.advance(hours=25)
+    update = ["project", "update", "--community", "riverside", "1", "--status", "delivered"]
+    assert cp(*update, "--note", "The benches are in.", "--yes").exit_code == 0
+    (news,) = whatsapp.receive()
+    assert news.startswith("template HX" + "d" * 32)
+    assert fake_twilio.templates()[-1][2] == {
+        "1": "Riverside Big Local", "2": "1", "3": "benches", "4": "The benches are in.",
+    }  # fmt: skip
+    assert sms.receive() == []

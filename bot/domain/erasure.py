@@ -44,7 +44,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.resident_id == resident.id)
-        .values(body=None, address=None, choices=None)
+        .values(body=None, address=None, choices=None, content_variables=None)
     )
     session.execute(update(Idea).where(Idea.author_id == resident.id).values(author_id=None))
     # A vote in a round still open is withdrawn: kept, it would count beside the ballot the same
