@@ -77,8 +77,9 @@ class ChannelSpec:
     # this channel (WhatsApp: 24 hours); outside it they go by the identity's default channel
     # (SMS for a phone). None: no window.
     session_window: timedelta | None = None
-    # Provider error codes (on a send or a delivery report) that mean "outside the window":
-    # the message is sent again by the identity's default channel, the address stays good.
+    # Provider error codes (on a send or a delivery report) that mean "outside the window" (or,
+    # where templates go, its template refused): the message is sent again by the identity's
+    # default channel, the address stays good.
     outside_window: frozenset[str] = frozenset()
     # Outside the window only a pre-approved template may go (WhatsApp: a ContentSid with
     # variables; plain text sent as a template fails): a message we start that has one goes

@@ -28,8 +28,12 @@ NAME = "whatsapp"
 ROUTE = TwilioRoute(channel=NAME, blueprint="twilio_whatsapp", inbound="/whatsapp", status="/whatsapp/status")
 SCHEME = "whatsapp:"
 WINDOW = timedelta(hours=24)
-# 63016: a free-form message outside the 24-hour window.
-OUTSIDE_WINDOW = frozenset({"63016"})
+# 63016: a free-form message outside the 24-hour window. And a template refused, so that the
+# message still reaches the phone by SMS: 63027 no approved template for it in that language
+# (or sent without a Messaging Service, which Twilio's Content API wants), 63028 and 21656 its
+# variables do not fit it, 21655 no such ContentSid, 63021 too long once filled in.
+TEMPLATE_REFUSED = frozenset({"63027", "63028", "21656", "21655", "63021"})
+OUTSIDE_WINDOW = frozenset({"63016"}) | TEMPLATE_REFUSED
 # Only 21211 (not a valid number at all) means the phone is dead. The phone identity is shared
 # with SMS, so "not on WhatsApp" (63003) or a WhatsApp block must not silence SMS too: those
 # fail the one message.
