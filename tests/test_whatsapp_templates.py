@@ -418,3 +418,10 @@ def test_news_of_a_delivered_project_goes_to_a_silent_supporter_as_its_template(
         "1": "Riverside Big Local", "2": "1", "3": "benches", "4": "The benches are in.",
     }  # fmt: skip
     assert sms.receive() == []
+
+
+def test_the_api_says_how_many_members_a_broadcast_reaches_on_whatsapp(wa_app, fake_twilio, cp, clock, api):
+    _members_on_three_footings(wa_app, fake_twilio, cp, clock)
+    status, body = api("post", "/communities/riverside/budget/updates", {"text": "News!", "broadcast": True})
+    assert status == 201 and body["sent"] == 3
+    assert body["each"]["whatsapp"] == {"messages": 1, "templates": 1}

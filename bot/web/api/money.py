@@ -127,6 +127,8 @@ def post_update(session, community, body):
             "encoding": cost.encoding,
             "segments": cost.segments,
             "shortened": cost.shortened,
+            # members reached on WhatsApp instead of by SMS: not counted in segments
+            "whatsapp": {"messages": cost.whatsapp, "templates": cost.whatsapp_templates},
         }
     )
     return jsonify(id=update.id, sent=sent, each=each), 201
