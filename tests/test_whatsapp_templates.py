@@ -425,3 +425,16 @@ def test_the_api_says_how_many_members_a_broadcast_reaches_on_whatsapp(wa_app, f
     status, body = api("post", "/communities/riverside/budget/updates", {"text": "News!", "broadcast": True})
     assert status == 201 and body["sent"] == 3
     assert body["each"]["whatsapp"] == {"messages": 1, "templates": 1}
+
+
+def test_rejecting_a_whatsapp_authors_idea_shows_a_whatsapp_message_not_sms_segments(
+    wa_app, fake_twilio, community, cp, clock
+):
+    whatsapp = WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    whatsapp.text("IDEA a road bridge")
+    whatsapp.text("£3m")
+    result = cp("ideas", "reject", "--community", "riverside", "1", "--reason", "Too dear.")
+    assert "Cost: 0 authors × 1 segment = up to 0 SMS segments." in result.output
+    assert "By WhatsApp: 1 author, 1 inside the 24-hour window and 0 templates outside it" in result.output
+    assert "Too dear." in whatsapp.receive()[0]

@@ -5,7 +5,7 @@ voids a spending or an allocation, or closes an allocation with what was spent a
 corrected entry stays on the books and no longer counts."""
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
-from bot.domain.notify import broadcast, channel_split, member_count
+from bot.domain.notify import broadcast, channel_split, member_count, with_whatsapp
 from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
@@ -376,17 +376,15 @@ def corrections(session: Session, community: Community) -> list[Correction]:
 def broadcast_cost(session: Session, community: Community, text: str, now: datetime) -> SmsCost:
     """What each member would get if `text` were broadcast as a budget update now, and its
     cost: SMS segments, and beside them the WhatsApp messages and templates."""
-    split = channel_split(session, community, now, "budget_news")
-    whatsapp, templates = split.get("whatsapp", 0), split.get("whatsapp_template", 0)
     cost = sms_cost(
         "budget_news",
-        member_count(session, community) - whatsapp - templates,
+        member_count(session, community),
         community.default_language,
         own="update",
         update=plain(refuse_controls(text, "the update")),
         community=community.name,
     )
-    return replace(cost, whatsapp=whatsapp, whatsapp_templates=templates)
+    return with_whatsapp(cost, channel_split(session, community, now, "budget_news"))
 
 
 def broadcast_update(session: Session, community: Community, update: BudgetUpdate, now: datetime) -> int:

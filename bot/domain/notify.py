@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeGuard
 
@@ -25,6 +26,7 @@ from bot.domain.outbox import enqueue, insert_skipping_existing
 from bot.domain.residents import language_of, route
 from bot.domain.whatsapp import Template, content_sid, number_for
 from bot.text.catalogue import render
+from bot.text.organiser_text import SmsCost
 from channels.base import ChannelSpec
 from channels.messages import Address, Choice, choices_to_json
 from channels.registry import CHANNELS
@@ -341,6 +343,40 @@ def channel_split(
             key = f"{name}_template" if template else name
             counts[key] = counts.get(key, 0) + n
     return counts
+
+
+def residents_split(
+    session: Session,
+    community: Community,
+    residents: Iterable[Resident | None],
+    now: datetime,
+    kind: str | None = None,
+) -> dict[str, int]:
+    """channel_split() for news to a few residents (notify()'s way): how many who can hear it
+    it reaches on each channel, and as a template of `kind` ("whatsapp_template")."""
+    counts: dict[str, int] = {}
+    for resident in residents:
+        if not can_hear(resident):
+            continue
+        language = language_of(resident, community)
+        sid = content_sid(session, community, kind, language) if kind else None
+        found = route(resident, now, templated=sid is not None)
+        if found is not None:
+            key = f"{found[0].channel}_template" if found[1] else found[0].channel
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def with_whatsapp(cost: SmsCost, split: dict[str, int]) -> SmsCost:
+    """`cost` (counted as if all went by SMS) with those reached on WhatsApp taken out of its
+    SMS recipients and counted beside them."""
+    whatsapp, templates = split.get("whatsapp", 0), split.get("whatsapp_template", 0)
+    return replace(
+        cost,
+        recipients=max(cost.recipients - whatsapp - templates, 0),
+        whatsapp=whatsapp,
+        whatsapp_templates=templates,
+    )
 
 
 def reached() -> ScalarSelect[int]:
