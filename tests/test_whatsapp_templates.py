@@ -438,3 +438,12 @@ def test_rejecting_a_whatsapp_authors_idea_shows_a_whatsapp_message_not_sms_segm
     assert "Cost: 0 authors × 1 segment = up to 0 SMS segments." in result.output
     assert "By WhatsApp: 1 author, 1 inside the 24-hour window and 0 templates outside it" in result.output
     assert "Too dear." in whatsapp.receive()[0]
+
+
+def test_registering_a_template_is_in_the_audit_trail(cp, community):
+    _register(cp, "ballot", BALLOT_SID)
+    _register(cp, "ballot", NEWS_SID)
+    entries = json.loads(cp("audit", "--community", "riverside", "--json").output)
+    shown = [(e["subject"], e["action"]) for e in entries if e["subject"].startswith("WhatsApp")]
+    assert ("WhatsApp template ballot en", f"created: content_sid {BALLOT_SID}") in shown
+    assert ("WhatsApp template ballot en", f"content_sid: {BALLOT_SID} -> {NEWS_SID}") in shown
