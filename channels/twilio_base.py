@@ -188,6 +188,7 @@ class TwilioChannel:
             # TWILIO_EDGE / TWILIO_REGION would rewrite the host we were told to use.
             self.client.edge = self.client.region = None
             self.client.api.base_url = settings.api_url
+            self.client.content.base_url = settings.api_url  # the Content API (WhatsApp buttons)
         self.pacer = pacer or Pacer(settings.units_per_second)
 
     def send(self, message: OutboundMessage) -> str:

@@ -41,6 +41,8 @@ class FakeTwilio:
     # WhatsApp: when each `whatsapp:+44...` last wrote to us, by the test's clock (`clock`).
     whatsapp_seen: dict[str, datetime] = field(default_factory=dict)
     clock: Callable[[], datetime] | None = None
+    # Content API: what each ContentSid it made holds (its "types").
+    contents: dict[str, dict] = field(default_factory=dict)
 
     def fail_next(self, status: int, code: int | None = None, times: int = 1) -> None:
         self.failures.extend([(status, code)] * times)
@@ -94,6 +96,18 @@ class FakeTwilio:
             return jsonify(
                 sid=sid, status="queued", to=form["To"], body=form.get("Body"), account_sid=account
             ), 201
+
+        @app.post("/v1/Content")
+        def create_content():
+            if request.authorization is None or request.authorization.username != ACCOUNT_SID:
+                return jsonify(code=20003, message="Authenticate", status=401), 401
+            data = request.get_json()
+            types = {name: body for name, body in (data.get("types") or {}).items() if body}
+            if not types or not data.get("language"):
+                return jsonify(code=20001, message="types and language are required", status=400), 400
+            sid = f"HX{len(self.contents) + 1:032x}"
+            self.contents[sid] = types
+            return jsonify(sid=sid, account_sid=ACCOUNT_SID, types=types, language=data["language"]), 201
 
         return app
 

@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import Community, Identity, OutboxMessage
+from models import Ballot, Community, Identity, OutboxMessage, Round
 from tests.conftest import park_round
 from tests.dashboard_helpers import make_organiser, post, sign_in
 from tests.twilio_helpers import NUMBER, PUBLIC, Phone, WhatsApp, inbound, signed, twilio_config
@@ -447,3 +447,52 @@ def test_registering_a_template_is_in_the_audit_trail(cp, community):
     shown = [(e["subject"], e["action"]) for e in entries if e["subject"].startswith("WhatsApp")]
     assert ("WhatsApp template ballot en", f"created: content_sid {BALLOT_SID}") in shown
     assert ("WhatsApp template ballot en", f"content_sid: {BALLOT_SID} -> {NEWS_SID}") in shown
+
+
+# --- The ballot as quick-reply buttons --------------------------------------------------------
+
+SERVICE = "MG" + "e" * 32
+
+
+def test_a_small_ballot_comes_as_quick_reply_buttons_and_a_tap_votes(wa_app, fake_twilio, community, db, cp):
+    """Inside the window, through a Messaging Service, a choose-one ballot of two options goes
+    as WhatsApp quick replies (content made once through the Content API); a tap sends the
+    button's payload, which votes."""
+    wa_app.config["TWILIO_MESSAGING_SERVICE_SID"] = SERVICE
+    whatsapp = WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    park_round(cp, "riverside", whatsapp.text, method="choose-one")
+    whatsapp.receive()
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    (ballot,) = whatsapp.receive()
+    assert ballot.startswith("Vote now! Park\n1 benches £1,000\n2 a mural £1,000")  # the text stands alone
+    sent = fake_twilio.sent[-1].form
+    assert sent["MessagingServiceSid"] == SERVICE and "Body" not in sent
+    buttons = fake_twilio.contents[sent["ContentSid"]]["twilio/quick-reply"]["actions"]
+    assert [b["title"] for b in buttons] == ["1. benches (£1,000)", "2. a mural (£1,000)"]
+    with db.transaction() as session:
+        round_id = session.scalar(select(func.max(Round.id)))
+    assert [b["id"] for b in buttons] == [f"VOTE 1 @{round_id}", f"VOTE 2 @{round_id}"]
+    tap = inbound(buttons[1]["title"], "whatsapp:" + HOME, to="whatsapp:" + NUMBER)
+    tap["ButtonPayload"], tap["ButtonText"] = buttons[1]["id"], buttons[1]["title"]
+    fake_twilio.wrote_on_whatsapp(HOME, wa_app.config["CLOCK"]())
+    path = "/webhooks/twilio/whatsapp"
+    response = wa_app.test_client().post(path, data=tap, headers=signed(tap, PUBLIC + path))
+    assert response.status_code == 200
+    assert "your vote is in: 2 a mural" in whatsapp.receive()[0]
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[2]]
+    made = len(fake_twilio.contents)
+    assert cp("round", "cancel", "--community", "riverside", "1").exit_code == 0
+    whatsapp.receive()
+    assert len(fake_twilio.contents) == made  # a message without buttons makes no content
+
+
+def test_without_a_messaging_service_a_ballot_keeps_its_numbers(wa_app, fake_twilio, community, cp):
+    whatsapp = WhatsApp(wa_app, fake_twilio)
+    _join(whatsapp)
+    park_round(cp, "riverside", whatsapp.text, method="choose-one")
+    whatsapp.receive()
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    assert whatsapp.receive()[0].startswith("Vote now! Park")
+    assert "Body" in fake_twilio.sent[-1].form and fake_twilio.contents == {}
