@@ -496,3 +496,13 @@ def test_without_a_messaging_service_a_ballot_keeps_its_numbers(wa_app, fake_twi
     assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
     assert whatsapp.receive()[0].startswith("Vote now! Park")
     assert "Body" in fake_twilio.sent[-1].form and fake_twilio.contents == {}
+
+
+def test_a_new_community_may_not_take_anothers_whatsapp_sender_as_its_sms_number(cp, community):
+    assert cp("whatsapp", "sender", "--community", "riverside", "--number", SENDER).exit_code == 0
+    result = cp(
+        "community", "create", "--name", "Hillside", "--slug", "hillside", "--budget", "£1k",
+        "--join-code", "HILLSIDE", "--sms-number", SENDER,
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert result.output.strip() == "commonpurse: error: WhatsApp sender already used by community riverside"
