@@ -447,6 +447,11 @@ def test_registering_a_template_is_in_the_audit_trail(cp, community):
     shown = [(e["subject"], e["action"]) for e in entries if e["subject"].startswith("WhatsApp")]
     assert ("WhatsApp template ballot en", f"created: content_sid {BALLOT_SID}") in shown
     assert ("WhatsApp template ballot en", f"content_sid: {BALLOT_SID} -> {NEWS_SID}") in shown
+    assert cp("whatsapp", "sender", "--community", "riverside", "--number", SENDER).exit_code == 0
+    entries = json.loads(cp("audit", "--community", "riverside", "--json").output)
+    assert ("community riverside", f"whatsapp_number: none -> {SENDER}") in [
+        (e["subject"], e["action"]) for e in entries
+    ]
 
 
 # --- The ballot as quick-reply buttons --------------------------------------------------------
