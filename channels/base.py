@@ -80,9 +80,17 @@ class ChannelSpec:
     # this channel (WhatsApp: 24 hours); outside it they go by the identity's default channel
     # (SMS for a phone). None: no window.
     session_window: timedelta | None = None
-    # Provider error codes (on a send or a delivery report) that mean "outside the window":
-    # the message is sent again by the identity's default channel, the address stays good.
+    # Provider error codes (on a send or a delivery report) that mean "outside the window" (or,
+    # where templates go, its template refused): the message is sent again by the identity's
+    # default channel, the address stays good.
     outside_window: frozenset[str] = frozenset()
+    # Outside the window only a pre-approved template may go (WhatsApp: a ContentSid with
+    # variables; plain text sent as a template fails): a message we start that has one goes
+    # as it, one that has none by the identity's default channel.
+    templates: bool = False
+    # A community may give this channel a sender of its own (WhatsApp); by default it sends
+    # from, and is written to at, the community's SMS number.
+    own_sender: bool = False
     # How the council's digest names its messages ("SMS", "WhatsApp messages"); empty: not
     # counted there (the console).
     label: str = ""

@@ -104,6 +104,10 @@ class OutboundMessage:
     sender: str | None = None
     reference: str | None = None  # our outbox id, for status callbacks
     segments: int | None = None  # SMS segments, as counted when it was queued
+    # A pre-approved template to send instead of `text` (WhatsApp outside its window): its
+    # ContentSid and variables ({"1": "...", "2": "..."}). Channels without templates ignore it.
+    content_sid: str | None = None
+    content_variables: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ through the registry.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -188,13 +189,20 @@ class TwilioChannel:
             # TWILIO_EDGE / TWILIO_REGION would rewrite the host we were told to use.
             self.client.edge = self.client.region = None
             self.client.api.base_url = settings.api_url
+            self.client.content.base_url = settings.api_url  # the Content API (WhatsApp buttons)
         self.pacer = pacer or Pacer(settings.units_per_second)
 
     def send(self, message: OutboundMessage) -> str:
         import requests
         from twilio.base.exceptions import TwilioRestException
 
-        fields = {"to": self.address(message.address.user_id), "body": message.text}
+        fields = {"to": self.address(message.address.user_id)}
+        if message.content_sid:
+            # A template: its ContentSid and variables as JSON, never the text as well.
+            fields["content_sid"] = message.content_sid
+            fields["content_variables"] = json.dumps(message.content_variables or {}, ensure_ascii=False)
+        else:
+            fields["body"] = message.text
         if self.settings.messaging_service_sid:
             fields["messaging_service_sid"] = self.settings.messaging_service_sid
         elif message.sender:

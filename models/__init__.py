@@ -23,6 +23,7 @@ from models.round import (
 )
 from models.sign_in import SignInAttempt
 from models.telegram import PollingOffset, TelegramChat
+from models.whatsapp import WhatsAppTemplate
 
 __all__ = [
     "Allocation",
@@ -59,6 +60,7 @@ __all__ = [
     "Spending",
     "TelegramChat",
     "VERIFICATION_RULES",
+    "WhatsAppTemplate",
     "rowcount",
     "table_of",
     "utcnow",

@@ -20,6 +20,8 @@ class Community(Base):
     name: Mapped[str] = mapped_column(String(120))
     join_code: Mapped[str] = mapped_column(String(40), unique=True)
     sms_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # A WhatsApp sender of its own; None: WhatsApp goes from (and comes to) the SMS number.
+    whatsapp_number: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     timezone: Mapped[str] = mapped_column(String(60), default="Europe/London")
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
     currency: Mapped[str] = mapped_column(String(3), default="GBP")

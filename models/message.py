@@ -68,7 +68,7 @@ class OutboxMessage(Base):
     # counts what was sent in a week off the index alone.
     __table_args__ = (
         Index("ix_outbox_due", "status", "channel", "next_attempt_at", "id"),
-        Index("ix_outbox_community_sent", "community_id", "sent_at", "channel", "segments"),
+        Index("ix_outbox_community_sent", "community_id", "sent_at", "channel", "segments", "content_sid"),
         one_of("status", OutboxStatus),
     )
 
@@ -82,6 +82,10 @@ class OutboxMessage(Base):
     sender: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str | None] = mapped_column(Text)
     choices: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # Sent as this WhatsApp template (outside the 24-hour window) with these variables; the
+    # body stays for the SMS copy should WhatsApp refuse it anyway.
+    content_sid: Mapped[str | None] = mapped_column(String(34))
+    content_variables: Mapped[dict[str, str] | None] = mapped_column(JSON)
     segments: Mapped[int] = mapped_column(default=1)
     # Broadcasts set broadcast-id:resident-id so running one twice sends nothing twice.
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)

@@ -28,6 +28,8 @@ class Resident(Base):
     opted_out_at: Mapped[datetime | None]
     consent_at: Mapped[datetime | None]
     language: Mapped[str | None] = mapped_column(String(10))
+    # The channel they chose for what we start (CHANNEL SMS); None: the one they last wrote on.
+    channel: Mapped[str | None] = mapped_column(String(20))
     postcode_district: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]

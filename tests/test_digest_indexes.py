@@ -74,6 +74,7 @@ def busy_fortnight(db, community, weeks):
                 channel=pick.choice(CHANNELS),
                 resident_id=pick.choice(ids),
                 segments=pick.randint(1, 3),
+                content_sid="HX" + "a" * 32 if pick.random() < 0.4 else None,
                 status="sent",
                 sent_at=None if pick.random() < 0.1 else when(),
             )
@@ -110,6 +111,7 @@ def expected(rows: dict, week) -> dict[str, int]:
             for way, messages in (("in", inbound), ("out", sent))
         },
         "messages_in_voice": sum(m.channel == "voice" for m in inbound),  # calls: received only
+        "templates_out_whatsapp": sum(m.channel == "whatsapp" and m.content_sid is not None for m in sent),
     }
 
 
@@ -190,7 +192,7 @@ def indexes(engine) -> dict[str, list[str]]:
 
 DIGEST_INDEXES = {
     "ix_inbound_community_received": ["community_id", "received_at", "channel", "resident_id"],
-    "ix_outbox_community_sent": ["community_id", "sent_at", "channel", "segments"],
+    "ix_outbox_community_sent": ["community_id", "sent_at", "channel", "segments", "content_sid"],
     "ix_resident_community_consent": ["community_id", "consent_at"],
     "ix_resident_community_opted_out": ["community_id", "opted_out_at"],
 }

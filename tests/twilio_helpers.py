@@ -46,6 +46,16 @@ def inbound(body: str, sender: str = "+447700900123", to: str = NUMBER, sid: str
     }
 
 
+def _shown(form: dict, contents: dict) -> str:
+    """What the phone shows: the text; for content made through the Content API (buttons) its
+    text; for a template its ContentSid and variables."""
+    if form.get("ContentSid") in contents:
+        return contents[form["ContentSid"]]["twilio/text"]["body"]
+    if "ContentSid" in form:
+        return f"template {form['ContentSid']} {form.get('ContentVariables', '')}"
+    return form["Body"]
+
+
 class Phone:
     """A resident's phone: texts the community through the webhook, reads what Twilio sent it."""
 
@@ -71,7 +81,7 @@ class Phone:
         while self.dispatcher.run_once():
             pass
         new, self.seen = self.fake.sent[self.seen :], len(self.fake.sent)
-        return [s.form["Body"] for s in new if s.form["To"] == self.scheme + self.number]
+        return [_shown(s.form, self.fake.contents) for s in new if s.form["To"] == self.scheme + self.number]
 
 
 class WhatsApp(Phone):

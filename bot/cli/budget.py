@@ -176,7 +176,7 @@ def update(slug: str, text: str, broadcast: bool, yes: bool) -> None:
         # be locked for everyone else meanwhile).
         with get_db().transaction() as session:
             community = by_slug(session, slug)
-            cost = ledger.broadcast_cost(session, community, text)
+            cost = ledger.broadcast_cost(session, community, text, now())
         check_sms(cost, "member", yes)
     with get_db().transaction() as session:
         community = by_slug(session, slug)

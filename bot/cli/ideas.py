@@ -14,7 +14,7 @@ from bot.context import get_db, now
 from bot.domain import duplicates, moderation
 from bot.domain.communities import by_slug
 from bot.domain.ideas import idea_by_number, ideas_of
-from bot.domain.notify import can_hear
+from bot.domain.notify import can_hear, residents_split, with_whatsapp
 from bot.domain.serialise import idea_json
 from bot.text.money import format_pence
 from bot.text.organiser_text import plain, refuse_controls, sms_cost
@@ -81,6 +81,7 @@ def reject(slug: str, number: int, reason: str, yes: bool) -> None:
                 reason=reason,
                 community=community.name,
             )
+            cost = with_whatsapp(cost, residents_split(session, community, authors, now()))
         check_sms(cost, "author", yes)
     with get_db().transaction() as session:
         moderation.reject(session, by_slug(session, slug), number, reason, now())

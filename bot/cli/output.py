@@ -56,7 +56,7 @@ def confirm(question: str, refusal: str, yes: bool) -> None:
 def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
     """Show what each of `who` (a noun: "member") will get by SMS and what it costs in all;
     ask first if it costs more than two segments each or the text had to be shortened."""
-    if cost.recipients == 0:
+    if cost.recipients == 0 and not (cost.whatsapp or cost.whatsapp_templates):
         return
     segments = plural(cost.segments, "segment")
     echo(f"Each {who} gets ({cost.encoding}, {segments}): {cost.message}")
@@ -69,9 +69,20 @@ def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
         )
     in_all = plural(cost.total, "SMS segment")
     echo(f"Cost: {plural(cost.recipients, who)} × {segments} = up to {in_all}.")
+    if cost.whatsapp or cost.whatsapp_templates:
+        echo(whatsapp_cost(cost, who))
     if cost.worth_asking:
         why = "your text does not fit whole" if cost.shortened else f"{segments} each"
         confirm(f"Send it anyway ({why}; up to {in_all})?", f"not sent: {why} (up to {in_all})", yes)
+
+
+def whatsapp_cost(cost: SmsCost, who: str) -> str:
+    """The WhatsApp side of a send: charged per conversation, not per segment."""
+    return (
+        f"By WhatsApp: {plural(cost.whatsapp + cost.whatsapp_templates, who)}, "
+        f"{cost.whatsapp} inside the 24-hour window and {plural(cost.whatsapp_templates, 'template')} "
+        "outside it (WhatsApp charges per conversation a template opens, not per segment)."
+    )
 
 
 def emit(rows: list[dict[str, Any]], columns: list[tuple[str, str]], as_json: bool) -> None:

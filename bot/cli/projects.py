@@ -10,7 +10,7 @@ from bot.cli.params import ID
 from bot.context import get_db, now
 from bot.domain import audit, projects
 from bot.domain.communities import by_slug
-from bot.domain.notify import can_hear
+from bot.domain.notify import can_hear, residents_split, with_whatsapp
 from bot.text.organiser_text import plain, refuse_controls, sms_cost
 from models.states import ProjectStatus
 
@@ -84,7 +84,8 @@ def _check_delivered_cost(slug: str, number: int, note: str, yes: bool) -> None:
         view = projects.project_by_number(session, community, number)
         if view.status == ProjectStatus.DELIVERED:
             return  # nobody is told again
-        told = sum(1 for resident in projects.supporters(session, view.idea) if can_hear(resident))
+        supporters = projects.supporters(session, view.idea)
+        told = sum(1 for resident in supporters if can_hear(resident))
         cost = sms_cost(
             "project_delivered",
             told,
@@ -95,6 +96,7 @@ def _check_delivered_cost(slug: str, number: int, note: str, yes: bool) -> None:
             update=note,
             community=community.name,
         )
+        cost = with_whatsapp(cost, residents_split(session, community, supporters, now(), "project_news"))
     check_sms(cost, "supporter", yes)
 
 

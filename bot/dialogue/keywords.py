@@ -46,6 +46,7 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
         "LANG": "language",
         "PROJECT": "project",
         "PROJECTS": "project",
+        "CHANNEL": "channel",
     },
     "cy": {
         "STOP": "stop",
@@ -79,6 +80,7 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
         "IAITH": "language",
         "PROSIECT": "project",
         "PROSIECTAU": "project",
+        "SIANEL": "channel",
     },
     "pl": {
         "STOP": "stop",
@@ -105,6 +107,7 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
         "JĘZYK": "language",
         "PROJEKT": "project",
         "PROJEKTY": "project",
+        "KANAŁ": "channel",
     },
 }
 # Words that are commands only when they are the whole message, as carriers treat opt-out and

@@ -3,7 +3,7 @@ a helpful fallback."""
 
 from collections.abc import Callable
 
-from bot.dialogue import budget, erasure, ideas, language, membership, projects, voting
+from bot.dialogue import budget, channel, erasure, ideas, language, membership, projects, voting
 from bot.dialogue.turn import Result, Turn
 from bot.domain.ballots import parse_choices
 
@@ -22,6 +22,7 @@ KEYWORDS: dict[str, Callable[[Turn], Result]] = {
     "submit": voting.submit,
     "language": language.choose,
     "project": projects.project,
+    "channel": channel.choose,
 }
 
 

@@ -27,6 +27,7 @@ from models import (
     ProjectUpdate,
     Round,
     Spending,
+    WhatsAppTemplate,
     utcnow,
 )
 from models.money import Correction
@@ -34,7 +35,16 @@ from models.money import Correction
 _actor: ContextVar[str | None] = ContextVar("audit_actor", default=None)
 
 Audited = (
-    Idea | Round | Allocation | Spending | Correction | BudgetUpdate | Project | ProjectUpdate | Community
+    Idea
+    | Round
+    | Allocation
+    | Spending
+    | Correction
+    | BudgetUpdate
+    | Project
+    | ProjectUpdate
+    | Community
+    | WhatsAppTemplate
 )
 
 # What is audited, and which fields of it (never author or resident columns).
@@ -62,6 +72,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "name",
         "join_code",
         "sms_number",
+        "whatsapp_number",
         "budget_total_pence",
         "verification",
         "postcode_areas",
@@ -72,6 +83,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "digest_time",
         "public_page",
     ),
+    WhatsAppTemplate: ("content_sid",),
 }
 
 
@@ -139,9 +151,12 @@ def _subject(obj: Audited) -> str:
         Community: "community",
         Project: "project",
         ProjectUpdate: "project update",
+        WhatsAppTemplate: "WhatsApp template",
     }[type(obj)]
     if isinstance(obj, Community):
         return f"community {obj.slug}"[:60]
+    if isinstance(obj, WhatsAppTemplate):
+        return f"WhatsApp template {obj.kind} {obj.language}"[:60]
     if isinstance(obj, Round):
         return f"round {obj.number}" if obj.number else f"round {obj.title}"[:60]
     number = getattr(obj, "number", None)

@@ -73,12 +73,20 @@ def create_community(
                 Community.slug == slug,
                 Community.join_code == join_code,
                 Community.sms_number == number if number else false(),
+                # another's WhatsApp sender: a message to it would find two communities
+                Community.whatsapp_number == number if number else false(),
             )
         )
     )
     if clash is not None:
         field = (
-            "slug" if clash.slug == slug else "join code" if clash.join_code == join_code else "SMS number"
+            "slug"
+            if clash.slug == slug
+            else "join code"
+            if clash.join_code == join_code
+            else "SMS number"
+            if clash.sms_number == number
+            else "WhatsApp sender"
         )
         raise InvalidInput(f"{field} already used by community {clash.slug}")
     community = Community(

@@ -198,6 +198,8 @@ def _corrected(session: Session, correction: Correction) -> str:
 CHANNELS = tuple(name for name, channel in REGISTERED.items() if channel.label)
 # ... and those we send on (not the phone line: a call is answered on the call).
 SENDING = tuple(name for name in CHANNELS if REGISTERED[name].sends_text)
+# Those whose messages outside a window go as templates, each charged (WhatsApp).
+TEMPLATED = tuple(name for name in CHANNELS if REGISTERED[name].templates)
 # The figures, as they are computed.
 PARTICIPATION = (
     "new_residents",
@@ -211,6 +213,7 @@ PARTICIPATION = (
         for way in ("in", "out")
         if way == "in" or channel in SENDING
     ),
+    *(f"templates_out_{channel}" for channel in TEMPLATED),
 )
 # Per table and time: the figures counted over the community's rows whose time is in a week.
 _COUNTED = (
@@ -235,6 +238,12 @@ _COUNTED = (
             **{
                 f"messages_out_{channel}": func.count().filter(OutboxMessage.channel == channel)
                 for channel in SENDING
+            },
+            **{
+                f"templates_out_{channel}": func.count().filter(
+                    OutboxMessage.channel == channel, OutboxMessage.content_sid.is_not(None)
+                )
+                for channel in TEMPLATED
             },
         },
     ),

@@ -46,7 +46,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.resident_id == resident.id)
-        .values(body=None, address=None, choices=None)
+        .values(body=None, address=None, choices=None, content_variables=None)
     )
     # An idea left as a voice message is in the resident's own voice: the idea stays, with the
     # words an organiser typed, and its recording is forgotten.

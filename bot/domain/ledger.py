@@ -23,7 +23,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
-from bot.domain.notify import broadcast, member_count
+from bot.domain.notify import broadcast, channel_split, member_count, with_whatsapp
+from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
 from bot.text.organiser_text import SmsCost, plain, refuse_controls, sms_cost
@@ -388,9 +389,10 @@ def corrections(session: Session, community: Community) -> list[Correction]:
     )
 
 
-def broadcast_cost(session: Session, community: Community, text: str) -> SmsCost:
-    """What each member would get if `text` were broadcast as a budget update, and its cost."""
-    return sms_cost(
+def broadcast_cost(session: Session, community: Community, text: str, now: datetime) -> SmsCost:
+    """What each member would get if `text` were broadcast as a budget update now, and its
+    cost: SMS segments, and beside them the WhatsApp messages and templates."""
+    cost = sms_cost(
         "budget_news",
         member_count(session, community),
         community.default_language,
@@ -398,12 +400,20 @@ def broadcast_cost(session: Session, community: Community, text: str) -> SmsCost
         update=_update_text(text),
         community=community.name,
     )
+    return with_whatsapp(cost, channel_split(session, community, now, "budget_news"))
 
 
 def broadcast_update(session: Session, community: Community, update: BudgetUpdate, now: datetime) -> int:
     """Send a budget update to every member, once each; returns how many were queued."""
+    values = dict(community=community.name, update=update.text)
     return broadcast(
-        session, community, "budget_news", now, key=f"budget-update:{update.id}", update=update.text
+        session,
+        community,
+        "budget_news",
+        now,
+        key=f"budget-update:{update.id}",
+        template=Template("budget_news", lambda language: values),
+        update=update.text,
     )
 
 

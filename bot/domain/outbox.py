@@ -8,10 +8,11 @@ from sqlalchemy import CursorResult, Result, Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.domain.whatsapp import number_for
 from channels.messages import Address, Choice, choices_from_json, choices_to_json
 from channels.registry import default_channel, spec
 from channels.segments import count_segments
-from models import OutboxMessage
+from models import Community, OutboxMessage
 from models.states import OutboxStatus
 
 
@@ -27,6 +28,8 @@ def enqueue(
     sender: str | None = None,
     idempotency_key: str | None = None,
     erase_after_send: bool = False,
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction; the dispatcher sends it after commit."""
     row = OutboxMessage(
@@ -37,6 +40,8 @@ def enqueue(
         sender=sender,
         body=text,
         choices=choices_to_json(choices),
+        content_sid=content_sid,
+        content_variables=content_variables,
         segments=count_segments(text).segments,
         idempotency_key=idempotency_key,
         erase_after_send=erase_after_send,
@@ -89,6 +94,9 @@ def resend_outside_window(session: Session, row: OutboxMessage, now: datetime) -
     fallback = default_channel(spec(row.channel).identity_kind)
     if fallback == row.channel or row.address is None or row.body is None:
         return None
+    community = session.get(Community, row.community_id) if row.community_id is not None else None
+    # from the community's SMS number, whatever WhatsApp's own sender is
+    sender = number_for(community, fallback) if community is not None else row.sender
     key = f"window:{row.id}"
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)) is not None:
         return None  # a repeated report
@@ -100,7 +108,7 @@ def resend_outside_window(session: Session, row: OutboxMessage, now: datetime) -
         community_id=row.community_id,
         resident_id=row.resident_id,
         choices=choices_from_json(row.choices),
-        sender=row.sender if spec(fallback).sends_from_number else None,
+        sender=sender if spec(fallback).sends_from_number else None,
         idempotency_key=key,
         erase_after_send=row.erase_after_send,
     )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.domain import audit
 from bot.domain.communities import MAX_NUMBER, lock_community
 from bot.domain.notify import notify
+from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput, NotFound
 from bot.text.organiser_text import plain, refuse_controls
 from models import Ballot, Community, Idea, Project, ProjectUpdate, Resident, Round, RoundOption
@@ -201,6 +202,12 @@ def _tell_supporters(
                 title=view.title,
                 update=update,
                 key=f"project-delivered:{project.id}:{resident.id}",
+                template=Template(
+                    "project_news",
+                    lambda language: dict(
+                        community=community.name, number=view.number, title=view.title, update=update
+                    ),
+                ),
             )
             is not None
         ):

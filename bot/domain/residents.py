@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.domain.outbox import cancel_queued
 from channels.messages import Address
-from channels.registry import default_channel, spec
+from channels.registry import CHANNELS, default_channel, spec
 from models import (
     Community,
     Conversation,
@@ -100,27 +100,51 @@ def mark_unreachable(session: Session, community_id: int, address: Address, reas
     )
 
 
-def reach(resident: Resident, now: datetime) -> Address | None:
-    """Where to send a message we start: the reachable identity the resident used last, on
-    the channel they last wrote on, unless that channel's window has closed (WhatsApp, 24
-    hours after their last message) or it carries no text (they last called the phone line):
-    then on the identity's default channel (SMS)."""
+def reach(resident: Resident, now: datetime, templated: bool = False) -> Address | None:
+    """Where to send a message we start: the channel the resident chose (CHANNEL), else the
+    one they last wrote on, with the reachable identity of its kind they used last; if that
+    channel's window has closed (WhatsApp, 24 hours after their last message there), the
+    identity's default channel (SMS), unless the message can go as a template (`templated`).
+    A channel that carries no text (they last called the phone line) gives way to SMS too."""
+    found = route(resident, now, templated)
+    return found[0] if found is not None else None
+
+
+def route(resident: Resident, now: datetime, templated: bool = False) -> tuple[Address, bool] | None:
+    """reach(), and whether the message must go there as a template (outside the window)."""
     reachable = [i for i in resident.identities if i.unreachable is None]
-    if not reachable:
+    chosen = resident.channel if resident.channel in CHANNELS else None
+    preferred = [i for i in reachable if chosen and i.kind == spec(chosen).identity_kind]
+    latest = max(preferred or reachable, key=_recency, default=None)
+    if latest is None:
         return None
-    latest = max(reachable, key=lambda i: (i.last_seen_at is not None, i.last_seen_at or i.created_at))
-    channel = latest.last_channel or default_channel(latest.kind)
-    if not spec(channel).sends_text or not within_window(channel, latest.last_seen_at, now):
-        channel = default_channel(latest.kind)
-    return Address(channel, latest.value)
+    channel = chosen if preferred and chosen else latest.last_channel or default_channel(latest.kind)
+    if not spec(channel).sends_text:  # they last called the phone line: we write by SMS
+        return Address(default_channel(latest.kind), latest.value), False
+    if within_window(channel, latest, now):
+        return Address(channel, latest.value), False
+    if templated and spec(channel).templates:
+        return Address(channel, latest.value), True
+    return Address(default_channel(latest.kind), latest.value), False
 
 
-def within_window(channel: str, last_seen_at: datetime | None, now: datetime) -> bool:
-    """May a message we start go on `channel` to someone who last wrote on it at `last_seen_at`?"""
+def _recency(identity: Identity) -> tuple[bool, datetime]:
+    return identity.last_seen_at is not None, identity.last_seen_at or identity.created_at
+
+
+def within_window(channel: str, identity: Identity, now: datetime) -> bool:
+    """May a message we start go on `channel` as plain text to `identity`? Yes where the
+    channel has no window; else only if they last wrote on it, within its window."""
     window = spec(channel).session_window
     if window is None:
         return True
-    return last_seen_at is not None and last_seen_at > now - window
+    seen = identity.last_seen_at
+    return identity.last_channel == channel and seen is not None and seen > now - window
+
+
+def choose_channel(resident: Resident, channel: str | None) -> None:
+    """The channel what we start goes on (CHANNEL SMS); None: the one they last wrote on."""
+    resident.channel = channel
 
 
 def conversation_for(session: Session, resident: Resident, now: datetime) -> Conversation:

@@ -13,8 +13,10 @@ from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
 from bot.domain.notify import broadcast, notify
 from bot.domain.outcome import Option, compute
+from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput
 from bot.text import round_messages
+from bot.text.catalogue import PLACEHOLDER_MAX
 from bot.text.money import Money, format_pence
 from bot.text.organiser_text import plain, without_pictographs
 from bot.text.times import Moment
@@ -195,6 +197,7 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
         lambda language: round_messages.ballot(round_, community, language),
         now,
         key=f"round-open:{round_.id}",
+        template=_voting_template("ballot", round_, community),
     )
     return True
 
@@ -214,6 +217,7 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
         now,
         key=f"round-remind:{round_.id}",
         unless=exists().where(Ballot.round_id == round_.id, Ballot.resident_id == Resident.id),
+        template=_voting_template("reminder", round_, community),
         title=round_.title,
         closes=Moment(round_.closes_at, community.timezone),
     )
@@ -293,6 +297,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         now,
         key=f"round-result:{round_.id}",
         unless=Resident.id.in_(told_funded),
+        template=_result_template(round_, community),
     )
     return True
 
@@ -385,3 +390,25 @@ def _check_times(
     if remind is not None and remind_given and remind <= now:
         # It would go out with the ballot, or at once: twice the texts for nothing.
         raise InvalidInput("the reminder time has already passed", field="remind_at")
+
+
+def _voting_template(kind: str, round_: Round, community: Community) -> Template:
+    """A ballot or a reminder as a WhatsApp template: the community, the title, the close."""
+    return Template(
+        kind,
+        lambda language: dict(
+            community=community.name, title=round_.title, closes=Moment(round_.closes_at, community.timezone)
+        ),
+    )
+
+
+def _result_template(round_: Round, community: Community) -> Template:
+    """The results as a WhatsApp template: the community, the title, what was funded."""
+
+    def values(language: str) -> dict[str, object]:
+        winners = (round_.outcome or {}).get("winners") or []
+        most = PLACEHOLDER_MAX["winners"]
+        funded = round_messages.chosen(round_, winners, language, most) if winners else "-"
+        return dict(community=community.name, title=round_.title, winners=funded)
+
+    return Template("result", values)

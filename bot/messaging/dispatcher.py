@@ -79,6 +79,7 @@ _MARK_SENT = (
         body=case((_ERASE, None), else_=_OUTBOX.c.body),
         address=case((_ERASE, None), else_=_OUTBOX.c.address),
         choices=case((_ERASE, None), else_=_OUTBOX.c.choices),
+        content_variables=case((_ERASE, None), else_=_OUTBOX.c.content_variables),
     )
 )
 # A row withdrawn at its check: the attempt the check counted is given back.
@@ -467,4 +468,6 @@ def _outbound(row: Row[*tuple[Any, ...]]) -> OutboundMessage:
         row.sender,
         str(row.id),
         row.segments,
+        row.content_sid,
+        row.content_variables,
     )

@@ -138,7 +138,7 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
         message=message_to_json(replace(message, raw={})),
     )  # raw is in the stored row
     with db.engine.begin() as connection:  # Core alone: no ORM object is needed to store
-        store, then = _keeping(connection.dialect.name, channel.community_by)
+        store, then = _keeping(connection.dialect.name, channel.community_by, channel.own_sender)
         kept = connection.execute(store, row).first()
         if kept is None:
             if (
@@ -177,7 +177,9 @@ def _pending_row(
 
 
 @cache
-def _keeping(dialect: str, community_by: CommunityBy) -> tuple[Executable, Executable | None]:
+def _keeping(
+    dialect: str, community_by: CommunityBy, own_sender: bool = False
+) -> tuple[Executable, Executable | None]:
     """The statement that keeps a message, built once, and the INSERT of its pending answer
     that must follow it (None when the first statement does both). A row comes back only when
     the message was new (and, to a number or slug, written to a community).
@@ -198,7 +200,7 @@ def _keeping(dialect: str, community_by: CommunityBy) -> tuple[Executable, Execu
         where = (
             Community.slug == recipient
             if community_by == CommunityBy.SLUG
-            else Community.sms_number == recipient
+            else routing.number_is(recipient, own_sender)
         )
         store = insert_into.from_select(
             [*names, "community_id"], select(*values.values(), Community.id).where(where)

@@ -33,7 +33,7 @@ def erase_old_messages(session: Session, now: datetime, days: int) -> dict[str, 
                 OutboxMessage.status.not_in((OutboxStatus.QUEUED, OutboxStatus.SENDING)),
                 (OutboxMessage.body.is_not(None)) | (OutboxMessage.address.is_not(None)),
             )
-            .values(body=None, address=None, choices=None)
+            .values(body=None, address=None, choices=None, content_variables=None)
             .execution_options(synchronize_session=False)
         )
     )

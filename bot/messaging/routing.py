@@ -32,6 +32,14 @@ def written_to(channel: ChannelSpec, recipient: str) -> ColumnElement[bool]:
     """The condition a community meets when `recipient` is its number (its slug on the console)."""
     if channel.community_by == CommunityBy.SLUG:
         return Community.slug == recipient
+    return number_is(recipient, channel.own_sender)
+
+
+def number_is(recipient: ColumnElement[str] | str, own_sender: bool) -> ColumnElement[bool]:
+    """The community's number is `recipient`: its SMS number, or, on a channel that may have a
+    sender of its own (WhatsApp), that sender too."""
+    if own_sender:
+        return (Community.whatsapp_number == recipient) | (Community.sms_number == recipient)
     return Community.sms_number == recipient
 
 

@@ -103,6 +103,7 @@ PLACEHOLDER_MAX = {
     "next": 3,
     "most": 14,
     "reply": 480,
+    "channel": 10,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
 FREE_TEXT = (
@@ -393,6 +394,48 @@ CATALOGUE: dict[str, Entry] = {
     "button_share_phone": Entry(N_("Share my phone number")),
     "button_delete": Entry(N_("Yes, delete")),
     "button_keep": Entry(N_("No, keep")),
+    # CHANNEL: which way the messages we start reach a resident ({channel}: SMS, WhatsApp...).
+    "channel_menu": Entry(
+        N_("Our messages come to you by {channel}. To choose another way, send CHANNEL and one of: {choices}")
+    ),
+    "channel_set": Entry(
+        N_("OK, our messages will come to you by {channel} from now on. Send CHANNEL to change it.")
+    ),
+    "channel_unknown": Entry(N_("Sorry, we can't write to you that way. Send CHANNEL and one of: {choices}")),
+    # WhatsApp templates: suggested bodies organisers register with Twilio (each placeholder
+    # becomes {{1}}, {{2}}... in their order in bot/domain/whatsapp.py), sent outside WhatsApp's
+    # 24-hour window. Each starts and ends with words, as Meta approves more readily.
+    "whatsapp_ballot": Entry(
+        N_(
+            "Vote now! {community}: {title}, open until {closes}. Send OPTIONS to see the "
+            "options, then reply with your choice."
+        ),
+        2,
+    ),
+    "whatsapp_reminder": Entry(
+        N_(
+            "Reminder from {community}: voting on {title} closes {closes}. Send OPTIONS to see "
+            "the options, then reply with your choice."
+        ),
+        2,
+    ),
+    "whatsapp_result": Entry(
+        N_(
+            "Results from {community}: voting on {title} has closed. Funded: {winners}. Send "
+            "RESULTS for more."
+        ),
+        3,
+    ),
+    "whatsapp_budget_news": Entry(
+        N_("Budget news from {community}: {update} Send BUDGET for the figures."), 2
+    ),
+    "whatsapp_project_news": Entry(
+        N_(
+            "Project news from {community}: project {number}, {title}, is delivered! {update} "
+            "Send PROJECT {number} for more."
+        ),
+        3,
+    ),
     "status_submitted": Entry(N_("waiting for review")),
     "status_shortlisted": Entry(N_("shortlisted")),
     "status_rejected": Entry(N_("not taken forward")),
@@ -605,6 +648,14 @@ def render(key: str, language: str = "en", **values: object) -> str:
         filled[longest] = _cut(filled[longest], len(filled[longest]) - 10)
         text = template.format(**filled)
     return text
+
+
+def filled(language: str = "en", **values: object) -> dict[str, str]:
+    """`values` as a text would hold them: written in `language` and cut to each placeholder's
+    most (a WhatsApp template's variables)."""
+    return {
+        name: _cut(_written(value, language), PLACEHOLDER_MAX.get(name, 60)) for name, value in values.items()
+    }
 
 
 def fits(key: str, language: str = "en", **values: object) -> bool:

@@ -29,6 +29,13 @@ LABELS = {
     "new_ideas": "New ideas",
     **{f"messages_in_{channel.name}": f"{channel.label} received" for channel in _COUNTED},
     **{f"messages_out_{channel.name}": f"{channel.label} sent" for channel in _COUNTED if channel.sends_text},
+    # A template opens a conversation the provider charges for; messages inside the window,
+    # in reply to a resident, are not charged per segment as SMS is.
+    **{
+        f"templates_out_{channel.name}": f"{channel.title} templates sent (each charged)"
+        for channel in _COUNTED
+        if channel.templates
+    },
     "sms_segments_sent": "SMS segments paid for",
 }
 

@@ -56,6 +56,11 @@ class SmsCost:
     recipients: int
     shortened: bool  # the organiser's words were cut (or respelt) to fit the message's budget
     not_gsm7: str  # the characters that make it UCS-2, once each
+    # Members it reaches on WhatsApp instead (not counted in `recipients`): as a message inside
+    # the 24-hour window, or as a template outside it. WhatsApp charges per conversation (a
+    # template opens one), not per segment.
+    whatsapp: int = 0
+    whatsapp_templates: int = 0
 
     @property
     def total(self) -> int:

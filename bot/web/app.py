@@ -16,7 +16,18 @@ from bot.web.api import money as api_money
 from bot.web.api import openapi
 from bot.web.api import projects as api_projects
 from bot.web.api import rounds as api_rounds
-from bot.web.dashboard import auth, digest, filters, ideas, inbox, money, overview, projects, rounds
+from bot.web.dashboard import (
+    auth,
+    digest,
+    filters,
+    ideas,
+    inbox,
+    money,
+    overview,
+    projects,
+    rounds,
+    whatsapp,
+)
 from bot.web.rules import LazyRule
 
 # The API's parts: bearer tokens, not forms, so no CSRF token either.
@@ -32,6 +43,7 @@ DASHBOARD = (
     money.bp,
     projects.bp,
     digest.bp,
+    whatsapp.bp,
 )
 
 

@@ -110,7 +110,7 @@ def post_update(session, community, body):
     broadcast = field(body, "broadcast", bool, default=False)
     cost = None
     if broadcast:
-        cost = ledger.broadcast_cost(session, community, text)
+        cost = ledger.broadcast_cost(session, community, text, now())
         if cost.worth_asking and not field(body, "yes", bool, default=False):
             why = "the text does not fit whole" if cost.shortened else f"{cost.segments} segments each"
             raise InvalidInput(
@@ -127,6 +127,8 @@ def post_update(session, community, body):
             "encoding": cost.encoding,
             "segments": cost.segments,
             "shortened": cost.shortened,
+            # members reached on WhatsApp instead of by SMS: not counted in segments
+            "whatsapp": {"messages": cost.whatsapp, "templates": cost.whatsapp_templates},
         }
     )
     return jsonify(id=update.id, sent=sent, each=each), 201

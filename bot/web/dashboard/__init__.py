@@ -28,6 +28,7 @@ MENU = (
     ("money.money", "Money"),
     ("projects.projects", "Projects"),
     ("digest.digest", "Digest"),
+    ("whatsapp.whatsapp", "WhatsApp"),
 )
 
 

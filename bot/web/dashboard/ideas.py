@@ -14,7 +14,7 @@ from bot.context import now
 from bot.domain import moderation
 from bot.domain.duplicates import duplicates_among, which_stays
 from bot.domain.ideas import idea_by_number, ideas_of
-from bot.domain.notify import can_hear
+from bot.domain.notify import can_hear, residents_split, with_whatsapp
 from bot.errors import InvalidInput, NotFound
 from bot.text.digest import status_word
 from bot.text.money import format_pence
@@ -149,8 +149,9 @@ def _known(place: Community, number: int) -> int:
 def _rejection_cost(place: Community, number: int, reason: str) -> SmsCost:
     """What the authors who can hear it get, as `ideas reject` shows it before sending."""
     idea = idea_by_number(g.db_session, place, _known(place, number))
-    told = sum(1 for author in moderation.authors(g.db_session, idea) if can_hear(author))
-    return sms_cost(
+    authors = moderation.authors(g.db_session, idea)
+    told = sum(1 for author in authors if can_hear(author))
+    cost = sms_cost(
         "idea_rejected",
         told,
         place.default_language,
@@ -159,6 +160,7 @@ def _rejection_cost(place: Community, number: int, reason: str) -> SmsCost:
         reason=reason,
         community=place.name,
     )
+    return with_whatsapp(cost, residents_split(g.db_session, place, authors, now()))
 
 
 def _submit(place: Community, form: str, action: Callable[[], str], *, field: str) -> ResponseReturnValue:

@@ -18,7 +18,7 @@ from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, render
 from bot.text.money import format_pence
-from bot.text.organiser_text import SmsCost, plain, sms_cost
+from bot.text.organiser_text import SmsCost, plain
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from bot.web.dashboard.forms import (
@@ -245,15 +245,9 @@ def _as_posted(place: Community, form: Form) -> str:
 
 
 def _cost(place: Community, text: str) -> SmsCost:
-    """What one member gets for `text`, and what sending it to every member costs."""
-    return sms_cost(
-        "budget_news",
-        member_count(g.db_session, place),
-        place.default_language,
-        own="update",
-        update=text,
-        community=place.name,
-    )
+    """What one member gets for `text`, and what sending it to every member costs (SMS
+    segments, and the WhatsApp messages and templates beside them)."""
+    return ledger.broadcast_cost(g.db_session, place, text, now())
 
 
 def _preview(place: Community, text: str) -> dict:
