@@ -15,6 +15,7 @@ from bot.domain.notify import broadcast, notify
 from bot.domain.outcome import Option, compute
 from bot.errors import InvalidInput
 from bot.text import round_messages
+from bot.text.clean import visible
 from bot.text.money import Money, format_pence
 from bot.text.organiser_text import plain, without_pictographs
 from bot.text.times import Moment
@@ -125,7 +126,7 @@ def create_round(
             RoundOption(
                 number=number,
                 idea_id=idea.id,
-                title=without_pictographs(idea.text) or idea.text,
+                title=without_pictographs(idea.text) or visible(idea.text),
                 cost_pence=idea.cost_pence,
             )
         )

@@ -1,10 +1,13 @@
-"""How values read on the dashboard: money, local times, plurals."""
+"""How values read on the dashboard and the public page: money, local times, plurals, and no
+invisible characters."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup
 
+from bot.text.clean import visible
 from bot.text.money import format_pence
 
 
@@ -28,6 +31,17 @@ def percent(part: float) -> str:
     return f"{part * 100:.0f}%"
 
 
+def shown(value: object) -> object:
+    """Every value a page shows, without bidirectional controls and invisible format characters:
+    a resident's U+202E would turn the rest of the line round for whoever reads the page."""
+    if isinstance(value, Markup):
+        return Markup(visible(value))
+    if isinstance(value, str):
+        return visible(value)
+    return value
+
+
 def init_app(app: Flask) -> None:
     for value_filter in (money, local, plural, percent):
         app.add_template_filter(value_filter)
+    app.jinja_env.finalize = shown  # on every page (the public one too), before escaping
