@@ -482,8 +482,10 @@ def _answer(
     if per_minute is None or command.keyword in ALWAYS_ANSWERED or not _flooding(session, log, per_minute):
         replies = handle(turn)
     else:
-        # Stored, not acted on; one "slow down" when the limit is first passed.
-        replies = [turn.say("slow_down")] if _recent(session, log) == per_minute + 1 else []
+        # Stored, not acted on; one "slow down" when the limit is first passed, except to
+        # someone who sent STOP: after its confirmation nothing goes out but START's.
+        first = _recent(session, log) == per_minute + 1
+        replies = [turn.say("slow_down")] if first and not resident.opted_out else []
     resident = turn.resident  # sharing a phone number may have joined two residents into one
     if resident.id != log.resident_id:
         log.changes["resident_id"] = resident.id
