@@ -31,7 +31,7 @@ def idea_text(turn: Turn) -> Result | None:
 
 def save_text(turn: Turn, text: str) -> Result:
     """Store the idea now, so nothing is lost if the cost never comes."""
-    length = len(" ".join(text.split()))
+    length = len(" ".join(text.split())) + turn.cut  # the real length, not what we read of it
     if length > MAX_IDEA_LENGTH:
         reply = turn.say("idea_too_long", length=length, limit=MAX_IDEA_LENGTH)
         return Result([reply], step=Step.IDEA_TEXT)

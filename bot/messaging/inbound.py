@@ -463,9 +463,11 @@ def _answer(
     ):
         resident.language = message.language  # a newcomer starts in their app's language
     conversation = conversation_for(session, resident, now)
-    text = (message.payload or message.text or "")[:MAX_TEXT]
+    whole = message.payload or message.text or ""
+    text, cut = whole[:MAX_TEXT], max(0, len(whole) - MAX_TEXT)
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
         text = "START" if resident.opted_out else "" if resident.status == ResidentStatus.PENDING else "HELP"
+        cut = 0
     withdrawn = withdrawn_language(resident.language, community)  # its words still understood
     command = parse(text, (*(community.languages or ("en",)), *((withdrawn,) if withdrawn else ())))
     turn = Turn(
@@ -478,6 +480,7 @@ def _answer(
         now,
         contact=message.contact,
         channel=message.address.channel,
+        cut=cut,
     )
     if per_minute is None or command.keyword in ALWAYS_ANSWERED or not _flooding(session, log, per_minute):
         replies = handle(turn)
