@@ -327,7 +327,8 @@ def test_import_refuses_a_file_that_is_not_pabulib(cp, community, tmp_path):
     path = tmp_path / "x.pb"
     path.write_text("hello")
     result = cp("round", "import", "--community", "riverside", str(path))
-    assert result.exit_code == 2 and "not a readable .pb file" in result.output
+    assert result.exit_code == 2
+    assert "not a .pb file: it has no META, PROJECTS or VOTES section" in result.output
 
 
 PB = """META
