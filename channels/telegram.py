@@ -165,7 +165,8 @@ def webhook_blueprint(
         if (request.content_length or 0) > MAX_BODY:
             abort(413)
         expected = text_setting(config(), "TELEGRAM_WEBHOOK_SECRET")
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        # Spaces around a header's value are not part of it (RFC 9110); some servers trim them.
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").strip(" \t")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             logger.warning("Telegram webhook refused: bad or missing secret token")
             abort(403)
