@@ -7,7 +7,7 @@ from models.digest import Digest, SchedulerLease
 from models.idea import IDEA_STATUSES, Idea
 from models.message import InboundLog, OutboxMessage, PendingAnswer
 from models.money import Allocation, BudgetUpdate, Spending
-from models.organiser import ApiToken, Organiser
+from models.organiser import ApiToken, Organiser, OrganiserSession
 from models.project import Project, ProjectUpdate
 from models.resident import Conversation, Identity, Resident
 from models.round import (
@@ -36,6 +36,7 @@ __all__ = [
     "Identity",
     "InboundLog",
     "Organiser",
+    "OrganiserSession",
     "OutboxMessage",
     "PendingAnswer",
     "PollingOffset",
