@@ -696,7 +696,20 @@ def test_result_rows_stay_out_of_the_logs(db, community, caplog):
     assert "SELECT" in caplog.text and "+441632960001" not in caplog.text
 
 
-@pytest.mark.parametrize("text", ["Open\x1b[2J day", "Open \u202eday", "Open day\x07"])
+@pytest.mark.parametrize(
+    "text",
+    # Issue 26 (1): invisible format characters too (a zero-width space, a soft hyphen, a BOM,
+    # a word joiner): unseen, each made every member's copy UCS-2.
+    [
+        "Open\x1b[2J day",
+        "Open \u202eday",
+        "Open day\x07",
+        "Open\u200bday",
+        "Open da\u00ady",
+        "\ufeffOpen day",
+        "Open\u2060day",
+    ],
+)
 def test_an_organisers_control_characters_and_direction_overrides_never_reach_a_phone(member, cp, text):
     """An ESC is GSM-7's escape (it would garble the SMS) and U+202E turns text round: such a
     text is refused, in one line, and nothing is sent."""

@@ -43,8 +43,10 @@ def without_pictographs(text: str) -> str:
 
 def refuse_controls(text: str, what: str) -> str:
     """`text`, or InvalidInput if it holds a control character (an ESC garbles an SMS: it is
-    GSM-7's escape) or a bidirectional override (it turns text round on a phone)."""
-    found = _CONTROL.search(text)
+    GSM-7's escape), a bidirectional override (it turns text round on a phone) or another
+    invisible format character (a zero-width space or a soft hyphen pasted from a word
+    processor is never seen, but makes every member's copy UCS-2)."""
+    found = _CONTROL.search(text) or next((c for c in text if visible(c) != c), None)
     if found:
         raise InvalidInput(f"{what} has a control character ({found[0]!r}): take it out")
     return text
