@@ -118,6 +118,21 @@ def parse_update(data: dict[str, Any]) -> tuple[InboundMessage | None, str | Non
     ), None
 
 
+def read_update(data: dict[str, Any]) -> tuple[InboundMessage | None, str | None] | None:
+    """`parse_update`, or None for an update that cannot be read (logged once): it is nobody's
+    message, and whoever sent it is acknowledged all the same, so it never comes again."""
+    from telegram.error import TelegramError
+
+    try:
+        return parse_update(data)
+    except (TelegramError, *_UNREADABLE):
+        update_id = data.get("update_id")
+        logger.warning(
+            "Telegram update %s could not be read; ignored", update_id if type(update_id) is int else "?"
+        )
+        return None
+
+
 def _deeper_than(value: object, limit: int) -> bool:
     """Whether JSON `value` nests more than `limit` deep (counted without recursion)."""
     level: list[object] = [value]
@@ -179,16 +194,10 @@ def webhook_blueprint(
         if not isinstance(data, dict) or "update_id" not in data or _deeper_than(data, MAX_DEPTH):
             logger.warning("Telegram webhook body is not an update; ignored")
             return jsonify({})
-        from telegram.error import TelegramError
-
-        try:
-            message, callback_id = parse_update(data)
-        except (TelegramError, *_UNREADABLE):
-            update_id = data.get("update_id")
-            logger.warning(
-                "Telegram update %s could not be read; ignored", update_id if type(update_id) is int else "?"
-            )
+        read = read_update(data)
+        if read is None:
             return jsonify({})
+        message, callback_id = read
         if message is not None:
             on_message(message)
         if callback_id:  # answer the button press in the webhook reply: no extra request

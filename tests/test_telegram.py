@@ -346,6 +346,19 @@ def test_polling_handles_each_update_once_across_restarts(
     assert len(texts) == 2 and "Reply YES" in texts[0] and "you're in" in texts[1]
 
 
+def test_polling_skips_a_malformed_update_and_goes_on(cp, tg_app, fake_telegram, community, db):
+    """Issue 26 (2), by long polling: an update the webhook would drop stopped `poll` with a
+    traceback, and its offset was never saved, so it came back every time."""
+    bad = message_update(111, "hi")
+    bad["message"]["text"] = [1, 2]
+    fake_telegram.updates = [bad, message_update(111, "/start RIVERSIDE")]
+    result = cp("telegram", "poll", "--once", "--timeout", "0")
+    assert result.exit_code == 0, result.output
+    assert "Handled 2 update(s)." in result.output
+    assert count(db, InboundLog) == 1
+    assert "Handled 0 update(s)." in cp("telegram", "poll", "--once", "--timeout", "0").output
+
+
 def _round_with_two_options(cp, tg_user, method):
     tg_user.send("/start RIVERSIDE")
     tg_user.press("YES")
