@@ -574,3 +574,18 @@ def test_bidi_and_invisible_characters_never_reach_a_ballot_or_a_page(cp, reside
     assert "green benches" in mine and not any(c in mine for c in "\u202e\u2066\u200b")
     with db.transaction() as session:
         assert session.scalar(select(Idea.text).where(Idea.number == 4)) == hidden
+
+
+def test_a_round_made_before_the_cleaning_sends_its_options_clean(cp, shortlisted, db):
+    """A round stored with a raw U+202E in an option (made before issue 26's fix) still goes
+    out clean: options are cleaned again where they are written into messages."""
+    from channels.segments import count_segments
+    from models import RoundOption
+
+    _ok(_create(cp))
+    with db.transaction() as session:
+        option = session.scalars(select(RoundOption).where(RoundOption.number == 1)).one()
+        option.title = "\u202e" + option.title + "\u202c"
+    (ballot, *_), *_ = _open(cp, shortlisted[1:2])
+    assert "1 more benches on the green" in ballot and "\u202e" not in ballot
+    assert count_segments(ballot).encoding == "GSM-7"
