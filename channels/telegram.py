@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -55,6 +55,10 @@ NAME = "telegram"
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_BODY = 64 * 1024  # an update is a few kB
+# What a malformed update raises while it is read: a date of 10**20 overflows, a list as a text
+# has no .strip, and so on.
+_UNREADABLE = (LookupError, AttributeError, TypeError, ValueError, ArithmeticError, RecursionError)
+MAX_DEPTH = 64  # an update nests about 10 deep; cleaning and storing it recurse
 MAX_BUTTONS = 100  # the Bot API refuses an inline keyboard of more ("reply markup is too long")
 
 
@@ -71,13 +75,17 @@ def parse_update(data: dict[str, Any]) -> tuple[InboundMessage | None, str | Non
     """An update as (message for the engine, callback query id to answer); None for updates we ignore."""
     from telegram import Update
 
-    update = Update.de_json(data, None)
+    update = Update.de_json(data, None)  # it checks no types: a text may be a list
+    _whole(update.update_id, "update_id")
     received = datetime.now(UTC)
     if update.callback_query is not None:
         query = update.callback_query
         chat = query.message.chat if query.message else None
+        _text(query.id, "callback_query.id")
         if chat is None or chat.type != "private" or not query.data:
             return None, query.id
+        _whole(chat.id, "chat id")
+        _text(query.data, "callback_query.data")
         return InboundMessage(
             Address(NAME, str(chat.id)),
             query.data,
@@ -90,6 +98,9 @@ def parse_update(data: dict[str, Any]) -> tuple[InboundMessage | None, str | Non
     message = update.message
     if message is None or message.chat.type != "private":
         return None, None  # edits, channel posts, groups, membership changes: nothing to answer
+    _whole(message.chat.id, "chat id")
+    _text(message.text, "message.text")
+    _text(message.caption, "message.caption")
     contact = None
     if message.contact is not None:
         own = message.from_user is not None and message.contact.user_id == message.from_user.id
@@ -105,6 +116,49 @@ def parse_update(data: dict[str, Any]) -> tuple[InboundMessage | None, str | Non
         contact=contact,
         language=_language(message.from_user),
     ), None
+
+
+def read_update(data: dict[str, Any]) -> tuple[InboundMessage | None, str | None] | None:
+    """`parse_update`, or None for an update that cannot be read (logged once): it is nobody's
+    message, and whoever sent it is acknowledged all the same, so it never comes again."""
+    from telegram.error import TelegramError
+
+    try:
+        return parse_update(data)
+    except (TelegramError, *_UNREADABLE):
+        update_id = data.get("update_id")
+        logger.warning(
+            "Telegram update %s could not be read; ignored", update_id if type(update_id) is int else "?"
+        )
+        return None
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether JSON `value` nests more than `limit` deep (counted without recursion)."""
+    level: list[object] = [value]
+    for _ in range(limit + 1):
+        level = [inner for outer in level for inner in _inside(outer)]
+        if not level:
+            return False
+    return True
+
+
+def _inside(value: object) -> Iterable[object]:
+    if isinstance(value, dict):
+        return value.values()
+    return value if isinstance(value, list) else ()
+
+
+def _whole(value: object, what: str) -> None:
+    """ValueError unless `value` is an integer as the Bot API sends one (64-bit at most)."""
+    if type(value) is not int or not -(2**63) < value < 2**63:
+        raise ValueError(f"{what} is not an integer")
+
+
+def _text(value: object, what: str) -> None:
+    """ValueError unless `value` is a string or absent."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{what} is not text")
 
 
 def _language(user: User | None) -> str | None:
@@ -126,20 +180,24 @@ def webhook_blueprint(
         if (request.content_length or 0) > MAX_BODY:
             abort(413)
         expected = text_setting(config(), "TELEGRAM_WEBHOOK_SECRET")
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        # Spaces around a header's value are not part of it (RFC 9110); some servers trim them.
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").strip(" \t")
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             logger.warning("Telegram webhook refused: bad or missing secret token")
             abort(403)
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict) or "update_id" not in data:
-            abort(400)
-        from telegram.error import TelegramError
-
+        # A malformed update is acknowledged (Telegram retries anything else for ever), logged
+        # once and dropped: it is nobody's message.
         try:
-            message, callback_id = parse_update(data)
-        except (TelegramError, AttributeError, KeyError, TypeError, ValueError):
-            logger.warning("Telegram update %s could not be read; ignored", data.get("update_id"))
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested thousands deep: json gives up on the stack, not a ValueError
+            data = None
+        if not isinstance(data, dict) or "update_id" not in data or _deeper_than(data, MAX_DEPTH):
+            logger.warning("Telegram webhook body is not an update; ignored")
             return jsonify({})
+        read = read_update(data)
+        if read is None:
+            return jsonify({})
+        message, callback_id = read
         if message is not None:
             on_message(message)
         if callback_id:  # answer the button press in the webhook reply: no extra request

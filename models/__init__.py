@@ -10,7 +10,7 @@ from models.idea import IDEA_STATUSES, Idea
 from models.inbox import InboxMessage, InboxThread
 from models.message import InboundLog, OutboxMessage, PendingAnswer
 from models.money import Allocation, BudgetUpdate, Spending
-from models.organiser import ApiToken, Organiser
+from models.organiser import ApiToken, Organiser, OrganiserSession
 from models.project import Project, ProjectUpdate
 from models.resident import Conversation, Identity, Resident
 from models.round import (
@@ -44,6 +44,7 @@ __all__ = [
     "InboxThread",
     "InboundLog",
     "Organiser",
+    "OrganiserSession",
     "OutboxMessage",
     "PendingAnswer",
     "PollingOffset",

@@ -1,4 +1,4 @@
-"""Organisers, the communities they run, and their API tokens."""
+"""Organisers, the communities they run, their API tokens and their dashboard sessions."""
 
 from datetime import datetime
 
@@ -45,3 +45,17 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     organiser: Mapped[Organiser] = relationship()
+
+
+class OrganiserSession(Base):
+    """A dashboard sign-in. The cookie holds a random token and only its SHA-256 is here, so
+    ending the row ends the session wherever the cookie was copied."""
+
+    __tablename__ = "organiser_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]  # signed out, or revoked

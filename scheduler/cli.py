@@ -32,6 +32,7 @@ def scheduler_command(wait: bool) -> None:
     db = get_db()
     db.upgrade()
     holder = lease.new_holder()
+    before = lease.current(db)
     while lease.acquire(db, holder, now()) is None:
         other = lease.current(db)
         if other is None:
@@ -42,6 +43,8 @@ def scheduler_command(wait: bool) -> None:
                 f"good until {other.expires_at:%H:%M:%S} UTC; use --wait to take over when it stops"
             )
         time.sleep(10)
+    if before is not None and before.expires_at > now() and lease.gone(before.holder):
+        click.echo(f"Took over the lease of a scheduler that is gone ({before.holder}).")
     scheduler = prepare(app, holder, blocking=True)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     click.echo(f"Scheduler running ({holder}). Ctrl-C to stop.")

@@ -26,12 +26,29 @@ def acquire(db: Database, holder: str, now: datetime, ttl: timedelta = TTL) -> S
             if lease is None:
                 session.add(SchedulerLease(name=NAME, holder=holder, expires_at=now + ttl))
                 return SchedulerLease(name=NAME, holder=holder, expires_at=now + ttl)
-            if lease.holder != holder and lease.expires_at > now:
+            if lease.holder != holder and lease.expires_at > now and not gone(lease.holder):
                 return None
             lease.holder, lease.expires_at = holder, now + ttl
             return SchedulerLease(name=NAME, holder=holder, expires_at=lease.expires_at)
     except IntegrityError:  # another scheduler created the row at the same moment
         return None
+
+
+def gone(holder: str) -> bool:
+    """Whether `holder` was a process of this machine that no longer runs (killed with kill -9,
+    it never released its lease): its lease need not be waited out. A holder on another
+    machine, or one we cannot tell about, is taken to be alive."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, and is someone else's
+        return False
+    return False
 
 
 def current(db: Database) -> SchedulerLease | None:

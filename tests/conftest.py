@@ -312,8 +312,12 @@ def live_app(app):
 def page(chromium, live_app):
     context = chromium.new_context(base_url=live_app, viewport={"width": 1100, "height": 900})
     page = context.new_page()
+    # A Content-Security-Policy breaks a page silently: what it blocked is only in the console.
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     yield page
     context.close()
+    assert not blocked, blocked
 
 
 class Inbox:

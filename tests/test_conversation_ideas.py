@@ -87,6 +87,15 @@ def test_too_long_an_idea_is_refused_with_the_limit(member, db):
     assert "how much" in member.reply("A shorter idea")
 
 
+@pytest.mark.parametrize("length", [10_000, 2_500])
+def test_an_idea_longer_than_we_read_is_told_its_real_length(member, db, length):
+    """Issue 26 (11): a 10,005-character message got "that's 1995 characters" (what was left
+    after the first 2,000 were read)."""
+    reply = member.reply("IDEA " + "x" * length)
+    assert f"that's {length} characters" in reply
+    assert _ideas(db) == []
+
+
 def test_my_ideas_lists_ideas_with_status(member, db):
     member.say("IDEA more benches on the green")
     member.say("500")

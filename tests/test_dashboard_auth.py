@@ -182,3 +182,62 @@ def test_organiser_password_sets_a_new_one_and_ends_old_sessions(app, client, or
         cli, ["organiser", "password", "--email", "no@example.org"], input="a brand new passphrase\n"
     )
     assert nobody.exit_code == 2 and "no organiser" in nobody.output
+
+
+MONEY = "/dashboard/riverside/money"
+
+
+def _copy(app, client):
+    """Another browser holding a copy of `client`'s session cookie (as a thief would)."""
+    other = app.test_client()
+    other.set_cookie("commonpurse_session", client.get_cookie("commonpurse_session").value)
+    return other
+
+
+def test_sign_out_ends_the_session_everywhere_it_was_copied(app, client, organiser):
+    """Issue 26 (8): a cookie copied before sign-out still opened the Money page after it."""
+    sign_in(client)
+    copied = _copy(app, client)
+    assert copied.get(MONEY).status_code == 200
+    assert post(client, "/dashboard/logout", page="/dashboard/riverside/").status_code == 302
+    response = copied.get(MONEY)
+    assert response.status_code == 302 and "/dashboard/login" in response.location
+
+
+def test_a_password_change_ends_every_copy_of_every_session(app, client, organiser, runner):
+    from bot.cli import cli
+
+    sign_in(client)
+    copied, elsewhere = _copy(app, client), app.test_client()
+    sign_in(elsewhere)
+    result = runner.invoke(
+        cli, ["organiser", "password", "--email", "sam@example.org"], input="a brand new passphrase\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert all(c.get(MONEY).status_code == 302 for c in (client, copied, elsewhere))
+
+
+def test_organiser_sessions_lists_and_revokes_them_by_command(app, client, organiser, cp):
+    sign_in(client)
+    elsewhere = app.test_client()
+    sign_in(elsewhere)
+    copied = _copy(app, client)
+    listed = cp("organiser", "sessions", "--email", "sam@example.org")
+    assert listed.exit_code == 0 and "2 sessions" in listed.output, listed.output
+    revoked = cp("organiser", "sessions", "--email", "sam@example.org", "--revoke")
+    assert revoked.exit_code == 0 and "Ended 2 sessions" in revoked.output, revoked.output
+    assert all(c.get(MONEY).status_code == 302 for c in (client, copied, elsewhere))
+    assert "0 sessions" in cp("organiser", "sessions", "--email", "sam@example.org").output
+    assert sign_in(client).status_code == 302 and client.get(MONEY).status_code == 200  # in again
+    nobody = cp("organiser", "sessions", "--email", "no@example.org", "--revoke")
+    assert nobody.exit_code == 2 and "no organiser" in nobody.output
+
+
+def test_a_session_ends_after_its_hours_on_the_server_too(client, organiser, clock):
+    """A copied cookie is refused once the session's hours (8) have passed, whatever the
+    cookie's own expiry says."""
+    sign_in(client)
+    clock.advance(hours=7, minutes=59)
+    assert client.get(MONEY).status_code == 200
+    clock.advance(minutes=2)
+    assert client.get(MONEY).status_code == 302

@@ -116,3 +116,39 @@ def test_a_refused_form_is_said_where_the_page_opens_and_leads_to_its_field(app,
     assert message.evaluate(
         "e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }"
     )
+
+
+def test_every_page_works_under_the_content_security_policy(app, clock, cp, page, member):
+    """Issue 26 (9): the policy allows no inline script; the `page` fixture fails on anything
+    it blocks. The money bars (widths in style attributes) and the digest preview (an email
+    styled inline, in a frame that inherits the policy) still draw."""
+    make_organiser(app, clock)
+    member.say("IDEA benches")
+    member.say("£2k")
+    assert cp("ideas", "shortlist", "--community", "riverside", "1").exit_code == 0
+    allocated = cp(
+        "budget",
+        "allocate",
+        "--community",
+        "riverside",
+        "--idea",
+        "1",
+        "--amount",
+        "£300,000",
+        "--title",
+        "Benches",
+    )
+    assert allocated.exit_code == 0, allocated.output
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill("sam@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for path in ("/c/riverside", "/dashboard/riverside/"):
+        page.goto(path)
+        bar = page.locator(".bar").bounding_box()
+        committed = page.locator(".bar .committed").bounding_box()
+        assert bar and committed and 0.1 < committed["width"] / bar["width"] < 0.5, path
+    for path in ("ideas", "rounds", "money", "projects", "digest"):
+        assert page.goto(f"/dashboard/riverside/{path}").status == 200
+    preview = page.frame_locator("iframe.digest-preview").locator("body")
+    assert "Arial" in preview.evaluate("body => getComputedStyle(body).fontFamily")

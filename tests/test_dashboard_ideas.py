@@ -288,3 +288,12 @@ def test_merging_a_duplicate_credits_its_author(signed_in, ideas, db):
     assert "Merged into</dt><dd>#1" in page
     assert ideas.inbox() == ["Your idea #2 was joined with a similar idea, #1, and you are credited for it."]
     assert 'action="/dashboard/riverside/ideas/2/reject"' not in page  # nothing more to do with it
+
+
+def test_the_ideas_page_shows_no_bidi_override_or_invisible_character(signed_in, member):
+    """Issue 26 (1): the page showed the resident's raw U+202E, turning the rest of the line round."""
+    member.say("IDEA \u202egreen benches\u202c\u200b")
+    member.say("£100")
+    page = signed_in.get(IDEAS).get_data(as_text=True)
+    assert "green benches" in page
+    assert not any(c in page for c in "\u202e\u202c\u200b")

@@ -242,6 +242,7 @@ def test_spending_dated_after_today_is_refused(signed_in, cp):
 
 def test_spending_is_dated_today_unless_a_date_is_given(signed_in, cp, clock):
     clock.advance(days=1)
+    sign_in(signed_in)  # a day on, yesterday's session (8 hours) is over
     assert 'value="2026-11-27"' in signed_in.get(MONEY).get_data(as_text=True)
     assert _send(signed_in, "spend", description="Stamps", amount="£5", spent_on="").status_code == 302
     assert _shown(cp)["spending"][0]["spent_on"] == "2026-11-27"

@@ -148,6 +148,51 @@ def test_numbers_no_column_can_hold_are_refused(post, ideas, change, message):
     assert message in _refused(post("/rounds", json.dumps({**ROUND, **change})), 422)["message"]
 
 
+BEYOND_32_BITS = [2**31, 2**40, 2**63 - 1]
+
+
+@pytest.mark.parametrize("number", BEYOND_32_BITS)
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/ideas/{n}/shortlist", {}),
+        ("/ideas/{n}/reject", {"reason": "no"}),
+        ("/ideas/{n}/merge", {"into": 1}),
+        ("/ideas/1/merge", {"into": "{n}"}),
+        ("/rounds", {**ROUND, "ideas": [1, "{n}"]}),
+        ("/rounds/{n}/open", {}),
+        ("/budget/allocations/{n}/void", {"reason": "no"}),
+        ("/budget/spending/{n}/void", {"reason": "no"}),
+        ("/projects/{n}/updates", {"note": "news"}),
+    ],
+)
+def test_numbers_beyond_32_bits_are_no_such_row(post, ideas, path, body, number, caplog):
+    """Issue 26 (6): idea 2147483648 answered "the database refused a value: integer out of
+    range" with a traceback in the log; numbers run to 9223372036854775807 (README), and any
+    no row has is simply not there."""
+    raw = json.dumps(body).replace('"{n}"', str(number))
+    with caplog.at_level(logging.WARNING):
+        error = _refused(post(path.replace("{n}", str(number)), raw), 404)
+    assert error["message"].startswith("no ") and str(number) in error["message"], error
+    assert "database" not in error["message"] and not caplog.records
+
+
+@pytest.mark.parametrize("number", BEYOND_32_BITS)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ideas", "shortlist", "--community", "riverside", "{n}"],
+        ["ideas", "reject", "--community", "riverside", "{n}", "--reason", "no"],
+        ["ideas", "merge", "--community", "riverside", "1", "--into", "{n}"],
+        ["ideas", "merge", "--community", "riverside", "{n}", "--into", "1"],
+    ],
+)
+def test_commands_answer_no_idea_beyond_32_bits(cp, ideas, args, number):
+    result = cp(*(a.replace("{n}", str(number)) for a in args))
+    assert result.exit_code != 0 and f"no idea #{number}" in result.output, result.output
+    assert "database" not in result.output and "Traceback" not in result.output
+
+
 # SQLite stores any integer in any column and any length of text: only PostgreSQL refuses.
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_value_the_database_refuses_is_a_422(backend, post, ideas, monkeypatch, caplog):
@@ -651,7 +696,20 @@ def test_result_rows_stay_out_of_the_logs(db, community, caplog):
     assert "SELECT" in caplog.text and "+441632960001" not in caplog.text
 
 
-@pytest.mark.parametrize("text", ["Open\x1b[2J day", "Open \u202eday", "Open day\x07"])
+@pytest.mark.parametrize(
+    "text",
+    # Issue 26 (1): invisible format characters too (a zero-width space, a soft hyphen, a BOM,
+    # a word joiner): unseen, each made every member's copy UCS-2.
+    [
+        "Open\x1b[2J day",
+        "Open \u202eday",
+        "Open day\x07",
+        "Open\u200bday",
+        "Open da\u00ady",
+        "\ufeffOpen day",
+        "Open\u2060day",
+    ],
+)
 def test_an_organisers_control_characters_and_direction_overrides_never_reach_a_phone(member, cp, text):
     """An ESC is GSM-7's escape (it would garble the SMS) and U+202E turns text round: such a
     text is refused, in one line, and nothing is sent."""

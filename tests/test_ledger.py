@@ -724,3 +724,26 @@ def test_budget_totals_agree_with_each_allocations_state(db, clock, community):
     assert totals.committed == sum(s.committed for s in states) + 1_200
     assert totals.spent == 4_000 + 6_500 + 2_500 + 1_200
     assert totals.remaining == community.budget_total_pence - totals.committed
+
+
+_PB = PB.format(budget="100", cost="50", rule="")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("voter_id,vote\n1,2\n", "not a .pb file: it has no META, PROJECTS or VOTES section"),
+        ("", "not a .pb file: it has no META, PROJECTS or VOTES section"),
+        (_PB.replace("vote_type;approval\n", ""), "META has no vote_type"),
+        (_PB.split("VOTES")[0], "it has no VOTES section"),
+        (_PB.replace("budget;100\n", ""), "META has no budget"),
+    ],
+    ids=["csv", "empty", "no vote_type", "no VOTES", "no budget"],
+)
+def test_import_names_what_a_file_lacks_in_words(cp, community, tmp_path, text, message):
+    """Issue 26 (11): a file that is not .pb got "KeyError: 'vote_type'"."""
+    path = tmp_path / "round.pb"
+    path.write_text(text)
+    result = cp("round", "import", *RIVERSIDE, str(path))
+    _refused(result, message)
+    assert "KeyError" not in result.output

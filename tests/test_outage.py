@@ -2,6 +2,7 @@
 answered 200, then replayed in order, once each, when the database is back. The outage is a
 cut TCP proxy between the app and PostgreSQL; the shared server itself is never touched."""
 
+import logging
 from datetime import UTC
 
 import pytest
@@ -161,3 +162,98 @@ def inbound_message(text):
         datetime(2026, 11, 26, 10, tzinfo=UTC),
         recipient=NUMBER,
     )
+
+
+def _token(app, clock) -> str:
+    from bot.domain.communities import by_slug
+    from bot.domain.organisers import create_organiser, create_token
+
+    with get_db(app).transaction() as session:
+        organiser = create_organiser(
+            session,
+            email="sam@example.org",
+            name="Sam",
+            password="a long passphrase",
+            community_slugs=["riverside"],
+            now=clock(),
+        )
+        assert by_slug(session, "riverside").public_page
+        return create_token(session, organiser, "probe", clock())
+
+
+def _problems(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/communities/riverside/budget", "/c/riverside"])
+def test_a_read_during_an_outage_is_a_503_with_retry_after_and_one_log_line(
+    outage_app, pg, clock, caplog, path
+):
+    """Issue 26 (3): both answered 500 with a traceback while the database was cut."""
+    proxy, _ = pg
+    outage_app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: no test re-raise
+    client = outage_app.test_client()
+    headers = {"Authorization": f"Bearer {_token(outage_app, clock)}"}
+    if path.startswith("/api/"):  # (the page would keep a copy to show: see the next test)
+        assert client.get(path, headers=headers).status_code == 200
+    proxy.cut()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        response = client.get(path, headers=headers)
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    if path.startswith("/api/"):
+        assert response.get_json()["error"]["code"] == "unavailable"
+    (line,) = _problems(caplog)
+    assert line.exc_info is None and "unavailable" in line.getMessage()
+    proxy.restore()
+    assert client.get(path, headers=headers).status_code == 200
+
+
+def test_a_worker_logs_one_line_when_the_database_goes_and_one_when_it_is_back(outage_app, pg, caplog):
+    """Issue 26 (3): the worker logged a full traceback every second of an outage."""
+    import threading
+
+    from bot.messaging.channels import dispatcher_for
+
+    proxy, _ = pg
+    stop, passes = threading.Event(), []
+    work = inbound_work(outage_app)
+
+    def before_pass() -> int:
+        passes.append(1)
+        if len(passes) == 2:
+            proxy.cut()
+        if len(passes) == 8:
+            proxy.restore()
+        if len(passes) == 12:
+            stop.set()
+        return work()
+
+    with caplog.at_level(logging.INFO, logger="bot"):
+        dispatcher_for(outage_app).run_forever(stop, 0.0, before_pass=before_pass)
+    problems = _problems(caplog)
+    assert [r.exc_info for r in problems] == [None] * len(problems)
+    messages = [r.getMessage() for r in caplog.records if "database" in r.getMessage()]
+    assert len(messages) == 2, messages
+    assert "unavailable" in messages[0] and "back" in messages[1]
+
+
+def test_the_public_page_shows_its_last_good_copy_with_its_age_in_an_outage(outage_app, pg, clock, caplog):
+    """Issue 26 (3): the page a resident has the link to still shows where the money is going."""
+    proxy, _ = pg
+    outage_app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = outage_app.test_client()
+    drawn = client.get("/c/riverside").get_data(as_text=True)
+    assert "£1,000,000" in drawn and "shown as it was" not in drawn
+    proxy.cut()
+    clock.advance(minutes=5)
+    with caplog.at_level(logging.WARNING):
+        response = client.get("/c/riverside")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Age"] == "300"
+    assert "This page is shown as it was at" in page and "(5 minutes ago)" in page and "£1,000,000" in page
+    (line,) = _problems(caplog)
+    assert line.exc_info is None and "unavailable" in line.getMessage()
+    assert client.get("/c/elsewhere").status_code == 503  # never drawn: nothing to show
+    proxy.restore()
+    assert "shown as it was" not in client.get("/c/riverside").get_data(as_text=True)

@@ -327,7 +327,8 @@ def test_import_refuses_a_file_that_is_not_pabulib(cp, community, tmp_path):
     path = tmp_path / "x.pb"
     path.write_text("hello")
     result = cp("round", "import", "--community", "riverside", str(path))
-    assert result.exit_code == 2 and "not a readable .pb file" in result.output
+    assert result.exit_code == 2
+    assert "not a .pb file: it has no META, PROJECTS or VOTES section" in result.output
 
 
 PB = """META
@@ -523,3 +524,68 @@ def test_a_round_opened_early_may_close_before_its_planned_opening(cp, shortlist
     _ok(cp("round", "reschedule", "--community", "riverside", "1", "--closes", "2026-11-28 18:00"))
     with db.transaction() as session:
         assert session.scalars(select(Round.closes_at)).one().day == 28
+
+
+def test_bidi_and_invisible_characters_never_reach_a_ballot_or_a_page(cp, residents, db, client):
+    """Issue 26 (1): a U+202E in an idea went to every member's ballot (3 UCS-2 segments instead
+    of 1 GSM-7, shown reversed) and onto the pages. The idea keeps the resident's words; what
+    goes on a ballot, a page or a broadcast loses bidi controls and invisible format characters."""
+    from channels.segments import count_segments
+
+    hidden = "\u202egreen\u200b \u2066benches\u2069\u202c\u00ad\ufeff"
+    residents[1].say(f"IDEA {hidden}")
+    residents[1].say("£100")
+    for number in (1, 4):
+        _ok(cp("ideas", "shortlist", "--community", "riverside", str(number)))
+    _ok(
+        cp(
+            "round",
+            "create",
+            "--community",
+            "riverside",
+            "--title",
+            "Green spaces",
+            "--method",
+            "approval",
+            "--ideas",
+            "1,4",
+            "--opens",
+            "2026-11-26 12:00",
+            "--closes",
+            "2026-12-03 18:00",
+        )
+    )
+    residents[2].inbox()
+    _ok(cp("round", "open", "--community", "riverside", "1"))
+    (ballot,) = residents[2].inbox()
+    assert "2 green benches £100" in ballot
+    assert count_segments(ballot).encoding == "GSM-7" and count_segments(ballot).segments == 1
+    residents[2].say("2")
+    _ok(cp("round", "close", "--community", "riverside", "1"))
+    broadcast = residents[2].inbox()
+    assert broadcast and all(count_segments(m).encoding == "GSM-7" for m in broadcast)
+    assert "green benches" in " ".join(broadcast)
+    page = client.get("/c/riverside").get_data(as_text=True)
+    assert "green benches" in page
+    for invisible in "\u202e\u202c\u2066\u2069\u200b\u00ad\ufeff":
+        assert invisible not in page and all(invisible not in m for m in broadcast)
+    residents[1].inbox()
+    mine = " ".join(residents[1].say("MY IDEAS"))
+    assert "green benches" in mine and not any(c in mine for c in "\u202e\u2066\u200b")
+    with db.transaction() as session:
+        assert session.scalar(select(Idea.text).where(Idea.number == 4)) == hidden
+
+
+def test_a_round_made_before_the_cleaning_sends_its_options_clean(cp, shortlisted, db):
+    """A round stored with a raw U+202E in an option (made before issue 26's fix) still goes
+    out clean: options are cleaned again where they are written into messages."""
+    from channels.segments import count_segments
+    from models import RoundOption
+
+    _ok(_create(cp))
+    with db.transaction() as session:
+        option = session.scalars(select(RoundOption).where(RoundOption.number == 1)).one()
+        option.title = "\u202e" + option.title + "\u202c"
+    (ballot, *_), *_ = _open(cp, shortlisted[1:2])
+    assert "1 more benches on the green" in ballot and "\u202e" not in ballot
+    assert count_segments(ballot).encoding == "GSM-7"

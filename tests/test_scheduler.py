@@ -219,3 +219,40 @@ def test_the_real_scheduler_fires_jobs_and_they_survive_a_restart(database_url):
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
         db.dispose()
+
+
+class _Started:
+    """Stands in for the BlockingScheduler, which would run until stopped."""
+
+    def start(self):
+        pass
+
+    def shutdown(self, wait=True):
+        pass
+
+
+def test_a_scheduler_killed_with_kill_9_is_taken_over_at_once(cp, db, clock, monkeypatch):
+    """Issue 26 (11): after a kill -9 the next scheduler refused to start until the dead one's
+    lease ran out (up to 90 s). A lease held by a process of this machine that is gone is free."""
+    import socket
+    import subprocess
+
+    import scheduler.cli
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lease.acquire(db, f"{socket.gethostname()}:{gone.pid}:dead0000", clock())
+    monkeypatch.setattr(scheduler.cli, "prepare", lambda *args, **kwargs: _Started())
+    monkeypatch.setattr(scheduler.cli.signal, "signal", lambda *args: None)  # not this process's SIGTERM
+    result = cp("scheduler")
+    assert result.exit_code == 0, result.output
+    assert "Scheduler running" in result.output and "Took over" in result.output
+
+
+def test_a_live_schedulers_lease_on_this_machine_is_still_respected(cp, db, clock):
+    import os
+    import socket
+
+    lease.acquire(db, f"{socket.gethostname()}:{os.getpid()}:alive000", clock())
+    result = cp("scheduler")
+    assert result.exit_code == 1 and "another scheduler" in result.output

@@ -345,3 +345,15 @@ def test_a_flood_from_one_number_gets_a_few_answers_and_one_slow_down(
     clock.advance(minutes=1)
     assert "Welcome back" in phone.text("START")[0]
     assert "Still to decide" in phone.text("BUDGET")[0]
+
+
+def test_after_stop_a_flood_gets_no_slow_down(sms_app, fake_twilio, community, db, clock):
+    """Issue 26 (4): "hi", "YES", "STOP", then 12 BUDGETs quickly brought a "slow down" SMS after
+    the STOP confirmation. After STOP nothing goes out but the STOP and START confirmations."""
+    phone = Phone(sms_app, fake_twilio)
+    phone.text("hi")
+    phone.text("YES")
+    assert "won't get any more messages" in phone.text("STOP")[0]
+    assert [phone.text("BUDGET") for _ in range(12)] == [[]] * 12
+    assert count(db, InboundLog) == 15  # every message is still stored
+    assert "Welcome back" in phone.text("START")[0]  # START is answered even in the flood

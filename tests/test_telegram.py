@@ -1,5 +1,6 @@
 """Telegram, end to end: real-shaped updates through the webhook, the real Bot out to a local fake."""
 
+import json
 import logging
 from datetime import timedelta
 
@@ -68,6 +69,14 @@ def test_one_telegram_user_in_two_communities_switches_with_start(tg_user, make_
     with db.transaction() as session:
         assert len(session.scalars(select(Resident)).all()) == 2
         assert session.get(TelegramChat, "111").community_id == community.id
+
+
+@pytest.mark.parametrize("secret, status", [(SECRET + " ", 200), ("\t" + SECRET, 200), (SECRET + "x", 403)])
+def test_spaces_around_the_secret_header_are_not_part_of_it(tg_user, community, secret, status):
+    """Issue 26 (11): spaces around a header's value are not part of it (RFC 9110); gunicorn
+    trimmed them and Werkzeug's server did not, so the webhook trims them itself and the README
+    says so. No secret is weakened: Telegram allows no spaces in one."""
+    assert tg_user.post(message_update(111, "/start RIVERSIDE"), secret=secret).status_code == status
 
 
 @pytest.mark.parametrize("secret", [None, "wrong", ""])
@@ -337,6 +346,19 @@ def test_polling_handles_each_update_once_across_restarts(
     assert len(texts) == 2 and "Reply YES" in texts[0] and "you're in" in texts[1]
 
 
+def test_polling_skips_a_malformed_update_and_goes_on(cp, tg_app, fake_telegram, community, db):
+    """Issue 26 (2), by long polling: an update the webhook would drop stopped `poll` with a
+    traceback, and its offset was never saved, so it came back every time."""
+    bad = message_update(111, "hi")
+    bad["message"]["text"] = [1, 2]
+    fake_telegram.updates = [bad, message_update(111, "/start RIVERSIDE")]
+    result = cp("telegram", "poll", "--once", "--timeout", "0")
+    assert result.exit_code == 0, result.output
+    assert "Handled 2 update(s)." in result.output
+    assert count(db, InboundLog) == 1
+    assert "Handled 0 update(s)." in cp("telegram", "poll", "--once", "--timeout", "0").output
+
+
 def _round_with_two_options(cp, tg_user, method):
     tg_user.send("/start RIVERSIDE")
     tg_user.press("YES")
@@ -498,3 +520,62 @@ def test_language_buttons_switch_the_language(tg_user, make_community, db):
     buttons = [(b["text"], b["callback_data"]) for row in tg_user.keyboard()["inline_keyboard"] for b in row]
     assert buttons == [("English", "LANGUAGE en"), ("Cymraeg", "LANGUAGE cy"), ("Polski", "LANGUAGE pl")]
     assert tg_user.press("LANGUAGE pl") == [render("language_set", "pl")]
+
+
+def _malformed() -> list:
+    """The probe's updates that answered 500 or were stored (issue 26, 2), each a real-shaped
+    update with one field wrong."""
+    text = [7, [1, 2], {"a": 1}, True, 1.5]
+    cases = [("text", message_update(111, "hi")) for _ in text]
+    for (_, update), value in zip(cases, text, strict=True):
+        update["message"]["text"] = value
+    for value in text:
+        update = callback_update(111, "VOTE 1")
+        update["callback_query"]["data"] = value
+        cases.append(("data", update))
+    for value in [10**20, -(10**20), "soon"]:
+        update = message_update(111, "hi")
+        update["message"]["date"] = value
+        cases.append(("date", update))
+    for value in ["abc", [1, 2], True, "True", 10**30, 1.5, None]:
+        update = message_update(111, "hi")
+        update["message"]["chat"]["id"] = value
+        cases.append(("chat id", update))
+    update = message_update(111, "hi")
+    update["message"]["caption"] = 5
+    del update["message"]["text"]
+    cases.append(("caption", update))
+    for value in ["abc", [1], 10**30, True]:
+        update = message_update(111, "hi")
+        update["update_id"] = value
+        cases.append(("update id", update))
+    return [pytest.param(update, id=f"{what}-{i}") for i, (what, update) in enumerate(cases)]
+
+
+@pytest.mark.parametrize("update", _malformed())
+def test_a_malformed_update_gets_200_one_log_line_and_is_not_stored(tg_user, community, db, update, caplog):
+    """Issue 26 (2): Telegram retries anything but a 2xx for ever, so a malformed update is
+    acknowledged, logged once, and never stored as a resident's message."""
+    with caplog.at_level(logging.WARNING):
+        response = tg_user.post(update)
+    assert response.status_code == 200
+    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
+    assert count(db, InboundLog) == 0 and count(db, OutboxMessage) == 0
+
+
+@pytest.mark.parametrize("depth", [990, 5_000, 30_000])
+def test_deeply_nested_json_is_acknowledged_not_a_500(tg_user, community, db, caplog, depth):
+    """Python's json gives up past about 1,000 levels; under that, cleaning and storing the raw
+    update would recurse as deep."""
+    valid = json.dumps(message_update(111, "hi"))
+    body = valid[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}"
+    with caplog.at_level(logging.WARNING):
+        response = tg_user.client.post(
+            "/webhooks/telegram",
+            data=body,
+            content_type="application/json",
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+        )
+    assert response.status_code == 200
+    assert len([r for r in caplog.records if r.levelno >= logging.WARNING]) == 1
+    assert count(db, InboundLog) == 0

@@ -1,4 +1,4 @@
-"""`commonpurse organiser create|list|password` and `commonpurse token create|revoke`."""
+"""`commonpurse organiser create|list|password|sessions` and `commonpurse token create|revoke`."""
 
 import sys
 
@@ -6,9 +6,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from bot.cli.output import echo, emit, interactive
+from bot.cli.output import echo, emit, interactive, plural
 from bot.context import get_db, now
-from bot.domain import organisers
+from bot.domain import organiser_sessions, organisers
 from bot.errors import InvalidInput
 from models import Organiser
 
@@ -62,7 +62,9 @@ def password(email: str, password_stdin: bool) -> None:
     new = _read_password(password_stdin)
     _check_password(new)
     with get_db().transaction() as session:
-        organisers.set_password(session, organisers.by_email(session, email), new)
+        organiser = organisers.by_email(session, email)
+        organisers.set_password(session, organiser, new)
+        organiser_sessions.end_sessions(session, organiser, now())
         done = f"New password set for {email.strip().lower()}; they are signed out everywhere."
     echo(done)
 
@@ -107,6 +109,28 @@ def list_(as_json: bool) -> None:
             for o in session.scalars(select(Organiser).order_by(Organiser.email))
         ]
     emit(rows, [("EMAIL", "email"), ("NAME", "name"), ("COMMUNITIES", "communities")], as_json)
+
+
+@organiser_group.command("sessions", short_help="Count or end organisers' dashboard sessions.")
+@click.option("--email", help="One organiser's sessions; left out, every organiser's.")
+@click.option("--revoke", is_flag=True, help="End them: whoever holds one is signed out at once.")
+def sessions(email: str | None, revoke: bool) -> None:
+    """Show how many dashboard sessions organisers have signed in, or end them."""
+    with get_db().transaction() as session:
+        if email is not None:
+            chosen = [organisers.by_email(session, email)]
+        else:
+            chosen = list(session.scalars(select(Organiser).order_by(Organiser.email)))
+        lines = []
+        for organiser in chosen:
+            if revoke:
+                ended = organiser_sessions.end_sessions(session, organiser, now())
+                lines.append(f"{organiser.email}: Ended {plural(ended, 'session')}.")
+            else:
+                live = organiser_sessions.live_sessions(session, organiser, now())
+                lines.append(f"{organiser.email}: {plural(len(live), 'session')}")
+    for line in lines:
+        echo(line)
 
 
 @token_group.command("create")

@@ -13,7 +13,7 @@ from bot.context import Database, get_db, now
 from bot.messaging.channels import telegram_settings
 from bot.messaging.inbound import receive
 from channels.errors import SendError
-from channels.telegram import ALLOWED_UPDATES, TelegramClient, parse_update
+from channels.telegram import ALLOWED_UPDATES, TelegramClient, read_update
 from models import PollingOffset
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def poll(once: bool, timeout: int) -> None:
 
 
 def _handle(db: Database, client: TelegramClient, data: dict[str, Any]) -> None:
-    message, callback_id = parse_update(data)
+    message, callback_id = read_update(data) or (None, None)  # an unreadable one is skipped, logged
     if message is not None:
         receive(db, message, now())  # a repeat (after a crash before the offset was saved) is ignored
     if callback_id:

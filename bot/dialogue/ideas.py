@@ -4,7 +4,7 @@ from bot.dialogue.turn import Result, Turn
 from bot.domain.ballots import takes_as_vote
 from bot.domain.explain import Reason, latest_reason
 from bot.domain.ideas import MAX_IDEA_LENGTH, count_ideas_by, estimate_cost, ideas_by, submit_idea
-from bot.text.clean import shorten
+from bot.text.clean import shorten, visible
 from bot.text.money import MAX_PENCE, Money, cost_in_text, parse_amount, read_amount
 from models import Idea
 from models.states import IdeaStatus, Step
@@ -31,7 +31,7 @@ def idea_text(turn: Turn) -> Result | None:
 
 def save_text(turn: Turn, text: str) -> Result:
     """Store the idea now, so nothing is lost if the cost never comes."""
-    length = len(" ".join(text.split()))
+    length = len(" ".join(text.split())) + turn.cut  # the real length, not what we read of it
     if length > MAX_IDEA_LENGTH:
         reply = turn.say("idea_too_long", length=length, limit=MAX_IDEA_LENGTH)
         return Result([reply], step=Step.IDEA_TEXT)
@@ -113,4 +113,4 @@ def idea_line(turn: Turn, idea: Idea, status: str, why: Reason | None = None) ->
     said = turn.say("status_" + status).text
     if why is not None and not why.funded:
         said += f" ({turn.say(why.short, **why.values()).text})"
-    return f"#{idea.number} {shorten(idea.text, 40)}: {said}"
+    return f"#{idea.number} {shorten(visible(idea.text), 40)}: {said}"

@@ -34,6 +34,7 @@ class Turn:
     now: datetime
     contact: SharedContact | None = None
     channel: str = "console"
+    cut: int = 0  # characters past the most we read, cut from the end of the message
 
     @property
     def language(self) -> str:

@@ -16,6 +16,7 @@ from bot.domain.explain import reason
 from bot.domain.projects import projects_of, words
 from bot.domain.serialise import explanation_json
 from bot.errors import InvalidInput
+from bot.text.clean import visible
 from bot.text.money import format_pence
 from bot.text.times import EARLIEST, LATEST, iso_local
 from channels.registry import CHANNELS as REGISTERED
@@ -108,7 +109,7 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
                 ).all()
             ),
             "newest": [
-                {"number": i.number, "text": i.text, "status": i.status}
+                {"number": i.number, "text": visible(i.text), "status": i.status}
                 for i in session.scalars(
                     select(Idea)
                     .where(

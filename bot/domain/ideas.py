@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.domain.communities import lock_community
+from bot.domain.communities import MAX_NUMBER, lock_community
 from bot.errors import InvalidInput, NotFound
 from models import IDEA_STATUSES, Community, Idea, Resident
 from models.states import IdeaStatus
@@ -67,7 +67,9 @@ def count_ideas_by(session: Session, author: Resident) -> int:
 
 def idea_by_number(session: Session, community: Community, number: int) -> Idea:
     """The community's idea #number; NotFound if it has none."""
-    idea = session.scalar(select(Idea).where(Idea.community_id == community.id, Idea.number == number))
+    idea = None
+    if number <= MAX_NUMBER:  # beyond it no row can match, and PostgreSQL refuses to look
+        idea = session.scalar(select(Idea).where(Idea.community_id == community.id, Idea.number == number))
     if idea is None:
         raise NotFound(f"no idea #{number} in {community.slug}")
     return idea

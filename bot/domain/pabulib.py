@@ -86,8 +86,11 @@ def import_pb(
     when that is None by the rule the file's META names."""
     from pabutools.election.pabulib import parse_pabulib_from_string
 
+    _check_shape(text)
     try:
         instance, profile = parse_pabulib_from_string(text)
+    except KeyError as exc:  # a column the file's header lacks: pabutools names only the key
+        raise InvalidInput(f"not a readable .pb file: it has no {exc.args[0]} column") from None
     except Exception as exc:  # pabutools raises many kinds on malformed files
         raise InvalidInput(f"not a readable .pb file: {type(exc).__name__}: {exc}") from None
     if instance.meta.get("vote_type", "approval") != "approval":
@@ -141,6 +144,26 @@ def import_pb(
         computed_at=now.isoformat(),
     )
     return round_
+
+
+SECTIONS = ("META", "PROJECTS", "VOTES")
+NEEDED_META = ("budget", "vote_type")  # what pabutools reads from META without a default
+
+
+def _check_shape(text: str) -> None:
+    """InvalidInput naming, in words, the section or META line a .pb file lacks (pabutools
+    says only "KeyError: 'vote_type'")."""
+    rows = [line.split(";")[0].strip() for line in text.splitlines()]
+    missing = [name for name in SECTIONS if name not in (row.upper() for row in rows)]
+    if missing:
+        kind = "not a .pb file" if len(missing) == len(SECTIONS) else "not a complete .pb file"
+        names = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
+        raise InvalidInput(f"{kind}: it has no {names} section (a .pb file has META, PROJECTS and VOTES)")
+    upper = [row.upper() for row in rows]
+    meta = set(rows[upper.index("META") + 1 : upper.index("PROJECTS")])
+    lacking = [key for key in NEEDED_META if key not in meta]
+    if lacking:
+        raise InvalidInput(f"the .pb file's META has no {' or '.join(lacking)} line")
 
 
 def file_rule(meta: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from bot.domain.communities import MAX_NUMBER, lock_community
 from bot.domain.notify import notify
 from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput, NotFound
+from bot.text.clean import visible
 from bot.text.organiser_text import plain, refuse_controls
 from models import Ballot, Community, Idea, Project, ProjectUpdate, Resident, Round, RoundOption
 from models.states import IdeaStatus, ProjectStatus, ResidentStatus, RoundStatus
@@ -38,7 +39,7 @@ class ProjectView:
 
     @property
     def title(self) -> str:
-        return self.idea.text
+        return visible(self.idea.text)  # it goes to residents and on pages
 
     @property
     def status(self) -> ProjectStatus:

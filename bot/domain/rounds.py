@@ -17,6 +17,7 @@ from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput
 from bot.text import round_messages
 from bot.text.catalogue import PLACEHOLDER_MAX
+from bot.text.clean import visible
 from bot.text.money import Money, format_pence
 from bot.text.organiser_text import plain, without_pictographs
 from bot.text.times import Moment
@@ -127,7 +128,7 @@ def create_round(
             RoundOption(
                 number=number,
                 idea_id=idea.id,
-                title=without_pictographs(idea.text) or idea.text,
+                title=without_pictographs(idea.text) or visible(idea.text),
                 cost_pence=idea.cost_pence,
             )
         )

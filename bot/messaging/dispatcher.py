@@ -47,6 +47,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 from bot.context import Database
 from bot.domain.outbox import resend_outside_window
 from bot.domain.residents import mark_unreachable
+from bot.messaging.spool import is_outage
 from channels.base import Sender
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, OutboundMessage, choices_from_json
@@ -149,14 +150,22 @@ class Dispatcher:
         on every pass (inbound work: the spool's replay, answers left to a worker) and says how
         much it did; a pass that did anything is followed by another at once."""
         logger.info("dispatcher started for channels: %s", ", ".join(self.channels) or "none")
+        away: float | None = None  # when the database was found away; one line says so, one that it is back
         while not stop.is_set():
             done = 0
             try:
                 if before_pass is not None:
                     done += before_pass() or 0
                 done += self.run_once()
-            except Exception:
-                logger.exception("dispatcher pass failed")
+                if away is not None:
+                    logger.warning("database back after %.0f s: dispatching again", time.monotonic() - away)
+                    away = None
+            except Exception as exc:
+                if not is_outage(exc):
+                    logger.exception("dispatcher pass failed")
+                elif away is None:
+                    away = time.monotonic()
+                    logger.warning("database unavailable (%s): dispatching waits for it", type(exc).__name__)
             if not done:
                 stop.wait(interval)
 

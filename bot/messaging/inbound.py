@@ -465,9 +465,11 @@ def _answer(
     ):
         resident.language = message.language  # a newcomer starts in their app's language
     conversation = conversation_for(session, resident, now)
-    text = (message.payload or message.text or "")[:MAX_TEXT]
+    whole = message.payload or message.text or ""
+    text, cut = whole[:MAX_TEXT], max(0, len(whole) - MAX_TEXT)
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
         text = "START" if resident.opted_out else "" if resident.status == ResidentStatus.PENDING else "HELP"
+        cut = 0
     withdrawn = withdrawn_language(resident.language, community)  # its words still understood
     command = parse(text, (*(community.languages or ("en",)), *((withdrawn,) if withdrawn else ())))
     turn = Turn(
@@ -480,12 +482,15 @@ def _answer(
         now,
         contact=message.contact,
         channel=message.address.channel,
+        cut=cut,
     )
     if per_minute is None or command.keyword in ALWAYS_ANSWERED or not _flooding(session, log, per_minute):
         replies = handle(turn)
     else:
-        # Stored, not acted on; one "slow down" when the limit is first passed.
-        replies = [turn.say("slow_down")] if _recent(session, log) == per_minute + 1 else []
+        # Stored, not acted on; one "slow down" when the limit is first passed, except to
+        # someone who sent STOP: after its confirmation nothing goes out but START's.
+        first = _recent(session, log) == per_minute + 1
+        replies = [turn.say("slow_down")] if first and not resident.opted_out else []
     resident = turn.resident  # sharing a phone number may have joined two residents into one
     if resident.id != log.resident_id:
         log.changes["resident_id"] = resident.id

@@ -99,11 +99,13 @@ def replay(
         except Exception as exc:
             _unclaim(claimed)
             if is_outage(exc):
+                if not _away_until:  # once an outage, not at every try
+                    logger.warning("database still unavailable; spooled messages wait")
                 _away_until = time.monotonic() + RETRY_AFTER
-                logger.warning("database still unavailable; spooled messages wait")
                 return done
             raise
         claimed.unlink(missing_ok=True)
+        _away_until = 0.0
         done += 1
     if done:
         logger.info("replayed %s spooled inbound messages", done)

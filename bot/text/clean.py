@@ -11,6 +11,7 @@ from typing import Any
 
 # C0 controls but tab and newline, DEL, C1 controls, and lone surrogates (not valid UTF-8).
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_JOINERS = "\u200c\u200d"
 
 
 def clean_text(text: str | None) -> str | None:
@@ -18,6 +19,16 @@ def clean_text(text: str | None) -> str | None:
     if text is None:
         return None
     return _UNSAFE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def visible(text: str) -> str:
+    """`text` without bidirectional controls (U+202E shows the rest of a line reversed) and
+    other invisible format characters (zero-width spaces, soft hyphens, BOMs, tags): what goes
+    on a ballot, a page or a broadcast. The zero-width joiner and non-joiner stay: they join
+    emoji and shape letters in some scripts, and never reorder or hide text."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if c in _JOINERS or unicodedata.category(c) != "Cf")
 
 
 def clean_raw(value: Any) -> Any:

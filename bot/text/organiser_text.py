@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.errors import InvalidInput
 from bot.text.catalogue import render
+from bot.text.clean import visible
 from channels.segments import count_segments, is_gsm7, to_gsm7
 
 # C0 and C1 controls (tab and newline aside) and bidirectional overrides and marks.
@@ -30,17 +31,22 @@ def plain(text: str) -> str:
 def without_pictographs(text: str) -> str:
     """`text` as `plain` gives it, without emoji and other pictographs (with their skin tones,
     variation selectors and joiners): one 🌳 in a ballot makes every member's copy UCS-2,
-    70 characters a segment instead of 160. Letters of every alphabet are kept."""
+    70 characters a segment instead of 160. Letters of every alphabet are kept; bidirectional
+    controls and invisible format characters are not (one U+202E shows the option reversed)."""
     kept = "".join(
-        c for c in text if unicodedata.category(c) not in ("So", "Sk") and c not in "\ufe0e\ufe0f\u200d"
+        c
+        for c in visible(text)
+        if unicodedata.category(c) not in ("So", "Sk") and c not in "\ufe0e\ufe0f\u200c\u200d"
     )
     return plain(kept)
 
 
 def refuse_controls(text: str, what: str) -> str:
     """`text`, or InvalidInput if it holds a control character (an ESC garbles an SMS: it is
-    GSM-7's escape) or a bidirectional override (it turns text round on a phone)."""
-    found = _CONTROL.search(text)
+    GSM-7's escape), a bidirectional override (it turns text round on a phone) or another
+    invisible format character (a zero-width space or a soft hyphen pasted from a word
+    processor is never seen, but makes every member's copy UCS-2)."""
+    found = _CONTROL.search(text) or next((c for c in text if visible(c) != c), None)
     if found:
         raise InvalidInput(f"{what} has a control character ({found[0]!r}): take it out")
     return text

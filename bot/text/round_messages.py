@@ -3,7 +3,7 @@
 from collections.abc import Collection, Sequence
 
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, fits, render
-from bot.text.clean import shorten
+from bot.text.clean import shorten, visible
 from bot.text.money import Money, money_in
 from bot.text.times import Moment
 from channels.messages import Choice
@@ -18,7 +18,7 @@ LONGEST_CLOSES = "W" * PLACEHOLDER_MAX["closes"]
 
 def option_lines(round_: Round, language: str = "en", options: Sequence[RoundOption] | None = None) -> str:
     return "\n".join(
-        f"{o.number} {shorten(o.title, TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
+        f"{o.number} {shorten(visible(o.title), TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
         for o in (round_.options if options is None else options)
     )
 
@@ -150,7 +150,7 @@ def buttons(
     for the others."""
 
     def label(o: RoundOption) -> str:
-        return f"{o.number}. {shorten(o.title, TITLE_IN_LIST)} ({money_in(o.cost_pence, language)})"
+        return f"{o.number}. {shorten(visible(o.title), TITLE_IN_LIST)} ({money_in(o.cost_pence, language)})"
 
     shown = round_.options if options is None else options
     tag = f"@{round_.id}"  # a button kept from an earlier round must not vote in this one
@@ -165,7 +165,7 @@ def buttons(
 def chosen(round_: Round, choices: list[int], language: str = "en", room: int | None = None) -> str:
     """ "1 benches, 3 lights": the options chosen (a vote, the winners), as many whole as fit in
     `room` characters (the placeholder's), then "and 4 more", never a list cut mid-title."""
-    titles = {o.number: shorten(o.title, TITLE_IN_LIST) for o in round_.options}
+    titles = {o.number: shorten(visible(o.title), TITLE_IN_LIST) for o in round_.options}
     items = [f"{n} {titles[n]}" for n in choices if n in titles]
     room = room or PLACEHOLDER_MAX["choices"]
     whole = ", ".join(items)

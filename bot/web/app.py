@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot import context
 from bot.config import load_config
 from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
-from bot.web import dashboard, errors, health, public, webhooks
+from bot.web import dashboard, errors, headers, health, outage, public, webhooks
 from bot.web.api import ideas as api_ideas
 from bot.web.api import money as api_money
 from bot.web.api import openapi
@@ -59,6 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (*API, *DASHBOARD, public.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
+    outage.init_app(app)
+    headers.init_app(app)
     filters.init_app(app)
     _protect_forms(app, providers)
     proxies = int(app.config["PROXY_FIX"])

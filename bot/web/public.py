@@ -1,9 +1,14 @@
 """A community's public page, /c/<slug>: where the money is going, what residents chose, and how
 to vote in the open round. No sign-in; nothing on it says who a resident is."""
 
+import logging
+from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, render_template
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
 
 from bot.context import get_db, now
 from bot.domain import ledger
@@ -14,6 +19,7 @@ from bot.domain.projects import ProjectView, projects_of
 from bot.domain.rounds import rounds_of
 from bot.domain.serialise import round_json
 from bot.errors import NotFound
+from bot.messaging.spool import is_outage
 from bot.text.catalogue import render
 from bot.text.money import format_pence
 from bot.text.round_messages import how_to_vote
@@ -22,6 +28,7 @@ from channels.phone import national
 from models import Community
 from models.states import AllocationStatus, RoundMethod, RoundStatus
 
+logger = logging.getLogger(__name__)
 bp = Blueprint(
     "public", __name__, template_folder="templates", static_folder="static", static_url_path="/c/static"
 )
@@ -33,9 +40,48 @@ def _states() -> dict[str, object]:
     return {"RoundMethod": RoundMethod}
 
 
+def _copies() -> dict[str, tuple[str, datetime, str]]:
+    """The page as this process last drew it, per community, with when and the community's
+    timezone: shown, its age marked, while the database is away, so a resident with the link
+    still sees where the money is going. A page switched off (404) is forgotten at once."""
+    copies: dict[str, tuple[str, datetime, str]] = current_app.extensions.setdefault("public_pages", {})
+    return copies
+
+
 @bp.get("/c/<slug>")
 def page(slug: str):
     """The community's spendometer: money, funded projects, news, results and the open round."""
+    try:
+        html, tz = _page(slug)
+    except HTTPException:
+        _copies().pop(slug, None)
+        raise
+    except DBAPIError as exc:
+        if not is_outage(exc) or slug not in _copies():
+            raise  # a 503 (bot.web.outage), or a 500 for anything but an outage
+        return _stale(slug, exc)
+    _copies()[slug] = (html, now(), tz)
+    return html
+
+
+def _stale(slug: str, exc: DBAPIError) -> tuple[str, int, dict[str, str]]:
+    """The last good copy of the page, saying when it was drawn."""
+    html, at, tz = _copies()[slug]
+    age = max(0, int((now() - at).total_seconds()))
+    logger.warning(
+        "database unavailable: /c/%s served as drawn %s s ago (%s)", slug, age, type(exc.orig).__name__
+    )
+    minutes = age // 60
+    ago = "less than a minute ago" if minutes < 1 else f"{minutes} minute{'' if minutes == 1 else 's'} ago"
+    note = (
+        f'<p class="stale" role="status">This page is shown as it was at {escape(spoken(at, tz))} ({ago}): '
+        "we cannot reach our records just now, so it may be out of date.</p>"
+    )
+    return html.replace("<main>", "<main>\n  " + note, 1), 200, {"Age": str(age), "Cache-Control": "no-store"}
+
+
+def _page(slug: str) -> tuple[str, str]:
+    """The page, and the community's timezone."""
     with get_db().transaction() as session:
         try:
             community = by_slug(session, slug)
@@ -47,7 +93,7 @@ def page(slug: str):
         open_round = current_round(session, community)
         news = view.money.latest_update
         progress = {p.idea.id: _progress(p, community) for p in projects_of(session, community)}
-        return render_template(
+        html = render_template(
             "public/page.html",
             community=community,
             money=view.money,
@@ -72,6 +118,7 @@ def page(slug: str):
             sms_number=national(community.sms_number),
             telegram=_telegram(community),
         )
+        return html, community.timezone
 
 
 def _result(session, round_, community: Community) -> dict:

@@ -22,6 +22,9 @@ from models import Community
 logger = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 MAX_INT = 10**12  # far beyond any sum of pence or count we hold, well inside a BIGINT
+# Numbers of ideas, rounds, allocations... run to here (as the CLI's): one beyond any row is
+# answered "no idea N" by the services, which look no further than the columns hold.
+MAX_NUMBER = 2**63 - 1
 MAX_TEXT = 5000
 
 
@@ -84,7 +87,7 @@ def community_route(bp: Blueprint, rule: str, methods=("GET",), endpoint: str | 
         @wraps(view)
         def wrapper(slug: str, **kwargs):
             for name, value in kwargs.items():  # ids no row can have: say so before any query
-                if isinstance(value, int) and not 0 < value <= MAX_INT:
+                if isinstance(value, int) and not 0 < value <= MAX_NUMBER:
                     raise ApiError(404, "not_found", f"no {name.replace('_', ' ')} {value}")
             with get_db().transaction() as session:
                 organiser = _organiser(session)
@@ -148,8 +151,11 @@ def _body() -> dict:
     return body
 
 
-def field(body: dict, name: str, kind: type | tuple, required: bool = False, default=None):
-    """A field of the request body, of the given type(s); 422 naming the field otherwise."""
+def field(
+    body: dict, name: str, kind: type | tuple, required: bool = False, default=None, most: int = MAX_INT
+):
+    """A field of the request body, of the given type(s), an integer at most `most` in size;
+    422 naming the field otherwise."""
     if name not in body or body[name] is None:
         if required:
             raise InvalidInput(f"{name} is required")
@@ -161,7 +167,7 @@ def field(body: dict, name: str, kind: type | tuple, required: bool = False, def
             {int: "an integer", str: "a string", list: "a list", bool: "true or false"}[k] for k in kinds
         )
         raise InvalidInput(f"{name} must be {names}")
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > most:
         raise InvalidInput(f"{name} is out of range")
     if isinstance(value, str):
         _check_text(name, value)

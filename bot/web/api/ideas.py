@@ -7,7 +7,7 @@ from bot.context import now
 from bot.domain import duplicates, moderation
 from bot.domain.ideas import ideas_of
 from bot.domain.serialise import community_json, idea_json
-from bot.web.api import authenticated, blueprint, community_route, field
+from bot.web.api import MAX_NUMBER, authenticated, blueprint, community_route, field
 
 bp = blueprint("api_ideas", __name__)
 
@@ -45,5 +45,5 @@ def reject(session, community, body, number):
 
 @community_route(bp, "/ideas/<int:number>/merge", methods=("POST",))
 def merge(session, community, body, number):
-    into = field(body, "into", int, required=True)
+    into = field(body, "into", int, required=True, most=MAX_NUMBER)
     return jsonify(idea_json(moderation.merge(session, community, number, into, now())))

@@ -12,7 +12,7 @@ from bot.domain.pabulib import export_pb
 from bot.domain.serialise import round_json
 from bot.errors import InvalidInput
 from bot.text.times import parse_local
-from bot.web.api import MAX_INT, ApiError, blueprint, community_route, field
+from bot.web.api import MAX_INT, MAX_NUMBER, ApiError, blueprint, community_route, field
 
 MAX_COUNT = 2**31 - 1  # max_choices is a 32-bit integer column
 
@@ -27,7 +27,7 @@ def list_rounds(session, community, body):
 @community_route(bp, "/rounds", methods=("POST",))
 def create_round(session, community, body):
     ideas = field(body, "ideas", list, required=True)
-    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_INT for n in ideas):
+    if not all(isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_NUMBER for n in ideas):
         raise InvalidInput("ideas must be a list of idea numbers")
     tz = community.timezone
     remind = field(body, "remind_at", str)

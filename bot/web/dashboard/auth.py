@@ -19,10 +19,11 @@ from werkzeug.wrappers import Response
 
 from bot.context import get_db, now
 from bot.domain import audit
+from bot.domain.organiser_sessions import end_session, organiser_of, start_session
 from bot.domain.sign_ins import session_stamp, sign_in, throttle
 from bot.errors import InvalidInput
 from bot.web.dashboard import blueprint
-from models import Community, Organiser
+from models import Community
 
 bp = blueprint("auth", __name__)
 
@@ -43,7 +44,9 @@ def login():
             else:
                 session.clear()
                 session.permanent = True
-                session["organiser_id"], session["stamp"] = organiser.id, session_stamp(organiser)
+                lasts = current_app.permanent_session_lifetime
+                session["sid"] = start_session(db_session, organiser, now(), lasts)
+                session["stamp"] = session_stamp(organiser)
         if error is None:
             return redirect(_safe_next(request.args.get("next")) or url_for("overview.home"))
     status = 200 if error is None else 401
@@ -52,6 +55,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Ends the session on the server too, so a copy of the cookie opens nothing afterwards."""
+    with get_db().transaction() as db_session:
+        end_session(db_session, session.get("sid"), now())
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
@@ -63,7 +69,7 @@ def signed_in(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(**kwargs):
         with get_db().transaction() as db_session:
-            organiser = db_session.get(Organiser, session.get("organiser_id") or 0)
+            organiser = organiser_of(db_session, session.get("sid"), now())
             if organiser is None or session.get("stamp") != session_stamp(organiser):
                 session.clear()
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -1,7 +1,7 @@
 """form_use: dashboard forms already acted on, by their one-time token
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0021
 Create Date: 2026-12-06 08:00:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import models.base
 
 revision = "0022"
-down_revision = "0019"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
