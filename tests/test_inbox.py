@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 from bot.context import get_db
 from bot.text.catalogue import render
 from models import AuditEntry, InboxMessage, InboxThread, OutboxMessage
-from tests.dashboard_helpers import csrf, make_organiser, sign_in
+from tests.browser import screenshot
+from tests.dashboard_helpers import PASSWORD, csrf, make_organiser, sign_in
+from tests.twilio_helpers import Phone, twilio_config
 
 INBOX = "/dashboard/riverside/inbox"
 QUESTION = "when is the next meeting?"
@@ -178,3 +180,38 @@ def test_the_digest_counts_threads_unanswered_for_two_days(member, cp, clock, db
     # The week before had ended before it was asked
     earlier = cp("digest", "preview", "--community", "riverside", "--week", "2026-W47").output
     assert "Messages from residents waiting over 48 hours for a reply: 0" in earlier
+
+
+def test_the_inbox_in_a_browser_from_question_to_erasure(app, clock, community, fake_twilio, page):
+    """A resident texts a question through the real SMS webhook; the organiser answers it in
+    Chromium; the reply reaches the fake Twilio; the conversation is closed; erasure removes it."""
+    app.config.update(twilio_config(fake_twilio))
+    make_organiser(app, clock)
+    phone = Phone(app, fake_twilio)
+    phone.text("hi")
+    phone.text("YES")
+    (answer,) = phone.text("The bench you funded is broken")
+    assert "we've passed this to the organisers" in answer
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill("sam@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=re.compile("^Inbox")).click()
+    assert "waiting for a reply" in page.inner_text("main")
+    assert "+44" not in page.content()
+    page.get_by_role("link", name=re.compile(r"Resident \d+, SMS")).click()
+    assert "The bench you funded is broken" in page.inner_text("main")
+    page.get_by_label("Your reply").fill("Thank you: the council's repair team is on its way.")
+    page.get_by_role("button", name="Preview and see its cost").click()
+    assert "By SMS: 1 segment (GSM-7)" in page.inner_text("#reply-preview")
+    assert phone.receive() == []  # nothing sent by a preview
+    page.get_by_role("button", name="Send this reply").click()
+    assert "Reply sent to Resident" in page.inner_text("main")
+    assert phone.receive() == ["Riverside Big Local: Thank you: the council's repair team is on its way."]
+    screenshot(page, "dashboard-inbox")
+    page.get_by_role("button", name="Close it").click()
+    assert "Conversation closed." in page.inner_text("main")
+    phone.text("DELETE")
+    phone.text("DELETE")
+    page.goto("/dashboard/riverside/inbox?show=all")
+    assert "No conversations." in page.inner_text("main")
