@@ -79,6 +79,9 @@ def test_channel_alone_says_which_and_an_unknown_channel_is_explained(wa_app, fa
     assert whatsapp.text("CHANNEL TELEGRAM") == [  # they have no Telegram to reach
         "Sorry, we can't write to you that way. Send CHANNEL and one of: SMS, WHATSAPP"
     ]
+    assert whatsapp.text("CHANNEL phone line") == [  # a call cannot carry a ballot or news
+        "Sorry, we can't write to you that way. Send CHANNEL and one of: SMS, WHATSAPP"
+    ]
     with db.transaction() as session:
         assert session.scalars(select(Resident.channel)).one() is None
 
