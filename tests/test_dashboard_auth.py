@@ -241,3 +241,29 @@ def test_a_session_ends_after_its_hours_on_the_server_too(client, organiser, clo
     assert client.get(MONEY).status_code == 200
     clock.advance(minutes=2)
     assert client.get(MONEY).status_code == 302
+
+
+def _from(client, address: str, **fields):
+    token = csrf(client.get("/dashboard/login", environ_base={"REMOTE_ADDR": address}).data)
+    data = {"email": "sam@example.org", "password": PASSWORD, "csrf_token": token, **fields}
+    return client.post("/dashboard/login", data=data, environ_base={"REMOTE_ADDR": address})
+
+
+def test_whoever_knows_an_organisers_email_cannot_lock_them_out(app, client, organiser):
+    """Lockout was per account: five wrong guesses from anywhere kept the organiser out for good."""
+    app.config["SIGN_IN_SLOWDOWN"] = 0
+    for _ in range(5):
+        assert _from(client, "203.0.113.9", password="a wrong guess").status_code == 401
+    refused = _from(client, "203.0.113.9")  # the guesser's address is refused, even when right
+    assert refused.status_code == 401 and "Too many failed sign-ins" in refused.get_data(as_text=True)
+    assert _from(app.test_client(), "198.51.100.7").status_code == 302  # the organiser gets in
+
+
+def test_a_proxy_unseen_because_proxy_fix_is_off_is_warned_of_once(app, client, caplog):
+    app.config["PROXY_FIX"] = 0
+    with caplog.at_level("WARNING", logger="bot.web.app"):
+        client.get("/healthz")
+        for _ in range(2):
+            client.get("/healthz", headers={"X-Forwarded-For": "198.51.100.7"})
+    warned = [r.getMessage() for r in caplog.records if "X-Forwarded-For" in r.getMessage()]
+    assert len(warned) == 1 and "COMMONPURSE_PROXY_FIX" in warned[0] and "198.51" not in warned[0]

@@ -1,8 +1,10 @@
 """Organisers signing in with a password: checked, and throttled against guessing.
 
-Failures are counted per account and per address over a window: past a few, each further
-try waits a little longer; past the limit, sign-in is refused until the window has passed,
-whether or not the password is right (so guessing learns nothing).
+Failures are counted over a window. Past a few for an account (from anywhere) or an address,
+each further try waits a little longer. Past the limit for an account *from one address*, or
+for an address whatever the accounts, sign-in from there is refused until the window has
+passed, whether or not the password is right (so guessing learns nothing). An account is never
+refused everywhere: whoever knows an organiser's email could otherwise keep them out for good.
 """
 
 import hashlib
@@ -19,7 +21,7 @@ from bot.errors import InvalidInput
 from models import Organiser, SignInAttempt
 
 WINDOW = timedelta(minutes=15)
-ACCOUNT_LIMIT = 5  # failures for one account within WINDOW
+ACCOUNT_LIMIT = 5  # failures for one account from one address within WINDOW
 ADDRESS_LIMIT = 20  # failures from one address within WINDOW
 
 
@@ -42,10 +44,12 @@ class Throttle:
 def throttle(session: Session, email: str, address: str, now: datetime) -> Throttle:
     """How many recent failures there are for this account or address, and any refusal."""
     since = now - WINDOW
-    by_account = _failures(session, SignInAttempt.email == email.strip().lower(), since)
+    email = email.strip().lower()
+    by_account = _failures(session, SignInAttempt.email == email, since)
     by_address = _failures(session, SignInAttempt.address == address, since)
+    from_here = [at for at, who in by_address if who == email]
     refused = None
-    for failures, limit in ((by_account, ACCOUNT_LIMIT), (by_address, ADDRESS_LIMIT)):
+    for failures, limit in ((from_here, ACCOUNT_LIMIT), ([at for at, _ in by_address], ADDRESS_LIMIT)):
         if len(failures) >= limit:
             until = failures[-limit] + WINDOW  # when the oldest counted failure leaves the window
             refused = max(refused or until, until)
@@ -72,14 +76,14 @@ def session_stamp(organiser: Organiser) -> str:
     return hashlib.sha256(organiser.password_hash.encode()).hexdigest()[:16]
 
 
-def _failures(session: Session, where: ColumnElement[bool], since: datetime) -> list[datetime]:
-    return list(
-        session.scalars(
-            select(SignInAttempt.at)
-            .where(where, SignInAttempt.succeeded.is_(False), SignInAttempt.at > since)
-            .order_by(SignInAttempt.at)
-        )
+def _failures(session: Session, where: ColumnElement[bool], since: datetime) -> list[tuple[datetime, str]]:
+    """Failed attempts since `since` matching `where`, oldest first: when, and for which email."""
+    rows = session.execute(
+        select(SignInAttempt.at, SignInAttempt.email)
+        .where(where, SignInAttempt.succeeded.is_(False), SignInAttempt.at > since)
+        .order_by(SignInAttempt.at)
     )
+    return [(at, email) for at, email in rows]
 
 
 @cache

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterable
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -29,6 +29,8 @@ from bot.web.dashboard import (
     whatsapp,
 )
 from bot.web.rules import LazyRule
+
+logger = logging.getLogger(__name__)
 
 # The API's parts: bearer tokens, not forms, so no CSRF token either.
 API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
@@ -69,7 +71,27 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies, x_prefix=proxies
         )
+    else:
+        _warn_of_an_unseen_proxy(app)
     return app
+
+
+def _warn_of_an_unseen_proxy(app: Flask) -> None:
+    """Behind a proxy with COMMONPURSE_PROXY_FIX=0, every visitor has the proxy's address: 20
+    failed sign-ins from anyone lock every organiser out, and links are built for the wrong
+    host. Said once, at the first request that shows it, since nothing shows it at start-up."""
+    warned = False
+
+    @app.before_request
+    def look() -> None:
+        nonlocal warned
+        if not warned and request.headers.get("X-Forwarded-For"):
+            warned = True
+            logger.warning(
+                "requests arrive through a proxy (X-Forwarded-For) but COMMONPURSE_PROXY_FIX is 0: "
+                "every visitor looks like the proxy, so failed sign-ins from anyone count against "
+                "everyone; set COMMONPURSE_PROXY_FIX to the number of proxies in front of the app"
+            )
 
 
 def _protect_forms(app: Flask, providers: Iterable[Blueprint]) -> None:
