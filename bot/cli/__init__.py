@@ -196,6 +196,7 @@ def _first_line(exc: BaseException | None) -> str:
 def _build() -> click.Group:
     from bot.cli import (
         audit,
+        backup,
         budget,
         chat,
         community,
@@ -217,6 +218,7 @@ def _build() -> click.Group:
     )
     for module in (
         database,
+        backup,
         community,
         organisers,
         ideas,
