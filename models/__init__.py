@@ -15,6 +15,7 @@ from models.round import (
     ROUND_RULES,
     ROUND_STATUSES,
     Ballot,
+    ReplacedReceipt,
     Round,
     RoundOption,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "ROUND_METHODS",
     "ROUND_RULES",
     "ROUND_STATUSES",
+    "ReplacedReceipt",
     "Resident",
     "Round",
     "RoundOption",

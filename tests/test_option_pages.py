@@ -173,7 +173,7 @@ def test_a_long_vote_and_many_winners_say_how_many_more_not_cut_mid_title(member
     vote = " ".join(str(n) for n in range(1, 46))
     (recorded,) = member.say(vote)
     shown = re.findall(r"(\d+) idea number \d+ for the pa", recorded)
-    more = re.search(r" and (\d+) more\. You can change it", recorded)
+    more = re.search(r" and (\d+) more\. Your receipt is", recorded)
     assert more and len(shown) + int(more[1]) == 45, recorded
     assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
     result = next(text for text in member.inbox() if "results" in text)

@@ -207,6 +207,7 @@ def _build() -> click.Group:
         rounds,
         run,
         telegram,
+        verify,
     )
 
     group = CommonPurseGroup(
@@ -227,6 +228,7 @@ def _build() -> click.Group:
         chat,
         run,
         telegram,
+        verify,
     ):
         module.register(group)
     return group

@@ -357,7 +357,7 @@ def ballots_add(slug: str, number: int, paper_id: str, choices: str) -> None:
     with get_db().transaction() as session:
         round_ = rounds.get_round(session, by_slug(session, slug), number)
         ballot = paper.add_paper_ballot(session, round_, paper_id, _choices(choices), now())
-        echo(f"Paper ballot {paper.describe(ballot)} added to round {number}.")
+        echo(f"Paper ballot {paper.describe(ballot)} added to round {number}; receipt {ballot.receipt}.")
 
 
 def _choices(text: str) -> list[int]:
@@ -397,7 +397,8 @@ def ballots_import(slug: str, number: int, path: str, dry_run: bool) -> None:
                 f"round {number}; nothing was added."
             )
             return
-        paper.import_csv(session, round_, text, now())
+        for stored in paper.import_csv(session, round_, text, now()):
+            echo(f"added {paper.receipted(stored)}")
         echo(f"{plural(len(checked.ballots), 'paper ballot')} added to round {number}.")
 
 

@@ -16,6 +16,7 @@ from bot.domain.ballots import (
 from bot.domain.explain import Reason, reason
 from bot.domain.moderation import authors
 from bot.text import round_messages
+from bot.text.links import round_page
 from bot.text.times import Moment
 from models import Idea, Round
 from models.states import IdeaStatus, Step
@@ -55,16 +56,12 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
     if wrong is not None:
         key, values = wrong
         return Result([turn.say(key, **values)])
-    cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
-    return Result(
-        [
-            turn.say(
-                "vote_recorded",
-                choices=round_messages.chosen(round_, choices, turn.language),
-                closes=Moment(round_.closes_at, turn.community.timezone),
-            )
-        ]
+    receipt = cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
+    closes = Moment(round_.closes_at, turn.community.timezone)
+    shown = round_messages.chosen_within(
+        round_, choices, turn.language, "vote_recorded", receipt=receipt, closes=closes
     )
+    return Result([turn.say("vote_recorded", choices=shown, receipt=receipt, closes=closes)])
 
 
 def toggle(turn: Turn) -> Result:
@@ -146,7 +143,7 @@ def results(turn: Turn) -> Result:
     round_ = latest_closed(turn.session, turn.community)
     if round_ is None:
         return Result([turn.say("results_none_yet")])
-    replies = [Reply(round_messages.result(round_, turn.language))]
+    replies = [Reply(round_messages.result(round_, turn.language, round_page(turn.community, round_)))]
     lines = [idea_line(turn, idea, IdeaStatus.NOT_FUNDED, why) for idea, why in _own_not_funded(turn, round_)]
     if lines:
         replies.append(turn.say("my_ideas", lines="\n".join(lines)))

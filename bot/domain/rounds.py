@@ -1,5 +1,6 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,10 @@ from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
 from bot.domain.notify import broadcast, notify
 from bot.domain.outcome import Option, compute
+from bot.domain.pabulib import publish_pb
 from bot.errors import InvalidInput
 from bot.text import round_messages
+from bot.text.links import round_page
 from bot.text.money import Money, format_pence
 from bot.text.organiser_text import plain, without_pictographs
 from bot.text.times import Moment
@@ -251,6 +254,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     community = session.get_one(Community, round_.community_id)
     round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
     round_.status, round_.closed_at = RoundStatus.CLOSED, now
+    publish(session, round_, community)  # before the result goes out: it links to the file
     winners = set(round_.outcome["winners"])
     told_funded = set()  # authors whose own news already says their idea won: one message each
     for option in round_.options:
@@ -289,12 +293,20 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     broadcast(
         session,
         community,
-        lambda language: round_messages.result(round_, language),
+        lambda language: round_messages.result(round_, language, round_page(community, round_)),
         now,
         key=f"round-result:{round_.id}",
         unless=Resident.id.in_(told_funded),
     )
     return True
+
+
+def publish(session: Session, round_: Round, community: Community) -> None:
+    """Keep the closed round's anonymous ballot file, as its public page will offer it, and its
+    SHA-256, which the page, the result message's link and the digest repeat."""
+    text = publish_pb(session, round_, community)
+    round_.ballot_file = text
+    round_.ballot_file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def count(session: Session, round_: Round) -> dict[str, Any]:

@@ -180,15 +180,39 @@ def chosen(round_: Round, choices: list[int], language: str = "en", room: int | 
     return f"{', '.join(shown)} {render('and_more', language, count=len(items) - len(shown))}"
 
 
-def result(round_: Round, language: str) -> str:
+def chosen_within(round_: Round, choices: list[int], language: str, key: str, **values: object) -> str:
+    """chosen(), with as many whole options as the message `key` holds beside its other `values`
+    (a vote's confirmation also carries its receipt), so none is cut mid-title."""
+    room = PLACEHOLDER_MAX["choices"]
+    while True:
+        text = chosen(round_, choices, language, room)
+        if room <= 20 or fits(key, language, choices=text, **values):
+            return text
+        room -= 10
+
+
+def result(round_: Round, language: str, link: str | None = None) -> str:
+    """The round's result; with `link` (the round's public page, where its ballots are published),
+    where to check every ballot. A link too long to send whole is left out."""
     outcome = round_.outcome or {}
     winners = outcome.get("winners") or []
+    checked = link is not None and len(link) <= PLACEHOLDER_MAX["link"]
     if not winners:
+        if checked:
+            return render("result_none_check", language, title=round_.title, link=link)
         return render("result_none", language, title=round_.title)
-    return render(
-        "result",
-        language,
-        title=round_.title,
-        winners=chosen(round_, winners, language, PLACEHOLDER_MAX["winners"]),
-        allocated=Money(outcome["allocated_pence"]),
-    )
+    if not checked:
+        return render(
+            "result",
+            language,
+            title=round_.title,
+            winners=chosen(round_, winners, language, PLACEHOLDER_MAX["winners"]),
+            allocated=Money(outcome["allocated_pence"]),
+        )
+    values = dict(title=round_.title, allocated=Money(outcome["allocated_pence"]), link=link)
+    room = PLACEHOLDER_MAX["winners"]
+    while True:  # as many whole winners as fit beside the link
+        named = chosen(round_, winners, language, room)
+        if room <= 20 or fits("result_check", language, winners=named, **values):
+            return render("result_check", language, winners=named, **values)
+        room -= 10

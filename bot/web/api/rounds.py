@@ -172,4 +172,9 @@ def _csv(body: dict) -> str:
 
 
 def _paper_json(ballot) -> dict:
-    return {"paper_id": ballot.paper_id, "choices": ballot.choices, "added_at": ballot.cast_at.isoformat()}
+    return {
+        "paper_id": ballot.paper_id,
+        "choices": ballot.choices,
+        "receipt": ballot.receipt,
+        "added_at": ballot.cast_at.isoformat(),
+    }
