@@ -80,6 +80,9 @@ class Round(Base):
     # Deferred: every other read of a round does without it.
     ballot_file: Mapped[str | None] = mapped_column(Text, deferred=True)
     ballot_file_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The secret from which each resident's order of the options is drawn (a random order,
+    # rotated per resident): None lists options in number order (rounds made before, or made so).
+    ballot_order_seed: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     options: Mapped[list["RoundOption"]] = relationship(

@@ -56,6 +56,13 @@ COLUMNS = [
 @click.option("--remind", help="Local time to remind those who have not voted.")
 @click.option("--budget", type=MONEY, help="Money this round allocates (default: all still to decide).")
 @click.option("--max-choices", type=COUNT, help="Approval rounds: at most this many.")
+@click.option(
+    "--order",
+    type=click.Choice(rounds.BALLOT_ORDERS),
+    default="shuffled",
+    show_default=True,
+    help="Options in each member's own order (a rotation of a random order), or in number order.",
+)
 def create(
     slug: str,
     title: str,
@@ -67,6 +74,7 @@ def create(
     remind: str | None,
     budget: int | None,
     max_choices: int | None,
+    order: str,
 ) -> None:
     """Schedule a round of shortlisted ideas."""
     numbers = _idea_numbers(ideas)
@@ -85,6 +93,7 @@ def create(
             remind_at=parse_local(remind, tz) if remind else None,
             budget_pence=budget,
             max_choices=max_choices,
+            order=order,
             now=now(),
         )
         echo(

@@ -85,7 +85,7 @@ def toggle(turn: Turn) -> Result:
             selected.append(number)
     selected.sort()
     choices = round_messages.buttons_at(
-        round_, numbers[-1] if numbers else None, selected, turn.language
+        round_, numbers[-1] if numbers else None, selected, turn.language, _rotation(turn, round_)
     )  # the page of the option tapped
     if not selected:
         return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT, data={"selected": []})
@@ -119,7 +119,9 @@ def submit(turn: Turn) -> Result:
     wrong = problem(round_, selected)
     if wrong is not None:  # over the budget, too many: say so, and keep the selection to trim
         key, values = wrong
-        choices = round_messages.buttons_at(round_, selected[-1], selected, turn.language)
+        choices = round_messages.buttons_at(
+            round_, selected[-1], selected, turn.language, _rotation(turn, round_)
+        )
         return Result(
             [Reply(turn.say(key, **values).text, choices)], step=Step.BALLOT, data=turn.conversation.data
         )
@@ -134,7 +136,9 @@ def options(turn: Turn, selected: Sequence[int] = ()) -> Result:
     if not selected and turn.conversation.step != Step.BALLOT:  # tick the ballot already cast
         ballot = ballot_of(turn.session, round_, turn.resident)
         selected = list(ballot.choices) if ballot else []
-    text, choices = round_messages.options(round_, turn.language, turn.page, selected)
+    text, choices = round_messages.options(
+        round_, turn.language, turn.page, selected, _rotation(turn, round_)
+    )
     return Result([Reply(text, choices)])
 
 
@@ -161,6 +165,11 @@ def _own_not_funded(turn: Turn, round_: Round) -> list[tuple[Idea, Reason]]:
         if any(author.id == turn.resident.id for author in authors(turn.session, idea)):
             found.append((idea, why))
     return found
+
+
+def _rotation(turn: Turn, round_: Round) -> int | None:
+    """The order this resident sees the round's options in, the same every time."""
+    return round_messages.rotation_of(round_, turn.resident.id)
 
 
 def _open_round(turn: Turn) -> Round | Result:

@@ -30,6 +30,9 @@ from models.states import OutboxStatus, ResidentStatus
 
 # What a broadcast sends in one language: a text, or a text and its choices.
 Composed = str | tuple[str, Iterable[Choice]]
+# Members sent different versions of one message (a ballot in their own order of the options):
+# each member's version as SQL, and how many versions there are (0, 1, ... n - 1).
+Versions = tuple[ColumnElement[int], int]
 
 
 def can_hear(resident: Resident | None) -> TypeGuard[Resident]:
@@ -104,18 +107,22 @@ def _can_hear(community: Community) -> tuple[ColumnElement[bool], ...]:
 def broadcast(
     session: Session,
     community: Community,
-    text_or_key: str | Callable[[str], Composed],
+    # A key, or a function of the language (and, with `versions`, of the version too).
+    text_or_key: str | Callable[..., Composed],
     now: datetime,
     *,
     key: str,
     unless: ColumnElement[bool] | None = None,
+    versions: Versions | None = None,
     **values: object,
 ) -> int:
     """Queue one message to every member who can hear it, in a few statements; returns how
     many were queued. Each row's idempotency key is `key:resident-id` (what notify() is given
     for the same news), so a repeat queues nothing twice. The text is a catalogue key rendered
     with `values`, or a function of the language giving the text (and choices); it is made once
-    per language. `unless` is a condition on Resident for members to leave out."""
+    per language. `unless` is a condition on Resident for members to leave out. With `versions`,
+    the function is also given the version, and each version is made once per language and sent
+    to the members whose version it is."""
     session.flush()  # the caller's changes (a STOP, an opt-in) count
     values.setdefault("community", community.name)
     # As language_of(): their choice while the community still offers it, else its default.
@@ -127,11 +134,17 @@ def broadcast(
     languages = session.scalars(select(language).where(*hearing).distinct()).all()
     queued = 0
     for lang in sorted(languages):
-        composed = text_or_key(lang) if callable(text_or_key) else render(text_or_key, lang, **values)
-        text, choices = composed if isinstance(composed, tuple) else (composed, ())
-        queued += insert_skipping_existing(
-            session, _rows(community, text, tuple(choices), now, key, language == lang, *hearing)
-        )
+        for version in range(versions[1]) if versions else (None,):
+            composed: Composed
+            if not callable(text_or_key):
+                composed = render(text_or_key, lang, **values)
+            else:
+                composed = text_or_key(lang) if version is None else text_or_key(lang, version)
+            text, choices = composed if isinstance(composed, tuple) else (composed, ())
+            which = [] if versions is None else [versions[0] == version]
+            queued += insert_skipping_existing(
+                session, _rows(community, text, tuple(choices), now, key, language == lang, *hearing, *which)
+            )
     return queued
 
 

@@ -1,6 +1,7 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
 
 import hashlib
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,9 @@ from models import (
 from models.states import CountRule, IdeaStatus, RoundMethod, RoundStatus
 
 MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
+# How options are listed to each member: their own rotation of a random order (position effects
+# are real in long ballots), or number order.
+BALLOT_ORDERS = ("shuffled", "numbered")
 
 
 def create_round(
@@ -52,9 +56,11 @@ def create_round(
     remind_at: datetime | None = None,
     budget_pence: int | None = None,
     max_choices: int | None = None,
+    order: str = "shuffled",
 ) -> Round:
     """Schedule a round of shortlisted ideas, numbered 1..n in the order given. The round is
-    numbered next in its community when it is stored."""
+    numbered next in its community when it is stored. `order` "shuffled": each member sees the
+    options in their own order (a rotation of a random order); "numbered": in number order."""
     title = plain(title)  # typographic quotes and dashes would make every SMS about it UCS-2
     if len(title) < 3:
         raise InvalidInput("a round's title must be at least 3 characters", field="title")
@@ -62,6 +68,8 @@ def create_round(
         raise InvalidInput(f"method must be one of: {', '.join(ROUND_METHODS)}", field="method")
     if rule not in ROUND_RULES:
         raise InvalidInput(f"rule must be one of: {', '.join(ROUND_RULES)}", field="rule")
+    if order not in BALLOT_ORDERS:
+        raise InvalidInput(f"order must be one of: {', '.join(BALLOT_ORDERS)}", field="order")
     if len(set(idea_numbers)) != len(idea_numbers) or len(idea_numbers) < 2:
         raise InvalidInput("a round needs at least two different ideas", field="idea_numbers")
     ideas = [idea_by_number(session, community, n) for n in idea_numbers]
@@ -120,6 +128,7 @@ def create_round(
         opens_at=opens_at,
         closes_at=closes_at,
         remind_at=remind_at,
+        ballot_order_seed=secrets.token_hex(16) if order == "shuffled" else None,
         created_at=now,
     )
     for number, idea in enumerate(ideas, start=1):
@@ -192,12 +201,15 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
         raise InvalidInput(f"round {other} is open: close it before opening another")
     round_.status, round_.opened_at = RoundStatus.OPEN, now
     community = session.get_one(Community, round_.community_id)
+    # Each member gets the ballot with the options in their own order (one rotation each).
+    rotation = round_messages.rotation_expression(round_, Resident.id)
     broadcast(
         session,
         community,
-        lambda language: round_messages.ballot(round_, community, language),
+        lambda language, turn=None: round_messages.ballot(round_, community, language, turn),
         now,
         key=f"round-open:{round_.id}",
+        versions=(rotation, len(round_.options)) if rotation is not None else None,
     )
     return True
 

@@ -1,4 +1,5 @@
-"""ballot receipts: a random code on every ballot, replaced codes kept; published ballot files
+"""ballot receipts: a random code on every ballot, replaced codes kept; published ballot files;
+the seed of each round's ballot order
 
 Revision ID: 0020
 Revises: 0017
@@ -30,6 +31,8 @@ def upgrade() -> None:
     op.add_column("ballot", sa.Column("receipt", sa.String(length=9), nullable=True))
     op.add_column("round", sa.Column("ballot_file", sa.Text(), nullable=True))
     op.add_column("round", sa.Column("ballot_file_sha256", sa.String(length=64), nullable=True))
+    # Rounds made before keep their number order: their ballots went out in it.
+    op.add_column("round", sa.Column("ballot_order_seed", sa.String(length=32), nullable=True))
     ballot = sa.table("ballot", sa.column("id", sa.Integer), sa.column("receipt", sa.String))
     connection = op.get_bind()
     ids = connection.execute(sa.select(ballot.c.id).order_by(ballot.c.id)).scalars().all()
@@ -64,6 +67,7 @@ def downgrade() -> None:
     op.drop_table("replaced_receipt")
     op.drop_index("uq_ballot_round_id_receipt", table_name="ballot")
     # SQLite (3.35+) drops a column in place; no rebuild either way.
+    op.execute("ALTER TABLE round DROP COLUMN ballot_order_seed")
     op.execute("ALTER TABLE round DROP COLUMN ballot_file_sha256")
     op.execute("ALTER TABLE round DROP COLUMN ballot_file")
     op.execute("ALTER TABLE ballot DROP COLUMN receipt")
