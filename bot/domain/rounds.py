@@ -13,7 +13,7 @@ from bot.domain.communities import by_number, lock_community
 from bot.domain.explain import reason
 from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
-from bot.domain.notify import broadcast, notify
+from bot.domain.notify import broadcast, member_count, notify
 from bot.domain.outcome import Option, compute
 from bot.domain.pabulib import publish_pb
 from bot.errors import InvalidInput
@@ -264,7 +264,10 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             f"{'them' if many else 'it'} (a vote, perhaps): try again in a few seconds"
         )
     community = session.get_one(Community, round_.community_id)
-    round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
+    # Members then, for turnout on the certificate (membership moves on after the close).
+    round_.outcome = dict(
+        count(session, round_), computed_at=now.isoformat(), members=member_count(session, community)
+    )
     round_.status, round_.closed_at = RoundStatus.CLOSED, now
     publish(session, round_, community)  # before the result goes out: it links to the file
     winners = set(round_.outcome["winners"])

@@ -8,7 +8,9 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from bot.context import get_db, now
 from bot.domain import ledger
 from bot.domain.ballots import current_round
+from bot.domain.certificate import certificate
 from bot.domain.communities import by_slug
+from bot.domain.outcome import TIE_BREAKING
 from bot.domain.overview import overview
 from bot.domain.projects import ProjectView, projects_of
 from bot.domain.receipts import look_up
@@ -117,6 +119,27 @@ def round_page(slug: str, number: int):
             typed=typed,
             lookup=lookup,
             titles={o.number: o.title for o in round_.options},
+            tie_breaking=TIE_BREAKING,
+        )
+
+
+@bp.get("/c/<slug>/rounds/<int:number>/result")
+def result_certificate(slug: str, number: int):
+    """A closed round's results certificate, to print (A4) and keep: rule, tie-break order,
+    ballots by channel and on paper, turnout, votes and costs, winners, the ballot file's hash."""
+    with get_db().transaction() as session:
+        community = _community(session, slug)
+        round_ = _public_round(session, community, number)
+        if round_.status != RoundStatus.CLOSED:
+            abort(404)  # nothing of the tally is public before the close
+        return render_template(
+            "public/certificate.html",
+            community=community,
+            round=round_,
+            c=certificate(session, round_),
+            opened=spoken(round_.opened_at or round_.opens_at, community.timezone),
+            closed=spoken(round_.closed_at or round_.closes_at, community.timezone),
+            pence=format_pence,
         )
 
 
