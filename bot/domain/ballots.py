@@ -98,11 +98,18 @@ def _store(
     now: datetime,
     receipt: str,
 ) -> None:
-    """Change the ballot in place (its old receipt kept as replaced), or insert it. An insert that
-    meets a ballot another message of the same resident inserted a moment earlier (ON CONFLICT
-    DO NOTHING) changes that one instead, so no receipt ever sent is lost."""
+    """Insert the ballot, or, when the resident already has one in the round (ON CONFLICT DO
+    NOTHING: a first vote, the usual case, takes one statement), change it in place under a row
+    lock, its old receipt kept as replaced: so no receipt ever sent is lost, even when two
+    messages of one resident race."""
     values = dict(choices=choices, channel=channel, changed_at=now, receipt=receipt)
     while True:
+        inserted = session.execute(
+            _inserting(session.get_bind().dialect.name),
+            dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now),
+        ).first()
+        if inserted is not None:
+            return
         old = session.execute(_locked(session, round_, resident)).first()
         if old is not None:
             session.execute(update(Ballot).where(Ballot.id == old.id).values(**values))
@@ -111,12 +118,7 @@ def _store(
                     insert(ReplacedReceipt).values(round_id=round_.id, ballot_id=old.id, receipt=old.receipt)
                 )
             return
-        inserted = session.execute(
-            _inserting(session.get_bind().dialect.name),
-            dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now),
-        ).first()
-        if inserted is not None:
-            return
+        # Erased between the two statements (DELETE): insert it afresh.
 
 
 def _locked(session: Session, round_: Round, resident: Resident) -> Select[int, str | None]:
