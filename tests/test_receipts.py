@@ -192,3 +192,21 @@ def test_the_migration_gives_existing_ballots_receipts(backend, tmp_path):
             with admin.begin() as connection:
                 connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             admin.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sms", "whatsapp"])
+def test_sms_and_whatsapp_confirmations_carry_the_receipt(app, fake_twilio, clock, community, db, cp, kind):
+    """Through the real Twilio webhooks and client, as a phone sees it."""
+    from tests.twilio_helpers import Phone, WhatsApp, twilio_config
+
+    app.config.update(twilio_config(fake_twilio))
+    fake_twilio.clock = clock
+    phone = (WhatsApp if kind == "whatsapp" else Phone)(app, fake_twilio)
+    phone.text("Hello?")
+    phone.text("YES")
+    park_round(cp, "riverside", phone.text)
+    phone.receive()
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    phone.receive()
+    code = receipt_in(phone.text("VOTE 2")[0])
+    assert _ballots(db) == [(code, [2])]
