@@ -324,3 +324,19 @@ def test_the_readme_s_pabutools_recount_gives_the_published_winners(client, tmp_
     assert recounted.split(":", 1)[1] == published.split(":", 1)[1], done.stdout
     assert published != "published: []"
     assert _verify(path, tmp_path).returncode == 0
+
+
+def test_a_double_quote_in_an_option_cannot_swallow_the_ballots(opened, cp, client, db):
+    """pabutools reads .pb lines as CSV: a name opening with an unclosed " would take every line
+    after it, ballots and all, into one field."""
+    from pabutools.election.pabulib import parse_pabulib_from_string
+
+    from models import RoundOption
+
+    with db.transaction() as session:  # as an organiser's wording might have it
+        session.scalars(select(RoundOption).where(RoundOption.number == 1)).one().title = '"benches'
+    assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
+    text = client.get(ROUND + "/ballots.pb").get_data(as_text=True)
+    instance, profile = parse_pabulib_from_string(text)
+    assert len(instance) == 2 and profile.num_ballots() == 3
+    assert "\n1;1000;'benches;1;1\n" in text

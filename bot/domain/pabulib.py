@@ -288,5 +288,7 @@ def _date(value: datetime | None) -> str:
 
 
 def _field(text: str) -> str:
-    """Text safe inside a .pb line: no field separator, no line break or other control."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).replace(";", ",")
+    """Text safe inside a .pb line: no field separator, no line break or other control, and no
+    double quote (pabutools reads lines as CSV: a name opening with one swallowed every line
+    after it, ballots and all)."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).replace(";", ",").replace('"', "'")
