@@ -18,6 +18,7 @@ from models.round import (
     ROUND_RULES,
     ROUND_STATUSES,
     Ballot,
+    ReplacedReceipt,
     Round,
     RoundOption,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "ROUND_METHODS",
     "ROUND_RULES",
     "ROUND_STATUSES",
+    "ReplacedReceipt",
     "Resident",
     "Round",
     "RoundOption",

@@ -75,6 +75,14 @@ class Round(Base):
     outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # True for a round read from a pabulib file: counted and shown, but never sent or funded.
     imported: Mapped[bool] = mapped_column(default=False)
+    # The anonymous ballots as published when the round closed (a pabulib .pb whose voter ids
+    # are the receipts), kept byte for byte so its SHA-256 stays what residents were told.
+    # Deferred: every other read of a round does without it.
+    ballot_file: Mapped[str | None] = mapped_column(Text, deferred=True)
+    ballot_file_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The secret from which each resident's order of the options is drawn (a random order,
+    # rotated per resident): None lists options in number order (rounds made before, or made so).
+    ballot_order_seed: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     options: Mapped[list["RoundOption"]] = relationship(
@@ -119,6 +127,7 @@ class Ballot(Base):
             postgresql_where=text("paper_id IS NOT NULL"),
         ),
         CheckConstraint("paper_id IS NULL OR resident_id IS NULL", name="paper_has_no_resident"),
+        Index("uq_ballot_round_id_receipt", "round_id", "receipt", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,5 +137,22 @@ class Ballot(Base):
     choices: Mapped[list[int]] = mapped_column(JSON)
     channel: Mapped[str] = mapped_column(String(20))  # sms, telegram, ... or PAPER
     paper_id: Mapped[str | None] = mapped_column(String(40))  # as written on the paper, e.g. P-0042
+    # The code the voter was given for this ballot (K7QM-2XPD): random, never derived from the
+    # resident, and kept nowhere else. Every ballot has one (NULL only where SQLite could not
+    # add the column NOT NULL without rebuilding the table).
+    receipt: Mapped[str | None] = mapped_column(String(9))
     cast_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReplacedReceipt(Base):
+    """The receipt of a ballot its voter has since changed: a lookup says "replaced" rather than
+    "unknown". Tied to the ballot, never to the resident."""
+
+    __tablename__ = "replaced_receipt"
+    __table_args__ = (UniqueConstraint("round_id", "receipt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="CASCADE"))
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id", ondelete="CASCADE"), index=True)
+    receipt: Mapped[str] = mapped_column(String(9))

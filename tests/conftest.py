@@ -254,9 +254,10 @@ def fake_telegram():
     stop()
 
 
-def park_round(cp, slug: str, say, method: str = "approval") -> None:
+def park_round(cp, slug: str, say, method: str = "approval", order: str = "numbered") -> None:
     """Through `say` (a resident who has joined), give two ideas at £1k; shortlist them and
-    schedule round 1, "Park", of both (not yet open)."""
+    schedule round 1, "Park", of both (not yet open), its options listed in `order` (number order
+    unless a test asks: most tests read the listing)."""
     for idea in ("IDEA benches", "IDEA a mural"):
         say(idea)
         say("£1k")
@@ -278,6 +279,8 @@ def park_round(cp, slug: str, say, method: str = "approval") -> None:
             "2026-11-26 09:00",
             "--closes",
             "2026-11-30 18:00",
+            "--order",
+            order,
         ).exit_code
         == 0
     )

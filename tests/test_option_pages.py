@@ -16,9 +16,9 @@ from models import Ballot, Community
 from tests.round_helpers import member_of
 
 
-def open_round(db, clock, count: int, method: str = "approval") -> None:
+def open_round(db, clock, count: int, method: str = "approval", order: str = "numbered") -> None:
     """Round 1, "Park", of `count` shortlisted ideas (£1,000 each), open now (a budget round
-    has £2,000 to spend)."""
+    has £2,000 to spend), its options listed in `order` (number order unless a test asks)."""
     now = clock()
     with db.transaction() as session:
         community = session.scalars(select(Community)).one()
@@ -42,6 +42,7 @@ def open_round(db, clock, count: int, method: str = "approval") -> None:
             idea_numbers=list(range(1, count + 1)),
             opens_at=now,
             closes_at=now + timedelta(days=3),
+            order=order,
             now=now,
         )
         rounds.open_round(session, round_, now)
@@ -173,7 +174,7 @@ def test_a_long_vote_and_many_winners_say_how_many_more_not_cut_mid_title(member
     vote = " ".join(str(n) for n in range(1, 46))
     (recorded,) = member.say(vote)
     shown = re.findall(r"(\d+) idea number \d+ for the pa", recorded)
-    more = re.search(r" and (\d+) more\. You can change it", recorded)
+    more = re.search(r" and (\d+) more\. Your receipt is", recorded)
     assert more and len(shown) + int(more[1]) == 45, recorded
     assert cp("round", "close", "--community", "riverside", "1").exit_code == 0
     result = next(text for text in member.inbox() if "results" in text)

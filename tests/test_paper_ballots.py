@@ -108,7 +108,7 @@ def test_paper_and_message_ballots_decide_the_round_together(opened, cp, db, tmp
     assert "your vote is in" in bob.reply("1")
     # By message alone, greedy funds 1 only; the papers make 3 the most wanted, then 1 (tied
     # with 2 on two votes, and cheaper): £8,500, and 2 no longer fits in £10,000.
-    assert "Paper ballot P-0001 (2, 3) added to round 1." in _ok(_add(cp, "P-0001", "2,3"))
+    assert "Paper ballot P-0001 (2, 3) added to round 1; receipt " in _ok(_add(cp, "P-0001", "2,3"))
     assert "P-0002 (2, 3) added" in _ok(_add(cp, "p-0002", "2 3"))  # ids are kept upper case
     assert "P-0003 (3) added" in _ok(_add(cp, "P-0003", "3"))
     shown = _ok(cp("round", "show", "--community", "riverside", "1"))
@@ -508,7 +508,7 @@ def test_paper_ballots_from_the_rounds_page(page, opened, cp, db):
     shown = page.get(ROUND).get_data(as_text=True)
     assert "Paper ballots" in shown and 'name="paper_id"' in shown and 'type="file"' in shown
     added = _flash(post(page, f"{ROUND}/ballots", page=ROUND, paper_id="D-1", choices="2,3"), page)
-    assert "Paper ballot D-1 (2, 3) added to round 1." in added
+    assert "Paper ballot D-1 (2, 3) added to round 1; receipt " in added
     assert '<dd id="by-message">1</dd>' in added and '<dd id="on-paper">1</dd>' in added
 
     refused = post(page, f"{ROUND}/ballots", page=ROUND, paper_id="D-2", choices="9")

@@ -45,6 +45,7 @@ def shortlisted(cp, residents):
 
 
 def _create(cp, method="approval", rule="greedy", *extra):
+    """Round 1 of ideas 1-3, listed in number order (the tests read the listing)."""
     return cp(
         "round",
         "create",
@@ -62,6 +63,8 @@ def _create(cp, method="approval", rule="greedy", *extra):
         "2026-11-26 12:00",
         "--closes",
         "2026-12-03 18:00",
+        "--order",
+        "numbered",
         *extra,
     )
 
@@ -403,6 +406,8 @@ def test_a_long_ballot_points_to_options_instead(cp, residents, db, clock):
             "2026-11-26 12:00",
             "--closes",
             "2026-12-03 18:00",
+            "--order",
+            "numbered",
         )
     )
     ballots = _open(cp, residents)

@@ -422,6 +422,8 @@ def test_a_button_kept_from_an_earlier_round_votes_in_no_other(cp, tg_user, comm
             "2026-11-26 09:00",
             "--closes",
             "2026-11-30 18:00",
+            "--order",
+            "numbered",
         ).exit_code
         == 0
     )

@@ -208,6 +208,7 @@ def _build() -> click.Group:
         rounds,
         run,
         telegram,
+        verify,
         whatsapp,
     )
 
@@ -231,6 +232,7 @@ def _build() -> click.Group:
         run,
         telegram,
         whatsapp,
+        verify,
     ):
         module.register(group)
     return group

@@ -56,6 +56,13 @@ COLUMNS = [
 @click.option("--remind", help="Local time to remind those who have not voted.")
 @click.option("--budget", type=MONEY, help="Money this round allocates (default: all still to decide).")
 @click.option("--max-choices", type=COUNT, help="Approval rounds: at most this many.")
+@click.option(
+    "--order",
+    type=click.Choice(rounds.BALLOT_ORDERS),
+    default="shuffled",
+    show_default=True,
+    help="Options in each member's own order (a rotation of a random order), or in number order.",
+)
 def create(
     slug: str,
     title: str,
@@ -67,6 +74,7 @@ def create(
     remind: str | None,
     budget: int | None,
     max_choices: int | None,
+    order: str,
 ) -> None:
     """Schedule a round of shortlisted ideas."""
     numbers = _idea_numbers(ideas)
@@ -85,6 +93,7 @@ def create(
             remind_at=parse_local(remind, tz) if remind else None,
             budget_pence=budget,
             max_choices=max_choices,
+            order=order,
             now=now(),
         )
         echo(
@@ -360,7 +369,7 @@ def ballots_add(slug: str, number: int, paper_id: str, choices: str) -> None:
     with get_db().transaction() as session:
         round_ = rounds.get_round(session, by_slug(session, slug), number)
         ballot = paper.add_paper_ballot(session, round_, paper_id, _choices(choices), now())
-        echo(f"Paper ballot {paper.describe(ballot)} added to round {number}.")
+        echo(f"Paper ballot {paper.describe(ballot)} added to round {number}; receipt {ballot.receipt}.")
 
 
 def _choices(text: str) -> list[int]:
@@ -400,7 +409,8 @@ def ballots_import(slug: str, number: int, path: str, dry_run: bool) -> None:
                 f"round {number}; nothing was added."
             )
             return
-        paper.import_csv(session, round_, text, now())
+        for stored in paper.import_csv(session, round_, text, now()):
+            echo(f"added {paper.receipted(stored)}")
         echo(f"{plural(len(checked.ballots), 'paper ballot')} added to round {number}.")
 
 

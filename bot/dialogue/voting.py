@@ -16,6 +16,7 @@ from bot.domain.ballots import (
 from bot.domain.explain import Reason, reason
 from bot.domain.moderation import authors
 from bot.text import round_messages
+from bot.text.links import round_page
 from bot.text.times import Moment
 from models import Idea, Round
 from models.states import IdeaStatus, Step
@@ -55,16 +56,12 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
     if wrong is not None:
         key, values = wrong
         return Result([turn.say(key, **values)])
-    cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
-    return Result(
-        [
-            turn.say(
-                "vote_recorded",
-                choices=round_messages.chosen(round_, choices, turn.language),
-                closes=Moment(round_.closes_at, turn.community.timezone),
-            )
-        ]
+    receipt = cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
+    closes = Moment(round_.closes_at, turn.community.timezone)
+    shown = round_messages.chosen_within(
+        round_, choices, turn.language, "vote_recorded", receipt=receipt, closes=closes
     )
+    return Result([turn.say("vote_recorded", choices=shown, receipt=receipt, closes=closes)])
 
 
 def toggle(turn: Turn) -> Result:
@@ -88,7 +85,7 @@ def toggle(turn: Turn) -> Result:
             selected.append(number)
     selected.sort()
     choices = round_messages.buttons_at(
-        round_, numbers[-1] if numbers else None, selected, turn.language
+        round_, numbers[-1] if numbers else None, selected, turn.language, _rotation(turn, round_)
     )  # the page of the option tapped
     if not selected:
         return Result([turn.say("vote_selection_empty", *choices)], step=Step.BALLOT, data={"selected": []})
@@ -122,7 +119,9 @@ def submit(turn: Turn) -> Result:
     wrong = problem(round_, selected)
     if wrong is not None:  # over the budget, too many: say so, and keep the selection to trim
         key, values = wrong
-        choices = round_messages.buttons_at(round_, selected[-1], selected, turn.language)
+        choices = round_messages.buttons_at(
+            round_, selected[-1], selected, turn.language, _rotation(turn, round_)
+        )
         return Result(
             [Reply(turn.say(key, **values).text, choices)], step=Step.BALLOT, data=turn.conversation.data
         )
@@ -137,7 +136,9 @@ def options(turn: Turn, selected: Sequence[int] = ()) -> Result:
     if not selected and turn.conversation.step != Step.BALLOT:  # tick the ballot already cast
         ballot = ballot_of(turn.session, round_, turn.resident)
         selected = list(ballot.choices) if ballot else []
-    text, choices = round_messages.options(round_, turn.language, turn.page, selected)
+    text, choices = round_messages.options(
+        round_, turn.language, turn.page, selected, _rotation(turn, round_)
+    )
     return Result([Reply(text, choices)])
 
 
@@ -146,7 +147,7 @@ def results(turn: Turn) -> Result:
     round_ = latest_closed(turn.session, turn.community)
     if round_ is None:
         return Result([turn.say("results_none_yet")])
-    replies = [Reply(round_messages.result(round_, turn.language))]
+    replies = [Reply(round_messages.result(round_, turn.language, round_page(turn.community, round_)))]
     lines = [idea_line(turn, idea, IdeaStatus.NOT_FUNDED, why) for idea, why in _own_not_funded(turn, round_)]
     if lines:
         replies.append(turn.say("my_ideas", lines="\n".join(lines)))
@@ -164,6 +165,11 @@ def _own_not_funded(turn: Turn, round_: Round) -> list[tuple[Idea, Reason]]:
         if any(author.id == turn.resident.id for author in authors(turn.session, idea)):
             found.append((idea, why))
     return found
+
+
+def _rotation(turn: Turn, round_: Round) -> int | None:
+    """The order this resident sees the round's options in, the same every time."""
+    return round_messages.rotation_of(round_, turn.resident.id)
 
 
 def _open_round(turn: Turn) -> Round | Result:

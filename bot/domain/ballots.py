@@ -5,12 +5,15 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.dml import ReturningInsert
 
+from bot.domain.receipts import new_receipt
 from bot.text.money import Money
-from models import Ballot, Community, Resident, Round
+from models import Ballot, Community, ReplacedReceipt, Resident, Round
 from models.states import RoundMethod, RoundStatus
 
 _VOTE = re.compile(
@@ -67,35 +70,72 @@ def problem(round_: Round, choices: list[int]) -> tuple[str, dict[str, Any]] | N
 
 def cast(
     session: Session, round_: Round, resident: Resident, choices: list[int], channel: str, now: datetime
+) -> str:
+    """Record or replace the resident's ballot (one per resident per round, even under races)
+    under a new receipt, keeping the old ballot's receipt as replaced. Returns the receipt."""
+    for attempt in range(1, _TRIES + 1):
+        receipt = new_receipt()
+        try:
+            with session.begin_nested():
+                _store(session, round_, resident, choices, channel, now, receipt)
+            return receipt
+        except IntegrityError:
+            # The code is already in this round: one chance in 2**40 for each ballot there.
+            if attempt == _TRIES:
+                raise
+    raise AssertionError("unreachable")
+
+
+_TRIES = 3
+
+
+def _store(
+    session: Session,
+    round_: Round,
+    resident: Resident,
+    choices: list[int],
+    channel: str,
+    now: datetime,
+    receipt: str,
 ) -> None:
-    """Record or replace the resident's ballot: one per resident per round, even under races,
-    in one INSERT ... ON CONFLICT DO UPDATE (the unique round and resident decide)."""
-    session.execute(
-        _casting(session.get_bind().dialect.name),
-        dict(
-            round_id=round_.id,
-            resident_id=resident.id,
-            choices=choices,
-            channel=channel,
-            cast_at=now,
-            changed_at=now,
-        ),
+    """Insert the ballot, or, when the resident already has one in the round (ON CONFLICT DO
+    NOTHING: a first vote, the usual case, takes one statement), change it in place under a row
+    lock, its old receipt kept as replaced: so no receipt ever sent is lost, even when two
+    messages of one resident race."""
+    values = dict(choices=choices, channel=channel, changed_at=now, receipt=receipt)
+    while True:
+        inserted = session.execute(
+            _inserting(session.get_bind().dialect.name),
+            dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now),
+        ).first()
+        if inserted is not None:
+            return
+        old = session.execute(_locked(session, round_, resident)).first()
+        if old is not None:
+            session.execute(update(Ballot).where(Ballot.id == old.id).values(**values))
+            if old.receipt:
+                session.execute(
+                    insert(ReplacedReceipt).values(round_id=round_.id, ballot_id=old.id, receipt=old.receipt)
+                )
+            return
+        # Erased between the two statements (DELETE): insert it afresh.
+
+
+def _locked(session: Session, round_: Round, resident: Resident) -> Select[int, str | None]:
+    query = select(Ballot.id, Ballot.receipt).where(
+        Ballot.round_id == round_.id, Ballot.resident_id == resident.id
     )
+    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
 
 @cache
-def _casting(dialect: str) -> postgresql.Insert | sqlite.Insert:
-    """cast's statement, built once a dialect (a vote surge casts thousands)."""
+def _inserting(dialect: str) -> ReturningInsert[Any]:
+    """The insert of a first ballot, built once a dialect (a vote surge casts thousands)."""
     table = Ballot.__table__
     dialects = {"postgresql": postgresql, "sqlite": sqlite}
-    insert: postgresql.Insert | sqlite.Insert = dialects[dialect].insert(table)
-    return insert.on_conflict_do_update(
-        index_elements=[table.c.round_id, table.c.resident_id],
-        set_={
-            "choices": insert.excluded.choices,
-            "channel": insert.excluded.channel,
-            "changed_at": insert.excluded.changed_at,
-        },
+    statement: postgresql.Insert | sqlite.Insert = dialects[dialect].insert(table)
+    return statement.on_conflict_do_nothing(index_elements=[table.c.round_id, table.c.resident_id]).returning(
+        table.c.id
     )
 
 

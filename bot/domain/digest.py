@@ -298,6 +298,8 @@ def _rounds(session: Session, community: Community, week: Week) -> list[dict[str
                 "allocated_pence": outcome.get("allocated_pence", 0),
                 "allocated": format_pence(outcome.get("allocated_pence", 0)),
                 "not_funded": _not_funded(round_),
+                # The published ballot file's hash: the council keeps a dated copy of it.
+                "ballot_file_sha256": round_.ballot_file_sha256,
             }
         )
     return rows

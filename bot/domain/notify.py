@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 # What a broadcast sends in one language: a text, or a text and its choices.
 Composed = str | tuple[str, Iterable[Choice]]
+# Members sent different versions of one message (a ballot in their own order of the options):
+# each member's version as SQL, and how many versions there are (0, 1, ... n - 1).
+Versions = tuple[ColumnElement[int], int]
 
 
 def can_hear(resident: Resident | None) -> TypeGuard[Resident]:
@@ -132,12 +135,14 @@ def _can_hear(community: Community) -> tuple[ColumnElement[bool], ...]:
 def broadcast(
     session: Session,
     community: Community,
-    text_or_key: str | Callable[[str], Composed],
+    # A key, or a function of the language (and, with `versions`, of the version too).
+    text_or_key: str | Callable[..., Composed],
     now: datetime,
     *,
     key: str,
     unless: ColumnElement[bool] | None = None,
     template: Template | None = None,
+    versions: Versions | None = None,
     **values: object,
 ) -> int:
     """Queue one message to every member who can hear it, in a few statements; returns how
@@ -146,7 +151,8 @@ def broadcast(
     with `values`, or a function of the language giving the text (and choices); it is made once
     per language. `unless` is a condition on Resident for members to leave out. Outside
     WhatsApp's window a member gets `template` where the community registered one in their
-    language, else the text by SMS."""
+    language, else the text by SMS. With `versions`, the function is also given the version,
+    and each version is made once per language and sent to the members whose version it is."""
     session.flush()  # the caller's changes (a STOP, an opt-in) count
     values.setdefault("community", community.name)
     language = reader_language(community)
@@ -154,16 +160,22 @@ def broadcast(
     languages = session.scalars(select(language).where(*hearing).distinct()).all()
     queued = 0
     for lang in sorted(languages):
-        composed = text_or_key(lang) if callable(text_or_key) else render(text_or_key, lang, **values)
-        text, choices = composed if isinstance(composed, tuple) else (composed, ())
         sid = content_sid(session, community, template.kind, lang) if template else None
         as_template = (sid, template.variables(lang)) if template and sid else None
         in_language = [language == lang, *hearing]
         if template is not None and sid is None:
             _report_gap(session, community, template.kind, lang, key, now, in_language)
-        queued += insert_skipping_existing(
-            session, _rows(community, text, tuple(choices), now, key, as_template, *in_language)
-        )
+        for version in range(versions[1]) if versions else (None,):
+            composed: Composed
+            if not callable(text_or_key):
+                composed = render(text_or_key, lang, **values)
+            else:
+                composed = text_or_key(lang) if version is None else text_or_key(lang, version)
+            text, choices = composed if isinstance(composed, tuple) else (composed, ())
+            which = [] if versions is None else [versions[0] == version]
+            queued += insert_skipping_existing(
+                session, _rows(community, text, tuple(choices), now, key, as_template, *in_language, *which)
+            )
     return queued
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.outcome import Option, compute
+from bot.domain.outcome import TIE_BREAKING, Option, compute
 from bot.errors import InvalidInput
 from bot.text.money import MAX_PENCE, format_pence
 from models import Ballot, Community, Round, RoundOption
@@ -77,6 +78,54 @@ def export_pb(session: Session, round_: Round, community: Community) -> str:
             ballot.meta["voting_method"] = row.channel
         profile.append(ballot)
     return str(election_as_pabulib_string(instance, profile))  # a str: pabutools ships no types
+
+
+def publish_pb(session: Session, round_: Round, community: Community) -> str:
+    """The closed round's anonymous ballots, as published on its public page: a .pb file whose
+    voter ids are the receipts, in the receipts' order (not the order ballots came in, which a
+    time someone was seen voting could be matched against). It holds no phone number, chat id,
+    paper id, channel or time finer than the round's dates. META's budget is the money the count
+    had, PROJECTS' `selected` marks the published winners, and the rule and its tie-breaking are
+    named, so the file alone is enough to recount it (`commonpurse verify`)."""
+    outcome = round_.outcome or {}
+    winners = set(outcome.get("winners", []))
+    tallies = outcome.get("tallies", {})
+    votes = sorted(
+        (receipt or "", sorted(choices))
+        for receipt, choices in session.execute(
+            select(Ballot.receipt, Ballot.choices).where(Ballot.round_id == round_.id)
+        )
+    )
+    options = {o.number: o for o in round_.options}
+    meta = {
+        "description": _field(f"{community.name}: {round_.title}"),
+        "country": "United Kingdom",
+        "unit": _field(community.name),
+        "instance": str(round_.number or round_.id),
+        "num_projects": str(len(options)),
+        "num_votes": str(len(votes)),
+        "budget": str(outcome.get("budget_pence", round_.budget_pence) // 100),
+        "vote_type": METHOD_VOTE_TYPE,
+        "rule": RULE_NAMES[round_.rule],
+        "tie_breaking": _field(outcome.get("tie_breaking", TIE_BREAKING)),
+        "currency": "GBP",
+        "date_begin": _date(round_.opened_at or round_.opens_at),
+        "date_end": _date(round_.closed_at or round_.closes_at),
+        "language": "en",
+    }
+    if round_.method == RoundMethod.APPROVAL and round_.max_choices:
+        meta["max_length"] = str(round_.max_choices)
+    if round_.method == RoundMethod.BUDGET:
+        meta["max_sum_cost"] = str(round_.budget_pence // 100)
+    lines = ["META", "key;value", *(f"{key};{value}" for key, value in meta.items())]
+    lines += ["PROJECTS", "project_id;cost;name;votes;selected"]
+    lines += [
+        f"{n};{-(-o.cost_pence // 100)};{_field(o.title)};{tallies.get(str(n), 0)};{int(n in winners)}"
+        for n, o in sorted(options.items())
+    ]
+    lines += ["VOTES", "voter_id;vote"]
+    lines += [f"{receipt};{','.join(str(n) for n in choices if n in options)}" for receipt, choices in votes]
+    return "\n".join(lines) + "\n"
 
 
 def import_pb(
@@ -166,6 +215,72 @@ def _check_shape(text: str) -> None:
         raise InvalidInput(f"the .pb file's META has no {' or '.join(lacking)} line")
 
 
+@dataclass(frozen=True)
+class Recount:
+    """A .pb file counted again: what it is, the winners now, and the winners it published."""
+
+    description: str
+    rule: str
+    budget_pence: int
+    ballots: int
+    winners: list[int]
+    published: list[int]
+
+    @property
+    def same(self) -> bool:
+        return self.winners == self.published
+
+
+def recount_pb(text: str) -> Recount:
+    """Count a published .pb file again from its text alone (no database): its projects, ballots,
+    budget and rule (META's `rule`), ties broken as every count here breaks them; and the
+    winners its PROJECTS mark `selected`. InvalidInput, one line, for a file it cannot count."""
+    from pabutools.election.pabulib import parse_pabulib_from_string
+
+    try:
+        instance, profile = parse_pabulib_from_string(text)
+    except Exception as exc:  # pabutools raises many kinds on malformed files
+        raise InvalidInput(f"not a readable .pb file: {type(exc).__name__}: {exc}") from None
+    if instance.meta.get("vote_type", "approval") != "approval":
+        raise InvalidInput("only approval .pb files can be recounted")
+    projects = list(instance)
+    if not projects:
+        raise InvalidInput("the .pb file has no projects")
+    named = instance.meta.get("rule", "").strip().lower()
+    if named not in RULE_NAMES.values():
+        known = " or ".join(RULE_NAMES.values())
+        raise InvalidInput(f"the file's rule {named!r} is not one this recount knows ({known})")
+    selected = {p.name: instance.project_meta.get(p, {}).get("selected") for p in projects}
+    if None in selected.values():
+        raise InvalidInput("the file does not say which projects were selected (no `selected` in PROJECTS)")
+    number = _numbers([p.name for p in projects])
+    budget = _pence(instance.budget_limit, "the budget")
+    options = [Option(number[p.name], _pence(p.cost, f"project {p.name}'s cost")) for p in projects]
+    ballots = [[number[p.name] for p in ballot] for ballot in profile]
+    rule = file_rule(instance.meta)
+    try:
+        outcome = compute(options, ballots, budget, rule)
+    except Exception as exc:  # a file no count can make sense of: say so, without a traceback
+        raise InvalidInput(f"the file could not be counted: {type(exc).__name__}: {exc}") from None
+    return Recount(
+        description=instance.meta.get("description", ""),
+        rule=rule,
+        budget_pence=budget,
+        ballots=len(ballots),
+        winners=sorted(outcome["winners"]),
+        published=sorted(number[name] for name, chosen in selected.items() if str(chosen).strip() == "1"),
+    )
+
+
+def _numbers(names: list[str]) -> dict[str, int]:
+    """Option numbers for project ids: ours are the numbers themselves; other files' ids are
+    numbered in order (1, 2, 10 before "a"), as `round import` numbers them."""
+    if all(name.isascii() and name.isdigit() for name in names) and len(set(map(int, names))) == len(names):
+        return {name: int(name) for name in names}
+    ordered = sorted(names, key=lambda name: (len(name), name))
+    return {name: n for n, name in enumerate(ordered, start=1)}
+
+
 def file_rule(meta: dict[str, Any]) -> str:
     """Our rule for the one a .pb file's META names (rule;equalshares/add1 is equal shares)."""
     named = meta.get("rule", "").strip().lower()
@@ -196,5 +311,7 @@ def _date(value: datetime | None) -> str:
 
 
 def _field(text: str) -> str:
-    """Text safe inside a .pb line: no field separator, no line break or other control."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).replace(";", ",")
+    """Text safe inside a .pb line: no field separator, no line break or other control, and no
+    double quote (pabutools reads lines as CSV: a name opening with one swallowed every line
+    after it, ballots and all)."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).replace(";", ",").replace('"', "'")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain.audit import current_actor
 from bot.domain.ballots import problem
 from bot.domain.communities import lock_community
+from bot.domain.receipts import new_receipt
 from bot.errors import InvalidInput
 from models import AuditEntry, Ballot, Round
 from models.round import PAPER
@@ -174,6 +175,20 @@ def describe(ballot: PaperBallot | Ballot) -> str:
     return f"{ballot.paper_id} ({', '.join(str(n) for n in ballot.choices)})"
 
 
+def receipted(ballot: Ballot) -> str:
+    """ "P-0042 (1, 3), receipt K7QM-2XPD": what the import report prints for each paper, so the
+    voter (at a stall, say) can be given the code their ballot is published under."""
+    return f"{describe(ballot)}, receipt {ballot.receipt}"
+
+
+def _distinct_receipts(count: int) -> list[str]:
+    """`count` new receipts, no two alike (the round's unique index checks them against the rest)."""
+    found: dict[str, None] = {}
+    while len(found) < count:
+        found[new_receipt()] = None
+    return list(found)
+
+
 def _check_open(session: Session, round_: Round) -> None:
     """Open, as seen under the community's lock: a close running at the same moment either
     counts these ballots or finds them refused."""
@@ -213,6 +228,7 @@ def _duplicate(round_: Round, paper_id: str) -> str:
 def _store(session: Session, round_: Round, ballots: list[PaperBallot], now: datetime) -> list[Ballot]:
     """Insert them and their audit entries; another organiser entering the same paper at the same
     moment meets the unique index, and gets the same message as a duplicate found first."""
+    receipts = _distinct_receipts(len(ballots))
     rows = [
         Ballot(
             round_id=round_.id,
@@ -220,10 +236,11 @@ def _store(session: Session, round_: Round, ballots: list[PaperBallot], now: dat
             paper_id=b.paper_id,
             choices=b.choices,
             channel=PAPER,
+            receipt=receipt,
             cast_at=now,
             changed_at=now,
         )
-        for b in ballots
+        for b, receipt in zip(ballots, receipts, strict=True)
     ]
     try:
         with session.begin_nested():

@@ -1,5 +1,7 @@
 """Poll rounds from creation to result; the CLI, API and scheduler all call these."""
 
+import hashlib
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -11,13 +13,15 @@ from bot.domain.communities import by_number, lock_community
 from bot.domain.explain import reason
 from bot.domain.ideas import idea_by_number
 from bot.domain.moderation import authors
-from bot.domain.notify import broadcast, notify
+from bot.domain.notify import broadcast, member_count, notify
 from bot.domain.outcome import Option, compute
+from bot.domain.pabulib import publish_pb
 from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput
 from bot.text import round_messages
 from bot.text.catalogue import PLACEHOLDER_MAX
 from bot.text.clean import visible
+from bot.text.links import round_page
 from bot.text.money import Money, format_pence
 from bot.text.organiser_text import plain, without_pictographs
 from bot.text.times import Moment
@@ -36,6 +40,9 @@ from models import (
 from models.states import CountRule, IdeaStatus, RoundMethod, RoundStatus
 
 MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
+# How options are listed to each member: their own rotation of a random order (position effects
+# are real in long ballots), or number order.
+BALLOT_ORDERS = ("shuffled", "numbered")
 
 
 def create_round(
@@ -52,9 +59,11 @@ def create_round(
     remind_at: datetime | None = None,
     budget_pence: int | None = None,
     max_choices: int | None = None,
+    order: str = "shuffled",
 ) -> Round:
     """Schedule a round of shortlisted ideas, numbered 1..n in the order given. The round is
-    numbered next in its community when it is stored."""
+    numbered next in its community when it is stored. `order` "shuffled": each member sees the
+    options in their own order (a rotation of a random order); "numbered": in number order."""
     title = plain(title)  # typographic quotes and dashes would make every SMS about it UCS-2
     if len(title) < 3:
         raise InvalidInput("a round's title must be at least 3 characters", field="title")
@@ -62,6 +71,8 @@ def create_round(
         raise InvalidInput(f"method must be one of: {', '.join(ROUND_METHODS)}", field="method")
     if rule not in ROUND_RULES:
         raise InvalidInput(f"rule must be one of: {', '.join(ROUND_RULES)}", field="rule")
+    if order not in BALLOT_ORDERS:
+        raise InvalidInput(f"order must be one of: {', '.join(BALLOT_ORDERS)}", field="order")
     if len(set(idea_numbers)) != len(idea_numbers) or len(idea_numbers) < 2:
         raise InvalidInput("a round needs at least two different ideas", field="idea_numbers")
     ideas = [idea_by_number(session, community, n) for n in idea_numbers]
@@ -120,6 +131,7 @@ def create_round(
         opens_at=opens_at,
         closes_at=closes_at,
         remind_at=remind_at,
+        ballot_order_seed=secrets.token_hex(16) if order == "shuffled" else None,
         created_at=now,
     )
     for number, idea in enumerate(ideas, start=1):
@@ -192,13 +204,16 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
         raise InvalidInput(f"round {other} is open: close it before opening another")
     round_.status, round_.opened_at = RoundStatus.OPEN, now
     community = session.get_one(Community, round_.community_id)
+    # Each member gets the ballot with the options in their own order (one rotation each).
+    rotation = round_messages.rotation_expression(round_, Resident.id)
     broadcast(
         session,
         community,
-        lambda language: round_messages.ballot(round_, community, language),
+        lambda language, turn=None: round_messages.ballot(round_, community, language, turn),
         now,
         key=f"round-open:{round_.id}",
         template=_voting_template("ballot", round_, community),
+        versions=(rotation, len(round_.options)) if rotation is not None else None,
     )
     return True
 
@@ -254,8 +269,12 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             f"{'them' if many else 'it'} (a vote, perhaps): try again in a few seconds"
         )
     community = session.get_one(Community, round_.community_id)
-    round_.outcome = dict(count(session, round_), computed_at=now.isoformat())
+    # Members then, for turnout on the certificate (membership moves on after the close).
+    round_.outcome = dict(
+        count(session, round_), computed_at=now.isoformat(), members=member_count(session, community)
+    )
     round_.status, round_.closed_at = RoundStatus.CLOSED, now
+    publish(session, round_, community)  # before the result goes out: it links to the file
     winners = set(round_.outcome["winners"])
     told_funded = set()  # authors whose own news already says their idea won: one message each
     for option in round_.options:
@@ -294,13 +313,21 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
     broadcast(
         session,
         community,
-        lambda language: round_messages.result(round_, language),
+        lambda language: round_messages.result(round_, language, round_page(community, round_)),
         now,
         key=f"round-result:{round_.id}",
         unless=Resident.id.in_(told_funded),
         template=_result_template(round_, community),
     )
     return True
+
+
+def publish(session: Session, round_: Round, community: Community) -> None:
+    """Keep the closed round's anonymous ballot file, as its public page will offer it, and its
+    SHA-256, which the page, the result message's link and the digest repeat."""
+    text = publish_pb(session, round_, community)
+    round_.ballot_file = text
+    round_.ballot_file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def count(session: Session, round_: Round) -> dict[str, Any]:

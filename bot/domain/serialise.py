@@ -125,6 +125,7 @@ def round_json(session: Session, round_: Round, community: Community) -> dict[st
         "method": round_.method,
         "rule": round_.rule,
         "max_choices": round_.max_choices,
+        "order": "shuffled" if round_.ballot_order_seed else "numbered",
         "budget_pence": round_.budget_pence,
         "budget": format_pence(round_.budget_pence),
         "status": round_.status,

@@ -104,6 +104,9 @@ PLACEHOLDER_MAX = {
     "most": 14,
     "reply": 480,
     "channel": 10,
+    "receipt": 9,  # K7QM-2XPD
+    # A web address is never cut (half a link leads nowhere): a longer one is left out.
+    "link": 60,
 }
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
 FREE_TEXT = (
@@ -293,7 +296,14 @@ CATALOGUE: dict[str, Entry] = {
     "how_choose_one": Entry(N_("Reply with the number of your choice, e.g. 2.")),
     "how_approval": Entry(N_("Reply with the numbers of all you support, e.g. 1 3.")),
     "how_budget": Entry(N_("Choose options costing {budget} or less in all, e.g. 1 3.")),
-    "vote_recorded": Entry(N_("Thanks, your vote is in: {choices}. You can change it until {closes}."), 2),
+    # The receipt is the voter's id in the ballot file published when the round closes.
+    "vote_recorded": Entry(
+        N_(
+            "Thanks, your vote is in: {choices}. Your receipt is {receipt}: keep it to check your "
+            "vote after the count. You can change it until {closes}."
+        ),
+        2,
+    ),
     "vote_selection": Entry(N_("Selected: {choices}. Tap more options, then Submit."), 2),
     "vote_stale_button": Entry(
         N_("That button is from an earlier vote, so nothing was changed. Here is the vote open now.")
@@ -319,6 +329,18 @@ CATALOGUE: dict[str, Entry] = {
     ),
     "result": Entry(N_("{title} results: funded {winners}, {allocated} in all. Thank you for voting!"), 3),
     "result_none": Entry(N_("{title}: voting has closed, and nothing was funded this time.")),
+    # The same, once the ballots are published (with the public address configured).
+    "result_check": Entry(
+        N_(
+            "{title} results: funded {winners}, {allocated} in all. Thank you for voting! "
+            "Check every ballot at {link}"
+        ),
+        3,
+    ),
+    "result_none_check": Entry(
+        N_("{title}: voting has closed, and nothing was funded this time. Check every ballot at {link}"),
+        2,
+    ),
     "results_none_yet": Entry(
         N_("No vote has been counted yet. We'll message you the results when one closes.")
     ),

@@ -78,6 +78,8 @@ def text(f: Figures) -> str:
             + (f"; funded {', '.join(r['winners'])} ({r['allocated']})" if r["winners"] else "")
         )
         lines += [f"    Not funded: {_why_not(o)}" for o in r.get("not_funded", ())]
+        if r.get("ballot_file_sha256"):
+            lines.append(f"    Ballots published, SHA-256 {r['ballot_file_sha256']}")
     if not f["rounds"]:
         lines.append("  No round opened or closed this week.")
     lines += ["", "PROJECTS"] + [f"  {line}" for line in project_lines(f)]
@@ -120,6 +122,7 @@ def html_body(f: Figures, images: dict[str, str] | None = None) -> str:
         "".join(
             f"<li>{e(r['title'])}: {e(r['status'])}, {_ballots(r['ballots'])}"
             + (f", funded {e(', '.join(r['winners']))} ({e(r['allocated'])})" if r["winners"] else "")
+            + _published_html(r)
             + _not_funded_html(r)
             + "</li>"
             for r in f["rounds"]
@@ -437,6 +440,11 @@ def why_not_funded(option: Figures) -> str:
         f"{votes} {'vote' if votes == 1 else 'votes'}; {option['left']} was "
         f"left when it came up, and it needed {option['cost']}"
     )
+
+
+def _published_html(r: Figures) -> str:
+    digest = r.get("ballot_file_sha256")
+    return f"<p>Ballots published, SHA-256 <code>{html.escape(digest)}</code></p>" if digest else ""
 
 
 def _not_funded_html(r: Figures) -> str:

@@ -1,6 +1,10 @@
 """How a round reads in a message: the ballot, the options, the choices made, the result."""
 
+import hashlib
 from collections.abc import Collection, Sequence
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, fits, render
 from bot.text.clean import shorten, visible
@@ -27,12 +31,52 @@ def option_lines(round_: Round, language: str = "en", options: Sequence[RoundOpt
 _MOST_PAGES = 999
 
 
-def option_pages(round_: Round, language: str = "en") -> list[list[RoundOption]]:
-    """The round's options as OPTIONS shows them: all in one message when they fit its SMS
-    budget, else in pages that each fit, in order (so no option is ever cut off the end)."""
+def rotation_of(round_: Round, resident_id: int) -> int | None:
+    """Which rotation of the round's random order a resident sees (None: number order). Members
+    take the rotations in turn by id from a random start, so each option is first, second, ...
+    last for as nearly equal a share of them as can be: the rotated ballot papers of elections
+    that guard against the donkey vote. The same resident always gets the same rotation, so
+    OPTIONS shows them the same order every time."""
+    if not round_.ballot_order_seed or not round_.options:
+        return None
+    return (resident_id + _start(round_)) % len(round_.options)
+
+
+def rotation_expression(
+    round_: Round, resident_id: ColumnElement[int] | InstrumentedAttribute[int]
+) -> ColumnElement[int] | None:
+    """rotation_of(), in SQL, for a broadcast that sends each rotation once."""
+    if not round_.ballot_order_seed or not round_.options:
+        return None
+    return (resident_id + _start(round_)) % len(round_.options)
+
+
+def in_order(round_: Round, rotation: int | None = None) -> list[RoundOption]:
+    """The options in the order a resident with `rotation` sees them: the round's random order
+    (drawn from its seed) turned by `rotation`; number order when there is no rotation."""
     options = list(round_.options)
+    seed = round_.ballot_order_seed
+    if rotation is None or not seed or not options:
+        return options
+    drawn = sorted(options, key=lambda o: hashlib.sha256(f"{seed}:{o.number}".encode()).digest())
+    turn = rotation % len(drawn)
+    return drawn[turn:] + drawn[:turn]
+
+
+def _start(round_: Round) -> int:
+    """Where the turns begin: from the seed, below the number of options (small enough to add to
+    a 32-bit id in SQL)."""
+    drawn = int(hashlib.sha256(f"{round_.ballot_order_seed}:start".encode()).hexdigest()[:8], 16)
+    return drawn % len(round_.options)
+
+
+def option_pages(round_: Round, language: str = "en", rotation: int | None = None) -> list[list[RoundOption]]:
+    """The round's options as OPTIONS shows them (in the order of `rotation`): all in one message
+    when they fit its SMS budget, else in pages that each fit, in order (so no option is ever cut
+    off the end)."""
+    options = in_order(round_, rotation)
     how = how_to_vote(round_, language)
-    if fits("options", language, title=round_.title, lines=option_lines(round_, language), how=how):
+    if fits("options", language, title=round_.title, lines=option_lines(round_, language, options), how=how):
         return [options]
     pages: list[list[RoundOption]] = []
     page: list[RoundOption] = []
@@ -54,11 +98,11 @@ def option_pages(round_: Round, language: str = "en") -> list[list[RoundOption]]
 
 
 def buttons_at(
-    round_: Round, number: int | None, selected: Collection[int], language: str
+    round_: Round, number: int | None, selected: Collection[int], language: str, rotation: int | None = None
 ) -> tuple[Choice, ...]:
     """The buttons of the page that holds option `number` (the first page if none does), the
-    `selected` options ticked."""
-    pages = option_pages(round_, language)
+    `selected` options ticked, in the order of `rotation`."""
+    pages = option_pages(round_, language, rotation)
     page = next((n for n, page in enumerate(pages, 1) if any(o.number == number for o in page)), 1)
     return page_buttons(round_, pages, page, selected, language)
 
@@ -73,12 +117,16 @@ def how_to_vote(round_: Round, language: str) -> str:
     return render("how_approval", language)
 
 
-def ballot(round_: Round, community: Community, language: str) -> tuple[str, tuple[Choice, ...]]:
+def ballot(
+    round_: Round, community: Community, language: str, rotation: int | None = None
+) -> tuple[str, tuple[Choice, ...]]:
     """The message that opens a round: the whole ballot if it fits in 3 SMS segments, else a
-    short text pointing to OPTIONS. Channels with buttons get one per option."""
+    short text pointing to OPTIONS. Channels with buttons get one per option. Options come in the
+    order of `rotation`."""
+    pages = option_pages(round_, language, rotation)
     values = dict(
         title=round_.title,
-        lines=option_lines(round_, language),
+        lines=option_lines(round_, language, in_order(round_, rotation)),
         how=how_to_vote(round_, language),
         closes=Moment(round_.closes_at, community.timezone),
         community=community.name,
@@ -87,7 +135,7 @@ def ballot(round_: Round, community: Community, language: str) -> tuple[str, tup
         text = render("round_open", language, **values)
     else:
         text = render("round_open_short", language, count=len(round_.options), **values)
-    return text, page_buttons(round_, option_pages(round_, language), 1, (), language)
+    return text, page_buttons(round_, pages, 1, (), language)
 
 
 def opening_fits(title: str, options: int, language: str) -> bool:
@@ -104,15 +152,17 @@ def opening_segments() -> int:
 
 
 def options(
-    round_: Round, language: str, page: int = 1, selected: Collection[int] = ()
+    round_: Round, language: str, page: int = 1, selected: Collection[int] = (), rotation: int | None = None
 ) -> tuple[str, tuple[Choice, ...]]:
-    """OPTIONS: the options (or page `page` of them, the nearest there is) and how to vote;
-    a page before the last says how to see the next. Buttons of `selected` options are ticked."""
-    pages = option_pages(round_, language)
+    """OPTIONS: the options (or page `page` of them, the nearest there is), in the order of
+    `rotation`, and how to vote; a page before the last says how to see the next. Buttons of
+    `selected` options are ticked."""
+    pages = option_pages(round_, language, rotation)
     how = how_to_vote(round_, language)
     if len(pages) == 1:
-        text = render("options", language, title=round_.title, lines=option_lines(round_, language), how=how)
-        return text, buttons(round_, selected, language)
+        lines = option_lines(round_, language, pages[0])
+        text = render("options", language, title=round_.title, lines=lines, how=how)
+        return text, buttons(round_, selected, language, pages[0])
     page = min(max(page, 1), len(pages))
     key = "options_page" if page < len(pages) else "options_last_page"
     text = render(
@@ -180,15 +230,39 @@ def chosen(round_: Round, choices: list[int], language: str = "en", room: int | 
     return f"{', '.join(shown)} {render('and_more', language, count=len(items) - len(shown))}"
 
 
-def result(round_: Round, language: str) -> str:
+def chosen_within(round_: Round, choices: list[int], language: str, key: str, **values: object) -> str:
+    """chosen(), with as many whole options as the message `key` holds beside its other `values`
+    (a vote's confirmation also carries its receipt), so none is cut mid-title."""
+    room = PLACEHOLDER_MAX["choices"]
+    while True:
+        text = chosen(round_, choices, language, room)
+        if room <= 20 or fits(key, language, choices=text, **values):
+            return text
+        room -= 10
+
+
+def result(round_: Round, language: str, link: str | None = None) -> str:
+    """The round's result; with `link` (the round's public page, where its ballots are published),
+    where to check every ballot. A link too long to send whole is left out."""
     outcome = round_.outcome or {}
     winners = outcome.get("winners") or []
+    checked = link is not None and len(link) <= PLACEHOLDER_MAX["link"]
     if not winners:
+        if checked:
+            return render("result_none_check", language, title=round_.title, link=link)
         return render("result_none", language, title=round_.title)
-    return render(
-        "result",
-        language,
-        title=round_.title,
-        winners=chosen(round_, winners, language, PLACEHOLDER_MAX["winners"]),
-        allocated=Money(outcome["allocated_pence"]),
-    )
+    if not checked:
+        return render(
+            "result",
+            language,
+            title=round_.title,
+            winners=chosen(round_, winners, language, PLACEHOLDER_MAX["winners"]),
+            allocated=Money(outcome["allocated_pence"]),
+        )
+    values = dict(title=round_.title, allocated=Money(outcome["allocated_pence"]), link=link)
+    room = PLACEHOLDER_MAX["winners"]
+    while True:  # as many whole winners as fit beside the link
+        named = chosen(round_, winners, language, room)
+        if room <= 20 or fits("result_check", language, winners=named, **values):
+            return render("result_check", language, winners=named, **values)
+        room -= 10

@@ -5,7 +5,7 @@ import logging
 from datetime import datetime
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
@@ -13,10 +13,13 @@ from werkzeug.exceptions import HTTPException
 from bot.context import get_db, now
 from bot.domain import ledger
 from bot.domain.ballots import current_round
+from bot.domain.certificate import certificate
 from bot.domain.communities import by_slug
+from bot.domain.outcome import TIE_BREAKING
 from bot.domain.overview import overview
 from bot.domain.projects import ProjectView, projects_of
-from bot.domain.rounds import rounds_of
+from bot.domain.receipts import look_up
+from bot.domain.rounds import get_round, rounds_of
 from bot.domain.serialise import round_json
 from bot.errors import NotFound
 from bot.messaging.spool import is_outage
@@ -25,7 +28,7 @@ from bot.text.money import format_pence
 from bot.text.round_messages import how_to_vote
 from bot.text.times import Moment, spoken
 from channels.phone import national
-from models import Community
+from models import Community, Round
 from models.states import AllocationStatus, RoundMethod, RoundStatus
 
 logger = logging.getLogger(__name__)
@@ -83,12 +86,7 @@ def _stale(slug: str, exc: DBAPIError) -> tuple[str, int, dict[str, str]]:
 def _page(slug: str) -> tuple[str, str]:
     """The page, and the community's timezone."""
     with get_db().transaction() as session:
-        try:
-            community = by_slug(session, slug)
-        except NotFound:
-            abort(404)
-        if not community.public_page:
-            abort(404)  # switched off: as if there were no page at all
+        community = _community(session, slug)
         view = overview(session, community, now())
         open_round = current_round(session, community)
         news = view.money.latest_update
@@ -121,11 +119,141 @@ def _page(slug: str) -> tuple[str, str]:
         return html, community.timezone
 
 
+def _community(session, slug: str) -> Community:
+    """The community whose page this is; 404 when there is none, or its page is switched off
+    (as if there were no page at all)."""
+    try:
+        community = by_slug(session, slug)
+    except NotFound:
+        abort(404)
+    if not community.public_page:
+        abort(404)
+    return community
+
+
+def _public_round(session, community: Community, number: int) -> Round:
+    """A round residents were asked to vote in (open or closed); 404 for one not yet open,
+    called off, imported from a file, or not there."""
+    try:
+        round_ = get_round(session, community, number)
+    except NotFound:
+        abort(404)
+    if round_.imported or round_.status not in (RoundStatus.OPEN, RoundStatus.CLOSED):
+        abort(404)
+    return round_
+
+
+@bp.get("/c/<slug>/rounds/<int:number>")
+def round_page(slug: str, number: int):
+    """A round: while open, its options and how to vote, and nothing of the tally; once closed,
+    the result, the anonymous ballots as a .pb file with its SHA-256, and a receipt lookup."""
+    with get_db().transaction() as session:
+        community = _community(session, slug)
+        round_ = _public_round(session, community, number)
+        typed = request.args.get("receipt", "")[:40]
+        published = round_.status == RoundStatus.CLOSED and round_.ballot_file_sha256 is not None
+        lookup = look_up(session, round_, typed) if typed and published else None
+        return render_template(
+            "public/round.html",
+            community=community,
+            round=round_,
+            open=round_.status == RoundStatus.OPEN,
+            result=_result(session, round_, community) if round_.status == RoundStatus.CLOSED else None,
+            published=published,
+            how=how_to_vote(round_, community.default_language),
+            closes=spoken(round_.closes_at, community.timezone),
+            pence=format_pence,
+            typed=typed,
+            lookup=lookup,
+            titles={o.number: o.title for o in round_.options},
+            tie_breaking=TIE_BREAKING,
+        )
+
+
+@bp.get("/c/<slug>/rounds/<int:number>/result")
+def result_certificate(slug: str, number: int):
+    """A closed round's results certificate, to print (A4) and keep: rule, tie-break order,
+    ballots by channel and on paper, turnout, votes and costs, winners, the ballot file's hash."""
+    with get_db().transaction() as session:
+        community = _community(session, slug)
+        round_ = _public_round(session, community, number)
+        if round_.status != RoundStatus.CLOSED:
+            abort(404)  # nothing of the tally is public before the close
+        return render_template(
+            "public/certificate.html",
+            community=community,
+            round=round_,
+            c=certificate(session, round_),
+            opened=spoken(round_.opened_at or round_.opens_at, community.timezone),
+            closed=spoken(round_.closed_at or round_.closes_at, community.timezone),
+            pence=format_pence,
+        )
+
+
+@bp.get("/c/<slug>/rounds/<int:number>/ballots.pb")
+def ballot_file(slug: str, number: int):
+    """The closed round's anonymous ballots, exactly as published (their SHA-256 is on the page)."""
+    with get_db().transaction() as session:
+        community = _community(session, slug)
+        round_ = _public_round(session, community, number)
+        text = round_.ballot_file if round_.status == RoundStatus.CLOSED else None
+        if text is None:
+            abort(404)  # open (nothing is public before the count), or closed before files were kept
+        filename = f"{community.slug}-round-{round_.number}.pb"
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/c/<slug>/rounds/<int:number>.json")
+def round_data(slug: str, number: int):
+    """The round as data. While it is open: its options and times, and no votes, ballots or
+    turnout (organisers see those, signed in); once closed: the result and the file's hash."""
+    with get_db().transaction() as session:
+        community = _community(session, slug)
+        round_ = _public_round(session, community, number)
+        closed = round_.status == RoundStatus.CLOSED
+        outcome = round_.outcome or {}
+        winners = set(outcome.get("winners") or ())
+        tallies = outcome.get("tallies") or {}
+        data = {
+            "community": community.slug,
+            "number": round_.number,
+            "title": round_.title,
+            "status": round_.status,
+            "method": round_.method,
+            "rule": round_.rule,
+            "budget_pence": round_.budget_pence,
+            "closes_at": round_.closes_at.isoformat(),
+            "options": [
+                {"number": o.number, "title": o.title, "cost_pence": o.cost_pence}
+                | ({"votes": tallies.get(str(o.number), 0), "funded": o.number in winners} if closed else {})
+                for o in round_.options
+            ],
+        }
+        if closed:
+            data |= {
+                "ballots": outcome.get("ballots", 0),
+                "winners": sorted(winners),
+                "allocated_pence": outcome.get("allocated_pence", 0),
+                "tie_breaking": outcome.get("tie_breaking"),
+                "ballot_file_sha256": round_.ballot_file_sha256,
+                "ballot_file": url_for("public.ballot_file", slug=slug, number=number, _external=True)
+                if round_.ballot_file_sha256
+                else None,
+            }
+        return jsonify(data)
+
+
 def _result(session, round_, community: Community) -> dict:
     """A closed round as residents read its result: winners with their cost, and turnout."""
     shown = round_json(session, round_, community)
     winners = set((round_.outcome or {}).get("winners") or ())
     return {
+        "number": round_.number,
+        "sha256": round_.ballot_file_sha256,
         "title": shown["title"],
         "closed": spoken(round_.closed_at, community.timezone),
         "ballots": shown["ballots"],

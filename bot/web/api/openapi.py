@@ -92,6 +92,7 @@ PATHS = {
                 remind_at=TIME,
                 budget_pence=INT,
                 max_choices=INT,
+                order={"enum": ["shuffled", "numbered"]},
             ),
             ok="201",
             schema="Round",

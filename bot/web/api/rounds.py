@@ -43,6 +43,7 @@ def create_round(session, community, body):
         remind_at=parse_local(remind, tz) if remind else None,
         budget_pence=field(body, "budget_pence", int),
         max_choices=_max_choices(body),
+        order=field(body, "order", str, default="shuffled"),
         now=now(),
     )
     return jsonify(round_json(session, round_, community)), 201
@@ -172,4 +173,9 @@ def _csv(body: dict) -> str:
 
 
 def _paper_json(ballot) -> dict:
-    return {"paper_id": ballot.paper_id, "choices": ballot.choices, "added_at": ballot.cast_at.isoformat()}
+    return {
+        "paper_id": ballot.paper_id,
+        "choices": ballot.choices,
+        "receipt": ballot.receipt,
+        "added_at": ballot.cast_at.isoformat(),
+    }

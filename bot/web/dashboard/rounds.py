@@ -255,7 +255,7 @@ def rounds_paper_ballot(slug: str, number: int) -> ResponseReturnValue:
     def act() -> str:
         choices = paper.choices_of(text_in(form, "choices"))
         ballot = paper.add_paper_ballot(g.db_session, round_, text_in(form, "paper_id"), choices, now())
-        return f"Paper ballot {paper.describe(ballot)} added to round {number}."
+        return f"Paper ballot {paper.describe(ballot)} added to round {number}; receipt {ballot.receipt}."
 
     # Unnamed: a round that is not open, shown at the top of the form.
     return _submit(place, round_, "paper", act, field="form", shown=PAPER)
@@ -276,7 +276,8 @@ def rounds_paper_import(slug: str, number: int) -> ResponseReturnValue:
         if dry_run or checked.problems:
             return checked
         added = paper.import_csv(g.db_session, round_, text, now())
-        return f"{plural(len(added), 'paper ballot')} added to round {number}."
+        receipts = "; ".join(paper.receipted(b) for b in added)
+        return f"{plural(len(added), 'paper ballot')} added to round {number}. Receipts: {receipts}."
 
     done = attempt("import", act, field="csv")
     if isinstance(done, Failure):

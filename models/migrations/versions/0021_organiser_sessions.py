@@ -1,7 +1,7 @@
 """organiser sessions: dashboard sign-ins held server-side, so they can be ended
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06 08:20:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import models.base
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
