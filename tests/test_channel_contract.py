@@ -23,6 +23,7 @@ from bot.domain.overview import overview
 from bot.messaging.channels import configured_channels
 from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.inbound import keep, receive
+from bot.messaging.pending import answer_pending
 from bot.text.digest import text as digest_text
 from channels.messages import Address, InboundMessage
 from channels.registry import CHANNELS
@@ -269,12 +270,12 @@ class Console(Driver):
         )
 
     def arrive(self, n: int, text: str = "hi") -> None:
-        receive(self.kit.db, self.message(n, text), self.kit.clock())
+        message, now = self.message(n, text), self.kit.clock()
+        if self.kit.app.config["INBOUND_ANSWER"] == "worker":  # as the webhooks' `take` does
+            keep(self.kit.db, message, now)
+        else:
+            receive(self.kit.db, message, now)
         self.kit.dispatch()
-
-    def leave_pending(self, text: str) -> None:
-        self.said += 1
-        keep(self.kit.db, self.message(self.said, text), self.kit.clock())
 
 
 DRIVERS: dict[str, type[Driver]] = {
@@ -373,15 +374,22 @@ def _pages(db) -> list[tuple[str, int]]:
         return [(sid, page) for sid, page in session.execute(select(Call.call_sid, Call.page))]
 
 
-def test_a_repeat_is_stored_once_and_answered_once(channel, driver, db):
+@pytest.mark.parametrize("answer", ["inline", "worker"])
+def test_a_repeat_is_stored_once_and_answered_once(channel, driver, db, clock, answer):
+    """Answered as it comes, or stored for a worker (a call is answered at once either way)."""
+    driver.kit.app.config["INBOUND_ANSWER"] = answer
     driver.arrive(1)
-    answered, pages = count(db, OutboxMessage) + count(db, Call), _pages(db)
-    assert answered  # a reply queued, or a call's first page played
     driver.arrive(1)
-    assert count(db, InboundLog, InboundLog.channel == channel) == 1
+    assert count(db, PendingAnswer) == (answer == "worker" and driver.waits)
+    answer_pending(db, clock, None)
+    driver.kit.dispatch()
     assert count(db, InboundLog, InboundLog.provider_message_id == driver.provider_id(1)) == 1
-    # nothing queued again, and a call is where it was (its page played again, not a new one)
-    assert count(db, OutboxMessage) + count(db, Call) == answered and _pages(db) == pages
+    assert count(db, InboundLog, InboundLog.channel == channel) == 1
+    # one answer: a newcomer's "hi" gets one reply; a call its first page, played once (a
+    # repeat of the request is played the same page again, and the call stays on it)
+    with db.transaction() as session:
+        pages = session.scalars(select(Call.page)).all()
+    assert count(db, OutboxMessage) + sum(pages) == 1
 
 
 def test_stop_withdraws_what_was_queued_for_them(channel, driver, db, clock):
@@ -482,6 +490,10 @@ def test_each_dead_address_code_marks_the_address(channel, code, way, driver, db
         resident = resident_of(session, driver)
         assert [i.unreachable for i in resident.identities] == [reason]
         assert notify(session, by_slug(session, "riverside"), resident, NEWS, clock(), rendered=True) is None
+    driver.say("BUDGET")  # written from again: it lives after all (a number found invalid stays so)
+    with db.transaction() as session:
+        again = None if reason != "invalid" else reason
+        assert [i.unreachable for i in resident_of(session, driver).identities] == [again]
 
 
 def test_the_channel_is_counted_in_the_digest_and_on_the_dashboard(channel, driver, db, clock):
