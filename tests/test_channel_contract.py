@@ -294,6 +294,15 @@ def resident_of(session, driver: Driver) -> Resident:
     ).one()
 
 
+def queue_news(db, driver: Driver, clock) -> int:
+    """News queued for the resident (not sent yet), where we reach them; its outbox id."""
+    with db.transaction() as session:
+        resident = resident_of(session, driver)
+        queued = notify(session, by_slug(session, "riverside"), resident, NEWS, clock(), rendered=True)
+        session.flush()
+        return queued.id
+
+
 @pytest.fixture
 def kit(app, db, clock, fake_twilio, fake_telegram, community):
     app.config.update(
@@ -394,14 +403,10 @@ def test_a_repeat_is_stored_once_and_answered_once(channel, driver, db, clock, a
 
 def test_stop_withdraws_what_was_queued_for_them(channel, driver, db, clock):
     driver.join()
-    with db.transaction() as session:
-        resident = resident_of(session, driver)
-        queued = notify(session, by_slug(session, "riverside"), resident, NEWS, clock(), rendered=True)
-        session.flush()
-        queued_id = queued.id
+    queued = queue_news(db, driver, clock)
     driver.stop()
     with db.transaction() as session:
-        assert session.get(OutboxMessage, queued_id).status == "cancelled"
+        assert session.get(OutboxMessage, queued).status == "cancelled"
         assert resident_of(session, driver).opted_out
     driver.kit.dispatch()
     assert NEWS not in driver.kit.everything_sent()
@@ -463,33 +468,29 @@ def test_channels_without_dead_address_codes_send_through_no_provider(channel, k
 
 @pytest.mark.parametrize("channel, code, way", _dead_codes())
 def test_each_dead_address_code_marks_the_address(channel, code, way, driver, db, clock):
+    """Marked by a send the provider refuses with the code, or by a delivery report saying it;
+    what was queued for the address is withdrawn, and nothing more is queued for it."""
     reason = CHANNELS[channel].unreachable[code]
     driver.join()
     if way == "send":
-        with db.transaction() as session:
-            queued = notify(
-                session,
-                by_slug(session, "riverside"),
-                resident_of(session, driver),
-                NEWS,
-                clock(),
-                rendered=True,
-            )
-            session.flush()
-            assert queued.channel == channel
-            row_id = queued.id
+        refused = queue_news(db, driver, clock)
+        later = queue_news(db, driver, clock)
         driver.refuse_next(code)
         driver.kit.dispatch()
         with db.transaction() as session:
-            row = session.get(OutboxMessage, row_id)
-            assert (row.status, row.error_code) == ("failed", code)
+            row = session.get(OutboxMessage, refused)
+            assert (row.channel, row.status, row.error_code) == (channel, "failed", code)
     else:
-        row = _last_sent(db, channel)
-        assert driver.report(row.provider_id, "undelivered", code) == 204
+        sent = _last_sent(db, channel)
+        later = queue_news(db, driver, clock)
+        assert driver.report(sent.provider_id, "undelivered", code) == 204
+        driver.kit.dispatch()
     with db.transaction() as session:
+        assert session.get(OutboxMessage, later).status == "cancelled"
         resident = resident_of(session, driver)
         assert [i.unreachable for i in resident.identities] == [reason]
         assert notify(session, by_slug(session, "riverside"), resident, NEWS, clock(), rendered=True) is None
+    assert NEWS not in driver.kit.everything_sent()
     driver.say("BUDGET")  # written from again: it lives after all (a number found invalid stays so)
     with db.transaction() as session:
         again = None if reason != "invalid" else reason
