@@ -141,17 +141,17 @@ class TwilioText(Driver):
         self.kit.dispatch()
 
     def forge(self) -> list[int]:
-        params = self.params("STOP", 1)
+        message = self.params("STOP", 1)
         report = {"MessageSid": "SM" + "9" * 32, "MessageStatus": "failed", "ErrorCode": "21211"}
         return [
-            self.post(path, params, headers)
-            for params in (params, report)
+            self.post(path, form, headers)
+            for form in (message, report)
             for path in (self.path, self.status_path)
             for headers in (
                 {},
                 {"X-Twilio-Signature": "forged"},
-                signed(params, PUBLIC + self.other_path),
-                signed({**params, "Body": "YES", "MessageStatus": "delivered"}, PUBLIC + path),
+                signed(form, PUBLIC + self.other_path),  # genuine, for another webhook
+                signed({**form, "Body": "YES", "MessageStatus": "delivered"}, PUBLIC + path),  # altered
             )
         ]
 
