@@ -96,6 +96,9 @@ class ChannelSpec:
     label: str = ""
     # The channel as people name it ("SMS", "WhatsApp"), for member counts; empty: not shown.
     title: str = ""
+    # Whether the provider posts delivery reports ("delivered", "undelivered" with its error
+    # code) to the blueprint's `on_report` (Twilio does; Telegram and a phone line do not).
+    delivery_reports: bool = False
     # Whether we can send a text on this channel. A phone line cannot: what we start for
     # someone who last called goes by the identity's default channel (SMS for a phone).
     sends_text: bool = True

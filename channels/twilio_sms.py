@@ -63,6 +63,7 @@ CHANNEL = ChannelSpec(
     normalise=normalise_phone,
     sends_from_number=True,
     unreachable=UNREACHABLE,
+    delivery_reports=True,
     sender=sender,
     blueprint=webhook_blueprint,
     label="SMS",

@@ -146,6 +146,7 @@ CHANNEL = ChannelSpec(
     normalise=normalise,
     sends_from_number=True,
     unreachable=UNREACHABLE,
+    delivery_reports=True,
     session_window=WINDOW,
     outside_window=OUTSIDE_WINDOW,
     templates=True,

@@ -4,11 +4,12 @@ vote in a round still open is withdrawn)."""
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.domain import inbox
 from bot.domain.outbox import cancel_queued
+from channels.registry import CHANNELS
 from models import (
     Ballot,
     Call,
@@ -22,7 +23,7 @@ from models import (
     Round,
     TelegramChat,
 )
-from models.states import IdentityKind, ResidentStatus, RoundStatus
+from models.states import IdentityKind, OutboxStatus, ResidentStatus, RoundStatus
 
 
 def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
@@ -41,6 +42,7 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
         .where(InboundLog.resident_id == resident.id)
         .values(sender=None, body=None, raw=None)
     )
+    _forget_unclaimed(session, resident, now)
     # Nothing still queued goes out; what was sent loses its text and address.
     cancel_queued(session, resident.id, now, "erased")
     session.execute(
@@ -81,6 +83,50 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
     resident.postcode_district = None
     resident.erased_at = now
     session.expire(resident, ["identities"])
+
+
+def _forget_unclaimed(session: Session, resident: Resident, now: datetime) -> None:
+    """What was written from their addresses before it was anyone's, and our answers to it: a
+    Telegram chat's first message, before it chose a community, is stored and answered ("send
+    the join code") with no resident and no community, so only its address finds it."""
+    mine = [
+        (identity.value, [name for name, s in CHANNELS.items() if s.identity_kind == identity.kind])
+        for identity in resident.identities
+    ]
+    if not mine:
+        return
+
+    def theirs(
+        channel: QueryableAttribute[str], address: QueryableAttribute[str | None]
+    ) -> ColumnElement[bool]:
+        return or_(*(channel.in_(channels) & (address == value) for value, channels in mine))
+
+    ours = or_(InboundLog.community_id.is_(None), InboundLog.community_id == resident.community_id)
+    session.execute(
+        update(InboundLog)
+        .where(InboundLog.resident_id.is_(None), ours, theirs(InboundLog.channel, InboundLog.sender))
+        .values(sender=None, body=None, raw=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Our answers to no resident are to no community either (the outbox has no index by address:
+    # its community's leads the way).
+    unclaimed = (
+        OutboxMessage.community_id.is_(None),
+        OutboxMessage.resident_id.is_(None),
+        theirs(OutboxMessage.channel, OutboxMessage.address),
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(*unclaimed, OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(status=OutboxStatus.CANCELLED, error_code="erased", next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(*unclaimed)
+        .values(body=None, address=None, choices=None, content_variables=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def forget_pending(session: Session, pending_ids: Sequence[int]) -> None:
