@@ -3,6 +3,7 @@
 from models.audit import AuditEntry
 from models.base import Base, rowcount, table_of, utcnow
 from models.call import Call
+from models.chain import ChainLink
 from models.community import VERIFICATION_RULES, Community
 from models.digest import Digest, SchedulerLease
 from models.form_use import FormUse
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "ApiToken",
     "Ballot",
+    "ChainLink",
     "Call",
     "Base",
     "BudgetUpdate",

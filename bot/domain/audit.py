@@ -16,6 +16,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.attributes import instance_state
 
+from bot.domain import chain  # noqa: F401  (links new entries into the record as they are flushed)
 from bot.text.money import format_pence
 from models import (
     Allocation,

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from bot.domain import chain  # noqa: F401  (links new entries into the record as they are flushed)
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import broadcast, channel_split, member_count, with_whatsapp

@@ -1,0 +1,107 @@
+"""Keeping and checking the tamper-evident record (models/chain.py): each audit entry and ledger
+entry is linked into its community's chain in the transaction that writes it, and `verify` walks
+the chain and names the first entry that was changed, removed, or put in outside it.
+
+Links are made just after the flush that inserts the entries, from the rows as the database holds
+them, with the community's row locked (on PostgreSQL), so two writers never extend one chain at
+once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, column, event, select, table
+from sqlalchemy.orm import Session, UOWTransaction
+
+from models import Allocation, AuditEntry, ChainLink, Community, Spending
+from models.chain import GENESIS, HASHED, append, content_of, head_of, link_hash
+from models.money import Correction
+
+CHAINED = (AuditEntry, Allocation, Spending, Correction)
+# How people name an entry of each kind ("spending 3"; audit entries by their id).
+NAMES = {
+    "audit_entry": "audit entry",
+    "allocation": "allocation",
+    "spending": "spending",
+    "ledger_correction": "correction",
+}
+
+
+@event.listens_for(Session, "after_flush")
+def _link_new_entries(session: Session, _context: UOWTransaction) -> None:
+    new = sorted(
+        (obj.community_id is None, obj.community_id or 0, obj.id, obj.__tablename__, obj.community_id)
+        for obj in session.new
+        if isinstance(obj, CHAINED)
+    )
+    if not new:
+        return
+    connection = session.connection()
+    locked: set[int] = set()
+    for *_, row_id, kind, community_id in new:
+        if (
+            community_id is not None
+            and community_id not in locked
+            and connection.dialect.name == "postgresql"
+        ):
+            connection.execute(select(Community.id).where(Community.id == community_id).with_for_update())
+            locked.add(community_id)
+        append(connection, community_id, kind, row_id)
+
+
+def head(session: Session, community: Community) -> tuple[int, str]:
+    """How many entries the community's record holds, and the hash of its last link: published
+    (public page, weekly digest), so a copy anyone kept shows a rewrite of the past."""
+    return head_of(session.connection(), community.id)
+
+
+@dataclass(frozen=True)
+class Checked:
+    entries: int  # links checked and found good
+    head: str  # the last good link's hash
+    problem: str | None  # the first thing wrong, in words; None if the record is intact
+
+
+def verify(session: Session, community: Community) -> Checked:
+    """Walk the community's chain from its start: each link must follow the one before, and each
+    entry must hold what it held when it was linked; then every entry of the community must be
+    in the chain."""
+    connection = session.connection()
+    prev, linked = GENESIS, set()
+    links = connection.execute(
+        select(ChainLink).where(ChainLink.community_id == community.id).order_by(ChainLink.seq)
+    ).all()
+    for seq, link in enumerate(links, start=1):
+        name = f"{NAMES[link.kind]} {_number(connection, link.kind, link.row_id)}"
+        if link.seq != seq or link.prev_hash != prev:
+            return Checked(seq - 1, prev, f"the record was cut or reordered at entry {seq} ({name})")
+        if link.link_hash != link_hash(link.seq, link.kind, link.row_id, link.content_hash, link.prev_hash):
+            return Checked(seq - 1, prev, f"entry {seq}'s link was altered ({name})")
+        content = content_of(connection, link.kind, link.row_id)
+        if content is None:
+            return Checked(seq - 1, prev, f"entry {seq} ({name}) was removed")
+        if content != link.content_hash:
+            return Checked(seq - 1, prev, f"entry {seq} ({name}) was changed after it was recorded")
+        linked.add((link.kind, link.row_id))
+        prev = link.link_hash
+    for kind in HASHED:
+        number = "number" if "number" in HASHED[kind] else "id"
+        entries = table(kind, column("id"), column("community_id"), column(number))
+        for row_id, shown in connection.execute(
+            select(entries.c.id, entries.c[number])
+            .where(entries.c.community_id == community.id)
+            .order_by(entries.c.id)
+        ):
+            if (kind, row_id) not in linked:
+                return Checked(
+                    len(links), prev, f"{NAMES[kind]} {shown} is not in the record: it was put in outside it"
+                )
+    return Checked(len(links), prev, None)
+
+
+def _number(connection: Connection, kind: str, row_id: int) -> int:
+    if "number" not in HASHED[kind]:
+        return row_id
+    entries = table(kind, column("id"), column("number"))
+    found = connection.execute(select(entries.c.number).where(entries.c.id == row_id)).scalar()
+    return row_id if found is None else int(found)
