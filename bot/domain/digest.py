@@ -195,7 +195,7 @@ def _corrected(session: Session, correction: Correction) -> str:
     return f"allocation {session.get_one(Allocation, correction.allocation_id).number}"
 
 
-# Every registered channel the digest counts (each names its messages; the console does not).
+# Every registered channel the digest counts (each names its messages).
 CHANNELS = tuple(name for name, channel in REGISTERED.items() if channel.label)
 # ... and those we send on (not the phone line: a call is answered on the call).
 SENDING = tuple(name for name in CHANNELS if REGISTERED[name].sends_text)

@@ -42,6 +42,23 @@ LABELS = {
 
 INBOX_WAITING = "Messages from residents waiting over 48 hours for a reply"
 
+# The figures of each channel shown only in a week it was used (the console), by channel.
+_WHEN_USED = {
+    channel.name: [key for key in LABELS if key.endswith(f"_{channel.name}")]
+    for channel in _COUNTED
+    if channel.counted_when_used
+}
+
+
+def shown_labels(f: Figures) -> dict[str, str]:
+    """The participation figures the text and HTML show, with their labels: every one, but a
+    channel counted only when used (the console) leaves out its lines in a week that neither it
+    nor the week before carried a message on it."""
+    unused = {
+        key for keys in _WHEN_USED.values() if not any(any(_weeks(f, key)) for key in keys) for key in keys
+    }
+    return {key: label for key, label in LABELS.items() if key not in unused}
+
 
 def _weeks(f: Figures, key: str) -> tuple[int, int]:
     """A figure this week and last; 0 in a digest kept from before its channel was added."""
@@ -55,7 +72,7 @@ def text(f: Figures) -> str:
         "",
         "PARTICIPATION (this week, last week, change)",
     ]
-    for key, label in LABELS.items():
+    for key, label in shown_labels(f).items():
         now, before = _weeks(f, key)
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
     if "inbox_waiting" in f:  # digests kept from before the inbox have no such figure
@@ -109,12 +126,13 @@ def html_body(f: Figures, images: dict[str, str] | None = None) -> str:
     """The HTML part; `images` maps each chart ("turnout", "money") to its Content-ID. Without
     them (the dashboard's preview) each chart is shown as its description."""
     e = html.escape
-    weeks = {key: _weeks(f, key) for key in LABELS}
+    shown = shown_labels(f)
+    weeks = {key: _weeks(f, key) for key in shown}
     rows = "".join(
         f"<tr><td>{e(label)}</td><td align='right'>{weeks[key][0]}</td>"
         f"<td align='right'>{weeks[key][1]}</td>"
         f"<td align='right'>{_change(*weeks[key])}</td></tr>"
-        for key, label in LABELS.items()
+        for key, label in shown.items()
     )
     rounds = (
         "".join(
@@ -163,6 +181,7 @@ still to decide {format_pence(m["remaining_pence"])}.</p>
 
 
 def csv_figures(f: Figures) -> str:
+    """Every figure, those of unused channels too: a spreadsheet's rows stay the same each week."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["figure", "this_week", "last_week"])
