@@ -79,6 +79,11 @@ def last_completed(now: datetime, tz: str) -> Week:
     return week_starting(this_monday - timedelta(days=7), tz)
 
 
+def week_in_progress(now: datetime, tz: str) -> Week:
+    """The week `now` falls in, in the community's timezone."""
+    return last_completed(now, tz).next(tz)
+
+
 def digest_due(week: Week, weekday: int, at: str, tz: str) -> datetime:
     """When a week's digest goes out: the first `weekday` at `at` after the week ends."""
     hour, minute = (int(part) for part in at.split(":"))
