@@ -4,6 +4,7 @@ funded-projects table was 430 px."""
 
 import pytest
 
+from tests.browser import screenshot
 from tests.conftest import park_round
 from tests.dashboard_helpers import PASSWORD, make_organiser
 
@@ -56,11 +57,12 @@ def _fits(page, what: str) -> None:
     assert measured["scroll"] <= measured["width"], (what, measured)
 
 
-def test_no_page_is_wider_than_a_phone(app, page, a_season):
+def test_no_page_is_wider_than_a_phone(app, cp, page, a_season):
     page.set_viewport_size(PHONE)
     page.goto("/c/riverside")
     assert "Take part" in page.inner_text("main")
     _fits(page, "/c/riverside")
+    screenshot(page, "public-phone")
     page.goto("/dashboard/login")
     _fits(page, "login")
     page.get_by_label("Email").fill("sam@example.org")
@@ -99,3 +101,7 @@ def test_no_page_is_wider_than_a_phone(app, page, a_season):
     page.get_by_role("button", name="Reject").first.click()
     assert "Reject idea #5?" in page.inner_text("main")
     _fits(page, "rejecting an idea")
+    assert cp("round", "open", "--community", "riverside", "2").exit_code == 0
+    page.goto("/c/riverside")
+    assert "Vote now: Library" in page.inner_text("main")
+    _fits(page, "/c/riverside with a round open")

@@ -198,6 +198,11 @@ def test_with_no_round_open_the_page_says_how_to_join(app, client, db, community
     assert 'href="https://t.me/RiversideBot?start=RIVERSIDE"' in page
 
 
-def test_with_a_round_open_the_join_section_gives_way_to_how_to_vote(client, story):
+def test_with_a_round_open_the_join_section_gives_way_to_how_to_vote(client, db, story):
     text = _text(client.get("/c/riverside").get_data(as_text=True))
     assert "Vote now: Library" in text and "Take part" not in text
+    assert "WhatsApp" not in text
+    with db.transaction() as session:
+        session.scalar(select(Community)).whatsapp_number = "+441632960099"
+    text = _text(client.get("/c/riverside").get_data(as_text=True))
+    assert "On WhatsApp: send the numbers you choose to 01632 960099." in text
