@@ -63,6 +63,8 @@ def test_no_page_is_wider_than_a_phone(app, cp, page, a_season):
     assert "Take part" in page.inner_text("main")
     _fits(page, "/c/riverside")
     screenshot(page, "public-phone")
+    assert page.goto("/c/nowhere").status == 404
+    _fits(page, "/c/nowhere")
     page.goto("/dashboard/login")
     _fits(page, "login")
     page.get_by_label("Email").fill("sam@example.org")
@@ -95,6 +97,12 @@ def test_no_page_is_wider_than_a_phone(app, cp, page, a_season):
     page.get_by_role("button", name="Post update").click()
     assert "Confirm" in page.inner_text("main")
     _fits(page, "confirming a budget update")
+    page.goto("/dashboard/riverside/projects")
+    page.locator("#update-status").select_option("delivered")
+    page.locator("#update-note").fill("The benches are in: come and sit on them by the pond")
+    page.get_by_role("button", name="Post update").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Mark project 1 delivered?"
+    _fits(page, "confirming a project delivered")
     page.goto("/dashboard/riverside/ideas")
     reason = "We looked at this carefully 🙏 and the land by the canal is not ours to use, sorry. " * 2
     page.get_by_label("Reason (the author is told)").first.fill(reason)
