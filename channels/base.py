@@ -92,8 +92,12 @@ class ChannelSpec:
     # from, and is written to at, the community's SMS number.
     own_sender: bool = False
     # How the council's digest names its messages ("SMS", "WhatsApp messages"); empty: not
-    # counted there (the console).
+    # counted there.
     label: str = ""
+    # The digest shows this channel's lines only in a week it carried a message, or the week
+    # before: a channel most communities never use (the console) would otherwise be a line of
+    # zeros every week. Its figures are counted, and kept in the CSV, all the same.
+    counted_when_used: bool = False
     # The channel as people name it ("SMS", "WhatsApp"), for member counts; empty: not shown.
     title: str = ""
     # Whether the provider posts delivery reports ("delivered", "undelivered" with its error

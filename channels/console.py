@@ -38,7 +38,13 @@ class ConsoleChannel:
 
 
 # The console stands in for a phone; `commonpurse chat` prints replies itself, so the
-# spec builds no sender and no webhook.
+# spec builds no sender and no webhook. Its messages are counted in the digest as its own (not
+# as SMS), in the weeks someone used it.
 CHANNEL = ChannelSpec(
-    name=NAME, identity_kind="phone", community_by=CommunityBy.SLUG, normalise=normalise_phone
+    name=NAME,
+    identity_kind="phone",
+    community_by=CommunityBy.SLUG,
+    normalise=normalise_phone,
+    label="Console messages (commonpurse chat)",
+    counted_when_used=True,
 )

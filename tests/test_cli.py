@@ -105,6 +105,20 @@ def test_a_missing_option_is_one_line(cp):
     assert result.output.strip() == "commonpurse: error: Missing option '--community'."
 
 
+@pytest.mark.parametrize(
+    "number, message",
+    [
+        ("0", "0 is too small: give a number of at least 1"),
+        ("99999999999999999999", "99999999999999999999 is too large: no number here goes that high"),
+    ],
+)
+def test_a_number_out_of_range_is_refused_in_an_organisers_words(cp, community, number, message):
+    """Issue 24: "0 is not a number from 1 to 9223372036854775807" said the limit of a column."""
+    result = cp("ideas", "shortlist", "--community", "riverside", number)
+    assert result.exit_code == 2 and message in result.output
+    assert "9223372036854775807" not in result.output
+
+
 def test_ideas_list_filters_by_status(cp, member, db):
     member.say("IDEA more benches")
     member.say("£2k")

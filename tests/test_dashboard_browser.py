@@ -150,5 +150,35 @@ def test_every_page_works_under_the_content_security_policy(app, clock, cp, page
         assert bar and committed and 0.1 < committed["width"] / bar["width"] < 0.5, path
     for path in ("ideas", "rounds", "money", "projects", "digest"):
         assert page.goto(f"/dashboard/riverside/{path}").status == 200
-    preview = page.frame_locator("iframe.digest-preview").locator("body")
-    assert "Arial" in preview.evaluate("body => getComputedStyle(body).fontFamily")
+    # The preview, in its shadow root, in the email's own font, not the dashboard's
+    heading = page.locator(".digest-preview h2")
+    assert heading.inner_text() == "Riverside Big Local"
+    assert "Arial" in heading.evaluate("h => getComputedStyle(h).fontFamily")
+
+
+def test_the_digest_preview_is_whole_and_shows_its_charts(app, clock, cp, page, member):
+    """Issue 24: the preview was clipped in a 38rem frame (606 of 1,177 px) and showed the
+    charts as italic placeholders."""
+    make_organiser(app, clock)
+    for title in ("Benches", "Mural", "Orchard"):
+        assert (
+            cp(
+                "budget", "allocate", "--community", "riverside", "--amount", "£2k", "--title", title
+            ).exit_code
+            == 0
+        )
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill("sam@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/dashboard/riverside/digest")
+    preview = page.locator(".digest-preview")
+    box = preview.bounding_box()
+    last = page.locator(".digest-preview h3", has_text="Next").bounding_box()
+    assert box and last and box["height"] > 606
+    assert box["y"] < last["y"] and last["y"] + last["height"] <= box["y"] + box["height"]
+    assert preview.evaluate("e => e.scrollHeight <= e.clientHeight + 1")  # nothing hidden inside
+    chart = page.locator(".digest-preview img")
+    assert chart.get_attribute("alt").startswith("Money committed and spent over time")
+    assert chart.evaluate("img => img.complete && img.naturalWidth") == 480  # drawn, not blocked
+    screenshot(page, "dashboard-digest")

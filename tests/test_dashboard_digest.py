@@ -1,6 +1,7 @@
 """The digest page: settings saved through `community digest`'s service, any week previewed as the
 council will read it, "Send now" through a real SMTP server, and the public page's switch."""
 
+import base64
 import html
 import re
 from datetime import UTC, datetime
@@ -50,8 +51,8 @@ def _digests(db) -> int:
 
 
 def _preview(page: str) -> str:
-    """The HTML shown in the preview frame, as the browser reads it from the srcdoc attribute."""
-    return html.unescape(re.search(r'srcdoc="([^"]*)"', page)[1])
+    """The email's HTML as the preview shows it, in its shadow root."""
+    return re.search(r'<template shadowrootmode="open">(.*?)</template>', page, re.S)[1]
 
 
 def _send(client, week: str):
@@ -165,8 +166,8 @@ def test_a_bad_week_says_why_and_keeps_it(client, organiser, week, message):
 
 def test_the_preview_is_the_digest_commonpurse_digest_preview_prints(client, cp, week48):
     sign_in(client)
-    page = client.get(PAGE).get_data(as_text=True)
-    assert 'name="week" type="text" value="2026-W48"' in page  # the last full week by default
+    page = client.get(PAGE, query_string={"week": "2026-W48"}).get_data(as_text=True)
+    assert 'name="week" type="text" value="2026-W48"' in page
     printed = cp("digest", "preview", "--community", "riverside").output
     assert "New residents: 2 (0, +2)" in printed
     assert html.escape(printed, quote=False) in page  # the email's plain-text part, word for word
@@ -179,13 +180,39 @@ def test_the_preview_is_the_digest_commonpurse_digest_preview_prints(client, cp,
 
 def test_a_resident_s_words_in_the_preview_are_text_never_markup(client, week48):
     sign_in(client)
-    page = client.get(PAGE).get_data(as_text=True)
+    response = client.get(PAGE, query_string={"week": "2026-W48"})
+    page = response.get_data(as_text=True)
     frame = _preview(page)
     assert "#2 a park &lt;script&gt;alert(1)&lt;/script&gt; (submitted)" in frame
     assert "<script" not in frame and "<script" not in page
-    # And the frame may run nothing: sandboxed, without allow-scripts.
-    assert re.search(r'<iframe[^>]* sandbox="allow-same-origin" srcdoc=', page)
-    assert "allow-scripts" not in page
+    # And nothing in it could run: the page's policy, which covers the preview, runs no inline script.
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_preview_opens_on_the_week_in_progress_with_last_week_a_click_away(client, clock, week48):
+    """Issue 24: it opened on last week, so right after residents took part it showed zeros."""
+    clock.current = datetime(2026, 11, 26, 12, tzinfo=UTC)  # Thursday of week 2026-W48
+    sign_in(client)
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'name="week" type="text" value="2026-W48"' in page and "Week 2026-W48, so far" in page
+    assert "<td>New residents</td><td align='right'>2</td>" in _preview(page)
+    assert f'<a href="{PAGE}?week=2026-W47">Last week (2026-W47)</a>' in page
+    assert f'<a href="{PAGE}?week=2026-W48" aria-current="page">This week, so far (2026-W48)</a>' in page
+    # A week in progress cannot be sent: no button that would only be refused
+    assert "digest now to" not in page and "can be sent once the week has ended" in page
+
+
+def test_the_preview_shows_the_charts_as_the_email_embeds_them(client, cp, week48):
+    """Issue 24: it showed each chart as an italic description."""
+    allocated = cp("budget", "allocate", "--community", "riverside", "--amount", "£2k", "--title", "Benches")
+    assert allocated.exit_code == 0, allocated.output
+    sign_in(client)
+    frame = _preview(client.get(PAGE).get_data(as_text=True))
+    assert "<em>Chart" not in frame
+    src, alt = re.search(r'<img src="(data:image/png;base64,[^"]+)" alt="([^"]+)"', frame).groups()
+    assert alt.startswith("Money committed and spent over time")
+    png = base64.b64decode(src.split(",", 1)[1])
+    assert png.startswith(b"\x89PNG")
 
 
 def test_a_week_in_progress_is_shown_so_far(client, week48):
@@ -198,7 +225,8 @@ def test_a_week_in_progress_is_shown_so_far(client, week48):
 def test_send_now_sends_one_email_and_a_second_click_says_it_was_sent(client, db, cp, smtp, week48):
     cp("community", "digest", "--community", "riverside", "--to", "council@example.gov.uk")
     sign_in(client)
-    assert "Send the 2026-W48 digest now to 1 recipient" in client.get(PAGE).get_data(as_text=True)
+    last_week = client.get(PAGE, query_string={"week": "2026-W48"}).get_data(as_text=True)
+    assert "Send the 2026-W48 digest now to 1 recipient" in last_week
     response = _send(client, "2026-W48")
     assert response.status_code == 303 and response.location.endswith(f"{PAGE}?week=2026-W48")
     page = client.get(response.location).get_data(as_text=True)

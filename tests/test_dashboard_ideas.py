@@ -269,6 +269,7 @@ def test_text_no_database_can_hold_is_refused_not_a_500(signed_in, db):
         ("9", "no idea #9 in riverside"),
         ("two", "'two' is not a whole number"),
         ("", "'' is not a whole number"),
+        ("0", "0 is too small: give a number of at least 1"),  # not "from 1 to 9223372036854775807"
     ],
 )
 def test_a_bad_merge_is_refused_beside_the_field_and_kept(signed_in, db, into, message):

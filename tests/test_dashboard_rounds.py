@@ -292,6 +292,8 @@ def test_the_ballot_follows_the_order_ideas_are_listed(signed_in, cp):
             "for approval rounds only",
         ),
         ({"max_choices": "many"}, "max_choices", "'many' is not a whole number"),
+        # Issue 24: it said "0 is not a number from 1 to 9223372036854775807"
+        ({"max_choices": "0"}, "max_choices", "0 is too small: give a number of at least 1"),
     ],
 )
 def test_bad_input_is_refused_beside_its_field_with_what_was_typed_kept(

@@ -305,3 +305,18 @@ def test_statuses_read_as_words_and_the_books_exceptions_are_shown(week_of_activ
     assert "By status: funded 2, in round 2" in digest and "in_round" not in digest
     assert "Recorded beyond its allocation or the budget: spending 2, Land, £2,000,000" in digest
     assert "Correction 1: spending 1 voided (typed twice)" in digest
+
+
+def test_messages_through_the_console_are_their_own_channel_not_sms(cp, week_of_activity):
+    """Issue 24: messages through `commonpurse chat` (every resident here) read "SMS received 0"."""
+    digest = cp("digest", "preview", "--community", "riverside", "--week", "2026-W48").output
+    assert "SMS received: 0 (0, same)" in digest
+    # The week's messages: ann's 5, bob's 5 and early's vote; early's 2 the week before
+    assert "Console messages (commonpurse chat) received: 11 (2, +9)" in digest
+    assert "Console messages (commonpurse chat) sent:" in digest
+
+
+def test_a_community_that_never_used_the_console_has_no_line_of_zeros_for_it(cp, community):
+    digest = cp("digest", "preview", "--community", "riverside", "--week", "2026-W48").output
+    assert "SMS received: 0 (0, same)" in digest and "Telegram messages received: 0" in digest
+    assert "Console" not in digest

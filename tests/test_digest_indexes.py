@@ -107,7 +107,7 @@ def expected(rows: dict, week) -> dict[str, int]:
         "sms_segments_sent": sum(m.segments for m in sent if m.channel == "sms"),
         **{
             f"messages_{way}_{channel}": sum(m.channel == channel for m in messages)
-            for channel in ("sms", "whatsapp", "telegram")
+            for channel in ("sms", "whatsapp", "telegram", "console")
             for way, messages in (("in", inbound), ("out", sent))
         },
         "messages_in_voice": sum(m.channel == "voice" for m in inbound),  # calls: received only

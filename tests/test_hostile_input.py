@@ -139,7 +139,8 @@ def test_times_out_of_range_are_refused(post, ideas, change):
     "change, message",
     [
         ({"ideas": [1, 10**30]}, "ideas must be a list of idea numbers"),
-        ({"max_choices": 2**35}, "max_choices must be from 1 to"),
+        ({"max_choices": 2**35}, "max_choices 34359738368 is too large"),
+        ({"max_choices": 0}, "max_choices 0 is too small: give a number of at least 1"),
     ],
 )
 def test_numbers_no_column_can_hold_are_refused(post, ideas, change, message):

@@ -167,3 +167,42 @@ def test_spending_recorded_beyond_the_budget_shows_as_such_not_as_a_negative(cli
     assert "Still to decide £0" in text and "Committed beyond the budget £50,000" in text
     assert "-£" not in text
     assert "Still to decide: £0" in member.reply("BUDGET")
+
+
+def test_a_closed_allocation_shows_what_was_awarded_and_what_was_spent(client, cp, story):
+    """Issue 24: closed under budget, it showed only what was spent (£1,950 where the result
+    said £2,500)."""
+    closed = cp("budget", "close", "--community", "riverside", "--allocation", "1")
+    assert closed.exit_code == 0, closed.output
+    text = _text(client.get("/c/riverside").get_data(as_text=True))
+    assert "Project Awarded Spent so far Progress" in text
+    assert "benches £1,000 £400 (closed: £600 went back to the budget)" in text
+    assert "a mural £1,000 £0" in text  # open: awarded, nothing spent yet
+
+
+def test_with_no_round_open_the_page_says_how_to_join(app, client, db, community):
+    """Issue 24: with no vote open the page gave no number and no join code."""
+    text = _text(client.get("/c/riverside").get_data(as_text=True))
+    assert "Take part" in text and "No vote is open just now." in text
+    assert "By text message: send HELLO to 01632 960001." in text
+    assert "WhatsApp" not in text and "t.me" not in text  # neither set up
+    assert "RIVERSIDE" not in text  # SMS finds the community by its number: no code to give
+    with db.transaction() as session:
+        session.scalar(select(Community)).whatsapp_number = "+441632960099"
+    app.config["TELEGRAM_BOT_USERNAME"] = "RiversideBot"
+    page = client.get("/c/riverside").get_data(as_text=True)
+    text = _text(page)
+    assert "On WhatsApp: send HELLO to 01632 960099." in text
+    assert 'href="https://wa.me/441632960099"' in page
+    assert "send the join code RIVERSIDE to @RiversideBot" in text
+    assert 'href="https://t.me/RiversideBot?start=RIVERSIDE"' in page
+
+
+def test_with_a_round_open_the_join_section_gives_way_to_how_to_vote(client, db, story):
+    text = _text(client.get("/c/riverside").get_data(as_text=True))
+    assert "Vote now: Library" in text and "Take part" not in text
+    assert "WhatsApp" not in text
+    with db.transaction() as session:
+        session.scalar(select(Community)).whatsapp_number = "+441632960099"
+    text = _text(client.get("/c/riverside").get_data(as_text=True))
+    assert "On WhatsApp: send the numbers you choose to 01632 960099." in text

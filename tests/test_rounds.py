@@ -123,6 +123,7 @@ def test_stopped_authors_are_not_told(cp, residents):
         (["--budget", "£2m"], "at most the £1,150,000 still to decide"),
         (["--max-choices", "2", "--method", "budget", "--budget", "£9k"], "for approval rounds only"),
         (["--max-choices", "5"], "at most the number of options (3)"),
+        (["--max-choices", "0"], "0 is too small: give a number of at least 1"),  # issue 24
         (
             ["--opens", "2026-11-01 09:00", "--remind", "2026-11-02 09:00"],
             "the reminder time has already passed",

@@ -6,8 +6,7 @@ from datetime import date
 import click
 
 from bot.text.money import MAX_PENCE, format_pence, parse_amount
-
-MAX_ID = 2**63 - 1  # the largest id or number a database row can have (a 64-bit integer)
+from bot.text.numbers import MAX_COUNT, MAX_ID, out_of_range
 
 
 class Money(click.ParamType[int]):
@@ -54,13 +53,16 @@ class Number(click.ParamType[int]):
             self.fail(f"{value!r} is not a whole number", param, ctx)
         # Compare digits before converting: int() refuses more than 4,300 of them.
         digits = value.strip().lstrip("0") or "0"
-        if len(digits) > len(str(self.maximum)) or not 1 <= int(digits) <= self.maximum:
-            self.fail(f"{value.strip()} is not a number from 1 to {self.maximum}", param, ctx)
-        return int(digits)
+        # Too many digits is too large, whatever they are.
+        number = int(digits) if len(digits) <= len(str(self.maximum)) else self.maximum + 1
+        refused = out_of_range(value.strip(), number, self.maximum)
+        if refused:
+            self.fail(refused, param, ctx)
+        return number
 
 
 MONEY = Money()
 DAY = Day()
 ID = Number()
 # Counts stored in a 32-bit column (PostgreSQL's integer).
-COUNT = Number(2**31 - 1)
+COUNT = Number(MAX_COUNT)

@@ -79,6 +79,11 @@ def last_completed(now: datetime, tz: str) -> Week:
     return week_starting(this_monday - timedelta(days=7), tz)
 
 
+def week_in_progress(now: datetime, tz: str) -> Week:
+    """The week `now` falls in, in the community's timezone."""
+    return last_completed(now, tz).next(tz)
+
+
 def digest_due(week: Week, weekday: int, at: str, tz: str) -> datetime:
     """When a week's digest goes out: the first `weekday` at `at` after the week ends."""
     hour, minute = (int(part) for part in at.split(":"))
@@ -195,7 +200,7 @@ def _corrected(session: Session, correction: Correction) -> str:
     return f"allocation {session.get_one(Allocation, correction.allocation_id).number}"
 
 
-# Every registered channel the digest counts (each names its messages; the console does not).
+# Every registered channel the digest counts (each names its messages).
 CHANNELS = tuple(name for name, channel in REGISTERED.items() if channel.label)
 # ... and those we send on (not the phone line: a call is answered on the call).
 SENDING = tuple(name for name in CHANNELS if REGISTERED[name].sends_text)

@@ -23,6 +23,7 @@ from bot.text.catalogue import PLACEHOLDER_MAX
 from bot.text.clean import visible
 from bot.text.links import round_page
 from bot.text.money import Money, format_pence
+from bot.text.numbers import out_of_range
 from bot.text.organiser_text import plain, without_pictographs
 from bot.text.times import Moment
 from channels.segments import is_gsm7
@@ -88,12 +89,14 @@ def create_round(
             )
     _check_title(title, len(ideas), community)
     _check_times(opens_at, closes_at, remind_at, now)
-    if max_choices is not None and (method != RoundMethod.APPROVAL or not 1 <= max_choices <= MAX_OPTIONS):
+    if max_choices is not None and method != RoundMethod.APPROVAL:
         raise InvalidInput(
-            f"the most choices a ballot may have is a number from 1 to "
-            f"{MAX_OPTIONS}, for approval rounds only",
+            "the most choices a ballot may have is for approval rounds only: leave it empty",
             field="max_choices",
         )
+    refused = None if max_choices is None else out_of_range(str(max_choices), max_choices, MAX_OPTIONS)
+    if refused:
+        raise InvalidInput(f"most choices per ballot: {refused}", field="max_choices")
     if max_choices is not None and max_choices > len(ideas):  # "up to 5" of 2: a ballot that misleads
         raise InvalidInput(
             f"the most choices a ballot may have is at most the number of options ({len(ideas)})",

@@ -1,6 +1,7 @@
 """How the council's weekly digest reads: one email with plain text, HTML with small charts
 inline, and CSV attachments (the figures; turnout by area; money over time)."""
 
+import base64
 import csv
 import html
 import io
@@ -42,6 +43,23 @@ LABELS = {
 
 INBOX_WAITING = "Messages from residents waiting over 48 hours for a reply"
 
+# The figures of each channel shown only in a week it was used (the console), by channel.
+_WHEN_USED = {
+    channel.name: [key for key in LABELS if key.endswith(f"_{channel.name}")]
+    for channel in _COUNTED
+    if channel.counted_when_used
+}
+
+
+def shown_labels(f: Figures) -> dict[str, str]:
+    """The participation figures the text and HTML show, with their labels: every one, but a
+    channel counted only when used (the console) leaves out its lines in a week that neither it
+    nor the week before carried a message on it."""
+    unused = {
+        key for keys in _WHEN_USED.values() if not any(any(_weeks(f, key)) for key in keys) for key in keys
+    }
+    return {key: label for key, label in LABELS.items() if key not in unused}
+
 
 def _weeks(f: Figures, key: str) -> tuple[int, int]:
     """A figure this week and last; 0 in a digest kept from before its channel was added."""
@@ -55,7 +73,7 @@ def text(f: Figures) -> str:
         "",
         "PARTICIPATION (this week, last week, change)",
     ]
-    for key, label in LABELS.items():
+    for key, label in shown_labels(f).items():
         now, before = _weeks(f, key)
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
     if "inbox_waiting" in f:  # digests kept from before the inbox have no such figure
@@ -107,16 +125,35 @@ def text(f: Figures) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The email's body style: everything else in it is styled inline on its own element.
+BODY_STYLE = "font-family:Arial,sans-serif;color:#222"
+
+
 def html_body(f: Figures, images: dict[str, str] | None = None) -> str:
-    """The HTML part; `images` maps each chart ("turnout", "money") to its Content-ID. Without
-    them (the dashboard's preview) each chart is shown as its description."""
+    """The HTML part; `images` maps each chart ("turnout", "money") to the address of its image:
+    "cid:..." in the email, a data: URI in the dashboard's preview. A chart without one is shown
+    as its description."""
+    return f'<!doctype html><html><body style="{BODY_STYLE}">{html_content(f, images)}</body></html>'
+
+
+def chart_sources(f: Figures) -> dict[str, str]:
+    """Each chart this digest has as a data: URI, so a page can show it as the email will."""
+    return {
+        name: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        for name, png in chart_pngs(f).items()
+    }
+
+
+def html_content(f: Figures, images: dict[str, str] | None = None) -> str:
+    """What the HTML part's body holds (see html_body)."""
     e = html.escape
-    weeks = {key: _weeks(f, key) for key in LABELS}
+    shown = shown_labels(f)
+    weeks = {key: _weeks(f, key) for key in shown}
     rows = "".join(
         f"<tr><td>{e(label)}</td><td align='right'>{weeks[key][0]}</td>"
         f"<td align='right'>{weeks[key][1]}</td>"
         f"<td align='right'>{_change(*weeks[key])}</td></tr>"
-        for key, label in LABELS.items()
+        for key, label in shown.items()
     )
     rounds = (
         "".join(
@@ -141,8 +178,7 @@ def html_body(f: Figures, images: dict[str, str] | None = None) -> str:
         "".join(f"<li>{e(n['round'])} {e(n['event'])} {e(n['at'])}</li>" for n in f["next"])
         or "<li>Nothing scheduled.</li>"
     )
-    return f"""<!doctype html><html><body style="font-family:Arial,sans-serif;color:#222">
-<h2 style="margin-bottom:0">{e(f["community"])}</h2>
+    return f"""<h2 style="margin-bottom:0">{e(f["community"])}</h2>
 <p style="margin-top:4px">Weekly digest, week {e(f["week"])} (from Monday {e(f["from"])}){e(_so_far(f))}</p>
 <h3>Participation</h3>
 <table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">
@@ -162,10 +198,11 @@ still to decide {format_pence(m["remaining_pence"])}.</p>
 {"".join(f"<p>{e(line)}</p>" for line in _exceptions(m))}
 {_chart_html(f, "money", images)}
 <h3>Next</h3><ul>{nxt}</ul>
-</body></html>"""
+"""
 
 
 def csv_figures(f: Figures) -> str:
+    """Every figure, those of unused channels too: a spreadsheet's rows stay the same each week."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["figure", "this_week", "last_week"])
@@ -190,7 +227,7 @@ def email(f: Figures, sender: str, recipients: list[str]) -> EmailMessage:
     # Short Content-IDs: a long one is folded onto a line of its own, which some readers misread.
     drawn = {name: (f"<{name}.{secrets.token_hex(6)}@{domain}>", png) for name, png in chart_pngs(f).items()}
     message.add_alternative(
-        html_body(f, {name: cid[1:-1] for name, (cid, _) in drawn.items()}), subtype="html"
+        html_body(f, {name: f"cid:{cid[1:-1]}" for name, (cid, _) in drawn.items()}), subtype="html"
     )
     html_part = list(message.iter_parts())[1]
     for name, (cid, png) in drawn.items():
@@ -368,10 +405,7 @@ def _chart_html(f: Figures, name: str, images: dict[str, str] | None) -> str:
         return ""
     if images is None or name not in images:
         return f"<p><em>Chart: {html.escape(alt)}</em></p>"
-    return (
-        f'<p><img src="cid:{html.escape(images[name])}" alt="{html.escape(alt)}" '
-        f'width="480" height="240"></p>'
-    )
+    return f'<p><img src="{html.escape(images[name])}" alt="{html.escape(alt)}" width="480" height="240"></p>'
 
 
 def _chart_alt(f: Figures, name: str) -> str | None:

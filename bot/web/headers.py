@@ -5,8 +5,8 @@ The policy runs only our own script files (no inline script, no eval), so text t
 escaping still cannot run; no other site may frame a page (the dashboard's Open round and Send
 now buttons would be a click away from a hidden frame). Inline style *attributes* are allowed,
 and nothing else inline: the money bar's widths and the digest preview (an email, styled
-inline as emails must be, shown in a sandboxed frame that inherits this policy) use them, and
-an attribute cannot run script.
+inline as emails must be, shown in a shadow root that this policy covers) use them, and an
+attribute cannot run script. Images may be data: URIs (the preview's charts).
 """
 
 from flask import Flask, Response

@@ -114,7 +114,9 @@ def _page(slug: str) -> tuple[str, str]:
             how=how_to_vote(open_round, community.default_language) if open_round else None,
             closes=spoken(open_round.closes_at, community.timezone) if open_round else None,
             sms_number=national(community.sms_number),
+            whatsapp=_whatsapp(community),
             telegram=_telegram(community),
+            CLOSED=AllocationStatus.CLOSED,
         )
         return html, community.timezone
 
@@ -273,6 +275,17 @@ def _progress(project: ProjectView, community: Community) -> dict:
         "date": Moment(news.created_at, community.timezone, with_time=False).in_language(language)
         if news
         else None,
+    }
+
+
+def _whatsapp(community: Community) -> dict | None:
+    """The community's own WhatsApp number and its chat link; None when it has none (WhatsApp
+    then comes to the SMS number, which the page already gives)."""
+    if not community.whatsapp_number:
+        return None
+    return {
+        "number": national(community.whatsapp_number),
+        "link": f"https://wa.me/{community.whatsapp_number.lstrip('+')}",
     }
 
 

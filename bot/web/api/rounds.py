@@ -11,6 +11,7 @@ from bot.domain import rounds
 from bot.domain.pabulib import export_pb
 from bot.domain.serialise import round_json
 from bot.errors import InvalidInput
+from bot.text.numbers import out_of_range
 from bot.text.times import parse_local
 from bot.web.api import MAX_INT, MAX_NUMBER, ApiError, blueprint, community_route, field
 
@@ -51,8 +52,9 @@ def create_round(session, community, body):
 
 def _max_choices(body: dict) -> int | None:
     value = field(body, "max_choices", int)
-    if value is not None and not 1 <= value <= MAX_COUNT:
-        raise InvalidInput(f"max_choices must be from 1 to {MAX_COUNT}")
+    refused = None if value is None else out_of_range(f"max_choices {value}", value, MAX_COUNT)
+    if refused:
+        raise InvalidInput(refused)
     return value
 
 

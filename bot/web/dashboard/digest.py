@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.context import get_db, now
 from bot.domain.communities import set_digest, set_languages, set_public_page
-from bot.domain.digest import Week, figures, last_completed, parse_week
+from bot.domain.digest import Week, figures, last_completed, parse_week, week_in_progress
 from bot.errors import InvalidInput
 from bot.messaging.digest import send_week
 from bot.messaging.mailer import mail_settings
@@ -150,7 +150,9 @@ def _page(place: Community, week_text: str | None, form: dict | None = None, err
         "day": DAYS[place.digest_weekday],
         "time": place.digest_time,
     }
-    week_text = (week_text or "").strip() or last_completed(now(), place.timezone).iso
+    # The week in progress first: right after residents took part, that is where it shows.
+    current = week_in_progress(now(), place.timezone)
+    week_text = (week_text or "").strip() or current.iso
     week = preview = None
     if "week" not in errors:
         try:
@@ -160,7 +162,9 @@ def _page(place: Community, week_text: str | None, form: dict | None = None, err
     if week is not None:
         f = figures(g.db_session, place, week, now())
         preview = {
-            "html": digest_text.html_body(f),
+            # The email's body, its charts drawn as the email embeds them (data: URIs here)
+            "html": digest_text.html_content(f, digest_text.chart_sources(f)),
+            "body_style": digest_text.BODY_STYLE,
             "text": digest_text.text(f),
             "complete": f["complete"],
             "sent": _row(place, week),
@@ -174,6 +178,10 @@ def _page(place: Community, week_text: str | None, form: dict | None = None, err
         week_text=week_text,
         week=week,
         preview=preview,
+        weeks=[
+            ("This week, so far", current.iso),
+            ("Last week", last_completed(now(), place.timezone).iso),
+        ],
         public_on=_on_off(place),
         languages=[(code, own_name(code)) for code in shipped_languages()],
     )

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from bot.context import now
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence, parse_amount
+from bot.text.numbers import out_of_range
 from models import FormUse
 
 T = TypeVar("T")
@@ -80,9 +81,11 @@ def whole_number(value: str, field: str) -> int:
     if not value.isascii() or not value.isdigit():
         raise InvalidInput(f"{value!r} is not a whole number", field=field)
     digits = value.lstrip("0") or "0"  # compared as digits: int() refuses more than 4,300
-    if len(digits) > len(str(MAX_NUMBER)) or not 1 <= int(digits) <= MAX_NUMBER:
-        raise InvalidInput(f"{value} is not a number from 1 to {MAX_NUMBER}", field=field)
-    return int(digits)
+    number = int(digits) if len(digits) <= len(str(MAX_NUMBER)) else MAX_NUMBER + 1
+    refused = out_of_range(value, number, MAX_NUMBER)
+    if refused:
+        raise InvalidInput(refused, field=field)
+    return number
 
 
 def day_in(form: Form, name: str, today: date) -> date:
