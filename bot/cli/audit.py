@@ -40,17 +40,29 @@ def audit(ctx: click.Context, slug: str | None, limit: int | None, as_json: bool
 
 @audit.command("verify", short_help="Check the record: exit 1 naming what was changed.")
 @click.option("--community", "slug", required=True, help="Community slug.")
+@click.option(
+    "--seal", help="A seal published earlier (public page, digest): check it is part of the record."
+)
 @with_appcontext
-def verify_record(slug: str) -> None:
+def verify_record(slug: str, seal: str | None) -> None:
     """Walk the community's tamper-evident record (every audit and ledger entry, hash-chained)
-    and name the first entry changed, removed or put in outside it: exit code 1 if there is one."""
+    and name the first entry changed, removed or put in outside it: exit code 1 if there is one,
+    or if a seal given with --seal is not one of the record's."""
     with get_db().transaction() as session:
-        checked = chain.verify(session, by_slug(session, slug))
+        community = by_slug(session, slug)
+        checked = chain.verify(session, community)
+        found = chain.sealed_at(session, community, seal.strip().lower()) if seal else None
     if checked.problem is not None:
         click.echo(f"The record is NOT intact: {checked.problem}.", err=True)
-        click.echo(f"The first {checked.entries} entries are intact, up to {checked.head}.", err=True)
+        click.echo(f"The first {checked.entries} entries are intact, up to seal {checked.head}.", err=True)
         raise SystemExit(1)
-    click.echo(f"The record is intact: {checked.entries} entries, the last link {checked.head}.")
+    entries = f"{checked.entries} {'entry' if checked.entries == 1 else 'entries'}"
+    click.echo(f"The record is intact: {entries}, the latest seal {checked.head}.")
+    if seal:
+        if found is None or found > checked.entries:
+            click.echo(f"The seal {seal} is NOT part of this record: the past was rewritten since.", err=True)
+            raise SystemExit(1)
+        click.echo(f"The seal {seal} is entry {found} of the record: nothing before it has changed.")
 
 
 def register(cli: click.Group) -> None:

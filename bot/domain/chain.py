@@ -55,6 +55,13 @@ def head(session: Session, community: Community) -> tuple[int, str]:
     return head_of(session.connection(), community.id)
 
 
+def sealed_at(session: Session, community: Community, seal: str) -> int | None:
+    """Which entry of the community's record a seal published earlier is; None if none is."""
+    return session.scalar(
+        select(ChainLink.seq).where(ChainLink.community_id == community.id, ChainLink.link_hash == seal)
+    )
+
+
 @dataclass(frozen=True)
 class Checked:
     entries: int  # links checked and found good

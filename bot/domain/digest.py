@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import inbox, ledger
+from bot.domain import chain, inbox, ledger
 from bot.domain.areas import turnout_by_area, turnout_json
 from bot.domain.explain import reason
 from bot.domain.projects import projects_of, words
@@ -103,6 +103,9 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         "generated_at": now.isoformat(),
         "complete": week.end <= now,  # a preview of the week in progress says "so far"
         "participation": _participation(session, community, week),
+        # The tamper-evident record's size and latest seal, as the week's digest went out: the
+        # council keeps dated copies, and any rewrite of the past shows against them.
+        "record": dict(zip(("entries", "seal"), chain.head(session, community), strict=True)),
         # Residents' questions left unanswered two days or more when the week ended (or now)
         "inbox_waiting": inbox.unanswered_count(session, community, before=min(week.end, now) - inbox.SLOW),
         "ideas": {

@@ -122,7 +122,18 @@ def text(f: Figures) -> str:
     lines += ["", "NEXT"] + (
         [f"  {n['round']} {n['event']} {n['at']}" for n in f["next"]] or ["  Nothing scheduled."]
     )
+    if "record" in f:  # digests kept from before the record have none
+        lines += ["", "THE RECORD", f"  {record_line(f['record'])}"]
     return "\n".join(lines) + "\n"
+
+
+def record_line(record: Figures) -> str:
+    """The tamper-evident record as the digest gives it: keep each week's, to compare."""
+    entries = record["entries"]
+    return (
+        f"{entries} {'entry' if entries == 1 else 'entries'} of money and organisers' actions; "
+        f"latest seal {record['seal']}"
+    )
 
 
 # The email's body style: everything else in it is styled inline on its own element.
@@ -198,6 +209,7 @@ still to decide {format_pence(m["remaining_pence"])}.</p>
 {"".join(f"<p>{e(line)}</p>" for line in _exceptions(m))}
 {_chart_html(f, "money", images)}
 <h3>Next</h3><ul>{nxt}</ul>
+{f"<h3>The record</h3><p>{e(record_line(f['record']))}</p>" if "record" in f else ""}
 """
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from bot.context import get_db, now
-from bot.domain import ledger
+from bot.domain import chain, ledger
 from bot.domain.ballots import current_round
 from bot.domain.certificate import certificate
 from bot.domain.communities import by_slug
@@ -111,6 +111,7 @@ def _page(slug: str) -> tuple[str, str]:
                 if r.status == RoundStatus.CLOSED and not r.imported
             ],
             open_round=open_round,
+            record=chain.head(session, community),
             how=how_to_vote(open_round, community.default_language) if open_round else None,
             closes=spoken(open_round.closes_at, community.timezone) if open_round else None,
             sms_number=national(community.sms_number),
