@@ -32,6 +32,14 @@ def test_the_certificate_shows_how_it_was_counted_and_what_won(client, closed): 
     assert "<script" not in page and "style=" not in page
 
 
+def test_the_certificate_gives_the_records_seal_at_the_close(client, closed, cp):  # noqa: F811
+    """The chain head at close: kept from the certificate, it checks the record later."""
+    seal = re.search(r'id="record-seal">([0-9a-f]{64})<', client.get(RESULT).get_data(as_text=True))[1]
+    checked = cp("audit", "verify", "--community", "riverside", "--seal", seal)
+    assert checked.exit_code == 0, checked.output
+    assert f"The seal {seal} is entry" in checked.output
+
+
 def test_there_is_no_certificate_before_the_close(client, opened):  # noqa: F811
     assert client.get(RESULT).status_code == 404
     assert "certificate" not in client.get(ROUND).get_data(as_text=True)

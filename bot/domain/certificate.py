@@ -44,6 +44,7 @@ class Certificate:
     options: list[OptionLine]
     allocated_pence: int
     ballot_file_sha256: str | None
+    record_seal: str | None  # the tamper-evident record's seal at the close (None before it)
 
     @property
     def turnout(self) -> float | None:
@@ -85,4 +86,5 @@ def certificate(session: Session, round_: Round) -> Certificate:
         ],
         allocated_pence=outcome.get("allocated_pence", 0),
         ballot_file_sha256=round_.ballot_file_sha256,
+        record_seal=outcome.get("record_seal"),
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ScalarResult, exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import ledger
+from bot.domain import chain, ledger
 from bot.domain.communities import by_number, lock_community
 from bot.domain.explain import reason
 from bot.domain.ideas import idea_by_number
@@ -313,6 +313,9 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             )
             if sent is not None and option.number in winners:
                 told_funded.add(author.id)
+    # The record's seal with the winners' allocations in it, for the round's certificate.
+    session.flush()
+    round_.outcome = dict(round_.outcome, record_seal=chain.head(session, community)[1])
     broadcast(
         session,
         community,
