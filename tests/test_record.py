@@ -54,7 +54,7 @@ def test_an_intact_record_says_so_with_its_latest_seal(cp, community, client):
     page = client.get("/c/riverside").get_data(as_text=True)
     assert f'<code class="hash">{seal}</code>' in page and f"It holds {entries}" in " ".join(page.split())
     digest = _ok(cp("digest", "preview", "--community", "riverside"))
-    assert f"THE RECORD\n  {entries} entries of money and organisers' actions; latest seal {seal}" in digest
+    assert f"THE RECORD\n  {entries} entries (the money, and what organisers did); latest seal {seal}" in digest
 
 
 def test_a_spending_changed_in_the_database_is_named(cp, community, db):

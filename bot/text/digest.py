@@ -131,7 +131,7 @@ def record_line(record: Figures) -> str:
     """The tamper-evident record as the digest gives it: keep each week's, to compare."""
     entries = record["entries"]
     return (
-        f"{entries} {'entry' if entries == 1 else 'entries'} of money and organisers' actions; "
+        f"{entries} {'entry' if entries == 1 else 'entries'} (the money, and what organisers did); "
         f"latest seal {record['seal']}"
     )
 
