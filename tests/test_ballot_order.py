@@ -89,3 +89,35 @@ def test_telegram_buttons_come_in_the_resident_s_order(tg_user, community, db, c
     tg_user.send("OPTIONS")
     assert order() == on_ballot
     assert '"order": "shuffled"' in cp("round", "show", "--community", "riverside", "1", "--json").output
+
+
+def _papers(client) -> list[list[int]]:
+    page = client.get("/dashboard/riverside/rounds/1/papers").get_data(as_text=True)
+    sheets = page.split('<section class="paper"')[1:]
+    return [
+        [int(n) for n in re.findall(r'<tr class="paper-option"><td>(\d+)</td>', sheet)] for sheet in sheets
+    ]
+
+
+def test_paper_ballots_are_printed_in_rotated_orders(db, clock, client, app, community):
+    """One sheet per rotation: on paper as on the phone, no option always comes first."""
+    from tests.dashboard_helpers import make_organiser, sign_in
+
+    open_round(db, clock, 4, order="shuffled")
+    make_organiser(app, clock)
+    sign_in(client)
+    sheets = _papers(client)
+    assert len(sheets) == 4 and all(sorted(sheet) == [1, 2, 3, 4] for sheet in sheets)
+    assert sorted(sheet[0] for sheet in sheets) == [1, 2, 3, 4]  # each option first on one sheet
+    first = sheets[0]
+    assert all(sheet == first[i:] + first[:i] for i, sheet in enumerate(sheets))  # turns of one order
+    assert "Ballot papers to print" in client.get("/dashboard/riverside/rounds/1").get_data(as_text=True)
+
+
+def test_a_round_in_number_order_prints_one_sheet_in_number_order(db, clock, client, app, community):
+    from tests.dashboard_helpers import make_organiser, sign_in
+
+    open_round(db, clock, 3)
+    make_organiser(app, clock)
+    sign_in(client)
+    assert _papers(client) == [[1, 2, 3]]

@@ -32,6 +32,7 @@ from bot.domain.serialise import round_json
 from bot.errors import InvalidInput, NotFound
 from bot.text.json_text import to_json
 from bot.text.money import format_pence
+from bot.text.round_messages import how_to_vote, in_order
 from bot.text.times import local as in_zone
 from bot.text.times import parse_local
 from bot.web.dashboard import blueprint
@@ -316,6 +317,27 @@ def rounds_turnout(slug: str, number: int) -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/<slug>/rounds/<int:number>/papers")
+@signed_in
+def rounds_papers(slug: str, number: int) -> ResponseReturnValue:
+    """Paper ballots to print: one sheet per rotation of the round's order, as members on the
+    phone see them (position effects are real on paper too), or one in number order."""
+    place = community_of(slug)
+    round_ = _round(place, number)
+    orders = (
+        [in_order(round_, rotation) for rotation in range(len(round_.options))]
+        if round_.ballot_order_seed
+        else [in_order(round_)]
+    )
+    return render_template(
+        "dashboard/rounds_papers.html",
+        community=place,
+        round=round_,
+        orders=orders,
+        how=how_to_vote(round_, place.default_language),
+    )
 
 
 @bp.get("/<slug>/rounds/<int:number>/export.<any(pb, json):fmt>")
