@@ -81,6 +81,8 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "digest_recipients",
         "digest_weekday",
         "digest_time",
+        "quiet_start",
+        "quiet_end",
         "public_page",
     ),
     WhatsAppTemplate: ("content_sid",),

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import enqueue, insert_skipping_existing
+from bot.domain.quiet_hours import send_at
 from bot.domain.residents import language_of, route
 from bot.domain.whatsapp import Template, content_sid, number_for
 from bot.text.catalogue import render
@@ -56,17 +57,21 @@ def notify(
     choices: Iterable[Choice] = (),
     rendered: bool = False,
     template: Template | None = None,
+    held: bool = True,
     **values: object,
 ) -> OutboxMessage | None:
     """Queue one message to a resident, or nothing if they cannot hear it or already got it
     (`key` makes the message idempotent: the same key is never queued twice). Outside
     WhatsApp's window it goes as `template` where the community registered one for it in the
-    resident's language, else by SMS."""
+    resident's language, else by SMS. News we start waits out the community's quiet hours;
+    `held=False` for an answer to the resident (an organiser's reply from the inbox)."""
     if not can_hear(resident):
         return None
+    at = send_at(community, now) if held else now
     language = language_of(resident, community)
     sid = content_sid(session, community, template.kind, language) if template else None
-    found = route(resident, now, templated=sid is not None)
+    # The channel and its window as they will be when it goes.
+    found = route(resident, at, templated=sid is not None)
     if found is None:
         return None
     address, as_template = found
@@ -77,7 +82,7 @@ def notify(
         return None
     values.setdefault("community", community.name)
     text = text_or_key if rendered else render(text_or_key, language, **values)
-    if template is not None and not as_template and _outside_window(resident, address, now):
+    if template is not None and not as_template and _outside_window(resident, address, at):
         logger.info(
             "%s: no %s template in %s: by %s", key or "news", template.kind, language, address.channel
         )
@@ -93,6 +98,7 @@ def notify(
         sender=sender_for(community, address),
         content_sid=sid if as_template else None,
         content_variables=template.variables(language) if template and as_template else None,
+        not_before=at,
     )
 
 
@@ -146,8 +152,10 @@ def broadcast(
     with `values`, or a function of the language giving the text (and choices); it is made once
     per language. `unless` is a condition on Resident for members to leave out. Outside
     WhatsApp's window a member gets `template` where the community registered one in their
-    language, else the text by SMS."""
+    language, else the text by SMS. During the community's quiet hours the rows wait in the
+    outbox until they end (their channel and window chosen for then)."""
     session.flush()  # the caller's changes (a STOP, an opt-in) count
+    at = send_at(community, now)
     values.setdefault("community", community.name)
     language = reader_language(community)
     hearing = [*_can_hear(community)] + ([] if unless is None else [~unless])
@@ -160,9 +168,9 @@ def broadcast(
         as_template = (sid, template.variables(lang)) if template and sid else None
         in_language = [language == lang, *hearing]
         if template is not None and sid is None:
-            _report_gap(session, community, template.kind, lang, key, now, in_language)
+            _report_gap(session, community, template.kind, lang, key, at, in_language)
         queued += insert_skipping_existing(
-            session, _rows(community, text, tuple(choices), now, key, as_template, *in_language)
+            session, _rows(community, text, tuple(choices), now, at, key, as_template, *in_language)
         )
     return queued
 
@@ -251,14 +259,15 @@ def _rows(
     text: str,
     choices: tuple[Choice, ...],
     now: datetime,
+    at: datetime,
     key: str,
     template: tuple[str, dict[str, str]] | None,
     *where: ColumnElement[bool],
 ) -> Select[*tuple[Any, ...]]:
-    """One outbox row for each member matching `where`, to the address reach() would choose:
-    outside a window, as `template` (ContentSid, variables) on a channel that takes one, else
-    by the identity's default channel."""
-    channel, as_template = _channel_of(now, template is not None)
+    """One outbox row for each member matching `where`, created `now` and sent from `at`, to
+    the address reach() would choose then: outside a window, as `template` (ContentSid,
+    variables) on a channel that takes one, else by the identity's default channel."""
+    channel, as_template = _channel_of(at, template is not None)
     senders = [
         (channel == s.name, literal(number_for(community, s.name), String))
         for s in CHANNELS.values()
@@ -291,7 +300,7 @@ def _rows(
             false().label("erase_after_send"),
             literal(OutboxStatus.QUEUED, String).label("status"),
             literal(0).label("attempts"),
-            literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
+            literal(at, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
             literal(now, OutboxMessage.created_at.type).label("created_at"),
         )
         .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))

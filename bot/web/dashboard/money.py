@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from bot.context import now
 from bot.domain import ledger
 from bot.domain.notify import member_count
+from bot.domain.quiet_hours import describe, quiet_until
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, render
@@ -21,6 +22,7 @@ from bot.text.money import format_pence
 from bot.text.organiser_text import SmsCost, plain
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
+from bot.web.dashboard.filters import local
 from bot.web.dashboard.forms import (
     Failure,
     Form,
@@ -210,6 +212,8 @@ def money_update(slug: str) -> ResponseReturnValue:
             text=checked,
             cost=_cost(place, checked),
             latest=_latest_id(place),
+            goes_at=quiet_until(place, now()),
+            quiet=describe(place),
         )
     if step == UpdateStep.SEND and _already_posted(place, checked, form.get("latest", "")):
         return redirect_back(
@@ -221,6 +225,12 @@ def money_update(slug: str) -> ResponseReturnValue:
         if not broadcast:
             return "Budget update posted."
         sent = ledger.broadcast_update(g.db_session, place, posted, now())
+        goes_at = quiet_until(place, now())
+        if goes_at is not None and sent:
+            return (
+                f"Budget update posted. Queued for {sent} member{'' if sent == 1 else 's'}: quiet hours, "
+                f"so it goes out at {local(goes_at, place.timezone)}."
+            )
         return f"Budget update posted. Sent to {sent} member{'' if sent == 1 else 's'}."
 
     return _submit(place, "update", act, field="text")
