@@ -65,7 +65,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
     Allocation: ("title", "amount_pence", "idea_id"),
     Spending: ("description", "amount_pence", "allocation_id", "spent_on", "over_allocation"),
     Correction: ("action", "reason"),
-    BudgetUpdate: ("text",),
+    BudgetUpdate: ("text", "audience"),
     Project: ("status",),
     ProjectUpdate: ("project_id", "status", "text"),
     Community: (

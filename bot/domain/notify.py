@@ -121,10 +121,10 @@ def members(session: Session, community: Community) -> list[Resident]:
     return list(session.scalars(select(Resident).where(*_can_hear(community)).order_by(Resident.id)))
 
 
-def member_count(session: Session, community: Community) -> int:
-    return session.execute(
-        select(func.count()).select_from(Resident).where(*_can_hear(community))
-    ).scalar_one()
+def member_count(session: Session, community: Community, only: ColumnElement[bool] | None = None) -> int:
+    """How many members can hear a broadcast (of those matching `only`, a condition on Resident)."""
+    where = [*_can_hear(community)] + ([] if only is None else [only])
+    return session.execute(select(func.count()).select_from(Resident).where(*where)).scalar_one()
 
 
 def _can_hear(community: Community) -> tuple[ColumnElement[bool], ...]:
@@ -143,6 +143,7 @@ def broadcast(
     *,
     key: str,
     unless: ColumnElement[bool] | None = None,
+    only: ColumnElement[bool] | None = None,
     template: Template | None = None,
     **values: object,
 ) -> int:
@@ -150,7 +151,8 @@ def broadcast(
     many were queued. Each row's idempotency key is `key:resident-id` (what notify() is given
     for the same news), so a repeat queues nothing twice. The text is a catalogue key rendered
     with `values`, or a function of the language giving the text (and choices); it is made once
-    per language. `unless` is a condition on Resident for members to leave out. Outside
+    per language. `unless` is a condition on Resident for members to leave out, `only` one for the members
+    to send to (a segment: bot.domain.segments). Outside
     WhatsApp's window a member gets `template` where the community registered one in their
     language, else the text by SMS. During the community's quiet hours the rows wait in the
     outbox until they end (their channel and window chosen for then)."""
@@ -158,7 +160,9 @@ def broadcast(
     at = send_at(community, now)
     values.setdefault("community", community.name)
     language = reader_language(community)
-    hearing = [*_can_hear(community)] + ([] if unless is None else [~unless])
+    hearing = (
+        [*_can_hear(community)] + ([] if unless is None else [~unless]) + ([] if only is None else [only])
+    )
     languages = session.scalars(select(language).where(*hearing).distinct()).all()
     queued = 0
     for lang in sorted(languages):
@@ -232,6 +236,18 @@ def _wanted() -> ColumnElement[str]:
     last = func.coalesce(Identity.last_channel, default)
     return case(
         (Resident.channel.is_not(None) & (kind_of_choice == Identity.kind), Resident.channel), else_=last
+    )
+
+
+def used_channel() -> ScalarSelect[str]:
+    """The channel the resident of the enclosing query uses (chose, or last wrote on), their
+    windows aside: "users of a channel" in a segment."""
+    return (
+        select(_wanted())
+        .select_from(Identity)
+        .where(Identity.id == reached())
+        .correlate(Resident)
+        .scalar_subquery()
     )
 
 
@@ -328,13 +344,19 @@ def _channel_of(now: datetime, templated: bool) -> tuple[ColumnElement[str], Col
 
 
 def channel_split(
-    session: Session, community: Community, now: datetime, kind: str | None = None
+    session: Session,
+    community: Community,
+    now: datetime,
+    kind: str | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> dict[str, int]:
-    """How many members a broadcast sent now would reach on each channel ("sms", "whatsapp",
-    ...), and as a template of `kind` ("whatsapp_template"): what it costs depends on it."""
+    """How many members (matching `only`) a broadcast sent now would reach on each channel
+    ("sms", "whatsapp", ...), and as a template of `kind` ("whatsapp_template"): what it costs
+    depends on it. Held for quiet hours, it is counted as it will go, at their end."""
     session.flush()
+    now = send_at(community, now)
     language = reader_language(community)
-    hearing = _can_hear(community)
+    hearing = [*_can_hear(community)] + ([] if only is None else [only])
     counts: dict[str, int] = {}
     for lang in session.scalars(select(language).where(*hearing).distinct()).all():
         sid = content_sid(session, community, kind, lang) if kind else None

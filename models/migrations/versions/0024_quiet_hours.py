@@ -1,4 +1,5 @@
-"""quiet_hours: each community's night, when messages we start to many wait in the outbox
+"""quiet_hours: each community's night, when messages we start to many wait in the outbox;
+and the criteria of a budget update sent to part of the community
 
 Revision ID: 0024
 Revises: 0023
@@ -15,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("budget_update") as batch_op:
+        batch_op.add_column(sa.Column("audience", sa.String(length=300), nullable=True))
     with op.batch_alter_table("community") as batch_op:
         batch_op.add_column(
             sa.Column("quiet_start", sa.String(length=5), nullable=False, server_default="21:00")
@@ -25,6 +28,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("budget_update") as batch_op:
+        batch_op.drop_column("audience")
     with op.batch_alter_table("community") as batch_op:
         batch_op.drop_column("quiet_end")
         batch_op.drop_column("quiet_start")
