@@ -164,3 +164,16 @@ def test_the_round_page_and_the_budget_update_say_when_held_messages_go(app, cli
     )
     assert "goes out at Fri 27 Nov 2026, 08:00" in confirm.text
     assert round_id
+
+
+def test_a_ballot_that_would_wait_past_the_close_goes_at_once(
+    sms_app, fake_twilio, sched, db, clock, community
+):
+    # opens at 02:00, closes at 07:00: held until 08:00 it would come too late to vote
+    round_id = make_round(db, community, clock(), opens_in=timedelta(hours=16), lasts=timedelta(hours=5))
+    ann = Phone(sms_app, fake_twilio, ANN)
+    ann.receive()
+    clock.current = _at(2026, 11, 27, 2, 0)
+    jobs.open_round(round_id)
+    ballot = ann.receive()
+    assert len(ballot) == 1 and "Park" in ballot[0]

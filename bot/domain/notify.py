@@ -145,6 +145,7 @@ def broadcast(
     unless: ColumnElement[bool] | None = None,
     only: ColumnElement[bool] | None = None,
     template: Template | None = None,
+    held: bool = True,
     **values: object,
 ) -> int:
     """Queue one message to every member who can hear it, in a few statements; returns how
@@ -155,9 +156,10 @@ def broadcast(
     to send to (a segment: bot.domain.segments). Outside
     WhatsApp's window a member gets `template` where the community registered one in their
     language, else the text by SMS. During the community's quiet hours the rows wait in the
-    outbox until they end (their channel and window chosen for then)."""
+    outbox until they end (their channel and window chosen for then); `held=False` sends at
+    once whatever the hour."""
     session.flush()  # the caller's changes (a STOP, an opt-in) count
-    at = send_at(community, now)
+    at = send_at(community, now) if held else now
     values.setdefault("community", community.name)
     language = reader_language(community)
     hearing = (

@@ -214,7 +214,7 @@ def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
             step=step,
             members=member_count(g.db_session, place),
             was_open=round_.status == RoundStatus.OPEN,
-            goes_at=quiet_until(place, now()),
+            goes_at=_goes_at(place, round_, step),
             quiet=describe(place),
         )
     action, said = STEPS[step]
@@ -229,6 +229,15 @@ def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
         return done
 
     return _submit(place, round_, "step", act, field="step")
+
+
+def _goes_at(place: Community, round_: Round, step: str) -> datetime | None:
+    """When what `step` sends goes out, if quiet hours hold it (a ballot that would wait past
+    the close goes at once: bot.domain.rounds)."""
+    goes_at = quiet_until(place, now())
+    if step == "open" and goes_at is not None and goes_at >= round_.closes_at:
+        return None
+    return goes_at
 
 
 def _keys(round_: Round) -> list[str]:
