@@ -154,3 +154,20 @@ def test_the_dashboard_sends_an_update_to_part_of_the_community(app, client, db,
         client, money + "/update", page=money, text=TEXT, broadcast="yes", vote="voted", vote_round="9"
     )
     assert refused.status_code == 422 and "no round 9 in riverside" in refused.text
+
+
+def test_the_api_sends_an_update_to_part_of_the_community(api, db, clock, town):
+    path = "/communities/riverside/budget/updates"
+    to = {"not_voted_in": 2, "areas": ["RM9"]}
+    status, body = api("post", path, {"text": TEXT, "broadcast": True, "to": to})
+    assert (status, body["sent"]) == (201, 2)
+    assert _reached(db, clock) == {PHONES[1], PHONES[5]}
+    for given, message in [
+        ({"text": TEXT, "to": to}, "needs broadcast: true"),
+        ({"text": TEXT, "broadcast": True, "to": {"voted": 2}}, "to has no field 'voted'"),
+        ({"text": TEXT, "broadcast": True, "to": {"areas": "RM9"}}, "to.areas must be a list"),
+        ({"text": TEXT, "broadcast": True, "to": {"voted_in": True}}, "to.voted_in must be a round's number"),
+    ]:
+        status, body = api("post", path, given)
+        assert status == 422 and message in str(body), body
+    assert api("post", path, {"text": TEXT, "broadcast": True, "to": {"voted_in": 9}})[0] == 404
