@@ -1,6 +1,7 @@
 """Quiet hours: what we start to many waits in the outbox through the community's night and
 goes when it ends; answers to a resident never wait."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -129,6 +130,7 @@ def test_quiet_hours_are_set_from_the_cli_with_one_line_refusals(cp, db, communi
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1 and "21:00" in bad.output
     off = cp("community", "quiet-hours", "--community", "riverside", "--off")
     assert off.exit_code == 0 and "none" in off.output
+    assert json.loads(cp("community", "list", "--json").output)[0]["quiet_hours"] is None
     with db.transaction() as session:
         town = session.get(Community, community.id)
         assert (town.quiet_start, town.quiet_end) == ("00:00", "00:00")
