@@ -33,6 +33,10 @@ class Community(Base):
     digest_recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     digest_weekday: Mapped[int] = mapped_column(default=0)
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    # Messages we start to many wait from quiet_start to quiet_end (community time, HH:MM; the
+    # hours may span midnight; equal: none).
+    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     public_page: Mapped[bool] = mapped_column(default=True)  # /c/<slug>, for residents
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

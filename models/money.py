@@ -78,4 +78,6 @@ class BudgetUpdate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
+    # Sent to part of the community: its criteria ("not voted in round 2, area RM9"), never who.
+    audience: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -43,6 +43,7 @@ def test_create_and_list_communities(cp, db):
         "budget": "£1,150,000",
         "verification": "none",
         "postcode_areas": [],
+        "quiet_hours": {"start": "21:00", "end": "08:00"},
         "created_at": row["created_at"],
     }
 

@@ -13,10 +13,13 @@ from bot.cli.params import DAY, ID, MONEY
 from bot.context import get_db, now
 from bot.domain import audit, ledger
 from bot.domain.communities import by_slug
+from bot.domain.quiet_hours import quiet_until
+from bot.domain.segments import segment
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
 from bot.text.organiser_text import plain, refuse_controls
+from bot.text.times import spoken
 
 budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
@@ -165,24 +168,65 @@ def close(slug: str, allocation_number: int, reason: str | None, organiser: str 
 @click.option(
     "--yes", is_flag=True, help="Send without asking, even if it costs more than two SMS segments each."
 )
-def update(slug: str, text: str, broadcast: bool, yes: bool) -> None:
+@click.option("--area", "areas", multiple=True, help="Only members in this postcode area (RM9); repeat.")
+@click.option("--language", "languages", multiple=True, help="Only members reading this language; repeat.")
+@click.option("--channel", "channels", multiple=True, help="Only members using this channel (sms); repeat.")
+@click.option("--voted-in", type=click.IntRange(min=1), help="Only members who voted in this round.")
+@click.option("--not-voted-in", type=click.IntRange(min=1), help="Only members who did not vote in it.")
+@click.option("--authors-in", type=click.IntRange(min=1), help="Only authors of ideas in this round.")
+def update(
+    slug: str,
+    text: str,
+    broadcast: bool,
+    yes: bool,
+    areas: tuple[str, ...],
+    languages: tuple[str, ...],
+    channels: tuple[str, ...],
+    voted_in: int | None,
+    not_voted_in: int | None,
+    authors_in: int | None,
+) -> None:
     """Post a budget update (shown as the latest news by BUDGET).
 
     With --broadcast, first shows what each member gets and how many SMS segments it costs;
-    asks before sending if that is more than two each, or if the text must be shortened."""
+    asks before sending if that is more than two each, or if the text must be shortened.
+    --area, --language, --channel, --voted-in, --not-voted-in and --authors-in send it to
+    part of the community only (every criterion given must hold); the audit trail and the
+    digest keep the criteria, never who matched."""
     text = plain(refuse_controls(text, "the update"))  # before its cost is shown
+    criteria: dict[str, Any] = dict(
+        areas=areas,
+        languages=languages,
+        channels=channels,
+        voted_in=voted_in,
+        not_voted_in=not_voted_in,
+        authors_in=authors_in,
+    )
+    if not broadcast and any(value not in (None, ()) for value in criteria.values()):
+        raise InvalidInput("choosing who gets it needs --broadcast")
     if broadcast and text:
         # Asked outside any transaction: a database must not wait on a person (SQLite would
         # be locked for everyone else meanwhile).
         with get_db().transaction() as session:
             community = by_slug(session, slug)
-            cost = ledger.broadcast_cost(session, community, text, now())
+            to = segment(community, **criteria)
+            cost = ledger.broadcast_cost(session, community, text, now(), to)
+        if not to.everyone:
+            echo(f"To: {to.describe()}.")
         check_sms(cost, "member", yes)
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         posted = ledger.post_update(session, community, text, now())
-        sent = ledger.broadcast_update(session, community, posted, now()) if broadcast else 0
-    echo("Budget update posted." + (f" Sent to {plural(sent, 'member')}." if broadcast else ""))
+        sent = 0
+        if broadcast:
+            sent = ledger.broadcast_update(session, community, posted, now(), segment(community, **criteria))
+        goes_at, tz = quiet_until(community, now()), community.timezone
+    done = "Budget update posted."
+    if broadcast:
+        done += f" Sent to {plural(sent, 'member')}."
+        if goes_at is not None and sent:
+            done += f" Quiet hours: it goes out at {spoken(goes_at, tz)}."
+    echo(done)
 
 
 @budget_group.command("show", short_help="The budget: total, committed, spent, remaining.")

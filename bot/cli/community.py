@@ -13,6 +13,7 @@ from bot.domain.communities import (
     set_digest,
     set_languages,
 )
+from bot.domain.quiet_hours import describe, set_quiet_hours
 from bot.domain.serialise import community_json
 from bot.text.money import format_pence
 from models import VERIFICATION_RULES
@@ -120,6 +121,23 @@ def digest_settings(slug: str, recipients: tuple[str, ...], day: str | None, at:
             f"Digest for {community.slug}: {', '.join(community.digest_recipients) or 'nobody'}, "
             f"{DAYS[community.digest_weekday].capitalize()}s at {community.digest_time}."
         )
+    echo(done)
+
+
+@community_group.command("quiet-hours", short_help="Set the hours when broadcasts wait.")
+@click.option("--community", "slug", required=True, help="Community slug.")
+@click.option("--from", "start", help="When they begin, HH:MM community time (default 21:00).")
+@click.option("--to", "end", help="When they end and held messages go, HH:MM (default 08:00).")
+@click.option("--off", is_flag=True, help="No quiet hours: broadcasts go at any hour.")
+def quiet_hours(slug: str, start: str | None, end: str | None, off: bool) -> None:
+    """Set the hours when messages we start to many (ballots, reminders, results, updates,
+    news) wait in the outbox; they go when the hours end. Answers to residents never wait."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        if off:
+            start = end = "00:00"
+        set_quiet_hours(community, start, end)
+        done = f"Quiet hours for {community.slug}: {describe(community)} ({community.timezone})."
     echo(done)
 
 

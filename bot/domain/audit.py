@@ -66,7 +66,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
     Allocation: ("title", "amount_pence", "idea_id"),
     Spending: ("description", "amount_pence", "allocation_id", "spent_on", "over_allocation"),
     Correction: ("action", "reason"),
-    BudgetUpdate: ("text",),
+    BudgetUpdate: ("text", "audience"),
     Project: ("status",),
     ProjectUpdate: ("project_id", "status", "text"),
     Community: (
@@ -82,6 +82,8 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "digest_recipients",
         "digest_weekday",
         "digest_time",
+        "quiet_start",
+        "quiet_end",
         "public_page",
     ),
     WhatsAppTemplate: ("content_sid",),

@@ -23,6 +23,7 @@ from channels.registry import CHANNELS as REGISTERED
 from models import (
     Allocation,
     Ballot,
+    BudgetUpdate,
     Community,
     Idea,
     InboundLog,
@@ -139,6 +140,7 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
             "remaining_pence": money.remaining,
             "latest_update": money.latest_update.text if money.latest_update else None,
             "over_time": money_over_time(session, community),
+            "targeted_updates": _targeted_updates(session, community, week),
             **_exceptions(session, community, week),
         },
         "areas": turnout_json(turnout_by_area(session, community)),
@@ -162,6 +164,22 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
             )
         ],
     }
+
+
+def _targeted_updates(session: Session, community: Community, week: Week) -> list[dict[str, str]]:
+    """Budget updates of the week sent to part of the community: the text and the criteria
+    (never who matched them)."""
+    found = session.scalars(
+        select(BudgetUpdate)
+        .where(
+            BudgetUpdate.community_id == community.id,
+            BudgetUpdate.audience.is_not(None),
+            BudgetUpdate.created_at >= week.start,
+            BudgetUpdate.created_at < week.end,
+        )
+        .order_by(BudgetUpdate.id)
+    )
+    return [{"text": u.text, "audience": u.audience or ""} for u in found]
 
 
 def _exceptions(session: Session, community: Community, week: Week) -> dict[str, list[dict[str, Any]]]:

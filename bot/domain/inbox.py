@@ -158,8 +158,16 @@ def reply(
     )
     session.add(message)
     session.flush()
+    # An answer to the resident's own question: never held for quiet hours (they asked).
     queued = notify(
-        session, community, resident, "inbox_reply", now, key=f"inbox-reply:{message.id}", reply=words
+        session,
+        community,
+        resident,
+        "inbox_reply",
+        now,
+        key=f"inbox-reply:{message.id}",
+        held=False,
+        reply=words,
     )
     if queued is None:
         raise InvalidInput("this resident cannot get messages now (they sent STOP, or cannot be reached)")

@@ -25,6 +25,7 @@ from bot.domain import chain  # noqa: F401  (links new entries into the record a
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import broadcast, channel_split, member_count, with_whatsapp
+from bot.domain.segments import Segment, condition
 from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput, NotFound
 from bot.text.money import MAX_PENCE, format_pence
@@ -390,28 +391,38 @@ def corrections(session: Session, community: Community) -> list[Correction]:
     )
 
 
-def broadcast_cost(session: Session, community: Community, text: str, now: datetime) -> SmsCost:
-    """What each member would get if `text` were broadcast as a budget update now, and its
-    cost: SMS segments, and beside them the WhatsApp messages and templates."""
+def broadcast_cost(
+    session: Session, community: Community, text: str, now: datetime, to: Segment | None = None
+) -> SmsCost:
+    """What each member (of the segment `to`) would get if `text` were broadcast as a budget
+    update now, and its cost: SMS segments, and beside them the WhatsApp messages and templates."""
+    only = condition(session, community, to) if to is not None else None
     cost = sms_cost(
         "budget_news",
-        member_count(session, community),
+        member_count(session, community, only),
         community.default_language,
         own="update",
         update=_update_text(text),
         community=community.name,
     )
-    return with_whatsapp(cost, channel_split(session, community, now, "budget_news"))
+    return with_whatsapp(cost, channel_split(session, community, now, "budget_news", only))
 
 
-def broadcast_update(session: Session, community: Community, update: BudgetUpdate, now: datetime) -> int:
-    """Send a budget update to every member, once each; returns how many were queued."""
+def broadcast_update(
+    session: Session, community: Community, update: BudgetUpdate, now: datetime, to: Segment | None = None
+) -> int:
+    """Send a budget update to every member (of the segment `to`), once each; returns how many
+    were queued. A segment's criteria are kept on the update, for the audit trail and digest."""
     values = dict(community=community.name, update=update.text)
+    only = condition(session, community, to) if to is not None else None
+    if to is not None and not to.everyone:
+        update.audience = to.describe()
     return broadcast(
         session,
         community,
         "budget_news",
         now,
+        only=only,
         key=f"budget-update:{update.id}",
         template=Template("budget_news", lambda language: values),
         update=update.text,

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.domain.outbox import enqueue, insert_skipping_existing
+from bot.domain.quiet_hours import send_at
 from bot.domain.residents import language_of, route
 from bot.domain.whatsapp import Template, content_sid, number_for
 from bot.text.catalogue import render
@@ -59,17 +60,21 @@ def notify(
     choices: Iterable[Choice] = (),
     rendered: bool = False,
     template: Template | None = None,
+    held: bool = True,
     **values: object,
 ) -> OutboxMessage | None:
     """Queue one message to a resident, or nothing if they cannot hear it or already got it
     (`key` makes the message idempotent: the same key is never queued twice). Outside
     WhatsApp's window it goes as `template` where the community registered one for it in the
-    resident's language, else by SMS."""
+    resident's language, else by SMS. News we start waits out the community's quiet hours;
+    `held=False` for an answer to the resident (an organiser's reply from the inbox)."""
     if not can_hear(resident):
         return None
+    at = send_at(community, now) if held else now
     language = language_of(resident, community)
     sid = content_sid(session, community, template.kind, language) if template else None
-    found = route(resident, now, templated=sid is not None)
+    # The channel and its window as they will be when it goes.
+    found = route(resident, at, templated=sid is not None)
     if found is None:
         return None
     address, as_template = found
@@ -80,7 +85,7 @@ def notify(
         return None
     values.setdefault("community", community.name)
     text = text_or_key if rendered else render(text_or_key, language, **values)
-    if template is not None and not as_template and _outside_window(resident, address, now):
+    if template is not None and not as_template and _outside_window(resident, address, at):
         logger.info(
             "%s: no %s template in %s: by %s", key or "news", template.kind, language, address.channel
         )
@@ -96,6 +101,7 @@ def notify(
         sender=sender_for(community, address),
         content_sid=sid if as_template else None,
         content_variables=template.variables(language) if template and as_template else None,
+        not_before=at,
     )
 
 
@@ -118,10 +124,10 @@ def members(session: Session, community: Community) -> list[Resident]:
     return list(session.scalars(select(Resident).where(*_can_hear(community)).order_by(Resident.id)))
 
 
-def member_count(session: Session, community: Community) -> int:
-    return session.execute(
-        select(func.count()).select_from(Resident).where(*_can_hear(community))
-    ).scalar_one()
+def member_count(session: Session, community: Community, only: ColumnElement[bool] | None = None) -> int:
+    """How many members can hear a broadcast (of those matching `only`, a condition on Resident)."""
+    where = [*_can_hear(community)] + ([] if only is None else [only])
+    return session.execute(select(func.count()).select_from(Resident).where(*where)).scalar_one()
 
 
 def _can_hear(community: Community) -> tuple[ColumnElement[bool], ...]:
@@ -141,22 +147,30 @@ def broadcast(
     *,
     key: str,
     unless: ColumnElement[bool] | None = None,
+    only: ColumnElement[bool] | None = None,
     template: Template | None = None,
     versions: Versions | None = None,
+    held: bool = True,
     **values: object,
 ) -> int:
     """Queue one message to every member who can hear it, in a few statements; returns how
     many were queued. Each row's idempotency key is `key:resident-id` (what notify() is given
     for the same news), so a repeat queues nothing twice. The text is a catalogue key rendered
     with `values`, or a function of the language giving the text (and choices); it is made once
-    per language. `unless` is a condition on Resident for members to leave out. Outside
+    per language. `unless` is a condition on Resident for members to leave out, `only` one for the members
+    to send to (a segment: bot.domain.segments). Outside
     WhatsApp's window a member gets `template` where the community registered one in their
     language, else the text by SMS. With `versions`, the function is also given the version,
-    and each version is made once per language and sent to the members whose version it is."""
+    and each version is made once per language and sent to the members whose version it is.
+    During the community's quiet hours the rows wait in the outbox until they end (their
+    channel and window chosen for then); `held=False` sends at once whatever the hour."""
     session.flush()  # the caller's changes (a STOP, an opt-in) count
+    at = send_at(community, now) if held else now
     values.setdefault("community", community.name)
     language = reader_language(community)
-    hearing = [*_can_hear(community)] + ([] if unless is None else [~unless])
+    hearing = (
+        [*_can_hear(community)] + ([] if unless is None else [~unless]) + ([] if only is None else [only])
+    )
     languages = session.scalars(select(language).where(*hearing).distinct()).all()
     queued = 0
     for lang in sorted(languages):
@@ -164,7 +178,7 @@ def broadcast(
         as_template = (sid, template.variables(lang)) if template and sid else None
         in_language = [language == lang, *hearing]
         if template is not None and sid is None:
-            _report_gap(session, community, template.kind, lang, key, now, in_language)
+            _report_gap(session, community, template.kind, lang, key, at, in_language)
         for version in range(versions[1]) if versions else (None,):
             composed: Composed
             if not callable(text_or_key):
@@ -173,9 +187,8 @@ def broadcast(
                 composed = text_or_key(lang) if version is None else text_or_key(lang, version)
             text, choices = composed if isinstance(composed, tuple) else (composed, ())
             which = [] if versions is None else [versions[0] == version]
-            queued += insert_skipping_existing(
-                session, _rows(community, text, tuple(choices), now, key, as_template, *in_language, *which)
-            )
+            rows = _rows(community, text, tuple(choices), now, at, key, as_template, *in_language, *which)
+            queued += insert_skipping_existing(session, rows)
     return queued
 
 
@@ -239,6 +252,18 @@ def _wanted() -> ColumnElement[str]:
     )
 
 
+def used_channel() -> ScalarSelect[str]:
+    """The channel the resident of the enclosing query uses (chose, or last wrote on), their
+    windows aside: "users of a channel" in a segment."""
+    return (
+        select(_wanted())
+        .select_from(Identity)
+        .where(Identity.id == reached())
+        .correlate(Resident)
+        .scalar_subquery()
+    )
+
+
 def _closed(now: datetime) -> list[tuple[ColumnElement[bool], ChannelSpec]]:
     """Per channel with a window: the condition that the member's wanted channel is it, and
     that they have not written on it within its window."""
@@ -263,14 +288,15 @@ def _rows(
     text: str,
     choices: tuple[Choice, ...],
     now: datetime,
+    at: datetime,
     key: str,
     template: tuple[str, dict[str, str]] | None,
     *where: ColumnElement[bool],
 ) -> Select[*tuple[Any, ...]]:
-    """One outbox row for each member matching `where`, to the address reach() would choose:
-    outside a window, as `template` (ContentSid, variables) on a channel that takes one, else
-    by the identity's default channel."""
-    channel, as_template = _channel_of(now, template is not None)
+    """One outbox row for each member matching `where`, created `now` and sent from `at`, to
+    the address reach() would choose then: outside a window, as `template` (ContentSid,
+    variables) on a channel that takes one, else by the identity's default channel."""
+    channel, as_template = _channel_of(at, template is not None)
     senders = [
         (channel == s.name, literal(number_for(community, s.name), String))
         for s in CHANNELS.values()
@@ -303,7 +329,7 @@ def _rows(
             false().label("erase_after_send"),
             literal(OutboxStatus.QUEUED, String).label("status"),
             literal(0).label("attempts"),
-            literal(now, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
+            literal(at, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
             literal(now, OutboxMessage.created_at.type).label("created_at"),
         )
         .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))
@@ -331,13 +357,19 @@ def _channel_of(now: datetime, templated: bool) -> tuple[ColumnElement[str], Col
 
 
 def channel_split(
-    session: Session, community: Community, now: datetime, kind: str | None = None
+    session: Session,
+    community: Community,
+    now: datetime,
+    kind: str | None = None,
+    only: ColumnElement[bool] | None = None,
 ) -> dict[str, int]:
-    """How many members a broadcast sent now would reach on each channel ("sms", "whatsapp",
-    ...), and as a template of `kind` ("whatsapp_template"): what it costs depends on it."""
+    """How many members (matching `only`) a broadcast sent now would reach on each channel
+    ("sms", "whatsapp", ...), and as a template of `kind` ("whatsapp_template"): what it costs
+    depends on it. Held for quiet hours, it is counted as it will go, at their end."""
     session.flush()
+    now = send_at(community, now)
     language = reader_language(community)
-    hearing = _can_hear(community)
+    hearing = [*_can_hear(community)] + ([] if only is None else [only])
     counts: dict[str, int] = {}
     for lang in session.scalars(select(language).where(*hearing).distinct()).all():
         sid = content_sid(session, community, kind, lang) if kind else None

@@ -30,8 +30,10 @@ def enqueue(
     erase_after_send: bool = False,
     content_sid: str | None = None,
     content_variables: dict[str, str] | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
-    """Queue a message in the caller's transaction; the dispatcher sends it after commit."""
+    """Queue a message in the caller's transaction; the dispatcher sends it after commit, or
+    from `not_before` (the end of quiet hours) if later."""
     row = OutboxMessage(
         community_id=community_id,
         resident_id=resident_id,
@@ -47,7 +49,7 @@ def enqueue(
         erase_after_send=erase_after_send,
         status=OutboxStatus.QUEUED,
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=max(now, not_before or now),
         created_at=now,
     )
     session.add(row)

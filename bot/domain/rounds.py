@@ -16,6 +16,7 @@ from bot.domain.moderation import authors
 from bot.domain.notify import broadcast, member_count, notify
 from bot.domain.outcome import Option, compute
 from bot.domain.pabulib import publish_pb
+from bot.domain.quiet_hours import send_at
 from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput
 from bot.text import round_messages
@@ -217,6 +218,7 @@ def open_round(session: Session, round_: Round, now: datetime) -> bool:
         key=f"round-open:{round_.id}",
         template=_voting_template("ballot", round_, community),
         versions=(rotation, len(round_.options)) if rotation is not None else None,
+        held=_in_time(community, round_, now),
     )
     return True
 
@@ -237,11 +239,18 @@ def remind(session: Session, round_: Round, now: datetime) -> int | None:
         key=f"round-remind:{round_.id}",
         unless=exists().where(Ballot.round_id == round_.id, Ballot.resident_id == Resident.id),
         template=_voting_template("reminder", round_, community),
+        held=_in_time(community, round_, now),
         title=round_.title,
         closes=Moment(round_.closes_at, community.timezone),
     )
     round_.reminded_at = now
     return sent
+
+
+def _in_time(community: Community, round_: Round, now: datetime) -> bool:
+    """Whether a ballot or reminder held for quiet hours would still arrive before voting
+    closes; if not it goes at once, as one that comes too late to vote is no use."""
+    return send_at(community, now) < round_.closes_at
 
 
 def answers_waiting(session: Session, round_: Round, before: datetime) -> int:

@@ -28,6 +28,11 @@ def community_json(community: Community) -> dict[str, Any]:
         "budget": format_pence(community.budget_total_pence),
         "verification": community.verification,
         "postcode_areas": community.postcode_areas,
+        "quiet_hours": (
+            None
+            if community.quiet_start == community.quiet_end
+            else {"start": community.quiet_start, "end": community.quiet_end}
+        ),
         "created_at": community.created_at.isoformat(),
     }
 

@@ -111,6 +111,8 @@ def text(f: Figures) -> str:
     ]
     if m["latest_update"]:
         lines.append(f"  Latest update: {m['latest_update']}")
+    for sent in m.get("targeted_updates", ()):
+        lines.append(f"  Update sent to {sent['audience']}: {sent['text']}")
     lines += [f"  {line}" for line in _exceptions(m)]
     if m.get("over_time"):
         lines.append("  Over time (in all, at the end of each month with an entry):")
@@ -206,6 +208,7 @@ def html_content(f: Figures, images: dict[str, str] | None = None) -> str:
 spent this week {format_pence(m["spent_this_week_pence"])}, in all {format_pence(m["spent_pence"])};
 still to decide {format_pence(m["remaining_pence"])}.</p>
 {f"<p>Latest update: {e(m['latest_update'])}</p>" if m["latest_update"] else ""}
+{"".join(f"<p>Update sent to {e(u['audience'])}: {e(u['text'])}</p>" for u in m.get("targeted_updates", ()))}
 {"".join(f"<p>{e(line)}</p>" for line in _exceptions(m))}
 {_chart_html(f, "money", images)}
 <h3>Next</h3><ul>{nxt}</ul>

@@ -3,14 +3,16 @@
 from datetime import date
 
 from flask import g, jsonify
+from sqlalchemy.orm import Session
 
 from bot.context import now
 from bot.domain import ledger
+from bot.domain.segments import Segment, condition, segment
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.web.api import blueprint, community_route, field
 from bot.web.api.openapi import NUMBER, PATHS, SLUG, _obj, _op
-from models import Organiser
+from models import Community, Organiser
 
 bp = blueprint("api_money", __name__)
 
@@ -108,9 +110,12 @@ def post_update(session, community, body):
     text would reach residents shortened, is refused unless the body says yes: true."""
     text = field(body, "text", str, required=True)
     broadcast = field(body, "broadcast", bool, default=False)
+    to = _segment(session, community, body.get("to"))
+    if to is not None and not broadcast:
+        raise InvalidInput("to (who gets it) needs broadcast: true", field="to")
     cost = None
     if broadcast:
-        cost = ledger.broadcast_cost(session, community, text, now())
+        cost = ledger.broadcast_cost(session, community, text, now(), to)
         if cost.worth_asking and not field(body, "yes", bool, default=False):
             why = "the text does not fit whole" if cost.shortened else f"{cost.segments} segments each"
             raise InvalidInput(
@@ -118,7 +123,7 @@ def post_update(session, community, body):
                 f"would get: {cost.message!r}; send yes: true to send it anyway"
             )
     update = ledger.post_update(session, community, text, now())
-    sent = ledger.broadcast_update(session, community, update, now()) if broadcast else 0
+    sent = ledger.broadcast_update(session, community, update, now(), to) if broadcast else 0
     each = (
         None
         if cost is None
@@ -132,6 +137,43 @@ def post_update(session, community, body):
         }
     )
     return jsonify(id=update.id, sent=sent, each=each), 201
+
+
+_LISTS, _ROUNDS = ("areas", "languages", "channels"), ("voted_in", "not_voted_in", "authors_in")
+
+
+def _segment(session: Session, community: Community, given: object) -> Segment | None:
+    """The `to` of a budget update: criteria for part of the community (bot.domain.segments)."""
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise InvalidInput('to must be an object, e.g. {"not_voted_in": 2, "areas": ["RM9"]}', field="to")
+    unknown = sorted(set(given) - {*_LISTS, *_ROUNDS})
+    if unknown:
+        raise InvalidInput(f"to has no field {unknown[0]!r}", field="to")
+    lists: dict[str, list[str]] = {}
+    for name in _LISTS:
+        value = given.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidInput(f"to.{name} must be a list of strings", field="to")
+        lists[name] = value
+    rounds: dict[str, int | None] = {}
+    for name in _ROUNDS:
+        number = given.get(name)
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int) or number < 1):
+            raise InvalidInput(f"to.{name} must be a round's number", field="to")
+        rounds[name] = number
+    to = segment(
+        community,
+        areas=lists["areas"],
+        languages=lists["languages"],
+        channels=lists["channels"],
+        voted_in=rounds["voted_in"],
+        not_voted_in=rounds["not_voted_in"],
+        authors_in=rounds["authors_in"],
+    )
+    condition(session, community, to)  # an unknown round: 404 now, not mid-send
+    return to
 
 
 def _organiser_email(session) -> str:

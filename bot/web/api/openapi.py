@@ -170,10 +170,25 @@ PATHS = {
     },
     C + "/budget/updates": {
         "post": _op(
-            "Post a budget update, optionally sent to every member (refused, 422, if that costs "
-            "over two SMS segments each or would shorten the text, unless yes is true)",
+            "Post a budget update, optionally sent to every member, or to those matching `to` "
+            "(refused, 422, if that costs over two SMS segments each or would shorten the text, "
+            "unless yes is true)",
             [SLUG],
-            _obj(["text"], text=STR, broadcast=BOOL, yes=BOOL),
+            _obj(
+                ["text"],
+                text=STR,
+                broadcast=BOOL,
+                yes=BOOL,
+                to=_obj(
+                    [],
+                    areas={"type": "array", "items": STR},
+                    languages={"type": "array", "items": STR},
+                    channels={"type": "array", "items": STR},
+                    voted_in=INT,
+                    not_voted_in=INT,
+                    authors_in=INT,
+                ),
+            ),
             ok="201",
         )
     },

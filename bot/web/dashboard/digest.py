@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.context import get_db, now
 from bot.domain.communities import set_digest, set_languages, set_public_page
 from bot.domain.digest import Week, figures, last_completed, parse_week, week_in_progress
+from bot.domain.quiet_hours import describe, set_quiet_hours
 from bot.errors import InvalidInput
 from bot.messaging.digest import send_week
 from bot.messaging.mailer import mail_settings
@@ -143,7 +144,36 @@ def languages(slug: str):
     )
 
 
-def _page(place: Community, week_text: str | None, form: dict | None = None, errors: dict | None = None):
+@bp.post("/<slug>/digest/quiet-hours")
+@signed_in
+def quiet_hours(slug: str):
+    """The hours when broadcasts wait, through the same service as `community quiet-hours`."""
+    place = community_of(slug)
+    quiet = {name: request.form.get(name, "").strip() for name in ("quiet_start", "quiet_end")}
+    errors = {}
+    with g.db_session.begin_nested() as attempt:
+        for name, value in quiet.items():
+            try:
+                set_quiet_hours(place, **{name.removeprefix("quiet_"): value})
+            except InvalidInput as exc:
+                errors[name] = str(exc)
+        g.db_session.flush()
+        if errors:
+            attempt.rollback()
+    if errors:
+        return _page(place, None, errors=errors, quiet=quiet)
+    return redirect_back(
+        "digest.digest", f"Quiet hours: {describe(place)} ({place.timezone}).", slug=place.slug
+    )
+
+
+def _page(
+    place: Community,
+    week_text: str | None,
+    form: dict | None = None,
+    errors: dict | None = None,
+    quiet: dict | None = None,
+):
     errors = dict(errors or {})
     form = form or {
         "recipients": "\n".join(place.digest_recipients),
@@ -184,6 +214,7 @@ def _page(place: Community, week_text: str | None, form: dict | None = None, err
         ],
         public_on=_on_off(place),
         languages=[(code, own_name(code)) for code in shipped_languages()],
+        quiet=quiet or {"quiet_start": place.quiet_start, "quiet_end": place.quiet_end},
     )
     return html, 422 if errors else 200
 

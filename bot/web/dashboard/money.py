@@ -3,6 +3,7 @@
 Every change goes through bot.domain.ledger exactly as `commonpurse budget ...` does; a budget
 update sent to members is counted in SMS segments first and confirmed on a second page."""
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -14,6 +15,8 @@ from flask.typing import ResponseReturnValue
 from bot.context import now
 from bot.domain import ledger
 from bot.domain.notify import member_count
+from bot.domain.quiet_hours import describe, quiet_until
+from bot.domain.segments import Segment, condition, segment
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, render
@@ -21,6 +24,7 @@ from bot.text.money import format_pence
 from bot.text.organiser_text import SmsCost, plain
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
+from bot.web.dashboard.filters import local
 from bot.web.dashboard.forms import (
     Failure,
     Form,
@@ -33,6 +37,7 @@ from bot.web.dashboard.forms import (
     text_in,
     whole_number,
 )
+from channels.registry import CHANNELS
 from channels.segments import count_segments
 from models import Community
 
@@ -200,16 +205,26 @@ def money_update(slug: str) -> ResponseReturnValue:
     checked = attempt("update", lambda: _as_posted(place, form), field="text")
     if isinstance(checked, Failure):
         return _page(place, failure=checked, kept={"update": form})
+    to = attempt("update", lambda: _segment(place, form), field="segment")
+    if isinstance(to, Failure):
+        return _page(place, failure=to, kept={"update": form})
+    if not broadcast and not to.everyone:
+        failure = Failure("update", "segment", "choosing who gets it needs “Send it” ticked")
+        return _page(place, failure=failure, kept={"update": form})
     if step in (UpdateStep.PREVIEW, UpdateStep.EDIT):
-        preview = _preview(place, checked) if step == UpdateStep.PREVIEW else None
+        preview = _preview(place, checked, to) if step == UpdateStep.PREVIEW else None
         return _page(place, kept={"update": form}, preview=preview)
     if broadcast and step != UpdateStep.SEND:
         return render_template(
             "dashboard/money_confirm.html",
             community=place,
             text=checked,
-            cost=_cost(place, checked),
+            cost=_cost(place, checked, to),
             latest=_latest_id(place),
+            to=to,
+            criteria=[(name, value) for name in SEGMENT_FIELDS for value in form.getlist(name) if value],
+            goes_at=quiet_until(place, now()),
+            quiet=describe(place),
         )
     if step == UpdateStep.SEND and _already_posted(place, checked, form.get("latest", "")):
         return redirect_back(
@@ -220,7 +235,13 @@ def money_update(slug: str) -> ResponseReturnValue:
         posted = ledger.post_update(g.db_session, place, checked, now())
         if not broadcast:
             return "Budget update posted."
-        sent = ledger.broadcast_update(g.db_session, place, posted, now())
+        sent = ledger.broadcast_update(g.db_session, place, posted, now(), to)
+        goes_at = quiet_until(place, now())
+        if goes_at is not None and sent:
+            return (
+                f"Budget update posted. Queued for {sent} member{'' if sent == 1 else 's'}: quiet hours, "
+                f"so it goes out at {local(goes_at, place.timezone)}."
+            )
         return f"Budget update posted. Sent to {sent} member{'' if sent == 1 else 's'}."
 
     return _submit(place, "update", act, field="text")
@@ -244,14 +265,38 @@ def _as_posted(place: Community, form: Form) -> str:
         savepoint.rollback()
 
 
-def _cost(place: Community, text: str) -> SmsCost:
-    """What one member gets for `text`, and what sending it to every member costs (SMS
-    segments, and the WhatsApp messages and templates beside them)."""
-    return ledger.broadcast_cost(g.db_session, place, text, now())
+def _cost(place: Community, text: str, to: Segment | None = None) -> SmsCost:
+    """What one member gets for `text`, and what sending it to every member (of the segment
+    `to`) costs (SMS segments, and the WhatsApp messages and templates beside them)."""
+    return ledger.broadcast_cost(g.db_session, place, text, now(), to)
 
 
-def _preview(place: Community, text: str) -> dict:
-    return {"text": count_segments(text), "characters": len(text), "cost": _cost(place, text)}
+# The update form's criteria for sending to part of the community (bot.domain.segments).
+SEGMENT_FIELDS = ("areas", "languages", "channels", "vote", "vote_round", "authors_round")
+
+
+def _segment(place: Community, form: Form) -> Segment:
+    """The part of the community the form chose (everyone, if none); an unknown round refused."""
+    vote, vote_round = form.get("vote", ""), form.get("vote_round", "").strip()
+    if vote and not vote_round:
+        raise InvalidInput("say which round they voted in, or did not", field="segment")
+    number = whole_number(vote_round, "segment") if vote and vote_round else None
+    authors = form.get("authors_round", "").strip()
+    to = segment(
+        place,
+        areas=[a for a in re.split(r"[\s,;]+", form.get("areas", "")) if a],
+        languages=form.getlist("languages"),
+        channels=form.getlist("channels"),
+        voted_in=number if vote == "voted" else None,
+        not_voted_in=number if vote == "not_voted" else None,
+        authors_in=whole_number(authors, "segment") if authors else None,
+    )
+    condition(g.db_session, place, to)  # a round that does not exist is refused here
+    return to
+
+
+def _preview(place: Community, text: str, to: Segment | None = None) -> dict:
+    return {"text": count_segments(text), "characters": len(text), "cost": _cost(place, text, to)}
 
 
 def _already_posted(place: Community, text: str, latest_seen: str) -> bool:
@@ -326,5 +371,6 @@ def _page(
         members=member_count(g.db_session, place),
         today=_today(place),
         counter=counter,
+        segment_channels=[name for name, s in CHANNELS.items() if s.sends_text],
     )
     return html, 422 if failure is not None else 200

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import projects
+from bot.domain.quiet_hours import quiet_until
 from bot.errors import InvalidInput, NotFound
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, signed_in
@@ -84,6 +85,7 @@ def _ask_first(place: Community, form: Form) -> ResponseReturnValue | None:
         view=view,
         note=form.get("note", ""),
         told=projects.to_tell_when_delivered(g.db_session, view),
+        goes_at=quiet_until(place, now()),
     )
 
 

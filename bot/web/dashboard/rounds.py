@@ -17,6 +17,7 @@ from bot.domain import paper_ballots as paper
 from bot.domain.ideas import ideas_of
 from bot.domain.notify import member_count
 from bot.domain.pabulib import export_pb
+from bot.domain.quiet_hours import describe, held, quiet_until
 from bot.domain.rounds import (
     cancel_round,
     close_round,
@@ -37,7 +38,7 @@ from bot.text.times import local as in_zone
 from bot.text.times import parse_local
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
-from bot.web.dashboard.filters import percent, plural
+from bot.web.dashboard.filters import local, percent, plural
 from bot.web.dashboard.forms import (
     Failure,
     Form,
@@ -214,11 +215,36 @@ def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
             step=step,
             members=member_count(g.db_session, place),
             was_open=round_.status == RoundStatus.OPEN,
+            goes_at=_goes_at(place, round_, step),
+            quiet=describe(place),
         )
     action, said = STEPS[step]
-    return _submit(
-        place, round_, "step", lambda: said(action(g.db_session, round_, now()), number), field="step"
-    )
+
+    def act() -> str:
+        done = said(action(g.db_session, round_, now()), number)
+        goes_at = quiet_until(place, now())
+        if goes_at is not None and step in ("open", "remind", "close", "cancel"):
+            g.db_session.flush()
+            if held(g.db_session, place, _keys(round_), now()):
+                done += f" Quiet hours: the messages go out at {local(goes_at, place.timezone)}."
+        return done
+
+    return _submit(place, round_, "step", act, field="step")
+
+
+def _goes_at(place: Community, round_: Round, step: str) -> datetime | None:
+    """When what `step` sends goes out, if quiet hours hold it (a ballot that would wait past
+    the close goes at once: bot.domain.rounds)."""
+    goes_at = quiet_until(place, now())
+    if step == "open" and goes_at is not None and goes_at >= round_.closes_at:
+        return None
+    return goes_at
+
+
+def _keys(round_: Round) -> list[str]:
+    """The beginnings of the idempotency keys of what a round sends (bot.domain.rounds)."""
+    kinds = ("round-open", "round-remind", "round-result", "round-cancel", "idea-outcome")
+    return [f"{kind}:{round_.id}:" for kind in kinds]
 
 
 @bp.post("/<slug>/rounds/<int:number>/recount")
@@ -472,6 +498,7 @@ def _detail(
         times=times,
         turnout=_turnout(data),
         members=member_count(g.db_session, place),
+        held=held(g.db_session, place, _keys(round_), now()),
         winners=set((data["outcome"] or {}).get("winners", [])),
         poll_seconds=POLL_SECONDS,
         split=paper.ballot_counts(g.db_session, round_),

@@ -2,7 +2,7 @@
 the entries already written linked once, oldest first
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-06 09:20:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from models.chain import chain_existing
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
