@@ -66,7 +66,7 @@ def test_the_organiser_replies_with_its_cost_shown_first_and_it_goes_on_the_resi
     assert sent.status_code == 302
     assert member.inbox() == ["Riverside Big Local: Tuesday at 7pm, in the hall."]
     page = _text(signed_in.get(thread))
-    assert "Reply sent to Resident" in page and "sam@example.org, by SMS" in page
+    assert "Reply sent by SMS." in page and "sam@example.org, by SMS" in page
     listing = _text(signed_in.get(INBOX))
     assert "waiting for a reply" not in listing and 'class="count"' not in listing
     # The resident writes again: waiting once more, in the same thread
@@ -206,7 +206,7 @@ def test_the_inbox_in_a_browser_from_question_to_erasure(app, clock, community, 
     assert "By SMS: 1 segment (GSM-7)" in page.inner_text("#reply-preview")
     assert phone.receive() == []  # nothing sent by a preview
     page.get_by_role("button", name="Send this reply").click()
-    assert "Reply sent to Resident" in page.inner_text("main")
+    assert "Reply sent by SMS." in page.inner_text("main")
     assert phone.receive() == ["Riverside Big Local: Thank you: the council's repair team is on its way."]
     screenshot(page, "dashboard-inbox")
     page.get_by_role("button", name="Close it").click()

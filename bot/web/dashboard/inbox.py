@@ -65,7 +65,7 @@ def inbox_reply(slug: str, thread_id: int) -> ResponseReturnValue:
 
     def act() -> str:
         sent = inbox.reply(g.db_session, place, view.thread, text_in(request.form, "text"), now())
-        return f"Reply sent to {view.who} by {_channel(sent.channel)}."
+        return f"Reply sent by {_channel(sent.channel)}."
 
     return _submit(place, thread_id, "reply", act, field="text")
 
