@@ -8,7 +8,7 @@ canonical JSON; the same function hashes when a link is made and when the chain 
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -49,7 +49,9 @@ class ChainLink(Base):
 
 
 def _plain(value: object) -> object:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # in UTC, whatever the connection's time zone (PostgreSQL's)
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
         return value.isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
@@ -153,4 +155,5 @@ def chain_existing(connection: Connection) -> None:
             for row_id, community_id, created_at in connection.execute(select(entries))
         ]
     for *_, row_id, kind, community_id in sorted(found, key=lambda f: f[:5]):
-        append(connection, community_id, kind, row_id)
+        if community_id is not None:  # in no community's record (see bot.domain.chain)
+            append(connection, community_id, kind, row_id)

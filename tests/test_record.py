@@ -3,14 +3,19 @@ community; `commonpurse audit verify` names the first entry changed, removed or 
 in the database; the latest seal is on the public page and in the weekly digest, and a seal kept
 from before is checked with --seal; the migration chains the entries already written."""
 
+import contextlib
 import os
 import re
+import threading
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.cli import cli
 from bot.context import get_db
+from bot.domain import ledger
+from bot.domain.communities import by_slug
 from bot.web.app import create_app
 from models.engine import make_engine
 from models.migrate import upgrade
@@ -149,3 +154,52 @@ def _old_database_then_upgrade(url: str) -> None:
         )
     upgrade(engine)
     engine.dispose()
+
+
+def test_two_writers_at_once_extend_the_record_in_turn(db, clock, community, cp):
+    """Each organiser's transaction already refers to the community (a budget update) when it
+    records an allocation: on PostgreSQL a plain FOR UPDATE on the community for the record then
+    deadlocked the two ("deadlock detected", one change lost); the record's lock is the ledger's."""
+    barrier = threading.Barrier(2, timeout=2)
+    outcomes = []
+
+    def organiser(n: int) -> None:
+        try:
+            with db.transaction() as session:
+                place = by_slug(session, "riverside")
+                ledger.post_update(session, place, f"News {n}", clock())
+                session.flush()
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    barrier.wait()  # both now hold a reference to the community
+                ledger.allocate(session, place, title=f"Project {n}", amount_pence=100_00, now=clock())
+            outcomes.append("ok")
+        except Exception as exc:  # what a user would see as a failed change
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=organiser, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["ok", "ok"]
+    assert "The record is intact: 2 entries" in _ok(_verify(cp))
+
+
+def test_the_record_reads_the_same_whatever_the_connections_time_zone(
+    backend, database_url, clock, cp, community
+):
+    """PostgreSQL gives times in the connection's zone: a summer entry hashed as 13:00+01:00 read
+    as changed when written at 12:00+00:00 (after a restore to a server set to Europe/London)."""
+    clock.current = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    _books(cp)
+    url = database_url
+    if backend.name == "postgresql":
+        options = make_url(url).query.get("options", "")
+        url = make_url(url).update_query_dict({"options": f"{options} -ctimezone=Europe/London"})
+        url = url.render_as_string(hide_password=False)
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "CLOCK": clock})
+    try:
+        said = _ok(app.test_cli_runner().invoke(cli, ["audit", "verify", "--community", "riverside"]))
+    finally:
+        get_db(app).dispose()
+    assert "The record is intact: 6 entries" in said

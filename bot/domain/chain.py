@@ -29,22 +29,27 @@ NAMES = {
 
 @event.listens_for(Session, "after_flush")
 def _link_new_entries(session: Session, _context: UOWTransaction) -> None:
+    # Entries of no community (a change to no community in particular) are in no community's
+    # record: `verify --community` could not find them, and no lock would order them.
     new = sorted(
-        (obj.community_id is None, obj.community_id or 0, obj.id, obj.__tablename__, obj.community_id)
+        (obj.community_id, obj.id, obj.__tablename__)
         for obj in session.new
-        if isinstance(obj, CHAINED)
+        if isinstance(obj, CHAINED) and obj.community_id is not None
     )
     if not new:
         return
     connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
     locked: set[int] = set()
-    for *_, row_id, kind, community_id in new:
-        if (
-            community_id is not None
-            and community_id not in locked
-            and connection.dialect.name == "postgresql"
-        ):
-            connection.execute(select(Community.id).where(Community.id == community_id).with_for_update())
+    for community_id, row_id, kind in new:
+        if postgres and community_id not in locked:
+            # The key-share lock lock_community takes: writers of one chain wait for each other,
+            # and rows that merely point at the community (a message logged) are not held up. A
+            # plain FOR UPDATE deadlocked two writers, each already holding the share lock its
+            # own entry's foreign key took.
+            connection.execute(
+                select(Community.id).where(Community.id == community_id).with_for_update(key_share=True)
+            )
             locked.add(community_id)
         append(connection, community_id, kind, row_id)
 
