@@ -215,3 +215,23 @@ def test_the_inbox_in_a_browser_from_question_to_erasure(app, clock, community, 
     phone.text("DELETE")
     page.goto("/dashboard/riverside/inbox?show=all")
     assert "No conversations." in page.inner_text("main")
+
+
+def test_previewing_a_reply_leaves_the_page_able_to_send_it(member, signed_in):
+    """A preview used up the form's one-time token: previewing again from the same page, or
+    sending, was refused as 'already sent'."""
+    member.say(QUESTION)
+    thread = _thread_url(signed_in)
+    page = _text(signed_in.get(thread))
+    reply_form = page[page.index('id="reply"') :]
+    fields = {
+        "csrf_token": csrf(page),
+        "once": re.search(r'name="once" value="([^"]+)"', reply_form)[1],
+        "text": "Tuesday at 7pm.",
+    }
+    for _ in range(2):
+        assert signed_in.post(f"{thread}/reply", data={**fields, "step": "preview"}).status_code == 200
+    assert signed_in.post(f"{thread}/reply", data={**fields, "step": "send"}).status_code == 302
+    assert member.inbox() == ["Riverside Big Local: Tuesday at 7pm."]
+    again = signed_in.post(f"{thread}/reply", data={**fields, "step": "send"})
+    assert again.status_code == 422 and "this form was already sent" in _text(again)

@@ -179,3 +179,48 @@ def test_a_ballot_that_would_wait_past_the_close_goes_at_once(
     jobs.open_round(round_id)
     ballot = ann.receive()
     assert len(ballot) == 1 and "Park" in ballot[0]
+
+
+def test_a_round_cancelled_in_the_night_takes_back_its_held_ballot(
+    sms_app, fake_twilio, sched, db, clock, community
+):
+    """Opened at 02:00 and called off at 03:00: at 08:00 members got the ballot of a round
+    already cancelled, then the cancellation."""
+    round_id = make_round(db, community, clock(), opens_in=timedelta(hours=16))
+    ann, bob = Phone(sms_app, fake_twilio, ANN), Phone(sms_app, fake_twilio, BOB)
+    ann.receive(), bob.receive()
+    clock.current = _at(2026, 11, 27, 2, 0)
+    jobs.open_round(round_id)
+    clock.current = _at(2026, 11, 27, 3, 0)
+    with db.transaction() as session:
+        from bot.domain.rounds import cancel_round
+        from models import Round
+
+        cancel_round(session, session.get(Round, round_id), clock())
+    clock.current = _at(2026, 11, 27, 8, 0)
+    for phone in (ann, bob):
+        (only,) = phone.receive()
+        assert "cancelled" in only and "Park" in only
+
+
+def test_a_held_reminder_is_taken_back_from_who_votes_in_the_night(
+    sms_app, fake_twilio, sched, db, clock, community
+):
+    round_id = make_round(
+        db,
+        community,
+        clock(),
+        opens_in=timedelta(hours=1),
+        lasts=timedelta(days=3),
+        remind_after=timedelta(hours=14),
+    )
+    ann, bob = Phone(sms_app, fake_twilio, ANN), Phone(sms_app, fake_twilio, BOB)
+    clock.current = _at(2026, 11, 26, 11, 0)
+    jobs.open_round(round_id)
+    ann.receive(), bob.receive()  # the ballots, by day
+    clock.current = _at(2026, 11, 27, 1, 0)
+    jobs.remind_round(round_id)  # held until 08:00
+    assert "your vote is in" in ann.text("1")[0].lower()  # Ann votes at 01:00
+    clock.current = _at(2026, 11, 27, 8, 0)
+    assert ann.receive() == []  # no "you have not voted yet"
+    assert len(bob.receive()) == 1

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from bot.domain.communities import by_slug
 from bot.domain.digest import figures, parse_week
+from bot.domain.moderation import type_up
 from bot.domain.overview import overview
 from models import Ballot, Call, Idea, Identity, InboundLog, OutboxMessage, Resident, Round
 from tests.conftest import park_round
@@ -321,6 +322,22 @@ def test_a_voice_idea_goes_to_moderation_with_its_recording(voice_app, community
     again = caller.params(RecordingSid="RE" + "a" * 32, RecordingDuration="42")
     assert caller.read(caller.post(record_page, again)) == said
     assert count(db, Idea) == 1
+
+
+def test_a_voice_idea_cannot_go_on_a_ballot_until_it_is_typed_up(voice_app, community, cp, db):
+    """Shortlisted as it was, "Voice message, to be typed up" went to every member's ballot,
+    in English, to the public page and the .pb file."""
+    caller = Caller(voice_app)
+    _joined(caller)
+    caller.press("4")
+    caller.record("RE" + "c" * 32, seconds=20)
+    refused = cp("ideas", "shortlist", "--community", "riverside", "1", "--cost", "£500")
+    assert (
+        refused.exit_code == 2 and "is a voice message: type up what the caller said first" in refused.output
+    )
+    with db.transaction() as session:  # as the Ideas page's "Type up" does
+        type_up(session, by_slug(session, "riverside"), 1, "A bench by the bus stop")
+    assert cp("ideas", "shortlist", "--community", "riverside", "1", "--cost", "£500").exit_code == 0
 
 
 def test_a_voice_idea_is_heard_and_typed_up_on_the_ideas_page(voice_app, fake_twilio, community, db, clock):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.domain.ballots import ballot_of, cast, current_round, problem
 from bot.domain.ideas import submit_idea
 from bot.domain.ledger import summary
+from bot.domain.moderation import VOICE_IDEA_TEXT
 from bot.domain.residents import (
     admit,
     consent,
@@ -36,8 +37,6 @@ from models.states import CallStep, ResidentStatus, RoundMethod, Step, Verificat
 # The key that chooses each language at the start of a call, whichever the community offers.
 LANGUAGE_KEYS = {"en": "1", "cy": "2", "pl": "3"}
 IDEA_SECONDS = 120  # a voice message is capped at two minutes
-# The text an idea left as a voice message has until an organiser types what was said.
-VOICE_IDEA_TEXT = "Voice message, to be typed up"
 
 
 @dataclass

@@ -13,8 +13,8 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.receipts import new_receipt
 from bot.text.money import Money
-from models import Ballot, Community, ReplacedReceipt, Resident, Round
-from models.states import RoundMethod, RoundStatus
+from models import Ballot, Community, OutboxMessage, ReplacedReceipt, Resident, Round
+from models.states import OutboxStatus, RoundMethod, RoundStatus
 
 _VOTE = re.compile(
     r"^(?:vote\b\s*[:\-]?\s*)?(\d{1,3}(?:\s*(?:,|;|&|\band\b|\s)\s*\d{1,3})*)\s*[.!]*$", re.IGNORECASE
@@ -78,6 +78,8 @@ def cast(
         try:
             with session.begin_nested():
                 _store(session, round_, resident, choices, channel, now, receipt)
+            if round_.reminded_at is not None:
+                _take_back_reminder(session, round_, resident, now)
             return receipt
         except IntegrityError:
             # The code is already in this round: one chance in 2**40 for each ballot there.
@@ -87,6 +89,19 @@ def cast(
 
 
 _TRIES = 3
+
+
+def _take_back_reminder(session: Session, round_: Round, resident: Resident, now: datetime) -> None:
+    """A reminder still waiting for this resident (quiet hours held it) is moot once they vote."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key == f"round-remind:{round_.id}:{resident.id}",
+            OutboxMessage.status == OutboxStatus.QUEUED,
+        )
+        .values(status=OutboxStatus.CANCELLED, error_code="voted", next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _store(

@@ -25,6 +25,9 @@ def shortlist(
     """Put an idea forward for a vote, at the cost organisers agreed: a new one, or one that
     was not funded or was rejected (its author hears it is back on the shortlist)."""
     idea = idea_by_number(session, community, number)
+    if idea.recording_sid is not None and idea.text == VOICE_IDEA_TEXT:
+        # Its words would reach every member's ballot, the public page and the .pb file.
+        raise InvalidInput(f"idea #{number} is a voice message: type up what the caller said first")
     if idea.status not in OPEN + RECONSIDERED:
         raise InvalidInput(
             f"idea #{number} is {idea.status}: only submitted, not funded or "
@@ -75,6 +78,10 @@ def merge(session: Session, community: Community, number: int, into: int, now: d
         for author in _authors_of([idea], session):
             notify(session, community, author, "idea_merged", now, number=idea.number, into=target.number)
     return target
+
+
+# The text an idea left as a voice message has until an organiser types what was said.
+VOICE_IDEA_TEXT = "Voice message, to be typed up"
 
 
 def type_up(session: Session, community: Community, number: int, text: str) -> Idea:

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarResult, exists, func, select
+from sqlalchemy import ScalarResult, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import chain, ledger
@@ -34,12 +34,13 @@ from models import (
     Ballot,
     Community,
     Idea,
+    OutboxMessage,
     PendingAnswer,
     Resident,
     Round,
     RoundOption,
 )
-from models.states import CountRule, IdeaStatus, RoundMethod, RoundStatus
+from models.states import CountRule, IdeaStatus, OutboxStatus, RoundMethod, RoundStatus
 
 MAX_OPTIONS = 2**31 - 1  # what the column holds; a ballot never has as many
 # How options are listed to each member: their own rotation of a random order (position effects
@@ -286,6 +287,7 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         count(session, round_), computed_at=now.isoformat(), members=member_count(session, community)
     )
     round_.status, round_.closed_at = RoundStatus.CLOSED, now
+    _withdraw_held(session, round_, now)
     publish(session, round_, community)  # before the result goes out: it links to the file
     winners = set(round_.outcome["winners"])
     told_funded = set()  # authors whose own news already says their idea won: one message each
@@ -381,6 +383,24 @@ def _choices(session: Session, round_: Round) -> ScalarResult[list[int]]:
     return session.scalars(query)
 
 
+def _withdraw_held(session: Session, round_: Round, now: datetime) -> None:
+    """A round that ended takes back its ballot and reminder where they still wait (quiet
+    hours held them): at 08:00 they would invite members to a vote already over."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.community_id == round_.community_id,
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            or_(
+                OutboxMessage.idempotency_key.startswith(f"round-open:{round_.id}:", autoescape=True),
+                OutboxMessage.idempotency_key.startswith(f"round-remind:{round_.id}:", autoescape=True),
+            ),
+        )
+        .values(status=OutboxStatus.CANCELLED, error_code="round-ended", next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def cancel_round(session: Session, round_: Round, now: datetime) -> bool:
     """Call a round off before it closes; its ideas go back to the shortlist. True: it was
     (a round already cancelled or closed is refused, never cancelled twice)."""
@@ -388,6 +408,7 @@ def cancel_round(session: Session, round_: Round, now: datetime) -> bool:
         raise InvalidInput(f"round {round_.number} is {round_.status}: it cannot be cancelled")
     was_open = round_.status == RoundStatus.OPEN
     round_.status, round_.closed_at = RoundStatus.CANCELLED, now
+    _withdraw_held(session, round_, now)
     for option in round_.options:
         idea = session.get(Idea, option.idea_id) if option.idea_id else None
         if idea is not None and idea.status == IdeaStatus.IN_ROUND:

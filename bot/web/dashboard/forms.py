@@ -138,6 +138,7 @@ def attempt(
     field: str,
     shown: Mapping[str, str] | None = None,
     missing: str | None = None,
+    claim: bool = True,
 ) -> T | Failure:
     """Run `action()` in a savepoint: its result, or a Failure with nothing kept.
 
@@ -145,7 +146,7 @@ def attempt(
     for it; any other beside `field`. A NotFound is shown beside `missing`, else `field`."""
     try:
         with g.db_session.begin_nested():
-            if not g.get("once_claimed"):  # a request may run more than one action
+            if claim and not g.get("once_claimed"):  # a request may run more than one action
                 _claim_once()
             result = action()
         g.once_claimed = True  # kept only with an action that succeeded

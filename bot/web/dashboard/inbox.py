@@ -58,6 +58,7 @@ def inbox_reply(slug: str, thread_id: int) -> ResponseReturnValue:
             "reply",
             lambda: inbox.reply_cost(g.db_session, place, view.thread, text_in(request.form, "text")),
             field="text",
+            claim=False,  # a preview sends nothing: the same page may still send
         )
         if isinstance(cost, Failure):
             return _thread(place, thread_id, failure=cost)
