@@ -504,6 +504,8 @@ def test_news_of_a_voice_idea_reaches_the_caller_by_sms(voice_app, fake_twilio, 
     _joined(caller)
     caller.press("4")
     caller.record()
+    with db.transaction() as session:  # typed up first, as a voice idea must be
+        type_up(session, by_slug(session, "riverside"), 1, "A bench by the bus stop")
     result = cp("ideas", "shortlist", "--community", "riverside", "1", "--cost", "£500")
     assert result.exit_code == 0, result.output
     (news,) = Phone(voice_app, fake_twilio, HOME).receive()
