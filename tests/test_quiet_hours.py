@@ -224,3 +224,23 @@ def test_a_held_reminder_is_taken_back_from_who_votes_in_the_night(
     clock.current = _at(2026, 11, 27, 8, 0)
     assert ann.receive() == []  # no "you have not voted yet"
     assert len(bob.receive()) == 1
+
+
+def test_a_round_closed_in_the_night_sends_its_result_not_its_held_ballot(
+    sms_app, fake_twilio, sched, db, clock, community
+):
+    round_id = make_round(db, community, clock(), opens_in=timedelta(hours=16))
+    ann = Phone(sms_app, fake_twilio, ANN)
+    ann.receive()
+    clock.current = _at(2026, 11, 27, 2, 0)
+    jobs.open_round(round_id)
+    clock.current = _at(2026, 11, 27, 6, 0)
+    with db.transaction() as session:  # closed early, as `round close` does
+        from bot.domain.rounds import close_round
+        from models import Round
+
+        close_round(session, session.get(Round, round_id), clock())
+    clock.current = _at(2026, 11, 27, 8, 0)
+    received = ann.receive()
+    assert not any(text.startswith("Vote now!") for text in received)
+    assert any("Park" in text for text in received)
