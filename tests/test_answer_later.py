@@ -518,3 +518,28 @@ def test_a_message_its_sender_erased_earlier_in_the_same_group_is_not_answered(d
             session.scalars(select(OutboxMessage.address).where(OutboxMessage.channel == "sms")).all() == []
         )
     assert count(db, PendingAnswer) == 0
+
+
+def test_erasure_in_one_community_keeps_what_the_same_phone_sent_another(
+    later_app, fake_twilio, member, make_community, new_chat, db, clock
+):
+    """Pending answers were found by address alone: erasing a resident of one community threw
+    away the message the same phone had just sent to another, unanswered."""
+    from bot.domain.erasure import erase_resident
+    from models import Community, Resident
+
+    make_community(name="Hillside", slug="hillside", join_code="HILLSIDE", sms_number="+441632960002")
+    hillside = new_chat("hillside", member.phone)
+    hillside.say("hi")
+    hillside.say("YES")
+    params = inbound("IDEA a pond for the school", member.phone, to="+441632960002")
+    response = later_app.test_client().post("/webhooks/twilio/sms", data=params, headers=signed(params))
+    assert response.status_code == 200
+    assert count(db, PendingAnswer) == 1
+    with db.transaction() as session:
+        riverside = session.scalar(select(Community.id).where(Community.slug == "riverside"))
+        resident = session.scalar(select(Resident).where(Resident.community_id == riverside))
+        erase_resident(session, resident, clock())
+    assert count(db, PendingAnswer) == 1  # Hillside's message still waits for its answer
+    with db.transaction() as session:
+        assert "IDEA a pond for the school" in session.scalars(select(InboundLog.body)).all()

@@ -33,7 +33,14 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
         session,
         session.scalars(
             select(PendingAnswer.id).where(
-                PendingAnswer.sender.in_(addresses), PendingAnswer.received_at <= now
+                PendingAnswer.sender.in_(addresses),
+                PendingAnswer.received_at <= now,
+                # This community's, or not yet any community's (a chat before its join code):
+                # the same phone's message to another community is that community's to answer.
+                or_(
+                    PendingAnswer.community_id == resident.community_id,
+                    PendingAnswer.community_id.is_(None),
+                ),
             )
         ).all(),
     )
