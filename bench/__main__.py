@@ -1,4 +1,4 @@
-"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|faults|load
+"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|startup|faults|load
     --db sqlite|postgresql [--quick]
 
 `faults` and `load` (PostgreSQL and gunicorn) keep options of their own and are not in `all`."""
@@ -10,7 +10,7 @@ import time
 
 from bench import harness
 
-SUITE = ("inbound", "answers", "dispatch", "broadcast", "close", "digest")
+SUITE = ("inbound", "answers", "dispatch", "broadcast", "close", "digest", "startup")
 
 
 def main(argv: list[str]) -> int:

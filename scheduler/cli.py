@@ -1,6 +1,8 @@
 """`commonpurse scheduler` and `commonpurse serve` (web, dispatcher and scheduler in one process).
 
 Registered through the `commonpurse.commands` entry point, so `bot` never imports `scheduler`.
+`commonpurse --help` loads this module to list the two commands, so what they run is imported
+when they run.
 """
 
 import logging
@@ -11,14 +13,6 @@ import time
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from werkzeug.serving import make_server
-
-from bot.cli.run import stop_on_sigterm
-from bot.context import get_db, now
-from bot.domain.demo import seed_demo
-from bot.messaging.channels import dispatcher_for, inbound_work
-from scheduler import lease
-from scheduler.service import prepare
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +22,10 @@ logger = logging.getLogger(__name__)
 @with_appcontext
 def scheduler_command(wait: bool) -> None:
     """Run the scheduler: rounds open, remind and close on time; digests; retention."""
+    from bot.context import get_db, now
+    from scheduler import lease
+    from scheduler.service import prepare
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's, typed as Flask
     db = get_db()
     db.upgrade()
@@ -63,7 +61,18 @@ def scheduler_command(wait: bool) -> None:
 @with_appcontext
 def serve(demo: bool, host: str, port: int) -> None:
     """Run the web app, a dispatcher and the scheduler in one process (SQLite-friendly)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # as in scheduler_command
+    from werkzeug.serving import make_server
+
+    from bot.cli.run import stop_on_sigterm
+    from bot.context import get_db, now
+    from bot.domain.demo import seed_demo
+    from bot.messaging.channels import dispatcher_for, inbound_work
+    from bot.web.app import add_web
+    from scheduler import lease
+    from scheduler.service import prepare
+
+    # A command's app has no pages: give it them (the same app, so the same settings).
+    app = add_web(current_app._get_current_object())  # type: ignore[attr-defined]  # as in scheduler_command
     db = get_db()
     db.upgrade()
     if demo:

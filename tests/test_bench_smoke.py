@@ -36,8 +36,10 @@ def test_the_quick_suite_prints_a_ratio_for_every_benchmark():
         "broadcast",
         "close",
         "digest",
+        "startup",  # `--help`
+        "startup",  # and one command, with `--quick`
     ]
-    assert result.stdout.count("peak RSS") == 6
+    assert result.stdout.count("peak RSS") == 8
 
 
 def test_the_quick_load_benchmark_stores_counts_and_answers_every_vote():

@@ -1,19 +1,20 @@
 """The `commonpurse` command: Flask's CLI conventions, one-line errors, exit code 2 for bad input."""
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from importlib import metadata
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from flask.cli import FlaskGroup
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError, ProgrammingError
 
-from bot.cli.output import inert
-from bot.domain import audit as audit_trail
+from bot.cli.commands import COMMANDS, summary
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
 from bot.errors import InvalidInput, NotFound
-from bot.web.app import create_app
 
 # Flask's own options: another app (--app), another settings file (--env-file), the debugger
 # (--debug). An organiser needs none of them; settings are COMMONPURSE_* variables.
@@ -42,9 +43,38 @@ class CommonPurseGroup(FlaskGroup):
             self.add_command(entry_point.load(), entry_point.name)
         self._loaded_plugin_commands = True
 
+    # Every command is ours, in COMMANDS or a plugin. Flask's versions of these also load the
+    # app to look for commands it adds, which would build the whole app for `--help`.
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, attribute = COMMANDS[cmd_name][0].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        self._load_plugin_commands()
+        return click.Group.get_command(self, ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted({*COMMANDS, *self.commands})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their summaries, without importing a command to ask for its own."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in COMMANDS and name not in self.commands:
+                rows.append((name, summary(name)))
+            elif (command := self.get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
+        from bot.domain import audit as audit_trail  # here, not for `--help`: it loads the models
+
         try:
-            return super().invoke(ctx)
+            # What a command changes is recorded in the audit trail as whoever ran it.
+            with audit_trail.acting_as(os.environ.get("COMMONPURSE_ORGANISER") or "cli"):
+                return super().invoke(ctx)
         except BrokenPipeError:
             # The reader went away (`commonpurse chat | head`): stop quietly, not with
             # click's exit code 1, which `round recount` uses for "differs".
@@ -66,9 +96,7 @@ class CommonPurseGroup(FlaskGroup):
         **extra: Any,
     ) -> NoReturn:
         try:
-            # What a command changes is recorded in the audit trail as whoever ran it.
-            with audit_trail.acting_as(os.environ.get("COMMONPURSE_ORGANISER") or "cli"):
-                result = super().main(args, prog_name or "commonpurse", complete_var, False, **extra)
+            result = super().main(args, prog_name or "commonpurse", complete_var, False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
             # `commonpurse` alone: the help, whole, not squeezed into one error line.
             click.echo(exc.ctx.get_help())
@@ -80,19 +108,14 @@ class CommonPurseGroup(FlaskGroup):
             # A number too large for a conversion (a date, a database integer) that no check
             # caught: say so rather than show a traceback.
             _fail(f"a value is out of range: {exc}", 2)
-        except (OperationalError, ProgrammingError) as exc:
-            if not _no_tables(exc):
-                raise
-            _fail("the database has no tables yet: run `commonpurse db upgrade` first", 1)
-        except DataError as exc:
-            # A value our checks let through but the database cannot hold (so a check is
-            # missing): still the organiser's input, so say what the database said.
-            _fail(f"the database refused a value: {_first_line(exc.orig)}", 2)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except click.exceptions.Abort:
             click.echo("Aborted.", err=True)
             sys.exit(1)
+        except Exception as exc:
+            _refused_by_the_database(exc)
+            raise
         sys.exit(result if isinstance(result, int) else 0)
 
 
@@ -117,7 +140,7 @@ def _refuse_repeats(group: click.Group, ctx: click.Context, args: list[str]) -> 
         if word.startswith("-"):
             words.pop(0)
             continue
-        command = command.commands.get(word) if word in command.commands else None
+        command = command.get_command(ctx, word)
         words.pop(0)
         if command is None:
             return
@@ -179,12 +202,27 @@ def _drop_what_is_left_for_stdout() -> None:
 
 def _fail(message: str, code: int) -> NoReturn:
     """Print one line, which no text inside it can break up or turn into terminal commands."""
+    from bot.cli.output import inert
+
     line = inert(message.replace("\n", " "))
     click.echo(f"commonpurse: error: {line}", err=True)
     sys.exit(code)
 
 
-def _no_tables(exc: DBAPIError) -> bool:
+def _refused_by_the_database(exc: Exception) -> None:
+    """Say what the database refused in one line, and exit; return for anything else.
+    (SQLAlchemy is imported here, not at the top: `--help` does without it.)"""
+    from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
+
+    if isinstance(exc, OperationalError | ProgrammingError) and _no_tables(exc):
+        _fail("the database has no tables yet: run `commonpurse db upgrade` first", 1)
+    if isinstance(exc, DataError):
+        # A value our checks let through but the database cannot hold (so a check is
+        # missing): still the organiser's input, so say what the database said.
+        _fail(f"the database refused a value: {_first_line(exc.orig)}", 2)
+
+
+def _no_tables(exc: "DBAPIError") -> bool:
     """Whether the database was never migrated (SQLite's "no such table", PostgreSQL's 42P01)."""
     return "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01"
 
@@ -194,48 +232,18 @@ def _first_line(exc: BaseException | None) -> str:
 
 
 def _build() -> click.Group:
-    from bot.cli import (
-        audit,
-        backup,
-        budget,
-        chat,
-        community,
-        database,
-        digest,
-        ideas,
-        organisers,
-        projects,
-        rounds,
-        run,
-        telegram,
-        verify,
-        whatsapp,
-    )
-
-    group = CommonPurseGroup(
-        create_app=lambda: create_app(),
+    return CommonPurseGroup(
+        create_app=_command_app,
         name="commonpurse",
         help="Common Purse: residents decide how the community budget is spent.",
     )
-    for module in (
-        database,
-        backup,
-        community,
-        organisers,
-        ideas,
-        rounds,
-        budget,
-        projects,
-        digest,
-        audit,
-        chat,
-        run,
-        telegram,
-        whatsapp,
-        verify,
-    ):
-        module.register(group)
-    return group
+
+
+def _command_app() -> Any:
+    """The app a command runs in: without its pages (`serve` adds them)."""
+    from bot.web.app import create_app
+
+    return create_app(web=False)
 
 
 cli = _build()

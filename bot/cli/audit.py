@@ -3,6 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
+from bot.cli.commands import summary
 from bot.cli.output import emit
 from bot.context import get_db
 from bot.domain import chain
@@ -12,7 +13,7 @@ from bot.domain.communities import by_slug
 COLUMNS = [("WHEN (UTC)", "at"), ("WHO", "actor"), ("WHAT", "subject"), ("CHANGE", "action")]
 
 
-@click.group("audit", invoke_without_command=True, short_help="Organisers' changes, and checking the record.")
+@click.group("audit", invoke_without_command=True, short_help=summary("audit"))
 @click.option("--community", "slug", help="Community slug.")
 @click.option("--limit", type=click.IntRange(1, 100_000), help="Only the newest entries.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -63,7 +64,3 @@ def verify_record(slug: str, seal: str | None) -> None:
             click.echo(f"The seal {seal} is NOT part of this record: the past was rewritten since.", err=True)
             raise SystemExit(1)
         click.echo(f"The seal {seal} is entry {found} of the record: nothing before it has changed.")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(audit)

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, create_engine, func, inspect, select, table, 
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bot.cli.commands import summary
 from bot.context import get_db
 from bot.domain import ledger
 from models import Base, Community
@@ -130,7 +131,7 @@ def restore_from(url: str, source: Path) -> dict[str, Any]:
         return _manifest(connection)
 
 
-@click.command("backup", short_help="Copy the database while it runs.")
+@click.command("backup", short_help=summary("backup"))
 @click.option("--to", "target", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup(target: Path) -> None:
@@ -144,7 +145,7 @@ def backup(target: Path) -> None:
     click.echo(f"Backed up {rows} rows in {len(manifest['tables'])} tables to {target}.")
 
 
-@click.command("restore", short_help="Restore a backup into an empty database, and check it.")
+@click.command("restore", short_help=summary("restore"))
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def restore(source: Path) -> None:
@@ -172,8 +173,3 @@ def restore(source: Path) -> None:
             click.echo(f"DIFFERS {line}", err=True)
         raise SystemExit(1)
     click.echo("Restored and checked: every table's rows and every community's money match the backup.")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(backup)
-    cli.add_command(restore)

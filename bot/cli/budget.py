@@ -8,6 +8,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.cli.output import check_sms, echo, emit_object, plural
 from bot.cli.params import DAY, ID, MONEY
 from bot.context import get_db, now
@@ -21,7 +22,7 @@ from bot.text.money import format_pence
 from bot.text.organiser_text import plain, refuse_controls
 from bot.text.times import spoken
 
-budget_group = AppGroup("budget", help="The community's money: allocations, spending, updates.")
+budget_group = AppGroup("budget", help=summary("budget"))
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
 organiser_option = click.option(
     "--as",
@@ -277,7 +278,3 @@ def _lines(name: str, obj: dict[str, Any]) -> list[str]:
     if obj["latest_update"]:
         lines.append(f"  Latest update: {obj['latest_update']['text']}")
     return lines
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(budget_group)

@@ -6,6 +6,7 @@ from typing import TextIO
 import click
 from flask.cli import with_appcontext
 
+from bot.cli.commands import summary
 from bot.cli.output import echo, inert
 from bot.context import clock, get_db, now
 from bot.domain.communities import by_slug
@@ -16,7 +17,7 @@ from channels.messages import Address
 from channels.phone import normalise_phone
 
 
-@click.command("chat", short_help="Talk to the bot in the terminal.")
+@click.command("chat", short_help=summary("chat"))
 @click.option("--community", "slug", required=True, help="Community slug, e.g. demo.")
 @click.option("--as", "phone", required=True, help="The resident's phone number.")
 @with_appcontext
@@ -78,7 +79,3 @@ class InertStream:
                 self.stream.flush()
             except BrokenPipeError:
                 self.reader_gone = True
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(chat)

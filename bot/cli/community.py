@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.cli.output import echo, emit
 from bot.cli.params import MONEY
 from bot.context import get_db, now
@@ -18,7 +19,7 @@ from bot.domain.serialise import community_json
 from bot.text.money import format_pence
 from models import VERIFICATION_RULES
 
-community_group = AppGroup("community", help="Communities and their settings.")
+community_group = AppGroup("community", help=summary("community"))
 
 COLUMNS = [
     ("SLUG", "slug"),
@@ -156,7 +157,3 @@ def languages_(slug: str, languages: tuple[str, ...]) -> None:
             f"{community.languages[0]} unless they choose another."
         )
     echo(done)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(community_group)

@@ -3,9 +3,10 @@
 import click
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.context import get_db
 
-db_group = AppGroup("db", help="The database schema.")
+db_group = AppGroup("db", help=summary("db"))
 
 
 @db_group.command("upgrade")
@@ -13,7 +14,3 @@ def upgrade() -> None:
     """Apply all migrations (safe to run again)."""
     get_db().upgrade()
     click.echo("Database is up to date.")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(db_group)

@@ -4,6 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.cli.output import echo
 from bot.context import get_db, now
 from bot.domain.communities import by_slug
@@ -14,7 +15,7 @@ from bot.messaging.mailer import mail_settings
 from bot.text import digest as digest_text
 from models import Community
 
-digest_group = AppGroup("digest", help="The council's weekly digest.")
+digest_group = AppGroup("digest", help=summary("digest"))
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
 week_option = click.option("--week", help="ISO week, e.g. 2026-W48 (default: the last full week).")
 
@@ -57,7 +58,3 @@ def send(slug: str, week: str | None) -> None:
     if result == "failed":
         raise click.ClickException(f"digest {chosen.iso} could not be sent; see the log, and try again")
     echo(messages[result])
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(digest_group)

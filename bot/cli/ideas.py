@@ -8,6 +8,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.cli.output import check_sms, echo, emit
 from bot.cli.params import ID, MONEY
 from bot.context import get_db, now
@@ -20,7 +21,7 @@ from bot.text.money import format_pence
 from bot.text.organiser_text import plain, refuse_controls, sms_cost
 from models import IDEA_STATUSES
 
-ideas_group = AppGroup("ideas", help="Residents' ideas.")
+ideas_group = AppGroup("ideas", help=summary("ideas"))
 
 COLUMNS = [("#", "number"), ("STATUS", "status"), ("COST", "cost"), ("LIKE", "like"), ("IDEA", "text")]
 
@@ -102,7 +103,3 @@ def merge(slug: str, number: int, into: int) -> None:
 def _with_like(row: dict[str, Any]) -> dict[str, Any]:
     """The row with its duplicates as the LIKE column shows them: "#7 (91) #3 (84)"."""
     return {**row, "like": " ".join(f"#{d['number']} ({d['score']})" for d in row["duplicates"]) or None}
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(ideas_group)

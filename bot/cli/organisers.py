@@ -6,14 +6,15 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from bot.cli.commands import summary
 from bot.cli.output import echo, emit, interactive, plural
 from bot.context import get_db, now
 from bot.domain import organiser_sessions, organisers
 from bot.errors import InvalidInput
 from models import Organiser
 
-organiser_group = AppGroup("organiser", help="Organiser accounts.")
-token_group = AppGroup("token", help="API tokens for the JSON API.")
+organiser_group = AppGroup("organiser", help=summary("organiser"))
+token_group = AppGroup("token", help=summary("token"))
 
 
 @organiser_group.command("create", short_help="Create an organiser account.")
@@ -151,8 +152,3 @@ def revoke(email: str, prefix: str) -> None:
     with get_db().transaction() as session:
         organisers.revoke_token(session, organisers.by_email(session, email), prefix, now())
     echo("Token revoked.")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(organiser_group)
-    cli.add_command(token_group)

@@ -5,6 +5,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.cli.output import check_sms, echo, emit, plural
 from bot.cli.params import ID
 from bot.context import get_db, now
@@ -14,7 +15,7 @@ from bot.domain.notify import can_hear, residents_split, with_whatsapp
 from bot.text.organiser_text import plain, refuse_controls, sms_cost
 from models.states import ProjectStatus
 
-project_group = AppGroup("project", help="Funded projects: their progress, and news to supporters.")
+project_group = AppGroup("project", help=summary("project"))
 
 COLUMNS = [
     ("#", "number"),
@@ -103,7 +104,3 @@ def _check_delivered_cost(slug: str, number: int, note: str, yes: bool) -> None:
 def _latest(row: dict[str, Any]) -> str | None:
     news = next((u for u in reversed(row["updates"]) if u["text"]), None)
     return f"{news['created_at'][:10]} {news['text']}" if news else None
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(project_group)

@@ -11,6 +11,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
+from bot.cli.commands import summary
 from bot.cli.output import echo, emit, emit_object, plural
 from bot.cli.params import COUNT, ID, MONEY
 from bot.context import get_db, now
@@ -28,7 +29,7 @@ from models import ROUND_METHODS, ROUND_RULES, Round
 # What a round's transition returns (opened? closed? how many reminded?), for its message.
 Done = TypeVar("Done")
 
-round_group = AppGroup("round", help="Poll rounds: residents vote, a fair rule allocates the money.")
+round_group = AppGroup("round", help=summary("round"))
 community_option = click.option("--community", "slug", required=True, help="Community slug.")
 # The round's number in its community (1, 2, 3...), as `round list` shows it.
 round_argument = click.argument("number", type=ID)
@@ -437,7 +438,3 @@ def ballots_list(slug: str, number: int, as_json: bool) -> None:
             for b in paper.paper_ballots(session, round_)
         ]
     emit(rows, [("PAPER", "paper_id"), ("CHOICES", "choices"), ("ADDED", "added_at")], as_json)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(round_group)

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.cli.commands import summary
 from bot.context import get_db
 from bot.messaging.channels import dispatcher_for, inbound_work
 
@@ -25,7 +26,7 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-@click.command("worker")
+@click.command("worker", short_help=summary("worker"))
 @with_appcontext
 def worker() -> None:
     """Run a dispatcher alone; run several for more throughput."""
@@ -39,7 +40,3 @@ def worker() -> None:
         )
     except KeyboardInterrupt:
         stop.set()
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(worker)

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
+from bot.cli.commands import summary
 from bot.context import Database, get_db, now
 from bot.messaging.channels import telegram_settings
 from bot.messaging.inbound import receive
@@ -17,7 +18,7 @@ from channels.telegram import ALLOWED_UPDATES, TelegramClient, read_update
 from models import PollingOffset
 
 logger = logging.getLogger(__name__)
-telegram_group = AppGroup("telegram", help="The Telegram bot: webhook or long polling.")
+telegram_group = AppGroup("telegram", help=summary("telegram"))
 
 
 def _client() -> TelegramClient:
@@ -127,7 +128,3 @@ def _save_offset(session: Session, next_update_id: int) -> None:
         session.add(PollingOffset(channel="telegram", next_update_id=next_update_id, updated_at=now()))
     elif next_update_id > row.next_update_id:
         row.next_update_id, row.updated_at = next_update_id, now()
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(telegram_group)

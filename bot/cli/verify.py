@@ -8,13 +8,14 @@ import sys
 
 import click
 
+from bot.cli.commands import summary
 from bot.cli.output import echo
 from bot.cli.rounds import _read
 from bot.domain.pabulib import recount_pb
 from bot.text.money import format_pence
 
 
-@click.command("verify", short_help="Recount a published .pb file, with no database.")
+@click.command("verify", short_help=summary("verify"))
 @click.argument("path", type=click.Path(dir_okay=False))
 def verify(path: str) -> None:
     """Recount a round's published ballots (.pb) and compare with the result the file publishes:
@@ -39,7 +40,3 @@ def verify(path: str) -> None:
 
 def _numbers(numbers: list[int]) -> str:
     return ", ".join(str(n) for n in numbers) or "none"
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(verify)

@@ -8,13 +8,14 @@ in a resident's language goes to them by SMS."""
 import click
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.cli.output import echo, emit
 from bot.context import get_db, now
 from bot.domain.communities import by_slug
 from bot.domain.whatsapp import KINDS, remove_template, set_sender, set_template, suggested_body, templates_of
 from bot.text.languages import own_name
 
-whatsapp_group = AppGroup("whatsapp", help="WhatsApp: message templates and the sender.")
+whatsapp_group = AppGroup("whatsapp", help=summary("whatsapp"))
 templates_group = AppGroup(
     "templates",
     help="Templates (ContentSids) for messages outside the 24-hour window.",
@@ -112,7 +113,3 @@ def sender(slug: str, number: str | None, same: bool) -> None:
             f"{'' if community.whatsapp_number else ' (its SMS number)'}."
         )
     echo(done)
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(whatsapp_group)

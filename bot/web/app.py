@@ -1,72 +1,70 @@
 """The Flask application factory."""
 
 import logging
-from collections.abc import Iterable
 
-from flask import Blueprint, Flask, request
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.middleware.proxy_fix import ProxyFix
+from flask import Flask, request
 
 from bot import context
 from bot.config import load_config
 from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
 from bot.text import links
-from bot.web import dashboard, errors, headers, health, outage, public, webhooks
-from bot.web.api import ideas as api_ideas
-from bot.web.api import money as api_money
-from bot.web.api import openapi
-from bot.web.api import projects as api_projects
-from bot.web.api import rounds as api_rounds
-from bot.web.dashboard import (
-    auth,
-    digest,
-    filters,
-    ideas,
-    inbox,
-    money,
-    overview,
-    projects,
-    rounds,
-    whatsapp,
-)
-from bot.web.rules import LazyRule
 
 logger = logging.getLogger(__name__)
 
-# The API's parts: bearer tokens, not forms, so no CSRF token either.
-API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
-# The dashboard: its shared templates and static files, then its pages.
-DASHBOARD = (
-    dashboard.bp,
-    auth.bp,
-    overview.bp,
-    inbox.bp,
-    ideas.bp,
-    rounds.bp,
-    money.bp,
-    projects.bp,
-    digest.bp,
-    whatsapp.bp,
-)
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the web app. It never starts a scheduler or a dispatcher itself."""
+def create_app(config: dict | None = None, web: bool = True) -> Flask:
+    """Build the app. It never starts a scheduler or a dispatcher itself.
+
+    `web=False` is the app a command runs in: settings, the database and logging, without the
+    pages, the API and the webhooks, whose modules take most of a command's start-up; `serve`
+    adds them (`add_web`) before it serves."""
     app = Flask(__name__, instance_relative_config=True)
-    app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
     load_config(app, config)
     links.set_public_url(app.config["PUBLIC_URL"])  # the one address every result message names
     configure_logging(app.config["LOG_LEVEL"])
     context.init_app(app)
+    if web:
+        add_web(app)
+    return app
+
+
+def add_web(app: Flask) -> Flask:
+    """Give `app` its pages, API and webhooks, once."""
+    if app.extensions.get("commonpurse.web"):
+        return app
+    from flask_wtf.csrf import CSRFProtect
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from bot.web import dashboard, errors, headers, health, outage, public, webhooks
+    from bot.web.api import ideas as api_ideas
+    from bot.web.api import money as api_money
+    from bot.web.api import openapi
+    from bot.web.api import projects as api_projects
+    from bot.web.api import rounds as api_rounds
+    from bot.web.dashboard import auth, digest, filters, ideas, inbox, money, overview, projects, rounds, whatsapp
+    from bot.web.rules import LazyRule
+
+    app.extensions["commonpurse.web"] = True
+    app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
+    # The API's parts: bearer tokens, not forms, so no CSRF token either.
+    api = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
+    # The dashboard: its shared templates and static files, then its pages.
+    pages = [dashboard.bp, auth.bp, overview.bp, inbox.bp, ideas.bp, rounds.bp, money.bp, projects.bp]
+    pages += [digest.bp, whatsapp.bp]
     app.register_blueprint(health.bp)
     providers = webhooks.init_app(app)
-    for blueprint in (*API, *DASHBOARD, public.bp):
+    for blueprint in (*api, *pages, public.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     outage.init_app(app)
     headers.init_app(app)
     filters.init_app(app)
-    _protect_forms(app, providers)
+    # CSRF tokens on every form post; providers' webhooks (every registered channel's) and the
+    # bearer-token API are not forms (they carry their own proof), so they are exempt.
+    csrf = CSRFProtect(app)
+    for blueprint in (*providers, *api):
+        csrf.exempt(blueprint)
     proxies = int(app.config["PROXY_FIX"])
     if proxies:
         # As Flask's docs wrap it; mypy sees only that wsgi_app is a method.
@@ -94,14 +92,6 @@ def _warn_of_an_unseen_proxy(app: Flask) -> None:
                 "every visitor looks like the proxy, so failed sign-ins from anyone count against "
                 "everyone; set COMMONPURSE_PROXY_FIX to the number of proxies in front of the app"
             )
-
-
-def _protect_forms(app: Flask, providers: Iterable[Blueprint]) -> None:
-    """CSRF tokens on every form post; providers' webhooks (every registered channel's) and
-    the bearer-token API are not forms (they carry their own proof), so they are exempt."""
-    csrf = CSRFProtect(app)
-    for blueprint in (*providers, *API):
-        csrf.exempt(blueprint)
 
 
 def configure_logging(level: str) -> None:

@@ -1,0 +1,31 @@
+"""Where each top-level command lives, and its one line in `commonpurse --help`.
+
+`--help` lists commands from here without importing their modules (and the services those
+load), and a command's module is imported only when it is run; each command takes its summary
+from here too (`summary`), so the line is written once."""
+
+# name: (module:attribute, summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "db": ("bot.cli.database:db_group", "The database schema."),
+    "backup": ("bot.cli.backup:backup", "Copy the database while it runs."),
+    "restore": ("bot.cli.backup:restore", "Restore a backup into an empty database, and check it."),
+    "community": ("bot.cli.community:community_group", "Communities and their settings."),
+    "organiser": ("bot.cli.organisers:organiser_group", "Organiser accounts."),
+    "token": ("bot.cli.organisers:token_group", "API tokens for the JSON API."),
+    "ideas": ("bot.cli.ideas:ideas_group", "Residents' ideas."),
+    "round": ("bot.cli.rounds:round_group", "Poll rounds: residents vote, a fair rule allocates the money."),
+    "budget": ("bot.cli.budget:budget_group", "The community's money: allocations, spending, updates."),
+    "project": ("bot.cli.projects:project_group", "Funded projects: their progress, and news to supporters."),
+    "digest": ("bot.cli.digest:digest_group", "The council's weekly digest."),
+    "audit": ("bot.cli.audit:audit", "Organisers' changes, and checking the record."),
+    "chat": ("bot.cli.chat:chat", "Talk to the bot in the terminal."),
+    "worker": ("bot.cli.run:worker", "Run a dispatcher alone; run several for more throughput."),
+    "telegram": ("bot.cli.telegram:telegram_group", "The Telegram bot: webhook or long polling."),
+    "whatsapp": ("bot.cli.whatsapp:whatsapp_group", "WhatsApp: message templates and the sender."),
+    "verify": ("bot.cli.verify:verify", "Recount a published .pb file, with no database."),
+}
+
+
+def summary(name: str) -> str:
+    """The command's line in `commonpurse --help`."""
+    return COMMANDS[name][1]
