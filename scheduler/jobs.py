@@ -100,7 +100,9 @@ def retention() -> None:
     app = runtime.app()
     with app.app_context(), get_db(app).transaction() as session:
         erased = erase_old_messages(session, _now(), int(app.config["RETENTION_DAYS"]))
-    logger.info("retention: erased %(inbound)s inbound and %(outbound)s outbound texts", erased)
+    logger.info(
+        "retention: erased %(inbound)s inbound, %(outbound)s outbound and %(inbox)s inbox texts", erased
+    )
 
 
 def renew_lease() -> None:

@@ -235,3 +235,22 @@ def test_previewing_a_reply_leaves_the_page_able_to_send_it(member, signed_in):
     assert member.inbox() == ["Riverside Big Local: Tuesday at 7pm."]
     again = signed_in.post(f"{thread}/reply", data={**fields, "step": "send"})
     assert again.status_code == 422 and "this form was already sent" in _text(again)
+
+
+def test_retention_erases_an_old_questions_words_and_keeps_the_thread(member, signed_in, db, clock):
+    """Retention erased old message texts everywhere but the inbox, where a resident's words
+    stayed for ever whatever RETENTION_DAYS promised."""
+    from bot.messaging.retention import erase_old_messages
+
+    member.say(QUESTION)
+    clock.advance(days=31)
+    member.say("and where?")  # recent: kept
+    with db.transaction() as session:
+        assert erase_old_messages(session, clock(), 30)["inbox"] == 1
+    with db.transaction() as session:
+        texts = session.scalars(select(InboxMessage.text).order_by(InboxMessage.id)).all()
+    assert texts == ["", "and where?"]
+    sign_in(signed_in)  # a month on, the organiser's session has ended
+    page = _text(signed_in.get(_thread_url(signed_in)))
+    assert QUESTION not in page and "and where?" in page
+    assert "Its words were erased after the retention period." in page

@@ -238,11 +238,12 @@ def test_a_scheduler_killed_with_kill_9_is_taken_over_at_once(cp, db, clock, mon
     import subprocess
 
     import scheduler.cli
+    import scheduler.service
 
     gone = subprocess.Popen(["true"])
     gone.wait()
     lease.acquire(db, f"{socket.gethostname()}:{gone.pid}:dead0000", clock())
-    monkeypatch.setattr(scheduler.cli, "prepare", lambda *args, **kwargs: _Started())
+    monkeypatch.setattr(scheduler.service, "prepare", lambda *args, **kwargs: _Started())
     monkeypatch.setattr(scheduler.cli.signal, "signal", lambda *args: None)  # not this process's SIGTERM
     result = cp("scheduler")
     assert result.exit_code == 0, result.output

@@ -12,7 +12,6 @@ from bot.text import links
 logger = logging.getLogger(__name__)
 
 
-
 def create_app(config: dict | None = None, web: bool = True) -> Flask:
     """Build the app. It never starts a scheduler or a dispatcher itself.
 
@@ -42,7 +41,18 @@ def add_web(app: Flask) -> Flask:
     from bot.web.api import openapi
     from bot.web.api import projects as api_projects
     from bot.web.api import rounds as api_rounds
-    from bot.web.dashboard import auth, digest, filters, ideas, inbox, money, overview, projects, rounds, whatsapp
+    from bot.web.dashboard import (
+        auth,
+        digest,
+        filters,
+        ideas,
+        inbox,
+        money,
+        overview,
+        projects,
+        rounds,
+        whatsapp,
+    )
     from bot.web.rules import LazyRule
 
     app.extensions["commonpurse.web"] = True
