@@ -19,6 +19,7 @@ from bot.web.api import projects as api_projects
 from bot.web.api import rounds as api_rounds
 from bot.web.dashboard import (
     auth,
+    council,
     digest,
     filters,
     ideas,
@@ -47,6 +48,7 @@ DASHBOARD = (
     projects.bp,
     digest.bp,
     whatsapp.bp,
+    council.bp,
 )
 
 

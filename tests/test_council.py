@@ -1,0 +1,248 @@
+"""Issue 25 (2): a council follows several communities. Its officers sign in on the organisers'
+form and read each community's overview, rounds and money, changing nothing and seeing no
+resident: no phone number, Telegram id or message text on any page they can reach. An
+organiser still sees only the communities they run."""
+
+import re
+from datetime import timedelta
+from unittest import mock
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from bot.domain import audit, ledger, moderation, rounds
+from bot.domain.ballots import cast
+from bot.domain.councils import add_community, create_council, create_officer
+from bot.domain.ideas import submit_idea
+from bot.domain.residents import resident_for
+from channels.messages import Address
+from models import AuditEntry
+from tests.conftest import Chat
+from tests.dashboard_helpers import PASSWORD, csrf, make_organiser, quick_hash, sign_in
+from tests.round_helpers import member_of
+
+OFFICER = "olu@northborough.gov.uk"
+PHONES = ("+447700900301", "+447700900302", "+447700900303", "+447700900304")
+TELEGRAM_CHAT = "987654321"
+# What residents wrote: ideas never put to a vote, and messages to the organisers.
+WRITTEN = (
+    "Fix the damp in flat 3 at Elm Court",
+    "My neighbour at 12 Mill Lane plays drums",
+    "When is the next meeting in the hall",
+    "Please call me back about the grant",
+)
+
+
+def phone_forms(e164: str) -> list[str]:
+    """Every way a page could show a UK mobile: +44 7700 900301, 07700900301, 07700 900301..."""
+    national = "0" + e164.removeprefix("+44")
+    digits = e164.removeprefix("+")
+    return [
+        e164,
+        digits,
+        national,
+        f"{national[:5]} {national[5:]}",
+        f"+44 {national[1:5]} {national[5:]}",
+        e164.removeprefix("+44"),
+    ]
+
+
+@pytest.fixture
+def borough(app, db, clock, make_community):
+    """North Borough follows Riverside and Hillside, not Valley; each has residents who wrote,
+    Riverside a closed round with ballots and money committed and spent."""
+    riverside = make_community()
+    hillside = make_community(
+        name="Hillside Together", slug="hillside", join_code="HILLSIDE", sms_number="+441632960002"
+    )
+    make_community(name="Valley Voices", slug="valley", join_code="VALLEY", sms_number="+441632960003")
+    now = clock()
+    with db.transaction() as session, audit.acting_as("cli"):
+        riverside, hillside = session.merge(riverside), session.merge(hillside)
+        people = [member_of(session, riverside, phone, now) for phone in PHONES[:3]]
+        people.append(member_of(session, hillside, PHONES[3], now))
+        on_telegram = resident_for(session, riverside, Address("telegram", TELEGRAM_CHAT), now)
+        on_telegram.status, on_telegram.consent_at = "active", now
+        for text_ in ("New benches on the green", "A mural by the station"):
+            idea = submit_idea(session, riverside, people[0], text_, now, cost_pence=100_000)
+            moderation.shortlist(session, riverside, idea.number, None, now)
+        submit_idea(session, riverside, people[1], WRITTEN[0], now)
+        submit_idea(session, hillside, people[3], WRITTEN[1], now)
+        round_ = rounds.create_round(
+            session,
+            riverside,
+            title="Park",
+            method="approval",
+            idea_numbers=[1, 2],
+            opens_at=now + timedelta(minutes=1),
+            closes_at=now + timedelta(days=2),
+            now=now,
+        )
+        rounds.open_round(session, round_, now + timedelta(minutes=1))
+        cast(session, round_, people[0], [1], "sms", now + timedelta(minutes=2))
+        cast(session, round_, people[1], [1, 2], "sms", now + timedelta(minutes=3))
+        rounds.close_round(session, round_, now + timedelta(days=2))
+        ledger.spend(
+            session, riverside, description="Bench fixings", amount_pence=25_000, spent_on=now.date(), now=now
+        )
+        council = create_council(
+            session, name="North Borough", emails=["digest@northborough.gov.uk"], now=now
+        )
+        add_community(session, council, riverside, now)
+        add_community(session, council, hillside, now)
+        with mock.patch("bot.domain.organisers.generate_password_hash", quick_hash):
+            create_officer(session, council, email=OFFICER, name="Olu Officer", password=PASSWORD, now=now)
+    for phone, text_ in ((PHONES[0], WRITTEN[2]), (PHONES[3], WRITTEN[3])):
+        slug = "riverside" if phone != PHONES[3] else "hillside"
+        Chat(db, clock, slug, phone).say(text_)
+    clock.advance(days=3)
+    return council
+
+
+@pytest.fixture
+def officer(client, borough):
+    assert sign_in(client, email=OFFICER).status_code == 302
+    return client
+
+
+def test_an_officer_signs_in_to_the_council_and_sees_both_its_communities_and_not_a_third(officer):
+    home = officer.get("/dashboard/", follow_redirects=True)
+    assert home.request.path == "/dashboard/council/"
+    page = home.get_data(as_text=True)
+    assert "North Borough" in page
+    assert "Riverside Big Local" in page and "Hillside Together" in page
+    assert "Valley Voices" not in page
+    # One line each: members, ideas, the latest round's turnout, money committed and spent.
+    row = re.search(r'<tr id="community-riverside">(.*?)</tr>', page, re.S)[1]
+    assert "<td>4</td>" in row  # three by SMS and one on Telegram
+    assert "<td>3</td>" in row  # ideas
+    assert "Park" in row and "50%" in row and "2 ballots" in row
+    assert "£2,250" in row or "£2,000" in row
+    for slug in ("riverside", "hillside"):
+        for path in ("/", "/rounds", "/money"):
+            assert officer.get(f"/dashboard/council/{slug}{path}").status_code == 200
+    # The third community, by URL too, is not there for them.
+    for path in ("/", "/rounds", "/rounds/1", "/money"):
+        assert officer.get(f"/dashboard/council/valley{path}").status_code == 404
+
+
+def test_an_officer_cannot_open_any_organisers_page(officer):
+    """An officer runs no community: every organiser page (inbox, ideas, ballots) is a 404."""
+    for path in (
+        "/dashboard/riverside/",
+        "/dashboard/riverside/inbox",
+        "/dashboard/riverside/ideas",
+        "/dashboard/riverside/rounds",
+        "/dashboard/riverside/rounds/1",
+        "/dashboard/riverside/money",
+        "/dashboard/riverside/digest",
+        "/dashboard/hillside/inbox",
+        "/dashboard/valley/",
+    ):
+        assert officer.get(path).status_code == 404, path
+
+
+def test_every_form_an_officer_could_send_is_refused(app, officer):
+    """Read-only: every POST route of the dashboard answers 403, with a good CSRF token."""
+    token = csrf(officer.get("/dashboard/council/").data)
+    values = {"slug": "riverside", "number": "1", "thread_id": "1"}
+    posts = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or not rule.rule.startswith("/dashboard"):
+            continue
+        if rule.endpoint in ("auth.login", "auth.logout"):
+            continue
+        url = re.sub(r"<any\(([^,)]+)[^)]*\):\w+>", lambda m: m[1], rule.rule)
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values.get(m[1], "1"), url)
+        posts.append(url)
+        response = officer.post(url, data={"csrf_token": token, "once": "x"})
+        assert response.status_code == 403, (url, response.status_code)
+    assert len(posts) > 15
+    # And nothing was changed: no entry in either community's audit trail since the fixture.
+    # (The refused requests rolled back before any write.)
+
+
+def test_an_organiser_still_sees_only_their_own_communities(app, client, clock, borough):
+    make_organiser(app, clock, email="val@example.org", communities=("valley",))
+    sign_in(client, email="val@example.org")
+    home = client.get("/dashboard/", follow_redirects=True)
+    assert home.request.path == "/dashboard/valley/"
+    for path in ("/dashboard/council/", "/dashboard/council/riverside/", "/dashboard/council/valley/money"):
+        assert client.get(path).status_code == 404, path
+    for path in ("/dashboard/riverside/", "/dashboard/hillside/money"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/dashboard/valley/").status_code == 200
+
+
+def test_an_officer_is_locked_out_as_an_organiser_is(client, borough):
+    for _ in range(5):
+        assert sign_in(client, email=OFFICER, password="wrong password!").status_code == 401
+    refused = sign_in(client, email=OFFICER)
+    assert refused.status_code == 401 and "Too many failed sign-ins" in refused.get_data(as_text=True)
+
+
+def test_signing_out_ends_an_officers_session_everywhere(app, officer):
+    copy = app.test_client()
+    copy.set_cookie("commonpurse_session", officer.get_cookie("commonpurse_session").value)
+    assert copy.get("/dashboard/council/").status_code == 200
+    officer.post("/dashboard/logout", data={"csrf_token": csrf(officer.get("/dashboard/council/").data)})
+    assert copy.get("/dashboard/council/").status_code == 302
+
+
+def _crawl(client, start: str) -> dict[str, str]:
+    """Every page reachable from `start` by following links (same origin, GET only)."""
+    seen: dict[str, str] = {}
+    queue = [start]
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        with client.get(path, follow_redirects=True) as response:
+            assert response.status_code == 200, (path, response.status_code)
+            body = response.get_data(as_text=True)
+            html = "html" in response.content_type
+        seen[path] = body
+        if not html:
+            continue
+        for href in re.findall(r'(?:href|src|action)="([^"]+)"', body):
+            target = urlsplit(urljoin("http://localhost" + path, href.replace("&amp;", "&")))
+            if target.netloc == "localhost" and href.split(":")[0] not in ("mailto", "tel"):
+                if target.path == "/dashboard/logout":  # the one form an officer has: signing out
+                    continue
+                queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return seen
+
+
+def test_no_page_an_officer_can_reach_shows_a_resident(officer):
+    pages = _crawl(officer, "/dashboard/")
+    reached = set(pages)
+    for slug in ("riverside", "hillside"):
+        assert {
+            f"/dashboard/council/{slug}/",
+            f"/dashboard/council/{slug}/rounds",
+            f"/dashboard/council/{slug}/money",
+        } <= reached
+    assert "/dashboard/council/riverside/rounds/1" in reached
+    assert not any("valley" in path for path in reached)
+    forbidden = [form for phone in PHONES for form in phone_forms(phone)] + [TELEGRAM_CHAT, *WRITTEN]
+    for path, body in pages.items():
+        for needle in forbidden:
+            assert needle not in body, (path, needle)
+        # Read-only: the only form on any page is signing out, and the only button is its.
+        forms = re.findall(r"<form[^>]*>", body)
+        assert all('action="/dashboard/logout"' in form for form in forms), (path, forms)
+        assert body.count("<button") == len(forms), path
+    # What the council is there for is on the pages: the round, its result, the money.
+    riverside = pages["/dashboard/council/riverside/rounds/1"]
+    assert "New benches on the green" in riverside and "Funded" in riverside
+    assert "Bench fixings" in pages["/dashboard/council/riverside/money"]
+
+
+def test_adding_a_community_to_a_council_is_in_its_audit_trail(db, borough):
+    with db.transaction() as session:
+        actions = [
+            (e.subject, e.action)
+            for e in session.query(AuditEntry).filter(AuditEntry.subject == "council north-borough")
+        ]
+    assert ("council north-borough", "community added: its officers read its pages") in actions
+    assert ("council north-borough", f"officer {OFFICER} created") in actions
