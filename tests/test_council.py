@@ -3,12 +3,16 @@ form and read each community's overview, rounds and money, changing nothing and 
 resident: no phone number, Telegram id or message text on any page they can reach. An
 organiser still sees only the communities they run."""
 
+import csv
+import io
 import re
-from datetime import timedelta
+import socket
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.domain import audit, ledger, moderation, rounds
 from bot.domain.ballots import cast
@@ -16,7 +20,9 @@ from bot.domain.councils import add_community, create_council, create_officer
 from bot.domain.ideas import submit_idea
 from bot.domain.residents import resident_for
 from channels.messages import Address
-from models import AuditEntry
+from models import AuditEntry, CouncilDigest
+from scheduler import jobs, runtime
+from scheduler.service import build, wanted_jobs
 from tests.conftest import Chat
 from tests.dashboard_helpers import PASSWORD, csrf, make_organiser, quick_hash, sign_in
 from tests.round_helpers import member_of
@@ -117,7 +123,7 @@ def test_an_officer_signs_in_to_the_council_and_sees_both_its_communities_and_no
     assert "<td>4</td>" in row  # three by SMS and one on Telegram
     assert "<td>3</td>" in row  # ideas
     assert "Park" in row and "50%" in row and "2 ballots" in row
-    assert "£2,250" in row or "£2,000" in row
+    assert "£2,250" in row and "£250" in row  # committed (the winners and a spending), spent
     for slug in ("riverside", "hillside"):
         for path in ("/", "/rounds", "/money"):
             assert officer.get(f"/dashboard/council/{slug}{path}").status_code == 200
@@ -246,3 +252,83 @@ def test_adding_a_community_to_a_council_is_in_its_audit_trail(db, borough):
         ]
     assert ("council north-borough", "community added: its officers read its pages") in actions
     assert ("council north-borough", f"officer {OFFICER} created") in actions
+
+
+MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # the council digest of 2026-W48 is due
+
+
+@pytest.fixture
+def scheduled(app):
+    runtime.bind(app, build(app, blocking=False), "test")
+
+
+def test_the_council_digest_goes_once_a_week_with_a_line_per_community_and_a_csv(
+    app, db, clock, borough, smtp, scheduled
+):
+    clock.current = MONDAY_9AM - timedelta(minutes=1)
+    assert jobs.send_due_council_digests() == []  # not due yet
+    clock.current = MONDAY_9AM
+    assert jobs.send_due_council_digests() == [f"council digest 2026-W48 for council {borough.id}: sent"]
+    ((recipients, message),) = smtp.messages
+    assert recipients == ["digest@northborough.gov.uk"]
+    parsed = message
+    assert parsed["Subject"] == "North Borough: weekly digest 2026-W48"
+    body = parsed.get_body(("plain",)).get_content()
+    assert "Riverside Big Local: 4 members, 3 ideas, latest round Park turnout 50% (2)" in body
+    assert "Hillside Together: 1 members, 1 ideas" in body and "Valley" not in body
+    (attachment,) = list(parsed.iter_attachments())
+    assert attachment.get_filename() == "north-borough-2026-W48.csv"
+    rows = list(csv.DictReader(io.StringIO(attachment.get_content())))
+    assert [r["slug"] for r in rows] == ["hillside", "riverside"]
+    riverside = rows[1]
+    assert (riverside["members"], riverside["ideas"], riverside["ballots"], riverside["turnout_percent"]) == (
+        "4",
+        "3",
+        "2",
+        "50.0",
+    )
+    assert (
+        riverside["spent_pence"] == "25000" and riverside["committed_pence"] == "225000"
+    )  # winners + spending
+    for needle in [f for phone in PHONES for f in phone_forms(phone)] + [TELEGRAM_CHAT, *WRITTEN]:
+        assert needle not in message.as_string(), needle
+    # Again, from the timed job, after a restart (a new scheduler), and later in the week: nothing.
+    jobs.weekly_council_digest(borough.id)
+    runtime.bind(app, build(app, blocking=False), "after a restart")
+    clock.current = MONDAY_9AM + timedelta(days=2)
+    assert jobs.send_due_council_digests() == []
+    assert len(smtp.messages) == 1
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CouncilDigest)) == 1
+    # The next week's goes the next Monday.
+    clock.current = MONDAY_9AM + timedelta(days=7)
+    assert jobs.send_due_council_digests() == [f"council digest 2026-W49 for council {borough.id}: sent"]
+    assert len(smtp.messages) == 2
+
+
+def test_a_council_digest_that_could_not_go_is_tried_again_and_goes_once(
+    app, db, clock, borough, smtp, scheduled
+):
+    clock.current = MONDAY_9AM
+    app.config["SMTP_PORT"] = _closed_port()
+    assert jobs.send_due_council_digests() == [f"council digest 2026-W48 for council {borough.id}: failed"]
+    with db.transaction() as session:
+        row = session.scalars(select(CouncilDigest)).one()
+        assert row.sent_at is None and row.error == "the mail server could not be reached"
+    app.config["SMTP_PORT"] = smtp.port
+    clock.advance(minutes=5)
+    jobs.send_due_council_digests()
+    jobs.send_due_council_digests()
+    assert len(smtp.messages) == 1
+
+
+def test_the_scheduler_keeps_a_weekly_job_for_each_council_with_recipients(db, clock, borough):
+    with db.transaction() as session:
+        ids = {spec.id: spec.func for spec in wanted_jobs(session, clock())}
+    assert ids[f"digest-council-{borough.id}"] == "scheduler.jobs:weekly_council_digest"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
