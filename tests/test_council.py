@@ -5,6 +5,7 @@ organiser still sees only the communities they run."""
 
 import csv
 import io
+import json
 import re
 import socket
 from datetime import UTC, datetime, timedelta
@@ -332,3 +333,70 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_the_cli_creates_a_council_adds_communities_and_an_officer_who_can_sign_in(
+    runner, client, make_community
+):
+    from bot.cli import cli
+
+    make_community()
+    make_community(
+        name="Hillside Together", slug="hillside", join_code="HILLSIDE", sms_number="+441632960002"
+    )
+
+    def cp(*args: str, stdin: str | None = None):
+        return runner.invoke(cli, list(args), input=stdin)
+
+    made = cp("council", "create", "North Borough", "--email", "digest@northborough.gov.uk")
+    assert made.exit_code == 0, made.output
+    assert "Council North Borough created (slug north-borough)" in made.output
+    for slug in ("riverside", "hillside"):
+        added = cp("council", "add-community", "--council", "north-borough", "--community", slug)
+        assert added.output == f"north-borough now follows {slug}.\n"
+    again = cp("council", "add-community", "--council", "north-borough", "--community", "hillside")
+    assert again.output == "north-borough already followed hillside.\n"
+    officer = cp(
+        "council", "officer", "create", "--council", "north-borough", "--email", OFFICER, "--name", "Olu",
+        stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert officer.exit_code == 0, officer.output
+    (listed,) = json.loads(cp("council", "list", "--json").output)
+    assert listed["communities"] == ["hillside", "riverside"] and listed["officers"] == [OFFICER]
+    assert sign_in(client, email=OFFICER).status_code == 302
+    page = client.get("/dashboard/council/").get_data(as_text=True)
+    assert "Riverside Big Local" in page and "Hillside Together" in page
+    assert OFFICER in cp("council", "officer", "list", "--council", "north-borough").output
+    removed = cp("council", "officer", "remove", "--council", "north-borough", "--email", OFFICER)
+    assert removed.exit_code == 0, removed.output
+    assert client.get("/dashboard/council/").status_code == 302  # signed out: the account is gone
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["council", "create", "South Vale", "--email", "not-an-email"],
+            "'not-an-email' is not an email address",
+        ),
+        (["council", "create", "!! ??"], "needs at least two letters or digits"),
+        (
+            ["council", "add-community", "--council", "nowhere", "--community", "riverside"],
+            "no council 'nowhere'",
+        ),
+        (["council", "add-community", "--council", "north-borough", "--community", "nope"], "no community"),
+        (
+            ["council", "officer", "create", "--council", "nowhere", "--email", "a@b.org", "--name", "A"],
+            "no council",
+        ),
+        (["council", "officer", "remove", "--council", "north-borough", "--email", "x@y.org"], "no officer"),
+        (["council", "create", "North Borough"], "already exists"),
+    ],
+)
+def test_bad_council_commands_say_what_is_wrong_in_one_line(runner, community, args, message):
+    from bot.cli import cli
+
+    assert runner.invoke(cli, ["council", "create", "North Borough"]).exit_code == 0
+    result = runner.invoke(cli, args, input=PASSWORD + "\n")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and result.output.count("\n") == 1, result.output
