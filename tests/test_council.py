@@ -400,3 +400,40 @@ def test_bad_council_commands_say_what_is_wrong_in_one_line(runner, community, a
     result = runner.invoke(cli, args, input=PASSWORD + "\n")
     assert result.exit_code == 2, result.output
     assert message in result.output and result.output.count("\n") == 1, result.output
+
+
+def test_the_api_creates_a_council_follows_a_community_and_gives_it_an_officer(api, cp, client):
+    """Sam runs Riverside (not Elsewhere): they may add Riverside, not Elsewhere, and give
+    officers to a council whose every community they run. The officer's token reads the
+    council's lines and changes nothing."""
+    status, made = api("post", "/councils", {"name": "North Borough", "emails": ["d@nb.gov.uk"]})
+    assert status == 201 and made["slug"] == "north-borough" and made["communities"] == []
+    assert api("post", "/councils", {"name": "North Borough"})[0] == 422
+    assert api("post", "/councils", {"name": 7})[0] == 422
+    assert api("post", "/councils", {"name": "Z Council", "digest_weekday": 9})[0] == 422
+    assert api("post", "/councils/north-borough/communities", {"community": "elsewhere"})[0] == 404
+    assert api("post", "/councils/nowhere/communities", {"community": "riverside"})[0] == 404
+    status, followed = api("post", "/councils/north-borough/communities", {"community": "riverside"})
+    assert status == 201 and followed["communities"] == ["riverside"]
+    assert api("post", "/councils/north-borough/communities", {"community": "riverside"})[0] == 200
+    officer = {"email": OFFICER, "name": "Olu", "password": PASSWORD}
+    with mock.patch("bot.domain.organisers.generate_password_hash", quick_hash):
+        status, created = api("post", "/councils/north-borough/officers", officer)
+    assert status == 201 and created["email"] == OFFICER
+    assert api("post", "/councils/north-borough/officers", {**officer, "password": "short"})[0] == 422
+    status, shown = api("get", "/councils/north-borough")
+    assert status == 200 and shown["officers"] == [OFFICER] and "lines" not in shown
+    # Elsewhere joins through the CLI: Sam does not run it, so can give the council no more officers.
+    cp("council", "add-community", "--council", "north-borough", "--community", "elsewhere")
+    refused = api("post", "/councils/north-borough/officers", {**officer, "email": "x@nb.gov.uk"})
+    assert refused[0] == 403
+    # The officer's own token: its council's lines, and no write, no community route.
+    token = cp("token", "create", "--email", OFFICER, "--name", "laptop").output.strip()
+    as_officer = {"Authorization": f"Bearer {token}"}
+    status, own = api("get", "/councils/north-borough", headers=as_officer)
+    assert status == 200 and [line["slug"] for line in own["lines"]] == ["elsewhere", "riverside"]
+    assert api("get", "/councils", headers=as_officer)[1]["councils"][0]["slug"] == "north-borough"
+    assert api("post", "/councils", {"name": "Mine"}, headers=as_officer)[0] == 403
+    assert api("get", "/communities", headers=as_officer)[1] == {"communities": []}
+    assert api("get", "/communities/riverside/ideas", headers=as_officer)[0] == 404
+    assert api("get", "/communities/riverside/budget", headers=as_officer)[0] == 404

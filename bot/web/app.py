@@ -12,6 +12,7 @@ from bot.config import load_config
 from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
 from bot.text import links
 from bot.web import dashboard, errors, headers, health, outage, public, webhooks
+from bot.web.api import council as api_council
 from bot.web.api import ideas as api_ideas
 from bot.web.api import money as api_money
 from bot.web.api import openapi
@@ -35,7 +36,7 @@ from bot.web.rules import LazyRule
 logger = logging.getLogger(__name__)
 
 # The API's parts: bearer tokens, not forms, so no CSRF token either.
-API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
+API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_council.bp)
 # The dashboard: its shared templates and static files, then its pages.
 DASHBOARD = (
     dashboard.bp,
