@@ -437,3 +437,51 @@ def test_the_api_creates_a_council_follows_a_community_and_gives_it_an_officer(a
     assert api("get", "/communities", headers=as_officer)[1] == {"communities": []}
     assert api("get", "/communities/riverside/ideas", headers=as_officer)[0] == 404
     assert api("get", "/communities/riverside/budget", headers=as_officer)[0] == 404
+
+
+@pytest.mark.browser
+def test_an_officer_in_a_browser_reads_the_council_and_axe_finds_nothing(chromium, live_app, page, borough):
+    """The officer's journey, in Chromium: sign in, the council's communities, one community's
+    overview and round. The screenshots are the README's (docs/council-*.png). axe-core, with
+    the CSP lifted for it alone as in tests/test_accessibility.py, finds no violation."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser import screenshot
+
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill(OFFICER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.url.endswith("/dashboard/council/")
+    assert page.get_by_role("heading", level=1).inner_text() == "North Borough"
+    screenshot(page, "council-home")
+    page.get_by_role("link", name="Riverside Big Local").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Riverside Big Local"
+    assert page.locator("main form, main button").count() == 0  # nothing to act on
+    screenshot(page, "council-community")
+    page.get_by_role("link", name="Rounds").click()
+    page.get_by_role("link", name="Park").click()
+    assert "Funded" in page.inner_text("main")
+    screenshot(page, "council-round")
+
+    context = chromium.new_context(
+        base_url=live_app, viewport={"width": 1100, "height": 900}, bypass_csp=True
+    )
+    lenient = context.new_page()
+    lenient.goto("/dashboard/login")
+    lenient.get_by_label("Email").fill(OFFICER)
+    lenient.get_by_label("Password").fill(PASSWORD)
+    lenient.get_by_role("button", name="Sign in").click()
+    found = []
+    for path in (
+        "/dashboard/council/",
+        "/dashboard/council/riverside/",
+        "/dashboard/council/riverside/rounds",
+        "/dashboard/council/riverside/rounds/1",
+        "/dashboard/council/riverside/money",
+        "/dashboard/council/valley/",
+    ):
+        lenient.goto(path)
+        found += [f"{path}: {v['id']} {v['help']}" for v in Axe().run(lenient).response["violations"]]
+    context.close()
+    assert found == []
