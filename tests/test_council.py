@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 
 from bot.domain import audit, ledger, moderation, rounds
 from bot.domain.ballots import cast
-from bot.domain.councils import add_community, create_council, create_officer
+from bot.domain.communities import by_slug
+from bot.domain.councils import add_community, create_council, create_officer, remove_community
 from bot.domain.ideas import submit_idea
 from bot.domain.residents import resident_for
+from bot.errors import InvalidInput
 from channels.messages import Address
 from models import AuditEntry, CouncilDigest
 from scheduler import jobs, runtime
@@ -152,6 +154,7 @@ def test_an_officer_cannot_open_any_organisers_page(officer):
 def test_every_form_an_officer_could_send_is_refused(app, officer):
     """Read-only: every POST route of the dashboard answers 403, with a good CSRF token."""
     token = csrf(officer.get("/dashboard/council/").data)
+    before = _audit_entries(app)
     values = {"slug": "riverside", "number": "1", "thread_id": "1"}
     posts = []
     for rule in app.url_map.iter_rules():
@@ -165,8 +168,28 @@ def test_every_form_an_officer_could_send_is_refused(app, officer):
         response = officer.post(url, data={"csrf_token": token, "once": "x"})
         assert response.status_code == 403, (url, response.status_code)
     assert len(posts) > 15
-    # And nothing was changed: no entry in either community's audit trail since the fixture.
-    # (The refused requests rolled back before any write.)
+    assert _audit_entries(app) == before  # nothing changed anywhere
+
+
+def _audit_entries(app) -> int:
+    from bot.context import get_db
+
+    with get_db(app).transaction() as session:
+        return session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def test_a_community_the_council_stops_following_is_closed_to_its_officers(app, db, clock, officer, borough):
+    assert officer.get("/dashboard/council/hillside/").status_code == 200
+    with db.transaction() as session:
+        council = session.merge(borough)
+        remove_community(session, council, by_slug(session, "hillside"), clock())
+    assert officer.get("/dashboard/council/hillside/").status_code == 404
+    assert "Hillside" not in officer.get("/dashboard/council/").get_data(as_text=True)
+
+
+def test_no_community_can_take_the_councils_address(make_community):
+    with pytest.raises(InvalidInput, match="taken by the dashboard's own pages"):
+        make_community(slug="council", join_code="COUNCIL", sms_number="+441632960009")
 
 
 def test_an_organiser_still_sees_only_their_own_communities(app, client, clock, borough):
