@@ -508,3 +508,21 @@ def test_an_officer_in_a_browser_reads_the_council_and_axe_finds_nothing(chromiu
         found += [f"{path}: {v['id']} {v['help']}" for v in Axe().run(lenient).response["violations"]]
     context.close()
     assert found == []
+
+
+def test_the_council_digest_command_shows_the_lines_and_sends_a_week_once(runner, clock, borough, smtp):
+    from bot.cli import cli
+
+    shown = runner.invoke(cli, ["council", "digest", "--council", "north-borough"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines() == [
+        "Hillside Together: 1 members, 1 ideas, turnout -",
+        "Riverside Big Local: 4 members, 3 ideas, turnout 50%",
+    ]
+    clock.current = MONDAY_9AM - timedelta(hours=1)  # before its slot: sent by hand, still once
+    args = ["council", "digest", "--council", "north-borough", "--week", "2026-W48", "--send"]
+    assert runner.invoke(cli, args).output == "Council digest 2026-W48 for north-borough: sent.\n"
+    assert runner.invoke(cli, args).output == "Council digest 2026-W48 for north-borough: already sent.\n"
+    assert len(smtp.messages) == 1
+    early = runner.invoke(cli, [*args[:-3], "--week", "2026-W49", "--send"])
+    assert early.exit_code == 2 and "has not ended yet" in early.output
