@@ -5,6 +5,7 @@ from models.base import Base, rowcount, table_of, utcnow
 from models.call import Call
 from models.chain import ChainLink
 from models.community import VERIFICATION_RULES, Community
+from models.council import Council, CouncilDigest, CouncilOfficer
 from models.digest import Digest, SchedulerLease
 from models.form_use import FormUse
 from models.idea import IDEA_STATUSES, Idea
@@ -38,6 +39,9 @@ __all__ = [
     "BudgetUpdate",
     "Community",
     "Conversation",
+    "Council",
+    "CouncilDigest",
+    "CouncilOfficer",
     "Digest",
     "FormUse",
     "IDEA_STATUSES",

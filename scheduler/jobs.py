@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import get_db
 from bot.domain import audit, round_times
-from bot.messaging import digest
+from bot.messaging import council_digest, digest
 from bot.messaging.mailer import mail_settings
 from bot.messaging.retention import erase_old_messages
 from models import Round, utcnow
@@ -83,6 +83,24 @@ def send_due_digests(only: int | None = None) -> list[str]:
         ]
 
 
+def weekly_council_digest(council_id: int) -> None:
+    send_due_council_digests(only=council_id)
+
+
+def send_due_council_digests(only: int | None = None) -> list[str]:
+    """The council digests due and not yet sent, through the community digest's machinery."""
+    app = runtime.app()
+    db, now = get_db(app), _now()
+    with app.app_context():
+        with db.transaction() as session:
+            due = [(c, w) for c, w in council_digest.due_councils(session, now) if only in (None, c)]
+        return [
+            f"council digest {week.iso} for council {council}: "
+            f"{council_digest.send_council_week(db, council, week, now, mail_settings(app))}"
+            for council, week in due
+        ]
+
+
 def catch_up() -> None:
     """On start and every few minutes: do what is overdue, and bring the timed jobs up to date."""
     app = runtime.app()
@@ -92,6 +110,7 @@ def catch_up() -> None:
             wanted = wanted_jobs(session, _now())
         apply_jobs(runtime.scheduler(), wanted)
         done += send_due_digests()
+        done += send_due_council_digests()
     for line in done:
         logger.info("caught up: %s", line)
 

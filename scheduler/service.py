@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.context import get_db
-from models import Community, Round
+from models import Community, Council, Round
 from models.states import RoundStatus
 from scheduler import runtime
 
@@ -89,7 +89,7 @@ class JobSpec:
 
 
 def wanted_jobs(session: Session, now: datetime) -> list[JobSpec]:
-    """Timed jobs for every live round's coming times and every digest community."""
+    """Timed jobs for every live round's coming times and every digest community and council."""
     wanted = []
     for round_ in session.scalars(
         select(Round).where(
@@ -114,6 +114,20 @@ def wanted_jobs(session: Session, now: datetime) -> list[JobSpec]:
             )
             wanted.append(
                 JobSpec(f"digest-{community.id}", "scheduler.jobs:weekly_digest", trigger, (community.id,))
+            )
+    for council in session.scalars(select(Council)):
+        if council.digest_recipients:
+            hour, minute = (int(p) for p in council.digest_time.split(":"))
+            trigger = CronTrigger(
+                day_of_week=council.digest_weekday, hour=hour, minute=minute, timezone=council.timezone
+            )
+            wanted.append(
+                JobSpec(
+                    f"digest-council-{council.id}",
+                    "scheduler.jobs:weekly_council_digest",
+                    trigger,
+                    (council.id,),
+                )
             )
     return wanted
 

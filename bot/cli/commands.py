@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "budget": ("bot.cli.budget:budget_group", "The community's money: allocations, spending, updates."),
     "project": ("bot.cli.projects:project_group", "Funded projects: their progress, and news to supporters."),
     "digest": ("bot.cli.digest:digest_group", "The council's weekly digest."),
+    "council": (
+        "bot.cli.council:council_group",
+        "Councils, the communities they follow, their officers.",
+    ),
     "audit": ("bot.cli.audit:audit", "Organisers' changes, and checking the record."),
     "chat": ("bot.cli.chat:chat", "Talk to the bot in the terminal."),
     "worker": ("bot.cli.run:worker", "Run a dispatcher alone; run several for more throughput."),

@@ -17,6 +17,8 @@ from models import VERIFICATION_RULES, Allocation, Community, Round, Spending
 from models.states import Verification
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+# /dashboard/council/ is the councils' pages, not a community's overview.
+RESERVED_SLUGS = frozenset({"council"})
 _JOIN_CODE = re.compile(r"^[A-Z0-9]{4,20}$")
 
 
@@ -40,6 +42,8 @@ def create_community(
         raise InvalidInput("name must be 2 to 120 characters")
     if not _SLUG.match(slug):
         raise InvalidInput("slug must be 2-40 lowercase letters, digits or hyphens")
+    if slug in RESERVED_SLUGS:
+        raise InvalidInput(f"slug {slug!r} is taken by the dashboard's own pages: choose another")
     join_code = join_code.strip().upper()
     if not _JOIN_CODE.match(join_code):
         raise InvalidInput("join code must be 4-20 letters or digits")

@@ -1,4 +1,5 @@
-"""A demo community, so `commonpurse serve --demo` has something to talk about."""
+"""A demo community, so `commonpurse serve --demo` has something to talk about, and a demo
+council that follows it, so a council officer has something to read."""
 
 from datetime import datetime, timedelta
 
@@ -7,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain import ledger
 from bot.domain.communities import create_community
-from models import Community, Idea
+from models import Community, Council, Idea
 
 DEMO_SLUG = "demo"
+DEMO_COUNCIL = "Demo Borough Council"  # slug demo-borough-council
 DEMO_IDEAS = [
     ("More benches on the green, near the play area", 250_000, "shortlisted"),
     ("Free youth football sessions on Saturday mornings", 600_000, "submitted"),
@@ -58,5 +60,9 @@ def seed_demo(session: Session, now: datetime) -> Community:
         community,
         "The community garden opened on Saturday: thank you to everyone who voted for it!",
         now,
+    )
+    # Its officers come from `commonpurse council officer create`: no demo password to guess.
+    session.add(
+        Council(name=DEMO_COUNCIL, slug="demo-borough-council", communities=[community], created_at=now)
     )
     return community

@@ -2,7 +2,9 @@
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import datetime
+from email.message import EmailMessage
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +15,7 @@ from bot.domain.digest import Week, digest_due, figures, last_completed
 from bot.errors import InvalidInput
 from bot.messaging.mailer import MailNotConfigured, MailSettings, send_email
 from bot.text.digest import email, text
-from models import Community, Digest, rowcount
+from models import Community, CouncilDigest, Digest, rowcount
 
 logger = logging.getLogger(__name__)
 
@@ -47,29 +49,52 @@ def send_week(db: Database, community_id: int, week: Week, now: datetime, mail: 
                     session.add(row)
             except IntegrityError:  # written meanwhile by another sender: theirs is there
                 row = session.scalars(_of_week(community, week)).one()
-        if row.sent_at is not None:
+        if not claim(session, Digest, row, now):
             return "already_sent"
-        # Claim it: of two senders at once, only one gets past this.
-        claimed = rowcount(
+        row_id, figures_, recipients = row.id, row.figures, row.recipients
+    result = send_claimed(db, Digest, row_id, lambda: email(figures_, mail.sender, recipients), mail)
+    if result == "sent":
+        logger.info(
+            "digest %s for community %s sent to %s recipients", week.iso, community_id, len(recipients)
+        )
+    else:
+        logger.warning("digest %s for community %s not sent: %s", week.iso, community_id, result)
+    return "sent" if result == "sent" else "failed"
+
+
+def claim(
+    session: Session, table: type[Digest] | type[CouncilDigest], row: Digest | CouncilDigest, now: datetime
+) -> bool:
+    """Claim a written digest for sending, in the transaction that found it: of two senders at
+    once, only one gets past this; False if it went already."""
+    if row.sent_at is not None:
+        return False
+    return bool(
+        rowcount(
             session.execute(
-                update(Digest)
-                .where(Digest.id == row.id, Digest.sent_at.is_(None))
+                update(table)
+                .where(table.id == row.id, table.sent_at.is_(None))
                 .values(sent_at=now, error=None)
             )
         )
-        if not claimed:
-            return "already_sent"
-        row_id, figures_, recipients = row.id, row.figures, row.recipients
+    )
+
+
+def send_claimed(
+    db: Database,
+    table: type[Digest] | type[CouncilDigest],
+    row_id: int,
+    build: Callable[[], EmailMessage],
+    mail: MailSettings,
+) -> str:
+    """Send a claimed digest; "sent", or why not (logged without the server's words) with the
+    claim given back, so the next chance tries again."""
     try:
-        send_email(mail, email(figures_, mail.sender, recipients))
+        send_email(mail, build())
     except Exception as exc:  # SMTP down, refused: try again at the next chance
-        logger.warning("digest %s for community %s not sent: %s", week.iso, community_id, _reason(exc))
         with db.transaction() as session:
-            session.execute(
-                update(Digest).where(Digest.id == row_id).values(sent_at=None, error=in_words(exc))
-            )
-        return "failed"
-    logger.info("digest %s for community %s sent to %s recipients", week.iso, community_id, len(recipients))
+            session.execute(update(table).where(table.id == row_id).values(sent_at=None, error=in_words(exc)))
+        return _reason(exc)
     return "sent"
 
 

@@ -36,6 +36,7 @@ def add_web(app: Flask) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from bot.web import dashboard, errors, headers, health, outage, public, webhooks
+    from bot.web.api import council as api_council
     from bot.web.api import ideas as api_ideas
     from bot.web.api import money as api_money
     from bot.web.api import openapi
@@ -43,6 +44,7 @@ def add_web(app: Flask) -> Flask:
     from bot.web.api import rounds as api_rounds
     from bot.web.dashboard import (
         auth,
+        council,
         digest,
         filters,
         ideas,
@@ -58,10 +60,10 @@ def add_web(app: Flask) -> Flask:
     app.extensions["commonpurse.web"] = True
     app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
     # The API's parts: bearer tokens, not forms, so no CSRF token either.
-    api = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
+    api = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_council.bp)
     # The dashboard: its shared templates and static files, then its pages.
     pages = [dashboard.bp, auth.bp, overview.bp, inbox.bp, ideas.bp, rounds.bp, money.bp, projects.bp]
-    pages += [digest.bp, whatsapp.bp]
+    pages += [digest.bp, whatsapp.bp, council.bp]
     app.register_blueprint(health.bp)
     providers = webhooks.init_app(app)
     for blueprint in (*api, *pages, public.bp):

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from bot.context import get_db, now
 from bot.domain import audit
+from bot.domain.councils import council_of
 from bot.domain.organiser_sessions import end_session, organiser_of, start_session
 from bot.domain.sign_ins import session_stamp, sign_in, throttle
 from bot.errors import InvalidInput
@@ -75,6 +76,11 @@ def signed_in(view: Callable) -> Callable:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             g.organiser = organiser
             g.db_session = db_session
+            # A council officer reads and never changes anything: every form it could send is
+            # refused here, whichever page it was meant for.
+            g.council = council_of(db_session, organiser)
+            if g.council is not None and request.method not in ("GET", "HEAD"):
+                abort(403)
             with audit.acting_as(organiser.email):
                 response = view(**kwargs)
                 db_session.flush()

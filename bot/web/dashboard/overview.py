@@ -13,7 +13,10 @@ bp = blueprint("overview", __name__)
 @bp.get("/")
 @signed_in
 def home():
-    """The communities this organiser runs (straight to the overview if only one)."""
+    """The communities this organiser runs (straight to the overview if only one); a council
+    officer's own home is the council's."""
+    if g.council is not None:
+        return redirect(url_for("council.home"))
     if len(g.organiser.communities) == 1:
         return redirect(url_for("overview.community", slug=g.organiser.communities[0].slug))
     return render_template("dashboard/home.html", communities=g.organiser.communities)
