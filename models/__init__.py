@@ -25,6 +25,7 @@ from models.round import (
 )
 from models.sign_in import SignInAttempt
 from models.telegram import PollingOffset, TelegramChat
+from models.two_factor import RecoveryCode
 from models.whatsapp import WhatsAppTemplate
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "ROUND_METHODS",
     "ROUND_RULES",
     "ROUND_STATUSES",
+    "RecoveryCode",
     "ReplacedReceipt",
     "Resident",
     "Round",

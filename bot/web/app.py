@@ -27,6 +27,7 @@ from bot.web.dashboard import (
     overview,
     projects,
     rounds,
+    two_factor,
     whatsapp,
 )
 from bot.web.rules import LazyRule
@@ -47,6 +48,7 @@ DASHBOARD = (
     projects.bp,
     digest.bp,
     whatsapp.bp,
+    two_factor.bp,
 )
 
 
