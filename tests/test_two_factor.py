@@ -333,3 +333,58 @@ def test_turning_it_off_needs_a_current_code(client, clock, enrolled, cp):
     assert "two-factor sign-in turned off" in cp("audit", "--community", "riverside").output
     _sign_out(client)
     assert sign_in(client).location.endswith("/dashboard/")
+
+
+# In a real browser (Chromium), codes computed at the app's clock from the key read off the page.
+
+
+def _browser_sign_in(page, password: str = PASSWORD) -> None:
+    page.goto("/dashboard/login")
+    page.get_by_label("Email").fill("sam@example.org")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _browser_code(page, code: str) -> None:
+    assert page.url.endswith("/dashboard/login/code")
+    page.get_by_label("Code", exact=True).fill(code)
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_in_a_browser_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(app, clock, page, organiser):
+    from tests.browser import screenshot
+
+    _browser_sign_in(page)
+    page.get_by_role("link", name="Two-factor sign-in").click()
+    qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
+    assert qr.is_visible() and qr.evaluate("img => img.naturalWidth") > 100  # drawn, not blocked
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    screenshot(page, "dashboard-two-factor")
+    page.get_by_label("Code from the app").fill("000000")
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    assert "That code does not match" in page.locator("#error-summary").inner_text()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).at(clock()))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    codes = page.locator("#recovery-codes code").all_inner_texts()
+    assert len(codes) == 10
+    page.get_by_role("button", name="Sign out").click()
+
+    clock.advance(seconds=30)
+    code = pyotp.TOTP(secret).at(clock())
+    _browser_sign_in(page)
+    assert page.get_by_role("heading", level=1).inner_text() == "Enter your sign-in code"
+    _browser_code(page, code)
+    assert page.get_by_role("heading", level=1).inner_text() == "Riverside Big Local"
+    page.get_by_role("button", name="Sign out").click()
+
+    _browser_sign_in(page)  # the same code again, within its 30 seconds
+    _browser_code(page, code)
+    assert "already used" in page.get_by_role("alert").inner_text()
+    _browser_code(page, codes[3])  # a recovery code instead
+    assert page.get_by_role("heading", level=1).inner_text() == "Riverside Big Local"
+    page.get_by_role("button", name="Sign out").click()
+
+    _browser_sign_in(page)
+    _browser_code(page, codes[3])  # used up
+    assert "That code is not right" in page.get_by_role("alert").inner_text()
+    assert page.url.endswith("/dashboard/login/code")
