@@ -12,11 +12,11 @@ from datetime import timedelta
 
 import pyotp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.context import get_db
 from bot.domain import two_factor
-from models import Organiser, RecoveryCode
+from models import Organiser, RecoveryCode, SignInAttempt
 from tests.dashboard_helpers import PASSWORD, csrf, make_organiser, quick_hash, sign_in
 
 HOME = "/dashboard/riverside/"
@@ -323,6 +323,8 @@ def test_turning_it_off_needs_a_current_code(client, clock, enrolled, cp):
         PAGE + "/disable", data={"code": "000000", "csrf_token": csrf(page), "once": _once(page)}
     )
     assert wrong.status_code == 400 and "That code is not right" in wrong.get_data(as_text=True)
+    with get_db(client.application).transaction() as session:  # counted as at sign-in
+        assert session.scalar(select(func.count()).where(~SignInAttempt.succeeded)) == 1
     clock.advance(seconds=30)
     page = client.get(PAGE).get_data(as_text=True)
     off = client.post(

@@ -8,6 +8,8 @@ from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import two_factor
+from bot.domain.sign_ins import second_factor
+from bot.errors import InvalidInput
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import before_two_factor, signed_in
 from bot.web.dashboard.forms import Failure, attempt, text_in
@@ -43,12 +45,14 @@ def confirm() -> ResponseReturnValue:
 @bp.post("/two-factor/disable")
 @signed_in
 def disable() -> ResponseReturnValue:
-    """A current code (or a recovery code) turns it off."""
-    done = attempt(
-        "disable",
-        lambda: two_factor.disable(g.db_session, g.organiser, text_in(request.form, "code"), now()),
-        field="code",
-    )
+    """A current code (or a recovery code) turns it off. The code is checked as at sign-in, a
+    wrong one counted as a failed sign-in, so a session left open is no way to guess codes."""
+    try:
+        code = text_in(request.form, "code")
+        second_factor(g.db_session, g.organiser, code, request.remote_addr or "-", now())
+    except InvalidInput as exc:
+        return _page(Failure("disable", "code", str(exc))), 400
+    done = attempt("disable", lambda: two_factor.disable(g.db_session, g.organiser, now()), field="code")
     if isinstance(done, Failure):
         return _page(done), 400
     return redirect(url_for("two_factor.two_factor", off=1))
