@@ -282,6 +282,29 @@ def test_a_community_can_require_it_of_all_its_organisers(client, clock, organis
     assert off.exit_code == 0 and "no longer requires" in off.output
 
 
+def test_the_digest_page_switches_the_requirement(client, clock, organiser, db, cp):
+    sign_in(client)
+    digest = "/dashboard/riverside/digest"
+    page = client.get(digest).get_data(as_text=True)
+    assert "Two-factor sign-in is <strong>not required</strong>." in page
+    done = client.post(
+        digest + "/two-factor", data={"require": "on", "csrf_token": csrf(page), "once": _once(page)}
+    )
+    assert done.status_code == 302 and done.location.endswith(digest)
+    sent = client.get(digest)  # Sam has none yet: set it up first
+    assert sent.status_code == 302 and sent.location.endswith(PAGE)
+    shown = client.get(PAGE).get_data(as_text=True)
+    assert "Riverside Big Local requires two-factor sign-in of its organisers." in shown
+    _enrol(client, clock)
+    page = client.get(digest).get_data(as_text=True)
+    assert "Two-factor sign-in is <strong>required</strong>." in page
+    client.post(
+        digest + "/two-factor", data={"require": "off", "csrf_token": csrf(page), "once": _once(page)}
+    )
+    assert "not required" in client.get(digest).get_data(as_text=True)
+    assert "require_two_factor: True -> False" in cp("audit", "--community", "riverside").output
+
+
 def test_allocating_is_refused_until_enrolled(client, clock, organiser, cp, db):
     from models import Allocation
 
