@@ -413,3 +413,22 @@ def test_in_a_browser_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(a
     _browser_code(page, codes[3])  # used up
     assert "That code is not right" in page.get_by_role("alert").inner_text()
     assert page.url.endswith("/dashboard/login/code")
+
+
+def test_two_sign_ins_racing_with_one_code_let_only_one_in(db, clock, enrolled, backend):
+    """The used step is claimed by one guarded UPDATE, not by what each request read: two
+    requests that both read Sam before either wrote cannot both use the same code."""
+    if backend.name == "sqlite":
+        pytest.skip("SQLite runs one writer at a time: the race needs PostgreSQL")
+    secret, _ = enrolled
+    code = _code(secret, clock)
+    first, second = db.sessions(), db.sessions()
+    try:
+        by_email = select(Organiser).where(Organiser.email == "sam@example.org")
+        sam_first, sam_second = first.scalars(by_email).one(), second.scalars(by_email).one()
+        assert two_factor.check(first, sam_first, code, clock())
+        first.commit()
+        assert not two_factor.check(second, sam_second, code, clock())
+    finally:
+        first.close()
+        second.close()
