@@ -19,20 +19,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organiser") as batch_op:
-        batch_op.add_column(sa.Column("totp_secret", sa.String(length=64), nullable=True))
-        batch_op.add_column(
-            sa.Column("totp_enabled_at", models.base.UTCDateTime(timezone=True), nullable=True)
-        )
-        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
-    with op.batch_alter_table("community") as batch_op:
-        batch_op.add_column(
-            sa.Column("require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("sign_in_attempt") as batch_op:
-        batch_op.add_column(
-            sa.Column("second_factor", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ADD COLUMNs: rebuilding `community` or `organiser` on SQLite (as batch mode does for
+    # a column with an expression default) would trip the foreign keys pointing at them.
+    op.add_column("organiser", sa.Column("totp_secret", sa.String(length=64), nullable=True))
+    op.add_column(
+        "organiser", sa.Column("totp_enabled_at", models.base.UTCDateTime(timezone=True), nullable=True)
+    )
+    op.add_column("organiser", sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
+    op.add_column(
+        "community",
+        sa.Column("require_two_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "sign_in_attempt",
+        sa.Column("second_factor", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "recovery_code",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -40,20 +41,22 @@ def upgrade() -> None:
         sa.Column("code_hash", sa.String(length=300), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("used_at", models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["organiser_id"], ["organiser.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(
+            ["organiser_id"],
+            ["organiser.id"],
+            name=op.f("fk_recovery_code_organiser_id_organiser"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recovery_code")),
     )
     op.create_index("ix_recovery_code_organiser_id", "recovery_code", ["organiser_id"])
 
 
 def downgrade() -> None:
+    # SQLite (3.35+) drops a column in place; no rebuild either way.
     op.drop_index("ix_recovery_code_organiser_id", table_name="recovery_code")
     op.drop_table("recovery_code")
-    with op.batch_alter_table("sign_in_attempt") as batch_op:
-        batch_op.drop_column("second_factor")
-    with op.batch_alter_table("community") as batch_op:
-        batch_op.drop_column("require_two_factor")
-    with op.batch_alter_table("organiser") as batch_op:
-        batch_op.drop_column("totp_last_step")
-        batch_op.drop_column("totp_enabled_at")
-        batch_op.drop_column("totp_secret")
+    op.execute("ALTER TABLE sign_in_attempt DROP COLUMN second_factor")
+    op.execute("ALTER TABLE community DROP COLUMN require_two_factor")
+    for column in ("totp_last_step", "totp_enabled_at", "totp_secret"):
+        op.execute(f"ALTER TABLE organiser DROP COLUMN {column}")
