@@ -26,6 +26,7 @@ from models.round import (
 )
 from models.sign_in import SignInAttempt
 from models.telegram import PollingOffset, TelegramChat
+from models.two_factor import RecoveryCode
 from models.whatsapp import WhatsAppTemplate
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "ROUND_METHODS",
     "ROUND_RULES",
     "ROUND_STATUSES",
+    "RecoveryCode",
     "ReplacedReceipt",
     "Resident",
     "Round",

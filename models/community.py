@@ -38,6 +38,8 @@ class Community(Base):
     quiet_start: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     public_page: Mapped[bool] = mapped_column(default=True)  # /c/<slug>, for residents
+    # Every organiser of the community must sign in with a second factor (TOTP).
+    require_two_factor: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

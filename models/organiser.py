@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -24,6 +24,14 @@ class Organiser(Base):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(300))  # werkzeug scrypt
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor sign-in (TOTP, RFC 6238). The secret is kept as the authenticator app has it
+    # (base32, not encrypted: the server must compute codes from it); it is set while enrolling
+    # and counts only once totp_enabled_at is set, when a code from the app confirmed it.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    # The last time step (Unix time // 30) whose code signed in: that code and older ones are
+    # refused, so a code seen over a shoulder or in a proxy's log cannot be used again.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     communities: Mapped[list[Community]] = relationship(
         secondary=organiser_community, order_by=Community.slug

@@ -19,4 +19,6 @@ class SignInAttempt(Base):
     email: Mapped[str] = mapped_column(String(200))  # as typed, lower-cased
     address: Mapped[str] = mapped_column(String(64))  # the client's IP address
     succeeded: Mapped[bool] = mapped_column(default=False)
+    # A second factor's code (the password was right), not a password.
+    second_factor: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -67,3 +67,47 @@ def test_axe_finds_no_violation_on_any_page(cp, lenient_page, a_season):  # noqa
     page.get_by_role("button", name="Record spending").click()
     found += _violations(page, "a refused form")
     assert found == []
+
+
+@pytest.mark.browser
+def test_axe_finds_no_violation_on_the_two_factor_pages(app, clock, community, lenient_page):
+    """Setting up an app (QR code, key, a refused code), the recovery codes, the page once it is
+    on, the code step of sign-in (and its refusal), and the sign-in form of a locked address."""
+    import pyotp
+
+    from tests.dashboard_helpers import make_organiser
+
+    app.config["SIGN_IN_SLOWDOWN"] = 0
+    make_organiser(app, clock)
+    page, found = lenient_page, []
+
+    def sign_in(password: str = PASSWORD) -> None:
+        page.goto("/dashboard/login")
+        page.get_by_label("Email").fill("sam@example.org")
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+
+    sign_in()
+    page.goto("/dashboard/two-factor")
+    found += _violations(page, "setting up two-factor sign-in")
+    secret = page.locator("#secret").inner_text().replace(" ", "")
+    page.get_by_label("Code from the app").fill("000000")
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    found += _violations(page, "a refused code")
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).at(clock()))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    found += _violations(page, "the recovery codes")
+    page.goto("/dashboard/two-factor")
+    found += _violations(page, "two-factor sign-in on")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in()
+    found += _violations(page, "the sign-in code")
+    page.get_by_label("Code", exact=True).fill("000000")
+    page.get_by_role("button", name="Continue").click()
+    found += _violations(page, "a wrong sign-in code")
+    for _ in range(5):
+        sign_in("a wrong guess")
+    sign_in()
+    assert page.get_by_label("Code from your authenticator app, or a recovery code").is_visible()
+    found += _violations(page, "a locked address asking for a code")
+    assert found == []

@@ -1,4 +1,4 @@
-"""`commonpurse community create|list`."""
+"""`commonpurse community create|list|digest|quiet-hours|languages|require-2fa`."""
 
 import click
 from flask.cli import AppGroup
@@ -16,6 +16,7 @@ from bot.domain.communities import (
 )
 from bot.domain.quiet_hours import describe, set_quiet_hours
 from bot.domain.serialise import community_json
+from bot.domain.two_factor import set_required
 from bot.text.money import format_pence
 from models import VERIFICATION_RULES
 
@@ -155,5 +156,22 @@ def languages_(slug: str, languages: tuple[str, ...]) -> None:
         done = (
             f"{community.slug} offers {', '.join(community.languages)}; new residents read "
             f"{community.languages[0]} unless they choose another."
+        )
+    echo(done)
+
+
+@community_group.command("require-2fa", short_help="Require organisers to sign in with a code.")
+@click.option("--community", "slug", required=True, help="Community slug.")
+@click.option("--off", is_flag=True, help="No longer require it (those who have it keep it).")
+def require_two_factor(slug: str, off: bool) -> None:
+    """Require every organiser of the community to sign in with a second factor (a code from
+    an authenticator app). One who has not set it up is sent to do so after their password,
+    and can open no other page until they have."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        set_required(community, not off)
+        done = (
+            f"{community.slug} {'no longer requires' if off else 'requires'} two-factor sign-in "
+            f"of its organisers."
         )
     echo(done)

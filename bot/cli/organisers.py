@@ -1,4 +1,4 @@
-"""`commonpurse organiser create|list|password|sessions` and `commonpurse token create|revoke`."""
+"""`commonpurse organiser create|list|password|sessions|2fa` and `commonpurse token create|revoke`."""
 
 import sys
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.cli.commands import summary
 from bot.cli.output import echo, emit, interactive, plural
 from bot.context import get_db, now
-from bot.domain import organiser_sessions, organisers
+from bot.domain import organiser_sessions, organisers, two_factor
 from bot.errors import InvalidInput
 from models import Organiser
 
@@ -132,6 +132,61 @@ def sessions(email: str | None, revoke: bool) -> None:
                 lines.append(f"{organiser.email}: {plural(len(live), 'session')}")
     for line in lines:
         echo(line)
+
+
+two_factor_group = AppGroup("2fa", help="Organisers' two-factor sign-in (an authenticator app's codes).")
+organiser_group.add_command(two_factor_group)
+
+
+@two_factor_group.command("status", short_help="Who signs in with a second factor.")
+@click.argument("email", required=False)
+@click.option("--json", "as_json", is_flag=True)
+def two_factor_status(email: str | None, as_json: bool) -> None:
+    """Show whether each organiser (or the one whose EMAIL is given) has two-factor sign-in,
+    since when, how many recovery codes they have left, and whether a community requires it."""
+    with get_db().transaction() as session:
+        if email is not None:
+            chosen = [organisers.by_email(session, email)]
+        else:
+            chosen = list(session.scalars(select(Organiser).order_by(Organiser.email)))
+        rows = [
+            {
+                "email": o.email,
+                "two_factor": "on" if two_factor.enabled(o) else "off",
+                "since": o.totp_enabled_at.isoformat(timespec="minutes") if o.totp_enabled_at else None,
+                "recovery_codes_left": two_factor.recovery_codes_left(session, o)
+                if two_factor.enabled(o)
+                else 0,
+                "required_by": [c.slug for c in o.communities if c.require_two_factor],
+            }
+            for o in chosen
+        ]
+    columns = [
+        ("EMAIL", "email"),
+        ("2FA", "two_factor"),
+        ("SINCE", "since"),
+        ("RECOVERY CODES", "recovery_codes_left"),
+        ("REQUIRED BY", "required_by"),
+    ]
+    emit(rows, columns, as_json)
+
+
+@two_factor_group.command("reset", short_help="Take away an organiser's second factor.")
+@click.argument("email")
+def two_factor_reset(email: str) -> None:
+    """Take away the second factor of the organiser whose EMAIL this is (a lost phone and lost
+    recovery codes): they sign in with their password and set it up again, as a community that
+    requires it makes them. Their dashboard sessions end. Recorded in the audit trail of each
+    community they run."""
+    with get_db().transaction() as session:
+        organiser = organisers.by_email(session, email)
+        had = two_factor.enabled(organiser)
+        ended = two_factor.reset(session, organiser, now())
+        done = (
+            f"Two-factor sign-in {'reset' if had else 'was not on'} for {organiser.email}; "
+            f"ended {plural(ended, 'session')}."
+        )
+    echo(done)
 
 
 @token_group.command("create")

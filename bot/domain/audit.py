@@ -6,7 +6,7 @@ Residents' own actions run with nobody acting and are not recorded here, and no 
 names a resident: author and resident columns are never part of an entry.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -85,6 +85,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "quiet_start",
         "quiet_end",
         "public_page",
+        "require_two_factor",
     ),
     WhatsAppTemplate: ("content_sid",),
 }
@@ -102,6 +103,20 @@ def acting_as(actor: str | None) -> Iterator[None]:
 
 def current_actor() -> str | None:
     return _actor.get()
+
+
+def note(
+    session: Session, communities: Iterable[Community], subject: str, action: str, now: datetime
+) -> None:
+    """Record an action that is not a change to an audited row (an organiser's sign-in
+    settings) in each of `communities`' trails, as whoever is acting ("cli" if nobody says)."""
+    actor = (_actor.get() or "cli")[:200]
+    for community in communities:
+        session.add(
+            AuditEntry(
+                community_id=community.id, actor=actor, subject=subject[:60], action=action, created_at=now
+            )
+        )
 
 
 def entries(session: Session, community: Community, limit: int | None = None) -> list[AuditEntry]:

@@ -53,6 +53,7 @@ def add_web(app: Flask) -> Flask:
         overview,
         projects,
         rounds,
+        two_factor,
         whatsapp,
     )
     from bot.web.rules import LazyRule
@@ -63,7 +64,7 @@ def add_web(app: Flask) -> Flask:
     api = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_council.bp)
     # The dashboard: its shared templates and static files, then its pages.
     pages = [dashboard.bp, auth.bp, overview.bp, inbox.bp, ideas.bp, rounds.bp, money.bp, projects.bp]
-    pages += [digest.bp, whatsapp.bp, council.bp]
+    pages += [digest.bp, whatsapp.bp, council.bp, two_factor.bp]
     app.register_blueprint(health.bp)
     providers = webhooks.init_app(app)
     for blueprint in (*api, *pages, public.bp):

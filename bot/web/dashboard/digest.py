@@ -1,6 +1,6 @@
 """The council's weekly digest: who gets it and when, any week previewed as the council will read
-it, and sending it now; the switch for the community's public page; and the languages residents
-may read."""
+it, and sending it now; the switch for the community's public page; the languages residents
+may read; and whether its organisers must use two-factor sign-in."""
 
 import re
 
@@ -11,6 +11,7 @@ from bot.context import get_db, now
 from bot.domain.communities import set_digest, set_languages, set_public_page
 from bot.domain.digest import Week, figures, last_completed, parse_week, week_in_progress
 from bot.domain.quiet_hours import describe, set_quiet_hours
+from bot.domain.two_factor import set_required
 from bot.errors import InvalidInput
 from bot.messaging.digest import send_week
 from bot.messaging.mailer import mail_settings
@@ -111,6 +112,18 @@ def public_page_switch(slug: str):
     place = community_of(slug)
     set_public_page(place, request.form.get("public_page") == "on")
     return redirect_back("digest.digest", f"The public page is {_on_off(place)}.", slug=place.slug)
+
+
+@bp.post("/<slug>/digest/two-factor")
+@signed_in
+def two_factor_switch(slug: str):
+    """Require two-factor sign-in of every organiser, or no longer (as `community require-2fa`)."""
+    place = community_of(slug)
+    set_required(place, request.form.get("require") == "on")
+    said = "requires" if place.require_two_factor else "no longer requires"
+    return redirect_back(
+        "digest.digest", f"{place.name} {said} two-factor sign-in of its organisers.", slug=place.slug
+    )
 
 
 @bp.post("/<slug>/digest/languages")

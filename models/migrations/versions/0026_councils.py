@@ -1,6 +1,6 @@
 """councils: councils, the communities they follow, their officers, the weekly council digest
 
-Revision ID: 0027
+Revision ID: 0026
 Revises: 0025
 Create Date: 2026-12-06 10:40:00.000000
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 import models.base
 
-revision = "0027"
+revision = "0026"
 down_revision = "0025"
 branch_labels = None
 depends_on = None
