@@ -13,6 +13,7 @@ from models.message import InboundLog, OutboxMessage, PendingAnswer
 from models.money import Allocation, BudgetUpdate, Spending
 from models.organiser import ApiToken, Organiser, OrganiserSession
 from models.project import Project, ProjectUpdate
+from models.referral import CouncilService, Referral, ReferralReply
 from models.resident import Conversation, Identity, Resident
 from models.round import (
     ROUND_METHODS,
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "BudgetUpdate",
     "Community",
+    "CouncilService",
     "Conversation",
     "Digest",
     "FormUse",
@@ -56,6 +58,8 @@ __all__ = [
     "ROUND_METHODS",
     "ROUND_RULES",
     "ROUND_STATUSES",
+    "Referral",
+    "ReferralReply",
     "ReplacedReceipt",
     "Resident",
     "Round",

@@ -11,11 +11,12 @@ from bot import context
 from bot.config import load_config
 from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
 from bot.text import links
-from bot.web import dashboard, errors, headers, health, outage, public, webhooks
+from bot.web import dashboard, errors, headers, health, outage, public, referrals, webhooks
 from bot.web.api import ideas as api_ideas
 from bot.web.api import money as api_money
 from bot.web.api import openapi
 from bot.web.api import projects as api_projects
+from bot.web.api import referrals as api_referrals
 from bot.web.api import rounds as api_rounds
 from bot.web.dashboard import (
     auth,
@@ -34,7 +35,7 @@ from bot.web.rules import LazyRule
 logger = logging.getLogger(__name__)
 
 # The API's parts: bearer tokens, not forms, so no CSRF token either.
-API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
+API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_referrals.bp)
 # The dashboard: its shared templates and static files, then its pages.
 DASHBOARD = (
     dashboard.bp,
@@ -60,7 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     context.init_app(app)
     app.register_blueprint(health.bp)
     providers = webhooks.init_app(app)
-    for blueprint in (*API, *DASHBOARD, public.bp):
+    for blueprint in (*API, *DASHBOARD, public.bp, referrals.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     outage.init_app(app)
