@@ -15,13 +15,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def services_of(session: Session, community: Community) -> list[CouncilService]:
     """The community's services that can be referred to, by name."""
-    return list(
-        session.scalars(
-            select(CouncilService)
-            .where(CouncilService.community_id == community.id, CouncilService.active.is_(True))
-            .order_by(CouncilService.name)
+    listed = session.scalars(
+        select(CouncilService).where(
+            CouncilService.community_id == community.id, CouncilService.active.is_(True)
         )
     )
+    return sorted(listed, key=lambda s: s.name.casefold())
 
 
 def add_service(session: Session, community: Community, name: str, email: str) -> CouncilService:

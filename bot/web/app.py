@@ -30,6 +30,7 @@ from bot.web.dashboard import (
     rounds,
     whatsapp,
 )
+from bot.web.dashboard import referrals as dashboard_referrals
 from bot.web.rules import LazyRule
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ DASHBOARD = (
     overview.bp,
     inbox.bp,
     ideas.bp,
+    dashboard_referrals.bp,
     rounds.bp,
     money.bp,
     projects.bp,

@@ -67,5 +67,6 @@ def _emailed(session, referral: Referral):
         current_app.config["SECRET_KEY"],
         public_url(),
     )
-    session.refresh(referral)
-    return jsonify({**referrals.referral_json(referrals.view_of(session, referral), now()), "email": result})
+    with get_db().transaction() as after:  # this request's own transaction has ended
+        view = referrals.view_of(after, after.get_one(Referral, referral.id))
+        return jsonify({**referrals.referral_json(view, now()), "email": result})
