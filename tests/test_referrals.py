@@ -156,7 +156,12 @@ def referred(cp, smtp, site, ideas):
 
 
 def test_an_expired_link_is_refused_and_a_link_sent_again_works(client, cp, clock, smtp, referred, ideas):
-    clock.advance(days=60, seconds=1)
+    clock.advance(days=5)
+    waiting = _ok(cp("digest", "preview", "--community", "riverside", "--week", "2026-W49"))
+    assert "Waiting for an answer: #1 fix the pothole on Mill Lane (Highways, 5 days)" in waiting
+    assert "Median time to an answer: no answer yet" in waiting
+    assert "Highways Waiting for an answer 5 days" in _text(client.get("/c/riverside"))
+    clock.advance(days=55, seconds=1)
     expired = client.get(referred)
     assert expired.status_code == 410
     assert "This link has expired. Ask the organisers to send it again" in _text(expired)
@@ -483,3 +488,23 @@ def test_axe_finds_no_violation_on_the_referral_pages(app, clock, cp, smtp, site
     page.goto("/dashboard/riverside/ideas")
     check("the ideas page with a referral and the services")
     assert found == []
+
+
+def test_the_service_is_told_the_votes_an_idea_got_on_a_ballot(db, cp, member, new_chat):
+    from bot.domain.referrals import support
+    from models import Idea
+    from tests.conftest import park_round
+
+    park_round(cp, "riverside", member.say)
+    _ok(cp("round", "open", "--community", "riverside", "1"))
+    bob = new_chat()
+    bob.say("hi"), bob.say("YES")
+    member.inbox(), bob.inbox()
+    member.reply("1 2"), bob.reply("2")
+    _ok(cp("round", "close", "--community", "riverside", "1"))
+    with db.transaction() as session:
+        found = {i.number: support(session, i) for i in session.scalars(select(Idea))}
+    assert (found[1].votes, found[2].votes, found[1].similar) == (1, 2, 0)
+    from bot.messaging.referral_email import support_words
+
+    assert support_words(found[2]) == ["It got 2 votes when residents voted on it."]
