@@ -14,6 +14,7 @@ from models.message import InboundLog, OutboxMessage, PendingAnswer
 from models.money import Allocation, BudgetUpdate, Spending
 from models.organiser import ApiToken, Organiser, OrganiserSession
 from models.project import Project, ProjectUpdate
+from models.referral import CouncilService, Referral, ReferralReply
 from models.resident import Conversation, Identity, Resident
 from models.round import (
     ROUND_METHODS,
@@ -39,6 +40,7 @@ __all__ = [
     "Base",
     "BudgetUpdate",
     "Community",
+    "CouncilService",
     "Conversation",
     "Council",
     "CouncilDigest",
@@ -62,6 +64,8 @@ __all__ = [
     "ROUND_RULES",
     "ROUND_STATUSES",
     "RecoveryCode",
+    "Referral",
+    "ReferralReply",
     "ReplacedReceipt",
     "Resident",
     "Round",

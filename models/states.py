@@ -34,6 +34,16 @@ class IdeaStatus(StrEnum):
     IN_ROUND = "in_round"
     FUNDED = "funded"
     NOT_FUNDED = "not_funded"
+    REFERRED = "referred"  # a job for a council service: passed to it instead of a vote
+
+
+class ReferralAnswer(StrEnum):
+    """What a council service answered about an idea referred to it (None: not yet)."""
+
+    WILL_DO = "will_do"  # with the date it will be done by
+    SCHEDULED = "scheduled"  # with the date it is scheduled for
+    DONE = "done"  # already done
+    DECLINED = "declined"  # not ours, or will not do: with a reason
 
 
 class RoundStatus(StrEnum):

@@ -528,8 +528,8 @@ def test_the_council_digest_command_shows_the_lines_and_sends_a_week_once(runner
     shown = runner.invoke(cli, ["council", "digest", "--council", "north-borough"])
     assert shown.exit_code == 0, shown.output
     assert shown.output.splitlines() == [
-        "Hillside Together: 1 members, 1 ideas, turnout -",
-        "Riverside Big Local: 4 members, 3 ideas, turnout 50%",
+        "Hillside Together: 1 members, 1 ideas, turnout -, 0 referrals waiting",
+        "Riverside Big Local: 4 members, 3 ideas, turnout 50%, 0 referrals waiting",
     ]
     clock.current = MONDAY_9AM - timedelta(hours=1)  # before its slot: sent by hand, still once
     args = ["council", "digest", "--council", "north-borough", "--week", "2026-W48", "--send"]
@@ -538,3 +538,30 @@ def test_the_council_digest_command_shows_the_lines_and_sends_a_week_once(runner
     assert len(smtp.messages) == 1
     early = runner.invoke(cli, [*args[:-3], "--week", "2026-W49", "--send"])
     assert early.exit_code == 2 and "has not ended yet" in early.output
+
+
+def test_referrals_waiting_for_a_service_are_in_the_councils_line_page_and_digest(
+    app, db, clock, borough, officer, smtp, scheduled
+):
+    """A council is the one that answers referrals: its officers see how many wait, and for how
+    long, on the landing page, on the community's Referrals page and in the weekly digest."""
+    from bot.domain import referrals
+    from bot.domain.council_services import add_service
+
+    with db.transaction() as session, audit.acting_as("cli"):
+        riverside = by_slug(session, "riverside")
+        author = member_of(session, riverside, PHONES[2], clock())
+        idea = submit_idea(session, riverside, author, "Fix the streetlight on Elm Road", clock())
+        add_service(session, riverside, "Highways", "highways@northborough.gov.uk")
+        referrals.refer(session, riverside, idea.number, "Highways", clock())
+    home = officer.get("/dashboard/council/").get_data(as_text=True)
+    assert re.search(r'id="community-riverside".*?<td>1 \(oldest \d+ days?\)</td>', home, re.S)
+    page = officer.get("/dashboard/council/riverside/referrals").get_data(as_text=True)
+    assert "Fix the streetlight on Elm Road" in page and "Highways" in page
+    assert "Waiting for an answer" in page
+    clock.current = MONDAY_9AM
+    jobs.send_due_council_digests()
+    ((_, message),) = smtp.messages
+    rows = {r["slug"]: r for r in csv.DictReader(io.StringIO(next(message.iter_attachments()).get_content()))}
+    assert rows["riverside"]["referrals_waiting"] == "1" and rows["hillside"]["referrals_waiting"] == "0"
+    assert "referrals waiting for a service: 1 (oldest" in message.get_body(("plain",)).get_content()

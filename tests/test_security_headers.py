@@ -7,7 +7,7 @@ import pytest
 from bot.web.headers import HEADERS
 from tests.dashboard_helpers import make_organiser, sign_in
 
-VALUES = {"slug": "riverside", "number": "1", "step": "open", "fmt": "json", "thread_id": "1"}
+VALUES = {"slug": "riverside", "number": "1", "step": "open", "fmt": "json", "thread_id": "1", "token": "x"}
 STATIC = {"/static/": "public.css", "/dashboard/static/": "dashboard.css", "/c/static/": "public.css"}
 
 

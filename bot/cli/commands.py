@@ -13,6 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "organiser": ("bot.cli.organisers:organiser_group", "Organiser accounts."),
     "token": ("bot.cli.organisers:token_group", "API tokens for the JSON API."),
     "ideas": ("bot.cli.ideas:ideas_group", "Residents' ideas."),
+    "services": ("bot.cli.referrals:services_group", "The council's services ideas are referred to."),
     "round": ("bot.cli.rounds:round_group", "Poll rounds: residents vote, a fair rule allocates the money."),
     "budget": ("bot.cli.budget:budget_group", "The community's money: allocations, spending, updates."),
     "project": ("bot.cli.projects:project_group", "Funded projects: their progress, and news to supporters."),

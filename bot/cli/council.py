@@ -98,14 +98,15 @@ def digest(council_slug: str, week: str | None, send: bool) -> None:
         council = councils.council_by_slug(session, council_slug)
         council_id, tz = council.id, council.timezone
         chosen = parse_week(week, tz) if week else last_completed(now(), tz)
-        lines = council_lines(session, council)
+        lines = council_lines(session, council, now())
     if send:
         result = send_council_week(db, council_id, chosen, now(), mail_settings(current_app))
         echo(f"Council digest {chosen.iso} for {council_slug}: {result.replace('_', ' ')}.")
         return
     for line in lines:
         turnout = f"{line.turnout * 100:.0f}%" if line.latest_round else "-"
-        echo(f"{line.name}: {line.members} members, {line.ideas} ideas, turnout {turnout}")
+        figures = f"{line.members} members, {line.ideas} ideas, turnout {turnout}"
+        echo(f"{line.name}: {figures}, {line.referrals_waiting} referrals waiting")
 
 
 @officer_group.command("create", short_help="Create a council officer's account.")

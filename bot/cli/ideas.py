@@ -103,3 +103,8 @@ def merge(slug: str, number: int, into: int) -> None:
 def _with_like(row: dict[str, Any]) -> dict[str, Any]:
     """The row with its duplicates as the LIKE column shows them: "#7 (91) #3 (84)"."""
     return {**row, "like": " ".join(f"#{d['number']} ({d['score']})" for d in row["duplicates"]) or None}
+
+
+# Referring an idea to a council service (`ideas refer`, `send-again`, `referrals`) lives with
+# the services; importing it here adds those commands to this group whenever `ideas` loads.
+from bot.cli import referrals  # noqa: E402, F401

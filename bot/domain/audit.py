@@ -23,9 +23,12 @@ from models import (
     AuditEntry,
     BudgetUpdate,
     Community,
+    CouncilService,
     Idea,
     Project,
     ProjectUpdate,
+    Referral,
+    ReferralReply,
     Round,
     Spending,
     WhatsAppTemplate,
@@ -46,6 +49,9 @@ Audited = (
     | ProjectUpdate
     | Community
     | WhatsAppTemplate
+    | CouncilService
+    | Referral
+    | ReferralReply
 )
 
 # What is audited, and which fields of it (never author or resident columns).
@@ -88,6 +94,9 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "require_two_factor",
     ),
     WhatsAppTemplate: ("content_sid",),
+    CouncilService: ("name", "email", "active"),
+    Referral: ("service_id", "link_version", "link_expires_at", "status"),
+    ReferralReply: ("answer", "on_date", "reason"),
 }
 
 
@@ -170,7 +179,14 @@ def _subject(obj: Audited) -> str:
         Project: "project",
         ProjectUpdate: "project update",
         WhatsAppTemplate: "WhatsApp template",
+        CouncilService: "service",
+        Referral: "referral",
+        ReferralReply: "referral",
     }[type(obj)]
+    if isinstance(obj, CouncilService):
+        return f"service {obj.name}"[:60]
+    if isinstance(obj, Referral | ReferralReply):
+        return _referral_subject(obj)
     if isinstance(obj, Community):
         return f"community {obj.slug}"[:60]
     if isinstance(obj, WhatsAppTemplate):
@@ -194,6 +210,16 @@ REFERENCES: dict[str, tuple[type[Numbered], str]] = {
 }
 
 
+def _referral_subject(obj: "Referral | ReferralReply") -> str:
+    """A referral, or an answer to it, by the idea it is about: "referral of idea 12"."""
+    session = instance_state(obj).session
+    referral = (
+        obj if isinstance(obj, Referral) else session.get(Referral, obj.referral_id) if session else None
+    )
+    idea = session.get(Idea, referral.idea_id) if session and referral else None
+    return f"referral of idea {idea.number}" if idea else "referral"
+
+
 def _fields(obj: Audited, created: bool) -> str:
     state = instance_state(obj)
     parts = []
@@ -215,12 +241,17 @@ def _fields(obj: Audited, created: bool) -> str:
 
 
 def _label(field: str) -> str:
+    if field == "service_id":
+        return "service"
     return REFERENCES[field][1] if field in REFERENCES else field.removesuffix("_pence")
 
 
 def _shown(session: Session | None, field: str, value: object) -> str:
     if value is None:
         return "none"
+    if field == "service_id":
+        service = session.get(CouncilService, value) if session is not None else None
+        return service.name if service is not None else "?"
     if field in REFERENCES:
         model, _name = REFERENCES[field]
         row = session.get(model, value) if session is not None else None

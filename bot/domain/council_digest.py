@@ -19,5 +19,5 @@ def council_figures(session: Session, council: Council, week: Week, now: datetim
         "week": week.iso,
         "from": week.monday.isoformat(),
         "generated_at": now.isoformat(),
-        "communities": [line.as_json() for line in council_lines(session, council)],
+        "communities": [line.as_json() for line in council_lines(session, council, now)],
     }

@@ -1,6 +1,7 @@
 """A council's communities, one line each: counts and money only, never who."""
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -8,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import ledger
 from bot.domain.notify import member_count
-from models import Ballot, Community, Council, Idea, Round
+from models import Ballot, Community, Council, Idea, Referral, Round
 
 
 @dataclass(frozen=True)
@@ -23,12 +24,14 @@ class CommunityLine:
     total_pence: int
     committed_pence: int
     spent_pence: int
+    referrals_waiting: int  # ideas referred to a council service that has not answered yet
+    oldest_referral_days: int | None  # how long the longest-waiting of them has waited
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def community_line(session: Session, community: Community) -> CommunityLine:
+def community_line(session: Session, community: Community, now: datetime) -> CommunityLine:
     members = member_count(session, community)
     latest = session.scalar(
         select(Round)
@@ -44,6 +47,11 @@ def community_line(session: Session, community: Community) -> CommunityLine:
             .where(Ballot.round_id == latest.id, Ballot.resident_id.is_not(None))
         ).scalar_one()
     money = ledger.summary(session, community)
+    waiting, oldest = session.execute(
+        select(func.count(), func.min(Referral.created_at)).where(
+            Referral.community_id == community.id, Referral.first_answered_at.is_(None)
+        )
+    ).one()
     return CommunityLine(
         slug=community.slug,
         name=community.name,
@@ -57,9 +65,12 @@ def community_line(session: Session, community: Community) -> CommunityLine:
         total_pence=money.total,
         committed_pence=money.committed,
         spent_pence=money.spent,
+        referrals_waiting=waiting,
+        oldest_referral_days=(now - oldest).days if oldest is not None else None,
     )
 
 
-def council_lines(session: Session, council: Council) -> list[CommunityLine]:
+def council_lines(session: Session, council: Council, now: datetime) -> list[CommunityLine]:
     """Every community the council follows, by name."""
-    return sorted((community_line(session, c) for c in council.communities), key=lambda line: line.name)
+    lines = (community_line(session, c, now) for c in council.communities)
+    return sorted(lines, key=lambda line: line.name)

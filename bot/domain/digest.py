@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import chain, inbox, ledger
+from bot.domain import chain, inbox, ledger, referrals
 from bot.domain.areas import turnout_by_area, turnout_json
 from bot.domain.explain import reason
 from bot.domain.projects import projects_of, words
@@ -145,6 +145,7 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         },
         "areas": turnout_json(turnout_by_area(session, community)),
         "projects": _projects(session, community, week),
+        "referrals": referrals.digest_json(session, community, min(week.end, now)),
         "next": [
             {
                 "round": r.title,

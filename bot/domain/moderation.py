@@ -15,8 +15,8 @@ from models.states import IdeaStatus
 
 OPEN = (IdeaStatus.SUBMITTED, IdeaStatus.SHORTLISTED)
 # Ideas organisers may put forward again: one a vote did not fund, one turned down and since
-# reconsidered.
-RECONSIDERED = (IdeaStatus.NOT_FUNDED, IdeaStatus.REJECTED)
+# reconsidered, one referred to a council service (that said it will not do it).
+RECONSIDERED = (IdeaStatus.NOT_FUNDED, IdeaStatus.REJECTED, IdeaStatus.REFERRED)
 
 
 def shortlist(

@@ -105,6 +105,7 @@ PLACEHOLDER_MAX = {
     "reply": 480,
     "channel": 10,
     "receipt": 9,  # K7QM-2XPD
+    "service": 40,  # a council service's name, as organisers listed it
     # A web address is never cut (half a link leads nowhere): a longer one is left out.
     "link": 60,
 }
@@ -120,6 +121,7 @@ FREE_TEXT = (
     "community",
     "numbers",
     "reply",
+    "service",
 )
 
 CATALOGUE: dict[str, Entry] = {
@@ -402,6 +404,21 @@ CATALOGUE: dict[str, Entry] = {
     "project_delivered": Entry(
         N_("Good news: project {number}, {title}, which you voted for, is delivered! {update}"), 2
     ),
+    # An idea referred to a council service, and each answer the service gives.
+    "referral_sent": Entry(
+        N_(
+            "Your idea #{number} is a job for the council, so we passed it to {service} there. "
+            "We will tell you what they answer."
+        )
+    ),
+    "referral_will_do": Entry(N_("{service} at the council say they will do your idea #{number} by {date}.")),
+    "referral_scheduled": Entry(
+        N_("{service} at the council have scheduled your idea #{number} for {date}.")
+    ),
+    "referral_done": Entry(N_("{service} at the council say your idea #{number} has already been done.")),
+    "referral_declined": Entry(
+        N_("{service} at the council say they will not take on your idea #{number}: {reason}"), 2
+    ),
     "project_status_funded": Entry(N_("funded, work not started yet.")),
     "project_status_in_progress": Entry(N_("in progress.")),
     "project_status_delivered": Entry(N_("delivered!")),
@@ -465,6 +482,7 @@ CATALOGUE: dict[str, Entry] = {
     "status_in_round": Entry(N_("in a vote now")),
     "status_funded": Entry(N_("funded")),
     "status_not_funded": Entry(N_("not funded this time")),
+    "status_referred": Entry(N_("passed to the council")),
 }
 
 # Kept apart from CATALOGUE, whose checks (tests/test_catalogue.py) read one text per entry;

@@ -22,8 +22,11 @@ COLUMNS = (
     "committed_pence",
     "spent_pence",
     "total_pence",
+    "referrals_waiting",
+    "oldest_referral_days",
 )
-HEADINGS = ("Community", "Members", "Ideas", "Latest round", "Turnout", "Committed", "Spent")
+HEADINGS: tuple[str, ...] = ("Community", "Members", "Ideas", "Latest round", "Turnout", "Committed", "Spent")
+HEADINGS += ("Referrals waiting",)
 
 
 def _cells(line: Figures) -> list[str]:
@@ -36,7 +39,15 @@ def _cells(line: Figures) -> list[str]:
         turnout,
         format_pence(line["committed_pence"]),
         format_pence(line["spent_pence"]),
+        _waiting(line),
     ]
+
+
+def _waiting(line: Figures) -> str:
+    """ "2 (oldest 40 days)": referrals to the council's services not answered yet."""
+    if not line["referrals_waiting"]:
+        return "0"
+    return f"{line['referrals_waiting']} (oldest {line['oldest_referral_days']} days)"
 
 
 def text(f: Figures) -> str:
@@ -44,10 +55,10 @@ def text(f: Figures) -> str:
     if not f["communities"]:
         lines.append("The council follows no community yet.")
     for line in f["communities"]:
-        name, members, ideas, round_, turnout, committed, spent = _cells(line)
+        name, members, ideas, round_, turnout, committed, spent, waiting = _cells(line)
         lines.append(
             f"{name}: {members} members, {ideas} ideas, latest round {round_} turnout {turnout}, "
-            f"{committed} committed, {spent} spent"
+            f"{committed} committed, {spent} spent, referrals waiting for a service: {waiting}"
         )
     lines += ["", "The same figures are attached as CSV, one row per community."]
     return "\n".join(lines) + "\n"
@@ -84,6 +95,8 @@ def csv_lines(f: Figures) -> str:
                 line["committed_pence"],
                 line["spent_pence"],
                 line["total_pence"],
+                line["referrals_waiting"],
+                "" if line["oldest_referral_days"] is None else line["oldest_referral_days"],
             ]
         )
     return out.getvalue()

@@ -101,6 +101,8 @@ def text(f: Figures) -> str:
     if not f["rounds"]:
         lines.append("  No round opened or closed this week.")
     lines += ["", "PROJECTS"] + [f"  {line}" for line in project_lines(f)]
+    if "referrals" in f:  # digests kept from before referrals have none
+        lines += ["", "REFERRALS (ideas passed to council services)"] + [f"  {x}" for x in referral_lines(f)]
     m = f["money"]
     lines += [
         "",
@@ -203,6 +205,7 @@ def html_content(f: Figures, images: dict[str, str] | None = None) -> str:
 <h3>Ideas</h3><ul>{ideas}</ul>
 <h3>Rounds</h3><ul>{rounds}</ul>
 <h3>Projects</h3>{"".join(f"<p>{e(line)}</p>" for line in project_lines(f))}
+{_referrals_html(f)}
 <h3>Money</h3>
 <p>Total {format_pence(m["total_pence"])}; committed {format_pence(m["committed_pence"])};
 spent this week {format_pence(m["spent_this_week_pence"])}, in all {format_pence(m["spent_pence"])};
@@ -324,6 +327,28 @@ def project_lines(f: Figures) -> list[str]:
         )
         lines.append(news + (f". Note: {x['note']}" if x["note"] else ""))
     return lines + ([] if p["this_week"] else ["No project news this week."])
+
+
+def referral_lines(f: Figures) -> list[str]:
+    """Referrals still unanswered, with their ages, and the median time to an answer."""
+    r = f["referrals"]
+    lines = [
+        f"Waiting for an answer: #{x['idea']} {x['title']} ({x['service']}, {_days(x['days'])})"
+        for x in r["unanswered"]
+    ] or ["No referral is waiting for an answer."]
+    median = r["median_days_to_answer"]
+    return lines + [f"Median time to an answer: {_days(median) if median is not None else 'no answer yet'}"]
+
+
+def _days(days: float) -> str:
+    shown = f"{days:.1f}".removesuffix(".0")
+    return f"{shown} day" if shown == "1" else f"{shown} days"
+
+
+def _referrals_html(f: Figures) -> str:
+    if "referrals" not in f:
+        return ""
+    return "<h3>Referrals</h3>" + "".join(f"<p>{html.escape(line)}</p>" for line in referral_lines(f))
 
 
 def chart_pngs(f: Figures) -> dict[str, bytes]:

@@ -35,12 +35,13 @@ def add_web(app: Flask) -> Flask:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from bot.web import dashboard, errors, headers, health, outage, public, webhooks
+    from bot.web import dashboard, errors, headers, health, outage, public, referrals, webhooks
     from bot.web.api import council as api_council
     from bot.web.api import ideas as api_ideas
     from bot.web.api import money as api_money
     from bot.web.api import openapi
     from bot.web.api import projects as api_projects
+    from bot.web.api import referrals as api_referrals
     from bot.web.api import rounds as api_rounds
     from bot.web.dashboard import (
         auth,
@@ -56,18 +57,20 @@ def add_web(app: Flask) -> Flask:
         two_factor,
         whatsapp,
     )
+    from bot.web.dashboard import referrals as dashboard_referrals
     from bot.web.rules import LazyRule
 
     app.extensions["commonpurse.web"] = True
     app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
     # The API's parts: bearer tokens, not forms, so no CSRF token either.
-    api = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_council.bp)
+    api = [openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_council.bp]
+    api += [api_referrals.bp]
     # The dashboard: its shared templates and static files, then its pages.
     pages = [dashboard.bp, auth.bp, overview.bp, inbox.bp, ideas.bp, rounds.bp, money.bp, projects.bp]
-    pages += [digest.bp, whatsapp.bp, council.bp, two_factor.bp]
+    pages += [digest.bp, whatsapp.bp, council.bp, two_factor.bp, dashboard_referrals.bp]
     app.register_blueprint(health.bp)
     providers = webhooks.init_app(app)
-    for blueprint in (*api, *pages, public.bp):
+    for blueprint in (*api, *pages, public.bp, referrals.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     outage.init_app(app)

@@ -27,6 +27,7 @@ from bot.text.catalogue import render
 from bot.text.money import format_pence
 from bot.text.round_messages import how_to_vote
 from bot.text.times import Moment, spoken
+from bot.web.referrals import public_rows
 from channels.phone import national
 from models import Community, Round
 from models.states import AllocationStatus, RoundMethod, RoundStatus
@@ -112,6 +113,7 @@ def _page(slug: str) -> tuple[str, str]:
             ],
             open_round=open_round,
             record=chain.head(session, community),
+            referrals=public_rows(session, community, now()),
             how=how_to_vote(open_round, community.default_language) if open_round else None,
             closes=spoken(open_round.closes_at, community.timezone) if open_round else None,
             sms_number=national(community.sms_number),

@@ -40,7 +40,7 @@ def _json(session: Session, council: Council, organiser: Organiser) -> dict:
         "officers": [o.email for o in officers(session, council)],
     }
     if council_of(session, organiser) is council:  # its officers read the lines
-        shown["lines"] = [line.as_json() for line in council_lines(session, council)]
+        shown["lines"] = [line.as_json() for line in council_lines(session, council, now())]
     return shown
 
 

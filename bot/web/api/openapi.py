@@ -192,6 +192,29 @@ PATHS = {
             ok="201",
         )
     },
+    # The council's services, and ideas referred to them (the email goes once committed).
+    C + "/services": {
+        "get": _op("The council's services ideas can be referred to", [SLUG]),
+        "post": _op(
+            "Add a service, or change its email",
+            [SLUG],
+            _obj(["name", "email"], name=STR, email=STR),
+            ok="201",
+        ),
+    },
+    C + "/services/remove": {"post": _op("Take a service off the list", [SLUG], _obj(["name"], name=STR))},
+    C + "/referrals": {"get": _op("Referred ideas: service, latest answer, days waiting", [SLUG])},
+    C + "/ideas/{number}/refer": {
+        "post": _op(
+            "Refer an idea to a service: its authors are told, the service emailed a link",
+            [SLUG, NUMBER],
+            _obj(["service"], service=STR),
+            ok="201",
+        )
+    },
+    C + "/ideas/{number}/send-again": {
+        "post": _op("Email the service of the idea's referral a new link", [SLUG, NUMBER], _obj([]))
+    },
 }
 
 DOCUMENT = {

@@ -156,9 +156,9 @@ def signed_in(view: Callable) -> Callable:
             # A council officer reads and never changes anything: every form it could send is
             # refused here, whichever page it was meant for, but those about its own account.
             g.council = council_of(db_session, organiser)
-            if g.council is not None and request.method not in ("GET", "HEAD"):
-                if not getattr(view, "own_account", False):
-                    abort(403)
+            changes = request.method not in ("GET", "HEAD") and not getattr(view, "own_account", False)
+            if g.council is not None and changes:
+                abort(403)
             with audit.acting_as(organiser.email):
                 response = view(**kwargs)
                 db_session.flush()

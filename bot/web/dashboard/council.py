@@ -16,13 +16,13 @@ from bot.domain.serialise import budget_json, round_json
 from bot.errors import NotFound
 from bot.web.dashboard import blueprint
 from bot.web.dashboard.auth import signed_in
+from bot.web.referrals import public_rows
 from models import Community, Council
 
 bp = blueprint("council", __name__)
 
 # A community's pages for its council, after its Overview: (endpoint, label).
-# (Referrals, issue 25 part 1, join this menu at merge.)
-PAGES = (("council.rounds", "Rounds"), ("council.money", "Money"))
+PAGES = (("council.rounds", "Rounds"), ("council.money", "Money"), ("council.referrals", "Referrals"))
 
 
 def _council() -> Council:
@@ -50,7 +50,7 @@ def _page(template: str, community: Community | None = None, **values: object) -
 @signed_in
 def home():
     """Every community of the council on one line: members, ideas, turnout, money."""
-    return _page("home.html", lines=council_lines(g.db_session, _council()))
+    return _page("home.html", lines=council_lines(g.db_session, _council(), now()))
 
 
 @bp.get("/council/<slug>/")
@@ -59,6 +59,15 @@ def community(slug: str):
     """A community's overview, as its organisers see it, without anything to act on."""
     place = _community(slug)
     return _page("overview.html", place, view=overview(g.db_session, place, now()))
+
+
+@bp.get("/council/<slug>/referrals")
+@signed_in
+def referrals(slug: str):
+    """Ideas the community passed to the council's services, and what each service answered:
+    what its public page shows, nobody named."""
+    place = _community(slug)
+    return _page("referrals.html", place, referrals=public_rows(g.db_session, place, now()))
 
 
 @bp.get("/council/<slug>/rounds")

@@ -177,6 +177,8 @@ def _beside_its_field(failure: Failure, rows: list) -> bool:
     """Whether the page shows the form that failed (a stale page may ask about an idea that is
     not listed, or no longer takes that action): if not, the message goes at the top."""
     action, _, number = failure.form.partition(":")
+    if action in ("refer", "resend", "service"):  # the forms of bot.web.dashboard.referrals
+        return action == "service" or any(str(i.number) == number for i in rows)
     if action == "text":
         return any(str(i.number) == number and i.recording_sid and i.status in OPEN for i in rows)
     allowed = SHORTLISTABLE if action == "shortlist" else OPEN
@@ -184,6 +186,8 @@ def _beside_its_field(failure: Failure, rows: list) -> bool:
 
 
 def _queue(place: Community, failure: Failure | None = None):
+    from bot.web.dashboard.referrals import referral_context  # it builds on this page
+
     status = request.values.get("status") or None
     filter_error = None
     try:
@@ -212,5 +216,6 @@ def _queue(place: Community, failure: Failure | None = None):
         duplicates=duplicates_among(everything),
         by_number=by_number,
         which_stays=which_stays,
+        **referral_context(g.db_session, place),
     )
     return html, 422 if failure or filter_error else 200
