@@ -238,6 +238,23 @@ def test_unknown_api_urls_answer_in_json(api):
     assert api("delete", "/communities")[0] == 405
 
 
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("delete", "/communities", {"GET", "HEAD", "OPTIONS"}),
+        ("put", "/communities/riverside/ideas/1/reject", {"POST", "OPTIONS"}),
+        ("trace", "/communities/riverside/rounds/1/recount", {"GET", "HEAD", "POST", "OPTIONS"}),
+    ],
+)
+def test_a_method_not_allowed_says_which_are(client, token, method, path, allowed):
+    # RFC 9110: a 405 lists the methods the URL takes in Allow (it was dropped with the JSON body).
+    response = client.open(
+        "/api/v1" + path, method=method.upper(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 405 and response.json["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == allowed
+
+
 def test_the_openapi_document_covers_every_route(app, client):
     document = client.get("/api/v1/openapi.json").json
     assert document["openapi"].startswith("3.1")

@@ -62,7 +62,10 @@ def _not_found(exc: NotFound):
 
 
 def _http(exc: HTTPException):
-    return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+    body, status = error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+    # The exception's own headers go too: a 405's Allow (RFC 9110), not its HTML Content-Type.
+    body.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
+    return body, status
 
 
 def _refused_by_database(exc: DataError):
