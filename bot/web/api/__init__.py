@@ -177,6 +177,15 @@ def field(
     return value
 
 
+def number(body: dict, name: str) -> int | None:
+    """An optional field naming a row by its number or id: 1 to MAX_NUMBER (0 is no row, and is
+    not taken to mean "none")."""
+    value = field(body, name, int, most=MAX_NUMBER)
+    if value is not None and value < 1:
+        raise InvalidInput(f"{name} must be a number from 1")
+    return value
+
+
 def _check_text(name: str, value: str) -> None:
     """Refuse text no database column can hold: too long, NUL, or not valid Unicode."""
     if len(value) > MAX_TEXT:
