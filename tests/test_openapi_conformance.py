@@ -7,6 +7,8 @@ database: what the document says the API takes, it takes, and answers as documen
 says the API refuses, it refuses with a 4xx; never a 5xx. Issue 26, defect 7.
 """
 
+from pathlib import Path
+
 import hypothesis
 import pytest
 import schemathesis
@@ -14,18 +16,14 @@ import schemathesis
 from bot.web.api.openapi import DOCUMENT
 from tests.conftest import Chat
 
-CONFIG = schemathesis.Config.from_dict(
-    {
-        # Every path's {slug} names the community the token runs.
-        "parameters": {"slug": "riverside"},
-        # A well-formed request may still be refused, 422, by the state of things (a round that
-        # is not open, an idea already shortlisted) or by a rule no schema states (a closing time
-        # already past): the document says so. Every other check is as schemathesis has it.
-        "checks": {
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "401", "403", "404", "409", "422"]}
-        },
-    }
-)
+# schemathesis's pytest plugin takes seconds to import: pyproject.toml keeps it out of every
+# pytest process (-p no:schemathesis), and this module, the one that needs it, brings it in.
+pytest_plugins = ["schemathesis.pytest.plugin"]
+
+# The project's settings (schemathesis.toml, as `schemathesis run` reads them), where every
+# path's {slug} names the community the token runs, and the app is called in-process.
+CONFIG = schemathesis.Config.from_path(Path(__file__).parent.parent / "schemathesis.toml")
+CONFIG.projects.default.update(parameters={"slug": "riverside"})
 CONFIG.projects.default.update(base_url="http://localhost/api/v1")
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 

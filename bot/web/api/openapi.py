@@ -140,7 +140,14 @@ PATHS = {
         "get": _op(
             "Ideas, newest first, each with its likely duplicates",
             [SLUG],
-            query=[{"name": "status", "in": "query", "schema": {"enum": list(IDEA_STATUSES)}}],
+            query=[
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"enum": [*IDEA_STATUSES, ""]},
+                    "description": "only ideas of this status; left out or empty, every idea",
+                }
+            ],
         )
     },
     C + "/ideas/{number}/shortlist": {
