@@ -212,11 +212,21 @@ def test_a_broadcast_the_cli_would_ask_about_needs_yes_through_the_api(api, idea
             "no allocation 99",
         ),
         ("/budget/updates", {"text": "hi", "broadcast": "yes"}, "broadcast must be true or false"),
+        # Found by schemathesis: 0 was taken as "no allocation", and yes was read only when asked.
+        (
+            "/budget/spending",
+            {"description": "X", "amount_pence": 5, "allocation_id": 0},
+            "allocation_id must be a number from 1",
+        ),
+        ("/budget/spending", {"description": "X", "amount_pence": 5, "allocation": -1}, "from 1"),
+        ("/budget/allocations", {"title": "X", "amount_pence": 5, "idea": 0}, "idea must be a number from 1"),
+        ("/budget/updates", {"text": "hi", "yes": {"a": 1}}, "yes must be true or false"),
     ],
 )
 def test_ledger_refusals(api, ideas, path, body, message):
     status, response = api("post", "/communities/riverside" + path, body)
     assert 400 <= status < 500 and message in response["error"]["message"]
+    assert api("get", "/communities/riverside/budget")[1]["spending"] == []
 
 
 @pytest.mark.parametrize(
@@ -236,6 +246,23 @@ def test_unknown_api_urls_answer_in_json(api):
     status, body = api("get", "/nothing/here")
     assert status == 404 and body["error"]["code"] == "not_found"
     assert api("delete", "/communities")[0] == 405
+
+
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("delete", "/communities", {"GET", "HEAD", "OPTIONS"}),
+        ("put", "/communities/riverside/ideas/1/reject", {"POST", "OPTIONS"}),
+        ("trace", "/communities/riverside/rounds/1/recount", {"GET", "HEAD", "POST", "OPTIONS"}),
+    ],
+)
+def test_a_method_not_allowed_says_which_are(client, token, method, path, allowed):
+    # RFC 9110: a 405 lists the methods the URL takes in Allow (it was dropped with the JSON body).
+    response = client.open(
+        "/api/v1" + path, method=method.upper(), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 405 and response.json["error"]["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) == allowed
 
 
 def test_the_openapi_document_covers_every_route(app, client):
@@ -281,3 +308,25 @@ def test_organiser_accounts_refuse_bad_input(cp, community):
     assert result.exit_code == 2 and "at least 12 characters" in result.output
     result = cp("token", "create", "--email", "nobody@b.org")
     assert result.exit_code == 2 and "no organiser" in result.output
+
+
+def test_the_document_refuses_the_characters_the_api_refuses():
+    """The OpenAPI document's pattern for organisers' words names exactly the characters
+    refuse_controls refuses, so a client that validates against it is never surprised."""
+    import re
+
+    from bot.errors import InvalidInput
+    from bot.text.organiser_text import refuse_controls
+    from bot.web.api.openapi import REFUSED
+
+    in_pattern = re.compile(f"[{REFUSED}]")
+    for code in range(0x110000):
+        c = chr(code)
+        if 0xD800 <= code < 0xE000:  # surrogates: not text (the API refuses them anyway)
+            continue
+        try:
+            refuse_controls(c, "x")
+            refused = False
+        except InvalidInput:
+            refused = True
+        assert bool(in_pattern.match(c)) == refused, hex(code)

@@ -54,7 +54,7 @@ def set_council_digest(
 ) -> None:
     """Who gets the council digest and when; only what is given changes."""
     if recipients is not None:
-        cleaned = [a.strip().lower() for a in recipients if a.strip()]
+        cleaned = [a.strip().lower() for a in recipients]  # a blank one is refused, not dropped
         for address in cleaned:
             if not _EMAIL.match(address) or len(address) > 200:
                 raise InvalidInput(f"{address!r} is not an email address")

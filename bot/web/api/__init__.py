@@ -62,7 +62,10 @@ def _not_found(exc: NotFound):
 
 
 def _http(exc: HTTPException):
-    return error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+    body, status = error(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or exc.name)
+    # The exception's own headers go too: a 405's Allow (RFC 9110), not its HTML Content-Type.
+    body.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")
+    return body, status
 
 
 def _refused_by_database(exc: DataError):
@@ -171,6 +174,15 @@ def field(
         raise InvalidInput(f"{name} is out of range")
     if isinstance(value, str):
         _check_text(name, value)
+    return value
+
+
+def number(body: dict, name: str) -> int | None:
+    """An optional field naming a row by its number or id: 1 to MAX_NUMBER (0 is no row, and is
+    not taken to mean "none")."""
+    value = field(body, name, int, most=MAX_NUMBER)
+    if value is not None and value < 1:
+        raise InvalidInput(f"{name} must be a number from 1")
     return value
 
 

@@ -10,8 +10,8 @@ from bot.domain import ledger
 from bot.domain.segments import Segment, condition, segment
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
-from bot.web.api import blueprint, community_route, field
-from bot.web.api.openapi import NUMBER, PATHS, SLUG, _obj, _op
+from bot.web.api import blueprint, community_route, field, number
+from bot.web.api.openapi import ID, NUMBER, PATHS, REASON, SLUG, UNSAID, _obj, _op, nullable
 from models import Community, Organiser
 
 bp = blueprint("api_money", __name__)
@@ -29,7 +29,7 @@ def allocate(session, community, body):
         community,
         title=field(body, "title", str, required=True),
         amount_pence=field(body, "amount_pence", int, required=True),
-        idea_number=field(body, "idea", int),
+        idea_number=number(body, "idea"),
         now=now(),
     )
     return jsonify(id=allocation.id, number=allocation.number, budget=budget_json(session, community)), 201
@@ -48,8 +48,8 @@ def spend(session, community, body):
             community,
             description=field(body, "description", str, required=True),
             amount_pence=field(body, "amount_pence", int, required=True),
-            allocation_number=field(body, "allocation", int),
-            allocation_id=field(body, "allocation_id", int),
+            allocation_number=number(body, "allocation"),
+            allocation_id=number(body, "allocation_id"),
             over_allocation=field(body, "over_allocation", bool, default=False),
             spent_on=day,
             now=now(),
@@ -110,13 +110,14 @@ def post_update(session, community, body):
     text would reach residents shortened, is refused unless the body says yes: true."""
     text = field(body, "text", str, required=True)
     broadcast = field(body, "broadcast", bool, default=False)
+    yes = field(body, "yes", bool, default=False)  # checked even when there is nothing to ask
     to = _segment(session, community, body.get("to"))
     if to is not None and not broadcast:
         raise InvalidInput("to (who gets it) needs broadcast: true", field="to")
     cost = None
     if broadcast:
         cost = ledger.broadcast_cost(session, community, text, now(), to)
-        if cost.worth_asking and not field(body, "yes", bool, default=False):
+        if cost.worth_asking and not yes:
             why = "the text does not fit whole" if cost.shortened else f"{cost.segments} segments each"
             raise InvalidInput(
                 f"not sent: {why} (up to {cost.total} SMS segments); each member "
@@ -182,17 +183,16 @@ def _organiser_email(session) -> str:
 
 
 # The correcting routes and the new spending fields, in the OpenAPI document beside the rest.
-_REASON = {"type": "string"}
 _SPENDING = PATHS["/communities/{slug}/budget/spending"]["post"]["requestBody"]["content"]
 _SPENDING["application/json"]["schema"]["properties"].update(
-    allocation={"type": "integer", "description": "the allocation's number in this community"},
-    over_allocation={"type": "boolean", "description": "record it beyond what is left"},
+    allocation=nullable({**ID, "description": "the allocation's number in this community"}),
+    over_allocation=nullable({"type": "boolean", "description": "record it beyond what is left"}),
 )
 PATHS["/communities/{slug}/budget/spending/{number}/void"] = {
     "post": _op(
         "Void a spending (a correcting entry; the original stays on record)",
         [SLUG, NUMBER],
-        _obj(["reason"], reason=_REASON),
+        _obj(["reason"], reason=REASON),
         ok="201",
     )
 }
@@ -200,7 +200,7 @@ PATHS["/communities/{slug}/budget/allocations/{number}/void"] = {
     "post": _op(
         "Void an allocation with nothing spent against it",
         [SLUG, NUMBER],
-        _obj(["reason"], reason=_REASON),
+        _obj(["reason"], reason=REASON),
         ok="201",
     )
 }
@@ -208,7 +208,7 @@ PATHS["/communities/{slug}/budget/allocations/{number}/close"] = {
     "post": _op(
         "Close an allocation: it keeps what was spent, the rest goes back to decide",
         [SLUG, NUMBER],
-        _obj([], reason=_REASON),
+        _obj([], reason=UNSAID),
         ok="201",
     )
 }

@@ -1,27 +1,73 @@
-"""The API's OpenAPI 3.1 description, served at /api/v1/openapi.json (a test keeps it complete)."""
+"""The API's OpenAPI 3.1 description, served at /api/v1/openapi.json.
+
+It states every bound the API checks that a schema can state (enums, 1 to 9223372036854775807
+for numbers, 1p to £100m, lengths, text without control characters), and every status an
+operation answers; tests/test_openapi_conformance.py holds the API to it with schemathesis. What
+it cannot state (a round that is not open, a closing time already past, a title that would not
+fit the SMS that opens the vote), nor what the state of things refuses (a round that is not
+open), is a 422 whose message says what is wrong.
+"""
 
 from typing import Any
 
 from flask import jsonify
 
-from bot.web.api import blueprint
+from bot.domain.paper_ballots import PAPER_ID_MAX
+from bot.domain.rounds import BALLOT_ORDERS
+from bot.text.money import MAX_PENCE
+from bot.text.round_messages import TITLE_MAX
+from bot.web.api import MAX_INT, MAX_NUMBER, MAX_TEXT, blueprint
+from models.idea import IDEA_STATUSES
+from models.round import ROUND_METHODS, ROUND_RULES
 
 bp = blueprint("api", __name__)  # its one route is api.openapi
 
 ERROR = {"$ref": "#/components/responses/Error"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_NUMBER}
+PENCE = {"type": "integer", "minimum": 1, "maximum": MAX_PENCE, "description": "in pence"}
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 NUMBER = {
     "name": "number",
     "in": "path",
     "required": True,
-    "schema": {"type": "integer"},
+    "schema": ID,
     "description": "The idea's or round's number in its community (1, 2, 3...)",
 }
+# What organisers' words may not hold (bot.text.organiser_text.refuse_controls): C0 and C1
+# controls but tab and newline, and format characters (Unicode Cf: bidirectional overrides,
+# zero-width spaces, soft hyphens) but the joiners. tests/test_api.py checks it against the code.
+REFUSED = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b"
+    "\u200e-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+
+
+def words(most: int, least: int = 1) -> dict:
+    """An organiser's text: not blank, no control or format characters, at most `most` long."""
+    return {
+        "type": "string",
+        "minLength": least,
+        "maxLength": most,
+        "pattern": f"^[^{REFUSED}]*[^\\s{REFUSED}][^{REFUSED}]*$",
+    }
+
+
+# The same, where blank means none (closing an allocation needs no reason).
+UNSAID = {"type": "string", "maxLength": MAX_TEXT, "pattern": f"^[^{REFUSED}]*$"}
 
 
 def _op(
-    summary: str, params=(), body: dict | None = None, ok: str = "200", schema: str = "Object", query=()
+    summary: str,
+    params=(),
+    body: dict | None = None,
+    ok: str = "200",
+    schema: str = "Object",
+    query=(),
+    also: tuple[str, ...] = (),
 ) -> dict:
+    """An operation: `ok` with `schema`, or an error: 422 also when the request is well formed but
+    the state of things refuses it (a round that is not open, an idea already shortlisted)."""
     op: dict[str, Any] = {
         "summary": summary,
         "parameters": [*params, *query],
@@ -33,23 +79,59 @@ def _op(
             "401": ERROR,
             "404": ERROR,
             "422": ERROR,
+            "503": {"$ref": "#/components/responses/Unavailable"},
+            **{code: ERROR for code in also},
         },
     }
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
-        op["responses"]["400"] = ERROR
+        needed = bool(body["required"] or body.get("anyOf"))  # else no body is an empty object
+        op["requestBody"] = {"required": needed, "content": {"application/json": {"schema": body}}}
+        op["responses"]["400"] = ERROR  # not a JSON object, or nested too deeply
         op["responses"]["413"] = ERROR  # a body over MAX_CONTENT_LENGTH
     return op
 
 
 def _obj(required: list[str], **props) -> dict:
-    return {"type": "object", "required": required, "properties": props}
+    return {
+        "type": "object",
+        "required": required,
+        "properties": {k: v if k in required else nullable(v) for k, v in props.items()},
+    }
+
+
+def nullable(schema: dict) -> dict:
+    """A field that may be left out: as the API reads a body, null is the same."""
+    return {"anyOf": [schema, {"type": "null"}]}
 
 
 INT, STR, BOOL = {"type": "integer"}, {"type": "string"}, {"type": "boolean"}
-TIME = {"type": "string", "description": "ISO 8601; without an offset, in the community's timezone"}
+TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601, between 1970 and 2999; without an offset (2026-12-01 18:00), in the "
+    "community's timezone",
+}
+REASON = words(MAX_TEXT)
 C = "/communities/{slug}"
 R = C + "/rounds/{number}"
+
+PAPER_ID = {
+    "type": "string",
+    "maxLength": PAPER_ID_MAX,
+    "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+    "description": "As written on the paper (P-0042); stored in upper case",
+}
+CHOICES = {
+    "oneOf": [
+        {
+            "type": "array",
+            "items": {**INT, "minimum": 1, "maximum": MAX_INT},
+            "minItems": 1,
+            "uniqueItems": True,
+        },
+        {"type": "string", "pattern": "^\\s*\\d{1,9}(\\s*[,;\\s]\\s*\\d{1,9})*\\s*$", "description": "1,3"},
+    ]
+}
 
 PATHS = {
     "/communities": {"get": _op("Communities you run")},
@@ -58,41 +140,52 @@ PATHS = {
         "get": _op(
             "Ideas, newest first, each with its likely duplicates",
             [SLUG],
-            query=[{"name": "status", "in": "query", "schema": STR}],
+            query=[
+                {
+                    "name": "status",
+                    "in": "query",
+                    "schema": {"enum": [*IDEA_STATUSES, ""]},
+                    "description": "only ideas of this status; left out or empty, every idea",
+                }
+            ],
         )
     },
     C + "/ideas/{number}/shortlist": {
         "post": _op(
-            "Shortlist an idea (its author is told)", [SLUG, NUMBER], _obj([], cost_pence=INT), schema="Idea"
+            "Shortlist an idea (its author is told)",
+            [SLUG, NUMBER],
+            _obj([], cost_pence={**PENCE, "description": "in pence; left out, the idea's own estimate"}),
+            schema="Idea",
         )
     },
     C + "/ideas/{number}/reject": {
         "post": _op(
-            "Reject an idea with a reason", [SLUG, NUMBER], _obj(["reason"], reason=STR), schema="Idea"
+            "Reject an idea with a reason", [SLUG, NUMBER], _obj(["reason"], reason=REASON), schema="Idea"
         )
     },
     C + "/ideas/{number}/merge": {
         "post": _op(
-            "Merge a duplicate into another idea", [SLUG, NUMBER], _obj(["into"], into=INT), schema="Idea"
+            "Merge a duplicate into another idea", [SLUG, NUMBER], _obj(["into"], into=ID), schema="Idea"
         )
     },
     C + "/rounds": {
         "get": _op("Rounds, newest first", [SLUG]),
         "post": _op(
-            "Schedule a round of shortlisted ideas",
+            "Schedule a round of shortlisted ideas (a title that would not fit the SMS that opens "
+            "the vote, in GSM-7, is refused with 422)",
             [SLUG],
             _obj(
                 ["title", "method", "ideas", "opens_at", "closes_at"],
-                title=STR,
-                method={"enum": ["choose-one", "approval", "budget"]},
-                rule={"enum": ["greedy", "equal-shares"]},
-                ideas={"type": "array", "items": INT},
+                title=words(TITLE_MAX, least=3),
+                method={"enum": list(ROUND_METHODS)},
+                rule={"enum": list(ROUND_RULES)},
+                ideas={"type": "array", "items": ID, "minItems": 2, "uniqueItems": True},
                 opens_at=TIME,
                 closes_at=TIME,
                 remind_at=TIME,
-                budget_pence=INT,
-                max_choices=INT,
-                order={"enum": ["shuffled", "numbered"]},
+                budget_pence={**PENCE, "description": "in pence; budget rounds need it"},
+                max_choices={**INT, "minimum": 1, "maximum": 2**31 - 1, "description": "approval rounds"},
+                order={"enum": list(BALLOT_ORDERS)},
             ),
             ok="201",
             schema="Round",
@@ -119,21 +212,18 @@ PATHS = {
         "post": _op(
             "Add a paper ballot to an open round",
             [SLUG, NUMBER],
-            _obj(
-                ["paper_id", "choices"],
-                paper_id={**STR, "description": "As written on the paper"},
-                choices={"oneOf": [{"type": "array", "items": INT}, {**STR, "description": "1,3"}]},
-            ),
+            _obj(["paper_id", "choices"], paper_id=PAPER_ID, choices=CHOICES),
             ok="201",
         ),
     },
     R + "/ballots/import": {
         "post": _op(
-            "Add paper ballots from a CSV (paper_id,choices): all, or none and every bad row in "
-            "error.problems",
+            "Add paper ballots from a CSV (paper_id,choices): all (201), or none and every bad row "
+            "in error.problems (422); with dry_run, what would be added (200)",
             [SLUG, NUMBER],
             _obj(["csv"], csv=STR, dry_run=BOOL),
             ok="201",
+            also=("200",),
         )
     },
     R + "/export": {
@@ -141,6 +231,7 @@ PATHS = {
             "The round as JSON, or pabulib .pb text",
             [SLUG, NUMBER],
             query=[{"name": "format", "in": "query", "schema": {"enum": ["json", "pb"]}}],
+            also=("400",),
         )
     },
     C + "/budget": {
@@ -150,7 +241,7 @@ PATHS = {
         "post": _op(
             "Commit money to a project",
             [SLUG],
-            _obj(["title", "amount_pence"], title=STR, amount_pence=INT, idea=INT),
+            _obj(["title", "amount_pence"], title=words(200), amount_pence=PENCE, idea=ID),
             ok="201",
         )
     },
@@ -160,10 +251,13 @@ PATHS = {
             [SLUG],
             _obj(
                 ["description", "amount_pence"],
-                description=STR,
-                amount_pence=INT,
-                allocation_id=INT,
-                spent_on={"type": "string", "format": "date"},
+                description=words(200),
+                amount_pence=PENCE,
+                allocation_id=ID,
+                spent_on={
+                    "anyOf": [{"type": "string", "format": "date"}, {"const": ""}],
+                    "description": "not after today; left out or empty, today",
+                },
             ),
             ok="201",
         )
@@ -176,18 +270,22 @@ PATHS = {
             [SLUG],
             _obj(
                 ["text"],
-                text=STR,
+                text=words(MAX_TEXT),
                 broadcast=BOOL,
                 yes=BOOL,
-                to=_obj(
-                    [],
-                    areas={"type": "array", "items": STR},
-                    languages={"type": "array", "items": STR},
-                    channels={"type": "array", "items": STR},
-                    voted_in=INT,
-                    not_voted_in=INT,
-                    authors_in=INT,
-                ),
+                to={
+                    **_obj(
+                        [],
+                        areas={"type": "array", "items": STR},
+                        languages={"type": "array", "items": STR},
+                        channels={"type": "array", "items": STR},
+                        voted_in=ID,
+                        not_voted_in=ID,
+                        authors_in=ID,
+                    ),
+                    "additionalProperties": False,
+                    "description": "who gets it (needs broadcast: true)",
+                },
             ),
             ok="201",
         )
@@ -217,6 +315,9 @@ PATHS = {
     },
 }
 
+# .pb text as well as JSON.
+PATHS[R + "/export"]["get"]["responses"]["200"]["content"]["text/plain"] = {"schema": STR}
+
 DOCUMENT = {
     "openapi": "3.1.0",
     "info": {
@@ -234,7 +335,12 @@ DOCUMENT = {
             "Error": {
                 "description": "Refused",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            }
+            },
+            "Unavailable": {
+                "description": "The database is away: try again after Retry-After seconds",
+                "headers": {"Retry-After": {"schema": INT}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
         },
         "schemas": {
             "Object": {"type": "object"},

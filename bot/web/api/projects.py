@@ -5,7 +5,7 @@ from flask import jsonify
 from bot.context import now
 from bot.domain import projects
 from bot.web.api import blueprint, community_route, field
-from bot.web.api.openapi import NUMBER, PATHS, SLUG, STR, _obj, _op
+from bot.web.api.openapi import NUMBER, PATHS, SLUG, _obj, _op, words
 
 bp = blueprint("api_projects", __name__)
 
@@ -47,7 +47,10 @@ PATHS["/communities/{slug}/projects/{number}/updates"] = {
         "Post a note, a new status, or both on a project (its idea's number); delivered tells each "
         "supporter once; the same update again changes nothing (posted: false)",
         [SLUG, {**NUMBER, "description": "The project's number: its idea's number"}],
-        _obj([], status=_STATUS, note=STR),
+        {
+            **_obj([], status=_STATUS, note=words(projects.MAX_NOTE)),
+            "anyOf": [{"required": ["status"]}, {"required": ["note"]}],
+        },
         ok="201",
     )
 }
