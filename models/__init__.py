@@ -5,6 +5,7 @@ from models.base import Base, rowcount, table_of, utcnow
 from models.call import Call
 from models.chain import ChainLink
 from models.community import VERIFICATION_RULES, Community
+from models.consent import ConsentEvent
 from models.digest import Digest, SchedulerLease
 from models.form_use import FormUse
 from models.idea import IDEA_STATUSES, Idea
@@ -37,6 +38,7 @@ __all__ = [
     "Base",
     "BudgetUpdate",
     "Community",
+    "ConsentEvent",
     "Conversation",
     "Digest",
     "FormUse",

@@ -9,7 +9,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import context
 from bot.config import load_config
-from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
+from bot.domain import (
+    audit,  # noqa: F401  (records organisers' changes as they are flushed)
+    privacy,
+)
 from bot.text import links
 from bot.web import dashboard, errors, headers, health, outage, public, webhooks
 from bot.web.api import ideas as api_ideas
@@ -56,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
     load_config(app, config)
     links.set_public_url(app.config["PUBLIC_URL"])  # the one address every result message names
+    privacy.set_retention_days(app.config["RETENTION_DAYS"])  # what MY DATA and the notice say
     configure_logging(app.config["LOG_LEVEL"])
     context.init_app(app)
     app.register_blueprint(health.bp)
