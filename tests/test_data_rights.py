@@ -233,3 +233,140 @@ def test_erasure_takes_the_consent_record_with_the_resident(member, db):
         assert session.scalar(select(func.count()).select_from(Resident)) == 1  # anonymous, for counts
     # The trail keeps that resident 1 consented, stopped, started: no address, no words of theirs.
     assert all(PHONE not in part for entry in consent_trail(db) for part in entry)
+
+
+# --- The organisers' export (subject access) ----------------------------------------------
+
+
+def _a_full_record(cp, member, clock):
+    """A member with an idea, a ballot with its receipt, a question in the inbox, and a STOP
+    and START."""
+    from tests.conftest import park_round
+
+    park_round(cp, "riverside", member.say)
+    assert cp("round", "open", "--community", "riverside", "1").exit_code == 0
+    member.inbox()
+    member.say("1")
+    member.say("when is the next meeting?")
+    member.say("STOP")
+    member.say("START")
+
+
+def test_the_cli_exports_a_residents_whole_record_and_the_trail_says_who(
+    cp, member, db, clock, caplog, monkeypatch
+):
+    import json
+    import logging
+
+    _a_full_record(cp, member, clock)
+    monkeypatch.setenv("COMMONPURSE_ORGANISER", "kim@example.org")
+    with caplog.at_level(logging.INFO):
+        result = cp("residents", "export", "--community", "riverside", "--phone", "07700 900123")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["identities"][0]["value"] == PHONE
+    assert record["resident"]["status"] == "active" and record["retention_days"] == 365
+    assert [e["change"] for e in record["consent"]] == ["consented", "stopped", "started"]
+    assert record["consent"][0]["wording"] == wording_version("welcome", "en")
+    assert [i["text"] for i in record["ideas"]] == ["benches", "a mural"]
+    (ballot,) = record["ballots"]
+    assert ballot["round"] == 1 and ballot["choices"] == [1] and len(ballot["receipt"]) == 9
+    assert "when is the next meeting?" in [m["text"] for m in record["messages_in"]]
+    assert any("you're in" in (m["text"] or "") for m in record["messages_out"])
+    assert [m["text"] for m in record["inbox"]] == ["when is the next meeting?"]
+    with db.transaction() as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.actor, entry.subject, entry.action) == (
+            "kim@example.org",
+            "resident 1",
+            "record exported (subject access request)",
+        )
+    assert "resident 1 of riverside was exported by kim@example.org" in caplog.text
+    assert PHONE not in caplog.text and "900123" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--phone", "not a phone"], "is not a phone number"),
+        (["--phone", "+447700900999"], "no resident of riverside with that number"),
+        ([], "give --phone or --telegram"),
+        (["--phone", PHONE, "--telegram", "5"], "give --phone or --telegram"),
+        (["--telegram", "abc"], "is not a Telegram chat id"),
+    ],
+)
+def test_a_bad_export_is_one_line_and_exit_2(cp, member, args, says):
+    result = cp("residents", "export", "--community", "riverside", *args)
+    assert result.exit_code == 2 and says in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_the_api_exports_a_record_to_the_communitys_organisers_only(api, member, db, client):
+    status, record = api("post", "/communities/riverside/residents/export", json={"phone": PHONE})
+    assert status == 200 and record["identities"][0]["value"] == PHONE
+    assert record["consent"][0]["change"] == "consented"
+    with db.transaction() as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert (entry.actor, entry.subject) == ("sam@example.org", "resident 1")
+    assert api("post", "/communities/riverside/residents/export", json={"phone": "nope"})[0] == 422
+    assert api("post", "/communities/riverside/residents/export", json={})[0] == 422
+    assert api("post", "/communities/elsewhere/residents/export", json={"phone": PHONE})[0] == 404
+    assert api("post", "/communities/riverside/residents/export", json={"phone": PHONE}, headers={})[0] == 401
+    assert api("get", "/communities/riverside/residents/export")[0] == 405
+    document = client.get("/api/v1/openapi.json").json
+    assert "/communities/{slug}/residents/export" in document["paths"]
+
+
+def test_an_export_by_telegram_chat_id(tg_user, community, cp):
+    import json
+
+    tg_user.send("/start RIVERSIDE")
+    tg_user.send("YES")
+    result = cp("residents", "export", "--community", "riverside", "--telegram", str(tg_user.id))
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["consent"][0]["channel"] == "telegram"
+    assert record["consent"][0]["wording"] == wording_version("welcome_telegram", "en")
+
+
+# --- The privacy notice -------------------------------------------------------------------
+
+
+def test_the_privacy_notice_is_built_from_the_communitys_settings(cp, client, community, db):
+    result = cp(
+        "community", "privacy", "--community", "riverside",
+        "--controller", "Riverside Big Local Partnership CIC", "--contact", "data@riverside.example.org",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = client.get("/c/riverside/privacy").get_data(as_text=True)
+    assert "Riverside Big Local Partnership CIC" in html
+    assert 'href="mailto:data@riverside.example.org"' in html
+    assert "365 days" in html
+    assert "The council gets no personal data" in html
+    assert "Twilio" in html and "Telegram" in html and "WhatsApp" in html
+    assert "MY DATA" in html and "DELETE" in html and "STOP" in html
+    assert 'href="/c/riverside/privacy"' in client.get("/c/riverside").get_data(as_text=True)
+    with db.transaction() as session:
+        entry = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry.subject == "community riverside" and "privacy_contact" in entry.action
+
+
+def test_without_settings_the_notice_says_how_to_write_all_the_same(client, community):
+    html = client.get("/c/riverside/privacy").get_data(as_text=True)
+    assert "The data controller is Riverside Big Local." in html and "01632 960001" in html
+    assert client.get("/c/nowhere/privacy").status_code == 404
+
+
+def test_a_bad_contact_is_refused_in_one_line(cp, community):
+    result = cp("community", "privacy", "--community", "riverside", "--contact", "not an email")
+    assert result.exit_code == 2 and "is not an email address" in result.output
+
+
+def test_the_welcome_links_to_the_privacy_notice(chat, site):
+    welcome, notice = chat.say("hi")
+    assert "Reply YES to join" in welcome
+    assert notice == f"How we use your data, and your rights: {SITE}/c/riverside/privacy"
+
+
+def test_without_a_public_address_the_welcome_has_no_link(chat):
+    assert len(chat.say("hi")) == 1

@@ -19,6 +19,7 @@ from bot.web.api import ideas as api_ideas
 from bot.web.api import money as api_money
 from bot.web.api import openapi
 from bot.web.api import projects as api_projects
+from bot.web.api import residents as api_residents
 from bot.web.api import rounds as api_rounds
 from bot.web.dashboard import (
     auth,
@@ -37,7 +38,7 @@ from bot.web.rules import LazyRule
 logger = logging.getLogger(__name__)
 
 # The API's parts: bearer tokens, not forms, so no CSRF token either.
-API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp)
+API = (openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_residents.bp)
 # The dashboard: its shared templates and static files, then its pages.
 DASHBOARD = (
     dashboard.bp,
