@@ -184,6 +184,18 @@ def test_my_data_on_telegram(tg_user, community, db, site):
     assert "how to reach you" in summary and notice.endswith("/c/riverside/privacy")
 
 
+def test_my_data_and_consent_on_whatsapp(sms_app, fake_twilio, community, db, site, clock):
+    from tests.twilio_helpers import WhatsApp
+
+    fake_twilio.clock = clock
+    phone = WhatsApp(sms_app, fake_twilio)
+    phone.text("Hello?")
+    phone.text("YES")
+    summary, notice = phone.text("MY DATA")
+    assert "365 days" in summary and notice.endswith("/c/riverside/privacy")
+    assert consent_record(db) == [("consented", "whatsapp", wording_version("welcome", "en"))]
+
+
 def test_my_data_before_joining(chat):
     chat.say("hi")
     assert "365 days" in chat.say("MY DATA")[0]
