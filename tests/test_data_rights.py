@@ -382,3 +382,20 @@ def test_the_welcome_links_to_the_privacy_notice(chat, site):
 
 def test_without_a_public_address_the_welcome_has_no_link(chat):
     assert len(chat.say("hi")) == 1
+
+
+def test_one_person_on_sms_and_telegram_has_one_consent_record(tg_user, make_community, db, new_chat):
+    make_community(slug="oneperson", join_code="ONEVOTE", sms_number="+441632960003", verification="phone")
+    sms = new_chat("oneperson", PHONE)
+    sms.say("hello")
+    sms.say("YES")
+    tg_user.send("/start ONEVOTE")
+    tg_user.press("YES")
+    assert "you're in" in tg_user.share_contact(PHONE)[0]
+    with db.transaction() as session:
+        residents = {e.resident_id for e in session.scalars(select(ConsentEvent))}
+    assert len(residents) == 1  # the Telegram consent moved to the person who texted first
+    assert consent_record(db) == [
+        ("consented", "console", wording_version("welcome", "en")),
+        ("consented", "telegram", wording_version("welcome_telegram", "en")),
+    ]

@@ -65,7 +65,8 @@ def check_contact(turn: Turn) -> Result:
         turn.resident = resident
         turn.conversation = conversation_for(turn.session, resident, turn.now)
         opt_in(turn.session, resident, turn.now, turn.channel)
-        consent(turn.session, resident, turn.now, turn.channel, turn.language)
+        # Their consent on this channel is on record already: link_phone moved it to them.
+        resident.consent_at = turn.now
     return join(turn)
 
 
