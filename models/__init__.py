@@ -5,6 +5,7 @@ from models.base import Base, rowcount, table_of, utcnow
 from models.call import Call
 from models.chain import ChainLink
 from models.community import VERIFICATION_RULES, Community
+from models.consent import ConsentEvent
 from models.council import Council, CouncilDigest, CouncilOfficer
 from models.digest import Digest, SchedulerLease
 from models.form_use import FormUse
@@ -41,6 +42,7 @@ __all__ = [
     "BudgetUpdate",
     "Community",
     "CouncilService",
+    "ConsentEvent",
     "Conversation",
     "Council",
     "CouncilDigest",

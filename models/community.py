@@ -37,6 +37,10 @@ class Community(Base):
     # hours may span midnight; equal: none).
     quiet_start: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
+    # The privacy notice (/c/<slug>/privacy): who is responsible for residents' data (the
+    # data controller) and where residents ask for a copy of it or to have it corrected.
+    controller: Mapped[str | None] = mapped_column(String(200))
+    privacy_contact: Mapped[str | None] = mapped_column(String(254))
     public_page: Mapped[bool] = mapped_column(default=True)  # /c/<slug>, for residents
     # Every organiser of the community must sign in with a second factor (TOTP).
     require_two_factor: Mapped[bool] = mapped_column(default=False)

@@ -16,6 +16,15 @@ class ResidentStatus(StrEnum):
     ERASED = "erased"  # asked us to delete their data (the row stays, anonymous)
 
 
+class ConsentChange(StrEnum):
+    """What a resident did with their consent (models/consent.py)."""
+
+    CONSENTED = "consented"  # agreed to join (YES, START, 1 on the phone line)
+    STOPPED = "stopped"  # STOP by text, 9 on the phone line
+    STARTED = "started"  # START again after a STOP
+    CARRIER_STOPPED = "carrier_stopped"  # the carrier refused to deliver: opted out there (21610)
+
+
 class OutboxStatus(StrEnum):
     QUEUED = "queued"
     SENDING = "sending"  # claimed by a dispatcher until its lease runs out

@@ -57,7 +57,7 @@ def _town(db, clock, community):
             session, town, clock, Address("telegram", "5550004"), Address("sms", "+447700900004")
         )
         mark_unreachable(session, town.id, Address("sms", "+447700900004"), "opted_out")
-        opt_out(session, _resident(session, town, clock, Address("sms", "+447700900005")), clock())
+        opt_out(session, _resident(session, town, clock, Address("sms", "+447700900005")), clock(), "sms")
         _resident(session, town, clock, Address("sms", "+447700900006"), status="pending")
         _resident(session, town, clock, Address("sms", "+447700900007"), status="erased")
         _resident(session, town, clock, Address("sms", "+447700900008"))

@@ -47,7 +47,7 @@ def town(db, clock, community):
             by_phone[phone].postcode_district = area
         rounds.open_round(session, round_2, clock())
         cast(session, round_2, by_phone[PHONES[0]], [1], "sms", clock())
-        opt_out(session, by_phone[PHONES[3]], clock())
+        opt_out(session, by_phone[PHONES[3]], clock(), "sms")
     return community
 
 

@@ -14,6 +14,7 @@ from bot.domain.communities import (
     set_digest,
     set_languages,
 )
+from bot.domain.privacy import set_privacy
 from bot.domain.quiet_hours import describe, set_quiet_hours
 from bot.domain.serialise import community_json
 from bot.domain.two_factor import set_required
@@ -173,5 +174,22 @@ def require_two_factor(slug: str, off: bool) -> None:
         done = (
             f"{community.slug} {'no longer requires' if off else 'requires'} two-factor sign-in "
             f"of its organisers."
+        )
+    echo(done)
+
+
+@community_group.command("privacy", short_help="Set who the privacy notice names, and its contact.")
+@click.option("--community", "slug", required=True, help="Community slug.")
+@click.option("--controller", help="Who is responsible for residents' data (the data controller).")
+@click.option("--contact", help="The email residents write to about their data.")
+def privacy(slug: str, controller: str | None, contact: str | None) -> None:
+    """Set the privacy notice's data controller and contact email (/c/<slug>/privacy); MY DATA
+    tells residents to email the contact for a full copy. "" clears one."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        set_privacy(community, controller, contact)
+        done = (
+            f"Privacy notice for {community.slug}: controller {community.controller or '(not set)'}, "
+            f"contact {community.privacy_contact or '(not set)'}."
         )
     echo(done)

@@ -111,10 +111,10 @@ def consent_given(turn: CallTurn, event: CallEvent) -> Next:
         return stop(turn, event)
     if event.digits != "1":
         return _after_language(turn, [turn.spoken("call_not_a_choice")])
-    opt_in(turn.resident)
+    opt_in(turn.session, turn.resident, turn.now, turn.channel)
     said = []
     if turn.resident.status == ResidentStatus.PENDING:
-        consent(turn.resident, turn.now)
+        consent(turn.session, turn.resident, turn.now, turn.channel, turn.language)
         if turn.community.verification == Verification.POSTCODE:
             # A postcode cannot be keyed in: it comes by text, and their next text is read as one.
             start_verifying(turn.resident)
@@ -317,7 +317,7 @@ def recorded(turn: CallTurn, event: CallEvent) -> Next:
 
 def stop(turn: CallTurn, event: CallEvent) -> Next:
     """9: no more messages from us, as STOP by text; what was queued for them is withdrawn."""
-    opt_out(turn.session, turn.resident, turn.now)
+    opt_out(turn.session, turn.resident, turn.now, turn.channel)
     return Next(CallPage(0, (turn.spoken("call_stopped"),)), CallStep.ENDED)
 
 

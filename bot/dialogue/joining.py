@@ -1,5 +1,6 @@
 """First contact, consent and (where the community asks for it) the postcode check."""
 
+from bot.dialogue.privacy import privacy_link
 from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.postcode import in_areas, parse_postcode
 from bot.domain.residents import (
@@ -22,10 +23,12 @@ def _share(turn: Turn) -> Choice:
 
 
 def welcome(turn: Turn) -> Result:
-    """Explain what this number is for and ask for consent; where the community offers other
-    languages and the newcomer has not picked one, say in each how to switch to it."""
+    """Explain what this number is for and ask for consent, with the privacy notice's address;
+    where the community offers other languages and the newcomer has not picked one, say in each
+    how to switch to it."""
     welcome = "welcome_telegram" if turn.channel == "telegram" else "welcome"
     replies = [turn.say(welcome, turn.button("button_join", "YES"), turn.button("button_no_thanks", "STOP"))]
+    replies += privacy_link(turn)  # what they consent to, in full, before they say YES
     others = [code for code in turn.community.languages or () if code != turn.language]
     if others and turn.resident.language is None:
         replies.append(Reply(" ".join(render("language_offer", code) for code in others)))
@@ -34,7 +37,7 @@ def welcome(turn: Turn) -> Result:
 
 def accept_consent(turn: Turn) -> Result:
     """Record consent; go on to the community's check (postcode, phone) if it has one."""
-    consent(turn.resident, turn.now)
+    consent(turn.session, turn.resident, turn.now, turn.channel, turn.language)
     if turn.community.verification == Verification.POSTCODE or (
         turn.community.verification == Verification.PHONE and not has_phone(turn.resident)
     ):
@@ -61,8 +64,9 @@ def check_contact(turn: Turn) -> Result:
     if resident is not turn.resident:
         turn.resident = resident
         turn.conversation = conversation_for(turn.session, resident, turn.now)
-        consent(resident, turn.now)
-        opt_in(resident)
+        opt_in(turn.session, resident, turn.now, turn.channel)
+        # Their consent on this channel is on record already: link_phone moved it to them.
+        resident.consent_at = turn.now
     return join(turn)
 
 

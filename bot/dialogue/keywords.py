@@ -47,6 +47,8 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
         "PROJECT": "project",
         "PROJECTS": "project",
         "CHANNEL": "channel",
+        "MY DATA": "my_data",
+        "MYDATA": "my_data",
     },
     "cy": {
         "STOP": "stop",
@@ -81,6 +83,8 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
         "PROSIECT": "project",
         "PROSIECTAU": "project",
         "SIANEL": "channel",
+        "FY NATA": "my_data",
+        "FY DATA": "my_data",
     },
     "pl": {
         "STOP": "stop",
@@ -108,6 +112,7 @@ KEYWORDS_BY_LANGUAGE: dict[str, dict[str, str]] = {
         "PROJEKT": "project",
         "PROJEKTY": "project",
         "KANAŁ": "channel",
+        "MOJE DANE": "my_data",
     },
 }
 # Words that are commands only when they are the whole message, as carriers treat opt-out and

@@ -10,13 +10,13 @@ from models.states import ResidentStatus
 
 def stop(turn: Turn) -> Result:
     """Opt out; the confirmation is the last message they get until they rejoin."""
-    opt_out(turn.session, turn.resident, turn.now)
+    opt_out(turn.session, turn.resident, turn.now, turn.channel)
     return Result([turn.say("stopped")])
 
 
 def restart(turn: Turn) -> Result:
     """Opt back in after a STOP; someone who stopped before joining joins now."""
-    opt_in(turn.resident)
+    opt_in(turn.session, turn.resident, turn.now, turn.channel)
     if turn.resident.status == ResidentStatus.PENDING:
         return joining.accept_consent(turn)
     if turn.resident.status == ResidentStatus.VERIFYING:

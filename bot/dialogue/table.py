@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.dialogue import erasure, ideas, joining, language, membership, voting
+from bot.dialogue import erasure, ideas, joining, language, membership, privacy, voting
 from bot.dialogue.menu import menu
 from bot.dialogue.turn import Result, Turn
 from models import Resident
@@ -50,9 +50,10 @@ class Row:
 # may never reach them. After STOP, nothing else is answered.
 OPTED_OUT = Row({"start": membership.restart, "delete": erasure.erase_now}, None, membership.silence)
 # A newcomer may stop, or pick a language and be asked again in it, before anything else.
-JOINING = {"stop": membership.stop, "language": language.choose_before_joining}
+# MY DATA is answered to anyone not stopped, joined or not: we hold their number either way.
+JOINING = {"stop": membership.stop, "language": language.choose_before_joining, "my_data": privacy.my_data}
 CHECKING = {**JOINING, "help": joining.ask_again}  # HELP repeats what the check asks
-MEMBER = {"stop": membership.stop, "help": membership.help_menu}
+MEMBER = {"stop": membership.stop, "help": membership.help_menu, "my_data": privacy.my_data}
 
 # Who is writing, and their step (None: no step, or one that means nothing to them) -> handlers.
 TABLE: dict[tuple[Standing, Step | None], Row] = {

@@ -3,7 +3,10 @@
 The CLI, the API and the scheduler say who is acting (`acting_as`); while someone is, each
 flush records what changed on the audited tables, field by field, in the same transaction.
 Residents' own actions run with nobody acting and are not recorded here, and no entry ever
-names a resident: author and resident columns are never part of an entry.
+names a resident: author and resident columns are never part of an entry. Two kinds of entry
+refer to a resident by their row's number alone ("resident 42"), never by an address: changes
+of their consent (bot/domain/consent.py) and organisers' exports of their record
+(bot/domain/subject_access.py); after erasure that number points at an anonymous row.
 """
 
 from collections.abc import Iterable, Iterator
@@ -92,6 +95,8 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "quiet_end",
         "public_page",
         "require_two_factor",
+        "controller",
+        "privacy_contact",
     ),
     WhatsAppTemplate: ("content_sid",),
     CouncilService: ("name", "email", "active"),

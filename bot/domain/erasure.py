@@ -13,6 +13,7 @@ from channels.registry import CHANNELS
 from models import (
     Ballot,
     Call,
+    ConsentEvent,
     Conversation,
     Idea,
     Identity,
@@ -82,6 +83,9 @@ def erase_resident(session: Session, resident: Resident, now: datetime) -> None:
             TelegramChat.chat_id.in_(chats), TelegramChat.community_id == resident.community_id
         )
     )
+    # Their consent record goes with them: it says when and how a person took part. The audit
+    # trail keeps that a resident (by row number, now anonymous) consented or stopped.
+    session.execute(delete(ConsentEvent).where(ConsentEvent.resident_id == resident.id))
     session.execute(delete(Identity).where(Identity.resident_id == resident.id))
     session.execute(delete(Conversation).where(Conversation.resident_id == resident.id))
     resident.status = ResidentStatus.ERASED

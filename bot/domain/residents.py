@@ -3,21 +3,24 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from bot.domain.consent import consent_wording, record
 from bot.domain.outbox import cancel_queued
 from channels.messages import Address
 from channels.registry import CHANNELS, default_channel, spec
 from models import (
     Community,
+    ConsentEvent,
     Conversation,
     Identity,
     InboundLog,
     OutboxMessage,
     Resident,
+    utcnow,
 )
-from models.states import IdentityKind, OutboxStatus, ResidentStatus, Unreachable
+from models.states import ConsentChange, IdentityKind, OutboxStatus, ResidentStatus, Unreachable
 
 
 def identity_kind(channel: str) -> str:
@@ -75,8 +78,24 @@ def resident_for(
     return resident
 
 
-def mark_unreachable(session: Session, community_id: int, address: Address, reason: str) -> None:
-    """A provider told us this address is dead ("opted_out", "blocked", "invalid")."""
+def mark_unreachable(
+    session: Session, community_id: int, address: Address, reason: str, now: datetime | None = None
+) -> None:
+    """A provider told us this address is dead ("opted_out", "blocked", "invalid"). An opt-out
+    at the carrier goes on the resident's consent record, once until they are reachable again."""
+    if reason == Unreachable.OPTED_OUT:
+        newly = session.scalars(
+            select(Resident)
+            .join(Identity, Identity.resident_id == Resident.id)
+            .where(
+                Identity.community_id == community_id,
+                Identity.kind == identity_kind(address.channel),
+                Identity.value == address.user_id,
+                or_(Identity.unreachable.is_(None), Identity.unreachable != Unreachable.OPTED_OUT),
+            )
+        ).all()
+        for resident in newly:
+            record(session, resident, ConsentChange.CARRIER_STOPPED, address.channel, now or utcnow())
     session.execute(
         update(Identity)
         .where(
@@ -167,8 +186,10 @@ def language_of(resident: Resident, community: Community) -> str:
     return community.default_language
 
 
-def consent(resident: Resident, now: datetime) -> None:
+def consent(session: Session, resident: Resident, now: datetime, channel: str, language: str) -> None:
+    """They agreed to join, on `channel`, to the words that asked them in `language`: on record."""
     resident.consent_at = now
+    record(session, resident, ConsentChange.CONSENTED, channel, now, consent_wording(channel, language))
 
 
 def start_verifying(resident: Resident) -> None:
@@ -183,15 +204,19 @@ def admit(resident: Resident, postcode_district: str | None = None) -> None:
         resident.postcode_district = postcode_district
 
 
-def opt_out(session: Session, resident: Resident, now: datetime) -> None:
-    """No more messages: what is still queued for them is withdrawn too."""
+def opt_out(session: Session, resident: Resident, now: datetime, channel: str) -> None:
+    """No more messages: what is still queued for them is withdrawn too. On record."""
     resident.opted_out = True
     resident.opted_out_at = now
+    record(session, resident, ConsentChange.STOPPED, channel, now)
     session.flush()
     cancel_queued(session, resident.id, now, "opted_out")
 
 
-def opt_in(resident: Resident) -> None:
+def opt_in(session: Session, resident: Resident, now: datetime, channel: str) -> None:
+    """Messages again after a STOP (on record); nothing changes for one who never stopped."""
+    if resident.opted_out:
+        record(session, resident, ConsentChange.STARTED, channel, now)
     resident.opted_out = False
     resident.opted_out_at = None
 
@@ -219,6 +244,10 @@ def link_phone(session: Session, resident: Resident, phone: str, now: datetime) 
     person = existing.resident
     if person.id == resident.id:
         return resident
+    # What this resident agreed to (on Telegram, before sharing the phone) is the person's now.
+    session.execute(
+        update(ConsentEvent).where(ConsentEvent.resident_id == resident.id).values(resident_id=person.id)
+    )
     for identity in list(resident.identities):
         identity.resident = person
     session.execute(

@@ -48,7 +48,7 @@ def record_report(session: Session, report: DeliveryReport, now: datetime) -> bo
     channel = spec(report.channel)
     reason = channel.unreachable.get(report.error_code or "")
     if reason and row.address and row.community_id:
-        mark_unreachable(session, row.community_id, Address(row.channel, row.address), reason)
+        mark_unreachable(session, row.community_id, Address(row.channel, row.address), reason, now)
     if report.error_code in channel.outside_window:
         # Refused after it was accepted (WhatsApp says 63016 in the report): not a dead address.
         resend_outside_window(session, row, now)

@@ -333,7 +333,9 @@ class Dispatcher:
             row.status, row.error_code, row.error_message = OutboxStatus.FAILED, exc.code, exc.message
             logger.warning("outbox %s to %s failed: %s", row_id, mask(row.address), exc.code)
             if unreachable and row.address and row.community_id:
-                mark_unreachable(session, row.community_id, Address(row.channel, row.address), unreachable)
+                mark_unreachable(
+                    session, row.community_id, Address(row.channel, row.address), unreachable, self.clock()
+                )
             if exc.code in spec(row.channel).outside_window and resend_outside_window(
                 session, row, self.clock()
             ):

@@ -106,6 +106,8 @@ PLACEHOLDER_MAX = {
     "channel": 10,
     "receipt": 9,  # K7QM-2XPD
     "service": 40,  # a council service's name, as organisers listed it
+    "days": 5,
+    "contact": 60,  # an email address: never cut (MY DATA leaves a longer one out)
     # A web address is never cut (half a link leads nowhere): a longer one is left out.
     "link": 60,
 }
@@ -243,6 +245,26 @@ CATALOGUE: dict[str, Entry] = {
     "delete_done": Entry(
         N_("Done: your data is erased and you won't hear from us again. Text us any time to start afresh.")
     ),
+    # MY DATA (the right of access): what we hold and for how long, and how to get a copy.
+    "my_data": Entry(
+        N_(
+            "We keep how to reach you, your language, ideas and votes, when you joined or "
+            "stopped, and our messages both ways (for {days} days). For a copy of it all, email "
+            "{contact}. Reply DELETE to erase it."
+        ),
+        2,
+    ),
+    # The same where the community gave no contact: a message we cannot place reaches the inbox.
+    "my_data_ask": Entry(
+        N_(
+            "We keep how to reach you, your language, ideas and votes, when you joined or "
+            "stopped, and our messages both ways (for {days} days). For a copy of it all, reply "
+            "asking for one: our organisers will send it. Reply DELETE to erase it."
+        ),
+        2,
+    ),
+    # After the welcome and MY DATA, where the site has a public address: the privacy notice.
+    "privacy_link": Entry(N_("How we use your data, and your rights: {link}")),
     "delete_cancelled": Entry(N_("OK, nothing was deleted. Send HELP for the menu.")),
     "slow_down": Entry(
         N_(

@@ -1,4 +1,5 @@
-"""Web addresses that go into messages: a round's public page, where its ballots are published.
+"""Web addresses that go into messages: a round's public page, where its ballots are published,
+and the community's privacy notice.
 
 The public address (COMMONPURSE_PUBLIC_URL) is set once, by the app factory, so that the services
 that send a result (CLI, API, dashboard and scheduler alike) write the same link. Without it there
@@ -17,6 +18,17 @@ def set_public_url(url: str | None) -> None:
 
 def public_url() -> str | None:
     return _public_url
+
+
+def privacy_path(community: Community) -> str:
+    """The community's privacy notice, from the site's root: /c/riverside/privacy."""
+    return f"/c/{community.slug}/privacy"
+
+
+def privacy_page(community: Community) -> str | None:
+    """The full address of the privacy notice (served whether or not the public page is on);
+    None without a public address."""
+    return None if _public_url is None else _public_url + privacy_path(community)
 
 
 def round_path(community: Community, round_: Round) -> str:

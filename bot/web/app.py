@@ -6,7 +6,10 @@ from flask import Flask, request
 
 from bot import context
 from bot.config import load_config
-from bot.domain import audit  # noqa: F401  (records organisers' changes as they are flushed)
+from bot.domain import (
+    audit,  # noqa: F401  (records organisers' changes as they are flushed)
+    privacy,
+)
 from bot.text import links
 
 logger = logging.getLogger(__name__)
@@ -21,6 +24,7 @@ def create_app(config: dict | None = None, web: bool = True) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     links.set_public_url(app.config["PUBLIC_URL"])  # the one address every result message names
+    privacy.set_retention_days(app.config["RETENTION_DAYS"])  # what MY DATA and the notice say
     configure_logging(app.config["LOG_LEVEL"])
     context.init_app(app)
     if web:
@@ -42,6 +46,7 @@ def add_web(app: Flask) -> Flask:
     from bot.web.api import openapi
     from bot.web.api import projects as api_projects
     from bot.web.api import referrals as api_referrals
+    from bot.web.api import residents as api_residents
     from bot.web.api import rounds as api_rounds
     from bot.web.dashboard import (
         auth,
@@ -64,7 +69,7 @@ def add_web(app: Flask) -> Flask:
     app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
     # The API's parts: bearer tokens, not forms, so no CSRF token either.
     api = [openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_council.bp]
-    api += [api_referrals.bp]
+    api += [api_referrals.bp, api_residents.bp]
     # The dashboard: its shared templates and static files, then its pages.
     pages = [dashboard.bp, auth.bp, overview.bp, inbox.bp, ideas.bp, rounds.bp, money.bp, projects.bp]
     pages += [digest.bp, whatsapp.bp, council.bp, two_factor.bp, dashboard_referrals.bp]

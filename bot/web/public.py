@@ -17,6 +17,7 @@ from bot.domain.certificate import certificate
 from bot.domain.communities import by_slug
 from bot.domain.outcome import TIE_BREAKING
 from bot.domain.overview import overview
+from bot.domain.privacy import retention_days
 from bot.domain.projects import ProjectView, projects_of
 from bot.domain.receipts import look_up
 from bot.domain.rounds import get_round, rounds_of
@@ -122,6 +123,24 @@ def _page(slug: str) -> tuple[str, str]:
             CLOSED=AllocationStatus.CLOSED,
         )
         return html, community.timezone
+
+
+@bp.get("/c/<slug>/privacy")
+def privacy(slug: str):
+    """The privacy notice, from the community's settings: who is responsible and how to write,
+    what is kept, why and for how long, who it is shared with, and residents' rights. Served
+    even where the public page is switched off: residents are owed it either way."""
+    with get_db().transaction() as session:
+        try:
+            community = by_slug(session, slug)
+        except NotFound:
+            abort(404)
+        return render_template(
+            "public/privacy.html",
+            community=community,
+            days=retention_days(),
+            sms_number=national(community.sms_number),
+        )
 
 
 def _community(session, slug: str) -> Community:

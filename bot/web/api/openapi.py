@@ -315,6 +315,23 @@ PATHS = {
     },
 }
 
+PATHS[C + "/residents/export"] = {
+    "post": _op(
+        "A resident's whole record, for a subject access request (audited); found by phone "
+        "number or Telegram chat id, exactly one of them",
+        [SLUG],
+        {
+            **_obj(
+                [],
+                phone={**STR, "minLength": 1, "maxLength": 40, "description": "Any format: +447700900123"},
+                telegram={"type": ["string", "integer"], "description": "A Telegram chat id"},
+            ),
+            "oneOf": [{"required": ["phone"]}, {"required": ["telegram"]}],
+        },
+        schema="ResidentRecord",
+    )
+}
+
 # .pb text as well as JSON.
 PATHS[R + "/export"]["get"]["responses"]["200"]["content"]["text/plain"] = {"schema": STR}
 
@@ -373,6 +390,29 @@ DOCUMENT = {
                 members=INT,
                 options={"type": "array"},
                 outcome={"type": ["object", "null"]},
+            ),
+            "ResidentRecord": _obj(
+                ["community", "resident", "identities", "consent", "ideas", "ballots"],
+                community=_obj(["slug", "name"], slug=STR, name=STR),
+                exported_at=STR,
+                retention_days={**INT, "description": "Message texts older than this are erased"},
+                resident={"type": "object"},
+                identities={"type": "array", "items": {"type": "object"}},
+                consent={
+                    "type": "array",
+                    "items": _obj(
+                        ["change", "channel", "at"],
+                        change={"enum": ["consented", "stopped", "started", "carrier_stopped"]},
+                        channel=STR,
+                        wording={"type": ["string", "null"], "description": "key/language/sha256 prefix"},
+                        at=STR,
+                    ),
+                },
+                ideas={"type": "array", "items": {"type": "object"}},
+                ballots={"type": "array", "items": {"type": "object"}},
+                messages_in={"type": "array", "items": {"type": "object"}},
+                messages_out={"type": "array", "items": {"type": "object"}},
+                inbox={"type": "array", "items": {"type": "object"}},
             ),
             "Budget": _obj(
                 ["total_pence", "committed_pence", "spent_pence", "remaining_pence"],
