@@ -67,7 +67,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
     Spending: ("description", "amount_pence", "allocation_id", "spent_on", "over_allocation"),
     Correction: ("action", "reason"),
     BudgetUpdate: ("text", "audience"),
-    Project: ("status",),
+    Project: ("status", "recipient_org_id", "recipient_org_name"),
     ProjectUpdate: ("project_id", "status", "text"),
     Community: (
         "name",
@@ -85,6 +85,10 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
         "quiet_start",
         "quiet_end",
         "public_page",
+        "grant_prefix",
+        "funder_org_id",
+        "funder_org_name",
+        "grant_licence",
     ),
     WhatsAppTemplate: ("content_sid",),
 }
