@@ -11,8 +11,9 @@ provider accepted in the last `window` before it (one message, when sends are pa
 
 News we start (a held row) never goes inside its community's quiet hours: one that reaches its
 check in them (retried after an error, or paced past the start of the hours) is put back until
-they end, its attempt given back. Answers due are claimed before held rows, so a resident who
-writes at 08:01 is not answered after a morning's held ballots.
+they end, its attempt given back. Answers due are claimed before news that waited (for the end
+of quiet hours, or to be retried), so a resident who writes at 08:01 is not answered after a
+morning's held ballots; otherwise rows go in the order they fell due.
 
 A pass keeps one connection and speaks Core: the claim and the check of its first row are one
 transaction, and each later check (record, renew, check) is one UPDATE ... RETURNING.
@@ -383,15 +384,15 @@ def _among(column: ColumnElement[int], name: str, postgres: bool) -> ColumnEleme
 @cache
 def _claimable(
     channels: tuple[str, ...], by_address: bool, batch: int, postgres: bool
-) -> CompoundSelect[bool, bool, datetime, int]:
+) -> CompoundSelect[bool, bool, datetime, datetime, int]:
     """Up to `batch` lapsed claims, and of each channel up to `batch` due answers and up to
     `batch` due held rows (one index range each: status, channel, held, next_attempt_at), in
-    one statement: (lapsed, held, next_attempt_at, id). Binds `now`, `lapse` and, if
+    one statement: (lapsed, held, created_at, next_attempt_at, id). Binds `now`, `lapse` and, if
     `by_address`, `to`."""
     c = _OUTBOX.c
     to = (c.address == bindparam("to"),) if by_address else ()
     lapsed = (
-        select(literal(True).label("lapsed"), c.held, c.next_attempt_at, c.id)
+        select(literal(True).label("lapsed"), c.held, c.created_at, c.next_attempt_at, c.id)
         .where(
             c.status == OutboxStatus.SENDING, c.channel.in_(channels), c.claimed_at < bindparam("lapse"), *to
         )
@@ -399,7 +400,7 @@ def _claimable(
         .limit(batch)
     )
     due = [
-        select(literal(False).label("lapsed"), c.held, c.next_attempt_at, c.id)
+        select(literal(False).label("lapsed"), c.held, c.created_at, c.next_attempt_at, c.id)
         .where(
             c.status == OutboxStatus.QUEUED,
             c.channel == channel,
@@ -416,10 +417,15 @@ def _claimable(
     return union_all(*(select(part) for part in parts))
 
 
-def _claim_order(row: Row[bool, bool, datetime, int]) -> tuple[int, int] | tuple[int, datetime, int]:
-    """Lapsed claims first (by id), then due answers, then due held rows, each by when they
-    became due."""
-    return (0, row.id) if row.lapsed else (2 if row.held else 1, row.next_attempt_at, row.id)
+def _claim_order(
+    row: Row[bool, bool, datetime, datetime, int],
+) -> tuple[int, int] | tuple[int, datetime, int]:
+    """Lapsed claims first (by id); then due rows by when they became due, except that news
+    which waited (held for quiet hours, or retried) comes after the answers."""
+    if row.lapsed:
+        return (0, row.id)
+    waited = row.held and row.next_attempt_at > row.created_at
+    return (2 if waited else 1, row.next_attempt_at, row.id)
 
 
 @cache
