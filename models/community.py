@@ -44,6 +44,12 @@ class Community(Base):
     public_page: Mapped[bool] = mapped_column(default=True)  # /c/<slug>, for residents
     # Every organiser of the community must sign in with a second factor (TOTP).
     require_two_factor: Mapped[bool] = mapped_column(default=False)
+    # Open grant data (360Giving): published at /c/<slug>/360giving.json once the community has
+    # its registered prefix ("360G-riverside"); the funder is the organisation giving the grants.
+    grant_prefix: Mapped[str | None] = mapped_column(String(60))
+    funder_org_id: Mapped[str | None] = mapped_column(String(100))
+    funder_org_name: Mapped[str | None] = mapped_column(String(200))
+    grant_licence: Mapped[str] = mapped_column(String(10), default="CC-BY", server_default="CC-BY")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -64,10 +64,10 @@ class OutboxMessage(Base):
     """A message we will send: written with the change that caused it, sent by the dispatcher."""
 
     __tablename__ = "outbox_message"
-    # The dispatcher claims by (next_attempt_at, id) among due rows of a channel; the digest
-    # counts what was sent in a week off the index alone.
+    # The dispatcher claims by (next_attempt_at, id) among due rows of a channel, answers before
+    # held news; the digest counts what was sent in a week off the index alone.
     __table_args__ = (
-        Index("ix_outbox_due", "status", "channel", "next_attempt_at", "id"),
+        Index("ix_outbox_due", "status", "channel", "held", "next_attempt_at", "id"),
         Index("ix_outbox_community_sent", "community_id", "sent_at", "channel", "segments", "content_sid"),
         one_of("status", OutboxStatus),
     )
@@ -92,6 +92,10 @@ class OutboxMessage(Base):
     erase_after_send: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
+    # News we start (not an answer to the resident's own message): it waits out the community's
+    # quiet hours whenever it would go in them (held back, retried or paced into them), and
+    # answers due at the same time go before it.
+    held: Mapped[bool] = mapped_column(default=False, server_default=false())
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
     error_code: Mapped[str | None] = mapped_column(String(40))

@@ -22,6 +22,10 @@ class Project(Base):
     # The idea's number, which residents and organisers use for the project ("PROJECT 4").
     number: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default=ProjectStatus.FUNDED)
+    # Who delivers it, as 360Giving names the recipient: an org-id ("GB-CHC-1164883"), or None
+    # for a group with no registered number (its id is then made from the community's prefix).
+    recipient_org_id: Mapped[str | None] = mapped_column(String(100))
+    recipient_org_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

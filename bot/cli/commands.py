@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bot.cli.council:council_group",
         "Councils, the communities they follow, their officers.",
     ),
+    "export": ("bot.cli.export:export_group", "A community's data in open standards."),
     "audit": ("bot.cli.audit:audit", "Organisers' changes, and checking the record."),
     "chat": ("bot.cli.chat:chat", "Talk to the bot in the terminal."),
     "worker": ("bot.cli.run:worker", "Run a dispatcher alone; run several for more throughput."),

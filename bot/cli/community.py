@@ -7,6 +7,7 @@ from bot.cli.commands import summary
 from bot.cli.output import echo, emit
 from bot.cli.params import MONEY
 from bot.context import get_db, now
+from bot.domain import grant_data
 from bot.domain.communities import (
     all_communities,
     by_slug,
@@ -193,3 +194,32 @@ def privacy(slug: str, controller: str | None, contact: str | None) -> None:
             f"contact {community.privacy_contact or '(not set)'}."
         )
     echo(done)
+
+
+@community_group.command("grant-data", short_help="Publish grants as 360Giving open data.")
+@click.option("--community", "slug", required=True, help="Community slug.")
+@click.option("--prefix", help="The community's registered 360Giving prefix, e.g. 360G-riverside.")
+@click.option("--funder-id", help="The funder's org-id, e.g. GB-CHC-1164883 (see org-id.guide).")
+@click.option("--funder-name", help="The funder's name (default: the community's).")
+@click.option("--licence", help="CC-BY (the default) or OGL.")
+@click.option("--off", is_flag=True, help="Publish no grant data.")
+def grant_data_settings(
+    slug: str,
+    prefix: str | None,
+    funder_id: str | None,
+    funder_name: str | None,
+    licence: str | None,
+    off: bool,
+) -> None:
+    """Publish the community's grants (its allocations to funded projects) as 360Giving open
+    data, at /c/SLUG/360giving.json and .csv; with no option, show what is set."""
+    with get_db().transaction() as session:
+        community = by_slug(session, slug)
+        if off:
+            grant_data.stop_publishing(community)
+        grant_data.set_grant_data(
+            community, prefix=prefix, funder_id=funder_id, funder_name=funder_name, licence=licence
+        )
+        done = grant_data.describe(community) + "."
+    echo(done)
+

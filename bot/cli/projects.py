@@ -77,6 +77,22 @@ def update(
     echo(f"Project {number} is {shown}; update posted.{told}")
 
 
+@project_group.command("recipient", short_help="Record who delivers a project (open grant data).")
+@click.option("--community", "slug", required=True, help="Community slug.")
+@click.argument("number", type=ID)
+@click.option("--name", required=True, help="The organisation's name, e.g. 'Riverside Youth Trust'.")
+@click.option("--org-id", help="Its org-id, e.g. GB-CHC-1164883; none for an unregistered group.")
+def recipient(slug: str, number: int, name: str, org_id: str | None) -> None:
+    """Record who delivers project NUMBER: the recipient its 360Giving grant names. A group with
+    no registered number gets an id made from the community's prefix and its name."""
+    with get_db().transaction() as session:
+        project = projects.set_recipient(
+            session, by_slug(session, slug), number, name=name, org_id=org_id, now=now()
+        )
+        shown = f"{project.recipient_org_name} ({project.recipient_org_id or 'no registered id'})"
+    echo(f"Project {number} is delivered by {shown}.")
+
+
 def _check_delivered_cost(slug: str, number: int, note: str, yes: bool) -> None:
     """Show what supporters get when the project becomes delivered (outside any transaction:
     a database must not wait on a person)."""

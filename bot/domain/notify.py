@@ -102,6 +102,7 @@ def notify(
         content_sid=sid if as_template else None,
         content_variables=template.variables(language) if template and as_template else None,
         not_before=at,
+        held=held,
     )
 
 
@@ -187,7 +188,9 @@ def broadcast(
                 composed = text_or_key(lang) if version is None else text_or_key(lang, version)
             text, choices = composed if isinstance(composed, tuple) else (composed, ())
             which = [] if versions is None else [versions[0] == version]
-            rows = _rows(community, text, tuple(choices), now, at, key, as_template, *in_language, *which)
+            rows = _rows(
+                community, text, tuple(choices), now, at, key, as_template, held, *in_language, *which
+            )
             queued += insert_skipping_existing(session, rows)
     return queued
 
@@ -291,6 +294,7 @@ def _rows(
     at: datetime,
     key: str,
     template: tuple[str, dict[str, str]] | None,
+    held: bool,
     *where: ColumnElement[bool],
 ) -> Select[*tuple[Any, ...]]:
     """One outbox row for each member matching `where`, created `now` and sent from `at`, to
@@ -329,6 +333,7 @@ def _rows(
             false().label("erase_after_send"),
             literal(OutboxStatus.QUEUED, String).label("status"),
             literal(0).label("attempts"),
+            literal(held).label("held"),
             literal(at, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
             literal(now, OutboxMessage.created_at.type).label("created_at"),
         )

@@ -31,9 +31,11 @@ def enqueue(
     content_sid: str | None = None,
     content_variables: dict[str, str] | None = None,
     not_before: datetime | None = None,
+    held: bool = False,
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction; the dispatcher sends it after commit, or
-    from `not_before` (the end of quiet hours) if later."""
+    from `not_before` (the end of quiet hours) if later. `held`: news we start, which never
+    goes inside quiet hours (and answers go before it)."""
     row = OutboxMessage(
         community_id=community_id,
         resident_id=resident_id,
@@ -49,6 +51,7 @@ def enqueue(
         erase_after_send=erase_after_send,
         status=OutboxStatus.QUEUED,
         attempts=0,
+        held=held,
         next_attempt_at=max(now, not_before or now),
         created_at=now,
     )
@@ -113,6 +116,7 @@ def resend_outside_window(session: Session, row: OutboxMessage, now: datetime) -
         sender=sender if spec(fallback).sends_from_number else None,
         idempotency_key=key,
         erase_after_send=row.erase_after_send,
+        held=row.held,
     )
     # The same message, started when the original was: a STOP since then withdraws it, as it
     # would have withdrawn the original (the dispatcher compares created_at with the STOP).

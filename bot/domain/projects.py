@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain import audit
+from bot.domain import audit, grant_data
 from bot.domain.communities import MAX_NUMBER, lock_community
 from bot.domain.notify import notify
 from bot.domain.whatsapp import Template
@@ -153,6 +153,23 @@ def post_update(
     if changes and new == ProjectStatus.DELIVERED:
         notified = _tell_supporters(session, community, after, project, text or "", now)
     return Posted(after, update, notified)
+
+
+def set_recipient(
+    session: Session, community: Community, number: int, *, name: str, org_id: str | None, now: datetime
+) -> Project:
+    """Record who delivers project `number`, the recipient its open grant data names: the
+    organisation's name, and its org-id (None: a group with no registered number)."""
+    name = grant_data.org_name(name, "the recipient's name")
+    org = grant_data.org_id(org_id, "the recipient's id") if org_id and org_id.strip() else None
+    lock_community(session, community)
+    view = project_by_number(session, community, number)
+    project = view.project or _make(session, community, view.idea, now)
+    if (project.recipient_org_name, project.recipient_org_id) != (name, org):
+        project.recipient_org_name, project.recipient_org_id = name, org
+        project.updated_at = now
+        session.flush()
+    return project
 
 
 def supporters(session: Session, idea: Idea) -> list[Resident]:

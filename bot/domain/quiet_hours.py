@@ -4,7 +4,10 @@ Only messages we start are held (ballots, reminders, results, budget updates, pr
 round called off, an organiser's decision on an idea); an answer to a resident's own message
 is never held, and neither is an organiser's reply from the inbox (the resident asked). A
 held row is queued as usual with its next attempt at the end of the quiet hours, so nothing is
-lost, a STOP still withdraws it, and the dispatcher sends it then, paced as usual."""
+lost, a STOP still withdraws it, and the dispatcher sends it then, paced as usual. It is marked
+held, so that if it would go inside quiet hours after all (retried after an error, or reached
+late in a long broadcast's pacing) the dispatcher puts it back until they end, and an answer
+due at the same time is sent before it."""
 
 import re
 from collections.abc import Sequence
@@ -27,10 +30,16 @@ def quiet_until(community: Community, now: datetime) -> datetime | None:
     community has none: the same start and end). Wall-clock times in the community's
     timezone, so 21:00-08:00 stays 21:00-08:00 across a change of clocks; the hours may span
     midnight."""
-    start, end = _time(community.quiet_start), _time(community.quiet_end)
+    return quiet_until_in(community.quiet_start, community.quiet_end, community.timezone, now)
+
+
+def quiet_until_in(quiet_start: str, quiet_end: str, timezone: str, now: datetime) -> datetime | None:
+    """As quiet_until(), from the community's settings alone (the dispatcher reads them with
+    the row it is about to send)."""
+    start, end = _time(quiet_start), _time(quiet_end)
     if start == end:
         return None
-    tz = ZoneInfo(community.timezone)
+    tz = ZoneInfo(timezone)
     here = now.astimezone(tz)
     t = here.time().replace(tzinfo=None)
     quiet = start <= t < end if start < end else (t >= start or t < end)

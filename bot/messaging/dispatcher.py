@@ -9,6 +9,12 @@ in the last `window` seconds, and the sends accepted meanwhile are recorded in t
 transaction. So a STOP is honoured within `window`, and a crash can send twice only what the
 provider accepted in the last `window` before it (one message, when sends are paced or slow).
 
+News we start (a held row) never goes inside its community's quiet hours: one that reaches its
+check in them (retried after an error, or paced past the start of the hours) is put back until
+they end, its attempt given back. Answers due are claimed before news that waited (for the end
+of quiet hours, or to be retried), so a resident who writes at 08:01 is not answered after a
+morning's held ballots; otherwise rows go in the order they fell due.
+
 A pass keeps one connection and speaks Core: the claim and the check of its first row are one
 transaction, and each later check (record, renew, check) is one UPDATE ... RETURNING.
 """
@@ -46,6 +52,7 @@ from sqlalchemy.sql.dml import ReturningUpdate
 
 from bot.context import Database
 from bot.domain.outbox import resend_outside_window
+from bot.domain.quiet_hours import quiet_until_in, send_at
 from bot.domain.residents import mark_unreachable
 from bot.messaging.spool import is_outage
 from channels.base import Sender
@@ -53,7 +60,7 @@ from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, OutboundMessage, choices_from_json
 from channels.phone import mask
 from channels.registry import CHANNELS, spec
-from models import Identity, OutboxMessage, Resident, table_of
+from models import Community, Identity, OutboxMessage, Resident, table_of
 from models.states import OutboxStatus, ResidentStatus
 
 logger = logging.getLogger(__name__)
@@ -88,6 +95,18 @@ _CANCEL = (
     _OUTBOX.update()
     .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == OutboxStatus.SENDING)
     .values(status=OutboxStatus.CANCELLED, error_code=bindparam("reason"), attempts=_OUTBOX.c.attempts - 1)
+)
+# A held row that reached its check inside quiet hours: queued again for their end, the
+# attempt given back (it was never tried).
+_HOLD = (
+    _OUTBOX.update()
+    .where(_OUTBOX.c.id == bindparam("row_id"), _OUTBOX.c.status == OutboxStatus.SENDING)
+    .values(
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=bindparam("until"),
+        claimed_at=None,
+        attempts=_OUTBOX.c.attempts - 1,
+    )
 )
 
 
@@ -252,9 +271,13 @@ class Dispatcher:
         go = []
         for row in rows:
             reason = _withdrawn(row)
+            until = _quiet_until(row, now)
             if reason:
                 connection.execute(_CANCEL, {"row_id": row.id, "reason": reason})
                 logger.info("outbox %s to %s cancelled: %s", row.id, mask(row.address), reason)
+            elif until is not None:
+                connection.execute(_HOLD, {"row_id": row.id, "until": until})
+                logger.info("outbox %s held: quiet hours until %s", row.id, until.isoformat())
             else:
                 go.append(row)
         order = {row_id: n for n, (row_id, _) in enumerate(claims)}
@@ -324,7 +347,10 @@ class Dispatcher:
                 logger.warning("outbox %s failed after %s attempts: %s", row_id, row.attempts, exc.code)
                 return
             delay = exc.retry_after or self.base_backoff * 2 ** (row.attempts - 1)
-            row.status, row.next_attempt_at = OutboxStatus.QUEUED, self.clock() + timedelta(seconds=delay)
+            at = self.clock() + timedelta(seconds=delay)
+            community = session.get(Community, row.community_id) if row.held and row.community_id else None
+            # News retried into quiet hours waits for their end (the check would hold it anyway).
+            row.status, row.next_attempt_at = OutboxStatus.QUEUED, send_at(community, at) if community else at
             logger.info("outbox %s: %s, retrying in %.0fs", row_id, exc.code, delay)
 
     def _fail(self, row_id: int, exc: SendError, unreachable: str | None) -> None:
@@ -360,14 +386,15 @@ def _among(column: ColumnElement[int], name: str, postgres: bool) -> ColumnEleme
 @cache
 def _claimable(
     channels: tuple[str, ...], by_address: bool, batch: int, postgres: bool
-) -> CompoundSelect[bool, datetime, int]:
-    """Up to `batch` lapsed claims and up to `batch` due rows of each channel (one index range
-    each: status, channel, next_attempt_at), in one statement: (lapsed, next_attempt_at, id).
-    Binds `now`, `lapse` and, if `by_address`, `to`."""
+) -> CompoundSelect[bool, bool, datetime, datetime, int]:
+    """Up to `batch` lapsed claims, and of each channel up to `batch` due answers and up to
+    `batch` due held rows (one index range each: status, channel, held, next_attempt_at), in
+    one statement: (lapsed, held, created_at, next_attempt_at, id). Binds `now`, `lapse` and, if
+    `by_address`, `to`."""
     c = _OUTBOX.c
     to = (c.address == bindparam("to"),) if by_address else ()
     lapsed = (
-        select(literal(True).label("lapsed"), c.next_attempt_at, c.id)
+        select(literal(True).label("lapsed"), c.held, c.created_at, c.next_attempt_at, c.id)
         .where(
             c.status == OutboxStatus.SENDING, c.channel.in_(channels), c.claimed_at < bindparam("lapse"), *to
         )
@@ -375,21 +402,32 @@ def _claimable(
         .limit(batch)
     )
     due = [
-        select(literal(False).label("lapsed"), c.next_attempt_at, c.id)
+        select(literal(False).label("lapsed"), c.held, c.created_at, c.next_attempt_at, c.id)
         .where(
-            c.status == OutboxStatus.QUEUED, c.channel == channel, c.next_attempt_at <= bindparam("now"), *to
+            c.status == OutboxStatus.QUEUED,
+            c.channel == channel,
+            c.held.is_(held),
+            c.next_attempt_at <= bindparam("now"),
+            *to,
         )
         .order_by(c.next_attempt_at, c.id)
         .limit(batch)
         for channel in channels
+        for held in (False, True)
     ]
     parts = [_lock(query, postgres).cte(f"claimable_{n}") for n, query in enumerate([lapsed, *due])]
     return union_all(*(select(part) for part in parts))
 
 
-def _claim_order(row: Row[bool, datetime, int]) -> tuple[int, int] | tuple[int, datetime, int]:
-    """Lapsed claims first (by id), then due rows by when they became due."""
-    return (0, row.id) if row.lapsed else (1, row.next_attempt_at, row.id)
+def _claim_order(
+    row: Row[bool, bool, datetime, datetime, int],
+) -> tuple[int, int] | tuple[int, datetime, int]:
+    """Lapsed claims first (by id); then due rows by when they became due, except that news
+    which waited (held for quiet hours, or retried) comes after the answers."""
+    if row.lapsed:
+        return (0, row.id)
+    waited = row.held and row.next_attempt_at > row.created_at
+    return (2 if waited else 1, row.next_attempt_at, row.id)
 
 
 @cache
@@ -413,11 +451,14 @@ def _renewing(postgres: bool) -> ReturningUpdate[*tuple[Any, ...]]:
     an attempt; returns each row with what says whether it may still go: its resident's
     status and opt-out, its address's reachability."""
     c = _OUTBOX.c
-    residents, identities = table_of(Resident), table_of(Identity)
+    residents, identities, communities = table_of(Resident), table_of(Identity), table_of(Community)
     kind = case({name: s.identity_kind for name, s in CHANNELS.items()}, value=_outer(c.channel))
 
     def of_resident(column: Column[T]) -> ScalarSelect[T]:
         return select(column).where(residents.c.id == _outer(c.resident_id)).scalar_subquery()
+
+    def of_community(column: Column[T]) -> ScalarSelect[T]:
+        return select(column).where(communities.c.id == _outer(c.community_id)).scalar_subquery()
 
     unreachable = (
         select(identities.c.unreachable)
@@ -440,6 +481,9 @@ def _renewing(postgres: bool) -> ReturningUpdate[*tuple[Any, ...]]:
             of_resident(residents.c.opted_out).label("opted_out"),
             of_resident(residents.c.opted_out_at).label("opted_out_at"),
             unreachable.label("unreachable"),
+            of_community(communities.c.quiet_start).label("quiet_start"),
+            of_community(communities.c.quiet_end).label("quiet_end"),
+            of_community(communities.c.timezone).label("timezone"),
         )
     )
 
@@ -469,6 +513,13 @@ def _withdrawn(row: Row[*tuple[Any, ...]]) -> str | None:
     if row.unreachable and row.community_id is not None and row.address:
         return f"unreachable:{row.unreachable}"
     return None
+
+
+def _quiet_until(row: Row[*tuple[Any, ...]], now: datetime) -> datetime | None:
+    """When the quiet hours a held row reached its check in end; None if it may go now."""
+    if not row.held or row.quiet_start is None:
+        return None
+    return quiet_until_in(row.quiet_start, row.quiet_end, row.timezone, now)
 
 
 def _outbound(row: Row[*tuple[Any, ...]]) -> OutboundMessage:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from bot.context import get_db, now
-from bot.domain import chain, ledger
+from bot.domain import chain, grant_data, ledger
 from bot.domain.ballots import current_round
 from bot.domain.certificate import certificate
 from bot.domain.communities import by_slug
@@ -25,6 +25,7 @@ from bot.domain.serialise import round_json
 from bot.errors import NotFound
 from bot.messaging.spool import is_outage
 from bot.text.catalogue import render
+from bot.text.json_text import to_json
 from bot.text.money import format_pence
 from bot.text.round_messages import how_to_vote
 from bot.text.times import Moment, spoken
@@ -121,6 +122,7 @@ def _page(slug: str) -> tuple[str, str]:
             whatsapp=_whatsapp(community),
             telegram=_telegram(community),
             CLOSED=AllocationStatus.CLOSED,
+            grant_data=grant_data.publishes(community),
         )
         return html, community.timezone
 
@@ -269,6 +271,38 @@ def round_data(slug: str, number: int):
                 else None,
             }
         return jsonify(data)
+
+
+@bp.get("/c/<slug>/360giving.json")
+def grants_json(slug: str):
+    """The community's grants as 360Giving open data, a data package GrantNav can take."""
+    return _grants(slug, "json")
+
+
+@bp.get("/c/<slug>/360giving.csv")
+def grants_csv(slug: str):
+    """The same grants as one 360Giving spreadsheet sheet, a row each."""
+    return _grants(slug, "csv")
+
+
+def _grants(slug: str, fmt: str):
+    """The grant data in `fmt`, or a page saying the community publishes none yet (404)."""
+    with get_db().transaction() as session:
+        community = _community(session, slug)
+        try:
+            package = grant_data.published(session, community).package
+        except grant_data.NotPublished:
+            page = render_template(
+                "public/no_grant_data.html", community=community, publishes=grant_data.publishes(community)
+            )
+            return page, 404
+    if fmt == "json":
+        return Response(to_json(package) + "\n", mimetype="application/json")
+    return Response(
+        grant_data.as_csv(package),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'inline; filename="{community.slug}-360giving.csv"'},
+    )
 
 
 def _result(session, round_, community: Community) -> dict:
