@@ -88,7 +88,7 @@ def _same_for(election: "_Election", share: Fraction, step: int, trace: list[tup
     higher: `m` doubles after each check that holds until one does not, then halves after each
     that does not. A few cheap runs for a long stretch of alike steps."""
     good, m, grow = 0, 1, True
-    ceiling = [float(rho) * (1 + 1e-12) for _, rho in trace]
+    ceiling: list[Fraction | float] = [rho for _, rho in trace]
     while m:
         confirmed = _Run(election, share + (good + m) * step).follows(trace, ceiling)
         if confirmed is None:
@@ -313,7 +313,7 @@ class _Run:
         ids = act[np.argsort(self.budget[act], kind="stable")]
         level = self.budget[ids]
         rem = np.array(self.remaining)
-        table = self.table[rem][:, ids]
+        table = self.table[np.ix_(rem, ids)]
         wt = table.astype(float)
         cost = e.cost[rem].astype(float)
         spend = wt * level
@@ -337,7 +337,9 @@ class _Run:
         money_tol = _SAFE * total_w * self.b0f + 1e-9
         return ids, table, cost, money, money_tol, price, bound, sure
 
-    def follows(self, trace: list[tuple[int, Fraction]], ceiling: list[float]) -> list[float] | None:
+    def follows(
+        self, trace: list[tuple[int, Fraction]], ceiling: list[Fraction | float]
+    ) -> list[Fraction | float] | None:
         """Whether every run from a share above the one `trace` came from up to this one surely
         buys the same options in the same order, and then nothing more: if so, each option's
         price per pound here, at most (for the next check); None when unsure. `ceiling` is at
@@ -350,9 +352,12 @@ class _Run:
         step every other option costs more per pound here than the option bought did at the
         lower share, it costs more at every share in between, where the option bought costs at
         most that; and if nothing more is affordable here, it was not in between either. The
-        test is in floats, with margins far above their error (see the module's docstring)."""
+        test is in floats, with margins far above their error (see the module's docstring),
+        except for options all of whose supporters can pay their share with room to spare: their
+        price per pound is exactly 1 / their supporters (who still have money), and ties between
+        those, common in small rounds, are decided exactly, by the tie-break."""
         self.remaining = list(range(len(self.e.numbers)))
-        here: list[float] = []
+        here: list[Fraction | float] = []
         for (chosen, _), top in zip([*trace, (-1, Fraction(0))], [*ceiling, 0.0], strict=True):
             if not len(self.active) or not self.remaining:  # nothing more can be afforded
                 return here if chosen < 0 else None
@@ -363,12 +368,26 @@ class _Run:
             spare = money - cost
             if ((np.abs(spare) <= money_tol) | ((spare > 0) & ~np.isfinite(price))).any():
                 return None  # an option nearly affordable, or a float price missed: unsure
+            if not math.isfinite(price[r]):
+                return None
             with np.errstate(invalid="ignore"):
                 low = np.where(np.isfinite(price), (price - 1000 * bound) / cost, math.inf)
             low[r] = math.inf
-            if not (low > top).all() or not math.isfinite(price[r]):
-                return None
-            here.append(float((price[r] + 1000 * bound[r]) / cost[r]))
+            supporters = table.sum(axis=1)
+            poorest = np.where(table > 0, self.budget[ids][None, :], math.inf).min(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                flat = np.isfinite(price) & (poorest > cost / supporters + 1000 * bound)
+            roof = float(top) * (1 + 1e-12)
+            for q in np.flatnonzero(~(low > roof)):
+                if not flat[q]:
+                    return None
+                exact, key = Fraction(1, int(supporters[q])), self.e.tie[self.remaining[q]]
+                if exact < top or (exact == top and key < self.e.tie[chosen]):
+                    return None
+            if flat[r]:
+                here.append(Fraction(1, int(supporters[r])))
+            else:
+                here.append(float((price[r] + 1000 * bound[r]) / cost[r]))
             self.remaining.remove(chosen)
             self.buy(chosen, Fraction(float(price[r])))
         return None  # not reached: the loop ends at its last entry
