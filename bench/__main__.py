@@ -1,7 +1,8 @@
-"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|startup|faults|load
+"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|startup|faults|load|closes
     --db sqlite|postgresql [--quick]
 
-`faults` and `load` (PostgreSQL and gunicorn) keep options of their own and are not in `all`."""
+`faults`, `load` (PostgreSQL and gunicorn) and `closes` (rounds up to 1,000,000 ballots, each
+close in a process of its own) keep options of their own and are not in `all`."""
 
 import argparse
 import subprocess
@@ -23,6 +24,10 @@ def main(argv: list[str]) -> int:
         from bench import load
 
         return load.main(argv[1:])
+    if argv[:1] == ["closes"]:  # equal-shares closes of 2,000 to 1,000,000 ballots
+        from bench import closes
+
+        return closes.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("benchmark", choices=("all", *SUITE))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")

@@ -42,6 +42,26 @@ def test_the_quick_suite_prints_a_ratio_for_every_benchmark():
     assert result.stdout.count("peak RSS") == 8
 
 
+def test_the_quick_closes_benchmark_closes_checks_and_prints_a_ratio():
+    """`python -m bench closes --quick`: a 200-ballot equal-shares round closed in a process of
+    its own beside the bare count, its outcome's invariants hold and a sample counts as pabutools
+    counts it. No timing is asserted."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "closes", "--db", "sqlite", "--quick"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "closes 200 ballots x 50 options (sqlite): ratio " in result.stdout
+    assert "invariants hold" in result.stdout
+    assert "sample counted by pabutools: equal" in result.stdout
+
+
 def test_the_quick_load_benchmark_stores_counts_and_answers_every_vote():
     """`python -m bench load --scenario votes --quick`, 100 votes in 2 s: members vote through
     gunicorn, and every vote is stored, counted and answered (about 20 s). The benchmark itself

@@ -222,4 +222,3 @@ def grant_data_settings(
         )
         done = grant_data.describe(community) + "."
     echo(done)
-

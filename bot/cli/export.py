@@ -5,12 +5,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from bot.cli.commands import summary
 from bot.cli.output import echo, plural
 from bot.context import get_db
 from bot.domain import grant_data
 from bot.domain.communities import by_slug
 from bot.text.json_text import to_json
-from bot.cli.commands import summary
 
 export_group = AppGroup("export", help=summary("export"))
 

@@ -1,5 +1,6 @@
-"""Who wins a round: the outcome rules, computed by pabutools from the stored ballots (large rounds
-by equal_shares.py and greedy.py, checked against pabutools).
+"""Who wins a round: the outcome rules, counted from the stored ballots by equal_shares.py and
+greedy.py (NumPy and integers, exact where they decide), whatever the round's size; pabutools,
+run here with `vectorised=False`, is the reference the tests check them against.
 
 Ballots of every method are approval sets; the rule spends the round's budget:
 - greedy: most votes first, skipping what no longer fits, while money remains; an option
@@ -26,17 +27,16 @@ from typing import Any, SupportsInt
 from bot.domain import explain
 from models.states import CountRule
 
-# pabutools (with numpy and pulp) takes most of a second to import: it is imported where a
-# round is counted, so `commonpurse --help` and the web workers' start do not pay for it.
+# pabutools (with numpy and pulp) takes most of a second to import: it is imported only where the
+# reference count runs, so `commonpurse --help`, the web workers and a close do not pay for it.
 
 TIE_BREAKING = "more votes, then lower cost, then lower option number"
 
-# A round of more ballots than this is counted without pabutools: equal shares by equal_shares.py
-# (NumPy, exact where it decides), greedy by greedy.py (from the votes per option, in integers);
-# pabutools, the reference, counts the rest. At 2,000 ballots pabutools' equal shares takes about a
-# second or two; at 10,000 tens of seconds (one MES run per Add1 step). Its greedy builds an object
-# per ballot: about 10 s and 350 MB at 100,000 ballots.
-VECTORISED_ABOVE = 2_000
+# Rounds of every size are counted by equal_shares.py and greedy.py. pabutools counted rounds of up
+# to 2,000 ballots until issue 28: its equal shares runs MES once per Add1 step over every ballot
+# (15.6 s and 606 MB for a 2,000-ballot close of 50 options), and its greedy builds an object per
+# ballot. Both counts here are checked equal to it, figures too, on generated rounds of 5 to
+# 10,000 ballots (tests/test_equal_shares.py, tests/test_greedy.py).
 
 Groups = Counter[tuple[int, ...]]  # each distinct ballot, and how many cast it
 
@@ -87,13 +87,12 @@ def compute(
     budget_pence: int,
     rule: str,
     *,
-    vectorised: bool | None = None,
+    vectorised: bool = True,
 ) -> dict[str, Any]:
     """The outcome as stored on the round: rule, winners, tallies, money allocated, and why
     each option was or was not funded, read from the same run that chose the winners.
-    `ballots` may be a stream (a query's rows): only the distinct ballots are kept. A round of more
-    than VECTORISED_ABOVE ballots is counted by equal_shares.py or greedy.py, else (or when
-    `vectorised` is False) by pabutools."""
+    `ballots` may be a stream (a query's rows): only the distinct ballots are kept. Counted by
+    equal_shares.py or greedy.py; by pabutools, the reference, when `vectorised` is False."""
     if rule not in tuple(CountRule):
         raise ValueError(f"unknown rule {rule!r}")
     groups = Counter(tuple(sorted(set(b))) for b in ballots if b)
@@ -103,8 +102,6 @@ def compute(
         for number in ballot:
             tallies[number] += times
     votes = {o.number: tallies[o.number] for o in options}
-    if vectorised is None:
-        vectorised = count > VECTORISED_ABOVE
     if not count:
         winners, explanations = list[int](), dict[str, Any]()
     elif rule == CountRule.EQUAL_SHARES and vectorised:
