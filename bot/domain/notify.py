@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from bot.domain.outbox import enqueue, insert_skipping_existing
+from bot.domain.outbox import enqueue, insert_skipping_existing, queued_from
 from bot.domain.quiet_hours import send_at
 from bot.domain.residents import language_of, route
 from bot.domain.whatsapp import Template, content_sid, number_for
@@ -174,9 +174,11 @@ def broadcast(
     hearing = (
         [*_can_hear(community)] + ([] if unless is None else [~unless]) + ([] if only is None else [only])
     )
-    languages = sorted(session.scalars(select(language).where(*hearing).distinct()).all())
-    if not languages:
+    # The members' languages, and whether any of them was sent this already (one statement).
+    found = session.execute(select(language, queued_from(f"{key}:")).where(*hearing).distinct()).all()
+    if not found:
         return 0
+    languages, repeat = sorted({lang for lang, _ in found}), any(again for _, again in found)
     # Each text is made once per language (and version), and one statement queues them all:
     # the member's language and version pick theirs in SQL.
     groups: dict[str, dict[int | None, Composed]] = {}
@@ -198,7 +200,8 @@ def broadcast(
             for version in (range(versions[1]) if versions else (None,))
         }
     texts = _Texts(language, groups, sids, versions[0] if versions else None)
-    return insert_skipping_existing(session, _rows(community, texts, now, at, key, *hearing))
+    rows = _rows(community, texts, now, at, key, *hearing)
+    return insert_skipping_existing(session, rows, first=not repeat)
 
 
 @dataclass(frozen=True)
