@@ -53,7 +53,7 @@ def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
     if db_kind == "postgresql":  # as autovacuum would after so many inserts
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE"))
-    print(f"  ({count:,} members in; peak RSS {peak_rss_mb():.0f} MB before the broadcasts)", flush=True)
+    print(f"  ({count:,} members in; RSS so far {peak_rss_mb():.0f} MB)", flush=True)
     turns: dict[str, list[float]] = {"project": [], "baseline": []}
 
     def prepare(side: str) -> None:
@@ -122,7 +122,7 @@ def run(db_kind: str, url: str, quick: bool, count: int | None = None) -> None:
         else:
             ratio = ours.rate / bare.rate if bare.rate else 0.0
             print(f"{label} {count:,} members: {ratio:.2f} of the baseline")
-        print(f"  {kind}: {times}; peak RSS {peak_rss_mb():.0f} MB", flush=True)
+        print(f"  {kind}: {times}; RSS so far {peak_rss_mb():.0f} MB", flush=True)
     prepare("floor")
     started = time.perf_counter()
     with db.engine.begin() as connection:
