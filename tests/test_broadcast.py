@@ -259,3 +259,34 @@ def test_a_budget_update_through_the_api_skips_who_stopped(client, cp, db, clock
     assert response.get_json()["sent"] == 1
     news = "Riverside Big Local budget news: Benches ordered. Send BUDGET for the figures."
     assert member.inbox() == [news]
+
+
+def test_every_version_in_every_language_is_one_statement(db, clock, community):
+    """A round opening sends each member the ballot in their own rotation of the options: one
+    INSERT for all rotations and languages (it was one per rotation and language, each reading
+    the whole membership), each member given the text of their language and version."""
+    _town(db, clock, community)
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        queued = _broadcast(
+            db,
+            clock,
+            lambda language, version: (f"Ballot {version} ({language})", (Choice(str(version), "VOTE"),)),
+            key="rotated",
+            versions=(Resident.id % 7, 7),
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert queued == 5
+    assert len([s for s in statements if s.startswith("INSERT")]) == 1
+    with db.transaction() as session:
+        languages = {r.id: r.language or "en" for r in session.scalars(select(Resident))}
+    assert [(row[4], row[5]) for row in _queued(db, "rotated:")] == [
+        (
+            f"Ballot {row[0] % 7} ({languages[row[0]]})",
+            [{"label": str(row[0] % 7), "payload": "VOTE", "request_contact": False}],
+        )
+        for row in _queued(db, "rotated:")
+    ]

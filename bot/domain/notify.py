@@ -2,27 +2,30 @@
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeGuard
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     ScalarSelect,
     Select,
     String,
     case,
     cast,
+    exists,
     false,
     func,
     literal,
     null,
     or_,
     select,
+    tuple_,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from bot.domain.outbox import enqueue, insert_skipping_existing
+from bot.domain.outbox import enqueue, insert_skipping_existing, queued_from
 from bot.domain.quiet_hours import send_at
 from bot.domain.residents import language_of, route
 from bot.domain.whatsapp import Template, content_sid, number_for
@@ -172,27 +175,72 @@ def broadcast(
     hearing = (
         [*_can_hear(community)] + ([] if unless is None else [~unless]) + ([] if only is None else [only])
     )
-    languages = session.scalars(select(language).where(*hearing).distinct()).all()
-    queued = 0
-    for lang in sorted(languages):
+    # The members' languages, and whether any of them was sent this already (one statement).
+    found = session.execute(select(language, queued_from(f"{key}:")).where(*hearing).distinct()).all()
+    if not found:
+        return 0
+    languages, repeat = sorted({lang for lang, _ in found}), any(again for _, again in found)
+    # Each text is made once per language (and version), and one statement queues them all:
+    # the member's language and version pick theirs in SQL.
+    groups: dict[str, dict[int | None, Composed]] = {}
+    sids: dict[str, tuple[str, dict[str, str]]] = {}
+    for lang in languages:
         sid = content_sid(session, community, template.kind, lang) if template else None
-        as_template = (sid, template.variables(lang)) if template and sid else None
-        in_language = [language == lang, *hearing]
+        if template is not None and sid:
+            sids[lang] = (sid, template.variables(lang))
         if template is not None and sid is None:
-            _report_gap(session, community, template.kind, lang, key, at, in_language)
-        for version in range(versions[1]) if versions else (None,):
-            composed: Composed
-            if not callable(text_or_key):
-                composed = render(text_or_key, lang, **values)
-            else:
-                composed = text_or_key(lang) if version is None else text_or_key(lang, version)
-            text, choices = composed if isinstance(composed, tuple) else (composed, ())
-            which = [] if versions is None else [versions[0] == version]
-            rows = _rows(
-                community, text, tuple(choices), now, at, key, as_template, held, *in_language, *which
+            _report_gap(session, community, template.kind, lang, key, at, [language == lang, *hearing])
+        groups[lang] = {
+            version: (
+                render(text_or_key, lang, **values)
+                if not callable(text_or_key)
+                else text_or_key(lang)
+                if version is None
+                else text_or_key(lang, version)
             )
-            queued += insert_skipping_existing(session, rows)
-    return queued
+            for version in (range(versions[1]) if versions else (None,))
+        }
+    texts = _Texts(language, groups, sids, versions[0] if versions else None)
+    rows = _rows(community, texts, now, at, key, held, *hearing)
+    return insert_skipping_existing(session, rows, first=not repeat)
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """What each member of a broadcast gets, by their language (and version): the texts made
+    once each, and the template registered (ContentSid, variables) in each language that has one."""
+
+    language: ColumnElement[str]
+    groups: dict[str, dict[int | None, Composed]]
+    templates: dict[str, tuple[str, dict[str, str]]]
+    version: ColumnElement[int] | None
+
+    def pick(self, of: Callable[[str, int | None], Any], type_: Any) -> ColumnElement[Any]:
+        """The value `of(language, version)` for each member: one literal when all get the same,
+        else CASE on their language, then on their version."""
+        made = {lang: {v: of(lang, v) for v in versions} for lang, versions in self.groups.items()}
+        if len({repr(value) for values in made.values() for value in values.values()}) == 1:
+            return _literal(next(iter(next(iter(made.values())).values())), type_)
+        by_language: dict[str, ColumnElement[Any]] = {}
+        for lang, values in made.items():
+            if len({repr(value) for value in values.values()}) == 1 or self.version is None:
+                by_language[lang] = _literal(next(iter(values.values())), type_)
+            else:
+                by_language[lang] = case(
+                    {v: _literal(value, type_) for v, value in values.items()}, value=self.version
+                )
+        if len(by_language) == 1:
+            return next(iter(by_language.values()))
+        return case(by_language, value=self.language)
+
+    def part(self, lang: str, version: int | None) -> tuple[str, tuple[Choice, ...]]:
+        composed = self.groups[lang][version]
+        text, choices = composed if isinstance(composed, tuple) else (composed, ())
+        return text, tuple(choices)
+
+
+def _literal(value: Any, type_: Any) -> ColumnElement[Any]:
+    return null() if value is None else literal(value, type_)
 
 
 def reader_language(community: Community) -> ColumnElement[str]:
@@ -233,10 +281,7 @@ def outside_window_count(session: Session, now: datetime, *where: ColumnElement[
     if not closed:
         return 0
     query = (
-        select(func.count())
-        .select_from(Resident)
-        .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))
-        .where(*where, or_(*closed))
+        select(func.count()).select_from(Resident).join(Identity, reached_by()).where(*where, or_(*closed))
     )
     return session.execute(query).scalar_one()
 
@@ -258,13 +303,7 @@ def _wanted() -> ColumnElement[str]:
 def used_channel() -> ScalarSelect[str]:
     """The channel the resident of the enclosing query uses (chose, or last wrote on), their
     windows aside: "users of a channel" in a segment."""
-    return (
-        select(_wanted())
-        .select_from(Identity)
-        .where(Identity.id == reached())
-        .correlate(Resident)
-        .scalar_subquery()
-    )
+    return select(_wanted()).select_from(Identity).where(reached_by()).correlate(Resident).scalar_subquery()
 
 
 def _closed(now: datetime) -> list[tuple[ColumnElement[bool], ChannelSpec]]:
@@ -288,35 +327,43 @@ def _closed(now: datetime) -> list[tuple[ColumnElement[bool], ChannelSpec]]:
 
 def _rows(
     community: Community,
-    text: str,
-    choices: tuple[Choice, ...],
+    texts: _Texts,
     now: datetime,
     at: datetime,
     key: str,
-    template: tuple[str, dict[str, str]] | None,
     held: bool,
     *where: ColumnElement[bool],
 ) -> Select[*tuple[Any, ...]]:
-    """One outbox row for each member matching `where`, created `now` and sent from `at`, to
-    the address reach() would choose then: outside a window, as `template` (ContentSid,
-    variables) on a channel that takes one, else by the identity's default channel."""
-    channel, as_template = _channel_of(at, template is not None)
+    """One outbox row for each member matching `where`, created `now` and sent from `at`
+    (`held`: news we start, which waits out quiet hours even when sent late), to
+    the address reach() would choose then, with the text of their language and version:
+    outside a window, as their language's template (ContentSid, variables) on a channel that
+    takes one, else by the identity's default channel."""
+    templated: ColumnElement[bool] | bool = False
+    if texts.templates:
+        templated = True if len(texts.templates) == len(texts.groups) else texts.language.in_(texts.templates)
+    channel, as_template = _channel_of(at, templated)
     senders = [
         (channel == s.name, literal(number_for(community, s.name), String))
         for s in CHANNELS.values()
         if s.sends_from_number and number_for(community, s.name)
     ]
     sender = case(*senders, else_=null()) if senders else null()
-    sid, variables = template if template else (None, None)
-    content_sid = (
-        case((as_template, literal(sid, String)), else_=null()) if as_template is not None and sid else null()
-    )
-    content_variables = (
-        case((as_template, literal(variables, OutboxMessage.content_variables.type)), else_=null())
-        if as_template is not None and variables
-        else null()
-    )
-    choices_json = choices_to_json(choices)
+
+    def template_part(i: int, type_: Any) -> ColumnElement[Any]:
+        if as_template is None:
+            return null()
+        value = texts.pick(
+            lambda lang, v: texts.templates[lang][i] if lang in texts.templates else None, type_
+        )
+        return case((as_template, value), else_=null())
+
+    def text_of(lang: str, version: int | None) -> str:
+        return texts.part(lang, version)[0]
+
+    def choices_of(lang: str, version: int | None) -> list[dict[str, Any]] | None:
+        return choices_to_json(texts.part(lang, version)[1]) or None
+
     return (
         select(
             literal(community.id).label("community_id"),
@@ -324,11 +371,11 @@ def _rows(
             channel.label("channel"),
             Identity.value.label("address"),
             sender.label("sender"),
-            literal(text, OutboxMessage.body.type).label("body"),
-            (literal(choices_json, OutboxMessage.choices.type) if choices_json else null()).label("choices"),
-            content_sid.label("content_sid"),
-            content_variables.label("content_variables"),
-            literal(count_segments(text).segments).label("segments"),
+            texts.pick(text_of, OutboxMessage.body.type).label("body"),
+            texts.pick(choices_of, OutboxMessage.choices.type).label("choices"),
+            template_part(0, String).label("content_sid"),
+            template_part(1, OutboxMessage.content_variables.type).label("content_variables"),
+            texts.pick(lambda lang, v: count_segments(text_of(lang, v)).segments, Integer).label("segments"),
             (literal(f"{key}:", String) + cast(Resident.id, String)).label("idempotency_key"),
             false().label("erase_after_send"),
             literal(OutboxStatus.QUEUED, String).label("status"),
@@ -337,13 +384,15 @@ def _rows(
             literal(at, OutboxMessage.next_attempt_at.type).label("next_attempt_at"),
             literal(now, OutboxMessage.created_at.type).label("created_at"),
         )
-        .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))
+        .join(Identity, reached_by())
         .where(*where)
         .order_by(Resident.id)
     )
 
 
-def _channel_of(now: datetime, templated: bool) -> tuple[ColumnElement[str], ColumnElement[bool] | None]:
+def _channel_of(
+    now: datetime, templated: bool | ColumnElement[bool]
+) -> tuple[ColumnElement[str], ColumnElement[bool] | None]:
     """The channel a member gets a message on, as reach() chooses it, and (when `templated`:
     a template is registered for it in their language) the condition that it goes there as a
     template, outside the channel's window."""
@@ -355,8 +404,12 @@ def _channel_of(now: datetime, templated: bool) -> tuple[ColumnElement[str], Col
     wanted = _wanted()
     # A channel that carries no text (the phone line) gives way to the default (SMS) too.
     silent = [(wanted == s.name, default) for s in CHANNELS.values() if not s.sends_text]
-    to_default = silent + [(cond, default) for cond, s in closed if not (templated and s.templates)]
-    as_template = [cond for cond, s in closed if templated and s.templates]
+    if isinstance(templated, bool):
+        to_default = silent + [(cond, default) for cond, s in closed if not (templated and s.templates)]
+        as_template = [cond for cond, s in closed if templated and s.templates]
+    else:  # a template in some of the members' languages: `templated` says whose
+        to_default = silent + [(cond & ~templated if s.templates else cond, default) for cond, s in closed]
+        as_template = [cond & templated for cond, s in closed if s.templates]
     channel = case(*to_default, else_=wanted) if to_default else wanted
     return channel, or_(*as_template) if as_template else None
 
@@ -383,7 +436,7 @@ def channel_split(
         each = (
             select(channel.label("channel"), flag.label("template"))
             .select_from(Resident)
-            .join(Identity, (Identity.resident_id == Resident.id) & (Identity.id == reached()))
+            .join(Identity, reached_by())
             .where(language == lang, *hearing)
             .subquery()
         )
@@ -430,27 +483,29 @@ def with_whatsapp(cost: SmsCost, split: dict[str, int]) -> SmsCost:
     )
 
 
-def reached() -> ScalarSelect[int]:
-    """The id of the identity reach() chooses for the resident of the enclosing query: the
-    reachable one used last (on a tie, the oldest), of the chosen channel's kind if any is.
-    One index lookup per member, whatever the planner knows of the tables."""
+def reached_by() -> ColumnElement[bool]:
+    """That the Identity is the one reach() chooses for the Resident, as a join condition: a
+    reachable identity of theirs, with none better (of the chosen channel's kind if any is,
+    then used last, then on a tie the oldest). The anti-join is one hash join on PostgreSQL
+    over the whole community, and one index lookup per member on SQLite."""
+    other = aliased(Identity)
+    better = exists().where(
+        other.resident_id == Identity.resident_id,
+        other.unreachable.is_(None),
+        other.id != Identity.id,
+        _rank(other) > _rank(Identity),
+    )
+    return (Identity.resident_id == Resident.id) & Identity.unreachable.is_(None) & ~better
+
+
+def _rank(identity: Any) -> Any:
+    """How much reach() prefers an identity of the enclosing resident (a row value: higher first)."""
     kind_of_choice = case({name: s.identity_kind for name, s in CHANNELS.items()}, value=Resident.channel)
-    # Two lookups, not one ordered by the choice: SQLite cannot read the enclosing row in an
-    # ORDER BY of a subquery in a join's ON clause, and can in its WHERE.
-    chosen = _latest(Identity.kind == kind_of_choice)
-    return select(func.coalesce(chosen, _latest())).correlate(Resident).scalar_subquery()
-
-
-def _latest(*where: ColumnElement[bool]) -> ScalarSelect[int]:
-    """The reachable identity of the enclosing resident used last (matching `where`)."""
-    seen = case((Identity.last_seen_at.is_not(None), 1), else_=0)
-    return (
-        select(Identity.id)
-        .where(Identity.resident_id == Resident.id, Identity.unreachable.is_(None), *where)
-        .order_by(seen.desc(), func.coalesce(Identity.last_seen_at, Identity.created_at).desc(), Identity.id)
-        .limit(1)
-        .correlate(Resident)
-        .scalar_subquery()
+    return tuple_(
+        case((identity.kind == kind_of_choice, 1), else_=0),
+        case((identity.last_seen_at.is_not(None), 1), else_=0),
+        func.coalesce(identity.last_seen_at, identity.created_at),
+        -identity.id,
     )
 
 

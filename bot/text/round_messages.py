@@ -2,6 +2,7 @@
 
 import hashlib
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import InstrumentedAttribute
@@ -21,10 +22,14 @@ LONGEST_CLOSES = "W" * PLACEHOLDER_MAX["closes"]
 
 
 def option_lines(round_: Round, language: str = "en", options: Sequence[RoundOption] | None = None) -> str:
-    return "\n".join(
-        f"{o.number} {shorten(visible(o.title), TITLE_IN_LIST)} {money_in(o.cost_pence, language)}"
-        for o in (round_.options if options is None else options)
-    )
+    listed = round_.options if options is None else options
+    return "\n".join(_line(o.number, o.title, o.cost_pence, language) for o in listed)
+
+
+@lru_cache(maxsize=4096)
+def _line(number: int, title: str, cost_pence: int, language: str) -> str:
+    """One option as a list shows it (made once: a ballot's pages are measured line by line)."""
+    return f"{number} {shorten(visible(title), TITLE_IN_LIST)} {money_in(cost_pence, language)}"
 
 
 # The page numbers a page is measured with: no round has this many pages.
@@ -78,10 +83,9 @@ def option_pages(round_: Round, language: str = "en", rotation: int | None = Non
     how = how_to_vote(round_, language)
     if fits("options", language, title=round_.title, lines=option_lines(round_, language, options), how=how):
         return [options]
-    pages: list[list[RoundOption]] = []
-    page: list[RoundOption] = []
-    for option in options:
-        if page and not fits(
+
+    def page_fits(page: list[RoundOption]) -> bool:
+        return fits(
             "options_page",
             language,
             title=round_.title,
@@ -89,12 +93,25 @@ def option_pages(round_: Round, language: str = "en", rotation: int | None = Non
             pages=_MOST_PAGES,
             next=_MOST_PAGES,
             how=how,
-            lines=option_lines(round_, language, [*page, option]),
-        ):
-            pages.append(page)
-            page = []
-        page.append(option)
-    return [*pages, page]
+            lines=option_lines(round_, language, page),
+        )
+
+    # Each page takes as many of the options left as fit (at least one). A longer page never
+    # fits where a shorter one does not, so the most is found by halving, not one by one: a
+    # ballot of 50 options is rendered once per rotation when a round opens.
+    pages: list[list[RoundOption]] = []
+    start = 0
+    while start < len(options):
+        low, high = start + 1, len(options)  # options[start:low] is taken whether it fits or not
+        while low < high:
+            middle = (low + high + 1) // 2
+            if page_fits(options[start:middle]):
+                low = middle
+            else:
+                high = middle - 1
+        pages.append(options[start:low])
+        start = low
+    return pages
 
 
 def buttons_at(
