@@ -93,7 +93,9 @@ def test_messages_during_an_outage_are_answered_200_and_replayed_in_order_once(o
     with get_db(outage_app).transaction() as session:
         replies = session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id)).all()
     assert any("#1" in reply and "£2,000" in reply for reply in replies)  # the idea and its cost
-    assert len(replies) == 5  # one answer to each message, none to the repeat
+    # one answer to each message, none to the repeat (a newcomer's welcome is followed by the
+    # privacy notice's address, which answers nothing)
+    assert len([reply for reply in replies if "/privacy" not in reply]) == 5
 
 
 def test_a_worker_replays_the_spool_without_any_new_message(outage_app, pg):

@@ -508,3 +508,22 @@ def test_the_service_is_told_the_votes_an_idea_got_on_a_ballot(db, cp, member, n
     from bot.messaging.referral_email import support_words
 
     assert support_words(found[2]) == ["It got 2 votes when residents voted on it."]
+
+
+def test_a_link_answers_only_while_the_idea_is_still_with_its_service(client, cp, smtp, referred, ideas):
+    """Review: a referred idea could be shortlisted while its service had not answered, and the
+    first service's link still answered afterwards, telling every author about an idea that was
+    by then in a vote. Now a waiting idea stays with its service; once it says no and the idea is
+    put to a vote (or referred elsewhere), the old link says there is nothing to answer."""
+    _refused(
+        cp("ideas", "shortlist", "--community", "riverside", "1", "--cost", "100"),
+        "idea #1 is with a council service that has not said no",
+    )
+    assert _answer(client, referred, answer="declined", reason="Private road").status_code == 303
+    ideas["ann"].inbox(), ideas["bob"].inbox()
+    _ok(cp("ideas", "shortlist", "--community", "riverside", "1", "--cost", "100"))
+    ideas["ann"].inbox(), ideas["bob"].inbox()
+    stale = client.get(referred)
+    assert stale.status_code == 410 and "no longer with your service" in _text(stale)
+    assert _text(client.get(referred)).count("<form") == 0
+    assert ideas["ann"].inbox() == [] and ideas["bob"].inbox() == []

@@ -432,3 +432,15 @@ def test_two_sign_ins_racing_with_one_code_let_only_one_in(db, clock, enrolled, 
     finally:
         first.close()
         second.close()
+
+
+def test_turning_it_on_ends_the_accounts_other_sessions(app, client, clock, organiser):
+    """Review: a session opened elsewhere with the password alone (a stolen one, say) went on
+    working after the owner turned two-factor sign-in on. It ends; the owner's own goes on."""
+    elsewhere = app.test_client()
+    sign_in(elsewhere)
+    sign_in(client)
+    assert not _signed_out(elsewhere) and not _signed_out(client)
+    _enrol(client, clock)
+    assert _signed_out(elsewhere)
+    assert not _signed_out(client)

@@ -10,13 +10,21 @@ from bot.domain.notify import notify
 from bot.errors import InvalidInput
 from bot.text.money import MAX_PENCE, Money, format_pence
 from bot.text.organiser_text import refuse_controls
-from models import Community, Idea, Resident
-from models.states import IdeaStatus
+from models import Community, Idea, Referral, Resident
+from models.states import IdeaStatus, ReferralAnswer
 
 OPEN = (IdeaStatus.SUBMITTED, IdeaStatus.SHORTLISTED)
 # Ideas organisers may put forward again: one a vote did not fund, one turned down and since
 # reconsidered, one referred to a council service (that said it will not do it).
 RECONSIDERED = (IdeaStatus.NOT_FUNDED, IdeaStatus.REJECTED, IdeaStatus.REFERRED)
+
+
+def _declined(session: Session, idea: Idea) -> bool:
+    """Whether the service the idea was last referred to said it is not theirs, or will not do it."""
+    status = session.scalar(
+        select(Referral.status).where(Referral.idea_id == idea.id).order_by(Referral.id.desc()).limit(1)
+    )
+    return status == ReferralAnswer.DECLINED
 
 
 def shortlist(
@@ -32,6 +40,12 @@ def shortlist(
         raise InvalidInput(
             f"idea #{number} is {idea.status}: only submitted, not funded or "
             "rejected ideas can be shortlisted"
+        )
+    if idea.status == IdeaStatus.REFERRED and not _declined(session, idea):
+        # Its service may still answer: a vote on it meanwhile would have residents told both.
+        raise InvalidInput(
+            f"idea #{number} is with a council service that has not said no: it can be shortlisted "
+            "once the service says it is not theirs"
         )
     if cost_pence is not None and not 0 < cost_pence <= MAX_PENCE:
         raise InvalidInput(f"the cost must be more than £0 and at most {format_pence(MAX_PENCE)}")

@@ -47,9 +47,11 @@ def end_session(session: Session, token: str | None, now: datetime) -> None:
         )
 
 
-def end_sessions(session: Session, organiser: Organiser, now: datetime) -> int:
-    """End every live session of `organiser`; how many there were."""
+def end_sessions(session: Session, organiser: Organiser, now: datetime, keep: str | None = None) -> int:
+    """End every live session of `organiser` but the one `keep` is; how many there were."""
     live = _live(organiser, now)
+    if keep:
+        live = (*live, OrganiserSession.token_hash != _digest(keep))
     count = session.scalar(select(func.count()).select_from(OrganiserSession).where(*live)) or 0
     session.execute(update(OrganiserSession).where(*live).values(ended_at=now))
     return count

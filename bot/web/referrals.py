@@ -15,6 +15,7 @@ from bot.domain.referrals import (
     ReferralView,
     answer,
     days_waiting,
+    latest_referral,
     referrals_of,
     support,
     view_of,
@@ -23,7 +24,7 @@ from bot.errors import InvalidInput
 from bot.messaging.referral_email import support_words
 from bot.web.dashboard.forms import Failure, attempt, text_in
 from models import Community, Referral, ReferralReply
-from models.states import ReferralAnswer
+from models.states import IdeaStatus, ReferralAnswer
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
 
@@ -31,6 +32,10 @@ EXPIRED = "This link has expired. Ask the organisers to send it again: the new l
 REPLACED = (
     "A newer link was sent for this referral, so this one no longer works. Use the link in the "
     "latest email, or ask the organisers to send it again."
+)
+MOVED_ON = (
+    "This idea is no longer with your service: the organisers have since referred it elsewhere "
+    "or put it to a vote. There is nothing to answer here."
 )
 ALTERED = "This link is not valid: it may have been cut short or changed. Open it from the email again."
 
@@ -51,6 +56,11 @@ def answer_page(token: str) -> ResponseReturnValue:
         if referral.link_version != claim.version:
             return _refused("expired", REPLACED, 410)
         view = view_of(session, referral)
+        latest = latest_referral(session, view.idea)
+        if view.idea.status != IdeaStatus.REFERRED or latest is None or latest.id != referral.id:
+            # Referred again since, or put to a vote: this service's answer would tell residents
+            # something about an idea that is no longer with it.
+            return _refused("expired", MOVED_ON, 410)
         community = session.get_one(Community, referral.community_id)
         failure = None
         if request.method == "POST":

@@ -110,7 +110,9 @@ def _then_email(
         now(),
         mail_settings(current_app),
         current_app.config["SECRET_KEY"],
-        public_url() or request.url_root,
+        # The configured address only, as the API and CLI: the request's Host (or a forwarded
+        # one) would let whoever sends it decide where the service's link points.
+        public_url(),
     )
     if sent == "failed":
         with get_db().transaction() as after:  # this request's own transaction has ended

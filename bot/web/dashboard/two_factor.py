@@ -3,11 +3,12 @@ confirmed with a code from it before it counts; then ten recovery codes, shown o
 it off needs a current code. The page is open to an organiser who must set it up first."""
 
 import segno
-from flask import g, make_response, redirect, render_template, request, url_for
+from flask import g, make_response, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from bot.context import now
 from bot.domain import two_factor
+from bot.domain.organiser_sessions import end_sessions
 from bot.domain.sign_ins import second_factor
 from bot.errors import InvalidInput
 from bot.web.dashboard import blueprint
@@ -39,6 +40,9 @@ def confirm() -> ResponseReturnValue:
     )
     if isinstance(codes, Failure):
         return _page(codes), 400
+    # A session opened elsewhere with the password alone (perhaps a stolen one) ends here: from
+    # now on the account needs the code, and this one just gave it.
+    end_sessions(g.db_session, g.organiser, now(), keep=session.get("sid"))
     response = make_response(render_template("dashboard/two_factor_codes.html", codes=codes))
     response.headers["Cache-Control"] = "no-store"  # never kept by the browser or a proxy
     return response
