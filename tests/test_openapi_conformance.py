@@ -100,6 +100,9 @@ def succeeded(request):
 
 
 @schema.parametrize()
+# What the document promises does not depend on the database; both run the API's own tests
+# (tests/test_api.py), so this, the suite's longest file, runs on SQLite alone.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @hypothesis.settings(
     max_examples=5,  # generated cases per operation, beyond the coverage phase's (about 20-120)
     derandomize=True,  # the same cases every run: it cannot flake
