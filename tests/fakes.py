@@ -53,9 +53,26 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _whole(wsgi_app):
+    """Each response read whole, and closed, before the server writes a byte of it. Werkzeug's
+    development server closes a response in a `finally` that first reads the socket, and that
+    read raises when the client has hung up: a browser closed mid-download left a static file
+    open (a ResourceWarning at some later test's teardown, a different test each CI run)."""
+
+    def app(environ, start_response):
+        body = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return app
+
+
 def serve_in_thread(wsgi_app) -> tuple[int, Callable[[], None]]:
     """Serve `wsgi_app` on 127.0.0.1 in a thread; returns (port, stop)."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietHandler)
+    server = make_server("127.0.0.1", 0, _whole(wsgi_app), threaded=True, request_handler=QuietHandler)
     # Polled every 10 ms, so that stopping a fake at each test's end waits 5 ms, not 25.
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()

@@ -69,7 +69,8 @@ def test_no_page_is_wider_than_a_phone(app, cp, page, a_season):
     _fits(page, "login")
     page.get_by_label("Email").fill("sam@example.org")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     for path in (
         "/dashboard/riverside/",
         "/dashboard/riverside/ideas",
@@ -86,27 +87,32 @@ def test_no_page_is_wider_than_a_phone(app, cp, page, a_season):
         page.goto(path)
         _fits(page, path)
     page.goto("/dashboard/riverside/inbox")
-    page.locator("main a[href*='/inbox/']").first.click()
+    with page.expect_navigation():
+        page.locator("main a[href*='/inbox/']").first.click()
     _fits(page, "an inbox thread")
     page.goto("/dashboard/riverside/rounds/2")
-    page.get_by_role("button", name="Open now").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Open now").click()
     _fits(page, "confirming a round's opening")
     page.goto("/dashboard/riverside/money")
     page.get_by_role("textbox", name="Update").fill("The orchard's trees arrive on Saturday")
     page.locator("#update-broadcast").check()
-    page.get_by_role("button", name="Post update").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Post update").click()
     assert "Confirm" in page.inner_text("main")
     _fits(page, "confirming a budget update")
     page.goto("/dashboard/riverside/projects")
     page.locator("#update-status").select_option("delivered")
     page.locator("#update-note").fill("The benches are in: come and sit on them by the pond")
-    page.get_by_role("button", name="Post update").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Post update").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Mark project 1 delivered?"
     _fits(page, "confirming a project delivered")
     page.goto("/dashboard/riverside/ideas")
     reason = "We looked at this carefully 🙏 and the land by the canal is not ours to use, sorry. " * 2
     page.get_by_label("Reason (the author is told)").first.fill(reason)
-    page.get_by_role("button", name="Reject").first.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Reject").first.click()
     assert "Reject idea #5?" in page.inner_text("main")
     _fits(page, "rejecting an idea")
     assert cp("round", "open", "--community", "riverside", "2").exit_code == 0
