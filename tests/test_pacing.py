@@ -2,9 +2,11 @@
 pace kept in the database holds one cap for every worker process that shares the database."""
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.messaging.pace import SharedPacer
 from channels.pacing import Pacer
+from models import SendPace
 from models.engine import make_engine
 
 
@@ -81,3 +83,10 @@ def test_a_shared_pace_counts_segments_per_sender_and_per_channel(two_workers):
     first.wait("+441632960001")
     second.wait("+441632960001")
     assert time.slept == [0.3, 0.1]
+
+
+def test_a_rate_too_fine_to_keep_is_no_cap_and_books_nothing(two_workers):
+    """A benchmark's fake provider is paced at 10**9 a second: no database write per send."""
+    SharedPacer(two_workers[0], "sms", 10**9, clock=FakeTime().clock).wait("+441632960001")
+    with two_workers[1].connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(SendPace)) == 0

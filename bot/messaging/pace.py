@@ -13,12 +13,18 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, Insert, bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from bot.context import Database
+from channels.errors import TransientSendError
 from channels.pacing import Pacing
 from models import SendPace, table_of
 
 _PACE = table_of(SendPace)
+# A microsecond: finer than a time since the epoch in a double can be moved on (its step is about
+# 0.24 us), so a booking that small moves nothing. A rate that high means no cap (a benchmark's
+# fake provider): no booking is made, and no database write.
+RESOLUTION = 1e-6
 _BOOK = (
     _PACE.update()
     .where(_PACE.c.key == bindparam("pace_key"))
@@ -56,11 +62,18 @@ class SharedPacer:
         """Block until `units` more may be sent for `key`, then book them."""
         row_key = f"{self.channel}:{key}"
         cost = units / self.rate
+        if cost < RESOLUTION:
+            return
         now = self.clock()
-        with self.engine.begin() as connection:
-            if row_key not in self._known:
-                connection.execute(_create(self.engine), {"key": row_key, "next_at": 0.0})
-            booked = connection.execute(_BOOK, {"pace_key": row_key, "now": now, "cost": cost}).scalar_one()
+        try:
+            booking = {"pace_key": row_key, "now": now, "cost": cost}
+            with self.engine.begin() as connection:
+                booked = connection.execute(_BOOK, booking).scalar() if row_key in self._known else None
+                if booked is None:  # the sender's first booking (here, or at all)
+                    connection.execute(_create(self.engine), {"key": row_key, "next_at": 0.0})
+                    booked = connection.execute(_BOOK, booking).scalar_one()
+        except DBAPIError as exc:  # the database is away: the send waits for it, as the dispatcher does
+            raise TransientSendError("pace", type(exc.orig).__name__) from None
         self._known.add(row_key)
         start = booked - cost
         if start > now:
