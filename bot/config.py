@@ -23,7 +23,12 @@ DEFAULTS = {
     "TWILIO_ACCOUNT_SID": None,
     "TWILIO_AUTH_TOKEN": None,
     "TWILIO_MESSAGING_SERVICE_SID": None,
+    # The numbers in the Messaging Service's sender pool (used only with a service): Twilio
+    # spreads sends over them, so the service's cap is this many times one number's.
+    "TWILIO_POOL_SIZE": 1,
     "TWILIO_API_URL": "https://api.twilio.com",
+    # SMS segments a second per sending number (Twilio's default outside the US and Canada;
+    # 1 for a US long code).
     "SMS_SEGMENTS_PER_SECOND": 10.0,
     # WhatsApp messages a second per sending number (WhatsApp goes through the same Twilio account).
     "WHATSAPP_MESSAGES_PER_SECOND": 20.0,

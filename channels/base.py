@@ -17,6 +17,7 @@ from flask import Blueprint
 
 from channels.calls import CallEvent, CallPage, Recording
 from channels.messages import DeliveryReport, InboundMessage, OutboundMessage
+from channels.pacing import Pacing, SendCap, in_memory
 
 
 class Sender(Protocol):
@@ -40,6 +41,17 @@ OnMessage = Callable[[InboundMessage], object]
 OnReport = Callable[[DeliveryReport], object]
 # A phone call's request in, the page to answer it with out (see channels/calls.py).
 OnCall = Callable[[CallEvent], CallPage | None]
+
+
+class MakeSender(Protocol):
+    """Builds a channel's sender from configuration, its paces made by `pacing` (kept in this
+    process unless the caller shares them); None when the channel is not configured."""
+
+    def __call__(self, config: Config, pacing: Pacing = in_memory) -> Sender | None: ...
+
+
+def _no_sender(config: Config, pacing: Pacing = in_memory) -> None:
+    return None
 
 
 def text_setting(config: Config, key: str) -> str | None:
@@ -107,7 +119,10 @@ class ChannelSpec:
     # someone who last called goes by the identity's default channel (SMS for a phone).
     sends_text: bool = True
     # Builds the sender from configuration; None when the channel is not configured.
-    sender: Callable[[Config], Sender | None] = lambda config: None
+    sender: MakeSender = _no_sender
+    # How fast it may send one community's broadcast, by its configured caps (what the
+    # dashboard's delivery estimate divides by); None: not paced, or it sends nothing.
+    cap: Callable[[Config], SendCap] | None = None
     # Builds the inbound blueprint; it reads configuration at request time through `config`.
     blueprint: Callable[[Callable[[], Config], OnMessage, OnReport], Blueprint] | None = None
     # A channel of calls rather than messages (a phone line) builds its blueprint from a call

@@ -36,7 +36,7 @@ from channels.base import (
 )
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, InboundMessage, OutboundMessage, SharedContact
-from channels.pacing import Pacer
+from channels.pacing import Pace, Pacer, Pacing, SendCap, in_memory
 
 if TYPE_CHECKING:
     from flask import Response
@@ -216,10 +216,17 @@ class TelegramClient:
     name = NAME
 
     def __init__(
-        self, settings: TelegramSettings, pacer: Pacer | None = None, chat_pacer: Pacer | None = None
+        self,
+        settings: TelegramSettings,
+        pacer: Pace | None = None,
+        chat_pacer: Pace | None = None,
+        pacing: Pacing = in_memory,
     ):
         self.settings = settings
-        self.pacer = pacer or Pacer(settings.messages_per_second)
+        # The bot's cap is kept as far as `pacing` shares it (across workers, in the worker);
+        # the softer one per chat in this process only (a row per chat would grow with the
+        # members, and Telegram's retry_after covers a chat two workers reach at once).
+        self.pacer = pacer or pacing(NAME, settings.messages_per_second)
         self.chat_pacer = chat_pacer or Pacer(settings.chat_messages_per_second)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="telegram", daemon=True)
@@ -351,9 +358,14 @@ def settings(config: Config) -> TelegramSettings:
     )
 
 
-def sender(config: Config) -> TelegramClient | None:
+def sender(config: Config, pacing: Pacing = in_memory) -> TelegramClient | None:
     """The Telegram client, when a bot token is configured."""
-    return TelegramClient(settings(config)) if config.get("TELEGRAM_BOT_TOKEN") else None
+    return TelegramClient(settings(config), pacing=pacing) if config.get("TELEGRAM_BOT_TOKEN") else None
+
+
+def cap(config: Config) -> SendCap:
+    """Messages a second from the one bot (every chat together)."""
+    return SendCap(number_setting(config, "TELEGRAM_MESSAGES_PER_SECOND", 30.0), 1, "Telegram message", "bot")
 
 
 def normalise_chat_id(user_id: str) -> str | None:
@@ -368,6 +380,7 @@ CHANNEL = ChannelSpec(
     normalise=normalise_chat_id,
     unreachable={"403": "blocked"},
     sender=sender,
+    cap=cap,
     blueprint=webhook_blueprint,
     label="Telegram messages",
     title="Telegram",

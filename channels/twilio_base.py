@@ -24,7 +24,7 @@ from flask import Blueprint, Response, abort, request
 from channels.base import Config, OnMessage, OnReport, number_setting, text_setting
 from channels.errors import PermanentSendError, SendError, TransientSendError
 from channels.messages import Address, DeliveryReport, InboundMessage, OutboundMessage
-from channels.pacing import Pacer
+from channels.pacing import Pace, Pacing, SendCap, in_memory
 
 if TYPE_CHECKING:
     from twilio.base.exceptions import TwilioRestException
@@ -53,8 +53,16 @@ class TwilioSettings:
     messaging_service_sid: str | None = None
     api_url: str = DEFAULT_API_URL
     public_url: str | None = None  # what Twilio calls us at, e.g. https://purse.example.org
-    units_per_second: float = 10.0  # SMS segments, or WhatsApp messages
+    units_per_second: float = 10.0  # SMS segments, or WhatsApp messages, from each number
     timeout: float = 10.0
+    # The numbers in the Messaging Service's sender pool: Twilio spreads its sends over them,
+    # so the service may send this many times one number's rate. Without a service, 1.
+    pool_size: int = 1
+
+    @property
+    def senders(self) -> int:
+        """The numbers one send may go from: the service's pool, or the one number."""
+        return self.pool_size if self.messaging_service_sid else 1
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,25 @@ def settings(config: Config, rate_key: str, default_rate: float) -> TwilioSettin
         api_url=text_setting(config, "TWILIO_API_URL") or DEFAULT_API_URL,
         public_url=text_setting(config, "PUBLIC_URL"),
         units_per_second=number_setting(config, rate_key, default_rate),
+        pool_size=pool_size(config),
     )
+
+
+def pool_size(config: Config) -> int:
+    """TWILIO_POOL_SIZE: the numbers in the Messaging Service's pool (1 unless set)."""
+    size = number_setting(config, "TWILIO_POOL_SIZE", 1)
+    if size < 1 or size != int(size):
+        raise ValueError(f"TWILIO_POOL_SIZE must be a whole number of at least 1, not {size:g}")
+    return int(size)
+
+
+def cap(config: Config, rate_key: str, default_rate: float, unit: str, per_segment: bool = False) -> SendCap:
+    """How fast this account may send: `rate_key` units a second from each number, over the
+    Messaging Service's pool when one is configured (credentials or not: it is what an
+    organiser is told a broadcast will take)."""
+    service = text_setting(config, "TWILIO_MESSAGING_SERVICE_SID")
+    senders = pool_size(config) if service else 1
+    return SendCap(number_setting(config, rate_key, default_rate), senders, unit, "number", per_segment)
 
 
 def webhook_blueprint(
@@ -159,10 +185,12 @@ def verify(auth_token: str | None, public_url: str | None) -> None:
 
 
 class TwilioChannel:
-    """Sends messages with the real twilio client, paced per sending number.
+    """Sends messages with the real twilio client, paced per sending number (or per
+    Messaging Service, at its pool's rate).
 
     `address` writes a number as Twilio expects it on this channel; `units` is what one
-    message costs against the pace (SMS segments, or 1)."""
+    message costs against the pace (SMS segments, or 1). The pace is `pacer` if given, else
+    one `pacing` makes."""
 
     def __init__(
         self,
@@ -171,7 +199,8 @@ class TwilioChannel:
         unreachable: Mapping[str, str],
         address: Callable[[str], str],
         units: Callable[[OutboundMessage], float],
-        pacer: Pacer | None = None,
+        pacer: Pace | None = None,
+        pacing: Pacing = in_memory,
     ):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
@@ -190,7 +219,7 @@ class TwilioChannel:
             self.client.edge = self.client.region = None
             self.client.api.base_url = settings.api_url
             self.client.content.base_url = settings.api_url  # the Content API (WhatsApp buttons)
-        self.pacer = pacer or Pacer(settings.units_per_second)
+        self.pacer = pacer or pacing(route.channel, settings.units_per_second * settings.senders)
 
     def send(self, message: OutboundMessage) -> str:
         import requests

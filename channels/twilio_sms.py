@@ -15,7 +15,7 @@ from flask import Blueprint
 from channels import twilio_base
 from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
 from channels.messages import OutboundMessage
-from channels.pacing import Pacer
+from channels.pacing import Pace, Pacing, SendCap, in_memory
 from channels.phone import normalise_phone
 from channels.segments import count_segments
 from channels.twilio_base import TwilioChannel, TwilioRoute, TwilioSettings, settings
@@ -46,14 +46,19 @@ def _segments(message: OutboundMessage) -> float:
 class TwilioSMSChannel(TwilioChannel):
     """Sends SMS with the real twilio client, paced in segments per sending number."""
 
-    def __init__(self, settings: TwilioSettings, pacer: Pacer | None = None):
-        super().__init__(ROUTE, settings, UNREACHABLE, str, _segments, pacer)
+    def __init__(self, settings: TwilioSettings, pacer: Pace | None = None, pacing: Pacing = in_memory):
+        super().__init__(ROUTE, settings, UNREACHABLE, str, _segments, pacer, pacing)
 
 
-def sender(config: Config) -> TwilioSMSChannel | None:
+def sender(config: Config, pacing: Pacing = in_memory) -> TwilioSMSChannel | None:
     """The SMS sender, when an Account SID and Auth Token are configured."""
     found = settings(config, "SMS_SEGMENTS_PER_SECOND", 10.0)
-    return TwilioSMSChannel(found) if found else None
+    return TwilioSMSChannel(found, pacing=pacing) if found else None
+
+
+def cap(config: Config) -> SendCap:
+    """SMS segments a second, from each number of the pool."""
+    return twilio_base.cap(config, "SMS_SEGMENTS_PER_SECOND", 10.0, "SMS segment", per_segment=True)
 
 
 CHANNEL = ChannelSpec(
@@ -65,6 +70,7 @@ CHANNEL = ChannelSpec(
     unreachable=UNREACHABLE,
     delivery_reports=True,
     sender=sender,
+    cap=cap,
     blueprint=webhook_blueprint,
     label="SMS",
     title="SMS",

@@ -25,6 +25,7 @@ from channels import twilio_base
 from channels.base import ChannelSpec, CommunityBy, Config, OnMessage, OnReport
 from channels.errors import TransientSendError
 from channels.messages import OutboundMessage
+from channels.pacing import Pacing, SendCap, in_memory
 from channels.phone import normalise_phone
 from channels.twilio_base import TwilioChannel, TwilioRoute, TwilioSettings, error, settings
 
@@ -79,8 +80,8 @@ class WhatsAppChannel(TwilioChannel):
     sends through one); without it, and for choices that do not fit, the text alone goes, with
     its numbered options, as on SMS."""
 
-    def __init__(self, settings: TwilioSettings):
-        super().__init__(ROUTE, settings, UNREACHABLE, address, _one)
+    def __init__(self, settings: TwilioSettings, pacing: Pacing = in_memory):
+        super().__init__(ROUTE, settings, UNREACHABLE, address, _one, pacing=pacing)
         self.contents: dict[str, str] = {}  # quick-reply content made so far: key -> ContentSid
 
     def send(self, message: OutboundMessage) -> str:
@@ -133,10 +134,15 @@ def _title(label: str) -> str:
     return label if len(label) <= TITLE_MOST else label[: TITLE_MOST - 3].rstrip() + "..."
 
 
-def sender(config: Config) -> WhatsAppChannel | None:
+def sender(config: Config, pacing: Pacing = in_memory) -> WhatsAppChannel | None:
     """The WhatsApp sender, when an Account SID and Auth Token are configured."""
     found = settings(config, "WHATSAPP_MESSAGES_PER_SECOND", 20.0)
-    return WhatsAppChannel(found) if found else None
+    return WhatsAppChannel(found, pacing) if found else None
+
+
+def cap(config: Config) -> SendCap:
+    """WhatsApp messages a second, from each number of the pool."""
+    return twilio_base.cap(config, "WHATSAPP_MESSAGES_PER_SECOND", 20.0, "WhatsApp message")
 
 
 CHANNEL = ChannelSpec(
@@ -152,6 +158,7 @@ CHANNEL = ChannelSpec(
     templates=True,
     own_sender=True,
     sender=sender,
+    cap=cap,
     blueprint=webhook_blueprint,
     label="WhatsApp messages",
     title="WhatsApp",

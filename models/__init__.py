@@ -26,6 +26,7 @@ from models.round import (
     Round,
     RoundOption,
 )
+from models.send_pace import SendPace
 from models.sign_in import SignInAttempt
 from models.telegram import PollingOffset, TelegramChat
 from models.two_factor import RecoveryCode
@@ -73,6 +74,7 @@ __all__ = [
     "Round",
     "RoundOption",
     "SchedulerLease",
+    "SendPace",
     "SignInAttempt",
     "Spending",
     "TelegramChat",

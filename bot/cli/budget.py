@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from bot.cli.commands import summary
@@ -16,6 +17,7 @@ from bot.domain import audit, ledger
 from bot.domain.communities import by_slug
 from bot.domain.quiet_hours import quiet_until
 from bot.domain.segments import segment
+from bot.domain.send_time import caps, send_time
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.money import format_pence
@@ -214,7 +216,8 @@ def update(
             cost = ledger.broadcast_cost(session, community, text, now(), to)
         if not to.everyone:
             echo(f"To: {to.describe()}.")
-        check_sms(cost, "member", yes)
+        takes = send_time(dict(cost.by_channel), cost.segments, caps(current_app.config))
+        check_sms(cost, "member", yes, takes.describe() if takes else None)
     with get_db().transaction() as session:
         community = by_slug(session, slug)
         posted = ledger.post_update(session, community, text, now())

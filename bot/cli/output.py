@@ -53,9 +53,10 @@ def confirm(question: str, refusal: str, yes: bool) -> None:
     click.confirm(question, abort=True)
 
 
-def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
-    """Show what each of `who` (a noun: "member") will get by SMS and what it costs in all;
-    ask first if it costs more than two segments each or the text had to be shortened."""
+def check_sms(cost: SmsCost, who: str, yes: bool, takes: str | None = None) -> None:
+    """Show what each of `who` (a noun: "member") will get by SMS and what it costs in all
+    (and how long it `takes` to deliver, when given); ask first if it costs more than two
+    segments each or the text had to be shortened."""
     if cost.recipients == 0 and not (cost.whatsapp or cost.whatsapp_templates):
         return
     segments = plural(cost.segments, "segment")
@@ -71,6 +72,8 @@ def check_sms(cost: SmsCost, who: str, yes: bool) -> None:
     echo(f"Cost: {plural(cost.recipients, who)} × {segments} = up to {in_all}.")
     if cost.whatsapp or cost.whatsapp_templates:
         echo(whatsapp_cost(cost, who))
+    if takes:
+        echo(f"It takes {takes}.")
     if cost.worth_asking:
         why = "your text does not fit whole" if cost.shortened else f"{segments} each"
         confirm(f"Send it anyway ({why}; up to {in_all})?", f"not sent: {why} (up to {in_all})", yes)

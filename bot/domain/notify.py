@@ -480,6 +480,7 @@ def with_whatsapp(cost: SmsCost, split: dict[str, int]) -> SmsCost:
         recipients=max(cost.recipients - whatsapp - templates, 0),
         whatsapp=whatsapp,
         whatsapp_templates=templates,
+        by_channel=tuple(sorted(split.items())),
     )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Blueprint, Flask, current_app
 
 from bot.context import get_db, now
-from bot.messaging import spool
+from bot.messaging import pace, spool
 from bot.messaging.dispatcher import Dispatcher
 from bot.messaging.inbound import Receipt, keep, receive
 from bot.messaging.pending import answer_pending
@@ -18,11 +18,13 @@ from models import utcnow
 
 
 def configured_channels(app: Flask) -> dict[str, Sender]:
-    """A sender for every channel configured in `app.config`.
+    """A sender for every channel configured in `app.config`, each paced in the database, so
+    every worker keeps one cap per sender with the others.
 
     The console channel is never here: `commonpurse chat` prints its own replies.
     """
-    senders = {name: spec.sender(app.config) for name, spec in CHANNELS.items()}
+    pacing = pace.shared(get_db(app))
+    senders = {name: spec.sender(app.config, pacing) for name, spec in CHANNELS.items()}
     return {name: sender for name, sender in senders.items() if sender is not None}
 
 

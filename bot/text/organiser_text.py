@@ -67,6 +67,9 @@ class SmsCost:
     # template opens one), not per segment.
     whatsapp: int = 0
     whatsapp_templates: int = 0
+    # Members it reaches on each channel, as (channel, count) pairs ("whatsapp_template":
+    # outside the window), when they were counted: how long it takes to deliver depends on it.
+    by_channel: tuple[tuple[str, int], ...] = ()
 
     @property
     def total(self) -> int:

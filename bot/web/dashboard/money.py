@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from flask import g, render_template, request, url_for
+from flask import current_app, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from bot.context import now
@@ -17,6 +17,7 @@ from bot.domain import ledger
 from bot.domain.notify import member_count
 from bot.domain.quiet_hours import describe, quiet_until
 from bot.domain.segments import Segment, condition, segment
+from bot.domain.send_time import caps, send_time
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
 from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, render
@@ -215,11 +216,13 @@ def money_update(slug: str) -> ResponseReturnValue:
         preview = _preview(place, checked, to) if step == UpdateStep.PREVIEW else None
         return _page(place, kept={"update": form}, preview=preview)
     if broadcast and step != UpdateStep.SEND:
+        cost = _cost(place, checked, to)
         return render_template(
             "dashboard/money_confirm.html",
             community=place,
             text=checked,
-            cost=_cost(place, checked, to),
+            cost=cost,
+            takes=send_time(dict(cost.by_channel), cost.segments, caps(current_app.config)),
             latest=_latest_id(place),
             to=to,
             criteria=[(name, value) for name in SEGMENT_FIELDS for value in form.getlist(name) if value],

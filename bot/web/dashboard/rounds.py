@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Literal, overload
 
-from flask import Response, abort, g, jsonify, render_template, request, url_for
+from flask import Response, abort, current_app, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -15,7 +15,7 @@ from bot.context import now
 from bot.domain import ledger
 from bot.domain import paper_ballots as paper
 from bot.domain.ideas import ideas_of
-from bot.domain.notify import member_count
+from bot.domain.notify import channel_split, member_count
 from bot.domain.pabulib import export_pb
 from bot.domain.quiet_hours import describe, held, quiet_until
 from bot.domain.rounds import (
@@ -29,11 +29,12 @@ from bot.domain.rounds import (
     reschedule_round,
     rounds_of,
 )
+from bot.domain.send_time import SendTime, caps, send_time
 from bot.domain.serialise import round_json
 from bot.errors import InvalidInput, NotFound
 from bot.text.json_text import to_json
 from bot.text.money import format_pence
-from bot.text.round_messages import how_to_vote, in_order
+from bot.text.round_messages import ballot, how_to_vote, in_order
 from bot.text.times import local as in_zone
 from bot.text.times import parse_local
 from bot.web.dashboard import blueprint
@@ -50,6 +51,7 @@ from bot.web.dashboard.forms import (
     text_in,
     whole_number,
 )
+from channels.segments import count_segments
 from models import ROUND_METHODS, ROUND_RULES, Community, Round
 from models.states import IdeaStatus, RoundStatus
 
@@ -214,6 +216,7 @@ def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
             data=data,
             step=step,
             members=member_count(g.db_session, place),
+            takes=_opening_time(place, round_) if step == "open" else None,
             was_open=round_.status == RoundStatus.OPEN,
             goes_at=_goes_at(place, round_, step),
             quiet=describe(place),
@@ -230,6 +233,14 @@ def rounds_step(slug: str, number: int, step: str) -> ResponseReturnValue:
         return done
 
     return _submit(place, round_, "step", act, field="step")
+
+
+def _opening_time(place: Community, round_: Round) -> SendTime | None:
+    """How long the ballot takes to reach every member at the providers' caps (its SMS
+    segments as the community's first language has them)."""
+    text, _ = ballot(round_, place, place.default_language)
+    split = channel_split(g.db_session, place, now())
+    return send_time(split, count_segments(text).segments, caps(current_app.config))
 
 
 def _goes_at(place: Community, round_: Round, step: str) -> datetime | None:
