@@ -11,6 +11,10 @@ from axe_playwright_python.sync_playwright import Axe
 from tests.dashboard_helpers import PASSWORD
 from tests.test_narrow_screens import a_season  # noqa: F401  (the fixture: a season of activity)
 
+# What axe reads (the pages' markup) does not depend on the database: these run on SQLite, and
+# every page they visit is served on PostgreSQL too by the test client in its own tests.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 
 @pytest.fixture
 def lenient_page(chromium, live_app):

@@ -8,6 +8,8 @@ from tests.browser import screenshot
 from tests.conftest import park_round
 from tests.dashboard_helpers import PASSWORD, make_organiser
 
+# What is measured (the pages' layout) does not depend on the database: SQLite alone.
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 PHONE = {"width": 390, "height": 844}
 # What sticks out beyond the screen, if anything: the page's width and its widest elements.
 WIDER = """() => {
