@@ -176,6 +176,12 @@ def test_digest_settings_and_bad_weeks(cp, community):
     assert "a@b.org, Fridays at 17:30" in result.output
     assert cp("community", "digest", "--community", "riverside", "--time", "25:00").exit_code == 2
     assert cp("community", "digest", "--community", "riverside", "--to", "nope").exit_code == 2
+    # An address pasted with spaces around it is taken as the council's digest takes it (it
+    # was refused here alone), and one with a space inside is not.
+    pasted = cp("community", "digest", "--community", "riverside", "--to", " Clerk@Council.gov.uk ")
+    assert pasted.exit_code == 0 and "clerk@council.gov.uk, Fridays at 17:30" in pasted.output
+    spaced = cp("community", "digest", "--community", "riverside", "--to", "clerk@council .gov.uk")
+    assert spaced.exit_code == 2 and "is not an email address" in spaced.output
     bad = cp("digest", "preview", "--community", "riverside", "--week", "2026-W60")
     assert bad.exit_code == 2 and "not a week that exists" in bad.output
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
+from bot.domain.emails import is_email
 from bot.domain.postcode import normalise_area
 from bot.errors import InvalidInput, NotFound
 from bot.text.catalogue import shipped_languages
@@ -131,10 +132,11 @@ def set_digest(
 ) -> Community:
     """Who gets the weekly digest and when; only what is given changes."""
     if recipients is not None:
-        for address in recipients:
-            if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", address):
+        cleaned = [a.strip().lower() for a in recipients]
+        for address in cleaned:
+            if not is_email(address):
                 raise InvalidInput(f"{address!r} is not an email address")
-        community.digest_recipients = [a.strip().lower() for a in recipients]
+        community.digest_recipients = cleaned
     if weekday is not None:
         community.digest_weekday = weekday
     if at is not None:

@@ -1,16 +1,14 @@
 """The council's services a community refers ideas to (highways, bins): a name and an email."""
 
-import re
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.emails import is_email
 from bot.errors import InvalidInput, NotFound
 from bot.text.organiser_text import plain, refuse_controls
 from models import Community, CouncilService
 
 MAX_NAME = 80
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def services_of(session: Session, community: Community) -> list[CouncilService]:
@@ -31,7 +29,7 @@ def add_service(session: Session, community: Community, name: str, email: str) -
         raise InvalidInput("give the service a name, like Highways", field="name")
     if len(name) > MAX_NAME:
         raise InvalidInput(f"a service's name is at most {MAX_NAME} characters", field="name")
-    if len(email) > 254 or not _EMAIL.match(email):
+    if not is_email(email):
         raise InvalidInput(f"{email!r} is not an email address", field="email")
     service = _named(session, community, name)
     if service is None:

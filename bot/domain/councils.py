@@ -13,11 +13,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.domain import audit
+from bot.domain.emails import is_email
 from bot.domain.organisers import set_password
 from bot.errors import InvalidInput, NotFound
 from models import AuditEntry, Community, Council, CouncilOfficer, Organiser
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -56,7 +56,7 @@ def set_council_digest(
     if recipients is not None:
         cleaned = [a.strip().lower() for a in recipients]  # a blank one is refused, not dropped
         for address in cleaned:
-            if not _EMAIL.match(address) or len(address) > 200:
+            if not is_email(address, 200):
                 raise InvalidInput(f"{address!r} is not an email address")
         council.digest_recipients = cleaned
     if weekday is not None:
@@ -114,7 +114,7 @@ def _organiser_without_communities(
     session: Session, *, email: str, name: str, password: str, now: datetime
 ) -> Organiser:
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 200:
+    if not is_email(email, 200):
         raise InvalidInput(f"{email!r} is not an email address (of at most 200 characters)")
     if session.scalar(select(Organiser.id).where(Organiser.email == email)) is not None:
         raise InvalidInput(f"an account with email {email} already exists")

@@ -4,7 +4,6 @@ Entries are never edited or deleted. A mistake is put right by a correction, a l
 voids a spending or an allocation, or closes an allocation with what was spent against it; the
 corrected entry stays on the books and no longer counts."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain import chain  # noqa: F401  (links new entries into the record as they are flushed)
 from bot.domain.communities import MAX_NUMBER, by_number, lock_community
+from bot.domain.emails import is_email
 from bot.domain.ideas import idea_by_number
 from bot.domain.notify import broadcast, channel_split, member_count, with_whatsapp
 from bot.domain.segments import Segment, condition
@@ -34,8 +34,6 @@ from bot.text.times import EARLIEST, LATEST
 from models import Allocation, BudgetUpdate, Community, Spending
 from models.money import Correction
 from models.states import AllocationStatus, CorrectionAction
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class Overspend(InvalidInput):
@@ -485,7 +483,7 @@ def _email(organiser: str | None) -> str | None:
     email = (organiser or "").strip().lower()
     if not email:
         return None
-    if not _EMAIL.match(email) or len(email) > Correction.organiser_email.type.length:
+    if not is_email(email, Correction.organiser_email.type.length):
         raise InvalidInput(f"{organiser!r} is not an organiser's email address")
     return email
 

@@ -1,7 +1,6 @@
 """Organiser accounts and API tokens."""
 
 import hashlib
-import re
 import secrets
 from datetime import datetime
 
@@ -10,10 +9,10 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from bot.domain.communities import by_slug
+from bot.domain.emails import is_email
 from bot.errors import InvalidInput, NotFound
 from models import ApiToken, Community, Organiser
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOKEN_PREFIX = "cp_"
 MIN_PASSWORD = 12
 
@@ -22,7 +21,7 @@ def create_organiser(
     session: Session, *, email: str, name: str, password: str, community_slugs: list[str], now: datetime
 ) -> Organiser:
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 200:
+    if not is_email(email, 200):
         raise InvalidInput(f"{email!r} is not an email address (of at most 200 characters)")
     if session.scalar(select(Organiser.id).where(Organiser.email == email)) is not None:
         raise InvalidInput(f"an organiser with email {email} already exists")

@@ -1,14 +1,12 @@
 """The community's privacy settings (who is responsible for residents' data, and where to
 write) and how long messages are kept, as the privacy notice and MY DATA tell residents."""
 
-import re
-
+from bot.domain.emails import is_email
 from bot.errors import InvalidInput
 from models import Community
 
 DEFAULT_RETENTION_DAYS = 365
 _retention_days = DEFAULT_RETENTION_DAYS
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def set_retention_days(days: int) -> None:
@@ -31,6 +29,6 @@ def set_privacy(community: Community, controller: str | None, contact: str | Non
         community.controller = controller or None
     if contact is not None:
         contact = contact.strip()
-        if contact and (len(contact) > 254 or not _EMAIL.fullmatch(contact)):
+        if contact and not is_email(contact):
             raise InvalidInput(f"{contact!r} is not an email address")
         community.privacy_contact = contact or None
