@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from bot.context import get_db
 from bot.domain import audit, ledger, moderation, rounds
 from bot.domain.ballots import cast
 from bot.domain.communities import by_slug
@@ -23,7 +24,7 @@ from bot.domain.ideas import submit_idea
 from bot.domain.residents import resident_for
 from bot.errors import InvalidInput
 from channels.messages import Address
-from models import AuditEntry, CouncilDigest
+from models import AuditEntry, Community, CouncilDigest
 from scheduler import jobs, runtime
 from scheduler.service import build, wanted_jobs
 from tests.conftest import Chat
@@ -182,9 +183,23 @@ def test_an_officer_can_set_up_its_own_second_factor(officer):
     assert response.status_code == 400 and b'id="confirm-code-error"' in response.data
 
 
-def _audit_entries(app) -> int:
-    from bot.context import get_db
+def test_an_officers_second_factor_is_in_the_trails_of_the_communities_it_reads(app, clock, officer):
+    """An officer runs no community, so its two-factor changes went into no audit trail at all:
+    each goes into the trail of every community its council follows."""
+    from tests.test_two_factor import _enrol
 
+    _enrol(officer, clock)
+    with get_db(app).transaction() as session:
+        noted = session.execute(
+            select(Community.slug, AuditEntry.actor)
+            .join(Community, Community.id == AuditEntry.community_id)
+            .where(AuditEntry.subject == f"officer {OFFICER}")
+            .where(AuditEntry.action == "two-factor sign-in turned on")
+        ).all()
+    assert sorted(noted) == [("hillside", OFFICER), ("riverside", OFFICER)]
+
+
+def _audit_entries(app) -> int:
     with get_db(app).transaction() as session:
         return session.scalar(select(func.count()).select_from(AuditEntry))
 

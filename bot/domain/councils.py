@@ -16,7 +16,7 @@ from bot.domain import audit
 from bot.domain.emails import is_email
 from bot.domain.organisers import set_password
 from bot.errors import InvalidInput, NotFound
-from models import AuditEntry, Community, Council, CouncilOfficer, Organiser
+from models import Community, Council, CouncilOfficer, Organiser
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -85,7 +85,7 @@ def add_community(session: Session, council: Council, community: Community, now:
     if any(c.id == community.id for c in council.communities):
         return False
     council.communities.append(community)
-    _audit(
+    audit.note(
         session, [community], f"council {council.slug}", "community added: its officers read its pages", now
     )
     return True
@@ -95,7 +95,7 @@ def remove_community(session: Session, council: Council, community: Community, n
     if not any(c.id == community.id for c in council.communities):
         raise NotFound(f"council {council.slug} does not follow {community.slug}")
     council.communities.remove(community)
-    _audit(session, [community], f"council {council.slug}", "community removed", now)
+    audit.note(session, [community], f"council {council.slug}", "community removed", now)
 
 
 def create_officer(
@@ -105,7 +105,9 @@ def create_officer(
     council's communities only."""
     officer = _organiser_without_communities(session, email=email, name=name, password=password, now=now)
     session.add(CouncilOfficer(organiser_id=officer.id, council_id=council.id, created_at=now))
-    _audit(session, council.communities, f"council {council.slug}", f"officer {officer.email} created", now)
+    audit.note(
+        session, council.communities, f"council {council.slug}", f"officer {officer.email} created", now
+    )
     session.flush()
     return officer
 
@@ -144,7 +146,9 @@ def remove_officer(session: Session, council: Council, email: str, now: datetime
     officer = next((o for o in officers(session, council) if o.email == email.strip().lower()), None)
     if officer is None:
         raise NotFound(f"no officer {email!r} of council {council.slug}")
-    _audit(session, council.communities, f"council {council.slug}", f"officer {officer.email} removed", now)
+    audit.note(
+        session, council.communities, f"council {council.slug}", f"officer {officer.email} removed", now
+    )
     session.execute(delete(CouncilOfficer).where(CouncilOfficer.organiser_id == officer.id))
     session.delete(officer)
     session.flush()
@@ -163,17 +167,3 @@ def officer_community(council: Council, slug: str) -> Community:
     if community is None:
         raise NotFound(f"no community {slug!r} in council {council.slug}")
     return community
-
-
-def _audit(session: Session, communities: list[Community], subject: str, action: str, now: datetime) -> None:
-    actor = audit.current_actor() or "cli"
-    for community in communities:
-        session.add(
-            AuditEntry(
-                community_id=community.id,
-                actor=actor[:200],
-                subject=subject[:60],
-                action=action,
-                created_at=now,
-            )
-        )

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.domain import audit
+from bot.domain.councils import council_of
 from bot.domain.organiser_sessions import end_sessions
 from bot.errors import InvalidInput
 from models import Community, Organiser, RecoveryCode, rowcount
@@ -132,8 +133,12 @@ def set_required(community: Community, required: bool) -> None:
 
 
 def note(session: Session, organiser: Organiser, action: str, now: datetime) -> None:
-    """Into the audit trail of each community the organiser runs."""
-    audit.note(session, organiser.communities, f"organiser {organiser.email}", action, now)
+    """Into the audit trail of each community the organiser runs, or, for a council's officer
+    (who runs none), of each community the council follows: the ones the account can read."""
+    council = council_of(session, organiser)
+    communities = council.communities if council is not None else organiser.communities
+    subject = f"officer {organiser.email}" if council is not None else f"organiser {organiser.email}"
+    audit.note(session, communities, subject, action, now)
 
 
 def _normal(code: str) -> str:
