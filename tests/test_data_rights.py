@@ -175,6 +175,9 @@ def test_my_data_by_sms_in_each_language_fits_its_budget(
         assert count_segments(text).segments <= entry.budget(entry.template(language, {})), text
     if language == "en":
         assert count_segments(summary).encoding == "GSM-7"
+    # HELP names the keyword, so a resident can find their right of access (it named DELETE alone).
+    help_text = phone.text({"en": "HELP", "cy": "CYMORTH", "pl": "POMOC"}[language])[0]
+    assert keyword in help_text, help_text
 
 
 def test_my_data_on_telegram(tg_user, community, db, site):

@@ -173,7 +173,8 @@ CATALOGUE: dict[str, Entry] = {
         N_(
             "{community}: IDEA + your idea to suggest something. BUDGET for the money. "
             "MY IDEAS for your ideas. OPTIONS and RESULTS for votes. PROJECT for funded projects. "
-            "LANGUAGE to change language. STOP to stop messages. DELETE to erase your data."
+            "LANGUAGE to change language. STOP to stop messages. MY DATA for what we hold, "
+            "DELETE to erase it."
         ),
         2,
     ),
