@@ -9,13 +9,14 @@ import re
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.cli import cli
 from bot.context import get_db
 from bot.domain import ledger
-from bot.domain.communities import by_slug
+from bot.domain.communities import by_slug, lock_community
 from bot.web.app import create_app
 from models.engine import make_engine
 from models.migrate import upgrade
@@ -203,3 +204,24 @@ def test_the_record_reads_the_same_whatever_the_connections_time_zone(
     finally:
         get_db(app).dispose()
     assert "The record is intact: 6 entries" in said
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite: one writer at a time
+def test_a_stop_during_a_long_close_is_not_held_up_by_the_record(db, clock, member, cp):
+    """A round's close holds its community while it counts and queues the results (a minute for
+    a million members), and wrote its entries into the record as it went, holding the record
+    too: a STOP, whose consent entry goes into the record, waited for the whole close, and the
+    messages it stops kept going meanwhile. Entries are linked as their transaction commits."""
+    stopped = threading.Event()
+    with db.transaction() as session:
+        community = by_slug(session, "riverside")
+        lock_community(session, community)  # as close_round does, first thing
+        ledger.post_update(session, community, "Results on their way", clock())
+        session.flush()  # its audit entry is written
+        stopper = threading.Thread(target=lambda: member.say("STOP") and stopped.set(), daemon=True)
+        stopper.start()
+        assert stopped.wait(timeout=10), "the STOP waited for the close to commit"
+    stopper.join()
+    with db.transaction() as session:
+        assert session.execute(text("SELECT opted_out FROM resident")).scalar_one() is True
+    assert re.search(r"The record is intact: \d+ entries", _ok(_verify(cp)))

@@ -2,16 +2,17 @@
 entry is linked into its community's chain in the transaction that writes it, and `verify` walks
 the chain and names the first entry that was changed, removed, or put in outside it.
 
-Links are made just after the flush that inserts the entries, from the rows as the database holds
-them, with the community's row locked (on PostgreSQL), so two writers never extend one chain at
-once."""
+Links are made as the transaction that inserted the entries commits, from the rows as the database
+then holds them, under the chain's own lock (an advisory lock on PostgreSQL; SQLite lets one
+writer in at a time), so two writers never extend one chain at once, and one that holds the
+community for long holds up no other writer until its commit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, column, event, select, table
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy import Connection, column, event, func, select, table
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from models import Allocation, AuditEntry, ChainLink, Community, Spending
 from models.chain import GENESIS, HASHED, append, content_of, head_of, link_hash
@@ -27,8 +28,16 @@ NAMES = {
 }
 
 
+# A key of PostgreSQL's advisory locks (two int4s: this, and the community's id) for a
+# community's chain: the lock is the chain's own, so a transaction that holds the community's
+# row (closing a round, the ledger's checks) holds up no other writer of the record until it
+# reaches its own commit.
+CHAIN_LOCK = 0x636E  # "cn"
+_PENDING = "commonpurse.chain.pending"
+
+
 @event.listens_for(Session, "after_flush")
-def _link_new_entries(session: Session, _context: UOWTransaction) -> None:
+def _note_new_entries(session: Session, _context: UOWTransaction) -> None:
     # Entries of no community (a change to no community in particular) are in no community's
     # record: `verify --community` could not find them, and no lock would order them.
     new = sorted(
@@ -36,27 +45,49 @@ def _link_new_entries(session: Session, _context: UOWTransaction) -> None:
         for obj in session.new
         if isinstance(obj, CHAINED) and obj.community_id is not None
     )
-    if not new:
+    if new:
+        session.info.setdefault(_PENDING, []).extend(new)
+
+
+@event.listens_for(Session, "before_commit")
+def _link_at_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the transaction goes on
+        return
+    session.flush()  # what is still unflushed is in the record too
+    link_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # rolled back or closed: its entries are gone with it
+        session.info.pop(_PENDING, None)
+
+
+def link_pending(session: Session) -> None:
+    """Link the entries this transaction wrote into their communities' chains, in the order
+    written, under each chain's lock, which is then held until the transaction ends. Done at
+    commit, so a long transaction (a round's close and its results to every member) holds a
+    chain only for its last moments, and a STOP's consent entry meanwhile does not wait for it."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
         return
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    locked: set[int] = set()
-    for community_id, row_id, kind in new:
-        if postgres and community_id not in locked:
-            # The key-share lock lock_community takes: writers of one chain wait for each other,
-            # and rows that merely point at the community (a message logged) are not held up. A
-            # plain FOR UPDATE deadlocked two writers, each already holding the share lock its
-            # own entry's foreign key took.
-            connection.execute(
-                select(Community.id).where(Community.id == community_id).with_for_update(key_share=True)
-            )
-            locked.add(community_id)
-        append(connection, community_id, kind, row_id)
+    pending = list(dict.fromkeys(pending))  # an id SQLite gave again after a savepoint rolled back
+    for community_id in sorted({entry[0] for entry in pending}):  # one order: no deadlock
+        if postgres:
+            connection.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK, community_id)))
+        for row_id, kind in [(row_id, kind) for c, row_id, kind in pending if c == community_id]:
+            if content_of(connection, kind, row_id) is not None:  # gone with a savepoint: never was
+                append(connection, community_id, kind, row_id)
 
 
 def head(session: Session, community: Community) -> tuple[int, str]:
     """How many entries the community's record holds, and the hash of its last link: published
-    (public page, weekly digest), so a copy anyone kept shows a rewrite of the past."""
+    (public page, weekly digest), so a copy anyone kept shows a rewrite of the past. The entries
+    this transaction wrote are linked first (and the chain held until it ends)."""
+    session.flush()
+    link_pending(session)
     return head_of(session.connection(), community.id)
 
 

@@ -324,9 +324,6 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
             )
             if sent is not None and option.number in winners:
                 told_funded.add(author.id)
-    # The record's seal with the winners' allocations in it, for the round's certificate.
-    session.flush()
-    round_.outcome = dict(round_.outcome, record_seal=chain.head(session, community)[1])
     broadcast(
         session,
         community,
@@ -336,6 +333,9 @@ def close_round(session: Session, round_: Round, now: datetime) -> bool:
         unless=Resident.id.in_(told_funded),
         template=_result_template(round_, community),
     )
+    # The record's seal with the winners' allocations in it, for the round's certificate: last,
+    # since linking them holds the record until the close commits (the results are queued).
+    round_.outcome = dict(round_.outcome, record_seal=chain.head(session, community)[1])
     return True
 
 
