@@ -46,6 +46,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import requests
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bench import harness
 from bench.harness import Side, interleave, percentile, report
@@ -70,6 +72,8 @@ from bench.load import (
 )
 from bench.processes import Processes, children, console_script
 from models.engine import make_engine
+
+APPLICATION = f"bench-surge-{os.getpid()}"  # this run's PostgreSQL connections, to find their CPU
 
 REPLY = "Thanks: your message is counted."  # what the bare app answers, in TwiML
 BARE_APP = "bench.surge:bare_answering()"
@@ -168,15 +172,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime: fields 14 and 15
 
 
-def postgres_pids() -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "postgres":
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
+def backends(engine) -> Callable[[], list[int]]:
+    """The PostgreSQL server processes serving this run's connections (they carry its
+    application_name), as pg_stat_activity gives them."""
+
+    def pids() -> list[int]:
+        with engine.connect() as connection:
+            return list(
+                connection.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": APPLICATION},
+                ).scalars()
+            )
+
     return pids
 
 
@@ -189,25 +197,29 @@ def machine_busy() -> tuple[float, float]:
 
 @dataclass
 class Cpu:
-    """CPU seconds used by each part between `start` and `stop`."""
+    """CPU seconds used by each part between `start` and `stop`, summed over turns: a process
+    started between them counts from 0; one that ended between them, not at all."""
 
     groups: dict[str, Callable[[], list[int]]]
     used: dict[str, float] = field(default_factory=dict)
 
-    def sample(self) -> dict[str, float]:
-        figures = {name: sum(map(cpu_seconds, pids())) for name, pids in self.groups.items()}
+    def sample(self) -> dict[str, dict[int, float]]:
+        figures = {name: {pid: cpu_seconds(pid) for pid in pids()} for name, pids in self.groups.items()}
         times = os.times()
-        figures["load generator"] = times.user + times.system
-        figures["machine"], figures["elapsed"] = machine_busy()
+        busy, elapsed = machine_busy()
+        figures.update(
+            {"load generator": {0: times.user + times.system}, "machine": {0: busy}, "elapsed": {0: elapsed}}
+        )
         return figures
 
     def start(self) -> None:
         self.before = self.sample()
 
     def stop(self) -> None:
-        after = self.sample()
-        for name, seconds in after.items():
-            self.used[name] = self.used.get(name, 0.0) + seconds - self.before.get(name, 0.0)
+        for name, after in self.sample().items():
+            before = self.before.get(name, {})
+            spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items() if seconds)
+            self.used[name] = self.used.get(name, 0.0) + spent
 
 
 def process_tree(process) -> Callable[[], list[int]]:
@@ -273,7 +285,7 @@ def surge(
     }
     if args.db == "postgresql":
         for parts in groups.values():
-            parts["postgresql (the whole server)"] = postgres_pids
+            parts["postgresql"] = backends(engine)
     for name, outcome in sides.items():
         outcome.cpu = Cpu(groups[name])
     offered: list[dict[str, str]] = []
@@ -380,7 +392,7 @@ def model(mix: str, db: str, results: dict[int, tuple[Side, Outcome]]) -> None:
         ),
         flush=True,
     )
-    parts = ("web", "worker", "postgresql (the whole server)")
+    parts = ("web", "worker", "postgresql")
     used = {name: sum(o.cpu.used.get(name, 0.0) for _, o in results.values()) for name in parts}
     answered = sum(o.answered for _, o in results.values())
     per = {name: seconds / answered for name, seconds in used.items() if seconds and answered}
@@ -391,7 +403,7 @@ def model(mix: str, db: str, results: dict[int, tuple[Side, Outcome]]) -> None:
         + ", ".join(f"{part} {cpu * 1000:.2f} ms ({1 / cpu:,.0f}/s a core)" for part, cpu in per.items())
     )
     web, worker = 4 / per["web"], 4 / per["worker"]
-    database = per.get("postgresql (the whole server)")
+    database = per.get("postgresql")
     print(
         f"  so a 4-core web machine takes {web:,.0f} msg/s and a 4-core worker machine answers "
         f"{worker:,.0f}/s: {min(web, worker):,.0f} answered/s together"
@@ -410,6 +422,8 @@ def run_mix(name: str, args, folder: Path) -> None:
     per_turn = round(args.rate * args.seconds)
     members, make = mix_for(name, args.turns * len(args.workers), per_turn)
     url = harness.database_url(args.db)
+    if args.db == "postgresql":  # every process's connections say whose they are
+        url = make_url(url).update_query_dict({"application_name": APPLICATION}).render_as_string(False)
     logs = folder / name
     logs.mkdir()
     engine = make_engine(url)
