@@ -375,8 +375,13 @@ def cpu_line(outcome: Outcome) -> str:
         if name not in ("machine", "elapsed")
     ]
     cores = os.cpu_count() or 1
-    busy = used["machine"] / used["elapsed"] * cores if used.get("elapsed") else 0.0
-    return f"ms a message answered: {', '.join(parts)}; the machine had {busy:.1f} of {cores} cores busy"
+    wall = used.get("elapsed", 0.0) / cores  # the turns' seconds, summed
+    ours = sum(seconds for name, seconds in used.items() if name not in ("machine", "elapsed"))
+    return (
+        f"ms a message answered: {', '.join(parts)}; the machine had "
+        f"{used.get('machine', 0.0) / wall if wall else 0.0:.1f} of {cores} cores busy, "
+        f"{ours / wall if wall else 0.0:.1f} of them this run's"
+    )
 
 
 def model(mix: str, db: str, results: dict[int, tuple[Side, Outcome]]) -> None:
