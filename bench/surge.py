@@ -81,6 +81,7 @@ P99_GOAL = 0.050  # the webhook's, at 200/s for 60 s on PostgreSQL, with the wor
 TAIL_GOAL = 10.0  # seconds from the last message offered to the last reply
 POLL = 0.2  # seconds between looks at the fake Twilio's replies
 TICK = os.sysconf("SC_CLK_TCK")
+PROJECT_PARTS = ("web", "worker", "postgresql")  # what answering costs, in the model
 
 
 def bare_answering():
@@ -374,14 +375,29 @@ def cpu_line(outcome: Outcome) -> str:
         for name, seconds in used.items()
         if name not in ("machine", "elapsed")
     ]
-    cores = os.cpu_count() or 1
-    wall = used.get("elapsed", 0.0) / cores  # the turns' seconds, summed
-    ours = sum(seconds for name, seconds in used.items() if name not in ("machine", "elapsed"))
+    wall = turns_seconds(outcome)
     return (
         f"ms a message answered: {', '.join(parts)}; the machine had "
-        f"{used.get('machine', 0.0) / wall if wall else 0.0:.1f} of {cores} cores busy, "
-        f"{ours / wall if wall else 0.0:.1f} of them this run's"
+        f"{used.get('machine', 0.0) / wall if wall else 0.0:.1f} of {os.cpu_count()} cores busy, "
+        f"{our_cores(outcome):.1f} of them this run's"
     )
+
+
+def turns_seconds(outcome: Outcome) -> float:
+    """The seconds the CPU was counted over, summed over turns."""
+    return outcome.cpu.used.get("elapsed", 0.0) / (os.cpu_count() or 1) if outcome.cpu else 0.0
+
+
+def our_cores(outcome: Outcome, parts: tuple[str, ...] | None = None) -> float:
+    """The cores this run's processes (or those `parts`) kept busy on average while a side's
+    turns ran."""
+    used, wall = outcome.cpu.used if outcome.cpu else {}, turns_seconds(outcome)
+    ours = sum(
+        seconds
+        for name, seconds in used.items()
+        if name not in ("machine", "elapsed") and (parts is None or name in parts)
+    )
+    return ours / wall if wall else 0.0
 
 
 def model(mix: str, db: str, results: dict[int, tuple[Side, Outcome]]) -> None:
@@ -397,8 +413,16 @@ def model(mix: str, db: str, results: dict[int, tuple[Side, Outcome]]) -> None:
         ),
         flush=True,
     )
-    parts = ("web", "worker", "postgresql")
-    used = {name: sum(o.cpu.used.get(name, 0.0) for _, o in results.values()) for name in parts}
+    cores = {n: our_cores(results[n][1], PROJECT_PARTS) for n in counts}
+    if all(cores.values()):
+        print(
+            "  web, workers and PostgreSQL kept "
+            + ", ".join(f"{cores[n]:.2f}" for n in counts)
+            + " cores busy: "
+            + ", ".join(f"{results[n][0].rate / cores[n]:,.0f}" for n in counts)
+            + " answered/s a core they used (the cores other jobs leave vary: compare these)"
+        )
+    used = {name: sum(o.cpu.used.get(name, 0.0) for _, o in results.values()) for name in PROJECT_PARTS}
     answered = sum(o.answered for _, o in results.values())
     per = {name: seconds / answered for name, seconds in used.items() if seconds and answered}
     if "web" not in per or "worker" not in per:
