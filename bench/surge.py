@@ -506,7 +506,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench surge", description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--mix", choices=("votes", "newcomers", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 50/s for 2 s, one turn")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 100/s for 1 s, one turn")
     parser.add_argument("--rate", type=float, help="messages offered a second (100)")
     parser.add_argument("--seconds", type=float, help="seconds a turn offers them for (10)")
     parser.add_argument("--turns", type=int, help="turns a side, interleaved (2)")
@@ -527,8 +527,8 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
     args = parser.parse_args(argv)
-    args.rate = args.rate or (50 if args.quick else 100)
-    args.seconds = args.seconds or (2 if args.quick else 10)
+    args.rate = args.rate or 100
+    args.seconds = args.seconds or (1 if args.quick else 10)
     args.turns = args.turns or (1 if args.quick else 2)
     if args.connections < 1 or args.turns < 1 or args.rate * args.seconds < 1:
         parser.error("--connections and --turns must be 1 or more, and a turn must offer a message")

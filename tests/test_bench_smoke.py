@@ -64,9 +64,9 @@ def test_the_quick_closes_benchmark_closes_checks_and_prints_a_ratio():
 
 
 def test_the_quick_surge_answers_every_vote_end_to_end_beside_the_bare_app():
-    """`python -m bench surge --mix votes --quick --db postgresql`: 100 members vote at 50/s
+    """`python -m bench surge --mix votes --quick --db postgresql`: 100 members vote at 100/s
     through gunicorn, a `commonpurse worker` answers them all to the fake Twilio, the bare app
-    answers as many inline, and a ratio is printed with the CPU the parts used (about 17 s). It
+    answers as many inline, and a ratio is printed with the CPU the parts used (about 20 s). It
     runs what `bench load` runs too (its processes, populating, the open-loop sender). The
     benchmark itself reaches PostgreSQL at 127.0.0.1:5432, database test, as CI's."""
     if not PG_URL:
@@ -85,7 +85,7 @@ def test_the_quick_surge_answers_every_vote_end_to_end_beside_the_bare_app():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "surge-votes 100 at 50/s (postgresql, 1 worker(s)): ratio " in result.stdout
+    assert "surge-votes 100 at 100/s (postgresql, 1 worker(s)): ratio " in result.stdout
     assert "answered project 100/100, baseline 100/100" in result.stdout
     assert "errors: project 0, baseline 0" in result.stdout
     assert "CPU project: ms a message answered: web " in result.stdout
