@@ -110,7 +110,6 @@ class Mix:
     turn used."""
 
     name: str
-    members: int  # joined members the database is given
     texts: Callable[[int, str], list[dict[str, str]]]
 
 
@@ -122,14 +121,12 @@ def mix_for(name: str, turns_in_all: int, per_turn: int) -> tuple[int, Callable[
         def votes(phones: list[str]) -> Mix:
             pool, seeds = iter(phones), itertools.count(1)
             return Mix(
-                "votes",
-                members,
-                lambda count, tag: vote_texts(list(itertools.islice(pool, count)), tag, next(seeds)),
+                "votes", lambda count, tag: vote_texts(list(itertools.islice(pool, count)), tag, next(seeds))
             )
 
         return members, votes
     firsts = itertools.count(0, per_turn)
-    return 0, lambda phones: Mix("newcomers", 0, lambda count, tag: newcomer_texts(next(firsts), count, tag))
+    return 0, lambda phones: Mix("newcomers", lambda count, tag: newcomer_texts(next(firsts), count, tag))
 
 
 # --------------------------------------------------------------------------------------------
