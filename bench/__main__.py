@@ -1,8 +1,9 @@
-"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|startup|faults|load|closes
+"""python -m bench all|inbound|answers|dispatch|broadcast|close|digest|startup|faults|load|surge|closes
     --db sqlite|postgresql [--quick]
 
-`faults`, `load` (PostgreSQL and gunicorn) and `closes` (rounds up to 1,000,000 ballots, each
-close in a process of its own) keep options of their own and are not in `all`."""
+`faults`, `load` (PostgreSQL and gunicorn), `surge` (gunicorn, workers and a fake Twilio, end
+to end) and `closes` (rounds up to 1,000,000 ballots, each close in a process of its own) keep
+options of their own and are not in `all`."""
 
 import argparse
 import subprocess
@@ -24,6 +25,10 @@ def main(argv: list[str]) -> int:
         from bench import load
 
         return load.main(argv[1:])
+    if argv[:1] == ["surge"]:  # a surge answered end to end, in the production processes
+        from bench import surge
+
+        return surge.main(argv[1:])
     if argv[:1] == ["closes"]:  # equal-shares closes of 2,000 to 1,000,000 ballots
         from bench import closes
 

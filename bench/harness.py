@@ -39,20 +39,22 @@ class Side:
 
 def interleave(
     rounds: int,
-    project: Callable[[Side], None],
-    baseline: Callable[[Side], None],
+    project: Callable[[Side], float | None],
+    baseline: Callable[[Side], float | None],
     prepare: Callable[[str], None] | None = None,
 ) -> tuple[Side, Side]:
     """Run project, baseline, project, baseline... so both see the same machine. `prepare`
-    ("project" or "baseline") runs untimed before each turn."""
+    ("project" or "baseline") runs untimed before each turn. A turn that times itself returns
+    its seconds (bench/surge.py: from the first message offered to the last answered); else
+    the call is timed."""
     ours, bare = Side(), Side()
     for _ in range(rounds):
         for name, side, run in (("project", ours, project), ("baseline", bare, baseline)):
             if prepare is not None:
                 prepare(name)
             started = time.perf_counter()
-            run(side)
-            side.seconds += time.perf_counter() - started
+            took = run(side)
+            side.seconds += took if took is not None else time.perf_counter() - started
     return ours, bare
 
 

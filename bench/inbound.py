@@ -28,7 +28,8 @@ bare_inbound = Table(
 )
 
 
-def bare_app(url: str) -> Flask:
+def bare_app(url: str, reply: str | None = None) -> Flask:
+    """Verify, insert, commit, and answer empty TwiML, or TwiML that says `reply`."""
     engine = make_engine(url)
     BARE.create_all(engine)
     app = Flask("bare")
@@ -47,7 +48,10 @@ def bare_app(url: str) -> Flask:
                     received_at=time_now(),
                 )
             )
-        return Response(str(MessagingResponse()), mimetype="text/xml")
+        twiml = MessagingResponse()
+        if reply is not None:
+            twiml.message(reply)
+        return Response(str(twiml), mimetype="text/xml")
 
     return app
 

@@ -331,17 +331,20 @@ def settings(url: str, spool: Path, overrides: list[tuple[str, str]]) -> dict[st
     }
 
 
+BARE_APP = "bench.load:bare_from_env()"
+
+
 @contextlib.contextmanager
-def running(url: str, args, logs: Path) -> Iterator[System]:
-    """The fake Twilio, both gunicorns and --workers `commonpurse worker`s, up and answering;
-    all stopped on the way out."""
+def running(url: str, args, logs: Path, bare: str = BARE_APP) -> Iterator[System]:
+    """The fake Twilio, both gunicorns (the baseline's serving `bare`) and `args.workers`
+    `commonpurse worker`s, up and answering; all stopped on the way out."""
     processes = Processes(environment(settings(url, logs.parent / "spool", args.env)), logs)
     try:
         fake = start_fake_twilio(processes)  # all start at once, and are waited for together
         processes.env.setdefault("COMMONPURSE_TWILIO_API_URL", fake)  # unless --env set it
         ports = {"project": free_port(), "baseline": free_port()}
         processes.start("web", gunicorn(ports["project"]))
-        processes.start("bare", gunicorn(ports["baseline"], "bench.load:bare_from_env()"))
+        processes.start("bare", gunicorn(ports["baseline"], bare))
         for n in range(1, args.workers + 1):
             processes.start(f"worker{n}", [console_script("commonpurse"), "worker"])
         wait_answering(fake)

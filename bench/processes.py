@@ -165,11 +165,25 @@ def wait_healthy(base: str, seconds: float = 30) -> None:
 
 def fake_twilio_app():
     """tests/fake_twilio.py's fake Twilio as a WSGI app, for gunicorn in a process of its own
-    (`bench.processes:fake_twilio_app()`), so its work does not share the load generator's GIL."""
+    (`bench.processes:fake_twilio_app()`), so its work does not share the load generator's GIL.
+
+    `GET /bench/replies?after=K` gives the messages it took from the K-th on, as [To, when]
+    pairs, `when` being time.monotonic() in its process as each request came (the clock is the
+    machine's: CLOCK_MONOTONIC, the same in every process)."""
     sys.path.insert(0, str(ROOT))  # tests/ is not a package that is installed
+    from flask import jsonify, request
+
     from tests.fake_twilio import FakeTwilio
 
-    return FakeTwilio().app()
+    fake = FakeTwilio()
+    app = fake.app()
+
+    @app.get("/bench/replies")
+    def replies():
+        taken = fake.sent[request.args.get("after", 0, type=int) :]  # appended to, never changed
+        return jsonify([[sent.form.get("To", ""), sent.at] for sent in taken])
+
+    return app
 
 
 def start_fake_twilio(processes: Processes) -> str:

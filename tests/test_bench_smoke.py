@@ -1,5 +1,6 @@
 """The benchmark suite runs (a --quick smoke run on SQLite): one ratio line per benchmark; and
-the load benchmark runs its votes scenario under gunicorn on PostgreSQL. No timing is asserted."""
+the surge benchmark answers a vote surge end to end under gunicorn on PostgreSQL. No timing is
+asserted."""
 
 import os
 import subprocess
@@ -62,30 +63,20 @@ def test_the_quick_closes_benchmark_closes_checks_and_prints_a_ratio():
     assert "sample counted by pabutools: equal" in result.stdout
 
 
-def test_the_quick_load_benchmark_stores_counts_and_answers_every_vote():
-    """`python -m bench load --scenario votes --quick`, 100 votes in 2 s: members vote through
-    gunicorn, and every vote is stored, counted and answered (about 20 s). The benchmark itself
-    reaches PostgreSQL at 127.0.0.1:5432, database test, as CI's."""
+def test_the_quick_surge_answers_every_vote_end_to_end_beside_the_bare_app():
+    """`python -m bench surge --mix votes --quick --db postgresql`: 100 members vote at 100/s
+    through gunicorn, a `commonpurse worker` answers them all to the fake Twilio, the bare app
+    answers as many inline, and a ratio is printed with the CPU the parts used (about 20 s). It
+    runs what `bench load` runs too (its processes, populating, the open-loop sender). The
+    benchmark itself reaches PostgreSQL at 127.0.0.1:5432, database test, as CI's."""
     if not PG_URL:
         if REQUIRE_PG:
             pytest.fail("COMMONPURSE_TEST_REQUIRE_POSTGRES=1 but COMMONPURSE_TEST_DATABASE_URL is unset")
         pytest.skip("PostgreSQL not configured: set COMMONPURSE_TEST_DATABASE_URL")
     pytest.importorskip("gunicorn")
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_SCHEMA": f"{PG_SCHEMA}_load"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BENCH_SCHEMA": f"{PG_SCHEMA}_surge"}
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "load",
-            "--scenario",
-            "votes",
-            "--quick",
-            "--votes",
-            "100",
-            "--seconds",
-            "2",
-        ],
+        [sys.executable, "-m", "bench", "surge", "--db", "postgresql", "--mix", "votes", "--quick"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -94,7 +85,8 @@ def test_the_quick_load_benchmark_stores_counts_and_answers_every_vote():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "load-votes 100 in 2 s (postgresql): ratio " in result.stdout
-    assert "stored 100/100 (baseline 100/100)" in result.stdout
+    assert "surge-votes 100 at 100/s (postgresql, 1 worker(s)): ratio " in result.stdout
+    assert "answered project 100/100, baseline 100/100" in result.stdout
     assert "errors: project 0, baseline 0" in result.stdout
-    assert "all counted+answered after " in result.stdout
+    assert "CPU project: ms a message answered: web " in result.stdout
+    assert "surge-votes (postgresql) scale-out: 1 worker(s) " in result.stdout
