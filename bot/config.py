@@ -58,6 +58,10 @@ DEFAULTS = {
     # message, acknowledges it, and a worker (`commonpurse worker`, or `serve`'s) answers it:
     # a surge of votes is taken as fast as it can be stored.
     "INBOUND_ANSWER": "inline",
+    # How far `commonpurse worker` stands back from the web processes on its machine for the
+    # CPU (its niceness, 0-19; 0: level with them). Under a surge webhooks are acknowledged
+    # first, within providers' time limits; answers follow as the CPU frees up.
+    "WORKER_NICE": 10,
     # Answers one sender gets a minute; beyond it messages are stored, not answered.
     "INBOUND_PER_MINUTE": 10,
     # Signs the dashboard's session cookies; unset: a random key kept in instance/secret_key.
@@ -111,6 +115,9 @@ def load_config(app: Flask, overrides: Mapping[str, object] | None = None) -> No
             f"COMMONPURSE_INBOUND_ANSWER must be one of {', '.join(ANSWER_MODES)}, "
             f"not {app.config['INBOUND_ANSWER']!r}"
         )
+    nice = app.config["WORKER_NICE"]
+    if isinstance(nice, bool) or not isinstance(nice, int) or not 0 <= nice <= 19:
+        raise ValueError(f"COMMONPURSE_WORKER_NICE must be a whole number from 0 to 19, not {nice!r}")
     _session_cookie(app)
 
 

@@ -319,6 +319,13 @@ def test_an_unknown_answer_mode_is_refused_at_start(monkeypatch, tmp_path):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
 
 
+@pytest.mark.parametrize("nice", ["20", "-5", "high", "2.5"])
+def test_a_worker_niceness_out_of_range_is_refused_at_start(monkeypatch, tmp_path, nice):
+    monkeypatch.setenv("COMMONPURSE_WORKER_NICE", nice)
+    with pytest.raises(ValueError, match="COMMONPURSE_WORKER_NICE must be a whole number from 0 to 19"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+
+
 def test_the_worker_logs_no_phone_number_or_text(later_app, fake_twilio, community, caplog):
     caplog.set_level(logging.DEBUG)
     phone = Phone(later_app, fake_twilio)

@@ -1,6 +1,7 @@
 """`commonpurse worker`: a dispatcher alone (`serve` lives with the scheduler, which it also runs)."""
 
 import logging
+import os
 import signal
 import threading
 from types import FrameType
@@ -32,6 +33,7 @@ def worker() -> None:
     """Run a dispatcher alone; run several for more throughput."""
     db = get_db()
     db.upgrade()
+    os.nice(current_app.config["WORKER_NICE"])  # the web processes on this machine come first
     stop = threading.Event()
     stop_on_sigterm()
     try:
