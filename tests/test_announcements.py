@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.domain.audit import entries
 from bot.domain.digest import figures, week_starting
+from bot.text.digest import html_content
 from bot.text.digest import text as digest_text
 from bot.web.dashboard.forms import ALREADY_SENT
 from models import Community, OutboxMessage
@@ -49,6 +50,7 @@ def test_an_announcement_to_those_not_voted_in_round_2_in_rm9_reaches_them_and_b
         shown = figures(session, place, week_starting(date(2026, 11, 23), place.timezone), clock())
     assert shown["announcements"] == [{"text": NEWS, "audience": "not voted in round 2, area RM9"}]
     assert f"To not voted in round 2, area RM9: {NEWS}" in digest_text(shown)
+    assert f"<p>To not voted in round 2, area RM9: {NEWS}</p>" in html_content(shown)
 
 
 def test_quiet_hours_hold_an_announcement_until_they_end(cp, db, clock, town):
