@@ -17,6 +17,8 @@ from tests.conftest import Chat
 from tests.dashboard_helpers import make_organiser, post, sign_in
 from tests.test_targeted_updates import PHONES, _reached
 from tests.test_targeted_updates import town as town  # the fixture: round 2 open, areas set
+from tests.test_whatsapp_templates import wa_app as wa_app  # the app, sending through a fake Twilio
+from tests.twilio_helpers import Phone, WhatsApp
 
 NEWS = "The partnership meets Tuesday 7pm at the library, all welcome"
 MONEY = "The garden got its first £500."
@@ -119,3 +121,21 @@ def test_the_api_sends_an_announcement_to_part_of_the_community(api, db, clock, 
     assert _reached(db, clock, NEWS) == {PHONES[1], PHONES[5]}
     assert api("post", path, {"text": NEWS, "to": {"voted": 2}})[0] == 422
     assert api("post", path, {"text": NEWS, "to": {"voted_in": 9}})[0] == 404
+
+
+def test_outside_the_whatsapp_window_it_goes_as_the_announcement_template(
+    wa_app, fake_twilio, community, cp, clock
+):
+    sid = "HX" + "d" * 32
+    assert cp(
+        "whatsapp", "templates", "set", "--community", "riverside", "--kind", "announcement",
+        "--language", "en", "--sid", sid,
+    ).exit_code == 0  # fmt: skip
+    sms, whatsapp = Phone(wa_app, fake_twilio), WhatsApp(wa_app, fake_twilio)
+    whatsapp.text("Hello?")
+    whatsapp.text("YES")
+    clock.advance(hours=25)
+    done = cp("announce", "--community", "riverside", "--text", NEWS)
+    assert "By WhatsApp: 1 member, 0 inside the 24-hour window and 1 template outside it" in done.output
+    assert whatsapp.receive()[0].startswith(f"template {sid}") and sms.receive() == []
+    assert fake_twilio.templates()[-1][1:] == (sid, {"1": "Riverside Big Local", "2": NEWS})

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.domain import chain  # noqa: F401  (links new entries into the record as they are flushed)
 from bot.domain.notify import broadcast, channel_split, member_count, with_whatsapp
 from bot.domain.segments import Segment, condition
+from bot.domain.whatsapp import Template
 from bot.errors import InvalidInput
 from bot.text.organiser_text import SmsCost, plain, refuse_controls, sms_cost
 from models import Announcement, Community
@@ -52,7 +53,7 @@ def announcement_cost(
         announcement=as_sent(text),
         community=community.name,
     )
-    return with_whatsapp(cost, channel_split(session, community, now, None, only))
+    return with_whatsapp(cost, channel_split(session, community, now, KEY, only))
 
 
 def announce(
@@ -70,6 +71,7 @@ def announce(
     )
     session.add(announcement)
     session.flush()
+    values = dict(community=community.name, announcement=announcement.text)
     sent = broadcast(
         session,
         community,
@@ -77,6 +79,8 @@ def announce(
         now,
         only=only,
         key=f"{KEY}:{announcement.id}",
+        # Outside WhatsApp's window, as the template registered for it, else by SMS
+        template=Template(KEY, lambda language: values),
         announcement=announcement.text,
     )
     return announcement, sent

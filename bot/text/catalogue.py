@@ -494,6 +494,7 @@ CATALOGUE: dict[str, Entry] = {
     "whatsapp_budget_news": Entry(
         N_("Budget news from {community}: {update} Send BUDGET for the figures."), 2
     ),
+    "whatsapp_announcement": Entry(N_("News from {community}: {announcement}"), 2),
     "whatsapp_project_news": Entry(
         N_(
             "Project news from {community}: project {number}, {title}, is delivered! {update} "
