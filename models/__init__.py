@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models of Common Purse. Imports nothing else of ours."""
 
+from models.announcement import Announcement
 from models.audit import AuditEntry
 from models.base import Base, rowcount, table_of, utcnow
 from models.call import Call
@@ -34,6 +35,7 @@ from models.whatsapp import WhatsAppTemplate
 
 __all__ = [
     "Allocation",
+    "Announcement",
     "AuditEntry",
     "ApiToken",
     "Ballot",

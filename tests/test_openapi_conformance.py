@@ -61,6 +61,7 @@ SUCCEED = {
     "POST /communities/{slug}/budget/spending",
     "POST /communities/{slug}/budget/spending/{number}/void",
     "POST /communities/{slug}/budget/updates",
+    "POST /communities/{slug}/announcements",
 }
 LABELS = {f"{method.upper()} {path}" for path, ops in DOCUMENT["paths"].items() for method in ops}
 

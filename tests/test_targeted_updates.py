@@ -51,11 +51,12 @@ def town(db, clock, community):
     return community
 
 
-def _reached(db, clock) -> set[str]:
+def _reached(db, clock, text: str = TEXT) -> set[str]:
+    """Who got a message holding `text` by SMS, of what the outbox holds that is due."""
     channel = CollectingChannel("sms")
     while Dispatcher(db, {"sms": channel}, clock).run_once():
         pass
-    return {m.address.user_id for m in channel.sent if TEXT in m.text}
+    return {m.address.user_id for m in channel.sent if text in m.text}
 
 
 def test_an_update_to_those_not_voted_in_round_2_in_rm9_reaches_exactly_them(cp, db, clock, town):

@@ -195,7 +195,8 @@ def test_templates_are_listed_replaced_and_removed(cp, community):
         "{{3}} when voting closes",
     ]
     assert ballot["body"].startswith("Vote now! {{1}}: {{2}}, open until {{3}}.")
-    assert {r["kind"] for r in rows} == {"ballot", "reminder", "result", "budget_news", "project_news"}
+    kinds = {"ballot", "reminder", "result", "budget_news", "announcement", "project_news"}
+    assert {r["kind"] for r in rows} == kinds
     shown = cp("whatsapp", "templates", "list", "--community", "riverside", "--bodies").output
     assert "budget_news (en): none: by SMS" in shown
     remove = [

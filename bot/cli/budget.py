@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from bot.cli.audience import any_chosen, criteria_of, segment_options
 from bot.cli.commands import summary
 from bot.cli.output import check_sms, echo, emit_object, plural
 from bot.cli.params import DAY, ID, MONEY
@@ -171,24 +172,8 @@ def close(slug: str, allocation_number: int, reason: str | None, organiser: str 
 @click.option(
     "--yes", is_flag=True, help="Send without asking, even if it costs more than two SMS segments each."
 )
-@click.option("--area", "areas", multiple=True, help="Only members in this postcode area (RM9); repeat.")
-@click.option("--language", "languages", multiple=True, help="Only members reading this language; repeat.")
-@click.option("--channel", "channels", multiple=True, help="Only members using this channel (sms); repeat.")
-@click.option("--voted-in", type=click.IntRange(min=1), help="Only members who voted in this round.")
-@click.option("--not-voted-in", type=click.IntRange(min=1), help="Only members who did not vote in it.")
-@click.option("--authors-in", type=click.IntRange(min=1), help="Only authors of ideas in this round.")
-def update(
-    slug: str,
-    text: str,
-    broadcast: bool,
-    yes: bool,
-    areas: tuple[str, ...],
-    languages: tuple[str, ...],
-    channels: tuple[str, ...],
-    voted_in: int | None,
-    not_voted_in: int | None,
-    authors_in: int | None,
-) -> None:
+@segment_options
+def update(slug: str, text: str, broadcast: bool, yes: bool, **given: Any) -> None:
     """Post a budget update (shown as the latest news by BUDGET).
 
     With --broadcast, first shows what each member gets and how many SMS segments it costs;
@@ -197,15 +182,8 @@ def update(
     part of the community only (every criterion given must hold); the audit trail and the
     digest keep the criteria, never who matched."""
     text = plain(refuse_controls(text, "the update"))  # before its cost is shown
-    criteria: dict[str, Any] = dict(
-        areas=areas,
-        languages=languages,
-        channels=channels,
-        voted_in=voted_in,
-        not_voted_in=not_voted_in,
-        authors_in=authors_in,
-    )
-    if not broadcast and any(value not in (None, ()) for value in criteria.values()):
+    criteria = criteria_of(given)
+    if not broadcast and any_chosen(criteria):
         raise InvalidInput("choosing who gets it needs --broadcast")
     if broadcast and text:
         # Asked outside any transaction: a database must not wait on a person (SQLite would

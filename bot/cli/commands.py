@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "services": ("bot.cli.referrals:services_group", "The council's services ideas are referred to."),
     "round": ("bot.cli.rounds:round_group", "Poll rounds: residents vote, a fair rule allocates the money."),
     "budget": ("bot.cli.budget:budget_group", "The community's money: allocations, spending, updates."),
+    "announce": (
+        "bot.cli.announce:announce_command",
+        "Send news that is not about the money to members, or to some of them.",
+    ),
     "residents": ("bot.cli.residents:residents_group", "Residents' records (subject access requests)."),
     "project": ("bot.cli.projects:project_group", "Funded projects: their progress, and news to supporters."),
     "digest": ("bot.cli.digest:digest_group", "The council's weekly digest."),

@@ -23,6 +23,7 @@ from bot.domain import chain  # noqa: F401  (links new entries into the record a
 from bot.text.money import format_pence
 from models import (
     Allocation,
+    Announcement,
     AuditEntry,
     BudgetUpdate,
     Community,
@@ -48,6 +49,7 @@ Audited = (
     | Spending
     | Correction
     | BudgetUpdate
+    | Announcement
     | Project
     | ProjectUpdate
     | Community
@@ -76,6 +78,7 @@ FIELDS: dict[type[Audited], tuple[str, ...]] = {
     Spending: ("description", "amount_pence", "allocation_id", "spent_on", "over_allocation"),
     Correction: ("action", "reason"),
     BudgetUpdate: ("text", "audience"),
+    Announcement: ("text", "audience"),
     Project: ("status", "recipient_org_id", "recipient_org_name"),
     ProjectUpdate: ("project_id", "status", "text"),
     Community: (
@@ -184,6 +187,7 @@ def _subject(obj: Audited) -> str:
         Spending: "spending",
         Correction: "correction",
         BudgetUpdate: "budget update",
+        Announcement: "announcement",
         Community: "community",
         Project: "project",
         ProjectUpdate: "project update",

@@ -11,6 +11,7 @@ from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import chain, inbox, ledger, referrals
+from bot.domain.announcements import announcements_between
 from bot.domain.areas import turnout_by_area, turnout_json
 from bot.domain.explain import reason
 from bot.domain.projects import projects_of, words
@@ -109,6 +110,11 @@ def figures(session: Session, community: Community, week: Week, now: datetime) -
         "record": dict(zip(("entries", "seal"), chain.head(session, community), strict=True)),
         # Residents' questions left unanswered two days or more when the week ended (or now)
         "inbox_waiting": inbox.unanswered_count(session, community, before=min(week.end, now) - inbox.SLOW),
+        # Organisers' news of the week that was not budget news, with who it went to (criteria)
+        "announcements": [
+            {"text": a.text, "audience": a.audience}
+            for a in announcements_between(session, community, week.start, week.end)
+        ],
         "ideas": {
             "by_status": dict(
                 session.execute(

@@ -63,6 +63,12 @@ KINDS: dict[str, TemplateKind] = {
             ("the community's name", "the update"),
         ),
         TemplateKind(
+            "announcement",
+            "Announcement",
+            ("community", "announcement"),
+            ("the community's name", "the announcement"),
+        ),
+        TemplateKind(
             "project_news",
             "Project news (delivered)",
             ("community", "number", "title", "update"),

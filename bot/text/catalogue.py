@@ -78,6 +78,7 @@ PLACEHOLDER_MAX = {
     "length": 5,
     "limit": 5,
     "update": 140,
+    "announcement": 250,  # an organiser's news that is not about the money
     "lines": 900,
     "title": 40,
     "how": 80,
@@ -114,6 +115,7 @@ PLACEHOLDER_MAX = {
 # Placeholders holding residents' or organisers' own words: shortened further to fit.
 FREE_TEXT = (
     "update",
+    "announcement",
     "lines",
     "choices",
     "winners",
@@ -401,6 +403,8 @@ CATALOGUE: dict[str, Entry] = {
         )
     ),
     "budget_news": Entry(N_("{community} budget news: {update} Send BUDGET for the figures."), 2),
+    # An organiser's announcement, in their own words (not translated): "meets Tuesday 7pm...".
+    "announcement": Entry(N_("{community} news: {announcement}"), 2),
     "language_menu": Entry(N_("Which language would you like? Reply with one of: {choices}")),
     "language_unknown": Entry(N_("Sorry, we don't have that language here. Reply with one of: {choices}")),
     "language_set": Entry(N_("OK, we'll write to you in English from now on. Send LANGUAGE to change it.")),
@@ -491,6 +495,7 @@ CATALOGUE: dict[str, Entry] = {
     "whatsapp_budget_news": Entry(
         N_("Budget news from {community}: {update} Send BUDGET for the figures."), 2
     ),
+    "whatsapp_announcement": Entry(N_("News from {community}: {announcement}"), 2),
     "whatsapp_project_news": Entry(
         N_(
             "Project news from {community}: project {number}, {title}, is delivered! {update} "

@@ -78,6 +78,9 @@ def text(f: Figures) -> str:
         lines.append(f"  {label}: {now} ({before}, {_change(now, before)})")
     if "inbox_waiting" in f:  # digests kept from before the inbox have no such figure
         lines.append(f"  {INBOX_WAITING}: {f['inbox_waiting']}")
+    if f.get("announcements"):  # digests kept from before announcements have none
+        lines += ["", "ANNOUNCEMENTS (news to members, and who it went to)"]
+        lines += [f"  To {a['audience']}: {a['text']}" for a in f["announcements"]]
     lines += ["", "WHO TAKES PART, AND WHERE"] + [f"  {line}" for line in area_lines(f)]
     lines += [
         "",
@@ -159,6 +162,15 @@ def chart_sources(f: Figures) -> dict[str, str]:
     }
 
 
+def _announcements_html(f: Figures) -> str:
+    """The week's announcements and who they went to (criteria, never who matched)."""
+    e = html.escape
+    sent = f.get("announcements") or ()
+    if not sent:
+        return ""
+    return "<h3>Announcements</h3>" + "".join(f"<p>To {e(a['audience'])}: {e(a['text'])}</p>" for a in sent)
+
+
 def html_content(f: Figures, images: dict[str, str] | None = None) -> str:
     """What the HTML part's body holds (see html_body)."""
     e = html.escape
@@ -199,6 +211,7 @@ def html_content(f: Figures, images: dict[str, str] | None = None) -> str:
 <table cellpadding="4" cellspacing="0" border="1" style="border-collapse:collapse">
 <tr><th align="left">Figure</th><th>This week</th><th>Last week</th><th>Change</th></tr>{rows}</table>
 {f"<p>{INBOX_WAITING}: {f['inbox_waiting']}</p>" if "inbox_waiting" in f else ""}
+{_announcements_html(f)}
 <h3>Who takes part, and where</h3>
 {_areas_html(f)}
 {_chart_html(f, "turnout", images)}

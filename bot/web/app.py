@@ -40,6 +40,7 @@ def add_web(app: Flask) -> Flask:
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from bot.web import dashboard, errors, headers, health, outage, public, referrals, webhooks
+    from bot.web.api import announcements as api_announcements
     from bot.web.api import council as api_council
     from bot.web.api import ideas as api_ideas
     from bot.web.api import money as api_money
@@ -69,7 +70,7 @@ def add_web(app: Flask) -> Flask:
     app.url_rule_class = LazyRule  # url_for's code is built when first needed, not at start
     # The API's parts: bearer tokens, not forms, so no CSRF token either.
     api = [openapi.bp, api_ideas.bp, api_rounds.bp, api_money.bp, api_projects.bp, api_council.bp]
-    api += [api_referrals.bp, api_residents.bp]
+    api += [api_referrals.bp, api_residents.bp, api_announcements.bp]
     # The dashboard: its shared templates and static files, then its pages.
     pages = [dashboard.bp, auth.bp, overview.bp, inbox.bp, ideas.bp, rounds.bp, money.bp, projects.bp]
     pages += [digest.bp, whatsapp.bp, council.bp, two_factor.bp, dashboard_referrals.bp]

@@ -111,7 +111,7 @@ def post_update(session, community, body):
     text = field(body, "text", str, required=True)
     broadcast = field(body, "broadcast", bool, default=False)
     yes = field(body, "yes", bool, default=False)  # checked even when there is nothing to ask
-    to = _segment(session, community, body.get("to"))
+    to = audience_of(session, community, body.get("to"))
     if to is not None and not broadcast:
         raise InvalidInput("to (who gets it) needs broadcast: true", field="to")
     cost = None
@@ -143,8 +143,9 @@ def post_update(session, community, body):
 _LISTS, _ROUNDS = ("areas", "languages", "channels"), ("voted_in", "not_voted_in", "authors_in")
 
 
-def _segment(session: Session, community: Community, given: object) -> Segment | None:
-    """The `to` of a budget update: criteria for part of the community (bot.domain.segments)."""
+def audience_of(session: Session, community: Community, given: object) -> Segment | None:
+    """The `to` of a budget update or an announcement: criteria for part of the community
+    (bot.domain.segments)."""
     if given is None:
         return None
     if not isinstance(given, dict):

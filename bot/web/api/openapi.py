@@ -112,6 +112,19 @@ TIME = {
     "community's timezone",
 }
 REASON = words(MAX_TEXT)
+# Part of the community a message goes to (bot.domain.segments): every criterion given holds.
+AUDIENCE = {
+    **_obj(
+        [],
+        areas={"type": "array", "items": STR},
+        languages={"type": "array", "items": STR},
+        channels={"type": "array", "items": STR},
+        voted_in=ID,
+        not_voted_in=ID,
+        authors_in=ID,
+    ),
+    "additionalProperties": False,
+}
 C = "/communities/{slug}"
 R = C + "/rounds/{number}"
 
@@ -273,19 +286,7 @@ PATHS = {
                 text=words(MAX_TEXT),
                 broadcast=BOOL,
                 yes=BOOL,
-                to={
-                    **_obj(
-                        [],
-                        areas={"type": "array", "items": STR},
-                        languages={"type": "array", "items": STR},
-                        channels={"type": "array", "items": STR},
-                        voted_in=ID,
-                        not_voted_in=ID,
-                        authors_in=ID,
-                    ),
-                    "additionalProperties": False,
-                    "description": "who gets it (needs broadcast: true)",
-                },
+                to={**AUDIENCE, "description": "who gets it (needs broadcast: true)"},
             ),
             ok="201",
         )

@@ -3,7 +3,6 @@
 Every change goes through bot.domain.ledger exactly as `commonpurse budget ...` does; a budget
 update sent to members is counted in SMS segments first and confirmed on a second page."""
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -16,7 +15,7 @@ from bot.context import now
 from bot.domain import ledger
 from bot.domain.notify import member_count
 from bot.domain.quiet_hours import describe, quiet_until
-from bot.domain.segments import Segment, condition, segment
+from bot.domain.segments import Segment
 from bot.domain.send_time import caps, send_time
 from bot.domain.serialise import budget_json
 from bot.errors import InvalidInput
@@ -24,6 +23,7 @@ from bot.text.catalogue import PLACEHOLDER_MAX, entry_for, render
 from bot.text.money import format_pence
 from bot.text.organiser_text import SmsCost, plain
 from bot.web.dashboard import blueprint
+from bot.web.dashboard.audience import criteria_in, segment_in
 from bot.web.dashboard.auth import community_of, redirect_back, signed_in
 from bot.web.dashboard.filters import local
 from bot.web.dashboard.forms import (
@@ -206,7 +206,7 @@ def money_update(slug: str) -> ResponseReturnValue:
     checked = attempt("update", lambda: _as_posted(place, form), field="text")
     if isinstance(checked, Failure):
         return _page(place, failure=checked, kept={"update": form})
-    to = attempt("update", lambda: _segment(place, form), field="segment")
+    to = attempt("update", lambda: segment_in(place, form), field="segment")
     if isinstance(to, Failure):
         return _page(place, failure=to, kept={"update": form})
     if not broadcast and not to.everyone:
@@ -225,7 +225,7 @@ def money_update(slug: str) -> ResponseReturnValue:
             takes=send_time(dict(cost.by_channel), cost.segments, caps(current_app.config)),
             latest=_latest_id(place),
             to=to,
-            criteria=[(name, value) for name in SEGMENT_FIELDS for value in form.getlist(name) if value],
+            criteria=criteria_in(form),
             goes_at=quiet_until(place, now()),
             quiet=describe(place),
         )
@@ -272,30 +272,6 @@ def _cost(place: Community, text: str, to: Segment | None = None) -> SmsCost:
     """What one member gets for `text`, and what sending it to every member (of the segment
     `to`) costs (SMS segments, and the WhatsApp messages and templates beside them)."""
     return ledger.broadcast_cost(g.db_session, place, text, now(), to)
-
-
-# The update form's criteria for sending to part of the community (bot.domain.segments).
-SEGMENT_FIELDS = ("areas", "languages", "channels", "vote", "vote_round", "authors_round")
-
-
-def _segment(place: Community, form: Form) -> Segment:
-    """The part of the community the form chose (everyone, if none); an unknown round refused."""
-    vote, vote_round = form.get("vote", ""), form.get("vote_round", "").strip()
-    if vote and not vote_round:
-        raise InvalidInput("say which round they voted in, or did not", field="segment")
-    number = whole_number(vote_round, "segment") if vote and vote_round else None
-    authors = form.get("authors_round", "").strip()
-    to = segment(
-        place,
-        areas=[a for a in re.split(r"[\s,;]+", form.get("areas", "")) if a],
-        languages=form.getlist("languages"),
-        channels=form.getlist("channels"),
-        voted_in=number if vote == "voted" else None,
-        not_voted_in=number if vote == "not_voted" else None,
-        authors_in=whole_number(authors, "segment") if authors else None,
-    )
-    condition(g.db_session, place, to)  # a round that does not exist is refused here
-    return to
 
 
 def _preview(place: Community, text: str, to: Segment | None = None) -> dict:
