@@ -67,6 +67,14 @@ def test_axe_finds_no_violation_on_any_page(cp, lenient_page, a_season):  # noqa
     page.goto("/dashboard/riverside/rounds/2")
     page.get_by_role("button", name="Open now").click()
     found += _violations(page, "confirming a round's opening")
+    for step, what in (("Preview", "an announcement's preview"), ("Send…", "confirming an announcement")):
+        page.goto("/dashboard/riverside/inbox")
+        page.get_by_label("Announcement", exact=True).fill(
+            "The partnership meets on Tuesday at 7pm in the library"
+        )
+        with page.expect_navigation():
+            page.get_by_role("button", name=step).click()
+        found += _violations(page, what)
     page.goto("/dashboard/riverside/money")
     page.locator("#spend-amount").fill("lots")
     page.get_by_role("button", name="Record spending").click()
