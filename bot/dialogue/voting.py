@@ -7,7 +7,6 @@ from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import (
     ballot_of,
     cast,
-    current_round,
     latest_closed,
     parse_choices,
     problem,
@@ -176,7 +175,7 @@ def _open_round(turn: Turn) -> Round | Result:
     """The round open to votes when the message was sent, or what to answer instead. A round
     whose close time has passed takes no more votes, though it may not be counted yet (the
     scheduler closes it, after any vote sent in time that a worker has still to answer)."""
-    round_ = current_round(turn.session, turn.community)
+    round_ = turn.shared.open_round(turn.session, turn.community)
     if round_ is None:
         return _no_open_round(turn)
     if round_.closes_at <= turn.now:

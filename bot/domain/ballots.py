@@ -5,7 +5,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -13,7 +13,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.receipts import new_receipt
 from bot.text.money import Money
-from models import Ballot, Community, OutboxMessage, ReplacedReceipt, Resident, Round
+from models import Ballot, Community, OutboxMessage, ReplacedReceipt, Resident, Round, table_of
 from models.states import OutboxStatus, RoundMethod, RoundStatus
 
 _VOTE = re.compile(
@@ -73,19 +73,14 @@ def cast(
 ) -> str:
     """Record or replace the resident's ballot (one per resident per round, even under races)
     under a new receipt, keeping the old ballot's receipt as replaced. Returns the receipt."""
-    for attempt in range(1, _TRIES + 1):
+    for _ in range(_TRIES):
         receipt = new_receipt()
-        try:
-            with session.begin_nested():
-                _store(session, round_, resident, choices, channel, now, receipt)
+        if _store(session, round_, resident, choices, channel, now, receipt):
             if round_.reminded_at is not None:
                 _take_back_reminder(session, round_, resident, now)
             return receipt
-        except IntegrityError:
-            # The code is already in this round: one chance in 2**40 for each ballot there.
-            if attempt == _TRIES:
-                raise
-    raise AssertionError("unreachable")
+        # The code is already in this round: one chance in 2**40 for each ballot there.
+    raise IntegrityError("INSERT INTO ballot", None, Exception(f"{_TRIES} receipts taken in a row"))
 
 
 _TRIES = 3
@@ -112,28 +107,64 @@ def _store(
     channel: str,
     now: datetime,
     receipt: str,
-) -> None:
-    """Insert the ballot, or, when the resident already has one in the round (ON CONFLICT DO
-    NOTHING: a first vote, the usual case, takes one statement), change it in place under a row
-    lock, its old receipt kept as replaced: so no receipt ever sent is lost, even when two
-    messages of one resident race."""
+) -> bool:
+    """Insert the ballot, or, when the resident already has one in the round, change it in
+    place under a row lock, its old receipt kept as replaced: so no receipt ever sent is lost,
+    even when two messages of one resident race. False if `receipt` is taken in the round
+    (then nothing changed). A first vote, the usual case, takes one statement and no
+    savepoint: ON CONFLICT DO NOTHING skips the row on either unique key (one ballot a
+    resident, one receipt a round)."""
     values = dict(choices=choices, channel=channel, changed_at=now, receipt=receipt)
+    dialect = session.get_bind().dialect.name
     while True:
-        inserted = session.execute(
-            _inserting(session.get_bind().dialect.name),
-            dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now),
-        ).first()
+        # On the session's connection: a Core statement through the session would flush the
+        # turn's pending changes first (the ballot needs none of them), one flush a vote.
+        inserted = (
+            session.connection()
+            .execute(
+                _inserting(dialect), dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now)
+            )
+            .first()
+        )
         if inserted is not None:
-            return
+            return True
         old = session.execute(_locked(session, round_, resident)).first()
         if old is not None:
-            session.execute(update(Ballot).where(Ballot.id == old.id).values(**values))
+            changed = session.execute(
+                _CHANGING,
+                {"b_ballot": old.id, "b_round": round_.id, **{f"b_{k}": v for k, v in values.items()}},
+            )
+            if not changed.rowcount:  # type: ignore[attr-defined]
+                return False  # the receipt is another ballot's
             if old.receipt:
                 session.execute(
                     insert(ReplacedReceipt).values(round_id=round_.id, ballot_id=old.id, receipt=old.receipt)
                 )
-            return
+            return True
+        if session.scalar(_RECEIPT_TAKEN, {"round_id": round_.id, "receipt": receipt}):
+            return False
         # Erased between the two statements (DELETE): insert it afresh.
+
+
+_OTHER = table_of(Ballot).alias("other")
+_CHANGING = (
+    update(table_of(Ballot))
+    .where(
+        table_of(Ballot).c.id == bindparam("b_ballot"),
+        ~exists().where(
+            _OTHER.c.round_id == bindparam("b_round"), _OTHER.c.receipt == bindparam("b_receipt")
+        ),
+    )
+    .values(
+        choices=bindparam("b_choices"),
+        channel=bindparam("b_channel"),
+        changed_at=bindparam("b_changed_at"),
+        receipt=bindparam("b_receipt"),
+    )
+)  # the ballot changed in place, unless its new receipt is another ballot's
+_RECEIPT_TAKEN = select(
+    exists().where(Ballot.round_id == bindparam("round_id"), Ballot.receipt == bindparam("receipt"))
+)
 
 
 def _locked(session: Session, round_: Round, resident: Resident) -> Select[int, str | None]:
@@ -149,9 +180,7 @@ def _inserting(dialect: str) -> ReturningInsert[Any]:
     table = Ballot.__table__
     dialects = {"postgresql": postgresql, "sqlite": sqlite}
     statement: postgresql.Insert | sqlite.Insert = dialects[dialect].insert(table)
-    return statement.on_conflict_do_nothing(index_elements=[table.c.round_id, table.c.resident_id]).returning(
-        table.c.id
-    )
+    return statement.on_conflict_do_nothing().returning(table.c.id)
 
 
 def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | None:

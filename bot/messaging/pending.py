@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from bot.context import Database
 from bot.domain.erasure import forget_pending
 from bot.messaging import spool
-from bot.messaging.inbound import Receipt, answer_stored, retrying
+from bot.messaging.inbound import Group, Receipt, answer_stored, retrying
 from channels.messages import message_from_json
 from models import PendingAnswer
 
@@ -57,10 +57,12 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
     try:
         with db.transaction() as session:
             group = session.scalars(_next(now).limit(most)).all()
+            read = Group.begin(session, list(group))  # who writes, their community: one read for all
             for pending in sorted(group, key=_lock_order):
                 if _forgotten(pending):  # an earlier turn erased its sender (DELETE)
                     continue
                 answer_stored(session, message_from_json(pending.message), pending, per_minute)
+            read.flush(session)
             if group:
                 session.execute(
                     delete(PendingAnswer).where(PendingAnswer.id.in_([pending.id for pending in group]))

@@ -1,0 +1,34 @@
+"""What the turns answered together in one transaction read once: the open round of each
+community and its budget figures. A worker answers stored messages in groups (one commit for
+ten); within a group nothing a resident's turn does changes a round or the ledger (organisers
+do that), so each is read at the first turn that needs it and held until the group commits.
+A new group reads them afresh, so an organiser's change (a spending recorded, a round opened)
+shows from the next group on; a message answered alone gets a Shared of its own."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from bot.domain.ballots import current_round
+from bot.domain.ledger import BudgetSummary, summary
+from models import Community, Round
+
+
+@dataclass
+class Shared:
+    """Figures read once for every turn of one transaction, by community id."""
+
+    rounds: dict[int, Round | None] = field(default_factory=dict)
+    budgets: dict[int, BudgetSummary] = field(default_factory=dict)
+
+    def open_round(self, session: Session, community: Community) -> Round | None:
+        """The community's open round (current_round), as read at the group's first ask."""
+        if community.id not in self.rounds:
+            self.rounds[community.id] = current_round(session, community)
+        return self.rounds[community.id]
+
+    def budget(self, session: Session, community: Community) -> BudgetSummary:
+        """The community's budget figures (ledger.summary), as read at the group's first ask."""
+        if community.id not in self.budgets:
+            self.budgets[community.id] = summary(session, community)
+        return self.budgets[community.id]
