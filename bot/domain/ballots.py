@@ -116,32 +116,29 @@ def _store(
     resident, one receipt a round)."""
     values = dict(choices=choices, channel=channel, changed_at=now, receipt=receipt)
     dialect = session.get_bind().dialect.name
+    # On the session's connection, each statement built once: a Core statement through the
+    # session would flush the turn's pending changes first (the ballot needs none of them).
+    connection = session.connection()
+    keys = {"b_round": round_.id, "b_resident": resident.id}
     while True:
-        # On the session's connection: a Core statement through the session would flush the
-        # turn's pending changes first (the ballot needs none of them), one flush a vote.
-        inserted = (
-            session.connection()
-            .execute(
-                _inserting(dialect), dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now)
-            )
-            .first()
-        )
+        inserted = connection.execute(
+            _inserting(dialect), dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now)
+        ).first()
         if inserted is not None:
             return True
-        old = session.execute(_locked(session, round_, resident)).first()
+        old = connection.execute(_locking(dialect), keys).first()
         if old is not None:
-            changed = session.execute(
-                _CHANGING,
-                {"b_ballot": old.id, "b_round": round_.id, **{f"b_{k}": v for k, v in values.items()}},
+            changed = connection.execute(
+                _CHANGING, {"b_ballot": old.id, **keys, **{f"b_{k}": v for k, v in values.items()}}
             )
-            if not changed.rowcount:  # type: ignore[attr-defined]
+            if not changed.rowcount:
                 return False  # the receipt is another ballot's
             if old.receipt:
-                session.execute(
-                    insert(ReplacedReceipt).values(round_id=round_.id, ballot_id=old.id, receipt=old.receipt)
+                connection.execute(
+                    _REPLACED, {"round_id": round_.id, "ballot_id": old.id, "receipt": old.receipt}
                 )
             return True
-        if session.scalar(_RECEIPT_TAKEN, {"round_id": round_.id, "receipt": receipt}):
+        if connection.scalar(_RECEIPT_TAKEN, {"round_id": round_.id, "receipt": receipt}):
             return False
         # Erased between the two statements (DELETE): insert it afresh.
 
@@ -167,11 +164,17 @@ _RECEIPT_TAKEN = select(
 )
 
 
-def _locked(session: Session, round_: Round, resident: Resident) -> Select[int, str | None]:
-    query = select(Ballot.id, Ballot.receipt).where(
-        Ballot.round_id == round_.id, Ballot.resident_id == resident.id
+@cache
+def _locking(dialect: str) -> Select[int, str | None]:
+    """The resident's ballot in the round, locked on PostgreSQL (SQLite has one writer)."""
+    table = table_of(Ballot)
+    query = select(table.c.id, table.c.receipt).where(
+        table.c.round_id == bindparam("b_round"), table.c.resident_id == bindparam("b_resident")
     )
-    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
+_REPLACED = insert(table_of(ReplacedReceipt))
 
 
 @cache

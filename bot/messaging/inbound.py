@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -34,7 +34,7 @@ from bot.dialogue.engine import withdrawn_language
 from bot.dialogue.keywords import parse
 from bot.dialogue.shared import Shared
 from bot.domain.notify import sender_for
-from bot.domain.outbox import enqueue
+from bot.domain.outbox import enqueue, outbox_row
 from bot.domain.residents import (
     conversation_for,
     find_writer,
@@ -54,6 +54,7 @@ from models import (
     Conversation,
     Identity,
     InboundLog,
+    OutboxMessage,
     PendingAnswer,
     Resident,
     TelegramChat,
@@ -175,6 +176,7 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
 
 
 _PENDING = insert(table_of(PendingAnswer))
+_QUEUE = insert(table_of(OutboxMessage))
 
 
 def _pending_row(
@@ -304,6 +306,7 @@ class Group:
     def __init__(self, session: Session, pendings: list[PendingAnswer]) -> None:
         self.shared = Shared()
         self.stored: list[Stored] = []
+        self.replies: list[dict[str, Any]] = []  # outbox rows
         self.touched: set[int] = set()  # residents an earlier turn of the group had
         by_community = [p for p in pendings if p.community_id is not None]
         ids = {p.community_id for p in by_community}
@@ -373,6 +376,10 @@ class Group:
         if log.changes:
             self.stored.append(log)
 
+    def queue(self, **reply: Any) -> None:
+        """Keep a reply (enqueue's arguments) for the group's one INSERT at its end."""
+        self.replies.append(outbox_row(**reply))
+
     def finish_turn(self, *residents: int) -> None:
         """The turn of these residents is done: later turns of the group read them afresh."""
         self.touched.update(residents)
@@ -383,7 +390,11 @@ class Group:
             self.flush(session)
 
     def flush(self, session: Session) -> None:
-        """Write the stored rows' changes: one statement for each set of columns changed."""
+        """Queue the replies (one INSERT for them all) and write the stored rows' changes (one
+        statement for each set of columns changed)."""
+        if self.replies:
+            session.execute(_QUEUE, self.replies)
+            self.replies = []
         by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
         for log in self.stored:
             by_columns.setdefault(tuple(sorted(log.changes)), []).append({"stored_id": log.id, **log.changes})
@@ -644,8 +655,7 @@ def _answer(
     if resident.id != log.resident_id:
         log.changes["resident_id"] = resident.id
     for reply in replies:
-        enqueue(
-            session,
+        (group.queue if group is not None else partial(enqueue, session))(
             address=message.address,
             text=reply.text,
             choices=reply.choices,
