@@ -36,10 +36,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--count", type=int, default=500, help="messages of each kind")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime,cumulative")
+    parser.add_argument("--no-profile", action="store_true", help="time only (to run under py-spy)")
     args = parser.parse_args(argv)
     url = harness.database_url(args.db)
     try:
-        run(url, args.kinds.split(","), args.count, args.top, args.sort.split(","))
+        run(url, args.kinds.split(","), args.count, args.top, [] if args.no_profile else args.sort.split(","))
     finally:
         harness.drop(args.db)
     return 0
@@ -87,7 +88,8 @@ def run(url: str, kinds: list[str], count: int, top: int, sorts: list[str]) -> N
             keep(db, message, utcnow())
         profile = cProfile.Profile()
         started, cpu = time.perf_counter(), time.process_time()
-        profile.enable()
+        if sorts:
+            profile.enable()
         while answer_pending(db, utcnow, None):
             pass
         profile.disable()
@@ -97,7 +99,6 @@ def run(url: str, kinds: list[str], count: int, top: int, sorts: list[str]) -> N
             f"{cpu / len(senders) * 1000:.2f} ms CPU",
             flush=True,
         )
-        profile.dump_stats(f"/tmp/turns-{kind}.prof")
         for sort in sorts:
             pstats.Stats(profile, stream=sys.stdout).strip_dirs().sort_stats(sort).print_stats(top)
 

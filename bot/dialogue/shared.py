@@ -3,7 +3,9 @@ community and its budget figures. A worker answers stored messages in groups (on
 ten); within a group nothing a resident's turn does changes a round or the ledger (organisers
 do that), so each is read at the first turn that needs it and held until the group commits.
 A new group reads them afresh, so an organiser's change (a spending recorded, a round opened)
-shows from the next group on; a message answered alone gets a Shared of its own."""
+shows from the next group on; a message answered alone gets a Shared of its own. Neither is
+read with an autoflush: the turns' pending changes (a conversation, a ballot's reply) bear on
+neither, and are written once, when the group ends."""
 
 from dataclasses import dataclass, field
 
@@ -24,11 +26,13 @@ class Shared:
     def open_round(self, session: Session, community: Community) -> Round | None:
         """The community's open round (current_round), as read at the group's first ask."""
         if community.id not in self.rounds:
-            self.rounds[community.id] = current_round(session, community)
+            with session.no_autoflush:  # nothing a turn has pending bears on it
+                self.rounds[community.id] = current_round(session, community)
         return self.rounds[community.id]
 
     def budget(self, session: Session, community: Community) -> BudgetSummary:
         """The community's budget figures (ledger.summary), as read at the group's first ask."""
         if community.id not in self.budgets:
-            self.budgets[community.id] = summary(session, community)
+            with session.no_autoflush:
+                self.budgets[community.id] = summary(session, community)
         return self.budgets[community.id]

@@ -295,6 +295,20 @@ _UNREAD = _Unread()
 _GROUP = "commonpurse.group"  # the key of a session's Group in session.info
 
 
+# Built once: a group's communities, and who writes its messages (value alone picks out few
+# enough rows; each is matched on community, kind and value after).
+_COMMUNITIES = select(Community).where(Community.id.in_(bindparam("ids", expanding=True)))
+_WRITERS = (
+    select(Identity, Conversation)
+    .options(joinedload(Identity.resident))
+    .outerjoin(Conversation, Conversation.resident_id == Identity.resident_id)
+    .where(
+        Identity.community_id.in_(bindparam("ids", expanding=True)),
+        Identity.value.in_(bindparam("values", expanding=True)),
+    )
+)
+
+
 class Group:
     """What a worker's group of turns (one transaction, bot.messaging.pending) reads once: the
     communities, who writes each message (identity, resident and conversation, in one query
@@ -310,9 +324,7 @@ class Group:
         self.touched: set[int] = set()  # residents an earlier turn of the group had
         by_community = [p for p in pendings if p.community_id is not None]
         ids = {p.community_id for p in by_community}
-        self.communities = (
-            {c.id: c for c in session.scalars(select(Community).where(Community.id.in_(ids)))} if ids else {}
-        )
+        self.communities = {c.id: c for c in session.scalars(_COMMUNITIES, {"ids": list(ids)})} if ids else {}
         self.writers: dict[tuple[int, str, str], Identity | None] = {}
         self.conversations: dict[int, Conversation | None] = {}
         keys = {
@@ -324,13 +336,7 @@ class Group:
             return
         self.writers = dict.fromkeys(keys)
         rows = session.execute(
-            select(Identity, Conversation)
-            .options(joinedload(Identity.resident))
-            .outerjoin(Conversation, Conversation.resident_id == Identity.resident_id)
-            .where(
-                Identity.community_id.in_({k[0] for k in keys}),
-                Identity.value.in_({k[2] for k in keys}),
-            )
+            _WRITERS, {"ids": list({k[0] for k in keys}), "values": list({k[2] for k in keys})}
         ).all()
         for identity, conversation in rows:
             key = (identity.community_id, identity.kind, identity.value)

@@ -13,8 +13,9 @@ PostgreSQL lets several workers share the queue; SQLite takes one writer at a ti
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, delete, exists, inspect, select, update
+from sqlalchemy import Select, bindparam, delete, exists, inspect, select, update
 from sqlalchemy.orm import aliased
 
 from bot.context import Database
@@ -56,7 +57,7 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
     group: Sequence[PendingAnswer] = ()
     try:
         with db.transaction() as session:
-            group = session.scalars(_next(now).limit(most)).all()
+            group = session.scalars(*_next(now, most)).all()
             read = Group.begin(session, list(group))  # who writes, their community: one read for all
             for pending in sorted(group, key=_lock_order):
                 if _forgotten(pending):  # an earlier turn erased its sender (DELETE)
@@ -99,7 +100,7 @@ def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
     def turn() -> Receipt | None:
         taken.clear()
         with db.transaction() as session:
-            pending = session.scalar(_next(now))
+            pending = session.scalar(*_next(now))
             if pending is None:
                 return None
             taken.append(pending.id)
@@ -129,13 +130,19 @@ def _reachable(db: Database) -> bool:
         return False
 
 
-def _next(now: datetime) -> Select[PendingAnswer]:
-    """The oldest message due whose sender has no older one waiting, locked for this worker."""
+def _next(now: datetime, most: int = 1) -> tuple[Select[PendingAnswer], dict[str, datetime]]:
+    """The oldest `most` messages due whose senders have no older one waiting, locked for this
+    worker: the statement (built once for each `most`) and its parameters."""
+    return _taking(most), {"now": now}
+
+
+@cache
+def _taking(most: int) -> Select[PendingAnswer]:
     older = aliased(PendingAnswer)
     return (
         select(PendingAnswer)
         .where(
-            PendingAnswer.next_attempt_at <= now,
+            PendingAnswer.next_attempt_at <= bindparam("now"),
             ~exists().where(
                 older.channel == PendingAnswer.channel,
                 older.sender == PendingAnswer.sender,
@@ -143,7 +150,7 @@ def _next(now: datetime) -> Select[PendingAnswer]:
             ),
         )
         .order_by(PendingAnswer.id)
-        .limit(1)
+        .limit(most)
         .with_for_update(skip_locked=True)
     )
 
