@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from bot.domain.ballots import current_round
+from bot.domain.ballots import Seen, current_round
 from bot.domain.ledger import BudgetSummary, summary
-from models import Community, Round
+from models import Community, Resident, Round
 
 
 @dataclass
@@ -22,6 +22,13 @@ class Shared:
 
     rounds: dict[int, Round | None] = field(default_factory=dict)
     budgets: dict[int, BudgetSummary] = field(default_factory=dict)
+    # (round id, resident id): their ballot in the round as the group read it, for one use
+    ballots: dict[tuple[int, int], Seen] = field(default_factory=dict)
+
+    def seen_ballot(self, round_: Round, resident: Resident) -> Seen | None:
+        """The resident's ballot in the round as the group read it (taken: a later vote of
+        theirs in the group reads it afresh); None if not read."""
+        return self.ballots.pop((round_.id, resident.id), None)
 
     def open_round(self, session: Session, community: Community) -> Round | None:
         """The community's open round (current_round), as read at the group's first ask."""

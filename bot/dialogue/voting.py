@@ -55,7 +55,8 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
     if wrong is not None:
         key, values = wrong
         return Result([turn.say(key, **values)])
-    receipt = cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
+    seen = turn.shared.seen_ballot(round_, turn.resident)
+    receipt = cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now, seen)
     closes = Moment(round_.closes_at, turn.community.timezone)
     shown = round_messages.chosen_within(
         round_, choices, turn.language, "vote_recorded", receipt=receipt, closes=closes

@@ -1,6 +1,7 @@
 """Ballots: reading what residents type, checking it against the round, storing one per person."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -68,13 +69,34 @@ def problem(round_: Round, choices: list[int]) -> tuple[str, dict[str, Any]] | N
     return None
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A resident's ballot in a round as read a moment ago (`ballot_id` None: they had none),
+    so that casting can go straight to the statement that will do, checking it still holds."""
+
+    ballot_id: int | None
+    receipt: str | None = None
+
+
 def cast(
-    session: Session, round_: Round, resident: Resident, choices: list[int], channel: str, now: datetime
+    session: Session,
+    round_: Round,
+    resident: Resident,
+    choices: list[int],
+    channel: str,
+    now: datetime,
+    seen: Seen | None = None,
 ) -> str:
     """Record or replace the resident's ballot (one per resident per round, even under races)
     under a new receipt, keeping the old ballot's receipt as replaced. Returns the receipt."""
     for _ in range(_TRIES):
         receipt = new_receipt()
+        if seen is not None and seen.ballot_id is not None:
+            if _change_seen(session, round_, seen, choices, channel, now, receipt):
+                if round_.reminded_at is not None:
+                    _take_back_reminder(session, round_, resident, now)
+                return receipt
+            seen = None  # changed since it was read, or the receipt is taken: the careful way
         if _store(session, round_, resident, choices, channel, now, receipt):
             if round_.reminded_at is not None:
                 _take_back_reminder(session, round_, resident, now)
@@ -143,6 +165,41 @@ def _store(
         # Erased between the two statements (DELETE): insert it afresh.
 
 
+def _change_seen(
+    session: Session,
+    round_: Round,
+    seen: Seen,
+    choices: list[int],
+    channel: str,
+    now: datetime,
+    receipt: str,
+) -> bool:
+    """Change the ballot `seen` in place, in one statement that holds only if it is still as it
+    was read (its receipt unchanged: no other message of theirs changed it since, and it was not
+    erased) and `receipt` is no other ballot's; then keep its old receipt as replaced. False if
+    not: nothing changed."""
+    connection = session.connection()
+    changed = connection.execute(
+        _CHANGING_SEEN,
+        {
+            "b_ballot": seen.ballot_id,
+            "b_round": round_.id,
+            "b_old": seen.receipt,
+            "b_choices": choices,
+            "b_channel": channel,
+            "b_changed_at": now,
+            "b_receipt": receipt,
+        },
+    )
+    if not changed.rowcount:
+        return False
+    if seen.receipt:
+        connection.execute(
+            _REPLACED, {"round_id": round_.id, "ballot_id": seen.ballot_id, "receipt": seen.receipt}
+        )
+    return True
+
+
 _OTHER = table_of(Ballot).alias("other")
 _CHANGING = (
     update(table_of(Ballot))
@@ -159,6 +216,10 @@ _CHANGING = (
         receipt=bindparam("b_receipt"),
     )
 )  # the ballot changed in place, unless its new receipt is another ballot's
+_CHANGING_SEEN = _CHANGING.where(
+    table_of(Ballot).c.round_id == bindparam("b_round"),
+    table_of(Ballot).c.receipt.is_not_distinct_from(bindparam("b_old")),
+)  # ... and only if it is still in the round under the receipt it was read with
 _RECEIPT_TAKEN = select(
     exists().where(Ballot.round_id == bindparam("round_id"), Ballot.receipt == bindparam("receipt"))
 )

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Executable,
     ScalarSelect,
     Table,
+    and_,
     bindparam,
     func,
     insert,
@@ -33,6 +34,7 @@ from bot.dialogue import Turn, handle
 from bot.dialogue.engine import withdrawn_language
 from bot.dialogue.keywords import parse
 from bot.dialogue.shared import Shared
+from bot.domain.ballots import Seen
 from bot.domain.notify import sender_for
 from bot.domain.outbox import enqueue, outbox_row
 from bot.domain.residents import (
@@ -50,6 +52,7 @@ from channels.messages import Address, InboundMessage, message_to_json
 from channels.phone import mask
 from channels.registry import spec
 from models import (
+    Ballot,
     Community,
     Conversation,
     Identity,
@@ -57,10 +60,11 @@ from models import (
     OutboxMessage,
     PendingAnswer,
     Resident,
+    Round,
     TelegramChat,
     table_of,
 )
-from models.states import ResidentStatus
+from models.states import ResidentStatus, RoundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -298,15 +302,24 @@ _GROUP = "commonpurse.group"  # the key of a session's Group in session.info
 # Built once: a group's communities, and who writes its messages (value alone picks out few
 # enough rows; each is matched on community, kind and value after).
 _COMMUNITIES = select(Community).where(Community.id.in_(bindparam("ids", expanding=True)))
+_OPEN_ROUND = (
+    select(Round.id)
+    .where(Round.community_id == Identity.community_id, Round.status == RoundStatus.OPEN)
+    .order_by(Round.id)
+    .limit(1)
+    .correlate(Identity)
+    .scalar_subquery()
+)  # as current_round() finds it
 _WRITERS = (
-    select(Identity, Conversation)
+    select(Identity, Conversation, _OPEN_ROUND.label("round_id"), Ballot.id, Ballot.receipt)
     .options(joinedload(Identity.resident))
     .outerjoin(Conversation, Conversation.resident_id == Identity.resident_id)
+    .outerjoin(Ballot, and_(Ballot.resident_id == Identity.resident_id, Ballot.round_id == _OPEN_ROUND))
     .where(
         Identity.community_id.in_(bindparam("ids", expanding=True)),
         Identity.value.in_(bindparam("values", expanding=True)),
     )
-)
+)  # ... with their conversation, and their ballot in the open round (a vote is the common turn)
 
 
 class Group:
@@ -338,11 +351,13 @@ class Group:
         rows = session.execute(
             _WRITERS, {"ids": list({k[0] for k in keys}), "values": list({k[2] for k in keys})}
         ).all()
-        for identity, conversation in rows:
+        for identity, conversation, round_id, ballot_id, receipt in rows:
             key = (identity.community_id, identity.kind, identity.value)
             if key in self.writers:
                 self.writers[key] = identity
                 self.conversations[identity.resident_id] = conversation
+                if round_id is not None:
+                    self.shared.ballots[(round_id, identity.resident_id)] = Seen(ballot_id, receipt)
 
     @staticmethod
     def begin(session: Session, pendings: list[PendingAnswer]) -> "Group":
