@@ -23,7 +23,7 @@ from bot.domain.erasure import forget_pending
 from bot.messaging import spool
 from bot.messaging.inbound import Group, Receipt, answer_stored, retrying
 from channels.messages import message_from_json
-from models import PendingAnswer
+from models import PendingAnswer, table_of
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,7 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
                 answer_stored(session, message_from_json(pending.message), pending, per_minute)
             read.flush(session)
             if group:
-                session.execute(
-                    delete(PendingAnswer).where(PendingAnswer.id.in_([pending.id for pending in group]))
-                )
+                session.execute(_ANSWERED, {"ids": [pending.id for pending in group]})
             return len(group)
     except Exception as exc:
         if spool.is_outage(exc) and not _reachable(db):
@@ -76,6 +74,11 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
             "a group of %s answers was undone (%s); answering one by one", len(group), type(exc).__name__
         )
         return None
+
+
+_ANSWERED = delete(table_of(PendingAnswer)).where(
+    table_of(PendingAnswer).c.id.in_(bindparam("ids", expanding=True))
+)  # built once; on the table: no object of the session needs to learn of it
 
 
 def _lock_order(pending: PendingAnswer) -> tuple[int, int]:
