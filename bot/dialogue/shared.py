@@ -1,11 +1,13 @@
 """What the turns answered together in one transaction read once: the open round of each
-community and its budget figures. A worker answers stored messages in groups (one commit for
-ten); within a group nothing a resident's turn does changes a round or the ledger (organisers
-do that), so each is read at the first turn that needs it and held until the group commits.
-A new group reads them afresh, so an organiser's change (a spending recorded, a round opened)
-shows from the next group on; a message answered alone gets a Shared of its own. Neither is
-read with an autoflush: the turns' pending changes (a conversation, a ballot's reply) bear on
-neither, and are written once, when the group ends."""
+community, its budget figures, and the ballots the group's writers had in the open round. A
+worker answers stored messages in groups (one commit for ten); within a group nothing a
+resident's turn does changes a round or the ledger (organisers do that), so each is read at the
+first turn that needs it and held until the group commits. A new group reads them afresh, so an
+organiser's change (a spending recorded, a round opened or closed) shows from the next group
+on; a message answered alone gets a Shared of its own. Neither the round nor the figures is
+read with an autoflush: the turns' pending changes (a conversation, an identity last seen) bear
+on neither, and are written once, when the group ends. A ballot as read serves one vote, and
+only if it still holds when the vote is cast (bot.domain.ballots.Seen)."""
 
 from dataclasses import dataclass, field
 

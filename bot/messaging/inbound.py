@@ -280,7 +280,7 @@ def answer_stored(
     group = Group.of(session)
     if spec(pending.channel).community_by == CommunityBy.CHAT:
         return _turn(session, message, log, None, now, per_minute, group=group)  # the chat's choice decides
-    community = group.community(session, pending.community_id) if group else None
+    community = group.community(pending.community_id) if group else None
     if community is None:
         community = session.get(Community, pending.community_id)
     if community is None:  # `keep` stores a message to a number or slug only with its community
@@ -324,11 +324,12 @@ _WRITERS = (
 
 class Group:
     """What a worker's group of turns (one transaction, bot.messaging.pending) reads once: the
-    communities, who writes each message (identity, resident and conversation, in one query
-    for the lot), the figures of `Shared`; and the stored rows' changes, written in one
-    statement at the end. A turn whose resident an earlier turn of the group already had
-    reads afresh (an earlier turn may have joined, erased or moved them), and the stored rows'
-    changes so far are written first (erasure reads them)."""
+    communities, who writes each message (identity, resident, conversation and ballot in the
+    open round, one query for the lot), the figures of `Shared`; and what it writes at its end
+    instead of turn by turn: the replies (one INSERT) and the stored rows' changes. A turn whose
+    resident an earlier turn of the group already had reads afresh (that turn may have joined,
+    erased or moved them), and what the group still holds is written first (erasure and STOP
+    read the stored rows and the outbox)."""
 
     def __init__(self, session: Session, pendings: list[PendingAnswer]) -> None:
         self.shared = Shared()
@@ -369,7 +370,7 @@ class Group:
     def of(session: Session) -> "Group | None":
         return session.info.get(_GROUP)
 
-    def community(self, session: Session, community_id: int | None) -> Community | None:
+    def community(self, community_id: int | None) -> Community | None:
         return self.communities.get(community_id) if community_id is not None else None
 
     def writer(self, community: Community, address: Address) -> Identity | None | _Unread:
