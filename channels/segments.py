@@ -24,9 +24,12 @@ class SegmentCount:
     units: int  # septets for GSM-7, UTF-16 code units for UCS-2
 
 
+GSM7 = GSM7_BASIC | GSM7_EXTENDED
+
+
 def is_gsm7(text: str) -> bool:
     """True when every character has a GSM-7 encoding."""
-    return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
+    return GSM7.issuperset(text)  # one pass in C: every reply is checked, some several times
 
 
 _LOOKALIKES = {
@@ -71,10 +74,16 @@ def to_gsm7(text: str) -> str:
 def count_segments(text: str) -> SegmentCount:
     """How many SMS segments `text` takes, and in which encoding."""
     if is_gsm7(text):
+        total = len(text) + sum(map(text.count, GSM7_EXTENDED))
+        if total <= GSM7_SINGLE:  # most texts: one segment, no need to place each character
+            return SegmentCount("GSM-7", 1, total)
         widths = [2 if c in GSM7_EXTENDED else 1 for c in text]
-        return SegmentCount("GSM-7", _pack(widths, GSM7_SINGLE, GSM7_MULTI), sum(widths))
-    widths = [2 if ord(c) > 0xFFFF else 1 for c in text]  # surrogate pairs
-    return SegmentCount("UCS-2", _pack(widths, UCS2_SINGLE, UCS2_MULTI), sum(widths))
+        return SegmentCount("GSM-7", _pack(widths, GSM7_SINGLE, GSM7_MULTI), total)
+    total = len(text.encode("utf-16-le")) // 2  # a character beyond U+FFFF is a surrogate pair
+    if total <= UCS2_SINGLE:
+        return SegmentCount("UCS-2", 1, total)
+    widths = [2 if ord(c) > 0xFFFF else 1 for c in text]
+    return SegmentCount("UCS-2", _pack(widths, UCS2_SINGLE, UCS2_MULTI), total)
 
 
 def _pack(widths: list[int], single: int, multi: int) -> int:

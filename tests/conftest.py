@@ -16,7 +16,8 @@ from bot.context import get_db
 from bot.domain.communities import create_community
 from bot.messaging.channels import configured_channels
 from bot.messaging.dispatcher import Dispatcher
-from bot.messaging.inbound import receive
+from bot.messaging.inbound import keep, receive
+from bot.messaging.pending import answer_pending
 from bot.web.app import create_app
 from channels import console
 from channels.messages import Address
@@ -199,6 +200,11 @@ def community(make_community):
     return make_community()
 
 
+# COMMONPURSE_TEST_ANSWER=worker: a Chat's lines are stored and answered by the worker (its
+# groups, bot.messaging.pending), so the conversation tests check that path says the same.
+ANSWER = os.environ.get("COMMONPURSE_TEST_ANSWER", "inline")
+
+
 class Chat:
     """A resident in a conversation: `say` a line, get back the replies they would see."""
 
@@ -209,7 +215,13 @@ class Chat:
 
     def say(self, text: str) -> list[str]:
         before = len(self.channel.sent)
-        receive(self.db, console.inbound(self.phone, text, self.slug), self.clock())
+        message = console.inbound(self.phone, text, self.slug)
+        if ANSWER == "worker":  # stored, then answered by the worker, as INBOUND_ANSWER=worker does
+            keep(self.db, message, self.clock())
+            while answer_pending(self.db, self.clock, None):
+                pass
+        else:
+            receive(self.db, message, self.clock())
         while self.dispatcher.run_once(Address(console.NAME, self.phone)):
             pass
         return self.channel.texts()[before:]

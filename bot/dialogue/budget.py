@@ -1,14 +1,13 @@
 """BUDGET: the community's money, straight from the ledger."""
 
 from bot.dialogue.turn import Result, Turn
-from bot.domain.ledger import summary
 from bot.text.money import Money
 from bot.text.times import Moment
 
 
 def budget(turn: Turn) -> Result:
     """Total, committed, spent, still to decide, and the latest news on the money."""
-    money = summary(turn.session, turn.community)
+    money = turn.shared.budget(turn.session, turn.community)
     # Spending organisers recorded beyond the budget shows in what is committed; residents
     # have nothing left to decide then, not a negative amount.
     values = dict(

@@ -3,7 +3,6 @@
 from bot.dialogue import joining
 from bot.dialogue.turn import Result, Turn
 from bot.domain import inbox
-from bot.domain.ballots import current_round
 from bot.domain.residents import opt_in, opt_out
 from models.states import ResidentStatus
 
@@ -50,7 +49,7 @@ def fallback(turn: Turn) -> Result:
     if not turn.text.strip():  # nothing to pass on
         return Result([turn.say("not_understood")])
     inbox.receive(turn.session, turn.community, turn.resident, turn.text, turn.channel, turn.now)
-    round_ = current_round(turn.session, turn.community)
+    round_ = turn.shared.open_round(turn.session, turn.community)
     if round_ is not None:
         return Result([turn.say("fallback_voting", title=round_.title)])
     return Result([turn.say("fallback")])

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.dialogue.keywords import Command
+from bot.dialogue.shared import Shared
 from bot.domain.residents import language_of
 from bot.text.catalogue import render
 from channels.messages import Choice, SharedContact
@@ -35,6 +36,7 @@ class Turn:
     contact: SharedContact | None = None
     channel: str = "console"
     cut: int = 0  # characters past the most we read, cut from the end of the message
+    shared: Shared = field(default_factory=Shared)  # read once for every turn of the transaction
 
     @property
     def language(self) -> str:

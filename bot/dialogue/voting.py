@@ -7,7 +7,6 @@ from bot.dialogue.turn import Reply, Result, Turn
 from bot.domain.ballots import (
     ballot_of,
     cast,
-    current_round,
     latest_closed,
     parse_choices,
     problem,
@@ -56,7 +55,8 @@ def vote_for(turn: Turn, choices: list[int]) -> Result:
     if wrong is not None:
         key, values = wrong
         return Result([turn.say(key, **values)])
-    receipt = cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now)
+    seen = turn.shared.seen_ballot(round_, turn.resident)
+    receipt = cast(turn.session, round_, turn.resident, choices, turn.channel, turn.now, seen)
     closes = Moment(round_.closes_at, turn.community.timezone)
     shown = round_messages.chosen_within(
         round_, choices, turn.language, "vote_recorded", receipt=receipt, closes=closes
@@ -176,7 +176,7 @@ def _open_round(turn: Turn) -> Round | Result:
     """The round open to votes when the message was sent, or what to answer instead. A round
     whose close time has passed takes no more votes, though it may not be counted yet (the
     scheduler closes it, after any vote sent in time that a worker has still to answer)."""
-    round_ = current_round(turn.session, turn.community)
+    round_ = turn.shared.open_round(turn.session, turn.community)
     if round_ is None:
         return _no_open_round(turn)
     if round_.closes_at <= turn.now:

@@ -1,11 +1,12 @@
 """Ballots: reading what residents type, checking it against the round, storing one per person."""
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -13,7 +14,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from bot.domain.receipts import new_receipt
 from bot.text.money import Money
-from models import Ballot, Community, OutboxMessage, ReplacedReceipt, Resident, Round
+from models import Ballot, Community, OutboxMessage, ReplacedReceipt, Resident, Round, table_of
 from models.states import OutboxStatus, RoundMethod, RoundStatus
 
 _VOTE = re.compile(
@@ -68,24 +69,40 @@ def problem(round_: Round, choices: list[int]) -> tuple[str, dict[str, Any]] | N
     return None
 
 
+@dataclass(frozen=True)
+class Seen:
+    """A resident's ballot in a round as read a moment ago (`ballot_id` None: they had none),
+    so that casting can go straight to the statement that will do, checking it still holds."""
+
+    ballot_id: int | None
+    receipt: str | None = None
+
+
 def cast(
-    session: Session, round_: Round, resident: Resident, choices: list[int], channel: str, now: datetime
+    session: Session,
+    round_: Round,
+    resident: Resident,
+    choices: list[int],
+    channel: str,
+    now: datetime,
+    seen: Seen | None = None,
 ) -> str:
     """Record or replace the resident's ballot (one per resident per round, even under races)
     under a new receipt, keeping the old ballot's receipt as replaced. Returns the receipt."""
-    for attempt in range(1, _TRIES + 1):
+    for _ in range(_TRIES):
         receipt = new_receipt()
-        try:
-            with session.begin_nested():
-                _store(session, round_, resident, choices, channel, now, receipt)
+        if seen is not None and seen.ballot_id is not None:
+            if _change_seen(session, round_, seen, choices, channel, now, receipt):
+                if round_.reminded_at is not None:
+                    _take_back_reminder(session, round_, resident, now)
+                return receipt
+            seen = None  # changed since it was read, or the receipt is taken: the careful way
+        if _store(session, round_, resident, choices, channel, now, receipt):
             if round_.reminded_at is not None:
                 _take_back_reminder(session, round_, resident, now)
             return receipt
-        except IntegrityError:
-            # The code is already in this round: one chance in 2**40 for each ballot there.
-            if attempt == _TRIES:
-                raise
-    raise AssertionError("unreachable")
+        # The code is already in this round: one chance in 2**40 for each ballot there.
+    raise IntegrityError("INSERT INTO ballot", None, Exception(f"{_TRIES} receipts taken in a row"))
 
 
 _TRIES = 3
@@ -112,35 +129,113 @@ def _store(
     channel: str,
     now: datetime,
     receipt: str,
-) -> None:
-    """Insert the ballot, or, when the resident already has one in the round (ON CONFLICT DO
-    NOTHING: a first vote, the usual case, takes one statement), change it in place under a row
-    lock, its old receipt kept as replaced: so no receipt ever sent is lost, even when two
-    messages of one resident race."""
+) -> bool:
+    """Insert the ballot, or, when the resident already has one in the round, change it in
+    place under a row lock, its old receipt kept as replaced: so no receipt ever sent is lost,
+    even when two messages of one resident race. False if `receipt` is taken in the round
+    (then nothing changed). A first vote, the usual case, takes one statement and no
+    savepoint: ON CONFLICT DO NOTHING skips the row on either unique key (one ballot a
+    resident, one receipt a round)."""
     values = dict(choices=choices, channel=channel, changed_at=now, receipt=receipt)
+    dialect = session.get_bind().dialect.name
+    # On the session's connection, each statement built once: a Core statement through the
+    # session would flush the turn's pending changes first (the ballot needs none of them).
+    connection = session.connection()
+    keys = {"b_round": round_.id, "b_resident": resident.id}
     while True:
-        inserted = session.execute(
-            _inserting(session.get_bind().dialect.name),
-            dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now),
+        inserted = connection.execute(
+            _inserting(dialect), dict(values, round_id=round_.id, resident_id=resident.id, cast_at=now)
         ).first()
         if inserted is not None:
-            return
-        old = session.execute(_locked(session, round_, resident)).first()
+            return True
+        old = connection.execute(_locking(dialect), keys).first()
         if old is not None:
-            session.execute(update(Ballot).where(Ballot.id == old.id).values(**values))
+            changed = connection.execute(
+                _CHANGING, {"b_ballot": old.id, **keys, **{f"b_{k}": v for k, v in values.items()}}
+            )
+            if not changed.rowcount:
+                return False  # the receipt is another ballot's
             if old.receipt:
-                session.execute(
-                    insert(ReplacedReceipt).values(round_id=round_.id, ballot_id=old.id, receipt=old.receipt)
+                connection.execute(
+                    _REPLACED, {"round_id": round_.id, "ballot_id": old.id, "receipt": old.receipt}
                 )
-            return
+            return True
+        if connection.scalar(_RECEIPT_TAKEN, {"round_id": round_.id, "receipt": receipt}):
+            return False
         # Erased between the two statements (DELETE): insert it afresh.
 
 
-def _locked(session: Session, round_: Round, resident: Resident) -> Select[int, str | None]:
-    query = select(Ballot.id, Ballot.receipt).where(
-        Ballot.round_id == round_.id, Ballot.resident_id == resident.id
+def _change_seen(
+    session: Session,
+    round_: Round,
+    seen: Seen,
+    choices: list[int],
+    channel: str,
+    now: datetime,
+    receipt: str,
+) -> bool:
+    """Change the ballot `seen` in place, in one statement that holds only if it is still as it
+    was read (its receipt unchanged: no other message of theirs changed it since, and it was not
+    erased) and `receipt` is no other ballot's; then keep its old receipt as replaced. False if
+    not: nothing changed."""
+    connection = session.connection()
+    changed = connection.execute(
+        _CHANGING_SEEN,
+        {
+            "b_ballot": seen.ballot_id,
+            "b_round": round_.id,
+            "b_old": seen.receipt,
+            "b_choices": choices,
+            "b_channel": channel,
+            "b_changed_at": now,
+            "b_receipt": receipt,
+        },
     )
-    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
+    if not changed.rowcount:
+        return False
+    if seen.receipt:
+        connection.execute(
+            _REPLACED, {"round_id": round_.id, "ballot_id": seen.ballot_id, "receipt": seen.receipt}
+        )
+    return True
+
+
+_OTHER = table_of(Ballot).alias("other")
+_CHANGING = (
+    update(table_of(Ballot))
+    .where(
+        table_of(Ballot).c.id == bindparam("b_ballot"),
+        ~exists().where(
+            _OTHER.c.round_id == bindparam("b_round"), _OTHER.c.receipt == bindparam("b_receipt")
+        ),
+    )
+    .values(
+        choices=bindparam("b_choices"),
+        channel=bindparam("b_channel"),
+        changed_at=bindparam("b_changed_at"),
+        receipt=bindparam("b_receipt"),
+    )
+)  # the ballot changed in place, unless its new receipt is another ballot's
+_CHANGING_SEEN = _CHANGING.where(
+    table_of(Ballot).c.round_id == bindparam("b_round"),
+    table_of(Ballot).c.receipt.is_not_distinct_from(bindparam("b_old")),
+)  # ... and only if it is still in the round under the receipt it was read with
+_RECEIPT_TAKEN = select(
+    exists().where(Ballot.round_id == bindparam("round_id"), Ballot.receipt == bindparam("receipt"))
+)
+
+
+@cache
+def _locking(dialect: str) -> Select[int, str | None]:
+    """The resident's ballot in the round, locked on PostgreSQL (SQLite has one writer)."""
+    table = table_of(Ballot)
+    query = select(table.c.id, table.c.receipt).where(
+        table.c.round_id == bindparam("b_round"), table.c.resident_id == bindparam("b_resident")
+    )
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
+_REPLACED = insert(table_of(ReplacedReceipt))
 
 
 @cache
@@ -149,9 +244,7 @@ def _inserting(dialect: str) -> ReturningInsert[Any]:
     table = Ballot.__table__
     dialects = {"postgresql": postgresql, "sqlite": sqlite}
     statement: postgresql.Insert | sqlite.Insert = dialects[dialect].insert(table)
-    return statement.on_conflict_do_nothing(index_elements=[table.c.round_id, table.c.resident_id]).returning(
-        table.c.id
-    )
+    return statement.on_conflict_do_nothing().returning(table.c.id)
 
 
 def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | None:

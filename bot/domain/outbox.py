@@ -38,6 +38,44 @@ def enqueue(
     from `not_before` (the end of quiet hours) if later. `held`: news we start, which never
     goes inside quiet hours (and answers go before it)."""
     row = OutboxMessage(
+        **outbox_row(
+            address=address,
+            text=text,
+            now=now,
+            community_id=community_id,
+            resident_id=resident_id,
+            choices=choices,
+            sender=sender,
+            idempotency_key=idempotency_key,
+            erase_after_send=erase_after_send,
+            content_sid=content_sid,
+            content_variables=content_variables,
+            not_before=not_before,
+            held=held,
+        )
+    )
+    session.add(row)
+    return row
+
+
+def outbox_row(
+    *,
+    address: Address,
+    text: str,
+    now: datetime,
+    community_id: int | None = None,
+    resident_id: int | None = None,
+    choices: Sequence[Choice] = (),
+    sender: str | None = None,
+    idempotency_key: str | None = None,
+    erase_after_send: bool = False,
+    content_sid: str | None = None,
+    content_variables: dict[str, str] | None = None,
+    not_before: datetime | None = None,
+    held: bool = False,
+) -> dict[str, Any]:
+    """The columns of a queued message (enqueue's), for a caller that inserts many at once."""
+    return dict(
         community_id=community_id,
         resident_id=resident_id,
         channel=address.channel,
@@ -56,8 +94,6 @@ def enqueue(
         next_attempt_at=max(now, not_before or now),
         created_at=now,
     )
-    session.add(row)
-    return row
 
 
 def insert_skipping_existing(session: Session, rows: Select[*tuple[Any, ...]], first: bool = False) -> int:

@@ -51,11 +51,17 @@ def _identity_of(community: Community, address: Address) -> dict[str, Any]:
 
 
 def resident_for(
-    session: Session, community: Community, address: Address, now: datetime, known: Identity | None = None
+    session: Session,
+    community: Community,
+    address: Address,
+    now: datetime,
+    known: Identity | None = None,
+    looked_up: bool = False,
 ) -> Resident:
     """The resident writing from `address` (through `known`, their identity, when it was
-    already looked up), created as pending on first contact."""
-    identity = known if known is not None else find_identity(session, community, address)
+    already looked up: `looked_up` says a None there means nobody writes from it yet),
+    created as pending on first contact."""
+    identity = known if known is not None or looked_up else find_identity(session, community, address)
     if identity is not None:
         identity.last_channel, identity.last_seen_at = address.channel, now
         if identity.unreachable != Unreachable.INVALID:
@@ -168,9 +174,13 @@ def choose_channel(resident: Resident, channel: str | None) -> None:
 
 def conversation_for(session: Session, resident: Resident, now: datetime) -> Conversation:
     conversation = session.get(Conversation, resident.id)
-    if conversation is None:
-        conversation = Conversation(resident_id=resident.id, step=None, data={}, updated_at=now)
-        session.add(conversation)
+    return conversation if conversation is not None else new_conversation(session, resident, now)
+
+
+def new_conversation(session: Session, resident: Resident, now: datetime) -> Conversation:
+    """A conversation in no step, for a resident who has none (a newcomer)."""
+    conversation = Conversation(resident_id=resident.id, step=None, data={}, updated_at=now)
+    session.add(conversation)
     return conversation
 
 

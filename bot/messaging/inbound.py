@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -16,24 +16,34 @@ from sqlalchemy import (
     Executable,
     ScalarSelect,
     Table,
+    and_,
     bindparam,
     func,
     insert,
+    inspect,
     literal,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.context import Database
 from bot.dialogue import Turn, handle
 from bot.dialogue.engine import withdrawn_language
 from bot.dialogue.keywords import parse
+from bot.dialogue.shared import Shared
+from bot.domain.ballots import Seen
 from bot.domain.notify import sender_for
-from bot.domain.outbox import enqueue
-from bot.domain.residents import conversation_for, find_writer, resident_for
+from bot.domain.outbox import enqueue, outbox_row
+from bot.domain.residents import (
+    conversation_for,
+    find_writer,
+    identity_kind,
+    new_conversation,
+    resident_for,
+)
 from bot.messaging import routing
 from bot.text.catalogue import render
 from bot.text.clean import clean_raw, clean_text
@@ -41,8 +51,20 @@ from channels.base import CommunityBy
 from channels.messages import Address, InboundMessage, message_to_json
 from channels.phone import mask
 from channels.registry import spec
-from models import Community, Identity, InboundLog, PendingAnswer, TelegramChat, table_of
-from models.states import ResidentStatus
+from models import (
+    Ballot,
+    Community,
+    Conversation,
+    Identity,
+    InboundLog,
+    OutboxMessage,
+    PendingAnswer,
+    Resident,
+    Round,
+    TelegramChat,
+    table_of,
+)
+from models.states import ResidentStatus, RoundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +180,7 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
 
 
 _PENDING = insert(table_of(PendingAnswer))
+_QUEUE = insert(table_of(OutboxMessage))
 
 
 def _pending_row(
@@ -250,16 +273,156 @@ def answer_stored(
     session: Session, message: InboundMessage, pending: PendingAnswer, per_minute: int | None
 ) -> Receipt:
     """Answer a message `keep` stored, as `receive` would have when it came: the turn's time
-    is when it was received (a vote sent before the close counts, one sent after does not)."""
+    is when it was received (a vote sent before the close counts, one sent after does not).
+    Within a group (`Group.begin`), what the group read at its start serves the turn."""
     now = pending.received_at
     log = Stored(pending.inbound_id, pending.channel, pending.sender, now)
+    group = Group.of(session)
     if spec(pending.channel).community_by == CommunityBy.CHAT:
-        return _turn(session, message, log, None, now, per_minute)  # the chat's choice decides
-    community = session.get(Community, pending.community_id)
+        return _turn(session, message, log, None, now, per_minute, group=group)  # the chat's choice decides
+    community = group.community(pending.community_id) if group else None
+    if community is None:
+        community = session.get(Community, pending.community_id)
     if community is None:  # `keep` stores a message to a number or slug only with its community
         raise LookupError(f"pending answer {pending.id} has no community")
-    known = find_writer(session, community, message.address)
-    return _turn(session, message, log, community, now, per_minute, known)
+    known = group.writer(community, message.address) if group else _UNREAD
+    if isinstance(known, _Unread):
+        known = find_writer(session, community, message.address)
+    return _turn(session, message, log, community, now, per_minute, known, group)
+
+
+class _Unread:
+    """Not read by the group: look it up as usual."""
+
+
+_UNREAD = _Unread()
+_GROUP = "commonpurse.group"  # the key of a session's Group in session.info
+
+
+# Built once: a group's communities, and who writes its messages (value alone picks out few
+# enough rows; each is matched on community, kind and value after).
+_COMMUNITIES = select(Community).where(Community.id.in_(bindparam("ids", expanding=True)))
+_OPEN_ROUND = (
+    select(Round.id)
+    .where(Round.community_id == Identity.community_id, Round.status == RoundStatus.OPEN)
+    .order_by(Round.id)
+    .limit(1)
+    .correlate(Identity)
+    .scalar_subquery()
+)  # as current_round() finds it
+_WRITERS = (
+    select(Identity, Conversation, _OPEN_ROUND.label("round_id"), Ballot.id, Ballot.receipt)
+    .options(joinedload(Identity.resident))
+    .outerjoin(Conversation, Conversation.resident_id == Identity.resident_id)
+    .outerjoin(Ballot, and_(Ballot.resident_id == Identity.resident_id, Ballot.round_id == _OPEN_ROUND))
+    .where(
+        Identity.community_id.in_(bindparam("ids", expanding=True)),
+        Identity.value.in_(bindparam("values", expanding=True)),
+    )
+)  # ... with their conversation, and their ballot in the open round (a vote is the common turn)
+
+
+class Group:
+    """What a worker's group of turns (one transaction, bot.messaging.pending) reads once: the
+    communities, who writes each message (identity, resident, conversation and ballot in the
+    open round, one query for the lot), the figures of `Shared`; and what it writes at its end
+    instead of turn by turn: the replies (one INSERT) and the stored rows' changes. A turn whose
+    resident an earlier turn of the group already had reads afresh (that turn may have joined,
+    erased or moved them), and what the group still holds is written first (erasure and STOP
+    read the stored rows and the outbox)."""
+
+    def __init__(self, session: Session, pendings: list[PendingAnswer]) -> None:
+        self.shared = Shared()
+        self.stored: list[Stored] = []
+        self.replies: list[dict[str, Any]] = []  # outbox rows
+        self.touched: set[int] = set()  # residents an earlier turn of the group had
+        by_community = [p for p in pendings if p.community_id is not None]
+        ids = {p.community_id for p in by_community}
+        self.communities = {c.id: c for c in session.scalars(_COMMUNITIES, {"ids": list(ids)})} if ids else {}
+        self.writers: dict[tuple[int, str, str], Identity | None] = {}
+        self.conversations: dict[int, Conversation | None] = {}
+        keys = {
+            (p.community_id, identity_kind(p.channel), p.sender)
+            for p in by_community
+            if p.community_id is not None and p.sender
+        }
+        if not keys:
+            return
+        self.writers = dict.fromkeys(keys)
+        rows = session.execute(
+            _WRITERS, {"ids": list({k[0] for k in keys}), "values": list({k[2] for k in keys})}
+        ).all()
+        for identity, conversation, round_id, ballot_id, receipt in rows:
+            key = (identity.community_id, identity.kind, identity.value)
+            if key in self.writers:
+                self.writers[key] = identity
+                self.conversations[identity.resident_id] = conversation
+                if round_id is not None:
+                    self.shared.ballots[(round_id, identity.resident_id)] = Seen(ballot_id, receipt)
+
+    @staticmethod
+    def begin(session: Session, pendings: list[PendingAnswer]) -> "Group":
+        """Read what the group's turns will need, and let answer_stored find it."""
+        group = session.info[_GROUP] = Group(session, pendings)
+        return group
+
+    @staticmethod
+    def of(session: Session) -> "Group | None":
+        return session.info.get(_GROUP)
+
+    def community(self, community_id: int | None) -> Community | None:
+        return self.communities.get(community_id) if community_id is not None else None
+
+    def writer(self, community: Community, address: Address) -> Identity | None | _Unread:
+        """The identity writing from `address` as the group read it (None: nobody yet), or
+        _UNREAD where that may no longer hold."""
+        key = (community.id, identity_kind(address.channel), address.user_id)
+        if key not in self.writers:
+            return _UNREAD
+        identity = self.writers[key]
+        if identity is None:
+            return None if not self.touched else _UNREAD  # an earlier turn may have made them
+        if identity.resident_id in self.touched or inspect(identity).deleted or inspect(identity).detached:
+            return _UNREAD
+        return identity
+
+    def conversation(self, session: Session, resident: Resident, now: datetime) -> Conversation:
+        """The resident's conversation, as the group read it if no earlier turn had them."""
+        if resident.id in self.touched or resident.id not in self.conversations:
+            return conversation_for(session, resident, now)
+        conversation = self.conversations[resident.id]
+        return conversation if conversation is not None else new_conversation(session, resident, now)
+
+    def write(self, log: Stored) -> None:
+        """Keep the stored row's changes for the end of the group."""
+        if log.changes:
+            self.stored.append(log)
+
+    def queue(self, **reply: Any) -> None:
+        """Keep a reply (enqueue's arguments) for the group's one INSERT at its end."""
+        self.replies.append(outbox_row(**reply))
+
+    def finish_turn(self, *residents: int) -> None:
+        """The turn of these residents is done: later turns of the group read them afresh."""
+        self.touched.update(residents)
+
+    def before_turn(self, session: Session, resident: Resident) -> None:
+        """A resident the group had already: what earlier turns changed is written first."""
+        if resident.id in self.touched:
+            self.flush(session)
+
+    def flush(self, session: Session) -> None:
+        """Queue the replies (one INSERT for them all) and write the stored rows' changes (one
+        statement for each set of columns changed)."""
+        if self.replies:
+            session.execute(_QUEUE, self.replies)
+            self.replies = []
+        by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for log in self.stored:
+            by_columns.setdefault(tuple(sorted(log.changes)), []).append({"stored_id": log.id, **log.changes})
+        self.stored.clear()
+        for rows in by_columns.values():
+            session.execute(_UPDATE_STORED, rows)
 
 
 def _receive(
@@ -291,9 +454,11 @@ def _turn(
     community: Community | None,
     now: datetime,
     per_minute: int | None,
-    known: Identity | None = None,
+    known: Identity | None | _Unread = _UNREAD,
+    group: Group | None = None,
 ) -> Receipt:
-    """Answer a stored message: `community` is None when the chat's choice decides it."""
+    """Answer a stored message: `community` is None when the chat's choice decides it; `known`
+    is who writes, if looked up already (None: nobody yet)."""
     if spec(message.address.channel).normalise(message.address.user_id) is None:
         # "VODAFONE", a short code, "not-a-number": no resident writes from there, and a reply
         # would cost money and fail. The message stays stored, without its words.
@@ -303,19 +468,19 @@ def _turn(
             mask(message.address.user_id),
         )
         log.changes.update(body=None, raw=None)
-        _write(session, log)
+        _write(session, log, group)
         return Receipt(Outcome.UNANSWERABLE)
     entry = False
     if community is None:
         route = routing.route(session, message, now)
         if route.community is None or route.bad_code:
             receipt = _ask_for_code(session, message, log, route, now)
-            _write(session, log)
+            _write(session, log, group)
             return receipt
         community, entry = route.community, route.entry
         log.changes["community_id"] = community.id
-    replies = _answer(session, community, message, log, now, entry, per_minute, known)
-    _write(session, log)
+    replies = _answer(session, community, message, log, now, entry, per_minute, known, group)
+    _write(session, log, group)
     return Receipt(Outcome.HANDLED, replies)
 
 
@@ -405,9 +570,12 @@ def _dialect(executor: Session | Connection) -> str:
     return bind.dialect.name
 
 
-def _write(session: Session, log: Stored) -> None:
-    """What the turn changed on the stored row, in one UPDATE (none when nothing did)."""
-    if log.changes:
+def _write(session: Session, log: Stored, group: Group | None = None) -> None:
+    """What the turn changed on the stored row, in one UPDATE (none when nothing did); in a
+    group, with the group's others at its end."""
+    if group is not None:
+        group.write(log)
+    elif log.changes:
         session.execute(_UPDATE_STORED, {"stored_id": log.id, **log.changes})
 
 
@@ -454,9 +622,15 @@ def _answer(
     now: datetime,
     entry: bool,
     per_minute: int | None,
-    known: Identity | None = None,
+    known: Identity | None | _Unread = _UNREAD,
+    group: Group | None = None,
 ) -> int:
-    resident = resident_for(session, community, message.address, now, known)
+    looked_up = not isinstance(known, _Unread)
+    identity = None if isinstance(known, _Unread) else known
+    resident = resident_for(session, community, message.address, now, identity, looked_up=looked_up)
+    if group is not None:
+        group.before_turn(session, resident)
+    writer = resident.id
     if (
         message.language
         and resident.language is None
@@ -464,7 +638,12 @@ def _answer(
         and message.language in (community.languages or ())
     ):
         resident.language = message.language  # a newcomer starts in their app's language
-    conversation = conversation_for(session, resident, now)
+    if looked_up and identity is None:  # a newcomer, made just now: no conversation yet
+        conversation = new_conversation(session, resident, now)
+    elif group is not None:
+        conversation = group.conversation(session, resident, now)
+    else:
+        conversation = conversation_for(session, resident, now)
     whole = message.payload or message.text or ""
     text, cut = whole[:MAX_TEXT], max(0, len(whole) - MAX_TEXT)
     if entry:  # /start or a join code: greet newcomers, show members the menu, rejoin the stopped
@@ -483,6 +662,7 @@ def _answer(
         contact=message.contact,
         channel=message.address.channel,
         cut=cut,
+        shared=group.shared if group is not None else Shared(),
     )
     if per_minute is None or command.keyword in ALWAYS_ANSWERED or not _flooding(session, log, per_minute):
         replies = handle(turn)
@@ -492,11 +672,12 @@ def _answer(
         first = _recent(session, log) == per_minute + 1
         replies = [turn.say("slow_down")] if first and not resident.opted_out else []
     resident = turn.resident  # sharing a phone number may have joined two residents into one
+    if group is not None:
+        group.finish_turn(writer, resident.id)
     if resident.id != log.resident_id:
         log.changes["resident_id"] = resident.id
     for reply in replies:
-        enqueue(
-            session,
+        (group.queue if group is not None else partial(enqueue, session))(
             address=message.address,
             text=reply.text,
             choices=reply.choices,

@@ -13,16 +13,17 @@ PostgreSQL lets several workers share the queue; SQLite takes one writer at a ti
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, delete, exists, inspect, select, update
+from sqlalchemy import Select, bindparam, delete, exists, inspect, select, update
 from sqlalchemy.orm import aliased
 
 from bot.context import Database
 from bot.domain.erasure import forget_pending
 from bot.messaging import spool
-from bot.messaging.inbound import Receipt, answer_stored, retrying
+from bot.messaging.inbound import Group, Receipt, answer_stored, retrying
 from channels.messages import message_from_json
-from models import PendingAnswer
+from models import PendingAnswer, table_of
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +57,15 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
     group: Sequence[PendingAnswer] = ()
     try:
         with db.transaction() as session:
-            group = session.scalars(_next(now).limit(most)).all()
+            group = session.scalars(*_next(now, most)).all()
+            read = Group.begin(session, list(group))  # who writes, their community: one read for all
             for pending in sorted(group, key=_lock_order):
                 if _forgotten(pending):  # an earlier turn erased its sender (DELETE)
                     continue
                 answer_stored(session, message_from_json(pending.message), pending, per_minute)
+            read.flush(session)
             if group:
-                session.execute(
-                    delete(PendingAnswer).where(PendingAnswer.id.in_([pending.id for pending in group]))
-                )
+                session.execute(_ANSWERED, {"ids": [pending.id for pending in group]})
             return len(group)
     except Exception as exc:
         if spool.is_outage(exc) and not _reachable(db):
@@ -73,6 +74,11 @@ def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int
             "a group of %s answers was undone (%s); answering one by one", len(group), type(exc).__name__
         )
         return None
+
+
+_ANSWERED = delete(table_of(PendingAnswer)).where(
+    table_of(PendingAnswer).c.id.in_(bindparam("ids", expanding=True))
+)  # built once; on the table: no object of the session needs to learn of it
 
 
 def _lock_order(pending: PendingAnswer) -> tuple[int, int]:
@@ -97,7 +103,7 @@ def _answer_next(db: Database, now: datetime, per_minute: int | None) -> bool:
     def turn() -> Receipt | None:
         taken.clear()
         with db.transaction() as session:
-            pending = session.scalar(_next(now))
+            pending = session.scalar(*_next(now))
             if pending is None:
                 return None
             taken.append(pending.id)
@@ -127,13 +133,19 @@ def _reachable(db: Database) -> bool:
         return False
 
 
-def _next(now: datetime) -> Select[PendingAnswer]:
-    """The oldest message due whose sender has no older one waiting, locked for this worker."""
+def _next(now: datetime, most: int = 1) -> tuple[Select[PendingAnswer], dict[str, datetime]]:
+    """The oldest `most` messages due whose senders have no older one waiting, locked for this
+    worker: the statement (built once for each `most`) and its parameters."""
+    return _taking(most), {"now": now}
+
+
+@cache
+def _taking(most: int) -> Select[PendingAnswer]:
     older = aliased(PendingAnswer)
     return (
         select(PendingAnswer)
         .where(
-            PendingAnswer.next_attempt_at <= now,
+            PendingAnswer.next_attempt_at <= bindparam("now"),
             ~exists().where(
                 older.channel == PendingAnswer.channel,
                 older.sender == PendingAnswer.sender,
@@ -141,7 +153,7 @@ def _next(now: datetime) -> Select[PendingAnswer]:
             ),
         )
         .order_by(PendingAnswer.id)
-        .limit(1)
+        .limit(most)
         .with_for_update(skip_locked=True)
     )
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -55,12 +56,18 @@ class Moment:
     with_time: bool = True  # False: the date alone ("1 Dec 2026")
 
     def in_language(self, language: str) -> str:
-        if not self.with_time:
-            return format_skeleton("yMMMd", local(self.at, self.tz), locale=_locale(language))
-        return spoken_in(self.at, self.tz, language)
+        return _written(self.at, self.tz, self.with_time, language)
 
     def __str__(self) -> str:
         return self.in_language("en")
+
+
+@lru_cache(maxsize=4096)
+def _written(at: datetime, tz: str, with_time: bool, language: str) -> str:
+    """A Moment in `language`; kept, as every vote's confirmation says when its round closes."""
+    if not with_time:
+        return format_skeleton("yMMMd", local(at, tz), locale=_locale(language))
+    return spoken_in(at, tz, language)
 
 
 def spoken_in(value: datetime, tz: str, language: str) -> str:

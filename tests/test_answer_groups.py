@@ -1,0 +1,140 @@
+"""The worker answers stored messages in groups (one transaction for ten) and reads what the
+group needs once: who writes, their conversation and ballot, the open round, the budget. What
+it read must not outlive its group, and a group must cost few statements."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, event, func, select
+
+from bot.domain import round_times
+from bot.domain.ballots import Seen, cast
+from bot.messaging import pending
+from bot.messaging.inbound import keep
+from channels import console
+from models import Ballot, PendingAnswer, ReplacedReceipt, Resident, Round
+from tests.round_helpers import make_round
+from tests.test_answer_later import Phone, count, later_app  # noqa: F401  (the fixture)
+
+VOTERS = [f"+4477009002{n:02d}" for n in range(10)]  # the members make_round makes
+
+
+@pytest.fixture
+def ten_voters(later_app, fake_twilio, db, community, clock):  # noqa: F811
+    """Round 1 of riverside open, and its ten members, their ballot papers sent."""
+    round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1), members=len(VOTERS))
+    clock.advance(minutes=2)
+    with db.transaction() as session:
+        assert round_times.open_if_due(session, session.get(Round, round_id), clock())
+    Phone(later_app, fake_twilio, VOTERS[0]).answers()  # sends every ballot paper
+    return round_id
+
+
+def last_answer(fake_twilio, number: str) -> str:
+    return [s.form["Body"] for s in fake_twilio.sent if s.form["To"] == number][-1]
+
+
+class Statements:
+    """Counts the statements sent to the database (an executemany is one)."""
+
+    def __init__(self, engine):
+        self.engine, self.count = engine, 0
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args):
+        self.count += 1
+
+
+def test_budget_shows_spending_an_organiser_records_after_the_worker_last_answered_it(
+    later_app,  # noqa: F811
+    fake_twilio,
+    community,
+    db,
+    cp,
+):
+    phones = [Phone(later_app, fake_twilio, number) for number in ("+447700900123", "+447700900456")]
+    for phone in phones:
+        phone.text("hi")
+        phone.text("YES")
+        phone.send("BUDGET")
+    phones[0].answers()  # both answered in one group, which read the figures once
+    for phone in phones:
+        assert "Still to decide: £1,150,000" in last_answer(fake_twilio, phone.number)
+    spent = cp("budget", "spend", "--community", "riverside", "--amount", "£2,500", "--description", "Hall")
+    assert spent.exit_code == 0, spent.output
+    for phone in phones:
+        phone.send("BUDGET")
+    phones[0].answers()  # the same worker, a new group
+    for phone in phones:
+        assert "Still to decide: £1,147,500" in last_answer(fake_twilio, phone.number)
+
+
+def test_a_group_of_votes_takes_few_statements_and_each_voter_gets_their_receipt(
+    later_app,  # noqa: F811
+    fake_twilio,
+    ten_voters,
+    db,
+    clock,
+):
+    phones = [Phone(later_app, fake_twilio, number) for number in VOTERS]
+    for choice in ("1", "2"):  # a first vote each, then each changes it
+        for phone in phones:
+            phone.send(f"VOTE {choice}")
+        with Statements(db.engine) as seen:
+            assert pending.answer_pending(db, clock, None) == len(VOTERS)
+        # The group's reads (the claim, the community, the writers with their conversations and
+        # ballots, the round), one or two statements a vote, the group's writes: 115 before.
+        assert seen.count <= 2 * len(VOTERS) + 12, seen.count
+        phones[0].answers()  # sends every answer
+        for phone in phones:
+            answer = last_answer(fake_twilio, phone.number)
+            assert "vote is in" in answer and f"{choice} " in answer
+    with db.transaction() as session:
+        ballots = session.execute(select(Ballot.choices, Ballot.receipt)).all()
+        assert sorted(choices for choices, _ in ballots) == [[2]] * len(VOTERS)
+        assert len({receipt for _, receipt in ballots}) == len(VOTERS)
+        assert session.scalar(select(func.count()).select_from(ReplacedReceipt)) == len(VOTERS)
+
+
+def test_a_voter_writing_twice_in_one_group_has_one_ballot_with_the_later_choice(
+    later_app,  # noqa: F811
+    fake_twilio,
+    ten_voters,
+    community,
+    db,
+    clock,
+):
+    """By SMS and by the console (one phone, one resident): two messages of one group, whose
+    reads of that resident the second turn must not trust."""
+    phone = Phone(later_app, fake_twilio, VOTERS[0])
+    phone.text("VOTE 1")
+    phone.send("VOTE 2")
+    keep(db, console.inbound(VOTERS[0], "VOTE 1 2", community.slug), clock())
+    assert count(db, PendingAnswer) == 2
+    assert pending.answer_pending(db, clock, None) == 2
+    with db.transaction() as session:
+        assert session.scalars(select(Ballot.choices)).all() == [[1, 2]]
+        assert session.scalar(select(func.count()).select_from(ReplacedReceipt)) == 2
+
+
+def test_a_vote_cast_over_a_ballot_that_changed_since_it_was_read_keeps_every_receipt(ten_voters, db, clock):
+    with db.transaction() as session:
+        round_ = session.get(Round, ten_voters)
+        voter = session.scalars(select(Resident).order_by(Resident.id)).first()
+        first = cast(session, round_, voter, [1], "sms", clock())
+        stale = Seen(session.scalar(select(Ballot.id)), first)
+        second = cast(session, round_, voter, [2], "sms", clock())  # since the group read it
+        third = cast(session, round_, voter, [1, 2], "sms", clock(), stale)
+        assert session.execute(select(Ballot.choices, Ballot.receipt)).one() == ([1, 2], third)
+        replaced = session.scalars(select(ReplacedReceipt.receipt).order_by(ReplacedReceipt.id)).all()
+        assert replaced == [first, second]
+        gone = Seen(session.scalar(select(Ballot.id)), third)
+        session.execute(delete(Ballot))  # erased since it was read
+        fourth = cast(session, round_, voter, [2], "sms", clock(), gone)
+        assert session.execute(select(Ballot.choices, Ballot.receipt)).one() == ([2], fourth)
