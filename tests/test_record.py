@@ -225,3 +225,23 @@ def test_a_stop_during_a_long_close_is_not_held_up_by_the_record(db, clock, memb
     with db.transaction() as session:
         assert session.execute(text("SELECT opted_out FROM resident")).scalar_one() is True
     assert re.search(r"The record is intact: \d+ entries", _ok(_verify(cp)))
+
+
+def test_an_entry_rolled_back_with_its_savepoint_is_in_no_record(db, clock, make_community, cp):
+    """A form's attempt is made in a savepoint and undone when refused: its entry never was.
+    SQLite gives its id to the next entry, here another community's, which must go into that
+    community's record alone (it was also linked into the first one's: `verify` said tampered)."""
+    from bot.domain import audit
+
+    make_community()
+    make_community(slug="hillside", name="Hillside", sms_number="+447700900999", join_code="HILL")
+    with db.transaction() as session:
+        riverside, hillside = by_slug(session, "riverside"), by_slug(session, "hillside")
+        with session.begin_nested() as attempt:
+            audit.note(session, [riverside], "organiser sam@example.org", "tried something", clock())
+            session.flush()
+            attempt.rollback()
+        audit.note(session, [hillside], "organiser sam@example.org", "did something", clock())
+    for slug in ("riverside", "hillside"):
+        result = cp("audit", "verify", "--community", slug)
+        assert result.exit_code == 0 and "The record is intact" in result.output, (slug, result.output)

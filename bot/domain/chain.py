@@ -78,14 +78,24 @@ def link_pending(session: Session) -> None:
         if postgres:
             connection.execute(select(func.pg_advisory_xact_lock(CHAIN_LOCK, community_id)))
         for row_id, kind in [(row_id, kind) for c, row_id, kind in pending if c == community_id]:
-            if content_of(connection, kind, row_id) is not None:  # gone with a savepoint: never was
+            if _written(connection, kind, row_id, community_id):
                 append(connection, community_id, kind, row_id)
+
+
+def _written(connection: Connection, kind: str, row_id: int, community_id: int) -> bool:
+    """Whether the entry noted is still there, and still this community's: one written in a
+    savepoint that was rolled back never was, and on SQLite its id may since have gone to
+    another community's entry (linked into that community's chain, under its own note)."""
+    entries = table(kind, column("id"), column("community_id"))
+    found = connection.execute(select(entries.c.community_id).where(entries.c.id == row_id)).first()
+    return found is not None and found.community_id == community_id
 
 
 def head(session: Session, community: Community) -> tuple[int, str]:
     """How many entries the community's record holds, and the hash of its last link: published
     (public page, weekly digest), so a copy anyone kept shows a rewrite of the past. The entries
-    this transaction wrote are linked first (and the chain held until it ends)."""
+    this transaction wrote are linked first, and the record then held until it ends: a
+    transaction that also takes the community's row (lock_community) takes it before this."""
     session.flush()
     link_pending(session)
     return head_of(session.connection(), community.id)
