@@ -35,3 +35,16 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def axe_violations(page, what: str) -> list[str]:
+    """axe-core's violations on the page, each as one line naming `what`. A click that navigates
+    returns once the new document is committed, before it has a documentElement: wait for its
+    load first (axe read a null document in CI)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.wait_for_load_state("load")
+    return [
+        f"{what}: {v['id']} ({v['impact']}) {v['help']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page).response["violations"]
+    ]

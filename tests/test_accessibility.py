@@ -6,8 +6,8 @@ axe is injected into the page, so the context lifts the Content-Security-Policy 
 alone (tests/test_security_headers.py checks the policy itself)."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser import axe_violations as _violations
 from tests.dashboard_helpers import PASSWORD
 from tests.test_narrow_screens import a_season  # noqa: F401  (the fixture: a season of activity)
 
@@ -23,14 +23,6 @@ def lenient_page(chromium, live_app):
     )
     yield context.new_page()
     context.close()
-
-
-def _violations(page, what: str) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{what}: {v['id']} ({v['impact']}) {v['help']}: {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-    ]
 
 
 @pytest.mark.browser
@@ -121,6 +113,7 @@ def test_axe_finds_no_violation_on_the_two_factor_pages(app, clock, community, l
     for _ in range(5):
         sign_in("a wrong guess")
     sign_in()
+    page.wait_for_load_state("load")
     assert page.get_by_label("Code from your authenticator app, or a recovery code").is_visible()
     found += _violations(page, "a locked address asking for a code")
     assert found == []

@@ -494,9 +494,7 @@ def test_an_officer_in_a_browser_reads_the_council_and_axe_finds_nothing(chromiu
     """The officer's journey, in Chromium: sign in, the council's communities, one community's
     overview and round. The screenshots are the README's (docs/council-*.png). axe-core, with
     the CSP lifted for it alone as in tests/test_accessibility.py, finds no violation."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    from tests.browser import screenshot
+    from tests.browser import axe_violations, screenshot
 
     page.goto("/dashboard/login")
     page.get_by_label("Email").fill(OFFICER)
@@ -532,7 +530,7 @@ def test_an_officer_in_a_browser_reads_the_council_and_axe_finds_nothing(chromiu
         "/dashboard/council/valley/",
     ):
         lenient.goto(path)
-        found += [f"{path}: {v['id']} {v['help']}" for v in Axe().run(lenient).response["violations"]]
+        found += axe_violations(lenient, path)
     context.close()
     assert found == []
 

@@ -104,6 +104,7 @@ def test_a_refused_form_is_said_where_the_page_opens_and_leads_to_its_field(app,
     page.get_by_label("What it paid for").fill("Roof")
     page.locator("#spend-amount").fill("lots")
     page.get_by_role("button", name="Record spending").click()
+    page.wait_for_load_state("load")  # the click returns once the refusal page is committed
     summary = page.locator("#error-summary")
     assert summary.is_visible() and summary.evaluate("e => e.getBoundingClientRect().bottom") <= 720
     assert page.evaluate("document.activeElement.id") == "error-summary"  # focus moved there

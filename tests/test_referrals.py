@@ -461,13 +461,13 @@ def lenient_page(chromium, live_app):
 
 
 def test_axe_finds_no_violation_on_the_referral_pages(app, clock, cp, smtp, site, ideas, lenient_page):
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser import axe_violations
 
     _ok(cp("ideas", "refer", "--community", "riverside", "1", "--service", "Highways"))
     path, page, found = _link(smtp), lenient_page, []
 
     def check(what: str) -> None:
-        found.extend(f"{what}: {v['id']} {v['help']}" for v in Axe().run(page).response["violations"])
+        found.extend(axe_violations(page, what))
 
     page.goto(path)
     check("the answer page")

@@ -381,6 +381,7 @@ def test_in_a_browser_set_up_then_sign_in_with_a_code_and_with_a_recovery_code(a
 
     _browser_sign_in(page)
     page.get_by_role("link", name="Two-factor sign-in").click()
+    page.wait_for_load_state("load")
     qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
     assert qr.is_visible() and qr.evaluate("img => img.naturalWidth") > 100  # drawn, not blocked
     secret = page.locator("#secret").inner_text().replace(" ", "")
