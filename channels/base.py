@@ -118,6 +118,10 @@ class ChannelSpec:
     # Whether we can send a text on this channel. A phone line cannot: what we start for
     # someone who last called goes by the identity's default channel (SMS for a phone).
     sends_text: bool = True
+    # Whether a message's choices show here, as buttons or a list (Telegram, WhatsApp); where
+    # they do not (SMS), a broadcast stores none: a 50-option ballot's choices were most of
+    # each row's bytes.
+    buttons: bool = False
     # Builds the sender from configuration; None when the channel is not configured.
     sender: MakeSender = _no_sender
     # How fast it may send one community's broadcast, by its configured caps (what the

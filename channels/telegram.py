@@ -379,6 +379,7 @@ CHANNEL = ChannelSpec(
     community_by=CommunityBy.CHAT,
     normalise=normalise_chat_id,
     unreachable={"403": "blocked"},
+    buttons=True,
     sender=sender,
     cap=cap,
     blueprint=webhook_blueprint,

@@ -157,6 +157,7 @@ CHANNEL = ChannelSpec(
     outside_window=OUTSIDE_WINDOW,
     templates=True,
     own_sender=True,
+    buttons=True,
     sender=sender,
     cap=cap,
     blueprint=webhook_blueprint,

@@ -154,14 +154,14 @@ def test_choices_and_a_text_made_per_language(db, clock, community):
     assert _broadcast(db, clock, ballot, key="after") == 5
     after = _queued(db, "after:")
     assert {row[4] for row in after} == {"Vote (en)", "Vote (pl)"}
-    assert all(
-        row[5]
-        == [
-            {"label": "1", "payload": "VOTE 1", "request_contact": False},
-            {"label": "2", "payload": "VOTE 2", "request_contact": False},
-        ]
-        for row in after
-    )
+    buttons = [
+        {"label": "1", "payload": "VOTE 1", "request_contact": False},
+        {"label": "2", "payload": "VOTE 2", "request_contact": False},
+    ]
+    # The choices go where they show as buttons; an SMS row stores none (they were most of a
+    # 50-option ballot's bytes, for nothing).
+    assert {row[1] for row in after} == {"sms", "telegram"}
+    assert all(row[5] == (buttons if row[1] == "telegram" else None) for row in after)
     assert [row[:4] for row in after] == [row[:4] for row in _queued(db, "before:")]
 
 
@@ -286,7 +286,9 @@ def test_every_version_in_every_language_is_one_statement(db, clock, community):
     assert [(row[4], row[5]) for row in _queued(db, "rotated:")] == [
         (
             f"Ballot {row[0] % 7} ({languages[row[0]]})",
-            [{"label": str(row[0] % 7), "payload": "VOTE", "request_contact": False}],
+            [{"label": str(row[0] % 7), "payload": "VOTE", "request_contact": False}]
+            if row[1] == "telegram"
+            else None,  # SMS shows no buttons
         )
         for row in _queued(db, "rotated:")
     ]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import Null
 
 from bot.domain.outbox import enqueue, insert_skipping_existing, queued_from
 from bot.domain.quiet_hours import send_at
@@ -364,6 +365,12 @@ def _rows(
     def choices_of(lang: str, version: int | None) -> list[dict[str, Any]] | None:
         return choices_to_json(texts.part(lang, version)[1]) or None
 
+    # Choices are stored only for the channels that show them (SMS does not).
+    shown = [s.name for s in CHANNELS.values() if s.buttons]
+    choices = texts.pick(choices_of, OutboxMessage.choices.type)
+    if shown and not isinstance(choices, Null):
+        choices = case((channel.in_(shown), choices), else_=null())
+
     return (
         select(
             literal(community.id).label("community_id"),
@@ -372,7 +379,7 @@ def _rows(
             Identity.value.label("address"),
             sender.label("sender"),
             texts.pick(text_of, OutboxMessage.body.type).label("body"),
-            texts.pick(choices_of, OutboxMessage.choices.type).label("choices"),
+            choices.label("choices"),
             template_part(0, String).label("content_sid"),
             template_part(1, OutboxMessage.content_variables.type).label("content_variables"),
             texts.pick(lambda lang, v: count_segments(text_of(lang, v)).segments, Integer).label("segments"),
