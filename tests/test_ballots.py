@@ -116,3 +116,32 @@ def test_a_residents_two_votes_at_once_leave_one_ballot_with_the_later_choice(db
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Ballot)) == 1
         assert session.scalar(select(Ballot.choices)) == [2]
+
+
+def test_a_ballot_read_before_a_change_in_the_same_transaction_is_read_afresh(db, clock, community):
+    """A worker's group changes a ballot with one Core UPDATE (the ballot it saw a moment ago);
+    a Ballot the same session had loaded before kept the old choices, so MY VOTE later in the
+    group would have shown the vote just replaced."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot.domain.ballots import Seen, ballot_of, cast
+    from bot.domain.round_times import open_if_due
+    from models import Resident
+    from tests.round_helpers import make_round
+
+    round_id = make_round(db, community, clock(), opens_in=timedelta(minutes=1))
+    clock.advance(minutes=2)
+    with db.transaction() as session:
+        round_ = session.get_one(Round, round_id)
+        assert open_if_due(session, round_, clock())
+        voter = session.get_one(Resident, session.scalar(select(Resident.id).order_by(Resident.id)))
+        cast(session, round_, voter, [1], "sms", clock())
+    with db.transaction() as session:
+        round_, voter = session.get_one(Round, round_id), session.get_one(Resident, voter.id)
+        before = ballot_of(session, round_, voter)
+        assert before is not None and before.choices == [1]
+        receipt = cast(session, round_, voter, [2], "sms", clock(), seen=Seen(before.id, before.receipt))
+        after = ballot_of(session, round_, voter)
+        assert after is not None and (after.choices, after.receipt) == ([2], receipt)

@@ -226,6 +226,44 @@ def test_a_held_reminder_is_taken_back_from_who_votes_in_the_night(
     assert len(bob.receive()) == 1
 
 
+def test_a_vote_takes_back_the_held_reminder_when_its_round_was_read_before_the_reminder(
+    sms_app, fake_twilio, sched, db, clock, community
+):
+    """A worker's group reads the open round once (bot/messaging/pending.py). A reminder queued
+    after that read left the group's round saying "no reminder yet", and a resident who voted
+    in that group still got "you have not voted yet" at 08:00."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from bot.domain.ballots import cast
+    from bot.domain.residents import resident_for
+    from channels.messages import Address
+    from models import Round
+
+    round_id = make_round(
+        db,
+        community,
+        clock(),
+        opens_in=timedelta(hours=1),
+        lasts=timedelta(days=3),
+        remind_after=timedelta(hours=14),
+    )
+    ann = Phone(sms_app, fake_twilio, ANN)
+    clock.current = _at(2026, 11, 26, 11, 0)
+    jobs.open_round(round_id)
+    ann.receive()
+    clock.current = _at(2026, 11, 27, 1, 0)
+    jobs.remind_round(round_id)  # held until 08:00
+    with db.transaction() as session:
+        round_ = session.get_one(Round, round_id)
+        set_committed_value(round_, "reminded_at", None)  # as the group read it, before the reminder
+        resident = resident_for(
+            session, session.get_one(Community, community.id), Address("sms", ANN), clock()
+        )
+        cast(session, round_, resident, [1], "sms", clock())
+    clock.current = _at(2026, 11, 27, 8, 0)
+    assert ann.receive() == []
+
+
 def test_a_round_closed_in_the_night_sends_its_result_not_its_held_ballot(
     sms_app, fake_twilio, sched, db, clock, community
 ):

@@ -93,12 +93,12 @@ def cast(
         receipt = new_receipt()
         if seen is not None and seen.ballot_id is not None:
             if _change_seen(session, round_, seen, choices, channel, now, receipt):
-                if round_.reminded_at is not None:
+                if _may_have_reminded(round_):
                     _take_back_reminder(session, round_, resident, now)
                 return receipt
             seen = None  # changed since it was read, or the receipt is taken: the careful way
         if _store(session, round_, resident, choices, channel, now, receipt):
-            if round_.reminded_at is not None:
+            if _may_have_reminded(round_):
                 _take_back_reminder(session, round_, resident, now)
             return receipt
         # The code is already in this round: one chance in 2**40 for each ballot there.
@@ -106,6 +106,12 @@ def cast(
 
 
 _TRIES = 3
+
+
+def _may_have_reminded(round_: Round) -> bool:
+    """Whether a reminder may be waiting: one was sent, or one is scheduled (a worker's group
+    reads the round once, so a reminder queued since may not show in its `reminded_at`)."""
+    return round_.reminded_at is not None or round_.remind_at is not None
 
 
 def _take_back_reminder(session: Session, round_: Round, resident: Resident, now: datetime) -> None:
@@ -252,7 +258,13 @@ def ballot_of(session: Session, round_: Round, resident: Resident) -> Ballot | N
 
 
 def _ballot(session: Session, round_: Round, resident: Resident) -> Ballot | None:
-    query = select(Ballot).where(Ballot.round_id == round_.id, Ballot.resident_id == resident.id)
+    # Read afresh: a ballot this session loaded may have been changed since by a Core UPDATE
+    # (cast()'s fast path), which the identity map does not see.
+    query = (
+        select(Ballot)
+        .where(Ballot.round_id == round_.id, Ballot.resident_id == resident.id)
+        .execution_options(populate_existing=True)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalar(query)
