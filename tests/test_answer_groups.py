@@ -138,3 +138,49 @@ def test_a_vote_cast_over_a_ballot_that_changed_since_it_was_read_keeps_every_re
         session.execute(delete(Ballot))  # erased since it was read
         fourth = cast(session, round_, voter, [2], "sms", clock(), gone)
         assert session.execute(select(Ballot.choices, Ballot.receipt)).one() == ([2], fourth)
+
+
+def test_a_groups_writers_are_found_by_the_whole_identity_key(db, community, clock):
+    """The group reads who writes its messages by community and value: without the kind, which
+    sits between them in identity's key, the index gave only the community and every identity
+    of it was read (a whole-table scan on PostgreSQL for each group of 10 answers, 1.9 ms of
+    server time at 16,000 members against 0.13 ms)."""
+    from sqlalchemy import insert, text
+
+    from bot.messaging.inbound import _WRITERS
+    from models import Identity
+
+    with db.transaction() as session:  # 3,000 members, and the statistics a database keeps
+        first = session.scalar(select(func.coalesce(func.max(Resident.id), 0))) + 1
+        people = range(first, first + 3_000)
+        session.execute(
+            insert(Resident),
+            [dict(id=n, community_id=community.id, status="active", created_at=clock()) for n in people],
+        )
+        session.execute(
+            insert(Identity),
+            [
+                dict(
+                    resident_id=n,
+                    community_id=community.id,
+                    kind="phone",
+                    value=f"+4477009{n:05d}",
+                    created_at=clock(),
+                )
+                for n in people
+            ],
+        )
+    with db.engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+        bound = _WRITERS.params(ids=[community.id], kinds=["phone"], values=[f"+4477009{first:05d}"])
+        sql = str(bound.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        if connection.dialect.name == "postgresql":
+            plan = [row[0] for row in connection.exec_driver_sql("EXPLAIN " + sql.replace("%", "%%"))]
+            at = next(n for n, line in enumerate(plan) if " on identity" in line)
+            assert "Index" in plan[at] and "value" in plan[at + 1], plan
+        else:
+            plan = [row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+            assert any(
+                "identity USING" in line and "community_id=? AND kind=? AND value=?" in line for line in plan
+            ), plan

@@ -299,8 +299,8 @@ _UNREAD = _Unread()
 _GROUP = "commonpurse.group"  # the key of a session's Group in session.info
 
 
-# Built once: a group's communities, and who writes its messages (value alone picks out few
-# enough rows; each is matched on community, kind and value after).
+# Built once: a group's communities, and who writes its messages (each row is matched on its
+# community, kind and value after: the lists' cross product may find a few more).
 _COMMUNITIES = select(Community).where(Community.id.in_(bindparam("ids", expanding=True)))
 _OPEN_ROUND = (
     select(Round.id)
@@ -316,7 +316,11 @@ _WRITERS = (
     .outerjoin(Conversation, Conversation.resident_id == Identity.resident_id)
     .outerjoin(Ballot, and_(Ballot.resident_id == Identity.resident_id, Ballot.round_id == _OPEN_ROUND))
     .where(
+        # All three columns of identity's key (community, kind, value), so the key's index finds
+        # the rows: without the kind between them it read every identity of the community (a
+        # whole-table scan on PostgreSQL, for every group of answers).
         Identity.community_id.in_(bindparam("ids", expanding=True)),
+        Identity.kind.in_(bindparam("kinds", expanding=True)),
         Identity.value.in_(bindparam("values", expanding=True)),
     )
 )  # ... with their conversation, and their ballot in the open round (a vote is the common turn)
@@ -350,7 +354,12 @@ class Group:
             return
         self.writers = dict.fromkeys(keys)
         rows = session.execute(
-            _WRITERS, {"ids": list({k[0] for k in keys}), "values": list({k[2] for k in keys})}
+            _WRITERS,
+            {
+                "ids": list({k[0] for k in keys}),
+                "kinds": list({k[1] for k in keys}),
+                "values": list({k[2] for k in keys}),
+            },
         ).all()
         for identity, conversation, round_id, ballot_id, receipt in rows:
             key = (identity.community_id, identity.kind, identity.value)
