@@ -126,7 +126,10 @@ def mix_for(name: str, turns_in_all: int, per_turn: int) -> tuple[int, Callable[
 
         return members, votes
     firsts = itertools.count(0, per_turn)
-    return 0, lambda phones: Mix("newcomers", lambda count, tag: newcomer_texts(next(firsts), count, tag))
+    # Newcomers join a community that has members already (and their history), not an empty one.
+    return 10_000, lambda phones: Mix(
+        "newcomers", lambda count, tag: newcomer_texts(next(firsts), count, tag)
+    )
 
 
 # --------------------------------------------------------------------------------------------
