@@ -8,10 +8,11 @@ fake Twilio in a process of its own (pacing off), and, under the same gunicorn, 
 bench/inbound.py answering inline: verify the signature, insert the message, commit, answer with
 a TwiML <Message>. Turn about (project, baseline, project, baseline), open loop, as Twilio sends.
 
-Mixes (each on a fresh database):
+Mixes (each on a fresh database whose community has a month's history, analysed:
+bench/load.py's HISTORY):
 - `votes`: members of a community with a round open (10 options), each voting once (VOTE and
   one to three options); each turn's voters have not voted before.
-- `newcomers`: one "hi" each from a number nobody has seen.
+- `newcomers`: one "hi" each from a number nobody has seen, to a community of 10,000 members.
 
 A project's message is answered when its sender's first reply reaches the fake Twilio (when the
 request came there); the bare app's when its webhook's answer, which carries the reply, has been
