@@ -12,8 +12,10 @@ from models.states import OutboxStatus, one_of
 OUTBOX_STATUSES = tuple(s.value for s in OutboxStatus)
 # Partial indexes' conditions, on both databases (a query's `sent_at >= ...` or `provider_id =
 # ...` implies them, on SQLite as on PostgreSQL).
-SENT_ONLY = {f"{db}_where": text("sent_at IS NOT NULL") for db in ("postgresql", "sqlite")}
-PROVIDED_ONLY = {f"{db}_where": text("provider_id IS NOT NULL") for db in ("postgresql", "sqlite")}
+SENT_ONLY: dict[str, Any] = {f"{db}_where": text("sent_at IS NOT NULL") for db in ("postgresql", "sqlite")}
+PROVIDED_ONLY: dict[str, Any] = {
+    f"{db}_where": text("provider_id IS NOT NULL") for db in ("postgresql", "sqlite")
+}
 
 
 class InboundLog(Base):

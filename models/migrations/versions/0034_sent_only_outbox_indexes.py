@@ -8,6 +8,8 @@ Revises: 0033
 Create Date: 2026-12-06 16:30:00.000000
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ depends_on = None
 DIGEST = ["community_id", "sent_at", "channel", "segments", "content_sid"]
 
 
-def _where(condition: str) -> dict[str, sa.TextClause]:
+def _where(condition: str) -> dict[str, Any]:
     return {f"{db}_where": sa.text(condition) for db in ("postgresql", "sqlite")}
 
 
