@@ -448,3 +448,25 @@ def test_turning_it_on_ends_the_accounts_other_sessions(app, client, clock, orga
     _enrol(client, clock)
     assert _signed_out(elsewhere)
     assert not _signed_out(client)
+
+
+def test_an_api_token_is_refused_until_its_organiser_has_two_factor_sign_in(client, clock, organiser, cp, db):
+    """A community requiring two-factor sign-in kept its organisers out of the dashboard until
+    they set it up, but their API tokens went on working: the requirement is theirs too."""
+    from bot.domain.organisers import create_token
+    from models import Organiser
+
+    with db.transaction() as session:
+        sam = session.scalars(select(Organiser)).one()
+        token = create_token(session, sam, "scripts", clock())
+    budget = "/api/v1/communities/riverside/budget"
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get(budget, headers=bearer).status_code == 200
+    assert cp("community", "require-2fa", "--community", "riverside").exit_code == 0
+    refused = client.get(budget, headers=bearer)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "two_factor_required"
+    assert "two-factor sign-in" in refused.get_json()["error"]["message"]
+    sign_in(client)
+    _enrol(client, clock)
+    assert client.get(budget, headers=bearer).status_code == 200

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from bot.context import get_db, now
-from bot.domain import audit
+from bot.domain import audit, two_factor
 from bot.domain.organisers import authenticate
 from bot.errors import InvalidInput, NotFound
 from models import Community
@@ -126,6 +126,13 @@ def _organiser(session):
     organiser = authenticate(session, token.strip(), now())
     if organiser is None:
         raise ApiError(401, "unauthorized", "that API token is not valid")
+    if two_factor.must_enrol(organiser):  # as the dashboard is closed to them until they do
+        raise ApiError(
+            403,
+            "two_factor_required",
+            "a community you run requires two-factor sign-in: set it up in the dashboard "
+            "(Two-factor sign-in) before using an API token",
+        )
     return organiser
 
 

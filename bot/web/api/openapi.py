@@ -342,7 +342,8 @@ DOCUMENT = {
         "title": "Common Purse organiser API",
         "version": "1",
         "description": "Every request needs `Authorization: Bearer <token>` "
-        "(`commonpurse token create`). Money is in integer pence.",
+        "(`commonpurse token create`); it is refused (403 `two_factor_required`) while a community "
+        "its organiser runs requires two-factor sign-in they have not set up. Money is in integer pence.",
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
