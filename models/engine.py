@@ -2,13 +2,21 @@
 
 import logging
 import sqlite3
+import time
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 SQLITE_BUSY_TIMEOUT_MS = 15000
+
+# A pooled PostgreSQL connection idle for longer than this is tested (a round trip) before it is
+# handed out; one in steady use is not. A server restart or a cut leaves idle connections dead,
+# and those are found before a request uses them; a connection that dies while in use fails its
+# statement, which the caller treats as an outage (a webhook spools its message), and the pool
+# then replaces every connection it holds.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -17,8 +25,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     Statement parameters (phone numbers, message texts) never appear in logged statements or
     in the text of database errors."""
     if make_url(url).get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+        engine = create_engine(url, hide_parameters=True, **kwargs)
         event.listen(engine, "handle_error", _without_detail)
+        event.listen(engine, "checkin", _returned)
+        event.listen(engine, "checkout", _ping_if_idle(engine))
         return engine
     engine = create_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True, **kwargs
@@ -26,6 +36,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["returned_at"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine):
+    """SQLAlchemy's pool_pre_ping, for connections that have been idle: under a surge every
+    webhook would otherwise pay a round trip for it (a fifth of a webhook's time, measured)."""
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            if not engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            alive = False
+        if not alive:  # as pool_pre_ping: the pool's other connections are likely dead too
+            raise exc.InvalidatePoolError()  # the pool connects afresh and hands that out
+
+    return checkout
 
 
 def _sqlite_on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:

@@ -4,6 +4,7 @@ with INBOUND_ANSWER=worker, store it with a pending answer that a worker gives l
 
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Engine,
     Executable,
     ScalarSelect,
     Table,
@@ -159,8 +161,8 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
         recipient=message.recipient,
         message=message_to_json(replace(message, raw={})),
     )  # raw is in the stored row
-    with db.engine.begin() as connection:  # Core alone: no ORM object is needed to store
-        store, then = _keeping(connection.dialect.name, channel.community_by, channel.own_sender)
+    store, then = _keeping(db.engine.dialect.name, channel.community_by, channel.own_sender)
+    with _connection(db.engine, statements=1 if then is None else 2) as connection:  # Core alone
         kept = connection.execute(store, row).first()
         if kept is None:
             if (
@@ -177,6 +179,14 @@ def keep(db: Database, message: InboundMessage, received_at: datetime) -> Receip
                 ),
             )
     return Receipt(Outcome.QUEUED)
+
+
+def _connection(engine: Engine, statements: int) -> AbstractContextManager[Connection]:
+    """A transaction for `statements` statements; one statement is its own transaction
+    (autocommit), which saves a webhook the round trips of BEGIN and COMMIT."""
+    if statements == 1:
+        return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return engine.begin()
 
 
 _PENDING = insert(table_of(PendingAnswer))
