@@ -18,6 +18,28 @@ from bot.messaging.channels import dispatcher_for, inbound_work
 logger = logging.getLogger(__name__)
 
 
+AUTOGROUP = "/proc/self/autogroup"
+
+
+def stand_back(niceness: int) -> None:
+    """Lower this process's CPU priority by `niceness`, below the web processes beside it.
+
+    On Linux with autogroup scheduling (the default on most distributions), niceness counts only
+    among the processes of one session: a worker that leads a session of its own (as a process
+    manager, `setsid` or a new terminal starts it) gets as much CPU as the web processes' whole
+    session, whatever its niceness. Such a worker lowers its session's priority too (it is alone
+    in it). Under systemd, whose services are control groups, give the unit `CPUWeight=` as well
+    (README, Running in production)."""
+    os.nice(niceness)
+    if not niceness or os.getsid(0) != os.getpid():
+        return
+    try:
+        with open(AUTOGROUP, "w") as handle:
+            handle.write(str(niceness))
+    except OSError:  # not Linux, or autogroup scheduling is off
+        pass
+
+
 def stop_on_sigterm() -> None:
     """SIGTERM (systemd, docker stop) ends the command as Ctrl-C does: cleanly."""
 
@@ -33,7 +55,7 @@ def worker() -> None:
     """Run a dispatcher alone; run several for more throughput."""
     db = get_db()
     db.upgrade()
-    os.nice(current_app.config["WORKER_NICE"])  # the web processes on this machine come first
+    stand_back(current_app.config["WORKER_NICE"])  # the web processes on this machine come first
     stop = threading.Event()
     stop_on_sigterm()
     try:
