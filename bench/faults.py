@@ -1,7 +1,7 @@
 """A fault suite that stays (issue #11): the production processes under load, hurt on purpose.
 
 On PostgreSQL, behind a TCP proxy that can cut the database away, it runs the real processes
-(`gunicorn -w 2 'bot.web.app:create_app()'`, `commonpurse worker`, `commonpurse scheduler`)
+(`gunicorn -w 4 'bot.web.app:create_app()'`, `commonpurse worker`, `commonpurse scheduler`)
 against a fake Twilio on 127.0.0.1, sends signed SMS webhooks from a few hundred residents,
 and meanwhile
 

@@ -1,10 +1,11 @@
 """Inbound load under gunicorn (issue #15): the webhook's goals, measured on the production
 processes.
 
-Each scenario gets a fresh PostgreSQL schema and runs the real app (`gunicorn -w 2
-'bot.web.app:create_app()'`) and the bare baseline of bench/inbound.py (verify the signature,
-insert one row, commit, empty TwiML) under the same gunicorn, turn about, with `commonpurse
-worker` processes (--workers, default 1) sending the replies to a fake Twilio, pacing off:
+Each scenario gets a fresh PostgreSQL schema and runs the real app (`gunicorn -w 4
+'bot.web.app:create_app()'`; BENCH_WEB_PROCESSES sets the 4 for both sides) and the bare
+baseline of bench/inbound.py (verify the signature, insert one row, commit, empty TwiML) under
+the same gunicorn, turn about, with `commonpurse worker` processes (--workers, default 1)
+sending the replies to a fake Twilio, pacing off:
 
 - `rate`: signed webhooks offered at --rate a second (200) for --seconds (30, in three turns a
   side) by members of a community with an open round (BUDGET, VOTE 2 7, OPTIONS, HELP, MY IDEAS,
@@ -54,6 +55,7 @@ from bench.harness import NUMBER, PUBLIC, TOKEN, Side, interleave, percentile, p
 from bench.inbound import BARE, PATH, bare_app
 from bench.population import add_members
 from bench.processes import (
+    GUNICORN_WORKERS,
     Processes,
     children,
     console_script,
@@ -660,7 +662,7 @@ def run_scenario(scenario: str, args, folder: Path) -> None:
         with running(url, args, logs) as system:
             warm_up(system)
             print(
-                f"{plan.name}: {plan.members:,} members, gunicorn -w 2, {system.workers} "
+                f"{plan.name}: {plan.members:,} members, gunicorn -w {GUNICORN_WORKERS}, {system.workers} "
                 f"worker(s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
                 flush=True,
             )

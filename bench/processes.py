@@ -17,7 +17,10 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN_WORKERS = 2  # as deployed: `gunicorn -w 2 'bot.web.app:create_app()'`
+# As README's production command deploys it: `gunicorn -w 4 'bot.web.app:create_app()'` (sync
+# workers each wait on the database for part of a request: two left 0.6 of these 2 cores idle
+# under a surge). BENCH_WEB_PROCESSES sets another count, for both the project and the bare app.
+GUNICORN_WORKERS = int(os.environ.get("BENCH_WEB_PROCESSES", "4"))
 PROJECT_APP = "bot.web.app:create_app()"
 
 
@@ -53,7 +56,7 @@ def environment(settings: dict[str, str]) -> dict[str, str]:
 def gunicorn(
     port: int, app: str = PROJECT_APP, workers: int = GUNICORN_WORKERS, options: tuple[str, ...] = ()
 ) -> list[str]:
-    """The command line of `gunicorn -w 2` serving `app` on 127.0.0.1:`port`."""
+    """The command line of `gunicorn -w GUNICORN_WORKERS` serving `app` on 127.0.0.1:`port`."""
     return [
         sys.executable,
         "-m",

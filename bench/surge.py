@@ -2,11 +2,12 @@
 production mode on one machine, timed from the first message offered to the last reply reaching
 the provider, beside a bare app that answers inline with TwiML.
 
-The processes are bench/load.py's: `gunicorn -w 2` serving the real app with answers left to
-the worker (COMMONPURSE_INBOUND_ANSWER=worker), `commonpurse worker` process(es) sending to a
-fake Twilio in a process of its own (pacing off), and, under the same gunicorn, the bare app of
-bench/inbound.py answering inline: verify the signature, insert the message, commit, answer with
-a TwiML <Message>. Turn about (project, baseline, project, baseline), open loop, as Twilio sends.
+The processes are bench/load.py's: `gunicorn -w 4` (BENCH_WEB_PROCESSES) serving the real app
+with answers left to the worker (COMMONPURSE_INBOUND_ANSWER=worker), `commonpurse worker`
+process(es) sending to a fake Twilio in a process of its own (pacing off), and, under the same
+gunicorn, the bare app of bench/inbound.py answering inline: verify the signature, insert the
+message, commit, answer with a TwiML <Message>. Turn about (project, baseline, project,
+baseline), open loop, as Twilio sends.
 
 Mixes (each on a fresh database whose community has a month's history, analysed:
 bench/load.py's HISTORY):
@@ -71,7 +72,7 @@ from bench.load import (
     vote_texts,
     warm_up,
 )
-from bench.processes import Processes, children, console_script
+from bench.processes import GUNICORN_WORKERS, Processes, children, console_script
 from models.engine import make_engine
 
 APPLICATION = f"bench-surge-{os.getpid()}"  # this run's PostgreSQL connections, to find their CPU
@@ -470,7 +471,8 @@ def run_mix(name: str, args, folder: Path) -> None:
                 try:
                     system = System(system.processes, system.ports, count)
                     print(
-                        f"surge-{name}: {members:,} members, gunicorn -w 2, {count} worker(s), "
+                        f"surge-{name}: {members:,} members, gunicorn -w {GUNICORN_WORKERS}, "
+                        f"{count} worker(s), "
                         f"{args.db}; load average {load_average()} on {os.cpu_count()} CPUs",
                         flush=True,
                     )

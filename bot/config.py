@@ -62,6 +62,9 @@ DEFAULTS = {
     # CPU (its niceness, 0-19; 0: level with them). Under a surge webhooks are acknowledged
     # first, within providers' time limits; answers follow as the CPU frees up.
     "WORKER_NICE": 10,
+    # On SQLite, the most of the database's one write lock a worker holds while messages keep
+    # coming (above 0, at most 1): after each group of answers it stands aside for webhooks.
+    "WORKER_LOCK_SHARE": 0.25,
     # Answers one sender gets a minute; beyond it messages are stored, not answered.
     "INBOUND_PER_MINUTE": 10,
     # Signs the dashboard's session cookies; unset: a random key kept in instance/secret_key.
@@ -118,6 +121,11 @@ def load_config(app: Flask, overrides: Mapping[str, object] | None = None) -> No
     nice = app.config["WORKER_NICE"]
     if isinstance(nice, bool) or not isinstance(nice, int) or not 0 <= nice <= 19:
         raise ValueError(f"COMMONPURSE_WORKER_NICE must be a whole number from 0 to 19, not {nice!r}")
+    share = app.config["WORKER_LOCK_SHARE"]
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise ValueError(
+            f"COMMONPURSE_WORKER_LOCK_SHARE must be a number above 0 and at most 1, not {share!r}"
+        )
     _session_cookie(app)
 
 

@@ -79,13 +79,20 @@ def inbound_work(app: Flask) -> Callable[[], int]:
             if spool.waiting(folder):
                 replayed = spool.replay(folder, lambda message: take(app, message, message.received_at))
             try:
-                return replayed + answer_pending(get_db(app), clock, per_minute(app))
+                db = get_db(app)
+                share = lock_share(app) if db.engine.dialect.name == "sqlite" else 1.0
+                return replayed + answer_pending(db, clock, per_minute(app), lock_share=share)
             except Exception as exc:
                 if not spool.is_outage(exc):
                     raise
                 return replayed  # the database is away: the answers wait for it
 
     return work
+
+
+def lock_share(app: Flask) -> float:
+    """The most of SQLite's write lock a worker holds while webhooks want it (WORKER_LOCK_SHARE)."""
+    return float(app.config["WORKER_LOCK_SHARE"])
 
 
 def per_minute(app: Flask) -> int:

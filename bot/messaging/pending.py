@@ -11,6 +11,7 @@ PostgreSQL lets several workers share the queue; SQLite takes one writer at a ti
 """
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
@@ -34,12 +35,27 @@ BACKOFF = timedelta(seconds=5)
 
 
 def answer_pending(
-    db: Database, clock: Callable[[], datetime], per_minute: int | None, limit: int = BATCH
+    db: Database,
+    clock: Callable[[], datetime],
+    per_minute: int | None,
+    limit: int = BATCH,
+    lock_share: float = 1.0,
+    pause: Callable[[float], None] = time.sleep,
+    timer: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Answer up to `limit` waiting messages, oldest first; returns how many were taken."""
-    taken = 0
+    """Answer up to `limit` waiting messages, oldest first; returns how many were taken.
+
+    On SQLite a group holds the database's one write lock from its start to its commit, and
+    webhooks wait for it: after each group the worker stands aside long enough that it holds
+    the lock at most `lock_share` of the time while messages keep coming (1: it never stands
+    aside)."""
+    taken, held, busy = 0, 0.0, False
     while taken < limit:
-        answered = _answer_group(db, clock(), per_minute, min(GROUP, limit - taken))
+        if busy and lock_share < 1:  # the last group was full: more are likely coming
+            pause(held * (1 / lock_share - 1))
+        started, most = timer(), min(GROUP, limit - taken)
+        answered = _answer_group(db, clock(), per_minute, most)
+        held, busy = timer() - started, answered == most
         if answered is None:  # a turn of the group failed: the next are answered one by one
             answered = 0
             while answered < min(GROUP, limit - taken) and _answer_next(db, clock(), per_minute):
