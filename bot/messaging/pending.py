@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, exists, inspect, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, inspect, select, update
 from sqlalchemy.orm import aliased
 
 from bot.context import Database
@@ -24,7 +24,7 @@ from bot.domain.erasure import forget_pending
 from bot.messaging import spool
 from bot.messaging.inbound import Group, Receipt, answer_stored, retrying
 from channels.messages import message_from_json
-from models import PendingAnswer, table_of
+from models import InboundLog, PendingAnswer, table_of
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +46,17 @@ def answer_pending(
     """Answer up to `limit` waiting messages, oldest first; returns how many were taken.
 
     On SQLite a group holds the database's one write lock from its start to its commit, and
-    webhooks wait for it: after each group the worker stands aside long enough that it holds
-    the lock at most `lock_share` of the time while messages keep coming (1: it never stands
-    aside)."""
+    webhooks wait for it: after a full group, if messages came in while it ran, the worker
+    stands aside long enough that it holds the lock at most `lock_share` of the time (1: it
+    never stands aside). Once they stop coming it answers what is left at full speed."""
     taken, held, busy = 0, 0.0, False
+    newest = _newest(db) if lock_share < 1 else 0
     while taken < limit:
-        if busy and lock_share < 1:  # the last group was full: more are likely coming
-            pause(held * (1 / lock_share - 1))
+        if busy and lock_share < 1:  # the last group was full: is anyone waiting to store more?
+            latest = _newest(db)
+            if latest > newest:
+                pause(held * (1 / lock_share - 1))
+            newest = latest
         started, most = timer(), min(GROUP, limit - taken)
         answered = _answer_group(db, clock(), per_minute, most)
         held, busy = timer() - started, answered == most
@@ -64,6 +68,16 @@ def answer_pending(
             break
         taken += answered
     return taken
+
+
+def _newest(db: Database) -> int:
+    """The newest stored message's number: it grows while webhooks store messages (a read, which
+    waits for no lock)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return connection.execute(_NEWEST).scalar() or 0
+
+
+_NEWEST = select(func.max(table_of(InboundLog).c.id))
 
 
 def _answer_group(db: Database, now: datetime, per_minute: int | None, most: int) -> int | None:
