@@ -295,7 +295,7 @@ def answer_stored(
         community = session.get(Community, pending.community_id)
     if community is None:  # `keep` stores a message to a number or slug only with its community
         raise LookupError(f"pending answer {pending.id} has no community")
-    known = group.writer(community, message.address) if group else _UNREAD
+    known = group.writer(session, community, message.address) if group else _UNREAD
     if isinstance(known, _Unread):
         known = find_writer(session, community, message.address)
     return _turn(session, message, log, community, now, per_minute, known, group)
@@ -392,15 +392,15 @@ class Group:
     def community(self, community_id: int | None) -> Community | None:
         return self.communities.get(community_id) if community_id is not None else None
 
-    def writer(self, community: Community, address: Address) -> Identity | None | _Unread:
+    def writer(self, session: Session, community: Community, address: Address) -> Identity | None | _Unread:
         """The identity writing from `address` as the group read it (None: nobody yet), or
         _UNREAD where that may no longer hold."""
         key = (community.id, identity_kind(address.channel), address.user_id)
         if key not in self.writers:
             return _UNREAD
         identity = self.writers[key]
-        if identity is None:
-            return None if not self.touched else _UNREAD  # an earlier turn may have made them
+        if identity is None:  # nobody wrote from it when the group began
+            return _UNREAD if self.touched and _made_here(session, key) else None
         if identity.resident_id in self.touched or inspect(identity).deleted or inspect(identity).detached:
             return _UNREAD
         return identity
@@ -442,6 +442,16 @@ class Group:
         self.stored.clear()
         for rows in by_columns.values():
             session.execute(_UPDATE_STORED, rows)
+
+
+def _made_here(session: Session, key: tuple[int, str, str]) -> bool:
+    """Whether an earlier turn of this transaction made an identity for `key` (then it is read
+    afresh). Turns make identities only through the session (a newcomer's first message, a phone
+    shared on Telegram), so looking among its objects spares each newcomer of a group a query."""
+    return any(
+        isinstance(made, Identity) and (made.community_id, made.kind, made.value) == key
+        for made in (*session.new, *session.identity_map.values())
+    )
 
 
 def _receive(
