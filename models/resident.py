@@ -71,3 +71,6 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Whose it is: written after them when both are new in one flush (a worker's group writes
+    # its newcomers, with their conversations, together).
+    resident: Mapped[Resident] = relationship()

@@ -68,10 +68,18 @@ def resident_for(
             # They just wrote to us (a START at the carrier, an unblocked bot): reachable again.
             identity.unreachable = None
         return identity.resident
-    resident = Resident(community_id=community.id, status=ResidentStatus.PENDING, created_at=now)
+    resident = add_newcomer(session, community.id, address, now)
+    session.flush()
+    return resident
+
+
+def add_newcomer(session: Session, community_id: int, address: Address, now: datetime) -> Resident:
+    """A pending resident writing from `address` for the first time, with their identity: added
+    to the session, written with its next flush."""
+    resident = Resident(community_id=community_id, status=ResidentStatus.PENDING, created_at=now)
     resident.identities.append(
         Identity(
-            community_id=community.id,
+            community_id=community_id,
             kind=identity_kind(address.channel),
             value=address.user_id,
             last_channel=address.channel,
@@ -80,7 +88,6 @@ def resident_for(
         )
     )
     session.add(resident)
-    session.flush()
     return resident
 
 
@@ -179,7 +186,9 @@ def conversation_for(session: Session, resident: Resident, now: datetime) -> Con
 
 def new_conversation(session: Session, resident: Resident, now: datetime) -> Conversation:
     """A conversation in no step, for a resident who has none (a newcomer)."""
-    conversation = Conversation(resident_id=resident.id, step=None, data={}, updated_at=now)
+    conversation = Conversation(
+        resident_id=resident.id, resident=resident, step=None, data={}, updated_at=now
+    )  # `resident`: written after them when both are new
     session.add(conversation)
     return conversation
 

@@ -40,6 +40,7 @@ from bot.domain.ballots import Seen
 from bot.domain.notify import sender_for
 from bot.domain.outbox import enqueue, outbox_row
 from bot.domain.residents import (
+    add_newcomer,
     conversation_for,
     find_writer,
     identity_kind,
@@ -295,7 +296,7 @@ def answer_stored(
         community = session.get(Community, pending.community_id)
     if community is None:  # `keep` stores a message to a number or slug only with its community
         raise LookupError(f"pending answer {pending.id} has no community")
-    known = group.writer(session, community, message.address) if group else _UNREAD
+    known = group.writer(community, message.address) if group else _UNREAD
     if isinstance(known, _Unread):
         known = find_writer(session, community, message.address)
     return _turn(session, message, log, community, now, per_minute, known, group)
@@ -378,6 +379,28 @@ class Group:
                 self.conversations[identity.resident_id] = conversation
                 if round_id is not None:
                     self.shared.ballots[(round_id, identity.resident_id)] = Seen(ballot_id, receipt)
+        self._make_newcomers(session, by_community)
+
+    def _make_newcomers(self, session: Session, pendings: list[PendingAnswer]) -> None:
+        """Whoever writes for the first time is made now (pending, with their identity and an
+        empty conversation, as each turn would make them), all in one flush: a few statements
+        for the group, where each newcomer's turn took three and a flush of their own."""
+        made: dict[tuple[int, str, str], tuple[Resident, Conversation]] = {}
+        for pending in pendings:
+            if pending.community_id is None:
+                continue
+            key = (pending.community_id, identity_kind(pending.channel), pending.sender)
+            if key in made or key not in self.writers or self.writers[key] is not None:
+                continue  # someone writes from it already
+            address, now = Address(pending.channel, pending.sender), pending.received_at
+            resident = add_newcomer(session, pending.community_id, address, now)
+            made[key] = resident, new_conversation(session, resident, now)
+        if not made:
+            return
+        session.flush()
+        for key, (resident, conversation) in made.items():
+            self.writers[key] = resident.identities[0]
+            self.conversations[resident.id] = conversation
 
     @staticmethod
     def begin(session: Session, pendings: list[PendingAnswer]) -> "Group":
@@ -392,15 +415,15 @@ class Group:
     def community(self, community_id: int | None) -> Community | None:
         return self.communities.get(community_id) if community_id is not None else None
 
-    def writer(self, session: Session, community: Community, address: Address) -> Identity | None | _Unread:
+    def writer(self, community: Community, address: Address) -> Identity | None | _Unread:
         """The identity writing from `address` as the group read it (None: nobody yet), or
         _UNREAD where that may no longer hold."""
         key = (community.id, identity_kind(address.channel), address.user_id)
         if key not in self.writers:
             return _UNREAD
         identity = self.writers[key]
-        if identity is None:  # nobody wrote from it when the group began
-            return _UNREAD if self.touched and _made_here(session, key) else None
+        if identity is None:
+            return None if not self.touched else _UNREAD  # an earlier turn may have made them
         if identity.resident_id in self.touched or inspect(identity).deleted or inspect(identity).detached:
             return _UNREAD
         return identity
@@ -442,16 +465,6 @@ class Group:
         self.stored.clear()
         for rows in by_columns.values():
             session.execute(_UPDATE_STORED, rows)
-
-
-def _made_here(session: Session, key: tuple[int, str, str]) -> bool:
-    """Whether an earlier turn of this transaction made an identity for `key` (then it is read
-    afresh). Turns make identities only through the session (a newcomer's first message, a phone
-    shared on Telegram), so looking among its objects spares each newcomer of a group a query."""
-    return any(
-        isinstance(made, Identity) and (made.community_id, made.kind, made.value) == key
-        for made in (*session.new, *session.identity_map.values())
-    )
 
 
 def _receive(
