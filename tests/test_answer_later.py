@@ -94,6 +94,24 @@ def test_a_message_is_stored_and_acknowledged_then_a_worker_answers_it(later_app
     assert "Still to decide: £1,150,000" in phone.text("BUDGET")[0]
 
 
+def test_a_flood_answered_by_the_worker_gets_what_it_would_inline(
+    later_app, fake_twilio, community, db, clock
+):
+    """The flood limit counts a sender's messages in the minute up to each one, as they came,
+    also when all of them wait for the worker at once (its groups read when their senders
+    wrote once, not with a query each turn): ten answered, then a "slow down", then nothing."""
+    phone = Phone(later_app, fake_twilio)
+    phone.text("hi")
+    clock.advance(minutes=2)
+    for body in ["YES"] + ["BUDGET"] * 30:
+        phone.send(body)
+        clock.advance(seconds=1)
+    answered = phone.answers()
+    assert len(answered) == 11  # the limit (10) counts the YES too: it, nine budgets, a slow-down
+    assert "Welcome, you're in" in answered[0] and "faster than we can answer" in answered[-1]
+    assert sum("Still to decide" in answer for answer in answered) == 9
+
+
 def test_a_senders_messages_are_answered_in_the_order_they_came(later_app, fake_twilio, community, db):
     phone = Phone(later_app, fake_twilio)
     for body in ("YES", "IDEA more benches on the green", "£2k", "BUDGET"):
