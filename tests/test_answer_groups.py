@@ -217,3 +217,19 @@ def test_a_group_of_newcomers_takes_few_statements_and_each_is_welcomed_once(
         ).all()
     assert sorted(made) == [("pending", 1)] * len(numbers)  # one resident each, with a conversation
     assert count(db, Identity, Identity.value.in_(numbers)) == len(numbers)
+
+
+def test_a_group_makes_nobody_for_a_sender_it_cannot_answer(
+    later_app,  # noqa: F811
+    fake_twilio,
+    community,
+    db,
+    clock,
+):
+    """A sender ID ("VODAFONE") is stored and not answered, and no resident is made for it,
+    whether or not newcomers share its group."""
+    Phone(later_app, fake_twilio, "VODAFONE").send("Your bill is ready")
+    Phone(later_app, fake_twilio, "+447700900301").send("hi")
+    assert pending.answer_pending(db, clock, None) == 2
+    assert count(db, Identity, Identity.value == "VODAFONE") == 0
+    assert count(db, Identity, Identity.value == "+447700900301") == 1

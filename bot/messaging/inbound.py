@@ -381,16 +381,24 @@ class Group:
                 self.conversations[identity.resident_id] = conversation
                 if round_id is not None:
                     self.shared.ballots[(round_id, identity.resident_id)] = Seen(ballot_id, receipt)
-        self._make_newcomers(session, by_community)
+        self._make_newcomers(session, pendings)
 
     def _make_newcomers(self, session: Session, pendings: list[PendingAnswer]) -> None:
-        """Whoever writes for the first time is made now (pending, with their identity and an
-        empty conversation, as each turn would make them), all in one flush: a few statements
-        for the group, where each newcomer's turn took three and a flush of their own."""
+        """Whoever writes to a community's number for the first time is made now (pending, with
+        their identity and an empty conversation, as each turn would make them), all in one
+        flush: a few statements for the group, where each newcomer's turn took three and a flush
+        of their own. Not a chat's writer (the chat's choice decides, when the turn comes), nor
+        an address nobody can write from; and nobody in a group where a contact is shared, whose
+        turn may link a phone to someone a newcomer's turn would then find."""
+        if any((pending.message or {}).get("contact") for pending in pendings):
+            return
         made: dict[tuple[int, str, str], tuple[Resident, Conversation]] = {}
         for pending in pendings:
-            if pending.community_id is None:
+            channel = spec(pending.channel)
+            if pending.community_id is None or channel.community_by == CommunityBy.CHAT:
                 continue
+            if channel.normalise(pending.sender) is None:
+                continue  # "VODAFONE": not answered, and nobody is made for it
             key = (pending.community_id, identity_kind(pending.channel), pending.sender)
             if key in made or key not in self.writers or self.writers[key] is not None:
                 continue  # someone writes from it already

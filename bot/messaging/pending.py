@@ -32,6 +32,7 @@ BATCH = 50  # answers a pass takes before the dispatcher sends what they queued
 GROUP = 10  # answers committed together (one commit, the community and its round read once)
 ATTEMPTS = 3  # a message whose turn fails this often is left unanswered (and logged)
 BACKOFF = timedelta(seconds=5)
+PROBE = 0.002  # seconds a busy worker on SQLite steps aside to see whether webhooks are waiting
 
 
 def answer_pending(
@@ -46,16 +47,19 @@ def answer_pending(
     """Answer up to `limit` waiting messages, oldest first; returns how many were taken.
 
     On SQLite a group holds the database's one write lock from its start to its commit, and
-    webhooks wait for it: after a full group, if messages came in while it ran, the worker
-    stands aside long enough that it holds the lock at most `lock_share` of the time (1: it
-    never stands aside). Once they stop coming it answers what is left at full speed."""
+    webhooks wait for it: after a full group the worker steps aside for a moment (PROBE), and
+    if messages were stored since it last looked, it stands aside long enough that it holds the
+    lock at most `lock_share` of the time (1: it never stands aside). Once they stop coming it
+    answers what is left at full speed. (While a group holds the lock nothing can be stored, so
+    the moment aside is what lets webhooks waiting for it show themselves.)"""
     taken, held, busy = 0, 0.0, False
     newest = _newest(db) if lock_share < 1 else 0
     while taken < limit:
         if busy and lock_share < 1:  # the last group was full: is anyone waiting to store more?
+            pause(PROBE)
             latest = _newest(db)
             if latest > newest:
-                pause(held * (1 / lock_share - 1))
+                pause(max(0.0, held * (1 / lock_share - 1) - PROBE))
             newest = latest
         started, most = timer(), min(GROUP, limit - taken)
         answered = _answer_group(db, clock(), per_minute, most)
