@@ -16,6 +16,12 @@ SENT_ONLY: dict[str, Any] = {f"{db}_where": text("sent_at IS NOT NULL") for db i
 PROVIDED_ONLY: dict[str, Any] = {
     f"{db}_where": text("provider_id IS NOT NULL") for db in ("postgresql", "sqlite")
 }
+# A message is stored without its resident (the worker, or the turn, learns who wrote it), and
+# erasure looks rows up by a resident: the index holds attributed rows only, and a webhook's
+# INSERT writes no entry to it.
+ATTRIBUTED_ONLY: dict[str, Any] = {
+    f"{db}_where": text("resident_id IS NOT NULL") for db in ("postgresql", "sqlite")
+}
 
 
 class InboundLog(Base):
@@ -28,15 +34,14 @@ class InboundLog(Base):
         Index("ix_inbound_sender_recent", "channel", "sender", "received_at"),
         # the digest's weekly counts, read off the index alone
         Index("ix_inbound_community_received", "community_id", "received_at", "channel", "resident_id"),
+        Index("ix_inbound_message_resident_id", "resident_id", **ATTRIBUTED_ONLY),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     provider_message_id: Mapped[str] = mapped_column(String(100))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
-    resident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("resident.id", ondelete="SET NULL"), index=True
-    )
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id", ondelete="SET NULL"))
     # sender, body and raw are erased on request or after retention; the row stays for counts.
     sender: Mapped[str | None] = mapped_column(String(64))
     body: Mapped[str | None] = mapped_column(Text)
@@ -49,15 +54,21 @@ class PendingAnswer(Base):
     """A stored inbound message whose answer a worker has still to work out (when webhooks
     store and acknowledge only: INBOUND_ANSWER=worker). Deleted in the transaction that answers
     it, so a crash leaves it here to be answered again; it holds the message as the channel
-    gave it, sender and text included, only until then."""
+    gave it, sender and text included, only until then.
+
+    Its id is the stored message's, and it has one index besides: every webhook writes a row
+    here, and on SQLite each b-tree it touches is a page written while the others wait for the
+    write lock (migration 0035). The table holds only what waits, so a lookup by community (a
+    community deleted) reads it whole and cheaply."""
 
     __tablename__ = "pending_answer"
     # A sender's messages are answered in order: one is taken only when none of theirs is older.
     __table_args__ = (Index("ix_pending_answer_sender", "channel", "sender", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound_message.id", ondelete="CASCADE"), unique=True)
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"), index=True)
+    id: Mapped[int] = mapped_column(
+        ForeignKey("inbound_message.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("community.id"))
     channel: Mapped[str] = mapped_column(String(20))
     sender: Mapped[str] = mapped_column(String(64))
     message: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -9,6 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
@@ -23,7 +24,7 @@ from channels import console
 from channels.messages import Address
 from models import Base
 from models.engine import make_engine
-from models.migrate import upgrade
+from models.migrate import alembic_config, upgrade
 from tests.dashboard_helpers import quick_hash
 from tests.fake_telegram import TOKEN
 from tests.fakes import CollectingChannel, FixedClock
@@ -454,3 +455,33 @@ def api(client, token):
         return response.status_code, response.get_json(silent=True) or response.get_data(as_text=True)
 
     return call
+
+
+@pytest.fixture
+def empty_engine(backend, tmp_path):
+    """An engine on an empty database (SQLite) or schema of its own (PostgreSQL)."""
+    if backend.name == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path}/indexes.db")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"{PG_SCHEMA}_indexes"
+    admin = make_engine(backend.url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = make_url(backend.url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    yield engine
+    engine.dispose()
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    admin.dispose()
+
+
+def downgrade(engine, revision: str) -> None:
+    """Take a database's schema back down to `revision` (its migrations' downgrades)."""
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)

@@ -6,17 +6,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, inspect, select
-from sqlalchemy.engine import make_url
 
 from bot.domain.digest import figures, parse_week
 from models import Base, Community, Idea, InboundLog, OutboxMessage, Resident
-from models.engine import make_engine
-from models.migrate import alembic_config, is_current, upgrade
-from tests.conftest import PG_SCHEMA
+from models.migrate import is_current, upgrade
+from tests.conftest import downgrade
 
 CHANNELS = ("sms", "whatsapp", "telegram", "console")
 
@@ -149,35 +146,6 @@ def test_the_weekly_counts_are_read_off_an_index_alone_on_sqlite(db, community, 
                 row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
             )
             assert "USING COVERING INDEX" in plan, (statement, plan)
-
-
-@pytest.fixture
-def empty_engine(backend, tmp_path):
-    """An engine on an empty database (SQLite) or schema of its own (PostgreSQL)."""
-    if backend.name == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path}/indexes.db")
-        yield engine
-        engine.dispose()
-        return
-    schema = f"{PG_SCHEMA}_indexes"
-    admin = make_engine(backend.url)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = make_url(backend.url).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = make_engine(url.render_as_string(hide_password=False))
-    yield engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    admin.dispose()
-
-
-def downgrade(engine, revision: str) -> None:
-    cfg = alembic_config()
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
 
 
 def indexes(engine) -> dict[str, list[str]]:

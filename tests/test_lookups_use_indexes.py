@@ -9,6 +9,7 @@ from sqlalchemy import inspect
 
 LOOKUPS = [
     ("inbound_message", "community_id"),
+    ("inbound_message", "resident_id"),  # erasure; the index holds attributed rows (migration 0035)
     ("outbox_message", "community_id", " AND sent_at >= '2026-01-01'"),
     ("ballot", "round_id"),
     ("resident", "community_id"),

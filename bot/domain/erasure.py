@@ -145,7 +145,7 @@ def forget_pending(session: Session, pending_ids: Sequence[int]) -> None:
     were never answered, so nothing ties them to a resident for erasure to find later)."""
     if not pending_ids:
         return
-    stored = select(PendingAnswer.inbound_id).where(PendingAnswer.id.in_(pending_ids))
+    stored = select(PendingAnswer.id).where(PendingAnswer.id.in_(pending_ids))  # the messages' ids
     session.execute(
         update(InboundLog).where(InboundLog.id.in_(stored)).values(sender=None, body=None, raw=None)
     )

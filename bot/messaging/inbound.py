@@ -197,9 +197,10 @@ _QUEUE = insert(table_of(OutboxMessage))
 def _pending_row(
     row: dict[str, object], inbound_id: int, community_id: int | None, by_chat: bool = False
 ) -> dict[str, object]:
-    """The pending answer's columns; by a chat, its statement looks the community up."""
+    """The pending answer's columns (its id the stored message's); by a chat, its statement
+    looks the community up."""
     pending = dict(
-        inbound_id=inbound_id,
+        id=inbound_id,
         channel=row["channel"],
         sender=row["sender"],
         message=row["message"],
@@ -255,7 +256,7 @@ def _keeping(
         insert(pending)
         .from_select(
             [
-                "inbound_id",
+                "id",
                 "community_id",
                 "channel",
                 "sender",
@@ -275,7 +276,7 @@ def _keeping(
                 stored.c.received_at,
             ),
         )
-        .returning(pending.c.inbound_id.label("id"), pending.c.community_id)
+        .returning(pending.c.id, pending.c.community_id)
     )
     return both, None
 
@@ -287,7 +288,7 @@ def answer_stored(
     is when it was received (a vote sent before the close counts, one sent after does not).
     Within a group (`Group.begin`), what the group read at its start serves the turn."""
     now = pending.received_at
-    log = Stored(pending.inbound_id, pending.channel, pending.sender, now)
+    log = Stored(pending.id, pending.channel, pending.sender, now)
     group = Group.of(session)
     if spec(pending.channel).community_by == CommunityBy.CHAT:
         return _turn(session, message, log, None, now, per_minute, group=group)  # the chat's choice decides

@@ -33,6 +33,8 @@ GROUP = 10  # answers committed together (one commit, the community and its roun
 ATTEMPTS = 3  # a message whose turn fails this often is left unanswered (and logged)
 BACKOFF = timedelta(seconds=5)
 PROBE = 0.002  # seconds a busy worker on SQLite steps aside to see whether webhooks are waiting
+FLOOD = 5  # a busy worker on SQLite holds the lock at most a fifth of its share in a flood...
+FLOOD_GAP = 0.003  # ...of messages stored faster than one each 3 ms while it stands aside
 
 
 def answer_pending(
@@ -49,18 +51,15 @@ def answer_pending(
     On SQLite a group holds the database's one write lock from its start to its commit, and
     webhooks wait for it: after a full group the worker steps aside for a moment (PROBE), and
     if messages were stored since it last looked, it stands aside long enough that it holds the
-    lock at most `lock_share` of the time (1: it never stands aside). Once they stop coming it
-    answers what is left at full speed. (While a group holds the lock nothing can be stored, so
-    the moment aside is what lets webhooks waiting for it show themselves.)"""
+    lock at most `lock_share` of the time (1: it never stands aside), and longer while a flood
+    lasts (_stand_aside). Once they stop coming it answers what is left at full speed. (While a
+    group holds the lock nothing can be stored, so the moment aside is what lets webhooks
+    waiting for it show themselves.)"""
     taken, held, busy = 0, 0.0, False
     newest = _newest(db) if lock_share < 1 else 0
     while taken < limit:
         if busy and lock_share < 1:  # the last group was full: is anyone waiting to store more?
-            pause(PROBE)
-            latest = _newest(db)
-            if latest > newest:
-                pause(max(0.0, held * (1 / lock_share - 1) - PROBE))
-            newest = latest
+            newest = _stand_aside(db, newest, held, lock_share, pause)
         started, most = timer(), min(GROUP, limit - taken)
         answered = _answer_group(db, clock(), per_minute, most)
         held, busy = timer() - started, answered == most
@@ -72,6 +71,30 @@ def answer_pending(
             break
         taken += answered
     return taken
+
+
+def _stand_aside(
+    db: Database, newest: int, held: float, lock_share: float, pause: Callable[[float], None]
+) -> int:
+    """After a full group that held the lock `held` seconds: step aside a moment (PROBE), and if
+    webhooks stored messages meanwhile, stand aside so that the group held at most `lock_share`
+    of the time. If they stored them faster than one each FLOOD_GAP while it stood aside (a
+    flood: all the lock's time is wanted to store what arrives), stand aside as long again, and
+    so on while the flood lasts, down to a fifth of that share (FLOOD). Returns the newest
+    stored message seen."""
+    pause(PROBE)
+    latest = _newest(db)
+    if latest == newest:
+        return latest  # nobody was waiting
+    aside, longest = held * (1 / lock_share - 1), held * (FLOOD / lock_share - 1)
+    window, waited = max(0.0, aside - PROBE), PROBE
+    while True:
+        pause(window)
+        waited += window
+        newest = _newest(db)
+        if window <= 0 or newest - latest < window / FLOOD_GAP or waited >= longest:
+            return newest
+        latest, window = newest, min(aside, longest - waited)
 
 
 def _newest(db: Database) -> int:
