@@ -416,6 +416,16 @@ def test_in_a_flood_the_worker_stands_aside_longer_down_to_a_fifth_of_its_share(
     assert count(get_db(later_app), PendingAnswer) == 0
 
 
+def test_after_a_short_group_a_flood_still_keeps_the_worker_aside(monkeypatch):
+    """At a share near 1 a group's own wait is shorter than a moment: the worker still waits a
+    moment at a time while the flood lasts, until its group held a fifth of that share."""
+    stored = itertools.count(0, 3)  # three more messages each time it looks: a flood
+    monkeypatch.setattr(pending, "_newest", lambda db: next(stored))
+    pauses = []
+    pending._stand_aside(None, -1, held=0.002, lock_share=0.95, pause=pauses.append)
+    assert pauses == pytest.approx([pending.PROBE] * 5)  # till past 2 ms x (5 / 0.95 - 1) = 8.5 ms
+
+
 def test_once_messages_stop_coming_the_worker_answers_what_is_left_at_full_speed(
     later_app, fake_twilio, community
 ):

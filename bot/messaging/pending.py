@@ -88,14 +88,15 @@ def _stand_aside(
     if latest == newest:
         return latest  # nobody was waiting
     aside, longest = held * (1 / lock_share - 1), held * (FLOOD / lock_share - 1)
-    window, waited = max(0.0, aside - PROBE), PROBE
+    # Each wait at least a moment, so that a flood can be told apart after a short group too.
+    window, waited = max(PROBE, aside - PROBE), PROBE
     while True:
-        pause(window)
+        pause(window)  # the time asked for: a worker that oversleeps stands aside longer
         waited += window
         newest = _newest(db)
-        if window <= 0 or newest - latest < window / FLOOD_GAP or waited >= longest:
+        if newest - latest < window / FLOOD_GAP or waited >= longest:
             return newest
-        latest, window = newest, min(aside, longest - waited)
+        latest, window = newest, max(PROBE, min(aside, longest - waited))
 
 
 def _newest(db: Database) -> int:

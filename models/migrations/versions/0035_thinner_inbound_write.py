@@ -30,13 +30,7 @@ def _where(condition: str) -> dict[str, Any]:
 
 
 def upgrade() -> None:
-    op.drop_index("ix_inbound_message_resident_id", table_name="inbound_message")
-    op.create_index(
-        "ix_inbound_message_resident_id",
-        "inbound_message",
-        ["resident_id"],
-        **_where("resident_id IS NOT NULL"),
-    )
+    _index_by_resident(**_where("resident_id IS NOT NULL"))
     op.drop_index("ix_pending_answer_sender", table_name="pending_answer")
     op.drop_index("ix_pending_answer_community_id", table_name="pending_answer")
     with op.batch_alter_table("pending_answer") as batch:
@@ -76,12 +70,25 @@ def downgrade() -> None:
             ondelete="CASCADE",
         )
     if op.get_bind().dialect.name == "postgresql":  # its own numbers again, after the last one
-        op.execute("CREATE SEQUENCE pending_answer_id_seq OWNED BY pending_answer.id")
+        op.execute("CREATE SEQUENCE pending_answer_id_seq AS integer OWNED BY pending_answer.id")
         op.execute(
             "SELECT setval('pending_answer_id_seq', COALESCE(MAX(id), 0) + 1, false) FROM pending_answer"
         )
         op.execute("ALTER TABLE pending_answer ALTER COLUMN id SET DEFAULT nextval('pending_answer_id_seq')")
     op.create_index("ix_pending_answer_sender", "pending_answer", ["channel", "sender", "id"])
     op.create_index("ix_pending_answer_community_id", "pending_answer", ["community_id"])
-    op.drop_index("ix_inbound_message_resident_id", table_name="inbound_message")
-    op.create_index("ix_inbound_message_resident_id", "inbound_message", ["resident_id"])
+    _index_by_resident()
+
+
+def _index_by_resident(**where: Any) -> None:
+    """The inbound log's index by resident made again (`where`: partial). On PostgreSQL the new
+    one is built first, under another name: building holds the log's writes (a SHARE lock), and
+    dropping the old one, which holds its reads too, comes only at the end."""
+    name = "ix_inbound_message_resident_id"
+    if op.get_bind().dialect.name != "postgresql":  # SQLite renames no index; one writer anyway
+        op.drop_index(name, table_name="inbound_message")
+        op.create_index(name, "inbound_message", ["resident_id"], **where)
+        return
+    op.create_index(f"{name}_new", "inbound_message", ["resident_id"], **where)
+    op.drop_index(name, table_name="inbound_message")
+    op.execute(f"ALTER INDEX {name}_new RENAME TO {name}")
